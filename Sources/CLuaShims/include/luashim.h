@@ -1,0 +1,120 @@
+// Shims for the parts of Lua's C API that Swift cannot call directly (macros), and the
+// trampoline that lets a Swift function raise or yield only after it has returned.
+#ifndef LUASHIM_H
+#define LUASHIM_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stddef.h>
+
+// MARK: - Macros Swift cannot import
+
+// LUA_REGISTRYINDEX is an expression macro; Swift imports only literal constants.
+static inline int luashim_registryindex(void) { return LUA_REGISTRYINDEX; }
+// lua_upvalueindex is a function-like macro.
+static inline int luashim_upvalueindex(int i) { return lua_upvalueindex(i); }
+// lua_pop is a macro over lua_settop.
+static inline void luashim_pop(lua_State *L, int n) { lua_pop(L, n); }
+// lua_newtable is a macro over lua_createtable.
+static inline void luashim_newtable(lua_State *L) { lua_newtable(L); }
+// lua_pcall is a macro over lua_pcallk.
+static inline int luashim_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcall(L, nargs, nresults, msgh);
+}
+// lua_pushcfunction is a macro over lua_pushcclosure.
+static inline void luashim_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcfunction(L, f); }
+// lua_tostring is a macro over lua_tolstring.
+static inline const char *luashim_tostring(lua_State *L, int i) { return lua_tostring(L, i); }
+// lua_insert and lua_remove are macros over lua_rotate.
+static inline void luashim_insert(lua_State *L, int i) { lua_insert(L, i); }
+static inline void luashim_remove(lua_State *L, int i) { lua_remove(L, i); }
+// lua_replace is a macro over lua_copy and lua_pop.
+static inline void luashim_replace(lua_State *L, int i) { lua_replace(L, i); }
+
+// MARK: - The host record
+
+/// What the host keeps beside each state, reachable from every thread of it through the
+/// state's extra space. The allocator accounts in it: `limit` caps what scripts may allocate
+/// (0: no cap). While `host_allowance` is set, the host itself is allocating (pushing a result,
+/// building a decoded table) and the cap is not applied, so a host push is never the
+/// allocation that fails and raises through a Swift frame; the script's next allocation is.
+typedef struct luashim_host {
+    size_t used;
+    size_t peak;
+    size_t limit;
+    int host_allowance;
+    /// How many Swift functions are running; error values kept for them die at zero.
+    int swift_depth;
+    /// Error values kept for Swift callers that may rethrow them, by token.
+    int pending_errors;
+    /// The Swift object that owns the state, unretained.
+    void *owner;
+} luashim_host;
+
+/// Opens a state that keeps `host` (which must outlive it) in its extra space and allocates
+/// through it, or returns NULL.
+lua_State *luashim_newstate(luashim_host *host);
+
+/// The host record of the state `L` belongs to (any of its threads).
+static inline luashim_host *luashim_gethost(lua_State *L) {
+    return *(luashim_host **)lua_getextraspace(L);
+}
+
+// MARK: - Swift functions
+
+/// How a Swift function finished, reported to the trampoline that called it.
+enum {
+    LUASHIM_RETURN = 0,      // `count` results are on the stack
+    LUASHIM_ERROR = 1,       // the error value is on top of the stack
+    LUASHIM_ARGERROR = 2,    // a message for argument `argument` is on top of the stack
+    LUASHIM_TYPEERROR = 3,   // the expected type name for argument `argument` is on top
+    LUASHIM_YIELD = 4,       // a continuation (or nil) and then `count` values are on top
+    LUASHIM_MESSAGE = 5,     // a message on top, to raise with the caller's position first
+};
+
+typedef struct luashim_outcome {
+    int status;
+    int count;
+    int argument;
+} luashim_outcome;
+
+/// The Swift side of every Swift-bound Lua function. `base` is the stack index below the
+/// function's first argument (0 on a fresh call; the continuation slot after a resume).
+typedef void (*luashim_entry)(lua_State *L, void *context, int base, luashim_outcome *outcome);
+/// Releases `context` once Lua has collected the function that held it.
+typedef void (*luashim_release)(void *context);
+
+/// Pushes a Lua function that calls `entry(context)`; `release(context)` runs when Lua
+/// collects it. Raises only when memory runs out.
+void luashim_pushfunction(lua_State *L, luashim_entry entry, luashim_release release, void *context);
+
+/// Pushes a full userdata that holds `context` and releases it when collected; a Swift
+/// function yields it as its continuation, so an abandoned coroutine frees its closure.
+void luashim_pushcontinuation(lua_State *L, luashim_entry entry, luashim_release release, void *context);
+
+// MARK: - Protected calls from Swift
+
+/// The message handler every protected call from Swift uses: it stores a traceback of the
+/// failing stack in the registry (read it with `luashim_lasttraceback`) and returns the error
+/// value unchanged, so a table or userdata error survives for a caller that rethrows it.
+int luashim_messagehandler(lua_State *L);
+
+/// Pushes the traceback the last message handler stored (a string) or nil, and clears it.
+void luashim_lasttraceback(lua_State *L);
+
+/// The registry key of the table of error values kept for Swift callers (see `luashim_host`).
+void *luashim_pendingerrorskey(void);
+
+/// Pushes `luaL_traceback(L1, msg, level)` in protected mode; returns a Lua status.
+int luashim_traceback(lua_State *L, lua_State *L1, const char *msg, int level);
+
+/// Converts the value at `index` to a string as `tostring` does, in protected mode (it may run
+/// `__tostring` or `__name`). Returns a Lua status; on success the string is on top.
+int luashim_tolstring(lua_State *L, int index);
+
+/// Opens the standard library `name` (e.g. "string") with `luaL_requiref` in protected mode
+/// and leaves it in the global table. Returns a Lua status.
+int luashim_openlibrary(lua_State *L, const char *name);
+
+#endif

@@ -1,0 +1,209 @@
+// The C half of LuaKit: the allocator, the trampoline Swift functions run behind, and the
+// protected helpers. Every function here that can raise does so only in C frames.
+#include "luashim.h"
+#include <stdlib.h>
+#include <string.h>
+
+// MARK: - The allocator
+
+static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
+    luashim_host *host = ud;
+    size_t old = ptr ? osize : 0;  // without ptr, osize names the kind of object instead
+    if (nsize == 0) {
+        free(ptr);
+        host->used -= old;
+        return NULL;
+    }
+    if (host->limit != 0 && !host->host_allowance && nsize > old
+        && host->used - old + nsize > host->limit)
+        return NULL;  // Lua collects garbage, retries, then raises "not enough memory"
+    void *block = realloc(ptr, nsize);
+    if (block == NULL) return NULL;
+    host->used = host->used - old + nsize;
+    if (host->used > host->peak) host->peak = host->used;
+    return block;
+}
+
+lua_State *luashim_newstate(luashim_host *host) {
+    lua_State *L = lua_newstate(allocate, host);
+    if (L != NULL) *(luashim_host **)lua_getextraspace(L) = host;
+    return L;
+}
+
+// MARK: - Swift functions
+
+// A Swift closure as Lua holds it: a full userdata whose __gc hands it back to Swift.
+typedef struct boxed_swift {
+    luashim_entry entry;
+    luashim_release release;
+    void *context;
+} boxed_swift;
+
+static const char box_metatable_key = 0;
+
+static int release_box(lua_State *L) {
+    boxed_swift *box = lua_touserdata(L, 1);
+    if (box != NULL && box->context != NULL) {
+        void *context = box->context;
+        box->context = NULL;
+        box->release(context);
+    }
+    return 0;
+}
+
+// stack: ... -> ... box
+static void push_box(lua_State *L, luashim_entry entry, luashim_release release, void *context) {
+    boxed_swift *box = lua_newuserdatauv(L, sizeof(boxed_swift), 0);
+    box->entry = entry;
+    box->release = release;
+    box->context = context;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &box_metatable_key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 3);
+        lua_pushcfunction(L, release_box);
+        lua_setfield(L, -2, "__gc");
+        lua_pushliteral(L, "swift function");
+        lua_setfield(L, -2, "__name");
+        lua_pushboolean(L, 0);  // getmetatable() sees false: the box is not the script's
+        lua_setfield(L, -2, "__metatable");
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &box_metatable_key);
+    }
+    lua_setmetatable(L, -2);
+}
+
+static int continue_after_yield(lua_State *L, int status, lua_KContext slot);
+
+// Raises, yields or returns as the Swift side asked, now that no Swift frame is on the C stack.
+// `slot` is the stack index of the continuation that ran, or 0 on a first call.
+static int finish(lua_State *L, const luashim_outcome *outcome, int slot) {
+    switch (outcome->status) {
+    case LUASHIM_RETURN:
+        return outcome->count;
+    case LUASHIM_ARGERROR:
+        return luaL_argerror(L, outcome->argument, lua_tostring(L, -1));
+    case LUASHIM_TYPEERROR:
+        return luaL_typeerror(L, outcome->argument, lua_tostring(L, -1));
+    case LUASHIM_MESSAGE:
+        luaL_where(L, 1);   // stack: ... message where
+        lua_insert(L, -2);  // stack: ... where message
+        lua_concat(L, 2);
+        return lua_error(L);
+    case LUASHIM_YIELD: {
+        // stack: ... [previous slot, resumed values...] continuation-or-nil values...
+        int continuation = lua_gettop(L) - outcome->count;
+        if (slot > 0) {  // reuse the previous slot so a long run of yields keeps the stack flat
+            for (int i = 0; i <= outcome->count; i++) lua_copy(L, continuation + i, slot + i);
+            lua_settop(L, slot + outcome->count);
+            continuation = slot;
+        }
+        return lua_yieldk(L, outcome->count, (lua_KContext)continuation, continue_after_yield);
+    }
+    default:
+        return lua_error(L);
+    }
+}
+
+// Runs when a coroutine a Swift function yielded is resumed.
+// stack: arguments... continuation-or-nil resumed-values...
+static int continue_after_yield(lua_State *L, int status, lua_KContext context) {
+    (void)status;
+    int slot = (int)context;
+    boxed_swift *box = lua_touserdata(L, slot);
+    if (box == NULL) return lua_gettop(L) - slot;  // no continuation: resumed values are results
+    luashim_outcome outcome = {LUASHIM_RETURN, 0, 0};
+    box->entry(L, box->context, slot, &outcome);
+    return finish(L, &outcome, slot);
+}
+
+static int trampoline(lua_State *L) {
+    boxed_swift *box = lua_touserdata(L, lua_upvalueindex(1));
+    luashim_outcome outcome = {LUASHIM_RETURN, 0, 0};
+    box->entry(L, box->context, 0, &outcome);
+    return finish(L, &outcome, 0);
+}
+
+void luashim_pushfunction(lua_State *L, luashim_entry entry, luashim_release release, void *context) {
+    push_box(L, entry, release, context);  // stack: ... box
+    lua_pushcclosure(L, trampoline, 1);    // stack: ... function
+}
+
+void luashim_pushcontinuation(lua_State *L, luashim_entry entry, luashim_release release, void *context) {
+    push_box(L, entry, release, context);
+}
+
+// MARK: - Protected calls from Swift
+
+static const char traceback_key = 0;
+static const char pending_errors_key = 0;
+
+void *luashim_pendingerrorskey(void) { return (void *)&pending_errors_key; }
+
+int luashim_messagehandler(lua_State *L) {
+    // stack: error
+    luaL_traceback(L, L, NULL, 1);  // stack: error traceback
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+    return 1;
+}
+
+void luashim_lasttraceback(lua_State *L) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &traceback_key);  // stack: ... traceback-or-nil
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+}
+
+typedef struct traceback_request {
+    lua_State *thread;
+    const char *message;
+    int level;
+} traceback_request;
+
+static int traceback_protected(lua_State *L) {
+    traceback_request *request = lua_touserdata(L, 1);
+    luaL_traceback(L, request->thread, request->message, request->level);
+    return 1;
+}
+
+int luashim_traceback(lua_State *L, lua_State *L1, const char *msg, int level) {
+    traceback_request request = {L1, msg, level};
+    lua_pushcfunction(L, traceback_protected);
+    lua_pushlightuserdata(L, &request);
+    return lua_pcall(L, 1, 1, 0);
+}
+
+static int tolstring_protected(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+int luashim_tolstring(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    lua_pushcfunction(L, tolstring_protected);
+    lua_pushvalue(L, index);
+    return lua_pcall(L, 1, 1, 0);
+}
+
+static int openlibrary_protected(lua_State *L) {
+    static const luaL_Reg libraries[] = {
+        {LUA_GNAME, luaopen_base},          {LUA_COLIBNAME, luaopen_coroutine},
+        {LUA_DBLIBNAME, luaopen_debug},     {LUA_IOLIBNAME, luaopen_io},
+        {LUA_MATHLIBNAME, luaopen_math},    {LUA_OSLIBNAME, luaopen_os},
+        {LUA_LOADLIBNAME, luaopen_package}, {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table},    {LUA_UTF8LIBNAME, luaopen_utf8},
+        {NULL, NULL},
+    };
+    const char *name = lua_tostring(L, 1);
+    for (const luaL_Reg *library = libraries; library->name != NULL; library++) {
+        if (strcmp(library->name, name) == 0) {
+            luaL_requiref(L, library->name, library->func, 1);
+            return 0;
+        }
+    }
+    return luaL_error(L, "no standard library named '%s'", name);
+}
+
+int luashim_openlibrary(lua_State *L, const char *name) {
+    lua_pushcfunction(L, openlibrary_protected);
+    lua_pushstring(L, name);
+    return lua_pcall(L, 1, 0, 0);
+}

@@ -1,0 +1,79 @@
+// A Lua thread that Swift resumes: how a host scheduler drives scripts that yield.
+import CLua
+import CLuaShims
+
+/// A coroutine running a Lua function, resumed from Swift.
+public final class LuaCoroutine {
+    public enum Status: Sendable, Equatable {
+        /// Not started, or yielded: it can be resumed.
+        case suspended
+        /// Finished, or failed.
+        case dead
+    }
+
+    /// What a resumption ended with.
+    public enum Outcome: Equatable {
+        /// The coroutine yielded these values and can be resumed again.
+        case yielded([LuaValue])
+        /// The function returned these values; the coroutine is dead.
+        case returned([LuaValue])
+    }
+
+    public let owner: LuaState
+    /// The thread's stack.
+    public let stack: LuaStack
+    /// Keeps the thread alive.
+    private let thread: LuaReference
+    public private(set) var status: Status = .suspended
+
+    /// A coroutine that will run `function` when first resumed.
+    public init(_ function: LuaReference) throws(LuaError) {
+        owner = function.owner
+        try owner.stack.reserve(1)
+        let L = lua_newthread(owner.handle)!  // stack: ... thread
+        stack = LuaStack(unsafeState: L)
+        thread = LuaReference(owner: owner, popping: owner.handle)
+        function.push(onto: L)
+    }
+
+    /// Resumes the coroutine with `arguments` (its function's arguments on the first resume, the
+    /// results of `coroutine.yield` after).
+    /// - Throws: ``LuaError`` with a traceback of the coroutine's stack if it raised; the
+    ///   coroutine is dead after. Resuming a dead coroutine throws too.
+    public func resume(_ arguments: [LuaValue] = []) throws(LuaError) -> Outcome {
+        guard status == .suspended else { throw LuaError(.runtime, "cannot resume dead coroutine") }
+        let L = stack.unsafeState
+        try stack.reserve(arguments.count + 1)
+        try stack.push(arguments)
+        var count: Int32 = 0
+        let host = luashim_gethost(L)!
+        let allowance = host.pointee.host_allowance
+        host.pointee.host_allowance = 0
+        let status = lua_resume(L, owner.handle, Int32(arguments.count), &count)
+        host.pointee.host_allowance = allowance
+        switch status {
+        case LUA_OK, LUA_YIELD:
+            let values = try takeValues(count)
+            if status == LUA_OK {
+                self.status = .dead
+                return .returned(values)
+            }
+            return .yielded(values)
+        default:
+            self.status = .dead
+            var error = stack.takeError(status: status, at: -1)
+            if luashim_traceback(owner.handle, L, nil, 0) == LUA_OK {
+                error.traceback = owner.stack.describe(at: -1)
+            }
+            owner.stack.pop()
+            throw error
+        }
+    }
+
+    private func takeValues(_ count: Int32) throws(LuaError) -> [LuaValue] {
+        defer { stack.pop(count) }
+        var values: [LuaValue] = []
+        for index in 0..<count { values.append(try stack.value(at: stack.top - count + 1 + index)) }
+        return values
+    }
+}

@@ -1,0 +1,58 @@
+// The one error type for everything that goes wrong inside Lua.
+import CLua
+import CLuaShims
+
+/// An error raised in Lua, or while loading a chunk, seen from Swift.
+public struct LuaError: Error, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// A runtime error: `error(...)`, a failed operation, or a Swift function that threw.
+        case runtime
+        /// A chunk that does not compile; the message names chunk, line and what was expected.
+        case syntax
+        /// The state's allocator refused memory (its limit was reached).
+        case memory
+        /// The message handler itself failed.
+        case messageHandler
+        /// A value Swift cannot take over or hand to Lua (a cycle, a stack overflow).
+        case conversion
+    }
+
+    public var kind: Kind
+    /// The error as Lua would print it: `script.lua:3: boom`.
+    public var message: String
+    /// `stack traceback:` and its lines, when the error was raised in a protected call.
+    public var traceback: String?
+    /// Where the original error value is kept, so a Swift function that rethrows this error
+    /// re-raises the very same value (a table stays that table), as a C function would.
+    var pending: PendingError?
+
+    public init(_ kind: Kind, _ message: String, traceback: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.traceback = traceback
+    }
+
+    /// The message, then the traceback when there is one.
+    public var description: String {
+        guard let traceback else { return message }
+        return message + "\n" + traceback
+    }
+}
+
+/// An error value kept in the registry for a Swift function that may rethrow it.
+struct PendingError: Sendable {
+    /// The host record's address: which state the value belongs to.
+    let host: UInt
+    let token: lua_Integer
+}
+
+extension LuaError.Kind {
+    init(status: Int32) {
+        switch status {
+        case LUA_ERRSYNTAX: self = .syntax
+        case LUA_ERRMEM: self = .memory
+        case LUA_ERRERR: self = .messageHandler
+        default: self = .runtime
+        }
+    }
+}

@@ -1,0 +1,140 @@
+// Swift closures as Lua functions: the Swift half of the trampoline in luashim.c.
+import CLua
+import CLuaShims
+
+/// The body of a Swift function bound to Lua. It reads its arguments from the call, pushes its
+/// results, and says how many there are; a thrown error is raised in Lua after it has returned.
+public typealias LuaFunctionBody = (LuaCall) throws -> LuaReturn
+
+/// How a Swift function bound to Lua finishes: with results, or by yielding its coroutine.
+public struct LuaReturn: ExpressibleByIntegerLiteral {
+    let count: Int32
+    let yields: Bool
+    let continuation: LuaFunctionBody?
+
+    /// Returns the `count` values on top of the stack.
+    public static func values(_ count: Int) -> LuaReturn {
+        LuaReturn(count: Int32(count), yields: false, continuation: nil)
+    }
+
+    /// Returns nothing.
+    public static var none: LuaReturn { .values(0) }
+
+    /// Yields the `count` values on top of the stack to whoever resumed the coroutine. When it is
+    /// resumed, `continuation` runs with the resumed values as its arguments and finishes the
+    /// call; without one, the resumed values are the call's results. Outside a coroutine Lua
+    /// raises "attempt to yield from outside a coroutine", as it does for C functions.
+    public static func yield(_ count: Int, then continuation: LuaFunctionBody? = nil) -> LuaReturn {
+        LuaReturn(count: Int32(count), yields: true, continuation: continuation)
+    }
+
+    public init(integerLiteral count: Int) {
+        self = .values(count)
+    }
+
+    private init(count: Int32, yields: Bool, continuation: LuaFunctionBody?) {
+        self.count = count
+        self.yields = yields
+        self.continuation = continuation
+    }
+}
+
+/// Holds a Swift function's closure for as long as Lua holds the function.
+final class LuaFunctionBox {
+    let body: LuaFunctionBody
+
+    init(_ body: @escaping LuaFunctionBody) {
+        self.body = body
+    }
+}
+
+/// Called by the trampoline for every call of a Swift function and every resumption of one that
+/// yielded. Nothing here raises: the outcome tells the trampoline what to do once this returns.
+let luaKitEntry: luashim_entry = { L, context, base, outcome in
+    let L = L!
+    let outcome = outcome!
+    let box = Unmanaged<LuaFunctionBox>.fromOpaque(context!).takeUnretainedValue()
+    let host = luashim_gethost(L)!
+    let allowance = host.pointee.host_allowance
+    host.pointee.host_allowance = 1  // the host's own pushes may pass the script's memory cap
+    host.pointee.swift_depth += 1
+    let stack = LuaStack(unsafeState: L)
+    do {
+        let result = try box.body(LuaCall(stack: stack, base: base))
+        if result.yields {
+            yield(result, on: stack, outcome: outcome)
+        } else {
+            outcome.pointee.status = Int32(LUASHIM_RETURN)
+            outcome.pointee.count = result.count
+        }
+    } catch {
+        report(error, on: stack, outcome: outcome)
+    }
+    host.pointee.swift_depth -= 1
+    if host.pointee.swift_depth == 0 && host.pointee.pending_errors > 0 {
+        lua_pushnil(L)
+        lua_rawsetp(L, luashim_registryindex(), luashim_pendingerrorskey())
+        host.pointee.pending_errors = 0
+    }
+    host.pointee.host_allowance = allowance
+}
+
+/// Releases a function's closure once Lua has collected it.
+let luaKitRelease: luashim_release = { context in
+    Unmanaged<LuaFunctionBox>.fromOpaque(context!).release()
+}
+
+/// Puts the continuation (or nil) below the yielded values, where the trampoline expects it.
+private func yield(_ result: LuaReturn, on stack: LuaStack, outcome: UnsafeMutablePointer<luashim_outcome>) {
+    guard lua_checkstack(stack.L, 1) != 0 else {
+        return report(LuaError(.runtime, "stack overflow while yielding"), on: stack, outcome: outcome)
+    }
+    if let continuation = result.continuation {
+        let box = Unmanaged.passRetained(LuaFunctionBox(continuation)).toOpaque()
+        luashim_pushcontinuation(stack.L, luaKitEntry, luaKitRelease, box)
+    } else {
+        stack.pushNil()
+    }
+    luashim_insert(stack.L, stack.top - result.count)  // stack: ... continuation values...
+    outcome.pointee.status = Int32(LUASHIM_YIELD)
+    outcome.pointee.count = result.count
+}
+
+/// Turns a Swift error into what the trampoline raises: the kept Lua value for a ``LuaError``
+/// that came out of Lua, a standard argument error, or the error's description with the
+/// caller's position in front, as `luaL_error` writes it.
+private func report(_ error: any Error, on stack: LuaStack, outcome: UnsafeMutablePointer<luashim_outcome>) {
+    _ = lua_checkstack(stack.L, 2)
+    switch error {
+    case let error as LuaArgumentError:
+        outcome.pointee.argument = Int32(clamping: error.position)
+        switch error.problem {
+        case .type(let expected):
+            stack.push(expected)
+            outcome.pointee.status = Int32(LUASHIM_TYPEERROR)
+        case .message(let message):
+            stack.push(message)
+            outcome.pointee.status = Int32(LUASHIM_ARGERROR)
+        }
+    case let error as LuaError:
+        if let pending = error.pending, stack.pushKeptError(pending) {
+            outcome.pointee.status = Int32(LUASHIM_ERROR)
+        } else {
+            stack.push(error.message)
+            outcome.pointee.status = Int32(LUASHIM_ERROR)
+        }
+    case let error as any LuaRaisable:
+        error.push(onto: stack)
+        outcome.pointee.status = Int32(LUASHIM_ERROR)
+    default:
+        stack.push(String(describing: error))
+        outcome.pointee.status = Int32(LUASHIM_MESSAGE)
+    }
+}
+
+/// An error that knows which Lua value to raise, such as a table with a machine-readable code.
+/// Other Swift errors are raised as their description, with the caller's position in front.
+public protocol LuaRaisable: Error {
+    /// Pushes the value Lua raises for this error (one value, with room already made for it).
+    func push(onto stack: LuaStack)
+}

@@ -1,0 +1,90 @@
+// The one way Swift calls into Lua: protected, with a traceback, and with the script's
+// memory cap back in force for as long as Lua code runs.
+import CLua
+import CLuaShims
+
+extension LuaStack {
+    /// Calls the function below the `argumentCount` values on top of the stack, in protected
+    /// mode. On success the results replace the function and arguments (`resultCount` of them,
+    /// or all with `nil`); on failure the function and arguments are gone and the error is thrown.
+    ///
+    /// - Returns: the number of results pushed.
+    /// - Throws: ``LuaError`` with the message and a traceback of where the error was raised.
+    @discardableResult
+    public func protectedCall(argumentCount: Int32, resultCount: Int32? = nil) throws(LuaError) -> Int32 {
+        let function = top - argumentCount
+        try reserve(2)
+        luashim_pushcfunction(L, luashim_messagehandler)
+        luashim_insert(L, function)  // stack: ... handler function arguments...
+        let host = luashim_gethost(L)!
+        let allowance = host.pointee.host_allowance
+        host.pointee.host_allowance = 0
+        let status = luashim_pcall(L, argumentCount, resultCount ?? LUA_MULTRET, function)
+        host.pointee.host_allowance = allowance
+        if status == LUA_OK {
+            luashim_remove(L, function)  // stack: ... results...
+            return top - function + 1
+        }
+        // stack: ... handler error
+        var error = takeError(status: status, at: -1)
+        luashim_lasttraceback(L)
+        if type(at: -1) == .string { error.traceback = describe(at: -1) }
+        top = function - 1
+        throw error
+    }
+
+    /// Builds a ``LuaError`` from the error value at `index`, and keeps the value for a Swift
+    /// function that may rethrow it.
+    func takeError(status: Int32, at index: Int32) -> LuaError {
+        let index = lua_absindex(L, index)
+        let message: String
+        switch type(at: index) {
+        case .string, .number:
+            message = describe(at: index)
+        case _ where lua_checkstack(L, 2) != 0 && luaL_getmetafield(L, index, "__tostring") != LUA_TNIL:
+            pop()
+            message = describe(at: index)
+        default:
+            message = "(error object is a \(type(at: index)) value)"
+        }
+        var error = LuaError(LuaError.Kind(status: status), message)
+        error.pending = keepForRethrow(at: index)
+        return error
+    }
+
+    /// Keeps the value at `index` in the registry while a Swift function runs, so rethrowing
+    /// the error re-raises this same value.
+    private func keepForRethrow(at index: Int32) -> PendingError? {
+        let host = luashim_gethost(L)!
+        guard host.pointee.swift_depth > 0, lua_checkstack(L, 3) != 0 else { return nil }
+        if lua_rawgetp(L, luashim_registryindex(), luashim_pendingerrorskey()) != LUA_TTABLE {
+            pop()
+            lua_createtable(L, 4, 0)
+            lua_pushvalue(L, -1)
+            lua_rawsetp(L, luashim_registryindex(), luashim_pendingerrorskey())
+        }
+        // stack: ... pending
+        host.pointee.pending_errors += 1
+        let token = lua_Integer(host.pointee.pending_errors)
+        lua_pushvalue(L, index)
+        lua_rawseti(L, -2, token)
+        pop()
+        return PendingError(host: UInt(bitPattern: host), token: token)
+    }
+
+    /// Pushes the error value kept for `pending`, if it belongs to this state and is still kept.
+    func pushKeptError(_ pending: PendingError) -> Bool {
+        let host = luashim_gethost(L)!
+        guard pending.host == UInt(bitPattern: host), lua_checkstack(L, 2) != 0 else { return false }
+        guard lua_rawgetp(L, luashim_registryindex(), luashim_pendingerrorskey()) == LUA_TTABLE else {
+            pop()
+            return false
+        }
+        guard lua_rawgeti(L, -1, pending.token) != LUA_TNIL else {
+            pop(2)
+            return false
+        }
+        luashim_remove(L, -2)  // stack: ... error
+        return true
+    }
+}

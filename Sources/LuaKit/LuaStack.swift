@@ -1,0 +1,217 @@
+// The stack of one Lua thread, as Swift pushes to it and reads from it.
+import CLua
+import CLuaShims
+
+/// The stack of one thread of a ``LuaState``: the main thread's, or a coroutine's while a Swift
+/// function runs on it. Indices follow Lua: positive from the bottom, negative from the top.
+///
+/// Scalar pushes do not grow the stack: like a C function, a Swift function starts with room for
+/// 20 values (`LUA_MINSTACK`), and ``reserve(_:)`` asks for more. Pushes of whole values and lists
+/// reserve their own room.
+public struct LuaStack {
+    /// The raw `lua_State*`, for code that needs Lua's C API directly. Never call an API function
+    /// that can raise (`lua_error`, `luaL_check*`, `lua_gettable` with metamethods...) through it.
+    public let unsafeState: OpaquePointer
+
+    public init(unsafeState: OpaquePointer) {
+        self.unsafeState = unsafeState
+    }
+
+    var L: OpaquePointer { unsafeState }
+
+    /// The state this stack belongs to.
+    public var owner: LuaState {
+        Unmanaged<LuaState>.fromOpaque(luashim_gethost(L).pointee.owner).takeUnretainedValue()
+    }
+
+    // MARK: Size
+
+    /// The index of the top value; 0 when the stack is empty.
+    public var top: Int32 {
+        get { lua_gettop(L) }
+        nonmutating set { lua_settop(L, newValue) }
+    }
+
+    /// Makes room for `count` more values, or throws if the stack would pass Lua's limit.
+    public func reserve(_ count: Int) throws(LuaError) {
+        guard count <= Int(Int32.max), lua_checkstack(L, Int32(count)) != 0 else {
+            throw LuaError(.conversion, "stack overflow (cannot make room for \(count) more values)")
+        }
+    }
+
+    public func pop(_ count: Int32 = 1) {
+        luashim_pop(L, count)
+    }
+
+    public func type(at index: Int32) -> LuaType {
+        LuaType(rawValue: lua_type(L, index)) ?? .none
+    }
+
+    // MARK: Pushing
+
+    public func pushNil() { lua_pushnil(L) }
+    public func push(_ value: Bool) { lua_pushboolean(L, value ? 1 : 0) }
+    public func push(_ value: Int) { lua_pushinteger(L, lua_Integer(value)) }
+    public func push(_ value: Double) { lua_pushnumber(L, value) }
+
+    public func push(_ value: String) {
+        var value = value
+        value.withUTF8 { text in
+            _ = lua_pushlstring(L, text.baseAddress, text.count)
+        }
+    }
+
+    public func push(bytes: UnsafeRawBufferPointer) {
+        _ = lua_pushlstring(L, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+    }
+
+    public func push(_ value: LuaString) {
+        value.bytes.withUnsafeBytes { push(bytes: $0) }
+    }
+
+    /// Pushes a copy of the value at `index`.
+    public func pushCopy(of index: Int32) { lua_pushvalue(L, index) }
+
+    /// Pushes `value`, building new tables for `.array` and `.dictionary`.
+    public func push(_ value: LuaValue) throws(LuaError) {
+        try reserve(3)
+        switch value {
+        case .nil: pushNil()
+        case .boolean(let value): push(value)
+        case .integer(let value): push(value)
+        case .number(let value): push(value)
+        case .string(let value): push(value)
+        case .lightUserdata(let pointer): lua_pushlightuserdata(L, pointer)
+        case .function(let reference), .userdata(let reference), .thread(let reference):
+            reference.push(onto: L)
+        case .array(let elements):
+            lua_createtable(L, Int32(clamping: elements.count), 0)
+            for (offset, element) in elements.enumerated() {
+                try push(element)
+                lua_rawseti(L, -2, lua_Integer(offset + 1))
+            }
+        case .dictionary(let entries):
+            lua_createtable(L, 0, Int32(clamping: entries.count))
+            for (key, element) in entries where key != .nil {
+                try push(key)
+                try push(element)
+                lua_rawset(L, -3)
+            }
+        }
+    }
+
+    /// Pushes each of `values` in order.
+    public func push(_ values: [LuaValue]) throws(LuaError) {
+        try reserve(values.count)
+        for value in values { try push(value) }
+    }
+
+    /// Pushes a Swift function as a Lua function. It lives as long as Lua holds it.
+    public func push(function body: @escaping LuaFunctionBody) {
+        let box = Unmanaged.passRetained(LuaFunctionBox(body)).toOpaque()
+        luashim_pushfunction(L, luaKitEntry, luaKitRelease, box)
+    }
+
+    // MARK: Reading
+
+    /// The string or number at `index` as bytes, without copying; nil for other types. A number
+    /// is converted in place, as `lua_tolstring` does. The buffer lives while the value is on the stack.
+    public func bytes(at index: Int32) -> UnsafeRawBufferPointer? {
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length) else { return nil }
+        return UnsafeRawBufferPointer(start: pointer, count: length)
+    }
+
+    /// The value at `index` copied into Swift.
+    /// - Throws: ``LuaError`` of kind `.conversion` for a table that contains itself.
+    public func value(at index: Int32) throws(LuaError) -> LuaValue {
+        var visiting: Set<UnsafeRawPointer> = []
+        return try value(at: lua_absindex(L, index), visiting: &visiting)
+    }
+
+    private func value(at index: Int32, visiting: inout Set<UnsafeRawPointer>) throws(LuaError) -> LuaValue {
+        switch type(at: index) {
+        case .none, .nil:
+            return .nil
+        case .boolean:
+            return .boolean(lua_toboolean(L, index) != 0)
+        case .number:
+            if lua_isinteger(L, index) != 0 { return .integer(Int(lua_tointegerx(L, index, nil))) }
+            return .number(lua_tonumberx(L, index, nil))
+        case .string:
+            let buffer = bytes(at: index)!
+            return .string(LuaString(bytes: Array(buffer)))
+        case .lightUserdata:
+            return .lightUserdata(lua_touserdata(L, index))
+        case .table:
+            return try tableValue(at: index, visiting: &visiting)
+        case .function:
+            return .function(reference(to: index))
+        case .userdata:
+            return .userdata(reference(to: index))
+        case .thread:
+            return .thread(reference(to: index))
+        }
+    }
+
+    private func tableValue(at index: Int32, visiting: inout Set<UnsafeRawPointer>) throws(LuaError) -> LuaValue {
+        let identity = lua_topointer(L, index)!
+        guard visiting.insert(identity).inserted else {
+            throw LuaError(.conversion, "cannot copy a table that contains itself into Swift")
+        }
+        defer { visiting.remove(identity) }
+        try reserve(3)
+        var entries: [(LuaValue, LuaValue)] = []
+        var isSequence = true
+        lua_pushnil(L)  // stack: ... nil (the first key)
+        while lua_next(L, index) != 0 {  // stack: ... key value
+            let key = try value(at: lua_gettop(L) - 1, visiting: &visiting)
+            let element = try value(at: lua_gettop(L), visiting: &visiting)
+            if case .integer(let position) = key, position >= 1 {} else { isSequence = false }
+            entries.append((key, element))
+            pop()  // stack: ... key
+        }
+        if isSequence {
+            var elements = [LuaValue](repeating: .nil, count: entries.count)
+            for (key, element) in entries {
+                guard case .integer(let position) = key, position <= entries.count else {
+                    isSequence = false
+                    break
+                }
+                elements[position - 1] = element
+            }
+            if isSequence { return .array(elements) }
+        }
+        return .dictionary(Dictionary(entries, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// A reference that keeps the value at `index` alive.
+    public func reference(to index: Int32) -> LuaReference {
+        lua_pushvalue(L, index)
+        return LuaReference(owner: owner, popping: L)
+    }
+
+    /// The value at `index` as `tostring` would print it, calling `__tostring` or `__name`.
+    public func describe(at index: Int32) -> String {
+        switch type(at: index) {
+        case .string:
+            return String(decoding: bytes(at: index)!, as: UTF8.self)
+        case .number:
+            lua_pushvalue(L, index)  // a copy, since lua_tolstring turns a number into a string in place
+            defer { pop() }
+            return String(decoding: bytes(at: -1)!, as: UTF8.self)
+        case .nil, .none:
+            return "nil"
+        case .boolean:
+            return lua_toboolean(L, index) != 0 ? "true" : "false"
+        default:
+            guard lua_checkstack(L, 3) != 0 else { return type(at: index).description }
+            let status = luashim_tolstring(L, index)
+            defer { pop() }
+            guard status == LUA_OK, let buffer = bytes(at: -1) else {
+                return "(a \(type(at: index)) value whose __tostring failed)"
+            }
+            return String(decoding: buffer, as: UTF8.self)
+        }
+    }
+}
