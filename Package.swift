@@ -30,7 +30,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]
         ),
         // Runs scripts: the `payrun` Lua library, JSON, inspect, output.
-        .target(name: "PayrunRuntime", dependencies: ["LuaKit"]),
+        .target(name: "PayrunRuntime", dependencies: ["LuaKit", "CLua", "CLuaShims"]),
         .executableTarget(
             name: "PayrunCLI",
             dependencies: [

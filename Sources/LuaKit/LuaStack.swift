@@ -215,3 +215,74 @@ public struct LuaStack {
         }
     }
 }
+
+extension LuaStack {
+    /// Pushes the value at `index` converted as `tostring` does (`__tostring`, `__name`), or
+    /// throws what the conversion raised, so a Swift `print` fails exactly as Lua's does.
+    public func pushConvertedToString(at index: Int32) throws(LuaError) {
+        try reserve(3)
+        let status = luashim_tolstring(L, index)
+        guard status == LUA_OK else {
+            let error = takeError(status: status, at: -1)
+            pop()
+            throw error
+        }
+    }
+
+    /// Whether the state has allocated more than its scripts may. Host code that builds large
+    /// values (the host's pushes pass the cap) checks this to stop early.
+    public var isOverMemoryLimit: Bool {
+        let host = luashim_gethost(L)!.pointee
+        return host.limit != 0 && host.used > host.limit
+    }
+}
+
+extension LuaStack {
+    /// Pushes a new table holding `functions`, as `luaL_newlib` does for a C library.
+    public func push(library functions: [LuaRegistration]) {
+        lua_createtable(L, 0, Int32(functions.count))
+        for function in functions {
+            push(function: function.body)
+            setField(function.name, in: -2)
+        }
+    }
+
+    /// Pops the value on top and stores it in the table at `table` under `name`, raw (no
+    /// `__newindex`).
+    public func setField(_ name: String, in table: Int32) {
+        let table = lua_absindex(L, table)
+        push(name)
+        luashim_insert(L, -2)  // stack: ... name value
+        lua_rawset(L, table)
+    }
+
+    /// Pushes the table's value under `name`, raw (no `__index`), and returns its type.
+    @discardableResult
+    public func pushField(_ name: String, of table: Int32) -> LuaType {
+        let table = lua_absindex(L, table)
+        push(name)
+        return LuaType(rawValue: lua_rawget(L, table)) ?? .nil
+    }
+
+    /// Pops the value on top into the registry under `name`; host libraries keep their shared
+    /// values (sentinels, metatables) there, out of the scripts' reach.
+    public func setRegistryValue(_ name: String) {
+        setField(name, in: luashim_registryindex())
+    }
+
+    /// Pushes the registry's value under `name`.
+    @discardableResult
+    public func pushRegistryValue(_ name: String) -> LuaType {
+        pushField(name, of: luashim_registryindex())
+    }
+}
+
+extension LuaStack {
+    /// Pops the value on top into the global `name`, raw (no `__newindex`).
+    public func setGlobal(_ name: String) {
+        lua_rawgeti(L, luashim_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        luashim_insert(L, -2)  // stack: ... globals value
+        setField(name, in: -2)
+        pop()
+    }
+}

@@ -68,13 +68,13 @@ public final class LuaState {
     /// Sets the global `name` (raw: the global table's metatable is not consulted).
     public func setGlobal(_ name: String, _ value: LuaValue) throws(LuaError) {
         try stack.push(value)
-        setGlobalFromTop(name)
+        stack.setGlobal(name)
     }
 
     /// Sets the global `name` to a Swift function.
     public func setGlobal(_ name: String, function body: @escaping LuaFunctionBody) {
         stack.push(function: body)
-        setGlobalFromTop(name)
+        stack.setGlobal(name)
     }
 
     /// The global `name` (raw), copied into Swift.
@@ -90,28 +90,14 @@ public final class LuaState {
     /// `luaL_setfuncs` would for a C library. Returns a reference to the table.
     @discardableResult
     public func register(library name: String, _ functions: [LuaRegistration]) -> LuaReference {
-        lua_createtable(handle, 0, Int32(functions.count))
-        for function in functions {
-            stack.push(function: function.body)
-            lua_setfield(handle, -2, function.name)
-        }
+        stack.push(library: functions)
         lua_pushvalue(handle, -1)
-        setGlobalFromTop(name)
+        stack.setGlobal(name)
         return LuaReference(owner: self, popping: handle)
     }
 
     private func pushGlobals() {
         lua_rawgeti(handle, luashim_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-    }
-
-    // stack: ... value -> ...
-    private func setGlobalFromTop(_ name: String) {
-        pushGlobals()           // stack: value globals
-        luashim_insert(handle, -2)  // stack: globals value
-        stack.push(name)        // stack: globals value name
-        luashim_insert(handle, -2)  // stack: globals name value
-        lua_rawset(handle, -3)
-        stack.pop()
     }
 
     // MARK: Running code

@@ -1,0 +1,35 @@
+// The `payrun` command: argument parsing only; the work is in PayrunRuntime.
+import ArgumentParser
+import PayrunRuntime
+
+@main
+struct Payrun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payrun",
+        abstract: "Run payment-operations scripts written in Lua.",
+        discussion: """
+            Exit status: 0 when the script finished, 1 when it raised an error or did not \
+            compile, 2 for a usage error (bad options, no script, a file that cannot be read).
+            """,
+        version: PayrunVersion.description,
+        subcommands: [RunCommand.self]
+    )
+
+    /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the
+    /// documented exit statuses say, rather than ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                StandardStreams().write(message + "\n", to: code == .success ? .standardOutput : .standardError)
+            }
+            StandardStreams().flush()
+            let status = code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
+            Self.exit(withError: status == 0 ? nil : ExitCode(status))
+        }
+    }
+}

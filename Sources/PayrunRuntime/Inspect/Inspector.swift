@@ -1,0 +1,195 @@
+// Renders a Lua value as readable, Lua-like text: what payrun.inspect and the REPL print.
+import CLua
+import CLuaShims
+import LuaKit
+
+/// Renders nested tables the way a person wants to read them: the sequence first, then the other
+/// keys sorted, short tables on one line and long ones one entry a line. A table reached twice is
+/// labelled where it first appears (`<1>{ ... }`) and shown as `<table 1>` after, so cycles end.
+/// Functions and userdata are numbered (`<function 1>`) so output is the same from run to run.
+struct Inspector {
+    private let L: OpaquePointer
+    private let stack: LuaStack
+    private let options: InspectOptions
+    /// How often each table is reached, from the first pass.
+    private var seen: [UnsafeRawPointer: Int] = [:]
+    /// Labels given so far, per kind of object.
+    private var labels: [UnsafeRawPointer: Int] = [:]
+    private var nextLabel: [String: Int] = [:]
+    private var written: Set<UnsafeRawPointer> = []
+
+    init(stack: LuaStack, options: InspectOptions) {
+        self.stack = stack
+        self.L = stack.unsafeState
+        self.options = options
+    }
+
+    /// The rendering of the value at `index`.
+    mutating func render(at index: Int32) -> String {
+        let index = lua_absindex(L, index)
+        count(at: index, depth: 0)
+        return render(at: index, depth: 0)
+    }
+
+    // MARK: First pass: which tables are reached more than once
+
+    private mutating func count(at index: Int32, depth: Int) {
+        guard lua_type(L, index) == LUA_TTABLE, depth <= options.depth, lua_checkstack(L, 3) != 0 else { return }
+        let identity = lua_topointer(L, index)!
+        seen[identity, default: 0] += 1
+        guard seen[identity] == 1 else { return }
+        lua_pushnil(L)
+        while lua_next(L, index) != 0 {  // stack: ... key value
+            count(at: lua_gettop(L) - 1, depth: depth + 1)
+            count(at: lua_gettop(L), depth: depth + 1)
+            stack.pop()
+        }
+    }
+
+    // MARK: Second pass: rendering
+
+    private mutating func render(at index: Int32, depth: Int) -> String {
+        switch lua_type(L, index) {
+        case LUA_TNIL: return "nil"
+        case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0 ? "true" : "false"
+        case LUA_TNUMBER: return stack.describe(at: index)
+        case LUA_TSTRING: return Self.quote(stack.bytes(at: index)!)
+        case LUA_TTABLE: return renderTable(at: index, depth: depth)
+        case LUA_TUSERDATA:
+            if let name = metatableName(at: index) { return name }
+            return "<userdata \(label(for: index, kind: "userdata"))>"
+        case LUA_TLIGHTUSERDATA: return "<userdata \(label(for: index, kind: "userdata"))>"
+        case LUA_TFUNCTION: return "<function \(label(for: index, kind: "function"))>"
+        default: return "<thread \(label(for: index, kind: "thread"))>"
+        }
+    }
+
+    private mutating func renderTable(at index: Int32, depth: Int) -> String {
+        let identity = lua_topointer(L, index)!
+        let shared = (seen[identity] ?? 0) > 1
+        if written.contains(identity) { return "<table \(label(for: index, kind: "table"))>" }
+        if depth >= options.depth || lua_checkstack(L, 4) == 0 { return "{...}" }
+        written.insert(identity)
+        let prefix = shared ? "<\(label(for: index, kind: "table"))>" : ""
+
+        var entries: [String] = []
+        var omitted = 0
+        let sequenceLength = Int(lua_rawlen(L, index))
+        for position in 0..<sequenceLength {
+            lua_rawgeti(L, index, lua_Integer(position + 1))
+            defer { stack.pop() }
+            if entries.count >= options.maxItems { omitted += 1; continue }
+            entries.append(render(at: lua_gettop(L), depth: depth + 1))
+        }
+        for key in sortedKeys(of: index, skippingSequenceOf: sequenceLength) {
+            if entries.count >= options.maxItems { omitted += 1; continue }
+            try? stack.push(key)
+            lua_pushvalue(L, -1)
+            lua_rawget(L, index)  // stack: ... key value
+            let keyText = renderKey(at: lua_gettop(L) - 1, depth: depth + 1)
+            entries.append("\(keyText) = \(render(at: lua_gettop(L), depth: depth + 1))")
+            stack.pop(2)
+        }
+        if omitted > 0 { entries.append("... (\(omitted) more)") }
+        guard !entries.isEmpty else { return prefix + "{}" }
+        let oneLine = prefix + "{ " + entries.joined(separator: ", ") + " }"
+        if oneLine.count + depth * options.indent <= options.width && !oneLine.contains("\n") { return oneLine }
+        let inner = String(repeating: " ", count: (depth + 1) * options.indent)
+        let outer = String(repeating: " ", count: depth * options.indent)
+        return prefix + "{\n" + entries.map { inner + $0 }.joined(separator: ",\n") + "\n" + outer + "}"
+    }
+
+    /// The keys outside the sequence part, in a stable order: numbers, then strings, then the rest.
+    private func sortedKeys(of index: Int32, skippingSequenceOf length: Int) -> [LuaValue] {
+        var keys: [LuaValue] = []
+        lua_pushnil(L)
+        while lua_next(L, index) != 0 {  // stack: ... key value
+            stack.pop()
+            if lua_isinteger(L, -1) != 0, case let key = Int(lua_tointegerx(L, -1, nil)), key >= 1, key <= length {
+                continue
+            }
+            if let key = try? stack.value(at: -1) { keys.append(key) }
+        }
+        return keys.sorted(by: Self.keyOrder)
+    }
+
+    private static func keyOrder(_ lhs: LuaValue, _ rhs: LuaValue) -> Bool {
+        func rank(_ value: LuaValue) -> Int {
+            switch value {
+            case .integer, .number: 0
+            case .string: 1
+            case .boolean: 2
+            default: 3
+            }
+        }
+        switch (lhs, rhs) {
+        case (.integer(let a), .integer(let b)): return a < b
+        case (.number(let a), .number(let b)): return a < b
+        case (.integer(let a), .number(let b)): return Double(a) < b
+        case (.number(let a), .integer(let b)): return a < Double(b)
+        case (.string(let a), .string(let b)): return a.bytes.lexicographicallyPrecedes(b.bytes)
+        case (.boolean(let a), .boolean(let b)): return !a && b
+        default: return rank(lhs) < rank(rhs)
+        }
+    }
+
+    private mutating func renderKey(at index: Int32, depth: Int) -> String {
+        if lua_type(L, index) == LUA_TSTRING, let bytes = stack.bytes(at: index), Self.isIdentifier(bytes) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return "[" + render(at: index, depth: depth) + "]"
+    }
+
+    private mutating func label(for index: Int32, kind: String) -> Int {
+        let identity = lua_topointer(L, index)!
+        if let label = labels[identity] { return label }
+        let label = nextLabel[kind, default: 0] + 1
+        nextLabel[kind] = label
+        labels[identity] = label
+        return label
+    }
+
+    private func metatableName(at index: Int32) -> String? {
+        guard luaL_getmetafield(L, index, "__name") != LUA_TNIL else { return nil }
+        defer { stack.pop() }
+        return lua_type(L, -1) == LUA_TSTRING ? stack.describe(at: -1) : nil
+    }
+
+    // MARK: Text
+
+    private static let reservedWords: Set<String> = [
+        "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
+        "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
+    ]
+
+    static func isIdentifier(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let first = bytes.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        let valid = bytes.allSatisfy { byte in
+            byte == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        return valid && !reservedWords.contains(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// A string as Lua source would write it: double-quoted, with escapes for quotes,
+    /// backslashes and control bytes; valid UTF-8 is kept as it is.
+    static func quote(_ bytes: UnsafeRawBufferPointer) -> String {
+        var text = "\""
+        for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                // Three digits, so a digit that follows is not read as part of the escape.
+                let digits = String(scalar.value)
+                text += "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
+    }
+}

@@ -1,0 +1,154 @@
+// payrun.json: decode and encode JSON, with a null that survives a round trip and arrays that
+// stay arrays even when empty.
+import CLua
+import CLuaShims
+import LuaKit
+
+/// The `payrun.json` library.
+enum JSONLibrary {
+    /// Registry names of the shared values, kept where scripts cannot replace them.
+    static let nullKey = "payrun.json.null"
+    static let arrayMetatableKey = "payrun.json.array"
+
+    /// Pushes the library table, creating the null sentinel and the array metatable.
+    static func push(onto stack: LuaStack) throws(LuaError) {
+        let L = stack.unsafeState
+        try stack.reserve(4)
+        _ = lua_newuserdatauv(L, 0, 0)         // stack: null
+        lua_createtable(L, 0, 3)               // stack: null metatable
+        stack.push("json.null")
+        stack.setField("__name", in: -2)
+        stack.push(function: { call in
+            call.stack.push("null")
+            return 1
+        })
+        stack.setField("__tostring", in: -2)
+        stack.push(false)
+        stack.setField("__metatable", in: -2)
+        lua_setmetatable(L, -2)                // stack: null
+        stack.pushCopy(of: -1)
+        stack.setRegistryValue(nullKey)        // stack: null
+
+        lua_createtable(L, 0, 2)               // stack: null arraymeta
+        stack.push("json.array")
+        stack.setField("__name", in: -2)
+        stack.push("json.array")
+        stack.setField("__metatable", in: -2)
+        stack.setRegistryValue(arrayMetatableKey)  // stack: null
+
+        stack.push(library: functions)         // stack: null json
+        luashim_insert(L, -2)                  // stack: json null
+        stack.setField("null", in: -2)         // stack: json
+    }
+
+    // MARK: Functions
+
+    /// `json.decode(text)`: the value, or raises an error naming the byte offset.
+    static func decode(_ call: LuaCall) throws -> LuaReturn {
+        let document = try call.withBytes(at: 1) { $0 }
+        try decode(document, on: call.stack)
+        return 1
+    }
+
+    /// `json.trydecode(text)`: the value, or nil and the error message.
+    static func tryDecode(_ call: LuaCall) throws -> LuaReturn {
+        let document = try call.withBytes(at: 1) { $0 }
+        do {
+            try decode(document, on: call.stack)
+            return 1
+        } catch {
+            call.stack.pushNil()
+            call.stack.push(error.description)
+            return 2
+        }
+    }
+
+    private static func decode(_ document: UnsafeRawBufferPointer, on stack: LuaStack) throws(JSONDecodingError) {
+        let base = stack.top
+        stack.pushRegistryValue(nullKey)
+        stack.pushRegistryValue(arrayMetatableKey)
+        var decoding = JSONDecoding(
+            document: document.bindMemory(to: UInt8.self), stack: stack,
+            nullIndex: base + 1, arrayMetatableIndex: base + 2)
+        try decoding.decode()      // stack: ... null arraymeta value
+        luashim_replace(stack.unsafeState, base + 1)
+        stack.top = base + 1       // stack: ... value
+    }
+
+    /// `json.encode(value [, options])`: JSON text. Options: `indent` (a number of spaces, or
+    /// true for 2) and `sort_keys`.
+    static func encode(_ call: LuaCall) throws -> LuaReturn {
+        try call.checkAny(at: 1)
+        let options = try encodingOptions(call, at: 2)
+        let stack = call.stack
+        stack.pushRegistryValue(nullKey)
+        stack.pushRegistryValue(arrayMetatableKey)
+        var encoding = JSONEncoding(
+            stack: stack, options: options, nullIndex: stack.top - 1, arrayMetatableIndex: stack.top)
+        try encoding.encode(at: call.index(of: 1))
+        encoding.output.withUnsafeBytes { stack.push(bytes: $0) }
+        return 1
+    }
+
+    private static func encodingOptions(_ call: LuaCall, at position: Int) throws(LuaArgumentError) -> JSONEncodingOptions {
+        guard !call.isNoneOrNil(position) else { return JSONEncodingOptions() }
+        try call.check(.table, at: position)
+        let stack = call.stack
+        let table = call.index(of: position)
+        var options = JSONEncodingOptions()
+        defer { stack.pop(2) }
+        switch stack.pushField("indent", of: table) {
+        case .nil: break
+        case .boolean: options.indent = lua_toboolean(stack.unsafeState, -1) != 0 ? 2 : nil
+        case .number where lua_isinteger(stack.unsafeState, -1) != 0 && (0...16).contains(lua_tointegerx(stack.unsafeState, -1, nil)):
+            options.indent = Int(lua_tointegerx(stack.unsafeState, -1, nil))
+        default: throw .invalid(at: position, "field 'indent' must be true, false or a number of spaces from 0 to 16")
+        }
+        stack.pushField("sort_keys", of: table)
+        options.sortKeys = lua_toboolean(stack.unsafeState, -1) != 0
+        return options
+    }
+
+    /// `json.array([t])`: marks `t` (or a new table) as a JSON array, so it encodes as `[...]`
+    /// even when empty, and returns it.
+    static func array(_ call: LuaCall) throws -> LuaReturn {
+        let stack = call.stack
+        if call.isNoneOrNil(1) {
+            lua_createtable(stack.unsafeState, 0, 0)
+        } else {
+            try call.check(.table, at: 1)
+            let marked = lua_getmetatable(stack.unsafeState, call.index(of: 1)) != 0
+            if marked {
+                stack.pushRegistryValue(arrayMetatableKey)
+                let isArray = lua_rawequal(stack.unsafeState, -1, -2) != 0
+                stack.pop(2)
+                guard isArray else { throw LuaArgumentError.invalid(at: 1, "table already has a metatable") }
+            }
+            stack.pushCopy(of: call.index(of: 1))
+        }
+        stack.pushRegistryValue(arrayMetatableKey)
+        lua_setmetatable(stack.unsafeState, -2)
+        return 1
+    }
+
+    /// `json.isarray(t)`: whether `t` carries the array mark.
+    static func isArray(_ call: LuaCall) throws -> LuaReturn {
+        let stack = call.stack
+        var marked = false
+        if call.type(at: 1) == .table, lua_getmetatable(stack.unsafeState, call.index(of: 1)) != 0 {
+            stack.pushRegistryValue(arrayMetatableKey)
+            marked = lua_rawequal(stack.unsafeState, -1, -2) != 0
+            stack.pop(2)
+        }
+        stack.push(marked)
+        return 1
+    }
+
+    static var functions: [LuaRegistration] { [
+        LuaRegistration("array", array),
+        LuaRegistration("decode", decode),
+        LuaRegistration("encode", encode),
+        LuaRegistration("isarray", isArray),
+        LuaRegistration("trydecode", tryDecode),
+    ] }
+}

@@ -1,0 +1,79 @@
+// print and an io table that only writes: a script's way to the terminal, through ScriptOutput.
+import CLua
+import LuaKit
+
+/// Installs `print`, `io.write`, `io.stdout:write` and `io.stderr:write`, all writing through
+/// one ``ScriptOutput`` so their order is kept.
+enum OutputLibrary {
+    static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
+        state.setGlobal("print", function: { call in try print(call, output: output) })
+        let stack = state.stack
+        try stack.reserve(4)
+        stack.push(library: [
+            LuaRegistration("write") { call in try write(call, from: 1, to: .standardOutput, output: output) },
+        ])                                             // stack: io
+        try pushStream(.standardOutput, named: "stdout", output: output, on: stack)
+        stack.setField("stdout", in: -2)
+        try pushStream(.standardError, named: "stderr", output: output, on: stack)
+        stack.setField("stderr", in: -2)
+        stack.setGlobal("io")
+    }
+
+    /// A stream object with a `write` method, as `io.stdout` has; it returns itself for chaining.
+    private static func pushStream(
+        _ stream: OutputStream, named name: String, output: any ScriptOutput, on stack: LuaStack
+    ) throws(LuaError) {
+        lua_createtable(stack.unsafeState, 0, 1)       // stack: handle
+        lua_createtable(stack.unsafeState, 0, 3)       // stack: handle metatable
+        stack.push("io.\(name)")
+        stack.setField("__name", in: -2)
+        stack.push(false)
+        stack.setField("__metatable", in: -2)
+        stack.push(library: [
+            LuaRegistration("write") { call in
+                try call.check(.table, at: 1)
+                return try write(call, from: 2, to: stream, output: output)
+            },
+        ])                                             // stack: handle metatable methods
+        stack.setField("__index", in: -2)              // stack: handle metatable
+        lua_setmetatable(stack.unsafeState, -2)        // stack: handle
+    }
+
+    /// `print(...)`: each argument through `tostring`, tab-separated, then a newline.
+    private static func print(_ call: LuaCall, output: any ScriptOutput) throws -> LuaReturn {
+        var line: [UInt8] = []
+        for position in 1...max(call.argumentCount, 1) where position <= call.argumentCount {
+            if position > 1 { line.append(UInt8(ascii: "\t")) }
+            try call.stack.pushConvertedToString(at: call.index(of: position))
+            line.append(contentsOf: call.stack.bytes(at: -1)!)
+            call.stack.pop()
+        }
+        line.append(UInt8(ascii: "\n"))
+        line.withUnsafeBytes { output.write($0, to: .standardOutput) }
+        return .none
+    }
+
+    /// `write(...)`: strings and numbers, written as they are, as `io.write` does; returns the
+    /// stream (or the io table) for chaining.
+    private static func write(
+        _ call: LuaCall, from first: Int, to stream: OutputStream, output: any ScriptOutput
+    ) throws -> LuaReturn {
+        var text: [UInt8] = []
+        for position in first...max(call.argumentCount, first) where position <= call.argumentCount {
+            if call.type(at: position) == .number {
+                // Copy first: converting in place would change the caller's value.
+                call.stack.pushCopy(of: call.index(of: position))
+                text.append(contentsOf: call.stack.bytes(at: -1)!)
+                call.stack.pop()
+            } else {
+                text.append(contentsOf: try call.withBytes(at: position) { Array($0) })
+            }
+        }
+        text.withUnsafeBytes { output.write($0, to: stream) }
+        if first > 1 {
+            call.stack.pushCopy(of: call.index(of: 1))
+            return 1
+        }
+        return .none
+    }
+}

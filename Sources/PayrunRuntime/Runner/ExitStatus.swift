@@ -1,0 +1,11 @@
+// What `payrun` exits with, so shell scripts and schedulers can tell failures apart.
+
+/// The process exit status of a `payrun` command.
+public enum ExitStatus: Int32, Sendable {
+    /// The script ran to its end.
+    case success = 0
+    /// The script raised an error, or did not compile; the message and traceback are on stderr.
+    case scriptFailed = 1
+    /// The command line was wrong: an unknown option, no script, or a script that cannot be read.
+    case usage = 2
+}

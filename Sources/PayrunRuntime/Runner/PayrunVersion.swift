@@ -1,0 +1,12 @@
+// The version payrun reports, with the Lua it embeds.
+import CLua
+
+/// payrun's version.
+public enum PayrunVersion {
+    public static let current = "0.1.0"
+
+    /// `payrun 0.1.0 (Lua 5.4.4)`, as `payrun --version` prints it.
+    public static var description: String {
+        "payrun \(current) (Lua \(LUA_VERSION_MAJOR).\(LUA_VERSION_MINOR).\(LUA_VERSION_RELEASE))"
+    }
+}

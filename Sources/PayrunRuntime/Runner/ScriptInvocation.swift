@@ -1,0 +1,18 @@
+// What one `payrun run` was asked to do.
+
+/// The chunks and script one run executes, in the order `lua` would: every `-e` chunk, then the
+/// script with its arguments.
+public struct ScriptInvocation: Sendable {
+    /// Code given with `-e`, run first, in order.
+    public var chunks: [String]
+    /// The script's path; `-` reads it from standard input; nil runs only the chunks.
+    public var scriptPath: String?
+    /// The script's arguments: `arg[1]...` and `...` in the script.
+    public var arguments: [String]
+
+    public init(chunks: [String] = [], scriptPath: String? = nil, arguments: [String] = []) {
+        self.chunks = chunks
+        self.scriptPath = scriptPath
+        self.arguments = arguments
+    }
+}

@@ -1,0 +1,66 @@
+// Runs scripts: makes the Lua state every script gets, then runs the chunks and the script in
+// it, reporting any failure the way `lua` does.
+import LuaKit
+
+/// Runs payrun scripts, writing their output and any failure to one ``ScriptOutput``.
+public final class ScriptRunner {
+    public let output: any ScriptOutput
+
+    public init(output: any ScriptOutput) {
+        self.output = output
+    }
+
+    /// A new state with what every script gets: Lua's safe standard libraries, `print` and `io`
+    /// writing to ``output``, and the `payrun` library.
+    public func makeState() throws(LuaError) -> LuaState {
+        let state = try LuaState()
+        try state.open([.base, .coroutine, .math, .os, .string, .table, .utf8])
+        try OutputLibrary.install(in: state, output: output)
+        try PayrunLibrary.install(in: state)
+        return state
+    }
+
+    /// Runs `invocation` and returns the status the process should exit with. A failure is
+    /// written to standard error as `payrun: message`, then the Lua traceback.
+    public func run(_ invocation: ScriptInvocation) -> ExitStatus {
+        guard !invocation.chunks.isEmpty || invocation.scriptPath != nil else {
+            report("nothing to run: give a script file, '-' for standard input, or -e CODE")
+            return .usage
+        }
+        let source: ScriptSource?
+        do {
+            source = try invocation.scriptPath.map(ScriptSource.read)
+        } catch {
+            report(error.description)
+            return .usage
+        }
+        do {
+            let state = try makeState()
+            try state.setGlobal("arg", argumentTable(invocation))
+            for chunk in invocation.chunks {
+                _ = try state.call(state.load(chunk, chunkName: "=(command line)"))
+            }
+            if let source {
+                let main = try state.load(source.bytes, chunkName: source.chunkName)
+                _ = try state.call(main, invocation.arguments.map { LuaValue($0) })
+            }
+            return .success
+        } catch {
+            report(error.description)
+            return .scriptFailed
+        }
+    }
+
+    /// `arg` as `lua` builds it: the script at 0, its arguments from 1.
+    private func argumentTable(_ invocation: ScriptInvocation) -> LuaValue {
+        var table: [LuaValue: LuaValue] = [0: LuaValue(invocation.scriptPath ?? "payrun")]
+        for (offset, argument) in invocation.arguments.enumerated() {
+            table[.integer(offset + 1)] = LuaValue(argument)
+        }
+        return .dictionary(table)
+    }
+
+    private func report(_ message: String) {
+        output.write("payrun: \(message)\n", to: .standardError)
+    }
+}
