@@ -120,6 +120,7 @@ static int trampoline(lua_State *L) {
     boxed_swift *box = lua_touserdata(L, lua_upvalueindex(1));
     luashim_outcome outcome = {LUASHIM_RETURN, 0, 0};
     box->entry(L, box->context, 0, &outcome);
+    if (outcome.status == LUASHIM_RETURN) return outcome.count;  // the common case, kept inline
     return finish(L, &outcome, 0);
 }
 

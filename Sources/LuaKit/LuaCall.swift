@@ -5,32 +5,45 @@ import CLuaShims
 /// One call of a Swift function from Lua. Read the arguments with the `checked` accessors — they
 /// throw the standard argument errors — push results on ``stack``, and return their count.
 ///
-/// A call is only valid while its function runs; do not keep it.
+/// A call is only valid while its function runs; do not keep it. Read the arguments before
+/// pushing results: a position past the arguments reads what was pushed there.
 public struct LuaCall {
     /// The stack of the thread the function runs on (a coroutine's, inside one).
     public let stack: LuaStack
     /// The stack index below the first argument.
-    let base: Int32
+    @usableFromInline let base: Int32
 
     init(stack: LuaStack, base: Int32) {
         self.stack = stack
         self.base = base
     }
 
-    private var L: OpaquePointer { stack.L }
+    /// Whether Lua accepts `position`'s index even if no argument is there (it then reads as
+    /// none). On a first call a C function may index up to `LUA_MINSTACK` slots past its
+    /// arguments, which spares the hot path a `lua_gettop`.
+    @inlinable @inline(__always)
+    func isAcceptable(_ position: Int) -> Bool {
+        position >= 1 && (base == 0 && position <= Int(LUA_MINSTACK) || position <= argumentCount)
+    }
+
+    @usableFromInline var L: OpaquePointer { stack.unsafeState }
 
     /// How many arguments were passed.
+    @inlinable
     public var argumentCount: Int { Int(lua_gettop(L) - base) }
 
     /// The stack index of argument `position` (counting from 1).
+    @inlinable
     public func index(of position: Int) -> Int32 { base + Int32(position) }
 
     /// The type of argument `position`; `.none` when it was not passed.
+    @inlinable
     public func type(at position: Int) -> LuaType {
-        position > argumentCount ? .none : stack.type(at: index(of: position))
+        isAcceptable(position) ? stack.type(at: index(of: position)) : .none
     }
 
     /// Whether argument `position` is nil or was not passed.
+    @inlinable
     public func isNoneOrNil(_ position: Int) -> Bool {
         let type = type(at: position)
         return type == .none || type == .nil
@@ -62,27 +75,35 @@ public struct LuaCall {
 
     /// Argument `position` as an integer; a float or string with an exact integer value is
     /// converted, as `luaL_checkinteger` does.
+    @inlinable @inline(__always)
     public func integer(at position: Int) throws(LuaArgumentError) -> Int {
         var isInteger: Int32 = 0
-        let value = position > argumentCount ? 0 : lua_tointegerx(L, index(of: position), &isInteger)
-        if isInteger != 0 { return Int(value) }
-        if type(at: position) == .number || lua_isnumber(L, index(of: position)) != 0 && type(at: position) == .string {
-            throw .invalid(at: position, "number has no integer representation")
+        let value = isAcceptable(position) ? lua_tointegerx(L, index(of: position), &isInteger) : 0
+        if _fastPath(isInteger != 0) { return Int(value) }
+        throw integerError(at: position)
+    }
+
+    @usableFromInline
+    func integerError(at position: Int) -> LuaArgumentError {
+        if type(at: position) == .number || type(at: position) == .string && lua_isnumber(L, index(of: position)) != 0 {
+            return .invalid(at: position, "number has no integer representation")
         }
-        throw .type(at: position, expected: "number")
+        return .type(at: position, expected: "number")
     }
 
     /// Argument `position` as a number; a numeric string is converted, as `luaL_checknumber` does.
+    @inlinable
     public func number(at position: Int) throws(LuaArgumentError) -> Double {
         var isNumber: Int32 = 0
-        let value = position > argumentCount ? 0 : lua_tonumberx(L, index(of: position), &isNumber)
+        let value = isAcceptable(position) ? lua_tonumberx(L, index(of: position), &isNumber) : 0
         guard isNumber != 0 else { throw .type(at: position, expected: "number") }
         return value
     }
 
     /// Argument `position`'s truth, as Lua sees it: only nil and false are false.
+    @inlinable
     public func boolean(at position: Int) -> Bool {
-        position <= argumentCount && lua_toboolean(L, index(of: position)) != 0
+        isAcceptable(position) && lua_toboolean(L, index(of: position)) != 0
     }
 
     /// Throws unless argument `position` has type `type`.
@@ -115,6 +136,24 @@ public struct LuaCall {
     }
 
     // MARK: Results
+
+    /// Yields the `count` values on top of the stack to whoever resumed the coroutine. When it
+    /// is resumed, `continuation` runs with the resumed values as its arguments and finishes the
+    /// call; without one, the resumed values are the call's results. Outside a coroutine Lua
+    /// raises "attempt to yield from outside a coroutine", as it does for a C function.
+    ///
+    /// Return what this returns: `return try call.yield(1) { resumed in ... }`.
+    public func yield(_ count: Int, then continuation: LuaFunctionBody? = nil) throws(LuaError) -> LuaReturn {
+        try stack.reserve(1)
+        if let continuation {
+            let box = Unmanaged.passRetained(LuaFunctionBox(continuation)).toOpaque()
+            luashim_pushcontinuation(L, luaKitEntry, luaKitRelease, box)
+        } else {
+            stack.pushNil()
+        }
+        luashim_insert(L, stack.top - Int32(count))  // stack: ... continuation values...
+        return LuaReturn(count: Int32(count), yields: true)
+    }
 
     /// Pushes `values` and returns them as the call's results.
     public func returning(_ values: LuaValue...) throws(LuaError) -> LuaReturn {

@@ -6,36 +6,30 @@ import CLuaShims
 /// results, and says how many there are; a thrown error is raised in Lua after it has returned.
 public typealias LuaFunctionBody = (LuaCall) throws -> LuaReturn
 
-/// How a Swift function bound to Lua finishes: with results, or by yielding its coroutine.
-public struct LuaReturn: ExpressibleByIntegerLiteral {
+/// How a Swift function bound to Lua finishes: with results, or by yielding its coroutine
+/// (see ``LuaCall/yield(_:then:)``).
+public struct LuaReturn: ExpressibleByIntegerLiteral, Sendable {
     let count: Int32
     let yields: Bool
-    let continuation: LuaFunctionBody?
 
     /// Returns the `count` values on top of the stack.
+    @inlinable
     public static func values(_ count: Int) -> LuaReturn {
-        LuaReturn(count: Int32(count), yields: false, continuation: nil)
+        LuaReturn(count: Int32(count), yields: false)
     }
 
     /// Returns nothing.
     public static var none: LuaReturn { .values(0) }
 
-    /// Yields the `count` values on top of the stack to whoever resumed the coroutine. When it is
-    /// resumed, `continuation` runs with the resumed values as its arguments and finishes the
-    /// call; without one, the resumed values are the call's results. Outside a coroutine Lua
-    /// raises "attempt to yield from outside a coroutine", as it does for C functions.
-    public static func yield(_ count: Int, then continuation: LuaFunctionBody? = nil) -> LuaReturn {
-        LuaReturn(count: Int32(count), yields: true, continuation: continuation)
-    }
-
+    @inlinable
     public init(integerLiteral count: Int) {
-        self = .values(count)
+        self.init(count: Int32(count), yields: false)
     }
 
-    private init(count: Int32, yields: Bool, continuation: LuaFunctionBody?) {
+    @usableFromInline
+    init(count: Int32, yields: Bool) {
         self.count = count
         self.yields = yields
-        self.continuation = continuation
     }
 }
 
@@ -53,22 +47,20 @@ final class LuaFunctionBox {
 let luaKitEntry: luashim_entry = { L, context, base, outcome in
     let L = L!
     let outcome = outcome!
-    let box = Unmanaged<LuaFunctionBox>.fromOpaque(context!).takeUnretainedValue()
     let host = luashim_gethost(L)!
     let allowance = host.pointee.host_allowance
     host.pointee.host_allowance = 1  // the host's own pushes may pass the script's memory cap
     host.pointee.swift_depth += 1
     let stack = LuaStack(unsafeState: L)
-    do {
-        let result = try box.body(LuaCall(stack: stack, base: base))
-        if result.yields {
-            yield(result, on: stack, outcome: outcome)
-        } else {
-            outcome.pointee.status = Int32(LUASHIM_RETURN)
+    // Lua holds the box for as long as the function can be called: no retain needed here.
+    Unmanaged<LuaFunctionBox>.fromOpaque(context!)._withUnsafeGuaranteedRef { box in
+        do {
+            let result = try box.body(LuaCall(stack: stack, base: base))
+            outcome.pointee.status = Int32(result.yields ? LUASHIM_YIELD : LUASHIM_RETURN)
             outcome.pointee.count = result.count
+        } catch {
+            report(error, on: stack, outcome: outcome)
         }
-    } catch {
-        report(error, on: stack, outcome: outcome)
     }
     host.pointee.swift_depth -= 1
     if host.pointee.swift_depth == 0 && host.pointee.pending_errors > 0 {
@@ -82,22 +74,6 @@ let luaKitEntry: luashim_entry = { L, context, base, outcome in
 /// Releases a function's closure once Lua has collected it.
 let luaKitRelease: luashim_release = { context in
     Unmanaged<LuaFunctionBox>.fromOpaque(context!).release()
-}
-
-/// Puts the continuation (or nil) below the yielded values, where the trampoline expects it.
-private func yield(_ result: LuaReturn, on stack: LuaStack, outcome: UnsafeMutablePointer<luashim_outcome>) {
-    guard lua_checkstack(stack.L, 1) != 0 else {
-        return report(LuaError(.runtime, "stack overflow while yielding"), on: stack, outcome: outcome)
-    }
-    if let continuation = result.continuation {
-        let box = Unmanaged.passRetained(LuaFunctionBox(continuation)).toOpaque()
-        luashim_pushcontinuation(stack.L, luaKitEntry, luaKitRelease, box)
-    } else {
-        stack.pushNil()
-    }
-    luashim_insert(stack.L, stack.top - result.count)  // stack: ... continuation values...
-    outcome.pointee.status = Int32(LUASHIM_YIELD)
-    outcome.pointee.count = result.count
 }
 
 /// Turns a Swift error into what the trampoline raises: the kept Lua value for a ``LuaError``

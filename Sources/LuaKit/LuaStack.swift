@@ -13,11 +13,12 @@ public struct LuaStack {
     /// that can raise (`lua_error`, `luaL_check*`, `lua_gettable` with metamethods...) through it.
     public let unsafeState: OpaquePointer
 
+    @inlinable
     public init(unsafeState: OpaquePointer) {
         self.unsafeState = unsafeState
     }
 
-    var L: OpaquePointer { unsafeState }
+    @usableFromInline var L: OpaquePointer { unsafeState }
 
     /// The state this stack belongs to.
     public var owner: LuaState {
@@ -39,19 +40,25 @@ public struct LuaStack {
         }
     }
 
+    @inlinable
     public func pop(_ count: Int32 = 1) {
         luashim_pop(L, count)
     }
 
+    @inlinable
     public func type(at index: Int32) -> LuaType {
         LuaType(rawValue: lua_type(L, index)) ?? .none
     }
 
     // MARK: Pushing
 
+    @inlinable
     public func pushNil() { lua_pushnil(L) }
+    @inlinable
     public func push(_ value: Bool) { lua_pushboolean(L, value ? 1 : 0) }
+    @inlinable
     public func push(_ value: Int) { lua_pushinteger(L, lua_Integer(value)) }
+    @inlinable
     public func push(_ value: Double) { lua_pushnumber(L, value) }
 
     public func push(_ value: String) {

@@ -1,1 +1,32 @@
-print("b")
+// payrun-bench: the three figures the README reports, each against its reference in one run.
+// Run with `swift run -c release payrun-bench`.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `payrun` built beside this executable (same configuration).
+let payrunPath: String = {
+    let me = CommandLine.arguments[0]
+    guard let slash = me.lastIndex(of: "/") else { return "./payrun" }
+    return String(me[..<slash]) + "/payrun"
+}()
+
+print("| benchmark | figures | ratio |")
+print("|---|---|---|")
+var failed = false
+let benchmarks: [(String, () throws -> BenchmarkResult)] = [
+    ("calls", FunctionCallBenchmark.run),
+    ("json", JSONDecodeBenchmark.run),
+    ("startup", { try StartupBenchmark.run(payrun: payrunPath) }),
+]
+// `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
+let selected = CommandLine.arguments.dropFirst()
+for (name, benchmark) in benchmarks where selected.isEmpty || selected.contains(name) {
+    do {
+        print(try benchmark().row)
+    } catch {
+        print("| \(name) | failed: \(error) | |")
+        failed = true
+    }
+}
+exit(failed ? 1 : 0)
