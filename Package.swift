@@ -38,13 +38,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // A plain lua_CFunction to hold Swift-bound calls against in the benchmarks.
-        .target(name: "CBenchmarkSupport", dependencies: ["CLua"]),
+        // Plain lua_CFunctions that Swift-bound functions are held against, in the benchmarks
+        // for speed and in the tests for behaviour.
+        .target(name: "CReferenceFunctions", dependencies: ["CLua"]),
         .executableTarget(
             name: "PayrunBenchmarks",
-            dependencies: ["LuaKit", "PayrunRuntime", "CBenchmarkSupport", "CLuaShims", "CLua"]
+            dependencies: ["LuaKit", "PayrunRuntime", "CReferenceFunctions", "CLuaShims", "CLua"]
         ),
-        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua"]),
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI"]),
     ]

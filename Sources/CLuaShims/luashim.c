@@ -81,9 +81,9 @@ static int finish(lua_State *L, const luashim_outcome *outcome, int slot) {
     case LUASHIM_RETURN:
         return outcome->count;
     case LUASHIM_ARGERROR:
-        return luaL_argerror(L, outcome->argument, lua_tostring(L, -1));
+        return luaL_argerror(L, outcome->argument, outcome->message);
     case LUASHIM_TYPEERROR:
-        return luaL_typeerror(L, outcome->argument, lua_tostring(L, -1));
+        return luaL_typeerror(L, outcome->argument, outcome->message);
     case LUASHIM_MESSAGE:
         luaL_where(L, 1);   // stack: ... message where
         lua_insert(L, -2);  // stack: ... where message
@@ -111,14 +111,18 @@ static int continue_after_yield(lua_State *L, int status, lua_KContext context) 
     int slot = (int)context;
     boxed_swift *box = lua_touserdata(L, slot);
     if (box == NULL) return lua_gettop(L) - slot;  // no continuation: resumed values are results
-    luashim_outcome outcome = {LUASHIM_RETURN, 0, 0};
+    luashim_outcome outcome;
+    outcome.status = LUASHIM_RETURN;
+    outcome.count = 0;
     box->entry(L, box->context, slot, &outcome);
     return finish(L, &outcome, slot);
 }
 
 static int trampoline(lua_State *L) {
     boxed_swift *box = lua_touserdata(L, lua_upvalueindex(1));
-    luashim_outcome outcome = {LUASHIM_RETURN, 0, 0};
+    luashim_outcome outcome;  // only the fields the entry sets are read: no need to clear it all
+    outcome.status = LUASHIM_RETURN;
+    outcome.count = 0;
     box->entry(L, box->context, 0, &outcome);
     if (outcome.status == LUASHIM_RETURN) return outcome.count;  // the common case, kept inline
     return finish(L, &outcome, 0);

@@ -135,6 +135,31 @@ public struct LuaCall {
         position > argumentCount ? .nil : try stack.value(at: index(of: position))
     }
 
+    // MARK: Calling back into Lua
+
+    /// Calls the function at argument `position` with the arguments from `firstArgument` to the
+    /// last (none if nil), in protected mode, and leaves its results on the stack. Rethrowing
+    /// the error makes Lua raise the very same value, as if the error had passed through a C
+    /// function untouched.
+    ///
+    /// Lua cannot yield across this call (as with `lua_pcall` from a C function): a yield inside
+    /// raises "attempt to yield across a C-call boundary".
+    /// - Returns: the number of results pushed.
+    public func callFunction(at position: Int, argumentsFrom firstArgument: Int? = nil) throws(LuaError) -> Int {
+        let arguments = firstArgument.map { Array($0..<max($0, argumentCount + 1)) } ?? []
+        try reserve(1 + arguments.count)
+        stack.pushCopy(of: index(of: position))
+        for argument in arguments { stack.pushCopy(of: index(of: argument)) }
+        return Int(try stack.protectedCall(argumentCount: Int32(arguments.count)))
+    }
+
+    private func reserve(_ count: Int) throws(LuaError) { try stack.reserve(count) }
+
+    /// An error that raises argument `position`'s value itself, as `error(value, 0)` does.
+    public func error(raising position: Int) -> some LuaRaisable {
+        RaisedValue(index: index(of: position))
+    }
+
     // MARK: Results
 
     /// Yields the `count` values on top of the stack to whoever resumed the coroutine. When it
@@ -159,5 +184,14 @@ public struct LuaCall {
     public func returning(_ values: LuaValue...) throws(LuaError) -> LuaReturn {
         try stack.push(values)
         return .values(values.count)
+    }
+}
+
+/// Raises a value already on the stack.
+private struct RaisedValue: LuaRaisable {
+    let index: Int32
+
+    func push(onto stack: LuaStack) {
+        stack.pushCopy(of: index)
     }
 }

@@ -86,10 +86,10 @@ private func report(_ error: any Error, on stack: LuaStack, outcome: UnsafeMutab
         outcome.pointee.argument = Int32(clamping: error.position)
         switch error.problem {
         case .type(let expected):
-            stack.push(expected)
+            copy(expected, into: outcome)
             outcome.pointee.status = Int32(LUASHIM_TYPEERROR)
         case .message(let message):
-            stack.push(message)
+            copy(message, into: outcome)
             outcome.pointee.status = Int32(LUASHIM_ARGERROR)
         }
     case let error as LuaError:
@@ -105,6 +105,22 @@ private func report(_ error: any Error, on stack: LuaStack, outcome: UnsafeMutab
     default:
         stack.push(String(describing: error))
         outcome.pointee.status = Int32(LUASHIM_MESSAGE)
+    }
+}
+
+/// Copies `text` into the outcome's message buffer, cut at a character boundary if too long.
+private func copy(_ text: String, into outcome: UnsafeMutablePointer<luashim_outcome>) {
+    withUnsafeMutableBytes(of: &outcome.pointee.message) { buffer in
+        var length = 0
+        for character in text {
+            let bytes = character.utf8
+            guard length + bytes.count < buffer.count else { break }
+            for byte in bytes {
+                buffer[length] = byte
+                length += 1
+            }
+        }
+        buffer[length] = 0
     }
 }
 

@@ -1,5 +1,5 @@
 // Benchmark 1: a Swift function bound to Lua against a plain lua_CFunction, called from a loop.
-import CBenchmarkSupport
+import CReferenceFunctions
 import CLua
 import CLuaShims
 import LuaKit
@@ -15,7 +15,7 @@ enum FunctionCallBenchmark {
             call.stack.push(n + 1)
             return 1
         }
-        luashim_pushcfunction(state.handle, benchsupport_increment)
+        luashim_pushcfunction(state.handle, reference_increment)
         state.stack.setGlobal("c_increment")
         let loop = """
             local f, n = ...

@@ -67,8 +67,8 @@ static inline luashim_host *luashim_gethost(lua_State *L) {
 enum {
     LUASHIM_RETURN = 0,      // `count` results are on the stack
     LUASHIM_ERROR = 1,       // the error value is on top of the stack
-    LUASHIM_ARGERROR = 2,    // a message for argument `argument` is on top of the stack
-    LUASHIM_TYPEERROR = 3,   // the expected type name for argument `argument` is on top
+    LUASHIM_ARGERROR = 2,    // `message` says what is wrong with argument `argument`
+    LUASHIM_TYPEERROR = 3,   // `message` names the type argument `argument` should have had
     LUASHIM_YIELD = 4,       // a continuation (or nil) and then `count` values are on top
     LUASHIM_MESSAGE = 5,     // a message on top, to raise with the caller's position first
 };
@@ -77,6 +77,8 @@ typedef struct luashim_outcome {
     int status;
     int count;
     int argument;
+    /// For argument errors: kept off the stack, where it would be taken for a missing argument.
+    char message[256];
 } luashim_outcome;
 
 /// The Swift side of every Swift-bound Lua function. `base` is the stack index below the

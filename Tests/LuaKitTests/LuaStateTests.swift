@@ -1,0 +1,94 @@
+// The state's lifetime, loading, globals and memory accounting.
+import LuaKit
+import Testing
+
+@Suite struct LuaStateTests {
+    @Test func runsAChunkAndReturnsItsResults() throws {
+        let state = try LuaState()
+        try state.open([.base])
+        let results = try state.run("return 1 + 1, 'two', nil, 2.5")
+        #expect(results == [.integer(2), "two", .nil, .number(2.5)])
+    }
+
+    @Test func aSyntaxErrorNamesTheChunkLineAndWhatWasExpected() throws {
+        let state = try LuaState()
+        #expect {
+            _ = try state.load("local x = 1\nif x then\n", chunkName: "@orders.lua")
+        } throws: { error in
+            let error = error as! LuaError
+            return error.kind == .syntax && error.message == "orders.lua:3: 'end' expected (to close 'if' at line 2) near <eof>"
+        }
+    }
+
+    @Test func binaryChunksAreRefused() throws {
+        let state = try LuaState()
+        try state.open([.base, .string])
+        let dumped = try state.run("return string.dump(function() return 1 end)")
+        guard case .string(let bytecode) = dumped[0] else { Issue.record("no bytecode"); return }
+        #expect(throws: LuaError.self) { _ = try state.load(bytecode.bytes, chunkName: "=dumped") }
+    }
+
+    @Test func globalsGoBothWays() throws {
+        let state = try LuaState()
+        try state.setGlobal("limit", 500)
+        #expect(try state.run("return limit * 2") == [1000])
+        try state.run("answer = { 'a', 'b' }")
+        #expect(try state.global("answer") == ["a", "b"])
+        #expect(try state.global("missing") == .nil)
+    }
+
+    @Test func registeredLibrariesAreTablesOfSwiftFunctions() throws {
+        let state = try LuaState()
+        state.register(library: "shop", [
+            LuaRegistration("double") { call in
+                call.stack.push(try call.integer(at: 1) * 2)
+                return 1
+            },
+        ])
+        #expect(try state.run("return shop.double(21)") == [42])
+    }
+
+    @Test func theAllocatorAccountsForWhatScriptsAllocate() throws {
+        let state = try LuaState()
+        try state.open([.base, .string])
+        let before = state.memoryInUse
+        try state.run("big = string.rep('x', 1000000)")
+        #expect(state.memoryInUse >= before + 1_000_000)
+        try state.run("big = nil; collectgarbage()")
+        #expect(state.memoryInUse < before + 100_000)
+        #expect(state.peakMemory >= before + 1_000_000)
+    }
+
+    @Test func aMemoryLimitIsALuaErrorTheScriptCanCatch() throws {
+        let state = try LuaState(memoryLimit: 8 * 1024 * 1024)
+        try state.open([.base, .string, .table])
+        let results = try state.run("""
+            local t = {}
+            local ok, err = pcall(function()
+              for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end
+            end)
+            t = nil
+            collectgarbage()
+            return ok, err
+            """)
+        #expect(results == [false, "not enough memory"])
+        // The state is still usable afterwards.
+        #expect(try state.run("return 40 + 2") == [42])
+    }
+
+    @Test func theStateClosesWhenTheLastReferenceGoes() throws {
+        final class Flag: @unchecked Sendable { var released = false }
+        let flag = Flag()
+        do {
+            let state = try LuaState()
+            final class Probe {
+                let flag: Flag
+                init(_ flag: Flag) { self.flag = flag }
+                deinit { flag.released = true }
+            }
+            let probe = Probe(flag)
+            state.setGlobal("f") { _ in _ = probe; return 0 }
+        }
+        #expect(flag.released, "closing the state releases the Swift closures Lua held")
+    }
+}
