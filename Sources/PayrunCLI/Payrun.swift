@@ -28,7 +28,7 @@ struct Payrun: ParsableCommand {
                 StandardStreams().write(message + "\n", to: code == .success ? .standardOutput : .standardError)
             }
             StandardStreams().flush()
-            let status = code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
+            let status = code == .validationFailure ? PayrunExitStatus.usage.rawValue : code.rawValue
             Self.exit(withError: status == 0 ? nil : ExitCode(status))
         }
     }

@@ -22,7 +22,7 @@ public final class ScriptRunner {
 
     /// Runs `invocation` and returns the status the process should exit with. A failure is
     /// written to standard error as `payrun: message`, then the Lua traceback.
-    public func run(_ invocation: ScriptInvocation) -> ExitStatus {
+    public func run(_ invocation: ScriptInvocation) -> PayrunExitStatus {
         guard !invocation.chunks.isEmpty || invocation.scriptPath != nil else {
             report("nothing to run: give a script file, '-' for standard input, or -e CODE")
             return .usage

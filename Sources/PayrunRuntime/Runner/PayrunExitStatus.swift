@@ -1,7 +1,7 @@
 // What `payrun` exits with, so shell scripts and schedulers can tell failures apart.
 
 /// The process exit status of a `payrun` command.
-public enum ExitStatus: Int32, Sendable {
+public enum PayrunExitStatus: Int32, Sendable {
     /// The script ran to its end.
     case success = 0
     /// The script raised an error, or did not compile; the message and traceback are on stderr.
