@@ -47,6 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
+        // Runs the built `payrun`; depending on it makes `swift test` build it first.
         .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI"]),
     ]
 )

@@ -1,0 +1,78 @@
+// `payrun` as a command: exit statuses, messages, streams and the shipped examples.
+import Foundation
+import Testing
+
+@Suite struct PayrunCommandTests {
+    func temporaryScript(_ source: String) throws -> String {
+        let path = NSTemporaryDirectory() + "payrun-cli-\(UUID().uuidString).lua"
+        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func versionNamesPayrunAndItsLua() throws {
+        let result = try PayrunProcess.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.hasPrefix("payrun 0.1.0 (Lua 5.4."))
+    }
+
+    @Test func aScriptThatFinishesExitsZero() throws {
+        let path = try temporaryScript("print('paid', ...)")
+        let result = try PayrunProcess.run(["run", path, "3", "--dry"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "paid\t3\t--dry\n")
+        #expect(result.standardError.isEmpty)
+    }
+
+    @Test func aScriptThatRaisesExitsOneWithMessageAndTraceback() throws {
+        let path = try temporaryScript("local amount = nil\nprint(amount + 1)\n")
+        let result = try PayrunProcess.run(["run", path])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("payrun: \(path):2: attempt to perform arithmetic on a nil value (local 'amount')\nstack traceback:\n"))
+        #expect(result.standardError.contains("\(path):2: in main chunk"))
+    }
+
+    @Test func aSyntaxErrorExitsOne() throws {
+        let path = try temporaryScript("if then")
+        let result = try PayrunProcess.run(["run", path])
+        #expect(result.status == 1)
+        #expect(result.standardError == "payrun: \(path):1: unexpected symbol near 'then'\n")
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let unknown = try PayrunProcess.run(["run", "--no-such-option"])
+        #expect(unknown.status == 2)
+        #expect(unknown.standardError.contains("--no-such-option"))
+        #expect(try PayrunProcess.run(["run"]).status == 2)
+        let missing = try PayrunProcess.run(["run", "/nonexistent/batch.lua"])
+        #expect(missing.status == 2)
+        #expect(missing.standardError == "payrun: cannot read /nonexistent/batch.lua: No such file or directory\n")
+        #expect(try PayrunProcess.run(["frobnicate"]).status == 2)
+    }
+
+    @Test func chunksFromTheCommandLineAndStandardInput() throws {
+        let inline = try PayrunProcess.run(["run", "-e", "print(payrun.json.encode({1, 2}))"])
+        #expect(inline.standardOutput == "[1,2]\n")
+        let piped = try PayrunProcess.run(["run", "-", "x"], input: "print('from stdin', ...)")
+        #expect(piped.standardOutput == "from stdin\tx\n")
+    }
+
+    @Test func outputAndErrorsInterleaveInTheOrderWritten() throws {
+        let path = try temporaryScript("""
+            for i = 1, 3 do
+              print("out " .. i)
+              io.stderr:write("err " .. i .. "\\n")
+            end
+            error("stop", 0)
+            """)
+        let result = try PayrunProcess.run(["run", path])
+        #expect(result.status == 1)
+        #expect(result.combined.hasPrefix("out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\npayrun: stop\nstack traceback:\n"))
+    }
+
+    @Test func theReadmeExampleRuns() throws {
+        let result = try PayrunProcess.run(["run", "scripts/examples/reconcile.lua"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("Reconciliation of 2026-11-20"))
+        #expect(result.standardOutput.contains("tx_1004"))
+    }
+}

@@ -1,0 +1,55 @@
+// Runs the built `payrun` executable as a user would, capturing what it prints.
+import Foundation
+
+struct PayrunProcess {
+    struct Result {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+        /// Both streams through one pipe, as a terminal or a log file sees them.
+        let combined: String
+    }
+
+    /// The `payrun` built beside this test bundle.
+    static let executable: URL = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let beside = bundle.appendingPathComponent("payrun")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        // Fall back to the package's debug build.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/payrun")
+    }()
+
+    /// The package's root, where `scripts/` lives.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs `payrun arguments...` with `input` on standard input, twice: once with the streams
+    /// apart and once with both in one pipe.
+    static func run(_ arguments: [String], input: String = "") throws -> Result {
+        let apart = try launch(arguments, input: input, merged: false)
+        let merged = try launch(arguments, input: input, merged: true)
+        return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: merged.output)
+    }
+
+    private static func launch(_ arguments: [String], input: String, merged: Bool) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        let output = Pipe()
+        let error = Pipe()
+        let standardInput = Pipe()
+        process.standardOutput = output
+        process.standardError = merged ? output : error
+        process.standardInput = standardInput
+        try process.run()
+        standardInput.fileHandleForWriting.write(Data(input.utf8))
+        try standardInput.fileHandleForWriting.close()
+        // Read before waiting, so a full pipe cannot stall the child.
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = merged ? Data() : error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+}

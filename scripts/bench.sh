@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in a release build, each against its reference in the same run:
+# Swift vs C function calls, payrun.json vs lua-cjson, `payrun run` vs `lua5.4` start-up.
+#   bash scripts/bench.sh [calls|json|startup...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-dependencies.sh lua5.4 lua-cjson
+swift build -c release
+.build/release/payrun-bench "$@"
