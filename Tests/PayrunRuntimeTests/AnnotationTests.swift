@@ -1,0 +1,38 @@
+// The LuaLS annotations in scripts/library describe exactly what payrun registers.
+@testable import PayrunRuntime
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct AnnotationTests {
+    /// From Tests/PayrunRuntimeTests/ up to the package root, then to the annotations.
+    static let annotationPath = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        .dropLast(3).joined(separator: "/") + "/scripts/library/payrun.lua"
+
+    /// The `function a.b.c(` names the annotation file declares.
+    func annotatedFunctions(under prefix: String) throws -> Set<String> {
+        guard let file = fopen(Self.annotationPath, "r") else { throw LuaAnnotationMissing() }
+        defer { fclose(file) }
+        var names: Set<String> = []
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(cString: line)
+            guard text.hasPrefix("function " + prefix) else { continue }
+            let name = text.dropFirst(("function " + prefix).count).prefix { $0 != "(" }
+            if !name.contains(".") && !name.contains(":") { names.insert(String(name)) }
+        }
+        return names
+    }
+
+    struct LuaAnnotationMissing: Error {}
+
+    @Test func everyJSONFunctionIsAnnotatedAndNothingElse() throws {
+        #expect(try annotatedFunctions(under: "payrun.json.") == Set(JSONLibrary.functions.map(\.name)))
+    }
+
+    @Test func everyPayrunFunctionIsAnnotatedAndNothingElse() throws {
+        #expect(try annotatedFunctions(under: "payrun.") == Set(PayrunLibrary.functions.map(\.name)))
+    }
+}
