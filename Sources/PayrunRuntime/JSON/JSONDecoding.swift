@@ -88,13 +88,8 @@ struct JSONDecoding {
         try enter()
         position += 1  // {
         lua_createtable(L, 0, 0)
-        skipWhitespace()
-        if position < document.count && document[position] == UInt8(ascii: "}") {
-            position += 1
-            depth -= 1
-            return
-        }
-        while true {
+        if try closesEmpty(UInt8(ascii: "}")) { return }
+        repeat {
             guard position < document.count, document[position] == UInt8(ascii: "\"") else {
                 throw error(expected: "a string key")
             }
@@ -107,18 +102,7 @@ struct JSONDecoding {
             skipWhitespace()
             try value()
             lua_rawset(L, -3)
-            skipWhitespace()
-            guard position < document.count else { throw error(expected: "',' or '}' after an object member") }
-            let byte = document[position]
-            position += 1
-            if byte == UInt8(ascii: ",") {
-                skipWhitespace()
-                continue
-            }
-            if byte == UInt8(ascii: "}") { break }
-            position -= 1
-            throw error(expected: "',' or '}' after an object member")
-        }
+        } while try !endOfElement(closing: UInt8(ascii: "}"), expected: "',' or '}' after an object member")
         depth -= 1
     }
 
@@ -128,30 +112,41 @@ struct JSONDecoding {
         lua_createtable(L, 0, 0)
         lua_pushvalue(L, arrayMetatableIndex)
         lua_setmetatable(L, -2)
-        skipWhitespace()
-        if position < document.count && document[position] == UInt8(ascii: "]") {
-            position += 1
-            depth -= 1
-            return
-        }
+        if try closesEmpty(UInt8(ascii: "]")) { return }
         var count: lua_Integer = 0
-        while true {
+        repeat {
             try value()
             count += 1
             lua_rawseti(L, -2, count)
-            skipWhitespace()
-            guard position < document.count else { throw error(expected: "',' or ']' after an array element") }
-            let byte = document[position]
-            position += 1
-            if byte == UInt8(ascii: ",") {
-                skipWhitespace()
-                continue
-            }
-            if byte == UInt8(ascii: "]") { break }
-            position -= 1
-            throw error(expected: "',' or ']' after an array element")
-        }
+        } while try !endOfElement(closing: UInt8(ascii: "]"), expected: "',' or ']' after an array element")
         depth -= 1
+    }
+
+    /// Consumes `closing` right after an opening bracket: an empty container, finished.
+    private mutating func closesEmpty(_ closing: UInt8) throws(JSONDecodingError) -> Bool {
+        skipWhitespace()
+        guard position < document.count && document[position] == closing else { return false }
+        position += 1
+        depth -= 1
+        return true
+    }
+
+    /// Consumes what follows a container's element: true for the closing bracket, false for a
+    /// comma (and the whitespace after it); anything else is an error.
+    private mutating func endOfElement(closing: UInt8, expected: String) throws(JSONDecodingError) -> Bool {
+        skipWhitespace()
+        guard position < document.count else { throw error(expected: expected) }
+        switch document[position] {
+        case UInt8(ascii: ","):
+            position += 1
+            skipWhitespace()
+            return false
+        case closing:
+            position += 1
+            return true
+        default:
+            throw error(expected: expected)
+        }
     }
 
     private mutating func literal(_ word: StaticString) throws(JSONDecodingError) {

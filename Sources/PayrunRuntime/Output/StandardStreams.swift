@@ -5,12 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-#if canImport(Glibc)
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-private let systemWrite = Darwin.write
-#endif
-
 /// Writes to the process's standard output and error. Standard output is buffered (unless it
 /// is a terminal) and flushed before anything goes to standard error, so the two read in the
 /// order the script wrote them even when both go to one pipe or file.
@@ -49,7 +43,7 @@ public final class StandardStreams: ScriptOutput {
     private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) {
         var offset = 0
         while offset < bytes.count {
-            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = SystemCall.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return }  // a closed pipe: nobody is reading any more
             offset += written

@@ -5,12 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-#if canImport(Glibc)
-private let systemRead = Glibc.read
-#elseif canImport(Darwin)
-private let systemRead = Darwin.read
-#endif
-
 /// A script's text and the chunk name its messages will carry.
 struct ScriptSource {
     var bytes: [UInt8]
@@ -33,7 +27,7 @@ struct ScriptSource {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { SystemCall.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             // A directory opens, then fails here with EISDIR.
             guard count >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
