@@ -137,6 +137,35 @@ void luashim_pushcontinuation(lua_State *L, luashim_entry entry, luashim_release
     push_box(L, entry, release, context);
 }
 
+// MARK: - Swift objects as userdata
+
+// The block of a userdata that holds a Swift object.
+typedef struct held_object {
+    luashim_release release;
+    void *context;
+} held_object;
+
+void luashim_pushuserdata(lua_State *L, luashim_release release, void *context) {
+    held_object *held = lua_newuserdatauv(L, sizeof(held_object), 0);
+    held->release = release;
+    held->context = context;
+}
+
+void *luashim_userdatacontext(lua_State *L, int index) {
+    held_object *held = lua_touserdata(L, index);
+    return held != NULL ? held->context : NULL;
+}
+
+int luashim_releaseuserdata(lua_State *L) {
+    held_object *held = lua_touserdata(L, 1);
+    if (held != NULL && held->context != NULL) {
+        void *context = held->context;
+        held->context = NULL;
+        held->release(context);
+    }
+    return 0;
+}
+
 // MARK: - Protected calls from Swift
 
 static const char traceback_key = 0;

@@ -95,6 +95,18 @@ void luashim_pushfunction(lua_State *L, luashim_entry entry, luashim_release rel
 /// function yields it as its continuation, so an abandoned coroutine frees its closure.
 void luashim_pushcontinuation(lua_State *L, luashim_entry entry, luashim_release release, void *context);
 
+/// Pushes a full userdata that holds `context` (a retained Swift object) and nothing else; the
+/// caller sets its metatable, whose `__gc` and `__close` should be `luashim_releaseuserdata`.
+/// Raises only when memory runs out.
+void luashim_pushuserdata(lua_State *L, luashim_release release, void *context);
+
+/// The object a userdata made by `luashim_pushuserdata` holds, or NULL once it was closed.
+void *luashim_userdatacontext(lua_State *L, int index);
+
+/// The one finaliser of Swift objects held by Lua, for both `__gc` and `__close`: releases the
+/// object once and leaves the userdata empty, so a closed object is never used again.
+int luashim_releaseuserdata(lua_State *L);
+
 // MARK: - Protected calls from Swift
 
 /// The message handler every protected call from Swift uses: it stores a traceback of the

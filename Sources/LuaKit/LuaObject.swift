@@ -1,0 +1,83 @@
+// Swift objects that Lua holds as full userdata, with methods, a type name and a finaliser.
+import CLua
+import CLuaShims
+
+/// A Swift class whose instances Lua can hold, as a full userdata with a metatable: `__name` is
+/// ``luaTypeName`` (so type errors read "payrun.client expected, got table"), `__index` holds
+/// ``luaMethods``, and `__gc` and `__close` share one finaliser that releases the object.
+///
+/// A `local client <close> = ...` releases the object when the block ends; calling a method on it
+/// after raises "attempt to use a closed payrun.client".
+public protocol LuaObject: AnyObject {
+    /// The userdata's type name, e.g. `"payrun.client"`.
+    static var luaTypeName: String { get }
+    /// Methods, called as `object:method(...)`; `self` is argument 1 (see ``LuaCall/object(at:as:)``).
+    static var luaMethods: [LuaRegistration] { get }
+}
+
+/// Releases an object once Lua has collected or closed the userdata that held it.
+private let releaseObject: luashim_release = { context in
+    Unmanaged<AnyObject>.fromOpaque(context!).release()
+}
+
+extension LuaStack {
+    /// Pushes `object` as a full userdata of its type; Lua keeps it alive until collected or closed.
+    public func push<Object: LuaObject>(object: Object) {
+        luashim_pushuserdata(L, releaseObject, Unmanaged.passRetained(object as AnyObject).toOpaque())
+        pushMetatable(for: Object.self)  // stack: ... userdata metatable
+        lua_setmetatable(L, -2)
+    }
+
+    /// Pushes the metatable of `Object`'s userdata, making it the first time.
+    private func pushMetatable<Object: LuaObject>(for type: Object.Type) {
+        guard luaL_newmetatable(L, Object.luaTypeName) != 0 else { return }  // stack: ... metatable (with __name)
+        push(library: Object.luaMethods)
+        setField("__index", in: -2)
+        luashim_pushcfunction(L, luashim_releaseuserdata)
+        setField("__gc", in: -2)
+        luashim_pushcfunction(L, luashim_releaseuserdata)
+        setField("__close", in: -2)
+        push(Object.luaTypeName)
+        setField("__metatable", in: -2)  // scripts see the name, and cannot swap the metatable
+    }
+
+    /// The object at `index` if it is a userdata of `Object`'s type that is still open.
+    public func object<Object: LuaObject>(at index: Int32, as type: Object.Type) -> Object? {
+        guard lua_type(L, index) == LUA_TUSERDATA, lua_checkstack(L, 2) != 0,
+            lua_getmetatable(L, index) != 0
+        else { return nil }
+        pushRegistryValue(Object.luaTypeName)  // stack: ... its-metatable the-type's (luaL_newmetatable keeps it there)
+        let matches = lua_rawequal(L, -1, -2) != 0
+        pop(2)
+        guard matches, let context = luashim_userdatacontext(L, index) else { return nil }
+        return Unmanaged<AnyObject>.fromOpaque(context).takeUnretainedValue() as? Object
+    }
+}
+
+extension LuaCall {
+    /// Argument `position` as an object of `Object`'s type.
+    /// - Throws: a standard type error ("payrun.client expected, got table"), or, for an object
+    ///   that was closed, "attempt to use a closed payrun.client".
+    public func object<Object: LuaObject>(at position: Int, as type: Object.Type) throws(LuaArgumentError) -> Object {
+        if let object = stack.object(at: index(of: position), as: type) { return object }
+        if self.type(at: position) == .userdata, stack.pushField("__name", ofMetatableAt: index(of: position)) {
+            defer { stack.pop() }
+            if stack.describe(at: -1) == Object.luaTypeName {
+                throw .invalid(at: position, "attempt to use a closed \(Object.luaTypeName)")
+            }
+        }
+        throw .type(at: position, expected: Object.luaTypeName)
+    }
+}
+
+extension LuaStack {
+    /// Pushes the field `name` of the metatable of the value at `index`, raw; false (and nothing
+    /// pushed) when there is no metatable or no such field.
+    func pushField(_ name: String, ofMetatableAt index: Int32) -> Bool {
+        guard lua_checkstack(L, 3) != 0, lua_getmetatable(L, index) != 0 else { return false }
+        let found = pushField(name, of: -1) != .nil
+        luashim_remove(L, -2)  // stack: ... field
+        if !found { pop() }
+        return found
+    }
+}
