@@ -84,6 +84,8 @@ static int finish(lua_State *L, const luashim_outcome *outcome, int slot) {
         return luaL_argerror(L, outcome->argument, outcome->message);
     case LUASHIM_TYPEERROR:
         return luaL_typeerror(L, outcome->argument, outcome->message);
+    case LUASHIM_NOSTACK:
+        return luaL_error(L, "stack overflow (no room left to report an error from a Swift function)");
     case LUASHIM_MESSAGE:
         luaL_where(L, 1);   // stack: ... message where
         lua_insert(L, -2);  // stack: ... where message
@@ -111,6 +113,9 @@ static int continue_after_yield(lua_State *L, int status, lua_KContext context) 
     int slot = (int)context;
     boxed_swift *box = lua_touserdata(L, slot);
     if (box == NULL) return lua_gettop(L) - slot;  // no continuation: resumed values are results
+    if (box->context == NULL) return luaL_error(L, "attempt to resume a Swift function after it was collected");
+    // Lua does not renew a C function's LUA_MINSTACK slots when it resumes one.
+    luaL_checkstack(L, LUA_MINSTACK, "resuming a Swift function");
     luashim_outcome outcome;
     outcome.status = LUASHIM_RETURN;
     outcome.count = 0;
@@ -120,6 +125,8 @@ static int continue_after_yield(lua_State *L, int status, lua_KContext context) 
 
 static int trampoline(lua_State *L) {
     boxed_swift *box = lua_touserdata(L, lua_upvalueindex(1));
+    // A finaliser that runs after the box's own (finalisers run newest first) may still call it.
+    if (box->context == NULL) return luaL_error(L, "attempt to call a Swift function after it was collected");
     luashim_outcome outcome;  // only the fields the entry sets are read: no need to clear it all
     outcome.status = LUASHIM_RETURN;
     outcome.count = 0;
@@ -174,9 +181,15 @@ static const char pending_errors_key = 0;
 void *luashim_pendingerrorskey(void) { return (void *)&pending_errors_key; }
 
 int luashim_messagehandler(lua_State *L) {
+    // The traceback is the host's work: near the memory cap it must not turn the script's error
+    // into a memory error.
+    luashim_host *host = luashim_gethost(L);
+    int allowance = host->host_allowance;
+    host->host_allowance = 1;
     // stack: error
     luaL_traceback(L, L, NULL, 1);  // stack: error traceback
     lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+    host->host_allowance = allowance;
     return 1;
 }
 
@@ -214,7 +227,13 @@ int luashim_tolstring(lua_State *L, int index) {
     index = lua_absindex(L, index);
     lua_pushcfunction(L, tolstring_protected);
     lua_pushvalue(L, index);
-    return lua_pcall(L, 1, 1, 0);
+    // __tostring is script code: the memory cap applies to it.
+    luashim_host *host = luashim_gethost(L);
+    int allowance = host->host_allowance;
+    host->host_allowance = 0;
+    int status = lua_pcall(L, 1, 1, 0);
+    host->host_allowance = allowance;
+    return status;
 }
 
 static int openlibrary_protected(lua_State *L) {

@@ -169,7 +169,7 @@ public struct LuaCall {
     ///
     /// Return what this returns: `return try call.yield(1) { resumed in ... }`.
     public func yield(_ count: Int, then continuation: LuaFunctionBody? = nil) throws(LuaError) -> LuaReturn {
-        try stack.reserve(1)
+        try stack.reserve(3)
         if let continuation {
             let box = Unmanaged.passRetained(LuaFunctionBox(continuation)).toOpaque()
             luashim_pushcontinuation(L, luaKitEntry, luaKitRelease, box)

@@ -33,23 +33,31 @@ public final class LuaCoroutine {
         let L = lua_newthread(owner.handle)!  // stack: ... thread
         stack = LuaStack(unsafeState: L)
         thread = LuaReference(owner: owner, popping: owner.handle)
-        function.push(onto: L)
+        try function.push(onto: L)
     }
 
     /// Resumes the coroutine with `arguments` (its function's arguments on the first resume, the
     /// results of `coroutine.yield` after).
     /// - Throws: ``LuaError`` with a traceback of the coroutine's stack if it raised; the
     ///   coroutine is dead after. Resuming a dead coroutine throws too.
-    public func resume(_ arguments: [LuaValue] = []) throws(LuaError) -> Outcome {
+    ///
+    /// - Parameter caller: the stack of the thread doing the resuming, when Swift resumes from
+    ///   inside a Swift function running on a coroutine (Lua counts nested C calls through it).
+    public func resume(_ arguments: [LuaValue] = [], from caller: LuaStack? = nil) throws(LuaError) -> Outcome {
         guard status == .suspended else { throw LuaError(.runtime, "cannot resume dead coroutine") }
         let L = stack.unsafeState
+        // A coroutine that is running, or has resumed another, is not suspended: Lua would refuse.
+        let threadStatus = lua_status(L)
+        guard threadStatus == LUA_YIELD || threadStatus == LUA_OK && lua_gettop(L) > 0,
+            L != caller?.unsafeState
+        else { throw LuaError(.runtime, "cannot resume non-suspended coroutine") }
         try stack.reserve(arguments.count + 1)
         try stack.push(arguments)
         var count: Int32 = 0
         let host = luashim_gethost(L)!
         let allowance = host.pointee.host_allowance
         host.pointee.host_allowance = 0
-        let status = lua_resume(L, owner.handle, Int32(arguments.count), &count)
+        let status = lua_resume(L, caller?.unsafeState ?? owner.handle, Int32(arguments.count), &count)
         host.pointee.host_allowance = allowance
         switch status {
         case LUA_OK, LUA_YIELD:
@@ -66,6 +74,7 @@ public final class LuaCoroutine {
                 error.traceback = owner.stack.describe(at: -1)
             }
             owner.stack.pop()
+            stack.pop()  // the error value, on the dead thread
             throw error
         }
     }

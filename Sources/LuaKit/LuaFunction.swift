@@ -59,11 +59,11 @@ let luaKitEntry: luashim_entry = { L, context, base, outcome in
             outcome.pointee.status = Int32(result.yields ? LUASHIM_YIELD : LUASHIM_RETURN)
             outcome.pointee.count = result.count
         } catch {
-            report(error, on: stack, outcome: outcome)
+            report(error, on: stack, base: base, outcome: outcome)
         }
     }
     host.pointee.swift_depth -= 1
-    if host.pointee.swift_depth == 0 && host.pointee.pending_errors > 0 {
+    if host.pointee.swift_depth == 0 && host.pointee.pending_errors > 0 && lua_checkstack(L, 1) != 0 {
         lua_pushnil(L)
         lua_rawsetp(L, luashim_registryindex(), luashim_pendingerrorskey())
         host.pointee.pending_errors = 0
@@ -79,12 +79,22 @@ let luaKitRelease: luashim_release = { context in
 /// Turns a Swift error into what the trampoline raises: the kept Lua value for a ``LuaError``
 /// that came out of Lua, a standard argument error, or the error's description with the
 /// caller's position in front, as `luaL_error` writes it.
-private func report(_ error: any Error, on stack: LuaStack, outcome: UnsafeMutablePointer<luashim_outcome>) {
-    _ = lua_checkstack(stack.L, 2)
+private func report(
+    _ error: any Error, on stack: LuaStack, base: Int32, outcome: UnsafeMutablePointer<luashim_outcome>
+) {
+    guard lua_checkstack(stack.L, 2) != 0 else {
+        outcome.pointee.status = Int32(LUASHIM_NOSTACK)
+        return
+    }
     switch error {
     case let error as LuaArgumentError:
         outcome.pointee.argument = Int32(clamping: error.position)
         switch error.problem {
+        case .type(let expected) where base > 0:
+            // In a continuation the argument is not at its own position, where luaL_typeerror looks.
+            let actual = stack.type(at: base + Int32(clamping: error.position))
+            copy("\(expected) expected, got \(actual)", into: outcome)
+            outcome.pointee.status = Int32(LUASHIM_ARGERROR)
         case .type(let expected):
             copy(expected, into: outcome)
             outcome.pointee.status = Int32(LUASHIM_TYPEERROR)

@@ -7,7 +7,9 @@ import CLuaShims
 /// same Lua object.
 ///
 /// A reference belongs to its ``LuaState`` and keeps it open; like the state, it must be used on
-/// one thread at a time.
+/// one thread at a time. A reference captured by a Swift function that Lua holds therefore keeps
+/// the state open for good (state, function, closure, reference, state): capture the value's
+/// position or a registry name instead.
 public final class LuaReference: Hashable {
     let owner: LuaState
     let slot: Int32
@@ -27,8 +29,12 @@ public final class LuaReference: Hashable {
         luaL_unref(owner.handle, luashim_registryindex(), slot)
     }
 
-    /// Pushes the referenced value onto `L`, which must be a thread of the same state.
-    func push(onto L: OpaquePointer) {
+    /// Pushes the referenced value onto `L`.
+    /// - Throws: ``LuaError`` if `L` belongs to another state, whose registry does not hold it.
+    func push(onto L: OpaquePointer) throws(LuaError) {
+        guard luashim_gethost(L) == luashim_gethost(owner.handle) else {
+            throw LuaError(.conversion, "a Lua \(type) from one state cannot be handed to another")
+        }
         lua_rawgeti(L, luashim_registryindex(), lua_Integer(slot))
     }
 

@@ -13,7 +13,7 @@ extension LuaStack {
     @discardableResult
     public func protectedCall(argumentCount: Int32, resultCount: Int32? = nil) throws(LuaError) -> Int32 {
         let function = top - argumentCount
-        try reserve(2)
+        try reserve(3)
         luashim_pushcfunction(L, luashim_messagehandler)
         luashim_insert(L, function)  // stack: ... handler function arguments...
         let host = luashim_gethost(L)!
@@ -26,9 +26,12 @@ extension LuaStack {
             return top - function + 1
         }
         // stack: ... handler error
+        // The traceback first: converting the error may run script code that makes another.
+        luashim_lasttraceback(L)  // stack: ... handler error traceback
+        let traceback = type(at: -1) == .string ? describe(at: -1) : nil
+        pop()
         var error = takeError(status: status, at: -1)
-        luashim_lasttraceback(L)
-        if type(at: -1) == .string { error.traceback = describe(at: -1) }
+        error.traceback = traceback
         top = function - 1
         throw error
     }
@@ -64,8 +67,9 @@ extension LuaStack {
             lua_rawsetp(L, luashim_registryindex(), luashim_pendingerrorskey())
         }
         // stack: ... pending
-        host.pointee.pending_errors += 1
-        let token = lua_Integer(host.pointee.pending_errors)
+        host.pointee.pending_errors = 1
+        host.pointee.last_error_token += 1
+        let token = lua_Integer(host.pointee.last_error_token)
         lua_pushvalue(L, index)
         lua_rawseti(L, -2, token)
         pop()

@@ -90,7 +90,7 @@ public struct LuaStack {
         case .string(let value): push(value)
         case .lightUserdata(let pointer): lua_pushlightuserdata(L, pointer)
         case .function(let reference), .userdata(let reference), .thread(let reference):
-            reference.push(onto: L)
+            try reference.push(onto: L)
         case .array(let elements):
             lua_createtable(L, Int32(clamping: elements.count), 0)
             for (offset, element) in elements.enumerated() {
@@ -99,7 +99,12 @@ public struct LuaStack {
             }
         case .dictionary(let entries):
             lua_createtable(L, 0, Int32(clamping: entries.count))
-            for (key, element) in entries where key != .nil {
+            for (key, element) in entries {
+                // Lua refuses nil and NaN keys by raising, which must not happen from Swift.
+                if key == .nil { continue }
+                if case .number(let number) = key, number.isNaN {
+                    throw LuaError(.conversion, "a table key cannot be NaN")
+                }
                 try push(key)
                 try push(element)
                 lua_rawset(L, -3)
@@ -132,11 +137,14 @@ public struct LuaStack {
     /// The value at `index` copied into Swift.
     /// - Throws: ``LuaError`` of kind `.conversion` for a table that contains itself.
     public func value(at index: Int32) throws(LuaError) -> LuaValue {
-        var visiting: Set<UnsafeRawPointer> = []
+        var visiting: [UnsafeRawPointer] = []
         return try value(at: lua_absindex(L, index), visiting: &visiting)
     }
 
-    private func value(at index: Int32, visiting: inout Set<UnsafeRawPointer>) throws(LuaError) -> LuaValue {
+    /// Tables nested deeper than this are refused rather than risking Swift's own stack.
+    public static let maximumCopyDepth = 200
+
+    private func value(at index: Int32, visiting: inout [UnsafeRawPointer]) throws(LuaError) -> LuaValue {
         switch type(at: index) {
         case .none, .nil:
             return .nil
@@ -153,21 +161,25 @@ public struct LuaStack {
         case .table:
             return try tableValue(at: index, visiting: &visiting)
         case .function:
-            return .function(reference(to: index))
+            return .function(try reference(to: index))
         case .userdata:
-            return .userdata(reference(to: index))
+            return .userdata(try reference(to: index))
         case .thread:
-            return .thread(reference(to: index))
+            return .thread(try reference(to: index))
         }
     }
 
-    private func tableValue(at index: Int32, visiting: inout Set<UnsafeRawPointer>) throws(LuaError) -> LuaValue {
+    private func tableValue(at index: Int32, visiting: inout [UnsafeRawPointer]) throws(LuaError) -> LuaValue {
         let identity = lua_topointer(L, index)!
-        guard visiting.insert(identity).inserted else {
+        guard !visiting.contains(identity) else {
             throw LuaError(.conversion, "cannot copy a table that contains itself into Swift")
         }
-        defer { visiting.remove(identity) }
-        try reserve(3)
+        guard visiting.count < Self.maximumCopyDepth else {
+            throw LuaError(.conversion, "cannot copy tables nested more than \(Self.maximumCopyDepth) levels deep into Swift")
+        }
+        visiting.append(identity)
+        defer { visiting.removeLast() }
+        try reserve(5)
         var entries: [(LuaValue, LuaValue)] = []
         var isSequence = true
         lua_pushnil(L)  // stack: ... nil (the first key)
@@ -193,7 +205,8 @@ public struct LuaStack {
     }
 
     /// A reference that keeps the value at `index` alive.
-    public func reference(to index: Int32) -> LuaReference {
+    public func reference(to index: Int32) throws(LuaError) -> LuaReference {
+        try reserve(2)
         lua_pushvalue(L, index)
         return LuaReference(owner: owner, popping: L)
     }

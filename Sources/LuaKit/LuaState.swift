@@ -24,7 +24,7 @@ public final class LuaState {
         host = .allocate(capacity: 1)
         host.initialize(to: luashim_host(
             used: 0, peak: 0, limit: memoryLimit.map { max($0, 1) } ?? 0, host_allowance: 1,
-            swift_depth: 0, pending_errors: 0, owner: nil))
+            swift_depth: 0, pending_errors: 0, last_error_token: 0, owner: nil))
         guard let handle = luashim_newstate(host) else {
             host.deallocate()
             throw LuaError(.memory, "cannot open a Lua state: out of memory")
@@ -59,7 +59,11 @@ public final class LuaState {
     public func open(_ libraries: [LuaStandardLibrary]) throws(LuaError) {
         for library in libraries {
             let status = luashim_openlibrary(handle, library.rawValue)
-            if status != LUA_OK { throw stack.takeError(status: status, at: -1) }
+            if status != LUA_OK {
+                let error = stack.takeError(status: status, at: -1)
+                stack.pop()
+                throw error
+            }
         }
     }
 
@@ -131,15 +135,27 @@ public final class LuaState {
     /// - Throws: ``LuaError`` with the message and traceback.
     public func call(_ function: LuaReference, _ arguments: [LuaValue] = []) throws(LuaError) -> [LuaValue] {
         let base = stack.top
+        defer { stack.top = base }
         try stack.reserve(arguments.count + 1)
-        function.push(onto: handle)
+        try function.push(onto: handle)
         try stack.push(arguments)
         let count = try stack.protectedCall(argumentCount: Int32(arguments.count))
-        defer { stack.top = base }
         var results: [LuaValue] = []
         results.reserveCapacity(Int(count))
         for index in 0..<count { results.append(try stack.value(at: base + 1 + index)) }
         return results
+    }
+
+    /// Calls `function` with `arguments` in protected mode for its effects, discarding any results
+    /// (a script's main chunk: nothing it returns is copied into Swift).
+    /// - Throws: ``LuaError`` with the message and traceback.
+    public func execute(_ function: LuaReference, _ arguments: [LuaValue] = []) throws(LuaError) {
+        let base = stack.top
+        defer { stack.top = base }
+        try stack.reserve(arguments.count + 1)
+        try function.push(onto: handle)
+        try stack.push(arguments)
+        try stack.protectedCall(argumentCount: Int32(arguments.count), resultCount: 0)
     }
 
     /// Compiles and runs `source`, returning its results.

@@ -155,4 +155,41 @@ import Testing
         try state.run("collectgarbage(); collectgarbage()")
         #expect(weakToken == nil)
     }
+
+    @Test func aContinuationResumedWithManyValuesHasRoomForManyResults() throws {
+        state.setGlobal("echo") { call in
+            try call.yield(0) { resumed in
+                let count = resumed.argumentCount
+                for position in 1...count { resumed.stack.pushCopy(of: resumed.index(of: position)) }
+                return .values(count)
+            }
+        }
+        let results = try state.run("""
+            local co = coroutine.wrap(function() return select('#', echo()) end)
+            co()
+            local values = {}
+            for i = 1, 60 do values[i] = i end
+            return co(table.unpack(values))
+            """)
+        #expect(results == [60])
+    }
+
+    @Test func resumingARunningCoroutineFromSwiftIsRefusedWithoutKillingIt() throws {
+        final class Holder { var coroutine: LuaCoroutine? }
+        let holder = Holder()
+        state.setGlobal("reenter") { call in
+            do {
+                _ = try holder.coroutine!.resume([], from: call.stack)
+            } catch let error as LuaError {
+                call.stack.push(error.message)
+                return 1
+            }
+            return 0
+        }
+        let coroutine = try LuaCoroutine(function("return function() local m = reenter(); coroutine.yield(m); return 'alive' end"))
+        holder.coroutine = coroutine
+        #expect(try coroutine.resume() == .yielded(["cannot resume non-suspended coroutine"]))
+        #expect(try coroutine.resume() == .returned(["alive"]))
+        holder.coroutine = nil
+    }
 }

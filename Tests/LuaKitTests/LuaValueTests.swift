@@ -79,4 +79,23 @@ import Testing
         let results = try state.run("return coroutine.create(print)")
         guard case .thread = results[0] else { Issue.record("not a thread"); return }
     }
+
+    @Test func deeplyNestedTablesAreRefusedNotACrash() throws {
+        #expect {
+            try state.run("local t = {} for i = 1, 100000 do t = {t} end return t")
+        } throws: { error in
+            (error as! LuaError).message == "cannot copy tables nested more than 200 levels deep into Swift"
+        }
+    }
+
+    @Test func aNaNKeyIsRefusedBeforeLuaWouldRaise() throws {
+        #expect(throws: LuaError.self) { try state.setGlobal("t", .dictionary([.number(.nan): 1])) }
+        #expect(try state.run("return 1") == [1])
+    }
+
+    @Test func aReferenceFromAnotherStateIsRefused() throws {
+        let other = try LuaState()
+        let function = try other.run("return function() end")[0]
+        #expect(throws: LuaError.self) { try state.setGlobal("f", function) }
+    }
 }

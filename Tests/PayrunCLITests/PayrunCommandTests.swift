@@ -31,6 +31,11 @@ import Testing
         #expect(result.standardError.contains("\(path):2: in main chunk"))
     }
 
+    @Test func whatTheMainChunkReturnsIsIgnoredHoweverDeep() throws {
+        let result = try PayrunProcess.run(["run", "-e", "local t = {} for i = 1, 100000 do t = {t} end return t"])
+        #expect(result.status == 0)
+    }
+
     @Test func aSyntaxErrorExitsOne() throws {
         let path = try temporaryScript("if then")
         let result = try PayrunProcess.run(["run", path])

@@ -46,8 +46,10 @@ typedef struct luashim_host {
     int host_allowance;
     /// How many Swift functions are running; error values kept for them die at zero.
     int swift_depth;
-    /// Error values kept for Swift callers that may rethrow them, by token.
+    /// Whether error values are kept for Swift callers that may rethrow them.
     int pending_errors;
+    /// The last token issued for a kept error value; never reused while the state is open.
+    long long last_error_token;
     /// The Swift object that owns the state, unretained.
     void *owner;
 } luashim_host;
@@ -71,6 +73,7 @@ enum {
     LUASHIM_TYPEERROR = 3,   // `message` names the type argument `argument` should have had
     LUASHIM_YIELD = 4,       // a continuation (or nil) and then `count` values are on top
     LUASHIM_MESSAGE = 5,     // a message on top, to raise with the caller's position first
+    LUASHIM_NOSTACK = 6,     // no room was left on the stack to report the error
 };
 
 typedef struct luashim_outcome {

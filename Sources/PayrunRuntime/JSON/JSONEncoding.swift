@@ -17,6 +17,8 @@ struct JSONEncoding {
     private var visiting: Set<UnsafeRawPointer> = []
     /// Where the encoder is, for error messages.
     private var path: [PathComponent] = []
+    /// The most text it may produce: what the script may still allocate, when it has a cap.
+    private let maximumLength: Int
 
     private enum PathComponent {
         case index(Int)
@@ -29,6 +31,8 @@ struct JSONEncoding {
         self.options = options
         self.nullIndex = nullIndex
         self.arrayMetatableIndex = arrayMetatableIndex
+        let owner = stack.owner
+        self.maximumLength = owner.memoryLimit.map { max(0, $0 - owner.memoryInUse) } ?? Int.max
     }
 
     mutating func encode(at index: Int32) throws(JSONEncodingError) {
@@ -38,6 +42,9 @@ struct JSONEncoding {
     // MARK: Values
 
     private mutating func value(at index: Int32) throws(JSONEncodingError) {
+        guard output.count <= maximumLength else {
+            throw failure("not enough memory: the text would pass the script's memory limit")
+        }
         switch lua_type(L, index) {
         case LUA_TNIL:
             append("null")

@@ -38,11 +38,11 @@ public final class ScriptRunner {
             let state = try makeState()
             try state.setGlobal("arg", argumentTable(invocation))
             for chunk in invocation.chunks {
-                _ = try state.call(state.load(chunk, chunkName: "=(command line)"))
+                try state.execute(state.load(chunk, chunkName: "=(command line)"))
             }
             if let source {
                 let main = try state.load(source.bytes, chunkName: source.chunkName)
-                _ = try state.call(main, invocation.arguments.map { LuaValue($0) })
+                try state.execute(main, invocation.arguments.map { LuaValue($0) })
             }
             return .success
         } catch {
