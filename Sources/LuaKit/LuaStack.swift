@@ -306,3 +306,14 @@ extension LuaStack {
         pop()
     }
 }
+
+extension LuaStack {
+    /// Pushes the global `name`, raw (no `__index`), and returns its type.
+    @discardableResult
+    public func pushGlobal(_ name: String) -> LuaType {
+        lua_rawgeti(L, luashim_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        let type = pushField(name, of: -1)
+        luashim_remove(L, -2)  // stack: ... value
+        return type
+    }
+}

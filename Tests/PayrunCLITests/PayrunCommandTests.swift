@@ -65,7 +65,7 @@ import Testing
         let path = try temporaryScript("""
             for i = 1, 3 do
               print("out " .. i)
-              io.stderr:write("err " .. i .. "\\n")
+              payrun.stderr:write("err " .. i .. "\\n")
             end
             error("stop", 0)
             """)

@@ -73,9 +73,9 @@ import Glibc
     @Test func printAndWritesKeepTheirOrderAcrossStreams() throws {
         #expect(run(ScriptInvocation(chunks: ["""
             print('one', 2, nil)
-            io.write('three', 4, '\\n')
-            io.stderr:write('five\\n'):write('six\\n')
-            io.stdout:write('seven\\n')
+            payrun.stdout:write('three', 4, '\\n')
+            payrun.stderr:write('five\\n'):write('six\\n')
+            payrun.stdout:write('seven\\n')
             print(setmetatable({}, {__tostring = function() return 'eight' end}))
             """])) == .success)
         #expect(output.combined == "one\t2\tnil\nthree4\nfive\nsix\nseven\neight\n")

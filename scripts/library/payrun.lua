@@ -7,6 +7,8 @@
 ---@class payrunlib
 ---@field version string payrun's version, e.g. "0.1.0".
 ---@field json payrun.jsonlib JSON decoding and encoding.
+---@field stdout payrun.stream Standard output.
+---@field stderr payrun.stream Standard error.
 payrun = {}
 
 ---Renders any value readably: the sequence first, then other keys sorted; short tables on one
@@ -64,20 +66,12 @@ function payrun.json.array(t) end
 ---@return boolean
 function payrun.json.isarray(t) end
 
----Output only: payrun scripts cannot open files.
----@class payrun.iolib
----@field stdout payrun.stream
----@field stderr payrun.stream
-io = {}
-
----Writes strings and numbers to standard output, as they are.
----@param ... string|number
-function io.write(...) end
-
+---An output stream, like `io.stdout`: payrun scripts have no `io` library and cannot open files.
 ---@class payrun.stream
 local stream = {}
 
----Writes strings and numbers to the stream; returns the stream, for chaining.
+---Writes strings and numbers to the stream, as they are; returns the stream, for chaining.
+---Everything written reaches the terminal in the order the script wrote it, `print` included.
 ---@param ... string|number
 ---@return payrun.stream
 function stream:write(...) end

@@ -1,22 +1,20 @@
-// print and an io table that only writes: a script's way to the terminal, through ScriptOutput.
+// print, payrun.stdout and payrun.stderr: a script's way to the terminal, through ScriptOutput.
 import CLua
 import LuaKit
 
-/// Installs `print`, `io.write`, `io.stdout:write` and `io.stderr:write`, all writing through
-/// one ``ScriptOutput`` so their order is kept.
+/// Installs `print`, and `payrun.stdout` and `payrun.stderr` with `io`-style `write` methods,
+/// all writing through one ``ScriptOutput`` so their order is kept. Scripts have no `io` library:
+/// they cannot open files.
 enum OutputLibrary {
+    /// Sets `print` and adds the streams to the table on top of the stack (the `payrun` table).
     static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
         state.setGlobal("print", function: { call in try print(call, output: output) })
         let stack = state.stack
         try stack.reserve(4)
-        stack.push(library: [
-            LuaRegistration("write") { call in try write(call, from: 1, to: .standardOutput, output: output) },
-        ])                                             // stack: io
         try pushStream(.standardOutput, named: "stdout", output: output, on: stack)
         stack.setField("stdout", in: -2)
         try pushStream(.standardError, named: "stderr", output: output, on: stack)
         stack.setField("stderr", in: -2)
-        stack.setGlobal("io")
     }
 
     /// A stream object with a `write` method, as `io.stdout` has; it returns itself for chaining.
@@ -25,14 +23,14 @@ enum OutputLibrary {
     ) throws(LuaError) {
         lua_createtable(stack.unsafeState, 0, 1)       // stack: handle
         lua_createtable(stack.unsafeState, 0, 3)       // stack: handle metatable
-        stack.push("io.\(name)")
+        stack.push("payrun.\(name)")
         stack.setField("__name", in: -2)
         stack.push(false)
         stack.setField("__metatable", in: -2)
         stack.push(library: [
             LuaRegistration("write") { call in
                 try call.check(.table, at: 1)
-                return try write(call, from: 2, to: stream, output: output)
+                return try write(call, to: stream, output: output)
             },
         ])                                             // stack: handle metatable methods
         stack.setField("__index", in: -2)              // stack: handle metatable
@@ -53,13 +51,11 @@ enum OutputLibrary {
         return .none
     }
 
-    /// `write(...)`: strings and numbers, written as they are, as `io.write` does; returns the
-    /// stream (or the io table) for chaining.
-    private static func write(
-        _ call: LuaCall, from first: Int, to stream: OutputStream, output: any ScriptOutput
-    ) throws -> LuaReturn {
+    /// `stream:write(...)`: strings and numbers, written as they are, as `io.write` does; returns
+    /// the stream for chaining.
+    private static func write(_ call: LuaCall, to stream: OutputStream, output: any ScriptOutput) throws -> LuaReturn {
         var text: [UInt8] = []
-        for position in first...max(call.argumentCount, first) where position <= call.argumentCount {
+        for position in 2...max(call.argumentCount, 2) where position <= call.argumentCount {
             if call.type(at: position) == .number {
                 // Copy first: converting in place would change the caller's value.
                 call.stack.pushCopy(of: call.index(of: position))
@@ -70,10 +66,7 @@ enum OutputLibrary {
             }
         }
         text.withUnsafeBytes { output.write($0, to: stream) }
-        if first > 1 {
-            call.stack.pushCopy(of: call.index(of: 1))
-            return 1
-        }
-        return .none
+        call.stack.pushCopy(of: call.index(of: 1))
+        return 1
     }
 }

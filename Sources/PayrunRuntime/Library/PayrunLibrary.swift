@@ -2,9 +2,10 @@
 import CLua
 import LuaKit
 
-/// Installs the `payrun` table: `payrun.json`, `payrun.inspect`, `payrun.version`.
+/// Installs the `payrun` table — `payrun.json`, `payrun.inspect`, `payrun.stdout`,
+/// `payrun.stderr`, `payrun.version` — and `print`.
 enum PayrunLibrary {
-    static func install(in state: LuaState) throws(LuaError) {
+    static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
         let stack = state.stack
         try stack.reserve(3)
         stack.push(library: functions)      // stack: payrun
@@ -12,6 +13,7 @@ enum PayrunLibrary {
         stack.setField("json", in: -2)
         stack.push(PayrunVersion.current)
         stack.setField("version", in: -2)
+        try OutputLibrary.install(in: state, output: output)
         stack.setGlobal("payrun")
     }
 

@@ -5,18 +5,20 @@ import LuaKit
 /// Runs payrun scripts, writing their output and any failure to one ``ScriptOutput``.
 public final class ScriptRunner {
     public let output: any ScriptOutput
+    public let sandbox: SandboxOptions
 
-    public init(output: any ScriptOutput) {
+    public init(output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions()) {
         self.output = output
+        self.sandbox = sandbox
     }
 
-    /// A new state with what every script gets: Lua's safe standard libraries, `print` and `io`
-    /// writing to ``output``, and the `payrun` library.
+    /// A new sandboxed state with what every script gets: Lua's safe libraries, `print`, and the
+    /// `payrun` library writing to ``output``.
     public func makeState() throws(LuaError) -> LuaState {
         let state = try LuaState()
-        try state.open([.base, .coroutine, .math, .os, .string, .table, .utf8])
-        try OutputLibrary.install(in: state, output: output)
-        try PayrunLibrary.install(in: state)
+        try state.open(Sandbox.libraries)
+        try PayrunLibrary.install(in: state, output: output)
+        try Sandbox.apply(to: state, options: sandbox)
         return state
     }
 

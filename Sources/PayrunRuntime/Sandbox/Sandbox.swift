@@ -1,0 +1,61 @@
+// Opens a state the way every script gets it: allowed libraries only, then the prelude that
+// removes and locks the rest.
+import CLua
+import LuaKit
+
+/// Builds the sandboxed state scripts run in.
+enum Sandbox {
+    /// What Lua's standard libraries contribute; the prelude trims `os` and `string` further.
+    static let libraries: [LuaStandardLibrary] = [.base, .coroutine, .math, .os, .string, .table, .utf8]
+
+    /// Applies the sandbox to `state`, whose `payrun` global is already installed.
+    static func apply(to state: LuaState, options: SandboxOptions) throws(LuaError) {
+        let prelude = try state.load(SandboxPrelude.source, chunkName: "=[payrun sandbox]")
+        let stack = state.stack
+        let base = stack.top
+        defer { stack.top = base }
+        try stack.reserve(4)
+        try stack.push(.function(prelude))
+        if options.strictGlobals {
+            try StrictGlobals.pushMetatable(onto: stack)
+        } else {
+            stack.pushNil()
+        }
+        stack.pushGlobal("payrun")
+        stack.push(function: setMetatable)
+        try stack.protectedCall(argumentCount: 3, resultCount: 0)
+        state.memoryLimit = options.memoryLimit
+    }
+
+    /// `setmetatable(t, metatable)` as Lua's own, but refusing a metatable with `__gc`:
+    /// finalisers run where the time limit cannot stop them.
+    static func setMetatable(_ call: LuaCall) throws -> LuaReturn {
+        let L = call.stack.unsafeState
+        try call.check(.table, at: 1)
+        let metatableType = call.type(at: 2)
+        guard metatableType == .nil || metatableType == .table else {
+            throw LuaArgumentError.type(at: 2, expected: "nil or table")
+        }
+        if luaL_getmetafield(L, call.index(of: 1), "__metatable") != LUA_TNIL {
+            call.stack.pop()
+            throw SandboxError(message: "cannot change a protected metatable")
+        }
+        if metatableType == .table {
+            let finaliser = call.stack.pushField("__gc", of: call.index(of: 2))
+            call.stack.pop()
+            if finaliser != .nil {
+                throw LuaArgumentError.invalid(at: 2, "__gc finalisers are not allowed in payrun scripts")
+            }
+        }
+        call.stack.pushCopy(of: call.index(of: 2))
+        lua_setmetatable(L, call.index(of: 1))
+        call.stack.pushCopy(of: call.index(of: 1))
+        return 1
+    }
+}
+
+/// A sandbox refusal, raised with the caller's position in front.
+struct SandboxError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,16 @@
+// What a script's sandbox allows it and how far it may go.
+
+/// The sandbox every script runs in. The defaults are what `payrun run` uses.
+public struct SandboxOptions: Sendable {
+    /// Reading an unassigned global or creating one inside a function is an error.
+    public var strictGlobals: Bool
+    /// The most memory the script may allocate, in bytes; nil for no cap.
+    public var memoryLimit: Int?
+
+    public static let defaultMemoryLimit = 256 * 1024 * 1024
+
+    public init(strictGlobals: Bool = true, memoryLimit: Int? = SandboxOptions.defaultMemoryLimit) {
+        self.strictGlobals = strictGlobals
+        self.memoryLimit = memoryLimit
+    }
+}

@@ -1,0 +1,68 @@
+// The Lua half of the sandbox: run once in each new state, after the allowed libraries are open
+// and before any script, it removes and wraps what a script must not reach.
+
+enum SandboxPrelude {
+    /// Called with the strict-globals metatable (or nil when strictness is off), the `payrun`
+    /// library table, and the host's `setmetatable` that refuses `__gc`.
+    static let source = #"""
+    local strict_globals, payrun_library, sandbox_setmetatable = ...
+    local error, ipairs, next, select, tostring =
+          error, ipairs, next, select, tostring
+    local host_load, host_collect, host_set, host_get = load, collectgarbage, setmetatable, getmetatable
+
+    -- Files and bytecode: a script loads text chunks only, never from disk by itself.
+    dofile, loadfile = nil, nil
+    string.dump = nil
+    function load(chunk, name, mode, ...)
+      if mode ~= nil and mode ~= "t" then
+        error("bad argument #3 to 'load' (payrun scripts load text chunks only, not \"" .. tostring(mode) .. "\")", 2)
+      end
+      if select("#", ...) == 0 then return host_load(chunk, name, "t") end
+      return host_load(chunk, name, "t", (...))
+    end
+
+    -- The collector is payrun's: a script may read how much memory it uses, not stop or steer it.
+    function collectgarbage(option, ...)
+      if option == "count" then return host_collect("count") end
+      error("bad argument #1 to 'collectgarbage' (payrun scripts may only ask for \"count\", not \""
+        .. tostring(option or "collect") .. "\")", 2)
+    end
+
+    -- Finalisers run where limits cannot reach them, so scripts may not set any.
+    setmetatable = sandbox_setmetatable
+
+    -- Time and dates only: no environment (it holds secrets), no processes, no files.
+    local host_os = os
+    os = { clock = host_os.clock, date = host_os.date, difftime = host_os.difftime, time = host_os.time }
+    io, package, debug, require = nil, nil, nil, nil
+
+    -- Libraries are read through locked tables: a script can use them, not change them for
+    -- code that runs after it. Reading them stays as fast as reading the library itself.
+    local function lock(name, library, strict)
+      return host_set({}, {
+        __index = strict and function(_, key)
+          local value = library[key]
+          if value == nil then
+            error(("%s has no field '%s'"):format(name, tostring(key)), 2)
+          end
+          return value
+        end or library,
+        __newindex = function(_, key)
+          error(("cannot change %s.%s: the built-in libraries are read-only"):format(name, tostring(key)), 2)
+        end,
+        __pairs = function() return next, library, nil end,
+        __metatable = name,
+      })
+    end
+    for _, name in ipairs({ "coroutine", "math", "os", "string", "table", "utf8" }) do
+      _G[name] = lock(name, _G[name], false)
+    end
+    payrun_library.json = lock("payrun.json", payrun_library.json, true)
+    payrun = lock("payrun", payrun_library, true)
+
+    -- The string metatable is shared by every string: hide it.
+    host_get("").__metatable = "string"
+
+    if strict_globals then host_set(_G, strict_globals) end
+    """#
+}
