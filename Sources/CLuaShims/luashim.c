@@ -24,10 +24,25 @@ static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
     return block;
 }
 
+int luashim_stopstate_create(luashim_host *host, lua_State *main);  // luastop.c
+void luashim_stopstate_destroy(luashim_host *host);
+
 lua_State *luashim_newstate(luashim_host *host) {
     lua_State *L = lua_newstate(allocate, host);
-    if (L != NULL) *(luashim_host **)lua_getextraspace(L) = host;
+    if (L == NULL) return NULL;
+    *(luashim_host **)lua_getextraspace(L) = host;
+    if (luashim_stopstate_create(host, L) != 0) {
+        lua_close(L);
+        return NULL;
+    }
     return L;
+}
+
+void luashim_closestate(lua_State *L) {
+    luashim_host *host = luashim_gethost(L);
+    luashim_stopwatchdog(host);
+    lua_close(L);
+    luashim_stopstate_destroy(host);
 }
 
 // MARK: - Swift functions
@@ -248,7 +263,14 @@ static int openlibrary_protected(lua_State *L) {
     const char *name = lua_tostring(L, 1);
     for (const luaL_Reg *library = libraries; library->name != NULL; library++) {
         if (strcmp(library->name, name) == 0) {
-            luaL_requiref(L, library->name, library->func, 1);
+            luaL_requiref(L, library->name, library->func, 1);  // stack: name library
+            if (library->func == luaopen_coroutine) {
+                // Resumes that keep track of the running coroutine, so a stop request reaches it.
+                lua_pushcfunction(L, luashim_coroutine_resume);
+                lua_setfield(L, -2, "resume");
+                lua_pushcfunction(L, luashim_coroutine_wrap);
+                lua_setfield(L, -2, "wrap");
+            }
             return 0;
         }
     }

@@ -57,7 +57,9 @@ public final class LuaCoroutine {
         let host = luashim_gethost(L)!
         let allowance = host.pointee.host_allowance
         host.pointee.host_allowance = 0
+        let entry = luashim_enter(host, L)
         let status = lua_resume(L, caller?.unsafeState ?? owner.handle, Int32(arguments.count), &count)
+        luashim_leave(host, entry)
         host.pointee.host_allowance = allowance
         switch status {
         case LUA_OK, LUA_YIELD:

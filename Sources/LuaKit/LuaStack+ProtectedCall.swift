@@ -19,7 +19,9 @@ extension LuaStack {
         let host = luashim_gethost(L)!
         let allowance = host.pointee.host_allowance
         host.pointee.host_allowance = 0
+        let entry = luashim_enter(host, L)
         let status = luashim_pcall(L, argumentCount, resultCount ?? LUA_MULTRET, function)
+        luashim_leave(host, entry)
         host.pointee.host_allowance = allowance
         if status == LUA_OK {
             luashim_remove(L, function)  // stack: ... results...

@@ -15,7 +15,7 @@ import CLuaShims
 public final class LuaState {
     /// The main thread's `lua_State*`.
     public let handle: OpaquePointer
-    private let host: UnsafeMutablePointer<luashim_host>
+    let host: UnsafeMutablePointer<luashim_host>
 
     /// Opens an empty state (no standard libraries).
     /// - Parameter memoryLimit: the most the state's scripts may allocate, in bytes; nil for no cap.
@@ -24,7 +24,7 @@ public final class LuaState {
         host = .allocate(capacity: 1)
         host.initialize(to: luashim_host(
             used: 0, peak: 0, limit: memoryLimit.map { max($0, 1) } ?? 0, host_allowance: 1,
-            swift_depth: 0, pending_errors: 0, last_error_token: 0, owner: nil))
+            swift_depth: 0, pending_errors: 0, last_error_token: 0, owner: nil, stop: nil))
         guard let handle = luashim_newstate(host) else {
             host.deallocate()
             throw LuaError(.memory, "cannot open a Lua state: out of memory")
@@ -34,7 +34,7 @@ public final class LuaState {
     }
 
     deinit {
-        lua_close(handle)
+        luashim_closestate(handle)
         host.deallocate()
     }
 

@@ -12,15 +12,31 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE before the script (repeatable).", valueName: "CODE"))
     var chunks: [String] = []
 
+    @Option(help: ArgumentHelp("Stop the script after this many seconds (default: no limit).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(help: ArgumentHelp("The most memory the script may use: bytes, or with K, M or G.", valueName: "size"))
+    var maxMemory: ByteCount = ByteCount(argument: "256M")!
+
+    @Flag(help: "Let scripts read unassigned globals (as nil) and create globals inside functions.")
+    var noStrict = false
+
     @Argument(help: ArgumentHelp("The script to run; '-' reads it from standard input.", valueName: "file"))
     var script: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the script.", valueName: "args"))
     var arguments: [String] = []
 
+    func validate() throws {
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
+    }
+
     func run() throws {
         let output = StandardStreams()
-        let status = ScriptRunner(output: output).run(
+        let sandbox = SandboxOptions(strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout)
+        let status = ScriptRunner(output: output, sandbox: sandbox, takesTerminationSignals: true).run(
             ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
         output.flush()
         if status != .success { throw ExitCode(status.rawValue) }

@@ -52,11 +52,58 @@ typedef struct luashim_host {
     long long last_error_token;
     /// The Swift object that owns the state, unretained.
     void *owner;
+    /// Stop requests, time limit and the thread running Lua (luastop.c; atomics Swift need not see).
+    void *stop;
 } luashim_host;
 
 /// Opens a state that keeps `host` (which must outlive it) in its extra space and allocates
 /// through it, or returns NULL.
 lua_State *luashim_newstate(luashim_host *host);
+
+/// Closes a state opened by `luashim_newstate`, disarming its watchdog first.
+void luashim_closestate(lua_State *L);
+
+// MARK: - Stopping a script
+
+enum {
+    LUASHIM_STOP_TIMEOUT = 1,    // the time limit passed
+    LUASHIM_STOP_INTERRUPT = 2,  // Ctrl-C or SIGTERM
+};
+
+/// Asks the script to stop, from any thread or a signal handler. Lua code stops at its next
+/// instruction with an error that `pcall` cannot swallow: the hook that raises it stays armed,
+/// on whichever coroutine runs. It costs nothing until asked.
+void luashim_requeststop(luashim_host *host, int reason);
+
+/// Records that the calling OS thread is about to run Lua code on `L`, so a stop request can
+/// reach it; returns what to hand back to `luashim_leave`.
+typedef struct luashim_entry_record {
+    luashim_host *previous_host;
+    lua_State *previous_running;
+} luashim_entry_record;
+luashim_entry_record luashim_enter(luashim_host *host, lua_State *L);
+void luashim_leave(luashim_host *host, luashim_entry_record record);
+
+/// Clears a stop request and the hooks it armed (a REPL goes on after an interrupted command).
+void luashim_clearstop(luashim_host *host);
+
+/// Why the script was asked to stop (LUASHIM_STOP_*), or 0.
+int luashim_stopreason(luashim_host *host);
+
+/// Arms a watchdog that requests LUASHIM_STOP_TIMEOUT after `seconds`; replaces any armed one.
+/// Returns 0 on success.
+int luashim_startwatchdog(luashim_host *host, double seconds);
+/// Disarms and joins the watchdog, if any. Call before the host record goes away.
+void luashim_stopwatchdog(luashim_host *host);
+
+/// Makes SIGINT and SIGTERM ask `host`'s script to stop (a second one exits at once with
+/// status 130 or 143), or restores the default handling for NULL.
+void luashim_stopsignals(luashim_host *host);
+
+/// `coroutine.resume` and `coroutine.wrap` as Lua's own, but keeping track of the coroutine that
+/// runs, so a stop request reaches code looping inside one.
+int luashim_coroutine_resume(lua_State *L);
+int luashim_coroutine_wrap(lua_State *L);
 
 /// The host record of the state `L` belongs to (any of its threads).
 static inline luashim_host *luashim_gethost(lua_State *L) {

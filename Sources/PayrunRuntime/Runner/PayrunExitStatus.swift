@@ -8,4 +8,8 @@ public enum PayrunExitStatus: Int32, Sendable {
     case scriptFailed = 1
     /// The command line was wrong: an unknown option, no script, or a script that cannot be read.
     case usage = 2
+    /// The script ran past its time limit (`--timeout`) and was stopped.
+    case timeLimit = 3
+    /// The script was stopped by Ctrl-C or SIGTERM.
+    case interrupted = 130
 }

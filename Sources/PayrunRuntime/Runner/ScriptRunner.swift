@@ -7,9 +7,13 @@ public final class ScriptRunner {
     public let output: any ScriptOutput
     public let sandbox: SandboxOptions
 
-    public init(output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions()) {
+    /// Whether Ctrl-C and SIGTERM stop the script (for `payrun run`; not for tests or hosts).
+    public let takesTerminationSignals: Bool
+
+    public init(output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(), takesTerminationSignals: Bool = false) {
         self.output = output
         self.sandbox = sandbox
+        self.takesTerminationSignals = takesTerminationSignals
     }
 
     /// A new sandboxed state with what every script gets: Lua's safe libraries, `print`, and the
@@ -36,8 +40,18 @@ public final class ScriptRunner {
             report(error.description)
             return .usage
         }
+        let state: LuaState
         do {
-            let state = try makeState()
+            state = try makeState()
+        } catch {
+            report(error.description)
+            return .scriptFailed
+        }
+        if takesTerminationSignals { state.takeTerminationSignals() }
+        defer { if takesTerminationSignals { state.takeTerminationSignals(false) } }
+        do {
+            if let seconds = sandbox.timeLimit { try state.startTimeLimit(seconds: seconds) }
+            defer { state.cancelTimeLimit() }
             try state.setGlobal("arg", argumentTable(invocation))
             for chunk in invocation.chunks {
                 try state.execute(state.load(chunk, chunkName: "=(command line)"))
@@ -48,7 +62,26 @@ public final class ScriptRunner {
             }
             return .success
         } catch {
-            report(error.description)
+            return reportFailure(error, in: state)
+        }
+    }
+
+    /// Reports why the script ended early, with what to do about it.
+    private func reportFailure(_ error: LuaError, in state: LuaState) -> PayrunExitStatus {
+        switch state.stopReason {
+        case .timeLimit:
+            let limit = sandbox.timeLimit.map { "\($0)" } ?? "?"
+            report("script stopped: it ran past its time limit of \(limit) s (raise it with --timeout)\n" + (error.traceback ?? ""))
+            return .timeLimit
+        case .interrupted:
+            report("script stopped: interrupted\n" + (error.traceback ?? ""))
+            return .interrupted
+        case nil:
+            var text = error.description
+            if error.kind == .memory || error.message.hasSuffix("not enough memory"), let limit = sandbox.memoryLimit {
+                text += "\n(the script passed its memory limit of \(limit / (1024 * 1024)) MiB; raise it with --max-memory)"
+            }
+            report(text)
             return .scriptFailed
         }
     }

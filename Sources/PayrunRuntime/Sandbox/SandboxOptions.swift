@@ -7,10 +7,14 @@ public struct SandboxOptions: Sendable {
     /// The most memory the script may allocate, in bytes; nil for no cap.
     public var memoryLimit: Int?
 
+    /// How long the script may run, in seconds; nil for no limit.
+    public var timeLimit: Double?
+
     public static let defaultMemoryLimit = 256 * 1024 * 1024
 
-    public init(strictGlobals: Bool = true, memoryLimit: Int? = SandboxOptions.defaultMemoryLimit) {
+    public init(strictGlobals: Bool = true, memoryLimit: Int? = SandboxOptions.defaultMemoryLimit, timeLimit: Double? = nil) {
         self.strictGlobals = strictGlobals
         self.memoryLimit = memoryLimit
+        self.timeLimit = timeLimit
     }
 }

@@ -1,0 +1,53 @@
+// Stopping a running script: a time limit, and Ctrl-C or SIGTERM.
+import CLua
+import CLuaShims
+
+/// Why a script was stopped from outside.
+public enum LuaStopReason: Sendable, Equatable {
+    /// Its time limit passed.
+    case timeLimit
+    /// The user pressed Ctrl-C, or the process got SIGTERM.
+    case interrupted
+}
+
+extension LuaState {
+    /// Why the host asked the running script to stop, or nil if it did not. Once asked, Lua code
+    /// in this state raises "script stopped: ..." at every instruction (so `pcall` cannot swallow
+    /// it) until ``clearStop()``.
+    public var stopReason: LuaStopReason? {
+        switch luashim_stopreason(host) {
+        case Int32(LUASHIM_STOP_TIMEOUT): .timeLimit
+        case Int32(LUASHIM_STOP_INTERRUPT): .interrupted
+        default: nil
+        }
+    }
+
+    /// Stops any script that runs longer than `seconds` from now. Costs nothing until then.
+    public func startTimeLimit(seconds: Double) throws(LuaError) {
+        guard seconds > 0, seconds.isFinite, luashim_startwatchdog(host, seconds) == 0 else {
+            throw LuaError(.runtime, "cannot arm a time limit of \(seconds) seconds")
+        }
+    }
+
+    /// Disarms the time limit.
+    public func cancelTimeLimit() {
+        luashim_stopwatchdog(host)
+    }
+
+    /// Makes SIGINT (Ctrl-C) and SIGTERM stop this state's script instead of the process; a
+    /// second signal still ends the process at once. `false` restores the default handling.
+    /// Only one state in a process can take the signals.
+    public func takeTerminationSignals(_ take: Bool = true) {
+        luashim_stopsignals(take ? host : nil)
+    }
+
+    /// Asks the running script to stop, as a signal would.
+    public func requestStop(_ reason: LuaStopReason) {
+        luashim_requeststop(host, reason == .timeLimit ? Int32(LUASHIM_STOP_TIMEOUT) : Int32(LUASHIM_STOP_INTERRUPT))
+    }
+
+    /// Forgets a stop request, so the state can run code again (a REPL after Ctrl-C).
+    public func clearStop() {
+        luashim_clearstop(host)
+    }
+}
