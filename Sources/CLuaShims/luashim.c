@@ -264,6 +264,10 @@ static int openlibrary_protected(lua_State *L) {
     for (const luaL_Reg *library = libraries; library->name != NULL; library++) {
         if (strcmp(library->name, name) == 0) {
             luaL_requiref(L, library->name, library->func, 1);  // stack: name library
+            if (library->func == luaopen_base) {
+                lua_pushcfunction(L, luashim_xpcall);
+                lua_setfield(L, -2, "xpcall");
+            }
             if (library->func == luaopen_coroutine) {
                 // Resumes that keep track of the running coroutine, so a stop request reaches it.
                 lua_pushcfunction(L, luashim_coroutine_resume);

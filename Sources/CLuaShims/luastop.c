@@ -91,8 +91,19 @@ void luashim_requeststop(luashim_host *host, int reason) {
 }
 
 luashim_entry_record luashim_enter(luashim_host *host, lua_State *L) {
-    luashim_entry_record record = {current_host, atomic_load(&stops(host)->running)};
+    luashim_entry_record record;
+    record.previous_host = current_host;
+    record.previous_running = atomic_load(&stops(host)->running);
+    record.restore_mask = 0;
     pthread_once(&stop_signal_once, install_stop_signal);
+    if (current_host != host) {
+        // Threads of a pool (libdispatch's) block signals; this one must hear the stop signal
+        // while it runs Lua. Only the outermost entry pays for the system call.
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, stop_signal());
+        record.restore_mask = pthread_sigmask(SIG_UNBLOCK, &stop, &record.previous_mask) == 0;
+    }
     atomic_store(&stops(host)->running, L);
     atomic_store(&stops(host)->os_thread, (unsigned long)pthread_self());
     atomic_store(&stops(host)->os_thread_known, 1);
@@ -105,6 +116,7 @@ void luashim_leave(luashim_host *host, luashim_entry_record record) {
     atomic_store(&stops(host)->running, record.previous_running);
     if (record.previous_host != host) atomic_store(&stops(host)->os_thread_known, 0);
     current_host = record.previous_host;
+    if (record.restore_mask) pthread_sigmask(SIG_SETMASK, &record.previous_mask, NULL);
 }
 
 int luashim_stopreason(luashim_host *host) { return atomic_load(&stops(host)->reason); }
@@ -267,4 +279,40 @@ int luashim_coroutine_wrap(lua_State *L) {
     lua_xmove(L, co, 1);
     lua_pushcclosure(L, resume_wrapped, 1);
     return 1;
+}
+
+// MARK: - xpcall whose message handler cannot outlive a stop
+
+// A message handler runs with hooks off when the error came from a hook, which is how a stop
+// arrives; a handler that loops would then run unstopped. This one hands the error back
+// untouched once a stop was asked for, and calls the script's handler otherwise.
+static int guarded_handler(lua_State *L) {
+    if (atomic_load(&stops(luashim_gethost(L))->reason) != 0) return 1;  // stack: error
+    lua_pushvalue(L, lua_upvalueindex(1));  // stack: error handler
+    lua_insert(L, 1);                       // stack: handler error
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+// As lbaselib's finishpcall.
+static int finish_xpcall(lua_State *L, int status, lua_KContext extra) {
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;  // false, error
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+int luashim_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_handler, 1);
+    lua_replace(L, 2);        // stack: f guarded args...
+    lua_pushboolean(L, 1);    // stack: f guarded args... true
+    lua_pushvalue(L, 1);      // stack: f guarded args... true f
+    lua_rotate(L, 3, 2);      // stack: f guarded true f args...
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_xpcall);
+    return finish_xpcall(L, status, 2);
 }

@@ -6,8 +6,8 @@ struct ScriptHarness {
     let output = CapturedOutput()
     let state: LuaState
 
-    init() throws {
-        state = try ScriptRunner(output: output).makeState()
+    init(sandbox: SandboxOptions = SandboxOptions()) throws {
+        state = try ScriptRunner(output: output, sandbox: sandbox).makeState()
     }
 
     /// Runs `code` and returns its results.

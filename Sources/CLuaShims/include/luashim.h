@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stddef.h>
+#include <signal.h>
 
 // MARK: - Macros Swift cannot import
 
@@ -80,6 +81,9 @@ void luashim_requeststop(luashim_host *host, int reason);
 typedef struct luashim_entry_record {
     luashim_host *previous_host;
     lua_State *previous_running;
+    /// The thread's signal mask before entering, when entering unblocked the stop signal.
+    sigset_t previous_mask;
+    int restore_mask;
 } luashim_entry_record;
 luashim_entry_record luashim_enter(luashim_host *host, lua_State *L);
 void luashim_leave(luashim_host *host, luashim_entry_record record);
@@ -104,6 +108,10 @@ void luashim_stopsignals(luashim_host *host);
 /// runs, so a stop request reaches code looping inside one.
 int luashim_coroutine_resume(lua_State *L);
 int luashim_coroutine_wrap(lua_State *L);
+
+/// `xpcall` as Lua's own, but once a stop was asked for, the message handler is skipped: Lua runs
+/// it with hooks off when the error came from the stop hook.
+int luashim_xpcall(lua_State *L);
 
 /// The host record of the state `L` belongs to (any of its threads).
 static inline luashim_host *luashim_gethost(lua_State *L) {

@@ -1,0 +1,99 @@
+// Attempts to get out of the sandbox: each is refused with a clear error, and the state lives on.
+import LuaKit
+import PayrunRuntime
+import Testing
+
+@Suite struct SandboxTests {
+    let harness: ScriptHarness
+
+    init() throws {
+        harness = try ScriptHarness()
+    }
+
+    /// Runs `code` in pcall, expects it to fail with a message containing `expected`, then checks
+    /// the state still works.
+    func expectRefused(_ code: String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let message = try harness.failure(of: code)
+        #expect(message.contains(expected), "\(code) → \(message)", sourceLocation: sourceLocation)
+        #expect(try harness.run("return 6 * 7") == [42], sourceLocation: sourceLocation)
+    }
+
+    @Test func noFilesNoProcessesNoEnvironment() throws {
+        try expectRefused("io.open('/etc/passwd')", "'io' is not available in payrun scripts")
+        try expectRefused("return os.execute('id')", "attempt to call a nil value (field 'execute')")
+        try expectRefused("return os.getenv('HOME')", "attempt to call a nil value (field 'getenv')")
+        try expectRefused("os.remove('/tmp/x')", "attempt to call a nil value (field 'remove')")
+        try expectRefused("os.exit(3)", "attempt to call a nil value (field 'exit')")
+        try expectRefused("dofile('/etc/passwd')", "'dofile' is not available")
+        try expectRefused("loadfile('/etc/passwd')", "'loadfile' is not available")
+        try expectRefused("package.loadlib('/lib/x86_64-linux-gnu/libc.so.6', 'system')", "'package' is not available")
+        #expect(try harness.run("return os.time() > 0, type(os.clock()), os.date('!%Y', 0)") == [true, "number", "1970"])
+    }
+
+    @Test func noBytecodeAndNoDebug() throws {
+        try expectRefused("return string.dump(print)", "attempt to call a nil value (field 'dump')")
+        try expectRefused("return load('\\27Lua\\84\\0', 'x', 'b')", "payrun scripts load text chunks only")
+        try expectRefused("return assert(load('\\27LuaT\\0\\25\\147\\r\\n\\26\\n'))()", "attempt to load a binary chunk")
+        try expectRefused("return debug.getregistry()", "'debug' is not available")
+        #expect(try harness.run("return load('return 1 + 1')()") == [2])
+        #expect(try harness.run("local env = {x = 5}; return load('return x', 'cfg', 't', env)()") == [5])
+    }
+
+    @Test func sharedMetatablesAndLibrariesAreLocked() throws {
+        #expect(try harness.run("return getmetatable('')") == ["string"])
+        try expectRefused("getmetatable('').__index.upper = nil", "attempt to index a nil value")
+        try expectRefused("string.rep = function() return 'evil' end", "cannot change string.rep: the built-in libraries are read-only")
+        try expectRefused("setmetatable(string, nil)", "cannot change a protected metatable")
+        try expectRefused("setmetatable(_G, nil)", "cannot change a protected metatable")
+        try expectRefused("payrun.json = {}", "cannot change payrun.json")
+        try expectRefused("payrun.json.decode = print", "cannot change payrun.json.decode")
+        // rawset reaches only the script's own view, never the string methods payrun relies on.
+        #expect(try harness.run("rawset(string, 'rep', function() return 'evil' end); return ('ab'):rep(2)") == ["abab"])
+        #expect(try harness.run("local n = 0; for _ in pairs(math) do n = n + 1 end; return n > 20") == [true])
+    }
+
+    @Test func noFinalisersAndNoHandsOnTheCollector() throws {
+        try expectRefused("setmetatable({}, {__gc = function() while true do end end})", "__gc finalisers are not allowed")
+        try expectRefused("collectgarbage('stop')", "payrun scripts may only ask for \"count\"")
+        try expectRefused("collectgarbage()", "payrun scripts may only ask for \"count\"")
+        #expect(try harness.run("return math.type(collectgarbage('count'))") == ["float"])
+    }
+
+    @Test func strictGlobalsCatchTyposAndMissingLocals() throws {
+        try expectRefused("local pay = { sign = function() end }; pay.sing()", "attempt to call a nil value (field 'sing')")
+        try expectRefused("return payrun.jsno", "payrun has no field 'jsno'")
+        try expectRefused("return undefined_total + 1", "undefined global 'undefined_total'")
+        try expectRefused("local function f() leaked = 1 end; f()", "assignment to undeclared global 'leaked' inside a function")
+        #expect(try harness.run("declared = nil; return declared") == [.nil])
+        #expect(try harness.run("top_level = 5; local function f() top_level = top_level + 1 end; f(); return top_level") == [6])
+    }
+
+    @Test func strictGlobalsCanBeSwitchedOff() throws {
+        let lax = try ScriptHarness(sandbox: SandboxOptions(strictGlobals: false))
+        #expect(try lax.run("local function f() leaked = 1 end; f(); return leaked, never_set") == [1, .nil])
+    }
+
+    @Test func memoryBombsEndInACatchableError() throws {
+        let capped = try ScriptHarness(sandbox: SandboxOptions(memoryLimit: 32 * 1024 * 1024))
+        for bomb in ["local s = 'x'; while true do s = s .. s end",
+                     "local t = {}; for i = 1, 1e9 do t[i] = i end",
+                     "local t = {}; for i = 1, 1e8 do t[#t + 1] = {i} end",
+                     "return string.rep('x', 1e9)",
+                     "return payrun.json.decode('[' .. string.rep('1,', 1e7) .. '1]')"] {
+            let message = try capped.failure(of: bomb)
+            #expect(message.contains("not enough memory"), "\(bomb) → \(message)")
+            #expect(try capped.run("return 1") == [1])
+        }
+    }
+
+    @Test func deepRecursionAndMetamethodChainsEndInErrors() throws {
+        try expectRefused("local function f() return 1 + f() end; return f()", "stack overflow")
+        try expectRefused("local t = setmetatable({}, {}); getmetatable(t).__index = function(s, k) return s[k] end; return t.x", "stack overflow")
+        try expectRefused("""
+            local t = {}
+            for i = 1, 3000 do t = setmetatable({}, {__index = t}) end
+            return t.missing
+            """, "chain too long")
+        try expectRefused("local t = setmetatable({}, {__tostring = function(s) return tostring(s) end}); return tostring(t)", "stack overflow")
+    }
+}

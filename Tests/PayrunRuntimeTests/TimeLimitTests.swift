@@ -1,0 +1,52 @@
+// The time limit stops runaway scripts wherever they hide, and pcall cannot swallow it. Every
+// loop here is bounded, so a broken limit fails the test instead of hanging it.
+import LuaKit
+import PayrunRuntime
+import Testing
+
+@Suite struct TimeLimitTests {
+    /// Runs `code` with a 0.2 s limit; returns the status and what went to stderr.
+    func run(_ code: String) -> (PayrunExitStatus, String) {
+        let output = CapturedOutput()
+        let runner = ScriptRunner(output: output, sandbox: SandboxOptions(timeLimit: 0.2))
+        let status = runner.run(ScriptInvocation(chunks: [code]))
+        return (status, output.standardError)
+    }
+
+    /// About 3e8 steps: seconds of work, far past the limit, but finite.
+    static let spin = "for _ = 1, 3e8 do end"
+
+    @Test(arguments: [
+        spin,
+                "for _ = 1, 1e6 do pcall(function() \(spin) end) end",
+        "xpcall(function() \(spin) end, function() \(spin) end)",
+        "for _ = 1, 1e6 do xpcall(function() \(spin) end, function() \(spin) end) end",
+        "coroutine.wrap(function() \(spin) end)()",
+        "local co = coroutine.create(function() \(spin) end); for _ = 1, 1e6 do coroutine.resume(co) end",
+        "local co = coroutine.wrap(function() coroutine.yield() \(spin) end); co(); co()",
+        "do local x <close> = setmetatable({}, {__close = function() \(spin) end}) end",
+        "for _ = 1, 1e6 do local ok = pcall(error, 'x') end \(spin)",
+        "for _ = 1, 1e5 do select(2, pcall(string.rep, 'x', 1e4)) end \(spin)",
+    ])
+    func aRunawayScriptIsStopped(_ code: String) {
+        let (status, message) = run(code)
+        #expect(status == .timeLimit)
+        #expect(message.hasPrefix("payrun: script stopped: it ran past its time limit of 0.2 s (raise it with --timeout)"))
+    }
+
+    @Test func aScriptWithinItsLimitIsUntouched() {
+        let (status, message) = run("local n = 0; for i = 1, 1000 do n = n + i end; assert(n == 500500)")
+        #expect(status == .success)
+        #expect(message.isEmpty)
+    }
+
+    @Test func aStopRequestReachesTheStateAndCanBeCleared() throws {
+        let state = try ScriptRunner(output: CapturedOutput()).makeState()
+        state.requestStop(.interrupted)
+        #expect(throws: LuaError.self) { try state.run("local n = 0 for i = 1, 10 do n = n + i end") }
+        #expect(state.stopReason == .interrupted)
+        state.clearStop()
+        #expect(state.stopReason == nil)
+        #expect(try state.run("return 1 + 1") == [2])
+    }
+}
