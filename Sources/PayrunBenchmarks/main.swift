@@ -18,6 +18,7 @@ let benchmarks: [(String, () throws -> BenchmarkResult)] = [
     ("calls", FunctionCallBenchmark.run),
     ("json", JSONDecodeBenchmark.run),
     ("startup", { try StartupBenchmark.run(payrun: payrunPath) }),
+    ("limits", LimitsCostBenchmark.run),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()
