@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-dependencies.sh
+bash scripts/install-dependencies.sh lua-dkjson lua-inspect  # the tests load these pure-Lua libraries
 swift test "$@"

@@ -21,6 +21,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Let scripts read unassigned globals (as nil) and create globals inside functions.")
     var noStrict = false
 
+    @Option(name: .customLong("lib"), help: ArgumentHelp("Also look for modules in this folder (repeatable).", valueName: "path"))
+    var libraryPaths: [String] = []
+
     @Argument(help: ArgumentHelp("The script to run; '-' reads it from standard input.", valueName: "file"))
     var script: String?
 
@@ -35,7 +38,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let output = StandardStreams()
-        let sandbox = SandboxOptions(strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout)
+        let sandbox = SandboxOptions(
+            strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
         let status = ScriptRunner(output: output, sandbox: sandbox, takesTerminationSignals: true).run(
             ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
         output.flush()

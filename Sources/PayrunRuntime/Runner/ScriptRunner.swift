@@ -16,13 +16,14 @@ public final class ScriptRunner {
         self.takesTerminationSignals = takesTerminationSignals
     }
 
-    /// A new sandboxed state with what every script gets: Lua's safe libraries, `print`, and the
-    /// `payrun` library writing to ``output``.
-    public func makeState() throws(LuaError) -> LuaState {
+    /// A new sandboxed state with what every script gets: Lua's safe libraries, `print`, the
+    /// `payrun` library writing to ``output``, and `require` searching `scriptDirectory` (the
+    /// script's folder) and the sandbox's library paths.
+    public func makeState(scriptDirectory: String = ".") throws(LuaError) -> LuaState {
         let state = try LuaState()
         try state.open(Sandbox.libraries)
         try PayrunLibrary.install(in: state, output: output)
-        try Sandbox.apply(to: state, options: sandbox)
+        try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
         return state
     }
 
@@ -42,7 +43,7 @@ public final class ScriptRunner {
         }
         let state: LuaState
         do {
-            state = try makeState()
+            state = try makeState(scriptDirectory: Self.directory(of: invocation.scriptPath))
         } catch {
             report(error.description)
             return .scriptFailed
@@ -84,6 +85,13 @@ public final class ScriptRunner {
             report(text)
             return .scriptFailed
         }
+    }
+
+    /// The folder a script's modules are looked for in: its own, or the current one for `-e`
+    /// chunks and standard input.
+    static func directory(of scriptPath: String?) -> String {
+        guard let path = scriptPath, path != "-", let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// `arg` as `lua` builds it: the script at 0, its arguments from 1.

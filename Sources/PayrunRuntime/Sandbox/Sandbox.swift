@@ -8,8 +8,9 @@ enum Sandbox {
     /// What Lua's standard libraries contribute; the prelude trims `os` and `string` further.
     static let libraries: [LuaStandardLibrary] = [.base, .coroutine, .math, .os, .string, .table, .utf8]
 
-    /// Applies the sandbox to `state`, whose `payrun` global is already installed.
-    static func apply(to state: LuaState, options: SandboxOptions) throws(LuaError) {
+    /// Applies the sandbox to `state`, whose `payrun` global is already installed. `require`
+    /// searches `scriptDirectory`, then the options' library paths.
+    static func apply(to state: LuaState, options: SandboxOptions, scriptDirectory: String) throws(LuaError) {
         let prelude = try state.load(SandboxPrelude.source, chunkName: "=[payrun sandbox]")
         let stack = state.stack
         let base = stack.top
@@ -23,7 +24,11 @@ enum Sandbox {
         }
         stack.pushGlobal("payrun")
         stack.push(function: setMetatable)
-        try stack.protectedCall(argumentCount: 3, resultCount: 0)
+        lua_createtable(state.handle, 0, 8)
+        stack.pushCopy(of: -1)
+        stack.setRegistryValue(ModuleLoader.loadedKey)
+        try stack.protectedCall(argumentCount: 4, resultCount: 0)
+        try ModuleLoader(roots: [scriptDirectory] + options.libraryPaths).install(in: state)
         state.memoryLimit = options.memoryLimit
     }
 

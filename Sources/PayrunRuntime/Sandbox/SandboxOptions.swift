@@ -9,12 +9,18 @@ public struct SandboxOptions: Sendable {
 
     /// How long the script may run, in seconds; nil for no limit.
     public var timeLimit: Double?
+    /// Folders `require` searches after the script's own (`--lib`).
+    public var libraryPaths: [String]
 
     public static let defaultMemoryLimit = 256 * 1024 * 1024
 
-    public init(strictGlobals: Bool = true, memoryLimit: Int? = SandboxOptions.defaultMemoryLimit, timeLimit: Double? = nil) {
+    public init(
+        strictGlobals: Bool = true, memoryLimit: Int? = SandboxOptions.defaultMemoryLimit, timeLimit: Double? = nil,
+        libraryPaths: [String] = []
+    ) {
         self.strictGlobals = strictGlobals
         self.memoryLimit = memoryLimit
         self.timeLimit = timeLimit
+        self.libraryPaths = libraryPaths
     }
 }

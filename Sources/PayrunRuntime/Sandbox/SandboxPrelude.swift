@@ -3,9 +3,10 @@
 
 enum SandboxPrelude {
     /// Called with the strict-globals metatable (or nil when strictness is off), the `payrun`
-    /// library table, and the host's `setmetatable` that refuses `__gc`.
+    /// library table, the host's `setmetatable` that refuses `__gc`, and the table where
+    /// `require` finds the built-in modules.
     static let source = #"""
-    local strict_globals, payrun_library, sandbox_setmetatable = ...
+    local strict_globals, payrun_library, sandbox_setmetatable, loaded = ...
     local error, ipairs, next, select, tostring =
           error, ipairs, next, select, tostring
     local host_load, host_collect, host_set, host_get = load, collectgarbage, setmetatable, getmetatable
@@ -34,7 +35,7 @@ enum SandboxPrelude {
     -- Time and dates only: no environment (it holds secrets), no processes, no files.
     local host_os = os
     os = { clock = host_os.clock, date = host_os.date, difftime = host_os.difftime, time = host_os.time }
-    io, package, debug, require = nil, nil, nil, nil
+    io, package, debug = nil, nil, nil
 
     -- Libraries are read through locked tables: a script can use them, not change them for
     -- code that runs after it. Reading them stays as fast as reading the library itself.
@@ -56,9 +57,11 @@ enum SandboxPrelude {
     end
     for _, name in ipairs({ "coroutine", "math", "os", "string", "table", "utf8" }) do
       _G[name] = lock(name, _G[name], false)
+      loaded[name] = _G[name]
     end
     payrun_library.json = lock("payrun.json", payrun_library.json, true)
     payrun = lock("payrun", payrun_library, true)
+    loaded["payrun"], loaded["payrun.json"] = payrun, payrun_library.json
 
     -- The string metatable is shared by every string: hide it.
     host_get("").__metatable = "string"
