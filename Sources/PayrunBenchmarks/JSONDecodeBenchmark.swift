@@ -7,9 +7,10 @@ enum JSONDecodeBenchmark {
     static let cjsonPath = "/usr/lib/x86_64-linux-gnu/lua/5.4/?.so"
 
     static func run() throws -> BenchmarkResult {
-        let runner = ScriptRunner(output: CapturedOutput())
-        let state = try runner.makeState()
-        try state.open([.package])
+        // A bare state, not the sandbox: cjson is a C module, which scripts cannot load.
+        let state = try LuaState()
+        try state.open([.base, .package, .string, .table])
+        try PayrunLibrary.install(in: state, output: CapturedOutput())
         let document = makeDocument(targetBytes: 10_000_000)
         let decode = try state.load("""
             package.cpath = ...

@@ -3,9 +3,10 @@ import CLua
 import LuaKit
 
 /// Installs the `payrun` table — `payrun.json`, `payrun.inspect`, `payrun.stdout`,
-/// `payrun.stderr`, `payrun.version` — and `print`.
-enum PayrunLibrary {
-    static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
+/// `payrun.stderr`, `payrun.version` — and `print`. ``ScriptRunner`` does this for every script;
+/// a host with a state of its own (no sandbox) can do it too.
+public enum PayrunLibrary {
+    public static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
         let stack = state.stack
         try stack.reserve(3)
         stack.push(library: functions)      // stack: payrun
