@@ -13,6 +13,13 @@ public protocol LuaObject: AnyObject {
     static var luaTypeName: String { get }
     /// Methods, called as `object:method(...)`; `self` is argument 1 (see ``LuaCall/object(at:as:)``).
     static var luaMethods: [LuaRegistration] { get }
+    /// Metamethods such as `__tostring` or `__eq`; `__index`, `__gc`, `__close`, `__name` and
+    /// `__metatable` are LuaKit's.
+    static var luaMetamethods: [LuaRegistration] { get }
+}
+
+extension LuaObject {
+    public static var luaMetamethods: [LuaRegistration] { [] }
 }
 
 /// Releases an object once Lua has collected or closed the userdata that held it.
@@ -31,6 +38,10 @@ extension LuaStack {
     /// Pushes the metatable of `Object`'s userdata, making it the first time.
     private func pushMetatable<Object: LuaObject>(for type: Object.Type) {
         guard luaL_newmetatable(L, Object.luaTypeName) != 0 else { return }  // stack: ... metatable (with __name)
+        for metamethod in Object.luaMetamethods {
+            push(function: metamethod.body)
+            setField(metamethod.name, in: -2)
+        }
         push(library: Object.luaMethods)
         setField("__index", in: -2)
         luashim_pushcfunction(L, luashim_releaseuserdata)

@@ -12,7 +12,7 @@ struct Payrun: ParsableCommand {
             compile, 2 for a usage error (bad options, no script, a file that cannot be read).
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self]
+        subcommands: [RunCommand.self, CredentialsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the

@@ -21,6 +21,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Let scripts read unassigned globals (as nil) and create globals inside functions.")
     var noStrict = false
 
+    @Option(help: ArgumentHelp("Where requests go and whose credentials they use: sandbox (the default: built-in simulators), test or live.", valueName: "env"))
+    var env: PayrunEnvironment = .sandbox
+
+    @OptionGroup var credentialOptions: CredentialOptions
+
     @Option(name: .customLong("lib"), help: ArgumentHelp("Also look for modules in this folder (repeatable).", valueName: "path"))
     var libraryPaths: [String] = []
 
@@ -40,7 +45,10 @@ struct RunCommand: ParsableCommand {
         let output = StandardStreams()
         let sandbox = SandboxOptions(
             strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
-        let status = ScriptRunner(output: output, sandbox: sandbox, takesTerminationSignals: true).run(
+        let (_, credentials) = try credentialOptions.loadStore()
+        let runner = ScriptRunner(
+            output: output, sandbox: sandbox, credentials: credentials, environment: env, takesTerminationSignals: true)
+        let status = runner.run(
             ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
         output.flush()
         if status != .success { throw ExitCode(status.rawValue) }

@@ -2,17 +2,25 @@
 // it, reporting any failure the way `lua` does.
 import LuaKit
 
-/// Runs payrun scripts, writing their output and any failure to one ``ScriptOutput``.
+/// Runs payrun scripts, writing their output and any failure to one ``ScriptOutput``, with every
+/// credential the store holds redacted from it.
 public final class ScriptRunner {
     public let output: any ScriptOutput
     public let sandbox: SandboxOptions
-
+    public let credentials: any CredentialStore
+    public let environment: PayrunEnvironment
     /// Whether Ctrl-C and SIGTERM stop the script (for `payrun run`; not for tests or hosts).
     public let takesTerminationSignals: Bool
 
-    public init(output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(), takesTerminationSignals: Bool = false) {
-        self.output = output
+    public init(
+        output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(),
+        credentials: any CredentialStore = MemoryCredentialStore(), environment: PayrunEnvironment = .sandbox,
+        takesTerminationSignals: Bool = false
+    ) {
+        self.output = RedactingOutput(output, redactor: Redactor(store: credentials))
         self.sandbox = sandbox
+        self.credentials = credentials
+        self.environment = environment
         self.takesTerminationSignals = takesTerminationSignals
     }
 
@@ -23,6 +31,9 @@ public final class ScriptRunner {
         let state = try LuaState()
         try state.open(Sandbox.libraries)
         try PayrunLibrary.install(in: state, output: output)
+        state.stack.pushGlobal("payrun")
+        try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment)
+        state.stack.pop()
         try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
         return state
     }

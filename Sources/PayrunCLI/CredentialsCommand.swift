@@ -1,0 +1,117 @@
+// `payrun credentials`: list, set and remove credentials without ever showing them.
+import ArgumentParser
+import PayrunRuntime
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct CredentialsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credentials",
+        abstract: "Manage the credentials scripts use (values are never shown).",
+        discussion: """
+            Credentials live in a file readable by you only (chmod 600). A variable \
+            PAYRUN_<ENV>_<PROVIDER>_<FIELD>, e.g. PAYRUN_LIVE_PARTICEEP_API_SECRET, overrides the file.
+            """,
+        subcommands: [List.self, Set.self, Remove.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List credentials, with only a hint of each value.")
+
+        @OptionGroup var options: CredentialOptions
+        @Option(help: "Only this environment: sandbox, test or live.")
+        var env: PayrunEnvironment?
+
+        func run() throws {
+            let (_, store) = try options.loadStore()
+            var lines: [String] = []
+            for environment in PayrunEnvironment.allCases where env == nil || env == environment {
+                for name in store.names(in: environment) {
+                    guard let secret = store.secret(for: name, in: environment) else { continue }
+                    lines.append("\(environment)\t\(name)\t\(secret.hint)")
+                }
+            }
+            StandardStreams().write(lines.isEmpty ? "no credentials in \(options.path)\n" : lines.joined(separator: "\n") + "\n", to: .standardOutput)
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a credential, reading its value from standard input (not echoed on a terminal).")
+
+        @OptionGroup var options: CredentialOptions
+        @Argument(help: ArgumentHelp("The credential, as provider.field.", valueName: "provider.field"))
+        var name: String
+        @Option(help: "The environment: sandbox, test or live.")
+        var env: PayrunEnvironment
+
+        func run() throws {
+            guard let credential = CredentialName(name) else {
+                throw ValidationError("'\(name)' is not provider.field (lower-case words, e.g. particeep.api_secret)")
+            }
+            var (file, _) = try options.loadStore()
+            let value = SecretReader.read(prompt: "Value for \(credential) (\(env)): ")
+            guard !value.isEmpty else { throw ValidationError("no value given on standard input; nothing changed") }
+            file.set(value, for: credential, in: env)
+            do { try file.save() } catch { throw ValidationError(error.description) }
+            StandardStreams().write("set \(credential) for \(env) in \(file.path)\n", to: .standardError)
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a credential.")
+
+        @OptionGroup var options: CredentialOptions
+        @Argument(help: ArgumentHelp("The credential, as provider.field.", valueName: "provider.field"))
+        var name: String
+        @Option(help: "The environment: sandbox, test or live.")
+        var env: PayrunEnvironment
+
+        func run() throws {
+            guard let credential = CredentialName(name) else {
+                throw ValidationError("'\(name)' is not provider.field (lower-case words, e.g. particeep.api_secret)")
+            }
+            var (file, _) = try options.loadStore()
+            guard file.remove(credential, in: env) else {
+                throw ValidationError("\(options.path) has no \(credential) for \(env)")
+            }
+            do { try file.save() } catch { throw ValidationError(error.description) }
+            StandardStreams().write("removed \(credential) for \(env)\n", to: .standardError)
+        }
+    }
+}
+
+/// Reads a secret from standard input: with echo off on a terminal, the whole input otherwise
+/// (one trailing newline dropped).
+enum SecretReader {
+    static func read(prompt: String) -> Secret {
+        let isTerminal = isatty(STDIN_FILENO) != 0
+        var saved = termios()
+        if isTerminal {
+            StandardStreams().write(prompt, to: .standardError)
+            tcgetattr(STDIN_FILENO, &saved)
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
+        }
+        defer {
+            if isTerminal {
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+                StandardStreams().write("\n", to: .standardError)
+            }
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(STDIN_FILENO, &byte, 1) == 1 {
+            if isTerminal && byte == UInt8(ascii: "\n") { break }
+            bytes.append(byte)
+        }
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return Secret(bytes: bytes)
+    }
+}

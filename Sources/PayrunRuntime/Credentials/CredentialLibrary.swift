@@ -1,0 +1,63 @@
+// The Lua side of credentials: opaque handles a script can pass around but never open.
+import CLua
+import LuaKit
+
+/// What a script holds for a credential: its name and environment. The secret stays in the
+/// store, read in Swift only when a request is signed.
+public final class CredentialHandle: LuaObject {
+    public static let luaTypeName = "payrun.credential"
+    public static var luaMethods: [LuaRegistration] { [] }
+    /// A handle prints as its name; the secret is not in Lua to print.
+    public static var luaMetamethods: [LuaRegistration] { [
+        LuaRegistration("__tostring") { call in
+            let handle = try call.object(at: 1, as: CredentialHandle.self)
+            call.stack.push("credential \(handle.name) (\(handle.environment))")
+            return 1
+        },
+    ] }
+
+    public let name: CredentialName
+    public let environment: PayrunEnvironment
+
+    init(name: CredentialName, environment: PayrunEnvironment) {
+        self.name = name
+        self.environment = environment
+    }
+}
+
+/// `payrun.credential(name)` and `payrun.environment`.
+enum CredentialLibrary {
+    /// Adds the functions to the `payrun` table on top of the stack.
+    static func install(on stack: LuaStack, store: any CredentialStore, environment: PayrunEnvironment) throws(LuaError) {
+        try stack.reserve(3)
+        stack.push(function: { call in try credential(call, store: store, environment: environment) })
+        stack.setField("credential", in: -2)
+        stack.push(environment.rawValue)
+        stack.setField("environment", in: -2)
+    }
+
+    /// `payrun.credential("provider.field")`: a handle, or an error saying how to set it.
+    private static func credential(_ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment) throws -> LuaReturn {
+        let text = try call.string(at: 1)
+        guard let name = CredentialName(text) else {
+            throw LuaArgumentError.invalid(at: 1, "expected 'provider.field', like 'particeep.api_secret'")
+        }
+        guard store.secret(for: name, in: environment) != nil else {
+            throw CredentialMissing(name: name, environment: environment)
+        }
+        call.stack.push(object: CredentialHandle(name: name, environment: environment))
+        return 1
+    }
+}
+
+/// A credential the script asked for that is not configured.
+struct CredentialMissing: Error, CustomStringConvertible {
+    let name: CredentialName
+    let environment: PayrunEnvironment
+
+    var description: String {
+        "no credential \(name) in the \(environment) environment: set it with "
+            + "`payrun credentials set \(name) --env \(environment)` or the variable "
+            + EnvironmentOverrides.variableName(for: name, in: environment)
+    }
+}

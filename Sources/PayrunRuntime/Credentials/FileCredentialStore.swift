@@ -1,0 +1,101 @@
+// The credentials file on disk, refused unless only its owner can read it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Credentials kept in `credentials.toml` (see ``CredentialFile``), in the XDG config directory
+/// by default. Loading refuses a file that anyone but its owner can read or write.
+public struct FileCredentialStore: CredentialStore {
+    public let path: String
+    public private(set) var memory: MemoryCredentialStore
+
+    /// Why the file cannot be used, and what to do about it.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// `$XDG_CONFIG_HOME/payrun/credentials.toml`, else `~/.config/payrun/credentials.toml`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
+            return config + "/payrun/credentials.toml"
+        }
+        return (environment["HOME"] ?? "") + "/.config/payrun/credentials.toml"
+    }
+
+    /// Loads `path`; a missing file is an empty store.
+    public init(path: String) throws(Failure) {
+        self.path = path
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            guard errno == ENOENT else { throw Failure(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            memory = MemoryCredentialStore()
+            return
+        }
+        guard info.st_uid == geteuid() else {
+            throw Failure(description: "\(path) belongs to another user; payrun only reads a credentials file you own")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw Failure(description: "\(path) can be read by others (mode \(mode)); make it yours alone: chmod 600 \(path)")
+        }
+        let text: String
+        do {
+            text = String(decoding: try ScriptSource.read(path).bytes, as: UTF8.self)
+        } catch {
+            throw Failure(description: error.description)
+        }
+        do {
+            memory = MemoryCredentialStore(try CredentialFile.parse(text))
+        } catch {
+            throw Failure(description: "\(path): \(error)")
+        }
+    }
+
+    public func secret(for name: CredentialName, in environment: PayrunEnvironment) -> Secret? {
+        memory.secret(for: name, in: environment)
+    }
+
+    public func names(in environment: PayrunEnvironment) -> [CredentialName] {
+        memory.names(in: environment)
+    }
+
+    public mutating func set(_ secret: Secret, for name: CredentialName, in environment: PayrunEnvironment) {
+        memory.set(secret, for: name, in: environment)
+    }
+
+    @discardableResult
+    public mutating func remove(_ name: CredentialName, in environment: PayrunEnvironment) -> Bool {
+        memory.remove(name, in: environment)
+    }
+
+    /// Writes the file: created 0600 in a 0700 folder, replaced in one rename so a crash never
+    /// leaves half a file.
+    public func save() throws(Failure) {
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        if !folder.isEmpty { try Self.makeFolders(folder) }
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        fchmod(descriptor, 0o600)
+        var text = CredentialFile.render(memory.entries)
+        let written = text.withUTF8 { SystemCall.write(descriptor, $0.baseAddress, $0.count) }
+        let complete = written == text.utf8.count && fsync(descriptor) == 0
+        close(descriptor)
+        guard complete, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func makeFolders(_ folder: String) throws(Failure) {
+        var built = folder.hasPrefix("/") ? "" : "."
+        for part in folder.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o700) != 0 && errno != EEXIST {
+                throw Failure(description: "cannot create \(built): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// Redaction by value: any credential's bytes in output become a marker naming the credential.
+
+/// Replaces every known secret in text with `[redacted provider.field]`.
+///
+/// A secret shorter than ``minimumLength`` bytes is left alone: replacing every "42" in a report
+/// would make it unreadable and tell the reader the secret besides. One shorter than
+/// ``tokenLength`` is replaced only where it stands alone (not inside a longer word).
+public struct Redactor: Sendable {
+    public static let minimumLength = 4
+    public static let tokenLength = 8
+
+    private let secrets: [(marker: [UInt8], bytes: [UInt8])]
+
+    public init(_ secrets: [(CredentialName, Secret)]) {
+        self.secrets = secrets
+            .filter { $0.1.count >= Self.minimumLength }
+            .map { (Array("[redacted \($0.0)]".utf8), $0.1.withBytes { $0 }) }
+            .sorted { $0.bytes.count > $1.bytes.count }  // longest first, so a prefix never wins
+    }
+
+    /// Every secret `store` holds, in every environment.
+    public init(store: any CredentialStore) {
+        var secrets: [(CredentialName, Secret)] = []
+        for environment in PayrunEnvironment.allCases {
+            for name in store.names(in: environment) {
+                if let secret = store.secret(for: name, in: environment) { secrets.append((name, secret)) }
+            }
+        }
+        self.init(secrets)
+    }
+
+    public var isEmpty: Bool { secrets.isEmpty }
+
+    public func redact(_ text: String) -> String {
+        String(decoding: redact(Array(text.utf8)), as: UTF8.self)
+    }
+
+    public func redact(_ input: [UInt8]) -> [UInt8] {
+        guard !secrets.isEmpty else { return input }
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        scanning: while index < input.count {
+            for secret in secrets where matches(secret.bytes, in: input, at: index) {
+                output.append(contentsOf: secret.marker)
+                index += secret.bytes.count
+                continue scanning
+            }
+            output.append(input[index])
+            index += 1
+        }
+        return output
+    }
+
+    private func matches(_ secret: [UInt8], in input: [UInt8], at index: Int) -> Bool {
+        guard index + secret.count <= input.count, input[index] == secret[0] else { return false }
+        for offset in 1..<secret.count where input[index + offset] != secret[offset] { return false }
+        if secret.count < Self.tokenLength {
+            let before = index > 0 ? input[index - 1] : 0x20
+            let after = index + secret.count < input.count ? input[index + secret.count] : 0x20
+            return !Self.isWordByte(before) && !Self.isWordByte(after)
+        }
+        return true
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F
+    }
+}
+
+/// A ``ScriptOutput`` that redacts every write before passing it on.
+public final class RedactingOutput: ScriptOutput {
+    public let destination: any ScriptOutput
+    public let redactor: Redactor
+
+    public init(_ destination: any ScriptOutput, redactor: Redactor) {
+        self.destination = destination
+        self.redactor = redactor
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, to stream: OutputStream) {
+        guard !redactor.isEmpty else { return destination.write(bytes, to: stream) }
+        redactor.redact(Array(bytes)).withUnsafeBytes { destination.write($0, to: stream) }
+    }
+}
