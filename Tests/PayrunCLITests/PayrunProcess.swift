@@ -26,14 +26,17 @@ struct PayrunProcess {
 
     /// Runs `payrun arguments...` with `input` on standard input, twice: once with the streams
     /// apart and once with both in one pipe.
-    static func run(_ arguments: [String], input: String = "") throws -> Result {
-        let apart = try launch(arguments, input: input, merged: false)
-        let merged = try launch(arguments, input: input, merged: true)
+    static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Result {
+        let apart = try launch(arguments, input: input, environment: environment, merged: false)
+        let merged = try launch(arguments, input: input, environment: environment, merged: true)
         return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: merged.output)
     }
 
-    private static func launch(_ arguments: [String], input: String, merged: Bool) throws -> (status: Int32, output: String, error: String) {
+    private static func launch(
+        _ arguments: [String], input: String, environment: [String: String], merged: Bool
+    ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot

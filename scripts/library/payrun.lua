@@ -7,6 +7,7 @@
 ---@class payrunlib
 ---@field version string payrun's version, e.g. "0.1.0".
 ---@field json payrun.jsonlib JSON decoding and encoding.
+---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
 ---@field stdout payrun.stream Standard output.
 ---@field stderr payrun.stream Standard error.
 payrun = {}
@@ -23,6 +24,15 @@ function payrun.inspect(value, options) end
 ---@field max_items? integer Entries shown per table before `... (N more)` (default 100).
 ---@field width? integer One-line tables longer than this go one entry a line (default 80).
 ---@field indent? integer Spaces per level (default 2).
+
+---A handle for a configured credential, to pass to payrun's provider functions. The secret
+---itself never enters Lua: `tostring(h)` is `credential particeep.api_secret (live)`.
+---Raises an error saying how to set it when the credential is not configured.
+---@param name string `provider.field`, e.g. "particeep.api_secret"
+---@return payrun.credential
+function payrun.credential(name) end
+
+---@class payrun.credential: userdata
 
 ---@class payrun.jsonlib
 ---@field null payrun.json.null The value JSON `null` decodes to, and encodes from.

@@ -30,11 +30,17 @@ enum CredentialLibrary {
     /// Adds the functions to the `payrun` table on top of the stack.
     static func install(on stack: LuaStack, store: any CredentialStore, environment: PayrunEnvironment) throws(LuaError) {
         try stack.reserve(3)
-        stack.push(function: { call in try credential(call, store: store, environment: environment) })
-        stack.setField("credential", in: -2)
+        for function in functions(store: store, environment: environment) {
+            stack.push(function: function.body)
+            stack.setField(function.name, in: -2)
+        }
         stack.push(environment.rawValue)
         stack.setField("environment", in: -2)
     }
+
+    static func functions(store: any CredentialStore, environment: PayrunEnvironment) -> [LuaRegistration] { [
+        LuaRegistration("credential") { call in try credential(call, store: store, environment: environment) },
+    ] }
 
     /// `payrun.credential("provider.field")`: a handle, or an error saying how to set it.
     private static func credential(_ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment) throws -> LuaReturn {

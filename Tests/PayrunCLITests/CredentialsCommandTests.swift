@@ -1,0 +1,53 @@
+// `payrun credentials` and `payrun run --env`: set, list, remove, use, never show.
+import Foundation
+import Testing
+
+@Suite struct CredentialsCommandTests {
+    let configHome = NSTemporaryDirectory() + "payrun-config-\(UUID().uuidString)"
+    var environment: [String: String] { ["XDG_CONFIG_HOME": configHome] }
+    var file: String { configHome + "/payrun/credentials.toml" }
+
+    @Test func setListUseAndRemoveWithoutEverShowingTheValue() throws {
+        // Set runs twice (streams apart, then merged), which is harmless: the value is the same.
+        let set = try PayrunProcess.run(["credentials", "set", "particeep.api_secret", "--env", "live"],
+                                        input: "sk_live_9d8c7b6a5f\n", environment: environment)
+        #expect(set.status == 0, "\(set.standardError)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        #expect(list.standardOutput == "live\tparticeep.api_secret\tsk…5f (18 bytes)\n")
+
+        let use = try PayrunProcess.run(
+            ["run", "--env", "live", "-e", "print(payrun.credential('particeep.api_secret'), 'sk_live_9d8c7b6a5f')"],
+            environment: environment)
+        #expect(use.standardOutput == "credential particeep.api_secret (live)\t[redacted particeep.api_secret]\n")
+
+        let sandboxDefault = try PayrunProcess.run(["run", "-e", "print(payrun.environment)"], environment: environment)
+        #expect(sandboxDefault.standardOutput == "sandbox\n")
+
+        let remove = try PayrunProcess.run(["credentials", "remove", "particeep.api_secret", "--env", "live"], environment: environment)
+        #expect(remove.status == 0)
+        #expect(try PayrunProcess.run(["credentials", "list"], environment: environment).standardOutput.hasPrefix("no credentials"))
+        for result in [set, list, use, remove] {
+            #expect(!result.combined.contains("sk_live_9d8c7b6a5f"))
+        }
+    }
+
+    @Test func aFileOthersCanReadStopsEveryCommand() throws {
+        _ = try PayrunProcess.run(["credentials", "set", "peex.secretkey", "--env", "test"], input: "peex-secret-1234", environment: environment)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        let run = try PayrunProcess.run(["run", "-e", "print(1)"], environment: environment)
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("can be read by others (mode 644); make it yours alone: chmod 600"))
+        #expect(try PayrunProcess.run(["credentials", "list"], environment: environment).status == 2)
+    }
+
+    @Test func badNamesAndEmptyValuesChangeNothing() throws {
+        #expect(try PayrunProcess.run(["credentials", "set", "Particeep", "--env", "live"], input: "x", environment: environment).status == 2)
+        let empty = try PayrunProcess.run(["credentials", "set", "particeep.api_key", "--env", "live"], input: "", environment: environment)
+        #expect(empty.status == 2)
+        #expect(empty.standardError.contains("no value given on standard input"))
+        #expect(!FileManager.default.fileExists(atPath: file))
+    }
+}

@@ -1,0 +1,91 @@
+// The credentials file, its permissions, environment overrides and redaction.
+@testable import PayrunRuntime
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct CredentialStoreTests {
+    let folder = "/tmp/payrun-credentials-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let particeepSecret = CredentialName(provider: "particeep", field: "api_secret")
+
+    @Test func theFileRoundTripsWithEscapes() throws {
+        let entries: [PayrunEnvironment: [CredentialName: Secret]] = [
+            .live: [particeepSecret: Secret("sk_\"quoted\"\\back\nline\u{1}é")],
+            .test: [CredentialName(provider: "peex", field: "secretkey"): Secret("plain")],
+        ]
+        let text = CredentialFile.render(entries)
+        #expect(try CredentialFile.parse(text) == entries)
+        #expect(text.contains("[live.particeep]\napi_secret = \"sk_\\\"quoted\\\"\\\\back\\nline\\u0001é\"\n"))
+    }
+
+    @Test func syntaxErrorsNameTheLine() {
+        func problem(_ text: String) -> String {
+            do {
+                _ = try CredentialFile.parse(text)
+                return "parsed"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem("api_key = \"x\"") == "line 1: a key before any [environment.provider] table")
+        #expect(problem("[prod.particeep]") == "line 1: expected [environment.provider] with environment sandbox, test or live")
+        #expect(problem("# comment\n[live.particeep]\napi_key = x") == "line 3: values must be quoted strings")
+        #expect(problem("[live.particeep]\nAPI = \"x\"") == "line 2: 'API' is not a field name (lower-case letters, digits, _ and -)")
+        #expect(problem("[live.particeep]\napi = \"open") == "line 2: the string is not closed")
+        #expect(problem("[live.particeep]\napi = 'literal \\\\n kept' # note") == "parsed")
+    }
+
+    @Test func aFileOthersCanReadIsRefusedAndSavingMakesItPrivate() throws {
+        let path = folder + "/payrun/credentials.toml"
+        var store = try FileCredentialStore(path: path)  // missing: empty
+        #expect(store.names(in: .live).isEmpty)
+        store.set(Secret("sk_live_0123456789"), for: particeepSecret, in: .live)
+        try store.save()
+        var info = stat()
+        stat(path, &info)
+        #expect(info.st_mode & 0o777 == 0o600)
+        stat(folder + "/payrun", &info)
+        #expect(info.st_mode & 0o777 == 0o700)
+        #expect(try FileCredentialStore(path: path).secret(for: particeepSecret, in: .live) == Secret("sk_live_0123456789"))
+        chmod(path, 0o644)
+        #expect {
+            try FileCredentialStore(path: path)
+        } throws: { error in
+            "\(error)" == "\(path) can be read by others (mode 644); make it yours alone: chmod 600 \(path)"
+        }
+    }
+
+    @Test func environmentVariablesOverrideTheFile() {
+        let file = MemoryCredentialStore([.live: [particeepSecret: Secret("from-file-0000")]])
+        let name = EnvironmentOverrides.variableName(for: particeepSecret, in: .live)
+        #expect(name == "PAYRUN_LIVE_PARTICEEP_API_SECRET")
+        let store = EnvironmentOverrides(over: file, variables: [name: "from-env-1111"])
+        #expect(store.secret(for: particeepSecret, in: .live) == Secret("from-env-1111"))
+        #expect(store.secret(for: particeepSecret, in: .test) == nil)
+    }
+
+    @Test func secretsNeverPrintInSwiftEither() {
+        let secret = Secret("sk_live_0123456789")
+        #expect("\(secret)" == "[secret]")
+        #expect(String(reflecting: secret) == "[secret]")
+        #expect(secret.hint == "sk…89 (18 bytes)")
+        #expect(Secret("short").hint == "•••• (5 bytes)")
+    }
+
+    @Test func redactionByValue() {
+        let redactor = Redactor([
+            (particeepSecret, Secret("sk_live_0123456789")),
+            (CredentialName(provider: "peex", field: "pin"), Secret("4821")),
+            (CredentialName(provider: "peex", field: "empty"), Secret("")),
+            (CredentialName(provider: "peex", field: "tiny"), Secret("ab")),
+        ])
+        #expect(redactor.redact("key=sk_live_0123456789;") == "key=[redacted particeep.api_secret];")
+        #expect(redactor.redact("sk_live_0123456789sk_live_0123456789") == "[redacted particeep.api_secret][redacted particeep.api_secret]")
+        // A short secret is replaced only where it stands alone, so numbers stay readable.
+        #expect(redactor.redact("pin 4821, amount 148210") == "pin [redacted peex.pin], amount 148210")
+        // Empty and tiny secrets redact nothing rather than everything.
+        #expect(redactor.redact("a cab sat on a bus") == "a cab sat on a bus")
+    }
+}
