@@ -1,0 +1,42 @@
+// A credential goes only to its own provider's hosts, however the URL is dressed up.
+import PayrunRuntime
+import Testing
+
+@Suite struct CredentialScopeTests {
+    let scope = CredentialScope([
+        "particeep": ["api.particeep.com", "127.0.0.1:8080"],
+        "peex": ["api.peex.example"],
+    ])
+    let secret = CredentialName(provider: "particeep", field: "api_secret")
+
+    @Test(arguments: [
+        "https://api.particeep.com/v1/users",
+        "https://API.Particeep.com./v1",
+        "https://api.particeep.com:443/v1",
+        "http://127.0.0.1:8080/particeep/v1",
+    ])
+    func itsOwnHostsAreAllowed(_ url: String) {
+        #expect(scope.allows(secret, toward: url))
+    }
+
+    @Test(arguments: [
+        "http://api.particeep.com/v1",                  // plain HTTP off loopback
+        "https://api.particeep.com.evil.example/",      // suffix trick
+        "https://evil.example/api.particeep.com",       // path trick
+        "https://api.particeep.com@evil.example/",      // user-information trick
+        "https://evil.example\\@api.particeep.com/",    // backslash trick
+        "https://api.peex.example/",                    // another provider's host
+        "https://api.particeep.com:8443/",              // another port
+        "http://127.0.0.1:9090/",                       // another local port
+        "ftp://api.particeep.com/",
+        "api.particeep.com/v1",
+        "https:///v1",
+    ])
+    func anythingElseIsRefused(_ url: String) {
+        #expect(!scope.allows(secret, toward: url))
+    }
+
+    @Test func aProviderWithNoHostsSendsNothing() {
+        #expect(!scope.allows(CredentialName(provider: "tradevest", field: "client_secret"), toward: "https://api.particeep.com/"))
+    }
+}
