@@ -3,6 +3,7 @@
 #include "luashim.h"
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 // MARK: - The allocator
 
@@ -267,6 +268,20 @@ static int openlibrary_protected(lua_State *L) {
             if (library->func == luaopen_base) {
                 lua_pushcfunction(L, luashim_xpcall);
                 lua_setfield(L, -2, "xpcall");
+            }
+            if (library->func == luaopen_string) {
+                static const luaL_Reg stoppable[] = {
+                    {"find", luashim_string_find}, {"gmatch", luashim_string_gmatch},
+                    {"gsub", luashim_string_gsub}, {"match", luashim_string_match}, {NULL, NULL},
+                };
+                for (const luaL_Reg *f = stoppable; f->name != NULL; f++) {
+                    char key[64];
+                    snprintf(key, sizeof key, "luakit.stock.string.%s", f->name);
+                    lua_getfield(L, -1, f->name);  // stack: name string stock
+                    lua_setfield(L, LUA_REGISTRYINDEX, key);
+                    lua_pushcfunction(L, f->func);
+                    lua_setfield(L, -2, f->name);
+                }
             }
             if (library->func == luaopen_coroutine) {
                 // Resumes that keep track of the running coroutine, so a stop request reaches it.

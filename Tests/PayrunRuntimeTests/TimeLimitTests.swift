@@ -27,6 +27,11 @@ import Testing
         "do local x <close> = setmetatable({}, {__close = function() \(spin) end}) end",
         "for _ = 1, 1e6 do local ok = pcall(error, 'x') end \(spin)",
         "for _ = 1, 1e5 do select(2, pcall(string.rep, 'x', 1e4)) end \(spin)",
+        // Pattern bombs run inside C functions, where no hook fires: the matcher checks itself.
+        "return ('a'):rep(120):find('.-.-.-.-b')",
+        "return select(2, pcall(string.match, ('a'):rep(120), '.-.-.-.-b'))",
+        "for _ in ('a'):rep(120):gmatch('.-.-.-.-b') do end",
+        "return ('a'):rep(120):gsub('.-.-.-.-b', 'x')",
     ])
     func aRunawayScriptIsStopped(_ code: String) {
         let (status, message) = run(code)

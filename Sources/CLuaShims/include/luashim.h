@@ -109,6 +109,15 @@ void luashim_stopsignals(luashim_host *host);
 int luashim_coroutine_resume(lua_State *L);
 int luashim_coroutine_wrap(lua_State *L);
 
+/// `string.find`, `match`, `gmatch` and `gsub` with Lua's pattern semantics, but stoppable:
+/// the matcher counts its steps and honours a stop request, where stock Lua's runs unhooked in C.
+/// Opening the string library installs them, keeping the stock ones in the registry under
+/// `luakit.stock.string.<name>` (for tests that compare the two).
+int luashim_string_find(lua_State *L);
+int luashim_string_match(lua_State *L);
+int luashim_string_gmatch(lua_State *L);
+int luashim_string_gsub(lua_State *L);
+
 /// `xpcall` as Lua's own, but once a stop was asked for, the message handler is skipped: Lua runs
 /// it with hooks off when the error came from the stop hook.
 int luashim_xpcall(lua_State *L);
