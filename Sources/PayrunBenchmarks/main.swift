@@ -19,6 +19,7 @@ let benchmarks: [(String, () throws -> BenchmarkResult)] = [
     ("json", JSONDecodeBenchmark.run),
     ("startup", { try StartupBenchmark.run(payrun: payrunPath) }),
     ("limits", LimitsCostBenchmark.run),
+    ("patterns", PatternBenchmark.run),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()
