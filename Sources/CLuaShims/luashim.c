@@ -289,6 +289,9 @@ static int openlibrary_protected(lua_State *L) {
                 lua_setfield(L, -2, "resume");
                 lua_pushcfunction(L, luashim_coroutine_wrap);
                 lua_setfield(L, -2, "wrap");
+                lua_getfield(L, -1, "close");
+                lua_pushcclosure(L, luashim_coroutine_close, 1);
+                lua_setfield(L, -2, "close");
             }
             return 0;
         }

@@ -23,6 +23,8 @@ typedef struct stop_state {
     _Atomic int os_thread_known;
     // The time-limit watchdog, if one is armed.
     struct watchdog *watchdog;
+    // How many coroutine.close calls are running inside one another.
+    int closing_depth;
 } stop_state;
 
 static stop_state *stops(luashim_host *host) { return host->stop; }
@@ -315,4 +317,24 @@ int luashim_xpcall(lua_State *L) {
     lua_rotate(L, 3, 2);      // stack: f guarded true f args...
     int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_xpcall);
     return finish_xpcall(L, status, 2);
+}
+
+// MARK: - coroutine.close with a depth limit
+
+// Lua 5.4.4's lua_resetthread does not count C calls, so a chain of coroutines that close each
+// other from __close metamethods recurses in C until the process crashes. Past this depth the
+// chain is an error instead.
+#define MAX_CLOSING_DEPTH 100
+
+int luashim_coroutine_close(lua_State *L) {
+    stop_state *state = stops(luashim_gethost(L));
+    if (state->closing_depth >= MAX_CLOSING_DEPTH)
+        return luaL_error(L, "C stack overflow (coroutine.close nested more than %d deep)", MAX_CLOSING_DEPTH);
+    lua_pushvalue(L, lua_upvalueindex(1));  // stack: args... stock-close
+    lua_insert(L, 1);
+    state->closing_depth++;
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    state->closing_depth--;
+    if (status != LUA_OK) return lua_error(L);
+    return lua_gettop(L);
 }

@@ -96,4 +96,24 @@ import Testing
             """, "chain too long")
         try expectRefused("local t = setmetatable({}, {__tostring = function(s) return tostring(s) end}); return tostring(t)", "stack overflow")
     }
+
+    @Test func aLongChainOfCoroutineClosesIsAnErrorNotACrash() throws {
+        let results = try harness.run("""
+            local coro = false
+            for i = 1, 5000 do
+              local previous = coro
+              coro = coroutine.create(function()
+                local guard <close> = setmetatable({}, {__close = function()
+                  if previous then assert(coroutine.close(previous)) end
+                end})
+                coroutine.yield()
+              end)
+              assert(coroutine.resume(coro))
+            end
+            local ok, message = coroutine.close(coro)
+            return ok, message:match("C stack overflow %\(coroutine.close nested more than 100 deep%\)") ~= nil
+            """)
+        #expect(results == [false, true])
+        #expect(try harness.run("local co = coroutine.create(coroutine.yield); coroutine.resume(co); return coroutine.close(co)") == [true])
+    }
 }

@@ -108,6 +108,9 @@ void luashim_stopsignals(luashim_host *host);
 /// runs, so a stop request reaches code looping inside one.
 int luashim_coroutine_resume(lua_State *L);
 int luashim_coroutine_wrap(lua_State *L);
+/// `coroutine.close` with a limit on how deeply closes nest (Lua 5.4.4 crashes on long chains);
+/// its upvalue is the stock function.
+int luashim_coroutine_close(lua_State *L);
 
 /// `string.find`, `match`, `gmatch` and `gsub` with Lua's pattern semantics, but stoppable:
 /// the matcher counts its steps and honours a stop request, where stock Lua's runs unhooked in C.
