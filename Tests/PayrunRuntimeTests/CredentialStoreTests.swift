@@ -66,6 +66,15 @@ import Glibc
         #expect(store.secret(for: particeepSecret, in: .test) == nil)
     }
 
+    @Test func secretsOnlyInVariablesAreListedAndRedacted() {
+        let store = EnvironmentOverrides(over: MemoryCredentialStore(), variables: [
+            "PAYRUN_LIVE_TRADEVEST_CLIENT_SECRET": "tv-secret-0000", "PAYRUN_NOT_A_CREDENTIAL": "x", "HOME": "/root",
+        ])
+        let name = CredentialName(provider: "tradevest", field: "client_secret")
+        #expect(store.names(in: .live) == [name])
+        #expect(Redactor(store: store).redact("token tv-secret-0000") == "token [redacted tradevest.client_secret]")
+    }
+
     @Test func secretsNeverPrintInSwiftEither() {
         let secret = Secret("sk_live_0123456789")
         #expect("\(secret)" == "[secret]")

@@ -55,8 +55,19 @@ public struct EnvironmentOverrides: CredentialStore {
         return base.secret(for: name, in: environment)
     }
 
+    /// The store's names and those the variables add. A variable's provider is the word after
+    /// the environment (provider names have no `_`), the field the rest.
     public func names(in environment: PayrunEnvironment) -> [CredentialName] {
-        base.names(in: environment)
+        let prefix = "PAYRUN_\(environment.rawValue.uppercased())_"
+        var names = Set(base.names(in: environment))
+        for variable in variables.keys where variable.hasPrefix(prefix) {
+            let rest = variable.dropFirst(prefix.count).lowercased()
+            guard let underscore = rest.firstIndex(of: "_"),
+                let name = CredentialName("\(rest[..<underscore]).\(rest[rest.index(after: underscore)...])")
+            else { continue }
+            names.insert(name)
+        }
+        return names.sorted()
     }
 }
 
