@@ -39,20 +39,31 @@ struct CredentialsCommand: ParsableCommand {
         }
     }
 
-    struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Set a credential, reading its value from standard input (not echoed on a terminal).")
-
-        @OptionGroup var options: CredentialOptions
+    /// The credential a command changes, and in which environment.
+    struct Target: ParsableArguments {
         @Argument(help: ArgumentHelp("The credential, as provider.field.", valueName: "provider.field"))
         var name: String
         @Option(help: "The environment: sandbox, test or live.")
         var env: PayrunEnvironment
 
-        func run() throws {
+        func credential() throws -> CredentialName {
             guard let credential = CredentialName(name) else {
                 throw ValidationError("'\(name)' is not provider.field (lower-case words, e.g. particeep.api_secret)")
             }
+            return credential
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a credential, reading its value from standard input (not echoed on a terminal).")
+
+        @OptionGroup var options: CredentialOptions
+        @OptionGroup var target: Target
+
+        func run() throws {
+            let credential = try target.credential()
+            let env = target.env
             var (file, _) = try options.loadStore()
             let value = SecretReader.read(prompt: "Value for \(credential) (\(env)): ")
             guard !value.isEmpty else { throw ValidationError("no value given on standard input; nothing changed") }
@@ -66,15 +77,11 @@ struct CredentialsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a credential.")
 
         @OptionGroup var options: CredentialOptions
-        @Argument(help: ArgumentHelp("The credential, as provider.field.", valueName: "provider.field"))
-        var name: String
-        @Option(help: "The environment: sandbox, test or live.")
-        var env: PayrunEnvironment
+        @OptionGroup var target: Target
 
         func run() throws {
-            guard let credential = CredentialName(name) else {
-                throw ValidationError("'\(name)' is not provider.field (lower-case words, e.g. particeep.api_secret)")
-            }
+            let credential = try target.credential()
+            let env = target.env
             var (file, _) = try options.loadStore()
             guard file.remove(credential, in: env) else {
                 throw ValidationError("\(options.path) has no \(credential) for \(env)")
