@@ -24,6 +24,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where requests go and whose credentials they use: sandbox (the default: built-in simulators), test or live.", valueName: "env"))
     var env: PayrunEnvironment = .sandbox
 
+    @Flag(help: "Approve every mutating request to a live provider without asking on the terminal.")
+    var yes = false
+
     @OptionGroup var credentialOptions: CredentialOptions
 
     @Option(name: .customLong("lib"), help: ArgumentHelp("Also look for modules in this folder (repeatable).", valueName: "path"))
@@ -47,7 +50,9 @@ struct RunCommand: ParsableCommand {
             strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
         let (_, credentials) = try credentialOptions.loadStore()
         let runner = ScriptRunner(
-            output: output, sandbox: sandbox, credentials: credentials, environment: env, takesTerminationSignals: true)
+            output: output, sandbox: sandbox, credentials: credentials, environment: env,
+            liveConfirmation: LiveConfirmation(environment: env, approvedInAdvance: yes),
+            takesTerminationSignals: true)
         let status = runner.run(
             ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
         output.flush()

@@ -9,14 +9,17 @@ public final class ScriptRunner {
     public let sandbox: SandboxOptions
     public let credentials: any CredentialStore
     public let environment: PayrunEnvironment
+    /// What a provider asks before sending a mutating request (in `live`, a person's yes).
+    public let liveConfirmation: LiveConfirmation
     /// Whether Ctrl-C and SIGTERM stop the script (for `payrun run`; not for tests or hosts).
     public let takesTerminationSignals: Bool
 
     public init(
         output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(),
         credentials: any CredentialStore = MemoryCredentialStore(), environment: PayrunEnvironment = .sandbox,
-        takesTerminationSignals: Bool = false
+        liveConfirmation: LiveConfirmation? = nil, takesTerminationSignals: Bool = false
     ) {
+        self.liveConfirmation = liveConfirmation ?? LiveConfirmation(environment: environment, approvedInAdvance: false)
         self.output = RedactingOutput(output, redactor: Redactor(store: credentials))
         self.sandbox = sandbox
         self.credentials = credentials
