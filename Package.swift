@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -8,9 +8,16 @@ let package = Package(
         .executable(name: "payrun-bench", targets: ["PayrunBenchmarks"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
         .library(name: "PayrunRuntime", targets: ["PayrunRuntime"]),
+        .library(name: "PayrunSimulators", targets: ["PayrunSimulators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Without the FullFoundation trait Hummingbird uses FoundationEssentials only, and so does
+        // swift-crypto 4: loading full Foundation (and ICU) would triple `payrun run`'s start-up.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // Lua 5.4 as the system provides it; no vendored sources.
@@ -31,10 +38,21 @@ let package = Package(
         ),
         // Runs scripts: the `payrun` Lua library, JSON, inspect, output.
         .target(name: "PayrunRuntime", dependencies: ["LuaKit", "CLua", "CLuaShims"]),
+        // Local, stateful simulators of the payment providers, served over HTTP.
+        .target(
+            name: "PayrunSimulators",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "PayrunCLI",
             dependencies: [
                 "PayrunRuntime",
+                "PayrunSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +65,10 @@ let package = Package(
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
+        .testTarget(
+            name: "PayrunSimulatorsTests",
+            dependencies: ["PayrunSimulators", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
         .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI"]),
     ]

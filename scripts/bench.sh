@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-dependencies.sh lua5.4 lua-cjson
-swift build -c release
+swift build -c release --static-swift-stdlib
 .build/release/payrun-bench "$@"

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-dependencies.sh
-swift build -c release --product payrun
+swift build -c release --static-swift-stdlib --product payrun
 echo "Built .build/release/payrun. Running scripts/examples/reconcile.lua:" >&2
 .build/release/payrun run scripts/examples/reconcile.lua

@@ -3,7 +3,7 @@ import ArgumentParser
 import PayrunRuntime
 
 @main
-struct Payrun: ParsableCommand {
+struct Payrun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payrun",
         abstract: "Run payment-operations scripts written in Lua.",
@@ -12,15 +12,19 @@ struct Payrun: ParsableCommand {
             compile, 2 for a usage error (bad options, no script, a file that cannot be read).
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self, CredentialsCommand.self]
+        subcommands: [RunCommand.self, SandboxCommand.self, CredentialsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the
     /// documented exit statuses say, rather than ArgumentParser's 64.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
