@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "CReferenceFunctions", dependencies: ["CLua"]),
         .executableTarget(
             name: "PayrunBenchmarks",
-            dependencies: ["LuaKit", "PayrunRuntime", "CReferenceFunctions", "CLuaShims", "CLua"]
+            dependencies: ["LuaKit", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions", "CLuaShims", "CLua"]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),

@@ -14,18 +14,19 @@ let payrunPath: String = {
 print("| benchmark | figures | ratio |")
 print("|---|---|---|")
 var failed = false
-let benchmarks: [(String, () throws -> BenchmarkResult)] = [
+let benchmarks: [(String, () async throws -> BenchmarkResult)] = [
     ("calls", FunctionCallBenchmark.run),
     ("json", JSONDecodeBenchmark.run),
     ("startup", { try StartupBenchmark.run(payrun: payrunPath) }),
     ("limits", LimitsCostBenchmark.run),
     ("patterns", PatternBenchmark.run),
+    ("simulators", SimulatorStartupBenchmark.run),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()
 for (name, benchmark) in benchmarks where selected.isEmpty || selected.contains(name) {
     do {
-        print(try benchmark().row)
+        print(try await benchmark().row)
     } catch {
         print("| \(name) | failed: \(error) | |")
         failed = true

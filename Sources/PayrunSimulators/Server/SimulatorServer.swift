@@ -37,7 +37,7 @@ public final class SimulatorServer: Sendable {
         ParticeepSimulator(configuration.particeep).addRoutes(to: router)
         let (addresses, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "payrun.sandbox")
-        logger.logLevel = .warning
+        logger.logLevel = .critical  // cancelling the server to stop it is not an error worth a line
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
