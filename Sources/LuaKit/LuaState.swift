@@ -83,10 +83,9 @@ public final class LuaState {
 
     /// The global `name` (raw), copied into Swift.
     public func global(_ name: String) throws(LuaError) -> LuaValue {
-        pushGlobals()
-        stack.push(name)
-        lua_rawget(handle, -2)  // stack: globals value
-        defer { stack.pop(2) }
+        try stack.reserve(2)
+        stack.pushGlobal(name)
+        defer { stack.pop() }
         return try stack.value(at: -1)
     }
 
@@ -98,10 +97,6 @@ public final class LuaState {
         lua_pushvalue(handle, -1)
         stack.setGlobal(name)
         return LuaReference(owner: self, popping: handle)
-    }
-
-    private func pushGlobals() {
-        lua_rawgeti(handle, luashim_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
     }
 
     // MARK: Running code

@@ -117,12 +117,9 @@ enum JSONLibrary {
             lua_createtable(stack.unsafeState, 0, 0)
         } else {
             try call.check(.table, at: 1)
-            let marked = lua_getmetatable(stack.unsafeState, call.index(of: 1)) != 0
-            if marked {
-                stack.pushRegistryValue(arrayMetatableKey)
-                let isArray = lua_rawequal(stack.unsafeState, -1, -2) != 0
-                stack.pop(2)
-                guard isArray else { throw LuaArgumentError.invalid(at: 1, "table already has a metatable") }
+            switch arrayMark(at: call.index(of: 1), on: stack) {
+            case .array, .none: break
+            case .other: throw LuaArgumentError.invalid(at: 1, "table already has a metatable")
             }
             stack.pushCopy(of: call.index(of: 1))
         }
@@ -133,15 +130,21 @@ enum JSONLibrary {
 
     /// `json.isarray(t)`: whether `t` carries the array mark.
     static func isArray(_ call: LuaCall) throws -> LuaReturn {
-        let stack = call.stack
-        var marked = false
-        if call.type(at: 1) == .table, lua_getmetatable(stack.unsafeState, call.index(of: 1)) != 0 {
-            stack.pushRegistryValue(arrayMetatableKey)
-            marked = lua_rawequal(stack.unsafeState, -1, -2) != 0
-            stack.pop(2)
-        }
-        stack.push(marked)
+        let marked = call.type(at: 1) == .table && arrayMark(at: call.index(of: 1), on: call.stack) == .array
+        call.stack.push(marked)
         return 1
+    }
+
+    private enum Metatable {
+        case none, array, other
+    }
+
+    /// Whether the table at `index` has no metatable, the array mark, or another metatable.
+    private static func arrayMark(at index: Int32, on stack: LuaStack) -> Metatable {
+        guard lua_getmetatable(stack.unsafeState, index) != 0 else { return .none }  // stack: ... metatable
+        stack.pushRegistryValue(arrayMetatableKey)                                 // stack: ... metatable mark
+        defer { stack.pop(2) }
+        return lua_rawequal(stack.unsafeState, -1, -2) != 0 ? .array : .other
     }
 
     static var functions: [LuaRegistration] { [
