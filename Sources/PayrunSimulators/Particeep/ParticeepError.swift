@@ -1,9 +1,4 @@
 // Particeep's error bodies, in the shape its official client reads.
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Hummingbird
 
 /// `{"hasError": true, "errors": [{"technicalCode": ..., "message": ...}]}` with a status.
@@ -13,13 +8,25 @@ struct ParticeepError: Error, HTTPResponseError {
     let message: String
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: JSONValue = .object([
-            "hasError": .bool(true),
-            "errors": .array([.object(["technicalCode": .string(technicalCode), "message": .string(message)])]),
-        ])
+        response()
+    }
+
+    func response() -> Response {
+        var writer = JSONWriter()
+        writer.openObject()
+        writer.key("hasError")
+        writer.bool(true)
+        writer.key("errors")
+        writer.openArray()
+        writer.openObject()
+        writer.field("technicalCode", technicalCode)
+        writer.field("message", message)
+        writer.closeObject()
+        writer.closeArray()
+        writer.closeObject()
         return Response(
             status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded()))))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     static func notFound(_ kind: String, _ id: String) -> ParticeepError {

@@ -1,15 +1,11 @@
-// The Particeep simulator: users and transactions over HTTP, signed as Particeep signs
-// (providers.md §1), under /particeep/v1.
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+// The Particeep simulator (providers.md §1) under /particeep/v1: users, transactions, wallets and
+// webhooks, signed as Particeep signs, each change sent as an event to the registered webhook.
+import HTTPTypes
 import Hummingbird
 
 /// A stateful simulator of Particeep's API.
 public struct ParticeepSimulator: Sendable {
-    /// The credentials the sandbox environment uses; anyone may know them.
+    /// The credentials of the sandbox environment: public, shared by everyone, never real.
     public static let sandboxAPIKey = "sandbox-particeep-key"
     public static let sandboxAPISecret = "sandbox-particeep-secret"
     public static let pathPrefix = "/particeep/v1"
@@ -18,8 +14,10 @@ public struct ParticeepSimulator: Sendable {
         public var apiKey = ParticeepSimulator.sandboxAPIKey
         public var apiSecret = ParticeepSimulator.sandboxAPISecret
         /// How far a request's DateTime may be from the server's clock (Particeep does not say).
-        public var allowedSkew: TimeInterval = 300
-        public var seed: UInt64 = 1
+        public var allowedSkewSeconds = 300
+        /// The `request-quotamax` header; past it requests get 429. 0 means no limit.
+        public var requestQuotaMax = 0
+        /// How much data to generate when no data file is given.
         public var users = 2_000
         public var transactions = 10_000
 
@@ -29,137 +27,64 @@ public struct ParticeepSimulator: Sendable {
     let configuration: Configuration
     let store: ParticeepStore
 
-    public init(_ configuration: Configuration = Configuration()) {
+    /// - Throws: `SimulatorError` when `data` (the `particeep` member of a data file) is wrong.
+    public init(_ configuration: Configuration = Configuration(), seed: UInt64 = 1, data: JSONValue? = nil) throws(SimulatorError) {
         self.configuration = configuration
-        store = ParticeepStore(seed: configuration.seed, users: configuration.users, transactions: configuration.transactions)
-    }
-
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        let api = router.group(RouterPath(Self.pathPrefix))
-            .add(middleware: ParticeepAuthentication(
-                apiKey: configuration.apiKey, apiSecret: configuration.apiSecret,
-                allowedSkew: configuration.allowedSkew, store: store))
-        api.get("info") { _, _ in json(.object(["version": .string("1"), "simulator": .string("payrun")])) }
-        addCollection("user", order: \.userOrder, records: \.users, filters: ["email"], search: ["first_name", "last_name", "email"], to: api)
-        addCollection(
-            "transaction", order: \.transactionOrder, records: \.transactions,
-            filters: ["status", "currency", "issuer_id", "recipient_id"], search: ["id"], to: api)
-        api.put("user") { request, _ in try await create(request, kind: "user") }
-        api.put("transaction") { request, _ in try await create(request, kind: "transaction") }
-    }
-
-    /// `GET /kind/search`, `GET /kind/:id`, `POST /kind/:id`, `DELETE /kind/:id`.
-    private func addCollection(
-        _ kind: String, order: WritableKeyPath<ParticeepStore.Records, [String]> & Sendable,
-        records: WritableKeyPath<ParticeepStore.Records, [String: JSONValue]> & Sendable,
-        filters: [String], search: [String], to api: RouterGroup<BasicRequestContext>
-    ) {
-        let store = self.store
-        api.get("\(kind)/search") { request, _ in
-            let query = request.uri.queryParameters
-            let limit = try number(query.get("limit"), named: "limit", default: 30, range: 1...1000)
-            let offset = try number(query.get("offset"), named: "offset", default: 0, range: 0...Int.max)
-            let global = query.get("global_search")?.lowercased()
-            let after = query.get("created_after")
-            let before = query.get("created_before")
-            let wanted = filters.compactMap { field in query.get(field).map { (field, $0) } }
-            let (total, page) = store.records.withLock { all -> (Int, [JSONValue]) in
-                let items = all[keyPath: records]
-                let matching = all[keyPath: order].compactMap { items[$0] }.filter { item in
-                    wanted.allSatisfy { item[$0.0]?.string == $0.1 }
-                        && (global.map { text in search.contains { item[$0]?.string?.lowercased().contains(text) == true } } ?? true)
-                        && (after.map { (item["created_at"]?.string ?? "") > $0 } ?? true)
-                        && (before.map { (item["created_at"]?.string ?? "") < $0 } ?? true)
-                }
-                return (matching.count, Array(matching.dropFirst(offset).prefix(limit)))
-            }
-            return json(.object(["total_size": .integer(total), "data": .array(page)]))
-        }
-        api.get("\(kind)/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
-            guard let item = store.records.withLock({ $0[keyPath: records][id] }) else { throw ParticeepError.notFound(kind, id) }
-            return json(item)
-        }
-        api.post("\(kind)/:id") { request, context in
-            let id = context.parameters.get("id") ?? ""
-            guard case .object(let changes) = try await body(of: request) else {
-                throw ParticeepError.badRequest("the body must be a JSON object of the fields to change")
-            }
-            let updated = try store.records.withLock { all -> JSONValue in
-                guard case .object(var item) = all[keyPath: records][id] else { throw ParticeepError.notFound(kind, id) }
-                for (key, value) in changes where key != "id" && key != "created_at" { item[key] = value }
-                all[keyPath: records][id] = .object(item)
-                return .object(item)
-            }
-            return json(updated)
-        }
-        api.delete("\(kind)/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
-            let removed = try store.records.withLock { all -> JSONValue in
-                guard let item = all[keyPath: records].removeValue(forKey: id) else { throw ParticeepError.notFound(kind, id) }
-                all[keyPath: order].removeAll { $0 == id }
-                return item
-            }
-            return json(removed)
-        }
-    }
-
-    /// `PUT /user`, `PUT /transaction`: creates, checking what the object must have.
-    private func create(_ request: Request, kind: String) async throws -> Response {
-        guard case .object(var fields) = try await body(of: request) else {
-            throw ParticeepError.badRequest("the body must be a JSON object")
-        }
-        if kind == "user" {
-            guard let email = fields["email"]?.string, email.contains("@") else {
-                throw ParticeepError.badRequest("a user needs an email", code: "error.user.email.invalid")
-            }
+        if let data {
+            store = ParticeepStore(try ParticeepDataFile.load(data))
         } else {
-            guard let amount = fields["amount"]?.integer, amount > 0 else {
-                throw ParticeepError.badRequest("amount must be a positive integer (minor units)", code: "error.transaction.amount.invalid")
-            }
-            guard let currency = fields["currency"]?.string, currency.count == 3, currency.allSatisfy({ $0.isUppercase }) else {
-                throw ParticeepError.badRequest("currency must be an ISO 4217 code like EUR", code: "error.transaction.currency.invalid")
-            }
-            fields["status"] = .string("PENDING")
+            let generator = ParticeepDataGenerator(users: configuration.users, transactions: configuration.transactions, seed: seed)
+            store = ParticeepStore(generator.generate())
         }
-        if fields["custom"] == nil { fields["custom"] = .object([:]) }
-        fields["created_at"] = .string(ParticeepSignature.dateTime(Date()))
-        let created = store.records.withLock { all -> JSONValue in
-            let prefix = kind == "user" ? "usr" : "txn"
-            let id = "\(prefix)_\(all.nextNumber)"
-            all.nextNumber += 1
-            fields["id"] = .string(id)
-            if kind == "user" {
-                all.users[id] = .object(fields)
-                all.userOrder.append(id)
-            } else {
-                all.transactions[id] = .object(fields)
-                all.transactionOrder.append(id)
-            }
-            return .object(fields)
+    }
+
+    /// The body and headers of a webhook for `event`, signed with `key` and `secret`, as
+    /// Particeep sends them; nil for an unknown event. For `payrun sandbox trigger`.
+    public static func webhook(
+        event: String, url: String, body: [UInt8]? = nil,
+        key: String = sandboxAPIKey, secret: String = sandboxAPISecret
+    ) -> WebhookDispatcher.Message? {
+        guard let body = body ?? ParticeepEvent.sample(event) else { return nil }
+        return WebhookDispatcher.Message(event: event, url: url, body: body) {
+            let dateTime = UTCTime.text(UTCTime.now())
+            return [
+                ("X-Particeep-Event", event), ("DateTime", dateTime),
+                ("Authorization", ParticeepSignature.authorization(key: key, secret: secret, dateTime: dateTime)),
+            ]
         }
-        return json(created)
+    }
+
+    func addRoutes(to router: Router<SimulatorContext>, services: SimulatorServices) {
+        let api = router.group(RouterPath(Self.pathPrefix))
+            .add(middleware: FaultInjection(controller: services.faults) { status, message in
+                ParticeepError(status: status, technicalCode: "error.sandbox.fault", message: message).response()
+            })
+            .add(middleware: ParticeepGateway(configuration: configuration, store: store))
+        let routes = ParticeepRoutes(store: store, configuration: configuration, webhooks: services.webhooks)
+        api.get("info") { _, _ in
+            var writer = JSONWriter()
+            writer.openObject()
+            writer.field("version", "1")
+            writer.field("simulator", "payrun sandbox")
+            writer.closeObject()
+            return reply(writer.bytes)
+        }
+        routes.addUsers(to: api)
+        routes.addTransactions(to: api)
+        routes.addWallets(to: api)
+        routes.addWebhooks(to: api)
+        // Anything else under /particeep/v1 is a 404 in Particeep's shape, not an empty one.
+        for method in [HTTPRequest.Method.get, .put, .post, .delete, .patch] {
+            api.on("**", method: method) { request, _ -> Response in
+                throw ParticeepError(
+                    status: .notFound, technicalCode: "error.endpoint.none",
+                    message: "no endpoint \(request.method) \(request.uri.path)")
+            }
+        }
     }
 }
 
-private func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-    Response(
-        status: status, headers: [.contentType: "application/json"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(value.encoded()))))
-}
-
-private func body(of request: Request) async throws -> JSONValue {
-    let buffer = try await request.body.collect(upTo: 1 << 20)
-    guard let value = JSONValue.parse(Data(buffer.readableBytesView)) else {
-        throw ParticeepError.badRequest("the body is not valid JSON", code: "error.json.invalid")
-    }
-    return value
-}
-
-private func number(_ text: String?, named name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-    guard let text else { return value }
-    guard let number = Int(text), range.contains(number) else {
-        throw ParticeepError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-    }
-    return number
+/// A JSON reply.
+func reply(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }

@@ -1,78 +1,74 @@
-// The Particeep simulator's state: users and transactions, generated from a seed, changed by calls.
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+// The Particeep simulator's state: users, transactions, wallets and webhooks, generated from a
+// seed or read from a data file, and changed by the API's calls.
 import Synchronization
 
-/// Users and transactions, kept in insertion order, safe to use from any thread.
+/// Everything the Particeep simulator knows, safe to use from any thread.
 final class ParticeepStore: Sendable {
-    struct Records: Sendable {
-        var users: [String: JSONValue] = [:]
-        var userOrder: [String] = []
-        var transactions: [String: JSONValue] = [:]
-        var transactionOrder: [String] = []
-        var nextNumber = 1
+    struct State: Sendable {
+        var users = ParticeepTable<ParticeepUser>()
+        var transactions = ParticeepTable<ParticeepTransaction>()
+        var wallets = ParticeepTable<ParticeepWallet>()
+        var webhooks = ParticeepTable<ParticeepWebhook>()
+        /// Wallet id → ids of the transactions that moved its balance, oldest first.
+        var walletTransactions: [String: [String]] = [:]
+        /// Requests served this "month": the `request-quota` header.
         var requestCount = 0
     }
 
-    let records: Mutex<Records>
+    let state: Mutex<State>
 
-    init(seed: UInt64, users: Int, transactions: Int) {
-        records = Mutex(Self.generate(seed: seed, users: users, transactions: transactions))
+    init(_ state: State) {
+        self.state = Mutex(state)
     }
 
-    /// Realistic, deterministic data: the same seed gives the same users and transactions.
-    static func generate(seed: UInt64, users userCount: Int, transactions transactionCount: Int) -> Records {
-        var random = SeededRandom(seed: seed)
-        var records = Records()
-        let firstNames = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim"]
-        let lastNames = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Perlman", "Lee"]
-        for index in 1...max(userCount, 1) {
-            let id = "usr_\(index)"
-            let first = firstNames[random.next(firstNames.count)]
-            let last = lastNames[random.next(lastNames.count)]
-            records.users[id] = .object([
-                "id": .string(id), "first_name": .string(first), "last_name": .string(last),
-                "email": .string("\(first.lowercased()).\(last.lowercased()).\(index)@example.com"),
-                "created_at": .string(ParticeepSignature.dateTime(Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 3600))),
-                "custom": .object([:]),
-            ])
-            records.userOrder.append(id)
+    /// The URL registered for `event`, if any.
+    func webhookURL(for event: String) -> String? {
+        state.withLock { state in
+            // Few webhooks exist (one per event at most), so a scan is fine.
+            state.webhooks.all.first { $0.name == event }?.url
         }
-        let statuses = ["PENDING", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "REFUNDED", "CANCELLED"]
-        let currencies = ["EUR", "EUR", "EUR", "USD", "GBP"]
-        for index in 1...max(transactionCount, 1) {
-            let id = "txn_\(index)"
-            records.transactions[id] = .object([
-                "id": .string(id),
-                "amount": .integer(100 * (1 + random.next(5000))),
-                "currency": .string(currencies[random.next(currencies.count)]),
-                "status": .string(statuses[random.next(statuses.count)]),
-                "issuer_id": .string("usr_\(1 + random.next(max(userCount, 1)))"),
-                "recipient_id": .string("usr_\(1 + random.next(max(userCount, 1)))"),
-                "created_at": .string(ParticeepSignature.dateTime(Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 600))),
-                "custom": .object([:]),
-            ])
-            records.transactionOrder.append(id)
-        }
-        records.nextNumber = max(userCount, transactionCount) + 1
-        return records
     }
 }
 
-/// A small, fast, deterministic generator (SplitMix64), so a seed always gives the same data.
-struct SeededRandom {
-    var state: UInt64
+extension ParticeepStore.State {
+    /// Moves `amount` into, out of or between wallets as one SUCCEEDED transaction, refusing to
+    /// overdraw or mix currencies.
+    mutating func move(
+        _ amount: Int, from source: String?, to target: String?, now: Int, custom: JSONValue?
+    ) throws(ParticeepError) -> ParticeepTransaction {
+        let from = try source.map { id throws(ParticeepError) in try wallet(id) }
+        let to = try target.map { id throws(ParticeepError) in try wallet(id) }
+        guard let currency = from?.currency ?? to?.currency else { throw .badRequest("a wallet is required") }
+        if let from, let to, from.currency != to.currency {
+            throw .badRequest(
+                "wallet \(from.id) holds \(from.currency) and wallet \(to.id) holds \(to.currency); a transfer needs one currency",
+                code: "error.wallet.currency.mismatch")
+        }
+        if let from, from.balance < amount {
+            throw .badRequest(
+                "wallet \(from.id) holds \(from.balance) \(from.currency), less than \(amount)",
+                code: "error.wallet.balance.insufficient")
+        }
+        var transaction = ParticeepTransaction(id: transactions.newID(), createdAt: now, amount: amount, currency: currency, status: .succeeded)
+        transaction.issuerID = from?.userID
+        transaction.recipientID = to?.userID
+        transaction.issuerWalletID = from?.id
+        transaction.recipientWalletID = to?.id
+        if let custom { transaction.custom = custom }
+        if let from {
+            _ = try wallets.update(from.id) { $0.balance -= amount }
+            walletTransactions[from.id, default: []].append(transaction.id)
+        }
+        if let to {
+            _ = try wallets.update(to.id) { $0.balance += amount }
+            walletTransactions[to.id, default: []].append(transaction.id)
+        }
+        transactions.insert(transaction)
+        return transaction
+    }
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
+    private func wallet(_ id: String) throws(ParticeepError) -> ParticeepWallet {
+        guard let wallet = wallets[id] else { throw .notFound("wallet", id) }
+        return wallet
     }
 }

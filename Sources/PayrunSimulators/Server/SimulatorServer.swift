@@ -1,21 +1,25 @@
 // Serves the simulators over HTTP, on loopback by default: in the foreground for
 // `payrun sandbox`, or in process on an ephemeral port for scripts and tests.
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Hummingbird
 import Logging
 
-/// The simulators, served from one HTTP server, each under its own path prefix.
+/// The simulators, served from one HTTP server, each under its own path prefix, with the admin
+/// routes under `/_sandbox`.
 public final class SimulatorServer: Sendable {
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
         /// 0 picks a free port.
         public var port = 0
+        /// Seeds the generated data and the faults' chances: the same seed, the same sandbox.
+        public var seed: UInt64 = 1
+        /// Start from this data instead of generated data.
+        public var data: SandboxData?
+        public var faults = FaultPlan()
+        public var webhooks = WebhookDispatcher.Policy()
         public var particeep = ParticeepSimulator.Configuration()
-        /// Log each request (method, path, status, time; never headers) here.
+        /// How many requests `/_sandbox/requests` keeps.
+        public var journalCapacity = 1000
+        /// Log each request (method, path, status, time; never headers or bodies) here.
         public var requestLog: (@Sendable (String) -> Void)?
 
         public init() {}
@@ -23,41 +27,74 @@ public final class SimulatorServer: Sendable {
 
     /// The base URL clients use, e.g. `http://127.0.0.1:49321`.
     public let baseURL: String
+    /// The faults in force; change them while the server runs.
+    public let faults: FaultController
+    /// The requests received.
+    public let requests: RequestJournal
+    /// The webhooks sent.
+    public let webhooks: WebhookDispatcher
     private let task: Task<Void, any Error>
 
-    private init(baseURL: String, task: Task<Void, any Error>) {
+    private init(baseURL: String, faults: FaultController, requests: RequestJournal, webhooks: WebhookDispatcher, task: Task<Void, any Error>) {
         self.baseURL = baseURL
+        self.faults = faults
+        self.requests = requests
+        self.webhooks = webhooks
         self.task = task
     }
 
-    /// Starts the server and returns once it is accepting connections.
+    /// Each simulated provider: its name, base URL and the sandbox credentials to use with it.
+    public var providers: [SimulatedProvider] {
+        [
+            SimulatedProvider(
+                name: "particeep", baseURL: baseURL + ParticeepSimulator.pathPrefix,
+                credentials: [("api_key", ParticeepSimulator.sandboxAPIKey), ("api_secret", ParticeepSimulator.sandboxAPISecret)])
+        ]
+    }
+
+    /// Builds the simulators' state, starts the server and returns once it accepts connections.
+    /// - Throws: `SimulatorError` for bad data or an address that cannot be bound.
     public static func start(_ configuration: Configuration = Configuration()) async throws -> SimulatorServer {
-        let router = Router()
-        if let log = configuration.requestLog { router.add(middleware: RequestLogging(log: log)) }
-        ParticeepSimulator(configuration.particeep).addRoutes(to: router)
+        let services = SimulatorServices(
+            faults: FaultController(plan: configuration.faults, seed: configuration.seed),
+            requests: RequestJournal(capacity: configuration.journalCapacity),
+            webhooks: WebhookDispatcher(policy: configuration.webhooks))
+        let particeep = try ParticeepSimulator(configuration.particeep, seed: configuration.seed, data: configuration.data?.providers["particeep"])
+        let router = Router(context: SimulatorContext.self)
+        router.add(middleware: RequestRecording(journal: services.requests, log: configuration.requestLog))
+        SandboxAdministration(services: services).addRoutes(to: router)
+        particeep.addRoutes(to: router, services: services)
+
         let (addresses, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "payrun.sandbox")
         logger.logLevel = .critical  // cancelling the server to stop it is not an error worth a line
         let application = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             },
             logger: logger)
-        let task = Task { try await application.run() }
+        let task = Task {
+            // If binding fails, run() throws before onServerRunning: end the wait below too.
+            defer { continuation.finish() }
+            try await application.run()
+        }
         var port = 0
         for await bound in addresses { port = bound }
         guard port != 0 else {
-            task.cancel()
-            throw SimulatorError(description: "the simulators could not listen on \(configuration.host):\(configuration.port)")
+            var reason = ""
+            do { try await task.value } catch { reason = " (\(error))" }
+            throw SimulatorError(description: "the simulators could not listen on \(configuration.host):\(configuration.port)\(reason); is the port in use?")
         }
-        return SimulatorServer(baseURL: "http://\(configuration.host):\(port)", task: task)
+        let baseURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+        return SimulatorServer(baseURL: baseURL, faults: services.faults, requests: services.requests, webhooks: services.webhooks, task: task)
     }
 
-    /// Stops serving.
+    /// Stops serving and stops retrying webhooks.
     public func stop() async {
+        await webhooks.stop()
         task.cancel()
         _ = try? await task.value
     }
@@ -68,29 +105,17 @@ public final class SimulatorServer: Sendable {
     }
 }
 
-public struct SimulatorError: Error, CustomStringConvertible {
-    public let description: String
+/// A provider the sandbox simulates, as `payrun sandbox` prints it.
+public struct SimulatedProvider: Sendable {
+    public let name: String
+    public let baseURL: String
+    /// The sandbox credentials: public, the same for everyone, never real.
+    public let credentials: [(String, String)]
 }
 
-/// One line per request: method, path, status, milliseconds. Headers (which hold credentials)
-/// and bodies are never logged.
-struct RequestLogging<Context: RequestContext>: RouterMiddleware {
-    let log: @Sendable (String) -> Void
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        func line(_ status: Int) -> String {
-            let elapsed = ContinuousClock.now - start
-            let tenths = Int(elapsed.components.seconds) * 10_000 + Int(elapsed.components.attoseconds / 100_000_000_000_000)
-            return "\(request.method) \(request.uri.path) \(status) \(tenths / 10).\(tenths % 10) ms"
-        }
-        do {
-            let response = try await next(request, context)
-            log(line(response.status.code))
-            return response
-        } catch let error as any HTTPResponseError {
-            log(line(error.status.code))
-            throw error
-        }
-    }
+/// What the simulators share: the fault plan, the journal and the webhook sender.
+struct SimulatorServices: Sendable {
+    let faults: FaultController
+    let requests: RequestJournal
+    let webhooks: WebhookDispatcher
 }

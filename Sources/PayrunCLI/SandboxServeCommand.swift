@@ -1,0 +1,61 @@
+// `payrun sandbox [serve]`: the simulators in the foreground, one log line per request.
+import ArgumentParser
+import PayrunRuntime
+import PayrunSimulators
+
+struct SandboxServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the simulators until Ctrl-C (the default).",
+        discussion: """
+            Each request is logged as method, path, status and time; headers, which carry \
+            credentials, never are. GET /_sandbox/requests lists the requests received, \
+            /_sandbox/webhooks the webhooks sent, and PUT /_sandbox/faults changes the faults.
+            """
+    )
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "The address to listen on; loopback unless you mean otherwise.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Seed for the generated data and the faults' chances: the same seed, the same sandbox.")
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Start from this JSON file instead of generated data.", valueName: "file"))
+    var data: String?
+
+    @Option(help: ArgumentHelp(
+        "Misbehave on purpose, e.g. 'GET /particeep/*: status=503 p=0.2; latency=50ms' (see the README).", valueName: "spec"))
+    var faults: String?
+
+    @Flag(help: "Do not log each request.")
+    var quiet = false
+
+    func run() async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.seed = seed
+        do {
+            if let faults { configuration.faults = try FaultPlan(parsing: faults) }
+        } catch {
+            throw ValidationError("--faults: \(error)")
+        }
+        if let data { configuration.data = try SandboxData(contentsOfFile: data) }
+        if !quiet {
+            configuration.requestLog = { line in StandardStreams().write(line + "\n", to: .standardError) }
+        }
+        let server = try await SimulatorServer.start(configuration)
+        var banner = "payrun sandbox serving on \(server.baseURL) (Ctrl-C stops it)\n"
+        for provider in server.providers {
+            let credentials = provider.credentials.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+            banner += "  \(provider.name)  \(provider.baseURL)  \(credentials)\n"
+        }
+        if !configuration.faults.rules.isEmpty { banner += "  faults: \(configuration.faults)\n" }
+        StandardStreams().write(banner, to: .standardOutput)
+        StandardStreams().flush()
+        try await server.wait()
+    }
+}

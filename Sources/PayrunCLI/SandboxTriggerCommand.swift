@@ -1,0 +1,62 @@
+// `payrun sandbox trigger PROVIDER EVENT --to URL`: sends one webhook, signed as the provider signs
+// it with the sandbox credentials, to test a receiver without running a script.
+import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PayrunRuntime
+import PayrunSimulators
+
+struct SandboxTriggerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger",
+        abstract: "Send one webhook event to a URL, as the provider would.",
+        discussion: "Exit status 0 when the receiver answered 2xx, 1 when every attempt failed."
+    )
+
+    @Argument(help: "The provider: particeep.")
+    var provider: String
+
+    @Argument(help: "The event, e.g. user_deleted or transaction_created.")
+    var event: String
+
+    @Option(help: ArgumentHelp("The receiver's URL.", valueName: "url"))
+    var to: String
+
+    @Option(help: ArgumentHelp("Send this file as the body instead of a sample object.", valueName: "file"))
+    var body: String?
+
+    @Option(help: "Attempts in all; failures are retried after 1 s, 2 s, 4 s, ...")
+    var attempts = 3
+
+    func run() async throws {
+        guard to.hasPrefix("http://") || to.hasPrefix("https://") else {
+            throw ValidationError("--to must be an http:// or https:// URL")
+        }
+        var bytes: [UInt8]?
+        if let body {
+            guard let contents = try? Data(contentsOf: URL(fileURLWithPath: body)) else { throw ValidationError("--body: cannot read \(body)") }
+            bytes = Array(contents)
+        }
+        let message: WebhookDispatcher.Message?
+        switch provider {
+        case "particeep": message = ParticeepSimulator.webhook(event: event, url: to, body: bytes)
+        default: throw ValidationError("'\(provider)' is not a simulated provider; try particeep")
+        }
+        guard let message else {
+            throw ValidationError("particeep has no event '\(event)'; try user_created, user_deleted, transaction_created, …")
+        }
+        var policy = WebhookDispatcher.Policy()
+        policy.attempts = max(attempts, 1)
+        let delivery = await WebhookDispatcher(policy: policy).deliver(message)
+        let streams = StandardStreams()
+        for (number, attempt) in delivery.attempts.enumerated() {
+            let outcome = attempt.status.map { "answered \($0)" } ?? (attempt.error ?? "no answer")
+            streams.write("attempt \(number + 1): \(outcome)\n", to: .standardError)
+        }
+        streams.write("\(event) to \(to): \(delivery.state.rawValue)\n", to: .standardOutput)
+        if delivery.state != .delivered { throw ExitCode.failure }
+    }
+}

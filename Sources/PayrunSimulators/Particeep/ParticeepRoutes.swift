@@ -1,0 +1,278 @@
+// The Particeep endpoints (providers.md §1): PUT creates, POST /{id} updates, DELETE deletes, GET
+// reads and searches. Every change is answered with the object and sent as an event.
+import Hummingbird
+
+struct ParticeepRoutes: Sendable {
+    typealias API = RouterGroup<SimulatorContext>
+    typealias Table<Record: ParticeepRecord> = WritableKeyPath<ParticeepStore.State, ParticeepTable<Record>> & Sendable
+
+    let store: ParticeepStore
+    let configuration: ParticeepSimulator.Configuration
+    let webhooks: WebhookDispatcher
+
+    func addUsers(to api: API) {
+        addSearch(api, \.users, filterable: ["email", "first_name", "last_name"])
+        api.get("user/email/:email") { _, context in
+            let email = context.parameters.get("email") ?? ""
+            let found = store.state.withLock { state in
+                state.users.all.first { $0.email.lowercased() == email.lowercased() }
+            }
+            guard let found else { throw ParticeepError(status: .notFound, technicalCode: "error.user.none", message: "no user with email \(email)") }
+            return reply(found.encoded())
+        }
+        api.get("user") { request, _ in
+            guard let ids = request.uri.queryParameters.get("ids"), !ids.isEmpty else {
+                throw ParticeepError.badRequest("ids is required, e.g. GET /user?ids=usr_1,usr_2; to list users use GET /user/search")
+            }
+            let users = store.state.withLock { $0.users.records(ids.split(separator: ",").map(String.init)) }
+            return reply(Self.list(users))
+        }
+        addRead(api, \.users)
+        api.put("user") { request, _ in
+            let fields = try await Self.fields(of: request, kind: "user")
+            let user = try store.state.withLock { state throws(ParticeepError) in
+                var user = try ParticeepUser(id: "", createdAt: UTCTime.now(), fields: fields)
+                try Self.checkEmailFree(user.email, in: state, except: nil)
+                user.id = state.users.newID()
+                state.users.insert(user)
+                return user
+            }
+            return emit("user_created", user.encoded())
+        }
+        api.post("user/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let changes = try await Self.fields(of: request, kind: "user")
+            let user = try store.state.withLock { state throws(ParticeepError) in
+                let updated = try state.users.update(id) { user throws(ParticeepError) in try user.apply(changes) }
+                guard let updated else { throw ParticeepError.notFound("user", id) }
+                try Self.checkEmailFree(updated.email, in: state, except: id)
+                return updated
+            }
+            return emit("user_updated", user.encoded())
+        }
+        addDelete(api, \.users)
+    }
+
+    func addTransactions(to api: API) {
+        addSearch(
+            api, \.transactions,
+            filterable: ["status", "currency", "issuer_id", "recipient_id", "amount", "issuer_wallet_id", "recipient_wallet_id"])
+        addRead(api, \.transactions)
+        api.put("transaction") { request, _ in
+            let fields = try await Self.fields(of: request, kind: "transaction")
+            let transaction = try store.state.withLock { state throws(ParticeepError) in
+                var transaction = try ParticeepTransaction(id: "", createdAt: UTCTime.now(), fields: fields)
+                try Self.checkUsers(of: transaction, in: state)
+                transaction.id = state.transactions.newID()
+                state.transactions.insert(transaction)
+                return transaction
+            }
+            return emit("transaction_created", transaction.encoded())
+        }
+        api.post("transaction/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let changes = try await Self.fields(of: request, kind: "transaction")
+            let transaction = try store.state.withLock { state throws(ParticeepError) in
+                guard var transaction = state.transactions[id] else { throw ParticeepError.notFound("transaction", id) }
+                try transaction.apply(changes)
+                try Self.checkUsers(of: transaction, in: state)
+                _ = try state.transactions.update(id) { $0 = transaction }
+                return transaction
+            }
+            return emit("transaction_updated", transaction.encoded())
+        }
+        api.delete("transaction/:id/cancel") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let transaction = try store.state.withLock { state throws(ParticeepError) in
+                let cancelled = try state.transactions.update(id) { transaction throws(ParticeepError) in
+                    guard transaction.status == .pending else {
+                        throw .badRequest(
+                            "only a PENDING transaction can be cancelled; \(id) is \(transaction.status.rawValue)",
+                            code: "error.transaction.status.transition")
+                    }
+                    transaction.status = .cancelled
+                }
+                guard let cancelled else { throw ParticeepError.notFound("transaction", id) }
+                return cancelled
+            }
+            return emit("transaction_cancelled", transaction.encoded())
+        }
+    }
+
+    func addWallets(to api: API) {
+        addSearch(api, \.wallets, filterable: ["user_id", "currency"])
+        api.post("wallet/transfer") { request, _ in
+            var fields = try await Self.fields(of: request, kind: "transfer")
+            guard case .some(.some(let from)) = try fields.string("issuer_wallet_id") else { throw fields.missing("issuer_wallet_id") }
+            guard case .some(.some(let to)) = try fields.string("recipient_wallet_id") else { throw fields.missing("recipient_wallet_id") }
+            guard from != to else { throw fields.invalid("recipient_wallet_id", "must differ from issuer_wallet_id") }
+            return try move(&fields, from: from, to: to, event: "wallet_transfer")
+        }
+        addRead(api, \.wallets)
+        api.put("wallet") { request, _ in
+            let fields = try await Self.fields(of: request, kind: "wallet")
+            let wallet = try store.state.withLock { state throws(ParticeepError) in
+                var wallet = try ParticeepWallet(id: "", createdAt: UTCTime.now(), fields: fields)
+                guard state.users[wallet.userID] != nil else {
+                    throw .badRequest("user_id \(wallet.userID) is not a user", code: "error.user.none")
+                }
+                wallet.id = state.wallets.newID()
+                state.wallets.insert(wallet)
+                return wallet
+            }
+            return emit("wallet_created", wallet.encoded())
+        }
+        api.post("wallet/:id/cashin") { request, context in
+            var fields = try await Self.fields(of: request, kind: "cashin")
+            return try move(&fields, from: nil, to: context.parameters.get("id"), event: "wallet_cashin")
+        }
+        api.post("wallet/:id/cashout") { request, context in
+            var fields = try await Self.fields(of: request, kind: "cashout")
+            return try move(&fields, from: context.parameters.get("id"), to: nil, event: "wallet_cashout")
+        }
+        api.get("wallet/:id/transactions") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            var search = try ParticeepSearch(request.uri.queryParameters, filterable: [], searchedFields: [])
+            search.sortBy = nil
+            let (total, page) = try store.state.withLock { state throws(ParticeepError) in
+                guard state.wallets[id] != nil else { throw ParticeepError.notFound("wallet", id) }
+                let ids = state.walletTransactions[id] ?? []
+                return (ids.count, state.transactions.records(ids.dropFirst(search.offset).prefix(search.limit)))
+            }
+            return reply(Self.page(total: total, page))
+        }
+    }
+
+    func addWebhooks(to api: API) {
+        addSearch(api, \.webhooks, filterable: ["name", "url"])
+        addRead(api, \.webhooks)
+        api.put("webhook") { request, _ in
+            let fields = try await Self.fields(of: request, kind: "webhook")
+            let webhook = try store.state.withLock { state throws(ParticeepError) in
+                var webhook = try ParticeepWebhook(id: "", createdAt: UTCTime.now(), fields: fields)
+                try Self.checkOneURLPerEvent(webhook, in: state)
+                webhook.id = state.webhooks.newID()
+                state.webhooks.insert(webhook)
+                return webhook
+            }
+            return emit("webhook_created", webhook.encoded())
+        }
+        api.post("webhook/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let fields = try await Self.fields(of: request, kind: "webhook")
+            let webhook = try store.state.withLock { state throws(ParticeepError) in
+                guard let old = state.webhooks[id] else { throw ParticeepError.notFound("webhook", id) }
+                let webhook = try ParticeepWebhook(id: id, createdAt: old.createdAt, fields: fields, replacing: old)
+                try Self.checkOneURLPerEvent(webhook, in: state)
+                _ = try state.webhooks.update(id) { $0 = webhook }
+                return webhook
+            }
+            return emit("webhook_updated", webhook.encoded())
+        }
+        addDelete(api, \.webhooks)
+    }
+
+    // MARK: - Shared shapes
+
+    private func addSearch<Record: ParticeepRecord>(_ api: API, _ table: Table<Record>, filterable: [String]) {
+        let store = self.store
+        api.get("\(Record.kind)/search") { request, _ in
+            let search = try ParticeepSearch(request.uri.queryParameters, filterable: filterable, searchedFields: Record.searchedFields)
+            let (total, page) = try store.state.withLock { state throws(ParticeepError) in try state[keyPath: table].page(search) }
+            return reply(Self.page(total: total, page))
+        }
+    }
+
+    private func addRead<Record: ParticeepRecord>(_ api: API, _ table: Table<Record>) {
+        let store = self.store
+        api.get("\(Record.kind)/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let record = store.state.withLock({ $0[keyPath: table][id] }) else { throw ParticeepError.notFound(Record.kind, id) }
+            return reply(record.encoded())
+        }
+    }
+
+    private func addDelete<Record: ParticeepRecord>(_ api: API, _ table: Table<Record>) {
+        api.delete("\(Record.kind)/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let removed = store.state.withLock({ $0[keyPath: table].remove(id) }) else { throw ParticeepError.notFound(Record.kind, id) }
+            return emit("\(Record.kind)_deleted", removed.encoded())
+        }
+    }
+
+    /// A wallet movement: `amount` and optional `custom` from the body, answered with the transaction.
+    private func move(_ fields: inout ParticeepFields, from: String?, to: String?, event: String) throws -> Response {
+        guard let amount = try fields.amount("amount") else { throw fields.missing("amount") }
+        let custom = try fields.custom()
+        if let unknown = fields.members.keys.sorted().first {
+            throw fields.invalid(unknown, "is not understood here (amount, custom\(event == "wallet_transfer" ? ", issuer_wallet_id, recipient_wallet_id" : ""))")
+        }
+        let transaction = try store.state.withLock { state throws(ParticeepError) in
+            try state.move(amount, from: from, to: to, now: UTCTime.now(), custom: custom)
+        }
+        return emit(event, transaction.encoded())
+    }
+
+    /// Sends `event` to its webhook, if one is registered, and answers with the same JSON.
+    private func emit(_ event: String, _ body: [UInt8]) -> Response {
+        if let url = store.webhookURL(for: event),
+            let message = ParticeepSimulator.webhook(event: event, url: url, body: body, key: configuration.apiKey, secret: configuration.apiSecret)
+        {
+            webhooks.send(message)
+        }
+        return reply(body)
+    }
+
+    static func fields(of request: Request, kind: String) async throws -> ParticeepFields {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        do {
+            return try ParticeepFields(kind: kind, body: JSONValue.parse(buffer.readableBytesView))
+        } catch let error as JSONParseError {
+            throw ParticeepError.badRequest("the body is not JSON: \(error.description)", code: "error.json.invalid")
+        }
+    }
+
+    private static func checkEmailFree(_ email: String, in state: ParticeepStore.State, except id: String?) throws(ParticeepError) {
+        let taken = state.users.all.first { $0.email.lowercased() == email.lowercased() && $0.id != id }
+        if let taken {
+            throw .badRequest("user \(taken.id) already has the email \(email)", code: "error.user.email.exists")
+        }
+    }
+
+    private static func checkUsers(of transaction: ParticeepTransaction, in state: ParticeepStore.State) throws(ParticeepError) {
+        for (field, id) in [("issuer_id", transaction.issuerID), ("recipient_id", transaction.recipientID)] {
+            if let id, state.users[id] == nil {
+                throw .badRequest("transaction.\(field) \(id) is not a user", code: "error.user.none")
+            }
+        }
+    }
+
+    private static func checkOneURLPerEvent(_ webhook: ParticeepWebhook, in state: ParticeepStore.State) throws(ParticeepError) {
+        let existing = state.webhooks.all.first { $0.name == webhook.name && $0.id != webhook.id }
+        if let existing {
+            throw .badRequest(
+                "webhook \(existing.id) already sends \(webhook.name); one URL per event: change it with POST /webhook/\(existing.id)",
+                code: "error.webhook.name.exists")
+        }
+    }
+
+    static func page(total: Int, _ records: [some ParticeepRecord]) -> [UInt8] {
+        var writer = JSONWriter(capacity: 256 * (records.count + 1))
+        writer.openObject()
+        writer.field("total_size", total)
+        writer.key("data")
+        writer.openArray()
+        for record in records { record.write(to: &writer) }
+        writer.closeArray()
+        writer.closeObject()
+        return writer.bytes
+    }
+
+    static func list(_ records: [some ParticeepRecord]) -> [UInt8] {
+        var writer = JSONWriter(capacity: 256 * (records.count + 1))
+        writer.openArray()
+        for record in records { record.write(to: &writer) }
+        writer.closeArray()
+        return writer.bytes
+    }
+}

@@ -1,0 +1,60 @@
+// A Particeep wallet: a user's balance in one currency, moved only by cash-in, cash-out and
+// transfers, each recorded as a transaction.
+
+struct ParticeepWallet: ParticeepRecord {
+    static let kind = "wallet"
+    static let idPrefix = "wal"
+    static let fields = ["id", "created_at", "user_id", "currency", "balance"]
+    static let searchedFields = ["id", "user_id"]
+
+    var id: String
+    var createdAt: Int
+    var userID: String
+    var currency: String
+    /// Minor units; never negative.
+    var balance = 0
+    var custom: JSONValue = .object([:])
+    var other: [String: JSONValue] = [:]
+
+    init(id: String, createdAt: Int, userID: String, currency: String) {
+        self.id = id
+        self.createdAt = createdAt
+        self.userID = userID
+        self.currency = currency
+    }
+
+    /// A wallet from the body of `PUT /wallet`; the caller checks that the user exists.
+    init(id: String, createdAt: Int, fields: ParticeepFields) throws(ParticeepError) {
+        var fields = fields
+        try fields.refuse("id", "created_at", "balance")
+        guard case .some(.some(let userID)) = try fields.string("user_id") else { throw fields.missing("user_id") }
+        guard let currency = try fields.currency() else { throw fields.missing("currency") }
+        self.init(id: id, createdAt: createdAt, userID: userID, currency: currency)
+        if let custom = try fields.custom() { self.custom = custom }
+        other = fields.members
+    }
+
+    func field(_ name: String) -> JSONValue? {
+        switch name {
+        case "id": .string(id)
+        case "created_at": .string(UTCTime.text(createdAt))
+        case "user_id": .string(userID)
+        case "currency": .string(currency)
+        case "balance": .integer(balance)
+        case "custom": custom
+        default: other[name]
+        }
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.openObject()
+        json.field("id", id)
+        json.field("created_at", UTCTime.text(createdAt))
+        json.field("user_id", userID)
+        json.field("currency", currency)
+        json.field("balance", balance)
+        json.field("custom", custom)
+        for name in other.keys.sorted() { json.field(name, other[name]!) }
+        json.closeObject()
+    }
+}

@@ -1,0 +1,97 @@
+// Times as the providers write them: ISO 8601 in UTC with whole seconds, with the calendar
+// arithmetic done here so that no time zone or locale database is loaded.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+enum UTCTime {
+    /// Seconds since 1970, now.
+    static func now() -> Int {
+        Int(Date().timeIntervalSince1970.rounded(.down))
+    }
+
+    /// Seconds since 1970, now, with the fraction.
+    static func nowPrecise() -> Double {
+        Date().timeIntervalSince1970
+    }
+
+    /// `2015-10-19T11:04:18Z`: UTC, whole seconds, nothing else, as seconds since 1970.
+    static func seconds(from text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            bytes[19] == UInt8(ascii: "Z")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            guard bytes[range].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+            return Int(String(decoding: bytes[range], as: UTF8.self))
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...daysInMonth(year, month)).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        return daysSinceEpoch(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    }
+
+    /// `2015-10-19` (midnight UTC) or a full DateTime, for the `created_after` and
+    /// `created_before` filters.
+    static func seconds(fromDateOrDateTime text: String) -> Int? {
+        seconds(from: text) ?? (text.utf8.count == 10 ? seconds(from: text + "T00:00:00Z") : nil)
+    }
+
+    /// The text of `seconds` since 1970, as `DateTime` and `created_at` show it.
+    static func text(_ seconds: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let (year, month, day) = civil(fromDays: days)
+        let rest = seconds - days * 86_400
+        // Built from bytes: this runs for every record of every page served.
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int, at index: Int, digits: Int) {
+            var value = value
+            for offset in stride(from: digits - 1, through: 0, by: -1) {
+                bytes[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(month, at: 5, digits: 2)
+        put(day, at: 8, digits: 2)
+        put(rest / 3600, at: 11, digits: 2)
+        put(rest / 60 % 60, at: 14, digits: 2)
+        put(rest % 60, at: 17, digits: 2)
+        for (index, byte) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[index] = UInt8(ascii: byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // Days from 1970-01-01 for a proleptic Gregorian date, and back (Howard Hinnant's algorithms).
+    private static func daysSinceEpoch(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civil(fromDays days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
+}
