@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // Lua 5.4 as the system provides it; no vendored sources.
@@ -57,6 +58,8 @@ let package = Package(
                 "PayrunRuntime",
                 "PayrunSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Plain lua_CFunctions that Swift-bound functions are held against, in the benchmarks
@@ -64,15 +67,29 @@ let package = Package(
         .target(name: "CReferenceFunctions", dependencies: ["CLua"]),
         .executableTarget(
             name: "PayrunBenchmarks",
-            dependencies: ["LuaKit", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions", "CLuaShims", "CLua"]
+            dependencies: [
+                "LuaKit", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions", "CLuaShims", "CLua",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What the tests share: a webhook receiver listening on loopback.
+        .target(
+            name: "PayrunTestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
-            dependencies: ["PayrunSimulators", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PayrunSimulators", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
-        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI"]),
+        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport"]),
     ]
 )

@@ -22,3 +22,8 @@ func format(_ value: Double) -> String {
     let fraction = Int(abs(scaled).truncatingRemainder(dividingBy: 100))
     return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
 }
+
+/// A benchmark that could not run, and why.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+}

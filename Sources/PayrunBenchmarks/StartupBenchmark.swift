@@ -6,10 +6,6 @@ import Glibc
 enum StartupBenchmark {
     static let runs = 40
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func run(payrun: String) throws -> BenchmarkResult {
         let script = "/tmp/payrun-bench-empty-\(getpid()).lua"
         guard let file = fopen(script, "w") else { throw Failure(description: "cannot write \(script)") }

@@ -3,6 +3,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOCore
+import NIOPosix
+
+// As `payrun sandbox` does: the simulators' tasks run on NIO's event loops, not hop to Swift's
+// global pool and back for every request. Must happen on the main thread before any task runs;
+// the Lua benchmarks run synchronously and do not notice.
+NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 /// The `payrun` built beside this executable (same configuration).
 let payrunPath: String = {
@@ -21,6 +28,7 @@ let benchmarks: [(String, () async throws -> BenchmarkResult)] = [
     ("limits", LimitsCostBenchmark.run),
     ("patterns", PatternBenchmark.run),
     ("simulators", SimulatorStartupBenchmark.run),
+    ("load", SimulatorLoadBenchmark.run),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()

@@ -9,6 +9,13 @@ struct ParticeepGateway: RouterMiddleware {
 
     let configuration: ParticeepSimulator.Configuration
     let store: ParticeepStore
+    let signer: ParticeepSigner
+
+    init(configuration: ParticeepSimulator.Configuration, store: ParticeepStore) {
+        self.configuration = configuration
+        self.store = store
+        signer = ParticeepSigner(key: configuration.apiKey, secret: configuration.apiSecret)
+    }
 
     private static let dateTime = HTTPField.Name("DateTime")!
     private static let debugEnabled = HTTPField.Name("Info-Debug-Enabled")!
@@ -57,8 +64,7 @@ struct ParticeepGateway: RouterMiddleware {
         guard let authorization = request.headers[.authorization] else {
             throw forbidden("missing Authorization header (PTP:key:signature)")
         }
-        let expected = ParticeepSignature.authorization(key: configuration.apiKey, secret: configuration.apiSecret, dateTime: dateTime)
-        guard ParticeepSignature.constantTimeEqual(authorization, expected) else {
+        guard ParticeepSigner.constantTimeEqual(authorization, signer.authorization(dateTime: dateTime)) else {
             throw forbidden("the Authorization signature does not match this key and DateTime")
         }
     }

@@ -38,6 +38,12 @@ public struct ParticeepSimulator: Sendable {
         }
     }
 
+    /// The `DateTime` and `Authorization` headers of a request signed now, as Particeep requires.
+    public static func signedHeaders(key: String, secret: String) -> [(String, String)] {
+        let dateTime = UTCTime.text(UTCTime.now())
+        return [("DateTime", dateTime), ("Authorization", ParticeepSigner(key: key, secret: secret).authorization(dateTime: dateTime))]
+    }
+
     /// The body and headers of a webhook for `event`, signed with `key` and `secret`, as
     /// Particeep sends them; nil for an unknown event. For `payrun sandbox trigger`.
     public static func webhook(
@@ -46,11 +52,8 @@ public struct ParticeepSimulator: Sendable {
     ) -> WebhookDispatcher.Message? {
         guard let body = body ?? ParticeepEvent.sample(event) else { return nil }
         return WebhookDispatcher.Message(event: event, url: url, body: body) {
-            let dateTime = UTCTime.text(UTCTime.now())
-            return [
-                ("X-Particeep-Event", event), ("DateTime", dateTime),
-                ("Authorization", ParticeepSignature.authorization(key: key, secret: secret, dateTime: dateTime)),
-            ]
+            // Signed at each attempt: a retry carries a fresh DateTime.
+            [("X-Particeep-Event", event)] + signedHeaders(key: key, secret: secret)
         }
     }
 

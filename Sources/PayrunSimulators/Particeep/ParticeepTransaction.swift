@@ -95,7 +95,7 @@ struct ParticeepTransaction: ParticeepRecord {
     func write(to json: inout JSONWriter) {
         json.openObject()
         json.field("id", id)
-        json.field("created_at", UTCTime.text(createdAt))
+        json.field(time: "created_at", createdAt)
         json.field("amount", amount)
         json.field("currency", currency)
         json.field("status", status.rawValue)

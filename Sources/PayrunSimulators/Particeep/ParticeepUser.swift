@@ -64,7 +64,7 @@ struct ParticeepUser: ParticeepRecord {
     func write(to json: inout JSONWriter) {
         json.openObject()
         json.field("id", id)
-        json.field("created_at", UTCTime.text(createdAt))
+        json.field(time: "created_at", createdAt)
         json.field("email", email)
         json.field("first_name", firstName)
         json.field("last_name", lastName)

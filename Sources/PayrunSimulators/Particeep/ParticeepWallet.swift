@@ -49,7 +49,7 @@ struct ParticeepWallet: ParticeepRecord {
     func write(to json: inout JSONWriter) {
         json.openObject()
         json.field("id", id)
-        json.field("created_at", UTCTime.text(createdAt))
+        json.field(time: "created_at", createdAt)
         json.field("user_id", userID)
         json.field("currency", currency)
         json.field("balance", balance)

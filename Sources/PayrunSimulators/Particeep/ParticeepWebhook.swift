@@ -47,7 +47,7 @@ struct ParticeepWebhook: ParticeepRecord {
     func write(to json: inout JSONWriter) {
         json.openObject()
         json.field("id", id)
-        json.field("created_at", UTCTime.text(createdAt))
+        json.field(time: "created_at", createdAt)
         json.field("name", name)
         json.field("url", url)
         json.closeObject()

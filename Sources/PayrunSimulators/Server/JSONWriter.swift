@@ -47,7 +47,16 @@ struct JSONWriter {
 
     mutating func integer(_ value: Int) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        appendDigits(value)
+        needsComma = true
+    }
+
+    /// `seconds` since 1970 as a quoted ISO 8601 UTC time, `"2015-10-19T11:04:18Z"`.
+    mutating func time(_ seconds: Int) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        UTCTime.write(seconds, into: &bytes)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -82,6 +91,11 @@ struct JSONWriter {
         integer(value)
     }
 
+    mutating func field(time name: String, _ seconds: Int) {
+        key(name)
+        time(seconds)
+    }
+
     mutating func field(_ name: String, _ value: JSONValue) {
         key(name)
         self.value(value)
@@ -98,6 +112,9 @@ struct JSONWriter {
             openArray()
             for item in items { self.value(item) }
             closeArray()
+        case .object(let members) where members.isEmpty:
+            openObject()
+            closeObject()
         case .object(let members):
             openObject()
             for name in members.keys.sorted() {
@@ -112,22 +129,38 @@ struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
+    private mutating func appendDigits(_ value: Int) {
+        guard value != 0 else { return bytes.append(UInt8(ascii: "0")) }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var rest = value.magnitude
+        while rest > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        bytes[start...].reverse()
+    }
+
     private mutating func quote(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        let utf8 = text.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: utf8)
-        } else {
+        var text = text
+        // The bytes of a native string are contiguous: scan and copy them as a buffer, not
+        // through the generic UTF8View, which costs more than the rest of a page.
+        text.withUTF8 { utf8 in
+            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes.append(contentsOf: utf8)
+                return
+            }
             for byte in utf8 {
                 switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
-                case UInt8(ascii: "\n"): bytes.append(contentsOf: "\\n".utf8)
-                case UInt8(ascii: "\r"): bytes.append(contentsOf: "\\r".utf8)
-                case UInt8(ascii: "\t"): bytes.append(contentsOf: "\\t".utf8)
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
                 case 0..<0x20:
                     let digits = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: "\\u00".utf8)
+                    bytes.append(contentsOf: Array("\\u00".utf8))
                     bytes.append(digits[Int(byte >> 4)])
                     bytes.append(digits[Int(byte & 0xF)])
                 default: bytes.append(byte)

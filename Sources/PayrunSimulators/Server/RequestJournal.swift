@@ -6,8 +6,8 @@ import Synchronization
 /// The last requests received, oldest first.
 public final class RequestJournal: Sendable {
     public struct Entry: Sendable, Equatable {
-        /// When the request arrived, ISO 8601 UTC.
-        public let time: String
+        /// When the request arrived, in seconds since 1970.
+        let arrival: Int
         public let method: String
         public let path: String
         public let query: String?
@@ -16,29 +16,43 @@ public final class RequestJournal: Sendable {
         public let milliseconds: Double
         /// The fault put into the reply, if any.
         public let fault: String?
+
+        /// When the request arrived, ISO 8601 UTC.
+        public var time: String { UTCTime.text(arrival) }
+    }
+
+    /// A ring: when full, the newest entry overwrites the oldest, without moving the others.
+    private struct Ring {
+        var entries: [Entry] = []
+        var oldest = 0
+
+        var ordered: [Entry] { Array(entries[oldest...] + entries[..<oldest]) }
     }
 
     private let capacity: Int
-    private let entries: Mutex<[Entry]>
+    private let ring = Mutex(Ring())
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)
-        entries = Mutex([])
     }
 
     /// The entries kept, oldest first.
     public var all: [Entry] {
-        entries.withLock { $0 }
+        ring.withLock { $0.ordered }
     }
 
     public func removeAll() {
-        entries.withLock { $0.removeAll() }
+        ring.withLock { $0 = Ring() }
     }
 
     func record(_ entry: Entry) {
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeFirst(entries.count - capacity + 1) }
-            entries.append(entry)
+        ring.withLock { ring in
+            if ring.entries.count < capacity {
+                ring.entries.append(entry)
+            } else {
+                ring.entries[ring.oldest] = entry
+                ring.oldest = (ring.oldest + 1) % capacity
+            }
         }
     }
 
@@ -50,7 +64,7 @@ public final class RequestJournal: Sendable {
         writer.openArray()
         for entry in all.suffix(limit) {
             writer.openObject()
-            writer.field("time", entry.time)
+            writer.field(time: "time", entry.arrival)
             writer.field("method", entry.method)
             writer.field("path", entry.path)
             writer.field("query", entry.query)

@@ -10,14 +10,14 @@ struct RequestRecording: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let time = UTCTime.text(UTCTime.now())
+        let arrival = UTCTime.now()
         func note(_ status: Int?, fault: String?) {
             let elapsed = ContinuousClock.now - start
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             let path = request.uri.path
             if !path.hasPrefix("/_sandbox") {
                 journal.record(.init(
-                    time: time, method: request.method.rawValue, path: path, query: request.uri.query,
+                    arrival: arrival, method: request.method.rawValue, path: path, query: request.uri.query,
                     status: status, milliseconds: milliseconds, fault: fault))
             }
             if let log {

@@ -1,0 +1,162 @@
+// Benchmark 7: the Particeep simulator under `wrk` on loopback (target 15,000 signed searches a
+// second, every signature verified), against a bare Hummingbird route answering the same bytes
+// in the same run; and the memory a store of 1,000,000 transactions holds (target under 1 GiB).
+#if canImport(Glibc)
+import Glibc
+#endif
+import Hummingbird
+import Logging
+import PayrunSimulators
+
+enum SimulatorLoadBenchmark {
+    static let transactions = 1_000_000
+    static let seconds = 10
+    /// 32 unless `PAYRUN_BENCH_CONNECTIONS` says otherwise (4 and 12 served fewer here).
+    static let connections = getenv("PAYRUN_BENCH_CONNECTIONS").flatMap { Int(String(cString: $0)) } ?? 32
+
+    static func run() async throws -> BenchmarkResult {
+        guard access("/usr/bin/wrk", X_OK) == 0 else { throw Failure(description: "wrk is not installed (apt-get install wrk)") }
+        let before = residentBytes()
+        let generationStart = Clock.now()
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.transactions = transactions
+        let server = try await SimulatorServer.start(configuration)
+        let generation = Clock.now() - generationStart
+        let storeBytes = residentBytes() - before
+        defer { Task { await server.stop() } }
+
+        let headers = ParticeepSimulator.signedHeaders(
+            key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
+        let path = ParticeepSimulator.pathPrefix + "/transaction/search?limit=30"
+        let sample = try await fetch(server.baseURL + path, headers: headers)
+        let particeep = try await wrk(server.baseURL + path, headers: headers)
+
+        let bare = try await BareServer.start(answering: sample)
+        let reference = try await wrk(bare.url + path, headers: headers)
+        await bare.stop()
+        await server.stop()
+
+        return BenchmarkResult(
+            name: "Particeep simulator: signed GET /v1/transaction/search?limit=30 with wrk (\(connections) connections, \(seconds) s)",
+            subject: particeep.requestsPerSecond, reference: reference.requestsPerSecond,
+            detail: "\(Int(particeep.requestsPerSecond)) req/s, p99 \(particeep.p99) (target 15,000 req/s); "
+                + "bare Hummingbird route with the same \(sample.count)-byte answer: \(Int(reference.requestsPerSecond)) req/s, p99 \(reference.p99); "
+                + "store of \(transactions) transactions + 2,000 users and wallets: \(storeBytes >> 20) MiB resident, generated in \(format(generation)) s (target < 1 GiB)",
+            ratioMeaning: "of the bare route's throughput")
+    }
+
+    struct WrkResult {
+        let requestsPerSecond: Double
+        let p99: String
+    }
+
+    /// Runs wrk against `url` with `headers` and reads its requests/s and 99th percentile.
+    static func wrk(_ url: String, headers: [(String, String)]) async throws -> WrkResult {
+        let outputPath = "/tmp/payrun-bench-wrk-\(getpid()).txt"
+        defer { unlink(outputPath) }
+        var command = ["/usr/bin/wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency"]
+        for (name, value) in headers { command += ["-H", "\(name): \(value)"] }
+        command.append(url)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, command[0], &actions, nil, arguments, environ) == 0 else { throw Failure(description: "cannot run wrk") }
+        // Poll rather than block a thread the server's tasks may need.
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        guard let file = fopen(outputPath, "r") else { throw Failure(description: "wrk wrote nothing") }
+        defer { fclose(file) }
+        var text = ""
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, 4096, file) != nil { text += String(cString: line) }
+        if text.contains("Non-2xx") { throw Failure(description: "wrk saw errors:\n\(text)") }
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        guard let rate = lines.first(where: { $0.first == "Requests/sec:" }).flatMap({ Double($0[1]) }),
+            let p99 = lines.first(where: { $0.first == "99%" }).map({ String($0[1]) })
+        else { throw Failure(description: "cannot read wrk's output:\n\(text)") }
+        return WrkResult(requestsPerSecond: rate, p99: p99)
+    }
+
+    /// One signed GET, to learn the answer the bare route will repeat.
+    static func fetch(_ url: String, headers: [(String, String)]) async throws -> [UInt8] {
+        let outputPath = "/tmp/payrun-bench-sample-\(getpid()).json"
+        defer { unlink(outputPath) }
+        var command = ["/usr/bin/curl", "-sf", "-o", outputPath]
+        for (name, value) in headers { command += ["-H", "\(name): \(value)"] }
+        command.append(url)
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, command[0], nil, nil, arguments, environ) == 0 else { throw Failure(description: "cannot run curl") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        guard status == 0, let file = fopen(outputPath, "r") else { throw Failure(description: "the signed search failed") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return bytes
+    }
+
+    /// Resident memory of this process, from /proc.
+    static func residentBytes() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0
+        var resident = 0
+        guard fscanf_two(file, &size, &resident) else { return 0 }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    private static func fscanf_two(_ file: UnsafeMutablePointer<FILE>, _ first: inout Int, _ second: inout Int) -> Bool {
+        var line = [CChar](repeating: 0, count: 256)
+        guard fgets(&line, 256, file) != nil else { return false }
+        let fields = String(cString: line).split(separator: " ")
+        guard fields.count >= 2, let a = Int(fields[0]), let b = Int(fields[1]) else { return false }
+        first = a
+        second = b
+        return true
+    }
+}
+
+/// The reference: Hummingbird answering fixed bytes, with no signature check and no store.
+struct BareServer {
+    let url: String
+    let task: Task<Void, any Error>
+
+    static func start(answering bytes: [UInt8]) async throws -> BareServer {
+        let router = Router()
+        router.get("**") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        let application = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            }, logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await application.run()
+        }
+        var port = 0
+        for await bound in ports { port = bound }
+        return BareServer(url: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

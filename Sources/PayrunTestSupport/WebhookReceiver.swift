@@ -1,0 +1,72 @@
+// An HTTP server in the test that records the webhooks it receives, answering a given list of
+// statuses first (to exercise retries) and 200 after.
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+public final class WebhookReceiver: Sendable {
+    public struct Received: Sendable {
+        /// Header names in lower case.
+        public let headers: [String: String]
+        public let body: Data
+    }
+
+    /// Where to send webhooks, e.g. `http://127.0.0.1:41234/hook`.
+    public let url: String
+    private let received: Mutex<[Received]>
+    private let task: Task<Void, any Error>
+
+    private init(url: String, received: Mutex<[Received]>, task: Task<Void, any Error>) {
+        self.url = url
+        self.received = received
+        self.task = task
+    }
+
+    /// Listens on a free loopback port; the first requests get `failing`'s statuses in turn.
+    public static func start(failing: [Int] = []) async throws -> WebhookReceiver {
+        let log = Mutex<[Received]>([])
+        let failures = Mutex(failing)
+        let router = Router()
+        router.post("hook") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            log.withLock { $0.append(Received(headers: headers, body: Data(body.readableBytesView))) }
+            let status = failures.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
+            return Response(status: .init(code: status))
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "receiver")
+        logger.logLevel = .critical
+        let application = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            }, logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await application.run()
+        }
+        var port = 0
+        for await bound in ports { port = bound }
+        return WebhookReceiver(url: "http://127.0.0.1:\(port)/hook", received: log, task: task)
+    }
+
+    /// What arrived so far, waiting (at most `timeout`) until there are `count` requests.
+    public func wait(for count: Int, timeout: Duration = .seconds(10)) async throws -> [Received] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let all = received.withLock { $0 }
+            if all.count >= count { return all }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return received.withLock { $0 }
+    }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

@@ -1,0 +1,67 @@
+// `payrun sandbox` as a user runs it: serving in the foreground, refusing bad options clearly, and
+// `trigger` sending one signed webhook.
+import Foundation
+import PayrunTestSupport
+import Testing
+
+@Suite struct SandboxCommandTests {
+    @Test func badOptionsAreUsageErrorsThatSayWhy() throws {
+        let faults = try PayrunProcess.run(["sandbox", "--port", "0", "--faults", "status=99"])
+        #expect(faults.status == 2)
+        #expect(faults.standardError.contains("--faults") && faults.standardError.contains("not an error status"))
+        let data = try PayrunProcess.run(["sandbox", "--port", "0", "--data", "/nonexistent/start.json"])
+        #expect(data.status == 1)
+        #expect(data.standardError.contains("/nonexistent/start.json: cannot be read"))
+        let event = try PayrunProcess.run(["sandbox", "trigger", "particeep", "user_exploded", "--to", "http://127.0.0.1:1/"])
+        #expect(event.status == 2)
+        #expect(event.standardError.contains("no event 'user_exploded'"))
+    }
+
+    @Test func triggerSendsOneSignedEvent() async throws {
+        let receiver = try await WebhookReceiver.start()
+        let sent = try PayrunProcess.run(["sandbox", "trigger", "particeep", "transaction_cancelled", "--to", receiver.url])
+        let received = try await receiver.wait(for: 2)
+        await receiver.stop()
+        #expect(sent.status == 0)
+        #expect(sent.standardOutput == "transaction_cancelled to \(receiver.url): delivered\n")
+        #expect(received.count == 2, "PayrunProcess runs the command twice")
+        let hook = try #require(received.first)
+        #expect(hook.headers["x-particeep-event"] == "transaction_cancelled")
+        #expect(hook.headers["authorization"]?.hasPrefix("PTP:sandbox-particeep-key:") == true)
+        let body = try JSONSerialization.jsonObject(with: hook.body) as? [String: Any]
+        #expect(body?["status"] as? String == "CANCELLED")
+    }
+
+    @Test func triggerReportsAReceiverThatNeverAnswers() throws {
+        let sent = try PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", "http://127.0.0.1:1/hook", "--attempts", "2"])
+        #expect(sent.status == 1)
+        #expect(sent.standardOutput.contains("failed"))
+        #expect(sent.standardError.contains("attempt 2:"))
+    }
+
+    @Test func theSandboxServesUntilInterrupted() async throws {
+        let process = Process()
+        process.executableURL = PayrunProcess.executable
+        process.arguments = ["sandbox", "--port", "0", "--quiet", "--seed", "3"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // The banner's first line names the URL; read until it is there (bounded).
+        var banner = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !banner.contains("particeep"), Date() < deadline {
+            banner += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let url = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        #expect(banner.contains("api_key=sandbox-particeep-key"))
+        let (data, response) = try await URLSession.shared.data(from: URL(string: url + "/_sandbox/requests")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self) == #"{"requests":[]}"#)
+        process.interrupt()
+        let stopBy = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "Ctrl-C stops it")
+    }
+}
