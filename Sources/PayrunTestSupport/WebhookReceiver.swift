@@ -14,10 +14,15 @@ public final class WebhookReceiver: Sendable {
 
     /// Where to send webhooks, e.g. `http://127.0.0.1:41234/hook`.
     public let url: String
-    private let received: Mutex<[Received]>
+    private let received: ReceivedLog
     private let task: Task<Void, any Error>
 
-    private init(url: String, received: Mutex<[Received]>, task: Task<Void, any Error>) {
+    /// Shared by the route that fills it and the test that reads it.
+    private final class ReceivedLog: Sendable {
+        let entries = Mutex<[Received]>([])
+    }
+
+    private init(url: String, received: ReceivedLog, task: Task<Void, any Error>) {
         self.url = url
         self.received = received
         self.task = task
@@ -25,15 +30,15 @@ public final class WebhookReceiver: Sendable {
 
     /// Listens on a free loopback port; the first requests get `failing`'s statuses in turn.
     public static func start(failing: [Int] = []) async throws -> WebhookReceiver {
-        let log = Mutex<[Received]>([])
-        let failures = Mutex(failing)
+        let log = ReceivedLog()
+        let failures = FailureList(failing)
         let router = Router()
         router.post("hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-            log.withLock { $0.append(Received(headers: headers, body: Data(body.readableBytesView))) }
-            let status = failures.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
+            log.entries.withLock { $0.append(Received(headers: headers, body: Data(body.readableBytesView))) }
+            let status = failures.next()
             return Response(status: .init(code: status))
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -58,15 +63,28 @@ public final class WebhookReceiver: Sendable {
     public func wait(for count: Int, timeout: Duration = .seconds(10)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let all = received.withLock { $0 }
+            let all = received.entries.withLock { $0 }
             if all.count >= count { return all }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return received.withLock { $0 }
+        return received.entries.withLock { $0 }
     }
 
     public func stop() async {
         task.cancel()
         _ = try? await task.value
+    }
+}
+
+/// The statuses to answer before answering 200.
+private final class FailureList: Sendable {
+    private let statuses: Mutex<[Int]>
+
+    init(_ statuses: [Int]) {
+        self.statuses = Mutex(statuses)
+    }
+
+    func next() -> Int {
+        statuses.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
     }
 }

@@ -32,6 +32,14 @@ struct PayrunProcess {
         return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: merged.output)
     }
 
+    /// `run` on a thread of its own: waiting for the child must not hold one of the few threads
+    /// a server in this test process (a webhook receiver the child talks to) needs.
+    static func runOffThePool(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try run(arguments) }) }.start()
+        }
+    }
+
     private static func launch(
         _ arguments: [String], input: String, environment: [String: String], merged: Bool
     ) throws -> (status: Int32, output: String, error: String) {

@@ -1,6 +1,9 @@
 // `payrun sandbox` as a user runs it: serving in the foreground, refusing bad options clearly, and
 // `trigger` sending one signed webhook.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PayrunTestSupport
 import Testing
 
@@ -19,7 +22,7 @@ import Testing
 
     @Test func triggerSendsOneSignedEvent() async throws {
         let receiver = try await WebhookReceiver.start()
-        let sent = try PayrunProcess.run(["sandbox", "trigger", "particeep", "transaction_cancelled", "--to", receiver.url])
+        let sent = try await PayrunProcess.runOffThePool(["sandbox", "trigger", "particeep", "transaction_cancelled", "--to", receiver.url])
         let received = try await receiver.wait(for: 2)
         await receiver.stop()
         #expect(sent.status == 0)

@@ -189,7 +189,7 @@ import Testing
             for (method, path, body, status) in cases {
                 let reply = try await client.send(method, path, rawBody: body)
                 #expect(reply.status == status, "\(method) \(path) \(body ?? "")")
-                #expect(reply.technicalCode != nil, "\(method) \(path): \(reply.text)")
+                #expect(reply.technicalCode != nil, "\(method) \(path) \(body ?? ""): \(reply.text)")
             }
         }
     }

@@ -60,7 +60,7 @@ import Testing
         #expect {
             try SandboxData(contentsOfFile: path)
         } throws: { error in
-            "\(error)".contains(path) && "\(error)".contains("at byte 24")
+            "\(error)".contains(path) && "\(error)".contains("at byte 25")
         }
         #expect(throws: SimulatorError.self) { try SandboxData(contentsOfFile: "/nonexistent/data.json") }
     }

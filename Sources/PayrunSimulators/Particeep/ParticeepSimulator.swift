@@ -1,6 +1,5 @@
 // The Particeep simulator (providers.md §1) under /particeep/v1: users, transactions, wallets and
 // webhooks, signed as Particeep signs, each change sent as an event to the registered webhook.
-import HTTPTypes
 import Hummingbird
 
 /// A stateful simulator of Particeep's API.
@@ -58,6 +57,7 @@ public struct ParticeepSimulator: Sendable {
     }
 
     func addRoutes(to router: Router<SimulatorContext>, services: SimulatorServices) {
+        router.add(middleware: ParticeepNotFound())
         let api = router.group(RouterPath(Self.pathPrefix))
             .add(middleware: FaultInjection(controller: services.faults) { status, message in
                 ParticeepError(status: status, technicalCode: "error.sandbox.fault", message: message).response()
@@ -76,18 +76,26 @@ public struct ParticeepSimulator: Sendable {
         routes.addTransactions(to: api)
         routes.addWallets(to: api)
         routes.addWebhooks(to: api)
-        // Anything else under /particeep/v1 is a 404 in Particeep's shape, not an empty one.
-        for method in [HTTPRequest.Method.get, .put, .post, .delete, .patch] {
-            api.on("**", method: method) { request, _ -> Response in
-                throw ParticeepError(
-                    status: .notFound, technicalCode: "error.endpoint.none",
-                    message: "no endpoint \(request.method) \(request.uri.path)")
-            }
-        }
     }
 }
 
 /// A JSON reply.
 func reply(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
     Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+}
+
+/// Any other path or method under /particeep is a 404 in Particeep's shape, not an empty one.
+/// A router middleware, because unmatched requests never reach the group's.
+struct ParticeepNotFound: RouterMiddleware {
+    typealias Context = SimulatorContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && request.uri.path.hasPrefix("/particeep/") {
+            throw ParticeepError(
+                status: .notFound, technicalCode: "error.endpoint.none",
+                message: "Particeep has no endpoint \(request.method) \(request.uri.path.dropFirst(ParticeepSimulator.pathPrefix.count))")
+        }
+    }
 }
