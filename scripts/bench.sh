@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-dependencies.sh lua5.4 lua-cjson
+bash scripts/install-dependencies.sh lua5.4 lua-cjson wrk curl
 swift build -c release --static-swift-stdlib
 .build/release/payrun-bench "$@"

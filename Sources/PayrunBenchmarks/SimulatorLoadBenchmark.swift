@@ -27,7 +27,7 @@ enum SimulatorLoadBenchmark {
 
         let headers = ParticeepSimulator.signedHeaders(
             key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
-        let path = ParticeepSimulator.pathPrefix + "/transaction/search?limit=30"
+        let path = ParticeepSimulator.pathPrefix + (getenv("PAYRUN_BENCH_PATH").map { String(cString: $0) } ?? "/transaction/search?limit=30")
         let sample = try await fetch(server.baseURL + path, headers: headers)
         let particeep = try await wrk(server.baseURL + path, headers: headers)
 

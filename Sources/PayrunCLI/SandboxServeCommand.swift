@@ -23,6 +23,12 @@ struct SandboxServeCommand: AsyncParsableCommand {
     @Option(help: "Seed for the generated data and the faults' chances: the same seed, the same sandbox.")
     var seed: UInt64 = 1
 
+    @Option(help: "How many users (each with a wallet) to generate.")
+    var users = 2_000
+
+    @Option(help: "How many transactions to generate (1,000,000 takes about 1 s and 200 MB).")
+    var transactions = 10_000
+
     @Option(help: ArgumentHelp("Start from this JSON file instead of generated data.", valueName: "file"))
     var data: String?
 
@@ -38,6 +44,9 @@ struct SandboxServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.seed = seed
+        guard users >= 0, transactions >= 0 else { throw ValidationError("--users and --transactions cannot be negative") }
+        configuration.particeep.users = users
+        configuration.particeep.transactions = transactions
         do {
             if let faults { configuration.faults = try FaultPlan(parsing: faults) }
         } catch {

@@ -31,6 +31,9 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
     @Option(help: "Attempts in all; failures are retried after 1 s, 2 s, 4 s, ...")
     var attempts = 3
 
+    @Option(help: "Seconds one attempt may take, connecting included.")
+    var timeout = 10.0
+
     func run() async throws {
         guard to.hasPrefix("http://") || to.hasPrefix("https://") else {
             throw ValidationError("--to must be an http:// or https:// URL")
@@ -50,6 +53,8 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         }
         var policy = WebhookDispatcher.Policy()
         policy.attempts = max(attempts, 1)
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        policy.timeout = .milliseconds(Int(timeout * 1000))
         let delivery = await WebhookDispatcher(policy: policy).deliver(message)
         let streams = StandardStreams()
         for (number, attempt) in delivery.attempts.enumerated() {

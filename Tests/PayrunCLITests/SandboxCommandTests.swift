@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func triggerReportsAReceiverThatNeverAnswers() throws {
-        let sent = try PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", "http://127.0.0.1:1/hook", "--attempts", "2"])
+        let sent = try PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", "http://127.0.0.1:1/hook", "--attempts", "2", "--timeout", "0.5"])
         #expect(sent.status == 1)
         #expect(sent.standardOutput.contains("failed"))
         #expect(sent.standardError.contains("attempt 2:"))

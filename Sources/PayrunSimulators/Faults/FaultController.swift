@@ -13,8 +13,11 @@ public final class FaultController: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Whether the plan has rules, read without the lock: most sandboxes run with none.
+    private let hasRules: Atomic<Bool>
 
     init(plan: FaultPlan, seed: UInt64) {
+        hasRules = Atomic(!plan.rules.isEmpty)
         // A stream of its own, so faults do not shift the generated data.
         state = Mutex(State(plan: plan, random: SeededRandom(seed: seed ^ 0xFA17_FA17_FA17_FA17)))
     }
@@ -29,13 +32,15 @@ public final class FaultController: Sendable {
         state.withLock { state in
             state.plan = plan
             state.sequencePositions = [:]
+            hasRules.store(!plan.rules.isEmpty, ordering: .releasing)
         }
     }
 
     /// What happens to this request: the plan's matching rules in order, then `requested` (from
     /// the request's own `Payrun-Fault` header). Latencies add up; the first error or drop wins.
     func decide(method: String, path: String, requested: Fault?) -> FaultDecision {
-        state.withLock { state in
+        if requested == nil, !hasRules.load(ordering: .acquiring) { return FaultDecision() }
+        return state.withLock { state in
             var decision = FaultDecision()
             for (index, rule) in state.plan.rules.enumerated() where rule.matches(method: method, path: path) {
                 apply(rule.fault, sequenceIndex: index, to: &decision, state: &state)

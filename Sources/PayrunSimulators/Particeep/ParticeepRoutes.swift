@@ -24,7 +24,7 @@ struct ParticeepRoutes: Sendable {
             guard let ids = request.uri.queryParameters.get("ids"), !ids.isEmpty else {
                 throw ParticeepError.badRequest("ids is required, e.g. GET /user?ids=usr_1,usr_2; to list users use GET /user/search")
             }
-            let users = store.state.withLock { $0.users.records(ids.split(separator: ",").map(String.init)) }
+            let users = store.state.withLock { $0.users.json(ids: ids.split(separator: ",").map(String.init)) }
             return reply(Self.list(users))
         }
         addRead(api, \.users)
@@ -137,7 +137,7 @@ struct ParticeepRoutes: Sendable {
             let (total, page) = try store.state.withLock { state throws(ParticeepError) in
                 guard state.wallets[id] != nil else { throw ParticeepError.notFound("wallet", id) }
                 let ids = state.walletTransactions[id] ?? []
-                return (ids.count, state.transactions.records(ids.dropFirst(search.offset).prefix(search.limit)))
+                return (ids.count, state.transactions.json(ids: ids.dropFirst(search.offset).prefix(search.limit)))
             }
             return reply(Self.page(total: total, page))
         }
@@ -178,7 +178,10 @@ struct ParticeepRoutes: Sendable {
         let store = self.store
         api.get("\(Record.kind)/search") { request, _ in
             let search = try ParticeepSearch(request.uri.queryParameters, filterable: filterable, searchedFields: Record.searchedFields)
-            let (total, page) = try store.state.withLock { state throws(ParticeepError) in try state[keyPath: table].page(search) }
+            let (total, page) = try store.state.withLock { state throws(ParticeepError) in
+                let (total, positions) = try state[keyPath: table].page(search)
+                return (total, state[keyPath: table].json(at: positions))
+            }
             return reply(Self.page(total: total, page))
         }
     }
@@ -256,22 +259,24 @@ struct ParticeepRoutes: Sendable {
         }
     }
 
-    static func page(total: Int, _ records: [some ParticeepRecord]) -> [UInt8] {
-        var writer = JSONWriter(capacity: 256 * (records.count + 1))
+    /// `{"total_size": N, "data": [...]}` around records' JSON.
+    static func page(total: Int, _ records: [[UInt8]]) -> [UInt8] {
+        var writer = JSONWriter(capacity: 64 + records.reduce(0) { $0 + $1.count + 1 })
         writer.openObject()
         writer.field("total_size", total)
         writer.key("data")
         writer.openArray()
-        for record in records { record.write(to: &writer) }
+        for record in records { writer.raw(record) }
         writer.closeArray()
         writer.closeObject()
         return writer.bytes
     }
 
-    static func list(_ records: [some ParticeepRecord]) -> [UInt8] {
-        var writer = JSONWriter(capacity: 256 * (records.count + 1))
+    /// A JSON array of records' JSON.
+    static func list(_ records: [[UInt8]]) -> [UInt8] {
+        var writer = JSONWriter(capacity: 2 + records.reduce(0) { $0 + $1.count + 1 })
         writer.openArray()
-        for record in records { record.write(to: &writer) }
+        for record in records { writer.raw(record) }
         writer.closeArray()
         return writer.bytes
     }

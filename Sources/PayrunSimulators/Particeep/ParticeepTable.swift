@@ -1,8 +1,12 @@
 // One kind of Particeep object, kept in creation order with an index by id. Deleted objects
-// leave a hole, so positions never move and a page without filters is a slice.
+// leave a hole, so positions never move and a page without filters is a slice. Each record's JSON
+// is kept once it has been served, until the record changes: writing it again for every page was
+// most of the cost of a search.
 
 struct ParticeepTable<Record: ParticeepRecord>: Sendable {
     private var slots: [Record?] = []
+    /// The JSON of the record in the same slot, once served.
+    private var encodings: [[UInt8]?] = []
     private var positions: [String: Int] = [:]
     /// Objects not deleted.
     private(set) var count = 0
@@ -11,6 +15,7 @@ struct ParticeepTable<Record: ParticeepRecord>: Sendable {
 
     init(capacity: Int = 0) {
         slots.reserveCapacity(capacity)
+        encodings.reserveCapacity(capacity)
         positions.reserveCapacity(capacity)
     }
 
@@ -35,6 +40,7 @@ struct ParticeepTable<Record: ParticeepRecord>: Sendable {
         guard positions[record.id] == nil else { return false }
         positions[record.id] = slots.count
         slots.append(record)
+        encodings.append(nil)
         count += 1
         // Ids from a data file may use the generated form; new ones must not collide with them.
         if record.id.hasPrefix(Record.idPrefix + "_"), let number = Int(record.id.dropFirst(Record.idPrefix.count + 1)) {
@@ -48,6 +54,7 @@ struct ParticeepTable<Record: ParticeepRecord>: Sendable {
         guard let position = positions[id], var record = slots[position] else { return nil }
         try change(&record)
         slots[position] = record
+        encodings[position] = nil
         return record
     }
 
@@ -55,33 +62,50 @@ struct ParticeepTable<Record: ParticeepRecord>: Sendable {
     mutating func remove(_ id: String) -> Record? {
         guard let position = positions.removeValue(forKey: id), let record = slots[position] else { return nil }
         slots[position] = nil
+        encodings[position] = nil
         count -= 1
         return record
     }
 
-    /// One page of the records `search` selects, and how many it selects in all.
-    func page(_ search: ParticeepSearch) throws(ParticeepError) -> (total: Int, items: [Record]) {
+    /// The positions of one page of the records `search` selects, and how many it selects in all.
+    func page(_ search: ParticeepSearch) throws(ParticeepError) -> (total: Int, positions: [Int]) {
+        let live = slots.indices.lazy.filter { slots[$0] != nil }
         if search.selectsAll, search.sortBy == nil {
-            // No filter: the total is known and, without holes, the page is a slice.
+            // No filter: the total is known and, without holes, the page is a range.
             guard count == slots.count else {
-                return (count, Array(slots.lazy.compactMap { $0 }.dropFirst(search.offset).prefix(search.limit)))
+                return (count, Array(live.dropFirst(search.offset).prefix(search.limit)))
             }
             let start = min(search.offset, slots.count)
-            return (count, slots[start..<min(start + search.limit, slots.count)].map { $0! })
+            return (count, Array(start..<min(start + search.limit, slots.count)))
         }
-        let matching = slots.lazy.compactMap { $0 }.filter(search.selects)
+        let matching = live.filter { search.selects(slots[$0]!) }
         if let field = search.sortBy {
-            var sorted = Array(matching)
+            var sorted: [Record] = matching.map { slots[$0]! }
             try search.sort(&sorted, by: field)
-            return (sorted.count, Array(sorted.dropFirst(search.offset).prefix(search.limit)))
+            return (sorted.count, sorted.dropFirst(search.offset).prefix(search.limit).map { positions[$0.id]! })
         }
         var total = 0
-        var items: [Record] = []
-        for record in matching {
-            if total >= search.offset, items.count < search.limit { items.append(record) }
+        var page: [Int] = []
+        for position in matching {
+            if total >= search.offset, page.count < search.limit { page.append(position) }
             total += 1
         }
-        return (total, items)
+        return (total, page)
+    }
+
+    /// The records' JSON, kept for the next time they are served.
+    mutating func json(at positions: [Int]) -> [[UInt8]] {
+        positions.map { position in
+            if let bytes = encodings[position] { return bytes }
+            let bytes = slots[position]!.encoded()
+            encodings[position] = bytes
+            return bytes
+        }
+    }
+
+    /// The JSON of the records with these ids, in the order given, skipping unknown ones.
+    mutating func json(ids: some Sequence<String>) -> [[UInt8]] {
+        json(at: ids.compactMap { positions[$0] }.filter { slots[$0] != nil })
     }
 
     /// The records with these ids, in the order given, skipping unknown ones.

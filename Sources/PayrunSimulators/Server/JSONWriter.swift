@@ -67,6 +67,13 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// A value already written as JSON.
+    mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
