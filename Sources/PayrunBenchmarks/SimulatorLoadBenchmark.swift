@@ -5,7 +5,6 @@
 import Glibc
 #endif
 import Hummingbird
-import Logging
 import PayrunSimulators
 
 enum SimulatorLoadBenchmark {
@@ -32,7 +31,7 @@ enum SimulatorLoadBenchmark {
         let particeep = try await wrk(server.baseURL + path, headers: headers)
 
         let bare = try await BareServer.start(answering: sample)
-        let reference = try await wrk(bare.url + path, headers: headers)
+        let reference = try await wrk("http://127.0.0.1:\(bare.port)" + path, headers: headers)
         await bare.stop()
         await server.stop()
 
@@ -128,35 +127,12 @@ enum SimulatorLoadBenchmark {
 }
 
 /// The reference: Hummingbird answering fixed bytes, with no signature check and no store.
-struct BareServer {
-    let url: String
-    let task: Task<Void, any Error>
-
-    static func start(answering bytes: [UInt8]) async throws -> BareServer {
+enum BareServer {
+    static func start(answering bytes: [UInt8]) async throws -> RunningApplication {
         let router = Router()
         router.get("**") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: logger)
-        let task = Task {
-            defer { continuation.finish() }
-            try await application.run()
-        }
-        var port = 0
-        for await bound in ports { port = bound }
-        return BareServer(url: "http://127.0.0.1:\(port)", task: task)
-    }
-
-    func stop() async {
-        task.cancel()
-        _ = try? await task.value
+        return try await RunningApplication.start(router)
     }
 }

@@ -2,7 +2,7 @@
 // statuses first (to exercise retries) and 200 after.
 import Foundation
 import Hummingbird
-import Logging
+import PayrunSimulators
 import Synchronization
 
 public final class WebhookReceiver: Sendable {
@@ -15,17 +15,17 @@ public final class WebhookReceiver: Sendable {
     /// Where to send webhooks, e.g. `http://127.0.0.1:41234/hook`.
     public let url: String
     private let received: ReceivedLog
-    private let task: Task<Void, any Error>
+    private let application: RunningApplication
 
     /// Shared by the route that fills it and the test that reads it.
     private final class ReceivedLog: Sendable {
         let entries = Mutex<[Received]>([])
     }
 
-    private init(url: String, received: ReceivedLog, task: Task<Void, any Error>) {
+    private init(url: String, received: ReceivedLog, application: RunningApplication) {
         self.url = url
         self.received = received
-        self.task = task
+        self.application = application
     }
 
     /// Listens on a free loopback port; the first requests get `failing`'s statuses in turn.
@@ -41,22 +41,8 @@ public final class WebhookReceiver: Sendable {
             let status = failures.next()
             return Response(status: .init(code: status))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "receiver")
-        logger.logLevel = .critical
-        let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: logger)
-        let task = Task {
-            defer { continuation.finish() }
-            try await application.run()
-        }
-        var port = 0
-        for await bound in ports { port = bound }
-        return WebhookReceiver(url: "http://127.0.0.1:\(port)/hook", received: log, task: task)
+        let application = try await RunningApplication.start(router)
+        return WebhookReceiver(url: "http://127.0.0.1:\(application.port)/hook", received: log, application: application)
     }
 
     /// What arrived so far, waiting (at most `timeout`) until there are `count` requests.
@@ -71,8 +57,7 @@ public final class WebhookReceiver: Sendable {
     }
 
     public func stop() async {
-        task.cancel()
-        _ = try? await task.value
+        await application.stop()
     }
 }
 

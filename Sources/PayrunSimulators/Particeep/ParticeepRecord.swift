@@ -12,17 +12,43 @@ protocol ParticeepRecord: Sendable {
     /// Fields `global_search` looks in.
     static var searchedFields: [String] { get }
 
-    var id: String { get }
+    /// Set by the store when the API creates the object.
+    var id: String { get set }
     /// Seconds since 1970, shown as `created_at` in ISO 8601.
     var createdAt: Int { get }
+    /// `custom`, kept as given, for the kinds that have it.
+    var custom: JSONValue? { get }
+    /// Fields Particeep has that the simulator keeps without interpreting (birthday, address, …).
+    var other: [String: JSONValue] { get }
 
-    /// The field as the API shows it, for filters and `sort_by`; nil when the object has none.
-    func field(_ name: String) -> JSONValue?
-    /// The object's JSON, as every endpoint returns it.
-    func write(to json: inout JSONWriter)
+    /// One of this kind's own fields (not id, created_at or custom), or nil.
+    func ownField(_ name: String) -> JSONValue?
+    /// This kind's own fields, written between `created_at` and `custom`.
+    func writeOwnFields(to json: inout JSONWriter)
 }
 
 extension ParticeepRecord {
+    /// The field as the API shows it, for filters and `sort_by`; nil when the object has none.
+    func field(_ name: String) -> JSONValue? {
+        switch name {
+        case "id": .string(id)
+        case "created_at": .string(UTCTime.text(createdAt))
+        case "custom": custom
+        default: ownField(name) ?? other[name]
+        }
+    }
+
+    /// The object's JSON, as every endpoint returns it.
+    func write(to json: inout JSONWriter) {
+        json.openObject()
+        json.field("id", id)
+        json.field(time: "created_at", createdAt)
+        writeOwnFields(to: &json)
+        if let custom { json.field("custom", custom) }
+        for name in other.keys.sorted() { json.field(name, other[name]!) }
+        json.closeObject()
+    }
+
     /// The object's JSON text.
     func encoded() -> [UInt8] {
         var writer = JSONWriter()

@@ -28,27 +28,16 @@ struct ParticeepRoutes: Sendable {
             return reply(Self.list(users))
         }
         addRead(api, \.users)
-        api.put("user") { request, _ in
-            let fields = try await Self.fields(of: request, kind: "user")
-            let user = try store.state.withLock { state throws(ParticeepError) in
-                var user = try ParticeepUser(id: "", createdAt: UTCTime.now(), fields: fields)
-                try Self.checkEmailFree(user.email, in: state, except: nil)
-                user.id = state.users.newID()
-                state.users.insert(user)
-                return user
-            }
-            return emit("user_created", user.encoded())
+        addCreate(api, \.users) { fields, state throws(ParticeepError) in
+            let user = try ParticeepUser(id: "", createdAt: UTCTime.now(), fields: fields)
+            try Self.checkEmailFree(user.email, in: state, except: nil)
+            return user
         }
-        api.post("user/:id") { request, context in
-            let id = context.parameters.get("id") ?? ""
-            let changes = try await Self.fields(of: request, kind: "user")
-            let user = try store.state.withLock { state throws(ParticeepError) in
-                let updated = try state.users.update(id) { user throws(ParticeepError) in try user.apply(changes) }
-                guard let updated else { throw ParticeepError.notFound("user", id) }
-                try Self.checkEmailFree(updated.email, in: state, except: id)
-                return updated
-            }
-            return emit("user_updated", user.encoded())
+        addUpdate(api, \.users) { user, changes, state throws(ParticeepError) in
+            var user = user
+            try user.apply(changes)
+            try Self.checkEmailFree(user.email, in: state, except: user.id)
+            return user
         }
         addDelete(api, \.users)
     }
@@ -58,28 +47,16 @@ struct ParticeepRoutes: Sendable {
             api, \.transactions,
             filterable: ["status", "currency", "issuer_id", "recipient_id", "amount", "issuer_wallet_id", "recipient_wallet_id"])
         addRead(api, \.transactions)
-        api.put("transaction") { request, _ in
-            let fields = try await Self.fields(of: request, kind: "transaction")
-            let transaction = try store.state.withLock { state throws(ParticeepError) in
-                var transaction = try ParticeepTransaction(id: "", createdAt: UTCTime.now(), fields: fields)
-                try Self.checkUsers(of: transaction, in: state)
-                transaction.id = state.transactions.newID()
-                state.transactions.insert(transaction)
-                return transaction
-            }
-            return emit("transaction_created", transaction.encoded())
+        addCreate(api, \.transactions) { fields, state throws(ParticeepError) in
+            let transaction = try ParticeepTransaction(id: "", createdAt: UTCTime.now(), fields: fields)
+            try Self.checkUsers(of: transaction, in: state)
+            return transaction
         }
-        api.post("transaction/:id") { request, context in
-            let id = context.parameters.get("id") ?? ""
-            let changes = try await Self.fields(of: request, kind: "transaction")
-            let transaction = try store.state.withLock { state throws(ParticeepError) in
-                guard var transaction = state.transactions[id] else { throw ParticeepError.notFound("transaction", id) }
-                try transaction.apply(changes)
-                try Self.checkUsers(of: transaction, in: state)
-                _ = try state.transactions.update(id) { $0 = transaction }
-                return transaction
-            }
-            return emit("transaction_updated", transaction.encoded())
+        addUpdate(api, \.transactions) { transaction, changes, state throws(ParticeepError) in
+            var transaction = transaction
+            try transaction.apply(changes)
+            try Self.checkUsers(of: transaction, in: state)
+            return transaction
         }
         api.delete("transaction/:id/cancel") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -109,18 +86,12 @@ struct ParticeepRoutes: Sendable {
             return try move(&fields, from: from, to: to, event: "wallet_transfer")
         }
         addRead(api, \.wallets)
-        api.put("wallet") { request, _ in
-            let fields = try await Self.fields(of: request, kind: "wallet")
-            let wallet = try store.state.withLock { state throws(ParticeepError) in
-                var wallet = try ParticeepWallet(id: "", createdAt: UTCTime.now(), fields: fields)
-                guard state.users[wallet.userID] != nil else {
-                    throw .badRequest("user_id \(wallet.userID) is not a user", code: "error.user.none")
-                }
-                wallet.id = state.wallets.newID()
-                state.wallets.insert(wallet)
-                return wallet
+        addCreate(api, \.wallets) { fields, state throws(ParticeepError) in
+            let wallet = try ParticeepWallet(id: "", createdAt: UTCTime.now(), fields: fields)
+            guard state.users[wallet.userID] != nil else {
+                throw .badRequest("user_id \(wallet.userID) is not a user", code: "error.user.none")
             }
-            return emit("wallet_created", wallet.encoded())
+            return wallet
         }
         api.post("wallet/:id/cashin") { request, context in
             var fields = try await Self.fields(of: request, kind: "cashin")
@@ -146,28 +117,15 @@ struct ParticeepRoutes: Sendable {
     func addWebhooks(to api: API) {
         addSearch(api, \.webhooks, filterable: ["name", "url"])
         addRead(api, \.webhooks)
-        api.put("webhook") { request, _ in
-            let fields = try await Self.fields(of: request, kind: "webhook")
-            let webhook = try store.state.withLock { state throws(ParticeepError) in
-                var webhook = try ParticeepWebhook(id: "", createdAt: UTCTime.now(), fields: fields)
-                try Self.checkOneURLPerEvent(webhook, in: state)
-                webhook.id = state.webhooks.newID()
-                state.webhooks.insert(webhook)
-                return webhook
-            }
-            return emit("webhook_created", webhook.encoded())
+        addCreate(api, \.webhooks) { fields, state throws(ParticeepError) in
+            let webhook = try ParticeepWebhook(id: "", createdAt: UTCTime.now(), fields: fields)
+            try Self.checkOneURLPerEvent(webhook, in: state)
+            return webhook
         }
-        api.post("webhook/:id") { request, context in
-            let id = context.parameters.get("id") ?? ""
-            let fields = try await Self.fields(of: request, kind: "webhook")
-            let webhook = try store.state.withLock { state throws(ParticeepError) in
-                guard let old = state.webhooks[id] else { throw ParticeepError.notFound("webhook", id) }
-                let webhook = try ParticeepWebhook(id: id, createdAt: old.createdAt, fields: fields, replacing: old)
-                try Self.checkOneURLPerEvent(webhook, in: state)
-                _ = try state.webhooks.update(id) { $0 = webhook }
-                return webhook
-            }
-            return emit("webhook_updated", webhook.encoded())
+        addUpdate(api, \.webhooks) { old, fields, state throws(ParticeepError) in
+            let webhook = try ParticeepWebhook(id: old.id, createdAt: old.createdAt, fields: fields, replacing: old)
+            try Self.checkOneURLPerEvent(webhook, in: state)
+            return webhook
         }
         addDelete(api, \.webhooks)
     }
@@ -192,6 +150,45 @@ struct ParticeepRoutes: Sendable {
             let id = context.parameters.get("id") ?? ""
             guard let record = store.state.withLock({ $0[keyPath: table][id] }) else { throw ParticeepError.notFound(Record.kind, id) }
             return reply(record.encoded())
+        }
+    }
+
+    /// `PUT /kind`: `make` builds and checks the object (the store gives it its id), which is
+    /// answered and sent as `kind_created`.
+    private func addCreate<Record: ParticeepRecord>(
+        _ api: API, _ table: Table<Record>,
+        _ make: @escaping @Sendable (ParticeepFields, ParticeepStore.State) throws(ParticeepError) -> Record
+    ) {
+        let store = self.store
+        api.put("\(Record.kind)") { request, _ in
+            let fields = try await Self.fields(of: request, kind: Record.kind)
+            let record = try store.state.withLock { state throws(ParticeepError) in
+                var record = try make(fields, state)
+                record.id = state[keyPath: table].newID()
+                state[keyPath: table].insert(record)
+                return record
+            }
+            return emit("\(Record.kind)_created", record.encoded())
+        }
+    }
+
+    /// `POST /kind/{id}`: `change` returns the object changed and checked, which replaces it, is
+    /// answered and sent as `kind_updated`.
+    private func addUpdate<Record: ParticeepRecord>(
+        _ api: API, _ table: Table<Record>,
+        _ change: @escaping @Sendable (Record, ParticeepFields, ParticeepStore.State) throws(ParticeepError) -> Record
+    ) {
+        let store = self.store
+        api.post("\(Record.kind)/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let changes = try await Self.fields(of: request, kind: Record.kind)
+            let record = try store.state.withLock { state throws(ParticeepError) in
+                guard let old = state[keyPath: table][id] else { throw ParticeepError.notFound(Record.kind, id) }
+                let changed = try change(old, changes, state)
+                _ = try state[keyPath: table].update(id) { $0 = changed }
+                return changed
+            }
+            return emit("\(Record.kind)_updated", record.encoded())
         }
     }
 

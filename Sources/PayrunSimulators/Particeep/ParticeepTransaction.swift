@@ -33,7 +33,7 @@ struct ParticeepTransaction: ParticeepRecord {
     var recipientID: String?
     var issuerWalletID: String?
     var recipientWalletID: String?
-    var custom: JSONValue = .object([:])
+    var custom: JSONValue? = .object([:])
     var other: [String: JSONValue] = [:]
 
     init(id: String, createdAt: Int, amount: Int, currency: String, status: Status) {
@@ -76,10 +76,8 @@ struct ParticeepTransaction: ParticeepRecord {
         other.merge(changes.members) { $1 }
     }
 
-    func field(_ name: String) -> JSONValue? {
+    func ownField(_ name: String) -> JSONValue? {
         switch name {
-        case "id": .string(id)
-        case "created_at": .string(UTCTime.text(createdAt))
         case "amount": .integer(amount)
         case "currency": .string(currency)
         case "status": .string(status.rawValue)
@@ -87,15 +85,11 @@ struct ParticeepTransaction: ParticeepRecord {
         case "recipient_id": recipientID.map(JSONValue.string)
         case "issuer_wallet_id": issuerWalletID.map(JSONValue.string)
         case "recipient_wallet_id": recipientWalletID.map(JSONValue.string)
-        case "custom": custom
-        default: other[name]
+        default: nil
         }
     }
 
-    func write(to json: inout JSONWriter) {
-        json.openObject()
-        json.field("id", id)
-        json.field(time: "created_at", createdAt)
+    func writeOwnFields(to json: inout JSONWriter) {
         json.field("amount", amount)
         json.field("currency", currency)
         json.field("status", status.rawValue)
@@ -103,8 +97,5 @@ struct ParticeepTransaction: ParticeepRecord {
         json.field("recipient_id", recipientID)
         json.field("issuer_wallet_id", issuerWalletID)
         json.field("recipient_wallet_id", recipientWalletID)
-        json.field("custom", custom)
-        for name in other.keys.sorted() { json.field(name, other[name]!) }
-        json.closeObject()
     }
 }

@@ -11,8 +11,7 @@ struct ParticeepUser: ParticeepRecord {
     var email: String
     var firstName: String?
     var lastName: String?
-    var custom: JSONValue = .object([:])
-    /// Fields Particeep has that the simulator does not interpret (birthday, address, …).
+    var custom: JSONValue? = .object([:])
     var other: [String: JSONValue] = [:]
 
     init(id: String, createdAt: Int, email: String, firstName: String?, lastName: String?) {
@@ -49,27 +48,18 @@ struct ParticeepUser: ParticeepRecord {
         other.merge(changes.members) { $1 }
     }
 
-    func field(_ name: String) -> JSONValue? {
+    func ownField(_ name: String) -> JSONValue? {
         switch name {
-        case "id": .string(id)
-        case "created_at": .string(UTCTime.text(createdAt))
         case "email": .string(email)
         case "first_name": firstName.map(JSONValue.string)
         case "last_name": lastName.map(JSONValue.string)
-        case "custom": custom
-        default: other[name]
+        default: nil
         }
     }
 
-    func write(to json: inout JSONWriter) {
-        json.openObject()
-        json.field("id", id)
-        json.field(time: "created_at", createdAt)
+    func writeOwnFields(to json: inout JSONWriter) {
         json.field("email", email)
         json.field("first_name", firstName)
         json.field("last_name", lastName)
-        json.field("custom", custom)
-        for name in other.keys.sorted() { json.field(name, other[name]!) }
-        json.closeObject()
     }
 }

@@ -13,7 +13,7 @@ struct ParticeepWallet: ParticeepRecord {
     var currency: String
     /// Minor units; never negative.
     var balance = 0
-    var custom: JSONValue = .object([:])
+    var custom: JSONValue? = .object([:])
     var other: [String: JSONValue] = [:]
 
     init(id: String, createdAt: Int, userID: String, currency: String) {
@@ -34,27 +34,18 @@ struct ParticeepWallet: ParticeepRecord {
         other = fields.members
     }
 
-    func field(_ name: String) -> JSONValue? {
+    func ownField(_ name: String) -> JSONValue? {
         switch name {
-        case "id": .string(id)
-        case "created_at": .string(UTCTime.text(createdAt))
         case "user_id": .string(userID)
         case "currency": .string(currency)
         case "balance": .integer(balance)
-        case "custom": custom
-        default: other[name]
+        default: nil
         }
     }
 
-    func write(to json: inout JSONWriter) {
-        json.openObject()
-        json.field("id", id)
-        json.field(time: "created_at", createdAt)
+    func writeOwnFields(to json: inout JSONWriter) {
         json.field("user_id", userID)
         json.field("currency", currency)
         json.field("balance", balance)
-        json.field("custom", custom)
-        for name in other.keys.sorted() { json.field(name, other[name]!) }
-        json.closeObject()
     }
 }

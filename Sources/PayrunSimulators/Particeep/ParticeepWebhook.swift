@@ -10,6 +10,8 @@ struct ParticeepWebhook: ParticeepRecord {
     var createdAt: Int
     var name: String
     var url: String
+    var custom: JSONValue? { nil }
+    var other: [String: JSONValue] { [:] }
 
     /// A webhook from the body of `PUT /webhook`, or changed by `POST /webhook/{id}`.
     init(id: String, createdAt: Int, fields: ParticeepFields, replacing old: ParticeepWebhook? = nil) throws(ParticeepError) {
@@ -34,22 +36,16 @@ struct ParticeepWebhook: ParticeepRecord {
         self.url = url
     }
 
-    func field(_ name: String) -> JSONValue? {
+    func ownField(_ name: String) -> JSONValue? {
         switch name {
-        case "id": .string(id)
-        case "created_at": .string(UTCTime.text(createdAt))
         case "name": .string(self.name)
         case "url": .string(url)
         default: nil
         }
     }
 
-    func write(to json: inout JSONWriter) {
-        json.openObject()
-        json.field("id", id)
-        json.field(time: "created_at", createdAt)
+    func writeOwnFields(to json: inout JSONWriter) {
         json.field("name", name)
         json.field("url", url)
-        json.closeObject()
     }
 }

@@ -1,7 +1,6 @@
 // Serves the simulators over HTTP, on loopback by default: in the foreground for
 // `payrun sandbox`, or in process on an ephemeral port for scripts and tests.
 import Hummingbird
-import Logging
 
 /// The simulators, served from one HTTP server, each under its own path prefix, with the admin
 /// routes under `/_sandbox`.
@@ -33,14 +32,16 @@ public final class SimulatorServer: Sendable {
     public let requests: RequestJournal
     /// The webhooks sent.
     public let webhooks: WebhookDispatcher
-    private let task: Task<Void, any Error>
+    private let application: RunningApplication
 
-    private init(baseURL: String, faults: FaultController, requests: RequestJournal, webhooks: WebhookDispatcher, task: Task<Void, any Error>) {
+    private init(
+        baseURL: String, faults: FaultController, requests: RequestJournal, webhooks: WebhookDispatcher, application: RunningApplication
+    ) {
         self.baseURL = baseURL
         self.faults = faults
         self.requests = requests
         self.webhooks = webhooks
-        self.task = task
+        self.application = application
     }
 
     /// Each simulated provider: its name, base URL and the sandbox credentials to use with it.
@@ -65,43 +66,22 @@ public final class SimulatorServer: Sendable {
         SandboxAdministration(services: services).addRoutes(to: router)
         particeep.addRoutes(to: router, services: services)
 
-        let (addresses, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "payrun.sandbox")
-        logger.logLevel = .critical  // cancelling the server to stop it is not an error worth a line
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger)
-        let task = Task {
-            // If binding fails, run() throws before onServerRunning: end the wait below too.
-            defer { continuation.finish() }
-            try await application.run()
-        }
-        var port = 0
-        for await bound in addresses { port = bound }
-        guard port != 0 else {
-            var reason = ""
-            do { try await task.value } catch { reason = " (\(error))" }
-            throw SimulatorError(description: "the simulators could not listen on \(configuration.host):\(configuration.port)\(reason); is the port in use?")
-        }
+        let application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
+        let port = application.port
         let baseURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
-        return SimulatorServer(baseURL: baseURL, faults: services.faults, requests: services.requests, webhooks: services.webhooks, task: task)
+        return SimulatorServer(
+            baseURL: baseURL, faults: services.faults, requests: services.requests, webhooks: services.webhooks, application: application)
     }
 
     /// Stops serving and stops retrying webhooks.
     public func stop() async {
         await webhooks.stop()
-        task.cancel()
-        _ = try? await task.value
+        await application.stop()
     }
 
     /// Serves until the task running it is cancelled.
     public func wait() async throws {
-        try await task.value
+        try await application.wait()
     }
 }
 
