@@ -32,6 +32,11 @@ import Glibc
         #expect(try annotatedFunctions(under: "payrun.json.") == Set(JSONLibrary.functions.map(\.name)))
     }
 
+    @Test func everyDecimalFunctionAndMethodIsAnnotatedAndNothingElse() throws {
+        #expect(try annotatedFunctions(under: "payrun.decimal.") == Set(DecimalLibrary.functions.map(\.name)))
+        #expect(try annotatedFunctions(under: "decimal:") == Set(DecimalValue.luaMethods.map(\.name)))
+    }
+
     @Test func everyPayrunFunctionIsAnnotatedAndNothingElse() throws {
         let credentials = CredentialLibrary.functions(store: MemoryCredentialStore(), environment: .sandbox)
         #expect(try annotatedFunctions(under: "payrun.") == Set((PayrunLibrary.functions + credentials).map(\.name)))

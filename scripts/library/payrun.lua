@@ -7,6 +7,7 @@
 ---@class payrunlib
 ---@field version string payrun's version, e.g. "0.1.0".
 ---@field json payrun.jsonlib JSON decoding and encoding.
+---@field decimal payrun.decimallib Exact decimal numbers for money.
 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
 ---@field stdout payrun.stream Standard output.
 ---@field stderr payrun.stream Standard error.
@@ -75,6 +76,112 @@ function payrun.json.array(t) end
 ---@param t any
 ---@return boolean
 function payrun.json.isarray(t) end
+
+---Exact decimal numbers for money: `payrun.decimal.new("0.1") + "0.2" == payrun.decimal.new("0.3")`.
+---Up to 38 digits; nothing rounds unless asked (`/` must be exact, `d:div` and `d:round` take a
+---rounding). Operators accept decimals, integers, floats (their shortest digits) and numeric
+---strings; `==` needs decimals on both sides (Lua compares a number and a userdata as unequal).
+---`payrun.json.encode` writes a decimal as a JSON number with its exact digits.
+---@class payrun.decimallib
+---@field rounding { half_even: string, half_up: string, half_down: string, down: string, up: string, floor: string, ceiling: string } The rounding names.
+payrun.decimal = {}
+
+---A decimal from a decimal, an integer, a float or a numeric string ("12.50", "1e-3");
+---raises an error for anything else.
+---@param value payrun.decimal|number|string
+---@return payrun.decimal
+function payrun.decimal.new(value) end
+
+---Like `new`, but returns nil and a message instead of raising.
+---@param value any
+---@return payrun.decimal|nil, string|nil
+function payrun.decimal.trynew(value) end
+
+---The decimal `units` × 10^-`scale`: `payrun.decimal.units(1250, 2)` is 12.50 (minor units to an amount).
+---@param units integer
+---@param scale integer 0 to 38
+---@return payrun.decimal
+function payrun.decimal.units(units, scale) end
+
+---The exact sum of a list of decimals, numbers or numeric strings.
+---@param list (payrun.decimal|number|string)[]
+---@return payrun.decimal
+function payrun.decimal.sum(list) end
+
+---Whether `value` is a decimal.
+---@param value any
+---@return boolean
+function payrun.decimal.isdecimal(value) end
+
+---@alias payrun.decimal.rounding "half_even"|"half_up"|"half_down"|"down"|"up"|"floor"|"ceiling"
+
+---@class payrun.decimal: userdata
+---@operator add(payrun.decimal|number|string): payrun.decimal
+---@operator sub(payrun.decimal|number|string): payrun.decimal
+---@operator mul(payrun.decimal|number|string): payrun.decimal
+---@operator div(payrun.decimal|number|string): payrun.decimal
+---@operator unm: payrun.decimal
+---@operator concat(string|number): string
+local decimal = {}
+
+---@param other payrun.decimal|number|string
+---@return payrun.decimal
+function decimal:add(other) end
+
+---@param other payrun.decimal|number|string
+---@return payrun.decimal
+function decimal:sub(other) end
+
+---The exact product (kept to the larger of the two scales at least: 2.50 * 3 is 7.50).
+---@param other payrun.decimal|number|string
+---@return payrun.decimal
+function decimal:mul(other) end
+
+---The quotient with `scale` decimal places, rounded as asked (default "half_even").
+---@param other payrun.decimal|number|string
+---@param scale integer 0 to 38
+---@param rounding? payrun.decimal.rounding
+---@return payrun.decimal
+function decimal:div(other, scale, rounding) end
+
+---This number with `scale` decimal places, rounded as asked (default "half_even") or padded.
+---@param scale integer 0 to 38
+---@param rounding? payrun.decimal.rounding
+---@return payrun.decimal
+function decimal:round(scale, rounding) end
+
+---The integer count of 10^-`scale` units (12.34 at scale 2 is 1234); raises if digits would be lost.
+---@param scale integer
+---@return integer
+function decimal:units(scale) end
+
+---@param other payrun.decimal|number|string
+---@return integer -1, 0 or 1
+function decimal:cmp(other) end
+
+---@return payrun.decimal
+function decimal:neg() end
+
+---@return payrun.decimal
+function decimal:abs() end
+
+---@return integer -1, 0 or 1
+function decimal:sign() end
+
+---@return boolean
+function decimal:iszero() end
+
+---Digits after the decimal point, as given: 2 for 12.50.
+---@return integer
+function decimal:scale() end
+
+---The exact digits, e.g. "-12.50".
+---@return string
+function decimal:tostring() end
+
+---The nearest float, for display or maths where exactness does not matter.
+---@return number
+function decimal:tonumber() end
 
 ---An output stream, like `io.stdout`: payrun scripts have no `io` library and cannot open files.
 ---@class payrun.stream

@@ -2,7 +2,7 @@
 import CLua
 import LuaKit
 
-/// Installs the `payrun` table — `payrun.json`, `payrun.inspect`, `payrun.stdout`,
+/// Installs the `payrun` table — `payrun.json`, `payrun.decimal`, `payrun.inspect`, `payrun.stdout`,
 /// `payrun.stderr`, `payrun.version` — and `print`. ``ScriptRunner`` does this for every script;
 /// a host with a state of its own (no sandbox) can do it too.
 public enum PayrunLibrary {
@@ -12,6 +12,8 @@ public enum PayrunLibrary {
         stack.push(library: functions)      // stack: payrun
         try JSONLibrary.push(onto: stack)   // stack: payrun json
         stack.setField("json", in: -2)
+        try DecimalLibrary.push(onto: stack)  // stack: payrun decimal
+        stack.setField("decimal", in: -2)
         stack.push(PayrunVersion.current)
         stack.setField("version", in: -2)
         try OutputLibrary.install(in: state, output: output)

@@ -60,8 +60,10 @@ enum SandboxPrelude {
       loaded[name] = _G[name]
     end
     payrun_library.json = lock("payrun.json", payrun_library.json, true)
+    payrun_library.decimal.rounding = lock("payrun.decimal.rounding", payrun_library.decimal.rounding, true)
+    payrun_library.decimal = lock("payrun.decimal", payrun_library.decimal, true)
     payrun = lock("payrun", payrun_library, true)
-    loaded["payrun"], loaded["payrun.json"] = payrun, payrun_library.json
+    loaded["payrun"], loaded["payrun.json"], loaded["payrun.decimal"] = payrun, payrun_library.json, payrun_library.decimal
 
     -- The string metatable is shared by every string: hide it.
     host_get("").__metatable = "string"

@@ -1,0 +1,55 @@
+// payrun.decimal as scripts use it: operators, methods, argument errors in Lua's form, JSON.
+import LuaKit
+import PayrunRuntime
+import Testing
+
+@Suite struct DecimalLibraryTests {
+    let harness: ScriptHarness
+
+    init() throws {
+        harness = try ScriptHarness()
+    }
+
+    @Test func operatorsAreExactAndMixWithNumbersAndStrings() throws {
+        let results = try harness.run("""
+            local D = payrun.decimal.new
+            local a = D("0.1") + 0.2
+            return tostring(a), a == D("0.3"), tostring(D("19.99") * 3), tostring(10 - D("0.01")),
+              tostring(-D("2.50")), tostring(D("10") / 4), D("1.5") < 2, D(2) <= D("2.00"), "total " .. D("5.10") .. " EUR"
+            """)
+        #expect(results == ["0.3", true, "59.97", "9.99", "-2.50", "2.5", true, true, "total 5.10 EUR"])
+    }
+
+    @Test func methodsRoundAndConvert() throws {
+        let results = try harness.run("""
+            local D = payrun.decimal
+            local x = D.new("2.345")
+            return tostring(x:round(2)), tostring(x:round(2, "half_up")), tostring(D.new(1):div(3, 4)),
+              x:scale(), x:cmp("2.35"), D.units(1250, 2):tostring(), D.new("12.34"):units(2),
+              tostring(D.sum({ "0.10", 0.2, D.new("0.3"), 4 })), D.isdecimal(x), D.isdecimal(2.5),
+              D.rounding.half_even, math.type(x:tonumber())
+            """)
+        #expect(results == ["2.34", "2.35", "0.3333", 3, -1, "12.50", 1234, "4.60", true, false, "half_even", "float"])
+    }
+
+    @Test func errorsSayWhatWentWrong() throws {
+        #expect(try harness.failure(of: "payrun.decimal.new('12,50')").contains("bad argument #1 to 'new' ('12,50' is not a decimal number)"))
+        #expect(try harness.failure(of: "payrun.decimal.new({})").contains("bad argument #1 to 'new' (decimal expected, got table)"))
+        #expect(try harness.failure(of: "return payrun.decimal.new(1) / 3").contains("does not end within 38 decimal places; use div(x, scale [, rounding])"))
+        #expect(try harness.failure(of: "return payrun.decimal.new(1):div(0, 2)").contains("decimal division by zero"))
+        #expect(try harness.failure(of: "return payrun.decimal.new(1):round(2, 'nearest')").contains("bad argument #2 to 'round' (rounding must be one of half_even"))
+        #expect(try harness.failure(of: "return payrun.decimal.new('1.005'):units(2)").contains("has more than 2 decimal places; round it first"))
+        #expect(try harness.failure(of: "payrun.decimal.new = nil").contains("read-only"))
+        let tried = try harness.run("return payrun.decimal.trynew('abc')")
+        #expect(tried.first == .nil)
+        #expect(tried.last?.text?.contains("'abc' is not a decimal number") == true)
+    }
+
+    @Test func jsonWritesTheExactDigits() throws {
+        let results = try harness.run("""
+            local D = payrun.decimal.new
+            return payrun.json.encode({ amount = D("12.50"), fee = D("0.000001"), total = D("-1e2") }, { sort_keys = true })
+            """)
+        #expect(results == [#"{"amount":12.50,"fee":0.000001,"total":-100}"#])
+    }
+}
