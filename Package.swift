@@ -39,7 +39,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]
         ),
         // Runs scripts: the `payrun` Lua library, JSON, inspect, output.
-        .target(name: "PayrunRuntime", dependencies: ["LuaKit", "CLua", "CLuaShims"]),
+        .target(
+            name: "PayrunRuntime",
+            dependencies: [
+                "LuaKit", "CLua", "CLuaShims",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Local, stateful simulators of the payment providers, served over HTTP.
         .target(
             name: "PayrunSimulators",
@@ -77,7 +86,7 @@ let package = Package(
         // What the tests share: a webhook receiver listening on loopback.
         .target(name: "PayrunTestSupport", dependencies: ["PayrunSimulators", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
-        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
+        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
             dependencies: ["PayrunSimulators", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]

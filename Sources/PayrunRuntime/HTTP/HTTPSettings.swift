@@ -1,0 +1,47 @@
+// How payrun talks HTTP: timeouts, the size a response may have, the proxy. The defaults suit a
+// payment API; a script's host can change them.
+
+/// Timeouts, limits and proxy for provider requests.
+public struct HTTPSettings: Sendable {
+    /// Time to establish a connection (TCP and TLS).
+    public var connectTimeout: Duration = .seconds(10)
+    /// Longest wait for the next bytes of a response.
+    public var readTimeout: Duration = .seconds(30)
+    /// Longest time one attempt may take, connecting and reading included.
+    public var totalTimeout: Duration = .seconds(60)
+    /// Larger responses are refused: a script's memory is limited, and no provider list page
+    /// comes near this.
+    public var maximumResponseBytes = 32 << 20
+    /// `http://host:port` to send HTTPS requests through, from `HTTPS_PROXY` by default.
+    public var proxy: String?
+    /// Hosts (and their subdomains) reached without the proxy, from `NO_PROXY`.
+    public var noProxy: [String] = []
+
+    public init() {}
+
+    /// The defaults, with the proxy taken from `HTTPS_PROXY` / `https_proxy` and `NO_PROXY` /
+    /// `no_proxy` in `environment`.
+    public init(environment: [String: String]) {
+        self.init()
+        proxy = environment["HTTPS_PROXY"] ?? environment["https_proxy"]
+        let exclusions = environment["NO_PROXY"] ?? environment["no_proxy"] ?? ""
+        noProxy = exclusions.split(separator: ",").map { $0.trimmingCharacters(in: " ").lowercased() }.filter { !$0.isEmpty }
+    }
+
+    /// Whether a request to `host` goes through the proxy.
+    func usesProxy(for host: String) -> Bool {
+        guard proxy != nil else { return false }
+        let host = host.lowercased()
+        return !noProxy.contains { entry in
+            if entry == "*" { return true }
+            let bare = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
+            return host == bare || host.hasSuffix("." + bare)
+        }
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in character: Character) -> String {
+        String(drop { $0 == character }.reversed().drop { $0 == character }.reversed())
+    }
+}

@@ -1,0 +1,151 @@
+// Sends one request over real HTTP with AsyncHTTPClient: connections kept and reused, HTTP/2 when
+// the server offers it, TLS, gzip, payrun's timeouts and response size cap, and the proxy.
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One attempt at a request: no retries here (see ``ProviderHTTPClient``).
+public final class HTTPTransport: Sendable {
+    public let settings: HTTPSettings
+    private let direct: HTTPClient
+    private let proxied: HTTPClient?
+
+    /// - Throws: `TransportError.invalidProxy` when the proxy is not `http://host:port`.
+    public init(settings: HTTPSettings = HTTPSettings()) throws(TransportError) {
+        self.settings = settings
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: Self.amount(settings.connectTimeout), read: Self.amount(settings.readTimeout)),
+            decompression: .enabled(limit: .size(settings.maximumResponseBytes)))
+        configuration.httpVersion = .automatic
+        // payrun retries by its own rules; the pool's own reconnect loop would hold a refused
+        // connection until the connect timeout instead of reporting it.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if let proxy = settings.proxy {
+            guard let (host, port) = Self.hostAndPort(proxy) else {
+                try? direct.syncShutdown()
+                throw .invalidProxy(proxy)
+            }
+            configuration.proxy = .server(host: host, port: port)
+            proxied = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        } else {
+            proxied = nil
+        }
+    }
+
+    /// Closes the connections. Call once, when no request is under way.
+    public func shutdown() async {
+        try? await direct.shutdown()
+        try? await proxied?.shutdown()
+    }
+
+    /// Sends `request` once and reads the whole response.
+    public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
+        guard let (scheme, host) = Self.schemeAndHost(request.url) else { throw .invalidURL(request.url) }
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let client = scheme == "https" && settings.usesProxy(for: host) ? (proxied ?? direct) : direct
+        do {
+            let response = try await client.execute(outgoing, timeout: Self.amount(settings.totalTimeout))
+            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > settings.maximumResponseBytes {
+                throw TransportError.tooLarge(limit: settings.maximumResponseBytes)
+            }
+            let body = try await response.body.collect(upTo: settings.maximumResponseBytes)
+            return ProviderResponse(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(body.readableBytesView))
+        } catch let error as TransportError {
+            throw error
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw .tooLarge(limit: settings.maximumResponseBytes)
+        } catch {
+            throw TransportError(error)
+        }
+    }
+
+    private static func amount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// `http` or `https`, and the host, of an absolute URL.
+    static func schemeAndHost(_ url: String) -> (String, String)? {
+        let bytes = Array(url.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: Array("://".utf8)) else { return nil }
+        let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let ends: Set<UInt8> = [UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")]
+        var authority = bytes[(colon + 3)...].prefix { !ends.contains($0) }
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[(at + 1)...] }
+        let host: ArraySlice<UInt8>
+        if authority.first == UInt8(ascii: "[") {
+            host = authority.dropFirst().prefix { $0 != UInt8(ascii: "]") }
+        } else {
+            host = authority.prefix { $0 != UInt8(ascii: ":") }
+        }
+        guard !host.isEmpty else { return nil }
+        return (scheme, String(decoding: host, as: UTF8.self))
+    }
+
+    private static func hostAndPort(_ proxy: String) -> (String, Int)? {
+        let rest = proxy.hasPrefix("http://") ? String(proxy.dropFirst(7)) : proxy
+        let authority = rest.prefix { $0 != "/" }
+        let parts = authority.split(separator: ":")
+        guard let host = parts.first, !host.isEmpty else { return nil }
+        guard parts.count == 2 else { return parts.count == 1 ? (String(host), 80) : nil }
+        guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+}
+
+/// Why an attempt got no response.
+public enum TransportError: Error, Equatable, CustomStringConvertible {
+    case invalidURL(String)
+    case invalidProxy(String)
+    /// No connection could be made: the request was certainly not sent.
+    case connect(String)
+    /// The connection broke or went silent after the request may have been sent.
+    case timedOut(String)
+    case connectionLost(String)
+    case tooLarge(limit: Int)
+
+    init(_ error: any Error) {
+        let text = String(describing: error)
+        switch error {
+        case let error as HTTPClientError where error == .connectTimeout:
+            self = .connect("the connection timed out")
+        case let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded:
+            self = .timedOut(error == .readTimeout ? "no data within the read timeout" : "the request took longer than its total timeout")
+        case is NIOConnectionError:
+            self = .connect(text)
+        default:
+            // A refused or unreachable address fails before anything is sent.
+            self = text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connect(")
+                ? .connect(text) : .connectionLost(text)
+        }
+    }
+
+    /// Whether the provider can have received the request.
+    public var mayHaveBeenSent: Bool {
+        switch self {
+        case .invalidURL, .invalidProxy, .connect: false
+        case .timedOut, .connectionLost, .tooLarge: true
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url): "'\(url)' is not an http:// or https:// URL"
+        case .invalidProxy(let proxy): "the proxy '\(proxy)' is not http://host:port"
+        case .connect(let reason): "could not connect (\(reason))"
+        case .timedOut(let reason): "timed out: \(reason)"
+        case .connectionLost(let reason): "the connection was lost (\(reason))"
+        case .tooLarge(let limit): "the response is larger than \(limit) bytes"
+        }
+    }
+}

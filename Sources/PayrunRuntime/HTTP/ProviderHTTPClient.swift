@@ -1,0 +1,118 @@
+// Sends provider requests with retries that never pay twice: a request is sent again after a
+// connection error, a timeout, a 5xx or a 429 only if it is idempotent or carries a reference the
+// provider deduplicates. Anything else gets one attempt, and an error that says what to check.
+
+/// A request's attempts, for `--verbose`.
+public struct RequestTrace: Sendable {
+    public let method: String
+    public let url: String
+    public let attempt: Int
+    /// The status, or nil when there was no response.
+    public let status: Int?
+    public let error: String?
+    public let milliseconds: Double
+    /// When set, the request is sent again after this wait.
+    public let retryingAfter: Duration?
+}
+
+/// Sends ``ProviderRequest``s over an ``HTTPTransport`` under a ``RetryPolicy``.
+public struct ProviderHTTPClient: Sendable {
+    public let transport: HTTPTransport
+    public let policy: RetryPolicy
+    public let trace: (@Sendable (RequestTrace) -> Void)?
+
+    public init(transport: HTTPTransport, policy: RetryPolicy = RetryPolicy(), trace: (@Sendable (RequestTrace) -> Void)? = nil) {
+        self.transport = transport
+        self.policy = policy
+        self.trace = trace
+    }
+
+    /// The response (whatever its status), after the retries the request allows.
+    /// - Throws: `ProviderHTTPError` when no response came.
+    public func send(_ request: ProviderRequest) async throws(ProviderHTTPError) -> ProviderResponse {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let start = ContinuousClock.now
+            let outcome: Result<ProviderResponse, TransportError>
+            do {
+                outcome = .success(try await transport.send(request))
+            } catch {
+                outcome = .failure(error)
+            }
+            let elapsed = ContinuousClock.now - start
+            let wait = retryWait(request, outcome, attempt: attempt)
+            report(request, outcome, attempt: attempt, elapsed: elapsed, wait: wait)
+            if let wait {
+                try? await Task.sleep(for: wait)
+                continue
+            }
+            switch outcome {
+            case .success(let response):
+                return ProviderResponse(status: response.status, headers: response.headers, body: response.body, attempts: attempt)
+            case .failure(let error) where !request.retrySafety.mayRetry && error.mayHaveBeenSent:
+                throw .outcomeUnknown(method: request.method, url: request.url, cause: error)
+            case .failure(let error):
+                throw .failed(method: request.method, url: request.url, cause: error, attempts: attempt)
+            }
+        }
+    }
+
+    /// How long to wait before sending again, or nil to stop here.
+    private func retryWait(_ request: ProviderRequest, _ outcome: Result<ProviderResponse, TransportError>, attempt: Int) -> Duration? {
+        guard attempt < policy.attempts else { return nil }
+        switch outcome {
+        case .success(let response):
+            guard request.retrySafety.mayRetry, RetryPolicy.isRetryable(status: response.status) else { return nil }
+            return policy.delay(after: attempt, retryAfter: response.header("Retry-After"), random: .random(in: 0..<1))
+        case .failure(let error):
+            switch error {
+            case .invalidURL, .invalidProxy, .tooLarge: return nil
+            // A refused connection never reached the provider: safe to try again whatever it is.
+            case .connect: return policy.delay(after: attempt, retryAfter: nil, random: .random(in: 0..<1))
+            case .timedOut, .connectionLost:
+                guard request.retrySafety.mayRetry else { return nil }
+                return policy.delay(after: attempt, retryAfter: nil, random: .random(in: 0..<1))
+            }
+        }
+    }
+
+    private func report(_ request: ProviderRequest, _ outcome: Result<ProviderResponse, TransportError>, attempt: Int, elapsed: Duration, wait: Duration?) {
+        guard let trace else { return }
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let (status, error): (Int?, String?) = switch outcome {
+        case .success(let response): (response.status, nil)
+        case .failure(let failure): (nil, failure.description)
+        }
+        trace(RequestTrace(
+            method: request.method, url: request.url, attempt: attempt, status: status, error: error,
+            milliseconds: milliseconds, retryingAfter: wait))
+    }
+}
+
+/// A request that got no response.
+public enum ProviderHTTPError: Error, CustomStringConvertible {
+    /// Every attempt allowed failed.
+    case failed(method: String, url: String, cause: TransportError, attempts: Int)
+    /// A mutation that cannot be safely resent lost its connection after it may have arrived.
+    case outcomeUnknown(method: String, url: String, cause: TransportError)
+
+    public var description: String {
+        switch self {
+        case .failed(let method, let url, let cause, let attempts):
+            "\(method) \(url): \(cause)" + (attempts > 1 ? " (after \(attempts) attempts)" : "")
+        case .outcomeUnknown(let method, let url, let cause):
+            "\(method) \(url): \(cause) after the request was sent, so it may or may not have been applied. "
+                + "payrun does not send it again by itself, because the provider could not tell a repeat from a new request: "
+                + "look the object up (by the reference or fields you sent) before trying again"
+        }
+    }
+
+    /// Whether sending the same request again later could succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .failed(_, _, .connect, _), .failed(_, _, .timedOut, _), .failed(_, _, .connectionLost, _): true
+        case .failed, .outcomeUnknown: false
+        }
+    }
+}

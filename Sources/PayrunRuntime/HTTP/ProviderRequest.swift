@@ -1,0 +1,62 @@
+// A request to a provider as payrun sends it: already signed, and marked with whether sending
+// it twice could pay twice.
+
+/// One HTTP request to a provider.
+public struct ProviderRequest: Sendable {
+    public var method: String
+    public var url: String
+    /// In order; names as the provider documents them.
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+    public var retrySafety: RetrySafety
+
+    /// - Parameter retrySafety: by default, from the method: GET, HEAD, OPTIONS, PUT and DELETE
+    ///   are left to the provider to call idempotent; see ``RetrySafety``.
+    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, retrySafety: RetrySafety? = nil) {
+        self.method = method.uppercased()
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.retrySafety = retrySafety ?? (["GET", "HEAD", "OPTIONS"].contains(method.uppercased()) ? .idempotent : .unsafe)
+    }
+
+    /// The value of the first header called `name`, ignoring case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// Whether a request may be sent again after a failure without risk of doing its work twice.
+public enum RetrySafety: Sendable, Equatable {
+    /// Reads, and anything else whose repetition changes nothing.
+    case idempotent
+    /// A mutation carrying a reference the provider recognises when it comes again (Tradevest's
+    /// `externalId`, Peex's `track_id`, a Capitalist payment number): named here for the error
+    /// messages.
+    case deduplicated(by: String)
+    /// A mutation the provider cannot recognise a second time: never resent automatically.
+    case unsafe
+
+    var mayRetry: Bool { self != .unsafe }
+}
+
+/// A provider's answer.
+public struct ProviderResponse: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+    /// How many times the request was sent to get this answer.
+    public let attempts: Int
+
+    public init(status: Int, headers: [(String, String)], body: [UInt8], attempts: Int = 1) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.attempts = attempts
+    }
+
+    /// The value of the first header called `name`, ignoring case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}

@@ -1,0 +1,145 @@
+// The retry rules, proved against the Particeep simulator with faults on purpose: reads and
+// deduplicated mutations are retried; a mutation the provider cannot recognise is never resent.
+import PayrunRuntime
+import PayrunSimulators
+import Testing
+
+@Suite struct ProviderHTTPClientTests {
+    /// A signed request to the simulator at `server`.
+    func request(_ server: SimulatorServer, _ method: String, _ path: String, body: String? = nil, safety: RetrySafety? = nil, fault: String? = nil) -> ProviderRequest {
+        var headers = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
+        headers.append(("Content-Type", "application/json"))
+        if let fault { headers.append(("Payrun-Fault", fault)) }
+        return ProviderRequest(
+            method: method, url: server.baseURL + ParticeepSimulator.pathPrefix + path, headers: headers,
+            body: body.map { Array($0.utf8) }, retrySafety: safety)
+    }
+
+    func withClient(
+        faults: String = "", settings: HTTPSettings = HTTPSettings(),
+        _ body: (SimulatorServer, ProviderHTTPClient) async throws -> Void
+    ) async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 20
+        configuration.particeep.transactions = 100
+        configuration.faults = try FaultPlan(parsing: faults)
+        let server = try await SimulatorServer.start(configuration)
+        let transport = try HTTPTransport(settings: settings)
+        var policy = RetryPolicy()
+        policy.firstDelay = .milliseconds(20)
+        let client = ProviderHTTPClient(transport: transport, policy: policy)
+        do {
+            try await body(server, client)
+        } catch {
+            await transport.shutdown()
+            await server.stop()
+            throw error
+        }
+        await transport.shutdown()
+        await server.stop()
+    }
+
+    @Test func aReadIsRetriedThroughServerErrors() async throws {
+        try await withClient(faults: "GET /particeep/v1/transaction/*: sequence=503,502,ok") { server, client in
+            let response = try await client.send(request(server, "GET", "/transaction/txn_1"))
+            #expect(response.status == 200)
+            #expect(response.attempts == 3)
+            #expect(server.requests.all.map(\.status) == [503, 502, 200])
+        }
+    }
+
+    @Test func retryAfterIsWaitedFor() async throws {
+        try await withClient(faults: "GET /particeep/v1/info: sequence=429,ok retry-after=1") { server, client in
+            let start = ContinuousClock.now
+            let response = try await client.send(request(server, "GET", "/info"))
+            // A lower bound only: the server asked for a second.
+            #expect(ContinuousClock.now - start >= .seconds(1))
+            #expect(response.status == 200 && response.attempts == 2)
+        }
+    }
+
+    @Test func aMutationThatCannotBeRecognisedIsNeverResent() async throws {
+        try await withClient { server, client in
+            let create = #"{"amount": 1250, "currency": "EUR"}"#
+            let refused = try await client.send(request(server, "PUT", "/transaction", body: create, fault: "status=503"))
+            #expect(refused.status == 503 && refused.attempts == 1, "a 503 to a create is returned, not retried")
+            await #expect {
+                try await client.send(request(server, "PUT", "/transaction", body: create, fault: "drop"))
+            } throws: { error in
+                guard case ProviderHTTPError.outcomeUnknown = error else { return false }
+                return "\(error)".contains("may or may not have been applied") && "\(error)".contains("PUT http://127.0.0.1:")
+            }
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 2, "each create was sent once")
+        }
+    }
+
+    @Test func aDeduplicatedMutationIsRetried() async throws {
+        try await withClient(faults: "PUT /particeep/v1/transaction: sequence=503,ok") { server, client in
+            let response = try await client.send(request(
+                server, "PUT", "/transaction", body: #"{"amount": 100, "currency": "EUR"}"#, safety: .deduplicated(by: "externalId")))
+            #expect(response.status == 200 && response.attempts == 2)
+        }
+    }
+
+    @Test func aSilentServerTimesOutAndReadsAreRetriedThenReported() async throws {
+        var settings = HTTPSettings()
+        settings.readTimeout = .milliseconds(200)
+        try await withClient(faults: "GET /particeep/v1/info: latency=2s", settings: settings) { server, client in
+            await #expect {
+                try await client.send(request(server, "GET", "/info"))
+            } throws: { error in
+                guard case ProviderHTTPError.failed(_, _, .timedOut, let attempts) = error else { return false }
+                return attempts == 4 && (error as? ProviderHTTPError)?.isRetryable == true
+            }
+        }
+    }
+
+    @Test func aRefusedConnectionIsRetriedEvenForAMutation() async throws {
+        let transport = try HTTPTransport()
+        var policy = RetryPolicy()
+        policy.attempts = 2
+        policy.firstDelay = .milliseconds(10)
+        let client = ProviderHTTPClient(transport: transport, policy: policy)
+        let request = ProviderRequest(method: "PUT", url: "http://127.0.0.1:1/transaction", body: [])
+        await #expect {
+            try await client.send(request)
+        } throws: { error in
+            guard case ProviderHTTPError.failed(_, _, .connect, 2) = error else { return false }
+            return true
+        }
+        await transport.shutdown()
+    }
+
+    @Test func responsesPastTheSizeCapAreRefused() async throws {
+        var settings = HTTPSettings()
+        settings.maximumResponseBytes = 1024
+        try await withClient(settings: settings) { server, client in
+            await #expect {
+                try await client.send(request(server, "GET", "/transaction/search?limit=100"))
+            } throws: { error in
+                guard case ProviderHTTPError.failed(_, _, .tooLarge(limit: 1024), 1) = error else { return false }
+                return true
+            }
+        }
+    }
+
+    @Test func theProxySettingsFollowTheEnvironment() {
+        let settings = HTTPSettings(environment: ["HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "localhost, .example.com"])
+        #expect(settings.proxy == "http://proxy.internal:3128")
+        #expect(settings.noProxy == ["localhost", ".example.com"])
+        #expect(HTTPSettings(environment: [:]).proxy == nil)
+    }
+
+    @Test func waitsGrowAndHonourRetryAfter() {
+        var policy = RetryPolicy()
+        policy.jitter = 0
+        #expect(policy.delay(after: 1, retryAfter: nil, random: 0) == .milliseconds(500))
+        #expect(policy.delay(after: 3, retryAfter: nil, random: 0) == .seconds(2))
+        #expect(policy.delay(after: 20, retryAfter: nil, random: 0) == .seconds(30))
+        #expect(policy.delay(after: 1, retryAfter: "7", random: 0) == .seconds(7))
+        #expect(policy.delay(after: 1, retryAfter: "3600", random: 0) == nil)
+        policy.jitter = 0.2
+        #expect(policy.delay(after: 1, retryAfter: nil, random: 0.5) == .milliseconds(450))
+        #expect(RetryPolicy.isRetryable(status: 503) && RetryPolicy.isRetryable(status: 429) && !RetryPolicy.isRetryable(status: 404))
+    }
+}
