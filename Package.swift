@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LuaKit", targets: ["LuaKit"]),
         .library(name: "PayrunRuntime", targets: ["PayrunRuntime"]),
         .library(name: "PayrunSimulators", targets: ["PayrunSimulators"]),
+        .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,11 +39,13 @@ let package = Package(
             // Number conversions call libm, which Swift links only through Foundation or Glibc.
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // What goes over the wire: JSON as Swift values, ISO 8601 UTC times.
+        .target(name: "PayrunFormats"),
         // Runs scripts: the `payrun` Lua library, JSON, inspect, output.
         .target(
             name: "PayrunRuntime",
             dependencies: [
-                "LuaKit", "CLua", "CLuaShims",
+                "LuaKit", "CLua", "CLuaShims", "PayrunFormats",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -53,6 +56,7 @@ let package = Package(
         .target(
             name: "PayrunSimulators",
             dependencies: [
+                "PayrunFormats",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -85,11 +89,12 @@ let package = Package(
         ),
         // What the tests share: a webhook receiver listening on loopback.
         .target(name: "PayrunTestSupport", dependencies: ["PayrunSimulators", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
-            dependencies: ["PayrunSimulators", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
         .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport"]),

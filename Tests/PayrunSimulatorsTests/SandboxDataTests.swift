@@ -1,6 +1,7 @@
 // `--data`: the simulators start from a JSON file instead of generated data, and a bad file is
 // refused with the record and the problem named.
 import Foundation
+import PayrunFormats
 import PayrunSimulators
 import Testing
 

@@ -1,5 +1,6 @@
 // Fills the Particeep store from the `particeep` member of a `--data` file: the same checks as the
 // API's creates, but ids, creation times, statuses and balances may be given.
+import PayrunFormats
 
 enum ParticeepDataFile {
     /// `{"users": [...], "transactions": [...], "wallets": [...], "webhooks": [...]}`.

@@ -1,5 +1,6 @@
 // Particeep's error bodies, in the shape its official client reads.
 import Hummingbird
+import PayrunFormats
 
 /// `{"hasError": true, "errors": [{"technicalCode": ..., "message": ...}]}` with a status.
 struct ParticeepError: Error, HTTPResponseError {

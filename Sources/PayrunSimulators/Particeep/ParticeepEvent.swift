@@ -1,5 +1,6 @@
 // The events Particeep emits: one per PUT, POST or DELETE, named after the object and what
 // happened to it, carrying the response of the request that caused it.
+import PayrunFormats
 
 enum ParticeepEvent {
     /// Every event name a webhook can subscribe to.

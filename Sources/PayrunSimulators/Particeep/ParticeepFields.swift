@@ -1,5 +1,6 @@
 // Reads the fields of a request body with the checks Particeep's errors describe: a wrong type or
 // a missing required field is a 400 naming the field, never a 500.
+import PayrunFormats
 
 /// The members of a JSON object sent to create or change an object.
 struct ParticeepFields {

@@ -3,6 +3,7 @@
 // response, errors included.
 import HTTPTypes
 import Hummingbird
+import PayrunFormats
 
 struct ParticeepGateway: RouterMiddleware {
     typealias Context = SimulatorContext

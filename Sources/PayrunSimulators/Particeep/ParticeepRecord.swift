@@ -1,4 +1,5 @@
 // What the Particeep store needs from each kind of object it keeps.
+import PayrunFormats
 
 /// One kind of Particeep object: users, transactions, wallets, webhooks.
 protocol ParticeepRecord: Sendable {

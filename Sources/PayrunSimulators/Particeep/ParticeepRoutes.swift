@@ -1,6 +1,7 @@
 // The Particeep endpoints (providers.md §1): PUT creates, POST /{id} updates, DELETE deletes, GET
 // reads and searches. Every change is answered with the object and sent as an event.
 import Hummingbird
+import PayrunFormats
 
 struct ParticeepRoutes: Sendable {
     typealias API = RouterGroup<SimulatorContext>

@@ -1,6 +1,7 @@
 // What a list or search request asks for: limit and offset, filters, global_search, the
 // creation window and the order, read from the query with 400s for values that make no sense.
 import Hummingbird
+import PayrunFormats
 
 struct ParticeepSearch: Sendable {
     var limit = 30

@@ -1,6 +1,7 @@
 // The Particeep simulator (providers.md §1) under /particeep/v1: users, transactions, wallets and
 // webhooks, signed as Particeep signs, each change sent as an event to the registered webhook.
 import Hummingbird
+import PayrunFormats
 
 /// A stateful simulator of Particeep's API.
 public struct ParticeepSimulator: Sendable {

@@ -1,6 +1,7 @@
 // The Particeep simulator's state: users, transactions, wallets and webhooks, generated from a
 // seed or read from a data file, and changed by the API's calls.
 import Synchronization
+import PayrunFormats
 
 /// Everything the Particeep simulator knows, safe to use from any thread.
 final class ParticeepStore: Sendable {

@@ -1,5 +1,6 @@
 // A Particeep transaction: an integer amount in minor units, a currency, a status that moves
 // only the way payments do, and the users or wallets on each side.
+import PayrunFormats
 
 struct ParticeepTransaction: ParticeepRecord {
     static let kind = "transaction"

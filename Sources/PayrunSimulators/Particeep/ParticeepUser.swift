@@ -1,4 +1,5 @@
 // A Particeep user: the fields scripts filter on are typed, anything else is kept as sent.
+import PayrunFormats
 
 struct ParticeepUser: ParticeepRecord {
     static let kind = "user"

@@ -1,5 +1,6 @@
 // A Particeep wallet: a user's balance in one currency, moved only by cash-in, cash-out and
 // transfers, each recorded as a transaction.
+import PayrunFormats
 
 struct ParticeepWallet: ParticeepRecord {
     static let kind = "wallet"

@@ -1,4 +1,5 @@
 // A Particeep webhook: an event name and the one URL its events are POSTed to.
+import PayrunFormats
 
 struct ParticeepWebhook: ParticeepRecord {
     static let kind = "webhook"

@@ -2,6 +2,7 @@
 // what a user reads when a script did not do what they thought. Headers and bodies, which carry
 // credentials and personal data, are never kept.
 import Synchronization
+import PayrunFormats
 
 /// The last requests received, oldest first.
 public final class RequestJournal: Sendable {

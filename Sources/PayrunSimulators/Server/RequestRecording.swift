@@ -1,6 +1,7 @@
 // Notes every request in the journal and, for `payrun sandbox`, logs one line for it: method,
 // path, status, time. Headers (which hold credentials) and bodies are never logged.
 import Hummingbird
+import PayrunFormats
 
 struct RequestRecording: RouterMiddleware {
     typealias Context = SimulatorContext

@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import PayrunFormats
 
 /// Starting data for the simulators, one member per provider:
 /// `{"particeep": {"users": [...], "transactions": [...], ...}}`.

@@ -5,6 +5,7 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import PayrunFormats
 
 /// Delivers webhook events and remembers how each delivery went.
 public final class WebhookDispatcher: Sendable {

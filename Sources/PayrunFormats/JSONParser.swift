@@ -1,5 +1,5 @@
-// A strict JSON parser (RFC 8259) into JSONValue: request bodies and `--data` files, which can
-// hold a million records, so it reads bytes directly rather than through Codable.
+// A strict JSON parser (RFC 8259) into JSONValue: request and response bodies and `--data` files,
+// which can hold a million records, so it reads bytes directly rather than through Codable.
 
 struct JSONParser {
     private let bytes: [UInt8]

@@ -6,19 +6,19 @@ import FoundationEssentials
 import Foundation
 #endif
 
-enum UTCTime {
+public enum UTCTime {
     /// Seconds since 1970, now.
-    static func now() -> Int {
+    public static func now() -> Int {
         Int(Date().timeIntervalSince1970.rounded(.down))
     }
 
     /// Seconds since 1970, now, with the fraction.
-    static func nowPrecise() -> Double {
+    public static func nowPrecise() -> Double {
         Date().timeIntervalSince1970
     }
 
     /// `2015-10-19T11:04:18Z`: UTC, whole seconds, nothing else, as seconds since 1970.
-    static func seconds(from text: String) -> Int? {
+    public static func seconds(from text: String) -> Int? {
         let bytes = Array(text.utf8)
         guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
@@ -37,19 +37,19 @@ enum UTCTime {
 
     /// `2015-10-19` (midnight UTC) or a full DateTime, for the `created_after` and
     /// `created_before` filters.
-    static func seconds(fromDateOrDateTime text: String) -> Int? {
+    public static func seconds(fromDateOrDateTime text: String) -> Int? {
         seconds(from: text) ?? (text.utf8.count == 10 ? seconds(from: text + "T00:00:00Z") : nil)
     }
 
     /// The text of `seconds` since 1970, as `DateTime` and `created_at` show it.
-    static func text(_ seconds: Int) -> String {
+    public static func text(_ seconds: Int) -> String {
         var bytes: [UInt8] = []
         write(seconds, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends the 20 bytes of `seconds`' text: this runs for every record of every page served.
-    static func write(_ seconds: Int, into bytes: inout [UInt8]) {
+    public static func write(_ seconds: Int, into bytes: inout [UInt8]) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let (year, month, day) = civil(fromDays: days)
         let rest = seconds - days * 86_400

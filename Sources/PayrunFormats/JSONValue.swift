@@ -1,4 +1,5 @@
-// JSON as the simulators keep what clients send: custom fields and data files stored as given.
+// JSON as a Swift value: what the simulators keep of what clients send, and what providers read
+// of responses. Integers stay integers.
 
 /// A JSON value, kept exactly as a client sent it (integers stay integers).
 public enum JSONValue: Sendable, Equatable {
@@ -40,7 +41,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// A short name for the value's type, for error messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

@@ -1,6 +1,6 @@
 // The simulators' JSON reader: strict, exact with integers, and clear about where text stops
 // being JSON.
-import PayrunSimulators
+import PayrunFormats
 import Testing
 
 @Suite struct JSONParserTests {

@@ -2,57 +2,57 @@
 // and going through Codable for each record would cost more than the rest of the request.
 
 /// Appends JSON to a byte array, placing commas itself.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
-    init(capacity: Int = 256) {
+    public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func openObject() {
+    public mutating func openObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func closeObject() {
+    public mutating func closeObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func openArray() {
+    public mutating func openArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func closeArray() {
+    public mutating func closeArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
-    mutating func key(_ name: String) {
+    public mutating func key(_ name: String) {
         separate()
         quote(name)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         separate()
         quote(value)
         needsComma = true
     }
 
-    mutating func integer(_ value: Int) {
+    public mutating func integer(_ value: Int) {
         separate()
         appendDigits(value)
         needsComma = true
     }
 
     /// `seconds` since 1970 as a quoted ISO 8601 UTC time, `"2015-10-19T11:04:18Z"`.
-    mutating func time(_ seconds: Int) {
+    public mutating func time(_ seconds: Int) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         UTCTime.write(seconds, into: &bytes)
@@ -60,7 +60,7 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func number(_ value: Double) {
+    public mutating func number(_ value: Double) {
         separate()
         // Swift's description is the shortest text that reads back as the same Double.
         bytes.append(contentsOf: (value.isFinite ? value.description : "null").utf8)
@@ -68,47 +68,47 @@ struct JSONWriter {
     }
 
     /// A value already written as JSON.
-    mutating func raw(_ json: [UInt8]) {
+    public mutating func raw(_ json: [UInt8]) {
         separate()
         bytes.append(contentsOf: json)
         needsComma = true
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
-    mutating func null() {
+    public mutating func null() {
         separate()
         bytes.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
     /// `name: value`, or nothing when `value` is nil.
-    mutating func field(_ name: String, _ value: String?) {
+    public mutating func field(_ name: String, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
-    mutating func field(_ name: String, _ value: Int) {
+    public mutating func field(_ name: String, _ value: Int) {
         key(name)
         integer(value)
     }
 
-    mutating func field(time name: String, _ seconds: Int) {
+    public mutating func field(time name: String, _ seconds: Int) {
         key(name)
         time(seconds)
     }
 
-    mutating func field(_ name: String, _ value: JSONValue) {
+    public mutating func field(_ name: String, _ value: JSONValue) {
         key(name)
         self.value(value)
     }
 
-    mutating func value(_ value: JSONValue) {
+    public mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()
         case .bool(let flag): bool(flag)
