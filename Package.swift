@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PayrunRuntime", targets: ["PayrunRuntime"]),
         .library(name: "PayrunSimulators", targets: ["PayrunSimulators"]),
         .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
+        .library(name: "PayrunProviders", targets: ["PayrunProviders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The built-in providers, on the same plugin API a host's own use.
+        .target(
+            name: "PayrunProviders",
+            dependencies: ["PayrunRuntime", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Local, stateful simulators of the payment providers, served over HTTP.
         .target(
             name: "PayrunSimulators",
@@ -90,6 +96,10 @@ let package = Package(
         // What the tests share: a webhook receiver listening on loopback.
         .target(name: "PayrunTestSupport", dependencies: ["PayrunSimulators", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
+        .testTarget(
+            name: "PayrunProvidersTests",
+            dependencies: ["PayrunProviders", "PayrunRuntime", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
+        ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators"]),
         .testTarget(

@@ -1,0 +1,108 @@
+// Particeep (providers.md §1) as a payrun provider: signed with DateTime and PTP Authorization,
+// both response shapes accepted, errors mapped with their technicalCode, limit/offset pages with
+// total_size, webhooks checked by rebuilding their signature.
+import PayrunFormats
+import PayrunRuntime
+
+public struct ParticeepProvider: PaymentProvider {
+    public let name = "particeep"
+    public let credentialFields = ["api_key", "api_secret"]
+    /// The simulator's; public, like the test key in Particeep's own document.
+    public let sandboxCredentials = ["api_key": "sandbox-particeep-key", "api_secret": "sandbox-particeep-secret"]
+    /// How old a webhook's DateTime may be before it is refused (the signature covers nothing
+    /// else, so an old one could be replayed).
+    public var webhookMaximumAge = 300
+
+    public init() {}
+
+    public func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
+        switch environment {
+        case .sandbox: sandboxServer.map { $0 + "/particeep/v1" }
+        case .test: "https://test-api.particeep.com/v1"
+        case .live: "https://api.particeep.com/v1"
+        }
+    }
+
+    public func sign(_ request: inout ProviderRequest, with credentials: ProviderCredentials) async throws(ProviderError) {
+        let key = try credentials.text("api_key")
+        let secret = try credentials.text("api_secret")
+        let dateTime = UTCTime.text(UTCTime.now())
+        request.headers.append(("DateTime", dateTime))
+        request.headers.append(("Authorization", ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime)))
+    }
+
+    /// Reads may be retried; DELETE of an id (the object is gone either way) too; creates and
+    /// updates carry nothing Particeep deduplicates, so they never are.
+    public func retrySafety(of request: ProviderRequest) -> RetrySafety {
+        ["GET", "HEAD", "OPTIONS", "DELETE"].contains(request.method) ? .idempotent : .unsafe
+    }
+
+    public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+        let body: JSONValue
+        do {
+            body = response.body.isEmpty ? .null : try JSONValue.parse(response.body)
+        } catch {
+            throw ProviderError(
+                provider: name, status: response.status,
+                message: "the answer to \(request.method) is not JSON (\(error.description)); the first bytes: "
+                    + String(decoding: response.body.prefix(80), as: UTF8.self),
+                retryable: RetryPolicy.isRetryable(status: response.status))
+        }
+        // The documented envelope, {"error": {...}, "result": ..., "meta": ...}, or the bare
+        // bodies the official client reads.
+        let error = body["error"]
+        let errorBody = error?["hasError"] == .bool(true) ? error : (body["hasError"] == .bool(true) ? body : nil)
+        if let errorBody {
+            throw mapped(errorBody, status: response.status)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw ProviderError(
+                provider: name, status: response.status, message: "HTTP \(response.status) without an error body",
+                retryable: RetryPolicy.isRetryable(status: response.status))
+        }
+        if case .object(let members) = body, members["result"] != nil, members["error"] != nil || members["meta"] != nil {
+            return members["result"]!
+        }
+        return body
+    }
+
+    private func mapped(_ error: JSONValue, status: Int) -> ProviderError {
+        let first = { () -> JSONValue? in
+            if case .array(let errors)? = error["errors"] { return errors.first }
+            return nil
+        }()
+        let code = first?["technicalCode"]?.string
+        let message = first?["message"]?.string ?? code ?? "an error without a message"
+        var details: [String: String] = [:]
+        if case .array(let errors)? = error["errors"], errors.count > 1 {
+            for (index, other) in errors.dropFirst().enumerated() {
+                details["error\(index + 2)"] = [other["technicalCode"]?.string, other["message"]?.string].compactMap { $0 }.joined(separator: ": ")
+            }
+        }
+        return ProviderError(
+            provider: name, status: status, code: code, message: message,
+            retryable: RetryPolicy.isRetryable(status: status), details: details)
+    }
+
+    public var pagination: PaginationScheme {
+        .limitOffset(limit: "limit", offset: "offset", items: "data", total: "total_size", defaultLimit: 30)
+    }
+
+    /// Rebuilds `PTP:key:signature` from the received DateTime and compares, in constant time;
+    /// refuses a DateTime older than ``webhookMaximumAge`` or more than that in the future.
+    public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
+        guard let dateTime = webhook.header("DateTime") else { return .invalid("no DateTime header") }
+        guard let authorization = webhook.header("Authorization") else { return .invalid("no Authorization header") }
+        guard let sent = UTCTime.seconds(from: dateTime) else { return .invalid("DateTime '\(dateTime)' is not ISO 8601 UTC") }
+        guard abs(now - sent) <= webhookMaximumAge else {
+            return .invalid("DateTime \(dateTime) is more than \(webhookMaximumAge) s from now: too old to trust (or the clocks differ)")
+        }
+        guard let key = try? credentials.text("api_key"), let secret = try? credentials.text("api_secret") else {
+            return .invalid("the particeep credentials to check it with are not configured")
+        }
+        guard ParticeepRequestSigner.same(authorization, ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime)) else {
+            return .invalid("the Authorization signature does not match")
+        }
+        return .valid
+    }
+}

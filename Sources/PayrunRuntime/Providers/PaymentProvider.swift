@@ -1,0 +1,89 @@
+// The provider plugin API: what payrun needs to know to talk to a payment provider. The built-in
+// providers use exactly this, and a host that embeds payrun registers its own the same way.
+import PayrunFormats
+
+/// A payment provider: where it answers, how requests are signed, what its answers and errors
+/// look like, how its lists page and how its webhooks are checked.
+///
+/// Conform a type, register it in a ``ProviderRegistry``, and scripts reach it with
+/// `payrun.provider(name)`. Signing runs in Swift with secrets from the credential store;
+/// scripts never see them.
+public protocol PaymentProvider: Sendable {
+    /// What scripts pass to `payrun.provider`, and the first part of its credential names
+    /// (`particeep.api_secret`). Lower case, letters, digits and `_`.
+    var name: String { get }
+
+    /// The credential fields signing reads, e.g. `["api_key", "api_secret"]`.
+    var credentialFields: [String] { get }
+
+    /// The credentials of the local simulator, public and the same for everyone; empty when
+    /// payrun has no simulator of this provider.
+    var sandboxCredentials: [String: String] { get }
+
+    /// The base URL requests' paths are appended to, or nil when the provider has no such
+    /// environment. `sandboxServer` is the base URL of the running simulators, in `sandbox`.
+    func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String?
+
+    /// Adds authentication to `request` (headers, signature, token).
+    /// - Throws: `ProviderError` when a credential is missing or signing fails.
+    func sign(_ request: inout ProviderRequest, with credentials: ProviderCredentials) async throws(ProviderError)
+
+    /// Whether `request` may be sent again after a failure without paying twice.
+    func retrySafety(of request: ProviderRequest) -> RetrySafety
+
+    /// What a script gets from `response`: the result with any envelope removed.
+    /// - Throws: `ProviderError` when the response is an error, in the provider's own terms.
+    func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue
+
+    /// How the provider's lists are paged.
+    var pagination: PaginationScheme { get }
+
+    /// Whether a webhook really comes from the provider.
+    func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict
+}
+
+extension PaymentProvider {
+    public var sandboxCredentials: [String: String] { [:] }
+
+    /// Reads (GET, HEAD, OPTIONS) may be retried; every mutation is unsafe unless the provider
+    /// says how it recognises a repeat.
+    public func retrySafety(of request: ProviderRequest) -> RetrySafety {
+        ["GET", "HEAD", "OPTIONS"].contains(request.method) ? .idempotent : .unsafe
+    }
+
+    public var pagination: PaginationScheme { .none }
+
+    public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
+        .invalid("\(name) webhooks cannot be verified by payrun")
+    }
+}
+
+/// How a provider pages its lists.
+public enum PaginationScheme: Sendable, Equatable {
+    /// Not paged.
+    case none
+    /// `limit` and `offset` query parameters; the page's items in `items`, the total in `total`.
+    case limitOffset(limit: String, offset: String, items: String, total: String?, defaultLimit: Int)
+}
+
+/// A webhook as received: its headers and its exact body bytes.
+public struct IncomingWebhook: Sendable {
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+
+    public init(headers: [(String, String)], body: [UInt8]) {
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header called `name`, ignoring case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// Whether a webhook is authentic, and if not, why.
+public enum WebhookVerdict: Sendable, Equatable {
+    case valid
+    case invalid(String)
+}

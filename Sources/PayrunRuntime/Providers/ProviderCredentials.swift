@@ -1,0 +1,47 @@
+// The secrets one provider signs with, in one environment: read from the credential store when a
+// client is made, and only ever handed to that provider's signing code.
+
+/// A provider's credentials for one environment.
+public struct ProviderCredentials: Sendable {
+    public let provider: String
+    public let environment: PayrunEnvironment
+    private let secrets: [String: Secret]
+
+    public init(provider: String, environment: PayrunEnvironment, secrets: [String: Secret]) {
+        self.provider = provider
+        self.environment = environment
+        self.secrets = secrets
+    }
+
+    /// The fields `provider` needs from `store`; in `sandbox`, the simulator's public ones fill
+    /// what the store does not have.
+    public init(for provider: any PaymentProvider, in environment: PayrunEnvironment, from store: any CredentialStore) {
+        var secrets: [String: Secret] = [:]
+        for field in provider.credentialFields {
+            if let secret = store.secret(for: CredentialName(provider: provider.name, field: field), in: environment) {
+                secrets[field] = secret
+            } else if environment == .sandbox, let value = provider.sandboxCredentials[field] {
+                secrets[field] = Secret(value)
+            }
+        }
+        self.init(provider: provider.name, environment: environment, secrets: secrets)
+    }
+
+    /// The secret `field`.
+    /// - Throws: `ProviderError` saying how to set it when it is not configured.
+    public func secret(_ field: String) throws(ProviderError) -> Secret {
+        guard let secret = secrets[field] else {
+            let name = CredentialName(provider: provider, field: field)
+            throw ProviderError(
+                provider: provider, message: "no credential \(name) in the \(environment) environment: set it with "
+                    + "`payrun credentials set \(name) --env \(environment)` or the variable "
+                    + EnvironmentOverrides.variableName(for: name, in: environment))
+        }
+        return secret
+    }
+
+    /// The secret `field` as text, for signing code that works on strings.
+    public func text(_ field: String) throws(ProviderError) -> String {
+        try secret(field).withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}

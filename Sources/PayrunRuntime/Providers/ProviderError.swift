@@ -1,0 +1,43 @@
+// A provider's answer that is an error, or a request that got none, as scripts see it: the
+// provider, the HTTP status, the provider's own code, its message, the request id, and whether
+// trying again could help.
+
+/// An error from (or on the way to) a provider.
+public struct ProviderError: Error, Sendable, CustomStringConvertible {
+    public var provider: String
+    /// The HTTP status, when the provider answered.
+    public var status: Int?
+    /// The provider's own error code, e.g. `error.user.none`.
+    public var code: String?
+    public var message: String
+    /// The provider's id for the request, when it gives one: quote it to their support.
+    public var requestID: String?
+    /// Whether sending the same request again later could succeed.
+    public var retryable: Bool
+    /// Everything else the provider said about the error (field names, validation details).
+    public var details: [String: String]
+
+    public init(
+        provider: String, status: Int? = nil, code: String? = nil, message: String, requestID: String? = nil,
+        retryable: Bool = false, details: [String: String] = [:]
+    ) {
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.message = message
+        self.requestID = requestID
+        self.retryable = retryable
+        self.details = details
+    }
+
+    /// `particeep: 404 error.user.none: no user with id usr_9 (request 7f3a…)`.
+    public var description: String {
+        var text = "\(provider): "
+        if let status { text += "\(status) " }
+        if let code { text += "\(code): " }
+        text += message
+        if let requestID { text += " (request \(requestID))" }
+        if retryable { text += " [retryable]" }
+        return text
+    }
+}

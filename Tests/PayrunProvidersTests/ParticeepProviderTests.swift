@@ -1,0 +1,172 @@
+// The Particeep provider against the Particeep simulator over real HTTP: signing, both response
+// shapes, error mapping, pages with total_size, webhook verification.
+import PayrunFormats
+@testable import PayrunProviders
+import PayrunRuntime
+import PayrunSimulators
+import PayrunTestSupport
+import Testing
+
+@Suite struct ParticeepProviderTests {
+    let provider = ParticeepProvider()
+
+    @Test func signingMatchesTheDocumentsVector() {
+        #expect(ParticeepRequestSigner.authorization(key: "1234567890", secret: "0987654321", dateTime: "2015-10-19T11:04:18Z")
+            == "PTP:1234567890:YzgwZWEyYjJjOWY4ZTZlNTA5NzgzZWU2N2IzZWNhMGFhMDZhY2RkMA==")
+    }
+
+    /// A client for the sandbox environment served by a fresh simulator.
+    func withClient(
+        transactions: Int = 100, store: MemoryCredentialStore = MemoryCredentialStore(),
+        _ body: (SimulatorServer, ProviderClient) async throws -> Void
+    ) async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 20
+        configuration.particeep.transactions = transactions
+        configuration.webhooks.firstRetryDelay = .milliseconds(20)
+        let server = try await SimulatorServer.start(configuration)
+        let transport = try HTTPTransport()
+        let client = try ProviderClient(
+            provider: provider, environment: .sandbox,
+            credentials: ProviderCredentials(for: provider, in: .sandbox, from: store),
+            http: ProviderHTTPClient(transport: transport), sandboxServer: server.baseURL)
+        do {
+            try await body(server, client)
+        } catch {
+            await transport.shutdown()
+            await server.stop()
+            throw error
+        }
+        await transport.shutdown()
+        await server.stop()
+    }
+
+    @Test func requestsAreSignedAndAnswered() async throws {
+        try await withClient { _, client in
+            let user = try await client.request("GET", "/user/usr_1")
+            #expect(user.result["id"] == .string("usr_1"))
+            #expect(user.status == 200)
+            #expect(user.headers.contains { $0.0.lowercased() == "request-quota" })
+            let created = try await client.request("PUT", "/transaction", body: .object(["amount": .integer(1250), "currency": .string("EUR")]))
+            #expect(created.result["status"] == .string("PENDING"))
+            let search = try await client.request("GET", "/user/search", query: [("global_search", "lovelace & co")])
+            #expect(search.result["total_size"] != nil, "query values are percent-encoded")
+        }
+    }
+
+    @Test func errorsKeepTheProvidersCodeAndStatus() async throws {
+        try await withClient { _, client in
+            await #expect {
+                try await client.request("GET", "/user/nobody")
+            } throws: { error in
+                guard let error = error as? ProviderError else { return false }
+                return error.status == 404 && error.code == "error.user.none" && !error.retryable
+                    && error.description == "particeep: 404 error.user.none: no user with id nobody"
+            }
+            await #expect(throws: ProviderError.self) { try await client.request("GET", "user/usr_1") }
+        }
+        var wrong = MemoryCredentialStore()
+        wrong.set(Secret("not-the-secret"), for: CredentialName(provider: "particeep", field: "api_secret"), in: .sandbox)
+        try await withClient(store: wrong) { _, client in
+            await #expect {
+                try await client.request("GET", "/info")
+            } throws: { error in
+                (error as? ProviderError)?.code == "error.authorization.invalid" && (error as? ProviderError)?.status == 403
+            }
+        }
+    }
+
+    @Test func bothResponseShapesAreRead() throws {
+        let request = ProviderRequest(method: "GET", url: "https://test-api.particeep.com/v1/user/x")
+        func result(_ status: Int, _ text: String) throws(ProviderError) -> JSONValue {
+            try provider.result(of: ProviderResponse(status: status, headers: [], body: Array(text.utf8)), to: request)
+        }
+        #expect(try result(200, #"{"error": {"hasError": false, "errors": []}, "result": {"id": "x"}, "meta": {"version": "1"}}"#) == .object(["id": .string("x")]))
+        #expect(try result(200, #"{"id": "x"}"#) == .object(["id": .string("x")]))
+        #expect(try result(200, #"{"result": "a field called result"}"#) == .object(["result": .string("a field called result")]))
+        for (status, text) in [
+            (404, #"{"error": {"hasError": true, "errors": [{"technicalCode": "error.user.none", "message": "gone"}]}, "result": null}"#),
+            (404, #"{"hasError": true, "errors": [{"technicalCode": "error.user.none", "message": "gone"}]}"#),
+        ] {
+            #expect {
+                try result(status, text)
+            } throws: { error in
+                (error as? ProviderError)?.code == "error.user.none" && (error as? ProviderError)?.message == "gone"
+            }
+        }
+        #expect {
+            try result(502, "<html>Bad gateway</html>")
+        } throws: { error in
+            guard let error = error as? ProviderError else { return false }
+            return error.retryable && error.message.contains("not JSON") && error.message.contains("<html>Bad gateway")
+        }
+    }
+
+    @Test func pagesAreFollowedToTheEndAndPrefetched() async throws {
+        try await withClient(transactions: 250) { server, client in
+            var ids: [String] = []
+            for try await item in ProviderPaginator(client: client, path: "/transaction/search", pageSize: 100) {
+                ids.append(item["id"]?.string ?? "")
+            }
+            #expect(ids.count == 250)
+            #expect(Set(ids).count == 250)
+            #expect(ids.first == "txn_1" && ids.last == "txn_250")
+            let pageRequests = server.requests.all.filter { $0.path.hasSuffix("/transaction/search") }
+            #expect(pageRequests.count == 3)
+            let pending = try await client.request("GET", "/transaction/search", query: [("status", "PENDING"), ("limit", "1")])
+            var count = 0
+            for try await _ in ProviderPaginator(client: client, path: "/transaction/search", query: [("status", "PENDING")], pageSize: 7) { count += 1 }
+            #expect(pending.result["total_size"] == .integer(count))
+        }
+    }
+
+    @Test func webhooksFromTheSimulatorVerifyAndForgeriesDoNot() async throws {
+        let receiver = try await WebhookReceiver.start()
+        try await withClient { _, client in
+            _ = try await client.request("PUT", "/webhook", body: .object(["name": .string("user_deleted"), "url": .string(receiver.url)]))
+            _ = try await client.request("DELETE", "/user/usr_2")
+            let received = try await receiver.wait(for: 1)
+            let hook = try #require(received.first)
+            let headers = hook.headers.map { ($0.key, $0.value) }
+            let credentials = ProviderCredentials(for: provider, in: .sandbox, from: MemoryCredentialStore())
+            let now = UTCTime.now()
+            #expect(provider.verify(IncomingWebhook(headers: headers, body: Array(hook.body)), with: credentials, now: now) == .valid)
+            let forged = headers.map { $0.0 == "authorization" ? ($0.0, "PTP:sandbox-particeep-key:Zm9yZ2Vk") : $0 }
+            #expect(provider.verify(IncomingWebhook(headers: forged, body: []), with: credentials, now: now) == .invalid("the Authorization signature does not match"))
+            guard case .invalid(let reason) = provider.verify(IncomingWebhook(headers: headers, body: []), with: credentials, now: now + 3600) else {
+                Issue.record("an hour-old webhook was accepted")
+                return
+            }
+            #expect(reason.contains("too old"))
+            #expect(provider.verify(IncomingWebhook(headers: headers.filter { $0.0 != "datetime" }, body: []), with: credentials, now: now) == .invalid("no DateTime header"))
+        }
+        await receiver.stop()
+    }
+
+    @Test func onlyReadsAndDeletesAreRetried() {
+        #expect(provider.retrySafety(of: ProviderRequest(method: "GET", url: "https://x/v1/user/1")) == .idempotent)
+        #expect(provider.retrySafety(of: ProviderRequest(method: "DELETE", url: "https://x/v1/user/1")) == .idempotent)
+        #expect(provider.retrySafety(of: ProviderRequest(method: "PUT", url: "https://x/v1/transaction")) == .unsafe)
+        #expect(provider.retrySafety(of: ProviderRequest(method: "POST", url: "https://x/v1/wallet/transfer")) == .unsafe)
+    }
+
+    @Test func liveAndTestGoToParticeepsHostsOnly() async throws {
+        #expect(provider.baseURL(in: .live, sandboxServer: nil) == "https://api.particeep.com/v1")
+        #expect(provider.baseURL(in: .test, sandboxServer: nil) == "https://test-api.particeep.com/v1")
+        #expect(provider.baseURL(in: .sandbox, sandboxServer: nil) == nil)
+        var store = MemoryCredentialStore()
+        store.set(Secret("live-key-123"), for: CredentialName(provider: "particeep", field: "api_key"), in: .live)
+        store.set(Secret("live-secret-456"), for: CredentialName(provider: "particeep", field: "api_secret"), in: .live)
+        let transport = try HTTPTransport()
+        let client = try ProviderClient(
+            provider: provider, environment: .live, credentials: ProviderCredentials(for: provider, in: .live, from: store),
+            http: ProviderHTTPClient(transport: transport))
+        let signed = try await client.signed("GET", "/user/usr_1")
+        #expect(signed.url == "https://api.particeep.com/v1/user/usr_1")
+        #expect(signed.header("Authorization")?.hasPrefix("PTP:live-key-123:") == true)
+        await #expect(throws: ProviderError.self) { try await client.signed("GET", "@evil.example/x") }
+        let missing = ProviderCredentials(for: provider, in: .test, from: store)
+        #expect(throws: ProviderError.self) { try missing.secret("api_secret") }
+        await transport.shutdown()
+    }
+}
