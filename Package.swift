@@ -75,6 +75,7 @@ let package = Package(
             name: "PayrunCLI",
             dependencies: [
                 "PayrunRuntime",
+                "PayrunProviders",
                 "PayrunSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),

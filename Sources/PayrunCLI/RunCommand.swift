@@ -1,6 +1,8 @@
 // `payrun run`: runs a script, as `lua` would.
 import ArgumentParser
+import PayrunProviders
 import PayrunRuntime
+import PayrunSimulators
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,10 +51,14 @@ struct RunCommand: ParsableCommand {
         let sandbox = SandboxOptions(
             strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
         let (_, credentials) = try credentialOptions.loadStore()
+        let providers = ProviderSession(
+            registry: BuiltInProviders.registry, environment: env, credentials: credentials,
+            settings: HTTPSettings(environment: ProcessEnvironment.variables()),
+            startSandbox: { try await InProcessSandbox.shared.baseURL() })
         let runner = ScriptRunner(
             output: output, sandbox: sandbox, credentials: credentials, environment: env,
             liveConfirmation: LiveConfirmation(environment: env, approvedInAdvance: yes),
-            takesTerminationSignals: true)
+            takesTerminationSignals: true, providers: providers)
         let status = runner.run(
             ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
         output.flush()

@@ -63,7 +63,7 @@ enum JSONLibrary {
         }
     }
 
-    private static func decode(_ document: UnsafeRawBufferPointer, on stack: LuaStack) throws(JSONDecodingError) {
+    static func decode(_ document: UnsafeRawBufferPointer, on stack: LuaStack) throws(JSONDecodingError) {
         let base = stack.top
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
@@ -73,6 +73,17 @@ enum JSONLibrary {
         try decoding.decode()      // stack: ... null arraymeta value
         luashim_replace(stack.unsafeState, base + 1)
         stack.top = base + 1       // stack: ... value
+    }
+
+    /// The JSON text of the value at `index`, as `json.encode` writes it.
+    static func encode(at index: Int32, on stack: LuaStack) throws(JSONEncodingError) -> [UInt8] {
+        let value = lua_absindex(stack.unsafeState, index)
+        stack.pushRegistryValue(nullKey)
+        stack.pushRegistryValue(arrayMetatableKey)
+        defer { stack.pop(2) }
+        var encoding = JSONEncoding(stack: stack, options: JSONEncodingOptions(), nullIndex: stack.top - 1, arrayMetatableIndex: stack.top)
+        try encoding.encode(at: value)
+        return encoding.output
     }
 
     /// `json.encode(value [, options])`: JSON text. Options: `indent` (a number of spaces, or

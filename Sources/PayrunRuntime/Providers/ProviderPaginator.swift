@@ -53,7 +53,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         }
     }
 
-    public struct Iterator: AsyncIteratorProtocol {
+    public struct Iterator: AsyncIteratorProtocol, Sendable {
         let paginator: ProviderPaginator
         private var items: [JSONValue] = []
         private var position = 0

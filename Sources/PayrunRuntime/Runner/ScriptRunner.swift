@@ -13,12 +13,16 @@ public final class ScriptRunner {
     public let liveConfirmation: LiveConfirmation
     /// Whether Ctrl-C and SIGTERM stop the script (for `payrun run`; not for tests or hosts).
     public let takesTerminationSignals: Bool
+    /// The providers scripts reach with `payrun.provider`.
+    public let providers: ProviderSession
 
     public init(
         output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(),
         credentials: any CredentialStore = MemoryCredentialStore(), environment: PayrunEnvironment = .sandbox,
-        liveConfirmation: LiveConfirmation? = nil, takesTerminationSignals: Bool = false
+        liveConfirmation: LiveConfirmation? = nil, takesTerminationSignals: Bool = false,
+        providers: ProviderSession? = nil
     ) {
+        self.providers = providers ?? ProviderSession(registry: ProviderRegistry(), environment: environment, credentials: credentials)
         self.liveConfirmation = liveConfirmation ?? LiveConfirmation(environment: environment, approvedInAdvance: false)
         self.output = RedactingOutput(output, redactor: Redactor(store: credentials))
         self.sandbox = sandbox
@@ -36,6 +40,7 @@ public final class ScriptRunner {
         try PayrunLibrary.install(in: state, output: output)
         state.stack.pushGlobal("payrun")
         try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment)
+        try ProviderLibrary.install(on: state.stack, session: providers)
         state.stack.pop()
         try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
         return state
@@ -64,6 +69,7 @@ public final class ScriptRunner {
         }
         if takesTerminationSignals { state.takeTerminationSignals() }
         defer { if takesTerminationSignals { state.takeTerminationSignals(false) } }
+        defer { providers.close() }
         do {
             if let seconds = sandbox.timeLimit { try state.startTimeLimit(seconds: seconds) }
             defer { state.cancelTimeLimit() }

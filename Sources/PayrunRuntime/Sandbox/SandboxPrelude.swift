@@ -62,6 +62,7 @@ enum SandboxPrelude {
     payrun_library.json = lock("payrun.json", payrun_library.json, true)
     payrun_library.decimal.rounding = lock("payrun.decimal.rounding", payrun_library.decimal.rounding, true)
     payrun_library.decimal = lock("payrun.decimal", payrun_library.decimal, true)
+    payrun_library.webhook = lock("payrun.webhook", payrun_library.webhook, true)
     payrun = lock("payrun", payrun_library, true)
     loaded["payrun"], loaded["payrun.json"], loaded["payrun.decimal"] = payrun, payrun_library.json, payrun_library.decimal
 

@@ -1,0 +1,350 @@
+// payrun.provider and payrun.webhook: the Lua surface of the provider plugins. Requests run in
+// Swift (signing included: secrets never enter Lua); results come back as Lua tables, errors as
+// structured values that print readably.
+import CLua
+import LuaKit
+import PayrunFormats
+
+/// What `payrun.provider(name)` returns: a client for the current environment.
+public final class ProviderHandle: LuaObject {
+    public static let luaTypeName = "payrun.provider"
+    let client: ProviderClient
+
+    init(client: ProviderClient) {
+        self.client = client
+    }
+
+    public static var luaMethods: [LuaRegistration] { [
+        LuaRegistration("delete") { call in try ProviderLibrary.send(call, method: "DELETE", queryAt: 3, bodyAt: nil) },
+        LuaRegistration("get") { call in try ProviderLibrary.send(call, method: "GET", queryAt: 3, bodyAt: nil) },
+        LuaRegistration("paginate") { call in try ProviderLibrary.paginate(call) },
+        LuaRegistration("post") { call in try ProviderLibrary.send(call, method: "POST", queryAt: nil, bodyAt: 3) },
+        LuaRegistration("put") { call in try ProviderLibrary.send(call, method: "PUT", queryAt: nil, bodyAt: 3) },
+        LuaRegistration("request") { call in try ProviderLibrary.request(call, raising: true) },
+        LuaRegistration("tryrequest") { call in try ProviderLibrary.request(call, raising: false) },
+    ] }
+
+    public static var luaMetamethods: [LuaRegistration] { [
+        LuaRegistration("__tostring") { call in
+            let handle = try call.object(at: 1, as: ProviderHandle.self)
+            call.stack.push("provider \(handle.client.provider.name) (\(handle.client.environment))")
+            return 1
+        },
+    ] }
+}
+
+/// `payrun.provider(name)` and `payrun.webhook.verify(provider, webhook)`.
+enum ProviderLibrary {
+    static let errorMetatableKey = "payrun.error"
+
+    static func install(on stack: LuaStack, session: ProviderSession) throws(LuaError) {
+        try stack.reserve(4)
+        lua_createtable(stack.unsafeState, 0, 2)      // stack: payrun errormeta
+        stack.push("payrun.error")
+        stack.setField("__name", in: -2)
+        stack.push(function: { call in
+            // A provider error prints as its description, kept in the table.
+            lua_getfield(call.stack.unsafeState, call.index(of: 1), "description")
+            return 1
+        })
+        stack.setField("__tostring", in: -2)
+        stack.setRegistryValue(errorMetatableKey)     // stack: payrun
+        for function in functions(session: session) {
+            stack.push(function: function.body)
+            stack.setField(function.name, in: -2)
+        }
+        stack.push(library: webhookFunctions(session: session))
+        stack.setField("webhook", in: -2)
+    }
+
+    static func functions(session: ProviderSession) -> [LuaRegistration] { [
+        LuaRegistration("provider") { call in
+            let name = try call.string(at: 1)
+            do {
+                call.stack.push(object: ProviderHandle(client: try session.client(for: name, stack: call.stack)))
+                return 1
+            } catch let error as ProviderError {
+                throw raise(error, call)
+            }
+        },
+    ] }
+
+    static func webhookFunctions(session: ProviderSession) -> [LuaRegistration] { [
+        LuaRegistration("verify") { call in
+            let name = try call.string(at: 1)
+            try call.check(.table, at: 2)
+            guard let provider = session.registry.provider(named: name) else {
+                throw LuaArgumentError.invalid(at: 1, "no provider '\(name)'")
+            }
+            let stack = call.stack
+            let table = call.index(of: 2)
+            var headers: [(String, String)] = []
+            if stack.pushField("headers", of: table) == .table {
+                lua_pushnil(stack.unsafeState)
+                while lua_next(stack.unsafeState, -2) != 0 {
+                    if let name = stack.text(at: -2), let value = stack.text(at: -1) { headers.append((name, value)) }
+                    stack.pop()
+                }
+            }
+            stack.pop()
+            var body: [UInt8] = []
+            if stack.pushField("body", of: table) == .string, let bytes = stack.bytes(at: -1) { body = Array(bytes) }
+            stack.pop()
+            let verdict = provider.verify(
+                IncomingWebhook(headers: headers, body: body), with: session.credentials(for: provider), now: UTCTime.now())
+            switch verdict {
+            case .valid:
+                stack.push(true)
+                return 1
+            case .invalid(let reason):
+                stack.push(false)
+                stack.push(reason)
+                return 2
+            }
+        },
+    ] }
+
+    /// `p:get(path [, query])`, `p:delete(path [, query])`, `p:post(path [, body])`, `p:put(path [, body])`:
+    /// the result and a response table `{status=, headers=, attempts=}`.
+    static func send(_ call: LuaCall, method: String, queryAt: Int?, bodyAt: Int?) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        let path = try call.string(at: 2)
+        let query = try queryAt.map { position throws in try ProviderLibrary.query(call, at: position) } ?? []
+        let body = try bodyAt.map { position throws in try ProviderLibrary.body(call, at: position) } ?? nil
+        return try perform(call, handle.client, method: method, path: path, query: query, body: body, headers: [], raising: true)
+    }
+
+    /// `p:request{method=, path=, query=, body=, headers=}` (raising) and `p:tryrequest{...}`
+    /// (nil and the error instead).
+    static func request(_ call: LuaCall, raising: Bool) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        try call.check(.table, at: 2)
+        let stack = call.stack
+        let table = call.index(of: 2)
+        func text(_ field: String) throws -> String? {
+            defer { stack.pop() }
+            switch stack.pushField(field, of: table) {
+            case .nil: return nil
+            case .string: return stack.text(at: -1)
+            default: throw LuaArgumentError.invalid(at: 2, "field '\(field)' must be a string")
+            }
+        }
+        let method = try text("method") ?? "GET"
+        guard let path = try text("path") else { throw LuaArgumentError.invalid(at: 2, "field 'path' is required") }
+        stack.pushField("query", of: table)
+        let query = try self.query(call, at: call.argumentCount)
+        stack.pop()
+        stack.pushField("body", of: table)
+        let body = try self.body(call, at: call.argumentCount)
+        stack.pop()
+        var headers: [(String, String)] = []
+        if stack.pushField("headers", of: table) == .table {
+            lua_pushnil(stack.unsafeState)
+            while lua_next(stack.unsafeState, -2) != 0 {
+                guard let name = stack.text(at: -2), let value = stack.text(at: -1) else {
+                    throw LuaArgumentError.invalid(at: 2, "field 'headers' must map names to strings")
+                }
+                headers.append((name, value))
+                stack.pop()
+            }
+        }
+        stack.pop()
+        return try perform(call, handle.client, method: method.uppercased(), path: path, query: query, body: body, headers: headers, raising: raising)
+    }
+
+    private static func perform(
+        _ call: LuaCall, _ client: ProviderClient, method: String, path: String, query: [(String, String)],
+        body: JSONValue?, headers: [(String, String)], raising: Bool
+    ) throws -> LuaReturn {
+        let reply: ProviderClient.Reply
+        do {
+            reply = try BlockingWait.run(stoppable: call.stack) {
+                try await client.request(method, path, query: query, body: body, headers: headers)
+            }
+        } catch let error as ProviderError {
+            guard raising else {
+                call.stack.pushNil()
+                pushError(error, on: call.stack)
+                return 2
+            }
+            throw raise(error, call)
+        }
+        try push(reply.result, on: call.stack)
+        pushResponse(reply, on: call.stack)
+        return 2
+    }
+
+    /// `for item in p:paginate(path [, query [, {page_size=N}]]) do ... end`: every item of the
+    /// list, fetched a page at a time, the next page while the loop works on this one.
+    static func paginate(_ call: LuaCall) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        let path = try call.string(at: 2)
+        let query = try self.query(call, at: 3)
+        var pageSize: Int?
+        if !call.isNoneOrNil(4) {
+            try call.check(.table, at: 4)
+            defer { call.stack.pop() }
+            switch call.stack.pushField("page_size", of: call.index(of: 4)) {
+            case .nil: break
+            case .number where lua_isinteger(call.stack.unsafeState, -1) != 0 && (1...10_000).contains(lua_tointegerx(call.stack.unsafeState, -1, nil)):
+                pageSize = Int(lua_tointegerx(call.stack.unsafeState, -1, nil))
+            default: throw LuaArgumentError.invalid(at: 4, "field 'page_size' must be an integer from 1 to 10000")
+            }
+        }
+        let cursor = PageCursor(ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize))
+        call.stack.push(function: { step in
+            let item: JSONValue?
+            do {
+                item = try BlockingWait.run(stoppable: step.stack) { try await cursor.next() }
+            } catch let error as ProviderError {
+                throw raise(error, step)
+            }
+            guard let item else {
+                step.stack.pushNil()
+                return 1
+            }
+            try push(item, on: step.stack)
+            return 1
+        })
+        return 1
+    }
+
+    /// Holds a paginator's iterator between calls of the Lua iterator function.
+    private actor PageCursor {
+        private var iterator: ProviderPaginator.Iterator
+
+        init(_ paginator: ProviderPaginator) {
+            iterator = paginator.makeAsyncIterator()
+        }
+
+        func next() async throws -> JSONValue? {
+            // One call at a time: the Lua thread waits for each.
+            var current = iterator
+            let item = try await current.next()
+            iterator = current
+            return item
+        }
+    }
+
+    // MARK: Values
+
+    /// Argument `position` as query parameters: a table of names to strings, numbers, booleans
+    /// or decimals, sent sorted by name; none when absent.
+    static func query(_ call: LuaCall, at position: Int) throws -> [(String, String)] {
+        guard !call.isNoneOrNil(position) else { return [] }
+        try call.check(.table, at: position)
+        let stack = call.stack
+        let table = call.index(of: position)
+        var pairs: [(String, String)] = []
+        lua_pushnil(stack.unsafeState)
+        while lua_next(stack.unsafeState, table) != 0 {
+            defer { stack.pop() }
+            guard lua_type(stack.unsafeState, -2) == LUA_TSTRING, let name = stack.text(at: -2) else {
+                throw LuaArgumentError.invalid(at: position, "query names must be strings")
+            }
+            let value: String
+            switch lua_type(stack.unsafeState, -1) {
+            case LUA_TSTRING: value = stack.text(at: -1) ?? ""
+            case LUA_TNUMBER where lua_isinteger(stack.unsafeState, -1) != 0: value = String(lua_tointegerx(stack.unsafeState, -1, nil))
+            case LUA_TNUMBER: value = lua_tonumberx(stack.unsafeState, -1, nil).description
+            case LUA_TBOOLEAN: value = lua_toboolean(stack.unsafeState, -1) != 0 ? "true" : "false"
+            case LUA_TUSERDATA where stack.object(at: -1, as: DecimalValue.self) != nil:
+                value = stack.object(at: -1, as: DecimalValue.self)!.value.description
+            default: throw LuaArgumentError.invalid(at: position, "query value '\(name)' must be a string, number, boolean or decimal")
+            }
+            pairs.append((name, value))
+        }
+        return pairs.sorted { $0.0 < $1.0 }
+    }
+
+    /// Argument `position` as a JSON body (a table, a string of JSON, or nil).
+    static func body(_ call: LuaCall, at position: Int) throws -> JSONValue? {
+        guard !call.isNoneOrNil(position) else { return nil }
+        let bytes: [UInt8]
+        if call.type(at: position) == .string {
+            bytes = try call.bytes(at: position)
+        } else {
+            do {
+                bytes = try JSONLibrary.encode(at: call.index(of: position), on: call.stack)
+            } catch {
+                throw LuaArgumentError.invalid(at: position, "the body cannot be sent as JSON: \(error.description)")
+            }
+        }
+        do {
+            return try JSONValue.parse(bytes)
+        } catch {
+            throw LuaArgumentError.invalid(at: position, "the body is not JSON: \(error.description)")
+        }
+    }
+
+    /// Pushes `value` as `payrun.json.decode` would give it.
+    static func push(_ value: JSONValue, on stack: LuaStack) throws {
+        let bytes = value.encoded()
+        try bytes.withUnsafeBytes { buffer in try JSONLibrary.decode(buffer, on: stack) }
+    }
+
+    private static func pushResponse(_ reply: ProviderClient.Reply, on stack: LuaStack) {
+        let L = stack.unsafeState
+        lua_createtable(L, 0, 3)
+        stack.push(reply.status)
+        stack.setField("status", in: -2)
+        stack.push(reply.attempts)
+        stack.setField("attempts", in: -2)
+        lua_createtable(L, 0, Int32(reply.headers.count))
+        for (name, value) in reply.headers {
+            stack.push(value)
+            stack.setField(name.lowercased(), in: -2)
+        }
+        stack.setField("headers", in: -2)
+    }
+
+    /// Pushes `error` as a table: provider, status, code, message, request_id, retryable,
+    /// details, description; `tostring` gives the description.
+    static func pushError(_ error: ProviderError, on stack: LuaStack) {
+        let L = stack.unsafeState
+        lua_createtable(L, 0, 8)
+        stack.push(error.provider)
+        stack.setField("provider", in: -2)
+        if let status = error.status {
+            stack.push(status)
+            stack.setField("status", in: -2)
+        }
+        if let code = error.code {
+            stack.push(code)
+            stack.setField("code", in: -2)
+        }
+        stack.push(error.message)
+        stack.setField("message", in: -2)
+        if let requestID = error.requestID {
+            stack.push(requestID)
+            stack.setField("request_id", in: -2)
+        }
+        stack.push(error.retryable)
+        stack.setField("retryable", in: -2)
+        lua_createtable(L, 0, Int32(error.details.count))
+        for (name, value) in error.details {
+            stack.push(value)
+            stack.setField(name, in: -2)
+        }
+        stack.setField("details", in: -2)
+        stack.push(error.description)
+        stack.setField("description", in: -2)
+        stack.pushRegistryValue(errorMetatableKey)
+        lua_setmetatable(L, -2)
+    }
+
+    /// An error that raises `error` as its table.
+    static func raise(_ error: ProviderError, _ call: LuaCall) -> some LuaRaisable {
+        pushError(error, on: call.stack)
+        return call.error(raising: call.argumentCount)
+    }
+}
+
+extension LuaStack {
+    /// The string at `index`, or nil for any other type (numbers are not converted, so a
+    /// `lua_next` traversal stays valid).
+    fileprivate func text(at index: Int32) -> String? {
+        guard lua_type(unsafeState, index) == LUA_TSTRING else { return nil }
+        return bytes(at: index).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -1,0 +1,50 @@
+// Waits on the Lua thread for async work (a provider's answer), while still hearing a stop: the
+// time limit or Ctrl-C ends the wait at once instead of when the network gives up.
+import CLuaShims
+import Dispatch
+import LuaKit
+import Synchronization
+
+enum BlockingWait {
+    /// Runs `work` and waits for its result on this thread.
+    /// - Parameter stack: the script's stack, whose stop requests end the wait; nil to wait
+    ///   whatever happens (for cleaning up).
+    /// - Throws: what `work` throws, or `Stopped` when the script is stopped while waiting.
+    static func run<Value: Sendable>(
+        stoppable stack: LuaStack?, _ work: @escaping @Sendable () async throws -> Value
+    ) throws -> Value {
+        let outcome = Outcome<Value>()
+        let task = Task {
+            do {
+                outcome.finish(.success(try await work()))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+        }
+        let host = stack.map { luashim_gethost($0.unsafeState) }
+        // Short waits, so a stop is heard within 50 ms.
+        while outcome.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if let host, luashim_stopreason(host) != 0 {
+                task.cancel()
+                throw Stopped()
+            }
+        }
+        return try outcome.result!.get()
+    }
+
+    struct Stopped: Error, CustomStringConvertible {
+        var description: String { "script stopped while waiting for a response" }
+    }
+
+    private final class Outcome<Value: Sendable>: Sendable {
+        let done = DispatchSemaphore(value: 0)
+        private let stored = Mutex<Result<Value, any Error>?>(nil)
+
+        var result: Result<Value, any Error>? { stored.withLock { $0 } }
+
+        func finish(_ result: Result<Value, any Error>) {
+            stored.withLock { $0 = result }
+            done.signal()
+        }
+    }
+}
