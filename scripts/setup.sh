@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-dependencies.sh
 swift build -c release --static-swift-stdlib --product payrun
-echo "Built .build/release/payrun. Running scripts/examples/reconcile.lua:" >&2
-.build/release/payrun run scripts/examples/reconcile.lua
+echo "Built .build/release/payrun. Running scripts/examples/daily-totals.lua against the built-in Particeep simulator:" >&2
+.build/release/payrun run scripts/examples/daily-totals.lua 2024-03-01

@@ -39,6 +39,14 @@ import Glibc
 
     @Test func everyPayrunFunctionIsAnnotatedAndNothingElse() throws {
         let credentials = CredentialLibrary.functions(store: MemoryCredentialStore(), environment: .sandbox)
-        #expect(try annotatedFunctions(under: "payrun.") == Set((PayrunLibrary.functions + credentials).map(\.name)))
+        let session = ProviderSession(registry: ProviderRegistry(), environment: .sandbox, credentials: MemoryCredentialStore())
+        let providers = ProviderLibrary.functions(session: session)
+        #expect(try annotatedFunctions(under: "payrun.") == Set((PayrunLibrary.functions + credentials + providers).map(\.name)))
+    }
+
+    @Test func everyProviderMethodAndWebhookFunctionIsAnnotatedAndNothingElse() throws {
+        let session = ProviderSession(registry: ProviderRegistry(), environment: .sandbox, credentials: MemoryCredentialStore())
+        #expect(try annotatedFunctions(under: "provider:") == Set(ProviderHandle.luaMethods.map(\.name)))
+        #expect(try annotatedFunctions(under: "payrun.webhook.") == Set(ProviderLibrary.webhookFunctions(session: session).map(\.name)))
     }
 }

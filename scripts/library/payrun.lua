@@ -8,6 +8,7 @@
 ---@field version string payrun's version, e.g. "0.1.0".
 ---@field json payrun.jsonlib JSON decoding and encoding.
 ---@field decimal payrun.decimallib Exact decimal numbers for money.
+---@field webhook payrun.webhooklib Checking webhooks providers send.
 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
 ---@field stdout payrun.stream Standard output.
 ---@field stderr payrun.stream Standard error.
@@ -182,6 +183,101 @@ function decimal:tostring() end
 ---The nearest float, for display or maths where exactness does not matter.
 ---@return number
 function decimal:tonumber() end
+
+---A client for a provider in the current environment (`payrun run --env`; the built-in
+---simulators by default). Signing happens in payrun with the configured credentials; the script
+---never sees them. Raises a `payrun.error` for an unknown provider or missing credentials.
+---@param name string "particeep", or a provider the host registered
+---@return payrun.provider
+function payrun.provider(name) end
+
+---A provider's error, raised by the client's methods (catch it with `pcall`) or returned by
+---`tryrequest`. `tostring(e)` is e.g. `particeep: 404 error.user.none: no user with id usr_9`.
+---@class payrun.error
+---@field provider string
+---@field status? integer The HTTP status, when the provider answered.
+---@field code? string The provider's own error code, e.g. "error.user.none".
+---@field message string
+---@field request_id? string The provider's id for the request, for its support.
+---@field retryable boolean Whether the same request could succeed later.
+---@field details table<string, string> More the provider said (fields, validation).
+---@field description string The one-line text `tostring` gives.
+
+---What came with a result: `{status=200, headers={["request-quota"]="12", ...}, attempts=1}`.
+---@class payrun.response
+---@field status integer
+---@field headers table<string, string> Lower-case names.
+---@field attempts integer How many times the request was sent (reads are retried on 5xx, 429, timeouts).
+
+---@class payrun.provider: userdata
+local provider = {}
+
+---GET `path` (from the provider's base URL, e.g. "/user/usr_1") with `query` parameters.
+---@param path string
+---@param query? table<string, string|number|boolean|payrun.decimal>
+---@return any result The decoded result, envelope removed.
+---@return payrun.response response
+function provider:get(path, query) end
+
+---DELETE `path`.
+---@param path string
+---@param query? table<string, string|number|boolean|payrun.decimal>
+---@return any result
+---@return payrun.response response
+function provider:delete(path, query) end
+
+---POST `body` (a table sent as JSON, or a JSON string) to `path`. Never resent automatically
+---unless the provider can recognise a repeat.
+---@param path string
+---@param body? table|string
+---@return any result
+---@return payrun.response response
+function provider:post(path, body) end
+
+---PUT `body` to `path`.
+---@param path string
+---@param body? table|string
+---@return any result
+---@return payrun.response response
+function provider:put(path, body) end
+
+---@class payrun.request
+---@field method? string "GET" unless given.
+---@field path string
+---@field query? table<string, string|number|boolean|payrun.decimal>
+---@field body? table|string
+---@field headers? table<string, string> Added to the request (authentication is payrun's).
+
+---Any request; raises a `payrun.error` on failure.
+---@param request payrun.request
+---@return any result
+---@return payrun.response response
+function provider:request(request) end
+
+---Like `request`, but returns `nil, err` instead of raising.
+---@param request payrun.request
+---@return any result
+---@return payrun.response|payrun.error response_or_error
+function provider:tryrequest(request) end
+
+---An iterator over every item of a list, across pages in the provider's own scheme, fetching the
+---next page while the loop works: `for t in p:paginate("/transaction/search", {status="PENDING"}) do`.
+---@param path string
+---@param query? table<string, string|number|boolean|payrun.decimal>
+---@param options? { page_size: integer }
+---@return fun(): any
+function provider:paginate(path, query, options) end
+
+---@class payrun.webhooklib
+payrun.webhook = {}
+
+---Whether a webhook really comes from `provider` (checked in constant time, with a bounded age
+---where the provider's scheme has a timestamp): `true`, or `false` and the reason.
+---@param provider string
+---@param webhook { headers: table<string, string>, body: string }
+---@return boolean valid
+---@return string|nil reason
+function payrun.webhook.verify(provider, webhook) end
 
 ---An output stream, like `io.stdout`: payrun scripts have no `io` library and cannot open files.
 ---@class payrun.stream

@@ -48,6 +48,9 @@ public final class ScriptRunner {
 
     /// Runs `invocation` and returns the status the process should exit with. A failure is
     /// written to standard error as `payrun: message`, then the Lua traceback.
+    ///
+    /// The script's provider requests are waited for on this thread: call it from a thread of
+    /// your own (or the main thread), not from a Swift concurrency task.
     public func run(_ invocation: ScriptInvocation) -> PayrunExitStatus {
         guard !invocation.chunks.isEmpty || invocation.scriptPath != nil else {
             report("nothing to run: give a script file, '-' for standard input, or -e CODE")

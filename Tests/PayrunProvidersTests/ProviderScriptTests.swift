@@ -1,0 +1,162 @@
+// payrun.provider from Lua: what a script sees of requests, pages, errors and retries, against
+// the simulators started in process as `payrun run` starts them; and a host's own provider.
+import Foundation
+import PayrunFormats
+import PayrunProviders
+import PayrunRuntime
+import PayrunSimulators
+import Testing
+
+@Suite struct ProviderScriptTests {
+    /// Runs `code` in a runner whose sandbox environment is `server`; returns status and output.
+    /// The runner waits for responses on its thread, so it gets a thread of its own, as it has in
+    /// `payrun run`, rather than one of the few the server and the requests run on.
+    func run(_ code: String, server: SimulatorServer, registry: ProviderRegistry = BuiltInProviders.registry,
+             environment: PayrunEnvironment = .sandbox, store: MemoryCredentialStore = MemoryCredentialStore()) async -> (PayrunExitStatus, CapturedOutput) {
+        await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: runHere(code, server: server, registry: registry, environment: environment, store: store))
+            }.start()
+        }
+    }
+
+    private func runHere(_ code: String, server: SimulatorServer, registry: ProviderRegistry,
+                         environment: PayrunEnvironment, store: MemoryCredentialStore) -> (PayrunExitStatus, CapturedOutput) {
+        let output = CapturedOutput()
+        var policy = RetryPolicy()
+        policy.firstDelay = .milliseconds(10)
+        let baseURL = server.baseURL
+        let session = ProviderSession(
+            registry: registry, environment: environment, credentials: store, retryPolicy: policy,
+            startSandbox: { baseURL })
+        let runner = ScriptRunner(output: output, credentials: store, environment: environment, providers: session)
+        let status = runner.run(ScriptInvocation(chunks: [code], scriptPath: nil, arguments: []))
+        return (status, output)
+    }
+
+    func withServer(_ body: (SimulatorServer) async throws -> Void) async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 30
+        configuration.particeep.transactions = 321
+        let server = try await SimulatorServer.start(configuration)
+        do { try await body(server) } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    @Test func aScriptReadsWritesAndPages() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local user, response = p:get("/user/usr_3")
+                print(user.id, response.status, response.attempts, response.headers["meta-version"])
+                local t = p:put("/transaction", { amount = 990, currency = "EUR", custom = { tags = payrun.json.array() } })
+                print(t.status, payrun.json.encode(t.custom))
+                local updated = p:post("/transaction/" .. t.id, { status = "SUCCEEDED" })
+                print(updated.status)
+                local n = 0
+                for item in p:paginate("/transaction/search", nil, { page_size = 50 }) do n = n + 1 end
+                local first = p:get("/transaction/search", { limit = 1 })
+                print(n, first.total_size, #first.data)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "usr_3\t200\t1\t1\nPENDING\t{\"tags\":[]}\nSUCCEEDED\n322\t322\t1\n")
+        }
+    }
+
+    @Test func errorsAreStructuredValuesAndTryrequestReturnsThem() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local ok, e = pcall(p.get, p, "/user/nobody")
+                print(ok, type(e), e.provider, e.status, e.code, e.retryable, tostring(e))
+                local none, err = p:tryrequest{ method = "PUT", path = "/transaction", body = { amount = -1, currency = "EUR" } }
+                print(none, err.status, err.code)
+                print(pcall(payrun.provider, "stripe"))
+                p:get("/transaction/txn_0")
+                """, server: server)
+            #expect(status == .scriptFailed)
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines[0] == "false\ttable\tparticeep\t404\terror.user.none\tfalse\tparticeep: 404 error.user.none: no user with id nobody")
+            #expect(lines[1] == "nil\t400\terror.transaction.amount.invalid")
+            #expect(lines[2].hasPrefix("false\tstripe: no provider 'stripe'; the providers are particeep"))
+            #expect(output.standardError.hasPrefix("payrun: particeep: 404 error.transaction.none: no transaction with id txn_0"))
+        }
+    }
+
+    @Test func readsAreRetriedAndAnUnrecognisableCreateIsNot() async throws {
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: sequence=503,ok; PUT /particeep/v1/transaction: drop"))
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local user, response = p:get("/user/usr_1")
+                print(user.id, response.attempts)
+                local none, err = p:tryrequest{ method = "PUT", path = "/transaction", body = { amount = 100, currency = "EUR" } }
+                print(none, err.retryable, err.message:find("may or may not have been applied", 1, true) ~= nil)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "usr_1\t2\nnil\tfalse\ttrue\n")
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1, "the create was sent once")
+        }
+    }
+
+    @Test func webhooksAreVerifiedFromLua() async throws {
+        try await withServer { server in
+            let signed = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
+            let headers = signed.map { "[\"\($0.0)\"] = \"\($0.1)\"" }.joined(separator: ", ")
+            let (status, output) = await run("""
+                local headers = { \(headers), ["X-Particeep-Event"] = "user_deleted" }
+                print(payrun.webhook.verify("particeep", { headers = headers, body = '{"id":"usr_1"}' }))
+                headers.Authorization = "PTP:sandbox-particeep-key:Zm9yZ2Vk"
+                print(payrun.webhook.verify("particeep", { headers = headers, body = "" }))
+                print(payrun.webhook.verify("particeep", { headers = {}, body = "" }))
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "true\nfalse\tthe Authorization signature does not match\nfalse\tno DateTime header\n")
+        }
+    }
+
+    /// A host's own provider, registered beside the built-in ones: it signs with a header of its
+    /// own and a secret from the host's store, and unwraps nothing.
+    struct LedgerProvider: PaymentProvider {
+        let name = "ledger"
+        let credentialFields = ["token"]
+        let server: String
+
+        func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
+            environment == .sandbox ? server + "/particeep/v1" : nil
+        }
+
+        func sign(_ request: inout ProviderRequest, with credentials: ProviderCredentials) async throws(ProviderError) {
+            _ = try credentials.secret("token")
+            // The simulator underneath wants Particeep's signature; a real ledger would want the token.
+            request.headers += ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
+        }
+
+        func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+            guard response.status == 200 else { throw ProviderError(provider: name, status: response.status, message: "ledger said no") }
+            return (try? JSONValue.parse(response.body)) ?? .null
+        }
+    }
+
+    @Test func aHostRegistersItsOwnProvider() async throws {
+        try await withServer { server in
+            var registry = BuiltInProviders.registry
+            registry.register(LedgerProvider(server: server.baseURL))
+            var store = MemoryCredentialStore()
+            store.set(Secret("ledger-token-5f2e9a"), for: CredentialName(provider: "ledger", field: "token"), in: .sandbox)
+            let (status, output) = await run("""
+                local ledger = payrun.provider("ledger")
+                print(ledger, ledger:get("/info").simulator)
+                print(pcall(ledger.get, ledger, "/user/nobody"))
+                """, server: server, registry: registry, store: store)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput.hasPrefix("provider ledger (sandbox)\tpayrun sandbox\nfalse\tledger: 404 ledger said no"))
+            let (missing, failure) = await run("payrun.provider('ledger'):get('/info')", server: server, registry: registry)
+            #expect(missing == .scriptFailed)
+            #expect(failure.standardError.contains("no credential ledger.token in the sandbox environment"))
+        }
+    }
+}
