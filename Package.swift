@@ -95,14 +95,17 @@ let package = Package(
             ]
         ),
         // What the tests share: a webhook receiver listening on loopback.
-        .target(name: "PayrunTestSupport", dependencies: ["PayrunSimulators", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(
+            name: "PayrunTestSupport",
+            dependencies: ["PayrunSimulators", "PayrunRuntime", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
         .testTarget(
             name: "PayrunProvidersTests",
             dependencies: ["PayrunProviders", "PayrunRuntime", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
-        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators"]),
+        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators", "PayrunTestSupport"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
             dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]

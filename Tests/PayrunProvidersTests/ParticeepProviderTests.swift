@@ -24,21 +24,15 @@ import Testing
         configuration.particeep.users = 20
         configuration.particeep.transactions = transactions
         configuration.webhooks.firstRetryDelay = .milliseconds(20)
-        let server = try await SimulatorServer.start(configuration)
-        let transport = try HTTPTransport()
-        let client = try ProviderClient(
-            provider: provider, environment: .sandbox,
-            credentials: ProviderCredentials(for: provider, in: .sandbox, from: store),
-            http: ProviderHTTPClient(transport: transport), sandboxServer: server.baseURL)
-        do {
-            try await body(server, client)
-        } catch {
-            await transport.shutdown()
-            await server.stop()
-            throw error
+        try await SimulatorFixture.with(configuration) { server in
+            try await SimulatorFixture.with(HTTPSettings()) { transport in
+                let client = try ProviderClient(
+                    provider: provider, environment: .sandbox,
+                    credentials: ProviderCredentials(for: provider, in: .sandbox, from: store),
+                    http: ProviderHTTPClient(transport: transport), sandboxServer: server.baseURL)
+                try await body(server, client)
+            }
         }
-        await transport.shutdown()
-        await server.stop()
     }
 
     @Test func requestsAreSignedAndAnswered() async throws {

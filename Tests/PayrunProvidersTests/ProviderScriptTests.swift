@@ -5,6 +5,7 @@ import PayrunFormats
 import PayrunProviders
 import PayrunRuntime
 import PayrunSimulators
+import PayrunTestSupport
 import Testing
 
 @Suite struct ProviderScriptTests {
@@ -38,12 +39,7 @@ import Testing
         var configuration = SimulatorServer.Configuration()
         configuration.particeep.users = 30
         configuration.particeep.transactions = 321
-        let server = try await SimulatorServer.start(configuration)
-        do { try await body(server) } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await SimulatorFixture.with(configuration, body)
     }
 
     @Test func aScriptReadsWritesAndPages() async throws {

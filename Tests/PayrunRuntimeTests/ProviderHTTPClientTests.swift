@@ -2,6 +2,7 @@
 // deduplicated mutations are retried; a mutation the provider cannot recognise is never resent.
 import PayrunRuntime
 import PayrunSimulators
+import PayrunTestSupport
 import Testing
 
 @Suite struct ProviderHTTPClientTests {
@@ -23,20 +24,13 @@ import Testing
         configuration.particeep.users = 20
         configuration.particeep.transactions = 100
         configuration.faults = try FaultPlan(parsing: faults)
-        let server = try await SimulatorServer.start(configuration)
-        let transport = try HTTPTransport(settings: settings)
-        var policy = RetryPolicy()
-        policy.firstDelay = .milliseconds(20)
-        let client = ProviderHTTPClient(transport: transport, policy: policy)
-        do {
-            try await body(server, client)
-        } catch {
-            await transport.shutdown()
-            await server.stop()
-            throw error
+        try await SimulatorFixture.with(configuration) { server in
+            try await SimulatorFixture.with(settings) { transport in
+                var policy = RetryPolicy()
+                policy.firstDelay = .milliseconds(20)
+                try await body(server, ProviderHTTPClient(transport: transport, policy: policy))
+            }
         }
-        await transport.shutdown()
-        await server.stop()
     }
 
     @Test func aReadIsRetriedThroughServerErrors() async throws {

@@ -1,5 +1,6 @@
 // Starts a simulator server on a free loopback port for one test and always stops it.
 import PayrunSimulators
+import PayrunTestSupport
 
 enum SimulatorHarness {
     /// A small data set, so each test starts in a few milliseconds.
@@ -18,13 +19,8 @@ enum SimulatorHarness {
         _ configuration: SimulatorServer.Configuration = configuration(),
         _ body: (SimulatorServer, ParticeepClient) async throws -> Void
     ) async throws {
-        let server = try await SimulatorServer.start(configuration)
-        do {
+        try await SimulatorFixture.with(configuration) { server in
             try await body(server, ParticeepClient(baseURL: server.baseURL))
-        } catch {
-            await server.stop()
-            throw error
         }
-        await server.stop()
     }
 }
