@@ -29,6 +29,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Approve every mutating request to a live provider without asking on the terminal.")
     var yes = false
 
+    @Flag(help: "Trace each provider request on standard error: method, URL, status, time, retries (secrets redacted).")
+    var verbose = false
+
+    @Flag(help: "Print the mutating provider requests the script would send, and send none of them; reads go through.")
+    var dryRun = false
+
     @OptionGroup var credentialOptions: CredentialOptions
 
     @Option(name: .customLong("lib"), help: ArgumentHelp("Also look for modules in this folder (repeatable).", valueName: "path"))
@@ -53,7 +59,7 @@ struct RunCommand: ParsableCommand {
         let (_, credentials) = try credentialOptions.loadStore()
         let providers = ProviderSession(
             registry: BuiltInProviders.registry, environment: env, credentials: credentials,
-            settings: HTTPSettings(environment: ProcessEnvironment.variables()),
+            settings: HTTPSettings(environment: ProcessEnvironment.variables()), verbose: verbose, dryRun: dryRun,
             startSandbox: { try await InProcessSandbox.shared.baseURL() })
         let runner = ScriptRunner(
             output: output, sandbox: sandbox, credentials: credentials, environment: env,

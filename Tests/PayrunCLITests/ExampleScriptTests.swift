@@ -23,6 +23,14 @@ import Testing
         #expect(bad.standardError.contains("DAY must look like 2024-03-01, not yesterday"))
     }
 
+    @Test func verboseTracesEveryPageRequest() throws {
+        let result = try PayrunProcess.run(["run", "--verbose", "scripts/examples/daily-totals.lua", "2024-03-01"])
+        #expect(result.status == 0)
+        let traces = result.standardError.split(separator: "\n").filter { $0.hasPrefix("payrun: GET http://127.0.0.1:") }
+        #expect(traces.count == 1, "one page of 200 holds the day")
+        #expect(traces.first?.contains("/particeep/v1/transaction/search?") == true && traces.first?.contains(" → 200 in ") == true)
+    }
+
     @Test func stalePendingListsTheOldestFirst() throws {
         let result = try PayrunProcess.run(["run", "scripts/examples/stale-pending.lua", "400"])
         #expect(result.status == 0, "\(result.standardError)")

@@ -13,23 +13,25 @@ import Testing
     /// The runner waits for responses on its thread, so it gets a thread of its own, as it has in
     /// `payrun run`, rather than one of the few the server and the requests run on.
     func run(_ code: String, server: SimulatorServer, registry: ProviderRegistry = BuiltInProviders.registry,
-             environment: PayrunEnvironment = .sandbox, store: MemoryCredentialStore = MemoryCredentialStore()) async -> (PayrunExitStatus, CapturedOutput) {
+             environment: PayrunEnvironment = .sandbox, store: MemoryCredentialStore = MemoryCredentialStore(),
+             verbose: Bool = false, dryRun: Bool = false) async -> (PayrunExitStatus, CapturedOutput) {
         await withCheckedContinuation { continuation in
             Thread {
-                continuation.resume(returning: runHere(code, server: server, registry: registry, environment: environment, store: store))
+                continuation.resume(returning: runHere(
+                    code, server: server, registry: registry, environment: environment, store: store, verbose: verbose, dryRun: dryRun))
             }.start()
         }
     }
 
     private func runHere(_ code: String, server: SimulatorServer, registry: ProviderRegistry,
-                         environment: PayrunEnvironment, store: MemoryCredentialStore) -> (PayrunExitStatus, CapturedOutput) {
+                         environment: PayrunEnvironment, store: MemoryCredentialStore, verbose: Bool, dryRun: Bool) -> (PayrunExitStatus, CapturedOutput) {
         let output = CapturedOutput()
         var policy = RetryPolicy()
         policy.firstDelay = .milliseconds(10)
         let baseURL = server.baseURL
         let session = ProviderSession(
             registry: registry, environment: environment, credentials: store, retryPolicy: policy,
-            startSandbox: { baseURL })
+            verbose: verbose, dryRun: dryRun, startSandbox: { baseURL })
         let runner = ScriptRunner(output: output, credentials: store, environment: environment, providers: session)
         let status = runner.run(ScriptInvocation(chunks: [code], scriptPath: nil, arguments: []))
         return (status, output)
@@ -95,6 +97,42 @@ import Testing
             #expect(status == .success, "\(output.standardError)")
             #expect(output.standardOutput == "usr_1\t2\nnil\tfalse\ttrue\n")
             #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1, "the create was sent once")
+        }
+    }
+
+    @Test func verboseTracesAttemptsAndDryRunSendsNoMutation() async throws {
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: sequence=502,ok"))
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                p:get("/user/usr_1")
+                local t, response = p:put("/transaction", { amount = 700, currency = "EUR" })
+                print(t.amount, t.id, response.dry_run)
+                """, server: server, verbose: true, dryRun: true)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "700\tnil\ttrue\n")
+            let notes = output.standardError.split(separator: "\n").map(String.init)
+            #expect(notes.count == 3)
+            #expect(notes[0].hasPrefix("payrun: GET \(server.baseURL)/particeep/v1/user/usr_1 → 502 in "))
+            #expect(notes[0].contains(", retrying in "))
+            #expect(notes[1].contains("→ 200 in ") && notes[1].hasSuffix("(attempt 2)"))
+            #expect(notes[2] == "payrun: dry run, not sent: PUT \(server.baseURL)/particeep/v1/transaction {\"amount\":700,\"currency\":\"EUR\"}")
+            #expect(!server.requests.all.contains { $0.method == "PUT" }, "nothing mutating was sent")
+        }
+    }
+
+    @Test func aQuotaNearlySpentIsWarnedOnce() async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 5
+        configuration.particeep.transactions = 5
+        configuration.particeep.requestQuotaMax = 10
+        try await SimulatorFixture.with(configuration) { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                for i = 1, 10 do p:get("/info") end
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardError == "payrun: particeep: 9 of this month's 10 requests used (request-quota); past 10, requests are refused\n")
         }
     }
 

@@ -84,6 +84,14 @@ public struct ParticeepProvider: PaymentProvider {
             retryable: RetryPolicy.isRetryable(status: status), details: details)
     }
 
+    /// From 90% of `request-quotamax` (0 means no limit), a warning with the count.
+    public func warning(about response: ProviderResponse) -> String? {
+        guard let used = response.header("request-quota").flatMap(Int.init),
+            let limit = response.header("request-quotamax").flatMap(Int.init), limit > 0, used * 10 >= limit * 9
+        else { return nil }
+        return "particeep: \(used) of this month's \(limit) requests used (request-quota); past \(limit), requests are refused"
+    }
+
     public var pagination: PaginationScheme {
         .limitOffset(limit: "limit", offset: "offset", items: "data", total: "total_size", defaultLimit: 30)
     }

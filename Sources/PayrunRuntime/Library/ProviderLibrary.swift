@@ -9,9 +9,19 @@ import PayrunFormats
 public final class ProviderHandle: LuaObject {
     public static let luaTypeName = "payrun.provider"
     let client: ProviderClient
+    let session: ProviderSession
+    /// Where `--verbose` and `--dry-run` notes go: the script's own (redacting) output.
+    let output: any ScriptOutput
 
-    init(client: ProviderClient) {
+    init(client: ProviderClient, session: ProviderSession, output: any ScriptOutput) {
         self.client = client
+        self.session = session
+        self.output = output
+    }
+
+    /// Writes what the session noted during the last call.
+    func writeNotes() {
+        for line in session.notes.take() { output.write("payrun: \(line)\n", to: .standardError) }
     }
 
     public static var luaMethods: [LuaRegistration] { [
@@ -37,7 +47,7 @@ public final class ProviderHandle: LuaObject {
 enum ProviderLibrary {
     static let errorMetatableKey = "payrun.error"
 
-    static func install(on stack: LuaStack, session: ProviderSession) throws(LuaError) {
+    static func install(on stack: LuaStack, session: ProviderSession, output: any ScriptOutput) throws(LuaError) {
         try stack.reserve(4)
         lua_createtable(stack.unsafeState, 0, 2)      // stack: payrun errormeta
         stack.push("payrun.error")
@@ -49,7 +59,7 @@ enum ProviderLibrary {
         })
         stack.setField("__tostring", in: -2)
         stack.setRegistryValue(errorMetatableKey)     // stack: payrun
-        for function in functions(session: session) {
+        for function in functions(session: session, output: output) {
             stack.push(function: function.body)
             stack.setField(function.name, in: -2)
         }
@@ -57,11 +67,11 @@ enum ProviderLibrary {
         stack.setField("webhook", in: -2)
     }
 
-    static func functions(session: ProviderSession) -> [LuaRegistration] { [
+    static func functions(session: ProviderSession, output: any ScriptOutput = CapturedOutput()) -> [LuaRegistration] { [
         LuaRegistration("provider") { call in
             let name = try call.string(at: 1)
             do {
-                call.stack.push(object: ProviderHandle(client: try session.client(for: name, stack: call.stack)))
+                call.stack.push(object: ProviderHandle(client: try session.client(for: name, stack: call.stack), session: session, output: output))
                 return 1
             } catch let error as ProviderError {
                 throw raise(error, call)
@@ -111,7 +121,7 @@ enum ProviderLibrary {
         let path = try call.string(at: 2)
         let query = try queryAt.map { position throws in try ProviderLibrary.query(call, at: position) } ?? []
         let body = try bodyAt.map { position throws in try ProviderLibrary.body(call, at: position) } ?? nil
-        return try perform(call, handle.client, method: method, path: path, query: query, body: body, headers: [], raising: true)
+        return try perform(call, handle, method: method, path: path, query: query, body: body, headers: [], raising: true)
     }
 
     /// `p:request{method=, path=, query=, body=, headers=}` (raising) and `p:tryrequest{...}`
@@ -149,13 +159,28 @@ enum ProviderLibrary {
             }
         }
         stack.pop()
-        return try perform(call, handle.client, method: method.uppercased(), path: path, query: query, body: body, headers: headers, raising: raising)
+        return try perform(call, handle, method: method.uppercased(), path: path, query: query, body: body, headers: headers, raising: raising)
     }
 
     private static func perform(
-        _ call: LuaCall, _ client: ProviderClient, method: String, path: String, query: [(String, String)],
+        _ call: LuaCall, _ handle: ProviderHandle, method: String, path: String, query: [(String, String)],
         body: JSONValue?, headers: [(String, String)], raising: Bool
     ) throws -> LuaReturn {
+        let client = handle.client
+        defer { handle.writeNotes() }
+        if handle.session.dryRun, !["GET", "HEAD", "OPTIONS"].contains(method) {
+            // Described, not sent; the script gets back what it would have sent.
+            let query = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+            let text = body.map { " " + String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
+            handle.session.notes.add("dry run, not sent: \(method) \(client.baseURL)\(path)\(query)\(text)")
+            try push(body ?? .object([:]), on: call.stack)
+            lua_createtable(call.stack.unsafeState, 0, 2)
+            call.stack.push(0)
+            call.stack.setField("status", in: -2)
+            call.stack.push(true)
+            call.stack.setField("dry_run", in: -2)
+            return 2
+        }
         let reply: ProviderClient.Reply
         do {
             reply = try BlockingWait.run(stoppable: call.stack) {
@@ -169,6 +194,7 @@ enum ProviderLibrary {
             }
             throw raise(error, call)
         }
+        if let warning = reply.warning { handle.session.warnOnce(warning, from: client.provider.name) }
         try push(reply.result, on: call.stack)
         pushResponse(reply, on: call.stack)
         return 2
@@ -194,6 +220,7 @@ enum ProviderLibrary {
         let cursor = PageCursor(ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize))
         call.stack.push(function: { step in
             let item: JSONValue?
+            defer { handle.writeNotes() }
             do {
                 item = try BlockingWait.run(stoppable: step.stack) { try await cursor.next() }
             } catch let error as ProviderError {

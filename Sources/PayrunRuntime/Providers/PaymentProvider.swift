@@ -40,6 +40,10 @@ public protocol PaymentProvider: Sendable {
 
     /// Whether a webhook really comes from the provider.
     func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict
+
+    /// Something the user should know about a successful response, such as a quota nearly
+    /// spent; shown once per run.
+    func warning(about response: ProviderResponse) -> String?
 }
 
 extension PaymentProvider {
@@ -52,6 +56,8 @@ extension PaymentProvider {
     }
 
     public var pagination: PaginationScheme { .none }
+
+    public func warning(about response: ProviderResponse) -> String? { nil }
 
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         .invalid("\(name) webhooks cannot be verified by payrun")

@@ -20,6 +20,8 @@ public struct ProviderClient: Sendable {
         public let headers: [(String, String)]
         /// How many times the request was sent.
         public let attempts: Int
+        /// What the provider wants the user to know (a quota nearly spent).
+        public let warning: String?
     }
 
     /// - Parameter sandboxServer: the base URL of the running simulators, for `sandbox`.
@@ -56,7 +58,9 @@ public struct ProviderClient: Sendable {
             throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
         }
         let result = try provider.result(of: response, to: request)
-        return Reply(result: result, status: response.status, headers: response.headers, attempts: response.attempts)
+        return Reply(
+            result: result, status: response.status, headers: response.headers, attempts: response.attempts,
+            warning: provider.warning(about: response))
     }
 
     /// The request as it would be sent: URL built, body encoded, authentication added.

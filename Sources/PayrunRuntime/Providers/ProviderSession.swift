@@ -12,22 +12,35 @@ public final class ProviderSession: @unchecked Sendable {
     let settings: HTTPSettings
     let retryPolicy: RetryPolicy
     let trace: (@Sendable (RequestTrace) -> Void)?
+    /// Mutating requests are described, not sent; reads go through (`--dry-run`).
+    public let dryRun: Bool
+    /// Every attempt of every request is noted for the script's standard error (`--verbose`).
+    public let verbose: Bool
+    /// Lines for the script's standard error, written from the Lua thread after each call (the
+    /// attempts are traced on the network's threads).
+    let notes = NoteBuffer()
     /// Starts the simulators (once) and returns their base URL.
     let startSandbox: (@Sendable () async throws -> String)?
 
     // Touched only on the Lua thread.
+    private var warned: Set<String> = []
     private var transport: HTTPTransport?
     private var sandboxServer: String?
 
     /// - Parameters:
     ///   - startSandbox: serves the `sandbox` environment: starts the simulators and returns
     ///     their base URL. Called at most once, when a script first needs it.
-    ///   - trace: receives every attempt of every request (for `--verbose`).
+    ///   - trace: receives every attempt of every request.
+    ///   - verbose: also note each attempt on the script's standard error, secrets redacted.
+    ///   - dryRun: describe mutating requests on standard error instead of sending them.
     public init(
         registry: ProviderRegistry, environment: PayrunEnvironment, credentials: any CredentialStore,
         settings: HTTPSettings = HTTPSettings(), retryPolicy: RetryPolicy = RetryPolicy(),
-        trace: (@Sendable (RequestTrace) -> Void)? = nil, startSandbox: (@Sendable () async throws -> String)? = nil
+        trace: (@Sendable (RequestTrace) -> Void)? = nil, verbose: Bool = false, dryRun: Bool = false,
+        startSandbox: (@Sendable () async throws -> String)? = nil
     ) {
+        self.verbose = verbose
+        self.dryRun = dryRun
         self.registry = registry
         self.environment = environment
         self.credentials = credentials
@@ -49,7 +62,37 @@ public final class ProviderSession: @unchecked Sendable {
         return try ProviderClient(
             provider: provider, environment: environment,
             credentials: ProviderCredentials(for: provider, in: environment, from: credentials),
-            http: ProviderHTTPClient(transport: transport!, policy: retryPolicy, trace: trace), sandboxServer: sandboxServer)
+            http: ProviderHTTPClient(transport: transport!, policy: retryPolicy, trace: tracer), sandboxServer: sandboxServer)
+    }
+
+    /// Notes `warning` unless `provider` already warned in this run (a quota warning would
+    /// otherwise repeat, with a new count, on every request).
+    func warnOnce(_ warning: String, from provider: String) {
+        if warned.insert(provider).inserted { notes.add(warning) }
+    }
+
+    /// The host's trace, and the verbose notes.
+    private var tracer: (@Sendable (RequestTrace) -> Void)? {
+        guard verbose else { return trace }
+        let notes = self.notes
+        let trace = self.trace
+        return { attempt in
+            trace?(attempt)
+            notes.add(Self.describe(attempt))
+        }
+    }
+
+    /// `GET https://…/v1/user/usr_1 → 200 in 12.3 ms`, with the retry that follows, if any.
+    static func describe(_ attempt: RequestTrace) -> String {
+        let outcome = attempt.status.map(String.init) ?? (attempt.error ?? "no answer")
+        let tenths = Int((attempt.milliseconds * 10).rounded())
+        var line = "\(attempt.method) \(attempt.url) → \(outcome) in \(tenths / 10).\(tenths % 10) ms"
+        if attempt.attempt > 1 { line += " (attempt \(attempt.attempt))" }
+        if let wait = attempt.retryingAfter {
+            let milliseconds = Int(wait.components.seconds) * 1000 + Int(wait.components.attoseconds / 1_000_000_000_000_000)
+            line += ", retrying in \(milliseconds) ms"
+        }
+        return line
     }
 
     /// The credentials of `name`, for checking its webhooks.
@@ -62,5 +105,21 @@ public final class ProviderSession: @unchecked Sendable {
         guard let transport else { return }
         self.transport = nil
         _ = try? BlockingWait.run(stoppable: nil) { await transport.shutdown() }
+    }
+}
+
+/// Lines noted on any thread, taken on the Lua thread.
+final class NoteBuffer: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func add(_ line: String) {
+        lines.withLock { $0.append(line) }
+    }
+
+    func take() -> [String] {
+        lines.withLock { lines in
+            defer { lines = [] }
+            return lines
+        }
     }
 }

@@ -40,7 +40,7 @@ public final class ScriptRunner {
         try PayrunLibrary.install(in: state, output: output)
         state.stack.pushGlobal("payrun")
         try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment)
-        try ProviderLibrary.install(on: state.stack, session: providers)
+        try ProviderLibrary.install(on: state.stack, session: providers, output: output)
         state.stack.pop()
         try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
         return state
