@@ -57,10 +57,17 @@ struct RunCommand: ParsableCommand {
         let sandbox = SandboxOptions(
             strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
         let (_, credentials) = try credentialOptions.loadStore()
+        // PAYRUN_SANDBOX_URL points the sandbox environment at a `payrun sandbox` already
+        // running (to watch its /_sandbox/requests, or to share one between runs).
+        let variables = ProcessEnvironment.variables()
+        let runningSandbox = variables["PAYRUN_SANDBOX_URL"]
         let providers = ProviderSession(
             registry: BuiltInProviders.registry, environment: env, credentials: credentials,
-            settings: HTTPSettings(environment: ProcessEnvironment.variables()), verbose: verbose, dryRun: dryRun,
-            startSandbox: { try await InProcessSandbox.shared.baseURL() })
+            settings: HTTPSettings(environment: variables), verbose: verbose, dryRun: dryRun,
+            startSandbox: {
+                if let runningSandbox { return runningSandbox }
+                return try await InProcessSandbox.shared.baseURL()
+            })
         let runner = ScriptRunner(
             output: output, sandbox: sandbox, credentials: credentials, environment: env,
             liveConfirmation: LiveConfirmation(environment: env, approvedInAdvance: yes),

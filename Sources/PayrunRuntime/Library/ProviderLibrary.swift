@@ -217,39 +217,79 @@ enum ProviderLibrary {
             default: throw LuaArgumentError.invalid(at: 4, "field 'page_size' must be an integer from 1 to 10000")
             }
         }
-        let cursor = PageCursor(ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize))
-        call.stack.push(function: { step in
-            let item: JSONValue?
-            defer { handle.writeNotes() }
-            do {
-                item = try BlockingWait.run(stoppable: step.stack) { try await cursor.next() }
-            } catch let error as ProviderError {
-                throw raise(error, step)
-            }
-            guard let item else {
-                step.stack.pushNil()
-                return 1
-            }
-            try push(item, on: step.stack)
-            return 1
-        })
+        let cursor = PageCursor(ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle)
+        // The iterator is Lua, over one page at a time: Swift is entered once a page, not once an item.
+        let stack = call.stack
+        guard stack.pushRegistryValue(pageIteratorKey) == .function else { throw LuaError(.runtime, "payrun.paginate is not installed") }
+        stack.push(object: cursor)
+        _ = try stack.protectedCall(argumentCount: 1, resultCount: 1)
         return 1
     }
 
-    /// Holds a paginator's iterator between calls of the Lua iterator function.
-    private actor PageCursor {
-        private var iterator: ProviderPaginator.Iterator
+    static let pageIteratorKey = "payrun.paginate"
+
+    /// Given a cursor, the function a generic `for` calls for each item.
+    static let pageIteratorSource = """
+        local cursor = ...
+        local page, i, n = nil, 0, 0
+        return function()
+          if i >= n then
+            page = cursor:next()
+            if page == nil then return nil end
+            i, n = 0, #page
+            if n == 0 then return nil end
+          end
+          i = i + 1
+          return page[i]
+        end
+        """
+
+    /// The pages of one `p:paginate` loop, the next fetched while the loop works on the current.
+    final class PageCursor: LuaObject {
+        static let luaTypeName = "payrun.pages"
+        static var luaMethods: [LuaRegistration] { [
+            LuaRegistration("next") { call in
+                let cursor = try call.object(at: 1, as: PageCursor.self)
+                let pages = cursor.pages
+                defer { cursor.handle.writeNotes() }
+                let page: [JSONValue]?
+                do {
+                    page = try BlockingWait.run(stoppable: call.stack) { try await pages.next() }
+                } catch let error as ProviderError {
+                    throw raise(error, call)
+                }
+                guard let page else {
+                    call.stack.pushNil()
+                    return 1
+                }
+                try push(.array(page), on: call.stack)
+                return 1
+            },
+        ] }
+
+        let pages: PageSource
+        let handle: ProviderHandle
+
+        init(_ paginator: ProviderPaginator, handle: ProviderHandle) {
+            pages = PageSource(paginator)
+            self.handle = handle
+        }
+    }
+
+    /// A paginator's pages, one call at a time.
+    actor PageSource {
+        private var iterator: ProviderPaginator.PageIterator
 
         init(_ paginator: ProviderPaginator) {
-            iterator = paginator.makeAsyncIterator()
+            iterator = paginator.makePageIterator()
         }
 
-        func next() async throws -> JSONValue? {
+        func next() async throws -> [JSONValue]? {
             // One call at a time: the Lua thread waits for each.
             var current = iterator
-            let item = try await current.next()
+            let page = try await current.next()
             iterator = current
-            return item
+            return page
         }
     }
 

@@ -53,10 +53,13 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         }
     }
 
-    public struct Iterator: AsyncIteratorProtocol, Sendable {
+    /// The pages, one array of items at a time, each fetched while the caller works on the last.
+    public func makePageIterator() -> PageIterator {
+        PageIterator(paginator: self)
+    }
+
+    public struct PageIterator: Sendable {
         let paginator: ProviderPaginator
-        private var items: [JSONValue] = []
-        private var position = 0
         private var upcoming: Task<Page, any Error>?
         private var started = false
 
@@ -64,26 +67,42 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             self.paginator = paginator
         }
 
-        public mutating func next() async throws -> JSONValue? {
+        /// The next page's items, or nil after the last page.
+        public mutating func next() async throws -> [JSONValue]? {
             if !started {
                 started = true
                 upcoming = fetch(at: 0)
             }
-            while position == items.count {
-                guard let task = upcoming else { return nil }
-                let page = try await task.value
-                items = page.items
-                position = 0
-                // Ask for the next page now, while the caller works through this one.
-                upcoming = page.next.map { fetch(at: $0) }
-            }
-            defer { position += 1 }
-            return items[position]
+            guard let task = upcoming else { return nil }
+            let page = try await task.value
+            // Ask for the next page now, while the caller works through this one.
+            upcoming = page.next.map { fetch(at: $0) }
+            return page.items
         }
 
         private func fetch(at offset: Int) -> Task<Page, any Error> {
             let paginator = self.paginator
             return Task { try await paginator.page(at: offset) }
+        }
+    }
+
+    public struct Iterator: AsyncIteratorProtocol, Sendable {
+        private var pages: PageIterator
+        private var items: [JSONValue] = []
+        private var position = 0
+
+        init(paginator: ProviderPaginator) {
+            pages = PageIterator(paginator: paginator)
+        }
+
+        public mutating func next() async throws -> JSONValue? {
+            while position == items.count {
+                guard let page = try await pages.next() else { return nil }
+                items = page
+                position = 0
+            }
+            defer { position += 1 }
+            return items[position]
         }
     }
 }

@@ -1,0 +1,140 @@
+// Benchmark 8: payrun's Particeep client against the same work in Python with `requests` (a
+// Session, the same signing), which is what operations teams write today: 2,000 signed GETs one
+// after another, paginating 100,000 transactions, and payrun's peak memory paginating 1,000,000.
+// Both run as processes against one simulator in this process; each is timed whole, less the
+// time it takes to start and exit doing nothing.
+#if canImport(Glibc)
+import Glibc
+#endif
+import PayrunSimulators
+
+enum ClientBenchmark {
+    static let lua = """
+        local p = payrun.provider("particeep")
+        if arg[1] == "gets" then
+          for i = 1, 2000 do p:get("/transaction/txn_" .. i) end
+        else
+          local n = 0
+          for _ in p:paginate("/transaction/search", nil, { page_size = 1000 }) do n = n + 1 end
+          print(n)
+        end
+        """
+
+    static let python = """
+        import base64, datetime, hashlib, hmac, sys
+        import requests
+        key, secret = "sandbox-particeep-key", "sandbox-particeep-secret"
+        base = sys.argv[1] + "/particeep/v1"
+        session = requests.Session()
+        def signed():
+            now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            mac = hmac.new(secret.encode(), (secret + key + now).encode(), hashlib.sha1).hexdigest()
+            return {"DateTime": now, "Authorization": "PTP:%s:%s" % (key, base64.b64encode(mac.encode()).decode()),
+                    "Accept": "application/json"}
+        if sys.argv[2] == "gets":
+            for i in range(1, 2001):
+                reply = session.get(base + "/transaction/txn_%d" % i, headers=signed())
+                reply.raise_for_status()
+                reply.json()
+        elif sys.argv[2] == "pages":
+            offset, count = 0, 0
+            while True:
+                reply = session.get(base + "/transaction/search", params={"limit": 1000, "offset": offset}, headers=signed())
+                reply.raise_for_status()
+                page = reply.json()
+                count += len(page["data"])
+                offset += len(page["data"])
+                if not page["data"] or offset >= page["total_size"]:
+                    break
+            print(count)
+        """
+
+    static func run(payrun: String) async throws -> [BenchmarkResult] {
+        guard access("/usr/bin/env", X_OK) == 0 else { throw Failure(description: "no /usr/bin/env to find python3 with") }
+        let luaPath = "/tmp/payrun-bench-client-\(getpid()).lua"
+        let pythonPath = "/tmp/payrun-bench-client-\(getpid()).py"
+        let emptyPath = "/tmp/payrun-bench-empty-\(getpid()).lua"
+        try write(lua, to: luaPath)
+        try write(python, to: pythonPath)
+        try write("", to: emptyPath)
+        defer { for path in [luaPath, pythonPath, emptyPath] { unlink(path) } }
+
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.transactions = 100_000
+        let server = try await SimulatorServer.start(configuration)
+        let environment = ["PAYRUN_SANDBOX_URL=\(server.baseURL)"]
+        let payrunIdle = try await median(3) { try await spawn([payrun, "run", emptyPath], environment: environment).seconds }
+        let pythonIdle = try await median(3) { try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "none"]).seconds }
+        let payrunGets = try await spawn([payrun, "run", luaPath, "gets"], environment: environment).seconds - payrunIdle
+        let pythonGets = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "gets"]).seconds - pythonIdle
+        let payrunPages = try await spawn([payrun, "run", luaPath, "pages"], environment: environment).seconds - payrunIdle
+        let pythonPages = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "pages"]).seconds - pythonIdle
+        await server.stop()
+
+        configuration.particeep.transactions = 1_000_000
+        let big = try await SimulatorServer.start(configuration)
+        let million = try await spawn([payrun, "run", luaPath, "pages"], environment: ["PAYRUN_SANDBOX_URL=\(big.baseURL)"])
+        await big.stop()
+
+        return [
+            BenchmarkResult(
+                name: "2,000 signed GETs one after another: payrun vs Python `requests` (Session), start-up excluded",
+                subject: 2000 / payrunGets, reference: 2000 / pythonGets,
+                detail: "payrun \(Int(2000 / payrunGets)) req/s, Python \(Int(2000 / pythonGets)) req/s",
+                ratioMeaning: "Python's rate (target ≥ 3)"),
+            BenchmarkResult(
+                name: "Paginating 100,000 transactions (pages of 1,000): payrun vs Python `requests`; payrun's peak memory paginating 1,000,000",
+                subject: pythonPages, reference: payrunPages,
+                detail: "payrun \(format(payrunPages)) s, Python \(format(pythonPages)) s; 1,000,000 items in \(format(million.seconds)) s "
+                    + "with payrun's peak RSS \(million.peakKilobytes / 1024) MB (target < 100 MB)",
+                ratioMeaning: "Python's speed (target ≥ 3)"),
+        ]
+    }
+
+    private static func write(_ text: String, to path: String) throws {
+        guard let file = fopen(path, "w") else { throw Failure(description: "cannot write \(path)") }
+        fputs(text, file)
+        fclose(file)
+    }
+
+    private static func median(_ runs: Int, _ measure: () async throws -> Double) async throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs { times.append(try await measure()) }
+        return times.sorted()[runs / 2]
+    }
+
+    struct Run {
+        let seconds: Double
+        let peakKilobytes: Int
+    }
+
+    /// Runs `command` (output discarded) with `environment` added, and measures it.
+    private static func spawn(_ command: [String], environment: [String] = []) async throws -> Run {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var variables: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }
+        var entry = environ
+        while let pointer = entry.pointee {
+            variables.append(strdup(pointer))
+            entry += 1
+        }
+        variables.append(nil)
+        defer { variables.forEach { free($0) } }
+        let start = Clock.now()
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, command[0], &actions, nil, arguments, variables) == 0 else {
+            throw Failure(description: "cannot run \(command[0])")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        // Poll: the simulator this process serves needs its threads while the child runs.
+        while wait4(pid, &status, WNOHANG, &usage) == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        let elapsed = Clock.now() - start
+        guard status == 0 else { throw Failure(description: "\(command.joined(separator: " ")) exited with \(status)") }
+        return Run(seconds: elapsed, peakKilobytes: usage.ru_maxrss)
+    }
+}
