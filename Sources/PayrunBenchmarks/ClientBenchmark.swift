@@ -65,6 +65,9 @@ enum ClientBenchmark {
         let environment = ["PAYRUN_SANDBOX_URL=\(server.baseURL)"]
         let payrunIdle = try await median(3) { try await spawn([payrun, "run", emptyPath], environment: environment).seconds }
         let pythonIdle = try await median(3) { try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "none"]).seconds }
+        // Untimed passes first, so both clients find the simulator's records already encoded.
+        _ = try await spawn([payrun, "run", luaPath, "gets"], environment: environment)
+        _ = try await spawn([payrun, "run", luaPath, "pages"], environment: environment)
         let payrunGets = try await spawn([payrun, "run", luaPath, "gets"], environment: environment).seconds - payrunIdle
         let pythonGets = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "gets"]).seconds - pythonIdle
         let payrunPages = try await spawn([payrun, "run", luaPath, "pages"], environment: environment).seconds - payrunIdle
@@ -73,8 +76,12 @@ enum ClientBenchmark {
 
         configuration.particeep.transactions = 1_000_000
         let big = try await SimulatorServer.start(configuration)
-        let million = try await spawn([payrun, "run", luaPath, "pages"], environment: ["PAYRUN_SANDBOX_URL=\(big.baseURL)"])
+        // Through /usr/bin/time: a spawned child's own rusage would count this process's pages.
+        let timed = ["/usr/bin/time", "-f", "%M", "-o", "/tmp/payrun-bench-rss-\(getpid())", payrun, "run", luaPath, "pages"]
+        let million = try await spawn(timed, environment: ["PAYRUN_SANDBOX_URL=\(big.baseURL)"])
         await big.stop()
+        let peakKilobytes = readInteger("/tmp/payrun-bench-rss-\(getpid())") ?? -1
+        unlink("/tmp/payrun-bench-rss-\(getpid())")
 
         return [
             BenchmarkResult(
@@ -86,7 +93,7 @@ enum ClientBenchmark {
                 name: "Paginating 100,000 transactions (pages of 1,000): payrun vs Python `requests`; payrun's peak memory paginating 1,000,000",
                 subject: pythonPages, reference: payrunPages,
                 detail: "payrun \(format(payrunPages)) s, Python \(format(pythonPages)) s; 1,000,000 items in \(format(million.seconds)) s "
-                    + "with payrun's peak RSS \(million.peakKilobytes / 1024) MB (target < 100 MB)",
+                    + "with payrun's peak RSS \(peakKilobytes / 1024) MB (target < 100 MB)",
                 ratioMeaning: "Python's speed (target ≥ 3)"),
         ]
     }
@@ -105,7 +112,14 @@ enum ClientBenchmark {
 
     struct Run {
         let seconds: Double
-        let peakKilobytes: Int
+    }
+
+    private static func readInteger(_ path: String) -> Int? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, 64, file) != nil else { return nil }
+        return Int(String(cString: line).split(separator: "\n").first ?? "")
     }
 
     /// Runs `command` (output discarded) with `environment` added, and measures it.
@@ -130,11 +144,10 @@ enum ClientBenchmark {
             throw Failure(description: "cannot run \(command[0])")
         }
         var status: Int32 = 0
-        var usage = rusage()
         // Poll: the simulator this process serves needs its threads while the child runs.
-        while wait4(pid, &status, WNOHANG, &usage) == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(2)) }
         let elapsed = Clock.now() - start
         guard status == 0 else { throw Failure(description: "\(command.joined(separator: " ")) exited with \(status)") }
-        return Run(seconds: elapsed, peakKilobytes: usage.ru_maxrss)
+        return Run(seconds: elapsed)
     }
 }

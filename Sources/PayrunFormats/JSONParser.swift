@@ -37,12 +37,13 @@ struct JSONParser {
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try enter()
         position += 1
-        var members: [String: JSONValue] = [:]
+        // Collected first and made a dictionary once, sized right, rather than grown member by member.
+        var members: [(String, JSONValue)] = []
         skipSpace()
         if peek(UInt8(ascii: "}")) {
             position += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipSpace()
@@ -51,14 +52,15 @@ struct JSONParser {
             skipSpace()
             guard peek(UInt8(ascii: ":")) else { throw fail("expected ':' after a member name") }
             position += 1
-            members[name] = try value()
+            members.append((name, try value()))
             skipSpace()
             if peek(UInt8(ascii: ",")) {
                 position += 1
             } else if peek(UInt8(ascii: "}")) {
                 position += 1
                 depth -= 1
-                return .object(members)
+                // A repeated name keeps its last value, as most parsers do.
+                return .object(Dictionary(members, uniquingKeysWith: { $1 }))
             } else {
                 throw fail("expected ',' or '}' in an object")
             }
@@ -100,6 +102,17 @@ struct JSONParser {
             position += 1
         }
         guard position < bytes.count else { throw fail("unterminated string") }
+        if bytes[position] == UInt8(ascii: "\"") {
+            // No escapes: the bytes are the string. ASCII (the common case) needs no validation.
+            let end = position
+            position += 1
+            let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
+                let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                return slice.allSatisfy({ $0 < 0x80 }) ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+            }
+            guard let decoded else { throw JSONParseError(offset: start, reason: "string is not valid UTF-8") }
+            return decoded
+        }
         var text = Array(bytes[start..<position])
         while bytes[position] != UInt8(ascii: "\"") {
             let byte = bytes[position]

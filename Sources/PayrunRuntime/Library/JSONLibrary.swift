@@ -3,6 +3,7 @@
 import CLua
 import CLuaShims
 import LuaKit
+import PayrunFormats
 
 /// The `payrun.json` library.
 enum JSONLibrary {
@@ -73,6 +74,49 @@ enum JSONLibrary {
         try decoding.decode()      // stack: ... null arraymeta value
         luashim_replace(stack.unsafeState, base + 1)
         stack.top = base + 1       // stack: ... value
+    }
+
+    /// Pushes `value` as `json.decode` would have made it from its text: objects as tables,
+    /// arrays marked as arrays, `null` as `json.null`. Built directly, without text in between.
+    static func push(_ value: JSONValue, on stack: LuaStack) throws(LuaError) {
+        let base = stack.top
+        stack.pushRegistryValue(nullKey)
+        stack.pushRegistryValue(arrayMetatableKey)
+        defer {
+            luashim_replace(stack.unsafeState, base + 1)
+            stack.top = base + 1
+        }
+        try push(value, on: stack, null: base + 1, arrayMetatable: base + 2, depth: 0)
+    }
+
+    private static func push(_ value: JSONValue, on stack: LuaStack, null: Int32, arrayMetatable: Int32, depth: Int) throws(LuaError) {
+        let L = stack.unsafeState
+        switch value {
+        case .null: stack.pushCopy(of: null)
+        case .bool(let flag): stack.push(flag)
+        case .integer(let number): stack.push(number)
+        case .number(let number): stack.push(number)
+        case .string(let text): stack.push(text)
+        case .array(let items):
+            guard depth < JSONDecoding.maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(JSONDecoding.maximumDepth) levels deep") }
+            try stack.reserve(3)
+            lua_createtable(L, Int32(clamping: items.count), 0)
+            for (index, item) in items.enumerated() {
+                try push(item, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
+                lua_rawseti(L, -2, lua_Integer(index + 1))
+            }
+            stack.pushCopy(of: arrayMetatable)
+            lua_setmetatable(L, -2)
+        case .object(let members):
+            guard depth < JSONDecoding.maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(JSONDecoding.maximumDepth) levels deep") }
+            try stack.reserve(3)
+            lua_createtable(L, 0, Int32(clamping: members.count))
+            for (name, member) in members {
+                stack.push(name)
+                try push(member, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
+                lua_rawset(L, -3)
+            }
+        }
     }
 
     /// The JSON text of the value at `index`, as `json.encode` writes it.

@@ -346,8 +346,7 @@ enum ProviderLibrary {
 
     /// Pushes `value` as `payrun.json.decode` would give it.
     static func push(_ value: JSONValue, on stack: LuaStack) throws {
-        let bytes = value.encoded()
-        try bytes.withUnsafeBytes { buffer in try JSONLibrary.decode(buffer, on: stack) }
+        try JSONLibrary.push(value, on: stack)
     }
 
     private static func pushResponse(_ reply: ProviderClient.Reply, on stack: LuaStack) {
