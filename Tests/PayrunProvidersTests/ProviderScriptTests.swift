@@ -136,6 +136,36 @@ import Testing
         }
     }
 
+    @Test func parallelCallsOverlapTheirRequestsAndKeepTheOrder() async throws {
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/transaction/*: latency=200ms"))
+            let start = ContinuousClock.now
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local ids = {}
+                for i = 1, 16 do ids[i] = "txn_" .. i end
+                local ok, amounts = pcall(payrun.parallel, ids, function(id) return p:get("/transaction/" .. id).id end, { concurrency = 8 })
+                print(ok, #amounts, amounts[1], amounts[16])
+                local okay, err = pcall(payrun.parallel, { "usr_1", "nobody", "usr_2" }, function(id) return p:get("/user/" .. id) end)
+                print(okay, err.code, err.status)
+                print(pcall(payrun.parallel, { 1 }, function() coroutine.yield() end))
+                print(pcall(payrun.parallel, { 1 }, function() return payrun.parallel({ 2 }, print) end))
+                print(#payrun.parallel({}, print), pcall(payrun.parallel, {}, print, { concurrency = 0 }))
+                """, server: server)
+            let elapsed = ContinuousClock.now - start
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines[0] == "true\t16\ttxn_1\ttxn_16")
+            #expect(lines[1] == "false\terror.user.none\t404")
+            #expect(lines[2].contains("only provider requests may wait inside it"))
+            #expect(lines[3].contains("payrun.parallel cannot run inside payrun.parallel"))
+            #expect(lines[4].hasPrefix("0\tfalse\t") && lines[4].contains("bad argument #3") && lines[4].contains("field 'concurrency' must be an integer from 1 to 1024"))
+            // 16 requests of 200 ms each take 3.2 s one after another; 8 at a time, about 0.4 s.
+            // A bound this loose only fails if they did not overlap at all.
+            #expect(elapsed < .seconds(3))
+        }
+    }
+
     @Test func webhooksAreVerifiedFromLua() async throws {
         try await withServer { server in
             let signed = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)

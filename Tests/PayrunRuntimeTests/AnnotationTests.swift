@@ -40,7 +40,7 @@ import Glibc
     @Test func everyPayrunFunctionIsAnnotatedAndNothingElse() throws {
         let credentials = CredentialLibrary.functions(store: MemoryCredentialStore(), environment: .sandbox)
         let session = ProviderSession(registry: ProviderRegistry(), environment: .sandbox, credentials: MemoryCredentialStore())
-        let providers = ProviderLibrary.functions(session: session)
+        let providers = ProviderLibrary.functions(session: session) + ParallelLibrary.functions(session: session)
         #expect(try annotatedFunctions(under: "payrun.") == Set((PayrunLibrary.functions + credentials + providers).map(\.name)))
     }
 

@@ -268,6 +268,17 @@ function provider:tryrequest(request) end
 ---@return fun(): any
 function provider:paginate(path, query, options) end
 
+---Calls `fn(item)` for every item of `items`, up to `concurrency` (default 16) at a time, and
+---returns the results in the items' order. Provider requests inside `fn` overlap (each call is a
+---coroutine that waits for its response while the others run); Lua code itself runs one call at
+---a time, so nothing races. The first error is raised once the calls already started finish.
+---@generic T, R
+---@param items T[]
+---@param fn fun(item: T): R
+---@param options? { concurrency: integer }
+---@return R[]
+function payrun.parallel(items, fn, options) end
+
 ---@class payrun.webhooklib
 payrun.webhook = {}
 

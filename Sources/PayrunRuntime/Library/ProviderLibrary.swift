@@ -59,7 +59,7 @@ enum ProviderLibrary {
         })
         stack.setField("__tostring", in: -2)
         stack.setRegistryValue(errorMetatableKey)     // stack: payrun
-        for function in functions(session: session, output: output) {
+        for function in functions(session: session, output: output) + ParallelLibrary.functions(session: session) {
             stack.push(function: function.body)
             stack.setField(function.name, in: -2)
         }
@@ -181,12 +181,39 @@ enum ProviderLibrary {
             call.stack.setField("dry_run", in: -2)
             return 2
         }
-        let reply: ProviderClient.Reply
-        do {
-            reply = try BlockingWait.run(stoppable: call.stack) {
-                try await client.request(method, path, query: query, body: body, headers: headers)
+        let work: @Sendable () async throws(ProviderError) -> ProviderClient.Reply = {
+            try await client.request(method, path, query: query, body: body, headers: headers)
+        }
+        if let scheduler = handle.session.scheduler, scheduler.owns(call.stack.unsafeState), lua_isyieldable(call.stack.unsafeState) != 0 {
+            // Inside payrun.parallel: let the other coroutines run until the response arrives.
+            scheduler.start(for: call.stack.unsafeState, work)
+            lua_pushlightuserdata(call.stack.unsafeState, scheduler.marker)
+            return try call.yield(1) { resumed in
+                defer { handle.writeNotes() }
+                guard let outcome = scheduler.take(for: resumed.stack.unsafeState) else {
+                    throw LuaError(.runtime, "payrun.parallel resumed a request before its response")
+                }
+                return try deliver(outcome, to: resumed, handle: handle, raising: raising)
             }
+        }
+        let outcome: ParallelScheduler.Outcome
+        do {
+            outcome = .success(try BlockingWait.run(stoppable: call.stack, work))
         } catch let error as ProviderError {
+            outcome = .failure(error)
+        }
+        return try deliver(outcome, to: call, handle: handle, raising: raising)
+    }
+
+    /// Pushes a result and its response, or raises (or returns `nil, err`) for an error.
+    private static func deliver(_ outcome: ParallelScheduler.Outcome, to call: LuaCall, handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
+        switch outcome {
+        case .success(let reply):
+            if let warning = reply.warning { handle.session.warnOnce(warning, from: handle.client.provider.name) }
+            try push(reply.result, on: call.stack)
+            pushResponse(reply, on: call.stack)
+            return 2
+        case .failure(let error):
             guard raising else {
                 call.stack.pushNil()
                 pushError(error, on: call.stack)
@@ -194,10 +221,6 @@ enum ProviderLibrary {
             }
             throw raise(error, call)
         }
-        if let warning = reply.warning { handle.session.warnOnce(warning, from: client.provider.name) }
-        try push(reply.result, on: call.stack)
-        pushResponse(reply, on: call.stack)
-        return 2
     }
 
     /// `for item in p:paginate(path [, query [, {page_size=N}]]) do ... end`: every item of the

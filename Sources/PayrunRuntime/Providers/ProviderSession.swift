@@ -23,6 +23,8 @@ public final class ProviderSession: @unchecked Sendable {
     let startSandbox: (@Sendable () async throws -> String)?
 
     // Touched only on the Lua thread.
+    /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
+    var scheduler: ParallelScheduler?
     private var warned: Set<String> = []
     private var transport: HTTPTransport?
     private var sandboxServer: String?
