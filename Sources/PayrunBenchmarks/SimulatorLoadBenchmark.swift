@@ -50,7 +50,7 @@ enum SimulatorLoadBenchmark {
     }
 
     /// Runs wrk against `url` with `headers` and reads its requests/s and 99th percentile.
-    static func wrk(_ url: String, headers: [(String, String)]) async throws -> WrkResult {
+    static func wrk(_ url: String, headers: [(String, String)], connections: Int = connections, seconds: Int = seconds) async throws -> WrkResult {
         let outputPath = "/tmp/payrun-bench-wrk-\(getpid()).txt"
         defer { unlink(outputPath) }
         var command = ["/usr/bin/wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency"]
