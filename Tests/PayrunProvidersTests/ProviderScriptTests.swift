@@ -166,6 +166,22 @@ import Testing
         }
     }
 
+    @Test func signShowsTheRequestWithoutItsSecretsAndCanBeSent() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local r = p:sign{ method = "put", path = "/transaction", body = { amount = 5, currency = "EUR" }, headers = { ["X-Trace"] = "t1" } }
+                print(r.method, r.url, r.body, r.headers["X-Trace"], r.headers.Authorization, r.headers.DateTime ~= nil)
+                print(p:request(r).status)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines[0] == "PUT\t\(server.baseURL)/particeep/v1/transaction\t{\"amount\":5,\"currency\":\"EUR\"}\tt1\t[redacted: added by payrun when sent]\ttrue")
+            #expect(lines[1] == "PENDING", "what sign returned is sent, signed afresh")
+            #expect(!output.combined.contains("PTP:"))
+        }
+    }
+
     @Test func webhooksAreVerifiedFromLua() async throws {
         try await withServer { server in
             let signed = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)

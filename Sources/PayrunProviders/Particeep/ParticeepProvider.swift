@@ -12,6 +12,8 @@ public struct ParticeepProvider: PaymentProvider {
     /// How old a webhook's DateTime may be before it is refused (the signature covers nothing
     /// else, so an old one could be replayed).
     public var webhookMaximumAge = 300
+    /// The request time is not secret; the Authorization derived from the secret is.
+    public let publicSigningHeaders: Set<String> = ["datetime"]
 
     public init() {}
 

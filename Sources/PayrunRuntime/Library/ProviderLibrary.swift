@@ -31,6 +31,7 @@ public final class ProviderHandle: LuaObject {
         LuaRegistration("post") { call in try ProviderLibrary.send(call, method: "POST", queryAt: nil, bodyAt: 3) },
         LuaRegistration("put") { call in try ProviderLibrary.send(call, method: "PUT", queryAt: nil, bodyAt: 3) },
         LuaRegistration("request") { call in try ProviderLibrary.request(call, raising: true) },
+        LuaRegistration("sign") { call in try ProviderLibrary.sign(call) },
         LuaRegistration("tryrequest") { call in try ProviderLibrary.request(call, raising: false) },
     ] }
 
@@ -124,10 +125,58 @@ enum ProviderLibrary {
         return try perform(call, handle, method: method, path: path, query: query, body: body, headers: [], raising: true)
     }
 
-    /// `p:request{method=, path=, query=, body=, headers=}` (raising) and `p:tryrequest{...}`
-    /// (nil and the error instead).
-    static func request(_ call: LuaCall, raising: Bool) throws -> LuaReturn {
+    /// What `p:sign` shows for a header carrying a secret-derived value; `p:request` drops
+    /// headers with this value and signs afresh.
+    static let redactedSignature = "[redacted: added by payrun when sent]"
+
+    /// `p:sign{method=, path=, query=, body=, headers=}`: the request as it would be sent —
+    /// `{method=, url=, headers=, body=}` — with the headers signing adds that carry secrets
+    /// redacted: for looking at, never a way to take a usable secret out.
+    static func sign(_ call: LuaCall) throws -> LuaReturn {
         let handle = try call.object(at: 1, as: ProviderHandle.self)
+        let parts = try requestParts(call)
+        let client = handle.client
+        let request: ProviderRequest
+        do {
+            request = try BlockingWait.run(stoppable: call.stack) {
+                try await client.signed(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
+            }
+        } catch let error as ProviderError {
+            throw raise(error, call)
+        }
+        let given = Set(parts.headers.map { $0.0.lowercased() } + ["accept", "content-type"])
+        let visible = client.provider.publicSigningHeaders
+        let stack = call.stack
+        let L = stack.unsafeState
+        lua_createtable(L, 0, 4)
+        stack.push(request.method)
+        stack.setField("method", in: -2)
+        stack.push(request.url)
+        stack.setField("url", in: -2)
+        lua_createtable(L, 0, Int32(request.headers.count))
+        for (name, value) in request.headers {
+            let added = !given.contains(name.lowercased()) && !visible.contains(name.lowercased())
+            stack.push(added ? redactedSignature : value)
+            stack.setField(name, in: -2)
+        }
+        stack.setField("headers", in: -2)
+        if let body = request.body {
+            body.withUnsafeBytes { stack.push(bytes: $0) }
+            stack.setField("body", in: -2)
+        }
+        return 1
+    }
+
+    struct RequestParts {
+        var method: String
+        var path: String
+        var query: [(String, String)]
+        var body: JSONValue?
+        var headers: [(String, String)]
+    }
+
+    /// The table argument of `request`, `tryrequest` and `sign`.
+    static func requestParts(_ call: LuaCall) throws -> RequestParts {
         try call.check(.table, at: 2)
         let stack = call.stack
         let table = call.index(of: 2)
@@ -139,14 +188,24 @@ enum ProviderLibrary {
             default: throw LuaArgumentError.invalid(at: 2, "field '\(field)' must be a string")
             }
         }
-        let method = try text("method") ?? "GET"
-        guard let path = try text("path") else { throw LuaArgumentError.invalid(at: 2, "field 'path' is required") }
+        let method = try text("method")?.uppercased() ?? "GET"
+        // `url` is what p:sign returns; it must lead to this provider too.
+        guard var path = try text("path") ?? text("url") else { throw LuaArgumentError.invalid(at: 2, "field 'path' is required") }
+        if path.hasPrefix("http://") || path.hasPrefix("https://") {
+            // What p:sign returned: back to a path on this provider.
+            guard let base = try? call.object(at: 1, as: ProviderHandle.self).client.baseURL, path.hasPrefix(base) else {
+                throw LuaArgumentError.invalid(at: 2, "field 'path' must be a path on this provider, like /user/usr_1")
+            }
+            path = String(path.dropFirst(base.count))
+        }
         stack.pushField("query", of: table)
         let query = try self.query(call, at: call.argumentCount)
         stack.pop()
         stack.pushField("body", of: table)
         let body = try self.body(call, at: call.argumentCount)
         stack.pop()
+        // Headers from p:sign are signed afresh when sent: drop the ones signing adds.
+        let signing = (try? call.object(at: 1, as: ProviderHandle.self).client.provider.publicSigningHeaders) ?? []
         var headers: [(String, String)] = []
         if stack.pushField("headers", of: table) == .table {
             lua_pushnil(stack.unsafeState)
@@ -154,12 +213,23 @@ enum ProviderLibrary {
                 guard let name = stack.text(at: -2), let value = stack.text(at: -1) else {
                     throw LuaArgumentError.invalid(at: 2, "field 'headers' must map names to strings")
                 }
-                headers.append((name, value))
+                let lowered = name.lowercased()
+                if value != redactedSignature, !signing.contains(lowered), !["accept", "content-type"].contains(lowered) {
+                    headers.append((name, value))
+                }
                 stack.pop()
             }
         }
         stack.pop()
-        return try perform(call, handle, method: method.uppercased(), path: path, query: query, body: body, headers: headers, raising: raising)
+        return RequestParts(method: method, path: path, query: query, body: body, headers: headers)
+    }
+
+    /// `p:request{method=, path=, query=, body=, headers=}` (raising) and `p:tryrequest{...}`
+    /// (nil and the error instead).
+    static func request(_ call: LuaCall, raising: Bool) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        let parts = try requestParts(call)
+        return try perform(call, handle, method: parts.method, path: parts.path, query: parts.query, body: parts.body, headers: parts.headers, raising: raising)
     }
 
     private static func perform(

@@ -41,6 +41,10 @@ public protocol PaymentProvider: Sendable {
     /// Whether a webhook really comes from the provider.
     func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict
 
+    /// Headers `sign` adds that carry nothing secret (a timestamp), shown as they are by
+    /// `p:sign`; every other header it adds is shown redacted.
+    var publicSigningHeaders: Set<String> { get }
+
     /// Something the user should know about a successful response, such as a quota nearly
     /// spent; shown once per run.
     func warning(about response: ProviderResponse) -> String?
@@ -58,6 +62,8 @@ extension PaymentProvider {
     public var pagination: PaginationScheme { .none }
 
     public func warning(about response: ProviderResponse) -> String? { nil }
+
+    public var publicSigningHeaders: Set<String> { [] }
 
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         .invalid("\(name) webhooks cannot be verified by payrun")
