@@ -67,6 +67,22 @@ import Testing
         }
     }
 
+    @Test func aTimedOutCreateIsNotResentAndSaysSo() async throws {
+        var settings = HTTPSettings()
+        settings.readTimeout = .milliseconds(200)
+        try await withClient(faults: "PUT /particeep/v1/transaction: latency=1s", settings: settings) { server, client in
+            await #expect {
+                try await client.send(request(server, "PUT", "/transaction", body: #"{"amount": 300, "currency": "EUR"}"#))
+            } throws: { error in
+                guard case ProviderHTTPError.outcomeUnknown(_, _, .timedOut) = error else { return false }
+                return "\(error)".contains("may or may not have been applied")
+            }
+            // The server got it once and, slow as it was, created it once.
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1)
+        }
+    }
+
     @Test func aDeduplicatedMutationIsRetried() async throws {
         try await withClient(faults: "PUT /particeep/v1/transaction: sequence=503,ok") { server, client in
             let response = try await client.send(request(
