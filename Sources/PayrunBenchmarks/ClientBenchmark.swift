@@ -138,30 +138,6 @@ enum ClientBenchmark {
 
     /// Runs `command` (output discarded) with `environment` added, and measures it.
     private static func spawn(_ command: [String], environment: [String] = []) async throws -> Run {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let arguments = command.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var variables: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }
-        var entry = environ
-        while let pointer = entry.pointee {
-            variables.append(strdup(pointer))
-            entry += 1
-        }
-        variables.append(nil)
-        defer { variables.forEach { free($0) } }
-        let start = Clock.now()
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, command[0], &actions, nil, arguments, variables) == 0 else {
-            throw Failure(description: "cannot run \(command[0])")
-        }
-        var status: Int32 = 0
-        // Poll: the simulator this process serves needs its threads while the child runs.
-        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(2)) }
-        let elapsed = Clock.now() - start
-        guard status == 0 else { throw Failure(description: "\(command.joined(separator: " ")) exited with \(status)") }
-        return Run(seconds: elapsed)
+        Run(seconds: try await ChildProcess(command, environment: environment).exit())
     }
 }

@@ -56,17 +56,8 @@ enum SimulatorLoadBenchmark {
         var command = ["/usr/bin/wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency"]
         for (name, value) in headers { command += ["-H", "\(name): \(value)"] }
         command.append(url)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let arguments = command.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, command[0], &actions, nil, arguments, environ) == 0 else { throw Failure(description: "cannot run wrk") }
-        // Poll rather than block a thread the server's tasks may need.
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        // Polled: the server this process runs needs its threads while wrk runs.
+        _ = try await ChildProcess(command, output: outputPath).exit()
         guard let file = fopen(outputPath, "r") else { throw Failure(description: "wrk wrote nothing") }
         defer { fclose(file) }
         var text = ""
@@ -87,13 +78,8 @@ enum SimulatorLoadBenchmark {
         var command = ["/usr/bin/curl", "-sf", "-o", outputPath]
         for (name, value) in headers { command += ["-H", "\(name): \(value)"] }
         command.append(url)
-        let arguments = command.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, command[0], nil, nil, arguments, environ) == 0 else { throw Failure(description: "cannot run curl") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        guard status == 0, let file = fopen(outputPath, "r") else { throw Failure(description: "the signed search failed") }
+        _ = try await ChildProcess(command).exit()
+        guard let file = fopen(outputPath, "r") else { throw Failure(description: "the signed search failed") }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)

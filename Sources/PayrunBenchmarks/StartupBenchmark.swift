@@ -31,23 +31,8 @@ enum StartupBenchmark {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// Spawns `command` with output discarded and returns its wall time.
+    /// Runs `command` with output discarded and returns its wall time.
     private static func time(_ command: [String]) throws -> Double {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let arguments = command.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        let start = Clock.now()
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, command[0], &actions, nil, arguments, environ) == 0 else {
-            throw Failure(description: "cannot run \(command[0])")
-        }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        let elapsed = Clock.now() - start
-        guard status == 0 else { throw Failure(description: "\(command.joined(separator: " ")) exited with \(status)") }
-        return elapsed
+        try ChildProcess(command).wait()
     }
 }
