@@ -100,6 +100,23 @@ import Testing
         }
     }
 
+    @Test func aPageThatFailsOnceIsFetchedAgainAndNothingIsSkipped() async throws {
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/transaction/search: sequence=ok,503,ok,429"))
+            let (status, output) = await run("""
+                local seen, n = {}, 0
+                for t in payrun.provider("particeep"):paginate("/transaction/search", nil, { page_size = 100 }) do
+                  assert(not seen[t.id], "twice: " .. t.id)
+                  seen[t.id], n = true, n + 1
+                end
+                print(n)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "321\n")
+            #expect(server.requests.all.filter { $0.path.hasSuffix("/transaction/search") }.map(\.status) == [200, 503, 200, 429, 200, 200], "four pages, two of them asked twice")
+        }
+    }
+
     @Test func verboseTracesAttemptsAndDryRunSendsNoMutation() async throws {
         try await withServer { server in
             server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: sequence=502,ok"))
