@@ -55,7 +55,9 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         policy.attempts = max(attempts, 1)
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         policy.timeout = .milliseconds(Int(timeout * 1000))
-        let delivery = await WebhookDispatcher(policy: policy).deliver(message)
+        let dispatcher = WebhookDispatcher(policy: policy)
+        let delivery = await dispatcher.deliver(message)
+        await dispatcher.stop()
         let streams = StandardStreams()
         for (number, attempt) in delivery.attempts.enumerated() {
             let outcome = attempt.status.map { "answered \($0)" } ?? (attempt.error ?? "no answer")

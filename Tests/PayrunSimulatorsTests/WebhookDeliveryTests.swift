@@ -52,8 +52,6 @@ import Testing
     @Test func anUnreachableReceiverEndsAsAFailedDelivery() async throws {
         var configuration = SimulatorHarness.configuration()
         configuration.webhooks.attempts = 3
-        // The HTTP client keeps trying to connect until an attempt's time is up.
-        configuration.webhooks.timeout = .milliseconds(300)
         try await SimulatorHarness.withServer(configuration) { server, client in
             // Port 1 on loopback: nothing listens, so every connection is refused at once.
             _ = try await client.send("PUT", "/webhook", body: ["name": "wallet_created", "url": "http://127.0.0.1:1/hook"])

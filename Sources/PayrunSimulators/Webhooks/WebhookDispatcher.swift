@@ -64,11 +64,17 @@ public final class WebhookDispatcher: Sendable {
     }
 
     private let policy: Policy
+    /// Its own client: the shared one keeps retrying a refused connection until the attempt's
+    /// time is up, where this one reports it at once and the policy's backoff decides.
+    private let client: HTTPClient
     private let state = Mutex(State())
     private static let kept = 1000
 
     public init(policy: Policy = Policy()) {
         self.policy = policy
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Every delivery kept, oldest first.
@@ -101,14 +107,16 @@ public final class WebhookDispatcher: Sendable {
         return await deliver(message, id: id)
     }
 
-    /// Stops retrying; deliveries under way end as they are.
-    func stop() async {
+    /// Stops retrying (deliveries under way end as they are) and closes the connections. Call
+    /// once, when done with the dispatcher.
+    public func stop() async {
         let tasks = state.withLock { state in
             state.stopped = true
             return Array(state.tasks.values)
         }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        try? await client.shutdown()
     }
 
     private func deliver(_ message: Message, id: Int) async -> Delivery {
@@ -139,7 +147,7 @@ public final class WebhookDispatcher: Sendable {
         do {
             let (seconds, attoseconds) = policy.timeout.components
             let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            let response = try await client.execute(request, timeout: timeout)
             _ = try? await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
             return .init(time: time, status: status, error: (200..<300).contains(status) ? nil : "the receiver answered \(status)")
