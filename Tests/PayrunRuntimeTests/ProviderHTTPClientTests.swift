@@ -77,8 +77,10 @@ import Testing
                 guard case ProviderHTTPError.outcomeUnknown(_, _, .timedOut) = error else { return false }
                 return "\(error)".contains("may or may not have been applied")
             }
-            // The server got it once and, slow as it was, created it once.
-            try await Task.sleep(for: .milliseconds(1200))
+            // The server got it once and, slow as it was, created it once (noted when it answers).
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.requests.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(300))
             #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1)
         }
     }

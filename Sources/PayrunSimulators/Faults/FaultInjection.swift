@@ -28,8 +28,9 @@ struct FaultInjection: RouterMiddleware {
         if decision.isNone { return try await next(request, context) }
         if decision.latency > .zero { try await Task.sleep(for: decision.latency) }
         if decision.drop {
-            try? await context.channel.close()
-            throw FaultDropped()
+            // RequestRecording notes it, then closes the connection: a client that sees the drop
+            // finds it in /_sandbox/requests already.
+            throw FaultDropped(channel: context.channel)
         }
         var response: Response
         if let status = decision.status {
@@ -54,8 +55,9 @@ struct FaultInjection: RouterMiddleware {
     }
 }
 
-/// Thrown after a "drop" fault closed the connection, so the request log can say so.
+/// A "drop" fault: the connection to close without a reply, once the request is noted.
 struct FaultDropped: Error, CustomStringConvertible {
+    let channel: any Channel
     var description: String { "connection dropped on purpose" }
 }
 

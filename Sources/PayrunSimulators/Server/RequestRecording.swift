@@ -36,6 +36,7 @@ struct RequestRecording: RouterMiddleware {
             throw error
         } catch let error as FaultDropped {
             note(nil, fault: "drop")
+            try? await error.channel.close()
             throw error
         }
     }
