@@ -25,9 +25,7 @@ struct ParticeepError: Error, HTTPResponseError {
         writer.closeObject()
         writer.closeArray()
         writer.closeObject()
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return .json(writer.bytes, status: status)
     }
 
     static func notFound(_ kind: String, _ id: String) -> ParticeepError {

@@ -16,17 +16,17 @@ struct ParticeepRoutes: Sendable {
         api.get("user/email/:email") { _, context in
             let email = context.parameters.get("email") ?? ""
             let found = store.state.withLock { state in
-                state.users.all.first { $0.email.lowercased() == email.lowercased() }
+                state.users(withEmail: email).first
             }
             guard let found else { throw ParticeepError(status: .notFound, technicalCode: "error.user.none", message: "no user with email \(email)") }
-            return reply(found.encoded())
+            return Response.json(found.encoded())
         }
         api.get("user") { request, _ in
             guard let ids = request.uri.queryParameters.get("ids"), !ids.isEmpty else {
                 throw ParticeepError.badRequest("ids is required, e.g. GET /user?ids=usr_1,usr_2; to list users use GET /user/search")
             }
             let users = store.state.withLock { $0.users.json(ids: ids.split(separator: ",").map(String.init)) }
-            return reply(Self.list(users))
+            return Response.json(Self.list(users))
         }
         addRead(api, \.users)
         addCreate(api, \.users) { fields, state throws(ParticeepError) in
@@ -111,7 +111,7 @@ struct ParticeepRoutes: Sendable {
                 let ids = state.walletTransactions[id] ?? []
                 return (ids.count, state.transactions.json(ids: ids.dropFirst(search.offset).prefix(search.limit)))
             }
-            return reply(Self.page(total: total, page))
+            return Response.json(Self.page(total: total, page))
         }
     }
 
@@ -141,7 +141,7 @@ struct ParticeepRoutes: Sendable {
                 let (total, positions) = try state[keyPath: table].page(search)
                 return (total, state[keyPath: table].json(at: positions))
             }
-            return reply(Self.page(total: total, page))
+            return Response.json(Self.page(total: total, page))
         }
     }
 
@@ -150,7 +150,7 @@ struct ParticeepRoutes: Sendable {
         api.get("\(Record.kind)/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let record = store.state.withLock({ $0[keyPath: table][id] }) else { throw ParticeepError.notFound(Record.kind, id) }
-            return reply(record.encoded())
+            return Response.json(record.encoded())
         }
     }
 
@@ -221,7 +221,7 @@ struct ParticeepRoutes: Sendable {
         {
             webhooks.send(message)
         }
-        return reply(body)
+        return Response.json(body)
     }
 
     static func fields(of request: Request, kind: String) async throws -> ParticeepFields {
@@ -234,7 +234,7 @@ struct ParticeepRoutes: Sendable {
     }
 
     private static func checkEmailFree(_ email: String, in state: ParticeepStore.State, except id: String?) throws(ParticeepError) {
-        let taken = state.users.all.first { $0.email.lowercased() == email.lowercased() && $0.id != id }
+        let taken = state.users(withEmail: email).first { $0.id != id }
         if let taken {
             throw .badRequest("user \(taken.id) already has the email \(email)", code: "error.user.email.exists")
         }

@@ -71,18 +71,13 @@ public struct ParticeepSimulator: Sendable {
             writer.field("version", "1")
             writer.field("simulator", "payrun sandbox")
             writer.closeObject()
-            return reply(writer.bytes)
+            return Response.json(writer.bytes)
         }
         routes.addUsers(to: api)
         routes.addTransactions(to: api)
         routes.addWallets(to: api)
         routes.addWebhooks(to: api)
     }
-}
-
-/// A JSON reply.
-func reply(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// Any other path or method under /particeep is a 404 in Particeep's shape, not an empty one.

@@ -32,6 +32,12 @@ final class ParticeepStore: Sendable {
 }
 
 extension ParticeepStore.State {
+    /// The users with `email`, ignoring case (unique through the API; a data file may repeat one).
+    func users(withEmail email: String) -> [ParticeepUser] {
+        let wanted = email.lowercased()
+        return Array(users.all.filter { $0.email.lowercased() == wanted })
+    }
+
     /// Moves `amount` into, out of or between wallets as one SUCCEEDED transaction, refusing to
     /// overdraw or mix currencies.
     mutating func move(

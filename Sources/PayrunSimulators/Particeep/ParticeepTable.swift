@@ -107,9 +107,4 @@ struct ParticeepTable<Record: ParticeepRecord>: Sendable {
     mutating func json(ids: some Sequence<String>) -> [[UInt8]] {
         json(at: ids.compactMap { positions[$0] }.filter { slots[$0] != nil })
     }
-
-    /// The records with these ids, in the order given, skipping unknown ones.
-    func records(_ ids: some Sequence<String>) -> [Record] {
-        ids.compactMap { self[$0] }
-    }
 }

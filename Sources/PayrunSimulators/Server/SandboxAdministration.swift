@@ -10,13 +10,13 @@ struct SandboxAdministration {
         let services = self.services
         admin.get("requests") { request, _ in
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? Int.max
-            return Self.json(services.requests.json(limit: max(limit, 0)))
+            return Response.json(services.requests.json(limit: max(limit, 0)))
         }
         admin.delete("requests") { _, _ in
             services.requests.removeAll()
             return Response(status: .noContent)
         }
-        admin.get("webhooks") { _, _ in Self.json(services.webhooks.json()) }
+        admin.get("webhooks") { _, _ in Response.json(services.webhooks.json()) }
         admin.get("faults") { _, _ in Self.text(services.faults.plan.description + "\n") }
         admin.put("faults") { request, _ in
             let body = try await request.body.collect(upTo: 64 << 10)
@@ -28,10 +28,6 @@ struct SandboxAdministration {
                 return Self.text(error.description + "\n", status: .badRequest)
             }
         }
-    }
-
-    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     private static func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

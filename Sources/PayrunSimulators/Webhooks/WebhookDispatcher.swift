@@ -61,6 +61,16 @@ public final class WebhookDispatcher: Sendable {
         var nextID = 1
         var tasks: [Int: Task<Void, Never>] = [:]
         var stopped = false
+
+        /// Records a new pending delivery, keeping the newest ``WebhookDispatcher/kept``, and
+        /// returns its id.
+        mutating func register(_ message: Message) -> Int {
+            let id = nextID
+            nextID += 1
+            deliveries.append(Delivery(id: id, event: message.event, url: message.url))
+            if deliveries.count > WebhookDispatcher.kept { deliveries.removeFirst() }
+            return id
+        }
     }
 
     private let policy: Policy
@@ -68,7 +78,7 @@ public final class WebhookDispatcher: Sendable {
     /// time is up, where this one reports it at once and the policy's backoff decides.
     private let client: HTTPClient
     private let state = Mutex(State())
-    private static let kept = 1000
+    fileprivate static let kept = 1000
 
     public init(policy: Policy = Policy()) {
         self.policy = policy
@@ -86,10 +96,7 @@ public final class WebhookDispatcher: Sendable {
     func send(_ message: Message) {
         state.withLock { state in
             guard !state.stopped else { return }
-            let id = state.nextID
-            state.nextID += 1
-            state.deliveries.append(Delivery(id: id, event: message.event, url: message.url))
-            if state.deliveries.count > Self.kept { state.deliveries.removeFirst() }
+            let id = state.register(message)
             state.tasks[id] = Task { [self] in
                 _ = await self.deliver(message, id: id)
                 _ = self.state.withLock { $0.tasks.removeValue(forKey: id) }
@@ -99,11 +106,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// Delivers `message` now, retrying as the policy says, and returns how it went.
     public func deliver(_ message: Message) async -> Delivery {
-        let id = state.withLock { state in
-            defer { state.nextID += 1 }
-            state.deliveries.append(Delivery(id: state.nextID, event: message.event, url: message.url))
-            return state.nextID
-        }
+        let id = state.withLock { $0.register(message) }
         return await deliver(message, id: id)
     }
 
