@@ -130,6 +130,15 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether trying again later could get a response: the connection failed or went quiet,
+    /// rather than the request being unsendable or the answer too large.
+    public var isTransient: Bool {
+        switch self {
+        case .connect, .timedOut, .connectionLost: true
+        case .invalidURL, .invalidProxy, .tooLarge: false
+        }
+    }
+
     /// Whether the provider can have received the request.
     public var mayHaveBeenSent: Bool {
         switch self {

@@ -66,14 +66,10 @@ public struct ProviderHTTPClient: Sendable {
             guard request.retrySafety.mayRetry, RetryPolicy.isRetryable(status: response.status) else { return nil }
             return policy.delay(after: attempt, retryAfter: response.header("Retry-After"), random: .random(in: 0..<1))
         case .failure(let error):
-            switch error {
-            case .invalidURL, .invalidProxy, .tooLarge: return nil
-            // A refused connection never reached the provider: safe to try again whatever it is.
-            case .connect: return policy.delay(after: attempt, retryAfter: nil, random: .random(in: 0..<1))
-            case .timedOut, .connectionLost:
-                guard request.retrySafety.mayRetry else { return nil }
-                return policy.delay(after: attempt, retryAfter: nil, random: .random(in: 0..<1))
-            }
+            // A request that never arrived may always go again; one that may have arrived only if
+            // repeating it is harmless.
+            guard error.isTransient, request.retrySafety.mayRetry || !error.mayHaveBeenSent else { return nil }
+            return policy.delay(after: attempt, retryAfter: nil, random: .random(in: 0..<1))
         }
     }
 
@@ -111,8 +107,8 @@ public enum ProviderHTTPError: Error, CustomStringConvertible {
     /// Whether sending the same request again later could succeed.
     public var isRetryable: Bool {
         switch self {
-        case .failed(_, _, .connect, _), .failed(_, _, .timedOut, _), .failed(_, _, .connectionLost, _): true
-        case .failed, .outcomeUnknown: false
+        case .failed(_, _, let cause, _): cause.isTransient
+        case .outcomeUnknown: false
         }
     }
 }

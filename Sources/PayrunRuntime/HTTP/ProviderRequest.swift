@@ -22,7 +22,7 @@ public struct ProviderRequest: Sendable {
 
     /// The value of the first header called `name`, ignoring case.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        headers.value(named: name)
     }
 }
 
@@ -57,6 +57,6 @@ public struct ProviderResponse: Sendable {
 
     /// The value of the first header called `name`, ignoring case.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        headers.value(named: name)
     }
 }

@@ -58,11 +58,12 @@ struct JSONEncoding {
             try table(at: index)
         case LUA_TUSERDATA where lua_rawequal(L, index, nullIndex) != 0:
             append("null")
-        case LUA_TUSERDATA where stack.object(at: index, as: DecimalValue.self) != nil:
-            // The exact digits, as a JSON number: 12.50 stays 12.50.
-            append(stack.object(at: index, as: DecimalValue.self)!.value.description)
         case let type:
-            throw failure("a \(LuaType(rawValue: type) ?? .none) has no JSON form")
+            // A decimal is written with its exact digits, as a JSON number: 12.50 stays 12.50.
+            guard type == LUA_TUSERDATA, let decimal = stack.object(at: index, as: DecimalValue.self) else {
+                throw failure("a \(LuaType(rawValue: type) ?? .none) has no JSON form")
+            }
+            append(decimal.value.description)
         }
     }
 

@@ -18,17 +18,7 @@ enum ParallelLibrary {
     static func parallel(_ call: LuaCall, session: ProviderSession) throws -> LuaReturn {
         try call.check(.table, at: 1)
         try call.check(.function, at: 2)
-        var concurrency = 16
-        if !call.isNoneOrNil(3) {
-            try call.check(.table, at: 3)
-            defer { call.stack.pop() }
-            switch call.stack.pushField("concurrency", of: call.index(of: 3)) {
-            case .nil: break
-            case .number where lua_isinteger(call.stack.unsafeState, -1) != 0 && (1...1024).contains(lua_tointegerx(call.stack.unsafeState, -1, nil)):
-                concurrency = Int(lua_tointegerx(call.stack.unsafeState, -1, nil))
-            default: throw LuaArgumentError.invalid(at: 3, "field 'concurrency' must be an integer from 1 to 1024")
-            }
-        }
+        let concurrency = try call.integerOption("concurrency", at: 3, in: 1...1024) ?? 16
         guard session.scheduler == nil else { throw LuaError(.runtime, "payrun.parallel cannot run inside payrun.parallel") }
         let scheduler = ParallelScheduler()
         session.scheduler = scheduler

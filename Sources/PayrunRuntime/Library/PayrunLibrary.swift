@@ -25,25 +25,10 @@ public enum PayrunLibrary {
     static func inspect(_ call: LuaCall) throws -> LuaReturn {
         try call.checkAny(at: 1)
         var options = InspectOptions()
-        if !call.isNoneOrNil(2) {
-            try call.check(.table, at: 2)
-            let table = call.index(of: 2)
-            func field(_ name: String, _ range: ClosedRange<Int>) throws(LuaArgumentError) -> Int? {
-                defer { call.stack.pop() }
-                switch call.stack.pushField(name, of: table) {
-                case .nil: return nil
-                case .number where lua_isinteger(call.stack.unsafeState, -1) != 0:
-                    let value = Int(lua_tointegerx(call.stack.unsafeState, -1, nil))
-                    if range.contains(value) { return value }
-                default: break
-                }
-                throw .invalid(at: 2, "field '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
-            }
-            options.depth = try field("depth", 0...1000) ?? options.depth
-            options.maxItems = try field("max_items", 1...1_000_000) ?? options.maxItems
-            options.width = try field("width", 0...10_000) ?? options.width
-            options.indent = try field("indent", 0...16) ?? options.indent
-        }
+        options.depth = try call.integerOption("depth", at: 2, in: 0...1000) ?? options.depth
+        options.maxItems = try call.integerOption("max_items", at: 2, in: 1...1_000_000) ?? options.maxItems
+        options.width = try call.integerOption("width", at: 2, in: 0...10_000) ?? options.width
+        options.indent = try call.integerOption("indent", at: 2, in: 0...16) ?? options.indent
         var inspector = Inspector(stack: call.stack, options: options)
         call.stack.push(inspector.render(at: call.index(of: 1)))
         return 1

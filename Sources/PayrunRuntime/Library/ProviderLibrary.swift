@@ -89,15 +89,8 @@ enum ProviderLibrary {
             }
             let stack = call.stack
             let table = call.index(of: 2)
-            var headers: [(String, String)] = []
-            if stack.pushField("headers", of: table) == .table {
-                lua_pushnil(stack.unsafeState)
-                while lua_next(stack.unsafeState, -2) != 0 {
-                    if let name = stack.text(at: -2), let value = stack.text(at: -1) { headers.append((name, value)) }
-                    stack.pop()
-                }
-            }
-            stack.pop()
+            // A webhook's headers as the script received them: anything not a string is not a header.
+            let headers = stringPairs(field: "headers", of: table, on: stack).pairs
             var body: [UInt8] = []
             if stack.pushField("body", of: table) == .string, let bytes = stack.bytes(at: -1) { body = Array(bytes) }
             stack.pop()
@@ -206,21 +199,12 @@ enum ProviderLibrary {
         stack.pop()
         // Headers from p:sign are signed afresh when sent: drop the ones signing adds.
         let signing = (try? call.object(at: 1, as: ProviderHandle.self).client.provider.publicSigningHeaders) ?? []
-        var headers: [(String, String)] = []
-        if stack.pushField("headers", of: table) == .table {
-            lua_pushnil(stack.unsafeState)
-            while lua_next(stack.unsafeState, -2) != 0 {
-                guard let name = stack.text(at: -2), let value = stack.text(at: -1) else {
-                    throw LuaArgumentError.invalid(at: 2, "field 'headers' must map names to strings")
-                }
-                let lowered = name.lowercased()
-                if value != redactedSignature, !signing.contains(lowered), !["accept", "content-type"].contains(lowered) {
-                    headers.append((name, value))
-                }
-                stack.pop()
-            }
+        let given = stringPairs(field: "headers", of: table, on: stack)
+        guard given.allStrings else { throw LuaArgumentError.invalid(at: 2, "field 'headers' must map names to strings") }
+        let headers = given.pairs.filter { name, value in
+            let lowered = name.lowercased()
+            return value != redactedSignature && !signing.contains(lowered) && !["accept", "content-type"].contains(lowered)
         }
-        stack.pop()
         return RequestParts(method: method, path: path, query: query, body: body, headers: headers)
     }
 
@@ -240,10 +224,13 @@ enum ProviderLibrary {
         defer { handle.writeNotes() }
         if handle.session.dryRun, !["GET", "HEAD", "OPTIONS"].contains(method) {
             // Described, not sent; the script gets back what it would have sent.
-            let query = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
             let text = body.map { " " + String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
-            handle.session.notes.add("dry run, not sent: \(method) \(client.baseURL)\(path)\(query)\(text)")
-            try push(body ?? .object([:]), on: call.stack)
+            do {
+                handle.session.notes.add("dry run, not sent: \(method) \(try client.url(path, query: query))\(text)")
+            } catch {
+                throw raise(error, call)
+            }
+            try JSONLibrary.push(body ?? .object([:]), on: call.stack)
             lua_createtable(call.stack.unsafeState, 0, 2)
             call.stack.push(0)
             call.stack.setField("status", in: -2)
@@ -280,7 +267,7 @@ enum ProviderLibrary {
         switch outcome {
         case .success(let reply):
             if let warning = reply.warning { handle.session.warnOnce(warning, from: handle.client.provider.name) }
-            try push(reply.result, on: call.stack)
+            try JSONLibrary.push(reply.result, on: call.stack)
             pushResponse(reply, on: call.stack)
             return 2
         case .failure(let error):
@@ -299,17 +286,7 @@ enum ProviderLibrary {
         let handle = try call.object(at: 1, as: ProviderHandle.self)
         let path = try call.string(at: 2)
         let query = try self.query(call, at: 3)
-        var pageSize: Int?
-        if !call.isNoneOrNil(4) {
-            try call.check(.table, at: 4)
-            defer { call.stack.pop() }
-            switch call.stack.pushField("page_size", of: call.index(of: 4)) {
-            case .nil: break
-            case .number where lua_isinteger(call.stack.unsafeState, -1) != 0 && (1...10_000).contains(lua_tointegerx(call.stack.unsafeState, -1, nil)):
-                pageSize = Int(lua_tointegerx(call.stack.unsafeState, -1, nil))
-            default: throw LuaArgumentError.invalid(at: 4, "field 'page_size' must be an integer from 1 to 10000")
-            }
-        }
+        let pageSize = try call.integerOption("page_size", at: 4, in: 1...10_000)
         let cursor = PageCursor(ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle)
         // The iterator is Lua, over one page at a time: Swift is entered once a page, not once an item.
         let stack = call.stack
@@ -355,7 +332,7 @@ enum ProviderLibrary {
                     call.stack.pushNil()
                     return 1
                 }
-                try push(.array(page), on: call.stack)
+                try JSONLibrary.push(.array(page), on: call.stack)
                 return 1
             },
         ] }
@@ -399,7 +376,7 @@ enum ProviderLibrary {
         lua_pushnil(stack.unsafeState)
         while lua_next(stack.unsafeState, table) != 0 {
             defer { stack.pop() }
-            guard lua_type(stack.unsafeState, -2) == LUA_TSTRING, let name = stack.text(at: -2) else {
+            guard let name = stack.text(at: -2) else {
                 throw LuaArgumentError.invalid(at: position, "query names must be strings")
             }
             let value: String
@@ -408,9 +385,11 @@ enum ProviderLibrary {
             case LUA_TNUMBER where lua_isinteger(stack.unsafeState, -1) != 0: value = String(lua_tointegerx(stack.unsafeState, -1, nil))
             case LUA_TNUMBER: value = lua_tonumberx(stack.unsafeState, -1, nil).description
             case LUA_TBOOLEAN: value = lua_toboolean(stack.unsafeState, -1) != 0 ? "true" : "false"
-            case LUA_TUSERDATA where stack.object(at: -1, as: DecimalValue.self) != nil:
-                value = stack.object(at: -1, as: DecimalValue.self)!.value.description
-            default: throw LuaArgumentError.invalid(at: position, "query value '\(name)' must be a string, number, boolean or decimal")
+            default:
+                guard let decimal = stack.object(at: -1, as: DecimalValue.self) else {
+                    throw LuaArgumentError.invalid(at: position, "query value '\(name)' must be a string, number, boolean or decimal")
+                }
+                value = decimal.value.description
             }
             pairs.append((name, value))
         }
@@ -435,11 +414,6 @@ enum ProviderLibrary {
         } catch {
             throw LuaArgumentError.invalid(at: position, "the body is not JSON: \(error.description)")
         }
-    }
-
-    /// Pushes `value` as `payrun.json.decode` would give it.
-    static func push(_ value: JSONValue, on stack: LuaStack) throws {
-        try JSONLibrary.push(value, on: stack)
     }
 
     private static func pushResponse(_ reply: ProviderClient.Reply, on stack: LuaStack) {
@@ -496,6 +470,27 @@ enum ProviderLibrary {
     static func raise(_ error: ProviderError, _ call: LuaCall) -> some LuaRaisable {
         pushError(error, on: call.stack)
         return call.error(raising: call.argumentCount)
+    }
+}
+
+extension ProviderLibrary {
+    /// The string-to-string pairs of table field `field` (none when it is not a table), and
+    /// whether every entry was one.
+    fileprivate static func stringPairs(field: String, of table: Int32, on stack: LuaStack) -> (pairs: [(String, String)], allStrings: Bool) {
+        defer { stack.pop() }
+        guard stack.pushField(field, of: table) == .table else { return ([], true) }
+        var pairs: [(String, String)] = []
+        var allStrings = true
+        lua_pushnil(stack.unsafeState)
+        while lua_next(stack.unsafeState, -2) != 0 {
+            if let name = stack.text(at: -2), let value = stack.text(at: -1) {
+                pairs.append((name, value))
+            } else {
+                allStrings = false
+            }
+            stack.pop()
+        }
+        return (pairs, allStrings)
     }
 }
 

@@ -90,7 +90,7 @@ public struct IncomingWebhook: Sendable {
 
     /// The first header called `name`, ignoring case.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        headers.value(named: name)
     }
 }
 

@@ -67,13 +67,7 @@ public struct ProviderClient: Sendable {
     public func signed(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> ProviderRequest {
-        guard path.hasPrefix("/") else {
-            throw ProviderError(provider: provider.name, message: "the path '\(path)' must start with /, e.g. /user/search")
-        }
-        var url = baseURL + path
-        if !query.isEmpty {
-            url += (path.contains("?") ? "&" : "?") + query.map { "\(Self.percentEncoded($0.0))=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
-        }
+        let url = try url(path, query: query)
         var allHeaders = [("Accept", "application/json")]
         var bytes: [UInt8]?
         if let body {
@@ -94,6 +88,17 @@ public struct ProviderClient: Sendable {
         }
         try await provider.sign(&request, with: credentials)
         return request
+    }
+
+    /// The URL of `path` with `query` percent-encoded.
+    /// - Throws: `ProviderError` when `path` does not start with `/`.
+    public func url(_ path: String, query: [(String, String)] = []) throws(ProviderError) -> String {
+        guard path.hasPrefix("/") else {
+            throw ProviderError(provider: provider.name, message: "the path '\(path)' must start with /, e.g. /user/search")
+        }
+        guard !query.isEmpty else { return baseURL + path }
+        let encoded = query.map { "\(Self.percentEncoded($0.0))=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        return baseURL + path + (path.contains("?") ? "&" : "?") + encoded
     }
 
     /// RFC 3986: everything but unreserved characters is %XX.
