@@ -59,25 +59,25 @@ enum ClientBenchmark {
         let luaPath = "/tmp/payrun-bench-client-\(getpid()).lua"
         let pythonPath = "/tmp/payrun-bench-client-\(getpid()).py"
         let emptyPath = "/tmp/payrun-bench-empty-\(getpid()).lua"
-        try write(lua, to: luaPath)
-        try write(python, to: pythonPath)
-        try write("", to: emptyPath)
+        try BenchmarkFile.write(lua, to: luaPath)
+        try BenchmarkFile.write(python, to: pythonPath)
+        try BenchmarkFile.write("", to: emptyPath)
         defer { for path in [luaPath, pythonPath, emptyPath] { unlink(path) } }
 
         var configuration = SimulatorServer.Configuration()
         configuration.particeep.transactions = 100_000
         let server = try await SimulatorServer.start(configuration)
         let environment = ["PAYRUN_SANDBOX_URL=\(server.baseURL)"]
-        let payrunIdle = try await median(3) { try await spawn([payrun, "run", emptyPath], environment: environment).seconds }
-        let pythonIdle = try await median(3) { try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "none"]).seconds }
+        let payrunIdle = try await median(3) { try await spawn([payrun, "run", emptyPath], environment: environment) }
+        let pythonIdle = try await median(3) { try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "none"]) }
         // Untimed passes first, so both clients find the simulator's records already encoded.
         _ = try await spawn([payrun, "run", luaPath, "gets"], environment: environment)
         _ = try await spawn([payrun, "run", luaPath, "pages"], environment: environment)
-        let payrunGets = try await spawn([payrun, "run", luaPath, "gets"], environment: environment).seconds - payrunIdle
-        let pythonGets = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "gets"]).seconds - pythonIdle
-        let payrunPages = try await spawn([payrun, "run", luaPath, "pages"], environment: environment).seconds - payrunIdle
-        let pythonPages = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "pages"]).seconds - pythonIdle
-        let payrunParallel = try await spawn([payrun, "run", luaPath, "parallel"], environment: environment).seconds - payrunIdle
+        let payrunGets = try await spawn([payrun, "run", luaPath, "gets"], environment: environment) - payrunIdle
+        let pythonGets = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "gets"]) - pythonIdle
+        let payrunPages = try await spawn([payrun, "run", luaPath, "pages"], environment: environment) - payrunIdle
+        let pythonPages = try await spawn(["/usr/bin/env", "python3", pythonPath, server.baseURL, "pages"]) - pythonIdle
+        let payrunParallel = try await spawn([payrun, "run", luaPath, "parallel"], environment: environment) - payrunIdle
         let headers = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
         let wrk = try await SimulatorLoadBenchmark.wrk(
             server.baseURL + ParticeepSimulator.pathPrefix + "/transaction/txn_1", headers: headers, connections: 16, seconds: 5)
@@ -89,7 +89,7 @@ enum ClientBenchmark {
         let timed = ["/usr/bin/time", "-f", "%M", "-o", "/tmp/payrun-bench-rss-\(getpid())", payrun, "run", luaPath, "pages"]
         let million = try await spawn(timed, environment: ["PAYRUN_SANDBOX_URL=\(big.baseURL)"])
         await big.stop()
-        let peakKilobytes = readInteger("/tmp/payrun-bench-rss-\(getpid())") ?? -1
+        let peakKilobytes = BenchmarkFile.text("/tmp/payrun-bench-rss-\(getpid())")?.split(separator: "\n").first.flatMap { Int($0) } ?? -1
         unlink("/tmp/payrun-bench-rss-\(getpid())")
 
         return [
@@ -106,16 +106,10 @@ enum ClientBenchmark {
             BenchmarkResult(
                 name: "Paginating 100,000 transactions (pages of 1,000): payrun vs Python `requests`; payrun's peak memory paginating 1,000,000",
                 subject: pythonPages, reference: payrunPages,
-                detail: "payrun \(format(payrunPages)) s, Python \(format(pythonPages)) s; 1,000,000 items in \(format(million.seconds)) s "
+                detail: "payrun \(format(payrunPages)) s, Python \(format(pythonPages)) s; 1,000,000 items in \(format(million)) s "
                     + "with payrun's peak RSS \(peakKilobytes / 1024) MB (target < 100 MB)",
                 ratioMeaning: "Python's speed (target ≥ 3)"),
         ]
-    }
-
-    private static func write(_ text: String, to path: String) throws {
-        guard let file = fopen(path, "w") else { throw Failure(description: "cannot write \(path)") }
-        fputs(text, file)
-        fclose(file)
     }
 
     private static func median(_ runs: Int, _ measure: () async throws -> Double) async throws -> Double {
@@ -124,20 +118,8 @@ enum ClientBenchmark {
         return times.sorted()[runs / 2]
     }
 
-    struct Run {
-        let seconds: Double
-    }
-
-    private static func readInteger(_ path: String) -> Int? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 64)
-        guard fgets(&line, 64, file) != nil else { return nil }
-        return Int(String(cString: line).split(separator: "\n").first ?? "")
-    }
-
-    /// Runs `command` (output discarded) with `environment` added, and measures it.
-    private static func spawn(_ command: [String], environment: [String] = []) async throws -> Run {
-        Run(seconds: try await ChildProcess(command, environment: environment).exit())
+    /// Runs `command` (output discarded) with `environment` added, and returns its seconds.
+    private static func spawn(_ command: [String], environment: [String] = []) async throws -> Double {
+        try await ChildProcess(command, environment: environment).exit()
     }
 }

@@ -58,11 +58,7 @@ enum SimulatorLoadBenchmark {
         command.append(url)
         // Polled: the server this process runs needs its threads while wrk runs.
         _ = try await ChildProcess(command, output: outputPath).exit()
-        guard let file = fopen(outputPath, "r") else { throw Failure(description: "wrk wrote nothing") }
-        defer { fclose(file) }
-        var text = ""
-        var line = [CChar](repeating: 0, count: 4096)
-        while fgets(&line, 4096, file) != nil { text += String(cString: line) }
+        guard let text = BenchmarkFile.text(outputPath) else { throw Failure(description: "wrk wrote nothing") }
         if text.contains("Non-2xx") { throw Failure(description: "wrk saw errors:\n\(text)") }
         let lines = text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         guard let rate = lines.first(where: { $0.first == "Requests/sec:" }).flatMap({ Double($0[1]) }),
@@ -79,36 +75,16 @@ enum SimulatorLoadBenchmark {
         for (name, value) in headers { command += ["-H", "\(name): \(value)"] }
         command.append(url)
         _ = try await ChildProcess(command).exit()
-        guard let file = fopen(outputPath, "r") else { throw Failure(description: "the signed search failed") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-        }
+        guard let bytes = BenchmarkFile.read(outputPath) else { throw Failure(description: "the signed search failed") }
         return bytes
     }
 
-    /// Resident memory of this process, from /proc.
+    /// Resident memory of this process, from /proc (its second field, in pages).
     static func residentBytes() -> Int {
-        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-        defer { fclose(file) }
-        var size = 0
-        var resident = 0
-        guard fscanf_two(file, &size, &resident) else { return 0 }
-        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
-    private static func fscanf_two(_ file: UnsafeMutablePointer<FILE>, _ first: inout Int, _ second: inout Int) -> Bool {
-        var line = [CChar](repeating: 0, count: 256)
-        guard fgets(&line, 256, file) != nil else { return false }
-        let fields = String(cString: line).split(separator: " ")
-        guard fields.count >= 2, let a = Int(fields[0]), let b = Int(fields[1]) else { return false }
-        first = a
-        second = b
-        return true
+        guard let fields = BenchmarkFile.text("/proc/self/statm")?.split(separator: " "), fields.count >= 2,
+            let pages = Int(fields[1])
+        else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }
 

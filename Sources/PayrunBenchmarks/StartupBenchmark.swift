@@ -8,8 +8,7 @@ enum StartupBenchmark {
 
     static func run(payrun: String) throws -> BenchmarkResult {
         let script = "/tmp/payrun-bench-empty-\(getpid()).lua"
-        guard let file = fopen(script, "w") else { throw Failure(description: "cannot write \(script)") }
-        fclose(file)
+        try BenchmarkFile.write("", to: script)
         defer { unlink(script) }
         var payrunTimes: [Double] = []
         var luaTimes: [Double] = []
