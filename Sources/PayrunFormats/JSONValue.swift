@@ -29,8 +29,7 @@ public enum JSONValue: Sendable, Equatable {
     /// Parses JSON text.
     /// - Throws: `JSONParseError` saying where the text stops being JSON.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(bytes))
-        return try parser.document()
+        try JSONTape.parse(bytes).root.value
     }
 
     /// Compact JSON text with sorted keys.

@@ -40,9 +40,13 @@ public struct ParticeepProvider: PaymentProvider {
     }
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
-        let body: JSONValue
+        guard !response.body.isEmpty else {
+            guard (200..<300).contains(response.status) else { throw withoutBody(response) }
+            return .null
+        }
+        let body: JSONTape.Node
         do {
-            body = response.body.isEmpty ? .null : try JSONValue.parse(response.body)
+            body = try JSONTape.parse(response.body).root
         } catch {
             throw ProviderError(
                 provider: name, status: response.status,
@@ -50,22 +54,35 @@ public struct ParticeepProvider: PaymentProvider {
                     + String(decoding: response.body.prefix(80), as: UTF8.self),
                 retryable: RetryPolicy.isRetryable(status: response.status))
         }
-        // The documented envelope, {"error": {...}, "result": ..., "meta": ...}, or the bare
-        // bodies the official client reads.
-        let error = body["error"]
-        let errorBody = error?["hasError"] == .bool(true) ? error : (body["hasError"] == .bool(true) ? body : nil)
-        if let errorBody {
-            throw mapped(errorBody, status: response.status)
+        if let errorBody = Self.error(in: body) {
+            throw mapped(errorBody.value, status: response.status)
         }
-        guard (200..<300).contains(response.status) else {
-            throw ProviderError(
-                provider: name, status: response.status, message: "HTTP \(response.status) without an error body",
-                retryable: RetryPolicy.isRetryable(status: response.status))
-        }
-        if case .object(let members) = body, members["result"] != nil, members["error"] != nil || members["meta"] != nil {
-            return members["result"]!
-        }
-        return body
+        guard (200..<300).contains(response.status) else { throw withoutBody(response) }
+        return Self.unwrapped(body).value
+    }
+
+    public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
+        guard (200..<300).contains(response.status), Self.error(in: body) == nil else { return nil }
+        return Self.unwrapped(body)
+    }
+
+    /// The error in the documented envelope, `{"error": {"hasError": true, ...}, ...}`, or a bare
+    /// error body as the official client reads it.
+    private static func error(in body: JSONTape.Node) -> JSONTape.Node? {
+        if let error = body["error"], error["hasError"]?.bool == true { return error }
+        return body["hasError"]?.bool == true ? body : nil
+    }
+
+    /// The result in the documented envelope, `{"result": ..., "error": ..., "meta": ...}`, or the bare body.
+    private static func unwrapped(_ body: JSONTape.Node) -> JSONTape.Node {
+        guard let result = body["result"], body["error"] != nil || body["meta"] != nil else { return body }
+        return result
+    }
+
+    private func withoutBody(_ response: ProviderResponse) -> ProviderError {
+        ProviderError(
+            provider: name, status: response.status, message: "HTTP \(response.status) without an error body",
+            retryable: RetryPolicy.isRetryable(status: response.status))
     }
 
     private func mapped(_ error: JSONValue, status: Int) -> ProviderError {

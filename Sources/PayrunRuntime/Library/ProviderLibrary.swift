@@ -322,7 +322,7 @@ enum ProviderLibrary {
                 let cursor = try call.object(at: 1, as: PageCursor.self)
                 let pages = cursor.pages
                 defer { cursor.handle.writeNotes() }
-                let page: [JSONValue]?
+                let page: JSONTape.Node?
                 do {
                     page = try BlockingWait.run(stoppable: call.stack) { try await pages.next() }
                 } catch let error as ProviderError {
@@ -332,7 +332,7 @@ enum ProviderLibrary {
                     call.stack.pushNil()
                     return 1
                 }
-                try JSONLibrary.push(.array(page), on: call.stack)
+                try JSONLibrary.push(page, on: call.stack)
                 return 1
             },
         ] }
@@ -354,7 +354,7 @@ enum ProviderLibrary {
             iterator = paginator.makePageIterator()
         }
 
-        func next() async throws -> [JSONValue]? {
+        func next() async throws -> JSONTape.Node? {
             // One call at a time: the Lua thread waits for each.
             var current = iterator
             let page = try await current.next()

@@ -38,6 +38,12 @@ public protocol PaymentProvider: Sendable {
     /// How the provider's lists are paged.
     var pagination: PaginationScheme { get }
 
+    /// Where the list is in a successful page: `body` (the parsed `response`) itself, or the
+    /// part inside the provider's envelope; nil when the body is an error, which
+    /// `result(of:to:)` then reports. `p:paginate` reads items through this, straight from the
+    /// parsed text, without building them twice. The default: `body` for any 2xx status.
+    func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node?
+
     /// Whether a webhook really comes from the provider.
     func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict
 
@@ -60,6 +66,10 @@ extension PaymentProvider {
     }
 
     public var pagination: PaginationScheme { .none }
+
+    public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
+        (200..<300).contains(response.status) ? body : nil
+    }
 
     public func warning(about response: ProviderResponse) -> String? { nil }
 

@@ -50,17 +50,24 @@ public struct ProviderClient: Sendable {
     public func request(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> Reply {
-        let request = try await signed(method, path, query: query, body: body, headers: headers)
-        let response: ProviderResponse
-        do {
-            response = try await http.send(request)
-        } catch {
-            throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
-        }
+        let (request, response) = try await send(method, path, query: query, body: body, headers: headers)
         let result = try provider.result(of: response, to: request)
         return Reply(
             result: result, status: response.status, headers: response.headers, attempts: response.attempts,
             warning: provider.warning(about: response))
+    }
+
+    /// Sends a request and returns the answer as it came, whatever its status, after any retries.
+    /// - Throws: `ProviderError` only when there was no answer.
+    public func send(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
+    ) async throws(ProviderError) -> (ProviderRequest, ProviderResponse) {
+        let request = try await signed(method, path, query: query, body: body, headers: headers)
+        do {
+            return (request, try await http.send(request))
+        } catch {
+            throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
+        }
     }
 
     /// The request as it would be sent: URL built, body encoded, authentication added.

@@ -24,9 +24,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         Iterator(paginator: self)
     }
 
-    /// One page: its items and whether more follow.
+    /// One page: its items (an array in a parsed answer) and whether more follow.
     struct Page: Sendable {
-        let items: [JSONValue]
+        let items: JSONTape.Node
         let next: Int?
     }
 
@@ -35,21 +35,41 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         switch client.provider.pagination {
         case .none:
             let reply = try await client.request("GET", path, query: query)
-            if case .array(let items) = reply.result { return Page(items: items, next: nil) }
-            return Page(items: [reply.result], next: nil)
+            if case .array = reply.result { return Page(items: try Self.tape(of: reply.result), next: nil) }
+            return Page(items: try Self.tape(of: .array([reply.result])), next: nil)
         case .limitOffset(let limitName, let offsetName, let itemsName, let totalName, let defaultLimit):
             let limit = pageSize ?? defaultLimit
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != offsetName } + [(limitName, String(limit)), (offsetName, String(offset))]
-            let reply = try await client.request("GET", path, query: pageQuery)
-            guard case .array(let items)? = reply.result[itemsName] else {
+            let list = try await listBody(pageQuery)
+            guard let items = list[itemsName], items.kind == .array else {
                 throw ProviderError(
-                    provider: client.provider.name, status: reply.status,
+                    provider: client.provider.name,
                     message: "GET \(path) is not a list: its answer has no '\(itemsName)' array to page through")
             }
-            let total = totalName.flatMap { reply.result[$0]?.integer }
+            let total = totalName.flatMap { list[$0]?.integer }
             let end = offset + items.count
-            let more = items.count == limit && !items.isEmpty && (total.map { end < $0 } ?? true)
+            let more = items.count == limit && items.count > 0 && (total.map { end < $0 } ?? true)
             return Page(items: items, next: more ? end : nil)
+        }
+    }
+
+    /// The list in the answer to a GET of `path` with `query`, as parsed: the provider finds it
+    /// in its envelope; an error answer raises the provider's error.
+    private func listBody(_ query: [(String, String)]) async throws(ProviderError) -> JSONTape.Node {
+        let (request, response) = try await client.send("GET", path, query: query)
+        if let tape = try? JSONTape.parse(response.body), let list = client.provider.listBody(of: response, parsed: tape.root) {
+            return list
+        }
+        // Not a page: the provider says what it is instead.
+        return try Self.tape(of: client.provider.result(of: response, to: request))
+    }
+
+    /// A value built in Swift, as a parsed document.
+    private static func tape(of value: JSONValue) throws(ProviderError) -> JSONTape.Node {
+        do {
+            return try JSONTape.parse(value.encoded()).root
+        } catch {
+            throw ProviderError(provider: "payrun", message: "cannot re-read a result: \(error.description)")
         }
     }
 
@@ -67,8 +87,8 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             self.paginator = paginator
         }
 
-        /// The next page's items, or nil after the last page.
-        public mutating func next() async throws -> [JSONValue]? {
+        /// The next page's items (an array), or nil after the last page.
+        public mutating func next() async throws -> JSONTape.Node? {
             if !started {
                 started = true
                 upcoming = fetch(at: 0)
@@ -88,7 +108,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol, Sendable {
         private var pages: PageIterator
-        private var items: [JSONValue] = []
+        private var items: [JSONTape.Node] = []
         private var position = 0
 
         init(paginator: ProviderPaginator) {
@@ -98,11 +118,11 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         public mutating func next() async throws -> JSONValue? {
             while position == items.count {
                 guard let page = try await pages.next() else { return nil }
-                items = page
+                items = page.elements
                 position = 0
             }
             defer { position += 1 }
-            return items[position]
+            return items[position].value
         }
     }
 }

@@ -1,9 +1,9 @@
-// The simulators' JSON reader: strict, exact with integers, and clear about where text stops
-// being JSON.
+// payrun's JSON reader (the tape, and JSONValue.parse on it): strict, exact with integers, clear
+// about where text stops being JSON, and navigable without building values.
 import PayrunFormats
 import Testing
 
-@Suite struct JSONParserTests {
+@Suite struct JSONTapeTests {
     @Test func valuesAreReadExactly() throws {
         let value = try JSONValue.parse(Array(#" {"a": [1, -2, 3.5, 1e3, true, false, null], "s": "\u00e9\ud83d\ude00\n\"", "big": 9007199254740993} "#.utf8))
         #expect(value["a"] == .array([.integer(1), .integer(-2), .number(3.5), .number(1000), .bool(true), .bool(false), .null]))
@@ -31,5 +31,24 @@ import Testing
                 return error.reason.contains(reason) && error.offset == offset
             }
         }
+    }
+
+    @Test func nodesNavigateWithoutBuildingValues() throws {
+        let tape = try JSONTape.parse(Array(#"{"data": [{"id": "a\"b", "n": 1}, {"id": "c", "n": -9223372036854775808}], "total_size": 2, "data": [7]}"#.utf8))
+        #expect(tape.root.kind == .object)
+        #expect(tape.root.count == 3, "members, repeats included")
+        #expect(tape.root["data"]?.value == .array([.integer(7)]), "a repeated name keeps its last value")
+        #expect(tape.root["total_size"]?.integer == 2)
+        #expect(tape.root["missing"] == nil)
+        #expect(tape.root["total_size"]?["x"] == nil, "only objects have members")
+        let other = try JSONTape.parse(Array(#"[{"id": "a\"b"}, {"id": "c"}, 18446744073709551616, -0, 1.5e2]"#.utf8))
+        let elements = other.root.elements
+        #expect(elements.count == 5)
+        #expect(elements[0]["id"]?.string == "a\"b", "escaped strings are unescaped")
+        #expect(elements[1]["id"]?.string == "c")
+        #expect(elements[2].value == .number(18446744073709551616), "past 64 bits an integer is a number")
+        #expect(elements[3].value == .integer(0))
+        #expect(elements[4].value == .number(150))
+        #expect(elements[1].elements.isEmpty, "an object has no elements")
     }
 }

@@ -1,117 +1,132 @@
-// A strict JSON parser (RFC 8259) into JSONValue: request and response bodies and `--data` files,
-// which can hold a million records, so it reads bytes directly rather than through Codable.
+// The strict JSON parser (RFC 8259) behind JSONTape and JSONValue.parse: request and response
+// bodies, pages of a thousand records and `--data` files of a million, so it reads bytes directly
+// and writes fixed-size entries, allocating nothing per value but the text of escaped strings.
 
-struct JSONParser {
-    private let bytes: [UInt8]
+struct JSONTapeBuilder {
+    private(set) var entries: [JSONTape.Entry] = []
+    /// The unescaped text of strings with escapes; their offsets count from the document's end.
+    private(set) var unescaped: [UInt8] = []
+    private var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     private var position = 0
     private var depth = 0
     private static let maximumDepth = 512
 
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
+    init(capacity: Int) {
+        entries.reserveCapacity(capacity)
     }
 
     /// One value and nothing after it but white space.
-    mutating func document() throws(JSONParseError) -> JSONValue {
-        let value = try self.value()
+    mutating func document(_ document: UnsafeBufferPointer<UInt8>) throws(JSONParseError) {
+        bytes = document
+        defer { bytes = UnsafeBufferPointer(start: nil, count: 0) }
+        try value()
         skipSpace()
         guard position == bytes.count else { throw fail("unexpected text after the JSON value") }
-        return value
     }
 
-    private mutating func value() throws(JSONParseError) -> JSONValue {
+    private mutating func append(_ kind: JSONTape.Kind, count: Int = 0, payload: UInt64 = 0) {
+        entries.append(JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: payload))
+    }
+
+    private mutating func value() throws(JSONParseError) {
         skipSpace()
         guard position < bytes.count else { throw fail("unexpected end of JSON, expected a value") }
         switch bytes[position] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "{"): try object()
+        case UInt8(ascii: "["): try array()
+        case UInt8(ascii: "\""): try string()
+        case UInt8(ascii: "t"): try literal("true"); append(.true)
+        case UInt8(ascii: "f"): try literal("false"); append(.false)
+        case UInt8(ascii: "n"): try literal("null"); append(.null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         default: throw fail("unexpected character, expected a value")
         }
     }
 
-    private mutating func object() throws(JSONParseError) -> JSONValue {
+    /// Fills in a container's entry once its members are known.
+    private mutating func close(_ container: Int, _ kind: JSONTape.Kind, count: Int) {
+        entries[container] = JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: UInt64(entries.count))
+        depth -= 1
+    }
+
+    private mutating func object() throws(JSONParseError) {
         try enter()
         position += 1
-        // Collected first and made a dictionary once, sized right, rather than grown member by member.
-        var members: [(String, JSONValue)] = []
+        let container = entries.count
+        append(.object)
+        var count = 0
         skipSpace()
         if peek(UInt8(ascii: "}")) {
             position += 1
-            depth -= 1
-            return .object([:])
+            return close(container, .object, count: 0)
         }
         while true {
             skipSpace()
             guard peek(UInt8(ascii: "\"")) else { throw fail("expected a member name in double quotes") }
-            let name = try string()
+            try string()
             skipSpace()
             guard peek(UInt8(ascii: ":")) else { throw fail("expected ':' after a member name") }
             position += 1
-            members.append((name, try value()))
+            try value()
+            count += 1
             skipSpace()
             if peek(UInt8(ascii: ",")) {
                 position += 1
             } else if peek(UInt8(ascii: "}")) {
                 position += 1
-                depth -= 1
-                // A repeated name keeps its last value, as most parsers do.
-                return .object(Dictionary(members, uniquingKeysWith: { $1 }))
+                return close(container, .object, count: count)
             } else {
                 throw fail("expected ',' or '}' in an object")
             }
         }
     }
 
-    private mutating func array() throws(JSONParseError) -> JSONValue {
+    private mutating func array() throws(JSONParseError) {
         try enter()
         position += 1
-        var items: [JSONValue] = []
+        let container = entries.count
+        append(.array)
+        var count = 0
         skipSpace()
         if peek(UInt8(ascii: "]")) {
             position += 1
-            depth -= 1
-            return .array(items)
+            return close(container, .array, count: 0)
         }
         while true {
-            items.append(try value())
+            try value()
+            count += 1
             skipSpace()
             if peek(UInt8(ascii: ",")) {
                 position += 1
             } else if peek(UInt8(ascii: "]")) {
                 position += 1
-                depth -= 1
-                return .array(items)
+                return close(container, .array, count: count)
             } else {
                 throw fail("expected ',' or ']' in an array")
             }
         }
     }
 
-    private mutating func string() throws(JSONParseError) -> String {
+    private mutating func string() throws(JSONParseError) {
         position += 1
         let start = position
-        // Fast path: no escapes, so the bytes are the string.
-        while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\"),
-            bytes[position] >= 0x20
-        {
+        var ascii = true
+        // Fast path: no escapes, so the bytes are the string, where they are.
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            ascii = ascii && byte < 0x80
             position += 1
         }
         guard position < bytes.count else { throw fail("unterminated string") }
         if bytes[position] == UInt8(ascii: "\"") {
-            // No escapes: the bytes are the string. ASCII (the common case) needs no validation.
-            let end = position
-            position += 1
-            let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
-                let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
-                return slice.allSatisfy({ $0 < 0x80 }) ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+            let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+            // ASCII (the common case) needs no validation.
+            guard ascii || String(validating: slice, as: UTF8.self) != nil else {
+                throw JSONParseError(offset: start, reason: "string is not valid UTF-8")
             }
-            guard let decoded else { throw JSONParseError(offset: start, reason: "string is not valid UTF-8") }
-            return decoded
+            position += 1
+            return append(.string, count: slice.count, payload: UInt64(start))
         }
         var text = Array(bytes[start..<position])
         while bytes[position] != UInt8(ascii: "\"") {
@@ -139,10 +154,11 @@ struct JSONParser {
             guard position < bytes.count else { throw fail("unterminated string") }
         }
         position += 1
-        guard let decoded = String(validating: text, as: UTF8.self) else {
+        guard String(validating: text, as: UTF8.self) != nil else {
             throw JSONParseError(offset: start, reason: "string is not valid UTF-8")
         }
-        return decoded
+        append(.string, count: text.count, payload: UInt64(bytes.count + unescaped.count))
+        unescaped.append(contentsOf: text)
     }
 
     /// `\uXXXX`, with a following low surrogate when the first is a high one, as UTF-8.
@@ -179,12 +195,23 @@ struct JSONParser {
         return value
     }
 
-    private mutating func number() throws(JSONParseError) -> JSONValue {
+    private mutating func number() throws(JSONParseError) {
         let start = position
         var isInteger = true
-        if peek(UInt8(ascii: "-")) { position += 1 }
+        let negative = peek(UInt8(ascii: "-"))
+        if negative { position += 1 }
         let firstDigit = position
-        let count = digits()
+        // Integers are read as the digits go by; anything else goes through Double's parser.
+        var magnitude: UInt64 = 0
+        var overflow = false
+        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
+            magnitude = sum
+            overflow = overflow || o1 || o2
+            position += 1
+        }
+        let count = position - firstDigit
         guard count > 0 else { throw fail("expected a digit") }
         guard count == 1 || bytes[firstDigit] != UInt8(ascii: "0") else {
             throw JSONParseError(offset: start, reason: "numbers cannot have leading zeros")
@@ -200,12 +227,20 @@ struct JSONParser {
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { position += 1 }
             guard digits() > 0 else { throw fail("expected a digit in the exponent") }
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        if isInteger, let integer = Int(text) { return .integer(integer) }
-        guard let number = Double(text), number.isFinite else {
+        if isInteger, !overflow {
+            if !negative, magnitude <= UInt64(Int64.max) {
+                return append(.integer, payload: magnitude)
+            }
+            if negative, magnitude <= UInt64(Int64.max) + 1 {
+                return append(.integer, payload: UInt64(bitPattern: Int64(truncatingIfNeeded: 0 &- magnitude)))
+            }
+        }
+        guard let number = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)),
+            number.isFinite
+        else {
             throw JSONParseError(offset: start, reason: "number out of range")
         }
-        return .number(number)
+        append(.number, payload: number.bitPattern)
     }
 
     private mutating func digits() -> Int {
@@ -214,9 +249,11 @@ struct JSONParser {
         return position - start
     }
 
-    private mutating func literal(_ word: String) throws(JSONParseError) {
-        let expected = Array(word.utf8)
-        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected else {
+    private mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard bytes.count - position >= expected.count,
+            UnsafeBufferPointer(rebasing: bytes[position..<position + expected.count]).elementsEqual(expected)
+        else {
             throw fail("unexpected character, expected a value")
         }
         position += expected.count
