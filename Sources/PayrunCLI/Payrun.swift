@@ -22,9 +22,10 @@ struct Payrun: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
-            if command is SandboxServeCommand {
-                // A server: its tasks run on NIO's event loops instead of hopping to Swift's
-                // global pool and back for every request (nearly twice the requests a second).
+            if command is SandboxServeCommand || command is RunCommand {
+                // Tasks run on NIO's event loops instead of hopping to Swift's global pool and
+                // back for every request: nearly twice the requests a second for the server,
+                // and for a script's requests (the script itself runs on this main thread).
                 // Only possible here, on the main thread, before any task has run.
                 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
