@@ -14,7 +14,7 @@ struct Payrun: AsyncParsableCommand {
             compile, 2 for a usage error (bad options, no script, a file that cannot be read).
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self, SandboxCommand.self, CredentialsCommand.self]
+        subcommands: [RunCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the

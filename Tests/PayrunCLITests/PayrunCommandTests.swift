@@ -15,6 +15,21 @@ import Testing
         #expect(result.standardOutput.hasPrefix("payrun 0.1.0 (Lua 5.4."))
     }
 
+    @Test func annotationsAreWrittenAsTheEditorLibraryHasThem() throws {
+        let printed = try PayrunProcess.run(["annotations"])
+        #expect(printed.status == 0)
+        let shipped = try String(contentsOf: PayrunProcess.packageRoot.appendingPathComponent("scripts/library/payrun.lua"), encoding: .utf8)
+        #expect(printed.standardOutput == shipped)
+        let path = NSTemporaryDirectory() + "payrun-annotations-\(UUID().uuidString).lua"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let written = try PayrunProcess.run(["annotations", "--output", path])
+        #expect(written.status == 0 && written.standardOutput.isEmpty)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == shipped)
+        let refused = try PayrunProcess.run(["annotations", "--output", "/nonexistent/folder/payrun.lua"])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("cannot write /nonexistent/folder/payrun.lua"))
+    }
+
     @Test func aScriptThatFinishesExitsZero() throws {
         let path = try temporaryScript("print('paid', ...)")
         let result = try PayrunProcess.run(["run", path, "3", "--dry"])

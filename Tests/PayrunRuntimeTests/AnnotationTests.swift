@@ -1,4 +1,6 @@
-// The LuaLS annotations in scripts/library describe exactly what payrun registers.
+// The LuaLS annotations in scripts/library are exactly what `payrun annotations` writes from the
+// registration tables, every registered function has annotations, and the file is valid Lua.
+import LuaKit
 @testable import PayrunRuntime
 import Testing
 
@@ -11,42 +13,51 @@ import Glibc
     static let annotationPath = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         .dropLast(3).joined(separator: "/") + "/scripts/library/payrun.lua"
 
-    /// The `function a.b.c(` names the annotation file declares.
-    func annotatedFunctions(under prefix: String) throws -> Set<String> {
-        guard let file = fopen(Self.annotationPath, "r") else { throw LuaAnnotationMissing() }
+    static func checkedIn() throws -> String {
+        guard let file = fopen(annotationPath, "r") else { throw AnnotationFileMissing() }
         defer { fclose(file) }
-        var names: Set<String> = []
-        var line = [CChar](repeating: 0, count: 4096)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
-            guard text.hasPrefix("function " + prefix) else { continue }
-            let name = text.dropFirst(("function " + prefix).count).prefix { $0 != "(" }
-            if !name.contains(".") && !name.contains(":") { names.insert(String(name)) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer[0..<count]
         }
-        return names
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    struct LuaAnnotationMissing: Error {}
+    struct AnnotationFileMissing: Error {}
 
-    @Test func everyJSONFunctionIsAnnotatedAndNothingElse() throws {
-        #expect(try annotatedFunctions(under: "payrun.json.") == Set(JSONLibrary.functions.map(\.name)))
+    @Test func theCheckedInFileIsWhatPayrunWrites() throws {
+        let generated = try LuaAnnotations.file()
+        #expect(
+            try Self.checkedIn() == generated,
+            "scripts/library/payrun.lua is out of date: run `swift run payrun annotations -o scripts/library/payrun.lua`")
     }
 
-    @Test func everyDecimalFunctionAndMethodIsAnnotatedAndNothingElse() throws {
-        #expect(try annotatedFunctions(under: "payrun.decimal.") == Set(DecimalLibrary.functions.map(\.name)))
-        #expect(try annotatedFunctions(under: "decimal:") == Set(DecimalValue.luaMethods.map(\.name)))
+    @Test func everyRegisteredFunctionIsAnnotated() throws {
+        // Each table's annotated names are its registered names, so the file lists every function.
+        for table in LuaAnnotations.tables {
+            #expect(table.mismatches.isEmpty, "\(table.prefix): \(table.mismatches)")
+        }
+        let text = try LuaAnnotations.file()
+        for name in ProviderHandle.luaMethods.map(\.name) { #expect(text.contains("function provider:\(name)(")) }
+        for name in JSONLibrary.functions.map(\.name) { #expect(text.contains("function payrun.json.\(name)(")) }
+        #expect(text.contains("function payrun.parallel(items, fn, options) end"))
+        #expect(text.contains("function stream:write(...) end"))
     }
 
-    @Test func everyPayrunFunctionIsAnnotatedAndNothingElse() throws {
-        let credentials = CredentialLibrary.functions(store: MemoryCredentialStore(), environment: .sandbox)
-        let session = ProviderSession(registry: ProviderRegistry(), environment: .sandbox, credentials: MemoryCredentialStore())
-        let providers = ProviderLibrary.functions(session: session) + ParallelLibrary.functions(session: session)
-        #expect(try annotatedFunctions(under: "payrun.") == Set((PayrunLibrary.functions + credentials + providers).map(\.name)))
+    @Test func aFunctionWithoutAnnotationsOrAnAnnotationWithoutAFunctionIsReported() {
+        let table = LuaAnnotationTable(prefix: "payrun.x.", registered: ["a", "b"], entries: [
+            .function("a", "---@param value any\n---@param options? table"),
+            .function("c", "---@return nil"),
+        ])
+        #expect(table.mismatches == ["payrun.x.b is registered but not annotated", "payrun.x.c is annotated but not registered"])
+        #expect(table.text.contains("function payrun.x.a(value, options) end"), "parameters come from @param, '?' dropped")
     }
 
-    @Test func everyProviderMethodAndWebhookFunctionIsAnnotatedAndNothingElse() throws {
-        let session = ProviderSession(registry: ProviderRegistry(), environment: .sandbox, credentials: MemoryCredentialStore())
-        #expect(try annotatedFunctions(under: "provider:") == Set(ProviderHandle.luaMethods.map(\.name)))
-        #expect(try annotatedFunctions(under: "payrun.webhook.") == Set(ProviderLibrary.webhookFunctions(session: session).map(\.name)))
+    @Test func theFileIsLuaThatLoads() throws {
+        let state = try LuaState()
+        _ = try state.load(try LuaAnnotations.file(), chunkName: "=payrun.lua")
     }
 }

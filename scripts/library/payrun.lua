@@ -1,7 +1,7 @@
 ---@meta payrun
--- LuaLS annotations for what payrun gives every script. Point your editor at this folder
--- (scripts/.luarc.json does) to get completion and type checks. A test keeps the functions
--- listed here and the ones payrun registers the same.
+-- LuaLS annotations for what payrun gives every script, written by `payrun annotations` from
+-- the functions payrun registers; do not edit (a test fails when the two differ). Point your
+-- editor at this folder (scripts/.luarc.json does) to get completion and type checks.
 
 ---payrun's own library.
 ---@class payrunlib

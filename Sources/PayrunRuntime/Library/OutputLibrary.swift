@@ -17,6 +17,14 @@ enum OutputLibrary {
         stack.setField("stderr", in: -2)
     }
 
+    /// The methods of a stream writing to `stream`.
+    static func streamMethods(_ output: any ScriptOutput, to stream: OutputStream) -> [LuaRegistration] { [
+        LuaRegistration("write") { call in
+            try call.check(.table, at: 1)
+            return try write(call, to: stream, output: output)
+        },
+    ] }
+
     /// A stream object with a `write` method, as `io.stdout` has; it returns itself for chaining.
     private static func pushStream(
         _ stream: OutputStream, named name: String, output: any ScriptOutput, on stack: LuaStack
@@ -27,12 +35,7 @@ enum OutputLibrary {
         stack.setField("__name", in: -2)
         stack.push(false)
         stack.setField("__metatable", in: -2)
-        stack.push(library: [
-            LuaRegistration("write") { call in
-                try call.check(.table, at: 1)
-                return try write(call, to: stream, output: output)
-            },
-        ])                                             // stack: handle metatable methods
+        stack.push(library: streamMethods(output, to: stream))  // stack: handle metatable methods
         stack.setField("__index", in: -2)              // stack: handle metatable
         lua_setmetatable(stack.unsafeState, -2)        // stack: handle
     }

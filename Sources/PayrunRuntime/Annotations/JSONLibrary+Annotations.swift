@@ -1,0 +1,54 @@
+// The LuaLS annotations of payrun.json: `payrun annotations` writes them into the
+// editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
+
+extension JSONLibrary {
+    static var annotations: LuaAnnotationTable {
+        LuaAnnotationTable(prefix: "payrun.json.", registered: functions.map(\.name), entries: [
+            .text("""
+                ---@class payrun.jsonlib
+                ---@field null payrun.json.null The value JSON `null` decodes to, and encodes from.
+                payrun.json = {}
+                """),
+            .text("""
+                ---@class payrun.json.null: userdata
+                """),
+            .function("decode", """
+                ---Decodes JSON text. Objects become tables, arrays become tables marked as arrays (so `[]`
+                ---stays an array), `null` becomes `payrun.json.null`, integers stay integers up to 64 bits.
+                ---Raises an error naming the byte offset and what was expected if the text is malformed.
+                ---@param text string
+                ---@return any
+                """),
+            .function("trydecode", """
+                ---Like `decode`, but returns `nil` and the error message instead of raising.
+                ---@param text string
+                ---@return any value
+                ---@return string? message
+                """),
+            .function("encode", """
+                ---Encodes a value as JSON text. A table is an array if marked with `payrun.json.array` or if
+                ---its keys are exactly 1..n, an object if its keys are strings (`{}` is an object). Raises an
+                ---error naming the path (`$.payments[3].amount`) for functions, cycles, NaN and infinities.
+                ---@param value any
+                ---@param options? payrun.json.encode.options
+                ---@return string
+                """),
+            .text("""
+                ---@class payrun.json.encode.options
+                ---@field indent? integer|boolean Spaces per level (true: 2); omitted writes one line.
+                ---@field sort_keys? boolean Writes object keys in byte order, for reproducible output.
+                """),
+            .function("array", """
+                ---Marks `t` (or a new table) as a JSON array, so it encodes as `[...]` even when empty.
+                ---@generic T: table
+                ---@param t? T
+                ---@return T
+                """),
+            .function("isarray", """
+                ---Whether `t` is marked as a JSON array (decoded arrays are).
+                ---@param t any
+                ---@return boolean
+                """),
+        ])
+    }
+}

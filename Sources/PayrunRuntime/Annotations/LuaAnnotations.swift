@@ -1,0 +1,43 @@
+// `payrun annotations`: the LuaLS `---@meta` file for everything payrun gives a script, written
+// from the registration tables and the annotations kept with each library.
+
+/// The LuaLS library file editors read to complete and check payrun scripts.
+public enum LuaAnnotations {
+    /// The annotation tables of payrun's own libraries, in the order they are written.
+    static var tables: [LuaAnnotationTable] {
+        [
+            PayrunLibrary.annotations, CredentialLibrary.annotations, JSONLibrary.annotations, DecimalLibrary.annotations,
+            DecimalValue.annotations, ProviderLibrary.annotations, ProviderHandle.annotations, ParallelLibrary.annotations,
+            ProviderLibrary.webhookAnnotations, OutputLibrary.annotations,
+        ]
+    }
+
+    /// The contents of `payrun.lua`, the `---@meta` file.
+    /// - Throws: `Mismatch` naming each function registered without annotations, or annotated
+    ///   without being registered: a programming error the tests catch.
+    public static func file() throws(Mismatch) -> String {
+        let tables = tables
+        let mismatches = tables.flatMap(\.mismatches)
+        guard mismatches.isEmpty else { throw Mismatch(problems: mismatches) }
+        let header = """
+            ---@meta payrun
+            -- LuaLS annotations for what payrun gives every script, written by `payrun annotations` from
+            -- the functions payrun registers; do not edit (a test fails when the two differ). Point your
+            -- editor at this folder (scripts/.luarc.json does) to get completion and type checks.
+            """
+        return ([header] + tables.map(\.text)).joined(separator: "\n\n") + "\n"
+    }
+
+    /// Registered functions and annotations that do not match.
+    public struct Mismatch: Error, CustomStringConvertible {
+        public let problems: [String]
+        public var description: String { problems.joined(separator: "\n") }
+    }
+}
+
+extension ProviderSession {
+    /// A session that is never used: the registration tables that take one, for their names.
+    static var placeholder: ProviderSession {
+        ProviderSession(registry: ProviderRegistry(), environment: .sandbox, credentials: MemoryCredentialStore())
+    }
+}

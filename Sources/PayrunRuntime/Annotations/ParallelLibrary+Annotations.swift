@@ -1,0 +1,20 @@
+// The LuaLS annotations of payrun.parallel: `payrun annotations` writes them into the
+// editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
+
+extension ParallelLibrary {
+    static var annotations: LuaAnnotationTable {
+        LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder).map(\.name), entries: [
+            .function("parallel", """
+                ---Calls `fn(item)` for every item of `items`, up to `concurrency` (default 16) at a time, and
+                ---returns the results in the items' order. Provider requests inside `fn` overlap (each call is a
+                ---coroutine that waits for its response while the others run); Lua code itself runs one call at
+                ---a time, so nothing races. The first error is raised once the calls already started finish.
+                ---@generic T, R
+                ---@param items T[]
+                ---@param fn fun(item: T): R
+                ---@param options? { concurrency: integer }
+                ---@return R[]
+                """),
+        ])
+    }
+}

@@ -1,0 +1,35 @@
+// The LuaLS annotations of the `payrun` table itself and payrun.inspect: `payrun annotations` writes them into the
+// editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
+
+extension PayrunLibrary {
+    static var annotations: LuaAnnotationTable {
+        LuaAnnotationTable(prefix: "payrun.", registered: functions.map(\.name), entries: [
+            .text("""
+                ---payrun's own library.
+                ---@class payrunlib
+                ---@field version string payrun's version, e.g. "0.1.0".
+                ---@field json payrun.jsonlib JSON decoding and encoding.
+                ---@field decimal payrun.decimallib Exact decimal numbers for money.
+                ---@field webhook payrun.webhooklib Checking webhooks providers send.
+                ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
+                ---@field stdout payrun.stream Standard output.
+                ---@field stderr payrun.stream Standard error.
+                payrun = {}
+                """),
+            .function("inspect", """
+                ---Renders any value readably: the sequence first, then other keys sorted; short tables on one
+                ---line; tables reached twice labelled (`<1>{...}`, then `<table 1>`), so cycles end.
+                ---@param value any
+                ---@param options? payrun.inspect.options
+                ---@return string
+                """),
+            .text("""
+                ---@class payrun.inspect.options
+                ---@field depth? integer Tables deeper than this show as `{...}` (default 12).
+                ---@field max_items? integer Entries shown per table before `... (N more)` (default 100).
+                ---@field width? integer One-line tables longer than this go one entry a line (default 80).
+                ---@field indent? integer Spaces per level (default 2).
+                """),
+        ])
+    }
+}

@@ -1,0 +1,36 @@
+// The LuaLS annotations of payrun.provider, its errors and responses, and payrun.webhook: `payrun annotations` writes them into the
+// editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
+
+extension ProviderLibrary {
+    static var annotations: LuaAnnotationTable {
+        LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder).map(\.name), entries: [
+            .function("provider", """
+                ---A client for a provider in the current environment (`payrun run --env`; the built-in
+                ---simulators by default). Signing happens in payrun with the configured credentials; the script
+                ---never sees them. Raises a `payrun.error` for an unknown provider or missing credentials.
+                ---@param name string "particeep", or a provider the host registered
+                ---@return payrun.provider
+                """),
+            .text("""
+                ---A provider's error, raised by the client's methods (catch it with `pcall`) or returned by
+                ---`tryrequest`. `tostring(e)` is e.g. `particeep: 404 error.user.none: no user with id usr_9`.
+                ---@class payrun.error
+                ---@field provider string
+                ---@field status? integer The HTTP status, when the provider answered.
+                ---@field code? string The provider's own error code, e.g. "error.user.none".
+                ---@field message string
+                ---@field request_id? string The provider's id for the request, for its support.
+                ---@field retryable boolean Whether the same request could succeed later.
+                ---@field details table<string, string> More the provider said (fields, validation).
+                ---@field description string The one-line text `tostring` gives.
+                """),
+            .text("""
+                ---What came with a result: `{status=200, headers={["request-quota"]="12", ...}, attempts=1}`.
+                ---@class payrun.response
+                ---@field status integer
+                ---@field headers table<string, string> Lower-case names.
+                ---@field attempts integer How many times the request was sent (reads are retried on 5xx, 429, timeouts).
+                """),
+        ])
+    }
+}
