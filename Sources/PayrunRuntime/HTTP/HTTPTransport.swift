@@ -22,6 +22,9 @@ public final class HTTPTransport: Sendable {
         // payrun retries by its own rules; the pool's own reconnect loop would hold a refused
         // connection until the connect timeout instead of reporting it.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // One connection per concurrent request of payrun.parallel (AsyncHTTPClient's default
+        // of 8 would queue half of a concurrency of 16 behind the others).
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let proxy = settings.proxy {
             guard let (host, port) = Self.hostAndPort(proxy) else {
