@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "LuaKit", "CLua", "CLuaShims", "PayrunFormats",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -16,10 +16,14 @@ public protocol LuaObject: AnyObject {
     /// Metamethods such as `__tostring` or `__eq`; `__index`, `__gc`, `__close`, `__name` and
     /// `__metatable` are LuaKit's.
     static var luaMetamethods: [LuaRegistration] { get }
+    /// Called as `(object, key)` for a key that is not one of ``luaMethods``, for members that
+    /// differ from object to object; nil (the default) makes them all nil.
+    static var luaMemberLookup: LuaFunctionBody? { get }
 }
 
 extension LuaObject {
     public static var luaMetamethods: [LuaRegistration] { [] }
+    public static var luaMemberLookup: LuaFunctionBody? { nil }
 }
 
 /// Releases an object once Lua has collected or closed the userdata that held it.
@@ -42,7 +46,20 @@ extension LuaStack {
             push(function: metamethod.body)
             setField(metamethod.name, in: -2)
         }
-        push(library: Object.luaMethods)
+        push(library: Object.luaMethods)       // stack: ... metatable methods
+        if let lookup = Object.luaMemberLookup {
+            // A function, to be given the object: the methods first, then the object's own members.
+            let methodsKey = Object.luaTypeName + ".methods"
+            setRegistryValue(methodsKey)       // stack: ... metatable
+            push(function: { call in
+                let L = call.stack.unsafeState
+                call.stack.pushRegistryValue(methodsKey)
+                lua_pushvalue(L, call.index(of: 2))
+                if lua_rawget(L, -2) != LUA_TNIL { return 1 }
+                call.stack.pop(2)
+                return try lookup(call)
+            })
+        }
         setField("__index", in: -2)
         luashim_pushcfunction(L, luashim_releaseuserdata)
         setField("__gc", in: -2)

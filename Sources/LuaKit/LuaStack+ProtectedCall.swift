@@ -94,3 +94,19 @@ extension LuaStack {
         return true
     }
 }
+
+extension LuaStack {
+    /// Compiles `source` as a text chunk named `chunkName` and pushes it as a function.
+    /// - Throws: ``LuaError`` of kind `.syntax` naming the chunk, line and what was expected.
+    public func load(_ source: String, chunkName: String) throws(LuaError) {
+        let bytes = Array(source.utf8)
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            luaL_loadbufferx(L, UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), buffer.count, chunkName, "t")
+        }
+        guard status == LUA_OK else {
+            let error = takeError(status: status, at: -1)
+            pop()
+            throw error
+        }
+    }
+}

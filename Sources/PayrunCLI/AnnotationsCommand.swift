@@ -1,5 +1,6 @@
 // `payrun annotations`: writes the LuaLS library that editors read to complete payrun scripts.
 import ArgumentParser
+import PayrunProviders
 import PayrunRuntime
 
 #if canImport(Glibc)
@@ -25,7 +26,7 @@ struct AnnotationsCommand: ParsableCommand {
     func run() throws {
         let text: String
         do {
-            text = try LuaAnnotations.file()
+            text = try LuaAnnotations.file(providers: BuiltInProviders.registry)
         } catch {
             throw ValidationError("payrun's annotations do not match its functions:\n\(error.description)")
         }

@@ -226,8 +226,8 @@ import Testing
             environment == .sandbox ? server + "/particeep/v1" : nil
         }
 
-        func sign(_ request: inout ProviderRequest, with credentials: ProviderCredentials) async throws(ProviderError) {
-            _ = try credentials.secret("token")
+        func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
+            _ = try context.credentials.secret("token")
             // The simulator underneath wants Particeep's signature; a real ledger would want the token.
             request.headers += ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
         }

@@ -21,6 +21,19 @@ payrun = {}
 ---@return string
 function payrun.inspect(value, options) end
 
+---Waits `seconds` (up to an hour); the time limit and Ctrl-C still end the script meanwhile.
+---Inside `payrun.parallel` the other calls wait too: use it between polls, not for pacing.
+---@param seconds number
+function payrun.sleep(seconds) end
+
+---A UUID. With no arguments a random one; with parts, the same UUID for the same parts on
+---any machine (name-based, version 5): the key for one logical operation, so a re-run of
+---the script sends the same one and the provider recognises the repeat, e.g.
+---`payrun.uuid("onboard", row.email)` as Tradevest's externalId.
+---@param ... string|number
+---@return string
+function payrun.uuid(...) end
+
 ---@class payrun.inspect.options
 ---@field depth? integer Tables deeper than this show as `{...}` (default 12).
 ---@field max_items? integer Entries shown per table before `... (N more)` (default 100).
@@ -187,9 +200,14 @@ function decimal:tonumber() end
 ---A client for a provider in the current environment (`payrun run --env`; the built-in
 ---simulators by default). Signing happens in payrun with the configured credentials; the script
 ---never sees them. Raises a `payrun.error` for an unknown provider or missing credentials.
----@param name string "particeep", or a provider the host registered
+---@param name string "particeep", "tradevest", or a provider the host registered
+---@param options? payrun.provider.options
 ---@return payrun.provider
-function payrun.provider(name) end
+---@overload fun(name: "tradevest", options?: payrun.provider.options): payrun.provider.tradevest
+function payrun.provider(name, options) end
+
+---@class payrun.provider.options
+---@field headers? table<string, string> Sent with every request of this client (e.g. Tradevest's `Requestor-ID`); a request's own headers win.
 
 ---A provider's error, raised by the client's methods (catch it with `pcall`) or returned by
 ---`tryrequest`. `tostring(e)` is e.g. `particeep: 404 error.user.none: no user with id usr_9`.
@@ -274,6 +292,33 @@ function provider:tryrequest(request) end
 ---@param options? { page_size: integer }
 ---@return fun(): any
 function provider:paginate(path, query, options) end
+
+---The tradevest client: every `payrun.provider` method and these.
+---@class payrun.provider.tradevest: payrun.provider
+local tradevest = {}
+
+---The externalId for one logical operation: the same parts give the same id on every run
+---(`t:externalid("onboard", row.email)`), so a re-run is refused as a duplicate (409)
+---instead of creating twice, and a create with one may be retried safely.
+---@param ... string|number
+---@return string
+function tradevest:externalid(...) end
+
+---The full object a thin webhook payload is about: the transfer, customer product or
+---customer named by its `transferId`, `customerProductId` or `customerId`.
+---@param notification table The decoded webhook body.
+---@return table object
+---@return payrun.response response
+function tradevest:fetch(notification) end
+
+---GETs `path` until the entity's status is no longer RECEIVED (Tradevest processes creates
+---asynchronously: it becomes e.g. CREATED or INVALID), waiting longer between tries (up to
+---2 s); raises when `timeout` seconds (default 60) pass first.
+---@param path string e.g. "/customers/" .. id
+---@param options? { timeout: number }
+---@return table entity
+---@return payrun.response response
+function tradevest:await(path, options) end
 
 ---Calls `fn(item)` for every item of `items`, up to `concurrency` (default 16) at a time, and
 ---returns the results in the items' order. Provider requests inside `fn` overlap (each call is a

@@ -25,9 +25,9 @@ public struct ParticeepProvider: PaymentProvider {
         }
     }
 
-    public func sign(_ request: inout ProviderRequest, with credentials: ProviderCredentials) async throws(ProviderError) {
-        let key = try credentials.text("api_key")
-        let secret = try credentials.text("api_secret")
+    public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
+        let key = try context.credentials.text("api_key")
+        let secret = try context.credentials.text("api_secret")
         let dateTime = UTCTime.text(UTCTime.now())
         request.headers.append(("DateTime", dateTime))
         request.headers.append(("Authorization", ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime)))
@@ -127,7 +127,7 @@ public struct ParticeepProvider: PaymentProvider {
         guard let key = try? credentials.text("api_key"), let secret = try? credentials.text("api_secret") else {
             return .invalid("the particeep credentials to check it with are not configured")
         }
-        guard ParticeepRequestSigner.same(authorization, ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime)) else {
+        guard ConstantTime.equal(authorization, ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime)) else {
             return .invalid("the Authorization signature does not match")
         }
         return .valid

@@ -15,13 +15,4 @@ enum ParticeepRequestSigner {
         }
         return "PTP:\(key):" + Data(hex.utf8).base64EncodedString()
     }
-
-    /// Compares in time that does not depend on where the texts differ.
-    static func same(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8)
-        let right = Array(b.utf8)
-        var difference = left.count ^ right.count
-        for index in 0..<min(left.count, right.count) { difference |= Int(left[index] ^ right[index]) }
-        return difference == 0
-    }
 }

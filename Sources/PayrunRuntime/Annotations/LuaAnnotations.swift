@@ -3,20 +3,34 @@
 
 /// The LuaLS library file editors read to complete and check payrun scripts.
 public enum LuaAnnotations {
-    /// The annotation tables of payrun's own libraries, in the order they are written.
-    static var tables: [LuaAnnotationTable] {
+    /// The annotation tables of payrun's own libraries and of `providers`' own methods, in the
+    /// order they are written.
+    static func tables(providers: [any PaymentProvider]) -> [LuaAnnotationTable] {
         [
             PayrunLibrary.annotations, CredentialLibrary.annotations, JSONLibrary.annotations, DecimalLibrary.annotations,
-            DecimalValue.annotations, ProviderLibrary.annotations, ProviderHandle.annotations, ParallelLibrary.annotations,
-            ProviderLibrary.webhookAnnotations, OutputLibrary.annotations,
+            DecimalValue.annotations, ProviderLibrary.annotations(providers: providers), ProviderHandle.annotations,
+        ] + providers.compactMap(extensionTable) + [
+            ParallelLibrary.annotations, ProviderLibrary.webhookAnnotations, OutputLibrary.annotations,
         ]
     }
 
-    /// The contents of `payrun.lua`, the `---@meta` file.
+    /// A provider's own methods as a class deriving from `payrun.provider`.
+    private static func extensionTable(_ provider: any PaymentProvider) -> LuaAnnotationTable? {
+        guard let luaExtension = provider.luaExtension else { return nil }
+        let names = luaExtension.annotations.map(\.name)
+        return LuaAnnotationTable(
+            prefix: "\(provider.name):", registered: names,
+            entries: [.text("---The \(provider.name) client: every `payrun.provider` method and these.\n"
+                + "---@class payrun.provider.\(provider.name): payrun.provider\nlocal \(provider.name) = {}")]
+                + luaExtension.annotations.map { .function($0.name, $0.text) })
+    }
+
+    /// The contents of `payrun.lua`, the `---@meta` file, for payrun's libraries and the
+    /// methods of `providers` (a host passes its registry's).
     /// - Throws: `Mismatch` naming each function registered without annotations, or annotated
     ///   without being registered: a programming error the tests catch.
-    public static func file() throws(Mismatch) -> String {
-        let tables = tables
+    public static func file(providers: ProviderRegistry = ProviderRegistry()) throws(Mismatch) -> String {
+        let tables = tables(providers: providers.all)
         let mismatches = tables.flatMap(\.mismatches)
         guard mismatches.isEmpty else { throw Mismatch(problems: mismatches) }
         let header = """

@@ -1,15 +1,24 @@
-// The LuaLS annotations of payrun.provider, its errors and responses, and payrun.webhook: `payrun annotations` writes them into the
-// editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
+// The LuaLS annotations of payrun.provider, its errors and responses: `payrun annotations` writes
+// them into the editor library with the others, and a test keeps scripts/library/payrun.lua equal
+// to them. Each provider with methods of its own gets an overload returning its class.
 
 extension ProviderLibrary {
-    static var annotations: LuaAnnotationTable {
-        LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder).map(\.name), entries: [
+    static func annotations(providers: [any PaymentProvider]) -> LuaAnnotationTable {
+        let overloads = providers.filter { $0.luaExtension != nil }.map { provider in
+            "\n---@overload fun(name: \"\(provider.name)\", options?: payrun.provider.options): payrun.provider.\(provider.name)"
+        }.joined()
+        return LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder).map(\.name), entries: [
             .function("provider", """
                 ---A client for a provider in the current environment (`payrun run --env`; the built-in
                 ---simulators by default). Signing happens in payrun with the configured credentials; the script
                 ---never sees them. Raises a `payrun.error` for an unknown provider or missing credentials.
-                ---@param name string "particeep", or a provider the host registered
-                ---@return payrun.provider
+                ---@param name string "particeep", "tradevest", or a provider the host registered
+                ---@param options? payrun.provider.options
+                ---@return payrun.provider\(overloads)
+                """),
+            .text("""
+                ---@class payrun.provider.options
+                ---@field headers? table<string, string> Sent with every request of this client (e.g. Tradevest's `Requestor-ID`); a request's own headers win.
                 """),
             .text("""
                 ---A provider's error, raised by the client's methods (catch it with `pcall`) or returned by

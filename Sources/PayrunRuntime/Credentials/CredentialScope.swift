@@ -14,7 +14,12 @@ public struct CredentialScope: Sendable {
     /// loopback simulators), only to a host its provider declared, and never to a URL that hides
     /// another host behind user information (`https://api.particeep.com@evil.example/`).
     public func allows(_ name: CredentialName, toward url: String) -> Bool {
-        guard let target = Self.authority(of: url), let allowed = hosts[name.provider] else { return false }
+        allows(provider: name.provider, toward: url)
+    }
+
+    /// Whether any of `provider`'s credentials may go with a request to `url`.
+    public func allows(provider: String, toward url: String) -> Bool {
+        guard let target = Self.authority(of: url), let allowed = hosts[provider] else { return false }
         if target.scheme == "http" && !Self.isLoopback(target.host) { return false }
         let port = target.port.map { ":\($0)" } ?? ""
         return allowed.contains(target.host + port) || target.port == nil && allowed.contains(target.host)

@@ -34,7 +34,40 @@ public enum PayrunLibrary {
         return 1
     }
 
+    /// `payrun.uuid([part, ...])`: a random UUID, or with parts the same UUID for the same parts.
+    static func uuid(_ call: LuaCall) throws -> LuaReturn {
+        guard call.argumentCount > 0 else {
+            call.stack.push(OperationKey.random())
+            return 1
+        }
+        var parts: [String] = []
+        for position in 1...Int(call.argumentCount) {
+            switch call.type(at: position) {
+            case .string: parts.append(try call.string(at: position))
+            case .number:
+                let L = call.stack.unsafeState
+                let index = call.index(of: position)
+                parts.append(lua_isinteger(L, index) != 0 ? String(lua_tointegerx(L, index, nil)) : String(lua_tonumberx(L, index, nil)))
+            default:
+                throw LuaArgumentError.type(at: position, expected: "string or number")
+            }
+        }
+        call.stack.push(OperationKey.named(parts))
+        return 1
+    }
+
+    /// `payrun.sleep(seconds)`: waits, hearing the time limit and Ctrl-C while it does.
+    static func sleep(_ call: LuaCall) throws -> LuaReturn {
+        let seconds = try call.number(at: 1)
+        guard seconds >= 0, seconds <= 3600 else { throw LuaArgumentError.invalid(at: 1, "seconds must be between 0 and 3600") }
+        let milliseconds = Int((seconds * 1000).rounded())
+        try BlockingWait.run(stoppable: call.stack) { try await Task.sleep(for: .milliseconds(milliseconds)) }
+        return 0
+    }
+
     static var functions: [LuaRegistration] { [
         LuaRegistration("inspect", inspect),
+        LuaRegistration("sleep", sleep),
+        LuaRegistration("uuid", uuid),
     ] }
 }

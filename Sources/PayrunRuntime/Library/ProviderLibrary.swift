@@ -42,6 +42,22 @@ public final class ProviderHandle: LuaObject {
             return 1
         },
     ] }
+
+    /// The provider's own methods, from its Lua extension.
+    public static var luaMemberLookup: LuaFunctionBody? {
+        { call in
+            let handle = try call.object(at: 1, as: ProviderHandle.self)
+            let stack = call.stack
+            guard stack.pushRegistryValue(ProviderLibrary.extensionKey(handle.client.provider.name)) == .table else {
+                stack.pop()
+                stack.pushNil()
+                return 1
+            }
+            lua_pushvalue(stack.unsafeState, call.index(of: 2))
+            lua_rawget(stack.unsafeState, -2)
+            return 1
+        }
+    }
 }
 
 /// `payrun.provider(name)` and `payrun.webhook.verify(provider, webhook)`.
@@ -66,13 +82,39 @@ enum ProviderLibrary {
         }
         stack.push(library: webhookFunctions(session: session))
         stack.setField("webhook", in: -2)
+        for provider in session.registry.all {
+            guard let luaExtension = provider.luaExtension else { continue }
+            try installExtension(luaExtension, of: provider.name, on: stack)
+        }
+    }
+
+    static func extensionKey(_ provider: String) -> String { "payrun.provider." + provider }
+
+    /// Runs a provider's extension chunk and keeps the table of methods it returns.
+    private static func installExtension(_ luaExtension: ProviderLuaExtension, of provider: String, on stack: LuaStack) throws(LuaError) {
+        try stack.load(luaExtension.source, chunkName: "=payrun.provider." + provider)
+        _ = try stack.protectedCall(argumentCount: 0, resultCount: 1)
+        guard lua_type(stack.unsafeState, -1) == LUA_TTABLE else {
+            stack.pop()
+            throw LuaError(.runtime, "the \(provider) provider's Lua extension does not return a table of methods")
+        }
+        stack.setRegistryValue(extensionKey(provider))
     }
 
     static func functions(session: ProviderSession, output: any ScriptOutput = CapturedOutput()) -> [LuaRegistration] { [
         LuaRegistration("provider") { call in
             let name = try call.string(at: 1)
+            var headers: [(String, String)] = []
+            if !call.isNoneOrNil(2) {
+                try call.check(.table, at: 2)
+                let given = stringPairs(field: "headers", of: call.index(of: 2), on: call.stack)
+                guard given.allStrings else { throw LuaArgumentError.invalid(at: 2, "field 'headers' must map names to strings") }
+                headers = given.pairs.sorted { $0.0 < $1.0 }
+            }
             do {
-                call.stack.push(object: ProviderHandle(client: try session.client(for: name, stack: call.stack), session: session, output: output))
+                var client = try session.client(for: name, stack: call.stack)
+                client.defaultHeaders = headers
+                call.stack.push(object: ProviderHandle(client: client, session: session, output: output))
                 return 1
             } catch let error as ProviderError {
                 throw raise(error, call)

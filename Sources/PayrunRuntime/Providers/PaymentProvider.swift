@@ -24,9 +24,25 @@ public protocol PaymentProvider: Sendable {
     /// environment. `sandboxServer` is the base URL of the running simulators, in `sandbox`.
     func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String?
 
-    /// Adds authentication to `request` (headers, signature, token).
+    /// The hosts (`host` or `host:port`) the provider's credentials may be sent to: by default
+    /// the host of ``baseURL(in:sandboxServer:)``; more when it authenticates elsewhere (an
+    /// OAuth authorization server).
+    func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String]
+
+    /// Adds authentication to `request` (headers, signature, token) with `context`'s
+    /// credentials; may fetch a token through `context.send` and keep it in `context.cache`.
     /// - Throws: `ProviderError` when a credential is missing or signing fails.
-    func sign(_ request: inout ProviderRequest, with credentials: ProviderCredentials) async throws(ProviderError)
+    func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError)
+
+    /// Whether `response` says the authentication `request` carried is no longer good (an
+    /// expired token), so payrun should sign it afresh and send it once more. Forget the
+    /// refused token here. The default: never.
+    func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool
+
+    /// For a create the provider deduplicates, sent more than once and answered with a
+    /// conflict on its reference: how to find what the first attempt created, which is then
+    /// the result (the create was accepted). Nil (the default) reports the conflict as an error.
+    func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup?
 
     /// Whether `request` may be sent again after a failure without paying twice.
     func retrySafety(of request: ProviderRequest) -> RetrySafety
@@ -54,10 +70,40 @@ public protocol PaymentProvider: Sendable {
     /// Something the user should know about a successful response, such as a quota nearly
     /// spent; shown once per run.
     func warning(about response: ProviderResponse) -> String?
+
+    /// Methods of the provider's own on its Lua client, next to `get`, `paginate` and the rest;
+    /// nil (the default) for none.
+    var luaExtension: ProviderLuaExtension? { get }
+}
+
+/// A provider's own client methods, written in Lua on top of the common ones, so that they
+/// wait for responses the way every request does (inside `payrun.parallel` too).
+public struct ProviderLuaExtension: Sendable {
+    /// A chunk that returns a table of functions; each is called as `p:name(...)` with the
+    /// client as `self`.
+    public let source: String
+    /// Each function's LuaLS annotations (description, `---@param`, `---@return`), by name, in
+    /// the order `payrun annotations` writes them; every function the chunk returns needs one.
+    public let annotations: [(name: String, text: String)]
+
+    public init(source: String, annotations: [(name: String, text: String)]) {
+        self.source = source
+        self.annotations = annotations
+    }
 }
 
 extension PaymentProvider {
     public var sandboxCredentials: [String: String] { [:] }
+
+    public func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
+        baseURL(in: environment, sandboxServer: sandboxServer).flatMap { HTTPTransport.schemeAndHost($0)?.1 }.map { [$0] } ?? []
+    }
+
+    public func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool {
+        false
+    }
+
+    public func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup? { nil }
 
     /// Reads (GET, HEAD, OPTIONS) may be retried; every mutation is unsafe unless the provider
     /// says how it recognises a repeat.
@@ -75,6 +121,8 @@ extension PaymentProvider {
 
     public var publicSigningHeaders: Set<String> { [] }
 
+    public var luaExtension: ProviderLuaExtension? { nil }
+
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         .invalid("\(name) webhooks cannot be verified by payrun")
     }
@@ -86,6 +134,25 @@ public enum PaginationScheme: Sendable, Equatable {
     case none
     /// `limit` and `offset` query parameters; the page's items in `items`, the total in `total`.
     case limitOffset(limit: String, offset: String, items: String, total: String?, defaultLimit: Int)
+    /// A `cursor` query parameter from the previous page, `limit` items a page; the page's items
+    /// in `items`, the next cursor at the member path `next` (e.g. `["pagination", "cursor"]`),
+    /// missing, null or empty after the last page.
+    case cursor(cursor: String, limit: String, items: String, next: [String], defaultLimit: Int)
+}
+
+/// How to find what an earlier attempt of a create made: a GET of `path` with `query`, and
+/// the entity picked from its result.
+public struct ExistingLookup: Sendable {
+    public let path: String
+    public let query: [(String, String)]
+    /// The entity in the lookup's result, or nil if it is not there.
+    public let pick: @Sendable (JSONValue) -> JSONValue?
+
+    public init(path: String, query: [(String, String)], pick: @escaping @Sendable (JSONValue) -> JSONValue?) {
+        self.path = path
+        self.query = query
+        self.pick = pick
+    }
 }
 
 /// A webhook as received: its headers and its exact body bytes.

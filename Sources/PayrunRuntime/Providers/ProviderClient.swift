@@ -9,8 +9,12 @@ public struct ProviderClient: Sendable {
     public let environment: PayrunEnvironment
     /// e.g. `https://test-api.particeep.com/v1`.
     public let baseURL: String
-    let credentials: ProviderCredentials
     let http: ProviderHTTPClient
+    /// Credentials, cache and services for signing.
+    let context: SigningContext
+    /// Sent with every request of this client (e.g. Tradevest's `Requestor-ID`); a request's
+    /// own headers of the same name win.
+    public var defaultHeaders: [(String, String)] = []
 
     /// A response's result, with what came with it.
     public struct Reply: Sendable {
@@ -22,13 +26,18 @@ public struct ProviderClient: Sendable {
         public let attempts: Int
         /// What the provider wants the user to know (a quota nearly spent).
         public let warning: String?
+        /// The create had been accepted by an earlier attempt; `result` is what it created.
+        public var alreadyAccepted = false
     }
 
-    /// - Parameter sandboxServer: the base URL of the running simulators, for `sandbox`.
+    /// - Parameters:
+    ///   - sandboxServer: the base URL of the running simulators, for `sandbox`.
+    ///   - cache: what the provider keeps for the run (its token); share one between the
+    ///     clients of one provider.
     /// - Throws: `ProviderError` when the provider has no such environment.
     public init(
         provider: any PaymentProvider, environment: PayrunEnvironment, credentials: ProviderCredentials,
-        http: ProviderHTTPClient, sandboxServer: String? = nil
+        http: ProviderHTTPClient, sandboxServer: String? = nil, cache: ProviderCache = ProviderCache()
     ) throws(ProviderError) {
         guard let baseURL = provider.baseURL(in: environment, sandboxServer: sandboxServer) else {
             throw ProviderError(provider: provider.name, message: "\(provider.name) has no \(environment) environment"
@@ -37,8 +46,11 @@ public struct ProviderClient: Sendable {
         self.provider = provider
         self.environment = environment
         self.baseURL = baseURL
-        self.credentials = credentials
         self.http = http
+        // Secrets go to the provider's own HTTPS hosts and nowhere else.
+        let scope = CredentialScope([provider.name: provider.hosts(in: environment, sandboxServer: sandboxServer)])
+        context = SigningContext(
+            credentials: credentials, environment: environment, sandboxServer: sandboxServer, cache: cache, http: http, scope: scope)
     }
 
     /// Sends a request and returns its result.
@@ -51,20 +63,46 @@ public struct ProviderClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> Reply {
         let (request, response) = try await send(method, path, query: query, body: body, headers: headers)
-        let result = try provider.result(of: response, to: request)
+        let result: JSONValue
+        do {
+            result = try provider.result(of: response, to: request)
+        } catch {
+            // A create repeated after an unclear failure, refused because the first got through.
+            if response.attempts > 1, case .deduplicated = request.retrySafety, let lookup = provider.existing(after: response, to: request) {
+                let found = try await self.request("GET", lookup.path, query: lookup.query)
+                if let existing = lookup.pick(found.result) {
+                    var reply = Reply(
+                        result: existing, status: response.status, headers: response.headers, attempts: response.attempts, warning: nil)
+                    reply.alreadyAccepted = true
+                    return reply
+                }
+            }
+            throw error
+        }
         return Reply(
             result: result, status: response.status, headers: response.headers, attempts: response.attempts,
             warning: provider.warning(about: response))
     }
 
-    /// Sends a request and returns the answer as it came, whatever its status, after any retries.
+    /// Sends a request and returns the answer as it came, whatever its status, after any retries;
+    /// signed afresh and sent once more when the provider refuses its authentication as stale.
     /// - Throws: `ProviderError` only when there was no answer.
     public func send(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> (ProviderRequest, ProviderResponse) {
-        let request = try await signed(method, path, query: query, body: body, headers: headers)
+        var request = try await signed(method, path, query: query, body: body, headers: headers)
+        var response = try await send(request)
+        if await provider.renewsAuthorization(after: response, to: request, in: context) {
+            request = try await signed(method, path, query: query, body: body, headers: headers)
+            let again = try await send(request)
+            response = ProviderResponse(status: again.status, headers: again.headers, body: again.body, attempts: response.attempts + again.attempts)
+        }
+        return (request, response)
+    }
+
+    private func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         do {
-            return (request, try await http.send(request))
+            return try await http.send(request)
         } catch {
             throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
         }
@@ -83,17 +121,14 @@ public struct ProviderClient: Sendable {
             bytes = writer.bytes
             allHeaders.append(("Content-Type", "application/json"))
         }
-        allHeaders += headers
+        let given = Set(headers.map { $0.0.lowercased() })
+        allHeaders += defaultHeaders.filter { !given.contains($0.0.lowercased()) } + headers
         var request = ProviderRequest(method: method, url: url, headers: allHeaders, body: bytes)
         request.retrySafety = provider.retrySafety(of: request)
-        if environment != .sandbox {
-            // Secrets go to the provider's own HTTPS host and nowhere else.
-            let scope = CredentialScope([provider.name: [HTTPTransport.schemeAndHost(baseURL)?.1 ?? ""]])
-            for field in provider.credentialFields where !scope.allows(CredentialName(provider: provider.name, field: field), toward: url) {
-                throw ProviderError(provider: provider.name, message: "refusing to send \(provider.name) credentials to \(url)")
-            }
+        if environment != .sandbox, !context.scope.allows(provider: provider.name, toward: url) {
+            throw ProviderError(provider: provider.name, message: "refusing to send \(provider.name) credentials to \(url)")
         }
-        try await provider.sign(&request, with: credentials)
+        try await provider.sign(&request, in: context)
         return request
     }
 

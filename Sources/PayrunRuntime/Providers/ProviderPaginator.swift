@@ -24,33 +24,64 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         Iterator(paginator: self)
     }
 
-    /// One page: its items (an array in a parsed answer) and whether more follow.
-    struct Page: Sendable {
-        let items: JSONTape.Node
-        let next: Int?
+    /// Where a page starts: an offset, or the cursor the previous page gave.
+    enum Position: Sendable {
+        case offset(Int)
+        case cursor(String?)
     }
 
-    /// Fetches the page starting at `offset`.
-    func page(at offset: Int) async throws(ProviderError) -> Page {
+    /// One page: its items (an array in a parsed answer) and where the next starts, if one follows.
+    struct Page: Sendable {
+        let items: JSONTape.Node
+        let next: Position?
+    }
+
+    /// Fetches the page starting at `position`.
+    func page(at position: Position) async throws(ProviderError) -> Page {
         switch client.provider.pagination {
         case .none:
             let reply = try await client.request("GET", path, query: query)
             if case .array = reply.result { return Page(items: try Self.tape(of: reply.result), next: nil) }
             return Page(items: try Self.tape(of: .array([reply.result])), next: nil)
         case .limitOffset(let limitName, let offsetName, let itemsName, let totalName, let defaultLimit):
+            guard case .offset(let offset) = position else { preconditionFailure("a cursor for limit/offset pages") }
             let limit = pageSize ?? defaultLimit
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != offsetName } + [(limitName, String(limit)), (offsetName, String(offset))]
             let list = try await listBody(pageQuery)
-            guard let items = list[itemsName], items.kind == .array else {
-                throw ProviderError(
-                    provider: client.provider.name,
-                    message: "GET \(path) is not a list: its answer has no '\(itemsName)' array to page through")
-            }
+            let items = try self.items(itemsName, in: list)
             let total = totalName.flatMap { list[$0]?.integer }
             let end = offset + items.count
             let more = items.count == limit && items.count > 0 && (total.map { end < $0 } ?? true)
-            return Page(items: items, next: more ? end : nil)
+            return Page(items: items, next: more ? .offset(end) : nil)
+        case .cursor(let cursorName, let limitName, let itemsName, let nextPath, let defaultLimit):
+            guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
+            let limit = pageSize ?? defaultLimit
+            let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
+                + (cursor.map { [(cursorName, $0)] } ?? [])
+            let list = try await listBody(pageQuery)
+            let items = try self.items(itemsName, in: list)
+            var next: JSONTape.Node? = list
+            for name in nextPath { next = next?[name] }
+            // The last page has no cursor; a cursor on an empty page would go round for ever.
+            guard let following = next?.string, !following.isEmpty, following != cursor, items.count > 0 else {
+                return Page(items: items, next: nil)
+            }
+            return Page(items: items, next: .cursor(following))
         }
+    }
+
+    /// Where the paging starts.
+    var start: Position {
+        if case .cursor = client.provider.pagination { return .cursor(nil) }
+        return .offset(0)
+    }
+
+    private func items(_ name: String, in list: JSONTape.Node) throws(ProviderError) -> JSONTape.Node {
+        guard let items = list[name], items.kind == .array else {
+            throw ProviderError(
+                provider: client.provider.name, message: "GET \(path) is not a list: its answer has no '\(name)' array to page through")
+        }
+        return items
     }
 
     /// The list in the answer to a GET of `path` with `query`, as parsed: the provider finds it
@@ -91,7 +122,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         public mutating func next() async throws -> JSONTape.Node? {
             if !started {
                 started = true
-                upcoming = fetch(at: 0)
+                upcoming = fetch(at: paginator.start)
             }
             guard let task = upcoming else { return nil }
             let page = try await task.value
@@ -100,9 +131,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return page.items
         }
 
-        private func fetch(at offset: Int) -> Task<Page, any Error> {
+        private func fetch(at position: Position) -> Task<Page, any Error> {
             let paginator = self.paginator
-            return Task { try await paginator.page(at: offset) }
+            return Task { try await paginator.page(at: position) }
         }
     }
 

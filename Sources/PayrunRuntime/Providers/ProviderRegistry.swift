@@ -19,4 +19,7 @@ public struct ProviderRegistry: Sendable {
 
     /// The registered names, sorted.
     public var names: [String] { providers.keys.sorted() }
+
+    /// The registered providers, by name.
+    public var all: [any PaymentProvider] { names.compactMap { providers[$0] } }
 }

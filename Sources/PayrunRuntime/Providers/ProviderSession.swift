@@ -28,6 +28,8 @@ public final class ProviderSession: @unchecked Sendable {
     private var warned: Set<String> = []
     private var transport: HTTPTransport?
     private var sandboxServer: String?
+    /// Each provider's cache (its token), shared by all its clients in the run.
+    private var caches: [String: ProviderCache] = [:]
 
     /// - Parameters:
     ///   - startSandbox: serves the `sandbox` environment: starts the simulators and returns
@@ -61,10 +63,13 @@ public final class ProviderSession: @unchecked Sendable {
             sandboxServer = try BlockingWait.run(stoppable: stack, startSandbox)
         }
         if transport == nil { transport = try HTTPTransport(settings: settings) }
+        let cache = caches[provider.name] ?? ProviderCache()
+        caches[provider.name] = cache
         return try ProviderClient(
             provider: provider, environment: environment,
             credentials: ProviderCredentials(for: provider, in: environment, from: credentials),
-            http: ProviderHTTPClient(transport: transport!, policy: retryPolicy, trace: tracer), sandboxServer: sandboxServer)
+            http: ProviderHTTPClient(transport: transport!, policy: retryPolicy, trace: tracer), sandboxServer: sandboxServer,
+            cache: cache)
     }
 
     /// Notes `warning` unless `provider` already warned in this run (a quota warning would

@@ -1,0 +1,20 @@
+// What a provider keeps between requests of one run: a session's clients of one provider share
+// it, so a token fetched for one request serves the others.
+import Synchronization
+
+/// Per-provider storage that lives as long as the run.
+public final class ProviderCache: Sendable {
+    private let tokens = Mutex<[String: SharedToken]>([:])
+
+    public init() {}
+
+    /// The token called `name`, the same object every time it is asked for.
+    public func token(_ name: String) -> SharedToken {
+        tokens.withLock { tokens in
+            if let token = tokens[name] { return token }
+            let token = SharedToken()
+            tokens[name] = token
+            return token
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// The LuaLS library shipped in scripts/library is what `payrun annotations` writes for payrun and
+// its built-in providers, and each provider's own Lua methods are all annotated.
+import LuaKit
+import PayrunProviders
+import PayrunRuntime
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct BuiltInAnnotationTests {
+    /// From Tests/PayrunProvidersTests/ up to the package root, then to the annotations.
+    static let annotationPath = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        .dropLast(3).joined(separator: "/") + "/scripts/library/payrun.lua"
+
+    static func checkedIn() throws -> String {
+        guard let file = fopen(annotationPath, "r") else { throw AnnotationFileMissing() }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    struct AnnotationFileMissing: Error {}
+
+    @Test func theShippedFileIsWhatPayrunWrites() throws {
+        let generated = try LuaAnnotations.file(providers: BuiltInProviders.registry)
+        #expect(
+            try Self.checkedIn() == generated,
+            "scripts/library/payrun.lua is out of date: run `swift run payrun annotations -o scripts/library/payrun.lua`")
+        #expect(generated.contains("---@overload fun(name: \"tradevest\", options?: payrun.provider.options): payrun.provider.tradevest"))
+        #expect(generated.contains("function tradevest:externalid(...) end"))
+        let state = try LuaState()
+        _ = try state.load(generated, chunkName: "=payrun.lua")
+    }
+
+    @Test func everyMethodAProviderAddsIsAnnotatedAndNothingElse() throws {
+        for provider in BuiltInProviders.registry.all {
+            guard let luaExtension = provider.luaExtension else { continue }
+            let state = try LuaState()
+            try state.open([.base, .table, .string])
+            let listed = try state.run(
+                "local t = assert(load(...))() local names = {} for k in pairs(t) do names[#names + 1] = k end return table.concat(names, ' ')",
+                chunkName: "=names", [.string(LuaString(luaExtension.source))])
+            guard case .string(let text)? = listed.first else { Issue.record("no names"); continue }
+            let methods = String(decoding: text.bytes, as: UTF8.self).split(separator: " ").map(String.init)
+            #expect(Set(methods) == Set(luaExtension.annotations.map(\.name)), "\(provider.name)")
+        }
+    }
+}
