@@ -16,6 +16,7 @@ public final class SimulatorServer: Sendable {
         public var faults = FaultPlan()
         public var webhooks = WebhookDispatcher.Policy()
         public var particeep = ParticeepSimulator.Configuration()
+        public var tradevest = TradevestSimulator.Configuration()
         /// How many requests `/_sandbox/requests` keeps.
         public var journalCapacity = 1000
         /// Log each request (method, path, status, time; never headers or bodies) here.
@@ -49,7 +50,10 @@ public final class SimulatorServer: Sendable {
         [
             SimulatedProvider(
                 name: "particeep", baseURL: baseURL + ParticeepSimulator.pathPrefix,
-                credentials: [("api_key", ParticeepSimulator.sandboxAPIKey), ("api_secret", ParticeepSimulator.sandboxAPISecret)])
+                credentials: [("api_key", ParticeepSimulator.sandboxAPIKey), ("api_secret", ParticeepSimulator.sandboxAPISecret)]),
+            SimulatedProvider(
+                name: "tradevest", baseURL: baseURL + TradevestSimulator.pathPrefix,
+                credentials: [("client_id", TradevestSimulator.sandboxClientID), ("client_secret", TradevestSimulator.sandboxClientSecret)]),
         ]
     }
 
@@ -65,6 +69,7 @@ public final class SimulatorServer: Sendable {
         router.add(middleware: RequestRecording(journal: services.requests, log: configuration.requestLog))
         SandboxAdministration(services: services).addRoutes(to: router)
         particeep.addRoutes(to: router, services: services)
+        TradevestSimulator(configuration.tradevest).addRoutes(to: router, services: services)
 
         let application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
         let port = application.port

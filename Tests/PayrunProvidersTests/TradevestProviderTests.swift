@@ -1,0 +1,194 @@
+// Tradevest end to end against its simulator over loopback HTTP: one token for many requests,
+// renewed when it runs out mid-run; cursor pages to the end; a create whose answer was lost
+// retried with its externalId and recognised as accepted; webhooks checked by their header.
+import Foundation
+import PayrunFormats
+import PayrunProviders
+import PayrunRuntime
+import PayrunSimulators
+import PayrunTestSupport
+import Synchronization
+import Testing
+
+@Suite struct TradevestProviderTests {
+    let provider = TradevestProvider()
+
+    func withClient(
+        _ adjust: (inout SimulatorServer.Configuration) -> Void = { _ in }, settings: HTTPSettings = HTTPSettings(),
+        trace: (@Sendable (RequestTrace) -> Void)? = nil,
+        _ body: (SimulatorServer, ProviderClient) async throws -> Void
+    ) async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 1
+        configuration.particeep.transactions = 1
+        configuration.tradevest.processingDelay = .milliseconds(30)
+        configuration.tradevest.rejectionDelay = .milliseconds(30)
+        configuration.webhooks.firstRetryDelay = .milliseconds(20)
+        adjust(&configuration)
+        try await SimulatorFixture.with(configuration) { server in
+            try await SimulatorFixture.with(settings) { transport in
+                var policy = RetryPolicy()
+                policy.firstDelay = .milliseconds(10)
+                var client = try ProviderClient(
+                    provider: provider, environment: .sandbox,
+                    credentials: ProviderCredentials(for: provider, in: .sandbox, from: MemoryCredentialStore()),
+                    http: ProviderHTTPClient(transport: transport, policy: policy, trace: trace), sandboxServer: server.baseURL)
+                client.defaultHeaders = [("Requestor-ID", "3f1b6c1e-0000-4000-8000-000000000001")]
+                try await body(server, client)
+            }
+        }
+    }
+
+    static func person(_ n: Int, externalID: String? = nil, lastName: String = "Doe") -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "firstName": .string("Ada\(n)"), "lastName": .string(lastName), "email": .string("ada\(n)@example.com"),
+            "birthDate": .string("1980-01-0\(n % 9 + 1)"),
+        ]
+        if let externalID { fields["externalId"] = .string(externalID) }
+        return .object(fields)
+    }
+
+    func tokenRequests(_ server: SimulatorServer) -> Int {
+        server.requests.all.filter { $0.path.hasPrefix("/tradevest-auth/") }.count
+    }
+
+    @Test func concurrentFirstRequestsShareOneTokenFetch() async throws {
+        try await withClient { server, client in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<16 { group.addTask { try await client.request("GET", "/customers").status } }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(tokenRequests(server) == 1, "sixteen requests, one token")
+            #expect(server.requests.all.filter { $0.path == "/tradevest/customers" }.count == 16)
+        }
+    }
+
+    @Test func aTokenThatRunsOutMidRunIsRenewed() async throws {
+        try await withClient({ $0.tradevest.tokenLifetime = 1 }) { server, client in
+            _ = try await client.request("GET", "/customers")
+            try await Task.sleep(for: .milliseconds(1200))
+            let later = try await client.request("GET", "/customers")
+            #expect(later.status == 200 && later.attempts == 1, "renewed before sending, not after a 401")
+            #expect(tokenRequests(server) == 2)
+        }
+    }
+
+    @Test func aWrongClientSecretSaysWhatToCheck() async throws {
+        try await withClient({ $0.tradevest.clientSecret = "another" }) { server, client in
+            await #expect {
+                _ = try await client.request("GET", "/customers")
+            } throws: { error in
+                guard let error = error as? ProviderError else { return false }
+                return error.status == 401 && error.code == "invalid_client" && error.message.contains("check tradevest.client_id and tradevest.client_secret")
+                    && !error.description.contains("sandbox-tradevest-secret")
+            }
+            #expect(server.requests.all.filter { $0.path.hasPrefix("/tradevest/") }.isEmpty, "nothing sent without a token")
+        }
+    }
+
+    @Test func createsAreProcessedAsynchronouslyAndErrorsKeepTheirDetails() async throws {
+        try await withClient { server, client in
+            let created = try await client.request("POST", "/customers/natural-persons", body: Self.person(1, externalID: "ext-1"))
+            #expect(created.status == 201 && created.result["status"] == .string("RECEIVED"))
+            let id = try #require(created.result["customerId"]?.string)
+            var status = "RECEIVED"
+            for _ in 0..<100 where status == "RECEIVED" {
+                try await Task.sleep(for: .milliseconds(20))
+                status = try await client.request("GET", "/customers/\(id)").result["status"]?.string ?? ""
+            }
+            #expect(status == "CREATED")
+
+            await #expect {
+                _ = try await client.request("POST", "/customers/natural-persons", body: .object(["firstName": .string("No")]))
+            } throws: { error in
+                guard let error = error as? ProviderError else { return false }
+                return error.status == 400 && error.code == "VALIDATION_ERROR" && error.details["lastName"] == "REQUIRED: is required"
+                    && error.details["validation"]?.contains("email: is required") == true && error.requestID != nil
+            }
+            await #expect {
+                _ = try await client.request("POST", "/customers/natural-persons", body: Self.person(2, externalID: "ext-1"))
+            } throws: { error in
+                (error as? ProviderError)?.status == 409 && (error as? ProviderError)?.code == "DUPLICATE_EXTERNAL_ID"
+            }
+            var anonymous = client
+            anonymous.defaultHeaders = []
+            await #expect {
+                _ = try await anonymous.request("POST", "/customers/natural-persons", body: Self.person(3))
+            } throws: { error in
+                (error as? ProviderError)?.details["Requestor-ID"]?.contains("REQUIRED") == true
+            }
+        }
+    }
+
+    @Test func aCreateWhoseAnswerWasLostIsRetriedAndRecognisedAsAccepted() async throws {
+        var settings = HTTPSettings()
+        settings.readTimeout = .milliseconds(300)
+        let serverBox = Mutex<SimulatorServer?>(nil)
+        // The first attempt is answered too slowly (after the simulator created the customer);
+        // once the client gives up on it, the fault is lifted so the retry is answered.
+        let trace: @Sendable (RequestTrace) -> Void = { attempt in
+            if attempt.status == nil { serverBox.withLock { $0?.faults.replace(with: FaultPlan()) } }
+        }
+        try await withClient(settings: settings, trace: trace) { server, client in
+            serverBox.withLock { $0 = server }
+            server.faults.replace(with: try FaultPlan(parsing: "POST /tradevest/customers/natural-persons: slow=4s"))
+            let reply = try await client.request("POST", "/customers/natural-persons", body: Self.person(4, externalID: "ext-lost"))
+            #expect(reply.alreadyAccepted, "the 409 for our own externalId means the first attempt got through")
+            #expect(reply.attempts == 2)
+            #expect(reply.result["externalId"] == .string("ext-lost") && reply.result["customerId"]?.string != nil)
+            let customers = try await client.request("GET", "/customers", query: [("externalId", "ext-lost")])
+            guard case .array(let found)? = customers.result["data"] else { Issue.record("no data"); return }
+            #expect(found.count == 1, "created once")
+
+            // Without an externalId the same lost answer is never resent.
+            server.faults.replace(with: try FaultPlan(parsing: "POST /tradevest/customers/natural-persons: slow=4s"))
+            await #expect {
+                _ = try await client.request("POST", "/customers/natural-persons", body: Self.person(5))
+            } throws: { error in
+                (error as? ProviderError)?.message.contains("may or may not have been applied") == true
+            }
+        }
+    }
+
+    @Test func cursorPagesAreFollowedToTheEnd() async throws {
+        try await withClient { server, client in
+            for n in 0..<45 {
+                _ = try await client.request("POST", "/customers/natural-persons", body: Self.person(n, externalID: "page-\(n)"))
+            }
+            server.requests.removeAll()
+            var ids: [String] = []
+            for try await customer in ProviderPaginator(client: client, path: "/customers", pageSize: 20) {
+                ids.append(customer["externalId"]?.string ?? "")
+            }
+            #expect(ids == (0..<45).map { "page-\($0)" })
+            #expect(server.requests.all.filter { $0.path == "/tradevest/customers" }.count == 3, "pages of 20, 20 and 5")
+        }
+    }
+
+    @Test func webhooksCarryTheRegisteredHeaderAndAreCheckedByIt() async throws {
+        let receiver = try await WebhookReceiver.start()
+        try await withClient { _, client in
+            let registration: JSONValue = .object([
+                "eventType": .string("CUSTOMER_NOTIFICATION"), "url": .string(receiver.url),
+                "headers": .array([.object(["name": .string("api-key"), "value": .string("sandbox-tradevest-webhook")])]),
+            ])
+            _ = try await client.request("POST", "/webhooks", body: registration)
+            let missing = try await client.request("GET", "/webhooks-missing")
+            #expect(missing.result == .array([.string("TRANSFER_NOTIFICATION"), .string("DOCUMENT_NOTIFICATION"), .string("DIGITAL_ASSET_ORDER_NOTIFICATION")]))
+            _ = try await client.request("POST", "/customers/natural-persons", body: Self.person(6, externalID: "hook-6", lastName: "Rejected"))
+            let received = try await receiver.wait(for: 2)
+            let payloads = try received.map { try JSONValue.parse(Array($0.body)) }
+            #expect(payloads.map { $0["status"]?.string } == ["CREATED", "REJECTED"])
+            #expect(payloads[1]["notificationType"] == .string("UPDATED") && payloads[1]["externalId"] == .string("hook-6"))
+
+            let credentials = ProviderCredentials(for: provider, in: .sandbox, from: MemoryCredentialStore())
+            let headers = received[0].headers.map { ($0.key, $0.value) }
+            let body = Array(received[0].body)
+            #expect(provider.verify(IncomingWebhook(headers: headers, body: body), with: credentials, now: 0) == .valid)
+            #expect(provider.verify(IncomingWebhook(headers: [("api-key", "guess")], body: body), with: credentials, now: 0)
+                == .invalid("the api-key header does not match"))
+            #expect(provider.verify(IncomingWebhook(headers: [], body: body), with: credentials, now: 0) == .invalid("no api-key header"))
+        }
+        await receiver.stop()
+    }
+}
