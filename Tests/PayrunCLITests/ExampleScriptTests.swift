@@ -1,6 +1,8 @@
 // The example scripts in scripts/examples, run as a user runs them, against the built-in
 // simulators (the default sandbox environment), with their output checked.
 import Foundation
+import PayrunSimulators
+import PayrunTestSupport
 import Testing
 
 @Suite struct ExampleScriptTests {
@@ -43,5 +45,35 @@ import Testing
         #expect(since.count == 10)
         #expect(since == since.sorted(), "oldest first")
         #expect(lines.dropFirst().first?.contains("@example.com") == true, "users are looked up by id")
+    }
+
+    @Test func tradevestOnboardingCreatesNobodyTwice() async throws {
+        try await SimulatorFixture.with(SimulatorServer.Configuration()) { server in
+            let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
+            let arguments = ["run", "scripts/examples/tradevest-onboard.lua", "scripts/examples/people.csv"]
+            // PayrunProcess runs it twice itself: once to onboard, once more as a re-run.
+            let first = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            #expect(first.status == 0, "\(first.standardError)")
+            #expect(first.standardOutput == """
+                CREATED  ada@example.com        Ada Lovelace
+                CREATED  grace@example.com      Grace Hopper
+                INVALID  alan@invalid.example   Alan Turing: email address does not exist
+                INVALID  young@example.com      Young Student: customer must be at least 18 years old
+                2 onboarded, 0 already there, 2 invalid, 0 failed
+
+                """)
+            let again = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            #expect(again.standardOutput.hasSuffix("0 onboarded, 2 already there, 2 invalid, 0 failed\n"))
+            #expect(again.standardOutput.contains("CREATED  ada@example.com        Ada Lovelace (already onboarded)"))
+            let creates = server.requests.all.filter { $0.method == "POST" && $0.path == "/tradevest/customers/natural-persons" }
+            #expect(creates.filter { $0.status == 201 }.count == 4, "four people, each created once over four runs")
+            #expect(creates.filter { $0.status == 409 }.count == 12, "the three re-runs each found all four")
+        }
+    }
+
+    static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 }

@@ -21,6 +21,13 @@ payrun = {}
 ---@return string
 function payrun.inspect(value, options) end
 
+---The contents of the file named by the script's argument `n` (`payrun run onboard.lua people.csv`
+---then `payrun.input(1)`): scripts cannot open files, but may read the ones they were given.
+---Raises an error naming the file when it cannot be read.
+---@param n integer
+---@return string
+function payrun.input(n) end
+
 ---Waits `seconds` (up to an hour); the time limit and Ctrl-C still end the script meanwhile.
 ---Inside `payrun.parallel` the other calls wait too: use it between polls, not for pacing.
 ---@param seconds number

@@ -66,6 +66,7 @@ public enum PayrunLibrary {
     }
 
     static var functions: [LuaRegistration] { [
+        LuaRegistration("input", InputFunction.input),
         LuaRegistration("inspect", inspect),
         LuaRegistration("sleep", sleep),
         LuaRegistration("uuid", uuid),

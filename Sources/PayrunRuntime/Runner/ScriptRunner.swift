@@ -79,6 +79,7 @@ public final class ScriptRunner {
             if let seconds = sandbox.timeLimit { try state.startTimeLimit(seconds: seconds) }
             defer { state.cancelTimeLimit() }
             try state.setGlobal("arg", argumentTable(invocation))
+            InputFunction.setArguments(invocation.arguments, on: state.stack)
             for chunk in invocation.chunks {
                 try state.execute(state.load(chunk, chunkName: "=(command line)"))
             }

@@ -1,0 +1,52 @@
+// `payrun.input(n)`: the contents of a file the user named as the script's nth argument. Scripts
+// cannot open files; this reads only what the person running the script pointed it at (a CSV of
+// payouts, a list of customers), never a path the script makes up.
+import CLua
+import LuaKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum InputFunction {
+    /// Where the runner keeps the script's arguments as given, out of the script's reach.
+    static let argumentsKey = "payrun.arguments"
+    static let maximumBytes = 64 << 20
+
+    /// Records `arguments` for `payrun.input`; the runner calls this before the script runs.
+    static func setArguments(_ arguments: [String], on stack: LuaStack) {
+        lua_createtable(stack.unsafeState, Int32(arguments.count), 0)
+        for (index, argument) in arguments.enumerated() {
+            stack.push(argument)
+            lua_rawseti(stack.unsafeState, -2, lua_Integer(index + 1))
+        }
+        stack.setRegistryValue(argumentsKey)
+    }
+
+    /// `payrun.input(n)`: the bytes of the file named by argument `n`.
+    static func input(_ call: LuaCall) throws -> LuaReturn {
+        let position = try call.integer(at: 1)
+        let stack = call.stack
+        guard stack.pushRegistryValue(argumentsKey) == .table, lua_rawgeti(stack.unsafeState, -1, lua_Integer(position)) == LUA_TSTRING,
+            let path = stack.bytes(at: -1).map({ String(decoding: $0, as: UTF8.self) })
+        else {
+            throw LuaArgumentError.invalid(at: 1, "no argument \(position) was given to the script (payrun run script.lua FILE ...)")
+        }
+        stack.pop(2)
+        guard let file = fopen(path, "r") else {
+            throw LuaError(.runtime, "cannot read \(path) (argument \(position)): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            guard bytes.count <= maximumBytes else { throw LuaError(.runtime, "\(path) is larger than 64 MiB") }
+        }
+        guard ferror(file) == 0 else { throw LuaError(.runtime, "cannot read \(path) (argument \(position))") }
+        bytes.withUnsafeBytes { stack.push(bytes: $0) }
+        return 1
+    }
+}
