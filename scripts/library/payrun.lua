@@ -304,6 +304,16 @@ function provider:paginate(path, query, options) end
 ---@class payrun.provider.tradevest: payrun.provider
 local tradevest = {}
 
+---Registers (or replaces) the webhook for `event_type` (e.g. "CUSTOMER_NOTIFICATION") with the
+---header that proves it is Tradevest's: its value is the `tradevest.webhook_secret`
+---credential, filled in by payrun and never seen by the script (Tradevest's answer shows
+---it redacted). `payrun.webhook.verify("tradevest", ...)` then checks deliveries against it.
+---@param event_type string
+---@param url string An https URL (the simulator also takes http on this machine).
+---@return table webhook
+---@return payrun.response response
+function tradevest:register_webhook(event_type, url) end
+
 ---The externalId for one logical operation: the same parts give the same id on every run
 ---(`t:externalid("onboard", row.email)`), so a re-run is refused as a duplicate (409)
 ---instead of creating twice, and a create with one may be retried safely.

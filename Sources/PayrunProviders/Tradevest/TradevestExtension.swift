@@ -4,10 +4,22 @@
 import PayrunRuntime
 
 enum TradevestExtension {
-    static let methods = ProviderLuaExtension(source: source, annotations: annotations)
+    /// The methods, registering webhooks with `header` carrying the webhook secret.
+    static func methods(header: String) -> ProviderLuaExtension {
+        ProviderLuaExtension(source: "local webhook_header = \"\(header)\"\n" + source, annotations: annotations)
+    }
 
     static let source = #"""
         local tradevest = {}
+
+        function tradevest:register_webhook(event_type, url)
+          if type(event_type) ~= "string" then error("bad argument #1 to 'register_webhook' (string expected, got " .. type(event_type) .. ")", 2) end
+          if type(url) ~= "string" then error("bad argument #2 to 'register_webhook' (string expected, got " .. type(url) .. ")", 2) end
+          return self:post("/webhooks", {
+            eventType = event_type, url = url,
+            headers = { { name = webhook_header, value = payrun.credential("tradevest.webhook_secret") } },
+          })
+        end
 
         function tradevest:externalid(...)
           if select("#", ...) == 0 then error("bad argument #1 to 'externalid' (at least one part expected)", 2) end
@@ -50,6 +62,16 @@ enum TradevestExtension {
         """#
 
     static let annotations: [(name: String, text: String)] = [
+        ("register_webhook", """
+            ---Registers (or replaces) the webhook for `event_type` (e.g. "CUSTOMER_NOTIFICATION") with the
+            ---header that proves it is Tradevest's: its value is the `tradevest.webhook_secret`
+            ---credential, filled in by payrun and never seen by the script (Tradevest's answer shows
+            ---it redacted). `payrun.webhook.verify("tradevest", ...)` then checks deliveries against it.
+            ---@param event_type string
+            ---@param url string An https URL (the simulator also takes http on this machine).
+            ---@return table webhook
+            ---@return payrun.response response
+            """),
         ("externalid", """
             ---The externalId for one logical operation: the same parts give the same id on every run
             ---(`t:externalid("onboard", row.email)`), so a re-run is refused as a duplicate (409)

@@ -171,7 +171,7 @@ public struct TradevestProvider: PaymentProvider {
         return .valid
     }
 
-    public var luaExtension: ProviderLuaExtension? { TradevestExtension.methods }
+    public var luaExtension: ProviderLuaExtension? { TradevestExtension.methods(header: webhookHeader) }
 
     static func host(_ url: String) -> String? {
         guard let start = url.firstRange(of: "://") else { return nil }

@@ -28,9 +28,13 @@ public final class CredentialHandle: LuaObject {
 /// `payrun.credential(name)` and `payrun.environment`.
 enum CredentialLibrary {
     /// Adds the functions to the `payrun` table on top of the stack.
-    static func install(on stack: LuaStack, store: any CredentialStore, environment: PayrunEnvironment) throws(LuaError) {
+    /// - Parameter builtIn: credentials that exist without being configured (the simulators'
+    ///   public ones, in `sandbox`).
+    static func install(
+        on stack: LuaStack, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName> = []
+    ) throws(LuaError) {
         try stack.reserve(3)
-        for function in functions(store: store, environment: environment) {
+        for function in functions(store: store, environment: environment, builtIn: builtIn) {
             stack.push(function: function.body)
             stack.setField(function.name, in: -2)
         }
@@ -38,17 +42,19 @@ enum CredentialLibrary {
         stack.setField("environment", in: -2)
     }
 
-    static func functions(store: any CredentialStore, environment: PayrunEnvironment) -> [LuaRegistration] { [
-        LuaRegistration("credential") { call in try credential(call, store: store, environment: environment) },
+    static func functions(store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName> = []) -> [LuaRegistration] { [
+        LuaRegistration("credential") { call in try credential(call, store: store, environment: environment, builtIn: builtIn) },
     ] }
 
     /// `payrun.credential("provider.field")`: a handle, or an error saying how to set it.
-    private static func credential(_ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment) throws -> LuaReturn {
+    private static func credential(
+        _ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName>
+    ) throws -> LuaReturn {
         let text = try call.string(at: 1)
         guard let name = CredentialName(text) else {
             throw LuaArgumentError.invalid(at: 1, "expected 'provider.field', like 'particeep.api_secret'")
         }
-        guard store.secret(for: name, in: environment) != nil else {
+        guard builtIn.contains(name) || store.secret(for: name, in: environment) != nil else {
             throw CredentialMissing(name: name, environment: environment)
         }
         call.stack.push(object: CredentialHandle(name: name, environment: environment))

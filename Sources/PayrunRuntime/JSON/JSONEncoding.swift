@@ -58,6 +58,8 @@ struct JSONEncoding {
             try table(at: index)
         case LUA_TUSERDATA where lua_rawequal(L, index, nullIndex) != 0:
             append("null")
+        case LUA_TUSERDATA where options.credentialPlaceholders && stack.object(at: index, as: CredentialHandle.self) != nil:
+            try string(Array(CredentialPlaceholder.text(for: stack.object(at: index, as: CredentialHandle.self)!.name).utf8))
         case let type:
             // A decimal is written with its exact digits, as a JSON number: 12.50 stays 12.50.
             guard type == LUA_TUSERDATA, let decimal = stack.object(at: index, as: DecimalValue.self) else {

@@ -174,12 +174,16 @@ enum JSONLibrary {
     }
 
     /// The JSON text of the value at `index`, as `json.encode` writes it.
-    static func encode(at index: Int32, on stack: LuaStack) throws(JSONEncodingError) -> [UInt8] {
+    /// - Parameter credentialPlaceholders: writes credential handles as placeholders, for a
+    ///   request body the provider's signing fills in.
+    static func encode(at index: Int32, on stack: LuaStack, credentialPlaceholders: Bool = false) throws(JSONEncodingError) -> [UInt8] {
         let value = lua_absindex(stack.unsafeState, index)
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
         defer { stack.pop(2) }
-        var encoding = JSONEncoding(stack: stack, options: JSONEncodingOptions(), nullIndex: stack.top - 1, arrayMetatableIndex: stack.top)
+        var options = JSONEncodingOptions()
+        options.credentialPlaceholders = credentialPlaceholders
+        var encoding = JSONEncoding(stack: stack, options: options, nullIndex: stack.top - 1, arrayMetatableIndex: stack.top)
         try encoding.encode(at: value)
         return encoding.output
     }

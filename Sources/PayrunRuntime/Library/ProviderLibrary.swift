@@ -446,7 +446,7 @@ enum ProviderLibrary {
             bytes = try call.bytes(at: position)
         } else {
             do {
-                bytes = try JSONLibrary.encode(at: call.index(of: position), on: call.stack)
+                bytes = try JSONLibrary.encode(at: call.index(of: position), on: call.stack, credentialPlaceholders: true)
             } catch {
                 throw LuaArgumentError.invalid(at: position, "the body cannot be sent as JSON: \(error.description)")
             }

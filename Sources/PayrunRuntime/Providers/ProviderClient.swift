@@ -102,7 +102,9 @@ public struct ProviderClient: Sendable {
 
     private func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         do {
-            return try await http.send(request)
+            let response = try await http.send(request)
+            let body = context.credentials.redacting(response.body)
+            return ProviderResponse(status: response.status, headers: response.headers, body: body, attempts: response.attempts)
         } catch {
             throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
         }
@@ -117,7 +119,7 @@ public struct ProviderClient: Sendable {
         var bytes: [UInt8]?
         if let body {
             var writer = JSONWriter()
-            writer.value(body)
+            writer.value(try withCredentials(body))
             bytes = writer.bytes
             allHeaders.append(("Content-Type", "application/json"))
         }
@@ -130,6 +132,29 @@ public struct ProviderClient: Sendable {
         }
         try await provider.sign(&request, in: context)
         return request
+    }
+
+    /// `body` with each credential placeholder (a `payrun.credential` handle the script put in
+    /// it) replaced by the secret, which may only go to its own provider.
+    private func withCredentials(_ body: JSONValue) throws(ProviderError) -> JSONValue {
+        switch body {
+        case .string(let text):
+            guard let name = CredentialPlaceholder.name(in: text) else { return body }
+            guard name.provider == provider.name else {
+                throw ProviderError(provider: provider.name, message: "the credential \(name) is not \(provider.name)'s and cannot be sent to it")
+            }
+            return .string(try context.credentials.text(name.field))
+        case .array(let items):
+            var result: [JSONValue] = []
+            for item in items { result.append(try withCredentials(item)) }
+            return .array(result)
+        case .object(let members):
+            var result: [String: JSONValue] = [:]
+            for (name, member) in members { result[name] = try withCredentials(member) }
+            return .object(result)
+        default:
+            return body
+        }
     }
 
     /// The URL of `path` with `query` percent-encoded.

@@ -1,5 +1,10 @@
 // The secrets one provider signs with, in one environment: read from the credential store when a
 // client is made, and only ever handed to that provider's signing code.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A provider's credentials for one environment.
 public struct ProviderCredentials: Sendable {
@@ -38,6 +43,33 @@ public struct ProviderCredentials: Sendable {
                     + EnvironmentOverrides.variableName(for: name, in: environment))
         }
         return secret
+    }
+
+    /// `body` with any of these secrets in it replaced by a marker: a provider that echoes a
+    /// secret back (a webhook's registered header) does not hand it to the script. Checked with
+    /// a fast search first, so an answer without one is returned untouched.
+    func redacting(_ body: [UInt8]) -> [UInt8] {
+        let present = secrets.values.contains { secret in
+            secret.withBytes { needle in needle.count >= Redactor.minimumLength && Self.find(needle, in: body) }
+        }
+        guard present else { return body }
+        return Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) }).redact(body)
+    }
+
+    /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
+        haystack.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { needle in
+                guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
+                var offset = 0
+                while offset + needle.count <= haystack.count {
+                    guard let found = memchr(base + offset, Int32(first), haystack.count - needle.count - offset + 1) else { return false }
+                    if memcmp(found, needle.baseAddress!, needle.count) == 0 { return true }
+                    offset = base.distance(to: UnsafeRawPointer(found)) + 1
+                }
+                return false
+            }
+        }
     }
 
     /// The secret `field` as text, for signing code that works on strings.

@@ -39,7 +39,11 @@ public final class ScriptRunner {
         try state.open(Sandbox.libraries)
         try PayrunLibrary.install(in: state, output: output)
         state.stack.pushGlobal("payrun")
-        try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment)
+        // In sandbox, the simulators' public credentials exist without being configured.
+        let builtIn = environment != .sandbox ? [] : Set(providers.registry.all.flatMap { provider in
+            provider.sandboxCredentials.keys.map { CredentialName(provider: provider.name, field: $0) }
+        })
+        try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment, builtIn: builtIn)
         try ProviderLibrary.install(on: state.stack, session: providers, output: output)
         state.stack.pop()
         try state.stack.push(.function(state.load(ProviderLibrary.pageIteratorSource, chunkName: "=payrun.paginate")))
