@@ -39,6 +39,7 @@ extension ProviderLibrary {
                 ---@field status integer
                 ---@field headers table<string, string> Lower-case names.
                 ---@field attempts integer How many times the request was sent (reads are retried on 5xx, 429, timeouts).
+                ---@field already_accepted? boolean A create resent after a lost answer was refused as a repeat: the result is what the first attempt made.
                 """),
         ])
     }

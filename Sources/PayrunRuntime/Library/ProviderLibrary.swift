@@ -460,11 +460,15 @@ enum ProviderLibrary {
 
     private static func pushResponse(_ reply: ProviderClient.Reply, on stack: LuaStack) {
         let L = stack.unsafeState
-        lua_createtable(L, 0, 3)
+        lua_createtable(L, 0, 4)
         stack.push(reply.status)
         stack.setField("status", in: -2)
         stack.push(reply.attempts)
         stack.setField("attempts", in: -2)
+        if reply.alreadyAccepted {
+            stack.push(true)
+            stack.setField("already_accepted", in: -2)
+        }
         lua_createtable(L, 0, Int32(reply.headers.count))
         for (name, value) in reply.headers {
             stack.push(value)
