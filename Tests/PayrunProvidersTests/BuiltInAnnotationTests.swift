@@ -1,13 +1,10 @@
 // The LuaLS library shipped in scripts/library is what `payrun annotations` writes for payrun and
 // its built-in providers, and each provider's own Lua methods are all annotated.
+import Foundation
 import LuaKit
 import PayrunProviders
 import PayrunRuntime
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite struct BuiltInAnnotationTests {
     /// From Tests/PayrunProvidersTests/ up to the package root, then to the annotations.
@@ -15,19 +12,8 @@ import Glibc
         .dropLast(3).joined(separator: "/") + "/scripts/library/payrun.lua"
 
     static func checkedIn() throws -> String {
-        guard let file = fopen(annotationPath, "r") else { throw AnnotationFileMissing() }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try String(contentsOfFile: annotationPath, encoding: .utf8)
     }
-
-    struct AnnotationFileMissing: Error {}
 
     @Test func theShippedFileIsWhatPayrunWrites() throws {
         let generated = try LuaAnnotations.file(providers: BuiltInProviders.registry)

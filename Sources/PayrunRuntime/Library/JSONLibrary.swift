@@ -79,6 +79,14 @@ enum JSONLibrary {
     /// Pushes `value` as `json.decode` would have made it from its text: objects as tables,
     /// arrays marked as arrays, `null` as `json.null`. Built directly, without text in between.
     static func push(_ value: JSONValue, on stack: LuaStack) throws(LuaError) {
+        try pushing(on: stack) { (null, arrayMetatable) throws(LuaError) in
+            try push(value, on: stack, null: null, arrayMetatable: arrayMetatable, depth: 0)
+        }
+    }
+
+    /// Runs `body` with `json.null` and the array metatable on the stack (at the indexes it is
+    /// given), then leaves only what `body` pushed.
+    private static func pushing(on stack: LuaStack, _ body: (Int32, Int32) throws(LuaError) -> Void) throws(LuaError) {
         let base = stack.top
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
@@ -86,21 +94,16 @@ enum JSONLibrary {
             luashim_replace(stack.unsafeState, base + 1)
             stack.top = base + 1
         }
-        try push(value, on: stack, null: base + 1, arrayMetatable: base + 2, depth: 0)
+        try body(base + 1, base + 2)
     }
 
     /// Pushes a parsed document's `node` the same way, straight from its entries: one Lua call
     /// per value and nothing else, which is what makes `p:paginate` fast.
     static func push(_ node: JSONTape.Node, on stack: LuaStack) throws(LuaError) {
-        let base = stack.top
-        stack.pushRegistryValue(nullKey)
-        stack.pushRegistryValue(arrayMetatableKey)
-        defer {
-            luashim_replace(stack.unsafeState, base + 1)
-            stack.top = base + 1
-        }
-        try node.tape.withReader { (reader) throws(LuaError) in
-            try push(at: node.index, of: reader, on: stack, null: base + 1, arrayMetatable: base + 2, depth: 0)
+        try pushing(on: stack) { (null, arrayMetatable) throws(LuaError) in
+            try node.tape.withReader { (reader) throws(LuaError) in
+                try push(at: node.index, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: 0)
+            }
         }
     }
 
