@@ -73,6 +73,45 @@ import Testing
         }
     }
 
+    @Test func aRefusedTokenIsRenewedOnceAndTheRequestSentAgain() async throws {
+        try await withClient { server, client in
+            _ = try await client.request("GET", "/customers")
+            // The server refuses the next request's token, as it would a revoked one.
+            server.faults.replace(with: try FaultPlan(parsing: "GET /tradevest/customers: sequence=401,ok"))
+            let reply = try await client.request("GET", "/customers")
+            #expect(reply.status == 200 && reply.attempts == 2)
+            #expect(tokenRequests(server) == 2, "a new token after the 401, once")
+            server.faults.replace(with: try FaultPlan(parsing: "GET /tradevest/customers: status=401"))
+            await #expect {
+                _ = try await client.request("GET", "/customers")
+            } throws: { error in
+                (error as? ProviderError)?.status == 401
+            }
+            #expect(tokenRequests(server) == 3, "renewed once, not in a loop")
+        }
+    }
+
+    @Test func anExternalIDStaysUsedAfterItsEntityIsPurged() async throws {
+        try await withClient({ $0.tradevest.purgeAfter = 0.1 }) { _, client in
+            let created = try await client.request(
+                "POST", "/customers/natural-persons",
+                body: .object(["externalId": .string("minor-1"), "firstName": .string("Young"), "lastName": .string("Student"),
+                               "email": .string("young@example.com"), "birthDate": .string("2015-03-01")]))
+            let id = try #require(created.result["customerId"]?.string)
+            try await Task.sleep(for: .milliseconds(300))
+            await #expect {
+                _ = try await client.request("GET", "/customers/\(id)")
+            } throws: { error in
+                (error as? ProviderError)?.status == 404
+            }
+            await #expect {
+                _ = try await client.request("POST", "/customers/natural-persons", body: Self.person(7, externalID: "minor-1"))
+            } throws: { error in
+                (error as? ProviderError)?.status == 409
+            }
+        }
+    }
+
     @Test func aWrongClientSecretSaysWhatToCheck() async throws {
         try await withClient({ $0.tradevest.clientSecret = "another" }) { server, client in
             await #expect {
