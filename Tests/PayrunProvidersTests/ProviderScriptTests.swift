@@ -100,6 +100,24 @@ import Testing
         }
     }
 
+    @Test func aSleepInsideParallelLetsTheOthersRun() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local log = {}
+                local results = payrun.parallel({ 0.3, 0, 0.1 }, function(seconds)
+                  payrun.sleep(seconds)
+                  log[#log + 1] = seconds
+                  return seconds * 10
+                end)
+                print(table.concat(log, " "), table.concat(results, " "))
+                payrun.sleep(0)
+                print(pcall(function() payrun.sleep(-1) end))
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "0 0.1 0.3\t3.0 0 1.0\nfalse\t(command line):9: bad argument #1 to 'sleep' (seconds must be between 0 and 3600)\n")
+        }
+    }
+
     @Test func aPageThatFailsOnceIsFetchedAgainAndNothingIsSkipped() async throws {
         try await withServer { server in
             server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/transaction/search: sequence=ok,503,ok,429"))

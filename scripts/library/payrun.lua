@@ -28,11 +28,6 @@ function payrun.inspect(value, options) end
 ---@return string
 function payrun.input(n) end
 
----Waits `seconds` (up to an hour); the time limit and Ctrl-C still end the script meanwhile.
----Inside `payrun.parallel` the other calls wait too: use it between polls, not for pacing.
----@param seconds number
-function payrun.sleep(seconds) end
-
 ---A UUID. With no arguments a random one; with parts, the same UUID for the same parts on
 ---any machine (name-based, version 5): the key for one logical operation, so a re-run of
 ---the script sends the same one and the provider recognises the repeat, e.g.
@@ -348,6 +343,11 @@ function tradevest:await(path, options) end
 ---@param options? { concurrency: integer }
 ---@return R[]
 function payrun.parallel(items, fn, options) end
+
+---Waits `seconds` (up to an hour); the time limit and Ctrl-C still end the script meanwhile.
+---Inside `payrun.parallel` only the calling coroutine waits: the others go on.
+---@param seconds number
+function payrun.sleep(seconds) end
 
 ---@class payrun.webhooklib
 payrun.webhook = {}

@@ -1,4 +1,4 @@
-// The LuaLS annotations of payrun.parallel: `payrun annotations` writes them into the
+// The LuaLS annotations of payrun.parallel and payrun.sleep: `payrun annotations` writes them into the
 // editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
 
 extension ParallelLibrary {
@@ -14,6 +14,11 @@ extension ParallelLibrary {
                 ---@param fn fun(item: T): R
                 ---@param options? { concurrency: integer }
                 ---@return R[]
+                """),
+            .function("sleep", """
+                ---Waits `seconds` (up to an hour); the time limit and Ctrl-C still end the script meanwhile.
+                ---Inside `payrun.parallel` only the calling coroutine waits: the others go on.
+                ---@param seconds number
                 """),
         ])
     }

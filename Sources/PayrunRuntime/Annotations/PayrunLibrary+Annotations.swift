@@ -30,11 +30,6 @@ extension PayrunLibrary {
                 ---@param n integer
                 ---@return string
                 """),
-            .function("sleep", """
-                ---Waits `seconds` (up to an hour); the time limit and Ctrl-C still end the script meanwhile.
-                ---Inside `payrun.parallel` the other calls wait too: use it between polls, not for pacing.
-                ---@param seconds number
-                """),
             .function("uuid", """
                 ---A UUID. With no arguments a random one; with parts, the same UUID for the same parts on
                 ---any machine (name-based, version 5): the key for one logical operation, so a re-run of

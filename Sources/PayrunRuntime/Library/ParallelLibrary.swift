@@ -8,7 +8,30 @@ import LuaKit
 enum ParallelLibrary {
     static func functions(session: ProviderSession) -> [LuaRegistration] { [
         LuaRegistration("parallel") { call in try parallel(call, session: session) },
+        LuaRegistration("sleep") { call in try sleep(call, session: session) },
     ] }
+
+    /// `payrun.sleep(seconds)`: waits, hearing the time limit and Ctrl-C; inside
+    /// `payrun.parallel` only the calling coroutine waits, and the others run meanwhile.
+    static func sleep(_ call: LuaCall, session: ProviderSession) throws -> LuaReturn {
+        let seconds = try call.number(at: 1)
+        guard seconds >= 0, seconds <= 3600 else { throw LuaArgumentError.invalid(at: 1, "seconds must be between 0 and 3600") }
+        let duration = Duration.milliseconds(Int((seconds * 1000).rounded()))
+        let L = call.stack.unsafeState
+        if let scheduler = session.scheduler, scheduler.owns(L), lua_isyieldable(L) != 0 {
+            scheduler.start(for: L) { () async throws(ProviderError) -> ProviderClient.Reply in
+                try? await Task.sleep(for: duration)
+                return ProviderClient.Reply(result: .null, status: 0, headers: [], attempts: 0, warning: nil)
+            }
+            lua_pushlightuserdata(L, scheduler.marker)
+            return try call.yield(1) { resumed in
+                _ = scheduler.take(for: resumed.stack.unsafeState)
+                return 0
+            }
+        }
+        try BlockingWait.run(stoppable: call.stack) { try await Task.sleep(for: duration) }
+        return 0
+    }
 
     private struct Running {
         let thread: OpaquePointer

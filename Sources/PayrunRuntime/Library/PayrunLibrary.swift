@@ -56,19 +56,9 @@ public enum PayrunLibrary {
         return 1
     }
 
-    /// `payrun.sleep(seconds)`: waits, hearing the time limit and Ctrl-C while it does.
-    static func sleep(_ call: LuaCall) throws -> LuaReturn {
-        let seconds = try call.number(at: 1)
-        guard seconds >= 0, seconds <= 3600 else { throw LuaArgumentError.invalid(at: 1, "seconds must be between 0 and 3600") }
-        let milliseconds = Int((seconds * 1000).rounded())
-        try BlockingWait.run(stoppable: call.stack) { try await Task.sleep(for: .milliseconds(milliseconds)) }
-        return 0
-    }
-
     static var functions: [LuaRegistration] { [
         LuaRegistration("input", InputFunction.input),
         LuaRegistration("inspect", inspect),
-        LuaRegistration("sleep", sleep),
         LuaRegistration("uuid", uuid),
     ] }
 }
