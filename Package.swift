@@ -17,7 +17,7 @@ let package = Package(
         // Without the FullFoundation trait Hummingbird uses FoundationEssentials only, and so does
         // swift-crypto 4: loading full Foundation (and ICU) would triple `payrun run`'s start-up.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
-        .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.2.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -57,7 +57,11 @@ let package = Package(
         // The built-in providers, on the same plugin API a host's own use.
         .target(
             name: "PayrunProviders",
-            dependencies: ["PayrunRuntime", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "PayrunRuntime", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto"),
+                // RSA (Capitalist's encrypted passwords and batch signatures).
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // Local, stateful simulators of the payment providers, served over HTTP.
         .target(
@@ -66,6 +70,7 @@ let package = Package(
                 "PayrunFormats",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // Webhook deliveries go out over real HTTP(S), as the providers' do.

@@ -17,6 +17,7 @@ public final class SimulatorServer: Sendable {
         public var webhooks = WebhookDispatcher.Policy()
         public var particeep = ParticeepSimulator.Configuration()
         public var tradevest = TradevestSimulator.Configuration()
+        public var capitalist = CapitalistSimulator.Configuration()
         /// How many requests `/_sandbox/requests` keeps.
         public var journalCapacity = 1000
         /// Log each request (method, path, status, time; never headers or bodies) here.
@@ -54,6 +55,9 @@ public final class SimulatorServer: Sendable {
             SimulatedProvider(
                 name: "tradevest", baseURL: baseURL + TradevestSimulator.pathPrefix,
                 credentials: [("client_id", TradevestSimulator.sandboxClientID), ("client_secret", TradevestSimulator.sandboxClientSecret)]),
+            SimulatedProvider(
+                name: "capitalist", baseURL: baseURL + CapitalistSimulator.path + "/",
+                credentials: [("login", CapitalistSimulator.sandboxLogin), ("password", CapitalistSimulator.sandboxPassword)]),
         ]
     }
 
@@ -70,6 +74,7 @@ public final class SimulatorServer: Sendable {
         SandboxAdministration(services: services).addRoutes(to: router)
         particeep.addRoutes(to: router, services: services)
         TradevestSimulator(configuration.tradevest).addRoutes(to: router, services: services)
+        CapitalistSimulator(configuration.capitalist).addRoutes(to: router, services: services)
 
         let application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
         let port = application.port

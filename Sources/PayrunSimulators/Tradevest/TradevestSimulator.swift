@@ -60,7 +60,7 @@ struct TradevestTokens: Sendable {
 
     @Sendable func issue(_ request: Request, context: SimulatorContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 1 << 16)
-        let form = Self.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        let form = FormBody.urlEncoded(String(decoding: buffer.readableBytesView, as: UTF8.self))
         guard form["grant_type"] == "client_credentials" else {
             return Self.oauthError(.badRequest, "unsupported_grant_type", "grant_type must be client_credentials")
         }
@@ -85,33 +85,6 @@ struct TradevestTokens: Sendable {
         writer.field("error_description", description)
         writer.closeObject()
         return .json(writer.bytes, status: status)
-    }
-
-    /// `a=1&b=x%20y` as a dictionary (`+` is a space).
-    static func form(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = parts.first else { continue }
-            fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
-        while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(0x20)
-            } else if byte == UInt8(ascii: "%"), input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                input = input.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -1,0 +1,101 @@
+// The Capitalist simulator's state: the account holder's wallets, the batches uploaded and their
+// payment records, the password-encryption key and tokens, and failed logins.
+import CryptoExtras
+import PayrunFormats
+import Synchronization
+
+final class CapitalistStore: Sendable {
+    struct Account: Sendable {
+        let number: String
+        let currency: String
+        var balance: Int
+        var blocked = 0
+    }
+
+    /// One line of a batch, as `get_batch_info` and the history show it.
+    struct Record: Sendable {
+        let lineNumber: Int
+        let internalNumber: String
+        let channel: String
+        let beneficiary: String
+        let amount: Int
+        let currency: String
+        let paymentNumber: String
+        let description: String
+        var state = "NEW"
+        var errorDetails = ""
+        let created: Int
+
+        var json: JSONValue {
+            .object([
+                "lineNumber": .integer(lineNumber), "internalNumber": .string(internalNumber), "beneficiary": .string(beneficiary),
+                "amount": .string(CapitalistStore.text(cents: amount)), "currency": .string(currency), "description": .string(description),
+                "documentId": .string(internalNumber), "customNumber": .string(paymentNumber), "state": .string(state),
+                "paymentType": .string(channel), "errorDetails": .string(errorDetails),
+                "created": .string(UTCTime.text(created)),
+            ])
+        }
+
+        var csv: [String] {
+            [String(lineNumber), internalNumber, beneficiary, CapitalistStore.text(cents: amount), currency, description, internalNumber,
+             state, channel, errorDetails]
+        }
+    }
+
+    struct Batch: Sendable {
+        let id: String
+        var records: [Record]
+        /// MOBILE batches wait for `process_batch` before anything moves.
+        var confirmed: Bool
+    }
+
+    struct State: Sendable {
+        var accounts: [Account]
+        var batches: [String: Batch] = [:]
+        var batchOrder: [String] = []
+        var nextNumber = 1
+        /// Token → when it expires.
+        var tokens: [String: Double] = [:]
+        var failedLogins = 0
+        var lockedUntil = 0.0
+    }
+
+    let state: Mutex<State>
+    /// The key `get_token` hands out and `encrypted_password` is decrypted with: made on first use
+    /// (RSA key generation is the slowest thing the sandbox does).
+    private let passwordKey = Mutex<_RSA.Encryption.PrivateKey?>(nil)
+
+    init(accounts: [Account]) {
+        state = Mutex(State(accounts: accounts))
+    }
+
+    func encryptionKey() throws -> _RSA.Encryption.PrivateKey {
+        try passwordKey.withLock { key in
+            if let key { return key }
+            let made = try _RSA.Encryption.PrivateKey(unsafeKeySize: .init(bitCount: 1024))
+            key = made
+            return made
+        }
+    }
+
+    /// Every record of every batch, oldest first.
+    func allRecords(_ state: State) -> [Record] {
+        state.batchOrder.flatMap { state.batches[$0]?.records ?? [] }
+    }
+
+    static func text(cents: Int) -> String {
+        let magnitude = abs(cents)
+        return (cents < 0 ? "-" : "") + "\(magnitude / 100)." + (magnitude % 100 < 10 ? "0" : "") + "\(magnitude % 100)"
+    }
+
+    /// `12`, `12.5`, `12.50` in cents; nil for anything else (a comma, a sign, three decimals).
+    static func cents(_ text: String) -> Int? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber),
+            let units = Int(whole)
+        else { return nil }
+        let fraction = parts.count == 2 ? parts[1] : ""
+        guard fraction.count <= 2, fraction.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !fraction.isEmpty else { return nil }
+        return units * 100 + (Int(fraction + String(repeating: "0", count: 2 - fraction.count)) ?? 0)
+    }
+}
