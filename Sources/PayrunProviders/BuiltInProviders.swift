@@ -4,6 +4,6 @@ import PayrunRuntime
 public enum BuiltInProviders {
     /// A registry with every built-in provider.
     public static var registry: ProviderRegistry {
-        ProviderRegistry([ParticeepProvider(), TradevestProvider()])
+        ProviderRegistry([ParticeepProvider(), TradevestProvider(), CapitalistProvider()])
     }
 }

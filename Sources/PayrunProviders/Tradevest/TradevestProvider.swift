@@ -67,7 +67,7 @@ public struct TradevestProvider: PaymentProvider {
             ("client_secret", try context.credentials.text("client_secret")),
         ]
         if let scope { form.append(("scope", scope)) }
-        let body = form.map { "\(FormEncoding.escape($0.0))=\(FormEncoding.escape($0.1))" }.joined(separator: "&")
+        let body = FormEncoding.encode(form)
         let response = try await context.send(ProviderRequest(
             method: "POST", url: base + tokenPath,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],

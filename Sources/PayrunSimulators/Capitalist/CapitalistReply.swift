@@ -15,19 +15,8 @@ struct CapitalistReply: Error, Sendable {
 
     static let formatHeader = HTTPField.Name("x-response-format")!
 
-    /// Capitalist's documented meaning of each error code this simulator answers.
-    static let meanings: [Int: String] = [
-        2: "Run-time error", 5: "User not found", 10: "Error attempting to decrypt the password", 15: "Invalid password",
-        16: "The number of login attempts exceeded. Try 30 minutes later", 20: "Invalid authentication token",
-        25: "Information queries in batch downloads with over 1,000 entries is forbidden without page-by-page breakdown",
-        110: "Signature verification error", 111: "The transfer data contains invalid characters",
-        125: "Uploaded file cannot be parsed", 130: "Account not found", 135: "Insufficient funds for operations",
-        150: "A non-POST query received", 151: "Unknown operation", 180: "Unknown confirmation method",
-        198: "Invalid verification code", 202: "Wrong request params",
-    ]
-
     static func error(_ code: Int, _ detail: String? = nil) -> CapitalistReply {
-        CapitalistReply(code: code, message: [meanings[code], detail].compactMap { $0 }.joined(separator: ": "))
+        CapitalistReply(code: code, message: [CapitalistErrorCodes.meanings[code], detail].compactMap { $0 }.joined(separator: ": "))
     }
 
     static func success(_ data: JSONValue, csv: [[String]] = []) -> CapitalistReply {

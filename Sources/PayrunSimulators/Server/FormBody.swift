@@ -1,5 +1,6 @@
 // Form bodies as clients send them: `application/x-www-form-urlencoded` (OAuth token requests,
 // Capitalist's operations) and `multipart/form-data` (what PHP's curl sends for an array of fields).
+import PayrunFormats
 
 enum FormBody {
     /// The fields of `body` sent with `contentType`; nil when it is neither kind of form.
@@ -15,31 +16,9 @@ enum FormBody {
         return urlEncoded(String(decoding: body, as: UTF8.self))
     }
 
-    /// `a=1&b=x%20y` (`+` is a space).
+    /// `a=1&b=x%20y` (`+` is a space); a repeated name keeps its last value.
     static func urlEncoded(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = parts.first else { continue }
-            fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
-        while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(0x20)
-            } else if byte == UInt8(ascii: "%"), input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                input = input.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        Dictionary(FormEncoding.fields(text), uniquingKeysWith: { $1 })
     }
 
     /// Each part's `name` and its content, as text.

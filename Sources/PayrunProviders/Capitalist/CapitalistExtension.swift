@@ -1,0 +1,172 @@
+// Capitalist's own client methods, in Lua on top of the common ones: operations as calls, the
+// batch builder, signed batch imports, paging through a batch and the history, and finding a
+// payment by its number before paying it again.
+import PayrunRuntime
+
+enum CapitalistExtension {
+    static let methods = ProviderLuaExtension(source: source, annotations: annotations)
+
+    static let source = #"""
+        local capitalist = {}
+
+        local function fields_with(operation, fields)
+          local all = { operation = operation }
+          for name, value in pairs(fields or {}) do all[name] = value end
+          return all
+        end
+
+        function capitalist:call(operation, fields)
+          if type(operation) ~= "string" then error("bad argument #1 to 'call' (string expected, got " .. type(operation) .. ")", 2) end
+          return self:post("/", fields_with(operation, fields))
+        end
+
+        function capitalist:trycall(operation, fields)
+          if type(operation) ~= "string" then error("bad argument #1 to 'trycall' (string expected, got " .. type(operation) .. ")", 2) end
+          return self:tryrequest{ method = "POST", path = "/", body = fields_with(operation, fields) }
+        end
+
+        -- The fields of one line after the channel, by channel (providers.md §3).
+        local formats = {
+          CAPITALIST = { "account", "amount", "currency", "number", "description" },
+          WM = { "account", "amount", "currency", "number", "description" },
+          RUCARD = { "card", "amount", "currency", "number", "description", "first_name", "last_name" },
+        }
+
+        function capitalist:batch(payments)
+          if type(payments) ~= "table" then error("bad argument #1 to 'batch' (table expected, got " .. type(payments) .. ")", 2) end
+          local lines, numbers = {}, {}
+          for i, payment in ipairs(payments) do
+            local channel = payment.channel or "CAPITALIST"
+            local names = formats[channel]
+            if not names then error(string.format("payment %d: unknown channel '%s' (CAPITALIST, WM or RUCARD)", i, tostring(channel)), 2) end
+            local values = { channel }
+            for _, name in ipairs(names) do
+              local value = payment[name]
+              if name == "amount" then
+                local ok, amount = pcall(payrun.decimal.new, value)
+                if not ok or amount:sign() <= 0 then
+                  error(string.format("payment %d: amount must be a positive decimal, not %s", i, tostring(value)), 2)
+                end
+                value = amount:tostring()
+              end
+              if value == nil or value == "" then error(string.format("payment %d: %s is required", i, name), 2) end
+              value = tostring(value)
+              if value:find("[;\r\n]") then error(string.format("payment %d: %s contains ';' or a line break", i, name), 2) end
+              values[#values + 1] = value
+            end
+            if numbers[payment.number] then
+              error(string.format("payment %d: payment number %s is already payment %d's", i, tostring(payment.number), numbers[payment.number]), 2)
+            end
+            numbers[payment.number] = i
+            lines[#lines + 1] = table.concat(values, ";")
+          end
+          if #lines == 0 then error("bad argument #1 to 'batch' (no payments)", 2) end
+          return table.concat(lines, "\n")
+        end
+
+        function capitalist:import_batch(payments, options)
+          options = options or {}
+          local batch = type(payments) == "string" and payments or self:batch(payments)
+          local fields = { batch = batch, verification_type = options.verification or "SIGNATURE", verification_data = options.code }
+          for currency, account in pairs(options.accounts or {}) do fields["account_" .. currency] = account end
+          return self:call("import_batch_advanced", fields)
+        end
+
+        function capitalist:batch_records(batch_id, options)
+          local size = options and options.page_size or 1000
+          local page, index, offset, total = {}, 0, 0, nil
+          return function()
+            if index >= #page then
+              if total and offset >= total then return nil end
+              local info = self:call("get_batch_info", { batch_id = batch_id, page_size = size, start_offset = offset })
+              page, index, total = info.records, 0, info.totalCount
+              offset = offset + #page
+              if #page == 0 then return nil end
+            end
+            index = index + 1
+            return page[index]
+          end
+        end
+
+        function capitalist:history(fields, options)
+          local limit = options and options.page_size or 1000
+          local page, index, number, pages = {}, 0, 0, nil
+          return function()
+            if index >= #page then
+              if pages and number >= pages then return nil end
+              number = number + 1
+              local query = { page = number, limit = limit }
+              for name, value in pairs(fields or {}) do query[name] = value end
+              local data = self:call("get_documents_history_ext", query)
+              page, index, pages = data.history, 0, data.pages.pageCount
+              if #page == 0 then return nil end
+            end
+            index = index + 1
+            return page[index]
+          end
+        end
+
+        function capitalist:find_payment(number)
+          local found = self:call("documents_search", { customNumber = tostring(number) })
+          return found.documents[1]
+        end
+
+        return capitalist
+        """#
+
+    static let annotations: [(name: String, text: String)] = [
+        ("call", """
+            ---Runs a Capitalist operation: `c:call("get_accounts")`. `login` and the password (plain or
+            ---RSA-encrypted with a `get_token` key, renewed when refused) are added by payrun; numbers and
+            ---decimals are sent with `.`. Returns the reply's `data` (JSON or CSV alike); raises a
+            ---`payrun.error` whose `code` is Capitalist's ("15") and whose message is its documented meaning.
+            ---@param operation string
+            ---@param fields? table<string, string|number|boolean|payrun.decimal>
+            ---@return table data
+            ---@return payrun.response response
+            """),
+        ("trycall", """
+            ---Like `call`, but returns `nil, err` instead of raising.
+            ---@param operation string
+            ---@param fields? table<string, string|number|boolean|payrun.decimal>
+            ---@return table? data
+            ---@return payrun.response|payrun.error response_or_error
+            """),
+        ("batch", """
+            ---The batch text for `payments`, one line each: `{account=, amount=, currency=, number=, description=}`
+            ---(channel CAPITALIST or WM), or `{channel="RUCARD", card=, ..., first_name=, last_name=}`. Amounts are
+            ---exact decimals; a missing field, a repeated payment number, or `;` or a line break in a value is
+            ---an error naming the payment.
+            ---@param payments table[]
+            ---@return string
+            """),
+        ("import_batch", """
+            ---Uploads a batch (payments, or batch text) with `import_batch_advanced`. Verification
+            ---`SIGNATURE` (default: payrun signs the exact text with the `capitalist.certificate` key),
+            ---`PIN` (the md5 of `capitalist.pin`) or `MOBILE` (confirm with `process_batch`).
+            ---Never sent twice by payrun: look payments up with `find_payment` before paying again.
+            ---@param payments table[]|string
+            ---@param options? { verification: "SIGNATURE"|"PIN"|"MOBILE", accounts: table<string, string>, code: string }
+            ---@return table data `{id=, summary=, fee=, nettoSummary=, errors=}`
+            ---@return payrun.response response
+            """),
+        ("batch_records", """
+            ---An iterator over every record of a batch, `get_batch_info` a page (`page_size`, default
+            ---1000, at most 1000) at a time: `for r in c:batch_records(id) do print(r.customNumber, r.state) end`.
+            ---@param batch_id string
+            ---@param options? { page_size: integer }
+            ---@return fun(): table
+            """),
+        ("history", """
+            ---An iterator over the operations history (`get_documents_history_ext`), page by page.
+            ---@param fields? table `period_from`, `period_to` (DD.MM.YYYY), `document_state`, `account`
+            ---@param options? { page_size: integer } 50 to 1000
+            ---@return fun(): table
+            """),
+        ("find_payment", """
+            ---The payment with your payment number (`documents_search`), or nil: check before paying again.
+            ---@param number string|integer
+            ---@return table?
+            """),
+    ]
+}
