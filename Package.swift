@@ -108,7 +108,10 @@ let package = Package(
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
         .testTarget(
             name: "PayrunProvidersTests",
-            dependencies: ["PayrunProviders", "PayrunRuntime", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
+            dependencies: [
+                "PayrunProviders", "PayrunRuntime", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators", "PayrunTestSupport"]),

@@ -205,6 +205,7 @@ function decimal:tonumber() end
 ---@param name string "particeep", "tradevest", or a provider the host registered
 ---@param options? payrun.provider.options
 ---@return payrun.provider
+---@overload fun(name: "capitalist", options?: payrun.provider.options): payrun.provider.capitalist
 ---@overload fun(name: "tradevest", options?: payrun.provider.options): payrun.provider.tradevest
 function payrun.provider(name, options) end
 
@@ -295,6 +296,63 @@ function provider:tryrequest(request) end
 ---@param options? { page_size: integer }
 ---@return fun(): any
 function provider:paginate(path, query, options) end
+
+---The capitalist client: every `payrun.provider` method and these.
+---@class payrun.provider.capitalist: payrun.provider
+local capitalist = {}
+
+---Runs a Capitalist operation: `c:call("get_accounts")`. `login` and the password (plain or
+---RSA-encrypted with a `get_token` key, renewed when refused) are added by payrun; numbers and
+---decimals are sent with `.`. Returns the reply's `data` (JSON or CSV alike); raises a
+---`payrun.error` whose `code` is Capitalist's ("15") and whose message is its documented meaning.
+---@param operation string
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:call(operation, fields) end
+
+---Like `call`, but returns `nil, err` instead of raising.
+---@param operation string
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table? data
+---@return payrun.response|payrun.error response_or_error
+function capitalist:trycall(operation, fields) end
+
+---The batch text for `payments`, one line each: `{account=, amount=, currency=, number=, description=}`
+---(channel CAPITALIST or WM), or `{channel="RUCARD", card=, ..., first_name=, last_name=}`. Amounts are
+---exact decimals; a missing field, a repeated payment number, or `;` or a line break in a value is
+---an error naming the payment.
+---@param payments table[]
+---@return string
+function capitalist:batch(payments) end
+
+---Uploads a batch (payments, or batch text) with `import_batch_advanced`. Verification
+---`SIGNATURE` (default: payrun signs the exact text with the `capitalist.certificate` key),
+---`PIN` (the md5 of `capitalist.pin`) or `MOBILE` (confirm with `process_batch`).
+---Never sent twice by payrun: look payments up with `find_payment` before paying again.
+---@param payments table[]|string
+---@param options? { verification: "SIGNATURE"|"PIN"|"MOBILE", accounts: table<string, string>, code: string }
+---@return table data `{id=, summary=, fee=, nettoSummary=, errors=}`
+---@return payrun.response response
+function capitalist:import_batch(payments, options) end
+
+---An iterator over every record of a batch, `get_batch_info` a page (`page_size`, default
+---1000, at most 1000) at a time: `for r in c:batch_records(id) do print(r.customNumber, r.state) end`.
+---@param batch_id string
+---@param options? { page_size: integer }
+---@return fun(): table
+function capitalist:batch_records(batch_id, options) end
+
+---An iterator over the operations history (`get_documents_history_ext`), page by page.
+---@param fields? table `period_from`, `period_to` (DD.MM.YYYY), `document_state`, `account`
+---@param options? { page_size: integer } 50 to 1000
+---@return fun(): table
+function capitalist:history(fields, options) end
+
+---The payment with your payment number (`documents_search`), or nil: check before paying again.
+---@param number string|integer
+---@return table?
+function capitalist:find_payment(number) end
 
 ---The tradevest client: every `payrun.provider` method and these.
 ---@class payrun.provider.tradevest: payrun.provider

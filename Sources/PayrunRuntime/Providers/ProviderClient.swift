@@ -63,9 +63,10 @@ public struct ProviderClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> Reply {
         let (request, response) = try await send(method, path, query: query, body: body, headers: headers)
-        let result: JSONValue
+        var result: JSONValue
         do {
             result = try provider.result(of: response, to: request)
+            if context.credentials.mayContain(in: response.body) { result = context.credentials.redacting(result) }
         } catch {
             // A create repeated after an unclear failure, refused because the first got through.
             if response.attempts > 1, case .deduplicated = request.retrySafety, let lookup = provider.existing(after: response, to: request) {
@@ -102,9 +103,7 @@ public struct ProviderClient: Sendable {
 
     private func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         do {
-            let response = try await http.send(request)
-            let body = context.credentials.redacting(response.body)
-            return ProviderResponse(status: response.status, headers: response.headers, body: body, attempts: response.attempts)
+            return try await http.send(request)
         } catch {
             throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
         }

@@ -1,5 +1,6 @@
 // The secrets one provider signs with, in one environment: read from the credential store when a
 // client is made, and only ever handed to that provider's signing code.
+import PayrunFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,15 +46,28 @@ public struct ProviderCredentials: Sendable {
         return secret
     }
 
-    /// `body` with any of these secrets in it replaced by a marker: a provider that echoes a
-    /// secret back (a webhook's registered header) does not hand it to the script. Checked with
-    /// a fast search first, so an answer without one is returned untouched.
-    func redacting(_ body: [UInt8]) -> [UInt8] {
-        let present = secrets.values.contains { secret in
+    /// Whether any of these secrets occurs in `body` (a fast search, so most answers are
+    /// passed over at once).
+    func mayContain(in body: [UInt8]) -> Bool {
+        secrets.values.contains { secret in
             secret.withBytes { needle in needle.count >= Redactor.minimumLength && Self.find(needle, in: body) }
         }
-        guard present else { return body }
-        return Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) }).redact(body)
+    }
+
+    /// `value` with any of these secrets in its strings replaced by a marker: a provider that
+    /// echoes a secret back (a webhook's registered header) does not hand it to the script.
+    /// Strings only, so a short secret that is also a number in the answer is left alone.
+    func redacting(_ value: JSONValue) -> JSONValue {
+        let redactor = Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        func walk(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .string(let text): return .string(redactor.redact(text))
+            case .array(let items): return .array(items.map(walk))
+            case .object(let members): return .object(members.mapValues(walk))
+            default: return value
+            }
+        }
+        return walk(value)
     }
 
     /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.

@@ -88,8 +88,16 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     /// in its envelope; an error answer raises the provider's error.
     private func listBody(_ query: [(String, String)]) async throws(ProviderError) -> JSONTape.Node {
         let (request, response) = try await client.send("GET", path, query: query)
-        if let tape = try? JSONTape.parse(response.body), let list = client.provider.listBody(of: response, parsed: tape.root) {
+        // Straight from the parsed text, unless a secret came back in it (then the slow way, redacted).
+        if !client.context.credentials.mayContain(in: response.body), let tape = try? JSONTape.parse(response.body),
+            let list = client.provider.listBody(of: response, parsed: tape.root)
+        {
             return list
+        }
+        if client.context.credentials.mayContain(in: response.body), (200..<300).contains(response.status),
+            let tape = try? JSONTape.parse(response.body), let list = client.provider.listBody(of: response, parsed: tape.root)
+        {
+            return try Self.tape(of: client.context.credentials.redacting(list.value))
         }
         // Not a page: the provider says what it is instead.
         return try Self.tape(of: client.provider.result(of: response, to: request))
