@@ -1,0 +1,74 @@
+-- Pays out a CSV of beneficiaries through Capitalist as one signed batch, follows it until every
+-- line is processed or declined, and prints a summary. Re-running it pays nobody twice: each
+-- payment number is looked up first (documents_search), and only the ones Capitalist has never
+-- seen go into the batch.
+--
+--   payrun run scripts/examples/capitalist-payout.lua scripts/examples/payouts.csv
+--
+-- The CSV: a header line `beneficiary,amount,currency,number,description`, then one payment a
+-- line; `number` is your own payment number, unique per payment. The batch is signed with the
+-- `capitalist.certificate` (or `certificate_file`) key; the sandbox has its own.
+
+local capitalist = payrun.provider("capitalist")
+
+local payments, header = {}, nil
+for line in payrun.input(1):gmatch("[^\r\n]+") do
+  local fields = {}
+  for field in (line .. ","):gmatch("([^,]*),") do fields[#fields + 1] = field end
+  if not header then
+    header = fields
+  else
+    local row = {}
+    for i, name in ipairs(header) do row[name] = fields[i] end
+    payments[#payments + 1] = {
+      account = row.beneficiary, amount = payrun.decimal.new(row.amount), currency = row.currency,
+      number = row.number, description = row.description,
+    }
+  end
+end
+
+-- Payments an earlier run already sent are not sent again.
+local fresh, earlier = {}, {}
+for _, payment in ipairs(payments) do
+  local found = capitalist:find_payment(payment.number)
+  if found then earlier[#earlier + 1] = found else fresh[#fresh + 1] = payment end
+end
+
+local records = {}
+if #fresh > 0 then
+  local batch = capitalist:import_batch(fresh)
+  print(string.format("batch %s: %d payments", batch.id, #fresh))
+  -- Followed until no line is NEW or INPROCESS.
+  local delay = 0.1
+  repeat
+    payrun.sleep(delay)
+    delay = math.min(delay * 2, 5)
+    records = {}
+    local pending = 0
+    for record in capitalist:batch_records(batch.id) do
+      records[#records + 1] = record
+      if record.state == "NEW" or record.state == "INPROCESS" then pending = pending + 1 end
+    end
+  until pending == 0
+else
+  print("nothing new to pay")
+end
+
+local totals, declined = {}, 0
+for _, record in ipairs(records) do
+  if record.state == "PROCESSED" then
+    totals[record.currency] = (totals[record.currency] or payrun.decimal.new(0)) + record.amount
+    print(string.format("PAID      %-14s %10s %s  %s", record.customNumber, record.amount, record.currency, record.beneficiary))
+  else
+    declined = declined + 1
+    print(string.format("DECLINED  %-14s %10s %s  %s: %s", record.customNumber, record.amount, record.currency, record.beneficiary, record.errorDetails))
+  end
+end
+for _, found in ipairs(earlier) do
+  print(string.format("EARLIER   %-14s %10s %s  %s (%s)", found.customNumber, found.amount, found.currency, found.beneficiary, found.state))
+end
+local currencies = {}
+for currency, total in pairs(totals) do currencies[#currencies + 1] = total:tostring() .. " " .. currency end
+table.sort(currencies)
+print(string.format("%d paid (%s), %d declined, %d sent by an earlier run", #records - declined,
+  #currencies > 0 and table.concat(currencies, ", ") or "nothing", declined, #earlier))
