@@ -19,8 +19,11 @@ public enum CapitalistErrorCodes {
 public enum CapitalistCSVColumns {
     static let record = [
         "lineNumber", "internalNumber", "beneficiary", "amount", "currency", "description", "documentId", "state", "paymentType",
-        "errorDetails",
+        "errorDetails", "customNumber", "created",
     ]
+
+    /// Columns whose values are integers (in JSON, numbers; in CSV, digits).
+    public static let integers: Set<String> = ["lineNumber"]
 
     /// Per operation: the member of `data` its records belong in, and their columns.
     public static let byOperation: [String: (member: String, columns: [String])] = [

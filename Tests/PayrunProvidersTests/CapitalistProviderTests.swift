@@ -82,6 +82,43 @@ import Testing
             let ratesJSON = try await call(client, "currency_rates")
             #expect(ratesCSV == ratesJSON)
             await expectCode("151") { _ = try await call(client, "launch_rockets", csv: true) }
+            // An unconfirmed MOBILE batch, so its state stays put between the two reads.
+            _ = try await call(client, "import_batch_advanced", ["batch": .string("CAPITALIST;U0100651;5;USD;same-1;one"), "verification_type": .string("MOBILE")])
+            let foundCSV = try await call(client, "documents_search", ["customNumber": .string("same-1")], csv: true)
+            let foundJSON = try await call(client, "documents_search", ["customNumber": .string("same-1")])
+            #expect(foundCSV == foundJSON)
+            #expect(foundJSON["documents"] != .array([]))
+        }
+    }
+
+    @Test func pinAndMobileVerificationAndThePHPClientsMultipartForm() async throws {
+        try await withClient { server, client in
+            let pin = try await call(client, "import_batch_advanced", ["batch": .string("CAPITALIST;U0100651;5;USD;pin-1;pin"), "verification_type": .string("PIN")])
+            #expect(pin["id"]?.string != nil, "payrun sent the md5 of capitalist.pin")
+            let mobile = try await call(client, "import_batch_advanced", ["batch": .string("CAPITALIST;U0100651;5;USD;sms-1;sms"), "verification_type": .string("MOBILE")])
+            let id = try #require(mobile["id"]?.string)
+            await expectCode("198") { _ = try await call(client, "process_batch", ["batch_id": .string(id), "verification_data": .string("111111")]) }
+            _ = try await call(client, "process_batch", ["batch_id": .string(id), "verification_data": .string("000000")])
+            var state = ""
+            for _ in 0..<200 where state != "PROCESSED" {
+                try await Task.sleep(for: .milliseconds(20))
+                let info = try await call(client, "get_batch_info", ["batch_id": .string(id), "page_size": .integer(10)])
+                if case .array(let records)? = info["records"] { state = records.first?["state"]?.string ?? "" }
+            }
+            #expect(state == "PROCESSED")
+
+            // As PHP's curl posts an array of fields: multipart, with the format header.
+            var request = URLRequest(url: URL(string: server.baseURL + "/capitalist/")!)
+            request.httpMethod = "POST"
+            request.setValue("multipart/form-data; boundary=----phpcurl", forHTTPHeaderField: "Content-Type")
+            request.setValue("json", forHTTPHeaderField: "x-response-format")
+            let parts = ["login": "sandbox-capitalist", "operation": "get_accounts", "plain_password": "sandbox-capitalist-password"]
+            request.httpBody = Data((parts.map { "------phpcurl\r\nContent-Disposition: form-data; name=\"\($0.key)\"\r\n\r\n\($0.value)\r\n" }.joined()
+                + "------phpcurl--\r\n").utf8)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "x-response-format") == "json")
+            let reply = try JSONValue.parse(Array(data))
+            #expect(reply["code"] == .integer(0) && reply["data"]?["accounts"] != nil)
         }
     }
 

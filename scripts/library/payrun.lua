@@ -354,6 +354,48 @@ function capitalist:history(fields, options) end
 ---@return table?
 function capitalist:find_payment(number) end
 
+---`get_accounts`: Your wallets: `accounts = {{number=, currency=, balance=, blockedAmount=, name=}, ...}`.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:get_accounts(fields) end
+
+---`is_verified_account`: Whether the holder of `account` is verified.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:is_verified_account(fields) end
+
+---`currency_rates`: Current rates: `rates = {{from=, to=, rate=}, ...}`.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:currency_rates(fields) end
+
+---`get_batch_info`: One page of a batch's records (`batch_id`, `page_size` ≤ 1000, `start_offset`); see `batch_records`.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:get_batch_info(fields) end
+
+---`get_documents_history_ext`: One page of the history (`period_from`, `period_to`, `document_state`, `limit`, `page`); see `history`.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:get_documents_history_ext(fields) end
+
+---`documents_search`: The payments with your payment number `customNumber`; see `find_payment`.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:documents_search(fields) end
+
+---`process_batch`: Confirms a MOBILE batch: `batch_id` and the code as `verification_data`.
+---@param fields? table<string, string|number|boolean|payrun.decimal>
+---@return table data
+---@return payrun.response response
+function capitalist:process_batch(fields) end
+
 ---The tradevest client: every `payrun.provider` method and these.
 ---@class payrun.provider.tradevest: payrun.provider
 local tradevest = {}

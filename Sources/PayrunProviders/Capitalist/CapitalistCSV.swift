@@ -21,7 +21,9 @@ enum CapitalistCSV {
             return .object(["records": .array(records.map { .array($0.map { .string($0) }) })])
         }
         let objects = records.map { fields in
-            JSONValue.object(Dictionary(zip(layout.columns, fields).map { ($0, JSONValue.string($1)) }, uniquingKeysWith: { $1 }))
+            JSONValue.object(Dictionary(zip(layout.columns, fields).map { name, value in
+                (name, CapitalistCSVColumns.integers.contains(name) ? Int(value).map(JSONValue.integer) ?? .string(value) : .string(value))
+            }, uniquingKeysWith: { $1 }))
         }
         // Operations answering one object (a token, a batch) answer it as `data` itself.
         if ["get_token", "import_batch_advanced", "process_batch"].contains(operation) { return objects.first ?? .object([:]) }

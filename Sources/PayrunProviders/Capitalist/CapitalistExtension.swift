@@ -4,7 +4,42 @@
 import PayrunRuntime
 
 enum CapitalistExtension {
-    static let methods = ProviderLuaExtension(source: source, annotations: annotations)
+    static let methods = ProviderLuaExtension(source: source + operationMethods, annotations: annotations + operationAnnotations)
+
+    /// The documented operations, each also a method: `c:get_accounts()` is `c:call("get_accounts")`.
+    static let operations: [(name: String, does: String)] = [
+        ("get_accounts", "Your wallets: `accounts = {{number=, currency=, balance=, blockedAmount=, name=}, ...}`."),
+        ("is_verified_account", "Whether the holder of `account` is verified."),
+        ("currency_rates", "Current rates: `rates = {{from=, to=, rate=}, ...}`."),
+        ("get_batch_info", "One page of a batch's records (`batch_id`, `page_size` ≤ 1000, `start_offset`); see `batch_records`."),
+        ("get_documents_history_ext", "One page of the history (`period_from`, `period_to`, `document_state`, `limit`, `page`); see `history`."),
+        ("documents_search", "The payments with your payment number `customNumber`; see `find_payment`."),
+        ("process_batch", "Confirms a MOBILE batch: `batch_id` and the code as `verification_data`."),
+    ]
+
+    /// The end of the chunk: a method per operation, then the table of methods.
+    static var operationMethods: String {
+        let names = operations.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        return """
+
+            for _, operation in ipairs({ \(names) }) do
+              capitalist[operation] = function(self, fields) return self:call(operation, fields) end
+            end
+
+            return capitalist
+            """
+    }
+
+    static var operationAnnotations: [(name: String, text: String)] {
+        operations.map { operation in
+            (operation.name, """
+                ---`\(operation.name)`: \(operation.does)
+                ---@param fields? table<string, string|number|boolean|payrun.decimal>
+                ---@return table data
+                ---@return payrun.response response
+                """)
+        }
+    }
 
     static let source = #"""
         local capitalist = {}
@@ -111,7 +146,6 @@ enum CapitalistExtension {
           return found.documents[1]
         end
 
-        return capitalist
         """#
 
     static let annotations: [(name: String, text: String)] = [

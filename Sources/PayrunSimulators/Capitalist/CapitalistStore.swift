@@ -38,7 +38,7 @@ final class CapitalistStore: Sendable {
 
         var csv: [String] {
             [String(lineNumber), internalNumber, beneficiary, CapitalistStore.text(cents: amount), currency, description, internalNumber,
-             state, channel, errorDetails]
+             state, channel, errorDetails, paymentNumber, UTCTime.text(created)]
         }
     }
 
