@@ -337,13 +337,16 @@ function capitalist:batch(payments) end
 function capitalist:import_batch(payments, options) end
 
 ---An iterator over every record of a batch, `get_batch_info` a page (`page_size`, default
----1000, at most 1000) at a time: `for r in c:batch_records(id) do print(r.customNumber, r.state) end`.
+---1000, at most 1000) at a time, the next fetched while the loop works:
+---`for r in c:batch_records(id) do print(r.customNumber, r.state) end`. The same as
+---`c:paginate("/", {operation = "get_batch_info", batch_id = id})`.
 ---@param batch_id string
 ---@param options? { page_size: integer }
 ---@return fun(): table
 function capitalist:batch_records(batch_id, options) end
 
----An iterator over the operations history (`get_documents_history_ext`), page by page.
+---An iterator over the operations history (`get_documents_history_ext`), page by page:
+---`c:paginate("/", {operation = "get_documents_history_ext", ...})`.
 ---@param fields? table `period_from`, `period_to` (DD.MM.YYYY), `document_state`, `account`
 ---@param options? { page_size: integer } 50 to 1000
 ---@return fun(): table

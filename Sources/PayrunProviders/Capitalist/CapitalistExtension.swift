@@ -108,37 +108,14 @@ enum CapitalistExtension {
         end
 
         function capitalist:batch_records(batch_id, options)
-          local size = options and options.page_size or 1000
-          local page, index, offset, total = {}, 0, 0, nil
-          return function()
-            if index >= #page then
-              if total and offset >= total then return nil end
-              local info = self:call("get_batch_info", { batch_id = batch_id, page_size = size, start_offset = offset })
-              page, index, total = info.records, 0, info.totalCount
-              offset = offset + #page
-              if #page == 0 then return nil end
-            end
-            index = index + 1
-            return page[index]
-          end
+          return self:paginate("/", { operation = "get_batch_info", batch_id = batch_id },
+                               { page_size = options and options.page_size or 1000 })
         end
 
         function capitalist:history(fields, options)
-          local limit = options and options.page_size or 1000
-          local page, index, number, pages = {}, 0, 0, nil
-          return function()
-            if index >= #page then
-              if pages and number >= pages then return nil end
-              number = number + 1
-              local query = { page = number, limit = limit }
-              for name, value in pairs(fields or {}) do query[name] = value end
-              local data = self:call("get_documents_history_ext", query)
-              page, index, pages = data.history, 0, data.pages.pageCount
-              if #page == 0 then return nil end
-            end
-            index = index + 1
-            return page[index]
-          end
+          local query = { operation = "get_documents_history_ext" }
+          for name, value in pairs(fields or {}) do query[name] = value end
+          return self:paginate("/", query, { page_size = options and options.page_size or 1000 })
         end
 
         function capitalist:find_payment(number)
@@ -186,13 +163,16 @@ enum CapitalistExtension {
             """),
         ("batch_records", """
             ---An iterator over every record of a batch, `get_batch_info` a page (`page_size`, default
-            ---1000, at most 1000) at a time: `for r in c:batch_records(id) do print(r.customNumber, r.state) end`.
+            ---1000, at most 1000) at a time, the next fetched while the loop works:
+            ---`for r in c:batch_records(id) do print(r.customNumber, r.state) end`. The same as
+            ---`c:paginate("/", {operation = "get_batch_info", batch_id = id})`.
             ---@param batch_id string
             ---@param options? { page_size: integer }
             ---@return fun(): table
             """),
         ("history", """
-            ---An iterator over the operations history (`get_documents_history_ext`), page by page.
+            ---An iterator over the operations history (`get_documents_history_ext`), page by page:
+            ---`c:paginate("/", {operation = "get_documents_history_ext", ...})`.
             ---@param fields? table `period_from`, `period_to` (DD.MM.YYYY), `document_state`, `account`
             ---@param options? { page_size: integer } 50 to 1000
             ---@return fun(): table

@@ -199,5 +199,29 @@ public struct CapitalistProvider: PaymentProvider {
         }
     }
 
+    /// `p:paginate("/", {operation = "get_batch_info", batch_id = id})` pages by offset;
+    /// `get_documents_history_ext` by page number; other operations are not lists.
+    public func pagination(of path: String, query: [(String, String)]) -> PaginationScheme {
+        switch query.first(where: { $0.0 == "operation" })?.1 {
+        case "get_batch_info":
+            .limitOffset(limit: "page_size", offset: "start_offset", items: "records", total: "totalCount", defaultLimit: 1000)
+        case "get_documents_history_ext":
+            .pageNumber(page: "page", size: "limit", items: "history", pageCount: ["pages", "pageCount"], first: 1, defaultSize: 1000)
+        default:
+            .none
+        }
+    }
+
+    /// Every operation is a POST: a page's query goes as its fields.
+    public func pageRequest(path: String, query: [(String, String)]) -> PageRequest {
+        PageRequest(method: "POST", path: path, query: [], body: .object(Dictionary(query.map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { $1 })))
+    }
+
+    /// The `data` of a JSON reply whose code is 0 (a CSV reply takes the slower way).
+    public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
+        guard (200..<300).contains(response.status), body["code"]?.integer == 0 else { return nil }
+        return body["data"]
+    }
+
     public var luaExtension: ProviderLuaExtension? { CapitalistExtension.methods }
 }

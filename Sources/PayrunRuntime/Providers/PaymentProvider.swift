@@ -54,6 +54,14 @@ public protocol PaymentProvider: Sendable {
     /// How the provider's lists are paged.
     var pagination: PaginationScheme { get }
 
+    /// How the list at `path` with `query` is paged, for a provider whose lists differ (one
+    /// operation pages by offset, another by page number). The default: ``pagination``.
+    func pagination(of path: String, query: [(String, String)]) -> PaginationScheme
+
+    /// How one page is asked for: by default a GET of `path` with the page's `query`; a
+    /// provider whose lists are read with POSTs (Capitalist) sends the query as the body.
+    func pageRequest(path: String, query: [(String, String)]) -> PageRequest
+
     /// Where the list is in a successful page: `body` (the parsed `response`) itself, or the
     /// part inside the provider's envelope; nil when the body is an error, which
     /// `result(of:to:)` then reports. `p:paginate` reads items through this, straight from the
@@ -113,6 +121,12 @@ extension PaymentProvider {
 
     public var pagination: PaginationScheme { .none }
 
+    public func pagination(of path: String, query: [(String, String)]) -> PaginationScheme { pagination }
+
+    public func pageRequest(path: String, query: [(String, String)]) -> PageRequest {
+        PageRequest(method: "GET", path: path, query: query, body: nil)
+    }
+
     public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
         (200..<300).contains(response.status) ? body : nil
     }
@@ -138,6 +152,24 @@ public enum PaginationScheme: Sendable, Equatable {
     /// in `items`, the next cursor at the member path `next` (e.g. `["pagination", "cursor"]`),
     /// missing, null or empty after the last page.
     case cursor(cursor: String, limit: String, items: String, next: [String], defaultLimit: Int)
+    /// A `page` number from `first` and `size` items a page; the page's items in `items`, the
+    /// number of pages at the member path `pageCount`.
+    case pageNumber(page: String, size: String, items: String, pageCount: [String], first: Int, defaultSize: Int)
+}
+
+/// One page's request: method, path, query and body.
+public struct PageRequest: Sendable {
+    public let method: String
+    public let path: String
+    public let query: [(String, String)]
+    public let body: JSONValue?
+
+    public init(method: String, path: String, query: [(String, String)], body: JSONValue?) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.body = body
+    }
 }
 
 /// How to find what an earlier attempt of a create made: a GET of `path` with `query`, and

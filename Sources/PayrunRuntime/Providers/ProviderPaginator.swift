@@ -36,11 +36,15 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         let next: Position?
     }
 
+    /// How this list pages.
+    var scheme: PaginationScheme { client.provider.pagination(of: path, query: query) }
+
     /// Fetches the page starting at `position`.
     func page(at position: Position) async throws(ProviderError) -> Page {
-        switch client.provider.pagination {
+        switch scheme {
         case .none:
-            let reply = try await client.request("GET", path, query: query)
+            let page = client.provider.pageRequest(path: path, query: query)
+            let reply = try await client.request(page.method, page.path, query: page.query, body: page.body)
             if case .array = reply.result { return Page(items: try Self.tape(of: reply.result), next: nil) }
             return Page(items: try Self.tape(of: .array([reply.result])), next: nil)
         case .limitOffset(let limitName, let offsetName, let itemsName, let totalName, let defaultLimit):
@@ -67,13 +71,26 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
                 return Page(items: items, next: nil)
             }
             return Page(items: items, next: .cursor(following))
+        case .pageNumber(let pageName, let sizeName, let itemsName, let countPath, _, let defaultSize):
+            guard case .offset(let number) = position else { preconditionFailure("a cursor for numbered pages") }
+            let size = pageSize ?? defaultSize
+            let pageQuery = query.filter { $0.0 != pageName && $0.0 != sizeName } + [(pageName, String(number)), (sizeName, String(size))]
+            let list = try await listBody(pageQuery)
+            let items = try self.items(itemsName, in: list)
+            var count: JSONTape.Node? = list
+            for name in countPath { count = count?[name] }
+            let more = items.count > 0 && (count?.integer.map { number < $0 } ?? (items.count == size))
+            return Page(items: items, next: more ? .offset(number + 1) : nil)
         }
     }
 
     /// Where the paging starts.
     var start: Position {
-        if case .cursor = client.provider.pagination { return .cursor(nil) }
-        return .offset(0)
+        switch scheme {
+        case .cursor: .cursor(nil)
+        case .pageNumber(_, _, _, _, let first, _): .offset(first)
+        default: .offset(0)
+        }
     }
 
     private func items(_ name: String, in list: JSONTape.Node) throws(ProviderError) -> JSONTape.Node {
@@ -87,7 +104,8 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     /// The list in the answer to a GET of `path` with `query`, as parsed: the provider finds it
     /// in its envelope; an error answer raises the provider's error.
     private func listBody(_ query: [(String, String)]) async throws(ProviderError) -> JSONTape.Node {
-        let (request, response) = try await client.send("GET", path, query: query)
+        let page = client.provider.pageRequest(path: path, query: query)
+        let (request, response) = try await client.send(page.method, page.path, query: page.query, body: page.body)
         // Straight from the parsed text, unless a secret came back in it (then the slow way, redacted).
         if !client.context.credentials.mayContain(in: response.body), let tape = try? JSONTape.parse(response.body),
             let list = client.provider.listBody(of: response, parsed: tape.root)

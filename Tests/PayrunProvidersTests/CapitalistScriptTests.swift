@@ -1,0 +1,39 @@
+// Capitalist from Lua: a 5,000-payment batch built, signed and uploaded, then read back through
+// p:paginate by offset (get_batch_info) and by page number (the history).
+import PayrunSimulators
+import PayrunTestSupport
+import Testing
+
+extension ProviderScriptTests {
+    @Test func aCapitalistBatchOfFiveThousandIsPagedBothWays() async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 1
+        configuration.particeep.transactions = 1
+        configuration.capitalist.processingDelay = .milliseconds(10)
+        try await SimulatorFixture.with(configuration) { server in
+            let (status, output) = await run("""
+                local c = payrun.provider("capitalist")
+                local payments = {}
+                for i = 1, 5000 do
+                  payments[i] = { account = "U01" .. i, amount = payrun.decimal.new("0.01"), currency = "USD", number = "n" .. i, description = "line " .. i }
+                end
+                local batch = c:import_batch(payments)
+                print(batch.summary)
+                local n, last = 0, nil
+                for record in c:batch_records(batch.id) do n, last = n + 1, record.customNumber end
+                print(n, last)
+                local seen = 0
+                for record in c:paginate("/", { operation = "get_batch_info", batch_id = batch.id }, { page_size = 700 }) do seen = seen + 1 end
+                local history = 0
+                for entry in c:history({}, { page_size = 1000 }) do history = history + 1 end
+                print(seen, history)
+                local ok, err = pcall(c.get_batch_info, c, { batch_id = batch.id })
+                print(ok, err.code)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "50.00\n5000\tn5000\n5000\t5000\nfalse\t25\n")
+            let operations = server.requests.all.filter { $0.path.hasPrefix("/capitalist") }.count
+            #expect(operations == 1 + 1 + 5 + 8 + 5 + 1, "a token, the import, 5 pages of 1,000, 8 of 700, 5 of history, the refused read")
+        }
+    }
+}
