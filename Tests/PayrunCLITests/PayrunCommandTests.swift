@@ -30,6 +30,26 @@ import Testing
         #expect(refused.standardError.contains("cannot write /nonexistent/folder/payrun.lua"))
     }
 
+    @Test func aScriptReadsTheFilesItWasGivenAndNoOthers() throws {
+        let data = NSTemporaryDirectory() + "payrun-input-\(UUID().uuidString).csv"
+        try "a,b\n1,2\n".write(toFile: data, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let script = try temporaryScript("""
+            print(payrun.input(1))
+            print(pcall(function() return payrun.input(3) end))
+            print(pcall(function() return payrun.input(2) end))
+            print(rawget(_G, "io"), rawget(payrun, "readfile"))
+            """)
+        let result = try PayrunProcess.run(["run", "--no-strict", script, data, "/nonexistent/file.csv"])
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(result.status == 0, "\(result.standardError)")
+        guard lines.count >= 6 else { return }
+        #expect(lines[0] == "a,b" && lines[1] == "1,2")
+        #expect(lines[3].hasPrefix("false\t") && lines[3].contains("no argument 3 was given to the script"))
+        #expect(lines[4].hasPrefix("false\t") && lines[4].contains("cannot read /nonexistent/file.csv (argument 2): No such file or directory"))
+        #expect(lines[5] == "nil\tnil", "no way to open a file the user did not name")
+    }
+
     @Test func aScriptThatFinishesExitsZero() throws {
         let path = try temporaryScript("print('paid', ...)")
         let result = try PayrunProcess.run(["run", path, "3", "--dry"])

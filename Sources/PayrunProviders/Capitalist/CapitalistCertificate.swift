@@ -7,10 +7,6 @@ import CryptoExtras
 import FoundationEssentials
 import PayrunRuntime
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 enum CapitalistCertificate {
     /// The base64 RSA PKCS#1 v1.5 SHA-1 signature of `batch`'s exact UTF-8 bytes.
     static func signature(of batch: String, with credentials: ProviderCredentials) throws(ProviderError) -> String {
@@ -32,9 +28,10 @@ enum CapitalistCertificate {
                 message: "signing a batch needs the account's certificate key: set capitalist.certificate_file (a PEM file) "
                     + "with `payrun credentials set capitalist.certificate_file`")
         }
-        guard let contents = read(path) else {
+        guard let bytes = try? FileContents.read(path, limit: 1 << 20) else {
             throw ProviderError(provider: "capitalist", message: "cannot read the certificate file named by capitalist.certificate_file")
         }
+        let contents = String(decoding: bytes, as: UTF8.self)
         if contents.contains("-----BEGIN") { return contents }
         let lines = contents.split(whereSeparator: \.isNewline).map(String.init)
         guard lines.count >= 2, let encrypted = Data(base64Encoded: lines[1]) else {
@@ -49,19 +46,5 @@ enum CapitalistCertificate {
             throw ProviderError(provider: "capitalist", message: "the certificate file does not decrypt to a key: check capitalist.certificate_password")
         }
         return pem
-    }
-
-    private static func read(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-            if bytes.count > 1 << 20 { return nil }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

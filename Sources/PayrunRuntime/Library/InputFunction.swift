@@ -4,10 +4,6 @@
 import CLua
 import LuaKit
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 enum InputFunction {
     /// Where the runner keeps the script's arguments as given, out of the script's reach.
     static let argumentsKey = "payrun.arguments"
@@ -33,19 +29,14 @@ enum InputFunction {
             throw LuaArgumentError.invalid(at: 1, "no argument \(position) was given to the script (payrun run script.lua FILE ...)")
         }
         stack.pop(2)
-        guard let file = fopen(path, "r") else {
-            throw LuaError(.runtime, "cannot read \(path) (argument \(position)): \(String(cString: strerror(errno)))")
+        let bytes: [UInt8]
+        do {
+            bytes = try FileContents.read(path, limit: maximumBytes)
+        } catch .tooLarge {
+            throw LuaError(.runtime, "\(path) is larger than 64 MiB")
+        } catch .unreadable(let reason) {
+            throw LuaError(.runtime, "cannot read \(path) (argument \(position)): \(reason)")
         }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-            guard bytes.count <= maximumBytes else { throw LuaError(.runtime, "\(path) is larger than 64 MiB") }
-        }
-        guard ferror(file) == 0 else { throw LuaError(.runtime, "cannot read \(path) (argument \(position))") }
         bytes.withUnsafeBytes { stack.push(bytes: $0) }
         return 1
     }
