@@ -4,6 +4,6 @@ import PayrunRuntime
 public enum BuiltInProviders {
     /// A registry with every built-in provider.
     public static var registry: ProviderRegistry {
-        ProviderRegistry([ParticeepProvider(), TradevestProvider(), CapitalistProvider()])
+        ProviderRegistry([ParticeepProvider(), TradevestProvider(), CapitalistProvider(), PeexProvider()])
     }
 }

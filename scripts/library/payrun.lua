@@ -206,6 +206,7 @@ function decimal:tonumber() end
 ---@param options? payrun.provider.options
 ---@return payrun.provider
 ---@overload fun(name: "capitalist", options?: payrun.provider.options): payrun.provider.capitalist
+---@overload fun(name: "peex", options?: payrun.provider.options): payrun.provider.peex
 ---@overload fun(name: "tradevest", options?: payrun.provider.options): payrun.provider.tradevest
 function payrun.provider(name, options) end
 
@@ -398,6 +399,40 @@ function capitalist:documents_search(fields) end
 ---@return table data
 ---@return payrun.response response
 function capitalist:process_batch(fields) end
+
+---The peex client: every `payrun.provider` method and these.
+---@class payrun.provider.peex: payrun.provider
+local peex = {}
+
+---Asks Peex to pay a mobile wallet (`clients/request_payment`). Checked before it is sent, each
+---problem naming its field: `track_id`, `amount` (> 0), `from_currency` (and `to_currency`) as
+---upper-case ISO codes, `aml_cft = true`, `mobile_phone` in E.164 (or `email`), `first_name`,
+---`last_name`, `to_country`, `sender_mobile_phone`, `sender_country`, `purpose`, `fund_origin`.
+---The `track_id` is the payment's reference: after a failure with no answer payrun looks it
+---up before sending again, so the same payment is never requested twice.
+---@param payment table
+---@return table request `{id=, status=, track_id=, ...}`
+---@return payrun.response response
+function peex:request_payment(payment) end
+
+---The payment request with `track_id` (`clients/all_requests`), or nil if Peex has none.
+---@param track_id string
+---@return table?
+function peex:find(track_id) end
+
+---Whether `status` is final: paid, failed (the reason in `payment_proof`), canceled or rejected.
+---`new`, `pending`, `mw_balance_pending`, `balance_pending` and `max_amount` may still change.
+---@param status string
+---@return boolean
+function peex:is_final(status) end
+
+---Polls the request with `track_id`, waiting longer between tries (up to 5 s), until its status
+---is final; returns it, or `nil` and why after `timeout` seconds (default 120).
+---@param track_id string
+---@param options? { timeout: number }
+---@return table? request
+---@return string? reason
+function peex:wait_for(track_id, options) end
 
 ---The tradevest client: every `payrun.provider` method and these.
 ---@class payrun.provider.tradevest: payrun.provider

@@ -44,6 +44,12 @@ public protocol PaymentProvider: Sendable {
     /// the result (the create was accepted). Nil (the default) reports the conflict as an error.
     func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup?
 
+    /// For a mutation sent with no answer (it may or may not have arrived) that the provider can
+    /// look up by a reference (Peex's `track_id`): how to find it. Found, it is the result; not
+    /// found (404 or not picked), the mutation is sent once more. Nil (the default): the error
+    /// says it may or may not have been applied.
+    func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup?
+
     /// Whether `request` may be sent again after a failure without paying twice.
     func retrySafety(of request: ProviderRequest) -> RetrySafety
 
@@ -112,6 +118,8 @@ extension PaymentProvider {
     }
 
     public func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup? { nil }
+
+    public func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup? { nil }
 
     /// Reads (GET, HEAD, OPTIONS) may be retried; every mutation is unsafe unless the provider
     /// says how it recognises a repeat.

@@ -62,7 +62,36 @@ public struct ProviderClient: Sendable {
     public func request(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> Reply {
-        let (request, response) = try await send(method, path, query: query, body: body, headers: headers)
+        try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true)
+    }
+
+    private func request(
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], mayLookUp: Bool
+    ) async throws(ProviderError) -> Reply {
+        let request: ProviderRequest
+        let response: ProviderResponse
+        do {
+            (request, response) = try await send(method, path, query: query, body: body, headers: headers)
+        } catch where error.outcomeUnknown && mayLookUp {
+            // Sent, and no answer: if the provider can say whether it arrived, ask before sending again.
+            guard let lookup = provider.lookupBeforeResending(try await signed(method, path, query: query, body: body, headers: headers)) else {
+                throw error
+            }
+            do {
+                let found = try await self.request("GET", lookup.path, query: lookup.query)
+                if let existing = lookup.pick(found.result) {
+                    var reply = Reply(result: existing, status: found.status, headers: found.headers, attempts: 1, warning: nil)
+                    reply.alreadyAccepted = true
+                    return reply
+                }
+            } catch let lookupError where lookupError.status == 404 {
+                // Not there: it never arrived, so it is sent again, once.
+            } catch let lookupError {
+                // No way to tell: the first error says what to do.
+                throw lookupError.status == nil ? error : lookupError
+            }
+            return try await self.request(method, path, query: query, body: body, headers: headers, mayLookUp: false)
+        }
         var result: JSONValue
         do {
             result = try provider.result(of: response, to: request)
@@ -105,7 +134,9 @@ public struct ProviderClient: Sendable {
         do {
             return try await http.send(request)
         } catch {
-            throw ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
+            var failure = ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
+            if case .outcomeUnknown = error { failure.outcomeUnknown = true }
+            throw failure
         }
     }
 

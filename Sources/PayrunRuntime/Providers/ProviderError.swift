@@ -14,6 +14,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var requestID: String?
     /// Whether sending the same request again later could succeed.
     public var retryable: Bool
+    /// The request may or may not have been applied: it was sent and no answer came.
+    public var outcomeUnknown = false
     /// Everything else the provider said about the error (field names, validation details).
     public var details: [String: String]
 

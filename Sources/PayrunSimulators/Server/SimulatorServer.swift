@@ -18,6 +18,7 @@ public final class SimulatorServer: Sendable {
         public var particeep = ParticeepSimulator.Configuration()
         public var tradevest = TradevestSimulator.Configuration()
         public var capitalist = CapitalistSimulator.Configuration()
+        public var peex = PeexSimulator.Configuration()
         /// How many requests `/_sandbox/requests` keeps.
         public var journalCapacity = 1000
         /// Log each request (method, path, status, time; never headers or bodies) here.
@@ -58,6 +59,8 @@ public final class SimulatorServer: Sendable {
             SimulatedProvider(
                 name: "capitalist", baseURL: baseURL + CapitalistSimulator.path + "/",
                 credentials: [("login", CapitalistSimulator.sandboxLogin), ("password", CapitalistSimulator.sandboxPassword)]),
+            SimulatedProvider(
+                name: "peex", baseURL: baseURL + PeexSimulator.pathPrefix, credentials: [("secret_key", PeexSimulator.sandboxSecretKey)]),
         ]
     }
 
@@ -75,6 +78,7 @@ public final class SimulatorServer: Sendable {
         particeep.addRoutes(to: router, services: services)
         TradevestSimulator(configuration.tradevest).addRoutes(to: router, services: services)
         CapitalistSimulator(configuration.capitalist).addRoutes(to: router, services: services)
+        PeexSimulator(configuration.peex).addRoutes(to: router, services: services)
 
         let application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
         let port = application.port
