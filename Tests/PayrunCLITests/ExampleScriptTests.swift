@@ -1,6 +1,12 @@
 // The example scripts in scripts/examples, run as a user runs them, against the built-in
 // simulators (the default sandbox environment), with their output checked.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import PayrunSimulators
 import PayrunTestSupport
 import Testing
@@ -93,6 +99,47 @@ import Testing
             #expect(again.standardOutput.hasPrefix("nothing new to pay\nEARLIER   PO-2026-0001        50.00 USD  U0100651 (PROCESSED)\n"))
             #expect(again.standardOutput.hasSuffix("0 paid (nothing), 0 declined, 4 sent by an earlier run\n"))
             #expect(again.standardOutput.contains("EARLIER   PO-2026-0003         8.00 USD  U0000000 (DECLINED)"))
+        }
+    }
+
+    @Test func peexPayoutsCrashedMidListAndRunAgainPayEachOnce() async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.peex.processingDelay = .milliseconds(30)
+        configuration.faults = try FaultPlan(parsing: "POST /peex/api/v3/clients/request_payment: latency=300ms")
+        try await SimulatorFixture.with(configuration) { server in
+            let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
+            let arguments = ["run", "scripts/examples/peex-payouts.lua", "scripts/examples/mobile-payouts.csv"]
+            func posts() -> [RequestJournal.Entry] {
+                server.requests.all.filter { $0.method == "POST" && $0.path.hasSuffix("/clients/request_payment") }
+            }
+            // Killed as soon as the first payout has been answered, with three still to send.
+            let crashed = Process()
+            crashed.executableURL = PayrunProcess.executable
+            crashed.arguments = arguments
+            crashed.currentDirectoryURL = PayrunProcess.packageRoot
+            crashed.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            crashed.standardOutput = FileHandle.nullDevice
+            try crashed.run()
+            for _ in 0..<500 where posts().isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            kill(crashed.processIdentifier, SIGKILL)
+            crashed.waitUntilExit()
+            #expect(posts().count < 4, "the crash came before the end of the list")
+
+            let rerun = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            #expect(rerun.status == 0, "\(rerun.standardError)")
+            #expect(rerun.standardOutput.hasSuffix("2 paid, 2 failed or rejected, 0 still waiting\n"))
+            #expect(!rerun.standardOutput.hasPrefix("4 sent"), "what the crashed run sent is not sent again")
+            // Peex holds one request per payout, and the balance paid each once.
+            var request = URLRequest(url: URL(string: server.baseURL + "/peex/api/v3/clients/all_requests")!)
+            request.setValue(PeexSimulator.sandboxSecretKey, forHTTPHeaderField: "SECRETKEY")
+            let (data, _) = try await URLSession.shared.data(for: request)
+            let tracks = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).compactMap { $0["track_id"] as? String }
+            #expect(tracks.sorted() == ["MP-0001", "MP-0002", "MP-0003", "MP-0004"])
+            var me = URLRequest(url: URL(string: server.baseURL + "/peex/api/v3/clients/me")!)
+            me.setValue(PeexSimulator.sandboxSecretKey, forHTTPHeaderField: "SECRETKEY")
+            let (client, _) = try await URLSession.shared.data(for: me)
+            let solde = (try JSONSerialization.jsonObject(with: client) as? [String: Any])?["solde"] as? Double
+            #expect(solde.map { Int($0) } == 9_962_500, "10,000,000 less the two payable payouts (15,000 and 22,500), each paid once")
         }
     }
 

@@ -1,0 +1,61 @@
+-- Sends the mobile payouts of a CSV file through Peex, waits for each to finish, and reports
+-- which were paid and which failed, with Peex's reason. Re-running it (after a crash, say) sends
+-- nothing twice: each payout's track_id is its reference, and a track_id Peex already has is
+-- followed instead of sent again.
+--
+--   payrun run scripts/examples/peex-payouts.lua scripts/examples/mobile-payouts.csv
+--
+-- The CSV: a header line `reference,phone,amount,first_name,last_name,purpose`, then one payout a
+-- line; `phone` in E.164 (+237...), `amount` in XAF. Runs against the built-in Peex simulator
+-- unless --env says otherwise.
+
+local peex = payrun.provider("peex")
+local sender = { sender_mobile_phone = "+33612345678", sender_country = "FR", sender_first_name = "Payrun", sender_last_name = "Ops" }
+
+local payouts, header = {}, nil
+for line in payrun.input(1):gmatch("[^\r\n]+") do
+  local fields = {}
+  for field in (line .. ","):gmatch("([^,]*),") do fields[#fields + 1] = field end
+  if not header then
+    header = fields
+  else
+    local row = {}
+    for i, name in ipairs(header) do row[name] = fields[i] end
+    payouts[#payouts + 1] = row
+  end
+end
+
+-- Sent one by one, each only if Peex does not know its track_id yet.
+local sent, known = 0, 0
+for _, row in ipairs(payouts) do
+  if peex:find(row.reference) then
+    known = known + 1
+  else
+    local payment = {
+      track_id = row.reference, mobile_phone = row.phone, amount = tonumber(row.amount), from_currency = "XAF",
+      to_currency = "XAF", aml_cft = true, first_name = row.first_name, last_name = row.last_name, to_country = "CM",
+      purpose = row.purpose, fund_origin = "salary",
+    }
+    for name, value in pairs(sender) do payment[name] = value end
+    peex:request_payment(payment)
+    sent = sent + 1
+  end
+end
+print(string.format("%d sent, %d already with Peex", sent, known))
+
+local paid, failed, waiting = 0, 0, 0
+for _, row in ipairs(payouts) do
+  local request, reason = peex:wait_for(row.reference, { timeout = 60 })
+  if not request then
+    waiting = waiting + 1
+    print(string.format("WAITING  %s  %s XAF to %s: %s", row.reference, row.amount, row.phone, reason))
+  elseif request.status == "paid" then
+    paid = paid + 1
+    print(string.format("PAID     %s  %s XAF to %s", row.reference, row.amount, row.phone))
+  else
+    failed = failed + 1
+    print(string.format("%-8s %s  %s XAF to %s: %s", request.status:upper(), row.reference, row.amount, row.phone,
+      tostring(request.payment_proof)))
+  end
+end
+print(string.format("%d paid, %d failed or rejected, %d still waiting", paid, failed, waiting))
