@@ -2,6 +2,9 @@
 // checked before they leave, each status path, a lost answer looked up by track_id instead of
 // paying twice, and callbacks with their Basic credentials verified.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PayrunFormats
 import PayrunRuntime
 import PayrunSimulators
@@ -119,6 +122,28 @@ extension ProviderScriptTests {
                 guard case .array(let requests) = all.result else { Issue.record("not a list"); return }
                 #expect(requests.compactMap { $0["track_id"]?.string }.sorted() == ["dropped-1", "lost-1"], "each paid once")
             }
+        }
+    }
+
+    @Test func peexRefusesAWrongKeyAndAPaymentWithoutAMLConfirmation() async throws {
+        try await withPeex { server in
+            var wrong = MemoryCredentialStore()
+            wrong.set(Secret("not-the-key"), for: CredentialName(provider: "peex", field: "secret_key"), in: .sandbox)
+            let (status, output) = await run("""
+                local ok, err = pcall(function() return payrun.provider("peex"):get("/clients/me") end)
+                print(ok, err.status, err.message)
+                """, server: server, store: wrong)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "false\t401\tthe SECRETKEY was refused: check peex.secret_key: Unauthenticated.\n")
+            #expect(!output.standardOutput.contains("not-the-key"))
+            // Straight to the simulator, past payrun's own check: Peex's 422.
+            var request = URLRequest(url: URL(string: server.baseURL + "/peex/api/v3/clients/request_payment")!)
+            request.httpMethod = "POST"
+            request.setValue(PeexSimulator.sandboxSecretKey, forHTTPHeaderField: "SECRETKEY")
+            request.httpBody = Data(#"{"track_id": "t", "amount": 10, "mobile_phone": "+237677000001"}"#.utf8)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 422)
+            #expect(String(decoding: data, as: UTF8.self).contains("aml_cft"))
         }
     }
 
