@@ -100,7 +100,7 @@ import Testing
             await expectCode("198") { _ = try await call(client, "process_batch", ["batch_id": .string(id), "verification_data": .string("111111")]) }
             _ = try await call(client, "process_batch", ["batch_id": .string(id), "verification_data": .string("000000")])
             var state = ""
-            for _ in 0..<200 where state != "PROCESSED" {
+            for _ in 0..<500 where state != "PROCESSED" {
                 try await Task.sleep(for: .milliseconds(20))
                 let info = try await call(client, "get_batch_info", ["batch_id": .string(id), "page_size": .integer(10)])
                 if case .array(let records)? = info["records"] { state = records.first?["state"]?.string ?? "" }

@@ -45,7 +45,8 @@ extension ProviderScriptTests {
                   print(track, request.status, request.payment_proof, p:is_final(request.status))
                 end
                 p:request_payment(payment("pending-1", "+237699000001"))
-                print(p:wait_for("pending-1", { timeout = 0.3 }))
+                local still, why = p:wait_for("pending-1", { timeout = 0.3 })
+                print(still, why:match("^still %a+ after 0.3 s$") ~= nil)
                 print(p:request_payment(payment("big-1", "+237677000001", 130000)).status)
                 print(p:request_payment(payment("short-1", "+237677000001", 110000)).status)
                 print(p:request_payment(payment("paid-1", "+237677000001")).status, "the same track_id is the same request")
@@ -66,7 +67,7 @@ extension ProviderScriptTests {
                 "paid-1\tpaid\tnull\ttrue",
                 "failed-1\tfailed\tMOBILE_WALLET_UNREACHABLE\ttrue",
                 "rejected-1\trejected\tAMOUNT_EXCEED_THRESHOLD\ttrue",
-                "nil\tstill pending after 0.3 s",
+                "nil\ttrue",
                 "max_amount",
                 "balance_pending",
                 "paid\tthe same track_id is the same request",
@@ -86,11 +87,14 @@ extension ProviderScriptTests {
     @Test func aPeexPaymentWhoseAnswerWasLostIsLookedUpNotSentTwice() async throws {
         let provider = PeexProvider()
         var settings = HTTPSettings()
-        settings.readTimeout = .seconds(1)
+        settings.readTimeout = .seconds(2)
         let serverBox = Mutex<SimulatorServer?>(nil)
         // Once the client gives up on an answer, the fault is lifted.
         let trace: @Sendable (RequestTrace) -> Void = { attempt in
-            if attempt.status == nil { serverBox.withLock { $0?.faults.replace(with: FaultPlan()) } }
+            // Only a payment's own attempt: on a busy machine another request may time out too.
+            if attempt.status == nil, attempt.url.hasSuffix("/clients/request_payment") {
+                serverBox.withLock { $0?.faults.replace(with: FaultPlan()) }
+            }
         }
         try await withPeex { server in
             serverBox.withLock { $0 = server }
@@ -108,7 +112,7 @@ extension ProviderScriptTests {
                     ])
                 }
                 // Processed, answered too slowly: found by its track_id, not requested again.
-                server.faults.replace(with: try FaultPlan(parsing: "POST /peex/api/v3/clients/request_payment: slow=16s"))
+                server.faults.replace(with: try FaultPlan(parsing: "POST /peex/api/v3/clients/request_payment: slow=32s"))
                 let lost = try await client.request("POST", "/clients/request_payment", body: payment("lost-1"))
                 #expect(lost.alreadyAccepted)
                 #expect(lost.result["request"]?["track_id"] == .string("lost-1"))
