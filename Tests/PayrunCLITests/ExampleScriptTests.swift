@@ -143,6 +143,22 @@ import Testing
         }
     }
 
+    @Test func theExamplesCSVReaderHandlesQuotesAndLineBreaks() throws {
+        let script = NSTemporaryDirectory() + "payrun-csv-\(UUID().uuidString).lua"
+        try #"""
+            local csv = require("csv")
+            for _, record in ipairs(csv.records('a,b,c\r\n"x, y","he said ""hi""",\n\n"multi\nline",2,3')) do
+              print(#record, table.concat(record, "|"))
+            end
+            print(csv.rows("name,amount\nAda,1.50\n")[1].amount)
+            print(pcall(csv.records, '"open'))
+            """#.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        let result = try PayrunProcess.run(["run", "--lib", "scripts/examples", script])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "3\ta|b|c\n3\tx, y|he said \"hi\"|\n3\tmulti\nline|2|3\n1.50\nfalse\tcsv: a quoted field is never closed\n")
+    }
+
     static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()

@@ -11,20 +11,12 @@
 
 local capitalist = payrun.provider("capitalist")
 
-local payments, header = {}, nil
-for line in payrun.input(1):gmatch("[^\r\n]+") do
-  local fields = {}
-  for field in (line .. ","):gmatch("([^,]*),") do fields[#fields + 1] = field end
-  if not header then
-    header = fields
-  else
-    local row = {}
-    for i, name in ipairs(header) do row[name] = fields[i] end
-    payments[#payments + 1] = {
-      account = row.beneficiary, amount = payrun.decimal.new(row.amount), currency = row.currency,
-      number = row.number, description = row.description,
-    }
-  end
+local payments = {}
+for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+  payments[#payments + 1] = {
+    account = row.beneficiary, amount = payrun.decimal.new(row.amount), currency = row.currency,
+    number = row.number, description = row.description,
+  }
 end
 
 -- Payments an earlier run already sent are not sent again.

@@ -12,18 +12,7 @@
 local peex = payrun.provider("peex")
 local sender = { sender_mobile_phone = "+33612345678", sender_country = "FR", sender_first_name = "Payrun", sender_last_name = "Ops" }
 
-local payouts, header = {}, nil
-for line in payrun.input(1):gmatch("[^\r\n]+") do
-  local fields = {}
-  for field in (line .. ","):gmatch("([^,]*),") do fields[#fields + 1] = field end
-  if not header then
-    header = fields
-  else
-    local row = {}
-    for i, name in ipairs(header) do row[name] = fields[i] end
-    payouts[#payouts + 1] = row
-  end
-end
+local payouts = require("csv").rows(payrun.input(1))
 
 -- Sent one by one, each only if Peex does not know its track_id yet.
 local sent, known = 0, 0

@@ -11,19 +11,7 @@
 local requestor = arg[2] or "3f1b6c1e-0000-4000-8000-000000000001"
 local tradevest = payrun.provider("tradevest", { headers = { ["Requestor-ID"] = requestor } })
 
--- The rows, as tables keyed by the header's names.
-local rows, header = {}, nil
-for line in payrun.input(1):gmatch("[^\r\n]+") do
-  local fields = {}
-  for field in (line .. ","):gmatch("([^,]*),") do fields[#fields + 1] = field end
-  if not header then
-    header = fields
-  else
-    local row = {}
-    for i, name in ipairs(header) do row[name] = fields[i] end
-    rows[#rows + 1] = row
-  end
-end
+local rows = require("csv").rows(payrun.input(1))
 
 -- Submitted eight at a time; a 409 for our own externalId means an earlier run submitted it.
 local submitted = payrun.parallel(rows, function(row)
