@@ -76,7 +76,7 @@ public struct CapitalistProvider: PaymentProvider {
                 fields.append(("verification_data", try CapitalistCertificate.signature(of: batch, with: context.credentials)))
             } else if kind == "PIN" {
                 let digest = Insecure.MD5.hash(data: Array(try context.credentials.text("pin").utf8))
-                fields.append(("verification_data", digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()))
+                fields.append(("verification_data", Hex.string(digest)))
             }
         }
         request.body = Array(FormEncoding.encode(fields).utf8)
@@ -103,9 +103,8 @@ public struct CapitalistProvider: PaymentProvider {
         do {
             let key = try _RSA.Encryption.PublicKey(unsafePEMRepresentation: pem)
             let encrypted = try key.encrypt(Array(try context.credentials.text("password").utf8), padding: ._WEAK_AND_INSECURE_PKCS_V1_5)
-            let hex = encrypted.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
             // Capitalist does not say how long a token lives: until it is refused (error 20).
-            return (Secret(token + "\n" + hex), 365 * 86400)
+            return (Secret(token + "\n" + Hex.string(encrypted)), 365 * 86400)
         } catch let error as ProviderError {
             throw error
         } catch {

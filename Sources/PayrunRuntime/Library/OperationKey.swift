@@ -2,6 +2,7 @@
 // same inputs (`payrun.uuid("onboard", email)`), so the provider recognises the repeat
 // (Tradevest's externalId, Peex's track_id, a Capitalist payment number).
 import Crypto
+import PayrunFormats
 
 /// UUIDs, random or derived from names.
 enum OperationKey {
@@ -29,14 +30,9 @@ enum OperationKey {
         return text(bytes)
     }
 
+    /// `8-4-4-4-12` groups of hex digits.
     private static func text(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        let hex = Array(Hex.string(bytes))
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(hex[$0]) }.joined(separator: "-")
     }
 }

@@ -23,7 +23,7 @@ struct CapitalistBatches: Sendable {
             guard let signature = fields["verification_data"], !signature.isEmpty else { return .error(182) }
             guard verify(signature: signature, of: batch) else { return .error(110) }
         case "PIN":
-            let digest = Insecure.MD5.hash(data: Array(configuration.pin.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            let digest = Hex.string(Insecure.MD5.hash(data: Array(configuration.pin.utf8)))
             guard fields["verification_data"]?.lowercased() == digest else { return .error(198) }
         case "MOBILE":
             break

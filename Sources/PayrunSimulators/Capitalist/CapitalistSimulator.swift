@@ -99,7 +99,7 @@ struct CapitalistOperations: Sendable {
         let token = "cap-" + OperationIDs.next()
         store.state.withLock { $0.tokens[token] = UTCTime.nowPrecise() + configuration.tokenLifetime }
         let primitives = try key.publicKey.getKeyPrimitives()
-        let modulus = primitives.modulus.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let modulus = Hex.string(primitives.modulus)
         return .success(
             .object([
                 "token": .string(token), "modulus": .string(modulus), "exponent": .string("10001"),
