@@ -51,7 +51,7 @@ struct CapitalistBatches: Sendable {
             }
             let expected = channel == "RUCARD" ? 8 : 6
             guard parts.count == expected else { return refuse(125, "\(channel) lines have \(expected) fields, this one \(parts.count)") }
-            guard let amount = CapitalistStore.cents(parts[2]), amount > 0 else { return refuse(125, "amount '\(parts[2])' must be like 50 or 12.50") }
+            guard let amount = Cents.parse(parts[2]), amount > 0 else { return refuse(125, "amount '\(parts[2])' must be like 50 or 12.50") }
             guard currencies.contains(parts[3]) else { return refuse(130, "no \(parts[3]) account to pay from") }
             guard !parts[4].isEmpty, numbers.insert(parts[4]).inserted else { return refuse(125, "payment number '\(parts[4])' is empty or repeated") }
             guard !parts[1].isEmpty else { return refuse(125, "no beneficiary") }
@@ -66,7 +66,7 @@ struct CapitalistBatches: Sendable {
             for record in records { totals[record.currency, default: 0] += record.amount }
             for (currency, total) in totals {
                 guard let account = state.accounts.firstIndex(where: { $0.currency == currency }), state.accounts[account].balance >= total else {
-                    return .failure(.error(135, "\(currency) \(CapitalistStore.text(cents: total)) needed"))
+                    return .failure(.error(135, "\(currency) \(Cents.text(total)) needed"))
                 }
             }
             for (currency, total) in totals {
@@ -91,7 +91,7 @@ struct CapitalistBatches: Sendable {
         case .failure(let reply): return reply
         case .success(let batch):
             if confirmed { process(batch.id) }
-            let total = CapitalistStore.text(cents: records.reduce(0) { $0 + $1.amount })
+            let total = Cents.text(records.reduce(0) { $0 + $1.amount })
             return .success(
                 .object([
                     "id": .string(batch.id), "summary": .string(total), "fee": .string("0.00"), "nettoSummary": .string(total),

@@ -142,11 +142,11 @@ struct CapitalistOperations: Sendable {
             .object(["accounts": .array(accounts.map { account in
                 .object([
                     "name": .string("\(account.currency) wallet"), "number": .string(account.number), "currency": .string(account.currency),
-                    "balance": .string(CapitalistStore.text(cents: account.balance)),
-                    "blockedAmount": .string(CapitalistStore.text(cents: account.blocked)),
+                    "balance": .string(Cents.text(account.balance)),
+                    "blockedAmount": .string(Cents.text(account.blocked)),
                 ])
             })]),
-            csv: accounts.map { [$0.number, $0.currency, CapitalistStore.text(cents: $0.balance), CapitalistStore.text(cents: $0.blocked), "\($0.currency) wallet"] })
+            csv: accounts.map { [$0.number, $0.currency, Cents.text($0.balance), Cents.text($0.blocked), "\($0.currency) wallet"] })
     }
 
     /// `get_batch_info`: one page of a batch's records; over 1,000 records, paging is required (25).

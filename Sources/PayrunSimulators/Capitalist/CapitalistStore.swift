@@ -29,7 +29,7 @@ final class CapitalistStore: Sendable {
         var json: JSONValue {
             .object([
                 "lineNumber": .integer(lineNumber), "internalNumber": .string(internalNumber), "beneficiary": .string(beneficiary),
-                "amount": .string(CapitalistStore.text(cents: amount)), "currency": .string(currency), "description": .string(description),
+                "amount": .string(Cents.text(amount)), "currency": .string(currency), "description": .string(description),
                 "documentId": .string(internalNumber), "customNumber": .string(paymentNumber), "state": .string(state),
                 "paymentType": .string(channel), "errorDetails": .string(errorDetails),
                 "created": .string(UTCTime.text(created)),
@@ -37,7 +37,7 @@ final class CapitalistStore: Sendable {
         }
 
         var csv: [String] {
-            [String(lineNumber), internalNumber, beneficiary, CapitalistStore.text(cents: amount), currency, description, internalNumber,
+            [String(lineNumber), internalNumber, beneficiary, Cents.text(amount), currency, description, internalNumber,
              state, channel, errorDetails, paymentNumber, UTCTime.text(created)]
         }
     }
@@ -81,21 +81,5 @@ final class CapitalistStore: Sendable {
     /// Every record of every batch, oldest first.
     func allRecords(_ state: State) -> [Record] {
         state.batchOrder.flatMap { state.batches[$0]?.records ?? [] }
-    }
-
-    static func text(cents: Int) -> String {
-        let magnitude = abs(cents)
-        return (cents < 0 ? "-" : "") + "\(magnitude / 100)." + (magnitude % 100 < 10 ? "0" : "") + "\(magnitude % 100)"
-    }
-
-    /// `12`, `12.5`, `12.50` in cents; nil for anything else (a comma, a sign, three decimals).
-    static func cents(_ text: String) -> Int? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber),
-            let units = Int(whole)
-        else { return nil }
-        let fraction = parts.count == 2 ? parts[1] : ""
-        guard fraction.count <= 2, fraction.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !fraction.isEmpty else { return nil }
-        return units * 100 + (Int(fraction + String(repeating: "0", count: 2 - fraction.count)) ?? 0)
     }
 }

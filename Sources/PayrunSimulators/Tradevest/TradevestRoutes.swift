@@ -255,7 +255,7 @@ struct TradevestRoutes: Sendable {
         let id = OperationIDs.next()
         var fields: [String: JSONValue] = [
             "transactionId": .string(id), "customerProductId": .string(product), "type": .string(type),
-            "amount": .string(Self.text(cents: cents)), "currency": .string("EUR"), "bookedOn": .string(UTCTime.text(UTCTime.now())),
+            "amount": .string(Cents.text(cents)), "currency": .string("EUR"), "bookedOn": .string(UTCTime.text(UTCTime.now())),
         ]
         if let reference { fields["reference"] = .string(reference) }
         state.transactions[id] = TradevestStore.Entity(fields: fields, created: UTCTime.nowPrecise())
@@ -267,7 +267,7 @@ struct TradevestRoutes: Sendable {
         let id = context.parameters.get("id") ?? ""
         guard let entity = store.state.withLock({ $0[keyPath: collection][id] }) else { throw TradevestError.notFound(what, id) }
         var fields = entity.fields
-        if let balance = store.state.withLock({ $0.balances[id] }) { fields["balance"] = .string(Self.text(cents: balance)) }
+        if let balance = store.state.withLock({ $0.balances[id] }) { fields["balance"] = .string(Cents.text(balance)) }
         return Response.json(JSONValue.object(fields).encoded())
     }
 
@@ -332,29 +332,11 @@ struct TradevestRoutes: Sendable {
         case .string(let string)?: text = string
         default: return nil
         }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = Int(parts[0]), whole >= 0 else { return nil }
-        let fraction = parts.count == 2 ? parts[1] : ""
-        guard fraction.count <= 2, fraction.allSatisfy(\.isNumber) else { return nil }
-        let cents = whole * 100 + (Int(fraction.padding(toLength: 2)) ?? 0)
-        return cents > 0 ? cents : nil
-    }
-
-    static func text(cents: Int) -> String {
-        let sign = cents < 0 ? "-" : ""
-        let magnitude = abs(cents)
-        let fraction = magnitude % 100
-        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+        guard let cents = Cents.parse(text), cents > 0 else { return nil }
+        return cents
     }
 
     private static func currentYear() -> Int {
         Int(UTCTime.text(UTCTime.now()).prefix(4)) ?? 2026
-    }
-}
-
-extension Substring {
-    /// Right-padded with zeros to `length`.
-    fileprivate func padding(toLength length: Int) -> String {
-        String(self) + String(repeating: "0", count: Swift.max(0, length - count))
     }
 }
