@@ -115,11 +115,10 @@ public struct CapitalistProvider: PaymentProvider {
     /// Error 20 (invalid token): the token is forgotten and the request signed again with a new one.
     public func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool {
         guard authentication == .encryptedPassword, Self.code(of: response) == 20 else { return false }
-        let form = String(decoding: request.body ?? [], as: UTF8.self)
-        guard let token = form.split(separator: "&").first(where: { $0.hasPrefix("token=") })?.dropFirst("token=".count),
-            let encrypted = form.split(separator: "&").first(where: { $0.hasPrefix("encrypted_password=") })?.dropFirst("encrypted_password=".count)
+        let form = FormEncoding.fields(String(decoding: request.body ?? [], as: UTF8.self))
+        guard let token = form.first(where: { $0.0 == "token" })?.1, let encrypted = form.first(where: { $0.0 == "encrypted_password" })?.1
         else { return false }
-        await context.cache.token("token").invalidate(Secret(String(token) + "\n" + String(encrypted)))
+        await context.cache.token("token").invalidate(Secret(token + "\n" + encrypted))
         return true
     }
 

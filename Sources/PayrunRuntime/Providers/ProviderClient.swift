@@ -78,12 +78,7 @@ public struct ProviderClient: Sendable {
                 throw error
             }
             do {
-                let found = try await self.request("GET", lookup.path, query: lookup.query)
-                if let existing = lookup.pick(found.result) {
-                    var reply = Reply(result: existing, status: found.status, headers: found.headers, attempts: 1, warning: nil)
-                    reply.alreadyAccepted = true
-                    return reply
-                }
+                if let reply = try await alreadyAccepted(lookup) { return reply }
             } catch let lookupError where lookupError.status == 404 {
                 // Not there: it never arrived, so it is sent again, once.
             } catch let lookupError {
@@ -98,20 +93,29 @@ public struct ProviderClient: Sendable {
             if context.credentials.mayContain(in: response.body) { result = context.credentials.redacting(result) }
         } catch {
             // A create repeated after an unclear failure, refused because the first got through.
-            if response.attempts > 1, case .deduplicated = request.retrySafety, let lookup = provider.existing(after: response, to: request) {
-                let found = try await self.request("GET", lookup.path, query: lookup.query)
-                if let existing = lookup.pick(found.result) {
-                    var reply = Reply(
-                        result: existing, status: response.status, headers: response.headers, attempts: response.attempts, warning: nil)
-                    reply.alreadyAccepted = true
-                    return reply
-                }
+            if response.attempts > 1, case .deduplicated = request.retrySafety, let lookup = provider.existing(after: response, to: request),
+                let reply = try await alreadyAccepted(lookup, refused: response)
+            {
+                return reply
             }
             throw error
         }
         return Reply(
             result: result, status: response.status, headers: response.headers, attempts: response.attempts,
             warning: provider.warning(about: response))
+    }
+
+    /// What `lookup` finds, as the reply of a mutation an earlier attempt already got through
+    /// (with the status, headers and attempts of the answer that refused it as a repeat, if one
+    /// did); nil when it finds nothing.
+    private func alreadyAccepted(_ lookup: ExistingLookup, refused: ProviderResponse? = nil) async throws(ProviderError) -> Reply? {
+        let found = try await request("GET", lookup.path, query: lookup.query)
+        guard let existing = lookup.pick(found.result) else { return nil }
+        var reply = Reply(
+            result: existing, status: refused?.status ?? found.status, headers: refused?.headers ?? found.headers,
+            attempts: refused?.attempts ?? 1, warning: nil)
+        reply.alreadyAccepted = true
+        return reply
     }
 
     /// Sends a request and returns the answer as it came, whatever its status, after any retries;
