@@ -52,6 +52,11 @@ import Testing
         server.requests.all.filter { $0.path.hasPrefix("/tradevest-auth/") }.count
     }
 
+    @Test func credentialsMayGoToTheAPIAndTheAuthorizationHostOnly() {
+        #expect(provider.hosts(in: .test, sandboxServer: nil) == ["tvda-api.platform-test.tradevest.ai", "b2b.auth.platform-test.tradevest.ai"])
+        #expect(provider.hosts(in: .live, sandboxServer: nil) == ["tvda-api.platform-prod.tradevest.ai", "b2b.auth.platform-prod.tradevest.ai"])
+    }
+
     @Test func concurrentFirstRequestsShareOneTokenFetch() async throws {
         try await withClient { server, client in
             try await withThrowingTaskGroup(of: Int.self) { group in

@@ -39,4 +39,11 @@ import Testing
     @Test func aProviderWithNoHostsSendsNothing() {
         #expect(!scope.allows(CredentialName(provider: "tradevest", field: "client_secret"), toward: "https://api.particeep.com/"))
     }
+
+    @Test func aProvidersHostIsReadFromItsBaseURL() {
+        #expect(CredentialScope.host(of: "https://API.Particeep.com/v1") == "api.particeep.com")
+        #expect(CredentialScope.host(of: "http://127.0.0.1:8080/tradevest") == "127.0.0.1:8080")
+        #expect(CredentialScope.host(of: "https://api.particeep.com@evil.example/") == nil)
+        #expect(CredentialScope.host(of: "ftp://example.com") == nil)
+    }
 }

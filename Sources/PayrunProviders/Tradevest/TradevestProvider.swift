@@ -46,7 +46,7 @@ public struct TradevestProvider: PaymentProvider {
     /// The API host and the authorization host.
     public func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
         [baseURL(in: environment, sandboxServer: sandboxServer), authorizationURL(in: environment, sandboxServer: sandboxServer)]
-            .compactMap { $0.flatMap(Self.host) }
+            .compactMap { $0.flatMap(CredentialScope.host(of:)) }
     }
 
     public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
@@ -172,12 +172,6 @@ public struct TradevestProvider: PaymentProvider {
     }
 
     public var luaExtension: ProviderLuaExtension? { TradevestExtension.methods(header: webhookHeader) }
-
-    static func host(_ url: String) -> String? {
-        guard let start = url.firstRange(of: "://") else { return nil }
-        let rest = url[start.upperBound...]
-        return String(rest.prefix { $0 != "/" && $0 != "?" }).lowercased()
-    }
 
     /// The path of `url` below the host, query dropped.
     static func path(of url: String) -> String {

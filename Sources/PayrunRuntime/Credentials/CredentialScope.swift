@@ -26,6 +26,12 @@ public struct CredentialScope: Sendable {
             || target.port == (target.scheme == "https" ? 443 : 80) && allowed.contains(target.host)
     }
 
+    /// `host` or `host:port` of an absolute http(s) URL, as ``allows(provider:toward:)``
+    /// matches it: what a provider declares its hosts with.
+    public static func host(of url: String) -> String? {
+        authority(of: url).map { $0.host + ($0.port.map { ":\($0)" } ?? "") }
+    }
+
     struct Authority: Equatable {
         let scheme: String
         let host: String

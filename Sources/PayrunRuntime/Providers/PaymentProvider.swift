@@ -110,7 +110,7 @@ extension PaymentProvider {
     public var sandboxCredentials: [String: String] { [:] }
 
     public func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
-        baseURL(in: environment, sandboxServer: sandboxServer).flatMap { HTTPTransport.schemeAndHost($0)?.1 }.map { [$0] } ?? []
+        baseURL(in: environment, sandboxServer: sandboxServer).flatMap(CredentialScope.host(of:)).map { [$0] } ?? []
     }
 
     public func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool {
