@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PayrunRuntime
 
 enum BenchmarkFile {
     static func write(_ text: String, to path: String) throws {
@@ -12,16 +13,7 @@ enum BenchmarkFile {
 
     /// The whole file, or nil if it cannot be opened.
     static func read(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return bytes
+        try? FileContents.read(path, limit: .max)
     }
 
     /// The file as text, or nil if it cannot be opened.

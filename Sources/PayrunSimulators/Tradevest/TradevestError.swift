@@ -2,7 +2,6 @@
 // validationString, errorCode, errorDetails: [{field, errors: [{code, parameter, message}]}]}`.
 import Hummingbird
 import PayrunFormats
-import Synchronization
 
 struct TradevestError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
@@ -55,22 +54,5 @@ struct TradevestError: Error, HTTPResponseError {
 
     static func unauthorized(_ message: String) -> TradevestError {
         TradevestError(status: .unauthorized, errorCode: "UNAUTHORIZED", message: message)
-    }
-}
-
-/// Ids for entities and requests: UUID-shaped, unique in the process.
-enum OperationIDs {
-    private static let counter = Counter()
-
-    static func next() -> String {
-        let number = counter.increment()
-        let hex = String(number, radix: 16)
-        let padded = String(repeating: "0", count: max(0, 12 - hex.count)) + hex
-        return "5d1e7a00-0000-4000-8000-" + padded
-    }
-
-    private final class Counter: Sendable {
-        private let value = Mutex(0)
-        func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     }
 }
