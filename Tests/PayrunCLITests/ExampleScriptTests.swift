@@ -58,7 +58,7 @@ import Testing
             let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
             let arguments = ["run", "scripts/examples/tradevest-onboard.lua", "scripts/examples/people.csv"]
             // PayrunProcess runs it twice itself: once to onboard, once more as a re-run.
-            let first = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            let first = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(first.status == 0, "\(first.standardError)")
             #expect(first.standardOutput == """
                 CREATED  ada@example.com        Ada Lovelace
@@ -68,7 +68,7 @@ import Testing
                 2 onboarded, 0 already there, 2 invalid, 0 failed
 
                 """)
-            let again = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            let again = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(again.standardOutput.hasSuffix("0 onboarded, 2 already there, 2 invalid, 0 failed\n"))
             #expect(again.standardOutput.contains("CREATED  ada@example.com        Ada Lovelace (already onboarded)"))
             let creates = server.requests.all.filter { $0.method == "POST" && $0.path == "/tradevest/customers/natural-persons" }
@@ -83,7 +83,7 @@ import Testing
         try await SimulatorFixture.with(configuration) { server in
             let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
             let arguments = ["run", "scripts/examples/capitalist-payout.lua", "scripts/examples/payouts.csv"]
-            let first = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            let first = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(first.status == 0, "\(first.standardError)")
             #expect(first.standardOutput == """
                 batch 1: 4 payments
@@ -95,7 +95,7 @@ import Testing
 
                 """)
             // PayrunProcess ran it a second time already; a third run finds every payment too.
-            let again = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            let again = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(again.standardOutput.hasPrefix("nothing new to pay\nEARLIER   PO-2026-0001        50.00 USD  U0100651 (PROCESSED)\n"))
             #expect(again.standardOutput.hasSuffix("0 paid (nothing), 0 declined, 4 sent by an earlier run\n"))
             #expect(again.standardOutput.contains("EARLIER   PO-2026-0003         8.00 USD  U0000000 (DECLINED)"))
@@ -125,7 +125,7 @@ import Testing
             crashed.waitUntilExit()
             #expect(posts().count < 4, "the crash came before the end of the list")
 
-            let rerun = try await Self.offThePool { try PayrunProcess.run(arguments, environment: environment) }
+            let rerun = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(rerun.status == 0, "\(rerun.standardError)")
             #expect(rerun.standardOutput.hasSuffix("2 paid, 2 failed or rejected, 0 still waiting\n"))
             #expect(!rerun.standardOutput.hasPrefix("4 sent"), "what the crashed run sent is not sent again")
@@ -157,11 +157,5 @@ import Testing
         let result = try PayrunProcess.run(["run", "--lib", "scripts/examples", script])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput == "3\ta|b|c\n3\tx, y|he said \"hi\"|\n3\tmulti\nline|2|3\n1.50\nfalse\tcsv: a quoted field is never closed\n")
-    }
-
-    static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
     }
 }

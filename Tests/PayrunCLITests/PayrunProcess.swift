@@ -34,9 +34,9 @@ struct PayrunProcess {
 
     /// `run` on a thread of its own: waiting for the child must not hold one of the few threads
     /// a server in this test process (a webhook receiver the child talks to) needs.
-    static func runOffThePool(_ arguments: [String]) async throws -> Result {
+    static func runOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Swift.Result { try run(arguments) }) }.start()
+            Thread { continuation.resume(with: Swift.Result { try run(arguments, environment: environment) }) }.start()
         }
     }
 
