@@ -82,15 +82,12 @@ enum ProviderLibrary {
         }
         stack.push(library: webhookFunctions(session: session))
         stack.setField("webhook", in: -2)
-        for provider in session.registry.all {
-            guard let luaExtension = provider.luaExtension else { continue }
-            try installExtension(luaExtension, of: provider.name, on: stack)
-        }
     }
 
     static func extensionKey(_ provider: String) -> String { "payrun.provider." + provider }
 
-    /// Runs a provider's extension chunk and keeps the table of methods it returns.
+    /// Runs a provider's extension chunk and keeps the table of methods it returns, for
+    /// ``ProviderHandle/luaMemberLookup``.
     private static func installExtension(_ luaExtension: ProviderLuaExtension, of provider: String, on stack: LuaStack) throws(LuaError) {
         try stack.load(luaExtension.source, chunkName: "=payrun.provider." + provider)
         _ = try stack.protectedCall(argumentCount: 0, resultCount: 1)
@@ -114,6 +111,12 @@ enum ProviderLibrary {
             do {
                 var client = try session.client(for: name, stack: call.stack)
                 client.defaultHeaders = headers
+                // A provider's own methods are compiled when a script first asks for it, not at start-up.
+                if let luaExtension = client.provider.luaExtension {
+                    let installed = call.stack.pushRegistryValue(extensionKey(name)) == .table
+                    call.stack.pop()
+                    if !installed { try installExtension(luaExtension, of: name, on: call.stack) }
+                }
                 call.stack.push(object: ProviderHandle(client: client, session: session, output: output))
                 return 1
             } catch let error as ProviderError {
