@@ -28,6 +28,14 @@ final class TradevestStore: Sendable {
         }
 
         var all: [Entity] { ids.compactMap { entities[$0] } }
+
+        /// Removes the entities `doomed` picks, in one pass.
+        mutating func removeAll(where doomed: (Entity) -> Bool) {
+            let removed = Set(ids.filter { entities[$0].map(doomed) ?? false })
+            guard !removed.isEmpty else { return }
+            ids.removeAll { removed.contains($0) }
+            for id in removed { entities[id] = nil }
+        }
     }
 
     struct Webhook: Sendable {
@@ -47,21 +55,23 @@ final class TradevestStore: Sendable {
         var balances: [String: Int] = [:]
         var externalIDs: Set<String> = []
         var webhooks: [String: Webhook] = [:]
+        /// When RECEIVED and INVALID entities were last purged.
+        var lastPurge = 0.0
     }
 
     let state = Mutex(State())
 
-    /// Removes RECEIVED and INVALID entities older than `age` seconds; their externalIds stay used.
+    /// Removes RECEIVED and INVALID entities older than `age` seconds; their externalIds stay
+    /// used. Requests call this as they come, so it looks through the store at most twice per
+    /// `age` (and at most once a second), not on every request.
     func purge(olderThan age: Double) {
-        let cutoff = UTCTime.nowPrecise() - age
+        let now = UTCTime.nowPrecise()
         state.withLock { state in
+            guard now - state.lastPurge >= min(1, age / 2) else { return }
+            state.lastPurge = now
+            let cutoff = now - age
             for keyPath in [\State.customers, \State.products, \State.transfers] as [WritableKeyPath<State, Collection>] {
-                for id in state[keyPath: keyPath].ids {
-                    guard let entity = state[keyPath: keyPath][id], entity.created < cutoff,
-                        ["RECEIVED", "INVALID"].contains(entity.status ?? "")
-                    else { continue }
-                    state[keyPath: keyPath][id] = nil
-                }
+                state[keyPath: keyPath].removeAll { $0.created < cutoff && ["RECEIVED", "INVALID"].contains($0.status ?? "") }
             }
         }
     }
