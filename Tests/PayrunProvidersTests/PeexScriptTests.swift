@@ -10,7 +10,6 @@ import PayrunRuntime
 import PayrunSimulators
 import PayrunProviders
 import PayrunTestSupport
-import Synchronization
 import Testing
 
 extension ProviderScriptTests {
@@ -88,21 +87,15 @@ extension ProviderScriptTests {
         let provider = PeexProvider()
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(2)
-        let serverBox = Mutex<SimulatorServer?>(nil)
-        // Once the client gives up on an answer, the fault is lifted.
-        let trace: @Sendable (RequestTrace) -> Void = { attempt in
-            // Only a payment's own attempt: on a busy machine another request may time out too.
-            if attempt.status == nil, attempt.url.hasSuffix("/clients/request_payment") {
-                serverBox.withLock { $0?.faults.replace(with: FaultPlan()) }
-            }
-        }
+        // Once the client gives up on a payment's answer, the fault is lifted.
+        let lifter = FaultLifter(when: "/clients/request_payment")
         try await withPeex { server in
-            serverBox.withLock { $0 = server }
+            lifter.watch(server)
             try await SimulatorFixture.with(settings) { transport in
                 let client = try ProviderClient(
                     provider: provider, environment: .sandbox,
                     credentials: ProviderCredentials(for: provider, in: .sandbox, from: MemoryCredentialStore()),
-                    http: ProviderHTTPClient(transport: transport, trace: trace), sandboxServer: server.baseURL)
+                    http: ProviderHTTPClient(transport: transport, trace: lifter.trace), sandboxServer: server.baseURL)
                 func payment(_ track: String) -> JSONValue {
                     .object([
                         "track_id": .string(track), "mobile_phone": .string("+237677000001"), "amount": .integer(1000),

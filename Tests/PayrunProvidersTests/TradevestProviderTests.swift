@@ -7,7 +7,6 @@ import PayrunProviders
 import PayrunRuntime
 import PayrunSimulators
 import PayrunTestSupport
-import Synchronization
 import Testing
 
 @Suite struct TradevestProviderTests {
@@ -167,17 +166,11 @@ import Testing
     @Test func aCreateWhoseAnswerWasLostIsRetriedAndRecognisedAsAccepted() async throws {
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(2)
-        let serverBox = Mutex<SimulatorServer?>(nil)
         // The first attempt is answered too slowly (after the simulator created the customer);
         // once the client gives up on it, the fault is lifted so the retry is answered.
-        let trace: @Sendable (RequestTrace) -> Void = { attempt in
-            // Only the create's own attempt: on a busy machine another request may time out too.
-            if attempt.status == nil, attempt.url.hasSuffix("/customers/natural-persons") {
-                serverBox.withLock { $0?.faults.replace(with: FaultPlan()) }
-            }
-        }
-        try await withClient(settings: settings, trace: trace) { server, client in
-            serverBox.withLock { $0 = server }
+        let lifter = FaultLifter(when: "/customers/natural-persons")
+        try await withClient(settings: settings, trace: lifter.trace) { server, client in
+            lifter.watch(server)
             server.faults.replace(with: try FaultPlan(parsing: "POST /tradevest/customers/natural-persons: slow=32s"))
             let reply = try await client.request("POST", "/customers/natural-persons", body: Self.person(4, externalID: "ext-lost"))
             #expect(reply.alreadyAccepted, "the 409 for our own externalId means the first attempt got through")
