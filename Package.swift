@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PayrunSimulators", targets: ["PayrunSimulators"]),
         .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
         .library(name: "PayrunProviders", targets: ["PayrunProviders"]),
+        .library(name: "LineEditing", targets: ["LineEditing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,10 +78,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Reading a line from a person at a terminal (for `payrun repl`): keys, history, completion.
+        .target(name: "LineEditing"),
         .executableTarget(
             name: "PayrunCLI",
             dependencies: [
                 "PayrunRuntime",
+                "LineEditing",
                 "PayrunProviders",
                 "PayrunSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -106,6 +110,7 @@ let package = Package(
             dependencies: ["PayrunSimulators", "PayrunRuntime", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
+        .testTarget(name: "LineEditingTests", dependencies: ["LineEditing"]),
         .testTarget(
             name: "PayrunProvidersTests",
             dependencies: [

@@ -43,11 +43,32 @@ extension LuaState {
 
     /// Asks the running script to stop, as a signal would.
     public func requestStop(_ reason: LuaStopReason) {
-        luashim_requeststop(host, reason == .timeLimit ? Int32(LUASHIM_STOP_TIMEOUT) : Int32(LUASHIM_STOP_INTERRUPT))
+        stopper.requestStop(reason)
     }
 
     /// Forgets a stop request, so the state can run code again (a REPL after Ctrl-C).
     public func clearStop() {
         luashim_clearstop(host)
     }
+}
+
+/// Stops a state's running script from another thread (a host's Stop button, a REPL's
+/// interrupt). Use it only while the state it came from is alive.
+public struct LuaStopper: @unchecked Sendable {
+    /// The state's host record; the stop request is an atomic store and a signal, safe from any thread.
+    private let host: UnsafeMutablePointer<luashim_host>
+
+    init(host: UnsafeMutablePointer<luashim_host>) {
+        self.host = host
+    }
+
+    /// Asks the running script to stop, as ``LuaState/requestStop(_:)`` does.
+    public func requestStop(_ reason: LuaStopReason) {
+        luashim_requeststop(host, reason == .timeLimit ? Int32(LUASHIM_STOP_TIMEOUT) : Int32(LUASHIM_STOP_INTERRUPT))
+    }
+}
+
+extension LuaState {
+    /// What stops this state's script from another thread.
+    public var stopper: LuaStopper { LuaStopper(host: host) }
 }

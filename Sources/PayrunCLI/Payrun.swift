@@ -14,7 +14,7 @@ struct Payrun: AsyncParsableCommand {
             compile, 2 for a usage error (bad options, no script, a file that cannot be read).
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
+        subcommands: [RunCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the
@@ -22,7 +22,7 @@ struct Payrun: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
-            if command is SandboxServeCommand || command is RunCommand {
+            if command is SandboxServeCommand || command is RunCommand || command is ReplCommand {
                 // Tasks run on NIO's event loops instead of hopping to Swift's global pool and
                 // back for every request: nearly twice the requests a second for the server,
                 // and for a script's requests (the script itself runs on this main thread).

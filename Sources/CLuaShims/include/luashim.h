@@ -30,6 +30,9 @@ static inline const char *luashim_tostring(lua_State *L, int i) { return lua_tos
 // lua_insert and lua_remove are macros over lua_rotate.
 static inline void luashim_insert(lua_State *L, int i) { lua_insert(L, i); }
 static inline void luashim_remove(lua_State *L, int i) { lua_remove(L, i); }
+// lua_gc is variadic, which Swift cannot call; as a C function it runs inside a protected call,
+// so a finaliser's error or a memory error cannot unwind through Swift.
+static inline int luashim_collectgarbage(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); return 0; }
 // lua_replace is a macro over lua_copy and lua_pop.
 static inline void luashim_replace(lua_State *L, int i) { lua_replace(L, i); }
 

@@ -11,6 +11,8 @@ import PayrunRuntime
 
 public struct CapitalistProvider: PaymentProvider {
     public let name = "capitalist"
+    /// Every request is a POST to one URL: the documented operations stand in for paths.
+    public var endpoints: [String] { CapitalistExtension.operations.map(\.name) }
     /// `certificate` (PEM text) or `certificate_file` (a PEM file, maybe in Capitalist's
     /// encrypted form with `certificate_password`) signs batches; `pin` answers PIN verification.
     public let credentialFields = ["login", "password", "certificate", "certificate_file", "certificate_password", "pin"]

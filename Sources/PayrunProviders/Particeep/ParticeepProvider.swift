@@ -6,6 +6,13 @@ import PayrunRuntime
 
 public struct ParticeepProvider: PaymentProvider {
     public let name = "particeep"
+    /// The paths the official client uses (providers.md), relative to the `/v1` base.
+    public let endpoints = [
+        "/info", "/user", "/user/{id}", "/user/email/{email}", "/user/search", "/transaction",
+        "/transaction/{id}", "/transaction/search", "/transaction/{id}/cancel", "/wallet", "/wallet/{id}",
+        "/wallet/{id}/cashin", "/wallet/{id}/cashout", "/wallet/transfer", "/wallet/{id}/transactions",
+        "/webhook", "/webhook/{id}",
+    ]
     public let credentialFields = ["api_key", "api_secret"]
     /// The simulator's; public, like the test key in Particeep's own document.
     public let sandboxCredentials = ["api_key": "sandbox-particeep-key", "api_secret": "sandbox-particeep-secret"]

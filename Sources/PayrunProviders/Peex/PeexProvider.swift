@@ -8,6 +8,8 @@ import PayrunRuntime
 
 public struct PeexProvider: PaymentProvider {
     public let name = "peex"
+    /// The partner API's paths (providers.md).
+    public let endpoints = ["/clients/me", "/clients/request_payment", "/clients/all_requests"]
     /// `callback_user` and `callback_password` are the Basic credentials Peex's callbacks carry.
     public let credentialFields = ["secret_key", "access_token", "callback_user", "callback_password"]
     public let sandboxCredentials = [

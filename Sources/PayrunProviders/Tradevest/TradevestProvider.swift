@@ -8,6 +8,12 @@ import PayrunRuntime
 
 public struct TradevestProvider: PaymentProvider {
     public let name = "tradevest"
+    /// The paths payrun's simulator serves, from Tradevest's API reference.
+    public let endpoints = [
+        "/customers", "/customers/{id}", "/customers/natural-persons", "/customers/legal-entities",
+        "/customer-products", "/customer-products/{id}", "/transfers", "/transfers/{id}", "/transactions",
+        "/webhooks", "/webhooks/{eventType}", "/webhooks-missing", "/transfers-test/incoming-transfer",
+    ]
     /// `webhook_secret` is the value of the header registered with the webhooks (see
     /// ``webhookHeader``), which is how their receiver tells them from forgeries.
     public let credentialFields = ["client_id", "client_secret", "webhook_secret"]

@@ -13,6 +13,24 @@ public struct RequestTrace: Sendable {
     public let milliseconds: Double
     /// When set, the request is sent again after this wait.
     public let retryingAfter: Duration?
+    /// The headers sent, signature and tokens included: redact before showing them
+    /// (``RequestTrace/redacted(_:)``).
+    public let requestHeaders: [(String, String)]
+    /// The response's headers; empty when there was no response.
+    public let responseHeaders: [(String, String)]
+
+    /// Header names whose values are credentials or made from them, whatever the provider.
+    static let sensitiveNameParts = ["auth", "token", "secret", "sign", "key", "password", "cookie", "session"]
+
+    /// `headers` with the value of every header that carries (or is made from) a credential
+    /// replaced by `[redacted]`: names containing "auth", "token", "secret", "sign", "key",
+    /// "password", "cookie" or "session".
+    public static func redacted(_ headers: [(String, String)]) -> [(String, String)] {
+        headers.map { name, value in
+            let lowered = name.lowercased()
+            return sensitiveNameParts.contains(where: lowered.contains) ? (name, "[redacted]") : (name, value)
+        }
+    }
 }
 
 /// Sends ``ProviderRequest``s over an ``HTTPTransport`` under a ``RetryPolicy``.
@@ -76,13 +94,13 @@ public struct ProviderHTTPClient: Sendable {
     private func report(_ request: ProviderRequest, _ outcome: Result<ProviderResponse, TransportError>, attempt: Int, elapsed: Duration, wait: Duration?) {
         guard let trace else { return }
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let (status, error): (Int?, String?) = switch outcome {
-        case .success(let response): (response.status, nil)
-        case .failure(let failure): (nil, failure.description)
+        let (status, error, headers): (Int?, String?, [(String, String)]) = switch outcome {
+        case .success(let response): (response.status, nil, response.headers)
+        case .failure(let failure): (nil, failure.description, [])
         }
         trace(RequestTrace(
             method: request.method, url: request.url, attempt: attempt, status: status, error: error,
-            milliseconds: milliseconds, retryingAfter: wait))
+            milliseconds: milliseconds, retryingAfter: wait, requestHeaders: request.headers, responseHeaders: headers))
     }
 }
 

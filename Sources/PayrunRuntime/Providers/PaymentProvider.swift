@@ -88,6 +88,11 @@ public protocol PaymentProvider: Sendable {
     /// Methods of the provider's own on its Lua client, next to `get`, `paginate` and the rest;
     /// nil (the default) for none.
     var luaExtension: ProviderLuaExtension? { get }
+
+    /// The paths its documentation lists (`/user/{id}`), or for a provider addressed by
+    /// operation, the operations' names: what `payrun repl` offers when Tab is pressed inside a
+    /// call's first argument. The default: none.
+    var endpoints: [String] { get }
 }
 
 /// A provider's own client methods, written in Lua on top of the common ones, so that they
@@ -144,6 +149,8 @@ extension PaymentProvider {
     public var publicSigningHeaders: Set<String> { [] }
 
     public var luaExtension: ProviderLuaExtension? { nil }
+
+    public var endpoints: [String] { [] }
 
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         .invalid("\(name) webhooks cannot be verified by payrun")

@@ -19,6 +19,8 @@ public final class ProviderSession: @unchecked Sendable {
     /// Lines for the script's standard error, written from the Lua thread after each call (the
     /// attempts are traced on the network's threads).
     let notes = NoteBuffer()
+    /// The last attempt of the last request sent, for `payrun repl`'s `:last`.
+    private let lastAttempt = LatestTrace()
     /// Starts the simulators (once) and returns their base URL.
     let startSandbox: (@Sendable () async throws -> String)?
 
@@ -78,14 +80,22 @@ public final class ProviderSession: @unchecked Sendable {
         if warned.insert(provider).inserted { notes.add(warning) }
     }
 
-    /// The host's trace, and the verbose notes.
-    private var tracer: (@Sendable (RequestTrace) -> Void)? {
-        guard verbose else { return trace }
-        let notes = self.notes
+    /// The last attempt of the last request any client of this session sent, or nil before the
+    /// first. Its headers are as sent: show them through ``RequestTrace/redacted(_:)``.
+    public var lastRequest: RequestTrace? { lastAttempt.value.withLock { $0 } }
+
+    /// The base URL of the simulators serving the `sandbox` environment, once a script has used them.
+    public var sandboxURL: String? { sandboxServer }
+
+    /// The host's trace, the last attempt, and the verbose notes.
+    private var tracer: @Sendable (RequestTrace) -> Void {
+        let notes = verbose ? self.notes : nil
         let trace = self.trace
+        let lastAttempt = self.lastAttempt
         return { attempt in
             trace?(attempt)
-            notes.add(Self.describe(attempt))
+            lastAttempt.value.withLock { $0 = attempt }
+            notes?.add(Self.describe(attempt))
         }
     }
 
@@ -113,6 +123,11 @@ public final class ProviderSession: @unchecked Sendable {
         self.transport = nil
         _ = try? BlockingWait.run(stoppable: nil) { await transport.shutdown() }
     }
+}
+
+/// The newest attempt, set on the network's threads.
+private final class LatestTrace: Sendable {
+    let value = Mutex<RequestTrace?>(nil)
 }
 
 /// Lines noted on any thread, taken on the Lua thread.

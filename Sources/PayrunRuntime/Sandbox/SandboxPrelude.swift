@@ -53,6 +53,8 @@ enum SandboxPrelude {
         end,
         __pairs = function() return next, library, nil end,
         __metatable = name,
+        -- For payrun repl's completion, which lists fields without calling __index.
+        __library = library,
       })
     end
     for _, name in ipairs({ "coroutine", "math", "os", "string", "table", "utf8" }) do

@@ -1,0 +1,193 @@
+// What Tab offers in `payrun repl`: globals and keywords, a table's fields, a value's methods
+// (a provider's own included), a provider's endpoints inside a call's first argument, provider
+// names in `payrun.provider("`, the commands, and files after `:load`.
+//
+// It reads the live state with raw accesses only: no metamethod runs and nothing is called, so
+// completing never has side effects and cannot raise.
+import CLua
+import CLuaShims
+import LuaKit
+
+/// Candidates for the word before the cursor.
+struct ReplCompleter {
+    let state: LuaState
+    let registry: ProviderRegistry
+
+    static let keywords = [
+        "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
+        "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
+    ]
+
+    /// The offset (in characters) where the replaced word starts, and what could replace it.
+    func complete(_ text: String) -> (start: Int, candidates: [String]) {
+        let characters = Array(text)
+        if characters.first == ":" {
+            if let space = characters.firstIndex(of: " ") {
+                guard String(characters[..<space]) == ":load" else { return (0, []) }
+                let path = String(characters[(space + 1)...]).trimmingWhitespace()
+                return (characters.count - path.count, ReplFiles.complete(path))
+            }
+            return (0, SessionCommand.names.filter { $0.hasPrefix(text) }.map { $0 == ":load" ? ":load " : $0 })
+        }
+        if let argument = stringArgument(characters) { return argument }
+        return expression(characters)
+    }
+
+    // MARK: Endpoints and provider names
+
+    /// Inside the string that is a call's first argument: `name:method("/us` offers the
+    /// provider's endpoints, `payrun.provider("tr` the providers' names.
+    private func stringArgument(_ characters: [Character]) -> (start: Int, candidates: [String])? {
+        guard let quote = characters.lastIndex(where: { $0 == "\"" || $0 == "'" }),
+            characters[..<quote].filter({ $0 == characters[quote] }).count % 2 == 0
+        else { return nil }
+        var index = quote
+        while index > 0, characters[index - 1] == " " { index -= 1 }
+        guard index > 0, characters[index - 1] == "(" else { return nil }
+        index -= 1
+        while index > 0, characters[index - 1] == " " { index -= 1 }
+        let callee = String(characters[..<index].reversed().prefix(while: Self.isPathCharacter).reversed())
+        let typed = String(characters[(quote + 1)...])
+        let options: [String]
+        if callee == "payrun.provider" {
+            options = registry.names
+        } else if let colon = callee.lastIndex(of: ":"), let name = provider(at: String(callee[..<colon])) {
+            options = registry.provider(named: name)?.endpoints ?? []
+        } else {
+            return nil
+        }
+        return (quote + 1, options.filter { $0.hasPrefix(typed) })
+    }
+
+    /// The provider whose handle the global path `path` holds.
+    private func provider(at path: String) -> String? {
+        let stack = state.stack
+        let base = stack.top
+        defer { stack.top = base }
+        guard push(path.split(separator: ".").map(String.init)) else { return nil }
+        return stack.object(at: -1, as: ProviderHandle.self)?.client.provider.name
+    }
+
+    // MARK: Names
+
+    private func expression(_ characters: [Character]) -> (start: Int, candidates: [String]) {
+        let word = String(characters.reversed().prefix(while: Self.isPathCharacter).reversed())
+        let start = characters.count - word.count
+        guard let separator = word.lastIndex(where: { $0 == "." || $0 == ":" }) else {
+            if word.first?.isNumber == true { return (start, []) }
+            let names = names(of: [], methodsOnly: false) + Self.keywords
+            return (start, Self.matching(names, word))
+        }
+        let prefix = String(word[word.index(after: separator)...])
+        let path = word[..<separator].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !path.contains(where: \.isEmpty), !path.contains(where: { $0.contains(":") }) else { return (start, []) }
+        let names = names(of: path, methodsOnly: word[separator] == ":")
+        return (characters.count - prefix.count, Self.matching(names, prefix))
+    }
+
+    /// The names reachable from the value at `path` (the globals for an empty path), each
+    /// function's followed by `(`.
+    private func names(of path: [String], methodsOnly: Bool) -> [String] {
+        let stack = state.stack
+        let base = stack.top
+        defer { stack.top = base }
+        guard lua_checkstack(state.handle, 20) != 0, push(path) else { return [] }
+        var found: [String: Bool] = [:]
+        let value = stack.top
+        if lua_type(state.handle, value) == LUA_TTABLE { collect(table: value, into: &found) }
+        // What the value's metatable offers: `__index` as a table (methods, the string library),
+        // or for payrun's objects, the methods kept beside a lookup function.
+        if lua_getmetatable(state.handle, value) != 0 {  // stack: ... value metatable
+            let metatable = stack.top
+            if pushIndexTable(ofMetatable: metatable) { collect(table: stack.top, into: &found) }
+            lua_pushstring(state.handle, "__name")
+            if lua_rawget(state.handle, metatable) == LUA_TSTRING, let name = luashim_tostring(state.handle, -1) {
+                if stack.pushRegistryValue(String(cString: name) + ".methods") == .table { collect(table: stack.top, into: &found) }
+            }
+        }
+        if let handle = stack.object(at: value, as: ProviderHandle.self),
+            stack.pushRegistryValue(ProviderLibrary.extensionKey(handle.client.provider.name)) == .table
+        {
+            collect(table: stack.top, into: &found)
+        } else if let handle = stack.object(at: value, as: ProviderHandle.self) {
+            // Its own methods are compiled on first use; name them from the provider meanwhile.
+            for method in handle.client.provider.luaExtension?.annotations ?? [] { found[method.name] = true }
+        }
+        let names = methodsOnly ? found.filter(\.value) : found
+        return names.map { $0.value ? $0.key + "(" : $0.key }
+    }
+
+    /// Pushes the value at `path` from the globals, by raw reads; false when it is not there.
+    private func push(_ path: [String]) -> Bool {
+        let L = state.handle
+        lua_rawgeti(L, luashim_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        for name in path {
+            guard lua_type(L, -1) == LUA_TTABLE || lua_type(L, -1) == LUA_TUSERDATA else { return false }
+            if lua_type(L, -1) == LUA_TTABLE {
+                lua_pushstring(L, name)
+                if lua_rawget(L, -2) != LUA_TNIL {
+                    luashim_remove(L, -2)
+                    continue
+                }
+                lua_settop(L, -2)
+            }
+            guard pushIndexTable(of: -1) else { return false }  // stack: ... value index
+            lua_pushstring(L, name)
+            lua_rawget(L, -2)  // stack: ... value index field
+            luashim_remove(L, -2)
+            luashim_remove(L, -2)
+            if lua_type(L, -1) == LUA_TNIL { return false }
+        }
+        return true
+    }
+
+    /// Pushes what the value at `index`'s metatable reads missing fields from, if it is a table.
+    private func pushIndexTable(of index: Int32) -> Bool {
+        let L = state.handle
+        let index = lua_absindex(L, index)
+        guard lua_getmetatable(L, index) != 0 else { return false }  // stack: ... metatable
+        let found = pushIndexTable(ofMetatable: -1)
+        luashim_remove(L, found ? -2 : -1)
+        return found
+    }
+
+    /// Pushes the `__index` of the metatable at `index` if it is a table, or else the library a
+    /// locked table reads through (the sandbox keeps it as `__library`); pushes nothing otherwise.
+    private func pushIndexTable(ofMetatable index: Int32) -> Bool {
+        let L = state.handle
+        let index = lua_absindex(L, index)
+        for field in ["__index", "__library"] {
+            lua_pushstring(L, field)
+            if lua_rawget(L, index) == LUA_TTABLE { return true }
+            lua_settop(L, -2)
+        }
+        return false
+    }
+
+    /// Adds the string keys of the table at `index` that are Lua names (true for functions).
+    private func collect(table index: Int32, into found: inout [String: Bool]) {
+        let L = state.handle
+        let index = lua_absindex(L, index)
+        lua_pushnil(L)
+        while lua_next(L, index) != 0 {  // stack: ... key value
+            if lua_type(L, -2) == LUA_TSTRING, let key = luashim_tostring(L, -2) {
+                let name = String(cString: key)
+                if Self.isName(name) { found[name] = found[name] == true || lua_type(L, -1) == LUA_TFUNCTION }
+            }
+            lua_settop(L, -2)
+        }
+    }
+
+    private static func matching(_ names: [String], _ prefix: String) -> [String] {
+        Array(Set(names.filter { $0.hasPrefix(prefix) && !$0.hasPrefix("_") || (prefix.hasPrefix("_") && $0.hasPrefix(prefix)) })).sorted()
+    }
+
+    private static func isPathCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "_" || character == "." || character == ":"
+    }
+
+    static func isName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+}
