@@ -212,6 +212,15 @@ void luashim_stopsignals(luashim_host *host) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    if (host != NULL) {
+        // A signal mask survives exec: a parent that blocked these (a test runner's thread, some
+        // supervisors) would leave Ctrl-C pending forever. This thread, at least, hears them.
+        sigset_t terminal;
+        sigemptyset(&terminal);
+        sigaddset(&terminal, SIGINT);
+        sigaddset(&terminal, SIGTERM);
+        pthread_sigmask(SIG_UNBLOCK, &terminal, NULL);
+    }
 }
 
 // MARK: - Coroutines that can be stopped

@@ -28,7 +28,8 @@ final class PseudoTerminal {
         guard slave >= 0 else { throw TerminalError(description: "cannot open \(name)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--ctty", PayrunProcess.executable.path] + arguments
+        // --wait: setsid forks (Process makes its child a group leader) and passes on payrun's status.
+        process.arguments = ["--ctty", "--wait", PayrunProcess.executable.path] + arguments
         var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         variables["TERM"] = "xterm"
         process.environment = variables
@@ -98,14 +99,21 @@ final class PseudoTerminal {
     func exitStatus(seconds: Double = 20) -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate() }
+        if process.isRunning { killForeground() }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { killForeground() }
         close(master)
+    }
+
+    /// Kills what runs on the terminal (payrun, in the session setsid made for it).
+    private func killForeground() {
+        var group: pid_t = 0
+        if ioctl(master, UInt(TIOCGPGRP), &group) == 0, group > 1 { kill(-group, SIGKILL) }
+        process.terminate()
     }
 
     /// `text` without ANSI escape sequences and carriage returns.
