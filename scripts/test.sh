@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-dependencies.sh lua-dkjson lua-inspect  # the tests load these pure-Lua libraries
+# The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal.
+bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux
 swift test "$@"
