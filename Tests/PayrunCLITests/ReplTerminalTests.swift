@@ -26,11 +26,33 @@ import Testing
         }
     }
 
+    /// `payrun repl arguments...` on a terminal of its own, with its history in `state`: waits
+    /// for the first prompt, then runs `body` with it, off the pool.
+    func repl(
+        _ arguments: [String], state: String, environment: [String: String] = [:],
+        _ body: @escaping @Sendable (PseudoTerminal) throws -> Void
+    ) async throws {
+        try await offThePool {
+            let terminal = try PseudoTerminal(arguments, environment: environment.merging(["XDG_STATE_HOME": state]) { $1 })
+            try terminal.waitFor("sandbox> ")
+            try body(terminal)
+        }
+    }
+
+    /// The same, against simulators started here with `configuration` instead of payrun's own.
+    func repl(
+        _ arguments: [String], simulators configuration: SimulatorServer.Configuration, state: String,
+        environment: [String: String] = [:], _ body: @escaping @Sendable (PseudoTerminal) throws -> Void
+    ) async throws {
+        try await SimulatorFixture.with(configuration) { server in
+            let variables = environment.merging(["PAYRUN_SANDBOX_URL": server.baseURL]) { $1 }
+            try await repl(arguments, state: state, environment: variables, body)
+        }
+    }
+
     @Test func tabCompletesNamesFieldsMethodsEndpointsAndProviders() async throws {
         let state = stateFolder()
-        try await offThePool {
-            let terminal = try PseudoTerminal(["repl", "particeep"], environment: ["XDG_STATE_HOME": state])
-            try terminal.waitFor("sandbox> ")
+        try await repl(["repl", "particeep"], state: state) { terminal in
             // Two candidates: the common part is typed already, so Tab lists them.
             terminal.type("string.re\t")
             try terminal.waitFor("reverse(")
@@ -84,9 +106,7 @@ import Testing
 
     @Test func multiLineInputContinuesAndErrorsDoNotEndTheSession() async throws {
         let state = stateFolder()
-        try await offThePool {
-            let terminal = try PseudoTerminal(["repl"], environment: ["XDG_STATE_HOME": state])
-            try terminal.waitFor("sandbox> ")
+        try await repl(["repl"], state: state) { terminal in
             try terminal.enter("function twice(n)", expecting: "..> ")
             try terminal.enter("  return n * 2", expecting: "..> ")
             try terminal.enter("end", expecting: "sandbox> ")
@@ -110,23 +130,17 @@ import Testing
         configuration.particeep.users = 10
         configuration.faults = try FaultPlan(parsing: "GET /particeep/v1/info: latency=10s")
         let state = stateFolder()
-        try await SimulatorFixture.with(configuration) { server in
-            let url = server.baseURL
-            try await offThePool {
-                let terminal = try PseudoTerminal(
-                    ["repl", "particeep"], environment: ["XDG_STATE_HOME": state, "PAYRUN_SANDBOX_URL": url])
-                try terminal.waitFor("sandbox> ")
-                terminal.type("particeep:get(\"/info\")\r")
-                Thread.sleep(forTimeInterval: 1)
-                let pressed = Date()
-                terminal.type(Self.controlC)
-                try terminal.waitFor("interrupted", seconds: 10)
-                // Back well before the 10 s the simulator holds the answer.
-                #expect(Date().timeIntervalSince(pressed) < 5)
-                try terminal.enter("1 + 1", expecting: "2")
-                terminal.type(Self.controlD)
-                #expect(terminal.exitStatus() == 0)
-            }
+        try await repl(["repl", "particeep"], simulators: configuration, state: state) { terminal in
+            terminal.type("particeep:get(\"/info\")\r")
+            Thread.sleep(forTimeInterval: 1)
+            let pressed = Date()
+            terminal.type(Self.controlC)
+            try terminal.waitFor("interrupted", seconds: 10)
+            // Back well before the 10 s the simulator holds the answer.
+            #expect(Date().timeIntervalSince(pressed) < 5)
+            try terminal.enter("1 + 1", expecting: "2")
+            terminal.type(Self.controlD)
+            #expect(terminal.exitStatus() == 0)
         }
     }
 
@@ -138,34 +152,27 @@ import Testing
         configuration.particeep.apiKey = key
         configuration.particeep.apiSecret = secret
         let state = stateFolder()
-        try await SimulatorFixture.with(configuration) { server in
-            let url = server.baseURL
-            try await offThePool {
-                let terminal = try PseudoTerminal(["repl", "particeep"], environment: [
-                    "XDG_STATE_HOME": state, "PAYRUN_SANDBOX_URL": url,
-                    "PAYRUN_SANDBOX_PARTICEEP_API_KEY": key, "PAYRUN_SANDBOX_PARTICEEP_API_SECRET": secret,
-                ])
-                try terminal.waitFor("sandbox> ")
-                // 1. The credential itself, as a value and as text.
-                try terminal.enter("payrun.credential('particeep.api_secret')", expecting: "payrun.credential")
-                try terminal.enter("tostring(payrun.credential('particeep.api_secret'))", expecting: "credential particeep.api_secret (sandbox)")
-                // 2. Serialised.
-                try terminal.enter("payrun.json.encode({payrun.credential('particeep.api_secret')})", expecting: "has no JSON form")
-                // 3. The signed request's headers, through :last and through sign.
-                try terminal.enter("particeep:get('/info')", expecting: "payrun sandbox")
-                try terminal.enter(":last", expecting: "Authorization: [redacted]")
-                try terminal.enter("particeep:sign({method = 'GET', path = '/info'})", expecting: "[redacted: added by payrun when sent]")
-                // 4. What is configured, through :env.
-                try terminal.enter(":env", expecting: "particeep.api_secret            set")
-                // 5. Built from pieces typed separately: the result is still redacted.
-                try terminal.enter("'ptp-secret-' .. '5f1e9a3c77'", expecting: "[redacted particeep.api_secret]")
-                terminal.type(Self.controlD)
-                #expect(terminal.exitStatus() == 0)
-                let history = (try? String(contentsOfFile: state + "/payrun/repl_history", encoding: .utf8)) ?? ""
-                for value in [secret, key] {
-                    #expect(!terminal.screenText.contains(value), "\(value) was shown")
-                    #expect(!history.contains(value), "\(value) was saved in the history")
-                }
+        let credentials = ["PAYRUN_SANDBOX_PARTICEEP_API_KEY": key, "PAYRUN_SANDBOX_PARTICEEP_API_SECRET": secret]
+        try await repl(["repl", "particeep"], simulators: configuration, state: state, environment: credentials) { terminal in
+            // 1. The credential itself, as a value and as text.
+            try terminal.enter("payrun.credential('particeep.api_secret')", expecting: "payrun.credential")
+            try terminal.enter("tostring(payrun.credential('particeep.api_secret'))", expecting: "credential particeep.api_secret (sandbox)")
+            // 2. Serialised.
+            try terminal.enter("payrun.json.encode({payrun.credential('particeep.api_secret')})", expecting: "has no JSON form")
+            // 3. The signed request's headers, through :last and through sign.
+            try terminal.enter("particeep:get('/info')", expecting: "payrun sandbox")
+            try terminal.enter(":last", expecting: "Authorization: [redacted]")
+            try terminal.enter("particeep:sign({method = 'GET', path = '/info'})", expecting: "[redacted: added by payrun when sent]")
+            // 4. What is configured, through :env.
+            try terminal.enter(":env", expecting: "particeep.api_secret            set")
+            // 5. Built from pieces typed separately: the result is still redacted.
+            try terminal.enter("'ptp-secret-' .. '5f1e9a3c77'", expecting: "[redacted particeep.api_secret]")
+            terminal.type(Self.controlD)
+            #expect(terminal.exitStatus() == 0)
+            let history = (try? String(contentsOfFile: state + "/payrun/repl_history", encoding: .utf8)) ?? ""
+            for value in [secret, key] {
+                #expect(!terminal.screenText.contains(value), "\(value) was shown")
+                #expect(!history.contains(value), "\(value) was saved in the history")
             }
         }
     }
