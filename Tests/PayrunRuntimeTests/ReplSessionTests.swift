@@ -128,6 +128,17 @@ import Testing
         #expect(repl.completions(for: "account.nothing.") == (16, []))
     }
 
+    @Test func completionOffersFilesAfterLoad() throws {
+        let repl = try session()
+        let folder = NSTemporaryDirectory() + "repl-files-\(UUID().uuidString)/"
+        try FileManager.default.createDirectory(atPath: folder + "lib", withIntermediateDirectories: true)
+        try "".write(toFile: folder + "payout.lua", atomically: true, encoding: .utf8)
+        try "".write(toFile: folder + ".hidden.lua", atomically: true, encoding: .utf8)
+        #expect(repl.completions(for: ":load " + folder) == (6, [folder + "lib/", folder + "payout.lua"]))
+        #expect(repl.completions(for: ":load " + folder + "pa") == (6, [folder + "payout.lua"]))
+        #expect(repl.completions(for: ":lo") == (0, [":load "]))
+    }
+
     @Test func completionRunsNoScriptCode() throws {
         let repl = try session()
         _ = repl.enter("hits = 0 trap = setmetatable({}, {__index = function() hits = hits + 1 end})")
