@@ -7,10 +7,20 @@ public struct KeyDecoder {
     /// for a byte only if one arrives promptly (to tell a lone Escape from a sequence).
     public typealias ByteSource = (_ waiting: Bool) -> UInt8?
 
-    private let next: ByteSource
+    private let source: ByteSource
+    /// A byte read ahead that belongs to the next key.
+    private var pending: UInt8?
 
-    public init(_ next: @escaping ByteSource) {
-        self.next = next
+    public init(_ source: @escaping ByteSource) {
+        self.source = source
+    }
+
+    private mutating func next(_ waiting: Bool) -> UInt8? {
+        if let byte = pending {
+            pending = nil
+            return byte
+        }
+        return source(waiting)
     }
 
     /// The next key, or nil when the input has ended.
@@ -28,15 +38,22 @@ public struct KeyDecoder {
         }
     }
 
-    /// A multi-byte UTF-8 character; invalid bytes become U+FFFD rather than vanishing.
-    private func utf8(startingWith first: UInt8) -> Key {
+    /// A multi-byte UTF-8 character; invalid bytes become U+FFFD rather than vanishing. A byte
+    /// that cannot continue the character (Enter after a Latin-1 `é`) is kept for the next key.
+    private mutating func utf8(startingWith first: UInt8) -> Key {
         let length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1
         var bytes = [first]
-        while bytes.count < length, let byte = next(true) { bytes.append(byte) }
+        while bytes.count < length, let byte = next(true) {
+            guard (0x80...0xbf).contains(byte) else {
+                pending = byte
+                break
+            }
+            bytes.append(byte)
+        }
         return .text(String(decoding: bytes, as: UTF8.self))
     }
 
-    private func escapeSequence() -> Key {
+    private mutating func escapeSequence() -> Key {
         guard let second = next(false) else { return .escape }
         switch second {
         case UInt8(ascii: "["): return controlSequence()
@@ -58,7 +75,7 @@ public struct KeyDecoder {
     }
 
     /// `ESC [` then parameters (digits and `;`) and a final byte.
-    private func controlSequence() -> Key {
+    private mutating func controlSequence() -> Key {
         var parameters = ""
         while let byte = next(false) {
             if (0x30...0x3f).contains(byte) {

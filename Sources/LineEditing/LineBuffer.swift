@@ -19,10 +19,12 @@ public struct LineBuffer: Equatable, Sendable {
     /// The text before the cursor.
     public var textBeforeCursor: String { String(characters[..<cursor]) }
 
+    /// Inserts at the cursor. A combining mark or emoji modifier typed after a character joins
+    /// it, as the text would show it, so offsets into ``text`` and ``characters`` always agree.
     public mutating func insert(_ text: String) {
-        let inserted = Array(text)
-        characters.insert(contentsOf: inserted, at: cursor)
-        cursor += inserted.count
+        let before = String(characters[..<cursor]) + text
+        characters = Array(before + String(characters[cursor...]))
+        cursor = min(before.count, characters.count)
     }
 
     /// Replaces the characters from `start` to the cursor with `text` (a completion).

@@ -143,7 +143,7 @@ private struct EditSession {
         let width = (shown.map(\.count).max() ?? 0) + 2
         let perRow = max(1, terminal.columns / width)
         var text = "\r\n"
-        for (index, candidate) in shown.enumerated() {
+        for (index, candidate) in shown.map(Self.display).enumerated() {
             let last = index % perRow == perRow - 1 || index == shown.count - 1
             text += last ? candidate + "\r\n" : candidate.padding(toLength: width)
         }
@@ -163,8 +163,10 @@ private struct EditSession {
         var failed = false
         func draw(_ terminal: Terminal) {
             let found = match.map { entries[$0] } ?? ""
-            let label = failed ? "(failing reverse-i-search)" : "(reverse-i-search)"
-            terminal.write("\r\(label)`\(query)': \(Self.display(found))\u{1b}[0K")
+            let label = (failed ? "(failing reverse-i-search)" : "(reverse-i-search)") + "`\(query)': "
+            // Cut to the width, so a long entry does not wrap and leave rows behind.
+            let room = max(0, terminal.columns - label.count - 1)
+            terminal.write("\r" + Self.display(label + String(found.prefix(room))) + "\u{1b}[0K")
         }
         draw(terminal)
         while let key = decoder.key() {
@@ -190,8 +192,12 @@ private struct EditSession {
                 if let match { buffer.set(entries[match]) }
                 return handle(.enter)
             default:
-                if let match { buffer.set(entries[match]) }
-                historyIndex = entries.count
+                if let match {
+                    buffer.set(entries[match])
+                    // Up goes on from the match; Down comes back to what was typed before Ctrl-R.
+                    if historyIndex == entries.count { draft = original.text }
+                    historyIndex = match
+                }
                 refresh()
                 return key == .escape ? nil : handle(key)
             }
@@ -221,9 +227,14 @@ private struct EditSession {
         terminal.write(text)
     }
 
-    /// A line as drawn: a line break (in a multi-line entry from history) shows as `⏎`.
+    /// A line as drawn: a line break (in a multi-line entry from history) shows as `⏎`, and any
+    /// other control character as `?`, so a file name cannot send the terminal commands.
     static func display(_ text: String) -> String {
-        String(text.map { $0 == "\n" ? "⏎" : $0 })
+        String(text.map { character in
+            if character == "\n" { return "⏎" }
+            let isControl = character.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) }
+            return isControl ? "?" : character
+        })
     }
 }
 

@@ -23,6 +23,11 @@ import Testing
         #expect(keys(Array("é€😀".utf8)) == [.text("é"), .text("€"), .text("😀")])
     }
 
+    @Test func aByteThatCannotContinueACharacterIsTheNextKey() {
+        // Latin-1 é then Enter: the Enter still submits.
+        #expect(keys([0xe9, 0x0d]) == [.text("\u{FFFD}"), .enter])
+    }
+
     @Test func arrowsAndEditingKeysInBothEncodings() {
         let escape: UInt8 = 0x1b
         #expect(keys([escape] + Array("[A".utf8) + [escape] + Array("[B".utf8) + [escape] + Array("OC".utf8) + [escape] + Array("[D".utf8))

@@ -35,6 +35,15 @@ import Testing
         #expect(line.text == "x = payrun.inspect(" && line.cursor == 19)
     }
 
+    @Test func aModifierTypedAfterACharacterJoinsIt() {
+        var line = LineBuffer("x = \"👍")
+        line.insert("\u{1F3FD}")
+        line.insert("\",")
+        #expect(line.characters.count == line.text.count && line.cursor == 8)
+        line.replace(from: 8, with: "account")
+        #expect(line.text == "x = \"👍🏽\",account")
+    }
+
     @Test func transposesLikeReadline() {
         var line = LineBuffer("ab")
         line.transpose()

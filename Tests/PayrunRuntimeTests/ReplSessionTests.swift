@@ -126,6 +126,10 @@ import Testing
         #expect(repl.completions(for: "fun") == (0, ["function"]))
         #expect(repl.completions(for: ":pr") == (0, [":providers"]))
         #expect(repl.completions(for: "account.nothing.") == (16, []))
+        #expect(repl.completions(for: "print('acc") == (7, []))
+        #expect(repl.completions(for: "print('a', acc") == (11, ["account"]))
+        #expect(repl.completions(for: "print('it\\'s', acc") == (15, ["account"]))
+        #expect(repl.completions(for: "'id: '..acc") == (8, ["account"]))
     }
 
     @Test func completionOffersFilesAfterLoad() throws {

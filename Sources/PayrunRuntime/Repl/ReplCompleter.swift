@@ -24,7 +24,7 @@ struct ReplCompleter {
         if characters.first == ":" {
             if let space = characters.firstIndex(of: " ") {
                 guard String(characters[..<space]) == ":load" else { return (0, []) }
-                let path = String(characters[(space + 1)...]).trimmingWhitespace()
+                let path = String(characters[(space + 1)...].drop(while: \.isWhitespace))
                 return (characters.count - path.count, ReplFiles.complete(path))
             }
             return (0, SessionCommand.names.filter { $0.hasPrefix(text) }.map { $0 == ":load" ? ":load " : $0 })
@@ -35,27 +35,27 @@ struct ReplCompleter {
 
     // MARK: Endpoints and provider names
 
-    /// Inside the string that is a call's first argument: `name:method("/us` offers the
-    /// provider's endpoints, `payrun.provider("tr` the providers' names.
+    /// Inside a string: in a call's first argument, `name:method("/us` offers the provider's
+    /// endpoints and `payrun.provider("tr` the providers' names; elsewhere nothing. Nil outside
+    /// strings.
     private func stringArgument(_ characters: [Character]) -> (start: Int, candidates: [String])? {
-        guard let quote = characters.lastIndex(where: { $0 == "\"" || $0 == "'" }),
-            characters[..<quote].filter({ $0 == characters[quote] }).count % 2 == 0
+        guard let quote = characters.indices.last(where: { Self.isQuote(characters, at: $0) }),
+            characters.indices.prefix(quote).filter({ characters[$0] == characters[quote] && Self.isQuote(characters, at: $0) }).count % 2 == 0
         else { return nil }
         var index = quote
         while index > 0, characters[index - 1] == " " { index -= 1 }
-        guard index > 0, characters[index - 1] == "(" else { return nil }
+        guard index > 0, characters[index - 1] == "(" else { return (quote + 1, []) }
         index -= 1
         while index > 0, characters[index - 1] == " " { index -= 1 }
         let callee = String(characters[..<index].reversed().prefix(while: Self.isPathCharacter).reversed())
         let typed = String(characters[(quote + 1)...])
-        let options: [String]
+        var options: [String] = []
         if callee == "payrun.provider" {
             options = registry.names
         } else if let colon = callee.lastIndex(of: ":"), let name = provider(at: String(callee[..<colon])) {
             options = registry.provider(named: name)?.endpoints ?? []
-        } else {
-            return nil
         }
+        // Inside any other string, Lua names would only be in the way.
         return (quote + 1, options.filter { $0.hasPrefix(typed) })
     }
 
@@ -71,7 +71,12 @@ struct ReplCompleter {
     // MARK: Names
 
     private func expression(_ characters: [Character]) -> (start: Int, candidates: [String]) {
-        let word = String(characters.reversed().prefix(while: Self.isPathCharacter).reversed())
+        var word = String(characters.reversed().prefix(while: Self.isPathCharacter).reversed())
+        // `"id: "..acc`: what follows the concatenation is the word.
+        let letters = Array(word)
+        if letters.count >= 2, let dot = (1..<letters.count).last(where: { letters[$0] == "." && letters[$0 - 1] == "." }) {
+            word = String(letters[(dot + 1)...])
+        }
         let start = characters.count - word.count
         guard let separator = word.lastIndex(where: { $0 == "." || $0 == ":" }) else {
             if word.first?.isNumber == true { return (start, []) }
@@ -180,6 +185,14 @@ struct ReplCompleter {
 
     private static func matching(_ names: [String], _ prefix: String) -> [String] {
         Array(Set(names.filter { $0.hasPrefix(prefix) && !$0.hasPrefix("_") || (prefix.hasPrefix("_") && $0.hasPrefix(prefix)) })).sorted()
+    }
+
+    /// Whether a quote at `index` delimits a string (one after a backslash does not).
+    private static func isQuote(_ characters: [Character], at index: Int) -> Bool {
+        guard characters[index] == "\"" || characters[index] == "'" else { return false }
+        var backslashes = 0
+        while index - backslashes > 0, characters[index - backslashes - 1] == "\\" { backslashes += 1 }
+        return backslashes % 2 == 0
     }
 
     private static func isPathCharacter(_ character: Character) -> Bool {

@@ -39,21 +39,25 @@ public final class ReplSession {
     /// Lines of a statement still being typed.
     public private(set) var pending: [String] = []
 
-    /// Makes the state and binds each of `providers` to a global of its name.
+    /// Makes the state and binds each of `providers` to a global of its name (with any character
+    /// a Lua name cannot hold made `_`).
     /// - Throws: ``LuaError`` naming the provider that does not exist.
     public init(runner: ScriptRunner, providers: [String]) throws(LuaError) {
         self.runner = runner
         state = try runner.makeState()
         InputFunction.setArguments([], on: state.stack)
+        var bindings: [(variable: String, provider: String)] = []
+        let bind = try state.load("local variable, name = ...\n_G[variable] = payrun.provider(name)", chunkName: "=(repl)")
         for name in providers {
             guard runner.providers.registry.provider(named: name) != nil else {
                 throw LuaError(.runtime, "no provider '\(name)'; the providers are "
                     + runner.providers.registry.names.joined(separator: ", "))
             }
-            let chunk = try state.load("\(name) = payrun.provider('\(name)')", chunkName: "=(repl)")
-            try state.execute(chunk)
+            let variable = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+            try state.execute(bind, [LuaValue(variable), LuaValue(name)])
+            bindings.append((variable, name))
         }
-        bindings = providers.map { ($0, $0) }
+        self.bindings = bindings
     }
 
     /// Whether the next line continues a statement.
@@ -141,6 +145,9 @@ public final class ReplSession {
         defer {
             if runner.takesTerminationSignals { state.takeTerminationSignals(false) }
             state.cancelTimeLimit()
+            // A stop that came after the entry's code had finished (Ctrl-C while its value was
+            // being written) must not stop the next entry before it starts.
+            if state.stopReason != nil { state.clearStop() }
         }
         do {
             let count = try stack.protectedCall(argumentCount: 0)
@@ -161,6 +168,7 @@ public final class ReplSession {
         let stack = state.stack
         let options = inspectOptions
         var text = ""
+        try stack.reserve(2)
         stack.push(function: { call in
             var parts: [String] = []
             for position in 1...max(1, call.argumentCount) {
