@@ -11,8 +11,6 @@ public struct LineCompletion: Equatable, Sendable {
         self.candidates = candidates
     }
 
-    public static let none = LineCompletion(start: 0, candidates: [])
-
     /// The longest text every candidate starts with.
     public var commonPrefix: String {
         guard var prefix = candidates.first.map(Array.init) else { return "" }

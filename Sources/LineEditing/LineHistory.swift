@@ -90,7 +90,7 @@ public final class LineHistory {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
-        Self.writeAll(Self.escape(entry) + "\n", to: descriptor)
+        Descriptor.writeAll(Self.escape(entry) + "\n", to: descriptor)
     }
 
     private func rewrite() {
@@ -98,7 +98,7 @@ public final class LineHistory {
         let temporary = path + ".new"
         let descriptor = open(temporary, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return }
-        Self.writeAll(entries.map { Self.escape($0) + "\n" }.joined(), to: descriptor)
+        Descriptor.writeAll(entries.map { Self.escape($0) + "\n" }.joined(), to: descriptor)
         close(descriptor)
         rename(temporary, path)
     }
@@ -116,16 +116,6 @@ public final class LineHistory {
             bytes += chunk[..<count]
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func writeAll(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }
-            bytes = bytes.dropFirst(count)
-        }
     }
 
     /// Makes the folders above `path`, readable by their owner only (history is private).
