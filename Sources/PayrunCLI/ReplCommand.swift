@@ -39,7 +39,8 @@ struct ReplCommand: ParsableCommand {
         let failed: Bool
         if terminal.isInteractive {
             let variables = ProcessEnvironment.variables()
-            let history = noHistory ? LineHistory() : LineHistory(path: Self.historyPath(variables))
+            let path = UserDirectory.state.path(of: "repl_history", environment: variables)
+            let history = noHistory ? LineHistory() : LineHistory(path: path)
             session.historyPath = history.path
             let colours = variables["NO_COLOR"] == nil && variables["TERM"] != "dumb"
             failed = InteractiveRepl(
@@ -50,12 +51,5 @@ struct ReplCommand: ParsableCommand {
         }
         output.flush()
         if failed { throw ExitCode(PayrunExitStatus.scriptFailed.rawValue) }
-    }
-
-    /// `$XDG_STATE_HOME/payrun/repl_history`, or under `~/.local/state` as the XDG spec says.
-    static func historyPath(_ variables: [String: String]) -> String? {
-        if let state = variables["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/payrun/repl_history" }
-        guard let home = variables["HOME"], !home.isEmpty else { return nil }
-        return home + "/.local/state/payrun/repl_history"
     }
 }

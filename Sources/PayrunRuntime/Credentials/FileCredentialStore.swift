@@ -18,10 +18,7 @@ public struct FileCredentialStore: CredentialStore {
 
     /// `$XDG_CONFIG_HOME/payrun/credentials.toml`, else `~/.config/payrun/credentials.toml`.
     public static func defaultPath(environment: [String: String]) -> String {
-        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
-            return config + "/payrun/credentials.toml"
-        }
-        return (environment["HOME"] ?? "") + "/.config/payrun/credentials.toml"
+        UserDirectory.config.path(of: "credentials.toml", environment: environment) ?? "/.config/payrun/credentials.toml"
     }
 
     /// Loads `path`; a missing file is an empty store.
