@@ -21,6 +21,9 @@ public final class ProviderSession: @unchecked Sendable {
     let notes = NoteBuffer()
     /// The last attempt of the last request sent, for `payrun repl`'s `:last`.
     private let lastAttempt = LatestTrace()
+    /// Whether ``lastRequest`` is kept; off (`payrun run`), requests pay nothing for it. Set it
+    /// before the first provider is asked for: clients take their tracing when made.
+    public var keepsLastRequest = false
     /// Starts the simulators (once) and returns their base URL.
     let startSandbox: (@Sendable () async throws -> String)?
 
@@ -81,20 +84,21 @@ public final class ProviderSession: @unchecked Sendable {
     }
 
     /// The last attempt of the last request any client of this session sent, or nil before the
-    /// first. Its headers are as sent: show them through ``RequestTrace/redacted(_:)``.
+    /// first or when ``keepsLastRequest`` is off. Its headers are as sent: show them through ``RequestTrace/redacted(_:)``.
     public var lastRequest: RequestTrace? { lastAttempt.value.withLock { $0 } }
 
     /// The base URL of the simulators serving the `sandbox` environment, once a script has used them.
     public var sandboxURL: String? { sandboxServer }
 
-    /// The host's trace, the last attempt, and the verbose notes.
-    private var tracer: @Sendable (RequestTrace) -> Void {
+    /// The host's trace, the last attempt, and the verbose notes; nil when none is wanted.
+    private var tracer: (@Sendable (RequestTrace) -> Void)? {
         let notes = verbose ? self.notes : nil
+        let lastAttempt = keepsLastRequest ? self.lastAttempt : nil
+        guard notes != nil || lastAttempt != nil else { return trace }
         let trace = self.trace
-        let lastAttempt = self.lastAttempt
         return { attempt in
             trace?(attempt)
-            lastAttempt.value.withLock { $0 = attempt }
+            lastAttempt?.value.withLock { $0 = attempt }
             notes?.add(Self.describe(attempt))
         }
     }

@@ -44,6 +44,7 @@ public final class ReplSession {
     /// - Throws: ``LuaError`` naming the provider that does not exist.
     public init(runner: ScriptRunner, providers: [String]) throws(LuaError) {
         self.runner = runner
+        runner.providers.keepsLastRequest = true  // for :last
         state = try runner.makeState()
         InputFunction.setArguments([], on: state.stack)
         var bindings: [(variable: String, provider: String)] = []
@@ -196,7 +197,7 @@ public final class ReplSession {
             report("stopped: the entry ran past its time limit of \(limit) s; the session goes on (start it with a larger --timeout to allow more)")
         case nil:
             var text = error.message
-            if error.kind == .memory || error.message.hasSuffix("not enough memory"), let limit = runner.sandbox.memoryLimit {
+            if error.isOutOfMemory, let limit = runner.sandbox.memoryLimit {
                 luashim_pushcfunction(state.handle, luashim_collectgarbage)
                 _ = try? state.stack.protectedCall(argumentCount: 0, resultCount: 0)
                 text += "\n(the entry passed the memory limit of \(limit / (1024 * 1024)) MiB; the session goes on. "
