@@ -32,6 +32,12 @@ public struct LuaError: Error, CustomStringConvertible {
         self.traceback = traceback
     }
 
+    /// Whether the state's memory limit was reached: raised by the allocator, or rethrown as a
+    /// message by code in between (a Swift function, a coroutine).
+    public var isOutOfMemory: Bool {
+        kind == .memory || message.hasSuffix("not enough memory")
+    }
+
     /// The message, then the traceback when there is one.
     public var description: String {
         guard let traceback else { return message }

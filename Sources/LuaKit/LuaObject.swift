@@ -39,6 +39,12 @@ extension LuaStack {
         lua_setmetatable(L, -2)
     }
 
+    /// The registry name of the methods of a ``LuaObject`` type with ``LuaObject/luaMemberLookup``
+    /// (its `__index` is then a function, so the methods are kept beside it, here).
+    public static func methodsKey(forTypeNamed typeName: String) -> String {
+        typeName + ".methods"
+    }
+
     /// Pushes the metatable of `Object`'s userdata, making it the first time.
     private func pushMetatable<Object: LuaObject>(for type: Object.Type) {
         guard luaL_newmetatable(L, Object.luaTypeName) != 0 else { return }  // stack: ... metatable (with __name)
@@ -49,7 +55,7 @@ extension LuaStack {
         push(library: Object.luaMethods)       // stack: ... metatable methods
         if let lookup = Object.luaMemberLookup {
             // A function, to be given the object: the methods first, then the object's own members.
-            let methodsKey = Object.luaTypeName + ".methods"
+            let methodsKey = LuaStack.methodsKey(forTypeNamed: Object.luaTypeName)
             setRegistryValue(methodsKey)       // stack: ... metatable
             push(function: { call in
                 let L = call.stack.unsafeState

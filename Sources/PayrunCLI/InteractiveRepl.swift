@@ -22,23 +22,20 @@ struct InteractiveRepl {
         let redactor = Redactor(store: session.runner.credentials)
         output.write(banner + "\n", to: .standardOutput)
         output.flush()
-        var entry: [String] = []
         while true {
             session.inspectOptions.width = terminal.columns
             let prompt = session.isContinuing ? continuationPrompt : mainPrompt
             switch editor.readLine(prompt: prompt) {
             case .line(let line):
-                entry.append(line)
+                // The whole statement, however many lines it took, is one history entry.
+                let text = (session.pending + [line]).joined(separator: "\n")
                 let outcome = session.enter(line)
                 output.flush()
                 if outcome == .needsMore { continue }
-                let text = entry.joined(separator: "\n")
-                entry = []
                 // A line with a credential in it would put the secret in a file: it is not kept.
                 if redactor.redact(text) == text { history.add(text) }
                 if outcome == .quit { return false }
             case .interrupted:
-                entry = []
                 session.cancelPending()
             case .endOfInput:
                 return false

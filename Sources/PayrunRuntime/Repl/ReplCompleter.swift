@@ -107,15 +107,12 @@ struct ReplCompleter {
             if pushIndexTable(ofMetatable: metatable) { collect(table: stack.top, into: &found) }
             lua_pushstring(state.handle, "__name")
             if lua_rawget(state.handle, metatable) == LUA_TSTRING, let name = luashim_tostring(state.handle, -1) {
-                if stack.pushRegistryValue(String(cString: name) + ".methods") == .table { collect(table: stack.top, into: &found) }
+                if stack.pushRegistryValue(LuaStack.methodsKey(forTypeNamed: String(cString: name))) == .table { collect(table: stack.top, into: &found) }
             }
         }
-        if let handle = stack.object(at: value, as: ProviderHandle.self),
-            stack.pushRegistryValue(ProviderLibrary.extensionKey(handle.client.provider.name)) == .table
-        {
-            collect(table: stack.top, into: &found)
-        } else if let handle = stack.object(at: value, as: ProviderHandle.self) {
-            // Its own methods are compiled on first use; name them from the provider meanwhile.
+        if let handle = stack.object(at: value, as: ProviderHandle.self) {
+            // A provider's own methods, compiled only on first use: every one has annotations,
+            // under its name.
             for method in handle.client.provider.luaExtension?.annotations ?? [] { found[method.name] = true }
         }
         let names = methodsOnly ? found.filter(\.value) : found

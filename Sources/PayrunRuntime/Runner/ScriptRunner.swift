@@ -109,7 +109,7 @@ public final class ScriptRunner {
             return .interrupted
         case nil:
             var text = error.description
-            if error.kind == .memory || error.message.hasSuffix("not enough memory"), let limit = sandbox.memoryLimit {
+            if error.isOutOfMemory, let limit = sandbox.memoryLimit {
                 text += "\n(the script passed its memory limit of \(limit / (1024 * 1024)) MiB; raise it with --max-memory)"
             }
             report(text)
