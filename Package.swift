@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "PayrunRuntime",
             dependencies: [
-                "LuaKit", "CLua", "CLuaShims", "PayrunFormats",
+                "LuaKit", "PayrunFormats",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

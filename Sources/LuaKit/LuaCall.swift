@@ -126,13 +126,18 @@ public struct LuaCall {
         isNoneOrNil(position) ? nil : try integer(at: position)
     }
 
-    public func optionalNumber(at position: Int) throws(LuaArgumentError) -> Double? {
-        isNoneOrNil(position) ? nil : try number(at: position)
-    }
-
     /// Argument `position` copied into Swift (nil when not passed).
     public func value(at position: Int) throws(LuaError) -> LuaValue {
         position > argumentCount ? .nil : try stack.value(at: index(of: position))
+    }
+
+    /// Whether the function was called from a Lua function (not from a chunk's main body, a
+    /// C or Swift function, or the host): how strict globals tell a missing `local` inside a
+    /// function from a global the script sets up at its top level.
+    public var isCalledFromLuaFunction: Bool {
+        var caller = lua_Debug()
+        guard lua_getstack(L, 1, &caller) != 0, lua_getinfo(L, "S", &caller) != 0, let what = caller.what else { return false }
+        return String(cString: what) == "Lua"
     }
 
     // MARK: Calling back into Lua
@@ -178,12 +183,6 @@ public struct LuaCall {
         }
         luashim_insert(L, stack.top - Int32(count))  // stack: ... continuation values...
         return LuaReturn(count: Int32(count), yields: true)
-    }
-
-    /// Pushes `values` and returns them as the call's results.
-    public func returning(_ values: LuaValue...) throws(LuaError) -> LuaReturn {
-        try stack.push(values)
-        return .values(values.count)
     }
 }
 

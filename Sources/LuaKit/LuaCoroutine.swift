@@ -29,11 +29,9 @@ public final class LuaCoroutine {
     /// A coroutine that will run `function` when first resumed.
     public init(_ function: LuaReference) throws(LuaError) {
         owner = function.owner
-        try owner.stack.reserve(1)
-        let L = lua_newthread(owner.handle)!  // stack: ... thread
-        stack = LuaStack(unsafeState: L)
+        stack = try owner.stack.pushNewThread()  // main: ... thread
         thread = LuaReference(owner: owner, popping: owner.handle)
-        try function.push(onto: L)
+        try function.push(onto: stack.L)
     }
 
     /// Resumes the coroutine with `arguments` (its function's arguments on the first resume, the
@@ -45,37 +43,20 @@ public final class LuaCoroutine {
     ///   inside a Swift function running on a coroutine (Lua counts nested C calls through it).
     public func resume(_ arguments: [LuaValue] = [], from caller: LuaStack? = nil) throws(LuaError) -> Outcome {
         guard status == .suspended else { throw LuaError(.runtime, "cannot resume dead coroutine") }
-        let L = stack.unsafeState
         // A coroutine that is running, or has resumed another, is not suspended: Lua would refuse.
-        let threadStatus = lua_status(L)
-        guard threadStatus == LUA_YIELD || threadStatus == LUA_OK && lua_gettop(L) > 0,
-            L != caller?.unsafeState
-        else { throw LuaError(.runtime, "cannot resume non-suspended coroutine") }
+        guard stack.isSuspended, stack != caller else { throw LuaError(.runtime, "cannot resume non-suspended coroutine") }
         try stack.reserve(arguments.count + 1)
         try stack.push(arguments)
-        var count: Int32 = 0
-        let host = luashim_gethost(L)!
-        let allowance = host.pointee.host_allowance
-        host.pointee.host_allowance = 0
-        let entry = luashim_enter(host, L)
-        let status = lua_resume(L, caller?.unsafeState ?? owner.handle, Int32(arguments.count), &count)
-        luashim_leave(host, entry)
-        host.pointee.host_allowance = allowance
-        switch status {
-        case LUA_OK, LUA_YIELD:
-            let values = try takeValues(count)
-            if status == LUA_OK {
-                self.status = .dead
-                return .returned(values)
-            }
-            return .yielded(values)
-        default:
+        switch stack.resume(argumentCount: Int32(arguments.count), from: caller ?? owner.stack) {
+        case .returned(let count):
             self.status = .dead
-            var error = stack.takeError(status: status, at: -1)
-            if luashim_traceback(owner.handle, L, nil, 0) == LUA_OK {
-                error.traceback = owner.stack.describe(at: -1)
-            }
-            owner.stack.pop()
+            return .returned(try takeValues(count))
+        case .yielded(let count):
+            return .yielded(try takeValues(count))
+        case .failed(let kind):
+            self.status = .dead
+            var error = stack.takeError(kind: kind, at: -1)
+            error.traceback = stack.traceback()
             stack.pop()  // the error value, on the dead thread
             throw error
         }

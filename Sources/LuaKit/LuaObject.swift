@@ -103,15 +103,3 @@ extension LuaCall {
         throw .type(at: position, expected: Object.luaTypeName)
     }
 }
-
-extension LuaStack {
-    /// Pushes the field `name` of the metatable of the value at `index`, raw; false (and nothing
-    /// pushed) when there is no metatable or no such field.
-    func pushField(_ name: String, ofMetatableAt index: Int32) -> Bool {
-        guard lua_checkstack(L, 3) != 0, lua_getmetatable(L, index) != 0 else { return false }
-        let found = pushField(name, of: -1) != .nil
-        luashim_remove(L, -2)  // stack: ... field
-        if !found { pop() }
-        return found
-    }
-}

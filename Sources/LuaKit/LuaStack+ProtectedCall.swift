@@ -16,13 +16,7 @@ extension LuaStack {
         try reserve(3)
         luashim_pushcfunction(L, luashim_messagehandler)
         luashim_insert(L, function)  // stack: ... handler function arguments...
-        let host = luashim_gethost(L)!
-        let allowance = host.pointee.host_allowance
-        host.pointee.host_allowance = 0
-        let entry = luashim_enter(host, L)
-        let status = luashim_pcall(L, argumentCount, resultCount ?? LUA_MULTRET, function)
-        luashim_leave(host, entry)
-        host.pointee.host_allowance = allowance
+        let status = runningScriptCode(on: L) { luashim_pcall(L, argumentCount, resultCount ?? LUA_MULTRET, function) }
         if status == LUA_OK {
             luashim_remove(L, function)  // stack: ... results...
             return top - function + 1
@@ -41,6 +35,12 @@ extension LuaStack {
     /// Builds a ``LuaError`` from the error value at `index`, and keeps the value for a Swift
     /// function that may rethrow it.
     func takeError(status: Int32, at index: Int32) -> LuaError {
+        takeError(kind: LuaError.Kind(status: status), at: index)
+    }
+
+    /// Builds a ``LuaError`` of `kind` from the error value at `index`, keeping the value as
+    /// ``takeError(status:at:)`` does.
+    func takeError(kind: LuaError.Kind, at index: Int32) -> LuaError {
         let index = lua_absindex(L, index)
         let message: String
         switch type(at: index) {
@@ -52,7 +52,7 @@ extension LuaStack {
         default:
             message = "(error object is a \(type(at: index)) value)"
         }
-        var error = LuaError(LuaError.Kind(status: status), message)
+        var error = LuaError(kind, message)
         error.pending = keepForRethrow(at: index)
         return error
     }
@@ -92,6 +92,18 @@ extension LuaStack {
         }
         luashim_remove(L, -2)  // stack: ... error
         return true
+    }
+}
+
+extension LuaStack {
+    /// A traceback of this thread (a coroutine that raised, where it raised), or nil when one
+    /// cannot be made.
+    func traceback() -> String? {
+        let main = owner.stack
+        guard lua_checkstack(main.L, 2) != 0 else { return nil }
+        let status = luashim_traceback(main.L, L, nil, 0)  // main: ... traceback (or an error)
+        defer { main.pop() }
+        return status == LUA_OK ? main.describe(at: -1) : nil
     }
 }
 

@@ -8,7 +8,7 @@ import CLuaShims
 /// Scalar pushes do not grow the stack: like a C function, a Swift function starts with room for
 /// 20 values (`LUA_MINSTACK`), and ``reserve(_:)`` asks for more. Pushes of whole values and lists
 /// reserve their own room.
-public struct LuaStack {
+public struct LuaStack: Hashable {
     /// The raw `lua_State*`, for code that needs Lua's C API directly. Never call an API function
     /// that can raise (`lua_error`, `luaL_check*`, `lua_gettable` with metamethods...) through it.
     public let unsafeState: OpaquePointer
@@ -19,6 +19,14 @@ public struct LuaStack {
     }
 
     @usableFromInline var L: OpaquePointer { unsafeState }
+
+    /// Identifies a thread while it lives: a Sendable value a scheduler can keep.
+    public struct ThreadID: Hashable, Sendable {
+        let address: UInt
+    }
+
+    /// This stack's thread's identity.
+    public var threadID: ThreadID { ThreadID(address: UInt(bitPattern: UnsafeRawPointer(L))) }
 
     /// The state this stack belongs to.
     public var owner: LuaState {
@@ -68,6 +76,7 @@ public struct LuaStack {
         }
     }
 
+    @inlinable
     public func push(bytes: UnsafeRawBufferPointer) {
         _ = lua_pushlstring(L, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
     }
@@ -77,6 +86,7 @@ public struct LuaStack {
     }
 
     /// Pushes a copy of the value at `index`.
+    @inlinable
     public func pushCopy(of index: Int32) { lua_pushvalue(L, index) }
 
     /// Pushes `value`, building new tables for `.array` and `.dictionary`.
@@ -251,6 +261,7 @@ extension LuaStack {
 
     /// Whether the state has allocated more than its scripts may. Host code that builds large
     /// values (the host's pushes pass the cap) checks this to stop early.
+    @inlinable
     public var isOverMemoryLimit: Bool {
         let host = luashim_gethost(L)!.pointee
         return host.limit != 0 && host.used > host.limit

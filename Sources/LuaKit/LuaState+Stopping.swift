@@ -8,6 +8,15 @@ public enum LuaStopReason: Sendable, Equatable {
     case timeLimit
     /// The user pressed Ctrl-C, or the process got SIGTERM.
     case interrupted
+
+    /// The reason a `luashim_stopreason` code stands for; nil for none.
+    init?(code: Int32) {
+        switch code {
+        case Int32(LUASHIM_STOP_TIMEOUT): self = .timeLimit
+        case Int32(LUASHIM_STOP_INTERRUPT): self = .interrupted
+        default: return nil
+        }
+    }
 }
 
 extension LuaState {
@@ -15,11 +24,7 @@ extension LuaState {
     /// in this state raises "script stopped: ..." at every instruction (so `pcall` cannot swallow
     /// it) until ``clearStop()``.
     public var stopReason: LuaStopReason? {
-        switch luashim_stopreason(host) {
-        case Int32(LUASHIM_STOP_TIMEOUT): .timeLimit
-        case Int32(LUASHIM_STOP_INTERRUPT): .interrupted
-        default: nil
-        }
+        LuaStopReason(code: luashim_stopreason(host))
     }
 
     /// Stops any script that runs longer than `seconds` from now. Costs nothing until then.

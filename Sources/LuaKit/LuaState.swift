@@ -41,6 +41,9 @@ public final class LuaState {
     /// The main thread's stack.
     public var stack: LuaStack { LuaStack(unsafeState: handle) }
 
+    /// The release of Lua that payrun was built against, e.g. `5.4.4`.
+    public static let version = "\(LUA_VERSION_MAJOR).\(LUA_VERSION_MINOR).\(LUA_VERSION_RELEASE)"
+
     // MARK: Memory
 
     /// Bytes the state has allocated now.
@@ -97,6 +100,14 @@ public final class LuaState {
         lua_pushvalue(handle, -1)
         stack.setGlobal(name)
         return LuaReference(owner: self, popping: handle)
+    }
+
+    /// Runs a full garbage collection, in protected mode: a finaliser's error or a memory error
+    /// is thrown, never raised through Swift.
+    public func collectGarbage() throws(LuaError) {
+        try stack.reserve(1)
+        luashim_pushcfunction(handle, luashim_collectgarbage)
+        try stack.protectedCall(argumentCount: 0, resultCount: 0)
     }
 
     // MARK: Running code

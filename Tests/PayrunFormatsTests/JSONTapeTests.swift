@@ -13,15 +13,18 @@ import Testing
     }
 
     @Test func badTextIsRefusedWithItsOffset() {
+        // The one parser's words, the same `payrun.json.decode` uses; a leading zero is reported at
+        // the digit after it.
         let cases: [(String, String, Int)] = [
             ("{\"a\": }", "expected a value", 6),
             ("[1, 2", "expected ',' or ']'", 5),
-            ("01", "leading zeros", 0),
-            ("\"\\ud800\"", "lone high surrogate", 7),
+            ("01", "after a leading 0", 1),
+            ("\"\\ud800\"", "expected a low surrogate", 7),
             ("{\"a\" 1}", "expected ':'", 5),
-            ("[1] x", "unexpected text after", 4),
+            ("[1] x", "expected the end of the document", 4),
             ("\"tab\there\"", "control character", 4),
-            (String(repeating: "[", count: 600), "nested more than 512", 512),
+            (String(repeating: "[", count: 600), "at most 512 levels of nesting", 512),
+            ("[1e400]", "expected a number within the range of a double", 1),
         ]
         for (text, reason, offset) in cases {
             #expect {
@@ -30,6 +33,14 @@ import Testing
                 guard let error = error as? JSONParseError else { return false }
                 return error.reason.contains(reason) && error.offset == offset
             }
+        }
+    }
+
+    @Test func errorsSayByteLineAndColumnAsJSONDecodeDoes() {
+        #expect {
+            try JSONValue.parse(Array("{\n  \"a\" 1}".utf8))
+        } throws: { error in
+            "\(error)" == "invalid JSON at byte 8 (line 2, column 7): expected ':' after an object key, found '1'"
         }
     }
 

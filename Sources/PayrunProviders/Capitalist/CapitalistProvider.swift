@@ -127,9 +127,14 @@ public struct CapitalistProvider: PaymentProvider {
     /// Reads may be sent again; `import_batch_advanced` and `process_batch` never are (Capitalist
     /// does not document refusing a payment number twice): look payments up with
     /// `documents_search` before paying again.
+    /// Every operation is a POST; the documented reads are the ones named in ``reads``.
+    public func isRead(_ request: ProviderRequest) -> Bool {
+        guard let operation = try? Self.fields(of: request).first(where: { $0.0 == "operation" })?.1 else { return false }
+        return Self.reads.contains(operation)
+    }
+
     public func retrySafety(of request: ProviderRequest) -> RetrySafety {
-        guard let operation = try? Self.fields(of: request).first(where: { $0.0 == "operation" })?.1 else { return .unsafe }
-        return Self.reads.contains(operation) ? .idempotent : .unsafe
+        isRead(request) ? .idempotent : .unsafe
     }
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {

@@ -1,5 +1,4 @@
 // The Lua side of credentials: opaque handles a script can pass around but never open.
-import CLua
 import LuaKit
 
 /// What a script holds for a credential: its name and environment. The secret stays in the

@@ -1,6 +1,5 @@
 // payrun.decimal: exact decimal numbers for Lua scripts, with Lua's operators, so money adds up
 // to the cent. Arithmetic with plain numbers and numeric strings converts them exactly first.
-import CLua
 import LuaKit
 
 /// A decimal as Lua holds it.
@@ -109,10 +108,8 @@ public final class DecimalValue: LuaObject {
         switch call.type(at: position) {
         case .number:
             let index = call.index(of: position)
-            if lua_isinteger(call.stack.unsafeState, index) != 0 {
-                return DecimalNumber(Int(lua_tointegerx(call.stack.unsafeState, index, nil)))
-            }
-            let number = lua_tonumberx(call.stack.unsafeState, index, nil)
+            if let integer = call.stack.integer(at: index) { return DecimalNumber(integer) }
+            let number = call.stack.number(at: index)!
             guard let decimal = DecimalNumber(number) else {
                 throw .invalid(at: position, "\(number) has no exact decimal form (within 38 places)")
             }
@@ -144,9 +141,9 @@ enum DecimalLibrary {
             try call.check(.table, at: 1)
             let stack = call.stack
             var total = DecimalNumber.zero
-            let count = Int(lua_rawlen(stack.unsafeState, call.index(of: 1)))
+            let count = stack.rawLength(at: call.index(of: 1))
             for item in 0..<count {
-                lua_rawgeti(stack.unsafeState, call.index(of: 1), lua_Integer(item + 1))
+                stack.pushElement(item + 1, of: call.index(of: 1))
                 defer { stack.pop() }
                 guard let value = try? DecimalValue.operand(call, call.argumentCount) else {
                     throw LuaArgumentError.invalid(at: 1, "item \(item + 1) is not a decimal, a number or a numeric string")
@@ -182,7 +179,7 @@ enum DecimalLibrary {
     static func push(onto stack: LuaStack) throws(LuaError) {
         try stack.reserve(3)
         stack.push(library: functions)
-        lua_createtable(stack.unsafeState, 0, Int32(DecimalNumber.Rounding.allCases.count))
+        stack.pushTable(fieldCapacity: DecimalNumber.Rounding.allCases.count)
         for mode in DecimalNumber.Rounding.allCases {
             stack.push(mode.rawValue)
             stack.setField(mode.rawValue, in: -2)

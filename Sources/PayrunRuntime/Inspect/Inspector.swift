@@ -1,6 +1,4 @@
 // Renders a Lua value as readable, Lua-like text: what payrun.inspect and the REPL print.
-import CLua
-import CLuaShims
 import LuaKit
 
 /// Renders nested tables the way a person wants to read them: the sequence first, then the other
@@ -8,7 +6,6 @@ import LuaKit
 /// labelled where it first appears (`<1>{ ... }`) and shown as `<table 1>` after, so cycles end.
 /// Functions and userdata are numbered (`<function 1>`) so output is the same from run to run.
 struct Inspector {
-    private let L: OpaquePointer
     private let stack: LuaStack
     private let options: InspectOptions
     /// How often each table is reached, from the first pass.
@@ -20,13 +17,12 @@ struct Inspector {
 
     init(stack: LuaStack, options: InspectOptions) {
         self.stack = stack
-        self.L = stack.unsafeState
         self.options = options
     }
 
     /// The rendering of the value at `index`.
     mutating func render(at index: Int32) -> String {
-        let index = lua_absindex(L, index)
+        let index = stack.absoluteIndex(index)
         count(at: index, depth: 0)
         return render(at: index, depth: 0)
     }
@@ -34,60 +30,58 @@ struct Inspector {
     // MARK: First pass: which tables are reached more than once
 
     private mutating func count(at index: Int32, depth: Int) {
-        guard lua_type(L, index) == LUA_TTABLE, depth <= options.depth, lua_checkstack(L, 3) != 0 else { return }
-        let identity = lua_topointer(L, index)!
+        guard stack.type(at: index) == .table, depth <= options.depth, (try? stack.reserve(3)) != nil else { return }
+        let identity = stack.identity(at: index)!
         seen[identity, default: 0] += 1
         guard seen[identity] == 1 else { return }
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {  // stack: ... key value
-            count(at: lua_gettop(L) - 1, depth: depth + 1)
-            count(at: lua_gettop(L), depth: depth + 1)
-            stack.pop()
+        stack.forEachEntry(of: index) { key, value in
+            count(at: key, depth: depth + 1)
+            count(at: value, depth: depth + 1)
         }
     }
 
     // MARK: Second pass: rendering
 
     private mutating func render(at index: Int32, depth: Int) -> String {
-        switch lua_type(L, index) {
-        case LUA_TNIL: return "nil"
-        case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0 ? "true" : "false"
-        case LUA_TNUMBER: return stack.describe(at: index)
-        case LUA_TSTRING: return Self.quote(stack.bytes(at: index)!)
-        case LUA_TTABLE: return renderTable(at: index, depth: depth)
-        case LUA_TUSERDATA:
+        switch stack.type(at: index) {
+        case .nil, .none: return "nil"
+        case .boolean: return stack.boolean(at: index) ? "true" : "false"
+        case .number: return stack.describe(at: index)
+        case .string: return Self.quote(stack.bytes(at: index)!)
+        case .table: return renderTable(at: index, depth: depth)
+        case .userdata:
             if let name = metatableName(at: index) { return name }
             return "<userdata \(label(for: index, kind: "userdata"))>"
-        case LUA_TLIGHTUSERDATA: return "<userdata \(label(for: index, kind: "userdata"))>"
-        case LUA_TFUNCTION: return "<function \(label(for: index, kind: "function"))>"
-        default: return "<thread \(label(for: index, kind: "thread"))>"
+        case .lightUserdata: return "<userdata \(label(for: index, kind: "userdata"))>"
+        case .function: return "<function \(label(for: index, kind: "function"))>"
+        case .thread: return "<thread \(label(for: index, kind: "thread"))>"
         }
     }
 
     private mutating func renderTable(at index: Int32, depth: Int) -> String {
-        let identity = lua_topointer(L, index)!
+        let identity = stack.identity(at: index)!
         let shared = (seen[identity] ?? 0) > 1
         if written.contains(identity) { return "<table \(label(for: index, kind: "table"))>" }
-        if depth >= options.depth || lua_checkstack(L, 4) == 0 { return "{...}" }
+        if depth >= options.depth || (try? stack.reserve(4)) == nil { return "{...}" }
         written.insert(identity)
         let prefix = shared ? "<\(label(for: index, kind: "table"))>" : ""
 
         var entries: [String] = []
         var omitted = 0
-        let sequenceLength = Int(lua_rawlen(L, index))
+        let sequenceLength = stack.rawLength(at: index)
         for position in 0..<sequenceLength {
-            lua_rawgeti(L, index, lua_Integer(position + 1))
+            stack.pushElement(position + 1, of: index)
             defer { stack.pop() }
             if entries.count >= options.maxItems { omitted += 1; continue }
-            entries.append(render(at: lua_gettop(L), depth: depth + 1))
+            entries.append(render(at: stack.top, depth: depth + 1))
         }
         for key in sortedKeys(of: index, skippingSequenceOf: sequenceLength) {
             if entries.count >= options.maxItems { omitted += 1; continue }
             try? stack.push(key)
-            lua_pushvalue(L, -1)
-            lua_rawget(L, index)  // stack: ... key value
-            let keyText = renderKey(at: lua_gettop(L) - 1, depth: depth + 1)
-            entries.append("\(keyText) = \(render(at: lua_gettop(L), depth: depth + 1))")
+            stack.pushCopy(of: -1)
+            stack.getEntry(in: index)  // stack: ... key value
+            let keyText = renderKey(at: stack.top - 1, depth: depth + 1)
+            entries.append("\(keyText) = \(render(at: stack.top, depth: depth + 1))")
             stack.pop(2)
         }
         if omitted > 0 { entries.append("... (\(omitted) more)") }
@@ -102,13 +96,9 @@ struct Inspector {
     /// The keys outside the sequence part, in a stable order: numbers, then strings, then the rest.
     private func sortedKeys(of index: Int32, skippingSequenceOf length: Int) -> [LuaValue] {
         var keys: [LuaValue] = []
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {  // stack: ... key value
-            stack.pop()
-            if lua_isinteger(L, -1) != 0, case let key = Int(lua_tointegerx(L, -1, nil)), key >= 1, key <= length {
-                continue
-            }
-            if let key = try? stack.value(at: -1) { keys.append(key) }
+        stack.forEachEntry(of: index) { key, _ in
+            if let position = stack.integer(at: key), position >= 1, position <= length { return }
+            if let key = try? stack.value(at: key) { keys.append(key) }
         }
         return keys.sorted(by: Self.keyOrder)
     }
@@ -134,14 +124,14 @@ struct Inspector {
     }
 
     private mutating func renderKey(at index: Int32, depth: Int) -> String {
-        if lua_type(L, index) == LUA_TSTRING, let bytes = stack.bytes(at: index), Self.isIdentifier(bytes) {
+        if stack.type(at: index) == .string, let bytes = stack.bytes(at: index), Self.isIdentifier(bytes) {
             return String(decoding: bytes, as: UTF8.self)
         }
         return "[" + render(at: index, depth: depth) + "]"
     }
 
     private mutating func label(for index: Int32, kind: String) -> Int {
-        let identity = lua_topointer(L, index)!
+        let identity = stack.identity(at: index)!
         if let label = labels[identity] { return label }
         let label = nextLabel[kind, default: 0] + 1
         nextLabel[kind] = label
@@ -150,9 +140,9 @@ struct Inspector {
     }
 
     private func metatableName(at index: Int32) -> String? {
-        guard luaL_getmetafield(L, index, "__name") != LUA_TNIL else { return nil }
+        guard stack.pushField("__name", ofMetatableAt: index) else { return nil }
         defer { stack.pop() }
-        return lua_type(L, -1) == LUA_TSTRING ? stack.describe(at: -1) : nil
+        return stack.string(at: -1)
     }
 
     // MARK: Text

@@ -1,18 +1,18 @@
-// Encodes the Lua value on a stack as JSON text, reading tables raw (no metamethods run).
-import CLua
-import CLuaShims
+// Encodes the Lua value on a stack as JSON text through payrun's one JSON writer, reading tables
+// raw (no metamethods run).
 import LuaKit
+import PayrunFormats
 
 /// One encoding of one Lua value. A table is an array when it carries the array metatable or
 /// its keys are exactly `1...n`; an object when its keys are all strings (the empty table is an
-/// object). Floats are written in the shortest form that reads back as the same float.
+/// object). Strings must be UTF-8; NaN and the infinities are refused (JSON has no form for
+/// them), where the writer would quietly write `null`.
 struct JSONEncoding {
-    private let L: OpaquePointer
     private let stack: LuaStack
     private let options: JSONEncodingOptions
     private let nullIndex: Int32
     private let arrayMetatableIndex: Int32
-    private(set) var output: [UInt8] = []
+    private var writer: JSONWriter
     /// The tables being written, to catch a table that contains itself.
     private var visiting: Set<UnsafeRawPointer> = []
     /// Where the encoder is, for error messages.
@@ -25,72 +25,75 @@ struct JSONEncoding {
         case key(String)
     }
 
+    /// The text written so far (all of it, after ``encode(at:)``).
+    var output: [UInt8] { writer.bytes }
+
     init(stack: LuaStack, options: JSONEncodingOptions, nullIndex: Int32, arrayMetatableIndex: Int32) {
         self.stack = stack
-        self.L = stack.unsafeState
         self.options = options
         self.nullIndex = nullIndex
         self.arrayMetatableIndex = arrayMetatableIndex
+        writer = JSONWriter(indent: options.indent)
         let owner = stack.owner
         self.maximumLength = owner.memoryLimit.map { max(0, $0 - owner.memoryInUse) } ?? Int.max
     }
 
     mutating func encode(at index: Int32) throws(JSONEncodingError) {
-        try value(at: lua_absindex(L, index))
+        try value(at: stack.absoluteIndex(index))
     }
 
     // MARK: Values
 
     private mutating func value(at index: Int32) throws(JSONEncodingError) {
-        guard output.count <= maximumLength else {
+        guard writer.bytes.count <= maximumLength else {
             throw failure("not enough memory: the text would pass the script's memory limit")
         }
-        switch lua_type(L, index) {
-        case LUA_TNIL:
-            append("null")
-        case LUA_TBOOLEAN:
-            append(lua_toboolean(L, index) != 0 ? "true" : "false")
-        case LUA_TNUMBER:
-            try number(at: index)
-        case LUA_TSTRING:
-            try string(stack.bytes(at: index)!)
-        case LUA_TTABLE:
+        switch stack.type(at: index) {
+        case .nil, .none:
+            writer.null()
+        case .boolean:
+            writer.bool(stack.boolean(at: index))
+        case .number:
+            if let integer = stack.integer(at: index) { return writer.integer(integer) }
+            let number = stack.number(at: index)!
+            guard number.isFinite else { throw failure("\(number) is not a finite number, and JSON has no form for it") }
+            writer.number(number)
+        case .string:
+            let bytes = stack.bytes(at: index)!
+            try checkUTF8(bytes)
+            writer.string(utf8: bytes)
+        case .table:
             try table(at: index)
-        case LUA_TUSERDATA where lua_rawequal(L, index, nullIndex) != 0:
-            append("null")
-        case LUA_TUSERDATA where options.credentialPlaceholders && stack.object(at: index, as: CredentialHandle.self) != nil:
-            try string(Array(CredentialPlaceholder.text(for: stack.object(at: index, as: CredentialHandle.self)!.name).utf8))
+        case .userdata where stack.rawEquals(index, nullIndex):
+            writer.null()
+        case .userdata where options.credentialPlaceholders && stack.object(at: index, as: CredentialHandle.self) != nil:
+            writer.string(CredentialPlaceholder.text(for: stack.object(at: index, as: CredentialHandle.self)!.name))
         case let type:
             // A decimal is written with its exact digits, as a JSON number: 12.50 stays 12.50.
-            guard type == LUA_TUSERDATA, let decimal = stack.object(at: index, as: DecimalValue.self) else {
-                throw failure("a \(LuaType(rawValue: type) ?? .none) has no JSON form")
+            guard type == .userdata, let decimal = stack.object(at: index, as: DecimalValue.self) else {
+                throw failure("a \(type) has no JSON form")
             }
-            append(decimal.value.description)
+            writer.raw(decimal.value.description.utf8)
         }
     }
 
-    private mutating func number(at index: Int32) throws(JSONEncodingError) {
-        if lua_isinteger(L, index) != 0 {
-            append(String(lua_tointegerx(L, index, nil)))
-            return
+    private func checkUTF8(_ bytes: UnsafeRawBufferPointer) throws(JSONEncodingError) {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw failure("the string is not valid UTF-8 (JSON text must be); encode binary data as base64 or hex first")
         }
-        let value = lua_tonumberx(L, index, nil)
-        guard value.isFinite else { throw failure("\(value) is not a finite number, and JSON has no form for it") }
-        // Swift writes the shortest digits that read back as the same double ("0.1", "1e-07").
-        append(value.description)
     }
 
     // MARK: Tables
 
     private mutating func table(at index: Int32) throws(JSONEncodingError) {
-        let identity = lua_topointer(L, index)!
+        let identity = stack.identity(at: index)!
         guard visiting.insert(identity).inserted else { throw failure("the table contains itself") }
-        guard lua_checkstack(L, 4) != 0, path.count < JSONDecoding.maximumDepth else {
-            throw failure("nested more than \(JSONDecoding.maximumDepth) levels deep")
+        guard (try? stack.reserve(4)) != nil, path.count < JSONLibrary.maximumDepth else {
+            throw failure("nested more than \(JSONLibrary.maximumDepth) levels deep")
         }
         defer { visiting.remove(identity) }
         if isMarkedArray(at: index) {
-            try array(at: index, count: Int(lua_rawlen(L, index)))
+            try array(at: index, count: stack.rawLength(at: index))
             return
         }
         switch try classify(at: index) {
@@ -100,9 +103,9 @@ struct JSONEncoding {
     }
 
     private func isMarkedArray(at index: Int32) -> Bool {
-        guard lua_getmetatable(L, index) != 0 else { return false }
+        guard stack.pushMetatable(of: index) else { return false }
         defer { stack.pop() }
-        return lua_rawequal(L, -1, arrayMetatableIndex) != 0
+        return stack.rawEquals(-1, arrayMetatableIndex)
     }
 
     private enum Shape {
@@ -116,20 +119,21 @@ struct JSONEncoding {
         var keys: [[UInt8]] = []
         var integerCount = 0
         var largestInteger = 0
-        lua_pushnil(L)  // stack: ... nil (the first key)
-        while lua_next(L, index) != 0 {  // stack: ... key value
-            switch lua_type(L, -2) {
-            case LUA_TSTRING:
-                keys.append(Array(stack.bytes(at: -2)!))
-            case LUA_TNUMBER where lua_isinteger(L, -2) != 0 && lua_tointegerx(L, -2, nil) > 0:
+        var badKey: LuaType?
+        stack.forEachEntry(of: index) { key, _ in
+            switch stack.type(at: key) {
+            case .string:
+                keys.append(Array(stack.bytes(at: key)!))
+            case .number where (stack.integer(at: key) ?? 0) > 0:
                 integerCount += 1
-                largestInteger = max(largestInteger, Int(lua_tointegerx(L, -2, nil)))
+                largestInteger = max(largestInteger, stack.integer(at: key)!)
             case let type:
-                stack.pop(2)
-                let name = type == LUA_TNUMBER ? "a non-positive or fractional number" : "a \(LuaType(rawValue: type) ?? .none)"
-                throw failure("a table key is \(name); JSON object keys are strings and arrays count from 1")
+                if badKey == nil { badKey = type }
             }
-            stack.pop()  // stack: ... key
+        }
+        if let badKey {
+            let name = badKey == .number ? "a non-positive or fractional number" : "a \(badKey)"
+            throw failure("a table key is \(name); JSON object keys are strings and arrays count from 1")
         }
         if integerCount > 0 && !keys.isEmpty {
             throw failure("the table mixes integer and string keys; use all of one kind (json.array marks an array)")
@@ -145,76 +149,32 @@ struct JSONEncoding {
     }
 
     private mutating func array(at index: Int32, count: Int) throws(JSONEncodingError) {
-        guard count > 0 else { return append("[]") }
-        output.append(UInt8(ascii: "["))
-        for element in 1...count {
-            if element > 1 { output.append(UInt8(ascii: ",")) }
-            newline(depth: path.count + 1)
+        writer.openArray()
+        for element in stride(from: 1, through: count, by: 1) {
             path.append(.index(element))
-            lua_rawgeti(L, index, lua_Integer(element))
-            try value(at: lua_gettop(L))
+            stack.pushElement(element, of: index)
+            try value(at: stack.top)
             stack.pop()
             path.removeLast()
         }
-        newline(depth: path.count)
-        output.append(UInt8(ascii: "]"))
+        writer.closeArray()
     }
 
     private mutating func object(at index: Int32, keys: [[UInt8]]) throws(JSONEncodingError) {
-        guard !keys.isEmpty else { return append("{}") }
-        output.append(UInt8(ascii: "{"))
-        for (position, key) in keys.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            newline(depth: path.count + 1)
-            try string(key)
-            output.append(UInt8(ascii: ":"))
-            if options.indent != nil { output.append(UInt8(ascii: " ")) }
+        writer.openObject()
+        for key in keys {
+            guard String(validating: key, as: UTF8.self) != nil else {
+                throw failure("the string is not valid UTF-8 (JSON text must be); encode binary data as base64 or hex first")
+            }
+            writer.key(utf8: key)
             path.append(.key(String(decoding: key, as: UTF8.self)))
             key.withUnsafeBytes { stack.push(bytes: $0) }
-            lua_rawget(L, index)
-            try value(at: lua_gettop(L))
+            stack.getEntry(in: index)
+            try value(at: stack.top)
             stack.pop()
             path.removeLast()
         }
-        newline(depth: path.count)
-        output.append(UInt8(ascii: "}"))
-    }
-
-    private mutating func newline(depth: Int) {
-        guard let indent = options.indent else { return }
-        output.append(UInt8(ascii: "\n"))
-        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
-    }
-
-    // MARK: Strings
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Writes `bytes` as a JSON string, escaping what JSON requires and refusing invalid UTF-8.
-    private mutating func string<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(JSONEncodingError) {
-        guard let _ = String(validating: bytes, as: UTF8.self) else {
-            throw failure("the string is not valid UTF-8 (JSON text must be); encode binary data as base64 or hex first")
-        }
-        output.append(UInt8(ascii: "\""))
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                output.append(contentsOf: Array("\\u00".utf8))
-                output.append(Self.hexDigits[Int(byte >> 4)])
-                output.append(Self.hexDigits[Int(byte & 0xF)])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func append(_ text: String) {
-        output.append(contentsOf: text.utf8)
+        writer.closeObject()
     }
 
     private func failure(_ problem: String) -> JSONEncodingError {

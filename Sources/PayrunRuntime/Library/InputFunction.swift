@@ -1,7 +1,6 @@
 // `payrun.input(n)`: the contents of a file the user named as the script's nth argument. Scripts
 // cannot open files; this reads only what the person running the script pointed it at (a CSV of
 // payouts, a list of customers), never a path the script makes up.
-import CLua
 import LuaKit
 
 enum InputFunction {
@@ -11,10 +10,10 @@ enum InputFunction {
 
     /// Records `arguments` for `payrun.input`; the runner calls this before the script runs.
     static func setArguments(_ arguments: [String], on stack: LuaStack) {
-        lua_createtable(stack.unsafeState, Int32(arguments.count), 0)
+        stack.pushTable(arrayCapacity: arguments.count)
         for (index, argument) in arguments.enumerated() {
             stack.push(argument)
-            lua_rawseti(stack.unsafeState, -2, lua_Integer(index + 1))
+            stack.setElement(index + 1, in: -2)
         }
         stack.setRegistryValue(argumentsKey)
     }
@@ -23,8 +22,8 @@ enum InputFunction {
     static func input(_ call: LuaCall) throws -> LuaReturn {
         let position = try call.integer(at: 1)
         let stack = call.stack
-        guard stack.pushRegistryValue(argumentsKey) == .table, lua_rawgeti(stack.unsafeState, -1, lua_Integer(position)) == LUA_TSTRING,
-            let path = stack.bytes(at: -1).map({ String(decoding: $0, as: UTF8.self) })
+        guard stack.pushRegistryValue(argumentsKey) == .table, stack.pushElement(position, of: -1) == .string,
+            let path = stack.string(at: -1)
         else {
             throw LuaArgumentError.invalid(at: 1, "no argument \(position) was given to the script (payrun run script.lua FILE ...)")
         }

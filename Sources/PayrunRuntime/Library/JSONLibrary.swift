@@ -1,7 +1,5 @@
 // payrun.json: decode and encode JSON, with a null that survives a round trip and arrays that
 // stay arrays even when empty.
-import CLua
-import CLuaShims
 import LuaKit
 import PayrunFormats
 
@@ -10,13 +8,14 @@ enum JSONLibrary {
     /// Registry names of the shared values, kept where scripts cannot replace them.
     static let nullKey = "payrun.json.null"
     static let arrayMetatableKey = "payrun.json.array"
+    /// Values nested deeper than this are refused, decoded or encoded, rather than risking the stack.
+    static let maximumDepth = 1000
 
     /// Pushes the library table, creating the null sentinel and the array metatable.
     static func push(onto stack: LuaStack) throws(LuaError) {
-        let L = stack.unsafeState
         try stack.reserve(4)
-        _ = lua_newuserdatauv(L, 0, 0)         // stack: null
-        lua_createtable(L, 0, 3)               // stack: null metatable
+        stack.pushSentinel()                   // stack: null
+        stack.pushTable(fieldCapacity: 3)      // stack: null metatable
         stack.push("json.null")
         stack.setField("__name", in: -2)
         stack.push(function: { call in
@@ -26,11 +25,11 @@ enum JSONLibrary {
         stack.setField("__tostring", in: -2)
         stack.push(false)
         stack.setField("__metatable", in: -2)
-        lua_setmetatable(L, -2)                // stack: null
+        stack.setMetatable(of: -2)             // stack: null
         stack.pushCopy(of: -1)
         stack.setRegistryValue(nullKey)        // stack: null
 
-        lua_createtable(L, 0, 2)               // stack: null arraymeta
+        stack.pushTable(fieldCapacity: 2)      // stack: null arraymeta
         stack.push("json.array")
         stack.setField("__name", in: -2)
         stack.push("json.array")
@@ -38,7 +37,7 @@ enum JSONLibrary {
         stack.setRegistryValue(arrayMetatableKey)  // stack: null
 
         stack.push(library: functions)         // stack: null json
-        luashim_insert(L, -2)                  // stack: json null
+        stack.insert(at: -2)                   // stack: json null
         stack.setField("null", in: -2)         // stack: json
     }
 
@@ -64,15 +63,21 @@ enum JSONLibrary {
         }
     }
 
-    static func decode(_ document: UnsafeRawBufferPointer, on stack: LuaStack) throws(JSONDecodingError) {
+    /// Pushes the value of the JSON text `document`, or throws and leaves the stack as it was.
+    static func decode(_ document: UnsafeRawBufferPointer, on stack: LuaStack) throws(JSONParseError) {
         let base = stack.top
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
-        var decoding = JSONDecoding(
-            document: document.bindMemory(to: UInt8.self), stack: stack,
-            nullIndex: base + 1, arrayMetatableIndex: base + 2)
-        try decoding.decode()      // stack: ... null arraymeta value
-        luashim_replace(stack.unsafeState, base + 1)
+        var parser = JSONParser(
+            document: document.bindMemory(to: UInt8.self),
+            sink: LuaJSONSink(stack: stack, nullIndex: base + 1, arrayMetatableIndex: base + 2), maximumDepth: maximumDepth)
+        do {
+            try parser.parse()     // stack: ... null arraymeta value
+        } catch {
+            stack.top = base
+            throw error
+        }
+        stack.replace(at: base + 1)
         stack.top = base + 1       // stack: ... value
     }
 
@@ -91,7 +96,7 @@ enum JSONLibrary {
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
         defer {
-            luashim_replace(stack.unsafeState, base + 1)
+            stack.replace(at: base + 1)
             stack.top = base + 1
         }
         try body(base + 1, base + 2)
@@ -110,7 +115,6 @@ enum JSONLibrary {
     private static func push(
         at index: Int, of reader: JSONTape.Reader, on stack: LuaStack, null: Int32, arrayMetatable: Int32, depth: Int
     ) throws(LuaError) {
-        let L = stack.unsafeState
         switch reader.kind(at: index) {
         case .null: stack.pushCopy(of: null)
         case .false: stack.push(false)
@@ -119,35 +123,32 @@ enum JSONLibrary {
         case .number: stack.push(reader.number(at: index))
         case .string: stack.push(bytes: reader.bytes(at: index))
         case .array:
-            guard depth < JSONDecoding.maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(JSONDecoding.maximumDepth) levels deep") }
-            try stack.reserve(3)
+            try enter(depth, on: stack)
             let count = reader.count(at: index)
-            lua_createtable(L, Int32(clamping: count), 0)
+            stack.pushTable(arrayCapacity: count)
             var child = index + 1
             for position in 0..<count {
                 try push(at: child, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                lua_rawseti(L, -2, lua_Integer(position + 1))
+                stack.setElement(position + 1, in: -2)
                 child = reader.next(after: child)
             }
             stack.pushCopy(of: arrayMetatable)
-            lua_setmetatable(L, -2)
+            stack.setMetatable(of: -2)
         case .object:
-            guard depth < JSONDecoding.maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(JSONDecoding.maximumDepth) levels deep") }
-            try stack.reserve(3)
+            try enter(depth, on: stack)
             let count = reader.count(at: index)
-            lua_createtable(L, 0, Int32(clamping: count))
+            stack.pushTable(fieldCapacity: count)
             var child = index + 1
             for _ in 0..<count {
                 stack.push(bytes: reader.bytes(at: child))
                 try push(at: child + 1, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                lua_rawset(L, -3)
+                stack.setEntry(in: -3)
                 child = reader.next(after: child + 1)
             }
         }
     }
 
     private static func push(_ value: JSONValue, on stack: LuaStack, null: Int32, arrayMetatable: Int32, depth: Int) throws(LuaError) {
-        let L = stack.unsafeState
         switch value {
         case .null: stack.pushCopy(of: null)
         case .bool(let flag): stack.push(flag)
@@ -155,32 +156,36 @@ enum JSONLibrary {
         case .number(let number): stack.push(number)
         case .string(let text): stack.push(text)
         case .array(let items):
-            guard depth < JSONDecoding.maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(JSONDecoding.maximumDepth) levels deep") }
-            try stack.reserve(3)
-            lua_createtable(L, Int32(clamping: items.count), 0)
+            try enter(depth, on: stack)
+            stack.pushTable(arrayCapacity: items.count)
             for (index, item) in items.enumerated() {
                 try push(item, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                lua_rawseti(L, -2, lua_Integer(index + 1))
+                stack.setElement(index + 1, in: -2)
             }
             stack.pushCopy(of: arrayMetatable)
-            lua_setmetatable(L, -2)
+            stack.setMetatable(of: -2)
         case .object(let members):
-            guard depth < JSONDecoding.maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(JSONDecoding.maximumDepth) levels deep") }
-            try stack.reserve(3)
-            lua_createtable(L, 0, Int32(clamping: members.count))
+            try enter(depth, on: stack)
+            stack.pushTable(fieldCapacity: members.count)
             for (name, member) in members {
                 stack.push(name)
                 try push(member, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                lua_rawset(L, -3)
+                stack.setEntry(in: -3)
             }
         }
+    }
+
+    /// Checks there is room for one more level of nesting at `depth`.
+    private static func enter(_ depth: Int, on stack: LuaStack) throws(LuaError) {
+        guard depth < maximumDepth else { throw LuaError(.runtime, "JSON nested more than \(maximumDepth) levels deep") }
+        try stack.reserve(3)
     }
 
     /// The JSON text of the value at `index`, as `json.encode` writes it.
     /// - Parameter credentialPlaceholders: writes credential handles as placeholders, for a
     ///   request body the provider's signing fills in.
     static func encode(at index: Int32, on stack: LuaStack, credentialPlaceholders: Bool = false) throws(JSONEncodingError) -> [UInt8] {
-        let value = lua_absindex(stack.unsafeState, index)
+        let value = stack.absoluteIndex(index)
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
         defer { stack.pop(2) }
@@ -207,21 +212,17 @@ enum JSONLibrary {
     }
 
     private static func encodingOptions(_ call: LuaCall, at position: Int) throws(LuaArgumentError) -> JSONEncodingOptions {
-        guard !call.isNoneOrNil(position) else { return JSONEncodingOptions() }
-        try call.check(.table, at: position)
-        let stack = call.stack
-        let table = call.index(of: position)
         var options = JSONEncodingOptions()
-        defer { stack.pop(2) }
-        switch stack.pushField("indent", of: table) {
-        case .nil: break
-        case .boolean: options.indent = lua_toboolean(stack.unsafeState, -1) != 0 ? 2 : nil
-        case .number where lua_isinteger(stack.unsafeState, -1) != 0 && (0...16).contains(lua_tointegerx(stack.unsafeState, -1, nil)):
-            options.indent = Int(lua_tointegerx(stack.unsafeState, -1, nil))
-        default: throw .invalid(at: position, "field 'indent' must be true, false or a number of spaces from 0 to 16")
+        guard try call.hasFields(at: position) else { return options }
+        options.indent = try call.withField("indent", of: position) { (index, type) throws(LuaArgumentError) in
+            switch type {
+            case .nil: return nil
+            case .boolean: return call.stack.boolean(at: index) ? 2 : nil
+            case .number where (0...16).contains(call.stack.integer(at: index) ?? -1): return call.stack.integer(at: index)
+            default: throw .invalid(at: position, "field 'indent' must be true, false or a number of spaces from 0 to 16")
+            }
         }
-        stack.pushField("sort_keys", of: table)
-        options.sortKeys = lua_toboolean(stack.unsafeState, -1) != 0
+        options.sortKeys = try call.flagField("sort_keys", of: position)
         return options
     }
 
@@ -230,7 +231,7 @@ enum JSONLibrary {
     static func array(_ call: LuaCall) throws -> LuaReturn {
         let stack = call.stack
         if call.isNoneOrNil(1) {
-            lua_createtable(stack.unsafeState, 0, 0)
+            stack.pushTable()
         } else {
             try call.check(.table, at: 1)
             switch arrayMark(at: call.index(of: 1), on: stack) {
@@ -240,7 +241,7 @@ enum JSONLibrary {
             stack.pushCopy(of: call.index(of: 1))
         }
         stack.pushRegistryValue(arrayMetatableKey)
-        lua_setmetatable(stack.unsafeState, -2)
+        stack.setMetatable(of: -2)
         return 1
     }
 
@@ -257,10 +258,10 @@ enum JSONLibrary {
 
     /// Whether the table at `index` has no metatable, the array mark, or another metatable.
     private static func arrayMark(at index: Int32, on stack: LuaStack) -> Metatable {
-        guard lua_getmetatable(stack.unsafeState, index) != 0 else { return .none }  // stack: ... metatable
-        stack.pushRegistryValue(arrayMetatableKey)                                 // stack: ... metatable mark
+        guard stack.pushMetatable(of: index) else { return .none }  // stack: ... metatable
+        stack.pushRegistryValue(arrayMetatableKey)                 // stack: ... metatable mark
         defer { stack.pop(2) }
-        return lua_rawequal(stack.unsafeState, -1, -2) != 0 ? .array : .other
+        return stack.rawEquals(-1, -2) ? .array : .other
     }
 
     static var functions: [LuaRegistration] { [

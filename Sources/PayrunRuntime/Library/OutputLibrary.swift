@@ -1,5 +1,4 @@
 // print, payrun.stdout and payrun.stderr: a script's way to the terminal, through ScriptOutput.
-import CLua
 import LuaKit
 
 /// Installs `print`, and `payrun.stdout` and `payrun.stderr` with `io`-style `write` methods,
@@ -29,15 +28,15 @@ enum OutputLibrary {
     private static func pushStream(
         _ stream: OutputStream, named name: String, output: any ScriptOutput, on stack: LuaStack
     ) throws(LuaError) {
-        lua_createtable(stack.unsafeState, 0, 1)       // stack: handle
-        lua_createtable(stack.unsafeState, 0, 3)       // stack: handle metatable
+        stack.pushTable(fieldCapacity: 1)              // stack: handle
+        stack.pushTable(fieldCapacity: 3)              // stack: handle metatable
         stack.push("payrun.\(name)")
         stack.setField("__name", in: -2)
         stack.push(false)
         stack.setField("__metatable", in: -2)
         stack.push(library: streamMethods(output, to: stream))  // stack: handle metatable methods
         stack.setField("__index", in: -2)              // stack: handle metatable
-        lua_setmetatable(stack.unsafeState, -2)        // stack: handle
+        stack.setMetatable(of: -2)                     // stack: handle
     }
 
     /// `print(...)`: each argument through `tostring`, tab-separated, then a newline.

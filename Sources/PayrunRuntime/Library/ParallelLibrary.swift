@@ -1,8 +1,6 @@
 // payrun.parallel(items, fn [, {concurrency = 16}]): fn(item) for every item, up to `concurrency`
 // at a time, results in the items' order. Provider requests inside fn overlap; everything else
 // runs one coroutine at a time on the script's thread, so no Lua code races another.
-import CLua
-import CLuaShims
 import LuaKit
 
 enum ParallelLibrary {
@@ -17,15 +15,14 @@ enum ParallelLibrary {
         let seconds = try call.number(at: 1)
         guard seconds >= 0, seconds <= 3600 else { throw LuaArgumentError.invalid(at: 1, "seconds must be between 0 and 3600") }
         let duration = Duration.milliseconds(Int((seconds * 1000).rounded()))
-        let L = call.stack.unsafeState
-        if let scheduler = session.scheduler, scheduler.owns(L), lua_isyieldable(L) != 0 {
-            scheduler.start(for: L) { () async throws(ProviderError) -> ProviderClient.Reply in
+        if let scheduler = session.scheduler, scheduler.waitsByYielding(call.stack) {
+            scheduler.start(for: call.stack) { () async throws(ProviderError) -> ProviderClient.Reply in
                 try? await Task.sleep(for: duration)
                 return ProviderClient.Reply(result: .null, status: 0, headers: [], attempts: 0, warning: nil)
             }
-            lua_pushlightuserdata(L, scheduler.marker)
+            call.stack.push(lightUserdata: scheduler.marker)
             return try call.yield(1) { resumed in
-                _ = scheduler.take(for: resumed.stack.unsafeState)
+                _ = scheduler.take(for: resumed.stack)
                 return 0
             }
         }
@@ -33,92 +30,83 @@ enum ParallelLibrary {
         return 0
     }
 
+    /// A coroutine running the function for one item.
     private struct Running {
-        let thread: OpaquePointer
+        let thread: LuaStack
         let item: Int
     }
 
     static func parallel(_ call: LuaCall, session: ProviderSession) throws -> LuaReturn {
         try call.check(.table, at: 1)
         try call.check(.function, at: 2)
-        let concurrency = try call.integerOption("concurrency", at: 3, in: 1...1024) ?? 16
+        let concurrency = try call.integerField("concurrency", of: 3, in: 1...1024) ?? 16
         guard session.scheduler == nil else { throw LuaError(.runtime, "payrun.parallel cannot run inside payrun.parallel") }
         let scheduler = ParallelScheduler()
         session.scheduler = scheduler
         defer { session.scheduler = nil }
 
-        let L = call.stack.unsafeState
         let stack = call.stack
         let items = call.index(of: 1)
         let function = call.index(of: 2)
-        let count = Int(lua_rawlen(L, items))
+        let count = stack.rawLength(at: items)
         try stack.reserve(4)
-        lua_createtable(L, Int32(clamping: count), 0)      // stack: ... results
+        stack.pushTable(arrayCapacity: count)               // stack: ... results
         let results = stack.top
-        lua_createtable(L, 0, Int32(clamping: concurrency)) // stack: ... results anchors
+        stack.pushTable(fieldCapacity: concurrency)        // stack: ... results anchors
         let anchors = stack.top                            // keeps running threads from the collector
-        let host = luashim_gethost(L)!
-        var running: [UInt: Running] = [:]
+        var running: [LuaStack.ThreadID: Running] = [:]
         var next = 1
         var failed = false
 
         /// Resumes `thread` with `arguments` values already on it, and deals with how it stopped.
-        func resume(_ thread: OpaquePointer, item: Int, arguments: Int32) throws {
-            var resultCount: Int32 = 0
-            let allowance = host.pointee.host_allowance
-            host.pointee.host_allowance = 0
-            let entry = luashim_enter(host, thread)
-            let status = lua_resume(thread, L, arguments, &resultCount)
-            luashim_leave(host, entry)
-            host.pointee.host_allowance = allowance
-            switch status {
-            case LUA_YIELD where resultCount == 1 && lua_touserdata(thread, -1) == scheduler.marker:
+        func resume(_ thread: LuaStack, item: Int, arguments: Int32) throws {
+            switch thread.resume(argumentCount: arguments, from: stack) {
+            case .yielded(let count) where count == 1 && thread.lightUserdata(at: -1) == scheduler.marker:
                 // Waiting for a response; resumed when it arrives. Only the yielded value goes:
                 // what lies below is the waiting call's own.
-                lua_settop(thread, -2)
-            case LUA_YIELD:
-                lua_settop(thread, -resultCount - 1)
+                thread.pop()
+            case .yielded(let count):
+                thread.pop(count)
                 finish(thread)
                 throw LuaError(.runtime, "payrun.parallel: the function yielded for item \(item); only provider requests may wait inside it")
-            case LUA_OK:
-                if resultCount > 0 {
-                    lua_xmove(thread, L, 1)                // stack: ... results anchors value
-                    lua_rawseti(L, results, lua_Integer(item))
+            case .returned(let count):
+                if count > 0 {
+                    try thread.move(1, to: stack)          // stack: ... results anchors value
+                    stack.setElement(item, in: results)
                 }
-                lua_settop(thread, 0)
+                thread.top = 0
                 finish(thread)
-            default:
-                lua_xmove(thread, L, 1)                    // stack: ... results anchors error
+            case .failed:
+                try thread.move(1, to: stack)              // stack: ... results anchors error
                 finish(thread)
                 throw call.error(raising: call.argumentCount)
             }
         }
 
-        func finish(_ thread: OpaquePointer) {
-            let key = ParallelScheduler.key(thread)
+        func finish(_ thread: LuaStack) {
             scheduler.release(thread)
-            if let entry = running.removeValue(forKey: key) {
-                lua_pushnil(L)
-                lua_rawseti(L, anchors, lua_Integer(entry.item))
+            if let entry = running.removeValue(forKey: thread.threadID) {
+                stack.pushNil()
+                stack.setElement(entry.item, in: anchors)
             }
         }
 
         do {
             while true {
                 while !failed, running.count < concurrency, next <= count {
-                    let thread = lua_newthread(L)!         // stack: ... results anchors thread
-                    lua_rawseti(L, anchors, lua_Integer(next))
+                    let thread = try stack.pushNewThread() // stack: ... results anchors thread
+                    stack.setElement(next, in: anchors)
                     scheduler.adopt(thread)
-                    running[ParallelScheduler.key(thread)] = Running(thread: thread, item: next)
-                    lua_pushvalue(L, function)
-                    lua_rawgeti(L, items, lua_Integer(next))
-                    lua_xmove(L, thread, 2)
+                    running[thread.threadID] = Running(thread: thread, item: next)
+                    stack.pushCopy(of: function)
+                    stack.pushElement(next, of: items)
+                    try stack.move(2, to: thread)
                     let item = next
                     next += 1
                     try resume(thread, item: item, arguments: 1)
                 }
                 if running.isEmpty { break }
-                guard let ready = scheduler.waitForArrivals(host: host) else {
+                guard let ready = scheduler.waitForArrivals(stoppable: stack) else {
                     throw LuaError(.runtime, "script stopped while waiting for responses")
                 }
                 for key in ready {
@@ -132,7 +120,7 @@ enum ParallelLibrary {
             for entry in running.values { scheduler.release(entry.thread) }
             throw error
         }
-        lua_settop(L, results)                              // stack: ... results
+        stack.top = results                                 // stack: ... results
         return 1
     }
 }

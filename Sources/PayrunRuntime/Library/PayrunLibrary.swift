@@ -1,5 +1,4 @@
 // The `payrun` global: the modules payrun gives every script.
-import CLua
 import LuaKit
 
 /// Installs the `payrun` table — `payrun.json`, `payrun.decimal`, `payrun.inspect`, `payrun.stdout`,
@@ -25,10 +24,10 @@ public enum PayrunLibrary {
     static func inspect(_ call: LuaCall) throws -> LuaReturn {
         try call.checkAny(at: 1)
         var options = InspectOptions()
-        options.depth = try call.integerOption("depth", at: 2, in: 0...1000) ?? options.depth
-        options.maxItems = try call.integerOption("max_items", at: 2, in: 1...1_000_000) ?? options.maxItems
-        options.width = try call.integerOption("width", at: 2, in: 0...10_000) ?? options.width
-        options.indent = try call.integerOption("indent", at: 2, in: 0...16) ?? options.indent
+        options.depth = try call.integerField("depth", of: 2, in: 0...1000) ?? options.depth
+        options.maxItems = try call.integerField("max_items", of: 2, in: 1...1_000_000) ?? options.maxItems
+        options.width = try call.integerField("width", of: 2, in: 0...10_000) ?? options.width
+        options.indent = try call.integerField("indent", of: 2, in: 0...16) ?? options.indent
         var inspector = Inspector(stack: call.stack, options: options)
         call.stack.push(inspector.render(at: call.index(of: 1)))
         return 1
@@ -45,9 +44,8 @@ public enum PayrunLibrary {
             switch call.type(at: position) {
             case .string: parts.append(try call.string(at: position))
             case .number:
-                let L = call.stack.unsafeState
                 let index = call.index(of: position)
-                parts.append(lua_isinteger(L, index) != 0 ? String(lua_tointegerx(L, index, nil)) : String(lua_tonumberx(L, index, nil)))
+                parts.append(call.stack.integer(at: index).map(String.init) ?? String(call.stack.number(at: index)!))
             default:
                 throw LuaArgumentError.type(at: position, expected: "string or number")
             }

@@ -1,6 +1,5 @@
 // Waits on the Lua thread for async work (a provider's answer), while still hearing a stop: the
 // time limit or Ctrl-C ends the wait at once instead of when the network gives up.
-import CLuaShims
 import Dispatch
 import LuaKit
 import Synchronization
@@ -21,10 +20,9 @@ enum BlockingWait {
                 outcome.finish(.failure(error))
             }
         }
-        let host = stack.map { luashim_gethost($0.unsafeState) }
         // Short waits, so a stop is heard within 50 ms.
         while outcome.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if let host, luashim_stopreason(host) != 0 {
+            if stack?.stopReason != nil {
                 task.cancel()
                 throw Stopped()
             }

@@ -1,8 +1,6 @@
 // Runs a script function over many items at once, the way OpenResty runs cosockets: each call
 // is a Lua coroutine, a provider request made inside one yields it until the response arrives,
 // and meanwhile the others run. One Lua thread; the waiting is done by the network.
-import CLua
-import CLuaShims
 import Dispatch
 import LuaKit
 import Synchronization
@@ -12,29 +10,31 @@ final class ParallelScheduler: Sendable {
     typealias Outcome = Result<ProviderClient.Reply, ProviderError>
 
     /// Threads (by address) the scheduler runs: a request on one of them yields.
-    private let threads = Mutex<Set<UInt>>([])
+    private let threads = Mutex<Set<LuaStack.ThreadID>>([])
     /// Responses that arrived, by thread, not yet handed back.
-    private let arrived = Mutex<[UInt: Outcome]>([:])
+    private let arrived = Mutex<[LuaStack.ThreadID: Outcome]>([:])
     private let signal = DispatchSemaphore(value: 0)
 
     /// The light userdata a waiting coroutine yields, so the scheduler knows the yield is its own.
     var marker: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
-    func owns(_ L: OpaquePointer) -> Bool {
-        threads.withLock { $0.contains(Self.key(L)) }
+    /// Whether a request made on `thread` should yield it: the thread is one of this call's
+    /// coroutines, and nothing between it and its function forbids a yield.
+    func waitsByYielding(_ thread: LuaStack) -> Bool {
+        thread.isYieldable && threads.withLock { $0.contains(thread.threadID) }
     }
 
-    func adopt(_ L: OpaquePointer) {
-        _ = threads.withLock { $0.insert(Self.key(L)) }
+    func adopt(_ thread: LuaStack) {
+        _ = threads.withLock { $0.insert(thread.threadID) }
     }
 
-    func release(_ L: OpaquePointer) {
-        _ = threads.withLock { $0.remove(Self.key(L)) }
+    func release(_ thread: LuaStack) {
+        _ = threads.withLock { $0.remove(thread.threadID) }
     }
 
-    /// Starts `work` for the coroutine `L`, which then yields until ``take(for:)``.
-    func start(for L: OpaquePointer, _ work: @escaping @Sendable () async throws(ProviderError) -> ProviderClient.Reply) {
-        let key = Self.key(L)
+    /// Starts `work` for the coroutine `thread`, which then yields until ``take(for:)``.
+    func start(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> ProviderClient.Reply) {
+        let key = thread.threadID
         Task {
             let outcome: Outcome
             do throws(ProviderError) { outcome = .success(try await work()) } catch { outcome = .failure(error) }
@@ -43,23 +43,19 @@ final class ParallelScheduler: Sendable {
         }
     }
 
-    /// The response for the coroutine `L`, once it arrived.
-    func take(for L: OpaquePointer) -> Outcome? {
-        arrived.withLock { $0.removeValue(forKey: Self.key(L)) }
+    /// The response for the coroutine `thread`, once it arrived.
+    func take(for thread: LuaStack) -> Outcome? {
+        arrived.withLock { $0.removeValue(forKey: thread.threadID) }
     }
 
     /// The threads whose responses arrived, waiting for at least one; nil if the script was
     /// stopped meanwhile.
-    func waitForArrivals(host: UnsafeMutablePointer<luashim_host>) -> Set<UInt>? {
+    func waitForArrivals(stoppable stack: LuaStack) -> Set<LuaStack.ThreadID>? {
         while true {
             let ready = arrived.withLock { Set($0.keys) }
             if !ready.isEmpty { return ready }
-            if luashim_stopreason(host) != 0 { return nil }
+            if stack.stopReason != nil { return nil }
             _ = signal.wait(timeout: .now() + .milliseconds(50))
         }
-    }
-
-    static func key(_ L: OpaquePointer) -> UInt {
-        UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(L)))
     }
 }

@@ -50,7 +50,13 @@ public protocol PaymentProvider: Sendable {
     /// says it may or may not have been applied.
     func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup?
 
-    /// Whether `request` may be sent again after a failure without paying twice.
+    /// Whether `request` only reads: sending it changes nothing at the provider. `--dry-run`
+    /// sends reads and only describes the rest; by default a read is also safe to retry. The
+    /// default: GET, HEAD and OPTIONS (a provider that reads with POSTs says which).
+    func isRead(_ request: ProviderRequest) -> Bool
+
+    /// Whether `request` may be sent again after a failure without paying twice. The default:
+    /// reads (``isRead(_:)``) may; nothing else.
     func retrySafety(of request: ProviderRequest) -> RetrySafety
 
     /// What a script gets from `response`: the result with any envelope removed.
@@ -126,10 +132,14 @@ extension PaymentProvider {
 
     public func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup? { nil }
 
-    /// Reads (GET, HEAD, OPTIONS) may be retried; every mutation is unsafe unless the provider
-    /// says how it recognises a repeat.
+    public func isRead(_ request: ProviderRequest) -> Bool {
+        ["GET", "HEAD", "OPTIONS"].contains(request.method)
+    }
+
+    /// Reads may be retried; every mutation is unsafe unless the provider says how it
+    /// recognises a repeat.
     public func retrySafety(of request: ProviderRequest) -> RetrySafety {
-        ["GET", "HEAD", "OPTIONS"].contains(request.method) ? .idempotent : .unsafe
+        isRead(request) ? .idempotent : .unsafe
     }
 
     public var pagination: PaginationScheme { .none }

@@ -148,23 +148,40 @@ public struct ProviderClient: Sendable {
     public func signed(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> ProviderRequest {
+        var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true)
+        if environment != .sandbox, !context.scope.allows(provider: provider.name, toward: request.url) {
+            throw ProviderError(provider: provider.name, message: "refusing to send \(provider.name) credentials to \(request.url)")
+        }
+        try await provider.sign(&request, in: context)
+        return request
+    }
+
+    /// Whether the provider counts this request as a read (see ``PaymentProvider/isRead(_:)``):
+    /// what `--dry-run` still sends. A request that cannot be built is not a read.
+    public func isRead(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil) -> Bool {
+        guard let request = try? unsigned(method, path, query: query, body: body, headers: [], fillingCredentials: false) else {
+            return false
+        }
+        return provider.isRead(request)
+    }
+
+    /// The request before signing: URL built, body encoded (with credential placeholders filled
+    /// in, or left as they are for looking at), headers merged, retry safety decided.
+    private func unsigned(
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)],
+        fillingCredentials: Bool
+    ) throws(ProviderError) -> ProviderRequest {
         let url = try url(path, query: query)
         var allHeaders = [("Accept", "application/json")]
         var bytes: [UInt8]?
         if let body {
-            var writer = JSONWriter()
-            writer.value(try withCredentials(body))
-            bytes = writer.bytes
+            bytes = (fillingCredentials ? try withCredentials(body) : body).encoded()
             allHeaders.append(("Content-Type", "application/json"))
         }
         let given = Set(headers.map { $0.0.lowercased() })
         allHeaders += defaultHeaders.filter { !given.contains($0.0.lowercased()) } + headers
         var request = ProviderRequest(method: method, url: url, headers: allHeaders, body: bytes)
         request.retrySafety = provider.retrySafety(of: request)
-        if environment != .sandbox, !context.scope.allows(provider: provider.name, toward: url) {
-            throw ProviderError(provider: provider.name, message: "refusing to send \(provider.name) credentials to \(url)")
-        }
-        try await provider.sign(&request, in: context)
         return request
     }
 

@@ -4,8 +4,6 @@
 //
 // It reads the live state with raw accesses only: no metamethod runs and nothing is called, so
 // completing never has side effects and cannot raise.
-import CLua
-import CLuaShims
 import LuaKit
 
 /// Candidates for the word before the cursor.
@@ -96,18 +94,17 @@ struct ReplCompleter {
         let stack = state.stack
         let base = stack.top
         defer { stack.top = base }
-        guard lua_checkstack(state.handle, 20) != 0, push(path) else { return [] }
+        guard (try? stack.reserve(20)) != nil, push(path) else { return [] }
         var found: [String: Bool] = [:]
         let value = stack.top
-        if lua_type(state.handle, value) == LUA_TTABLE { collect(table: value, into: &found) }
+        if stack.type(at: value) == .table { collect(table: value, into: &found) }
         // What the value's metatable offers: `__index` as a table (methods, the string library),
         // or for payrun's objects, the methods kept beside a lookup function.
-        if lua_getmetatable(state.handle, value) != 0 {  // stack: ... value metatable
+        if stack.pushMetatable(of: value) {  // stack: ... value metatable
             let metatable = stack.top
             if pushIndexTable(ofMetatable: metatable) { collect(table: stack.top, into: &found) }
-            lua_pushstring(state.handle, "__name")
-            if lua_rawget(state.handle, metatable) == LUA_TSTRING, let name = luashim_tostring(state.handle, -1) {
-                if stack.pushRegistryValue(LuaStack.methodsKey(forTypeNamed: String(cString: name))) == .table { collect(table: stack.top, into: &found) }
+            if stack.pushField("__name", of: metatable) == .string, let name = stack.string(at: -1) {
+                if stack.pushRegistryValue(LuaStack.methodsKey(forTypeNamed: name)) == .table { collect(table: stack.top, into: &found) }
             }
         }
         if let handle = stack.object(at: value, as: ProviderHandle.self) {
@@ -121,62 +118,56 @@ struct ReplCompleter {
 
     /// Pushes the value at `path` from the globals, by raw reads; false when it is not there.
     private func push(_ path: [String]) -> Bool {
-        let L = state.handle
-        lua_rawgeti(L, luashim_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        let stack = state.stack
+        stack.pushGlobals()
         for name in path {
-            guard lua_type(L, -1) == LUA_TTABLE || lua_type(L, -1) == LUA_TUSERDATA else { return false }
-            if lua_type(L, -1) == LUA_TTABLE {
-                lua_pushstring(L, name)
-                if lua_rawget(L, -2) != LUA_TNIL {
-                    luashim_remove(L, -2)
+            let type = stack.type(at: -1)
+            guard type == .table || type == .userdata else { return false }
+            if type == .table {
+                if stack.pushField(name, of: -1) != .nil {
+                    stack.remove(at: -2)
                     continue
                 }
-                lua_settop(L, -2)
+                stack.pop()
             }
             guard pushIndexTable(of: -1) else { return false }  // stack: ... value index
-            lua_pushstring(L, name)
-            lua_rawget(L, -2)  // stack: ... value index field
-            luashim_remove(L, -2)
-            luashim_remove(L, -2)
-            if lua_type(L, -1) == LUA_TNIL { return false }
+            stack.pushField(name, of: -1)                      // stack: ... value index field
+            stack.remove(at: -2)
+            stack.remove(at: -2)
+            if stack.type(at: -1) == .nil { return false }
         }
         return true
     }
 
     /// Pushes what the value at `index`'s metatable reads missing fields from, if it is a table.
     private func pushIndexTable(of index: Int32) -> Bool {
-        let L = state.handle
-        let index = lua_absindex(L, index)
-        guard lua_getmetatable(L, index) != 0 else { return false }  // stack: ... metatable
+        let stack = state.stack
+        let index = stack.absoluteIndex(index)
+        guard stack.pushMetatable(of: index) else { return false }  // stack: ... metatable
         let found = pushIndexTable(ofMetatable: -1)
-        luashim_remove(L, found ? -2 : -1)
+        stack.remove(at: found ? -2 : -1)
         return found
     }
 
     /// Pushes the `__index` of the metatable at `index` if it is a table, or else the library a
     /// locked table reads through (the sandbox keeps it as `__library`); pushes nothing otherwise.
     private func pushIndexTable(ofMetatable index: Int32) -> Bool {
-        let L = state.handle
-        let index = lua_absindex(L, index)
+        let stack = state.stack
+        let index = stack.absoluteIndex(index)
         for field in ["__index", "__library"] {
-            lua_pushstring(L, field)
-            if lua_rawget(L, index) == LUA_TTABLE { return true }
-            lua_settop(L, -2)
+            if stack.pushField(field, of: index) == .table { return true }
+            stack.pop()
         }
         return false
     }
 
     /// Adds the string keys of the table at `index` that are Lua names (true for functions).
     private func collect(table index: Int32, into found: inout [String: Bool]) {
-        let L = state.handle
-        let index = lua_absindex(L, index)
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {  // stack: ... key value
-            if lua_type(L, -2) == LUA_TSTRING, let key = luashim_tostring(L, -2) {
-                let name = String(cString: key)
-                if Self.isName(name) { found[name] = found[name] == true || lua_type(L, -1) == LUA_TFUNCTION }
+        let stack = state.stack
+        stack.forEachEntry(of: index) { key, value in
+            if let name = stack.string(at: key), Self.isName(name) {
+                found[name] = found[name] == true || stack.type(at: value) == .function
             }
-            lua_settop(L, -2)
         }
     }
 

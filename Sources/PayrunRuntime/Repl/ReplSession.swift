@@ -1,8 +1,6 @@
 // The heart of `payrun repl`: one sandboxed Lua state that lives from entry to entry, evaluating
 // what is typed the way `lua`'s own prompt does. Terminal handling is the caller's; this part is
 // the same whether lines come from a person, a pipe or a host program's own prompt.
-import CLua
-import CLuaShims
 import LuaKit
 
 /// An interactive session in the sandbox `payrun run` uses, with providers bound to globals.
@@ -180,7 +178,7 @@ public final class ReplSession {
             text = parts.joined(separator: parts.contains { $0.contains("\n") } ? "\n" : "\t")
             return 0
         })
-        lua_rotate(stack.unsafeState, -(count + 1), 1)  // stack: ... renderer values...
+        stack.insert(at: -(count + 1))  // stack: ... renderer values...
         try stack.protectedCall(argumentCount: count, resultCount: 0)
         return text
     }
@@ -198,8 +196,7 @@ public final class ReplSession {
         case nil:
             var text = error.message
             if error.isOutOfMemory, let limit = runner.sandbox.memoryLimit {
-                luashim_pushcfunction(state.handle, luashim_collectgarbage)
-                _ = try? state.stack.protectedCall(argumentCount: 0, resultCount: 0)
+                try? state.collectGarbage()
                 text += "\n(the entry passed the memory limit of \(limit / (1024 * 1024)) MiB; the session goes on. "
                     + "Set large globals to nil to free memory, or start the REPL with a larger --max-memory)"
             }

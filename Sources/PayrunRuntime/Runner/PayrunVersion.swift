@@ -1,5 +1,5 @@
 // The version payrun reports, with the Lua it embeds.
-import CLua
+import LuaKit
 
 /// payrun's version.
 public enum PayrunVersion {
@@ -7,6 +7,6 @@ public enum PayrunVersion {
 
     /// `payrun 0.1.0 (Lua 5.4.4)`, as `payrun --version` prints it.
     public static var description: String {
-        "payrun \(current) (Lua \(LUA_VERSION_MAJOR).\(LUA_VERSION_MINOR).\(LUA_VERSION_RELEASE))"
+        "payrun \(current) (Lua \(LuaState.version))"
     }
 }

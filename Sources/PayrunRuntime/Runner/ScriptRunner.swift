@@ -46,8 +46,6 @@ public final class ScriptRunner {
         try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment, builtIn: builtIn)
         try ProviderLibrary.install(on: state.stack, session: providers, output: output)
         state.stack.pop()
-        try state.stack.push(.function(state.load(ProviderLibrary.pageIteratorSource, chunkName: "=payrun.paginate")))
-        state.stack.setRegistryValue(ProviderLibrary.pageIteratorKey)
         try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
         return state
     }

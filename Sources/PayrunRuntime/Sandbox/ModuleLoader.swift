@@ -5,8 +5,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CLua
-import CLuaShims
 import LuaKit
 
 /// Finds and loads modules for `require`.
@@ -41,7 +39,7 @@ struct ModuleLoader: Sendable {
         let (path, source) = try find(name)
         let main = try stack.owner.load(source.bytes, chunkName: source.chunkName)
         // Marks the module as loading, so a require cycle is an error rather than a stack overflow.
-        lua_pushlightuserdata(stack.unsafeState, nil)
+        stack.push(lightUserdata: nil)
         stack.setField(name, in: loadedIndex)
         do {
             try stack.push(.function(main))

@@ -1,6 +1,5 @@
 // Opens a state the way every script gets it: allowed libraries only, then the prelude that
 // removes and locks the rest.
-import CLua
 import LuaKit
 
 /// Builds the sandboxed state scripts run in.
@@ -24,7 +23,7 @@ enum Sandbox {
         }
         stack.pushGlobal("payrun")
         stack.push(function: setMetatable)
-        lua_createtable(state.handle, 0, 8)
+        stack.pushTable(fieldCapacity: 8)
         stack.pushCopy(of: -1)
         stack.setRegistryValue(ModuleLoader.loadedKey)
         try stack.protectedCall(argumentCount: 4, resultCount: 0)
@@ -35,13 +34,12 @@ enum Sandbox {
     /// `setmetatable(t, metatable)` as Lua's own, but refusing a metatable with `__gc`:
     /// finalisers run where the time limit cannot stop them.
     static func setMetatable(_ call: LuaCall) throws -> LuaReturn {
-        let L = call.stack.unsafeState
         try call.check(.table, at: 1)
         let metatableType = call.type(at: 2)
         guard metatableType == .nil || metatableType == .table else {
             throw LuaArgumentError.type(at: 2, expected: "nil or table")
         }
-        if luaL_getmetafield(L, call.index(of: 1), "__metatable") != LUA_TNIL {
+        if call.stack.pushField("__metatable", ofMetatableAt: call.index(of: 1)) {
             call.stack.pop()
             throw SandboxError(message: "cannot change a protected metatable")
         }
@@ -53,7 +51,7 @@ enum Sandbox {
             }
         }
         call.stack.pushCopy(of: call.index(of: 2))
-        lua_setmetatable(L, call.index(of: 1))
+        call.stack.setMetatable(of: call.index(of: 1))
         call.stack.pushCopy(of: call.index(of: 1))
         return 1
     }

@@ -1,7 +1,5 @@
 // Strict globals: reading a global nobody assigned, or creating one inside a function, is an
 // error naming the variable, so `pay.sing` for `pay.sign` and a missing `local` are caught.
-import CLua
-import CLuaShims
 import LuaKit
 
 enum StrictGlobals {
@@ -11,7 +9,7 @@ enum StrictGlobals {
     /// Pushes the metatable that makes the global table strict.
     static func pushMetatable(onto stack: LuaStack) throws(LuaError) {
         try stack.reserve(3)
-        lua_createtable(stack.unsafeState, 0, 0)
+        stack.pushTable()
         stack.setRegistryValue(declaredKey)
         stack.push(library: [
             LuaRegistration("__index", read),
@@ -43,11 +41,7 @@ enum StrictGlobals {
 
     /// `__newindex(_G, name, value)`: allowed in a chunk's top level, refused inside functions.
     private static func assign(_ call: LuaCall) throws -> LuaReturn {
-        let L = call.stack.unsafeState
-        var caller = lua_Debug()
-        if lua_getstack(L, 1, &caller) != 0, lua_getinfo(L, "S", &caller) != 0,
-            let what = caller.what, String(cString: what) == "Lua"
-        {
+        if call.isCalledFromLuaFunction {
             let name = call.stack.describe(at: call.index(of: 2))
             throw SandboxError(message: "assignment to undeclared global '\(name)' inside a function "
                 + "(make it local, assign it at the top level of the script first, or run with --no-strict)")
@@ -56,9 +50,9 @@ enum StrictGlobals {
         call.stack.pushRegistryValue(declaredKey)
         call.stack.pushCopy(of: call.index(of: 2))
         call.stack.push(true)
-        lua_rawset(L, -3)
+        call.stack.setEntry(in: -3)
         call.stack.pop()
-        lua_rawset(L, call.index(of: 1))
+        call.stack.setEntry(in: call.index(of: 1))
         return .none
     }
 
@@ -66,8 +60,8 @@ enum StrictGlobals {
         let stack = call.stack
         stack.pushRegistryValue(declaredKey)
         stack.pushCopy(of: call.index(of: 2))
-        lua_rawget(stack.unsafeState, -2)
+        stack.getEntry(in: -2)
         defer { stack.pop(2) }
-        return lua_toboolean(stack.unsafeState, -1) != 0
+        return stack.boolean(at: -1)
     }
 }

@@ -52,12 +52,3 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 }
-
-/// Where and why a text is not JSON.
-public struct JSONParseError: Error, CustomStringConvertible {
-    /// Byte offset of the problem, from 0.
-    public let offset: Int
-    public let reason: String
-
-    public var description: String { "\(reason) at byte \(offset)" }
-}

@@ -1,9 +1,9 @@
 // The LuaLS annotations of payrun.webhook: `payrun annotations` writes them into the
 // editor library with the others, and a test keeps scripts/library/payrun.lua equal to them.
 
-extension ProviderLibrary {
-    static var webhookAnnotations: LuaAnnotationTable {
-        LuaAnnotationTable(prefix: "payrun.webhook.", registered: webhookFunctions(session: .placeholder).map(\.name), entries: [
+extension WebhookLibrary {
+    static var annotations: LuaAnnotationTable {
+        LuaAnnotationTable(prefix: "payrun.webhook.", registered: functions(session: .placeholder).map(\.name), entries: [
             .text("""
                 ---@class payrun.webhooklib
                 payrun.webhook = {}

@@ -3,8 +3,9 @@
 // times faster this way than into nested JSONValues, and a consumer (Lua, a JSONValue) builds its
 // own values straight from the entries, so nothing is built twice.
 
-/// A JSON document parsed into a flat list of entries (RFC 8259, strictly: the same rules and
-/// messages as ``JSONValue/parse(_:)``, which is built on it).
+/// A JSON document parsed into a flat list of entries by ``JSONParser`` (RFC 8259, strictly:
+/// the same rules and messages as ``JSONValue/parse(_:)``, which is built on it, and as
+/// `payrun.json.decode`).
 public struct JSONTape: Sendable {
     /// The document's bytes, then the unescaped text of the strings that had escapes.
     @usableFromInline let text: [UInt8]
@@ -34,14 +35,17 @@ public struct JSONTape: Sendable {
     /// - Throws: `JSONParseError` saying where the text stops being JSON.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONTape {
         var text = Array(bytes)
-        let count = text.count
-        var builder = JSONTapeBuilder(capacity: count / 6 + 4)
-        try text.withUnsafeBufferPointer { (document) throws(JSONParseError) in
-            try builder.document(document)
+        let builder = try text.withUnsafeBufferPointer { (document) throws(JSONParseError) in
+            var parser = JSONParser(document: document, sink: JSONTapeBuilder(documentCount: document.count), maximumDepth: maximumDepth)
+            try parser.parse()
+            return parser.sink
         }
         text.append(contentsOf: builder.unescaped)
         return JSONTape(text: text, entries: builder.entries)
     }
+
+    /// Documents nested deeper than this are refused (providers' answers are shallow).
+    public static let maximumDepth = 512
 
     /// The document's value.
     public var root: Node { Node(tape: self, index: 0) }

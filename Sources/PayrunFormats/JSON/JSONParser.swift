@@ -1,60 +1,67 @@
-// Decodes JSON straight into Lua values on a stack: no intermediate tree, one pass.
-import CLua
-import CLuaShims
-import LuaKit
+// payrun's one JSON parser (RFC 8259, strictly): provider answers, request bodies, `--data` files
+// of a million records and `payrun.json.decode` all go through it. It reads bytes in one pass and
+// hands each value to a sink as it goes — a flat tape for Swift, tables on a Lua stack for
+// scripts — so nothing is built twice, and every document is held to the same rules and errors.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+/// Receives a document's values in order. Containers are announced before their contents and
+/// closed after; an object's members arrive as a name (a string) then a value.
+///
+/// The parser is generic over its sink and inlinable, so a sink's methods compile into the
+/// parse loop of the module that uses it.
+public protocol JSONSink {
+    mutating func null()
+    mutating func bool(_ value: Bool)
+    /// An integer that fits in 64 bits, written without a fraction or exponent.
+    mutating func integer(_ value: Int)
+    /// Any other number, rounded to the nearest double.
+    mutating func number(_ value: Double)
+    /// A string or a member name, as UTF-8 with escapes resolved. `documentOffset` is where the
+    /// bytes lie in the document when they are its own (no escapes), nil when they were
+    /// unescaped into a scratch buffer. The bytes are valid only during the call.
+    mutating func string(_ bytes: UnsafeRawBufferPointer, documentOffset: Int?)
+    /// An array starts; a refusal stops the parse (the value would not fit where it is built).
+    mutating func beginArray() -> JSONRefusal?
+    /// Element `position` (from 1) of the innermost array has been given.
+    mutating func element(_ position: Int) -> JSONRefusal?
+    mutating func endArray(count: Int)
+    mutating func beginObject() -> JSONRefusal?
+    /// A member (its name, then its value) of the innermost object has been given.
+    mutating func member() -> JSONRefusal?
+    mutating func endObject(count: Int)
+}
 
-/// One decoding of one document onto a Lua stack. Objects become plain tables, arrays become
-/// tables with the array metatable (so `[]` stays an array), `null` becomes the null sentinel,
-/// integers that fit in 64 bits stay integers, and everything else is a float rounded as
-/// `strtod` rounds it.
-struct JSONDecoding {
-    /// Nesting deeper than this is refused rather than risking the C stack and Lua's.
-    static let maximumDepth = 1000
+/// One parse of one document into a sink.
+public struct JSONParser<Sink: JSONSink> {
+    @usableFromInline let document: UnsafeBufferPointer<UInt8>
+    @usableFromInline var position = 0
+    @usableFromInline var depth = 0
+    @usableFromInline let maximumDepth: Int
+    /// Reused for strings with escapes, which cannot be handed over from the document.
+    @usableFromInline var scratch: [UInt8] = []
+    public var sink: Sink
 
-    private let L: OpaquePointer
-    private let stack: LuaStack
-    private let document: UnsafeBufferPointer<UInt8>
-    private let nullIndex: Int32
-    private let arrayMetatableIndex: Int32
-    private var position = 0
-    private var depth = 0
-    /// Reused for strings with escapes, which cannot be pushed straight from the document.
-    private var scratch: [UInt8] = []
-
-    /// - Parameters:
-    ///   - nullIndex: stack index of the null sentinel.
-    ///   - arrayMetatableIndex: stack index of the metatable that marks arrays.
-    init(document: UnsafeBufferPointer<UInt8>, stack: LuaStack, nullIndex: Int32, arrayMetatableIndex: Int32) {
+    /// - Parameter maximumDepth: nesting deeper than this is refused rather than risking the
+    ///   stack (the parser recurses once a level).
+    @inlinable
+    public init(document: UnsafeBufferPointer<UInt8>, sink: Sink, maximumDepth: Int) {
         self.document = document
-        self.stack = stack
-        self.L = stack.unsafeState
-        self.nullIndex = nullIndex
-        self.arrayMetatableIndex = arrayMetatableIndex
+        self.sink = sink
+        self.maximumDepth = maximumDepth
     }
 
-    /// Pushes the document's value, or throws and leaves the stack as it found it.
-    mutating func decode() throws(JSONDecodingError) {
-        let top = lua_gettop(L)
-        do throws(JSONDecodingError) {
-            skipWhitespace()
-            try value()
-            skipWhitespace()
-            guard position == document.count else { throw error(expected: "the end of the document") }
-        } catch {
-            lua_settop(L, top)
-            throw error
-        }
+    /// Parses one value and nothing after it but white space.
+    @inlinable
+    public mutating func parse() throws(JSONParseError) {
+        skipWhitespace()
+        try value()
+        skipWhitespace()
+        guard position == document.count else { throw error(expected: "the end of the document") }
     }
 
     // MARK: Values
 
-    private mutating func value() throws(JSONDecodingError) {
+    @inlinable
+    mutating func value() throws(JSONParseError) {
         guard position < document.count else { throw error(expected: "a value") }
         switch document[position] {
         case UInt8(ascii: "{"): try object()
@@ -62,33 +69,33 @@ struct JSONDecoding {
         case UInt8(ascii: "\""): try string()
         case UInt8(ascii: "t"):
             try literal("true")
-            lua_pushboolean(L, 1)
+            sink.bool(true)
         case UInt8(ascii: "f"):
             try literal("false")
-            lua_pushboolean(L, 0)
+            sink.bool(false)
         case UInt8(ascii: "n"):
             try literal("null")
-            lua_pushvalue(L, nullIndex)
+            sink.null()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         default: throw error(expected: "a value")
         }
     }
 
-    private mutating func enter() throws(JSONDecodingError) {
+    @inlinable
+    mutating func enter() throws(JSONParseError) {
         depth += 1
-        guard depth <= Self.maximumDepth else {
-            throw error(expected: "at most \(Self.maximumDepth) levels of nesting", found: "deeper nesting")
-        }
-        guard lua_checkstack(L, 4) != 0, !stack.isOverMemoryLimit else {
-            throw error(expected: "a document that fits in the script's memory limit", found: "not enough memory")
+        guard depth <= maximumDepth else {
+            throw error(expected: "at most \(maximumDepth) levels of nesting", found: "deeper nesting")
         }
     }
 
-    private mutating func object() throws(JSONDecodingError) {
+    @inlinable
+    mutating func object() throws(JSONParseError) {
         try enter()
+        if let refusal = sink.beginObject() { throw error(refusal) }
         position += 1  // {
-        lua_createtable(L, 0, 0)
-        if try closesEmpty(UInt8(ascii: "}")) { return }
+        var count = 0
+        if try closesEmpty(UInt8(ascii: "}")) { return sink.endObject(count: 0) }
         repeat {
             guard position < document.count, document[position] == UInt8(ascii: "\"") else {
                 throw error(expected: "a string key")
@@ -101,29 +108,32 @@ struct JSONDecoding {
             position += 1
             skipWhitespace()
             try value()
-            lua_rawset(L, -3)
+            count += 1
+            if let refusal = sink.member() { throw error(refusal) }
         } while try !endOfElement(closing: UInt8(ascii: "}"), expected: "',' or '}' after an object member")
         depth -= 1
+        sink.endObject(count: count)
     }
 
-    private mutating func array() throws(JSONDecodingError) {
+    @inlinable
+    mutating func array() throws(JSONParseError) {
         try enter()
+        if let refusal = sink.beginArray() { throw error(refusal) }
         position += 1  // [
-        lua_createtable(L, 0, 0)
-        lua_pushvalue(L, arrayMetatableIndex)
-        lua_setmetatable(L, -2)
-        if try closesEmpty(UInt8(ascii: "]")) { return }
-        var count: lua_Integer = 0
+        var count = 0
+        if try closesEmpty(UInt8(ascii: "]")) { return sink.endArray(count: 0) }
         repeat {
             try value()
             count += 1
-            lua_rawseti(L, -2, count)
+            if let refusal = sink.element(count) { throw error(refusal) }
         } while try !endOfElement(closing: UInt8(ascii: "]"), expected: "',' or ']' after an array element")
         depth -= 1
+        sink.endArray(count: count)
     }
 
     /// Consumes `closing` right after an opening bracket: an empty container, finished.
-    private mutating func closesEmpty(_ closing: UInt8) throws(JSONDecodingError) -> Bool {
+    @inlinable
+    mutating func closesEmpty(_ closing: UInt8) throws(JSONParseError) -> Bool {
         skipWhitespace()
         guard position < document.count && document[position] == closing else { return false }
         position += 1
@@ -132,18 +142,15 @@ struct JSONDecoding {
     }
 
     /// Consumes what follows a container's element: true for the closing bracket, false for a
-    /// comma (and the whitespace after it); anything else is an error.
-    private mutating func endOfElement(closing: UInt8, expected: String) throws(JSONDecodingError) -> Bool {
+    /// comma (and the white space after it); anything else is an error.
+    @inlinable
+    mutating func endOfElement(closing: UInt8, expected: String) throws(JSONParseError) -> Bool {
         skipWhitespace()
         guard position < document.count else { throw error(expected: expected) }
         switch document[position] {
         case UInt8(ascii: ","):
             position += 1
             skipWhitespace()
-            // The host builds past the script's memory cap, so it watches the cap itself.
-            guard !stack.isOverMemoryLimit else {
-                throw error(expected: "a document that fits in the script's memory limit", found: "not enough memory")
-            }
             return false
         case closing:
             position += 1
@@ -153,59 +160,75 @@ struct JSONDecoding {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws(JSONDecodingError) {
+    @inlinable
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
         let length = word.utf8CodeUnitCount
         guard position + length <= document.count,
-            memcmp(document.baseAddress! + position, word.utf8Start, length) == 0
+            UnsafeBufferPointer(rebasing: document[position..<position + length])
+                .elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: length))
         else { throw error(expected: "'\(word)'") }
         position += length
     }
 
     // MARK: Strings
 
-    private mutating func string() throws(JSONDecodingError) {
+    @inlinable
+    mutating func string() throws(JSONParseError) {
         position += 1  // the opening quote
         let start = position
-        // The common case: printable ASCII with no escapes, pushed straight from the document.
+        // The common case: printable ASCII with no escapes, handed over from the document.
         while position < document.count {
             let byte = document[position]
             if byte == UInt8(ascii: "\"") {
-                _ = lua_pushlstring(L, UnsafeRawPointer(document.baseAddress! + start).assumingMemoryBound(to: CChar.self),
-                                    position - start)
+                sink.string(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: document[start..<position])), documentOffset: start)
                 position += 1
                 return
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
             position += 1
         }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: document[start..<position])
-        try stringWithEscapes()
+        try slowString(from: start)
     }
 
-    private mutating func stringWithEscapes() throws(JSONDecodingError) {
+    /// The rest of a string that has escapes, control bytes or UTF-8 beyond ASCII: checked byte
+    /// by byte, and copied into the scratch buffer from the first escape on.
+    @inlinable
+    mutating func slowString(from start: Int) throws(JSONParseError) {
+        var escaped = false
         while position < document.count {
             let byte = document[position]
             switch byte {
             case UInt8(ascii: "\""):
+                if escaped {
+                    scratch.withUnsafeBytes { sink.string($0, documentOffset: nil) }
+                } else {
+                    sink.string(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: document[start..<position])), documentOffset: start)
+                }
                 position += 1
-                scratch.withUnsafeBytes { stack.push(bytes: $0) }
                 return
             case UInt8(ascii: "\\"):
+                if !escaped {
+                    scratch.removeAll(keepingCapacity: true)
+                    scratch.append(contentsOf: document[start..<position])
+                    escaped = true
+                }
                 try escape()
             case 0..<0x20:
                 throw error(expected: "a control character to be escaped in a string")
             case 0x80...:
-                try multibyteCharacter()
+                let length = try multibyteCharacter()
+                if escaped { scratch.append(contentsOf: document[position..<position + length]) }
+                position += length
             default:
-                scratch.append(byte)
+                if escaped { scratch.append(byte) }
                 position += 1
             }
         }
         throw error(expected: "'\"' to close the string")
     }
 
-    private mutating func escape() throws(JSONDecodingError) {
+    @inlinable
+    mutating func escape() throws(JSONParseError) {
         position += 1  // the backslash
         guard position < document.count else { throw error(expected: "an escape character after '\\'") }
         let byte = document[position]
@@ -224,7 +247,8 @@ struct JSONDecoding {
         }
     }
 
-    private mutating func unicodeEscape() throws(JSONDecodingError) {
+    @inlinable
+    mutating func unicodeEscape() throws(JSONParseError) {
         var scalar = try hexQuad()
         if (0xD800...0xDBFF).contains(scalar) {
             guard position + 1 < document.count, document[position] == UInt8(ascii: "\\"),
@@ -244,7 +268,8 @@ struct JSONDecoding {
         scratch.append(contentsOf: Unicode.UTF8.encode(Unicode.Scalar(scalar)!)!)
     }
 
-    private mutating func hexQuad() throws(JSONDecodingError) -> UInt32 {
+    @inlinable
+    mutating func hexQuad() throws(JSONParseError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
             guard position < document.count else { throw error(expected: "four hex digits after '\\u'") }
@@ -262,9 +287,10 @@ struct JSONDecoding {
         return value
     }
 
-    /// Copies one UTF-8 encoded character of two to four bytes, refusing invalid encodings
-    /// (overlong forms, surrogates, values past U+10FFFF, truncated sequences).
-    private mutating func multibyteCharacter() throws(JSONDecodingError) {
+    /// The length of the UTF-8 character of two to four bytes at the position, refusing invalid
+    /// encodings (overlong forms, surrogates, values past U+10FFFF, truncated sequences).
+    @inlinable
+    func multibyteCharacter() throws(JSONParseError) -> Int {
         let lead = document[position]
         let length: Int
         var lower: UInt8 = 0x80
@@ -285,13 +311,13 @@ struct JSONDecoding {
         for offset in 2..<max(length, 2) where document[position + offset] & 0xC0 != 0x80 {
             throw error(expected: "valid UTF-8 in a string")
         }
-        scratch.append(contentsOf: document[position..<position + length])
-        position += length
+        return length
     }
 
     // MARK: Numbers
 
-    private mutating func number() throws(JSONDecodingError) {
+    @inlinable
+    mutating func number() throws(JSONParseError) {
         let start = position
         let negative = document[position] == UInt8(ascii: "-")
         if negative { position += 1 }
@@ -349,41 +375,34 @@ struct JSONDecoding {
         }
         if isInteger && digits <= 19 {
             if !negative && mantissa <= UInt64(Int64.max) {
-                lua_pushinteger(L, lua_Integer(mantissa))
-                return
+                return sink.integer(Int(mantissa))
             }
             if negative && mantissa <= UInt64(Int64.max) + 1 {
-                lua_pushinteger(L, lua_Integer(bitPattern: 0 &- mantissa))
-                return
+                return sink.integer(Int(Int64(bitPattern: 0 &- mantissa)))
             }
         }
         // Exact when the mantissa and the power of ten are both exact doubles (Clinger's fast path).
         if digits <= 15 && mantissa <= 1 << 53 && (-22...22).contains(exponent) {
             var value = Double(mantissa)
-            value = exponent < 0 ? value / Self.powersOfTen[-exponent] : value * Self.powersOfTen[exponent]
-            lua_pushnumber(L, negative ? -value : value)
-            return
+            value = exponent < 0 ? value / JSONPowersOfTen.table[-exponent] : value * JSONPowersOfTen.table[exponent]
+            return sink.number(negative ? -value : value)
         }
-        lua_pushnumber(L, parseSlowly(start..<position))
+        // Swift's parser rounds correctly and, unlike `strtod`, reads '.' whatever the locale.
+        let text = String(decoding: UnsafeBufferPointer(rebasing: document[start..<position]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            position = start
+            throw error(expected: "a number within the range of a double", found: text)
+        }
+        sink.number(value)
     }
 
-    /// The numbers off the fast path: Swift's parser rounds correctly and, unlike `strtod`,
-    /// reads '.' as the decimal point whatever locale the process runs in.
-    private func parseSlowly(_ range: Range<Int>) -> Double {
-        Double(String(decoding: UnsafeBufferPointer(rebasing: document[range]), as: UTF8.self)) ?? .nan
-    }
+    @inlinable @inline(__always)
+    func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
-    }
+    // MARK: White space and errors
 
-    @inline(__always)
-    private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-
-    // MARK: Whitespace and errors
-
-    @inline(__always)
-    private mutating func skipWhitespace() {
+    @inlinable @inline(__always)
+    mutating func skipWhitespace() {
         while position < document.count {
             switch document[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -392,7 +411,21 @@ struct JSONDecoding {
         }
     }
 
-    private func error(expected: String, found: String? = nil) -> JSONDecodingError {
-        JSONDecodingError(document: document, offset: position, expected: expected, found: found)
+    @inlinable
+    func error(expected: String, found: String? = nil) -> JSONParseError {
+        JSONParseError(document: document, offset: position, expected: expected, found: found)
+    }
+
+    @inlinable
+    func error(_ refusal: JSONRefusal) -> JSONParseError {
+        error(expected: refusal.expected, found: refusal.found)
+    }
+}
+
+/// The powers of ten a double holds exactly, for the fast path.
+@usableFromInline
+enum JSONPowersOfTen {
+    @usableFromInline static let table: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
     }
 }

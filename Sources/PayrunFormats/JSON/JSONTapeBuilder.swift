@@ -1,0 +1,58 @@
+// Builds a JSONTape as the parser reads: a fixed-size entry per value, the text of strings left
+// in the document unless they had escapes, so nothing is allocated per value.
+
+/// The sink that writes a parse into a tape's entries.
+struct JSONTapeBuilder: JSONSink {
+    private(set) var entries: [JSONTape.Entry] = []
+    /// The unescaped text of strings with escapes; their offsets count from the document's end.
+    private(set) var unescaped: [UInt8] = []
+    /// The entries of the containers not yet closed, innermost last.
+    private var open: [Int] = []
+    private let documentCount: Int
+
+    init(documentCount: Int) {
+        self.documentCount = documentCount
+        entries.reserveCapacity(documentCount / 6 + 4)
+    }
+
+    private mutating func append(_ kind: JSONTape.Kind, count: Int = 0, payload: UInt64 = 0) {
+        entries.append(JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: payload))
+    }
+
+    mutating func null() { append(.null) }
+    mutating func bool(_ value: Bool) { append(value ? .true : .false) }
+    mutating func integer(_ value: Int) { append(.integer, payload: UInt64(bitPattern: Int64(value))) }
+    mutating func number(_ value: Double) { append(.number, payload: value.bitPattern) }
+
+    mutating func string(_ bytes: UnsafeRawBufferPointer, documentOffset: Int?) {
+        if let documentOffset { return append(.string, count: bytes.count, payload: UInt64(documentOffset)) }
+        append(.string, count: bytes.count, payload: UInt64(documentCount + unescaped.count))
+        unescaped.append(contentsOf: bytes)
+    }
+
+    mutating func beginArray() -> JSONRefusal? {
+        open.append(entries.count)
+        append(.array)
+        return nil
+    }
+
+    mutating func element(_ position: Int) -> JSONRefusal? { nil }
+
+    mutating func endArray(count: Int) { close(.array, count: count) }
+
+    mutating func beginObject() -> JSONRefusal? {
+        open.append(entries.count)
+        append(.object)
+        return nil
+    }
+
+    mutating func member() -> JSONRefusal? { nil }
+
+    mutating func endObject(count: Int) { close(.object, count: count) }
+
+    /// Fills in the innermost container's entry once its members are known.
+    private mutating func close(_ kind: JSONTape.Kind, count: Int) {
+        let container = open.removeLast()
+        entries[container] = JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: UInt64(entries.count))
+    }
+}

@@ -1,0 +1,56 @@
+// Where `payrun.json.decode` builds: tables straight on the script's stack as the one JSON parser
+// reads, with no tree in between. Objects become plain tables, arrays tables with the array
+// metatable (so `[]` stays an array), `null` the null sentinel; integers that fit in 64 bits stay
+// integers.
+import LuaKit
+import PayrunFormats
+
+struct LuaJSONSink: JSONSink {
+    let stack: LuaStack
+    /// Stack index of the null sentinel.
+    let nullIndex: Int32
+    /// Stack index of the metatable that marks arrays.
+    let arrayMetatableIndex: Int32
+
+    /// What the parse is stopped with when the document outgrows the script's memory limit:
+    /// the host's own pushes pass the cap, so the host watches it itself.
+    private static let tooLarge = JSONRefusal(
+        expected: "a document that fits in the script's memory limit", found: "not enough memory")
+
+    mutating func null() { stack.pushCopy(of: nullIndex) }
+    mutating func bool(_ value: Bool) { stack.push(value) }
+    mutating func integer(_ value: Int) { stack.push(value) }
+    mutating func number(_ value: Double) { stack.push(value) }
+
+    mutating func string(_ bytes: UnsafeRawBufferPointer, documentOffset: Int?) {
+        stack.push(bytes: bytes)
+    }
+
+    mutating func beginArray() -> JSONRefusal? {
+        guard (try? stack.reserve(4)) != nil, !stack.isOverMemoryLimit else { return Self.tooLarge }
+        stack.pushTable()
+        stack.pushCopy(of: arrayMetatableIndex)
+        stack.setMetatable(of: -2)
+        return nil
+    }
+
+    mutating func element(_ position: Int) -> JSONRefusal? {
+        stack.setElement(position, in: -2)
+        return stack.isOverMemoryLimit ? Self.tooLarge : nil
+    }
+
+    mutating func endArray(count: Int) {}
+
+    mutating func beginObject() -> JSONRefusal? {
+        guard (try? stack.reserve(4)) != nil, !stack.isOverMemoryLimit else { return Self.tooLarge }
+        stack.pushTable()
+        return nil
+    }
+
+    mutating func member() -> JSONRefusal? {
+        stack.setEntry(in: -3)
+        return stack.isOverMemoryLimit ? Self.tooLarge : nil
+    }
+
+    mutating func endObject(count: Int) {}
+}

@@ -1,0 +1,58 @@
+// What `payrun.provider(name)` returns: a client for the current environment, as a Lua object
+// with the common methods and the provider's own.
+import LuaKit
+
+/// A provider client held by a script.
+public final class ProviderHandle: LuaObject {
+    public static let luaTypeName = "payrun.provider"
+    let client: ProviderClient
+    let session: ProviderSession
+    /// Where `--verbose` and `--dry-run` notes go: the script's own (redacting) output.
+    let output: any ScriptOutput
+
+    init(client: ProviderClient, session: ProviderSession, output: any ScriptOutput) {
+        self.client = client
+        self.session = session
+        self.output = output
+    }
+
+    /// Writes what the session noted during the last call.
+    func writeNotes() {
+        for line in session.notes.take() { output.write("payrun: \(line)\n", to: .standardError) }
+    }
+
+    public static var luaMethods: [LuaRegistration] { [
+        LuaRegistration("delete") { call in try ProviderRequests.send(call, method: "DELETE", queryAt: 3, bodyAt: nil) },
+        LuaRegistration("get") { call in try ProviderRequests.send(call, method: "GET", queryAt: 3, bodyAt: nil) },
+        LuaRegistration("paginate") { call in try PageCursor.paginate(call) },
+        LuaRegistration("post") { call in try ProviderRequests.send(call, method: "POST", queryAt: nil, bodyAt: 3) },
+        LuaRegistration("put") { call in try ProviderRequests.send(call, method: "PUT", queryAt: nil, bodyAt: 3) },
+        LuaRegistration("request") { call in try ProviderRequests.request(call, raising: true) },
+        LuaRegistration("sign") { call in try ProviderSigning.sign(call) },
+        LuaRegistration("tryrequest") { call in try ProviderRequests.request(call, raising: false) },
+    ] }
+
+    public static var luaMetamethods: [LuaRegistration] { [
+        LuaRegistration("__tostring") { call in
+            let handle = try call.object(at: 1, as: ProviderHandle.self)
+            call.stack.push("provider \(handle.client.provider.name) (\(handle.client.environment))")
+            return 1
+        },
+    ] }
+
+    /// The provider's own methods, from its Lua extension.
+    public static var luaMemberLookup: LuaFunctionBody? {
+        { call in
+            let handle = try call.object(at: 1, as: ProviderHandle.self)
+            let stack = call.stack
+            guard stack.pushRegistryValue(ProviderLibrary.extensionKey(handle.client.provider.name)) == .table else {
+                stack.pop()
+                stack.pushNil()
+                return 1
+            }
+            stack.pushCopy(of: call.index(of: 2))  // stack: ... methods key
+            stack.getEntry(in: -2)                 // stack: ... methods method
+            return 1
+        }
+    }
+}

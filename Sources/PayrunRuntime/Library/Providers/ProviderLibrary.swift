@@ -1,0 +1,57 @@
+// payrun.provider(name): the Lua surface of the provider plugins. Requests run in Swift (signing
+// included: secrets never enter Lua); results come back as Lua tables, errors as structured values
+// that print readably. The methods of the client it returns are in the files beside this one.
+import LuaKit
+
+/// `payrun.provider(name [, {headers=}])`.
+enum ProviderLibrary {
+    /// Adds `payrun.provider`, `payrun.parallel`, `payrun.sleep` and `payrun.webhook` to the
+    /// `payrun` table on top of the stack, and what their values need in the registry.
+    static func install(on stack: LuaStack, session: ProviderSession, output: any ScriptOutput) throws(LuaError) {
+        try stack.reserve(4)
+        ProviderValues.installErrorMetatable(on: stack)
+        for function in functions(session: session, output: output) + ParallelLibrary.functions(session: session) {
+            stack.push(function: function.body)
+            stack.setField(function.name, in: -2)
+        }
+        stack.push(library: WebhookLibrary.functions(session: session))
+        stack.setField("webhook", in: -2)
+        try PageCursor.installIterator(on: stack)
+    }
+
+    static func functions(session: ProviderSession, output: any ScriptOutput = CapturedOutput()) -> [LuaRegistration] { [
+        LuaRegistration("provider") { call in
+            let name = try call.string(at: 1)
+            let headers = try call.stringPairsField("headers", of: 2) ?? []
+            do {
+                var client = try session.client(for: name, stack: call.stack)
+                client.defaultHeaders = headers
+                // A provider's own methods are compiled when a script first asks for it, not at start-up.
+                if let luaExtension = client.provider.luaExtension {
+                    let installed = call.stack.pushRegistryValue(extensionKey(name)) == .table
+                    call.stack.pop()
+                    if !installed { try installExtension(luaExtension, of: name, on: call.stack) }
+                }
+                call.stack.push(object: ProviderHandle(client: client, session: session, output: output))
+                return 1
+            } catch let error as ProviderError {
+                throw ProviderValues.raise(error, call)
+            }
+        },
+    ] }
+
+    /// Where a provider's own methods are kept once compiled.
+    static func extensionKey(_ provider: String) -> String { "payrun.provider." + provider }
+
+    /// Runs a provider's extension chunk and keeps the table of methods it returns, for
+    /// ``ProviderHandle/luaMemberLookup``.
+    private static func installExtension(_ luaExtension: ProviderLuaExtension, of provider: String, on stack: LuaStack) throws(LuaError) {
+        try stack.load(luaExtension.source, chunkName: "=payrun.provider." + provider)
+        _ = try stack.protectedCall(argumentCount: 0, resultCount: 1)
+        guard stack.type(at: -1) == .table else {
+            stack.pop()
+            throw LuaError(.runtime, "the \(provider) provider's Lua extension does not return a table of methods")
+        }
+        stack.setRegistryValue(extensionKey(provider))
+    }
+}

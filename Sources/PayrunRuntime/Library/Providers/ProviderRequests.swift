@@ -1,0 +1,57 @@
+// `p:get`, `p:post`, `p:put`, `p:delete`, `p:request` and `p:tryrequest`: one request each, sent
+// (or, under --dry-run, a mutation described), waited for, and handed back as a result and a
+// response table, or an error.
+import LuaKit
+import PayrunFormats
+
+enum ProviderRequests {
+    /// `p:get(path [, query])`, `p:delete(path [, query])`, `p:post(path [, body])`, `p:put(path [, body])`:
+    /// the result and a response table `{status=, headers=, attempts=}`.
+    static func send(_ call: LuaCall, method: String, queryAt: Int?, bodyAt: Int?) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        let path = try call.string(at: 2)
+        let query = try queryAt.map { position throws in try ProviderArguments.query(call, at: position) } ?? []
+        let body = try bodyAt.map { position throws in try ProviderArguments.body(call, at: position) } ?? nil
+        let parts = RequestParts(method: method, path: path, query: query, body: body, headers: [])
+        return try perform(parts, call, handle, raising: true)
+    }
+
+    /// `p:request{method=, path=, query=, body=, headers=}` (raising) and `p:tryrequest{...}`
+    /// (nil and the error instead).
+    static func request(_ call: LuaCall, raising: Bool) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        return try perform(ProviderArguments.requestParts(call, handle: handle), call, handle, raising: raising)
+    }
+
+    private static func perform(_ parts: RequestParts, _ call: LuaCall, _ handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
+        defer { handle.writeNotes() }
+        if handle.session.dryRun, !handle.client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
+            return try DryRun.describe(parts, call, handle)
+        }
+        let client = handle.client
+        return try ReplyWaiting.wait(call, session: handle.session, for: { () async throws(ProviderError) in
+            try await client.request(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
+        }, then: { outcome, call in
+            defer { handle.writeNotes() }
+            return try deliver(outcome, to: call, handle: handle, raising: raising)
+        })
+    }
+
+    /// Pushes a result and its response, or raises (or returns `nil, err`) for an error.
+    private static func deliver(_ outcome: ReplyWaiting.Outcome, to call: LuaCall, handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
+        switch outcome {
+        case .success(let reply):
+            if let warning = reply.warning { handle.session.warnOnce(warning, from: handle.client.provider.name) }
+            try JSONLibrary.push(reply.result, on: call.stack)
+            ProviderValues.pushResponse(reply, on: call.stack)
+            return 2
+        case .failure(let error):
+            guard raising else {
+                call.stack.pushNil()
+                ProviderValues.pushError(error, on: call.stack)
+                return 2
+            }
+            throw ProviderValues.raise(error, call)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// `p:sign{...}`: the request as it would be sent, for looking at. The headers signing adds carry
+// secrets or values derived from them, so they are shown redacted, and a request built from what
+// `p:sign` returned drops them and is signed afresh: never a way to take a usable secret out.
+import LuaKit
+
+enum ProviderSigning {
+    /// What `p:sign` shows for a header carrying a secret-derived value; `p:request` drops
+    /// headers with this value and signs afresh.
+    static let redactedSignature = "[redacted: added by payrun when sent]"
+
+    /// Headers payrun sets itself, whatever a script gives.
+    private static let ownHeaders: Set<String> = ["accept", "content-type"]
+
+    /// `p:sign{method=, path=, query=, body=, headers=}`: `{method=, url=, headers=, body=}`.
+    static func sign(_ call: LuaCall) throws -> LuaReturn {
+        let handle = try call.object(at: 1, as: ProviderHandle.self)
+        let parts = try ProviderArguments.requestParts(call, handle: handle)
+        let client = handle.client
+        let request: ProviderRequest
+        do {
+            request = try BlockingWait.run(stoppable: call.stack) {
+                try await client.signed(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
+            }
+        } catch let error as ProviderError {
+            throw ProviderValues.raise(error, call)
+        }
+        let given = Set(parts.headers.map { $0.0.lowercased() }).union(ownHeaders)
+        let visible = client.provider.publicSigningHeaders
+        let stack = call.stack
+        stack.pushTable(fieldCapacity: 4)
+        stack.push(request.method)
+        stack.setField("method", in: -2)
+        stack.push(request.url)
+        stack.setField("url", in: -2)
+        stack.pushTable(fieldCapacity: request.headers.count)
+        for (name, value) in request.headers {
+            let added = !given.contains(name.lowercased()) && !visible.contains(name.lowercased())
+            stack.push(added ? redactedSignature : value)
+            stack.setField(name, in: -2)
+        }
+        stack.setField("headers", in: -2)
+        if let body = request.body {
+            body.withUnsafeBytes { stack.push(bytes: $0) }
+            stack.setField("body", in: -2)
+        }
+        return 1
+    }
+
+    /// The headers of a request table worth sending: those from `p:sign` are signed afresh when
+    /// sent, so the ones signing adds (redacted or public) and payrun's own are dropped.
+    static func headersToSend(_ headers: [(String, String)], for provider: any PaymentProvider) -> [(String, String)] {
+        let signing = provider.publicSigningHeaders
+        return headers.filter { name, value in
+            let lowered = name.lowercased()
+            return value != redactedSignature && !signing.contains(lowered) && !ownHeaders.contains(lowered)
+        }
+    }
+}

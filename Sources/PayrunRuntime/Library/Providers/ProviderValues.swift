@@ -1,0 +1,82 @@
+// A provider's reply and error as a script sees them: a response table beside each result, and
+// errors as tables with a machine-readable code that print as their description.
+import LuaKit
+
+enum ProviderValues {
+    /// Registry name of the metatable of error tables.
+    static let errorMetatableKey = "payrun.error"
+
+    /// Makes the metatable error tables share: named `payrun.error`, printing their description.
+    static func installErrorMetatable(on stack: LuaStack) {
+        stack.pushTable(fieldCapacity: 2)             // stack: ... errormeta
+        stack.push("payrun.error")
+        stack.setField("__name", in: -2)
+        stack.push(function: { call in
+            // A provider error prints as its description, kept in the table.
+            call.stack.pushField("description", of: call.index(of: 1))
+            return 1
+        })
+        stack.setField("__tostring", in: -2)
+        stack.setRegistryValue(errorMetatableKey)     // stack: ...
+    }
+
+    /// Pushes the response table that comes with a result: `{status=, attempts=, headers=,
+    /// already_accepted=}`, header names in lower case.
+    static func pushResponse(_ reply: ProviderClient.Reply, on stack: LuaStack) {
+        stack.pushTable(fieldCapacity: 4)
+        stack.push(reply.status)
+        stack.setField("status", in: -2)
+        stack.push(reply.attempts)
+        stack.setField("attempts", in: -2)
+        if reply.alreadyAccepted {
+            stack.push(true)
+            stack.setField("already_accepted", in: -2)
+        }
+        stack.pushTable(fieldCapacity: reply.headers.count)
+        for (name, value) in reply.headers {
+            stack.push(value)
+            stack.setField(name.lowercased(), in: -2)
+        }
+        stack.setField("headers", in: -2)
+    }
+
+    /// Pushes `error` as a table: provider, status, code, message, request_id, retryable,
+    /// details, description; `tostring` gives the description.
+    static func pushError(_ error: ProviderError, on stack: LuaStack) {
+        stack.pushTable(fieldCapacity: 8)
+        stack.push(error.provider)
+        stack.setField("provider", in: -2)
+        if let status = error.status {
+            stack.push(status)
+            stack.setField("status", in: -2)
+        }
+        if let code = error.code {
+            stack.push(code)
+            stack.setField("code", in: -2)
+        }
+        stack.push(error.message)
+        stack.setField("message", in: -2)
+        if let requestID = error.requestID {
+            stack.push(requestID)
+            stack.setField("request_id", in: -2)
+        }
+        stack.push(error.retryable)
+        stack.setField("retryable", in: -2)
+        stack.pushTable(fieldCapacity: error.details.count)
+        for (name, value) in error.details {
+            stack.push(value)
+            stack.setField(name, in: -2)
+        }
+        stack.setField("details", in: -2)
+        stack.push(error.description)
+        stack.setField("description", in: -2)
+        stack.pushRegistryValue(errorMetatableKey)
+        stack.setMetatable(of: -2)
+    }
+
+    /// An error that raises `error` as its table.
+    static func raise(_ error: ProviderError, _ call: LuaCall) -> some LuaRaisable {
+        pushError(error, on: call.stack)
+        return call.error(raising: call.argumentCount)
+    }
+}

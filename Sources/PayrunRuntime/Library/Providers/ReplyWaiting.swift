@@ -1,0 +1,34 @@
+// Waiting for a provider's reply from a Lua function: inside `payrun.parallel` the calling
+// coroutine yields and the others run meanwhile; anywhere else the script's thread waits, still
+// hearing its time limit and Ctrl-C.
+import LuaKit
+
+enum ReplyWaiting {
+    typealias Outcome = ParallelScheduler.Outcome
+
+    /// Runs `work` and finishes the call with `finish` once its outcome is known.
+    /// - Returns: what `finish` returns, or a yield that returns it when resumed.
+    static func wait(
+        _ call: LuaCall, session: ProviderSession,
+        for work: @escaping @Sendable () async throws(ProviderError) -> ProviderClient.Reply,
+        then finish: @escaping (Outcome, LuaCall) throws -> LuaReturn
+    ) throws -> LuaReturn {
+        if let scheduler = session.scheduler, scheduler.waitsByYielding(call.stack) {
+            scheduler.start(for: call.stack, work)
+            call.stack.push(lightUserdata: scheduler.marker)
+            return try call.yield(1) { resumed in
+                guard let outcome = scheduler.take(for: resumed.stack) else {
+                    throw LuaError(.runtime, "payrun.parallel resumed a request before its response")
+                }
+                return try finish(outcome, resumed)
+            }
+        }
+        let outcome: Outcome
+        do {
+            outcome = .success(try BlockingWait.run(stoppable: call.stack, work))
+        } catch let error as ProviderError {
+            outcome = .failure(error)
+        }
+        return try finish(outcome, call)
+    }
+}
