@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "PayrunBenchmarks",
             dependencies: [
-                "LuaKit", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions", "CLuaShims", "CLua",
+                "LuaKit", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

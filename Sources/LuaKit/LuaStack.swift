@@ -128,6 +128,12 @@ public struct LuaStack: Hashable {
         for value in values { try push(value) }
     }
 
+    /// Pushes a plain C function (one that follows Lua's rules for raising itself), as
+    /// `lua_pushcfunction` does: for C code a host links, such as the benchmarks' references.
+    public func push(cFunction: lua_CFunction) {
+        luashim_pushcfunction(L, cFunction)
+    }
+
     /// Pushes a Swift function as a Lua function. It lives as long as Lua holds it.
     public func push(function body: @escaping LuaFunctionBody) {
         let box = Unmanaged.passRetained(LuaFunctionBox(body)).toOpaque()

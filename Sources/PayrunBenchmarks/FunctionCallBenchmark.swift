@@ -1,7 +1,5 @@
 // Benchmark 1: a Swift function bound to Lua against a plain lua_CFunction, called from a loop.
 import CReferenceFunctions
-import CLua
-import CLuaShims
 import LuaKit
 
 enum FunctionCallBenchmark {
@@ -15,7 +13,7 @@ enum FunctionCallBenchmark {
             call.stack.push(n + 1)
             return 1
         }
-        luashim_pushcfunction(state.handle, reference_increment)
+        state.stack.push(cFunction: reference_increment)
         state.stack.setGlobal("c_increment")
         let loop = """
             local f, n = ...

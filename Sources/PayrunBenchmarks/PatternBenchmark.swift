@@ -1,5 +1,4 @@
 // Benchmark 5: payrun's stoppable pattern functions against stock Lua's, on the same text.
-import CLua
 import LuaKit
 
 enum PatternBenchmark {
@@ -23,7 +22,7 @@ enum PatternBenchmark {
         let stack = state.stack
         try stack.reserve(4)
         stack.pushGlobal("string")
-        lua_createtable(state.handle, 0, 4)  // stack: string stock
+        stack.pushTable(fieldCapacity: 4)  // stack: string stock
         for name in ["find", "match", "gmatch", "gsub"] {
             stack.pushRegistryValue("luakit.stock.string.\(name)")
             stack.setField(name, in: -2)
