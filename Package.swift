@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "payrun", targets: ["PayrunCLI"]),
         .executable(name: "payrun-bench", targets: ["PayrunBenchmarks"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
+        .library(name: "PayrunProviderKit", targets: ["PayrunProviderKit"]),
         .library(name: "PayrunRuntime", targets: ["PayrunRuntime"]),
         .library(name: "PayrunSimulators", targets: ["PayrunSimulators"]),
         .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
@@ -43,23 +44,33 @@ let package = Package(
         ),
         // What goes over the wire: JSON as Swift values, ISO 8601 UTC times.
         .target(name: "PayrunFormats"),
-        // Runs scripts: the `payrun` Lua library, JSON, inspect, output.
+        // Talking to payment providers, with no Lua in it: the provider protocol, requests and
+        // responses, signing and credentials, errors, retry safety, pagination, webhook
+        // verification, and the HTTP client with its retry policy.
         .target(
-            name: "PayrunRuntime",
+            name: "PayrunProviderKit",
             dependencies: [
-                "LuaKit", "PayrunFormats",
+                "PayrunFormats",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The built-in providers, on the same plugin API a host's own use.
+        // Runs scripts: the sandbox, the `payrun` Lua library (json, decimal, inspect, the
+        // provider bindings), the runner and the REPL session.
+        .target(
+            name: "PayrunRuntime",
+            dependencies: [
+                "LuaKit", "PayrunFormats", "PayrunProviderKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The built-in providers, on the same plugin API a host's own use; no Lua in them.
         .target(
             name: "PayrunProviders",
             dependencies: [
-                "PayrunRuntime", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto"),
+                "PayrunProviderKit", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto"),
                 // RSA (Capitalist's encrypted passwords and batch signatures).
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -107,7 +118,7 @@ let package = Package(
         // What the tests share: a webhook receiver listening on loopback.
         .target(
             name: "PayrunTestSupport",
-            dependencies: ["PayrunSimulators", "PayrunRuntime", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["PayrunSimulators", "PayrunProviderKit", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
         .testTarget(name: "LineEditingTests", dependencies: ["LineEditing"]),
@@ -117,6 +128,11 @@ let package = Package(
                 "PayrunProviders", "PayrunRuntime", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
+        ),
+        // The provider layer from Swift alone: no Lua state anywhere in these tests.
+        .testTarget(
+            name: "PayrunProviderKitTests",
+            dependencies: ["PayrunProviderKit", "PayrunProviders", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators", "PayrunTestSupport"]),

@@ -1,5 +1,5 @@
 // The providers payrun knows without being told.
-import PayrunRuntime
+import PayrunProviderKit
 
 public enum BuiltInProviders {
     /// A registry with every built-in provider.

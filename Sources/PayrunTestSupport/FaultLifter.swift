@@ -1,6 +1,6 @@
 // For tests of a mutation whose answer is lost: the fault that delays the answer is lifted as
 // soon as the client gives up on that mutation, so what follows (a lookup, a resend) is answered.
-import PayrunRuntime
+import PayrunProviderKit
 import PayrunSimulators
 import Synchronization
 

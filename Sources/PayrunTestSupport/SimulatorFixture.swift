@@ -1,5 +1,5 @@
 // Starts the simulators for one test and always stops them, and the same for an HTTP transport.
-import PayrunRuntime
+import PayrunProviderKit
 import PayrunSimulators
 
 public enum SimulatorFixture {

@@ -1,7 +1,7 @@
 // Capitalist's CSV replies read into the same values as its JSON ones: `code;message` on the first
 // line, then records whose columns each operation fixes (CapitalistCSVColumns).
 import PayrunFormats
-import PayrunRuntime
+import PayrunProviderKit
 
 enum CapitalistCSV {
     /// `data` as the JSON reply would have it: `{accounts = {{number = ..., ...}, ...}}` for

@@ -5,7 +5,7 @@
 import Crypto
 import CryptoExtras
 import FoundationEssentials
-import PayrunRuntime
+import PayrunProviderKit
 
 enum CapitalistCertificate {
     /// The base64 RSA PKCS#1 v1.5 SHA-1 signature of `batch`'s exact UTF-8 bytes.

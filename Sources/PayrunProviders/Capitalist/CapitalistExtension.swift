@@ -1,7 +1,7 @@
 // Capitalist's own client methods, in Lua on top of the common ones: operations as calls, the
 // batch builder, signed batch imports, paging through a batch and the history, and finding a
 // payment by its number before paying it again.
-import PayrunRuntime
+import PayrunProviderKit
 
 enum CapitalistExtension {
     static let methods = ProviderLuaExtension(source: source + operationMethods, annotations: annotations + operationAnnotations)

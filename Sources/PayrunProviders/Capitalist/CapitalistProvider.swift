@@ -7,7 +7,7 @@ import Crypto
 import CryptoExtras
 import FoundationEssentials
 import PayrunFormats
-import PayrunRuntime
+import PayrunProviderKit
 
 public struct CapitalistProvider: PaymentProvider {
     public let name = "capitalist"

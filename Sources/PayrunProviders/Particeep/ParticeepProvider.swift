@@ -2,7 +2,7 @@
 // both response shapes accepted, errors mapped with their technicalCode, limit/offset pages with
 // total_size, webhooks checked by rebuilding their signature.
 import PayrunFormats
-import PayrunRuntime
+import PayrunProviderKit
 
 public struct ParticeepProvider: PaymentProvider {
     public let name = "particeep"

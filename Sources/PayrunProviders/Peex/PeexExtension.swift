@@ -1,6 +1,6 @@
 // Peex's own client methods, in Lua on top of the common ones: a payment request, its status by
 // track_id, whether a status is final, and waiting until it is.
-import PayrunRuntime
+import PayrunProviderKit
 
 enum PeexExtension {
     static var methods: ProviderLuaExtension {

@@ -1,7 +1,7 @@
 // What Peex needs in a payment request (providers.md §4), checked before anything is sent, with
 // errors that name the field: a request Peex would refuse, or worse half-understand, never leaves.
 import PayrunFormats
-import PayrunRuntime
+import PayrunProviderKit
 
 enum PeexPaymentCheck {
     /// The problems with `body`, one line each naming its field; empty when it can be sent.

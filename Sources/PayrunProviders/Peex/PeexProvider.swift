@@ -4,7 +4,7 @@
 // looks the track_id up before sending again), and callbacks checked by their Basic credentials.
 import FoundationEssentials
 import PayrunFormats
-import PayrunRuntime
+import PayrunProviderKit
 
 public struct PeexProvider: PaymentProvider {
     public let name = "peex"

@@ -1,7 +1,7 @@
 // Tradevest's own client methods, in Lua on top of the common ones: an externalId per logical
 // operation, the full object behind a thin webhook, and waiting for an asynchronous create to be
 // processed.
-import PayrunRuntime
+import PayrunProviderKit
 
 enum TradevestExtension {
     /// The methods, registering webhooks with `header` carrying the webhook secret.

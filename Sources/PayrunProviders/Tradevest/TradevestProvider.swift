@@ -4,7 +4,7 @@
 // retried only when they carry an externalId (a 409 for our own externalId after a retry means
 // the first attempt got through), and webhooks checked by the static header registered with them.
 import PayrunFormats
-import PayrunRuntime
+import PayrunProviderKit
 
 public struct TradevestProvider: PaymentProvider {
     public let name = "tradevest"

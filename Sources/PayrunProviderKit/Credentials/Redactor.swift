@@ -67,19 +67,3 @@ public struct Redactor: Sendable {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F
     }
 }
-
-/// A ``ScriptOutput`` that redacts every write before passing it on.
-public final class RedactingOutput: ScriptOutput {
-    public let destination: any ScriptOutput
-    public let redactor: Redactor
-
-    public init(_ destination: any ScriptOutput, redactor: Redactor) {
-        self.destination = destination
-        self.redactor = redactor
-    }
-
-    public func write(_ bytes: UnsafeRawBufferPointer, to stream: OutputStream) {
-        guard !redactor.isEmpty else { return destination.write(bytes, to: stream) }
-        redactor.redact(Array(bytes)).withUnsafeBytes { destination.write($0, to: stream) }
-    }
-}

@@ -5,12 +5,12 @@ import Glibc
 import Darwin
 #endif
 
-enum SystemCall {
+public enum SystemCall {
     #if canImport(Glibc)
-    static let read = Glibc.read
-    static let write = Glibc.write
+    public static let read = Glibc.read
+    public static let write = Glibc.write
     #elseif canImport(Darwin)
-    static let read = Darwin.read
-    static let write = Darwin.write
+    public static let read = Darwin.read
+    public static let write = Darwin.write
     #endif
 }

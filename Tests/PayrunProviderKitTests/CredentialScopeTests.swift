@@ -1,5 +1,5 @@
 // A credential goes only to its own provider's hosts, however the URL is dressed up.
-import PayrunRuntime
+import PayrunProviderKit
 import Testing
 
 @Suite struct CredentialScopeTests {

@@ -28,6 +28,18 @@ public struct ProviderClient: Sendable {
         public let warning: String?
         /// The create had been accepted by an earlier attempt; `result` is what it created.
         public var alreadyAccepted = false
+
+        public init(
+            result: JSONValue, status: Int, headers: [(String, String)], attempts: Int, warning: String? = nil,
+            alreadyAccepted: Bool = false
+        ) {
+            self.result = result
+            self.status = status
+            self.headers = headers
+            self.attempts = attempts
+            self.warning = warning
+            self.alreadyAccepted = alreadyAccepted
+        }
     }
 
     /// - Parameters:

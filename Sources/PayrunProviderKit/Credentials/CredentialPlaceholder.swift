@@ -3,17 +3,17 @@
 // the credential's own provider, so a script can register a secret with a provider (a webhook's
 // header) without ever holding it.
 
-enum CredentialPlaceholder {
+public enum CredentialPlaceholder {
     private static let prefix = "\u{1B}payrun-credential:"
     private static let suffix = "\u{1B}"
 
     /// The text a handle is encoded as in a request body.
-    static func text(for name: CredentialName) -> String {
+    public static func text(for name: CredentialName) -> String {
         prefix + name.description + suffix
     }
 
     /// The credential `text` stands for, if it is a placeholder.
-    static func name(in text: String) -> CredentialName? {
+    public static func name(in text: String) -> CredentialName? {
         guard text.hasPrefix(prefix), text.hasSuffix(suffix) else { return nil }
         return CredentialName(String(text.dropFirst(prefix.count).dropLast(suffix.count)))
     }

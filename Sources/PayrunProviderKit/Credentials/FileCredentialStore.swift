@@ -38,10 +38,13 @@ public struct FileCredentialStore: CredentialStore {
             throw Failure(description: "\(path) can be read by others (mode \(mode)); make it yours alone: chmod 600 \(path)")
         }
         let text: String
-        do {
-            text = String(decoding: try ScriptSource.read(path).bytes, as: UTF8.self)
+        do throws(FileContents.Failure) {
+            text = String(decoding: try FileContents.read(path, limit: 1 << 20), as: UTF8.self)
         } catch {
-            throw Failure(description: error.description)
+            switch error {
+            case .tooLarge: throw Failure(description: "\(path) is larger than 1 MiB; it should hold a few credentials")
+            case .unreadable(let reason): throw Failure(description: "cannot read \(path): \(reason)")
+            }
         }
         do {
             memory = MemoryCredentialStore(try CredentialFile.parse(text))

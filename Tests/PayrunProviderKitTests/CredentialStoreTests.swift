@@ -1,5 +1,5 @@
 // The credentials file, its permissions, environment overrides and redaction.
-@testable import PayrunRuntime
+@testable import PayrunProviderKit
 import Testing
 
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 // The retry rules, proved against the Particeep simulator with faults on purpose: reads and
 // deduplicated mutations are retried; a mutation the provider cannot recognise is never resent.
-import PayrunRuntime
+import PayrunProviderKit
 import PayrunSimulators
 import PayrunTestSupport
 import Testing
