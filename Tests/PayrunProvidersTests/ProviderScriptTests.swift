@@ -243,9 +243,11 @@ import Testing
         let name = "ledger"
         let credentialFields = ["token"]
         let server: String
+        /// The environment the simulator stands in for.
+        var environment = PayrunEnvironment.sandbox
 
         func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
-            environment == .sandbox ? server + "/particeep/v1" : nil
+            environment == self.environment ? server + "/particeep/v1" : nil
         }
 
         func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
@@ -276,6 +278,67 @@ import Testing
             let (missing, failure) = await run("payrun.provider('ledger'):get('/info')", server: server, registry: registry)
             #expect(missing == .scriptFailed)
             #expect(failure.standardError.contains("no credential ledger.token in the sandbox environment"))
+        }
+    }
+
+    /// A prompt with a scripted answer, or none (no terminal), that counts the questions.
+    final class ScriptedPrompt: ConfirmationPrompt, @unchecked Sendable {
+        let answer: String?
+        /// Touched only on the script's thread, which asks.
+        var questions: [String] = []
+        init(answer: String?) { self.answer = answer }
+        func ask(_ question: String) -> String? {
+            questions.append(question)
+            return answer
+        }
+    }
+
+    @Test func liveMutationsWaitForAYesAndReadsDoNot() async throws {
+        try await withServer { server in
+            var registry = BuiltInProviders.registry
+            registry.register(LedgerProvider(server: server.baseURL, environment: .live))
+            var store = MemoryCredentialStore()
+            store.set(Secret("ledger-live-token-77aa"), for: CredentialName(provider: "ledger", field: "token"), in: .live)
+            let code = """
+                local ledger = payrun.provider("ledger")
+                print(ledger:get("/info").simulator)
+                local t, err = ledger:tryrequest({ method = "PUT", path = "/transaction", body = { amount = 5, currency = "EUR" } })
+                print(t and t.status, err and err.code)
+                ledger:put("/transaction", { amount = 6, currency = "EUR" })
+                """
+            let (providers, credentials) = (registry, store)
+            func run(answer: String?) async -> (PayrunExitStatus, CapturedOutput, ScriptedPrompt) {
+                let prompt = ScriptedPrompt(answer: answer)
+                return await withCheckedContinuation { continuation in
+                    Thread {
+                        let output = CapturedOutput()
+                        let session = ProviderSession(registry: providers, environment: .live, credentials: credentials)
+                        let runner = ScriptRunner(
+                            output: output, credentials: credentials, environment: .live,
+                            liveConfirmation: LiveConfirmation(environment: .live, approvedInAdvance: false, prompt: prompt), providers: session)
+                        let status = runner.run(ScriptInvocation(chunks: [code], scriptPath: nil, arguments: []))
+                        continuation.resume(returning: (status, output, prompt))
+                    }.start()
+                }
+            }
+            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+
+            let (refused, refusedOutput, asked) = await run(answer: "no")
+            #expect(refused == .scriptFailed)
+            #expect(refusedOutput.standardOutput == "payrun sandbox\nnil\tpayrun.not_confirmed\n", "the read went without a question")
+            #expect(refusedOutput.standardError.contains("not sent: PUT \(server.baseURL)/particeep/v1/transaction to ledger in live was not confirmed"))
+            #expect(asked.questions.count == 2 && asked.questions[0].contains("in LIVE (real money)? Type yes to send"))
+            #expect(puts() == 0, "nothing refused reached the provider")
+
+            let (noTerminal, noTerminalOutput, _) = await run(answer: nil)
+            #expect(noTerminal == .scriptFailed)
+            #expect(noTerminalOutput.standardError.contains("there is no terminal to confirm it on"))
+            #expect(puts() == 0)
+
+            let (confirmed, confirmedOutput, _) = await run(answer: "yes")
+            #expect(confirmed == .success, "\(confirmedOutput.standardError)")
+            #expect(confirmedOutput.standardOutput == "payrun sandbox\nPENDING\tnil\n")
+            #expect(puts() == 2, "each confirmed mutation sent once")
         }
     }
 }

@@ -44,7 +44,7 @@ public final class ScriptRunner {
             provider.sandboxCredentials.keys.map { CredentialName(provider: provider.name, field: $0) }
         })
         try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment, builtIn: builtIn)
-        try ProviderLibrary.install(on: state.stack, session: providers, output: output)
+        try ProviderLibrary.install(on: state.stack, session: providers, output: output, confirmation: liveConfirmation)
         state.stack.pop()
         try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
         return state

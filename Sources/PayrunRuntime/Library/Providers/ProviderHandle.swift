@@ -9,11 +9,14 @@ public final class ProviderHandle: LuaObject {
     let session: ProviderSession
     /// Where `--verbose` and `--dry-run` notes go: the script's own (redacting) output.
     let output: any ScriptOutput
+    /// What a mutation must pass before it is sent in `live`: a person's yes.
+    let confirmation: LiveConfirmation
 
-    init(client: ProviderClient, session: ProviderSession, output: any ScriptOutput) {
+    init(client: ProviderClient, session: ProviderSession, output: any ScriptOutput, confirmation: LiveConfirmation) {
         self.client = client
         self.session = session
         self.output = output
+        self.confirmation = confirmation
     }
 
     /// Writes what the session noted during the last call.

@@ -7,10 +7,13 @@ import LuaKit
 enum ProviderLibrary {
     /// Adds `payrun.provider`, `payrun.parallel`, `payrun.sleep` and `payrun.webhook` to the
     /// `payrun` table on top of the stack, and what their values need in the registry.
-    static func install(on stack: LuaStack, session: ProviderSession, output: any ScriptOutput) throws(LuaError) {
+    /// - Parameter confirmation: what a mutation in `live` must pass before it is sent.
+    static func install(
+        on stack: LuaStack, session: ProviderSession, output: any ScriptOutput, confirmation: LiveConfirmation
+    ) throws(LuaError) {
         try stack.reserve(4)
         ProviderValues.installErrorMetatable(on: stack)
-        for function in functions(session: session, output: output) + ParallelLibrary.functions(session: session) {
+        for function in functions(session: session, output: output, confirmation: confirmation) + ParallelLibrary.functions(session: session) {
             stack.push(function: function.body)
             stack.setField(function.name, in: -2)
         }
@@ -19,7 +22,10 @@ enum ProviderLibrary {
         try PageCursor.installIterator(on: stack)
     }
 
-    static func functions(session: ProviderSession, output: any ScriptOutput = CapturedOutput()) -> [LuaRegistration] { [
+    static func functions(
+        session: ProviderSession, output: any ScriptOutput = CapturedOutput(),
+        confirmation: LiveConfirmation = LiveConfirmation(environment: .sandbox, approvedInAdvance: false)
+    ) -> [LuaRegistration] { [
         LuaRegistration("provider") { call in
             let name = try call.string(at: 1)
             let headers = try call.stringPairsField("headers", of: 2) ?? []
@@ -32,7 +38,7 @@ enum ProviderLibrary {
                     call.stack.pop()
                     if !installed { try installExtension(luaExtension, of: name, on: call.stack) }
                 }
-                call.stack.push(object: ProviderHandle(client: client, session: session, output: output))
+                call.stack.push(object: ProviderHandle(client: client, session: session, output: output, confirmation: confirmation))
                 return 1
             } catch let error as ProviderError {
                 throw ProviderValues.raise(error, call)

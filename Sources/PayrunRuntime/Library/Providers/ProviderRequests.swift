@@ -25,16 +25,30 @@ enum ProviderRequests {
 
     private static func perform(_ parts: RequestParts, _ call: LuaCall, _ handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
         defer { handle.writeNotes() }
-        if handle.session.dryRun, !handle.client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
-            return try DryRun.describe(parts, call, handle)
-        }
         let client = handle.client
+        if !client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
+            if handle.session.dryRun { return try DryRun.describe(parts, call, handle) }
+            if let refusal = refusal(of: parts, handle) { return try deliver(.failure(refusal), to: call, handle: handle, raising: raising) }
+        }
         return try ReplyWaiting.wait(call, session: handle.session, for: { () async throws(ProviderError) in
             try await client.request(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
         }, then: { outcome, call in
             defer { handle.writeNotes() }
             return try deliver(outcome, to: call, handle: handle, raising: raising)
         })
+    }
+
+    /// In `live`, a mutation goes only with a person's yes (or `--yes`): the error (code
+    /// `payrun.not_confirmed`) when it was refused, before anything is sent; nil to send it.
+    private static func refusal(of parts: RequestParts, _ handle: ProviderHandle) -> ProviderError? {
+        let name = handle.client.provider.name
+        do throws(LiveConfirmation.Refused) {
+            let url = (try? handle.client.url(parts.path, query: parts.query)) ?? parts.path
+            try handle.confirmation.confirm("\(parts.method) \(url)", provider: name)
+            return nil
+        } catch {
+            return ProviderError(provider: name, code: "payrun.not_confirmed", message: error.description)
+        }
     }
 
     /// Pushes a result and its response, or raises (or returns `nil, err`) for an error.
