@@ -141,6 +141,6 @@ let package = Package(
             dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
-        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport"]),
+        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit"]),
     ]
 )

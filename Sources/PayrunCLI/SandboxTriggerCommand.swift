@@ -16,10 +16,10 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         discussion: "Exit status 0 when the receiver answered 2xx, 1 when every attempt failed."
     )
 
-    @Argument(help: "The provider: particeep.")
+    @Argument(help: "The provider: particeep, tradevest or peex (the simulated providers that send webhooks).")
     var provider: String
 
-    @Argument(help: "The event, e.g. user_deleted or transaction_created.")
+    @Argument(help: "The event: for particeep user_deleted, transaction_created, ...; for tradevest CUSTOMER_NOTIFICATION, ...; for peex peex_callback.")
     var event: String
 
     @Option(help: ArgumentHelp("The receiver's URL.", valueName: "url"))
@@ -43,13 +43,12 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
             guard let contents = try? Data(contentsOf: URL(fileURLWithPath: body)) else { throw ValidationError("--body: cannot read \(body)") }
             bytes = Array(contents)
         }
-        let message: WebhookDispatcher.Message?
-        switch provider {
-        case "particeep": message = ParticeepSimulator.webhook(event: event, url: to, body: bytes)
-        default: throw ValidationError("'\(provider)' is not a simulated provider; try particeep")
+        let senders = SimulatorServer.webhookEvents
+        guard let events = senders.first(where: { $0.provider == provider })?.events else {
+            throw ValidationError("'\(provider)' sends no webhooks payrun simulates; try \(senders.map(\.provider).joined(separator: ", "))")
         }
-        guard let message else {
-            throw ValidationError("particeep has no event '\(event)'; try user_created, user_deleted, transaction_created, …")
+        guard let message = SimulatorServer.webhook(provider: provider, event: event, url: to, body: bytes) else {
+            throw ValidationError("\(provider) has no event '\(event)'; its events are \(events.joined(separator: ", "))")
         }
         var policy = WebhookDispatcher.Policy()
         policy.attempts = max(attempts, 1)

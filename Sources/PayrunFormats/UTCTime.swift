@@ -48,6 +48,12 @@ public enum UTCTime {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The year (UTC) of `seconds` since 1970.
+    public static func year(of seconds: Int) -> Int {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return civil(fromDays: days).0
+    }
+
     /// Appends the 20 bytes of `seconds`' text: this runs for every record of every page served.
     public static func write(_ seconds: Int, into bytes: inout [UInt8]) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

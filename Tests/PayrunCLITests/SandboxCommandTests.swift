@@ -4,6 +4,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PayrunProviderKit
+import PayrunProviders
 import PayrunTestSupport
 import Testing
 
@@ -33,6 +35,29 @@ import Testing
         #expect(hook.headers["authorization"]?.hasPrefix("PTP:sandbox-particeep-key:") == true)
         let body = try JSONSerialization.jsonObject(with: hook.body) as? [String: Any]
         #expect(body?["status"] as? String == "CANCELLED")
+    }
+
+    @Test func triggerSendsTradevestAndPeexWebhooksTheirClientsVerify() async throws {
+        let cases: [(any PaymentProvider, String, String)] = [
+            (TradevestProvider(), "CUSTOMER_NOTIFICATION", "status"), (PeexProvider(), "peex_callback", "track_id"),
+        ]
+        for (provider, event, field) in cases {
+            let receiver = try await WebhookReceiver.start()
+            let sent = try await PayrunProcess.runOffThePool(["sandbox", "trigger", provider.name, event, "--to", receiver.url])
+            let received = try await receiver.wait(for: 1)
+            await receiver.stop()
+            #expect(sent.status == 0, "\(sent.standardError)")
+            let hook = try #require(received.first)
+            #expect(String(decoding: hook.body, as: UTF8.self).contains("\"\(field)\""), "a sample shaped like \(provider.name)'s own")
+            let credentials = ProviderCredentials(for: provider, in: .sandbox, from: MemoryCredentialStore())
+            let webhook = IncomingWebhook(headers: hook.headers.map { ($0.key, $0.value) }, body: Array(hook.body))
+            #expect(provider.verify(webhook, with: credentials, now: 0) == .valid, "\(provider.name)'s client accepts it")
+        }
+        let capitalist = try PayrunProcess.run(["sandbox", "trigger", "capitalist", "anything", "--to", "http://127.0.0.1:1/"])
+        #expect(capitalist.status == 2)
+        #expect(capitalist.standardError.contains("'capitalist' sends no webhooks payrun simulates; try particeep, tradevest, peex"))
+        let unknown = try PayrunProcess.run(["sandbox", "trigger", "tradevest", "NOPE", "--to", "http://127.0.0.1:1/"])
+        #expect(unknown.standardError.contains("tradevest has no event 'NOPE'; its events are CUSTOMER_NOTIFICATION, TRANSFER_NOTIFICATION"))
     }
 
     @Test func triggerReportsAReceiverThatNeverAnswers() throws {

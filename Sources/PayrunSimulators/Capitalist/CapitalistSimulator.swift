@@ -7,10 +7,13 @@ import Hummingbird
 import PayrunFormats
 
 /// A stateful simulator of Capitalist's Payments API.
-public struct CapitalistSimulator: Sendable {
+public struct CapitalistSimulator: ProviderSimulator {
     public static let sandboxLogin = "sandbox-capitalist"
     public static let sandboxPassword = "sandbox-capitalist-password"
     public static let path = "/capitalist"
+    static let providerName = "capitalist"
+    static var basePath: String { path + "/" }
+    static let sandboxCredentials = [("login", sandboxLogin), ("password", sandboxPassword)]
 
     public struct Configuration: Sendable {
         public var login = CapitalistSimulator.sandboxLogin
@@ -41,6 +44,10 @@ public struct CapitalistSimulator: Sendable {
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         store = CapitalistStore(accounts: configuration.accounts.map { .init(number: $0.number, currency: $0.currency, balance: $0.cents) })
+    }
+
+    init(server configuration: SimulatorServer.Configuration) {
+        self.init(configuration.capitalist)
     }
 
     func addRoutes(to router: Router<SimulatorContext>, services: SimulatorServices) {

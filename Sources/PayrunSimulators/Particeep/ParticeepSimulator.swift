@@ -4,11 +4,15 @@ import Hummingbird
 import PayrunFormats
 
 /// A stateful simulator of Particeep's API.
-public struct ParticeepSimulator: Sendable {
+public struct ParticeepSimulator: ProviderSimulator {
     /// The credentials of the sandbox environment: public, shared by everyone, never real.
     public static let sandboxAPIKey = "sandbox-particeep-key"
     public static let sandboxAPISecret = "sandbox-particeep-secret"
     public static let pathPrefix = "/particeep/v1"
+    static let providerName = "particeep"
+    static var basePath: String { pathPrefix }
+    static let sandboxCredentials = [("api_key", sandboxAPIKey), ("api_secret", sandboxAPISecret)]
+    static var webhookEvents: [String] { ParticeepEvent.names.sorted() }
 
     public struct Configuration: Sendable {
         public var apiKey = ParticeepSimulator.sandboxAPIKey
@@ -38,6 +42,14 @@ public struct ParticeepSimulator: Sendable {
         }
     }
 
+    init(server configuration: SimulatorServer.Configuration) throws(SimulatorError) {
+        try self.init(configuration.particeep, seed: configuration.seed, data: configuration.data?.providers["particeep"])
+    }
+
+    static func webhook(event: String, url: String, body: [UInt8]?) -> WebhookDispatcher.Message? {
+        webhook(event: event, url: url, body: body, key: sandboxAPIKey, secret: sandboxAPISecret)
+    }
+
     /// The `DateTime` and `Authorization` headers of a request signed now, as Particeep requires.
     public static func signedHeaders(key: String, secret: String) -> [(String, String)] {
         let dateTime = UTCTime.text(UTCTime.now())
@@ -47,8 +59,7 @@ public struct ParticeepSimulator: Sendable {
     /// The body and headers of a webhook for `event`, signed with `key` and `secret`, as
     /// Particeep sends them; nil for an unknown event. For `payrun sandbox trigger`.
     public static func webhook(
-        event: String, url: String, body: [UInt8]? = nil,
-        key: String = sandboxAPIKey, secret: String = sandboxAPISecret
+        event: String, url: String, body: [UInt8]?, key: String, secret: String
     ) -> WebhookDispatcher.Message? {
         guard let body = body ?? ParticeepEvent.sample(event) else { return nil }
         return WebhookDispatcher.Message(event: event, url: url, body: body) {

@@ -8,9 +8,30 @@ import Hummingbird
 import PayrunFormats
 
 /// A stateful simulator of Peex's inbound API.
-public struct PeexSimulator: Sendable {
+public struct PeexSimulator: ProviderSimulator {
     public static let sandboxSecretKey = "sandbox-peex-secret-key"
     public static let pathPrefix = "/peex/api/v3"
+    static let providerName = "peex"
+    static var basePath: String { pathPrefix }
+    static let sandboxCredentials = [("secret_key", sandboxSecretKey)]
+    /// Peex calls back one URL with every finished request.
+    static let webhookEvents = ["peex_callback"]
+
+    static func webhook(event: String, url: String, body: [UInt8]?) -> WebhookDispatcher.Message? {
+        guard event == "peex_callback" else { return nil }
+        let configuration = Configuration()
+        let now = UTCTime.now()
+        let sample = PeexStore.Request(
+            id: 1, trackID: "track-1", amount: 1000, fromCurrency: "XAF", toCurrency: "XAF", identifier: "+237677000001",
+            status: "paid", paymentProof: nil, created: now, updated: now)
+        return callback(body ?? JSONValue.array([sample.json]).encoded(), to: url, user: configuration.callbackUser, password: configuration.callbackPassword)
+    }
+
+    /// Finished requests POSTed to the callback URL with the client's Basic credentials.
+    static func callback(_ body: [UInt8], to url: String, user: String, password: String) -> WebhookDispatcher.Message {
+        let credentials = Data((user + ":" + password).utf8).base64EncodedString()
+        return WebhookDispatcher.Message(event: "peex_callback", url: url, body: body) { [("Authorization", "Basic " + credentials)] }
+    }
 
     public struct Configuration: Sendable {
         public var secretKey = PeexSimulator.sandboxSecretKey
@@ -40,6 +61,10 @@ public struct PeexSimulator: Sendable {
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         store = PeexStore(solde: configuration.solde)
+    }
+
+    init(server configuration: SimulatorServer.Configuration) {
+        self.init(configuration.peex)
     }
 
     func addRoutes(to router: Router<SimulatorContext>, services: SimulatorServices) {
@@ -136,10 +161,8 @@ public struct PeexSimulator: Sendable {
                 return request
             }
             guard let finished, let url = configuration.callbackURL else { return }
-            let credentials = Data((configuration.callbackUser + ":" + configuration.callbackPassword).utf8).base64EncodedString()
-            webhooks.send(WebhookDispatcher.Message(event: "peex_callback", url: url, body: JSONValue.array([finished.json]).encoded()) {
-                [("Authorization", "Basic " + credentials)]
-            })
+            webhooks.send(Self.callback(
+                JSONValue.array([finished.json]).encoded(), to: url, user: configuration.callbackUser, password: configuration.callbackPassword))
         }
     }
 

@@ -47,21 +47,28 @@ public final class SimulatorServer: Sendable {
         self.application = application
     }
 
+    /// The simulators the server runs, in the order `payrun sandbox` lists them.
+    static let simulators: [any ProviderSimulator.Type] = [
+        ParticeepSimulator.self, TradevestSimulator.self, CapitalistSimulator.self, PeexSimulator.self,
+    ]
+
     /// Each simulated provider: its name, base URL and the sandbox credentials to use with it.
     public var providers: [SimulatedProvider] {
-        [
-            SimulatedProvider(
-                name: "particeep", baseURL: baseURL + ParticeepSimulator.pathPrefix,
-                credentials: [("api_key", ParticeepSimulator.sandboxAPIKey), ("api_secret", ParticeepSimulator.sandboxAPISecret)]),
-            SimulatedProvider(
-                name: "tradevest", baseURL: baseURL + TradevestSimulator.pathPrefix,
-                credentials: [("client_id", TradevestSimulator.sandboxClientID), ("client_secret", TradevestSimulator.sandboxClientSecret)]),
-            SimulatedProvider(
-                name: "capitalist", baseURL: baseURL + CapitalistSimulator.path + "/",
-                credentials: [("login", CapitalistSimulator.sandboxLogin), ("password", CapitalistSimulator.sandboxPassword)]),
-            SimulatedProvider(
-                name: "peex", baseURL: baseURL + PeexSimulator.pathPrefix, credentials: [("secret_key", PeexSimulator.sandboxSecretKey)]),
-        ]
+        Self.simulators.map { simulator in
+            SimulatedProvider(name: simulator.providerName, baseURL: baseURL + simulator.basePath, credentials: simulator.sandboxCredentials)
+        }
+    }
+
+    /// The providers whose webhooks `payrun sandbox trigger` can send, and their events.
+    public static var webhookEvents: [(provider: String, events: [String])] {
+        simulators.filter { !$0.webhookEvents.isEmpty }.map { ($0.providerName, $0.webhookEvents) }
+    }
+
+    /// A webhook `provider` would send for `event` to `url` (with `body`, or a sample one),
+    /// authenticated with the sandbox credentials, for testing a receiver; nil when the provider
+    /// is not simulated or sends no such event.
+    public static func webhook(provider: String, event: String, url: String, body: [UInt8]? = nil) -> WebhookDispatcher.Message? {
+        simulators.first { $0.providerName == provider }?.webhook(event: event, url: url, body: body)
     }
 
     /// Builds the simulators' state, starts the server and returns once it accepts connections.
@@ -71,14 +78,11 @@ public final class SimulatorServer: Sendable {
             faults: FaultController(plan: configuration.faults, seed: configuration.seed),
             requests: RequestJournal(capacity: configuration.journalCapacity),
             webhooks: WebhookDispatcher(policy: configuration.webhooks))
-        let particeep = try ParticeepSimulator(configuration.particeep, seed: configuration.seed, data: configuration.data?.providers["particeep"])
+        let simulators = try simulators.map { (simulator) throws(SimulatorError) in try simulator.init(server: configuration) }
         let router = Router(context: SimulatorContext.self)
         router.add(middleware: RequestRecording(journal: services.requests, log: configuration.requestLog))
         SandboxAdministration(services: services).addRoutes(to: router)
-        particeep.addRoutes(to: router, services: services)
-        TradevestSimulator(configuration.tradevest).addRoutes(to: router, services: services)
-        CapitalistSimulator(configuration.capitalist).addRoutes(to: router, services: services)
-        PeexSimulator(configuration.peex).addRoutes(to: router, services: services)
+        for simulator in simulators { simulator.addRoutes(to: router, services: services) }
 
         let application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
         let port = application.port

@@ -6,12 +6,23 @@ import Hummingbird
 import PayrunFormats
 
 /// A stateful simulator of Tradevest's partner API.
-public struct TradevestSimulator: Sendable {
+public struct TradevestSimulator: ProviderSimulator {
     /// The credentials of the sandbox environment: public, shared by everyone, never real.
     public static let sandboxClientID = "sandbox-tradevest-client"
     public static let sandboxClientSecret = "sandbox-tradevest-secret"
     public static let pathPrefix = "/tradevest"
     public static let authPrefix = "/tradevest-auth"
+    /// The value registered for webhooks' `api-key` header in the sandbox, which the client
+    /// checks them by (its `tradevest.webhook_secret`).
+    public static let sandboxWebhookSecret = "sandbox-tradevest-webhook"
+    static let providerName = "tradevest"
+    static var basePath: String { pathPrefix }
+    static let sandboxCredentials = [("client_id", sandboxClientID), ("client_secret", sandboxClientSecret)]
+    static var webhookEvents: [String] { TradevestNotifications.eventTypes }
+
+    static func webhook(event: String, url: String, body: [UInt8]?) -> WebhookDispatcher.Message? {
+        TradevestNotifications.sample(event: event, url: url, body: body, headers: [("api-key", sandboxWebhookSecret)])
+    }
 
     public struct Configuration: Sendable {
         public var clientID = TradevestSimulator.sandboxClientID
@@ -33,6 +44,10 @@ public struct TradevestSimulator: Sendable {
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
+    }
+
+    init(server configuration: SimulatorServer.Configuration) {
+        self.init(configuration.tradevest)
     }
 
     func addRoutes(to router: Router<SimulatorContext>, services: SimulatorServices) {
