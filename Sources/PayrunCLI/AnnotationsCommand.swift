@@ -31,7 +31,7 @@ struct AnnotationsCommand: ParsableCommand {
             throw ValidationError("payrun's annotations do not match its functions:\n\(error.description)")
         }
         guard let output else {
-            StandardStreams().write(text, to: .standardOutput)
+            StandardStreams.shared.write(text, to: .standardOutput)
             return
         }
         guard let file = fopen(output, "w") else { throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))") }

@@ -1,5 +1,6 @@
 // `payrun credentials`: list, set and remove credentials without ever showing them.
 import ArgumentParser
+import LineEditing
 import PayrunRuntime
 
 #if canImport(Glibc)
@@ -35,7 +36,7 @@ struct CredentialsCommand: ParsableCommand {
                     lines.append("\(environment)\t\(name)\t\(secret.hint)")
                 }
             }
-            StandardStreams().write(lines.isEmpty ? "no credentials in \(options.path)\n" : lines.joined(separator: "\n") + "\n", to: .standardOutput)
+            StandardStreams.shared.write(lines.isEmpty ? "no credentials in \(options.path)\n" : lines.joined(separator: "\n") + "\n", to: .standardOutput)
         }
     }
 
@@ -69,7 +70,7 @@ struct CredentialsCommand: ParsableCommand {
             guard !value.isEmpty else { throw ValidationError("no value given on standard input; nothing changed") }
             file.set(value, for: credential, in: env)
             do { try file.save() } catch { throw ValidationError(error.description) }
-            StandardStreams().write("set \(credential) for \(env) in \(file.path)\n", to: .standardError)
+            StandardStreams.shared.write("set \(credential) for \(env) in \(file.path)\n", to: .standardError)
         }
     }
 
@@ -87,7 +88,7 @@ struct CredentialsCommand: ParsableCommand {
                 throw ValidationError("\(options.path) has no \(credential) for \(env)")
             }
             do { try file.save() } catch { throw ValidationError(error.description) }
-            StandardStreams().write("removed \(credential) for \(env)\n", to: .standardError)
+            StandardStreams.shared.write("removed \(credential) for \(env)\n", to: .standardError)
         }
     }
 }
@@ -96,27 +97,25 @@ struct CredentialsCommand: ParsableCommand {
 /// (one trailing newline dropped).
 enum SecretReader {
     static func read(prompt: String) -> Secret {
-        let isTerminal = isatty(STDIN_FILENO) != 0
-        var saved = termios()
-        if isTerminal {
-            StandardStreams().write(prompt, to: .standardError)
-            tcgetattr(STDIN_FILENO, &saved)
-            var quiet = saved
-            quiet.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
-        }
-        defer {
-            if isTerminal {
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-                StandardStreams().write("\n", to: .standardError)
-            }
-        }
+        let terminal = Terminal(input: STDIN_FILENO, output: STDERR_FILENO)
+        guard isatty(STDIN_FILENO) != 0 else { return secret(readAll(from: terminal)) }
+        // Echo goes off before the prompt shows, so nothing typed at once is echoed either.
+        let line = terminal.withoutEcho { () -> [UInt8]? in
+            StandardStreams.shared.write(prompt, to: .standardError)
+            return terminal.readLine(limit: 64 * 1024)
+        } ?? []
+        StandardStreams.shared.write("\n", to: .standardError)
+        return secret(line)
+    }
+
+    private static func readAll(from terminal: Terminal) -> [UInt8] {
         var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while Glibc.read(STDIN_FILENO, &byte, 1) == 1 {
-            if isTerminal && byte == UInt8(ascii: "\n") { break }
-            bytes.append(byte)
-        }
+        while let byte = terminal.readByte(waiting: true) { bytes.append(byte) }
+        return bytes
+    }
+
+    private static func secret(_ bytes: [UInt8]) -> Secret {
+        var bytes = bytes
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         return Secret(bytes: bytes)

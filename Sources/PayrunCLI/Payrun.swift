@@ -34,13 +34,14 @@ struct Payrun: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            StandardStreams.shared.flush()
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if !message.isEmpty {
-                StandardStreams().write(message + "\n", to: code == .success ? .standardOutput : .standardError)
+                StandardStreams.shared.write(message + "\n", to: code == .success ? .standardOutput : .standardError)
             }
-            StandardStreams().flush()
+            StandardStreams.shared.flush()
             let status = code == .validationFailure ? PayrunExitStatus.usage.rawValue : code.rawValue
             Self.exit(withError: status == 0 ? nil : ExitCode(status))
         }

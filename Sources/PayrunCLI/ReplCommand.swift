@@ -25,7 +25,7 @@ struct ReplCommand: ParsableCommand {
     var providers: [String] = []
 
     func run() throws {
-        let output = StandardStreams()
+        let output = StandardStreams.shared
         let runner = try options.makeRunner(output: output)
         let names = providers.isEmpty ? runner.providers.registry.names : providers
         let session: ReplSession

@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
-        let output = StandardStreams()
+        let output = StandardStreams.shared
         let runner = try options.makeRunner(output: output)
         let status = runner.run(ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
         output.flush()

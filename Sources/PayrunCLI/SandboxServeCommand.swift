@@ -54,7 +54,7 @@ struct SandboxServeCommand: AsyncParsableCommand {
         }
         if let data { configuration.data = try SandboxData(contentsOfFile: data) }
         if !quiet {
-            configuration.requestLog = { line in StandardStreams().write(line + "\n", to: .standardError) }
+            configuration.requestLog = { line in StandardStreams.shared.write(line + "\n", to: .standardError) }
         }
         let server = try await SimulatorServer.start(configuration)
         var banner = "payrun sandbox serving on \(server.baseURL) (Ctrl-C stops it)\n"
@@ -63,8 +63,8 @@ struct SandboxServeCommand: AsyncParsableCommand {
             banner += "  \(provider.name)  \(provider.baseURL)  \(credentials)\n"
         }
         if !configuration.faults.rules.isEmpty { banner += "  faults: \(configuration.faults)\n" }
-        StandardStreams().write(banner, to: .standardOutput)
-        StandardStreams().flush()
+        StandardStreams.shared.write(banner, to: .standardOutput)
+        StandardStreams.shared.flush()
         try await server.wait()
     }
 }

@@ -57,7 +57,7 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         let dispatcher = WebhookDispatcher(policy: policy)
         let delivery = await dispatcher.deliver(message)
         await dispatcher.stop()
-        let streams = StandardStreams()
+        let streams = StandardStreams.shared
         for (number, attempt) in delivery.attempts.enumerated() {
             let outcome = attempt.status.map { "answered \($0)" } ?? (attempt.error ?? "no answer")
             streams.write("attempt \(number + 1): \(outcome)\n", to: .standardError)

@@ -55,7 +55,7 @@ struct ScriptOptions: ParsableArguments {
             })
         return ScriptRunner(
             output: output, sandbox: sandbox, credentials: credentials, environment: env,
-            liveConfirmation: LiveConfirmation(environment: env, approvedInAdvance: yes),
+            liveConfirmation: LiveConfirmation(environment: env, approvedInAdvance: yes, prompt: TerminalPrompt()),
             takesTerminationSignals: true, providers: providers)
     }
 }

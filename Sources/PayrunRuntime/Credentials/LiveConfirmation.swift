@@ -1,10 +1,6 @@
-// Real money needs a person's yes: a mutating request to a live provider is confirmed on the
-// terminal, or allowed up front with --yes, and refused when neither is possible.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+// Real money needs a person's yes: a mutating request to a live provider is confirmed by the
+// host's prompt (`payrun`'s asks on the terminal), or allowed up front with --yes, and refused
+// when neither is possible.
 
 /// Where a question can be put to the person running payrun.
 public protocol ConfirmationPrompt: Sendable {
@@ -12,23 +8,12 @@ public protocol ConfirmationPrompt: Sendable {
     func ask(_ question: String) -> String?
 }
 
-/// The controlling terminal (`/dev/tty`), so a script's piped input or output does not answer.
-public struct TerminalPrompt: ConfirmationPrompt {
+/// No one to ask: every live mutation is refused unless approved in advance. What a host gets
+/// unless it supplies a prompt of its own (`payrun` asks on the controlling terminal).
+public struct NoConfirmationPrompt: ConfirmationPrompt {
     public init() {}
 
-    public func ask(_ question: String) -> String? {
-        let descriptor = open("/dev/tty", O_RDWR | O_NOCTTY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var prompt = question
-        _ = prompt.withUTF8 { SystemCall.write(descriptor, $0.baseAddress, $0.count) }
-        var answer: [UInt8] = []
-        var byte: UInt8 = 0
-        while SystemCall.read(descriptor, &byte, 1) == 1, byte != UInt8(ascii: "\n"), answer.count < 64 {
-            answer.append(byte)
-        }
-        return String(decoding: answer, as: UTF8.self)
-    }
+    public func ask(_ question: String) -> String? { nil }
 }
 
 /// Decides whether a mutating request may be sent. Outside `live` it always may.
@@ -42,7 +27,7 @@ public struct LiveConfirmation: Sendable {
         public let description: String
     }
 
-    public init(environment: PayrunEnvironment, approvedInAdvance: Bool, prompt: any ConfirmationPrompt = TerminalPrompt()) {
+    public init(environment: PayrunEnvironment, approvedInAdvance: Bool, prompt: any ConfirmationPrompt = NoConfirmationPrompt()) {
         self.environment = environment
         self.approvedInAdvance = approvedInAdvance
         self.prompt = prompt

@@ -1,42 +1,49 @@
-// The process's stdout and stderr, kept in order with each other.
+// The process's stdout and stderr, kept in order with each other: one instance per process, since
+// a second buffer of standard output could be flushed out of order (or not at all).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Writes to the process's standard output and error. Standard output is buffered (unless it
 /// is a terminal) and flushed before anything goes to standard error, so the two read in the
-/// order the script wrote them even when both go to one pipe or file.
-public final class StandardStreams: ScriptOutput {
-    private var buffer: [UInt8] = []
+/// order they were written even when both go to one pipe or file. Safe from any thread.
+public final class StandardStreams: ScriptOutput, Sendable {
+    /// The process's streams.
+    public static let shared = StandardStreams()
+
+    private let buffer = Mutex<[UInt8]>([])
     private let isTerminal: Bool
     private static let bufferSize = 64 * 1024
 
-    public init() {
+    private init() {
         isTerminal = isatty(STDOUT_FILENO) != 0
-        buffer.reserveCapacity(Self.bufferSize)
-    }
-
-    deinit {
-        flush()
+        buffer.withLock { $0.reserveCapacity(Self.bufferSize) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, to stream: OutputStream) {
-        switch stream {
-        case .standardOutput:
-            buffer.append(contentsOf: bytes)
-            if isTerminal || buffer.count >= Self.bufferSize { flush() }
-        case .standardError:
-            flush()
-            Self.writeAll(bytes, to: STDERR_FILENO)
+        buffer.withLock { buffer in
+            switch stream {
+            case .standardOutput:
+                buffer.append(contentsOf: bytes)
+                if isTerminal || buffer.count >= Self.bufferSize { Self.flush(&buffer) }
+            case .standardError:
+                Self.flush(&buffer)
+                Self.writeAll(bytes, to: STDERR_FILENO)
+            }
         }
     }
 
     /// Writes out what standard output holds; call before the process exits.
     public func flush() {
+        buffer.withLock { Self.flush(&$0) }
+    }
+
+    private static func flush(_ buffer: inout [UInt8]) {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { Self.writeAll($0, to: STDOUT_FILENO) }
+        buffer.withUnsafeBytes { writeAll($0, to: STDOUT_FILENO) }
         buffer.removeAll(keepingCapacity: true)
     }
 
