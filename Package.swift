@@ -1,4 +1,6 @@
 // swift-tools-version:6.1
+// payrun builds and is tested on Linux (Debian and Ubuntu, as CI proves); it uses Linux's signals,
+// and other platforms are not supported.
 import PackageDescription
 
 let package = Package(
@@ -30,7 +32,7 @@ let package = Package(
         .systemLibrary(
             name: "CLua",
             pkgConfig: "lua5.4",
-            providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]
+            providers: [.apt(["liblua5.4-dev"])]
         ),
         // C for what Swift cannot do: Lua's macros, and the trampoline that raises
         // or yields only after a Swift function has returned.
@@ -85,6 +87,9 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                // The connection a "drop" fault closes, and the webhook client's HTTP types.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 // Webhook deliveries go out over real HTTP(S), as the providers' do.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -125,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "PayrunProvidersTests",
             dependencies: [
-                "PayrunProviders", "PayrunRuntime", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport",
+                "PayrunProviders", "PayrunRuntime", "LuaKit", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
@@ -135,12 +140,12 @@ let package = Package(
             dependencies: ["PayrunProviderKit", "PayrunProviders", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
-        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunSimulators", "PayrunTestSupport"]),
+        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
             dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
-        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit"]),
+        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators"]),
     ]
 )

@@ -11,7 +11,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null; then
-  echo "payrun needs: ${missing[*]} (Lua 5.4 headers found through pkg-config; on macOS: brew install lua pkg-config)" >&2
+  echo "payrun needs: ${missing[*]} (Debian or Ubuntu packages; payrun builds on Linux only)" >&2
   exit 1
 fi
 sudo=""

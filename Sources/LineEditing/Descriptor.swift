@@ -1,9 +1,5 @@
 // Writing to a file descriptor whole, for the terminal and the history file alike.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 enum Descriptor {
     /// Writes `text` to `descriptor`, retrying short and interrupted writes; stops quietly when

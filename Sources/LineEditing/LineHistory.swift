@@ -1,10 +1,6 @@
 // The lines entered before, in this session and earlier ones: browsed with Up and Down, searched
 // with Ctrl-R, and kept in a file between sessions.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Entered lines, oldest first, optionally kept in a file.
 ///

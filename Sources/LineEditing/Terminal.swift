@@ -1,11 +1,7 @@
 // The terminal a person talks to payrun through: raw mode while the line editor reads a line,
 // echo off while a secret is typed, the controlling terminal for a question piped input must not
 // answer, the width to draw in, and bytes in and out with no buffering in between.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A terminal on an input and an output descriptor (standard input and output by default), or
 /// the controlling terminal itself: the one place payrun changes a terminal's modes — raw for

@@ -3,8 +3,10 @@ import LuaKit
 import PayrunRuntime
 
 enum JSONDecodeBenchmark {
-    /// Where Debian's lua-cjson puts the module for Lua 5.4.
-    static let cjsonPath = "/usr/lib/x86_64-linux-gnu/lua/5.4/?.so"
+    /// Where Debian's and Ubuntu's lua-cjson put the module for Lua 5.4, on each architecture
+    /// they build for, then where a hand-built one goes.
+    static let cjsonPath = ["x86_64-linux-gnu", "aarch64-linux-gnu", "arm-linux-gnueabihf", "i386-linux-gnu"]
+        .map { "/usr/lib/\($0)/lua/5.4/?.so" }.joined(separator: ";") + ";/usr/local/lib/lua/5.4/?.so"
 
     static func run() throws -> BenchmarkResult {
         // A bare state, not the sandbox: cjson is a C module, which scripts cannot load.

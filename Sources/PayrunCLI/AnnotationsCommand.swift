@@ -3,11 +3,7 @@ import ArgumentParser
 import PayrunProviders
 import PayrunRuntime
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 struct AnnotationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,11 +3,7 @@ import ArgumentParser
 import LineEditing
 import PayrunRuntime
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 struct CredentialsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,5 @@
 // The process's environment variables, read once, without Foundation.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 enum ProcessEnvironment {
     static func variables() -> [String: String] {

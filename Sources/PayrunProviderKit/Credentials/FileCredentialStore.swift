@@ -1,9 +1,5 @@
 // The credentials file on disk, refused unless only its owner can read it.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Credentials kept in `credentials.toml` (see ``CredentialFile``), in the XDG config directory
 /// by default. Loading refuses a file that anyone but its owner can read or write.

@@ -1,10 +1,6 @@
 // Reading a whole file the user pointed payrun at (a script's input, a certificate key), with a cap,
 // without Foundation.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 public enum FileContents {
     public enum Failure: Error, Equatable {

@@ -1,11 +1,7 @@
 // The secrets one provider signs with, in one environment: read from the credential store when a
 // client is made, and only ever handed to that provider's signing code.
 import PayrunFormats
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A provider's credentials for one environment.
 public struct ProviderCredentials: Sendable {

@@ -1,10 +1,6 @@
 // The process's stdout and stderr, kept in order with each other: one instance per process, since
 // a second buffer of standard output could be flushed out of order (or not at all).
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 
 /// Writes to the process's standard output and error. Standard output is buffered (unless it

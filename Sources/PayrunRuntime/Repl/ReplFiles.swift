@@ -1,9 +1,5 @@
 // File names for `:load`: the entries of the folder being typed, folders ending in `/`.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 enum ReplFiles {
     /// The paths that start with `typed`, hidden files only when asked for with a `.`.

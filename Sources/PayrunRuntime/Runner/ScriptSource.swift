@@ -1,9 +1,5 @@
 // Reads a script's text from a file or standard input, as Lua's own loader would see it.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A script's text and the chunk name its messages will carry.
 struct ScriptSource {

@@ -1,10 +1,6 @@
 // `require` in the sandbox: payrun's built-in modules, and pure Lua text files found next to the
 // script or in --lib folders. Nothing else: no C modules, no paths from the environment.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import LuaKit
 
 /// Finds and loads modules for `require`.
