@@ -32,32 +32,35 @@ extension LuaCall {
         try withField(name, of: position) { _, type in type } ?? .nil
     }
 
-    /// Field `name` as a string (a number is not converted); nil when absent.
-    public func stringField(_ name: String, of position: Int) throws(LuaArgumentError) -> String? {
+    /// Field `name` read by `read` when it has type `wanted`; nil when absent.
+    /// - Throws: "field 'name': <expected> expected, got <type>" for any other type, or what
+    ///   `read` throws.
+    private func field<Value>(
+        _ name: String, of position: Int, _ wanted: LuaType, expected: String,
+        _ read: (Int32) throws(LuaArgumentError) -> Value?
+    ) throws(LuaArgumentError) -> Value? {
         try withField(name, of: position) { (index, type) throws(LuaArgumentError) in
             switch type {
             case .nil: return nil
-            case .string: return stack.string(at: index)
-            default: throw fieldError(name, at: position, expected: "string", got: type)
+            case wanted: return try read(index)
+            default: throw fieldError(name, at: position, expected: expected, got: type)
             }
         }
+    }
+
+    /// Field `name` as a string (a number is not converted); nil when absent.
+    public func stringField(_ name: String, of position: Int) throws(LuaArgumentError) -> String? {
+        try field(name, of: position, .string, expected: "string") { stack.string(at: $0) }
     }
 
     /// Field `name` as an integer (a float with an exact integer value converts, as
     /// `luaL_checkinteger` does); nil when absent.
     public func integerField(_ name: String, of position: Int) throws(LuaArgumentError) -> Int? {
-        try withField(name, of: position) { (index, type) throws(LuaArgumentError) in
-            switch type {
-            case .nil: return nil
-            case .number:
-                var isInteger: Int32 = 0
-                let value = lua_tointegerx(L, index, &isInteger)
-                guard isInteger != 0 else {
-                    throw .invalid(at: position, "field '\(name)': number has no integer representation")
-                }
-                return Int(value)
-            default: throw fieldError(name, at: position, expected: "integer", got: type)
-            }
+        try field(name, of: position, .number, expected: "integer") { (index) throws(LuaArgumentError) in
+            var isInteger: Int32 = 0
+            let value = lua_tointegerx(L, index, &isInteger)
+            guard isInteger != 0 else { throw .invalid(at: position, "field '\(name)': number has no integer representation") }
+            return Int(value)
         }
     }
 
@@ -74,24 +77,12 @@ extension LuaCall {
 
     /// Field `name` as a number; nil when absent.
     public func numberField(_ name: String, of position: Int) throws(LuaArgumentError) -> Double? {
-        try withField(name, of: position) { (index, type) throws(LuaArgumentError) in
-            switch type {
-            case .nil: return nil
-            case .number: return stack.number(at: index)
-            default: throw fieldError(name, at: position, expected: "number", got: type)
-            }
-        }
+        try field(name, of: position, .number, expected: "number") { stack.number(at: $0) }
     }
 
     /// Field `name` as a boolean (true or false only); nil when absent.
     public func booleanField(_ name: String, of position: Int) throws(LuaArgumentError) -> Bool? {
-        try withField(name, of: position) { (index, type) throws(LuaArgumentError) in
-            switch type {
-            case .nil: return nil
-            case .boolean: return stack.boolean(at: index)
-            default: throw fieldError(name, at: position, expected: "boolean", got: type)
-            }
-        }
+        try field(name, of: position, .boolean, expected: "boolean") { stack.boolean(at: $0) }
     }
 
     /// Field `name`'s truth, as Lua sees it: absent, nil and false are false.
@@ -104,23 +95,18 @@ extension LuaCall {
     /// - Throws: "field 'headers': table expected, got string", or "field 'headers' must map
     ///   names to strings" when an entry is not a string to a string.
     public func stringPairsField(_ name: String, of position: Int) throws(LuaArgumentError) -> [(String, String)]? {
-        try withField(name, of: position) { (index, type) throws(LuaArgumentError) in
-            switch type {
-            case .nil: return nil
-            case .table:
-                var pairs: [(String, String)] = []
-                var allStrings = true
-                stack.forEachEntry(of: index) { key, value in
-                    if let name = stack.string(at: key), let text = stack.string(at: value) {
-                        pairs.append((name, text))
-                    } else {
-                        allStrings = false
-                    }
+        try field(name, of: position, .table, expected: "table") { (index) throws(LuaArgumentError) in
+            var pairs: [(String, String)] = []
+            var allStrings = true
+            stack.forEachEntry(of: index) { key, value in
+                if let name = stack.string(at: key), let text = stack.string(at: value) {
+                    pairs.append((name, text))
+                } else {
+                    allStrings = false
                 }
-                guard allStrings else { throw .invalid(at: position, "field '\(name)' must map names to strings") }
-                return pairs.sorted { $0.0 < $1.0 }
-            default: throw fieldError(name, at: position, expected: "table", got: type)
             }
+            guard allStrings else { throw .invalid(at: position, "field '\(name)' must map names to strings") }
+            return pairs.sorted { $0.0 < $1.0 }
         }
     }
 
