@@ -1,4 +1,4 @@
-// payrun-bench: the three figures the README reports, each against its reference in one run.
+// payrun-bench: the figures docs/benchmarks.md reports, each against its reference in one run.
 // Run with `swift run -c release payrun-bench`.
 #if canImport(Glibc)
 import Glibc

@@ -33,7 +33,7 @@ struct SandboxServeCommand: AsyncParsableCommand {
     var data: String?
 
     @Option(help: ArgumentHelp(
-        "Misbehave on purpose, e.g. 'GET /particeep/*: status=503 p=0.2; latency=50ms' (see the README).", valueName: "spec"))
+        "Misbehave on purpose, e.g. 'GET /particeep/*: status=503 p=0.2; latency=50ms' (see docs/simulators.md).", valueName: "spec"))
     var faults: String?
 
     @Flag(help: "Do not log each request.")

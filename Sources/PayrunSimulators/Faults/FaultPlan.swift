@@ -16,7 +16,7 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
         self.rules = rules
     }
 
-    /// Reads the `--faults` syntax (see the README).
+    /// Reads the `--faults` syntax (docs/simulators.md describes it).
     /// - Throws: `FaultSpecError` naming the part that could not be read and what was expected.
     public init(parsing text: String) throws(FaultSpecError) {
         rules = []
