@@ -243,13 +243,8 @@ int luashim_tolstring(lua_State *L, int index) {
     index = lua_absindex(L, index);
     lua_pushcfunction(L, tolstring_protected);
     lua_pushvalue(L, index);
-    // __tostring is script code: the memory cap applies to it.
-    luashim_host *host = luashim_gethost(L);
-    int allowance = host->host_allowance;
-    host->host_allowance = 0;
-    int status = lua_pcall(L, 1, 1, 0);
-    host->host_allowance = allowance;
-    return status;
+    // __tostring is script code: the Swift caller runs this inside its script-code bracket.
+    return lua_pcall(L, 1, 1, 0);
 }
 
 static int openlibrary_protected(lua_State *L) {

@@ -28,10 +28,16 @@ extension LuaStack {
         LuaType(rawValue: lua_rawgeti(L, table, lua_Integer(position))) ?? .nil
     }
 
-    /// Pops a key and the value above it into the table at `table`, raw. The key must not be
-    /// nil or NaN (Lua would raise): check keys that come from a script.
+    /// Pops a key and the value above it into the table at `table`, raw.
+    /// - Throws: ``LuaError`` for a nil or NaN key, which Lua would raise for (through Swift);
+    ///   the key and value are popped all the same.
     @inlinable
-    public func setEntry(in table: Int32) {
+    public func setEntry(in table: Int32) throws(LuaError) {
+        let keyType = lua_type(L, -2)
+        if _slowPath(keyType == LUA_TNIL || keyType == LUA_TNUMBER && lua_tonumberx(L, -2, nil).isNaN) {
+            pop(2)
+            throw LuaError(.runtime, keyType == LUA_TNIL ? "index is nil" : "index is NaN")
+        }
         lua_rawset(L, table)
     }
 

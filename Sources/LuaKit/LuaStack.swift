@@ -242,7 +242,7 @@ public struct LuaStack: Hashable {
             return lua_toboolean(L, index) != 0 ? "true" : "false"
         default:
             guard lua_checkstack(L, 3) != 0 else { return type(at: index).description }
-            let status = luashim_tolstring(L, index)
+            let status = runningScriptCode(on: L) { luashim_tolstring(L, index) }
             defer { pop() }
             guard status == LUA_OK, let buffer = bytes(at: -1) else {
                 return "(a \(type(at: index)) value whose __tostring failed)"
@@ -257,7 +257,7 @@ extension LuaStack {
     /// throws what the conversion raised, so a Swift `print` fails exactly as Lua's does.
     public func pushConvertedToString(at index: Int32) throws(LuaError) {
         try reserve(3)
-        let status = luashim_tolstring(L, index)
+        let status = runningScriptCode(on: L) { luashim_tolstring(L, index) }
         guard status == LUA_OK else {
             let error = takeError(status: status, at: -1)
             pop()

@@ -53,7 +53,7 @@ import Testing
         stack.setElement(1, in: trap)
         stack.push("status")
         stack.push("settled")
-        stack.setEntry(in: trap)
+        try stack.setEntry(in: trap)
         #expect(stack.pushElement(1, of: trap) == .string && stack.string(at: -1) == "paid")
         stack.pop()
         stack.push("missing")

@@ -67,6 +67,7 @@ import Testing
         #expect(try failure("\"tab\there\"").contains("control character"))
         #expect(try failure(String(repeating: "[", count: 1001)).contains("at most 1000 levels of nesting"))
         #expect(try failure("").contains("expected a value, found the end of the document"))
+        #expect(try failure("[1e400]") == "invalid JSON at byte 1 (line 1, column 2): expected a number within the range of a double, found 1e400")
     }
 
     @Test func invalidUTF8IsRefused() throws {

@@ -18,6 +18,19 @@ import Testing
         #expect(try harness.run("return 6 * 7") == [42], sourceLocation: sourceLocation)
     }
 
+    @Test func aNilOrNaNGlobalNameIsAnErrorNotACrash() throws {
+        // At a chunk's top level the strict globals' __newindex stores the global itself; Lua
+        // raises for these keys, which must happen in Lua, not through Swift.
+        for (code, expected) in [("_G[nil] = 1", "index is nil"), ("_G[0/0] = 1", "index is NaN")] {
+            #expect {
+                try harness.run(code)
+            } throws: { error in
+                "\(error)".contains(expected)
+            }
+            #expect(try harness.run("return 6 * 7") == [42], "the state goes on after \(code)")
+        }
+    }
+
     @Test func noFilesNoProcessesNoEnvironment() throws {
         try expectRefused("io.open('/etc/passwd')", "'io' is not available in payrun scripts")
         try expectRefused("return os.execute('id')", "attempt to call a nil value (field 'execute')")

@@ -197,7 +197,9 @@ void *luashim_pendingerrorskey(void);
 int luashim_traceback(lua_State *L, lua_State *L1, const char *msg, int level);
 
 /// Converts the value at `index` to a string as `tostring` does, in protected mode (it may run
-/// `__tostring` or `__name`). Returns a Lua status; on success the string is on top.
+/// `__tostring` or `__name`). The caller runs it inside LuaKit's script-code bracket, so the
+/// memory cap and the stop hook apply to `__tostring`. Returns a Lua status; on success the
+/// string is on top.
 int luashim_tolstring(lua_State *L, int index);
 
 /// Opens the standard library `name` (e.g. "string") with `luaL_requiref` in protected mode

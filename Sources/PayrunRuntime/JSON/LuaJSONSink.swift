@@ -48,7 +48,8 @@ struct LuaJSONSink: JSONSink {
     }
 
     mutating func member() -> JSONRefusal? {
-        stack.setEntry(in: -3)
+        // A member's name is a string: the key is never nil or NaN.
+        try! stack.setEntry(in: -3)
         return stack.isOverMemoryLimit ? Self.tooLarge : nil
     }
 

@@ -142,7 +142,7 @@ enum JSONLibrary {
             for _ in 0..<count {
                 stack.push(bytes: reader.bytes(at: child))
                 try push(at: child + 1, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                stack.setEntry(in: -3)
+                try stack.setEntry(in: -3)
                 child = reader.next(after: child + 1)
             }
         }
@@ -170,7 +170,7 @@ enum JSONLibrary {
             for (name, member) in members {
                 stack.push(name)
                 try push(member, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                stack.setEntry(in: -3)
+                try stack.setEntry(in: -3)
             }
         }
     }

@@ -50,9 +50,9 @@ enum StrictGlobals {
         call.stack.pushRegistryValue(declaredKey)
         call.stack.pushCopy(of: call.index(of: 2))
         call.stack.push(true)
-        call.stack.setEntry(in: -3)
+        try call.stack.setEntry(in: -3)
         call.stack.pop()
-        call.stack.setEntry(in: call.index(of: 1))
+        try call.stack.setEntry(in: call.index(of: 1))
         return .none
     }
 

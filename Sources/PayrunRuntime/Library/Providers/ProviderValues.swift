@@ -8,15 +8,18 @@ enum ProviderValues {
 
     /// Makes the metatable error tables share: named `payrun.error`, printing their description.
     static func installErrorMetatable(on stack: LuaStack) {
-        stack.pushTable(fieldCapacity: 2)             // stack: ... errormeta
+        stack.pushTable(fieldCapacity: 3)             // stack: ... errormeta
         stack.push("payrun.error")
         stack.setField("__name", in: -2)
         stack.push(function: { call in
             // A provider error prints as its description, kept in the table.
+            try call.check(.table, at: 1)
             call.stack.pushField("description", of: call.index(of: 1))
             return 1
         })
         stack.setField("__tostring", in: -2)
+        stack.push(false)
+        stack.setField("__metatable", in: -2)         // scripts cannot reach or swap it
         stack.setRegistryValue(errorMetatableKey)     // stack: ...
     }
 
