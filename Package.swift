@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "payrun", targets: ["PayrunCLI"]),
         .executable(name: "payrun-bench", targets: ["PayrunBenchmarks"]),
+        .library(name: "Payrun", targets: ["Payrun"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
         .library(name: "PayrunProviderKit", targets: ["PayrunProviderKit"]),
         .library(name: "PayrunRuntime", targets: ["PayrunRuntime"]),
@@ -77,6 +78,9 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // `import Payrun`: the engine with the built-in providers and the simulators in process,
+        // as `payrun run` runs scripts.
+        .target(name: "Payrun", dependencies: ["PayrunRuntime", "PayrunProviders", "PayrunSimulators"]),
         // Local, stateful simulators of the payment providers, served over HTTP.
         .target(
             name: "PayrunSimulators",
@@ -99,6 +103,7 @@ let package = Package(
         .executableTarget(
             name: "PayrunCLI",
             dependencies: [
+                "Payrun",
                 "PayrunRuntime",
                 "LineEditing",
                 "PayrunProviders",

@@ -55,8 +55,9 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
         lua_sethook(L, NULL, 0, 0);
         return;
     }
-    luaL_error(L, reason == LUASHIM_STOP_TIMEOUT ? "script stopped: time limit reached"
-                                                 : "script stopped: interrupted");
+    luaL_error(L, reason == LUASHIM_STOP_TIMEOUT  ? "script stopped: time limit reached"
+                  : reason == LUASHIM_STOP_CANCEL ? "script stopped: cancelled"
+                                                  : "script stopped: interrupted");
 }
 
 static void arm(lua_State *L) {

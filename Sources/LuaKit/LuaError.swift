@@ -22,6 +22,9 @@ public struct LuaError: Error, CustomStringConvertible {
     public var message: String
     /// `stack traceback:` and its lines, when the error was raised in a protected call.
     public var traceback: String?
+    /// When the error value is a table (a structured error, such as a provider's): its fields
+    /// with string keys and scalar values, so a host can read the code and status it carries.
+    public var fields: [String: LuaScalar]?
     /// Where the original error value is kept, so a Swift function that rethrows this error
     /// re-raises the very same value (a table stays that table), as a C function would.
     var pending: PendingError?
@@ -42,6 +45,26 @@ public struct LuaError: Error, CustomStringConvertible {
     public var description: String {
         guard let traceback else { return message }
         return message + "\n" + traceback
+    }
+}
+
+/// A scalar Lua value, as a structured error's fields are copied out of Lua.
+public enum LuaScalar: Sendable, Equatable {
+    case boolean(Bool)
+    case integer(Int)
+    case number(Double)
+    case string(String)
+
+    /// The text of a string.
+    public var text: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The value of an integer.
+    public var integer: Int? {
+        if case .integer(let value) = self { return value }
+        return nil
     }
 }
 

@@ -53,8 +53,24 @@ extension LuaStack {
             message = "(error object is a \(type(at: index)) value)"
         }
         var error = LuaError(kind, message)
+        if type(at: index) == .table { error.fields = scalarFields(of: index) }
         error.pending = keepForRethrow(at: index)
         return error
+    }
+
+    /// The string-keyed scalar fields of the table at `index`, read raw.
+    private func scalarFields(of index: Int32) -> [String: LuaScalar] {
+        var fields: [String: LuaScalar] = [:]
+        forEachEntry(of: index) { key, value in
+            guard let name = string(at: key) else { return }
+            switch type(at: value) {
+            case .boolean: fields[name] = .boolean(boolean(at: value))
+            case .number: fields[name] = integer(at: value).map(LuaScalar.integer) ?? .number(number(at: value)!)
+            case .string: fields[name] = string(at: value).map(LuaScalar.string)
+            default: break
+            }
+        }
+        return fields
     }
 
     /// Keeps the value at `index` in the registry while a Swift function runs, so rethrowing

@@ -8,12 +8,15 @@ public enum LuaStopReason: Sendable, Equatable {
     case timeLimit
     /// The user pressed Ctrl-C, or the process got SIGTERM.
     case interrupted
+    /// The host cancelled the run (the Swift task awaiting it was cancelled).
+    case cancelled
 
     /// The reason a `luashim_stopreason` code stands for; nil for none.
     init?(code: Int32) {
         switch code {
         case Int32(LUASHIM_STOP_TIMEOUT): self = .timeLimit
         case Int32(LUASHIM_STOP_INTERRUPT): self = .interrupted
+        case Int32(LUASHIM_STOP_CANCEL): self = .cancelled
         default: return nil
         }
     }
@@ -69,7 +72,12 @@ public struct LuaStopper: @unchecked Sendable {
 
     /// Asks the running script to stop, as ``LuaState/requestStop(_:)`` does.
     public func requestStop(_ reason: LuaStopReason) {
-        luashim_requeststop(host, reason == .timeLimit ? Int32(LUASHIM_STOP_TIMEOUT) : Int32(LUASHIM_STOP_INTERRUPT))
+        let code = switch reason {
+        case .timeLimit: LUASHIM_STOP_TIMEOUT
+        case .interrupted: LUASHIM_STOP_INTERRUPT
+        case .cancelled: LUASHIM_STOP_CANCEL
+        }
+        luashim_requeststop(host, Int32(code))
     }
 }
 

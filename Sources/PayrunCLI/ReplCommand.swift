@@ -1,10 +1,9 @@
 // `payrun repl`: a Lua prompt in the sandbox `payrun run` uses, with providers one keystroke away.
 import ArgumentParser
 import LineEditing
-import PayrunProviders
-import PayrunRuntime
+import Payrun
 
-struct ReplCommand: ParsableCommand {
+struct ReplCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl",
         abstract: "Explore the providers' APIs at a Lua prompt.",
@@ -24,32 +23,39 @@ struct ReplCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Providers to bind to globals of their names (default: all).", valueName: "provider"))
     var providers: [String] = []
 
-    func run() throws {
+    func run() async throws {
         let output = StandardStreams.shared
-        let runner = try options.makeRunner(output: output)
-        let names = providers.isEmpty ? runner.providers.registry.names : providers
-        let session: ReplSession
-        do {
-            session = try ReplSession(runner: runner, providers: names)
-        } catch {
-            throw ValidationError(error.message)
+        let engine = try options.makeEngine()
+        let names = providers.isEmpty ? engine.configuration.providers.names : providers
+        let (verbose, dryRun, keepsHistory) = (options.verbose, options.dryRun, !noHistory)
+        // The session lives on a Lua thread of the engine's: its entries block while they wait,
+        // which Swift's tasks must not.
+        let outcome = await engine.onLuaThread { () -> Result<Bool, ValidationError> in
+            let session: ReplSession
+            do {
+                session = try engine.makeReplSession(
+                    providers: names, output: output, verbose: verbose, dryRun: dryRun, takesTerminationSignals: true)
+            } catch {
+                return .failure(ValidationError("\(error)"))
+            }
+            defer { session.close() }
+            return .success(Self.loop(session, output: output, keepsHistory: keepsHistory))
         }
-        defer { session.close() }
-        let terminal = Terminal()
-        let failed: Bool
-        if terminal.isInteractive {
-            let variables = ProcessEnvironment.variables()
-            let path = UserDirectory.state.path(of: "repl_history", environment: variables)
-            let history = noHistory ? LineHistory() : LineHistory(path: path)
-            session.historyPath = history.path
-            let colours = variables["NO_COLOR"] == nil && variables["TERM"] != "dumb"
-            failed = InteractiveRepl(
-                session: session, output: output, terminal: terminal, history: history, colours: colours
-            ).run()
-        } else {
-            failed = PipedRepl(session: session, output: output).run()
-        }
+        await engine.shutdown()
         output.flush()
-        if failed { throw ExitCode(PayrunExitStatus.scriptFailed.rawValue) }
+        if try outcome.get() { throw ExitCode(PayrunExitStatus.scriptFailed.rawValue) }
+    }
+
+    /// Reads entries from a person at a terminal, or from a pipe; returns whether one failed
+    /// (only for a pipe: a person's session is not a failure because one entry failed).
+    private static func loop(_ session: ReplSession, output: StandardStreams, keepsHistory: Bool) -> Bool {
+        let terminal = Terminal()
+        guard terminal.isInteractive else { return PipedRepl(session: session, output: output).run() }
+        let variables = ProcessEnvironment.variables()
+        let path = UserDirectory.state.path(of: "repl_history", environment: variables)
+        let history = keepsHistory ? LineHistory(path: path) : LineHistory()
+        session.historyPath = history.path
+        let colours = variables["NO_COLOR"] == nil && variables["TERM"] != "dumb"
+        return InteractiveRepl(session: session, output: output, terminal: terminal, history: history, colours: colours).run()
     }
 }

@@ -1,8 +1,8 @@
 // `payrun run`: runs a script, as `lua` would.
 import ArgumentParser
-import PayrunRuntime
+import Payrun
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a Lua script.",
@@ -20,11 +20,21 @@ struct RunCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the script.", valueName: "args"))
     var arguments: [String] = []
 
-    func run() throws {
+    func run() async throws {
         let output = StandardStreams.shared
-        let runner = try options.makeRunner(output: output)
-        let status = runner.run(ScriptInvocation(chunks: chunks, scriptPath: script, arguments: arguments))
+        let engine = try options.makeEngine()
+        var run = RunOptions()
+        run.arguments = arguments
+        run.output = .streamed(output)
+        run.verbose = options.verbose
+        run.dryRun = options.dryRun
+        run.stopsOnTerminationSignals = true
+        var script = script.map(Script.file) ?? .chunks(chunks)
+        script.chunks = chunks
+        let result = try await engine.run(script, options: run)
+        await engine.shutdown()
+        if let error = result.error { output.write("payrun: \(error.description)\n", to: .standardError) }
         output.flush()
-        if status != .success { throw ExitCode(status.rawValue) }
+        if result.status != .success { throw ExitCode(result.status.rawValue) }
     }
 }

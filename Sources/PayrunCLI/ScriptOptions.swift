@@ -1,7 +1,6 @@
 // The options of the commands that run Lua (`run` and `repl`): limits, environment, credentials.
 import ArgumentParser
-import PayrunProviders
-import PayrunRuntime
+import Payrun
 
 struct ScriptOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stop the script (in the REPL: each entry) after this many seconds (default: no limit).", valueName: "seconds"))
@@ -36,26 +35,34 @@ struct ScriptOptions: ParsableArguments {
         }
     }
 
-    /// A runner with these options, the built-in providers and the credential store, writing to
-    /// `output`; Ctrl-C and SIGTERM stop what it runs.
-    func makeRunner(output: any ScriptOutput) throws -> ScriptRunner {
-        let sandbox = SandboxOptions(
-            strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
+    /// The sandbox these options describe.
+    var sandbox: SandboxOptions {
+        SandboxOptions(strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
+    }
+
+    /// An engine with these options, the built-in providers and the credential store; its
+    /// messages name this command's flags.
+    func makeEngine() throws -> PayrunEngine {
         let (_, credentials) = try credentialOptions.loadStore()
+        let variables = ProcessEnvironment.variables()
+        var configuration = PayrunEngine.Configuration.standard(environment: env, credentials: credentials)
+        configuration.sandbox = sandbox
         // PAYRUN_SANDBOX_URL points the sandbox environment at a `payrun sandbox` already
         // running (to watch its /_sandbox/requests, or to share one between runs).
-        let variables = ProcessEnvironment.variables()
-        let runningSandbox = variables["PAYRUN_SANDBOX_URL"]
-        let providers = ProviderSession(
-            registry: BuiltInProviders.registry, environment: env, credentials: credentials,
-            settings: HTTPSettings(environment: variables), verbose: verbose, dryRun: dryRun,
-            startSandbox: {
-                if let runningSandbox { return runningSandbox }
-                return try await InProcessSandbox.shared.baseURL()
-            })
-        return ScriptRunner(
-            output: output, sandbox: sandbox, credentials: credentials, environment: env,
-            liveConfirmation: LiveConfirmation(environment: env, approvedInAdvance: yes, prompt: TerminalPrompt()),
-            takesTerminationSignals: true, providers: providers)
+        if let running = variables["PAYRUN_SANDBOX_URL"] { configuration.sandboxServer = RunningSandbox(url: running) }
+        configuration.http = HTTPSettings(environment: variables)
+        configuration.confirmation = TerminalPrompt()
+        configuration.approvesLiveMutations = yes
+        configuration.hints = Self.hints
+        configuration.luaThreads = 1
+        return try PayrunEngine(configuration)
     }
+
+    /// What `payrun`'s messages add: its own flags and commands.
+    static let hints = ScriptHints(
+        timeLimit: "raise it with --timeout", memoryLimit: "raise it with --max-memory",
+        missingCredential: { name, environment in
+            "set it with `payrun credentials set \(name) --env \(environment)` or the variable "
+                + EnvironmentOverrides.variableName(for: name, in: environment)
+        })
 }

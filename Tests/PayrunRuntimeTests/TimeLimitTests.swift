@@ -8,7 +8,8 @@ import Testing
     /// Runs `code` with a 0.2 s limit; returns the status and what went to stderr.
     func run(_ code: String) -> (PayrunExitStatus, String) {
         let output = CapturedOutput()
-        let runner = ScriptRunner(output: output, sandbox: SandboxOptions(timeLimit: 0.2))
+        // The hint is the host's: payrun run's, here, to show it comes after the message.
+        let runner = ScriptRunner(output: output, sandbox: SandboxOptions(timeLimit: 0.2), hints: ScriptHints(timeLimit: "raise it with --timeout"))
         let status = runner.run(ScriptInvocation(chunks: [code]))
         return (status, output.standardError)
     }

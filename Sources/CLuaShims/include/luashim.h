@@ -72,6 +72,7 @@ void luashim_closestate(lua_State *L);
 enum {
     LUASHIM_STOP_TIMEOUT = 1,    // the time limit passed
     LUASHIM_STOP_INTERRUPT = 2,  // Ctrl-C or SIGTERM
+    LUASHIM_STOP_CANCEL = 3,     // the host cancelled the run
 };
 
 /// Asks the script to stop, from any thread or a signal handler. Lua code stops at its next

@@ -1,7 +1,7 @@
 // Where credentials live: a protocol, with an in-memory store beside the file-backed one.
 
 /// A place credentials are kept, per environment.
-public protocol CredentialStore {
+public protocol CredentialStore: Sendable {
     /// The secret for `name` in `environment`, if the store has one.
     func secret(for name: CredentialName, in environment: PayrunEnvironment) -> Secret?
     /// Every credential the store has, by environment, sorted.
@@ -9,7 +9,7 @@ public protocol CredentialStore {
 }
 
 /// A store held in memory: for tests, and for hosts that fetch secrets from elsewhere.
-public struct MemoryCredentialStore: CredentialStore, Sendable {
+public struct MemoryCredentialStore: CredentialStore {
     public var entries: [PayrunEnvironment: [CredentialName: Secret]]
 
     public init(_ entries: [PayrunEnvironment: [CredentialName: Secret]] = [:]) {

@@ -29,11 +29,13 @@ enum CredentialLibrary {
     /// Adds the functions to the `payrun` table on top of the stack.
     /// - Parameter builtIn: credentials that exist without being configured (the simulators'
     ///   public ones, in `sandbox`).
+    /// - Parameter hint: how to set a credential that is missing, for its error.
     static func install(
-        on stack: LuaStack, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName> = []
+        on stack: LuaStack, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName> = [],
+        hint: (@Sendable (CredentialName, PayrunEnvironment) -> String)? = nil
     ) throws(LuaError) {
         try stack.reserve(3)
-        for function in functions(store: store, environment: environment, builtIn: builtIn) {
+        for function in functions(store: store, environment: environment, builtIn: builtIn, hint: hint) {
             stack.push(function: function.body)
             stack.setField(function.name, in: -2)
         }
@@ -41,20 +43,26 @@ enum CredentialLibrary {
         stack.setField("environment", in: -2)
     }
 
-    static func functions(store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName> = []) -> [LuaRegistration] { [
-        LuaRegistration("credential") { call in try credential(call, store: store, environment: environment, builtIn: builtIn) },
+    static func functions(
+        store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName> = [],
+        hint: (@Sendable (CredentialName, PayrunEnvironment) -> String)? = nil
+    ) -> [LuaRegistration] { [
+        LuaRegistration("credential") { call in
+            try credential(call, store: store, environment: environment, builtIn: builtIn, hint: hint)
+        },
     ] }
 
     /// `payrun.credential("provider.field")`: a handle, or an error saying how to set it.
     private static func credential(
-        _ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName>
+        _ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName>,
+        hint: (@Sendable (CredentialName, PayrunEnvironment) -> String)?
     ) throws -> LuaReturn {
         let text = try call.string(at: 1)
         guard let name = CredentialName(text) else {
             throw LuaArgumentError.invalid(at: 1, "expected 'provider.field', like 'particeep.api_secret'")
         }
         guard builtIn.contains(name) || store.secret(for: name, in: environment) != nil else {
-            throw CredentialMissing(name: name, environment: environment)
+            throw CredentialMissing(name: name, environment: environment, hint: hint?(name, environment))
         }
         call.stack.push(object: CredentialHandle(name: name, environment: environment))
         return 1
@@ -65,10 +73,10 @@ enum CredentialLibrary {
 struct CredentialMissing: Error, CustomStringConvertible {
     let name: CredentialName
     let environment: PayrunEnvironment
+    /// How to set it, as the host says.
+    let hint: String?
 
     var description: String {
-        "no credential \(name) in the \(environment) environment: set it with "
-            + "`payrun credentials set \(name) --env \(environment)` or the variable "
-            + EnvironmentOverrides.variableName(for: name, in: environment)
+        "no credential \(name) in the \(environment) environment" + (hint.map { ": " + $0 } ?? "")
     }
 }

@@ -5,7 +5,7 @@ import LuaKit
 import Synchronization
 
 /// Provider access for one script run.
-public final class ProviderSession: @unchecked Sendable {
+public final class ProviderSession {
     public let registry: ProviderRegistry
     public let environment: PayrunEnvironment
     let credentials: any CredentialStore
@@ -26,6 +26,10 @@ public final class ProviderSession: @unchecked Sendable {
     public var keepsLastRequest = false
     /// Starts the simulators (once) and returns their base URL.
     let startSandbox: (@Sendable () async throws -> String)?
+    /// A transport the host shares between sessions (an engine's): used, never shut down here.
+    private let sharedTransport: HTTPTransport?
+    /// Attempts sent by any client of the session.
+    private let attempts = Counter()
 
     // Touched only on the Lua thread.
     /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
@@ -42,12 +46,16 @@ public final class ProviderSession: @unchecked Sendable {
     ///   - trace: receives every attempt of every request.
     ///   - verbose: also note each attempt on the script's standard error, secrets redacted.
     ///   - dryRun: describe mutating requests on standard error instead of sending them.
+    ///   - transport: one to share with other sessions, which this one never shuts down; by
+    ///     default the session makes its own when first needed, and closes it in ``close()``.
     public init(
         registry: ProviderRegistry, environment: PayrunEnvironment, credentials: any CredentialStore,
         settings: HTTPSettings = HTTPSettings(), retryPolicy: RetryPolicy = RetryPolicy(),
         trace: (@Sendable (RequestTrace) -> Void)? = nil, verbose: Bool = false, dryRun: Bool = false,
-        startSandbox: (@Sendable () async throws -> String)? = nil
+        startSandbox: (@Sendable () async throws -> String)? = nil, transport: HTTPTransport? = nil
     ) {
+        self.sharedTransport = transport
+        self.transport = transport
         self.verbose = verbose
         self.dryRun = dryRun
         self.registry = registry
@@ -90,13 +98,18 @@ public final class ProviderSession: @unchecked Sendable {
     /// The base URL of the simulators serving the `sandbox` environment, once a script has used them.
     public var sandboxURL: String? { sandboxServer }
 
-    /// The host's trace, the last attempt, and the verbose notes; nil when none is wanted.
-    private var tracer: (@Sendable (RequestTrace) -> Void)? {
+    /// HTTP requests the session's clients sent, retries included.
+    public var requestCount: Int { attempts.value }
+
+    /// Counts each attempt, and passes it to the host's trace, the last attempt and the verbose
+    /// notes when they are wanted.
+    private var tracer: @Sendable (RequestTrace) -> Void {
         let notes = verbose ? self.notes : nil
         let lastAttempt = keepsLastRequest ? self.lastAttempt : nil
-        guard notes != nil || lastAttempt != nil else { return trace }
         let trace = self.trace
+        let attempts = self.attempts
         return { attempt in
+            attempts.increment()
             trace?(attempt)
             lastAttempt?.value.withLock { $0 = attempt }
             notes?.add(Self.describe(attempt))
@@ -121,11 +134,22 @@ public final class ProviderSession: @unchecked Sendable {
         ProviderCredentials(for: provider, in: environment, from: credentials)
     }
 
-    /// Closes the connections; the session can be used again after.
+    /// Closes the connections of a transport of its own; the session can be used again after.
     public func close() {
-        guard let transport else { return }
+        guard let transport, sharedTransport == nil else { return }
         self.transport = nil
         _ = try? BlockingWait.run(stoppable: nil) { await transport.shutdown() }
+    }
+}
+
+/// A count kept on the network's threads.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var value: Int { count.load(ordering: .relaxed) }
+
+    func increment() {
+        count.add(1, ordering: .relaxed)
     }
 }
 

@@ -186,19 +186,20 @@ public final class ReplSession {
     /// Writes why an entry failed, and what to do; a stop is forgotten so the next entry runs.
     private func reportFailure(_ error: LuaError) {
         switch state.stopReason {
-        case .interrupted:
+        case .interrupted, .cancelled:
             state.clearStop()
             report("interrupted")
         case .timeLimit:
             state.clearStop()
             let limit = runner.sandbox.timeLimit.map { "\($0)" } ?? "?"
-            report("stopped: the entry ran past its time limit of \(limit) s; the session goes on (start it with a larger --timeout to allow more)")
+            report(ScriptHints.appending(
+                runner.hints.timeLimit, to: "stopped: the entry ran past its time limit of \(limit) s; the session goes on"))
         case nil:
             var text = error.message
             if error.isOutOfMemory, let limit = runner.sandbox.memoryLimit {
                 try? state.collectGarbage()
                 text += "\n(the entry passed the memory limit of \(limit / (1024 * 1024)) MiB; the session goes on. "
-                    + "Set large globals to nil to free memory, or start the REPL with a larger --max-memory)"
+                    + "Set large globals to nil to free memory" + (runner.hints.memoryLimit.map { ", or \($0)" } ?? "") + ")"
             }
             report(text)
         }

@@ -7,6 +7,8 @@ public struct ScriptInvocation: Sendable {
     public var chunks: [String]
     /// The script's path; `-` reads it from standard input; nil runs only the chunks.
     public var scriptPath: String?
+    /// The script as text and the name its messages show (instead of a path).
+    public var scriptText: (text: String, name: String)?
     /// The script's arguments: `arg[1]...` and `...` in the script.
     public var arguments: [String]
 
@@ -14,5 +16,11 @@ public struct ScriptInvocation: Sendable {
         self.chunks = chunks
         self.scriptPath = scriptPath
         self.arguments = arguments
+    }
+
+    /// `script` with `arguments`.
+    init(_ script: Script, arguments: [String]) {
+        self.init(chunks: script.chunks, scriptPath: script.path, arguments: arguments)
+        if case .text(let text, let name)? = script.source { scriptText = (text, name) }
     }
 }

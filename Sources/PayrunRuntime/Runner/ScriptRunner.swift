@@ -1,9 +1,11 @@
-// Runs scripts: makes the Lua state every script gets, then runs the chunks and the script in
-// it, reporting any failure the way `lua` does.
+// Runs scripts on the calling thread: makes the Lua state every script gets, then runs the chunks
+// and the script in it and says how it ended. `PayrunEngine` runs each of its runs through one of
+// these, on a thread of its own; a host may use one directly from a thread it owns.
 import LuaKit
+import PayrunFormats
 
-/// Runs payrun scripts, writing their output and any failure to one ``ScriptOutput``, with every
-/// credential the store holds redacted from it.
+/// Runs payrun scripts, writing their output to one ``ScriptOutput`` with every credential the
+/// store holds redacted from it.
 public final class ScriptRunner {
     public let output: any ScriptOutput
     public let sandbox: SandboxOptions
@@ -15,25 +17,34 @@ public final class ScriptRunner {
     public let takesTerminationSignals: Bool
     /// The providers scripts reach with `payrun.provider`.
     public let providers: ProviderSession
+    /// What failure messages add for the person who can fix them.
+    public let hints: ScriptHints
+    /// The globals the host adds.
+    public let host: [HostLibrary]
+    /// Takes every credential the store holds out of what the script prints, raises or returns.
+    private let redactor: Redactor
 
     public init(
         output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(),
         credentials: any CredentialStore = MemoryCredentialStore(), environment: PayrunEnvironment = .sandbox,
         liveConfirmation: LiveConfirmation? = nil, takesTerminationSignals: Bool = false,
-        providers: ProviderSession? = nil
+        providers: ProviderSession? = nil, hints: ScriptHints = ScriptHints(), host: [HostLibrary] = []
     ) {
         self.providers = providers ?? ProviderSession(registry: ProviderRegistry(), environment: environment, credentials: credentials)
         self.liveConfirmation = liveConfirmation ?? LiveConfirmation(environment: environment, approvedInAdvance: false)
-        self.output = RedactingOutput(output, redactor: Redactor(store: credentials))
+        redactor = Redactor(store: credentials)
+        self.output = RedactingOutput(output, redactor: redactor)
         self.sandbox = sandbox
         self.credentials = credentials
         self.environment = environment
         self.takesTerminationSignals = takesTerminationSignals
+        self.hints = hints
+        self.host = host
     }
 
     /// A new sandboxed state with what every script gets: Lua's safe libraries, `print`, the
-    /// `payrun` library writing to ``output``, and `require` searching `scriptDirectory` (the
-    /// script's folder) and the sandbox's library paths.
+    /// `payrun` library writing to ``output``, the host's libraries, and `require` searching
+    /// `scriptDirectory` (the script's folder) and the sandbox's library paths.
     public func makeState(scriptDirectory: String = ".") throws(LuaError) -> LuaState {
         let state = try LuaState()
         try state.open(Sandbox.libraries)
@@ -43,10 +54,12 @@ public final class ScriptRunner {
         let builtIn = environment != .sandbox ? [] : Set(providers.registry.all.flatMap { provider in
             provider.sandboxCredentials.keys.map { CredentialName(provider: provider.name, field: $0) }
         })
-        try CredentialLibrary.install(on: state.stack, store: credentials, environment: environment, builtIn: builtIn)
+        try CredentialLibrary.install(
+            on: state.stack, store: credentials, environment: environment, builtIn: builtIn, hint: hints.missingCredential)
         try ProviderLibrary.install(on: state.stack, session: providers, output: output, confirmation: liveConfirmation)
         state.stack.pop()
-        try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory)
+        try HostLibraries.install(host, in: state)
+        try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory, hostLibraries: host.map(\.name))
         return state
     }
 
@@ -54,26 +67,60 @@ public final class ScriptRunner {
     /// written to standard error as `payrun: message`, then the Lua traceback.
     ///
     /// The script's provider requests are waited for on this thread: call it from a thread of
-    /// your own (or the main thread), not from a Swift concurrency task.
+    /// your own (or the main thread), never from a Swift concurrency task (`PayrunEngine` does
+    /// that for you).
     public func run(_ invocation: ScriptInvocation) -> PayrunExitStatus {
-        guard !invocation.chunks.isEmpty || invocation.scriptPath != nil else {
-            report("nothing to run: give a script file, '-' for standard input, or -e CODE")
-            return .usage
+        let outcome = execute(invocation)
+        if let error = outcome.error { report(error.description) }
+        return outcome.status
+    }
+
+    /// What one run ended with.
+    struct Outcome {
+        var status: PayrunExitStatus
+        var values: [JSONValue] = []
+        var valuesProblem: String?
+        var error: ScriptError?
+        /// Why the host stopped the run, if it did.
+        var stopReason: LuaStopReason?
+    }
+
+    /// Runs `invocation`, keeping what the script returns.
+    /// - Parameter watch: told the state's stopper once the state exists, and nil before the
+    ///   state goes away, so another thread can stop the run meanwhile.
+    func execute(_ invocation: ScriptInvocation, watch: (LuaStopper?) -> Void = { _ in }) -> Outcome {
+        var outcome = executeUnredacted(invocation, watch: watch)
+        guard !redactor.isEmpty else { return outcome }
+        outcome.error = outcome.error.map { $0.redacted(by: redactor) }
+        outcome.values = outcome.values.map { Self.redacted($0, by: redactor) }
+        return outcome
+    }
+
+    private func executeUnredacted(_ invocation: ScriptInvocation, watch: (LuaStopper?) -> Void) -> Outcome {
+        guard !invocation.chunks.isEmpty || invocation.scriptPath != nil || invocation.scriptText != nil else {
+            return Outcome(status: .usage, error: ScriptError(
+                kind: .unreadable, message: "nothing to run: give a script file, '-' for standard input, or -e CODE"))
         }
         let source: ScriptSource?
-        do {
-            source = try invocation.scriptPath.map(ScriptSource.read)
+        do throws(ScriptSource.ReadError) {
+            if let text = invocation.scriptText {
+                source = ScriptSource(bytes: Array(text.text.utf8), chunkName: "@" + text.name)
+            } else if let path = invocation.scriptPath {
+                source = try ScriptSource.read(path)
+            } else {
+                source = nil
+            }
         } catch {
-            report(error.description)
-            return .usage
+            return Outcome(status: .usage, error: ScriptError(kind: .unreadable, message: error.description))
         }
         let state: LuaState
         do {
             state = try makeState(scriptDirectory: Self.directory(of: invocation.scriptPath))
         } catch {
-            report(error.description)
-            return .scriptFailed
+            return Outcome(status: .scriptFailed, error: ScriptError(kind: .runtime, message: error.description))
         }
+        watch(state.stopper)
+        defer { watch(nil) }
         if takesTerminationSignals { state.takeTerminationSignals() }
         defer { if takesTerminationSignals { state.takeTerminationSignals(false) } }
         defer { providers.close() }
@@ -85,38 +132,55 @@ public final class ScriptRunner {
             for chunk in invocation.chunks {
                 try state.execute(state.load(chunk, chunkName: "=(command line)"))
             }
-            if let source {
-                let main = try state.load(source.bytes, chunkName: source.chunkName)
-                try state.execute(main, invocation.arguments.map { LuaValue($0) })
-            }
-            return .success
+            guard let source else { return Outcome(status: .success) }
+            let main = try state.load(source.bytes, chunkName: source.chunkName)
+            var outcome = Outcome(status: .success)
+            (outcome.values, outcome.valuesProblem) = try ReturnedValues.call(main, arguments: invocation.arguments, in: state)
+            return outcome
         } catch {
-            return reportFailure(error, in: state)
+            return failure(error, in: state)
         }
     }
 
-    /// Reports why the script ended early, with what to do about it.
-    private func reportFailure(_ error: LuaError, in state: LuaState) -> PayrunExitStatus {
-        switch state.stopReason {
+    /// How the script ended early, with what to do about it.
+    private func failure(_ error: LuaError, in state: LuaState) -> Outcome {
+        let stopReason = state.stopReason
+        var outcome = Outcome(status: .scriptFailed, stopReason: stopReason)
+        switch stopReason {
         case .timeLimit:
-            let limit = sandbox.timeLimit.map { "\($0)" } ?? "?"
-            report("script stopped: it ran past its time limit of \(limit) s (raise it with --timeout)\n" + (error.traceback ?? ""))
-            return .timeLimit
-        case .interrupted:
-            report("script stopped: interrupted\n" + (error.traceback ?? ""))
-            return .interrupted
+            let limit = sandbox.timeLimit.map { "of \($0) s" } ?? "or deadline"
+            let message = ScriptHints.appending(hints.timeLimit, to: "script stopped: it ran past its time limit \(limit)")
+            outcome.status = .timeLimit
+            outcome.error = ScriptError(kind: .timeLimit, message: message, traceback: error.traceback)
+        case .interrupted, .cancelled:
+            outcome.status = .interrupted
+            let message = stopReason == .cancelled ? "script stopped: cancelled" : "script stopped: interrupted"
+            outcome.error = ScriptError(kind: .interrupted, message: message, traceback: error.traceback)
         case nil:
-            var text = error.description
+            var message = error.message
             if error.isOutOfMemory, let limit = sandbox.memoryLimit {
-                text += "\n(the script passed its memory limit of \(limit / (1024 * 1024)) MiB; raise it with --max-memory)"
+                let passed = "the script passed its memory limit of \(limit / (1024 * 1024)) MiB"
+                message += "\n(" + (hints.memoryLimit.map { "\(passed); \($0)" } ?? passed) + ")"
             }
-            report(text)
-            return .scriptFailed
+            let kind: ScriptError.Kind = error.kind == .syntax ? .syntax : error.isOutOfMemory ? .memory : .runtime
+            outcome.error = ScriptError(kind: kind, message: message, traceback: error.traceback, provider: ProviderFailure(error.fields))
+        }
+        return outcome
+    }
+
+    /// `value` with every secret in its strings (names included) redacted.
+    private static func redacted(_ value: JSONValue, by redactor: Redactor) -> JSONValue {
+        switch value {
+        case .string(let text): .string(redactor.redact(text))
+        case .array(let items): .array(items.map { redacted($0, by: redactor) })
+        case .object(let members):
+            .object(Dictionary(members.map { (redactor.redact($0.key), redacted($0.value, by: redactor)) }, uniquingKeysWith: { first, _ in first }))
+        default: value
         }
     }
 
     /// The folder a script's modules are looked for in: its own, or the current one for `-e`
-    /// chunks and standard input.
+    /// chunks, standard input and scripts given as text.
     static func directory(of scriptPath: String?) -> String {
         guard let path = scriptPath, path != "-", let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
@@ -124,7 +188,7 @@ public final class ScriptRunner {
 
     /// `arg` as `lua` builds it: the script at 0, its arguments from 1.
     private func argumentTable(_ invocation: ScriptInvocation) -> LuaValue {
-        var table: [LuaValue: LuaValue] = [0: LuaValue(invocation.scriptPath ?? "payrun")]
+        var table: [LuaValue: LuaValue] = [0: LuaValue(invocation.scriptPath ?? invocation.scriptText?.name ?? "payrun")]
         for (offset, argument) in invocation.arguments.enumerated() {
             table[.integer(offset + 1)] = LuaValue(argument)
         }

@@ -7,9 +7,12 @@ enum Sandbox {
     /// What Lua's standard libraries contribute; the prelude trims `os` and `string` further.
     static let libraries: [LuaStandardLibrary] = [.base, .coroutine, .math, .os, .string, .table, .utf8]
 
-    /// Applies the sandbox to `state`, whose `payrun` global is already installed. `require`
-    /// searches `scriptDirectory`, then the options' library paths.
-    static func apply(to state: LuaState, options: SandboxOptions, scriptDirectory: String) throws(LuaError) {
+    /// Applies the sandbox to `state`, whose `payrun` global (and the host's libraries, named in
+    /// `hostLibraries`) are already installed: each is locked read-only. `require` searches
+    /// `scriptDirectory`, then the options' library paths.
+    static func apply(
+        to state: LuaState, options: SandboxOptions, scriptDirectory: String, hostLibraries: [String] = []
+    ) throws(LuaError) {
         let prelude = try state.load(SandboxPrelude.source, chunkName: "=[payrun sandbox]")
         let stack = state.stack
         let base = stack.top
@@ -26,7 +29,8 @@ enum Sandbox {
         stack.pushTable(fieldCapacity: 8)
         stack.pushCopy(of: -1)
         stack.setRegistryValue(ModuleLoader.loadedKey)
-        try stack.protectedCall(argumentCount: 4, resultCount: 0)
+        try stack.push(.array(hostLibraries.map { LuaValue($0) }))
+        try stack.protectedCall(argumentCount: 5, resultCount: 0)
         try ModuleLoader(roots: [scriptDirectory] + options.libraryPaths).install(in: state)
         state.memoryLimit = options.memoryLimit
     }

@@ -3,10 +3,10 @@
 
 enum SandboxPrelude {
     /// Called with the strict-globals metatable (or nil when strictness is off), the `payrun`
-    /// library table, the host's `setmetatable` that refuses `__gc`, and the table where
-    /// `require` finds the built-in modules.
+    /// library table, the host's `setmetatable` that refuses `__gc`, the table where `require`
+    /// finds the built-in modules, and the names of the globals a host added (locked the same way).
     static let source = #"""
-    local strict_globals, payrun_library, sandbox_setmetatable, loaded = ...
+    local strict_globals, payrun_library, sandbox_setmetatable, loaded, host_libraries = ...
     local error, ipairs, next, select, tostring =
           error, ipairs, next, select, tostring
     local host_load, host_collect, host_set, host_get = load, collectgarbage, setmetatable, getmetatable
@@ -67,6 +67,10 @@ enum SandboxPrelude {
     payrun_library.webhook = lock("payrun.webhook", payrun_library.webhook, true)
     payrun = lock("payrun", payrun_library, true)
     loaded["payrun"], loaded["payrun.json"], loaded["payrun.decimal"] = payrun, payrun_library.json, payrun_library.decimal
+    for _, name in ipairs(host_libraries) do
+      _G[name] = lock(name, _G[name], true)
+      loaded[name] = _G[name]
+    end
 
     -- The string metatable is shared by every string: hide it.
     host_get("").__metatable = "string"

@@ -5,7 +5,7 @@ import NIOPosix
 import PayrunRuntime
 
 @main
-struct Payrun: AsyncParsableCommand {
+struct PayrunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payrun",
         abstract: "Run payment-operations scripts written in Lua.",

@@ -1,0 +1,4 @@
+// `import Payrun`: the engine with payrun's own providers and simulators, as `payrun run` runs
+// scripts. The runtime (and through it the provider kit) and the built-in providers come with it.
+@_exported import PayrunProviders
+@_exported import PayrunRuntime

@@ -1,0 +1,30 @@
+// The `sandbox` environment served from this process: payrun's simulators, started on a free
+// loopback port the first time a script asks for a provider, and stopped with the engine.
+import PayrunRuntime
+import PayrunSimulators
+
+/// payrun's simulators, in this process.
+public actor InProcessSimulators: SandboxServer {
+    private let configuration: SimulatorServer.Configuration
+    private var server: Task<SimulatorServer, any Error>?
+
+    /// - Parameter configuration: their data, faults and behaviour; by default what
+    ///   `payrun run` uses.
+    public init(_ configuration: SimulatorServer.Configuration = SimulatorServer.Configuration()) {
+        self.configuration = configuration
+    }
+
+    public func baseURL() async throws -> String {
+        // One start, however many runs ask at once.
+        let configuration = self.configuration
+        let starting = server ?? Task { try await SimulatorServer.start(configuration) }
+        server = starting
+        return try await starting.value.baseURL
+    }
+
+    public func stop() async {
+        guard let server else { return }
+        self.server = nil
+        await (try? server.value)?.stop()
+    }
+}

@@ -1,0 +1,70 @@
+// One run of an engine, from the task that awaits it to the Lua thread that runs it: the thing
+// both sides hold, so a cancellation or a deadline on one side stops the script on the other.
+import LuaKit
+import Synchronization
+
+final class EngineRun: Sendable {
+    private let script: Script
+    private let options: RunOptions
+    private let engine: PayrunEngine
+
+    /// What stops the script, once its state exists, and what was asked of it.
+    private struct Stopping {
+        var stopper: LuaStopper?
+        var requested: LuaStopReason?
+        /// The run ended before a stop came: nothing to stop any more.
+        var finished = false
+    }
+
+    private let stopping = Mutex(Stopping())
+
+    init(script: Script, options: RunOptions, engine: PayrunEngine) {
+        self.script = script
+        self.options = options
+        self.engine = engine
+    }
+
+    /// Whether the run was stopped because its task was cancelled.
+    var wasCancelled: Bool { stopping.withLock { $0.requested == .cancelled } }
+
+    /// Asks the script to stop; the first reason wins.
+    func stop(_ reason: LuaStopReason) {
+        stopping.withLock { stopping in
+            guard stopping.requested == nil, !stopping.finished else { return }
+            stopping.requested = reason
+            stopping.stopper?.requestStop(reason)
+        }
+    }
+
+    /// Runs the script on the calling thread (one of the engine's).
+    func execute() -> ScriptResult {
+        let captured = CapturedOutput()
+        let output: any ScriptOutput
+        switch options.output {
+        case .captured: output = captured
+        case .streamed(let destination): output = destination
+        }
+        let runner = engine.makeRunner(
+            output: output, sandbox: options.sandbox, verbose: options.verbose, dryRun: options.dryRun,
+            takesTerminationSignals: options.stopsOnTerminationSignals, host: options.host)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = runner.execute(ScriptInvocation(script, arguments: options.arguments)) { stopper in
+            stopping.withLock { stopping in
+                stopping.stopper = stopper
+                if stopper == nil {
+                    stopping.finished = true
+                } else if let reason = stopping.requested {
+                    stopper?.requestStop(reason)  // asked before the state existed
+                }
+            }
+        }
+        var printed: ScriptResult.Output?
+        if case .captured = options.output {
+            printed = ScriptResult.Output(standardOutput: captured.standardOutput, standardError: captured.standardError)
+        }
+        return ScriptResult(
+            status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed,
+            error: outcome.error, duration: clock.now - start, requestCount: runner.providers.requestCount)
+    }
+}

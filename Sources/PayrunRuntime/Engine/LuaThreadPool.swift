@@ -1,0 +1,117 @@
+// The threads Lua runs on. A Lua state blocks the thread it runs on while it waits (for a
+// provider, a sleep, a host function), so it must never run on Swift's cooperative pool, whose
+// few threads every task in the process shares: a run waits here, on threads of the engine's own.
+import Glibc
+import Synchronization
+
+/// A small, fixed set of OS threads taking jobs in order.
+final class LuaThreadPool: Sendable {
+    typealias Job = @Sendable () -> Void
+
+    private struct Queue: ~Copyable {
+        var jobs: [Job] = []
+        var started = 0
+        /// Threads waiting for a job: each takes one of `jobs`.
+        var idle = 0
+        var closed = false
+    }
+
+    private let queue = Mutex(Queue())
+    /// Signalled once per job queued (and per thread to wake when closing).
+    private let available = Semaphore()
+    let maximumThreads: Int
+
+    init(threads: Int) {
+        maximumThreads = max(1, threads)
+    }
+
+    /// Runs `job` on one of the pool's threads, starting one if all are busy and there is room.
+    func submit(_ job: @escaping Job) {
+        let startThread = queue.withLock { queue -> Bool in
+            precondition(!queue.closed, "a job was submitted to a closed Lua thread pool")
+            queue.jobs.append(job)
+            // More jobs waiting than threads waiting for them: another thread, while there is room.
+            guard queue.jobs.count > queue.idle, queue.started < maximumThreads else { return false }
+            queue.started += 1
+            queue.idle += 1
+            return true
+        }
+        if startThread { start() }
+        available.signal()
+    }
+
+    /// Lets the threads end once the jobs queued so far are done.
+    func close() {
+        let threads = queue.withLock { queue -> Int in
+            queue.closed = true
+            return queue.started
+        }
+        for _ in 0..<threads { available.signal() }
+    }
+
+    private func start() {
+        let thread = Unmanaged.passRetained(ThreadBody { [self] in work() }).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        // Lua and the host's recursion (encoding nested tables, the pattern matcher) want room.
+        pthread_attr_setstacksize(&attributes, 8 << 20)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var handle = pthread_t()
+        let status = pthread_create(&handle, &attributes, { context in
+            let body = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+            body.run()
+            return nil
+        }, thread)
+        pthread_attr_destroy(&attributes)
+        precondition(status == 0, "cannot start a Lua thread: \(String(cString: strerror(status)))")
+    }
+
+    private func work() {
+        while true {
+            available.wait()
+            let job = queue.withLock { queue -> Job? in
+                guard !queue.jobs.isEmpty else { return nil }
+                queue.idle -= 1
+                return queue.jobs.removeFirst()
+            }
+            guard let job else {
+                if queue.withLock({ $0.closed }) { return }
+                continue
+            }
+            job()
+            queue.withLock { $0.idle += 1 }
+        }
+    }
+}
+
+/// A closure handed to a new thread.
+private final class ThreadBody {
+    let run: () -> Void
+
+    init(_ run: @escaping () -> Void) {
+        self.run = run
+    }
+}
+
+/// A counting semaphore of the OS (Dispatch's would do too, but needs nothing of libdispatch).
+final class Semaphore: @unchecked Sendable {
+    // Safe to share: sem_t is made for threads to wait and post on together.
+    private let handle = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    init(_ value: UInt32 = 0) {
+        sem_init(handle, 0, value)
+    }
+
+    deinit {
+        sem_destroy(handle)
+        handle.deallocate()
+    }
+
+    func signal() {
+        sem_post(handle)
+    }
+
+    func wait() {
+        while sem_wait(handle) != 0 && errno == EINTR {}
+    }
+}

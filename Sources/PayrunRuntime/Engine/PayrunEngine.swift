@@ -1,0 +1,111 @@
+// The embedding API: one engine per process, shared by every task that runs scripts. It holds
+// what runs have in common — the providers, one HTTP transport, the credentials, the sandbox
+// simulators, the limits — and gives each run a session, a Lua state and a thread of its own.
+import LuaKit
+import PayrunFormats
+
+/// Runs payrun scripts for a Swift program: `try await engine.run(.file("payout.lua"))`.
+///
+/// **Sharing.** An engine is `Sendable`: make one when the program starts, use it from any
+/// number of tasks at once, and ``shutdown()`` it before the program ends. Nothing a run owns
+/// (its Lua state, its provider session and caches, its output) is shared with another run.
+///
+/// **Threads.** Lua runs on the engine's own threads (``Configuration/luaThreads``), never on
+/// Swift's cooperative pool: a script waiting for a provider blocks one of those, not a thread
+/// other tasks need. Runs beyond the threads wait their turn.
+///
+/// **Cancellation.** Cancelling the task awaiting ``run(_:options:)`` stops the script within
+/// about 50 ms, whether it loops, waits for a provider, sleeps or waits for a host function,
+/// and `run` throws `CancellationError`.
+public final class PayrunEngine: Sendable {
+    public let configuration: Configuration
+    /// One transport, pooling connections for every run.
+    private let transport: HTTPTransport
+    private let threads: LuaThreadPool
+
+    /// - Throws: when the HTTP transport cannot be made (bad proxy settings).
+    public init(_ configuration: Configuration) throws {
+        self.configuration = configuration
+        transport = try HTTPTransport(settings: configuration.http)
+        threads = LuaThreadPool(threads: configuration.luaThreads)
+    }
+
+    /// Runs `script` and returns how it went. A script that fails is a result, not a throw:
+    /// see ``ScriptResult/status`` and ``ScriptResult/error``.
+    /// - Throws: `CancellationError` when the awaiting task was cancelled (the script is stopped).
+    public func run(_ script: Script, options: RunOptions = RunOptions()) async throws -> ScriptResult {
+        try Task.checkCancellation()
+        let run = EngineRun(script: script, options: options, engine: self)
+        let deadline = options.deadline.map { deadline in
+            Task {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                run.stop(.timeLimit)
+            }
+        }
+        defer { deadline?.cancel() }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ScriptResult, Never>) in
+                threads.submit { continuation.resume(returning: run.execute()) }
+            }
+        } onCancel: {
+            run.stop(.cancelled)
+        }
+        if run.wasCancelled { throw CancellationError() }
+        return result
+    }
+
+    /// A runner for one run or session: its own provider session on the engine's transport,
+    /// its own output.
+    func makeRunner(
+        output: any ScriptOutput, sandbox: SandboxOptions? = nil, verbose: Bool = false, dryRun: Bool = false,
+        takesTerminationSignals: Bool = false, host: [HostLibrary] = []
+    ) -> ScriptRunner {
+        let configuration = self.configuration
+        var startSandbox: (@Sendable () async throws -> String)?
+        if let server = configuration.sandboxServer {
+            startSandbox = { try await server.baseURL() }
+        }
+        let session = ProviderSession(
+            registry: configuration.providers, environment: configuration.environment, credentials: configuration.credentials,
+            settings: configuration.http, retryPolicy: configuration.retryPolicy, verbose: verbose, dryRun: dryRun,
+            startSandbox: startSandbox, transport: transport)
+        return ScriptRunner(
+            output: output, sandbox: sandbox ?? configuration.sandbox, credentials: configuration.credentials,
+            environment: configuration.environment,
+            liveConfirmation: LiveConfirmation(
+                environment: configuration.environment, approvedInAdvance: configuration.approvesLiveMutations,
+                prompt: configuration.confirmation),
+            takesTerminationSignals: takesTerminationSignals, providers: session, hints: configuration.hints,
+            host: configuration.host + host)
+    }
+
+    /// A REPL session on this engine's providers, for a prompt of the host's (`payrun repl`):
+    /// used from the calling thread, one entry at a time.
+    /// - Throws: ``LuaError`` naming a provider that does not exist.
+    public func makeReplSession(
+        providers: [String], output: any ScriptOutput, sandbox: SandboxOptions? = nil, verbose: Bool = false,
+        dryRun: Bool = false, takesTerminationSignals: Bool = false
+    ) throws(LuaError) -> ReplSession {
+        try ReplSession(
+            runner: makeRunner(
+                output: output, sandbox: sandbox, verbose: verbose, dryRun: dryRun, takesTerminationSignals: takesTerminationSignals),
+            providers: providers)
+    }
+
+    /// Runs `body` on one of the engine's Lua threads and returns what it returns: for a host's
+    /// own loop over a ``ReplSession``, made and used inside `body`, whose entries block their
+    /// thread while they wait.
+    public func onLuaThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            threads.submit { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// Stops the engine's threads once their runs are done, the simulators it started and its
+    /// connections. Runs started after this fail.
+    public func shutdown() async {
+        threads.close()
+        await configuration.sandboxServer?.stop()
+        await transport.shutdown()
+    }
+}

@@ -1,0 +1,33 @@
+// How one run goes: its arguments, its limits, where its output goes, what the host adds.
+
+/// The options of one ``PayrunEngine/run(_:options:)``.
+public struct RunOptions: Sendable {
+    /// The script's arguments: `arg[1]...` and `...`; `payrun.input(n)` reads the file argument
+    /// `n` names.
+    public var arguments: [String] = []
+    /// Overrides the engine's sandbox (limits, strictness, module folders) for this run.
+    public var sandbox: SandboxOptions?
+    /// The run is stopped when this passes, as its time limit would be, and reports
+    /// ``ScriptError/Kind-swift.enum/timeLimit``.
+    public var deadline: ContinuousClock.Instant?
+    /// Where what the script prints goes.
+    public var output: OutputDestination = .captured
+    /// Trace every attempt of every provider request on the script's standard error.
+    public var verbose = false
+    /// Describe what the provider counts as a mutation instead of sending it.
+    public var dryRun = false
+    /// Ctrl-C and SIGTERM stop this run instead of the process (`payrun run`; one run at a time).
+    public var stopsOnTerminationSignals = false
+    /// Values and functions the host adds for this run, beside the engine's own.
+    public var host: [HostLibrary] = []
+
+    public init() {}
+
+    /// Where a run's output goes.
+    public enum OutputDestination: Sendable {
+        /// Kept, and returned in ``ScriptResult/output``.
+        case captured
+        /// Written as it comes (the process's `StandardStreams.shared`, a log).
+        case streamed(any ScriptOutput & Sendable)
+    }
+}

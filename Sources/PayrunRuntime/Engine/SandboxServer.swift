@@ -1,0 +1,23 @@
+// Who serves the `sandbox` environment: payrun's simulators started in this process, a
+// `payrun sandbox` already running, or a host's own fake.
+
+/// The server behind the `sandbox` environment.
+public protocol SandboxServer: Sendable {
+    /// The base URL the simulators answer on, starting them the first time it is asked for.
+    func baseURL() async throws -> String
+    /// Stops what ``baseURL()`` started (nothing, for a server running elsewhere).
+    func stop() async
+}
+
+/// A sandbox that is already running, at `url` (`PAYRUN_SANDBOX_URL`).
+public struct RunningSandbox: SandboxServer {
+    public let url: String
+
+    public init(url: String) {
+        self.url = url
+    }
+
+    public func baseURL() async throws -> String { url }
+
+    public func stop() async {}
+}

@@ -1,0 +1,28 @@
+// What a run gives back: how it ended, what the script returned, what it printed, why it failed.
+import PayrunFormats
+
+/// The outcome of one ``PayrunEngine/run(_:options:)``.
+public struct ScriptResult: Sendable {
+    /// How the run ended, as `payrun run` would exit.
+    public var status: PayrunExitStatus
+    /// What the script's main chunk returned, as JSON (`json.null`, arrays, decimals with their
+    /// digits, as `json.encode` writes them).
+    public var values: [JSONValue]
+    /// Why ``values`` is empty although the script returned something: the value that has no
+    /// JSON form, e.g. `result 2 cannot be JSON: a function has no JSON form`.
+    public var valuesProblem: String?
+    /// What the script printed, when the output was captured.
+    public var output: Output?
+    /// Why the script did not finish; nil when it did.
+    public var error: ScriptError?
+    /// From the start of the script to its end.
+    public var duration: Duration
+    /// HTTP requests sent to providers, retries included.
+    public var requestCount: Int
+
+    /// A run's printed text.
+    public struct Output: Sendable, Equatable {
+        public var standardOutput: String
+        public var standardError: String
+    }
+}
