@@ -144,6 +144,8 @@ let package = Package(
             name: "PayrunProviderKitTests",
             dependencies: ["PayrunProviderKit", "PayrunProviders", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
         ),
+        // The engine as a Swift service uses it (also run under Thread Sanitizer by scripts/test.sh).
+        .testTarget(name: "PayrunEngineTests", dependencies: ["Payrun", "PayrunSimulators", "PayrunTestSupport"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(

@@ -1,4 +1,5 @@
 // `import Payrun`: the engine with payrun's own providers and simulators, as `payrun run` runs
 // scripts. The runtime (and through it the provider kit) and the built-in providers come with it.
+@_exported import PayrunFormats
 @_exported import PayrunProviders
 @_exported import PayrunRuntime

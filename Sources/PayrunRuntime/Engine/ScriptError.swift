@@ -36,6 +36,16 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
         self.traceback = traceback
         self.provider = provider
         (chunk, line) = Self.position(in: message)
+        if chunk == nil, let traceback {
+            // An error value with no position (a provider's error table): the first frame in a script.
+            for frame in traceback.split(separator: "\n").dropFirst() {
+                let (frameChunk, frameLine) = Self.position(in: frame.trimmingPrefix("\t") + " ")
+                if let frameChunk, !frameChunk.hasPrefix("[") {
+                    (chunk, line) = (frameChunk, frameLine)
+                    break
+                }
+            }
+        }
     }
 
     /// The message, then the traceback.
@@ -72,6 +82,15 @@ public struct ProviderFailure: Sendable, Equatable {
     public var message: String
     public var requestID: String?
     public var retryable: Bool
+
+    public init(provider: String, status: Int?, code: String?, message: String, requestID: String?, retryable: Bool) {
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.message = message
+        self.requestID = requestID
+        self.retryable = retryable
+    }
 
     /// The failure the fields of a raised `payrun.error` table describe; nil for any other error.
     init?(_ fields: [String: LuaScalar]?) {
