@@ -81,6 +81,12 @@ let package = Package(
         // `import Payrun`: the engine with the built-in providers and the simulators in process,
         // as `payrun run` runs scripts.
         .target(name: "Payrun", dependencies: ["PayrunRuntime", "PayrunProviders", "PayrunSimulators"]),
+        // The examples docs/embedding.md shows, built (and exercised by tests) so they cannot rot.
+        .target(
+            name: "ScriptHostExample", dependencies: ["Payrun", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "docs/examples/script-host"
+        ),
+        .target(name: "LedgerProviderExample", dependencies: ["PayrunProviderKit", "PayrunFormats"], path: "docs/examples/ledger-provider"),
         // Local, stateful simulators of the payment providers, served over HTTP.
         .target(
             name: "PayrunSimulators",
@@ -119,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "PayrunBenchmarks",
             dependencies: [
-                "LuaKit", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions",
+                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -142,10 +148,17 @@ let package = Package(
         // The provider layer from Swift alone: no Lua state anywhere in these tests.
         .testTarget(
             name: "PayrunProviderKitTests",
-            dependencies: ["PayrunProviderKit", "PayrunProviders", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport"]
+            dependencies: ["PayrunProviderKit", "PayrunProviders", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport", "LedgerProviderExample",
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         // The engine as a Swift service uses it (also run under Thread Sanitizer by scripts/test.sh).
-        .testTarget(name: "PayrunEngineTests", dependencies: ["Payrun", "PayrunSimulators", "PayrunTestSupport"]),
+        .testTarget(
+            name: "PayrunEngineTests",
+            dependencies: [
+                "Payrun", "PayrunSimulators", "PayrunTestSupport", "ScriptHostExample",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(

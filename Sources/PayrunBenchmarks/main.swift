@@ -30,6 +30,7 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("simulators", { [try await SimulatorStartupBenchmark.run()] }),
     ("load", { [try await SimulatorLoadBenchmark.run()] }),
     ("client", { try await ClientBenchmark.run(payrun: payrunPath) }),
+    ("engine", { try await EngineBenchmark.run(payrun: payrunPath) }),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()
