@@ -45,6 +45,8 @@ let package = Package(
             // Number conversions call libm, which Swift links only through Foundation or Glibc.
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // State shared between threads, behind locks Thread Sanitizer can see.
+        .target(name: "PayrunLocks"),
         // What goes over the wire: JSON as Swift values, ISO 8601 UTC times.
         .target(name: "PayrunFormats"),
         // Talking to payment providers, with no Lua in it: the provider protocol, requests and
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "PayrunProviderKit",
             dependencies: [
-                "PayrunFormats",
+                "PayrunFormats", "PayrunLocks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -65,7 +67,7 @@ let package = Package(
         .target(
             name: "PayrunRuntime",
             dependencies: [
-                "LuaKit", "PayrunFormats", "PayrunProviderKit",
+                "LuaKit", "PayrunFormats", "PayrunProviderKit", "PayrunLocks",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "PayrunSimulators",
             dependencies: [
-                "PayrunFormats",
+                "PayrunFormats", "PayrunLocks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -134,7 +136,7 @@ let package = Package(
         // What the tests share: a webhook receiver listening on loopback.
         .target(
             name: "PayrunTestSupport",
-            dependencies: ["PayrunSimulators", "PayrunProviderKit", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["PayrunSimulators", "PayrunProviderKit", "PayrunLocks", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
         .testTarget(name: "LineEditingTests", dependencies: ["LineEditing"]),

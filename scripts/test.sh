@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs payrun's tests, installing what they build against first.
+# Runs payrun's tests, installing what they build against first, then the engine's tests again
+# under Thread Sanitizer (a build of their own in .build-tsan), which must report nothing.
 #   bash scripts/test.sh [swift test options, e.g. --filter JSON]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,3 +8,7 @@ cd "$(dirname "$0")/.."
 # The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal.
 bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux
 swift test "$@"
+if [ $# -eq 0 ]; then
+  # A data race is a failure: TSan's report makes the test process exit non-zero.
+  TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
+fi

@@ -2,11 +2,11 @@
 // soon as the client gives up on that mutation, so what follows (a lookup, a resend) is answered.
 import PayrunProviderKit
 import PayrunSimulators
-import Synchronization
+import PayrunLocks
 
 /// Clears a server's faults when an attempt at a URL ending in `pathSuffix` gets no answer.
 public final class FaultLifter: Sendable {
-    private let server = Mutex<SimulatorServer?>(nil)
+    private let server = Locked<SimulatorServer?>(nil)
     private let pathSuffix: String
 
     public init(when pathSuffix: String) {

@@ -3,7 +3,7 @@
 import Foundation
 import Hummingbird
 import PayrunSimulators
-import Synchronization
+import PayrunLocks
 
 public final class WebhookReceiver: Sendable {
     public struct Received: Sendable {
@@ -19,7 +19,7 @@ public final class WebhookReceiver: Sendable {
 
     /// Shared by the route that fills it and the test that reads it.
     private final class ReceivedLog: Sendable {
-        let entries = Mutex<[Received]>([])
+        let entries = Locked<[Received]>([])
     }
 
     private init(url: String, received: ReceivedLog, application: RunningApplication) {
@@ -63,10 +63,10 @@ public final class WebhookReceiver: Sendable {
 
 /// The statuses to answer before answering 200.
 private final class FailureList: Sendable {
-    private let statuses: Mutex<[Int]>
+    private let statuses: Locked<[Int]>
 
     init(_ statuses: [Int]) {
-        self.statuses = Mutex(statuses)
+        self.statuses = Locked(statuses)
     }
 
     func next() -> Int {

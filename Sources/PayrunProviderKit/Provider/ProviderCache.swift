@@ -1,10 +1,10 @@
 // What a provider keeps between requests of one run: a session's clients of one provider share
 // it, so a token fetched for one request serves the others.
-import Synchronization
+import PayrunLocks
 
 /// Per-provider storage that lives as long as the run.
 public final class ProviderCache: Sendable {
-    private let tokens = Mutex<[String: SharedToken]>([:])
+    private let tokens = Locked<[String: SharedToken]>([:])
 
     public init() {}
 

@@ -1,7 +1,7 @@
 // One run of an engine, from the task that awaits it to the Lua thread that runs it: the thing
 // both sides hold, so a cancellation or a deadline on one side stops the script on the other.
 import LuaKit
-import Synchronization
+import PayrunLocks
 
 final class EngineRun: Sendable {
     private let script: Script
@@ -16,7 +16,7 @@ final class EngineRun: Sendable {
         var finished = false
     }
 
-    private let stopping = Mutex(Stopping())
+    private let stopping = Locked(Stopping())
 
     init(script: Script, options: RunOptions, engine: PayrunEngine) {
         self.script = script

@@ -2,13 +2,13 @@
 // provider, a sleep, a host function), so it must never run on Swift's cooperative pool, whose
 // few threads every task in the process shares: a run waits here, on threads of the engine's own.
 import Glibc
-import Synchronization
+import PayrunLocks
 
 /// A small, fixed set of OS threads taking jobs in order.
 final class LuaThreadPool: Sendable {
     typealias Job = @Sendable () -> Void
 
-    private struct Queue: ~Copyable {
+    private struct Queue {
         var jobs: [Job] = []
         var started = 0
         /// Threads waiting for a job: each takes one of `jobs`.
@@ -16,7 +16,7 @@ final class LuaThreadPool: Sendable {
         var closed = false
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     /// Signalled once per job queued (and per thread to wake when closing).
     private let available = Semaphore()
     let maximumThreads: Int

@@ -1,7 +1,7 @@
 // The process's stdout and stderr, kept in order with each other: one instance per process, since
 // a second buffer of standard output could be flushed out of order (or not at all).
 import Glibc
-import Synchronization
+import PayrunLocks
 
 /// Writes to the process's standard output and error. Standard output is buffered (unless it
 /// is a terminal) and flushed before anything goes to standard error, so the two read in the
@@ -10,7 +10,7 @@ public final class StandardStreams: ScriptOutput, Sendable {
     /// The process's streams.
     public static let shared = StandardStreams()
 
-    private let buffer = Mutex<[UInt8]>([])
+    private let buffer = Locked<[UInt8]>([])
     private let isTerminal: Bool
     private static let bufferSize = 64 * 1024
 

@@ -2,7 +2,7 @@
 // time limit or Ctrl-C ends the wait at once instead of when the network gives up.
 import Dispatch
 import LuaKit
-import Synchronization
+import PayrunLocks
 
 enum BlockingWait {
     /// Runs `work` and waits for its result on this thread.
@@ -36,7 +36,7 @@ enum BlockingWait {
 
     private final class Outcome<Value: Sendable>: Sendable {
         let done = DispatchSemaphore(value: 0)
-        private let stored = Mutex<Result<Value, any Error>?>(nil)
+        private let stored = Locked<Result<Value, any Error>?>(nil)
 
         var result: Result<Value, any Error>? { stored.withLock { $0 } }
 

@@ -3,16 +3,16 @@
 // and meanwhile the others run. One Lua thread; the waiting is done by the network.
 import Dispatch
 import LuaKit
-import Synchronization
+import PayrunLocks
 
 /// The coroutines of one `payrun.parallel` call and the responses they wait for.
 final class ParallelScheduler: Sendable {
     typealias Outcome = Result<ProviderClient.Reply, ProviderError>
 
     /// Threads (by address) the scheduler runs: a request on one of them yields.
-    private let threads = Mutex<Set<LuaStack.ThreadID>>([])
+    private let threads = Locked<Set<LuaStack.ThreadID>>([])
     /// Responses that arrived, by thread, not yet handed back.
-    private let arrived = Mutex<[LuaStack.ThreadID: Outcome]>([:])
+    private let arrived = Locked<[LuaStack.ThreadID: Outcome]>([:])
     private let signal = DispatchSemaphore(value: 0)
 
     /// The light userdata a waiting coroutine yields, so the scheduler knows the yield is its own.

@@ -2,6 +2,7 @@
 // one HTTP transport shared by every client, and the simulators for the sandbox environment,
 // started the first time a script asks for a provider there.
 import LuaKit
+import PayrunLocks
 import Synchronization
 
 /// Provider access for one script run.
@@ -155,12 +156,12 @@ final class Counter: Sendable {
 
 /// The newest attempt, set on the network's threads.
 private final class LatestTrace: Sendable {
-    let value = Mutex<RequestTrace?>(nil)
+    let value = Locked<RequestTrace?>(nil)
 }
 
 /// Lines noted on any thread, taken on the Lua thread.
 final class NoteBuffer: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
 
     func add(_ line: String) {
         lines.withLock { $0.append(line) }

@@ -2,7 +2,7 @@
 // payment records, the password-encryption key and tokens, and failed logins.
 import CryptoExtras
 import PayrunFormats
-import Synchronization
+import PayrunLocks
 
 final class CapitalistStore: Sendable {
     struct Account: Sendable {
@@ -60,13 +60,13 @@ final class CapitalistStore: Sendable {
         var lockedUntil = 0.0
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
     /// The key `get_token` hands out and `encrypted_password` is decrypted with: made on first use
     /// (RSA key generation is the slowest thing the sandbox does).
-    private let passwordKey = Mutex<_RSA.Encryption.PrivateKey?>(nil)
+    private let passwordKey = Locked<_RSA.Encryption.PrivateKey?>(nil)
 
     init(accounts: [Account]) {
-        state = Mutex(State(accounts: accounts))
+        state = Locked(State(accounts: accounts))
     }
 
     func encryptionKey() throws -> _RSA.Encryption.PrivateKey {

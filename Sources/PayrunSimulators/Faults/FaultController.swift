@@ -1,6 +1,7 @@
 // Decides, request by request, which faults apply: the in-process API for changing the plan of a
 // running sandbox, and the one place its random numbers come from, so a seed replays the same
 // faults for the same order of requests.
+import PayrunLocks
 import Synchronization
 
 /// The running fault plan of a sandbox. Change it at any time; the next request sees the change.
@@ -12,14 +13,14 @@ public final class FaultController: Sendable {
         var sequencePositions: [Int: Int] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Whether the plan has rules, read without the lock: most sandboxes run with none.
     private let hasRules: Atomic<Bool>
 
     init(plan: FaultPlan, seed: UInt64) {
         hasRules = Atomic(!plan.rules.isEmpty)
         // A stream of its own, so faults do not shift the generated data.
-        state = Mutex(State(plan: plan, random: SeededRandom(seed: seed ^ 0xFA17_FA17_FA17_FA17)))
+        state = Locked(State(plan: plan, random: SeededRandom(seed: seed ^ 0xFA17_FA17_FA17_FA17)))
     }
 
     /// The plan in force.

@@ -1,6 +1,6 @@
 // The Particeep simulator's state: users, transactions, wallets and webhooks, generated from a
 // seed or read from a data file, and changed by the API's calls.
-import Synchronization
+import PayrunLocks
 import PayrunFormats
 
 /// Everything the Particeep simulator knows, safe to use from any thread.
@@ -16,10 +16,10 @@ final class ParticeepStore: Sendable {
         var requestCount = 0
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
 
     init(_ state: State) {
-        self.state = Mutex(state)
+        self.state = Locked(state)
     }
 
     /// The URL registered for `event`, if any.

@@ -1,7 +1,7 @@
 // The Peex simulator's state: the client's balance (`solde`) and its payment requests by track_id,
 // each moving through Peex's statuses as its beneficiary's number decides.
 import PayrunFormats
-import Synchronization
+import PayrunLocks
 
 final class PeexStore: Sendable {
     struct Request: Sendable {
@@ -33,9 +33,9 @@ final class PeexStore: Sendable {
         var nextID = 1
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
 
     init(solde: Double) {
-        state = Mutex(State(solde: solde))
+        state = Locked(State(solde: solde))
     }
 }

@@ -1,5 +1,5 @@
 // Ids the simulators give entities, tokens and requests.
-import Synchronization
+import PayrunLocks
 
 /// Ids for entities and requests: UUID-shaped, unique in the process.
 enum OperationIDs {
@@ -13,7 +13,7 @@ enum OperationIDs {
     }
 
     private final class Counter: Sendable {
-        private let value = Mutex(0)
+        private let value = Locked(0)
         func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     }
 }

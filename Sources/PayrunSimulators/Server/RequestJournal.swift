@@ -1,7 +1,7 @@
 // The requests a sandbox received, newest kept, for `/_sandbox/requests`: what tests check and
 // what a user reads when a script did not do what they thought. Headers and bodies, which carry
 // credentials and personal data, are never kept.
-import Synchronization
+import PayrunLocks
 import PayrunFormats
 
 /// The last requests received, oldest first.
@@ -31,7 +31,7 @@ public final class RequestJournal: Sendable {
     }
 
     private let capacity: Int
-    private let ring = Mutex(Ring())
+    private let ring = Locked(Ring())
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)

@@ -2,7 +2,7 @@
 // and webhooks, with every externalId ever used (kept after its entity is purged, as Tradevest
 // keeps them).
 import PayrunFormats
-import Synchronization
+import PayrunLocks
 
 final class TradevestStore: Sendable {
     /// One entity: its fields as served, and when it was created (for purging).
@@ -59,7 +59,7 @@ final class TradevestStore: Sendable {
         var lastPurge = 0.0
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     /// Removes RECEIVED and INVALID entities older than `age` seconds; their externalIds stay
     /// used. Requests call this as they come, so it looks through the store at most twice per

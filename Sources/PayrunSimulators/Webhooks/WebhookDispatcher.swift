@@ -4,7 +4,7 @@ import AsyncHTTPClient
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import Synchronization
+import PayrunLocks
 import PayrunFormats
 
 /// Delivers webhook events and remembers how each delivery went.
@@ -77,7 +77,7 @@ public final class WebhookDispatcher: Sendable {
     /// Its own client: the shared one keeps retrying a refused connection until the attempt's
     /// time is up, where this one reports it at once and the policy's backoff decides.
     private let client: HTTPClient
-    private let state = Mutex(State())
+    private let state = Locked(State())
     fileprivate static let kept = 1000
 
     public init(policy: Policy = Policy()) {
