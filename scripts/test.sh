@@ -10,5 +10,5 @@ bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux
 swift test "$@"
 if [ $# -eq 0 ]; then
   # A data race is a failure: TSan's report makes the test process exit non-zero.
-  TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
+  PAYRUN_TSAN=1 TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
 fi

@@ -17,7 +17,7 @@ enum OutputLibrary {
     }
 
     /// The methods of a stream writing to `stream`.
-    static func streamMethods(_ output: any ScriptOutput, to stream: OutputStream) -> [LuaRegistration] { [
+    static func streamMethods(_ output: any ScriptOutput, to stream: ScriptStream) -> [LuaRegistration] { [
         LuaRegistration("write") { call in
             try call.check(.table, at: 1)
             return try write(call, to: stream, output: output)
@@ -26,7 +26,7 @@ enum OutputLibrary {
 
     /// A stream object with a `write` method, as `io.stdout` has; it returns itself for chaining.
     private static func pushStream(
-        _ stream: OutputStream, named name: String, output: any ScriptOutput, on stack: LuaStack
+        _ stream: ScriptStream, named name: String, output: any ScriptOutput, on stack: LuaStack
     ) throws(LuaError) {
         stack.pushTable(fieldCapacity: 1)              // stack: handle
         stack.pushTable(fieldCapacity: 3)              // stack: handle metatable
@@ -55,7 +55,7 @@ enum OutputLibrary {
 
     /// `stream:write(...)`: strings and numbers, written as they are, as `io.write` does; returns
     /// the stream for chaining.
-    private static func write(_ call: LuaCall, to stream: OutputStream, output: any ScriptOutput) throws -> LuaReturn {
+    private static func write(_ call: LuaCall, to stream: ScriptStream, output: any ScriptOutput) throws -> LuaReturn {
         var text: [UInt8] = []
         for position in 2...max(call.argumentCount, 2) where position <= call.argumentCount {
             if call.type(at: position) == .number {

@@ -3,11 +3,11 @@
 /// Keeps everything a script writes, in order.
 public final class CapturedOutput: ScriptOutput {
     /// Each write, in order, with the stream it went to.
-    public private(set) var writes: [(stream: OutputStream, bytes: [UInt8])] = []
+    public private(set) var writes: [(stream: ScriptStream, bytes: [UInt8])] = []
 
     public init() {}
 
-    public func write(_ bytes: UnsafeRawBufferPointer, to stream: OutputStream) {
+    public func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
         writes.append((stream, Array(bytes)))
     }
 
@@ -18,7 +18,7 @@ public final class CapturedOutput: ScriptOutput {
     /// Both streams interleaved as written, as a terminal would show them.
     public var combined: String { String(decoding: writes.flatMap(\.bytes), as: UTF8.self) }
 
-    private func text(of stream: OutputStream) -> String {
+    private func text(of stream: ScriptStream) -> String {
         String(decoding: writes.filter { $0.stream == stream }.flatMap(\.bytes), as: UTF8.self)
     }
 }

@@ -11,7 +11,7 @@ public final class RedactingOutput: ScriptOutput {
         self.redactor = redactor
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer, to stream: OutputStream) {
+    public func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
         guard !redactor.isEmpty else { return destination.write(bytes, to: stream) }
         redactor.redact(Array(bytes)).withUnsafeBytes { destination.write($0, to: stream) }
     }

@@ -19,7 +19,7 @@ public final class StandardStreams: ScriptOutput, Sendable {
         buffer.withLock { $0.reserveCapacity(Self.bufferSize) }
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer, to stream: OutputStream) {
+    public func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
         buffer.withLock { buffer in
             switch stream {
             case .standardOutput:
