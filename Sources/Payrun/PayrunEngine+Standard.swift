@@ -17,7 +17,7 @@ extension PayrunEngine.Configuration {
 
 extension PayrunEngine {
     /// An engine that runs scripts as `payrun run` does: ``Configuration/standard(environment:credentials:)``.
-    public convenience init(environment: PayrunEnvironment = .sandbox, credentials: any CredentialStore = MemoryCredentialStore()) throws {
-        try self.init(.standard(environment: environment, credentials: credentials))
+    public convenience init(environment: PayrunEnvironment = .sandbox, credentials: any CredentialStore = MemoryCredentialStore()) {
+        self.init(.standard(environment: environment, credentials: credentials))
     }
 }

@@ -17,7 +17,7 @@ enum EngineBenchmark {
         defer { Task { await server.stop() } }
         var engineConfiguration = PayrunEngine.Configuration.standard()
         engineConfiguration.sandboxServer = RunningSandbox(url: server.baseURL)
-        let engine = try PayrunEngine(engineConfiguration)
+        let engine = PayrunEngine(engineConfiguration)
 
         let script = Script.text(requestScript, name: "one-request.lua")
         let runs = 2_000

@@ -55,7 +55,7 @@ struct ScriptOptions: ParsableArguments {
         configuration.approvesLiveMutations = yes
         configuration.hints = Self.hints
         configuration.luaThreads = 1
-        return try PayrunEngine(configuration)
+        return PayrunEngine(configuration)
     }
 
     /// What `payrun`'s messages add: its own flags and commands.

@@ -21,7 +21,7 @@ import Testing
         configuration.sandboxServer = RunningSandbox(url: server.baseURL)
         configuration.luaThreads = threads
         configuration.host = host
-        return try PayrunEngine(configuration)
+        return PayrunEngine(configuration)
     }
 
     func withServer(_ body: (SimulatorServer) async throws -> Void) async throws {
@@ -244,7 +244,7 @@ import Testing
             store.set(Secret("ledger-secret-5e8f1c"), for: CredentialName(provider: "ledger", field: "token"), in: .sandbox)
             var configuration = PayrunEngine.Configuration.standard(credentials: store)
             configuration.sandboxServer = RunningSandbox(url: server.baseURL)
-            let engine = try PayrunEngine(configuration)
+            let engine = PayrunEngine(configuration)
             let stream = LineCollector()
             var options = RunOptions()
             options.output = .streamed(stream)

@@ -29,7 +29,7 @@ import Testing
         try await SimulatorFixture.with(simulators) { server in
             var configuration = PayrunEngine.Configuration.standard()
             configuration.sandboxServer = RunningSandbox(url: server.baseURL)
-            let engine = try PayrunEngine(configuration)
+            let engine = PayrunEngine(configuration)
             let router = Router()
             ScriptHost(engine: engine, folder: folder).addRoutes(to: router)
             let application = try await RunningApplication.start(router)

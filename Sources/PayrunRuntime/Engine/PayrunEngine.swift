@@ -3,6 +3,7 @@
 // simulators, the limits — and gives each run a session, a Lua state and a thread of its own.
 import LuaKit
 import PayrunFormats
+import PayrunLocks
 
 /// Runs payrun scripts for a Swift program: `try await engine.run(.file("payout.lua"))`.
 ///
@@ -19,14 +20,14 @@ import PayrunFormats
 /// and `run` throws `CancellationError`.
 public final class PayrunEngine: Sendable {
     public let configuration: Configuration
-    /// One transport, pooling connections for every run.
-    private let transport: HTTPTransport
+    /// One transport, pooling connections for every run; made when a script first needs a
+    /// provider, so a run that needs none starts no network machinery.
+    private let transport = Locked<HTTPTransport?>(nil)
     private let threads: LuaThreadPool
 
-    /// - Throws: when the HTTP transport cannot be made (bad proxy settings).
-    public init(_ configuration: Configuration) throws {
+    /// Makes the engine; its threads, connections and simulators start when runs need them.
+    public init(_ configuration: Configuration) {
         self.configuration = configuration
-        transport = try HTTPTransport(settings: configuration.http)
         threads = LuaThreadPool(threads: configuration.luaThreads)
     }
 
@@ -68,7 +69,14 @@ public final class PayrunEngine: Sendable {
         let session = ProviderSession(
             registry: configuration.providers, environment: configuration.environment, credentials: configuration.credentials,
             settings: configuration.http, retryPolicy: configuration.retryPolicy, verbose: verbose, dryRun: dryRun,
-            startSandbox: startSandbox, transport: transport)
+            startSandbox: startSandbox, transport: { [transport, http = configuration.http] in
+                try transport.withLock { made in
+                    if let made { return made }
+                    let new = try HTTPTransport(settings: http)
+                    made = new
+                    return new
+                }
+            })
         return ScriptRunner(
             output: output, sandbox: sandbox ?? configuration.sandbox, credentials: configuration.credentials,
             environment: configuration.environment,
@@ -106,6 +114,6 @@ public final class PayrunEngine: Sendable {
     public func shutdown() async {
         threads.close()
         await configuration.sandboxServer?.stop()
-        await transport.shutdown()
+        await transport.withLock { $0 }?.shutdown()
     }
 }

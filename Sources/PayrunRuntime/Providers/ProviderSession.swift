@@ -27,8 +27,9 @@ public final class ProviderSession {
     public var keepsLastRequest = false
     /// Starts the simulators (once) and returns their base URL.
     let startSandbox: (@Sendable () async throws -> String)?
-    /// A transport the host shares between sessions (an engine's): used, never shut down here.
-    private let sharedTransport: HTTPTransport?
+    /// Gives the transport the host shares between sessions (an engine's): used, never shut
+    /// down here.
+    private let sharedTransport: (@Sendable () throws -> HTTPTransport)?
     /// Attempts sent by any client of the session.
     private let attempts = Counter()
 
@@ -47,16 +48,16 @@ public final class ProviderSession {
     ///   - trace: receives every attempt of every request.
     ///   - verbose: also note each attempt on the script's standard error, secrets redacted.
     ///   - dryRun: describe mutating requests on standard error instead of sending them.
-    ///   - transport: one to share with other sessions, which this one never shuts down; by
-    ///     default the session makes its own when first needed, and closes it in ``close()``.
+    ///   - transport: gives one to share with other sessions, asked when a provider is first
+    ///     needed and never shut down here; by default the session makes its own then, and
+    ///     closes it in ``close()``.
     public init(
         registry: ProviderRegistry, environment: PayrunEnvironment, credentials: any CredentialStore,
         settings: HTTPSettings = HTTPSettings(), retryPolicy: RetryPolicy = RetryPolicy(),
         trace: (@Sendable (RequestTrace) -> Void)? = nil, verbose: Bool = false, dryRun: Bool = false,
-        startSandbox: (@Sendable () async throws -> String)? = nil, transport: HTTPTransport? = nil
+        startSandbox: (@Sendable () async throws -> String)? = nil, transport: (@Sendable () throws -> HTTPTransport)? = nil
     ) {
         self.sharedTransport = transport
-        self.transport = transport
         self.verbose = verbose
         self.dryRun = dryRun
         self.registry = registry
@@ -76,7 +77,7 @@ public final class ProviderSession {
         if environment == .sandbox, sandboxServer == nil, let startSandbox {
             sandboxServer = try BlockingWait.run(stoppable: stack, startSandbox)
         }
-        if transport == nil { transport = try HTTPTransport(settings: settings) }
+        if transport == nil { transport = try sharedTransport?() ?? HTTPTransport(settings: settings) }
         let cache = caches[provider.name] ?? ProviderCache()
         caches[provider.name] = cache
         return try ProviderClient(
