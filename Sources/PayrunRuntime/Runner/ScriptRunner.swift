@@ -120,7 +120,8 @@ public final class ScriptRunner {
             return Outcome(status: .scriptFailed, error: ScriptError(kind: .runtime, message: error.description))
         }
         watch(state.stopper)
-        defer { watch(nil) }
+        // The stopper points into the state: the state lives until the watcher has let go of it.
+        defer { withExtendedLifetime(state) { watch(nil) } }
         if takesTerminationSignals { state.takeTerminationSignals() }
         defer { if takesTerminationSignals { state.takeTerminationSignals(false) } }
         defer { providers.close() }
