@@ -7,6 +7,7 @@ import PayrunSimulators
 public actor InProcessSimulators: SandboxServer {
     private let configuration: SimulatorServer.Configuration
     private var server: Task<SimulatorServer, any Error>?
+    private var stopped = false
 
     /// - Parameter configuration: their data, faults and behaviour; by default what
     ///   `payrun run` uses.
@@ -15,16 +16,28 @@ public actor InProcessSimulators: SandboxServer {
     }
 
     public func baseURL() async throws -> String {
+        guard !stopped else { throw SimulatorsStopped() }
         // One start, however many runs ask at once.
         let configuration = self.configuration
         let starting = server ?? Task { try await SimulatorServer.start(configuration) }
         server = starting
-        return try await starting.value.baseURL
+        do {
+            return try await starting.value.baseURL
+        } catch {
+            // A start that failed (no free port) is tried again by the next run.
+            if server == starting { server = nil }
+            throw error
+        }
     }
 
     public func stop() async {
+        stopped = true
         guard let server else { return }
         self.server = nil
         await (try? server.value)?.stop()
+    }
+
+    struct SimulatorsStopped: Error, CustomStringConvertible {
+        var description: String { "the in-process simulators were stopped with their engine" }
     }
 }

@@ -30,13 +30,13 @@ struct ReplCommand: AsyncParsableCommand {
         let (verbose, dryRun, keepsHistory) = (options.verbose, options.dryRun, !noHistory)
         // The session lives on a Lua thread of the engine's: its entries block while they wait,
         // which Swift's tasks must not.
-        let outcome = await engine.onLuaThread { () -> Result<Bool, ValidationError> in
+        let outcome = try await engine.onLuaThread { () -> Result<Bool, ValidationError> in
             let session: ReplSession
-            do {
+            do throws(ScriptError) {
                 session = try engine.makeReplSession(
                     providers: names, output: output, verbose: verbose, dryRun: dryRun, takesTerminationSignals: true)
             } catch {
-                return .failure(ValidationError("\(error)"))
+                return .failure(ValidationError(error.message))
             }
             defer { session.close() }
             return .success(Self.loop(session, output: output, keepsHistory: keepsHistory))

@@ -32,9 +32,9 @@ struct RunCommand: AsyncParsableCommand {
         var script = script.map(Script.file) ?? .chunks(chunks)
         script.chunks = chunks
         let result = try await engine.run(script, options: run)
-        await engine.shutdown()
         if let error = result.error { output.write("payrun: \(error.description)\n", to: .standardError) }
         output.flush()
+        await engine.shutdown()
         if result.status != .success { throw ExitCode(result.status.rawValue) }
     }
 }

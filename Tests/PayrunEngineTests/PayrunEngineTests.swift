@@ -125,7 +125,7 @@ import Testing
             let result = try await engine.run(.text("local n = 0\nwhile true do n = n + 1 end", name: "spin.lua"), options: options)
             #expect(result.status == .timeLimit)
             #expect(result.error?.kind == .timeLimit)
-            #expect(result.error?.message.hasPrefix("script stopped: it ran past its time limit") == true)
+            #expect(result.error?.message == "script stopped: it ran past its deadline")
             await engine.shutdown()
         }
     }
@@ -234,6 +234,34 @@ import Testing
             options.host = [clash]
             let refused = try await engine.run(.text("return 1", name: "clash.lua"), options: options)
             #expect(refused.error?.message.contains("cannot be called 'payrun'") == true)
+            await engine.shutdown()
+        }
+    }
+
+    @Test func shutdownWaitsForRunsUnderWayAndRefusesNewOnes() async throws {
+        try await withServer { server in
+            let engine = try engine(server)
+            let running = Task { try await engine.run(.text("payrun.sleep(0.3) return 'done'", name: "late.lua")) }
+            try await Task.sleep(for: .milliseconds(50))
+            await engine.shutdown()
+            #expect(try await running.value.values == [.string("done")], "the run under way finished")
+            await #expect(throws: EngineShutDown.self) { try await engine.run(.text("return 1", name: "after.lua")) }
+        }
+    }
+
+    @Test func capturedOutputHasALimitAndReservedNamesAreRefused() async throws {
+        try await withServer { server in
+            let engine = try engine(server)
+            var options = RunOptions()
+            options.capturedOutputLimit = 1000
+            let chatty = try await engine.run(.text("for i = 1, 10000 do print(i) end return 'finished'", name: "chatty.lua"), options: options)
+            #expect(chatty.values == [.string("finished")])
+            #expect(chatty.output?.truncated == true && chatty.output?.standardOutput.utf8.count == 1000)
+            var require = HostLibrary("require")
+            require.add("x", value: .null)
+            options.host = [require]
+            let refused = try await engine.run(.text("return 1", name: "clash.lua"), options: options)
+            #expect(refused.error?.message.contains("cannot be called 'require': payrun uses that global") == true)
             await engine.shutdown()
         }
     }

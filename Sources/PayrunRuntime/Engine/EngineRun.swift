@@ -14,6 +14,8 @@ final class EngineRun: Sendable {
         var requested: LuaStopReason?
         /// The run ended before a stop came: nothing to stop any more.
         var finished = false
+        /// Why the script itself was stopped, as it ended.
+        var ended: LuaStopReason?
     }
 
     private let stopping = Locked(Stopping())
@@ -24,8 +26,9 @@ final class EngineRun: Sendable {
         self.engine = engine
     }
 
-    /// Whether the run was stopped because its task was cancelled.
-    var wasCancelled: Bool { stopping.withLock { $0.requested == .cancelled } }
+    /// Whether the script was stopped because its task was cancelled (not merely cancelled
+    /// after it had finished).
+    var endedByCancellation: Bool { stopping.withLock { $0.ended == .cancelled } }
 
     /// Asks the script to stop; the first reason wins.
     func stop(_ reason: LuaStopReason) {
@@ -38,7 +41,7 @@ final class EngineRun: Sendable {
 
     /// Runs the script on the calling thread (one of the engine's).
     func execute() -> ScriptResult {
-        let captured = CapturedOutput()
+        let captured = CapturedOutput(limit: options.capturedOutputLimit)
         let output: any ScriptOutput
         switch options.output {
         case .captured: output = captured
@@ -59,12 +62,20 @@ final class EngineRun: Sendable {
                 }
             }
         }
+        let deadlinePassed = stopping.withLock { stopping in
+            stopping.ended = outcome.stopReason
+            return outcome.stopReason == .timeLimit && stopping.requested == .timeLimit
+        }
+        var error = outcome.error
+        // The deadline stops the script as its time limit would; the message says which it was.
+        if deadlinePassed { error?.message = "script stopped: it ran past its deadline" }
         var printed: ScriptResult.Output?
         if case .captured = options.output {
-            printed = ScriptResult.Output(standardOutput: captured.standardOutput, standardError: captured.standardError)
+            printed = ScriptResult.Output(
+                standardOutput: captured.standardOutput, standardError: captured.standardError, truncated: captured.isTruncated)
         }
         return ScriptResult(
             status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed,
-            error: outcome.error, duration: clock.now - start, requestCount: runner.providers.requestCount)
+            error: error, duration: clock.now - start, requestCount: runner.providers.requestCount)
     }
 }

@@ -5,6 +5,9 @@ import LuaKit
 import PayrunFormats
 
 enum HostLibraries {
+    /// Globals payrun sets or removes after the host's libraries are installed.
+    static let reserved: Set<String> = ["_ENV", "_G", "arg", "debug", "io", "package", "require"]
+
     /// Sets each library as a global; the sandbox then locks it.
     /// - Throws: ``LuaError`` for a name that is not a Lua name or is already a global.
     static func install(_ libraries: [HostLibrary], in state: LuaState) throws(LuaError) {
@@ -12,6 +15,9 @@ enum HostLibraries {
         for library in libraries {
             guard ReplCompleter.isName(library.name), !ReplCompleter.keywords.contains(library.name) else {
                 throw LuaError(.runtime, "a host library's name must be a Lua name, not '\(library.name)'")
+            }
+            guard !reserved.contains(library.name) else {
+                throw LuaError(.runtime, "a host library cannot be called '\(library.name)': payrun uses that global")
             }
             guard stack.pushGlobal(library.name) == .nil else {
                 stack.pop()

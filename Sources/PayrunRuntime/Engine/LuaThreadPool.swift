@@ -14,6 +14,10 @@ final class LuaThreadPool: Sendable {
         /// Threads waiting for a job: each takes one of `jobs`.
         var idle = 0
         var closed = false
+        /// Threads that have not ended yet.
+        var alive = 0
+        /// Told when the last thread of a closed pool ends.
+        var drained: [CheckedContinuation<Void, Never>] = []
     }
 
     private let queue = Locked(Queue())
@@ -26,27 +30,36 @@ final class LuaThreadPool: Sendable {
     }
 
     /// Runs `job` on one of the pool's threads, starting one if all are busy and there is room.
-    func submit(_ job: @escaping Job) {
-        let startThread = queue.withLock { queue -> Bool in
-            precondition(!queue.closed, "a job was submitted to a closed Lua thread pool")
+    /// - Returns: false, running nothing, when the pool was closed.
+    func submit(_ job: @escaping Job) -> Bool {
+        let outcome = queue.withLock { queue -> (accepted: Bool, startThread: Bool) in
+            guard !queue.closed else { return (false, false) }
             queue.jobs.append(job)
             // More jobs waiting than threads waiting for them: another thread, while there is room.
-            guard queue.jobs.count > queue.idle, queue.started < maximumThreads else { return false }
+            guard queue.jobs.count > queue.idle, queue.started < maximumThreads else { return (true, false) }
             queue.started += 1
+            queue.alive += 1
             queue.idle += 1
-            return true
+            return (true, true)
         }
-        if startThread { start() }
+        guard outcome.accepted else { return false }
+        if outcome.startThread { start() }
         available.signal()
+        return true
     }
 
-    /// Lets the threads end once the jobs queued so far are done.
-    func close() {
-        let threads = queue.withLock { queue -> Int in
-            queue.closed = true
-            return queue.started
+    /// Takes no more jobs, and returns once the jobs already taken are done and the threads ended.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let threads = queue.withLock { queue -> Int? in
+                queue.closed = true
+                guard queue.alive > 0 else { return nil }
+                queue.drained.append(continuation)
+                return queue.started
+            }
+            guard let threads else { return continuation.resume() }
+            for _ in 0..<threads { available.signal() }
         }
-        for _ in 0..<threads { available.signal() }
     }
 
     private func start() {
@@ -75,8 +88,16 @@ final class LuaThreadPool: Sendable {
                 return queue.jobs.removeFirst()
             }
             guard let job else {
-                if queue.withLock({ $0.closed }) { return }
-                continue
+                let drained = queue.withLock { queue -> [CheckedContinuation<Void, Never>]? in
+                    guard queue.closed else { return nil }
+                    queue.alive -= 1
+                    guard queue.alive == 0 else { return [] }
+                    defer { queue.drained = [] }
+                    return queue.drained
+                }
+                guard let drained else { continue }
+                for continuation in drained { continuation.resume() }
+                return
             }
             job()
             queue.withLock { $0.idle += 1 }

@@ -33,7 +33,9 @@ public final class PayrunEngine: Sendable {
 
     /// Runs `script` and returns how it went. A script that fails is a result, not a throw:
     /// see ``ScriptResult/status`` and ``ScriptResult/error``.
-    /// - Throws: `CancellationError` when the awaiting task was cancelled (the script is stopped).
+    /// - Throws: `CancellationError` when the awaiting task was cancelled and that stopped the
+    ///   script (a cancellation that comes after the script finished leaves its result);
+    ///   ``EngineShutDown`` after ``shutdown()``.
     public func run(_ script: Script, options: RunOptions = RunOptions()) async throws -> ScriptResult {
         try Task.checkCancellation()
         let run = EngineRun(script: script, options: options, engine: self)
@@ -45,13 +47,15 @@ public final class PayrunEngine: Sendable {
         }
         defer { deadline?.cancel() }
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<ScriptResult, Never>) in
-                threads.submit { continuation.resume(returning: run.execute()) }
+            await withCheckedContinuation { (continuation: CheckedContinuation<ScriptResult?, Never>) in
+                let accepted = threads.submit { continuation.resume(returning: run.execute()) }
+                if !accepted { continuation.resume(returning: nil) }
             }
         } onCancel: {
             run.stop(.cancelled)
         }
-        if run.wasCancelled { throw CancellationError() }
+        guard let result else { throw EngineShutDown() }
+        if run.endedByCancellation { throw CancellationError() }
         return result
     }
 
@@ -89,31 +93,47 @@ public final class PayrunEngine: Sendable {
 
     /// A REPL session on this engine's providers, for a prompt of the host's (`payrun repl`):
     /// used from the calling thread, one entry at a time.
-    /// - Throws: ``LuaError`` naming a provider that does not exist.
+    /// - Throws: ``ScriptError`` naming a provider that does not exist.
     public func makeReplSession(
         providers: [String], output: any ScriptOutput, sandbox: SandboxOptions? = nil, verbose: Bool = false,
         dryRun: Bool = false, takesTerminationSignals: Bool = false
-    ) throws(LuaError) -> ReplSession {
-        try ReplSession(
-            runner: makeRunner(
-                output: output, sandbox: sandbox, verbose: verbose, dryRun: dryRun, takesTerminationSignals: takesTerminationSignals),
-            providers: providers)
+    ) throws(ScriptError) -> ReplSession {
+        do throws(LuaError) {
+            return try ReplSession(
+                runner: makeRunner(
+                    output: output, sandbox: sandbox, verbose: verbose, dryRun: dryRun, takesTerminationSignals: takesTerminationSignals),
+                providers: providers)
+        } catch {
+            throw ScriptError(kind: .runtime, message: error.message)
+        }
     }
 
     /// Runs `body` on one of the engine's Lua threads and returns what it returns: for a host's
     /// own loop over a ``ReplSession``, made and used inside `body`, whose entries block their
     /// thread while they wait.
-    public func onLuaThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
-        await withCheckedContinuation { continuation in
-            threads.submit { continuation.resume(returning: body()) }
+    /// - Throws: ``EngineShutDown`` after ``shutdown()``.
+    public func onLuaThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async throws -> Result {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result?, Never>) in
+            if !threads.submit({ continuation.resume(returning: body()) }) { continuation.resume(returning: nil) }
         }
+        guard let result else { throw EngineShutDown() }
+        return result
     }
 
-    /// Stops the engine's threads once their runs are done, the simulators it started and its
-    /// connections. Runs started after this fail.
+    /// Takes no more runs, waits for those under way to end, then stops the engine's threads,
+    /// the simulators it started and its connections. Call it before the engine goes away (as an
+    /// `HTTPClient` must be shut down); runs asked for after it throw ``EngineShutDown``.
     public func shutdown() async {
-        threads.close()
+        await threads.close()
         await configuration.sandboxServer?.stop()
-        await transport.withLock { $0 }?.shutdown()
+        await transport.withLock { made in
+            defer { made = nil }
+            return made
+        }?.shutdown()
     }
+}
+
+/// A run asked of an engine after ``PayrunEngine/shutdown()``.
+public struct EngineShutDown: Error, CustomStringConvertible {
+    public var description: String { "the payrun engine was shut down: it runs no more scripts" }
 }

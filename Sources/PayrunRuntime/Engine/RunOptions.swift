@@ -12,6 +12,9 @@ public struct RunOptions: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// Where what the script prints goes.
     public var output: OutputDestination = .captured
+    /// The most bytes of output kept when it is captured; the rest is dropped and
+    /// ``ScriptResult/Output/truncated`` says so.
+    public var capturedOutputLimit = 4 << 20
     /// Trace every attempt of every provider request on the script's standard error.
     public var verbose = false
     /// Describe what the provider counts as a mutation instead of sending it.

@@ -24,5 +24,7 @@ public struct ScriptResult: Sendable {
     public struct Output: Sendable, Equatable {
         public var standardOutput: String
         public var standardError: String
+        /// Whether the script printed more than ``RunOptions/capturedOutputLimit`` and the rest was dropped.
+        public var truncated: Bool
     }
 }
