@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "PayrunRuntime", targets: ["PayrunRuntime"]),
         .library(name: "PayrunSimulators", targets: ["PayrunSimulators"]),
         .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
+        .library(name: "PayrunJournal", targets: ["PayrunJournal"]),
+        .library(name: "PayrunSQLite", targets: ["PayrunSQLite"]),
         .library(name: "PayrunProviders", targets: ["PayrunProviders"]),
         .library(name: "LineEditing", targets: ["LineEditing"]),
     ],
@@ -27,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // SQLite compiled in, over FoundationEssentials only (GRDB imports all of Foundation,
+        // which would triple `payrun run`'s start-up): the embedded state store.
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.0"),
     ],
     targets: [
         // Lua 5.4 as the system provides it; no vendored sources.
@@ -62,12 +67,26 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Runs and their journals: the records, the hash chain, the store protocol and its memory twin.
+        .target(
+            name: "PayrunJournal",
+            dependencies: ["PayrunFormats", "PayrunLocks", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The embedded state store: one SQLite file in WAL mode.
+        .target(
+            name: "PayrunSQLite",
+            dependencies: [
+                "PayrunJournal", "PayrunFormats",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Runs scripts: the sandbox, the `payrun` Lua library (json, decimal, inspect, the
         // provider bindings), the runner and the REPL session.
         .target(
             name: "PayrunRuntime",
             dependencies: [
-                "LuaKit", "PayrunFormats", "PayrunProviderKit", "PayrunLocks",
+                "LuaKit", "PayrunFormats", "PayrunProviderKit", "PayrunLocks", "PayrunJournal",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -82,7 +101,7 @@ let package = Package(
         ),
         // `import Payrun`: the engine with the built-in providers and the simulators in process,
         // as `payrun run` runs scripts.
-        .target(name: "Payrun", dependencies: ["PayrunRuntime", "PayrunProviders", "PayrunSimulators"]),
+        .target(name: "Payrun", dependencies: ["PayrunRuntime", "PayrunProviders", "PayrunSimulators", "PayrunSQLite"]),
         // The examples docs/embedding.md shows, built (and exercised by tests) so they cannot rot.
         .target(
             name: "ScriptHostExample", dependencies: ["Payrun", .product(name: "Hummingbird", package: "hummingbird")],
@@ -161,6 +180,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The state store's tests, one suite run against each driver.
+        .testTarget(name: "PayrunJournalTests", dependencies: ["PayrunJournal", "PayrunSQLite", "PayrunFormats"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(

@@ -57,6 +57,7 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
     }
     luaL_error(L, reason == LUASHIM_STOP_TIMEOUT  ? "script stopped: time limit reached"
                   : reason == LUASHIM_STOP_CANCEL ? "script stopped: cancelled"
+                  : reason == LUASHIM_STOP_HALT   ? "script stopped: halted by the host"
                                                   : "script stopped: interrupted");
 }
 

@@ -75,4 +75,10 @@ extension LuaStack {
     public var stopReason: LuaStopReason? {
         LuaStopReason(code: luashim_stopreason(luashim_gethost(L)))
     }
+
+    /// Asks this state's script to stop, from a Swift function it called: once that returns,
+    /// every instruction raises "script stopped: ...", which `pcall` cannot swallow.
+    public func requestStop(_ reason: LuaStopReason) {
+        LuaStopper(host: luashim_gethost(L)).requestStop(reason)
+    }
 }

@@ -10,6 +10,9 @@ public enum LuaStopReason: Sendable, Equatable {
     case interrupted
     /// The host cancelled the run (the Swift task awaiting it was cancelled).
     case cancelled
+    /// The host halted it for a reason of its own, which it reports itself (a payment whose
+    /// outcome is in doubt, a journal that cannot be written).
+    case halted
 
     /// The reason a `luashim_stopreason` code stands for; nil for none.
     init?(code: Int32) {
@@ -17,6 +20,7 @@ public enum LuaStopReason: Sendable, Equatable {
         case Int32(LUASHIM_STOP_TIMEOUT): self = .timeLimit
         case Int32(LUASHIM_STOP_INTERRUPT): self = .interrupted
         case Int32(LUASHIM_STOP_CANCEL): self = .cancelled
+        case Int32(LUASHIM_STOP_HALT): self = .halted
         default: return nil
         }
     }
@@ -76,6 +80,7 @@ public struct LuaStopper: @unchecked Sendable {
         case .timeLimit: LUASHIM_STOP_TIMEOUT
         case .interrupted: LUASHIM_STOP_INTERRUPT
         case .cancelled: LUASHIM_STOP_CANCEL
+        case .halted: LUASHIM_STOP_HALT
         }
         luashim_requeststop(host, Int32(code))
     }

@@ -3,3 +3,4 @@
 @_exported import PayrunFormats
 @_exported import PayrunProviders
 @_exported import PayrunRuntime
+@_exported import PayrunSQLite

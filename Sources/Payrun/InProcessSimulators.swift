@@ -30,6 +30,9 @@ public actor InProcessSimulators: SandboxServer {
         }
     }
 
+    /// Their state dies with this process: a run killed here cannot be resumed against them.
+    public nonisolated var outlivesProcess: Bool { false }
+
     public func stop() async {
         stopped = true
         guard let server else { return }

@@ -11,10 +11,12 @@ struct PayrunCommand: AsyncParsableCommand {
         abstract: "Run payment-operations scripts written in Lua.",
         discussion: """
             Exit status: 0 when the script finished, 1 when it raised an error or did not \
-            compile, 2 for a usage error (bad options, no script, a file that cannot be read).
+            compile, 2 for a usage error (bad options, no script, a file that cannot be read), \
+            3 when it ran past its time limit, 4 when it stopped before a payment whose outcome \
+            is in doubt (see `payrun runs resolve`), 130 when interrupted.
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
+        subcommands: [RunCommand.self, RunsCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the

@@ -14,6 +14,14 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ScriptOptions
 
+    @OptionGroup var stateOptions: StateOptions
+
+    @Option(help: ArgumentHelp("Which job this run is: a run of a key whose last run did not finish resumes it (default: the environment, the script, its arguments and the digests of the files they name).", valueName: "key"))
+    var runKey: String?
+
+    @Flag(help: "Start a new run even if the last run of this job did not finish.")
+    var newRun = false
+
     @Argument(help: ArgumentHelp("The script to run; '-' reads it from standard input.", valueName: "file"))
     var script: String?
 
@@ -22,19 +30,35 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = StandardStreams.shared
-        let engine = try options.makeEngine()
+        // Every run is journaled, except a dry run, which sends no mutation.
+        let store = options.dryRun ? nil : try await openStore(output)
+        let engine = try options.makeEngine(store: store)
         var run = RunOptions()
         run.arguments = arguments
         run.output = .streamed(output)
         run.verbose = options.verbose
         run.dryRun = options.dryRun
         run.stopsOnTerminationSignals = true
+        run.runKey = runKey
+        run.startsAfresh = newRun
         var script = script.map(Script.file) ?? .chunks(chunks)
         script.chunks = chunks
         let result = try await engine.run(script, options: run)
         if let error = result.error { output.write("payrun: \(error.description)\n", to: .standardError) }
         output.flush()
         await engine.shutdown()
+        await store?.close()
         if result.status != .success { throw ExitCode(result.status.rawValue) }
+    }
+
+    /// The state store, or exit status 1 before anything runs, saying what to fix.
+    private func openStore(_ output: StandardStreams) async throws -> SQLiteRunStore {
+        do {
+            return try await stateOptions.open()
+        } catch {
+            output.write("payrun: the run did not begin: \(error)\n", to: .standardError)
+            output.flush()
+            throw ExitCode(PayrunExitStatus.scriptFailed.rawValue)
+        }
     }
 }

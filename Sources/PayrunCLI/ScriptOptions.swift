@@ -42,7 +42,7 @@ struct ScriptOptions: ParsableArguments {
 
     /// An engine with these options, the built-in providers and the credential store; its
     /// messages name this command's flags.
-    func makeEngine() throws -> PayrunEngine {
+    func makeEngine(store: (any RunStore)? = nil) throws -> PayrunEngine {
         let (_, credentials) = try credentialOptions.loadStore()
         let variables = ProcessEnvironment.variables()
         var configuration = PayrunEngine.Configuration.standard(environment: env, credentials: credentials)
@@ -55,6 +55,7 @@ struct ScriptOptions: ParsableArguments {
         configuration.approvesLiveMutations = yes
         configuration.hints = Self.hints
         configuration.luaThreads = 1
+        configuration.store = store
         return PayrunEngine(configuration)
     }
 

@@ -73,6 +73,7 @@ enum {
     LUASHIM_STOP_TIMEOUT = 1,    // the time limit passed
     LUASHIM_STOP_INTERRUPT = 2,  // Ctrl-C or SIGTERM
     LUASHIM_STOP_CANCEL = 3,     // the host cancelled the run
+    LUASHIM_STOP_HALT = 4,       // the host halted the run for a reason of its own (a payment in doubt)
 };
 
 /// Asks the script to stop, from any thread or a signal handler. Lua code stops at its next

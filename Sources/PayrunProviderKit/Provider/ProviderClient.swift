@@ -28,6 +28,8 @@ public struct ProviderClient: Sendable {
         public let warning: String?
         /// The create had been accepted by an earlier attempt; `result` is what it created.
         public var alreadyAccepted = false
+        /// Not sent: an earlier attempt of the run journaled this answer.
+        public var fromJournal = false
 
         public init(
             result: JSONValue, status: Int, headers: [(String, String)], attempts: Int, warning: String? = nil,
@@ -120,7 +122,7 @@ public struct ProviderClient: Sendable {
     /// What `lookup` finds, as the reply of a mutation an earlier attempt already got through
     /// (with the status, headers and attempts of the answer that refused it as a repeat, if one
     /// did); nil when it finds nothing.
-    private func alreadyAccepted(_ lookup: ExistingLookup, refused: ProviderResponse? = nil) async throws(ProviderError) -> Reply? {
+    func alreadyAccepted(_ lookup: ExistingLookup, refused: ProviderResponse? = nil) async throws(ProviderError) -> Reply? {
         let found = try await request("GET", lookup.path, query: lookup.query)
         guard let existing = lookup.pick(found.result) else { return nil }
         var reply = Reply(

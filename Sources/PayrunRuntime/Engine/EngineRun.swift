@@ -1,6 +1,7 @@
 // One run of an engine, from the task that awaits it to the Lua thread that runs it: the thing
 // both sides hold, so a cancellation or a deadline on one side stops the script on the other.
 import LuaKit
+import PayrunJournal
 import PayrunLocks
 
 final class EngineRun: Sendable {
@@ -52,6 +53,23 @@ final class EngineRun: Sendable {
             takesTerminationSignals: options.stopsOnTerminationSignals, host: options.host)
         let clock = ContinuousClock()
         let start = clock.now
+        var journal: RunJournal?
+        if let store = engine.configuration.store, !options.dryRun {
+            do {
+                let (begun, notice) = try BlockingWait.run(stoppable: nil) { [runStart, redactor = Redactor(store: engine.configuration.credentials)] in
+                    try await RunJournal.begin(runStart, in: store, redactor: redactor)
+                }
+                if let notice { runner.output.write("payrun: \(notice)\n", to: .standardError) }
+                runner.providers.journal = begun
+                journal = begun
+            } catch {
+                // Nothing was sent: a run that cannot be journaled does not begin.
+                let message = "the run did not begin: \(error)"
+                return ScriptResult(
+                    status: .scriptFailed, values: [], valuesProblem: nil, output: printed(captured),
+                    error: ScriptError(kind: .journal, message: message), duration: clock.now - start, requestCount: 0)
+            }
+        }
         let outcome = runner.execute(ScriptInvocation(script, arguments: options.arguments)) { stopper in
             stopping.withLock { stopping in
                 stopping.stopper = stopper
@@ -69,13 +87,43 @@ final class EngineRun: Sendable {
         var error = outcome.error
         // The deadline stops the script as its time limit would; the message says which it was.
         if deadlinePassed { error?.message = "script stopped: it ran past its deadline" }
-        var printed: ScriptResult.Output?
-        if case .captured = options.output {
-            printed = ScriptResult.Output(
-                standardOutput: captured.standardOutput, standardError: captured.standardError, truncated: captured.isTruncated)
-        }
+        if let journal { _ = try? BlockingWait.run(stoppable: nil) { await journal.finish(outcome.status) } }
         return ScriptResult(
-            status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed,
-            error: error, duration: clock.now - start, requestCount: runner.providers.requestCount)
+            status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed(captured),
+            error: error, duration: clock.now - start, requestCount: runner.providers.requestCount, run: journal?.run,
+            resumed: journal?.resumed ?? false)
+    }
+
+    private func printed(_ captured: CapturedOutput) -> ScriptResult.Output? {
+        guard case .captured = options.output else { return nil }
+        return ScriptResult.Output(
+            standardOutput: captured.standardOutput, standardError: captured.standardError, truncated: captured.isTruncated)
+    }
+
+    /// The run as the store records it: its job, its script and where it runs.
+    private var runStart: RunStart {
+        let configuration = engine.configuration
+        let name: String
+        var text: [UInt8] = []
+        switch script.source {
+        case .file(let path)?:
+            name = path
+            if path != "-" { text = (try? FileContents.read(path, limit: 64 << 20)) ?? [] }
+        case .text(let source, let label)?:
+            name = label
+            text = Array(source.utf8)
+        case nil:
+            name = "(command line)"
+        }
+        text += script.chunks.flatMap { Array($0.utf8) + [0] }
+        let digest = ChainDigest.sha256(text)
+        // A script given as text is the same job when its text is the same.
+        let identity = script.path.map(RunStart.absolute) ?? "\(name)#\(digest)"
+        var start = RunStart(
+            key: options.runKey ?? RunStart.defaultKey(script: identity, arguments: options.arguments, environment: configuration.environment),
+            script: name, scriptDigest: digest, arguments: options.arguments, environment: configuration.environment)
+        start.startsAfresh = options.startsAfresh
+        start.providersOutliveProcess = configuration.environment != .sandbox || configuration.sandboxServer?.outlivesProcess ?? true
+        return start
     }
 }

@@ -27,14 +27,19 @@ extension PayrunEngine {
         public var host: [HostLibrary]
         /// How many scripts run at once; more wait for a thread.
         public var luaThreads: Int
+        /// Where runs and their journals are kept; nil (the default) journals nothing. With a
+        /// store every run is durable: its mutations are journaled, and a run of a job whose last
+        /// run did not finish resumes it (see ``RunOptions/runKey``).
+        public var store: (any RunStore)?
 
         public init(
             providers: ProviderRegistry = ProviderRegistry(), environment: PayrunEnvironment = .sandbox,
             credentials: any CredentialStore = MemoryCredentialStore(), sandbox: SandboxOptions = SandboxOptions(),
             sandboxServer: (any SandboxServer)? = nil, http: HTTPSettings = HTTPSettings(), retryPolicy: RetryPolicy = RetryPolicy(),
             confirmation: any ConfirmationPrompt = NoConfirmationPrompt(), approvesLiveMutations: Bool = false,
-            hints: ScriptHints = ScriptHints(), host: [HostLibrary] = [], luaThreads: Int = 8
+            hints: ScriptHints = ScriptHints(), host: [HostLibrary] = [], luaThreads: Int = 8, store: (any RunStore)? = nil
         ) {
+            self.store = store
             self.providers = providers
             self.environment = environment
             self.credentials = credentials

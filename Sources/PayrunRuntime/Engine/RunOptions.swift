@@ -23,6 +23,12 @@ public struct RunOptions: Sendable {
     public var stopsOnTerminationSignals = false
     /// Values and functions the host adds for this run, beside the engine's own.
     public var host: [HostLibrary] = []
+    /// With a store: which job this run is. A run of a key whose last run did not finish
+    /// resumes that run. Nil: the environment, the script, its arguments and the digests of the
+    /// files they name (``RunStart/defaultKey(script:arguments:environment:)``).
+    public var runKey: String?
+    /// With a store: start a new run even if the key's last run did not finish (`--new-run`).
+    public var startsAfresh = false
 
     public init() {}
 

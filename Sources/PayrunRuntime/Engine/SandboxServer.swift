@@ -7,6 +7,13 @@ public protocol SandboxServer: Sendable {
     func baseURL() async throws -> String
     /// Stops what ``baseURL()`` started (nothing, for a server running elsewhere).
     func stop() async
+    /// Whether the simulators' state outlives this process, so that a run killed here can be
+    /// resumed: false for simulators inside the process. The default: true.
+    var outlivesProcess: Bool { get }
+}
+
+extension SandboxServer {
+    public var outlivesProcess: Bool { true }
 }
 
 /// A sandbox that is already running, at `url` (`PAYRUN_SANDBOX_URL`).

@@ -17,6 +17,11 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
         case interrupted
         /// The script file could not be read.
         case unreadable
+        /// A mutation an earlier attempt sent may or may not have been applied, and only a
+        /// person can tell: the run stopped before it (exit status 4).
+        case inDoubt
+        /// The run's journal could not be written (or the run could not begin): nothing more was sent.
+        case journal
     }
 
     public var kind: Kind

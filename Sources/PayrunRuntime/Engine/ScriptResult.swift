@@ -19,6 +19,10 @@ public struct ScriptResult: Sendable {
     public var duration: Duration
     /// HTTP requests sent to providers, retries included.
     public var requestCount: Int
+    /// The run as the engine's store recorded it (nil without a store, or for a dry run).
+    public var run: RunRecord?
+    /// Whether this run resumed an earlier, unfinished run of the same key.
+    public var resumed = false
 
     /// A run's printed text.
     public struct Output: Sendable, Equatable {

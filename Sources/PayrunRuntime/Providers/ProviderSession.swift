@@ -36,6 +36,8 @@ public final class ProviderSession {
     // Touched only on the Lua thread.
     /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
     var scheduler: ParallelScheduler?
+    /// The journal of a durable run: its mutations are recorded and, resumed, answered from it.
+    public internal(set) var journal: RunJournal?
     private var warned: Set<String> = []
     private var transport: HTTPTransport?
     private var sandboxServer: String?

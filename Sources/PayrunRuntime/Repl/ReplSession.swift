@@ -186,7 +186,7 @@ public final class ReplSession {
     /// Writes why an entry failed, and what to do; a stop is forgotten so the next entry runs.
     private func reportFailure(_ error: LuaError) {
         switch state.stopReason {
-        case .interrupted, .cancelled:
+        case .interrupted, .cancelled, .halted:
             state.clearStop()
             report("interrupted")
         case .timeLimit:

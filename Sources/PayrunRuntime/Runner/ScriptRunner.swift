@@ -153,6 +153,12 @@ public final class ScriptRunner {
             let message = ScriptHints.appending(hints.timeLimit, to: "script stopped: it ran past its time limit \(limit)")
             outcome.status = .timeLimit
             outcome.error = ScriptError(kind: .timeLimit, message: message, traceback: error.traceback)
+        case .halted:
+            // The engine stopped the run and says why (a payment in doubt, a journal that failed).
+            let halt = providers.journal?.halted
+            outcome.status = halt?.status ?? .scriptFailed
+            outcome.error = ScriptError(
+                kind: halt?.kind ?? .runtime, message: halt?.message ?? "script stopped: halted by the host", traceback: error.traceback)
         case .interrupted, .cancelled:
             outcome.status = .interrupted
             let message = stopReason == .cancelled ? "script stopped: cancelled" : "script stopped: interrupted"

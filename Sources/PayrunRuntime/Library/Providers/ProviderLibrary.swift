@@ -19,6 +19,8 @@ enum ProviderLibrary {
         }
         stack.push(library: WebhookLibrary.functions(session: session))
         stack.setField("webhook", in: -2)
+        try StepLibrary.push(on: stack, session: session)
+        stack.setField("step", in: -2)
         try PageCursor.installIterator(on: stack)
     }
 

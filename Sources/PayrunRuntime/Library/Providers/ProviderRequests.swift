@@ -32,10 +32,19 @@ enum ProviderRequests {
             if handle.session.dryRun { return try DryRun.describe(parts, call, handle) }
             if let refusal = refusal(of: parts, handle) { return try deliver(.failure(refusal), to: call, handle: handle, raising: raising) }
         }
-        return try ReplyWaiting.wait(call, session: handle.session, for: { () async throws(ProviderError) in
+        var work: @Sendable () async throws(ProviderError) -> ProviderClient.Reply = {
             try await client.request(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
-        }, then: { outcome, call in
+        }
+        // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
+        if let journal = handle.session.journal, !client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
+            let identity = journal.identify(parts, provider: client.provider.name, on: call.stack.threadID)
+            let request = JournaledRequest(journal: journal, identity: identity, client: client, parts: parts)
+            work = { () async throws(ProviderError) in try await request.perform() }
+        }
+        return try ReplyWaiting.wait(call, session: handle.session, for: work, then: { outcome, call in
             defer { handle.writeNotes() }
+            // The run cannot go on (a payment in doubt, a journal that fails): stop it, past any pcall.
+            if case .failure = outcome, handle.session.journal?.halted != nil { call.stack.requestStop(.halted) }
             return try deliver(outcome, to: call, handle: handle, raising: raising)
         })
     }

@@ -35,6 +35,10 @@ enum ProviderValues {
             stack.push(true)
             stack.setField("already_accepted", in: -2)
         }
+        if reply.fromJournal {
+            stack.push(true)
+            stack.setField("journaled", in: -2)
+        }
         stack.pushTable(fieldCapacity: reply.headers.count)
         for (name, value) in reply.headers {
             stack.push(value)

@@ -1,0 +1,131 @@
+// `payrun runs`: the audit trail. What ran, when, by whom, what each run sent and how it ended;
+// checking the journal's chain, settling a payment in doubt, and pruning old runs.
+import ArgumentParser
+import Payrun
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List runs and show what they did (the audit trail).",
+        subcommands: [RunsListCommand.self, RunsShowCommand.self, RunsVerifyCommand.self, RunsResolveCommand.self, RunsPruneCommand.self],
+        defaultSubcommand: RunsListCommand.self
+    )
+}
+
+struct RunsListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @Flag(help: "Write JSON instead of a table.") var json = false
+    @Option(help: ArgumentHelp("Show at most this many runs.", valueName: "n")) var limit = 50
+
+    func run() async throws {
+        let store = try await stateOptions.open()
+        defer { Task { await store.close() } }
+        let runs = try await store.runs(limit: limit)
+        let output = StandardStreams.shared
+        if json {
+            output.write(String(decoding: JSONValue.array(runs.map(\.json)).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+            return
+        }
+        var rows = [["ID", "STARTED", "SCRIPT", "ENV", "USER", "STATUS", "MUTATIONS"]]
+        for run in runs {
+            rows.append([
+                run.id, RunsText.minutes(run.startedAt), run.script, run.environment, run.user,
+                run.status.rawValue + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""), String(run.mutations),
+            ])
+        }
+        output.write(RunsText.table(rows), to: .standardOutput)
+        if runs.isEmpty { output.write("no runs yet in \(store.location)\n", to: .standardError) }
+    }
+}
+
+struct RunsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show what one run did: each attempt, mutation and step.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @Flag(help: "Write JSON instead of text.") var json = false
+    @Argument(help: ArgumentHelp("The run's id (r_…).", valueName: "run")) var runID: String
+
+    func run() async throws {
+        let store = try await stateOptions.open()
+        defer { Task { await store.close() } }
+        guard let run = try await store.run(runID) else { throw ValidationError("there is no run \(runID); `payrun runs` lists them") }
+        let records = try await store.records(of: runID)
+        let output = StandardStreams.shared
+        if json {
+            let document = JSONValue.object(["run": run.json, "records": .array(records.map(RunsText.json))])
+            output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+            return
+        }
+        var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
+        text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(run.status.rawValue)"
+        text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + "\n"
+        for record in records { text += RunsText.line(record) + "\n" }
+        output.write(text, to: .standardOutput)
+    }
+}
+
+struct RunsVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check the journal's hash chain; name the first broken link (exit status 1).")
+
+    @OptionGroup var stateOptions: StateOptions
+
+    func run() async throws {
+        let store = try await stateOptions.open()
+        defer { Task { await store.close() } }
+        switch try await store.verify() {
+        case .intact(let count):
+            StandardStreams.shared.write("the journal is intact: \(count) records checked\n", to: .standardOutput)
+        case .broken(let sequence, let runID, let problem):
+            StandardStreams.shared.write("the journal is broken at record \(sequence) (run \(runID)): \(problem)\n", to: .standardError)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct RunsResolveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Record what happened to a payment in doubt, so that its run can resume.",
+        discussion: "Check at the provider first. --applied ID: it was applied and the provider calls it ID; --not-applied: it was not, and the resumed run sends it."
+    )
+
+    @OptionGroup var stateOptions: StateOptions
+    @Argument(help: ArgumentHelp("The run's id (r_…).", valueName: "run")) var runID: String
+    @Argument(help: ArgumentHelp("The mutation in doubt (m_…), as the run's message and `payrun runs show` name it.", valueName: "step")) var mutation: String
+    @Option(help: ArgumentHelp("It was applied: the id the provider gave it.", valueName: "id")) var applied: String?
+    @Flag(help: "It was not applied: the resumed run sends it.") var notApplied = false
+
+    func validate() throws {
+        guard (applied == nil) != !notApplied else { throw ValidationError("say either --applied ID or --not-applied") }
+    }
+
+    func run() async throws {
+        let store = try await stateOptions.open()
+        defer { Task { await store.close() } }
+        do {
+            try await store.resolve(run: runID, mutation: mutation, appliedID: applied, by: RunStart.currentUser)
+        } catch let error as ResolutionRefused {
+            throw ValidationError(error.message)
+        }
+        let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
+        StandardStreams.shared.write("recorded: \(mutation) of run \(runID) was \(what); run the same command again to resume\n", to: .standardOutput)
+    }
+}
+
+struct RunsPruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Delete runs that ended long ago, and their journals.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @Option(help: ArgumentHelp("Delete runs that ended longer ago than this: 90d, 12h, 30m.", valueName: "age")) var olderThan: String
+
+    func run() async throws {
+        guard let age = RunsText.seconds(olderThan) else { throw ValidationError("--older-than takes an age such as 90d, 12h or 30m, not '\(olderThan)'") }
+        let store = try await stateOptions.open()
+        defer { Task { await store.close() } }
+        let count = try await store.prune(endedBefore: UTCTime.now() - age)
+        StandardStreams.shared.write("pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(UTCTime.now() - age))\n", to: .standardOutput)
+    }
+}

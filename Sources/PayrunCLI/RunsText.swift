@@ -1,0 +1,84 @@
+// How `payrun runs` writes runs and records for a person: aligned columns, one line per record.
+import Payrun
+
+enum RunsText {
+    /// `2026-11-30 21:04`.
+    static func minutes(_ seconds: Int) -> String {
+        let text = UTCTime.text(seconds)
+        return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
+    }
+
+    /// Rows as columns padded to their widest cell.
+    static func table(_ rows: [[String]]) -> String {
+        var widths: [Int] = []
+        for row in rows {
+            for (column, cell) in row.enumerated() {
+                if column == widths.count { widths.append(0) }
+                widths[column] = max(widths[column], cell.count)
+            }
+        }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// One record as `payrun runs show` lists it.
+    static func line(_ record: JournalRecord) -> String {
+        let time = UTCTime.text(record.at).dropFirst(11).prefix(8)
+        let body = record.body
+        switch record.kind {
+        case .runStarted:
+            return "  \(time)  attempt \(body["attempt"]?.integer ?? 1) started (pid \(body["pid"]?.integer ?? 0))"
+        case .runEnded:
+            return "  \(time)  attempt ended: \(body["status"]?.string ?? "?") (exit \(body["exit"]?.integer ?? 0))"
+        case .intent:
+            let step = body["step"]?.string.map { " [step \($0)]" } ?? ""
+            return "  \(time)  \(record.entry) sent     \(body["provider"]?.string ?? "") \(body["method"]?.string ?? "") \(body["path"]?.string ?? "")\(step)"
+        case .outcome:
+            if let error = body["error"] {
+                return "  \(time)  \(record.entry) refused  \(error["status"]?.integer.map(String.init) ?? "") \(error["message"]?.string ?? "")"
+            }
+            if let reason = body["not_sent"]?.string { return "  \(time)  \(record.entry) not sent \(reason)" }
+            var ids = ""
+            if case .object(let members)? = body["ids"] {
+                ids = " " + members.keys.sorted().map { "\($0)=\(text(members[$0]!))" }.joined(separator: " ")
+            }
+            let again = body["already_accepted"] == .bool(true) ? " (already accepted)" : ""
+            return "  \(time)  \(record.entry) answered \(body["status"]?.integer ?? 0)\(ids)\(again)"
+        case .resolution:
+            let id = body["id"].map { " as \(text($0))" } ?? ""
+            return "  \(time)  \(record.entry) in doubt, settled: \(body["decision"]?.string ?? "?")\(id) (\(body["how"]?.string ?? ""), by \(body["by"]?.string ?? "?"))"
+        case .stepStarted:
+            return "  \(time)  step \(record.entry) started at \(body["at"]?.string ?? "?")"
+        case .stepFinished:
+            return "  \(time)  step \(record.entry) finished"
+        case .inputRead:
+            return "  \(time)  read \(body["path"]?.string ?? "") (sha256 \(body["sha256"]?.string ?? ""))"
+        }
+    }
+
+    static func json(_ record: JournalRecord) -> JSONValue {
+        .object([
+            "seq": .integer(record.sequence), "kind": .string(record.kind.rawValue), "at": .string(UTCTime.text(record.at)),
+            "entry": .string(record.entry), "body": record.body, "digest": .string(record.digest), "previous": .string(record.previousDigest),
+        ])
+    }
+
+    private static func text(_ value: JSONValue) -> String {
+        value.string ?? String(decoding: value.encoded(), as: UTF8.self)
+    }
+
+    /// `90d`, `12h`, `30m`, `45s` in seconds.
+    static func seconds(_ age: String) -> Int? {
+        guard let unit = age.last, let count = Int(age.dropLast()), count >= 0 else { return nil }
+        switch unit {
+        case "d": return count * 86_400
+        case "h": return count * 3600
+        case "m": return count * 60
+        case "s": return count
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// Where `payrun run` and `payrun runs` keep runs and their journals.
+import ArgumentParser
+import Payrun
+
+struct StateOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The state store: runs and their journals (default: $PAYRUN_STATE, else $XDG_STATE_HOME/payrun/state.db).", valueName: "path"))
+    var state: String?
+
+    var path: String {
+        let variables = ProcessEnvironment.variables()
+        return state ?? variables["PAYRUN_STATE"] ?? UserDirectory.state.path(of: "state.db", environment: variables) ?? "payrun-state.db"
+    }
+
+    /// The store, opened and checked writable.
+    /// - Throws: `StoreFailure` saying what to fix.
+    func open() async throws -> SQLiteRunStore {
+        do {
+            return try await SQLiteRunStore.open(at: path)
+        } catch {
+            throw StoreFailure(message: error.description)
+        }
+    }
+}
+
+/// A store that cannot be used: the command stops before doing anything, exit status 1.
+struct StoreFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,56 @@
+// The digest that links each journal record to the one before: SHA-256 over the previous digest
+// and every field of the record, so that changing, removing or reordering a record shows.
+import Crypto
+import PayrunFormats
+
+public enum ChainDigest {
+    /// The digest the chain starts from.
+    public static let origin = String(repeating: "0", count: 64)
+
+    /// The digest of `record` following `previous`.
+    public static func digest(of record: JournalRecord, after previous: String) -> String {
+        digest(after: previous, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: record.body.encoded())
+    }
+
+    /// The digest of a record's fields as stored (`body` as its JSON text), following `previous`.
+    public static func digest(after previous: String, runID: String, kind: String, at: Int, entry: String, body: some Collection<UInt8>) -> String {
+        var hash = SHA256()
+        for field in [previous, runID, kind, String(at), entry] {
+            hash.update(data: Array(field.utf8))
+            hash.update(data: [0])
+        }
+        hash.update(data: Array(body))
+        return Hex.string(Array(hash.finalize()))
+    }
+
+    /// The SHA-256 of `bytes` in hexadecimal: scripts, input files, request bodies.
+    public static func sha256(_ bytes: some Collection<UInt8>) -> String {
+        Hex.string(Array(SHA256.hash(data: Array(bytes))))
+    }
+}
+
+extension ChainDigest {
+    /// Checks `records`, in chain order, starting from `anchor` (the digest before the first:
+    /// ``origin``, or the last pruned record's).
+    public static func verify(_ records: [JournalRecord], from anchor: String) -> ChainVerdict {
+        var previous = anchor
+        for record in records {
+            if record.previousDigest != previous {
+                return .broken(
+                    sequence: record.sequence, runID: record.runID,
+                    problem: "it does not follow the record before it (a record was removed, added or reordered)")
+            }
+            if digest(of: record, after: previous) != record.digest {
+                return .broken(sequence: record.sequence, runID: record.runID, problem: "its contents were changed after it was written")
+            }
+            previous = record.digest
+        }
+        return .intact(records: records.count)
+    }
+
+    /// How many records, from the start of `records` (in chain order), belong to runs in `prunable`:
+    /// pruning removes a prefix of the chain so that what stays still verifies.
+    public static func prunablePrefix(of records: [JournalRecord], prunable: Set<String>) -> Int {
+        records.firstIndex { !prunable.contains($0.runID) } ?? records.count
+    }
+}

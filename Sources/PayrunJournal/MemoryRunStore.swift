@@ -1,0 +1,91 @@
+// A state store in memory: for tests and for hosts that want runs journaled only while they live.
+import PayrunLocks
+
+/// A ``RunStore`` that keeps everything in memory, gone with the process.
+public final class MemoryRunStore: RunStore {
+    private struct Contents {
+        var runs: [String: RunRecord] = [:]
+        var order: [String] = []
+        var records: [JournalRecord] = []
+        var anchor = ChainDigest.origin
+        var closed = false
+    }
+
+    private let contents = Locked(Contents())
+
+    public init() {}
+
+    public var location: String { "(memory)" }
+
+    public func insert(_ run: RunRecord) async throws(StoreError) {
+        try change { contents in
+            contents.runs[run.id] = run
+            contents.order.append(run.id)
+        }
+    }
+
+    public func update(_ run: RunRecord) async throws(StoreError) {
+        try change { $0.runs[run.id] = run }
+    }
+
+    public func run(_ id: String) async throws(StoreError) -> RunRecord? {
+        try change { $0.runs[id] }
+    }
+
+    public func latestRun(key: String) async throws(StoreError) -> RunRecord? {
+        try change { contents in
+            let runs = contents.runs
+            return contents.order.reversed().compactMap { runs[$0] }.first { $0.key == key }
+        }
+    }
+
+    public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
+        try change { contents in
+            let runs = contents.runs
+            return Array(contents.order.reversed().compactMap { runs[$0] }.prefix(limit))
+        }
+    }
+
+    public func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord {
+        try change { contents in
+            var record = record
+            record.sequence = (contents.records.last?.sequence ?? 0) + 1
+            record.previousDigest = contents.records.last?.digest ?? contents.anchor
+            record.digest = ChainDigest.digest(of: record, after: record.previousDigest)
+            contents.records.append(record)
+            return record
+        }
+    }
+
+    public func records(of runID: String) async throws(StoreError) -> [JournalRecord] {
+        try change { $0.records.filter { $0.runID == runID } }
+    }
+
+    public func verify() async throws(StoreError) -> ChainVerdict {
+        try change { ChainDigest.verify($0.records, from: $0.anchor) }
+    }
+
+    public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
+        try change { contents in
+            let old = Set(contents.runs.values.filter { ($0.endedAt ?? .max) < cutoff }.map(\.id))
+            let removed = ChainDigest.prunablePrefix(of: contents.records, prunable: old)
+            if removed > 0 { contents.anchor = contents.records[removed - 1].digest }
+            contents.records.removeFirst(removed)
+            let kept = Set(contents.records.map(\.runID))
+            let gone = old.subtracting(kept)
+            for id in gone { contents.runs[id] = nil }
+            contents.order.removeAll { gone.contains($0) }
+            return gone.count
+        }
+    }
+
+    public func close() async {
+        contents.withLock { $0.closed = true }
+    }
+
+    private func change<Result>(_ body: (inout Contents) -> Result) throws(StoreError) -> Result {
+        let result: Result? = contents.withLock { contents in contents.closed ? nil : body(&contents) }
+        guard let result else { throw StoreError(location: location, message: "the store is closed", remedy: "open it again") }
+        return result
+    }
+}

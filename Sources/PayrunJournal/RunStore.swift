@@ -1,0 +1,47 @@
+// Where runs and their journals are kept. SQLite is the embedded default; PostgreSQL shares the
+// same protocol and the same tests.
+
+/// A durable store of runs and their journals.
+///
+/// Every method may be called from any task at once; a store serialises its writes itself.
+/// ``append(_:durable:)`` with `durable: true` returns only once the record would survive the
+/// machine losing power: a record that guards a request is written that way before it is sent.
+public protocol RunStore: Sendable {
+    /// Where the store is, for messages (`/home/ops/.local/state/payrun/state.db`).
+    var location: String { get }
+
+    /// Adds a run.
+    func insert(_ run: RunRecord) async throws(StoreError)
+    /// Replaces the run of the same id.
+    func update(_ run: RunRecord) async throws(StoreError)
+    /// The run `id`, or nil.
+    func run(_ id: String) async throws(StoreError) -> RunRecord?
+    /// The most recent run of `key`, or nil.
+    func latestRun(key: String) async throws(StoreError) -> RunRecord?
+    /// Runs, newest first, at most `limit`.
+    func runs(limit: Int) async throws(StoreError) -> [RunRecord]
+
+    /// Appends `record` to the chain and returns it with its sequence and digests set.
+    /// - Parameter durable: flush it to disk before returning (for an intent).
+    @discardableResult
+    func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord
+    /// The records of run `id`, oldest first.
+    func records(of runID: String) async throws(StoreError) -> [JournalRecord]
+
+    /// Checks the whole chain: each record's digest against its contents and the one before.
+    func verify() async throws(StoreError) -> ChainVerdict
+    /// Deletes the runs that ended before `cutoff` (seconds since 1970) and their records, as
+    /// far as the chain allows (a prefix of it), and returns how many runs went.
+    func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int
+
+    /// Closes the store; nothing may be asked of it after.
+    func close() async
+}
+
+/// What `verify` found.
+public enum ChainVerdict: Sendable, Equatable {
+    /// Every link holds; the number of records checked.
+    case intact(records: Int)
+    /// The first record whose digest or link is wrong, and what is wrong with it.
+    case broken(sequence: Int, runID: String, problem: String)
+}

@@ -1,0 +1,196 @@
+// A mutation on the request path of a durable run: answered from the journal when an earlier
+// attempt settled it; settled through the provider when it was left in doubt; otherwise its intent
+// is made durable (one fsync), it is sent, and its outcome journaled.
+import PayrunFormats
+import PayrunJournal
+
+/// One mutation of a durable run, from its key to its reply.
+struct JournaledRequest: Sendable {
+    let journal: RunJournal
+    let identity: MutationIdentity
+    let client: ProviderClient
+    let method: String
+    let path: String
+    let query: [(String, String)]
+    let body: JSONValue?
+    let headers: [(String, String)]
+
+    /// The error code of a mutation the run stopped before.
+    static let inDoubtCode = "payrun.in_doubt"
+    /// The error code of a journal that could not be written.
+    static let journalCode = "payrun.journal_failed"
+
+    init(journal: RunJournal, identity: MutationIdentity, client: ProviderClient, parts: RequestParts) {
+        self.journal = journal
+        self.identity = identity
+        self.client = client
+        method = parts.method
+        path = parts.path
+        query = parts.query
+        body = parts.body
+        headers = parts.headers
+    }
+
+    /// The mutation's reply, from the journal, the provider's lookup, or sending it.
+    func perform() async throws(ProviderError) -> ProviderClient.Reply {
+        switch journal.past.mutations[identity.key] {
+        case .answered(let outcome)?:
+            return try Self.replay(outcome, provider: identity.provider)
+        case .applied(let id, _)?:
+            // An operator's word: what the provider made is known only by its id.
+            var reply = ProviderClient.Reply(result: .object(["id": .string(id)]), status: 200, headers: [], attempts: 0, alreadyAccepted: true)
+            reply.fromJournal = true
+            return reply
+        case .inDoubt(let intent)?:
+            return try await settle(intent)
+        case .notApplied?, nil:
+            return try await send()
+        }
+    }
+
+    // MARK: Sending
+
+    private func send(resending: Bool = false) async throws(ProviderError) -> ProviderClient.Reply {
+        try await journaling(.intent, durable: true, body: intentBody)
+        journal.countMutation()
+        do {
+            let reply = try await resending
+                ? client.resend(method, path, query: query, body: body, headers: headers)
+                : client.request(method, path, query: query, body: body, headers: headers)
+            try await journaling(.outcome, body: Self.outcomeBody(of: reply))
+            return reply
+        } catch let error where error.code == Self.journalCode {
+            throw error
+        } catch {
+            // No answer: left as it is, in doubt, for the next attempt to settle.
+            guard !error.outcomeUnknown else { throw error }
+            let body: JSONValue = error.status == nil
+                ? .object(["not_sent": .string(error.message)])
+                : .object(["error": Self.errorBody(error)])
+            try await journaling(.outcome, body: body)
+            throw error
+        }
+    }
+
+    /// Settles a mutation an earlier attempt sent and never heard back about.
+    private func settle(_ intent: JournalRecord) async throws(ProviderError) -> ProviderClient.Reply {
+        if identity.stepLookupMissed {
+            try await resolve("not_applied", how: "the step's lookup did not find it")
+            return try await send()
+        }
+        switch try await client.inDoubt(method, path, query: query, body: body, headers: headers) {
+        case .applied(var reply):
+            try await resolve("applied", how: "found by \(identity.provider)'s lookup", result: reply.result)
+            try await journaling(.outcome, body: Self.outcomeBody(of: reply))
+            reply.alreadyAccepted = true
+            return reply
+        case .notApplied:
+            try await resolve("not_applied", how: "\(identity.provider)'s lookup did not find it")
+            return try await send()
+        case .recognisesRepeat(let reference):
+            try await resolve("resent", how: "\(identity.provider) recognises a repeat by its \(reference)")
+            return try await send(resending: true)
+        case .unknowable:
+            let message = inDoubtMessage(intent)
+            journal.halt(RunHalt(status: .inDoubt, kind: .inDoubt, message: message))
+            throw ProviderError(provider: identity.provider, code: Self.inDoubtCode, message: message)
+        }
+    }
+
+    private func resolve(_ decision: String, how: String, result: JSONValue? = nil) async throws(ProviderError) {
+        var body: [String: JSONValue] = ["decision": .string(decision), "how": .string(how), "by": .string("payrun")]
+        if let id = result.flatMap(Self.ids)?.values.first { body["id"] = id }
+        try await journaling(.resolution, body: .object(body))
+    }
+
+    /// What the run says when it stops before a mutation only a person can settle.
+    private func inDoubtMessage(_ intent: JournalRecord) -> String {
+        let run = journal.run.id
+        var fields = ""
+        if case .object(let members)? = intent.body["fields"], !members.isEmpty {
+            fields = " carrying " + members.keys.sorted().map { "\($0)=\(String(decoding: members[$0]!.encoded(), as: UTF8.self))" }
+                .joined(separator: ", ")
+        }
+        return """
+            \(method) \(path) to \(identity.provider)\(fields) was sent at \(UTCTime.text(intent.at)) by an earlier attempt of run \(run) \
+            and no answer was journaled; \(identity.provider) cannot be asked whether it arrived, so it is not sent again.
+            Check in \(identity.provider) whether it was applied, then record what you found:
+              payrun runs resolve \(run) \(identity.key) --applied ID    (it was applied; ID is what \(identity.provider) made)
+              payrun runs resolve \(run) \(identity.key) --not-applied   (it was not; it is sent when the run resumes)
+            and run the same command again to resume
+            """
+    }
+
+    // MARK: Records
+
+    private var intentBody: JSONValue {
+        var members: [String: JSONValue] = [
+            "provider": .string(identity.provider), "method": .string(method), "path": .string(path),
+            "body_sha256": .string(identity.bodyDigest), "occurrence": .integer(identity.occurrence),
+        ]
+        if !identity.query.isEmpty { members["query"] = .string(identity.query) }
+        if let step = identity.step { members["step"] = .string(step) }
+        if case .object(let fields)? = body {
+            // What identifies the payment to a person: its short scalar fields.
+            let scalars = fields.filter { member in
+                switch member.value {
+                case .string(let text): text.utf8.count <= 80
+                case .integer, .number, .bool: true
+                default: false
+                }
+            }
+            members["fields"] = .object(scalars)
+        }
+        if let body { members["body"] = body }
+        return .object(members)
+    }
+
+    private func journaling(_ kind: JournalRecord.Kind, durable: Bool = false, body: JSONValue) async throws(ProviderError) {
+        do {
+            try await journal.append(kind, entry: identity.key, body: body, durable: durable)
+        } catch {
+            let message = "the run's journal could not be written, so nothing more is sent: \(error.description)"
+            journal.halt(RunHalt(status: .scriptFailed, kind: .journal, message: message))
+            throw ProviderError(provider: identity.provider, code: Self.journalCode, message: message)
+        }
+    }
+
+    static func outcomeBody(of reply: ProviderClient.Reply) -> JSONValue {
+        var members: [String: JSONValue] = ["status": .integer(reply.status), "result": reply.result]
+        if reply.alreadyAccepted { members["already_accepted"] = .bool(true) }
+        if let ids = ids(in: reply.result), !ids.isEmpty { members["ids"] = .object(ids) }
+        return .object(members)
+    }
+
+    static func errorBody(_ error: ProviderError) -> JSONValue {
+        var members: [String: JSONValue] = ["message": .string(error.message)]
+        if let code = error.code { members["code"] = .string(code) }
+        if let status = error.status { members["status"] = .integer(status) }
+        return .object(members)
+    }
+
+    /// The provider's ids in a result: its top-level `id`, `…_id` and `…Id` members.
+    static func ids(in result: JSONValue) -> [String: JSONValue]? {
+        guard case .object(let members) = result else { return nil }
+        return members.filter { name, value in
+            guard name == "id" || name.hasSuffix("_id") || name.hasSuffix("Id") || name == "track_id" else { return false }
+            if case .string = value { return true }
+            if case .integer = value { return true }
+            return false
+        }
+    }
+
+    /// The reply (or error) an earlier attempt journaled, given again.
+    static func replay(_ outcome: JSONValue, provider: String) throws(ProviderError) -> ProviderClient.Reply {
+        if let error = outcome["error"] {
+            var failure = ProviderError(provider: provider, status: error["status"]?.integer, message: error["message"]?.string ?? "")
+            failure.code = error["code"]?.string
+            throw failure
+        }
+        var reply = ProviderClient.Reply(
+            result: outcome["result"] ?? .null, status: outcome["status"]?.integer ?? 200, headers: [], attempts: 0,
+            alreadyAccepted: outcome["already_accepted"] == .bool(true))
+        reply.fromJournal = true
+        return reply
+    }
+}

@@ -1,0 +1,220 @@
+// The journal of one run: begins or resumes the run in the store, gives each mutation its key,
+// answers what an earlier attempt already settled, and records the rest before and after it is
+// sent. The request path is in JournaledRequest.swift; steps in StepLibrary.swift.
+import LuaKit
+import PayrunFormats
+import PayrunJournal
+import PayrunLocks
+import Glibc
+
+/// One run's journal, shared by its Lua thread and the tasks that send its requests.
+public final class RunJournal: Sendable {
+    public let store: any RunStore
+    /// Whether this attempt resumes an earlier, unfinished one.
+    public let resumed: Bool
+    /// What the earlier attempts did.
+    let past: PastRun
+    /// Takes every credential out of what is stored.
+    let redactor: Redactor
+    private let record: Locked<RunRecord>
+    private let halt = Locked<RunHalt?>(nil)
+
+    /// What only the Lua thread's calls change, in the order the script makes them.
+    private struct Progress {
+        /// How often each request has been made in this attempt, by its identity.
+        var occurrences: [String: Int] = [:]
+        /// The steps each coroutine is inside, innermost last.
+        var steps: [LuaStack.ThreadID: [String]] = [:]
+        /// Where each step name was first used in this attempt, for the "used twice" error.
+        var stepLines: [String: String] = [:]
+        /// Steps whose lookup found nothing: their mutations in doubt were not applied.
+        var missedLookups: Set<String> = []
+    }
+
+    private let progress = Locked(Progress())
+
+    private init(store: any RunStore, record: RunRecord, resumed: Bool, past: PastRun, redactor: Redactor) {
+        self.store = store
+        self.record = Locked(record)
+        self.resumed = resumed
+        self.past = past
+        self.redactor = redactor
+    }
+
+    /// The run as the store has it now.
+    public var run: RunRecord { record.withLock { $0 } }
+
+    /// Begins a run of `start`, or resumes the job's last run if it did not finish.
+    /// - Returns: the journal, and a line for standard error when the run resumes (or could not).
+    /// - Throws: ``RunRefused`` when the store fails or the job is running elsewhere.
+    static func begin(_ start: RunStart, in store: any RunStore, redactor: Redactor) async throws(RunRefused) -> (RunJournal, notice: String?) {
+        do {
+            let now = UTCTime.now()
+            let processID = Int(getpid())
+            var notice: String?
+            if !start.startsAfresh, let last = try await store.latestRun(key: start.key), !last.status.isFinished {
+                if last.status == .running, last.host == start.host, last.processID != processID, kill(pid_t(last.processID), 0) == 0 {
+                    throw RunRefused(
+                        message: "run \(last.id) of this job is still running (process \(last.processID) on \(last.host))",
+                        remedy: "wait for it to end, or start another run with --new-run")
+                }
+                // Simulators inside a process live as long as it: a run of this process may resume.
+                if start.providersOutliveProcess || last.processID == processID {
+                    let records = try await store.records(of: last.id)
+                    let past = PastRun(records)
+                    var run = last
+                    run.attempts += 1
+                    run.status = .running
+                    run.processID = processID
+                    run.endedAt = nil
+                    try await store.update(run)
+                    let journal = RunJournal(store: store, record: run, resumed: true, past: past, redactor: redactor)
+                    try await journal.append(.runStarted, body: journal.startBody(start, attempt: run.attempts))
+                    return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
+                }
+                notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
+                    + "paid through ran inside that payrun and their state died with it: starting afresh. To resume runs, "
+                    + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
+            }
+            let run = RunRecord(
+                id: RunRecord.newID(), key: start.key, script: start.script, scriptDigest: start.scriptDigest, arguments: start.arguments,
+                environment: start.environment.rawValue, user: start.user, host: start.host, processID: processID, startedAt: now)
+            try await store.insert(run)
+            let journal = RunJournal(store: store, record: run, resumed: false, past: PastRun(), redactor: redactor)
+            try await journal.append(.runStarted, body: journal.startBody(start, attempt: 1))
+            return (journal, notice)
+        } catch let error as StoreError {
+            throw RunRefused(message: error.description, remedy: nil)
+        } catch let error as RunRefused {
+            throw error
+        } catch {
+            throw RunRefused(message: "\(error)", remedy: nil)
+        }
+    }
+
+    private func startBody(_ start: RunStart, attempt: Int) -> JSONValue {
+        .object([
+            "attempt": .integer(attempt), "script": .string(start.script), "script_sha256": .string(start.scriptDigest),
+            "arguments": .array(start.arguments.map(JSONValue.string)), "environment": .string(start.environment.rawValue),
+            "user": .string(start.user), "host": .string(start.host), "pid": .integer(Int(getpid())),
+        ])
+    }
+
+    /// `2026-11-30 21:04 UTC`.
+    static func minutes(_ seconds: Int) -> String {
+        let text = UTCTime.text(seconds)
+        return text.prefix(10) + " " + text.dropFirst(11).prefix(5) + " UTC"
+    }
+
+    /// Ends this attempt: the run's status, its end, its count of mutations.
+    func finish(_ status: PayrunExitStatus) async {
+        let runStatus: RunStatus = switch halted?.status ?? status {
+        case .success: .finished
+        case .scriptFailed, .usage: .failed
+        case .timeLimit: .timeLimit
+        case .inDoubt: .inDoubt
+        case .interrupted: .interrupted
+        }
+        let run = record.withLock { run in
+            run.status = runStatus
+            run.endedAt = UTCTime.now()
+            return run
+        }
+        _ = try? await append(.runEnded, body: .object(["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]))
+        try? await store.update(run)
+    }
+
+    /// Appends a record of this run, its strings redacted.
+    @discardableResult
+    func append(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue, durable: Bool = false) async throws(StoreError) -> JournalRecord {
+        let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redacted(body))
+        return try await store.append(record, durable: durable)
+    }
+
+    /// Counts a mutation journaled in this attempt.
+    func countMutation() {
+        record.withLock { $0.mutations += 1 }
+    }
+
+    private func redacted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(redactor.redact(text))
+        case .array(let items): .array(items.map(redacted))
+        case .object(let members): .object(Dictionary(members.map { (redactor.redact($0.key), redacted($0.value)) }, uniquingKeysWith: { a, _ in a }))
+        default: value
+        }
+    }
+
+    // MARK: Halting
+
+    /// Why the engine halted the run, once it has.
+    var halted: RunHalt? { halt.withLock { $0 } }
+
+    func halt(_ reason: RunHalt) {
+        halt.withLock { if $0 == nil { $0 = reason } }
+    }
+
+    // MARK: Keys and steps (the Lua thread)
+
+    /// The identity of a mutation: where the script is (its steps), what it sends, and how many
+    /// times it has sent the same before in this attempt. The same script on the same input
+    /// makes the same keys in the same order, which is what lets a resumed run find its past.
+    func identify(_ parts: RequestParts, provider: String, on thread: LuaStack.ThreadID) -> MutationIdentity {
+        let step = progress.withLock { $0.steps[thread]?.last }
+        let bodyDigest = parts.body.map { ChainDigest.sha256($0.encoded()) } ?? ""
+        let query = parts.query.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let identity = [step ?? "", provider, parts.method, parts.path, query, bodyDigest].joined(separator: "\u{0}")
+        let occurrence = progress.withLock { progress in
+            progress.occurrences[identity, default: 0] += 1
+            return progress.occurrences[identity]!
+        }
+        let key = "m_" + ChainDigest.sha256(Array((identity + "\u{0}" + String(occurrence)).utf8)).prefix(12)
+        return MutationIdentity(
+            key: key, provider: provider, method: parts.method, path: parts.path, query: query, bodyDigest: bodyDigest, step: step,
+            occurrence: occurrence, stepLookupMissed: step.map { name in progress.withLock { $0.missedLookups.contains(name) } } ?? false)
+    }
+
+    /// Enters step `name` on `thread`; the error names both lines when the name was used before.
+    func enterStep(_ name: String, at line: String, on thread: LuaStack.ThreadID) -> String? {
+        progress.withLock { progress in
+            if let first = progress.stepLines[name] { return first }
+            progress.stepLines[name] = line
+            progress.steps[thread, default: []].append(name)
+            return nil
+        }
+    }
+
+    func leaveStep(on thread: LuaStack.ThreadID) {
+        progress.withLock { progress in
+            progress.steps[thread]?.removeLast()
+            if progress.steps[thread]?.isEmpty == true { progress.steps[thread] = nil }
+        }
+    }
+
+    func noteMissedLookup(_ name: String) {
+        progress.withLock { _ = $0.missedLookups.insert(name) }
+    }
+}
+
+/// Who a mutation is, within its run.
+struct MutationIdentity: Sendable {
+    /// `m_` and 12 hexadecimal digits: what `payrun runs show` lists and `runs resolve` takes.
+    let key: String
+    let provider: String
+    let method: String
+    let path: String
+    let query: String
+    let bodyDigest: String
+    let step: String?
+    let occurrence: Int
+    /// It is inside a step whose lookup found nothing: in doubt, it was not applied.
+    let stepLookupMissed: Bool
+}
+
+/// A run the engine would not begin.
+public struct RunRefused: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let remedy: String?
+
+    public var description: String { remedy.map { "\(message); \($0)" } ?? message }
+}

@@ -1,0 +1,67 @@
+// What a durable run is, as its host describes it before it begins: the job (its key), the script,
+// who runs it where, and whether an unfinished earlier run of the job may be resumed.
+import PayrunFormats
+import PayrunJournal
+import Glibc
+
+/// The description of a run the engine records in its store.
+public struct RunStart: Sendable {
+    /// Which job this is; the same key resumes the job's last run while it has not finished.
+    public var key: String
+    /// The script's path as given, or a name for a script given as text.
+    public var script: String
+    /// The SHA-256 of the script's text.
+    public var scriptDigest: String
+    public var arguments: [String]
+    public var environment: PayrunEnvironment
+    public var user = RunStart.currentUser
+    public var host = RunStart.currentHost
+    /// Start a new run even if the job's last one did not finish (`--new-run`).
+    public var startsAfresh = false
+    /// Whether the providers' state outlives this process, so that resuming makes sense: false
+    /// for the simulators inside this process, which die with it.
+    public var providersOutliveProcess = true
+
+    public init(key: String, script: String, scriptDigest: String, arguments: [String], environment: PayrunEnvironment) {
+        self.key = key
+        self.script = script
+        self.scriptDigest = scriptDigest
+        self.arguments = arguments
+        self.environment = environment
+    }
+
+    /// The default key: the environment, the script (its absolute path, or for a script given as
+    /// text its name and digest), its arguments and the SHA-256 of each file an argument names,
+    /// so the same job on changed input files is a new job.
+    public static func defaultKey(script: String, arguments: [String], environment: PayrunEnvironment) -> String {
+        var parts: [JSONValue] = [.string(environment.rawValue), .string(script)]
+        for argument in arguments {
+            parts.append(.string(argument))
+            if let bytes = try? FileContents.read(argument, limit: 256 << 20) { parts.append(.string(ChainDigest.sha256(bytes))) }
+        }
+        return "k_" + ChainDigest.sha256(JSONValue.array(parts).encoded()).prefix(24)
+    }
+
+    /// `path` from the root, so the same script run from two folders is one job.
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), !path.hasPrefix("("), path != "-" else { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let folder = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return folder + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+    }
+
+    /// Who runs payrun: `$USER`, else the account's name.
+    public static var currentUser: String {
+        if let name = getenv("USER") { return String(cString: name) }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return String(getuid())
+    }
+
+    /// This machine's host name.
+    public static var currentHost: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,358 @@
+// The embedded state store: one SQLite file in WAL mode, through sqlite-nio (SQLite compiled in,
+// FoundationEssentials only, so `payrun run` starts as fast as before). Intents go through a
+// connection that fsyncs each commit; everything else through one that does not, since a later
+// intent's fsync carries it to disk and a lost outcome only makes its mutation in doubt.
+import Logging
+import PayrunFormats
+import PayrunJournal
+import SQLiteNIO
+
+import Glibc
+
+/// A ``RunStore`` in one SQLite database file.
+///
+/// Several processes may share the file: SQLite's locks serialise their writes, and each append
+/// reads the chain's last digest in the same statement that adds the record.
+public final class SQLiteRunStore: RunStore {
+    public let location: String
+    /// `synchronous=FULL`: commits are on disk when they return.
+    private let durable: SQLiteConnection
+    /// `synchronous=NORMAL`: commits survive the process, not the machine, until the next fsync.
+    private let connection: SQLiteConnection
+
+    /// The schema this payrun writes; a store with a higher one was written by a newer payrun.
+    public static let schemaVersion = 1
+
+    private init(location: String, durable: SQLiteConnection, connection: SQLiteConnection) {
+        self.location = location
+        self.durable = durable
+        self.connection = connection
+    }
+
+    /// Opens (creating it and its folder if need be) the store at `path`, and checks that it can
+    /// be written: a store that cannot is refused here, before any run starts.
+    /// - Throws: ``StoreError`` saying what to fix.
+    public static func open(at path: String) async throws(StoreError) -> SQLiteRunStore {
+        let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if !folder.isEmpty { try makeFolder(folder, for: path) }
+        let logger = Logger(label: "payrun.state", factory: { _ in SwiftLogNoOpLogHandler() })
+        var opened: [SQLiteConnection] = []
+        do {
+            for _ in 0..<2 { opened.append(try await SQLiteConnection.open(storage: .file(path: path), logger: logger)) }
+            let store = SQLiteRunStore(location: path, durable: opened[0], connection: opened[1])
+            try await store.prepare()
+            return store
+        } catch {
+            for connection in opened { try? await connection.close() }
+            if let error = error as? StoreError { throw error }
+            throw StoreError(sqlite: error, at: path, doing: "opening it")
+        }
+    }
+
+    /// `mkdir -p`, private to the user as the state folder should be.
+    private static func makeFolder(_ folder: String, for path: String) throws(StoreError) {
+        var built = folder.hasPrefix("/") ? "" : "."
+        for part in folder.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o700) != 0 && errno != EEXIST {
+                throw StoreError(
+                    location: path, message: "its folder \(built) cannot be made (\(String(cString: strerror(errno))))",
+                    remedy: "choose a writable place with --state PATH or PAYRUN_STATE")
+            }
+        }
+    }
+
+    /// Checks the schema's version, sets the connections up, creates the tables, and writes once.
+    private func prepare() async throws {
+        let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+        if version > Self.schemaVersion {
+            throw StoreError(
+                location: location, message: "it was written by a newer payrun (schema \(version); this payrun knows up to \(Self.schemaVersion))",
+                remedy: "upgrade payrun, or use another store with --state PATH; this one is left as it is")
+        }
+        for (connection, synchronous) in [(durable, "FULL"), (self.connection, "NORMAL")] {
+            _ = try await connection.query("PRAGMA busy_timeout = 10000")
+            let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+            guard mode == "wal" else {
+                throw StoreError(location: location, message: "it cannot be put in WAL mode", remedy: "put it on a local disk with --state PATH")
+            }
+            _ = try await connection.query("PRAGMA synchronous = \(synchronous)")
+            try await connection.install(customFunction: Self.chainFunction)
+        }
+        try await retryingBusy {
+            _ = try await self.connection.query("BEGIN IMMEDIATE")
+            do {
+                for statement in Self.schema { _ = try await self.connection.query(statement) }
+                // A write, whatever the store held: a read-only or full store fails here, not mid-run.
+                _ = try await self.connection.query(
+                    "INSERT INTO meta(name, value) VALUES('opened_at', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    [.text(UTCTime.text(UTCTime.now()))])
+                _ = try await self.connection.query("PRAGMA user_version = \(Self.schemaVersion)")
+                _ = try await self.connection.query("COMMIT")
+            } catch {
+                _ = try? await self.connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS runs(
+          id TEXT PRIMARY KEY, key TEXT NOT NULL, script TEXT NOT NULL, script_sha256 TEXT NOT NULL, arguments TEXT NOT NULL,
+          environment TEXT NOT NULL, user TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at INTEGER NOT NULL,
+          ended_at INTEGER, status TEXT NOT NULL, attempts INTEGER NOT NULL, mutations INTEGER NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS runs_by_key ON runs(key, started_at)",
+        """
+        CREATE TABLE IF NOT EXISTS records(
+          seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, entry TEXT NOT NULL,
+          body TEXT NOT NULL, previous TEXT NOT NULL, digest TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS records_by_run ON records(run_id, seq)",
+        "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]
+
+    /// `payrun_chain(previous, run, kind, at, entry, body)`: the record's digest, computed inside
+    /// the INSERT that reads `previous`, so two writers cannot both follow the same record.
+    private static let chainFunction = SQLiteCustomFunction("payrun_chain", argumentCount: 6, pure: true) { arguments in
+        ChainDigest.digest(
+            after: arguments[0].string ?? "", runID: arguments[1].string ?? "", kind: arguments[2].string ?? "",
+            at: arguments[3].integer ?? 0, entry: arguments[4].string ?? "", body: Array((arguments[5].string ?? "").utf8))
+    }
+
+    // MARK: Runs
+
+    public func insert(_ run: RunRecord) async throws(StoreError) {
+        try await write(doing: "recording run \(run.id)") {
+            _ = try await self.connection.query(
+                """
+                INSERT INTO runs(id, key, script, script_sha256, arguments, environment, user, host, pid, started_at, ended_at,
+                  status, attempts, mutations) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, Self.binds(of: run))
+        }
+    }
+
+    public func update(_ run: RunRecord) async throws(StoreError) {
+        try await write(doing: "updating run \(run.id)") {
+            var binds = Self.binds(of: run)
+            binds.append(binds.removeFirst())
+            _ = try await self.connection.query(
+                """
+                UPDATE runs SET key = ?, script = ?, script_sha256 = ?, arguments = ?, environment = ?, user = ?, host = ?, pid = ?,
+                  started_at = ?, ended_at = ?, status = ?, attempts = ?, mutations = ? WHERE id = ?
+                """, binds)
+        }
+    }
+
+    public func run(_ id: String) async throws(StoreError) -> RunRecord? {
+        try await read(doing: "reading run \(id)") {
+            try await self.connection.query("SELECT * FROM runs WHERE id = ?", [.text(id)]).first.map(Self.run(from:))
+        }
+    }
+
+    public func latestRun(key: String) async throws(StoreError) -> RunRecord? {
+        try await read(doing: "looking up the last run of a key") {
+            try await self.connection.query("SELECT * FROM runs WHERE key = ? ORDER BY started_at DESC, rowid DESC LIMIT 1", [.text(key)])
+                .first.map(Self.run(from:))
+        }
+    }
+
+    public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
+        try await read(doing: "listing runs") {
+            try await self.connection.query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [.integer(limit)])
+                .map(Self.run(from:))
+        }
+    }
+
+    private static func binds(of run: RunRecord) -> [SQLiteData] {
+        [
+            .text(run.id), .text(run.key), .text(run.script), .text(run.scriptDigest),
+            .text(String(decoding: JSONValue.array(run.arguments.map(JSONValue.string)).encoded(), as: UTF8.self)),
+            .text(run.environment), .text(run.user), .text(run.host), .integer(run.processID), .integer(run.startedAt),
+            run.endedAt.map(SQLiteData.integer) ?? .null, .text(run.status.rawValue), .integer(run.attempts), .integer(run.mutations),
+        ]
+    }
+
+    private static func run(from row: SQLiteRow) throws -> RunRecord {
+        func text(_ name: String) -> String { row.column(name)?.string ?? "" }
+        func integer(_ name: String) -> Int { row.column(name)?.integer ?? 0 }
+        let arguments: [String]
+        if case .array(let items) = try JSONValue.parse(Array(text("arguments").utf8)) {
+            arguments = items.compactMap(\.string)
+        } else {
+            arguments = []
+        }
+        return RunRecord(
+            id: text("id"), key: text("key"), script: text("script"), scriptDigest: text("script_sha256"), arguments: arguments,
+            environment: text("environment"), user: text("user"), host: text("host"), processID: integer("pid"),
+            startedAt: integer("started_at"), endedAt: row.column("ended_at")?.integer, status: RunStatus(rawValue: text("status")) ?? .running,
+            attempts: integer("attempts"), mutations: integer("mutations"))
+    }
+
+    // MARK: The journal
+
+    public func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord {
+        let body = String(decoding: record.body.encoded(), as: UTF8.self)
+        let connection = durable ? self.durable : self.connection
+        let row = try await write(doing: "journaling \(record.kind.rawValue) of run \(record.runID)") {
+            try await connection.query(
+                """
+                INSERT INTO records(run_id, kind, at, entry, body, previous, digest)
+                SELECT ?1, ?2, ?3, ?4, ?5, last.digest, payrun_chain(last.digest, ?1, ?2, ?3, ?4, ?5)
+                FROM (SELECT COALESCE((SELECT digest FROM records ORDER BY seq DESC LIMIT 1),
+                                      (SELECT value FROM meta WHERE name = 'anchor'), ?6) AS digest) AS last
+                RETURNING seq, previous, digest
+                """,
+                [.text(record.runID), .text(record.kind.rawValue), .integer(record.at), .text(record.entry), .text(body), .text(ChainDigest.origin)]
+            ).first
+        }
+        var appended = record
+        appended.sequence = row?.column("seq")?.integer ?? 0
+        appended.previousDigest = row?.column("previous")?.string ?? ""
+        appended.digest = row?.column("digest")?.string ?? ""
+        return appended
+    }
+
+    public func records(of runID: String) async throws(StoreError) -> [JournalRecord] {
+        try await read(doing: "reading the journal of run \(runID)") {
+            try await self.connection.query("SELECT * FROM records WHERE run_id = ? ORDER BY seq", [.text(runID)]).map(Self.record(from:))
+        }
+    }
+
+    private static func record(from row: SQLiteRow) throws -> JournalRecord {
+        let kindText = row.column("kind")?.string ?? ""
+        guard let kind = JournalRecord.Kind(rawValue: kindText) else {
+            throw StoreError(location: "", message: "a record of an unknown kind '\(kindText)'", remedy: "upgrade payrun")
+        }
+        return JournalRecord(
+            runID: row.column("run_id")?.string ?? "", kind: kind, entry: row.column("entry")?.string ?? "",
+            body: try JSONValue.parse(Array((row.column("body")?.string ?? "{}").utf8)), at: row.column("at")?.integer ?? 0,
+            sequence: row.column("seq")?.integer ?? 0, previousDigest: row.column("previous")?.string ?? "",
+            digest: row.column("digest")?.string ?? "")
+    }
+
+    public func verify() async throws(StoreError) -> ChainVerdict {
+        try await read(doing: "verifying the journal") {
+            let anchor = try await self.connection.query("SELECT value FROM meta WHERE name = 'anchor'").first?.column("value")?.string
+            var previous = anchor ?? ChainDigest.origin
+            var count = 0
+            // Digests are checked over the body's text as stored, not as parsed and written again.
+            for row in try await self.connection.query("SELECT * FROM records ORDER BY seq") {
+                let sequence = row.column("seq")?.integer ?? 0
+                let runID = row.column("run_id")?.string ?? ""
+                guard row.column("previous")?.string == previous else {
+                    return .broken(sequence: sequence, runID: runID, problem: "it does not follow the record before it (a record was removed, added or reordered)")
+                }
+                let digest = ChainDigest.digest(
+                    after: previous, runID: runID, kind: row.column("kind")?.string ?? "", at: row.column("at")?.integer ?? 0,
+                    entry: row.column("entry")?.string ?? "", body: Array((row.column("body")?.string ?? "").utf8))
+                guard row.column("digest")?.string == digest else {
+                    return .broken(sequence: sequence, runID: runID, problem: "its contents were changed after it was written")
+                }
+                previous = digest
+                count += 1
+            }
+            return .intact(records: count)
+        }
+    }
+
+    public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
+        try await write(doing: "pruning runs") {
+            _ = try await self.connection.query("BEGIN IMMEDIATE")
+            do {
+                let old = Set(try await self.connection.query("SELECT id FROM runs WHERE ended_at IS NOT NULL AND ended_at < ?", [.integer(cutoff)])
+                    .compactMap { $0.column("id")?.string })
+                // The chain keeps a prefix's last digest as its anchor: only a prefix can go.
+                let firstKept = try await self.connection.query("SELECT seq, run_id FROM records ORDER BY seq")
+                    .first { !old.contains($0.column("run_id")?.string ?? "") }?.column("seq")?.integer
+                let last = try await self.connection.query(
+                    "SELECT seq, digest FROM records WHERE seq < ? ORDER BY seq DESC LIMIT 1", [.integer(firstKept ?? Int.max)]
+                ).first
+                if let last, let digest = last.column("digest")?.string, let sequence = last.column("seq")?.integer {
+                    _ = try await self.connection.query(
+                        "INSERT INTO meta(name, value) VALUES('anchor', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", [.text(digest)])
+                    _ = try await self.connection.query("DELETE FROM records WHERE seq <= ?", [.integer(sequence)])
+                }
+                let gone = try await self.connection.query(
+                    "DELETE FROM runs WHERE ended_at IS NOT NULL AND ended_at < ? AND id NOT IN (SELECT DISTINCT run_id FROM records) RETURNING id",
+                    [.integer(cutoff)])
+                _ = try await self.connection.query("COMMIT")
+                return gone.count
+            } catch {
+                _ = try? await self.connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        try? await durable.close()
+        try? await connection.close()
+    }
+
+    // MARK: Errors
+
+    private func read<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
+        do {
+            return try await retryingBusy(body)
+        } catch {
+            throw StoreError(sqlite: error, at: location, doing: what)
+        }
+    }
+
+    private func write<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
+        try await read(doing: what, body)
+    }
+
+    /// Runs `body` again while another writer holds the database in a way SQLite's busy timeout
+    /// does not wait out (a snapshot that went stale under a statement).
+    private func retryingBusy<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch let error as SQLiteError where error.isBusy && attempt < 50 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(min(attempt, 10)))
+            }
+        }
+    }
+}
+
+extension SQLiteError {
+    var isBusy: Bool {
+        switch reason {
+        case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout, .locked: true
+        default: false
+        }
+    }
+}
+
+extension StoreError {
+    /// What SQLite said, turned into what to do.
+    init(sqlite error: any Error, at location: String, doing what: String) {
+        if let error = error as? StoreError {
+            self = error
+            return
+        }
+        guard let error = error as? SQLiteError else {
+            self.init(location: location, message: "\(what) failed: \(error)", remedy: "check the file, or use another store with --state PATH")
+            return
+        }
+        let remedy: String
+        switch error.reason {
+        case .full, .ioErrorFailedWrite:
+            remedy = "the disk is full: free space on it, or use another store with --state PATH"
+        case .readOnly, .readonlyCantLock, .readonlyDirectory, .readonlyInRecovery, .readonlyInRollback, .readonlyBackingMoved, .permission, .auth:
+            remedy = "it cannot be written: make the file and its folder writable, or use another store with --state PATH"
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath:
+            remedy = "it cannot be opened: check that its folder exists and is writable, or use --state PATH"
+        case .notADatabase, .corrupt:
+            remedy = "it is not a payrun state store (or is damaged): move it aside, or use --state PATH"
+        default:
+            remedy = "check the disk and the file, or use another store with --state PATH"
+        }
+        self.init(location: location, message: "\(what) failed: \(error.message)", remedy: remedy)
+    }
+}
