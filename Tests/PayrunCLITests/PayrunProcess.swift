@@ -32,6 +32,12 @@ struct PayrunProcess {
         return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: merged.output)
     }
 
+    /// Runs `payrun arguments...` once, the streams apart: for runs whose effects must not happen twice.
+    static func runOnce(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let apart = try launch(arguments, input: "", environment: environment, merged: false)
+        return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: "")
+    }
+
     /// `run` on a thread of its own: waiting for the child must not hold one of the few threads
     /// a server in this test process (a webhook receiver the child talks to) needs.
     static func runOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
@@ -45,6 +51,10 @@ struct PayrunProcess {
     ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Each launch keeps its runs in a store of its own, unless the test says which to share.
+        if environment["PAYRUN_STATE"] == nil {
+            process.environment?["PAYRUN_STATE"] = NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)/state.db"
+        }
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot

@@ -52,11 +52,13 @@ struct JournaledRequest: Sendable {
 
     private func send(resending: Bool = false) async throws(ProviderError) -> ProviderClient.Reply {
         try await journaling(.intent, durable: true, body: intentBody)
-        journal.countMutation()
+        let number = journal.countMutation()
+        CrashPoint.pass(.afterIntent, mutation: number)
         do {
             let reply = try await resending
                 ? client.resend(method, path, query: query, body: body, headers: headers)
                 : client.request(method, path, query: query, body: body, headers: headers)
+            CrashPoint.pass(.afterAnswer, mutation: number)
             try await journaling(.outcome, body: Self.outcomeBody(of: reply))
             return reply
         } catch let error where error.code == Self.journalCode {

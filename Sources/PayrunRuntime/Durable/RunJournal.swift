@@ -18,6 +18,7 @@ public final class RunJournal: Sendable {
     let redactor: Redactor
     private let record: Locked<RunRecord>
     private let halt = Locked<RunHalt?>(nil)
+    private let sentInAttempt = Locked(0)
 
     /// What only the Lua thread's calls change, in the order the script makes them.
     private struct Progress {
@@ -131,9 +132,13 @@ public final class RunJournal: Sendable {
         return try await store.append(record, durable: durable)
     }
 
-    /// Counts a mutation journaled in this attempt.
-    func countMutation() {
+    /// Counts a mutation journaled in this attempt, and returns how many this attempt has sent.
+    func countMutation() -> Int {
         record.withLock { $0.mutations += 1 }
+        return sentInAttempt.withLock { count in
+            count += 1
+            return count
+        }
     }
 
     private func redacted(_ value: JSONValue) -> JSONValue {

@@ -12,6 +12,11 @@ public struct Fault: Sendable, Equatable {
     public var retryAfter: Int?
     /// Close the connection without answering.
     public var drop = false
+    /// Serve the request (its effect happens), wait the latency, then close the connection
+    /// without the answer: a client cannot tell whether it was applied.
+    public var loseAnswer = false
+    /// Leave this many matching requests alone before the fault starts (with a plan's rules).
+    public var after = 0
     /// Send the headers at once and the body spread over this long.
     public var slowBody: Duration?
     /// How often the fault happens, from 0 to 1.

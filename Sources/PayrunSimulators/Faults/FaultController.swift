@@ -11,6 +11,8 @@ public final class FaultController: Sendable {
         var random: SeededRandom
         /// Per rule index: how many requests its sequence has answered.
         var sequencePositions: [Int: Int] = [:]
+        /// Per rule index with `after`: how many requests it has matched.
+        var matches: [Int: Int] = [:]
     }
 
     private let state: Locked<State>
@@ -33,6 +35,7 @@ public final class FaultController: Sendable {
         state.withLock { state in
             state.plan = plan
             state.sequencePositions = [:]
+            state.matches = [:]
             hasRules.store(!plan.rules.isEmpty, ordering: .releasing)
         }
     }
@@ -52,6 +55,11 @@ public final class FaultController: Sendable {
     }
 
     private func apply(_ fault: Fault, sequenceIndex: Int?, to decision: inout FaultDecision, state: inout State) {
+        if fault.after > 0, let index = sequenceIndex {
+            let seen = state.matches[index, default: 0]
+            state.matches[index] = seen + 1
+            if seen < fault.after { return }
+        }
         guard fault.probability >= 1 || state.random.fraction() < fault.probability else { return }
         if let latency = fault.latency {
             let span = (latency.upperBound - latency.lowerBound) / 1_000_000
@@ -70,6 +78,7 @@ public final class FaultController: Sendable {
             if let status = fault.status { decision.status = status }
             if decision.status != nil { decision.retryAfter = fault.retryAfter }
             decision.drop = fault.drop
+            decision.loseAnswer = fault.loseAnswer
         }
         if let slow = fault.slowBody { decision.slowBody = slow }
     }
@@ -81,7 +90,8 @@ struct FaultDecision {
     var status: Int?
     var retryAfter: Int?
     var drop = false
+    var loseAnswer = false
     var slowBody: Duration?
 
-    var isNone: Bool { latency == .zero && status == nil && !drop && slowBody == nil }
+    var isNone: Bool { latency == .zero && status == nil && !drop && !loseAnswer && slowBody == nil }
 }

@@ -26,6 +26,12 @@ struct FaultInjection: RouterMiddleware {
         }
         let decision = controller.decide(method: request.method.rawValue, path: request.uri.path, requested: requested)
         if decision.isNone { return try await next(request, context) }
+        if decision.loseAnswer {
+            // Served, so its effect happens; RequestRecording notes it, holds the answer, and
+            // closes the connection without it.
+            let served = try await next(request, context)
+            throw FaultAnswerLost(channel: context.channel, status: served.status.code, hold: decision.latency)
+        }
         if decision.latency > .zero { try await Task.sleep(for: decision.latency) }
         if decision.drop {
             // RequestRecording notes it, then closes the connection: a client that sees the drop
@@ -59,6 +65,15 @@ struct FaultInjection: RouterMiddleware {
 struct FaultDropped: Error, CustomStringConvertible {
     let channel: any Channel
     var description: String { "connection dropped on purpose" }
+}
+
+/// A "lose-answer" fault: the request was served; its answer is held for `hold`, then the
+/// connection closes without it.
+struct FaultAnswerLost: Error, CustomStringConvertible {
+    let channel: any Channel
+    let status: Int
+    let hold: Duration
+    var description: String { "answer lost on purpose" }
 }
 
 /// Writes each buffer in eight pieces spread over `duration`.

@@ -76,6 +76,14 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
             case "drop":
                 guard value == nil else { throw FaultSpecError(description: "'\(part)': drop takes no value") }
                 fault.drop = true
+            case "lose-answer":
+                guard value == nil else { throw FaultSpecError(description: "'\(part)': lose-answer takes no value") }
+                fault.loseAnswer = true
+            case "after":
+                guard let count = Int(try required()), count >= 0 else {
+                    throw FaultSpecError(description: "'\(part)': after is a count of requests, e.g. after=20")
+                }
+                fault.after = count
             case "slow": fault.slowBody = try duration(required(), in: part)
             case "p":
                 guard let probability = Double(try required()), (0...1).contains(probability) else {
@@ -88,7 +96,7 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
                 }
             default:
                 throw FaultSpecError(
-                    description: "'\(part)' is not a fault; the parts are latency=, status=, retry-after=, drop, slow=, p= and sequence=")
+                    description: "'\(part)' is not a fault; the parts are latency=, status=, retry-after=, drop, lose-answer, after=, slow=, p= and sequence=")
             }
         }
         if fault.retryAfter != nil, fault.status == nil, fault.sequence == nil {
@@ -114,6 +122,8 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
         if let status = fault.status { parts.append("status=\(status)") }
         if let seconds = fault.retryAfter { parts.append("retry-after=\(seconds)") }
         if fault.drop { parts.append("drop") }
+        if fault.loseAnswer { parts.append("lose-answer") }
+        if fault.after > 0 { parts.append("after=\(fault.after)") }
         if let slow = fault.slowBody { parts.append("slow=\(milliseconds(slow))ms") }
         if let sequence = fault.sequence { parts.append("sequence=" + sequence.map { $0 == 0 ? "ok" : String($0) }.joined(separator: ",")) }
         if fault.probability < 1 { parts.append("p=\(fault.probability)") }

@@ -38,6 +38,13 @@ struct RequestRecording: RouterMiddleware {
             note(nil, fault: "drop")
             try? await error.channel.close()
             throw error
+        } catch let error as FaultAnswerLost {
+            // Noted as served at once: a test watching /_sandbox/requests sees it applied while
+            // the client still waits for the answer that never comes.
+            note(error.status, fault: "lose-answer")
+            if error.hold > .zero { try? await Task.sleep(for: error.hold) }
+            try? await error.channel.close()
+            throw error
         }
     }
 }
