@@ -30,9 +30,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = StandardStreams.shared
+        var configuration = try options.makeConfiguration()
         // Every run is journaled, except a dry run, which sends no mutation.
         let store = options.dryRun ? nil : try await openStore(output)
-        let engine = try options.makeEngine(store: store)
+        configuration.store = store
+        let engine = PayrunEngine(configuration)
         var run = RunOptions()
         run.arguments = arguments
         run.output = .streamed(output)
@@ -43,7 +45,14 @@ struct RunCommand: AsyncParsableCommand {
         run.startsAfresh = newRun
         var script = script.map(Script.file) ?? .chunks(chunks)
         script.chunks = chunks
-        let result = try await engine.run(script, options: run)
+        let result: ScriptResult
+        do {
+            result = try await engine.run(script, options: run)
+        } catch {
+            await engine.shutdown()
+            await store?.close()
+            throw error
+        }
         if let error = result.error { output.write("payrun: \(error.description)\n", to: .standardError) }
         output.flush()
         await engine.shutdown()

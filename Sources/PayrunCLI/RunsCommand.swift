@@ -20,23 +20,23 @@ struct RunsListCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Show at most this many runs.", valueName: "n")) var limit = 50
 
     func run() async throws {
-        let store = try await stateOptions.open()
-        defer { Task { await store.close() } }
-        let runs = try await store.runs(limit: limit)
-        let output = StandardStreams.shared
-        if json {
-            output.write(String(decoding: JSONValue.array(runs.map(\.json)).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
-            return
+        try await stateOptions.withStore { store in
+            let runs = try await store.runs(limit: limit)
+            let output = StandardStreams.shared
+            if json {
+                output.write(String(decoding: JSONValue.array(runs.map(\.json)).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+                return
+            }
+            var rows = [["ID", "STARTED", "SCRIPT", "ENV", "USER", "STATUS", "MUTATIONS"]]
+            for run in runs {
+                rows.append([
+                    run.id, RunsText.minutes(run.startedAt), run.script, run.environment, run.user,
+                    run.status.rawValue + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""), String(run.mutations),
+                ])
+            }
+            output.write(RunsText.table(rows), to: .standardOutput)
+            if runs.isEmpty { output.write("no runs yet in \(store.location)\n", to: .standardError) }
         }
-        var rows = [["ID", "STARTED", "SCRIPT", "ENV", "USER", "STATUS", "MUTATIONS"]]
-        for run in runs {
-            rows.append([
-                run.id, RunsText.minutes(run.startedAt), run.script, run.environment, run.user,
-                run.status.rawValue + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""), String(run.mutations),
-            ])
-        }
-        output.write(RunsText.table(rows), to: .standardOutput)
-        if runs.isEmpty { output.write("no runs yet in \(store.location)\n", to: .standardError) }
     }
 }
 
@@ -48,21 +48,21 @@ struct RunsShowCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The run's id (r_…).", valueName: "run")) var runID: String
 
     func run() async throws {
-        let store = try await stateOptions.open()
-        defer { Task { await store.close() } }
-        guard let run = try await store.run(runID) else { throw ValidationError("there is no run \(runID); `payrun runs` lists them") }
-        let records = try await store.records(of: runID)
-        let output = StandardStreams.shared
-        if json {
-            let document = JSONValue.object(["run": run.json, "records": .array(records.map(RunsText.json))])
-            output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
-            return
+        try await stateOptions.withStore { store in
+            guard let run = try await store.run(runID) else { throw ValidationError("there is no run \(runID); `payrun runs` lists them") }
+            let records = try await store.records(of: runID)
+            let output = StandardStreams.shared
+            if json {
+                let document = JSONValue.object(["run": run.json, "records": .array(records.map(RunsText.json))])
+                output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+                return
+            }
+            var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
+            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(run.status.rawValue)"
+            text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + "\n"
+            for record in records { text += RunsText.line(record) + "\n" }
+            output.write(text, to: .standardOutput)
         }
-        var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
-        text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(run.status.rawValue)"
-        text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + "\n"
-        for record in records { text += RunsText.line(record) + "\n" }
-        output.write(text, to: .standardOutput)
     }
 }
 
@@ -73,14 +73,14 @@ struct RunsVerifyCommand: AsyncParsableCommand {
     @OptionGroup var stateOptions: StateOptions
 
     func run() async throws {
-        let store = try await stateOptions.open()
-        defer { Task { await store.close() } }
-        switch try await store.verify() {
-        case .intact(let count):
-            StandardStreams.shared.write("the journal is intact: \(count) records checked\n", to: .standardOutput)
-        case .broken(let sequence, let runID, let problem):
-            StandardStreams.shared.write("the journal is broken at record \(sequence) (run \(runID)): \(problem)\n", to: .standardError)
-            throw ExitCode(1)
+        try await stateOptions.withStore { store in
+            switch try await store.verify() {
+            case .intact(let count):
+                StandardStreams.shared.write("the journal is intact: \(count) records checked\n", to: .standardOutput)
+            case .broken(let sequence, let runID, let problem):
+                StandardStreams.shared.write("the journal is broken at record \(sequence) (run \(runID)): \(problem)\n", to: .standardError)
+                throw ExitCode(1)
+            }
         }
     }
 }
@@ -103,15 +103,15 @@ struct RunsResolveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try await stateOptions.open()
-        defer { Task { await store.close() } }
-        do {
-            try await store.resolve(run: runID, mutation: mutation, appliedID: applied, by: RunStart.currentUser)
-        } catch let error as ResolutionRefused {
-            throw ValidationError(error.message)
+        try await stateOptions.withStore { store in
+            do {
+                try await store.resolve(run: runID, mutation: mutation, appliedID: applied, by: RunStart.currentUser)
+            } catch let error as ResolutionRefused {
+                throw ValidationError(error.message)
+            }
+            let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
+            StandardStreams.shared.write("recorded: \(mutation) of run \(runID) was \(what); run the same command again to resume\n", to: .standardOutput)
         }
-        let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
-        StandardStreams.shared.write("recorded: \(mutation) of run \(runID) was \(what); run the same command again to resume\n", to: .standardOutput)
     }
 }
 
@@ -123,9 +123,9 @@ struct RunsPruneCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let age = RunsText.seconds(olderThan) else { throw ValidationError("--older-than takes an age such as 90d, 12h or 30m, not '\(olderThan)'") }
-        let store = try await stateOptions.open()
-        defer { Task { await store.close() } }
-        let count = try await store.prune(endedBefore: UTCTime.now() - age)
-        StandardStreams.shared.write("pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(UTCTime.now() - age))\n", to: .standardOutput)
+        try await stateOptions.withStore { store in
+            let count = try await store.prune(endedBefore: UTCTime.now() - age)
+            StandardStreams.shared.write("pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(UTCTime.now() - age))\n", to: .standardOutput)
+        }
     }
 }

@@ -42,7 +42,12 @@ struct ScriptOptions: ParsableArguments {
 
     /// An engine with these options, the built-in providers and the credential store; its
     /// messages name this command's flags.
-    func makeEngine(store: (any RunStore)? = nil) throws -> PayrunEngine {
+    func makeEngine() throws -> PayrunEngine {
+        PayrunEngine(try makeConfiguration())
+    }
+
+    /// The engine's configuration these options describe, to add to before making it.
+    func makeConfiguration() throws -> PayrunEngine.Configuration {
         let (_, credentials) = try credentialOptions.loadStore()
         let variables = ProcessEnvironment.variables()
         var configuration = PayrunEngine.Configuration.standard(environment: env, credentials: credentials)
@@ -55,8 +60,7 @@ struct ScriptOptions: ParsableArguments {
         configuration.approvesLiveMutations = yes
         configuration.hints = Self.hints
         configuration.luaThreads = 1
-        configuration.store = store
-        return PayrunEngine(configuration)
+        return configuration
     }
 
     /// What `payrun`'s messages add: its own flags and commands.

@@ -22,6 +22,21 @@ struct StateOptions: ParsableArguments {
     }
 }
 
+extension StateOptions {
+    /// Runs `body` with the store open, and closes it after, whatever `body` does.
+    func withStore<Result>(_ body: (SQLiteRunStore) async throws -> Result) async throws -> Result {
+        let store = try await open()
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
+
 /// A store that cannot be used: the command stops before doing anything, exit status 1.
 struct StoreFailure: Error, CustomStringConvertible {
     let message: String

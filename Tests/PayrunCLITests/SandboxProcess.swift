@@ -1,6 +1,9 @@
 // `payrun sandbox` running as its own process, as durable runs need it: its providers' state
 // outlives the payrun processes a test kills.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 final class SandboxProcess {
     let process = Process()

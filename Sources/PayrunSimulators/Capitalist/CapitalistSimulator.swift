@@ -52,16 +52,23 @@ public struct CapitalistSimulator: ProviderSimulator {
 
     func addRoutes(to router: Router<SimulatorContext>, services: SimulatorServices) {
         let operations = CapitalistOperations(configuration: configuration, store: store)
+        // Faults act in front of every operation, as for the other providers; an injected status
+        // comes as Capitalist's own error reply, with that HTTP status.
+        let api = router.group()
+            .add(middleware: FaultInjection(controller: services.faults) { status, message in
+                var response = CapitalistReply.error(1, message).response(json: true)
+                response.status = status
+                return response
+            })
         // One route serves `/capitalist` and `/capitalist/`.
-        router.on(RouterPath(Self.path), method: .post) { request, context in
+        api.on(RouterPath(Self.path), method: .post) { request, context in
             try await operations.handle(request, context: context).response(json: Self.wantsJSON(request))
         }
         for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
-            router.on(RouterPath(Self.path), method: method) { request, _ in
+            api.on(RouterPath(Self.path), method: method) { request, _ in
                 CapitalistReply.error(150).response(json: Self.wantsJSON(request))
             }
         }
-        _ = services
     }
 
     static func wantsJSON(_ request: Request) -> Bool {

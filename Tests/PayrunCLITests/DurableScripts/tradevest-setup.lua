@@ -22,4 +22,6 @@ product = tradevest:await("/customer-products/" .. product.customerProductId)
 if tonumber(product.balance) < 1000000 then
   tradevest:post("/transfers-test/incoming-transfer", { customerProductId = product.customerProductId, amount = "1000000.00", reference = "funding" })
 end
+-- Its body carries the webhook secret (filled in by payrun), which the journal must never hold.
+tradevest:register_webhook("CUSTOMER_NOTIFICATION", "http://127.0.0.1:9/payrun-durable-test")
 print(product.customerProductId)

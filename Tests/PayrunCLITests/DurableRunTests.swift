@@ -1,0 +1,240 @@
+// Durable runs, shown by crashing: a payout of 50 is killed with SIGKILL at the worst moments and
+// run again until it finishes, against `payrun sandbox` running as its own process, and the
+// provider's own state is read afterwards: every beneficiary paid exactly once.
+import Foundation
+import Testing
+
+@Suite(.serialized) struct DurableRunTests {
+    static let references = (1...50).map { String(format: "PO-%04d", $0) }
+
+    /// 50 payouts: `reference,recipient,amount`.
+    static func payoutsFile() throws -> String {
+        let path = NSTemporaryDirectory() + "payrun-payouts-\(UUID().uuidString).csv"
+        var text = "reference,recipient,amount\n"
+        for (index, reference) in references.enumerated() { text += "\(reference),usr_\(index + 2),\(1001 + index)\n" }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func particeepPayoutsKilledAtEachPointPayEachOnceAndTheInDoubtOnesWaitForAPerson() async throws {
+        let job = try PayoutJob(provider: "particeep", payRoute: "PUT /particeep/v1/transaction")
+        let settled = try await job.payThroughCrashes()
+        // Particeep cannot be asked: every payment in doubt stopped the run with exit 4 until
+        // someone said what happened.
+        #expect(!settled.isEmpty, "a crash between sending and journaling left a Particeep payment in doubt")
+        for message in settled {
+            #expect(message.contains("PUT /transaction to particeep"))
+            #expect(message.contains("particeep cannot be asked whether it arrived"))
+            #expect(message.contains("--not-applied"))
+        }
+        try job.expectNoSecretInTheStore(["sandbox-particeep-secret"])
+    }
+
+    @Test func peexPayoutsKilledAtEachPointPayEachOnce() async throws {
+        let job = try PayoutJob(provider: "peex", payRoute: "POST /peex/api/v3/clients/request_payment")
+        let settled = try await job.payThroughCrashes()
+        #expect(settled.isEmpty, "Peex looks a payment in doubt up by its track_id: no person is asked")
+        try job.expectNoSecretInTheStore(["sandbox-peex-secret-key"])
+    }
+
+    @Test func tradevestPayoutsKilledAtEachPointPayEachOnce() async throws {
+        let sandbox = try SandboxProcess()
+        let state = NSTemporaryDirectory() + "payrun-durable-\(UUID().uuidString)/state.db"
+        let setup = try PayrunProcess.runOnce(
+            ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/tradevest-setup.lua"],
+            environment: ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state])
+        try #require(setup.status == 0, "\(setup.standardError)")
+        let product = setup.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let job = try PayoutJob(provider: "tradevest", payRoute: "POST /tradevest/transfers", sandbox: sandbox, state: state, extra: [product])
+        let settled = try await job.payThroughCrashes()
+        #expect(settled.isEmpty, "Tradevest recognises a repeated externalId: no person is asked")
+        try job.expectNoSecretInTheStore(["sandbox-tradevest-secret", "sandbox-tradevest-webhook"])
+    }
+
+    @Test func capitalistBatchesKilledAtEachPointPayEachOnce() async throws {
+        // Every Capitalist operation is a POST to one path: the lost answer may be a lookup's.
+        let job = try PayoutJob(provider: "capitalist", payRoute: "POST /capitalist/", crashes: (intent: 2, answer: 2))
+        let settled = try await job.payThroughCrashes()
+        #expect(settled.isEmpty, "each batch is a step whose lookup finds its payments by number: no person is asked")
+        try job.expectNoSecretInTheStore(["sandbox-capitalist-password"])
+    }
+}
+
+/// One provider's payout job: its script, a sandbox of its own, a state store of its own.
+struct PayoutJob {
+    let provider: String
+    /// `METHOD PATH` of the payment request, for the lost-answer fault.
+    let payRoute: String
+    let sandbox: SandboxProcess
+    let state: String
+    let payouts: String
+    let extra: [String]
+    /// The mutations of this attempt the crashes come after: between intent and send, and
+    /// between answer and journal.
+    let crashes: (intent: Int, answer: Int)
+
+    init(
+        provider: String, payRoute: String, sandbox: SandboxProcess? = nil, state: String? = nil, extra: [String] = [],
+        crashes: (intent: Int, answer: Int) = (10, 12)
+    ) throws {
+        self.crashes = crashes
+        self.provider = provider
+        self.payRoute = payRoute
+        self.sandbox = try sandbox ?? SandboxProcess()
+        self.state = state ?? NSTemporaryDirectory() + "payrun-durable-\(UUID().uuidString)/state.db"
+        payouts = try DurableRunTests.payoutsFile()
+        self.extra = extra
+    }
+
+    var environment: [String: String] { ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state] }
+    var payArguments: [String] {
+        ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/\(provider)-pay.lua", payouts] + extra
+    }
+
+    /// Kills the job at each of the worst moments, resumes it each time, and finishes it; checks
+    /// the provider's state. Returns the messages of the runs that stopped for a person's word.
+    func payThroughCrashes() async throws -> [String] {
+        var settled: [String] = []
+        // Killed once the first payment's intent is on disk, before it is sent.
+        var result = try runSettling(crash: "after-intent:1", messages: &settled)
+        #expect(result.status == SIGKILL, "\(result.standardError)")
+        // Resumed; killed between a later payment's intent and its sending.
+        result = try runSettling(crash: "after-intent:\(crashes.intent)", messages: &settled)
+        #expect(result.status == SIGKILL, "\(result.standardError)")
+        #expect(result.standardError.contains("payrun: resuming run r_"), "\(result.standardError)")
+        // Resumed; killed after a payment's answer came, before it was journaled.
+        result = try runSettling(crash: "after-answer:\(crashes.answer)", messages: &settled)
+        #expect(result.status == SIGKILL, "\(result.standardError)")
+        // Resumed; killed while the provider, having applied a payment, holds back its answer.
+        try await runKilledWhileTheAnswerIsLost(messages: &settled)
+        // Resumed to the end.
+        result = try runSettling(crash: nil, messages: &settled)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("payrun: resuming run r_"), "\(result.standardError)")
+        #expect(result.standardOutput.contains("50 paid"), "\(result.standardOutput)")
+
+        let payments = try paymentsAtTheProvider()
+        for reference in DurableRunTests.references {
+            #expect(payments[reference]?.count == 1, "\(reference) is paid \(payments[reference]?.count ?? 0) times at \(provider)")
+        }
+        #expect(payments.count == 50)
+
+        // The audit trail: one run, resumed, every record linked to the one before.
+        let runs = try runsJSON(["runs", "--json"]) as? [[String: Any]] ?? []
+        let payRuns = runs.filter { ($0["script"] as? String)?.hasSuffix("\(provider)-pay.lua") == true }
+        #expect(payRuns.count == 1, "the crashed attempts and the last are one run")
+        #expect(payRuns.first?["status"] as? String == "finished")
+        #expect((payRuns.first?["attempts"] as? Int ?? 0) >= 5)
+        let verify = try PayrunProcess.runOnce(["runs", "verify"], environment: environment)
+        #expect(verify.status == 0 && verify.standardOutput.hasPrefix("the journal is intact"), "\(verify.standardError)")
+        return settled
+    }
+
+    /// Runs the job; when it stops with exit 4 for a payment in doubt, looks at the provider as
+    /// an operator would, records what happened with `payrun runs resolve`, and runs it again.
+    func runSettling(crash: String?, messages: inout [String]) throws -> PayrunProcess.Result {
+        var environment = self.environment
+        environment["PAYRUN_TEST_CRASH"] = crash
+        for _ in 0..<10 {
+            let result = try PayrunProcess.runOnce(payArguments, environment: environment)
+            guard result.status == 4 else { return result }
+            messages.append(result.standardError)
+            try settle(result.standardError)
+        }
+        throw PayoutJobFailure(description: "the run kept stopping for payments in doubt")
+    }
+
+    /// Looks at the provider as an operator would for the payment a run stopped before (its
+    /// message on standard error), and records what happened with `payrun runs resolve`.
+    func settle(_ message: String) throws {
+        let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+)/), "\(message)")
+        let run = String(command.1)
+        let mutation = String(command.2)
+        let reference = try #require(try reference(of: mutation, in: run))
+        let found = try paymentsAtTheProvider()[reference] ?? []
+        let decision = found.first.map { ["--applied", $0] } ?? ["--not-applied"]
+        let resolved = try PayrunProcess.runOnce(["runs", "resolve", run, mutation] + decision, environment: environment)
+        try #require(resolved.status == 0, "\(resolved.standardError)")
+    }
+
+    /// Runs the job with the provider losing the answer to its third payment request from now
+    /// on, and kills it with SIGKILL while it waits for that answer.
+    func runKilledWhileTheAnswerIsLost(messages: inout [String]) async throws {
+        try await sandbox.setFaults("\(payRoute): lose-answer latency=60s after=2")
+        var stopped = try await runUntilTheAnswerIsLost()
+        for _ in 0..<10 where stopped != nil {
+            // It stopped first for a payment an earlier crash left in doubt: settled, then again.
+            messages.append(stopped!)
+            try settle(stopped!)
+            stopped = try await runUntilTheAnswerIsLost()
+        }
+        try await sandbox.setFaults("")
+    }
+
+    /// Nil once the run was killed waiting for a lost answer; its standard error if it stopped
+    /// for a payment in doubt first.
+    private func runUntilTheAnswerIsLost() async throws -> String? {
+        let process = Process()
+        process.executableURL = PayrunProcess.executable
+        process.arguments = payArguments
+        process.currentDirectoryURL = PayrunProcess.packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        var lost = false
+        for _ in 0..<600 where !lost && process.isRunning {
+            lost = try sandbox.requests().contains { $0["fault"] as? String == "lose-answer" }
+            if !lost { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationReason == .exit, process.terminationStatus == 4 { return message }
+        #expect(lost, "the provider served a payment whose answer it then held back: \(message)")
+        #expect(process.terminationReason == .uncaughtSignal)
+        return nil
+    }
+
+    /// What the provider holds, read through its own API: each reference's payment ids.
+    func paymentsAtTheProvider() throws -> [String: [String]] {
+        let result = try PayrunProcess.runOnce(
+            ["run", "--dry-run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/\(provider)-count.lua", payouts],
+            environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
+        guard result.status == 0, let counts = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: [String]] else {
+            throw PayoutJobFailure(description: "the provider's payments could not be read: \(result.standardError)")
+        }
+        return counts
+    }
+
+    /// The payout reference in mutation `mutation`'s journaled request, as `payrun runs show --json` gives it.
+    private func reference(of mutation: String, in run: String) throws -> String? {
+        let shown = try runsJSON(["runs", "show", "--json", run]) as? [String: Any]
+        let records = shown?["records"] as? [[String: Any]] ?? []
+        guard let intent = records.last(where: { $0["kind"] as? String == "mutation.intent" && $0["entry"] as? String == mutation }) else { return nil }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: intent["body"] ?? [:]), as: UTF8.self)
+        return DurableRunTests.references.first { text.contains("\"\($0)\"") }
+    }
+
+    private func runsJSON(_ arguments: [String]) throws -> Any {
+        let result = try PayrunProcess.runOnce(arguments, environment: environment)
+        guard result.status == 0 else { throw PayoutJobFailure(description: "payrun \(arguments.joined(separator: " ")): \(result.standardError)") }
+        return try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+    }
+
+    /// No credential the runs used is anywhere in the store's files.
+    func expectNoSecretInTheStore(_ secrets: [String]) throws {
+        for suffix in ["", "-wal"] {
+            guard let bytes = FileManager.default.contents(atPath: state + suffix) else { continue }
+            for secret in secrets {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) is in \(state + suffix)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: state))
+    }
+}
+
+struct PayoutJobFailure: Error, CustomStringConvertible {
+    let description: String
+}
