@@ -1,0 +1,213 @@
+// Durable runs through the engine, as a host sees them: a run that failed part-way resumes under
+// the same key without sending again what it sent, steps run once and give back what they
+// returned, and the host lists runs and resumes one. The simulators run in the test.
+import Foundation
+import Payrun
+import PayrunSimulators
+import PayrunTestSupport
+import Synchronization
+import Testing
+
+@Suite struct DurableEngineTests {
+    /// An engine keeping its runs in `store`, its sandbox `server`, with a host function that
+    /// counts its calls (`counter.hit()`).
+    func engine(_ server: SimulatorServer, store: any RunStore, hits: HitCounter) -> PayrunEngine {
+        var configuration = PayrunEngine.Configuration.standard()
+        configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+        configuration.store = store
+        var counter = HostLibrary("counter")
+        counter.add("hit") { _ in .integer(hits.hit()) }
+        configuration.host = [counter]
+        return PayrunEngine(configuration)
+    }
+
+    func withServer(_ body: (SimulatorServer) async throws -> Void) async throws {
+        var configuration = SimulatorServer.Configuration()
+        configuration.particeep.users = 20
+        configuration.particeep.transactions = 0
+        try await SimulatorFixture.with(configuration, body)
+    }
+
+    /// Pays three transactions, each in a step, then fails on the first attempt (`arg[1] == "fail"`).
+    static let payout = Script.text("""
+        local particeep = payrun.provider("particeep")
+        local results = {}
+        for i = 1, 3 do
+          results[i] = payrun.step("pay:" .. i, function()
+            counter.hit()
+            local transaction, response = particeep:put("/transaction", {
+              issuer_id = "usr_1", recipient_id = "usr_" .. (i + 1), amount = 100 * i, currency = "EUR", custom = { ref = "T" .. i },
+            })
+            return { id = transaction.id, amount = payrun.decimal.new(transaction.amount) / 100, journaled = response.journaled == true }
+          end)
+        end
+        if arg[1] == "fail" then error("the run fails after paying") end
+        local all = particeep:get("/transaction/search", { issuer_id = "usr_1", limit = 100 })
+        return all.total_size, results[2].id, tostring(results[3].amount), results[1].journaled
+        """, name: "payout.lua")
+
+    @Test func aRunThatFailedResumesUnderItsKeyAndPaysNoOneTwice() async throws {
+        try await withServer { server in
+            let hits = HitCounter()
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: hits)
+            var options = RunOptions()
+            options.runKey = "payout-2026-11-30"
+            options.arguments = ["fail"]
+            let failed = try await engine.run(Self.payout, options: options)
+            #expect(failed.status == .scriptFailed)
+            #expect(failed.run?.status == .failed)
+            #expect(failed.run?.mutations == 3)
+            #expect(hits.count == 3)
+
+            options.arguments = []
+            let resumed = try await engine.run(Self.payout, options: options)
+            #expect(resumed.status == .success, "\(resumed.error?.description ?? "")")
+            #expect(resumed.resumed)
+            #expect(resumed.run?.id == failed.run?.id)
+            #expect(resumed.run?.status == .finished)
+            #expect(resumed.run?.attempts == 2)
+            #expect(resumed.output?.standardError.contains("resuming run \(failed.run!.id)") == true)
+            // Three transactions at the provider, and no step ran again: their results came back.
+            #expect(hits.count == 3)
+            guard resumed.values.count == 4 else { return }
+            #expect(resumed.values[0] == .integer(3))
+            #expect(resumed.values[1].string?.hasPrefix("txn_") == true)
+            #expect(resumed.values[2] == .string("3"), "a decimal comes back a decimal, with its digits")
+            #expect(resumed.values[3] == .bool(false), "the first attempt's answers were the provider's own")
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aMutationAnsweredBeforeIsAnsweredFromTheJournal() async throws {
+        try await withServer { server in
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: HitCounter())
+            let script = Script.text("""
+                local particeep = payrun.provider("particeep")
+                local made, response = particeep:put("/transaction", {
+                  issuer_id = "usr_1", recipient_id = "usr_2", amount = 500, currency = "EUR" })
+                if arg[1] == "fail" then error("after the payment") end
+                return made.id, response.journaled == true
+                """, name: "one.lua")
+            var options = RunOptions()
+            options.runKey = "one"
+            options.arguments = ["fail"]
+            let first = try await engine.run(script, options: options)
+            #expect(first.status == .scriptFailed)
+            #expect(first.requestCount == 1)
+            options.arguments = []
+            let second = try await engine.run(script, options: options)
+            #expect(second.status == .success)
+            #expect(second.requestCount == 0, "nothing was sent: the answer came from the journal")
+            #expect(second.values.last == .bool(true))
+            let records = try await engine.journal(of: second.run!.id)
+            #expect(records.filter { $0.kind == .intent }.count == 1)
+            #expect(records.filter { $0.kind == .runStarted }.count == 2)
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aStepLeftUnfinishedIsSettledByItsLookup() async throws {
+        try await withServer { server in
+            let hits = HitCounter()
+            let engine = engine(server, store: MemoryRunStore(), hits: hits)
+            // The first attempt fails inside the step, after paying: the step is left unfinished.
+            let script = Script.text("""
+                local particeep = payrun.provider("particeep")
+                local paid = payrun.step("pay:T9", function()
+                  counter.hit()
+                  local made = particeep:put("/transaction", {
+                    issuer_id = "usr_1", recipient_id = "usr_3", amount = 900, currency = "EUR", custom = { ref = "T9" } })
+                  if arg[1] == "fail" then error("lost on the way back") end
+                  return made.id
+                end, { lookup = function()
+                  for transaction in particeep:paginate("/transaction/search", { issuer_id = "usr_1" }) do
+                    if transaction.custom.ref == "T9" then return transaction.id end
+                  end
+                end })
+                return paid
+                """, name: "lookup.lua")
+            var options = RunOptions()
+            options.runKey = "lookup"
+            options.arguments = ["fail"]
+            let first = try await engine.run(script, options: options)
+            #expect(first.status == .scriptFailed)
+            #expect(first.error?.message.contains("lost on the way back") == true)
+            options.arguments = []
+            let second = try await engine.run(script, options: options)
+            #expect(second.status == .success, "\(second.error?.description ?? "")")
+            #expect(second.values.first?.string?.hasPrefix("txn_") == true)
+            #expect(hits.count == 1, "the lookup found the payment: the step's function did not run again")
+            await engine.shutdown()
+        }
+    }
+
+    @Test func stepsSayWhatIsWrongWithThem() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let twice = try await engine.run(Script.text("""
+                payrun.step("a", function() return 1 end)
+                payrun.step("a", function() return 2 end)
+                """, name: "twice.lua"))
+            #expect(twice.error?.message == "twice.lua:2: step 'a' is used twice in one run (first at twice.lua:1)")
+            let badName = try await engine.run(Script.text("payrun.step(nil, print)", name: "bad.lua"))
+            #expect(badName.error?.message == "bad.lua:1: bad argument #1 to 'step' (string expected, got no value)")
+            let badLookup = try await engine.run(Script.text("payrun.step('x', print, { lookup = 1 })", name: "bad.lua"))
+            #expect(badLookup.error?.message == "bad.lua:1: bad argument #3 to 'step' (field 'lookup': function expected, got number)")
+            let unstorable = try await engine.run(Script.text("payrun.step('f', function() return print end)", name: "f.lua"))
+            #expect(unstorable.error?.message.contains("step 'f' returned what cannot be stored: a function cannot be stored") == true)
+            // Without a store, a step is a plain call.
+            let plain = PayrunEngine(.standard())
+            let result = try await plain.run(Script.text("return payrun.step('a', function() return 'x', 2 end)", name: "p.lua"))
+            #expect(result.values == [.string("x"), .integer(2)])
+            await plain.shutdown()
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aHostListsRunsAndResumesOne() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let folder = NSTemporaryDirectory() + "payrun-resume-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let path = folder + "/job.lua"
+            let marker = folder + "/fail"
+            try "".write(toFile: marker, atomically: true, encoding: .utf8)
+            // Fails while its argument names a file that exists.
+            try """
+                local particeep = payrun.provider("particeep")
+                particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_4", amount = 700, currency = "EUR" })
+                if payrun.input(1) == "" then error("not yet") end
+                return "done"
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            var options = RunOptions()
+            options.arguments = [marker]
+            let failed = try await engine.run(.file(path), options: options)
+            #expect(failed.status == .scriptFailed)
+            let listed = try await engine.runs()
+            #expect(listed.first?.id == failed.run?.id)
+            #expect(listed.first?.status == .failed)
+            #expect(listed.first?.arguments == [marker])
+
+            try "go".write(toFile: marker, atomically: true, encoding: .utf8)
+            let resumed = try await engine.resume(failed.run!.id)
+            #expect(resumed.status == .success, "\(resumed.error?.description ?? "")")
+            #expect(resumed.values == [.string("done")])
+            #expect(resumed.requestCount == 0)
+            await #expect(throws: RunRefused.self) { try await engine.resume(failed.run!.id) }
+            await engine.shutdown()
+        }
+    }
+}
+
+/// Counts a host function's calls.
+final class HitCounter: Sendable {
+    private let hits = Atomic(0)
+
+    var count: Int { hits.load(ordering: .acquiring) }
+
+    func hit() -> Int {
+        hits.add(1, ordering: .acquiringAndReleasing).newValue
+    }
+}
