@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal.
-bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux
+# The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal;
+# sqlite3 edits a state store as a person at a shell would.
+bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3
 swift test "$@"
 if [ $# -eq 0 ]; then
   # A data race is a failure: TSan's report makes the test process exit non-zero.

@@ -48,9 +48,19 @@ extension ChainDigest {
         return .intact(records: records.count)
     }
 
-    /// How many records, from the start of `records` (in chain order), belong to runs in `prunable`:
-    /// pruning removes a prefix of the chain so that what stays still verifies.
-    public static func prunablePrefix(of records: [JournalRecord], prunable: Set<String>) -> Int {
-        records.firstIndex { !prunable.contains($0.runID) } ?? records.count
+    /// How many records, from the start of a chain whose records belong to `runIDs` (in chain
+    /// order), can go when the runs in `prunable` may: the longest prefix holding whole runs,
+    /// all prunable, so that what stays still verifies and no run is left cut in two.
+    public static func prunablePrefix(of runIDs: [String], prunable: Set<String>) -> Int {
+        var last: [String: Int] = [:]
+        for (index, run) in runIDs.enumerated() { last[run] = index }
+        var prefix = 0
+        var reach = -1
+        for (index, run) in runIDs.enumerated() {
+            guard prunable.contains(run) else { break }
+            reach = max(reach, last[run]!)
+            if index == reach { prefix = index + 1 }
+        }
+        return prefix
     }
 }

@@ -68,7 +68,7 @@ public final class MemoryRunStore: RunStore {
     public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
         try change { contents in
             let old = Set(contents.runs.values.filter { ($0.endedAt ?? .max) < cutoff }.map(\.id))
-            let removed = ChainDigest.prunablePrefix(of: contents.records, prunable: old)
+            let removed = ChainDigest.prunablePrefix(of: contents.records.map(\.runID), prunable: old)
             if removed > 0 { contents.anchor = contents.records[removed - 1].digest }
             contents.records.removeFirst(removed)
             let kept = Set(contents.records.map(\.runID))

@@ -263,13 +263,10 @@ public final class SQLiteRunStore: RunStore {
             do {
                 let old = Set(try await self.connection.query("SELECT id FROM runs WHERE ended_at IS NOT NULL AND ended_at < ?", [.integer(cutoff)])
                     .compactMap { $0.column("id")?.string })
-                // The chain keeps a prefix's last digest as its anchor: only a prefix can go.
-                let firstKept = try await self.connection.query("SELECT seq, run_id FROM records ORDER BY seq")
-                    .first { !old.contains($0.column("run_id")?.string ?? "") }?.column("seq")?.integer
-                let last = try await self.connection.query(
-                    "SELECT seq, digest FROM records WHERE seq < ? ORDER BY seq DESC LIMIT 1", [.integer(firstKept ?? Int.max)]
-                ).first
-                if let last, let digest = last.column("digest")?.string, let sequence = last.column("seq")?.integer {
+                // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
+                let chain = try await self.connection.query("SELECT seq, run_id, digest FROM records ORDER BY seq")
+                let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.column("run_id")?.string ?? "" }, prunable: old)
+                if prefix > 0, let digest = chain[prefix - 1].column("digest")?.string, let sequence = chain[prefix - 1].column("seq")?.integer {
                     _ = try await self.connection.query(
                         "INSERT INTO meta(name, value) VALUES('anchor', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", [.text(digest)])
                     _ = try await self.connection.query("DELETE FROM records WHERE seq <= ?", [.integer(sequence)])

@@ -1,0 +1,184 @@
+// One suite for every state store driver (as Fluent's drivers share theirs): runs, the hash-chained
+// journal, verification that names the first broken link, pruning that keeps the chain whole.
+// SQLite also shows what only a file can: two stores on one file, a newer schema refused, a
+// damaged record found.
+import Foundation
+import PayrunFormats
+import PayrunJournal
+import PayrunSQLite
+import Testing
+
+/// A store to test, made fresh.
+struct StoreDriver: CustomTestStringConvertible, Sendable {
+    let name: String
+    let make: @Sendable () async throws -> any RunStore
+
+    var testDescription: String { name }
+
+    static let all = [
+        StoreDriver(name: "memory") { MemoryRunStore() },
+        StoreDriver(name: "SQLite") { try await SQLiteRunStore.open(at: RunStoreTests.temporaryPath()) },
+    ]
+}
+
+@Suite struct RunStoreTests {
+    static func temporaryPath() -> String {
+        NSTemporaryDirectory() + "payrun-store-\(UUID().uuidString)/state.db"
+    }
+
+    static func run(_ id: String, key: String = "k", startedAt: Int = 1_000, endedAt: Int? = nil) -> RunRecord {
+        RunRecord(
+            id: id, key: key, script: "payout.lua", scriptDigest: String(repeating: "a", count: 64), arguments: ["payouts.csv"],
+            environment: "sandbox", user: "ops", host: "box", processID: 42, startedAt: startedAt, endedAt: endedAt,
+            status: endedAt == nil ? .running : .finished)
+    }
+
+    @Test(arguments: StoreDriver.all) func runsAreKeptListedAndFoundByKey(_ driver: StoreDriver) async throws {
+        let store = try await driver.make()
+        try await store.insert(Self.run("r_1", key: "payouts", startedAt: 100))
+        try await store.insert(Self.run("r_2", key: "other", startedAt: 200))
+        var third = Self.run("r_3", key: "payouts", startedAt: 300)
+        try await store.insert(third)
+        #expect(try await store.runs(limit: 10).map(\.id) == ["r_3", "r_2", "r_1"])
+        #expect(try await store.runs(limit: 1).map(\.id) == ["r_3"])
+        #expect(try await store.latestRun(key: "payouts")?.id == "r_3")
+        #expect(try await store.latestRun(key: "none") == nil)
+        third.status = .inDoubt
+        third.attempts = 2
+        third.mutations = 41
+        third.endedAt = 400
+        try await store.update(third)
+        #expect(try await store.run("r_3") == third)
+        #expect(try await store.run("r_9") == nil)
+        await store.close()
+    }
+
+    @Test(arguments: StoreDriver.all) func recordsAreChainedAndVerified(_ driver: StoreDriver) async throws {
+        let store = try await driver.make()
+        try await store.insert(Self.run("r_1"))
+        let body: JSONValue = .object(["provider": .string("particeep"), "amount": .integer(1500), "note": .string("é \u{1F4B6}")])
+        let first = try await store.append(JournalRecord(runID: "r_1", kind: .runStarted, at: 10), durable: false)
+        let second = try await store.append(JournalRecord(runID: "r_1", kind: .intent, entry: "m_1", body: body, at: 11), durable: true)
+        #expect(first.sequence == 1 && second.sequence == 2)
+        #expect(first.previousDigest == ChainDigest.origin)
+        #expect(second.previousDigest == first.digest)
+        #expect(second.digest == ChainDigest.digest(of: second, after: first.digest))
+        let read = try await store.records(of: "r_1")
+        #expect(read == [first, second])
+        #expect(try await store.verify() == .intact(records: 2))
+        #expect(try await store.records(of: "r_2").isEmpty)
+        await store.close()
+    }
+
+    @Test(arguments: StoreDriver.all) func pruningRemovesOldRunsAndKeepsTheChainVerifiable(_ driver: StoreDriver) async throws {
+        let store = try await driver.make()
+        try await store.insert(Self.run("r_old", startedAt: 100, endedAt: 200))
+        try await store.insert(Self.run("r_mid", startedAt: 300, endedAt: 400))
+        try await store.insert(Self.run("r_new", startedAt: 500))
+        for (run, at) in [("r_old", 100), ("r_old", 150), ("r_mid", 300), ("r_new", 500), ("r_mid", 390)] {
+            try await store.append(JournalRecord(runID: run, kind: .runStarted, at: at), durable: false)
+        }
+        // r_mid ended before the cutoff, but its records straddle one of r_new's: only the
+        // prefix that is r_old's whole goes; r_mid stays, whole, until it can go whole.
+        #expect(try await store.prune(endedBefore: 450) == 1)
+        #expect(try await store.run("r_old") == nil)
+        #expect(try await store.run("r_mid") != nil)
+        #expect(try await store.records(of: "r_old").isEmpty)
+        #expect(try await store.records(of: "r_mid").map(\.at) == [300, 390])
+        #expect(try await store.verify() == .intact(records: 3))
+        try await store.append(JournalRecord(runID: "r_new", kind: .runEnded, at: 600), durable: false)
+        #expect(try await store.verify() == .intact(records: 4))
+        // Once r_new has ended too, everything can go, and the empty chain still verifies.
+        var ended = Self.run("r_new", startedAt: 500, endedAt: 600)
+        ended.status = .finished
+        try await store.update(ended)
+        #expect(try await store.prune(endedBefore: 700) == 2)
+        #expect(try await store.verify() == .intact(records: 0))
+        try await store.append(JournalRecord(runID: "r_next", kind: .runStarted, at: 800), durable: false)
+        #expect(try await store.verify() == .intact(records: 1))
+        await store.close()
+    }
+
+    @Test func aChangedRecordIsNamedByVerify() async throws {
+        let path = Self.temporaryPath()
+        let store = try await SQLiteRunStore.open(at: path)
+        try await store.insert(Self.run("r_1"))
+        for entry in ["m_1", "m_2", "m_3"] {
+            try await store.append(
+                JournalRecord(runID: "r_1", kind: .outcome, entry: entry, body: .object(["status": .integer(201)])), durable: false)
+        }
+        await store.close()
+        // Someone edits the second record's answer in the file, as an attacker with sqlite3 would.
+        try sqlite(path, "UPDATE records SET body = '{\"status\":500}' WHERE seq = 2")
+        let reopened = try await SQLiteRunStore.open(at: path)
+        #expect(try await reopened.verify() == .broken(sequence: 2, runID: "r_1", problem: "its contents were changed after it was written"))
+        await reopened.close()
+        try sqlite(path, "DELETE FROM records WHERE seq = 2")
+        let again = try await SQLiteRunStore.open(at: path)
+        #expect(try await again.verify() == .broken(
+            sequence: 3, runID: "r_1", problem: "it does not follow the record before it (a record was removed, added or reordered)"))
+        await again.close()
+    }
+
+    @Test func twoStoresOnOneFileShareOneChain() async throws {
+        let path = Self.temporaryPath()
+        let first = try await SQLiteRunStore.open(at: path)
+        let second = try await SQLiteRunStore.open(at: path)
+        try await first.insert(Self.run("r_a"))
+        try await second.insert(Self.run("r_b"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (store, run) in [(first, "r_a"), (second, "r_b")] {
+                group.addTask {
+                    for index in 0..<100 {
+                        try await store.append(JournalRecord(runID: run, kind: .intent, entry: "m_\(index)"), durable: index % 10 == 0)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await first.verify() == .intact(records: 200))
+        #expect(try await second.records(of: "r_a").count == 100)
+        await first.close()
+        await second.close()
+    }
+
+    @Test func aStoreWrittenByANewerPayrunIsRefusedAndLeftAsItIs() async throws {
+        let path = Self.temporaryPath()
+        await (try await SQLiteRunStore.open(at: path)).close()
+        try sqlite(path, "PRAGMA user_version = 99")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        await #expect {
+            _ = try await SQLiteRunStore.open(at: path)
+        } throws: { error in
+            let message = (error as? StoreError)?.description ?? ""
+            return message.contains("written by a newer payrun (schema 99; this payrun knows up to 1)") && message.contains("upgrade payrun")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func aFileThatIsNotAStoreIsRefusedWithWhatToDo() async throws {
+        let path = Self.temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+        await #expect {
+            _ = try await SQLiteRunStore.open(at: path)
+        } throws: { error in
+            (error as? StoreError)?.description.contains("is not a payrun state store") == true
+        }
+        await #expect {
+            _ = try await SQLiteRunStore.open(at: "/proc/payrun/state.db")
+        } throws: { error in
+            (error as? StoreError)?.description.contains("cannot be made") == true
+        }
+    }
+
+    /// Runs `sqlite3 path statement`, as a person at a shell would.
+    func sqlite(_ path: String, _ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, statement]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+    }
+}
