@@ -337,6 +337,12 @@ extension StoreError {
             self.init(location: location, message: "\(what) failed: \(error)", remedy: "check the file, or use another store with --state PATH")
             return
         }
+        // What the file system says is clearer than what SQLite makes of it (a read-only disk
+        // reads as "unable to open", a full one as "disk I/O error").
+        if let found = Self.fileSystemProblem(at: location) {
+            self.init(location: location, message: "\(what) failed: \(error.message)", remedy: found)
+            return
+        }
         let remedy: String
         switch error.reason {
         case .full, .ioErrorFailedWrite:
@@ -351,5 +357,22 @@ extension StoreError {
             remedy = "check the disk and the file, or use another store with --state PATH"
         }
         self.init(location: location, message: "\(what) failed: \(error.message)", remedy: remedy)
+    }
+
+    /// A read-only or full file system under `path`, or a file the user may not write.
+    static func fileSystemProblem(at path: String) -> String? {
+        let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var info = statvfs()
+        guard statvfs(folder.isEmpty ? "." : folder, &info) == 0 else { return nil }
+        if info.f_flag & UInt(ST_RDONLY) != 0 {
+            return "it cannot be written: its file system is read-only; remount it read-write, or use another store with --state PATH"
+        }
+        if UInt64(info.f_bavail) * UInt64(info.f_bsize) < 64 * 1024 {
+            return "the disk is full: free space on it, or use another store with --state PATH"
+        }
+        if access(path, F_OK) == 0, access(path, W_OK) != 0 {
+            return "it cannot be written: make the file and its folder writable, or use another store with --state PATH"
+        }
+        return nil
     }
 }

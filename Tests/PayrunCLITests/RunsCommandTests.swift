@@ -1,0 +1,178 @@
+// `payrun run` as a durable run and `payrun runs` as the audit trail, as an operator uses them:
+// what is listed and shown, what resumes and what starts afresh, and a state store that cannot be
+// written stopping a run before it sends anything.
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RunsCommandTests {
+    static func temporaryState() -> String {
+        NSTemporaryDirectory() + "payrun-runs-\(UUID().uuidString)/state.db"
+    }
+
+    /// Pays three Particeep transactions, then fails when its argument says so.
+    static func payoutScript() throws -> String {
+        let path = NSTemporaryDirectory() + "payrun-runs-\(UUID().uuidString).lua"
+        try """
+            local particeep = payrun.provider("particeep")
+            for i = 1, 3 do
+              particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_" .. (i + 1), amount = 100 * i, currency = "EUR" })
+            end
+            if arg[1] == "fail" then error("stopped on purpose") end
+            print("paid")
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func runsAreListedShownAndVerified() throws {
+        let state = Self.temporaryState()
+        let script = try Self.payoutScript()
+        let environment = ["PAYRUN_STATE": state]
+        let run = try PayrunProcess.runOnce(["run", script], environment: environment)
+        #expect(run.status == 0, "\(run.standardError)")
+
+        let list = try PayrunProcess.runOnce(["runs"], environment: environment)
+        let lines = list.standardOutput.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("ID") == true && lines.first?.contains("MUTATIONS") == true)
+        #expect(lines.count == 2)
+        let row = lines.last.map(String.init) ?? ""
+        #expect(row.hasPrefix("r_") && row.contains(script) && row.contains("sandbox") && row.contains("finished") && row.hasSuffix("3"))
+        let id = String(row.prefix(18))
+
+        let shown = try PayrunProcess.runOnce(["runs", "show", id], environment: environment)
+        #expect(shown.status == 0)
+        #expect(shown.standardOutput.components(separatedBy: "sent     particeep PUT /transaction").count == 4)
+        #expect(shown.standardOutput.components(separatedBy: "answered 200 id=txn_").count == 4)
+        #expect(shown.standardOutput.contains("attempt ended: finished (exit 0)"))
+
+        let json = try PayrunProcess.runOnce(["runs", "show", "--json", id], environment: environment)
+        let document = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        #expect((document?["run"] as? [String: Any])?["mutations"] as? Int == 3)
+        #expect((document?["records"] as? [Any])?.count == 8)
+
+        let verify = try PayrunProcess.runOnce(["runs", "verify"], environment: environment)
+        #expect(verify.standardOutput == "the journal is intact: 8 records checked\n")
+        let unknown = try PayrunProcess.runOnce(["runs", "show", "r_0000000000000000"], environment: environment)
+        #expect(unknown.status == 2 && unknown.standardError.contains("there is no run r_0000000000000000; `payrun runs` lists them"))
+    }
+
+    @Test func aChangedJournalFailsVerifyNamingTheRecord() throws {
+        let state = Self.temporaryState()
+        let environment = ["PAYRUN_STATE": state]
+        #expect(try PayrunProcess.runOnce(["run", try Self.payoutScript()], environment: environment).status == 0)
+        let edit = Process()
+        edit.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        edit.arguments = [state, "UPDATE records SET body = replace(body, '\"status\":200', '\"status\":500') WHERE seq = 3"]
+        try edit.run()
+        edit.waitUntilExit()
+        let verify = try PayrunProcess.runOnce(["runs", "verify"], environment: environment)
+        #expect(verify.status == 1)
+        #expect(verify.standardError.hasPrefix("the journal is broken at record 3 (run r_"))
+        #expect(verify.standardError.contains("its contents were changed after it was written"))
+    }
+
+    @Test func theInProcessSimulatorsDieWithTheRunSoAFailedRunStartsAfresh() throws {
+        let state = Self.temporaryState()
+        let script = try Self.payoutScript()
+        let environment = ["PAYRUN_STATE": state]
+        let failed = try PayrunProcess.runOnce(["run", script, "fail"], environment: environment)
+        #expect(failed.status == 1)
+        let again = try PayrunProcess.runOnce(["run", script, "fail"], environment: environment)
+        #expect(again.standardError.contains("did not finish, but the simulators it paid through ran inside that payrun"))
+        #expect(again.standardError.contains("starting afresh. To resume runs, run `payrun sandbox` on its own"))
+        let list = try PayrunProcess.runOnce(["runs", "--json"], environment: environment)
+        let runs = try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]] ?? []
+        #expect(runs.count == 2)
+        #expect(runs.allSatisfy { $0["status"] as? String == "failed" && $0["attempts"] as? Int == 1 })
+    }
+
+    @Test func aRunKeyChoosesTheJobAndNewRunStartsAfresh() throws {
+        let sandbox = try SandboxProcess()
+        let state = Self.temporaryState()
+        let script = try Self.payoutScript()
+        let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
+        let failed = try PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
+        #expect(failed.status == 1)
+        // Other arguments, same key: the same job, resumed; its three payments are not sent again.
+        let resumed = try PayrunProcess.runOnce(["run", "--run-key", "nightly", script], environment: environment)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("payrun: resuming run r_"))
+        #expect(resumed.standardError.contains("stopped after 3 mutations (3 answered, 0 in doubt)"))
+        let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
+        #expect(puts.count == 3)
+        // Finished: the same key starts a new run; --new-run starts one even after a failure.
+        let next = try PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
+        #expect(!next.standardError.contains("resuming"))
+        let fresh = try PayrunProcess.runOnce(["run", "--run-key", "nightly", "--new-run", script], environment: environment)
+        #expect(fresh.status == 0 && !fresh.standardError.contains("resuming"))
+        #expect(try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count == 9)
+    }
+
+    @Test func aStoreThatCannotBeWrittenStopsTheRunBeforeItSendsAnything() async throws {
+        let sandbox = try SandboxProcess()
+        let folder = NSTemporaryDirectory() + "payrun-tmpfs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A small file system of its own: the real "disk full" and "read-only", not a simulation.
+        try #require(try Self.shell("mount -t tmpfs -o size=256k tmpfs \(folder)") == 0, "mounting a tmpfs needs root")
+        defer { _ = try? Self.shell("umount \(folder)") }
+        let state = folder + "/state.db"
+        let script = try Self.payoutScript()
+        let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
+        #expect(try PayrunProcess.runOnce(["run", script], environment: environment).status == 0)
+        #expect(try sandbox.requests().count == 3)
+
+        // Read-only: the run does not begin.
+        #expect(try Self.shell("mount -o remount,ro \(folder)") == 0)
+        let readOnly = try PayrunProcess.runOnce(["run", script], environment: environment)
+        #expect(readOnly.status == 1)
+        #expect(readOnly.standardError.hasPrefix("payrun: the run did not begin: state store \(state):"), "\(readOnly.standardError)")
+        #expect(readOnly.standardError.contains("it cannot be written: its file system is read-only; remount it read-write, or use another store with --state PATH"), "\(readOnly.standardError)")
+        #expect(try sandbox.requests().count == 3, "nothing was sent")
+
+        // Full: the disk fills up (as another program writes to it); the run does not begin.
+        #expect(try Self.shell("mount -o remount,rw \(folder)") == 0)
+        _ = try Self.shell("dd if=/dev/zero of=\(folder)/filler bs=4k count=1000 2>/dev/null")
+        let full = try PayrunProcess.runOnce(["run", script], environment: environment)
+        #expect(full.status == 1)
+        #expect(full.standardError.contains("the disk is full: free space on it, or use another store with --state PATH"), "\(full.standardError)")
+        #expect(try sandbox.requests().count == 3, "nothing was sent")
+        try FileManager.default.removeItem(atPath: folder + "/filler")
+        let room = try PayrunProcess.runOnce(["run", script], environment: environment)
+        #expect(room.status == 0, "with room again, runs go on: \(room.standardError)")
+    }
+
+    @Test func aStoreThatFillsUpMidRunStopsItBeforeTheNextPayment() async throws {
+        let sandbox = try SandboxProcess()
+        let folder = NSTemporaryDirectory() + "payrun-tmpfs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #require(try Self.shell("mount -t tmpfs -o size=512k tmpfs \(folder)") == 0, "mounting a tmpfs needs root")
+        defer { _ = try? Self.shell("umount \(folder)") }
+        let script = NSTemporaryDirectory() + "payrun-midrun-\(UUID().uuidString).lua"
+        // Each payment carries a large note, so the journal outgrows the disk part-way.
+        try """
+            local particeep = payrun.provider("particeep")
+            local note = string.rep("x", 20000)
+            for i = 1, 200 do
+              local ok, err = pcall(particeep.put, particeep, "/transaction", {
+                issuer_id = "usr_1", recipient_id = "usr_2", amount = i, currency = "EUR", custom = { note = note } })
+            end
+            print("not reached")
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let result = try PayrunProcess.runOnce(["run", script], environment: ["PAYRUN_STATE": folder + "/state.db", "PAYRUN_SANDBOX_URL": sandbox.url])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the run's journal could not be written, so nothing more is sent"), "\(result.standardError)")
+        #expect(result.standardError.contains("the disk is full"))
+        #expect(!result.standardOutput.contains("not reached"), "pcall cannot swallow the stop")
+        let sent = try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count
+        #expect(sent > 0 && sent < 200)
+    }
+
+    @discardableResult
+    static func shell(_ command: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
