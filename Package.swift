@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "PayrunSQLite",
             dependencies: [
-                "PayrunJournal", "PayrunFormats",
+                "PayrunJournal", "PayrunFormats", "PayrunLocks",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

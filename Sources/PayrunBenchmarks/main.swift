@@ -18,6 +18,9 @@ let payrunPath: String = {
     return String(me[..<slash]) + "/payrun"
 }()
 
+// The `payrun run` processes the benchmarks start keep their runs in a store of their own.
+setenv("PAYRUN_STATE", "/tmp/payrun-bench-state-\(getpid())/state.db", 1)
+
 print("| benchmark | figures | ratio |")
 print("|---|---|---|")
 var failed = false
@@ -31,6 +34,7 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("load", { [try await SimulatorLoadBenchmark.run()] }),
     ("client", { try await ClientBenchmark.run(payrun: payrunPath) }),
     ("engine", { try await EngineBenchmark.run(payrun: payrunPath) }),
+    ("journal", { try await JournalBenchmark.run() }),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()

@@ -8,6 +8,7 @@ public final class MemoryRunStore: RunStore {
         var order: [String] = []
         var records: [JournalRecord] = []
         var anchor = ChainDigest.origin
+        var lastSequence = 0
         var closed = false
     }
 
@@ -46,14 +47,17 @@ public final class MemoryRunStore: RunStore {
         }
     }
 
-    public func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord {
+    public func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
         try change { contents in
-            var record = record
-            record.sequence = (contents.records.last?.sequence ?? 0) + 1
-            record.previousDigest = contents.records.last?.digest ?? contents.anchor
-            record.digest = ChainDigest.digest(of: record, after: record.previousDigest)
-            contents.records.append(record)
-            return record
+            records.map { record in
+                var record = record
+                contents.lastSequence += 1
+                record.sequence = contents.lastSequence
+                record.previousDigest = contents.records.last?.digest ?? contents.anchor
+                record.digest = ChainDigest.digest(of: record, after: record.previousDigest)
+                contents.records.append(record)
+                return record
+            }
         }
     }
 

@@ -21,10 +21,11 @@ public protocol RunStore: Sendable {
     /// Runs, newest first, at most `limit`.
     func runs(limit: Int) async throws(StoreError) -> [RunRecord]
 
-    /// Appends `record` to the chain and returns it with its sequence and digests set.
-    /// - Parameter durable: flush it to disk before returning (for an intent).
+    /// Appends `records` to the chain, in order and all or none, and returns them with their
+    /// sequences and digests set.
+    /// - Parameter durable: flush them to disk before returning (with an intent).
     @discardableResult
-    func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord
+    func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord]
     /// The records of run `id`, oldest first.
     func records(of runID: String) async throws(StoreError) -> [JournalRecord]
 
@@ -36,6 +37,14 @@ public protocol RunStore: Sendable {
 
     /// Closes the store; nothing may be asked of it after.
     func close() async
+}
+
+extension RunStore {
+    /// Appends one record; see ``append(_:durable:)-([JournalRecord],_)``.
+    @discardableResult
+    public func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord {
+        try await append([record], durable: durable)[0]
+    }
 }
 
 /// What `verify` found.

@@ -1,7 +1,7 @@
 // The embedded state store: one SQLite file in WAL mode, through sqlite-nio (SQLite compiled in,
-// FoundationEssentials only, so `payrun run` starts as fast as before). Intents go through a
-// connection that fsyncs each commit; everything else through one that does not, since a later
-// intent's fsync carries it to disk and a lost outcome only makes its mutation in doubt.
+// FoundationEssentials only, so `payrun run` starts as fast as before). Appends with an intent go
+// through a connection that fsyncs each commit; everything else through one that does not, since
+// a later intent's fsync carries it to disk and a lost outcome only makes its mutation in doubt.
 import Logging
 import PayrunFormats
 import PayrunJournal
@@ -12,13 +12,15 @@ import Glibc
 /// A ``RunStore`` in one SQLite database file.
 ///
 /// Several processes may share the file: SQLite's locks serialise their writes, and each append
-/// reads the chain's last digest in the same statement that adds the record.
+/// reads the chain's end inside the write transaction that adds its records. In one process,
+/// writes take turns (``WriteLock``).
 public final class SQLiteRunStore: RunStore {
     public let location: String
     /// `synchronous=FULL`: commits are on disk when they return.
     private let durable: SQLiteConnection
     /// `synchronous=NORMAL`: commits survive the process, not the machine, until the next fsync.
     private let connection: SQLiteConnection
+    private let writing = WriteLock()
 
     /// The schema this payrun writes; a store with a higher one was written by a newer payrun.
     public static let schemaVersion = 1
@@ -29,8 +31,7 @@ public final class SQLiteRunStore: RunStore {
         self.connection = connection
     }
 
-    /// Opens (creating it and its folder if need be) the store at `path`, and checks that it can
-    /// be written: a store that cannot is refused here, before any run starts.
+    /// Opens the store at `path`, creating it and its folder if need be.
     /// - Throws: ``StoreError`` saying what to fix.
     public static func open(at path: String) async throws(StoreError) -> SQLiteRunStore {
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
@@ -77,16 +78,14 @@ public final class SQLiteRunStore: RunStore {
                 throw StoreError(location: location, message: "it cannot be put in WAL mode", remedy: "put it on a local disk with --state PATH")
             }
             _ = try await connection.query("PRAGMA synchronous = \(synchronous)")
-            try await connection.install(customFunction: Self.chainFunction)
         }
+        // A store already at this schema needs nothing more: a store that cannot be written
+        // fails at the run's first record, before the script runs.
+        if version == Self.schemaVersion { return }
         try await retryingBusy {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
             do {
                 for statement in Self.schema { _ = try await self.connection.query(statement) }
-                // A write, whatever the store held: a read-only or full store fails here, not mid-run.
-                _ = try await self.connection.query(
-                    "INSERT INTO meta(name, value) VALUES('opened_at', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                    [.text(UTCTime.text(UTCTime.now()))])
                 _ = try await self.connection.query("PRAGMA user_version = \(Self.schemaVersion)")
                 _ = try await self.connection.query("COMMIT")
             } catch {
@@ -112,14 +111,6 @@ public final class SQLiteRunStore: RunStore {
         "CREATE INDEX IF NOT EXISTS records_by_run ON records(run_id, seq)",
         "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ]
-
-    /// `payrun_chain(previous, run, kind, at, entry, body)`: the record's digest, computed inside
-    /// the INSERT that reads `previous`, so two writers cannot both follow the same record.
-    private static let chainFunction = SQLiteCustomFunction("payrun_chain", argumentCount: 6, pure: true) { arguments in
-        ChainDigest.digest(
-            after: arguments[0].string ?? "", runID: arguments[1].string ?? "", kind: arguments[2].string ?? "",
-            at: arguments[3].integer ?? 0, entry: arguments[4].string ?? "", body: Array((arguments[5].string ?? "").utf8))
-    }
 
     // MARK: Runs
 
@@ -192,26 +183,49 @@ public final class SQLiteRunStore: RunStore {
 
     // MARK: The journal
 
-    public func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord {
-        let body = String(decoding: record.body.encoded(), as: UTF8.self)
+    public func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
+        guard !records.isEmpty else { return [] }
         let connection = durable ? self.durable : self.connection
-        let row = try await write(doing: "journaling \(record.kind.rawValue) of run \(record.runID)") {
-            try await connection.query(
-                """
-                INSERT INTO records(run_id, kind, at, entry, body, previous, digest)
-                SELECT ?1, ?2, ?3, ?4, ?5, last.digest, payrun_chain(last.digest, ?1, ?2, ?3, ?4, ?5)
-                FROM (SELECT COALESCE((SELECT digest FROM records ORDER BY seq DESC LIMIT 1),
-                                      (SELECT value FROM meta WHERE name = 'anchor'), ?6) AS digest) AS last
-                RETURNING seq, previous, digest
-                """,
-                [.text(record.runID), .text(record.kind.rawValue), .integer(record.at), .text(record.entry), .text(body), .text(ChainDigest.origin)]
-            ).first
+        let texts = records.map { String(decoding: $0.body.encoded(), as: UTF8.self) }
+        return try await write(doing: "journaling \(records[0].kind.rawValue) of run \(records[0].runID)") {
+            // The write lock first, so that the chain's end read here is still its end when the
+            // records go in, whichever process writes next.
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let last = try await connection.query(
+                    """
+                    SELECT COALESCE((SELECT digest FROM records ORDER BY seq DESC LIMIT 1),
+                                    (SELECT value FROM meta WHERE name = 'anchor'), ?) AS digest,
+                           COALESCE((SELECT MAX(seq) FROM records), (SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'anchor_seq'), 0) AS seq
+                    """, [.text(ChainDigest.origin)]
+                ).first
+                var previous = last?.column("digest")?.string ?? ChainDigest.origin
+                var sequence = last?.column("seq")?.integer ?? 0
+                var appended: [JournalRecord] = []
+                var binds: [SQLiteData] = []
+                for (record, body) in zip(records, texts) {
+                    var record = record
+                    sequence += 1
+                    record.sequence = sequence
+                    record.previousDigest = previous
+                    record.digest = ChainDigest.digest(
+                        after: previous, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: Array(body.utf8))
+                    previous = record.digest
+                    appended.append(record)
+                    binds += [
+                        .integer(sequence), .text(record.runID), .text(record.kind.rawValue), .integer(record.at), .text(record.entry),
+                        .text(body), .text(record.previousDigest), .text(record.digest),
+                    ]
+                }
+                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: records.count).joined(separator: ", ")
+                _ = try await connection.query("INSERT INTO records(seq, run_id, kind, at, entry, body, previous, digest) VALUES \(rows)", binds)
+                _ = try await connection.query("COMMIT")
+                return appended
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
         }
-        var appended = record
-        appended.sequence = row?.column("seq")?.integer ?? 0
-        appended.previousDigest = row?.column("previous")?.string ?? ""
-        appended.digest = row?.column("digest")?.string ?? ""
-        return appended
     }
 
     public func records(of runID: String) async throws(StoreError) -> [JournalRecord] {
@@ -267,8 +281,10 @@ public final class SQLiteRunStore: RunStore {
                 let chain = try await self.connection.query("SELECT seq, run_id, digest FROM records ORDER BY seq")
                 let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.column("run_id")?.string ?? "" }, prunable: old)
                 if prefix > 0, let digest = chain[prefix - 1].column("digest")?.string, let sequence = chain[prefix - 1].column("seq")?.integer {
-                    _ = try await self.connection.query(
-                        "INSERT INTO meta(name, value) VALUES('anchor', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", [.text(digest)])
+                    for (name, value) in [("anchor", digest), ("anchor_seq", String(sequence))] {
+                        _ = try await self.connection.query(
+                            "INSERT INTO meta(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", [.text(name), .text(value)])
+                    }
                     _ = try await self.connection.query("DELETE FROM records WHERE seq <= ?", [.integer(sequence)])
                 }
                 let gone = try await self.connection.query(
@@ -299,7 +315,11 @@ public final class SQLiteRunStore: RunStore {
     }
 
     private func write<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
-        try await read(doing: what, body)
+        do {
+            return try await writing.holding { try await retryingBusy(body) }
+        } catch {
+            throw StoreError(sqlite: error, at: location, doing: what)
+        }
     }
 
     /// Runs `body` again while another writer holds the database in a way SQLite's busy timeout

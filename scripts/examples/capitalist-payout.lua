@@ -27,8 +27,22 @@ for _, payment in ipairs(payments) do
 end
 
 local records = {}
+-- The batch is a step: if a run was killed after sending it and before hearing back, the resumed
+-- run asks Capitalist for its payments by number instead of sending it blind (or stopping).
+local batch
 if #fresh > 0 then
-  local batch = capitalist:import_batch(fresh)
+  batch = payrun.step("batch:" .. fresh[1].number, function()
+    return capitalist:import_batch(fresh)
+  end, { lookup = function()
+    for _, payment in ipairs(fresh) do
+      if capitalist:find_payment(payment.number) then return false end
+    end
+  end })
+end
+if batch == false then
+  -- Sent by the attempt that was killed: reported with the earlier ones.
+  for _, payment in ipairs(fresh) do earlier[#earlier + 1] = capitalist:find_payment(payment.number) end
+elseif batch then
   print(string.format("batch %s: %d payments", batch.id, #fresh))
   -- Followed until no line is NEW or INPROCESS.
   local delay = 0.1

@@ -231,6 +231,7 @@ function payrun.provider(name, options) end
 ---@field headers table<string, string> Lower-case names.
 ---@field attempts integer How many times the request was sent (reads are retried on 5xx, 429, timeouts).
 ---@field already_accepted? boolean A create resent after a lost answer was refused as a repeat: the result is what the first attempt made.
+---@field journaled? boolean Not sent: a resumed run answered this mutation from its journal, as an earlier attempt got it.
 
 ---@class payrun.provider: userdata
 local provider = {}
@@ -486,6 +487,21 @@ function payrun.parallel(items, fn, options) end
 ---Inside `payrun.parallel` only the calling coroutine waits: the others go on.
 ---@param seconds number
 function payrun.sleep(seconds) end
+
+---Runs `fn` once per run and returns what it returns. The results (nil, booleans, numbers,
+---strings, decimals and tables of those) are journaled: a resumed run gets them back without
+---calling `fn` again. `name` is the step's key in the run (`"payout:" .. row.reference`); the
+---same name twice in one run is an error naming both lines. The mutations `fn` makes are
+---journaled under the step. If an earlier attempt began the step and never finished it,
+---`options.lookup` is called first: what it returns (not nil) is the step's result, and `fn`
+---does not run; nil means it did not happen, and `fn` runs, its requests in doubt sent again.
+---Without a state store (`--dry-run`, an engine with none), it simply calls `fn`.
+---@generic R
+---@param name string
+---@param fn fun(): R
+---@param options? { lookup: fun(): R? }
+---@return R
+function payrun.step(name, fn, options) end
 
 ---@class payrun.webhooklib
 payrun.webhook = {}

@@ -40,6 +40,7 @@ extension ProviderLibrary {
                 ---@field headers table<string, string> Lower-case names.
                 ---@field attempts integer How many times the request was sent (reads are retried on 5xx, 429, timeouts).
                 ---@field already_accepted? boolean A create resent after a lost answer was refused as a repeat: the result is what the first attempt made.
+                ---@field journaled? boolean Not sent: a resumed run answered this mutation from its journal, as an earlier attempt got it.
                 """),
         ])
     }

@@ -59,7 +59,7 @@ struct JournaledRequest: Sendable {
                 ? client.resend(method, path, query: query, body: body, headers: headers)
                 : client.request(method, path, query: query, body: body, headers: headers)
             CrashPoint.pass(.afterAnswer, mutation: number)
-            try await journaling(.outcome, body: Self.outcomeBody(of: reply))
+            journal.appendLater(.outcome, entry: identity.key, body: Self.outcomeBody(of: reply))
             return reply
         } catch let error where error.code == Self.journalCode {
             throw error
@@ -69,7 +69,7 @@ struct JournaledRequest: Sendable {
             let body: JSONValue = error.status == nil
                 ? .object(["not_sent": .string(error.message)])
                 : .object(["error": Self.errorBody(error)])
-            try await journaling(.outcome, body: body)
+            journal.appendLater(.outcome, entry: identity.key, body: body)
             throw error
         }
     }

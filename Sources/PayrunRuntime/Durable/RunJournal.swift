@@ -18,6 +18,13 @@ public final class RunJournal: Sendable {
     let redactor: Redactor
     private let record: Locked<RunRecord>
     private let halt = Locked<RunHalt?>(nil)
+    /// Records waiting to be written with the next intent.
+    private struct Waiting {
+        var records: [JournalRecord] = []
+        var flushScheduled = false
+    }
+
+    private let waiting = Locked(Waiting())
     private let sentInAttempt = Locked(0)
 
     /// What only the Lua thread's calls change, in the order the script makes them.
@@ -121,15 +128,54 @@ public final class RunJournal: Sendable {
             run.endedAt = UTCTime.now()
             return run
         }
+        await flush()
         _ = try? await append(.runEnded, body: .object(["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]))
         try? await store.update(run)
     }
 
-    /// Appends a record of this run, its strings redacted.
+    /// Appends a record of this run, its strings redacted, with the records waiting to be
+    /// written before it, in one commit; returns once it is written (on disk, if `durable`).
     @discardableResult
     func append(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue, durable: Bool = false) async throws(StoreError) -> JournalRecord {
         let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redacted(body))
-        return try await store.append(record, durable: durable)
+        let batch = waiting.withLock { waiting in
+            defer { waiting.records = [] }
+            return waiting.records + [record]
+        }
+        return try await store.append(batch, durable: durable).last!
+    }
+
+    /// Queues a record to be written with the next intent (one commit, one fsync for both), or
+    /// within ``flushDelay`` if no intent comes: an answer's record stays off the request path.
+    /// Lost in a crash, it leaves its mutation in doubt, which a resumed run settles.
+    func appendLater(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue) {
+        let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redacted(body))
+        let schedules = waiting.withLock { waiting in
+            waiting.records.append(record)
+            defer { waiting.flushScheduled = true }
+            return !waiting.flushScheduled
+        }
+        guard schedules else { return }
+        Task {
+            try? await Task.sleep(for: Self.flushDelay)
+            await flush()
+        }
+    }
+
+    /// How long a queued record waits for an intent to go with.
+    static let flushDelay = Duration.milliseconds(20)
+
+    /// Writes the queued records now.
+    func flush() async {
+        let batch = waiting.withLock { waiting in
+            defer {
+                waiting.records = []
+                waiting.flushScheduled = false
+            }
+            return waiting.records
+        }
+        guard !batch.isEmpty else { return }
+        _ = try? await store.append(batch, durable: false)
     }
 
     /// Counts a mutation journaled in this attempt, and returns how many this attempt has sent.

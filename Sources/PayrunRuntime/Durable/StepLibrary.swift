@@ -109,15 +109,9 @@ enum StepLibrary {
         return 0
     }
 
-    /// Journals a step's record, waiting on the script's thread; a journal that fails halts the run.
+    /// Queues a step's record, written with the next intent or soon after: lost in a crash, the
+    /// step is only unfinished, and a resumed run runs it (or its lookup) again.
     private static func record(_ kind: JournalRecord.Kind, name: String, body: JSONValue, _ call: LuaCall, _ journal: RunJournal) throws {
-        do {
-            _ = try BlockingWait.run(stoppable: call.stack) { try await journal.append(kind, entry: name, body: body) }
-        } catch {
-            let message = "the run's journal could not be written, so nothing more is sent: \(error)"
-            journal.halt(RunHalt(status: .scriptFailed, kind: .journal, message: message))
-            call.stack.requestStop(.halted)
-            throw LuaError(.runtime, message)
-        }
+        journal.appendLater(kind, entry: name, body: body)
     }
 }

@@ -55,14 +55,21 @@ final class EngineRun: Sendable {
         let start = clock.now
         var journal: RunJournal?
         if let store = engine.configuration.store, !options.dryRun {
+            let job = runStart
+            var claimed = false
             do {
-                let (begun, notice) = try BlockingWait.run(stoppable: nil) { [runStart, redactor = Redactor(store: engine.configuration.credentials)] in
-                    try await RunJournal.begin(runStart, in: store, redactor: redactor)
+                claimed = engine.claim(job.key)
+                guard claimed else {
+                    throw RunRefused(message: "a run of this job is under way in this engine", remedy: "wait for it to end, or give this one another key")
+                }
+                let (begun, notice) = try BlockingWait.run(stoppable: nil) { [redactor = Redactor(store: engine.configuration.credentials)] in
+                    try await RunJournal.begin(job, in: store, redactor: redactor)
                 }
                 if let notice { runner.output.write("payrun: \(notice)\n", to: .standardError) }
                 runner.providers.journal = begun
                 journal = begun
             } catch {
+                if claimed { engine.release(job.key) }
                 // Nothing was sent: a run that cannot be journaled does not begin.
                 let message = "the run did not begin: \(error)"
                 return ScriptResult(
@@ -87,7 +94,10 @@ final class EngineRun: Sendable {
         var error = outcome.error
         // The deadline stops the script as its time limit would; the message says which it was.
         if deadlinePassed { error?.message = "script stopped: it ran past its deadline" }
-        if let journal { _ = try? BlockingWait.run(stoppable: nil) { await journal.finish(outcome.status) } }
+        if let journal {
+            _ = try? BlockingWait.run(stoppable: nil) { await journal.finish(outcome.status) }
+            engine.release(journal.run.key)
+        }
         return ScriptResult(
             status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed(captured),
             error: error, duration: clock.now - start, requestCount: runner.providers.requestCount, run: journal?.run,

@@ -24,6 +24,9 @@ public final class PayrunEngine: Sendable {
     /// provider, so a run that needs none starts no network machinery.
     private let transport = Locked<HTTPTransport?>(nil)
     private let threads: LuaThreadPool
+    /// The keys of the durable runs under way: two runs of one job at once would both send what
+    /// the journal says is still to send.
+    private let keysUnderWay = Locked<Set<String>>([])
 
     /// Makes the engine; its threads, connections and simulators start when runs need them.
     public init(_ configuration: Configuration) {
@@ -57,6 +60,15 @@ public final class PayrunEngine: Sendable {
         guard let result else { throw EngineShutDown() }
         if run.endedByCancellation { throw CancellationError() }
         return result
+    }
+
+    /// Claims `key` for a run about to begin; false when a run of it is under way in this engine.
+    func claim(_ key: String) -> Bool {
+        keysUnderWay.withLock { $0.insert(key).inserted }
+    }
+
+    func release(_ key: String) {
+        keysUnderWay.withLock { _ = $0.remove(key) }
     }
 
     /// A runner for one run or session: its own provider session on the engine's transport,

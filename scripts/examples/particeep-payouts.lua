@@ -1,0 +1,41 @@
+-- Pays each row of a CSV as a Particeep transaction, one step per payout, and prints what was
+-- paid. A run killed part-way resumes when run again: payouts already answered are not sent
+-- again, and one sent just before the crash is looked up by the reference it carries in `custom`
+-- instead of stopping the run (Particeep itself cannot say whether a create arrived).
+--
+--   payrun sandbox &                          # simulators that outlive each run
+--   PAYRUN_SANDBOX_URL=http://127.0.0.1:8080 payrun run scripts/examples/particeep-payouts.lua \
+--     scripts/examples/particeep-payouts.csv
+--
+-- The CSV: a header line `reference,payer,recipient,amount,currency`, then one payout a line;
+-- `reference` is yours, unique per payout; `amount` in minor units (cents).
+
+local particeep = payrun.provider("particeep")
+
+---@param row { reference: string, payer: string, recipient: string, amount: string, currency: string }
+local function pay(row)
+  return payrun.step("payout:" .. row.reference, function()
+    local transaction = particeep:put("/transaction", {
+      issuer_id = row.payer, recipient_id = row.recipient, amount = math.tointeger(tonumber(row.amount)),
+      currency = row.currency, custom = { payout_ref = row.reference },
+    })
+    return { id = transaction.id, status = transaction.status }
+  end, { lookup = function()
+    -- Sent by an attempt that was killed before it heard back: find it by its reference.
+    for transaction in particeep:paginate("/transaction/search", { recipient_id = row.recipient, issuer_id = row.payer }) do
+      if transaction.custom and transaction.custom.payout_ref == row.reference then
+        return { id = transaction.id, status = transaction.status }
+      end
+    end
+  end })
+end
+
+local total, count = payrun.decimal.new(0), 0
+for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+  local paid = pay(row)
+  count = count + 1
+  total = total + payrun.decimal.new(row.amount) / 100
+  print(string.format("%-10s %-8s %10s %s to %s (%s)", row.reference, paid.id, (payrun.decimal.new(row.amount) / 100):tostring(),
+    row.currency, row.recipient, paid.status))
+end
+print(string.format("%d payouts, %s in all", count, total:tostring()))
