@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs payrun's tests, installing what they build against first, then the engine's tests again
-# under Thread Sanitizer (a build of their own in .build-tsan), which must report nothing.
+# Runs payrun's tests, installing what they build against first: the durability tests on their
+# own after the rest, then the engine's tests again under Thread Sanitizer (a build of their own
+# in .build-tsan), which must report nothing.
 #   bash scripts/test.sh [swift test options, e.g. --filter JSON]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +9,13 @@ cd "$(dirname "$0")/.."
 # The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal;
 # sqlite3 edits a state store as a person at a shell would.
 bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3
-swift test "$@"
 if [ $# -eq 0 ]; then
+  # The durability tests start many payrun processes and sandboxes, and kill them: run on their
+  # own, after the others, they do not starve the tests that measure time.
+  swift test --skip "DurableRunTests|RunsCommandTests"
+  swift test --filter "DurableRunTests|RunsCommandTests"
   # A data race is a failure: TSan's report makes the test process exit non-zero.
   PAYRUN_TSAN=1 TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
+else
+  swift test "$@"
 fi

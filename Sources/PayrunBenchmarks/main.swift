@@ -35,6 +35,13 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("client", { try await ClientBenchmark.run(payrun: payrunPath) }),
     ("engine", { try await EngineBenchmark.run(payrun: payrunPath) }),
     ("journal", { try await JournalBenchmark.run() }),
+    ("store", {
+        let appends = try await JournalBenchmark.appendCost()
+        return [BenchmarkResult(
+            name: "One journal record appended to the SQLite store, flushed to disk vs not (1,000 each)",
+            subject: appends.durable, reference: appends.plain,
+            detail: "\(format(appends.durable)) µs flushed, \(format(appends.plain)) µs not", ratioMeaning: "time ratio")]
+    }),
 ]
 // `payrun-bench NAME...` runs only the named ones (e.g. `payrun-bench startup`), for profiling.
 let selected = CommandLine.arguments.dropFirst()

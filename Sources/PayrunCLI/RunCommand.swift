@@ -30,11 +30,20 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = StandardStreams.shared
-        var configuration = try options.makeConfiguration()
-        // Every run is journaled, except a dry run, which sends no mutation.
-        let store = options.dryRun ? nil : try await openStore(output)
-        configuration.store = store
-        let engine = PayrunEngine(configuration)
+        // Every run is journaled, except a dry run, which sends no mutation. The store opens
+        // while the rest is set up: its round trips to SQLite's thread are most of its cost.
+        let opening = options.dryRun ? nil : Task { try await openStore(output) }
+        let configuration: PayrunEngine.Configuration
+        do {
+            configuration = try options.makeConfiguration()
+        } catch {
+            await (try? await opening?.value)?.close()
+            throw error
+        }
+        let store = try await opening?.value
+        var durable = configuration
+        durable.store = store
+        let engine = PayrunEngine(durable)
         var run = RunOptions()
         run.arguments = arguments
         run.output = .streamed(output)

@@ -30,7 +30,11 @@ enum RunsText {
         let body = record.body
         switch record.kind {
         case .runStarted:
-            return "  \(time)  attempt \(body["attempt"]?.integer ?? 1) started (pid \(body["pid"]?.integer ?? 0))"
+            var inputs = ""
+            if case .object(let files)? = body["inputs"], !files.isEmpty {
+                inputs = ", reading " + files.keys.sorted().map { "\($0) (sha256 \(files[$0]?.string?.prefix(12) ?? "")…)" }.joined(separator: ", ")
+            }
+            return "  \(time)  attempt \(body["attempt"]?.integer ?? 1) started (pid \(body["pid"]?.integer ?? 0))\(inputs)"
         case .runEnded:
             return "  \(time)  attempt ended: \(body["status"]?.string ?? "?") (exit \(body["exit"]?.integer ?? 0))"
         case .intent:
@@ -54,8 +58,6 @@ enum RunsText {
             return "  \(time)  step \(record.entry) started at \(body["at"]?.string ?? "?")"
         case .stepFinished:
             return "  \(time)  step \(record.entry) finished"
-        case .inputRead:
-            return "  \(time)  read \(body["path"]?.string ?? "") (sha256 \(body["sha256"]?.string ?? ""))"
         }
     }
 

@@ -35,7 +35,8 @@ public struct JournalRecord: Sendable, Equatable {
 
     /// What a record says.
     public enum Kind: String, Sendable, CaseIterable {
-        /// An attempt of the run began (the first, or a resume).
+        /// An attempt of the run began (the first, or a resume), with the digests of the files
+        /// its arguments name.
         case runStarted = "run.started"
         /// A mutation is about to be sent: durable before it goes.
         case intent = "mutation.intent"
@@ -46,8 +47,6 @@ public struct JournalRecord: Sendable, Equatable {
         /// `payrun.step` began a step, and finished it with its result.
         case stepStarted = "step.started"
         case stepFinished = "step.finished"
-        /// `payrun.input` read a file: its path and digest.
-        case inputRead = "input.read"
         /// An attempt of the run ended, with its status.
         case runEnded = "run.ended"
     }

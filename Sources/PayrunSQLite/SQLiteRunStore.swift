@@ -5,6 +5,7 @@
 import Logging
 import PayrunFormats
 import PayrunJournal
+import PayrunLocks
 import SQLiteNIO
 
 import Glibc
@@ -16,18 +17,20 @@ import Glibc
 /// writes take turns (``WriteLock``).
 public final class SQLiteRunStore: RunStore {
     public let location: String
-    /// `synchronous=FULL`: commits are on disk when they return.
-    private let durable: SQLiteConnection
+    /// `synchronous=FULL`: commits are on disk when they return. Opened at the first durable
+    /// append, so a run that sends nothing (or a `payrun runs`) never pays for it.
+    private let durable = Locked<Task<SQLiteConnection, any Error>?>(nil)
     /// `synchronous=NORMAL`: commits survive the process, not the machine, until the next fsync.
     private let connection: SQLiteConnection
     private let writing = WriteLock()
+    /// The chain's end as this process last wrote or read it.
+    private let end = Locked<(digest: String, sequence: Int)?>(nil)
 
     /// The schema this payrun writes; a store with a higher one was written by a newer payrun.
     public static let schemaVersion = 1
 
-    private init(location: String, durable: SQLiteConnection, connection: SQLiteConnection) {
+    private init(location: String, connection: SQLiteConnection) {
         self.location = location
-        self.durable = durable
         self.connection = connection
     }
 
@@ -36,18 +39,36 @@ public final class SQLiteRunStore: RunStore {
     public static func open(at path: String) async throws(StoreError) -> SQLiteRunStore {
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if !folder.isEmpty { try makeFolder(folder, for: path) }
-        let logger = Logger(label: "payrun.state", factory: { _ in SwiftLogNoOpLogHandler() })
-        var opened: [SQLiteConnection] = []
+        var opened: SQLiteConnection?
         do {
-            for _ in 0..<2 { opened.append(try await SQLiteConnection.open(storage: .file(path: path), logger: logger)) }
-            let store = SQLiteRunStore(location: path, durable: opened[0], connection: opened[1])
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: Self.logger)
+            opened = connection
+            let store = SQLiteRunStore(location: path, connection: connection)
             try await store.prepare()
             return store
         } catch {
-            for connection in opened { try? await connection.close() }
+            try? await opened?.close()
             if let error = error as? StoreError { throw error }
             throw StoreError(sqlite: error, at: path, doing: "opening it")
         }
+    }
+
+    private static let logger = Logger(label: "payrun.state", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// The connection whose commits are on disk when they return, opened the first time.
+    private func durableConnection() async throws -> SQLiteConnection {
+        let opening = durable.withLock { opening in
+            if let opening { return opening }
+            let task = Task { [location] in
+                let connection = try await SQLiteConnection.open(storage: .file(path: location), logger: Self.logger)
+                _ = try await connection.query("PRAGMA busy_timeout = 10000")
+                _ = try await connection.query("PRAGMA synchronous = FULL")
+                return connection
+            }
+            opening = task
+            return task
+        }
+        return try await opening.value
     }
 
     /// `mkdir -p`, private to the user as the state folder should be.
@@ -71,17 +92,15 @@ public final class SQLiteRunStore: RunStore {
                 location: location, message: "it was written by a newer payrun (schema \(version); this payrun knows up to \(Self.schemaVersion))",
                 remedy: "upgrade payrun, or use another store with --state PATH; this one is left as it is")
         }
-        for (connection, synchronous) in [(durable, "FULL"), (self.connection, "NORMAL")] {
-            _ = try await connection.query("PRAGMA busy_timeout = 10000")
-            let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
-            guard mode == "wal" else {
-                throw StoreError(location: location, message: "it cannot be put in WAL mode", remedy: "put it on a local disk with --state PATH")
-            }
-            _ = try await connection.query("PRAGMA synchronous = \(synchronous)")
-        }
-        // A store already at this schema needs nothing more: a store that cannot be written
-        // fails at the run's first record, before the script runs.
+        // WAL mode stays with the file (set once, when the store is made); the synchronous level
+        // and the busy wait are per connection.
+        _ = try await connection.query("PRAGMA busy_timeout = 10000")
+        _ = try await connection.query("PRAGMA synchronous = NORMAL")
         if version == Self.schemaVersion { return }
+        let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+        guard mode == "wal" else {
+            throw StoreError(location: location, message: "it cannot be put in WAL mode", remedy: "put it on a local disk with --state PATH")
+        }
         try await retryingBusy {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
             do {
@@ -185,47 +204,64 @@ public final class SQLiteRunStore: RunStore {
 
     public func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
         guard !records.isEmpty else { return [] }
-        let connection = durable ? self.durable : self.connection
         let texts = records.map { String(decoding: $0.body.encoded(), as: UTF8.self) }
         return try await write(doing: "journaling \(records[0].kind.rawValue) of run \(records[0].runID)") {
-            // The write lock first, so that the chain's end read here is still its end when the
-            // records go in, whichever process writes next.
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                let last = try await connection.query(
-                    """
-                    SELECT COALESCE((SELECT digest FROM records ORDER BY seq DESC LIMIT 1),
-                                    (SELECT value FROM meta WHERE name = 'anchor'), ?) AS digest,
-                           COALESCE((SELECT MAX(seq) FROM records), (SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'anchor_seq'), 0) AS seq
-                    """, [.text(ChainDigest.origin)]
-                ).first
-                var previous = last?.column("digest")?.string ?? ChainDigest.origin
-                var sequence = last?.column("seq")?.integer ?? 0
+            let connection = durable ? try await self.durableConnection() : self.connection
+            // One statement, so one trip to SQLite's thread: the records are chained to the end
+            // this process last saw, and inserted only if that is still the end. Another process
+            // may have appended since: then nothing is inserted, the end is read again, and the
+            // records are chained anew.
+            for _ in 0..<100 {
+                let (previous, sequence) = try await self.chainEnd(refreshing: false)
+                var end = previous
                 var appended: [JournalRecord] = []
                 var binds: [SQLiteData] = []
-                for (record, body) in zip(records, texts) {
+                for (offset, (record, body)) in zip(records, texts).enumerated() {
                     var record = record
-                    sequence += 1
-                    record.sequence = sequence
-                    record.previousDigest = previous
+                    record.sequence = sequence + offset + 1
+                    record.previousDigest = end
                     record.digest = ChainDigest.digest(
-                        after: previous, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: Array(body.utf8))
-                    previous = record.digest
+                        after: end, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: Array(body.utf8))
+                    end = record.digest
                     appended.append(record)
                     binds += [
-                        .integer(sequence), .text(record.runID), .text(record.kind.rawValue), .integer(record.at), .text(record.entry),
+                        .integer(record.sequence), .text(record.runID), .text(record.kind.rawValue), .integer(record.at), .text(record.entry),
                         .text(body), .text(record.previousDigest), .text(record.digest),
                     ]
                 }
+                binds += [.text(ChainDigest.origin), .text(previous)]
                 let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: records.count).joined(separator: ", ")
-                _ = try await connection.query("INSERT INTO records(seq, run_id, kind, at, entry, body, previous, digest) VALUES \(rows)", binds)
-                _ = try await connection.query("COMMIT")
-                return appended
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO records(seq, run_id, kind, at, entry, body, previous, digest)
+                    SELECT * FROM (VALUES \(rows))
+                    WHERE COALESCE((SELECT digest FROM records ORDER BY seq DESC LIMIT 1),
+                                   (SELECT value FROM meta WHERE name = 'anchor'), ?) = ?
+                    RETURNING seq
+                    """, binds)
+                if inserted.count == records.count {
+                    self.end.withLock { $0 = (end, appended.last!.sequence) }
+                    return appended
+                }
+                _ = try await self.chainEnd(refreshing: true)
             }
+            throw StoreError(location: self.location, message: "other writers kept the journal busy", remedy: "try again")
         }
+    }
+
+    /// The digest and sequence of the chain's last record, as this process last saw them (read
+    /// from the file the first time, or when `refreshing`).
+    private func chainEnd(refreshing: Bool) async throws -> (digest: String, sequence: Int) {
+        if !refreshing, let known = end.withLock({ $0 }) { return known }
+        let row = try await connection.query(
+            """
+            SELECT COALESCE((SELECT digest FROM records ORDER BY seq DESC LIMIT 1), (SELECT value FROM meta WHERE name = 'anchor'), ?) AS digest,
+                   COALESCE((SELECT MAX(seq) FROM records), (SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'anchor_seq'), 0) AS seq
+            """, [.text(ChainDigest.origin)]
+        ).first
+        let known = (row?.column("digest")?.string ?? ChainDigest.origin, row?.column("seq")?.integer ?? 0)
+        end.withLock { $0 = known }
+        return known
     }
 
     public func records(of runID: String) async throws(StoreError) -> [JournalRecord] {
@@ -291,6 +327,7 @@ public final class SQLiteRunStore: RunStore {
                     "DELETE FROM runs WHERE ended_at IS NOT NULL AND ended_at < ? AND id NOT IN (SELECT DISTINCT run_id FROM records) RETURNING id",
                     [.integer(cutoff)])
                 _ = try await self.connection.query("COMMIT")
+                self.end.withLock { $0 = nil }
                 return gone.count
             } catch {
                 _ = try? await self.connection.query("ROLLBACK")
@@ -300,7 +337,7 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func close() async {
-        try? await durable.close()
+        if let opening = durable.withLock({ $0 }) { try? await (try? await opening.value)?.close() }
         try? await connection.close()
     }
 

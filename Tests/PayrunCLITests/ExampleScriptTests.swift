@@ -107,7 +107,10 @@ import Testing
         configuration.peex.processingDelay = .milliseconds(30)
         configuration.faults = try FaultPlan(parsing: "POST /peex/api/v3/clients/request_payment: latency=300ms")
         try await SimulatorFixture.with(configuration) { server in
-            let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
+            // A store of their own: the crashed run and the run after it are one job, resumed.
+            let environment = [
+                "PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": NSTemporaryDirectory() + "payrun-peex-\(UUID().uuidString)/state.db",
+            ]
             let arguments = ["run", "scripts/examples/peex-payouts.lua", "scripts/examples/mobile-payouts.csv"]
             func posts() -> [RequestJournal.Entry] {
                 server.requests.all.filter { $0.method == "POST" && $0.path.hasSuffix("/clients/request_payment") }

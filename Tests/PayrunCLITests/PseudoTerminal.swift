@@ -31,6 +31,10 @@ final class PseudoTerminal {
         // --wait: setsid forks (Process makes its child a group leader) and passes on payrun's status.
         process.arguments = ["--ctty", "--wait", PayrunProcess.executable.path] + arguments
         var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Runs keep their journal in a store of their own, never the user's.
+        if environment["PAYRUN_STATE"] == nil {
+            variables["PAYRUN_STATE"] = NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)/state.db"
+        }
         variables["TERM"] = "xterm"
         process.environment = variables
         process.currentDirectoryURL = PayrunProcess.packageRoot

@@ -43,7 +43,7 @@ struct PastRun: Sendable {
             case .stepFinished:
                 unfinishedSteps.remove(record.entry)
                 finishedSteps[record.entry] = record.body["values"] ?? .array([])
-            case .inputRead, .runEnded: break
+            case .runEnded: break
             }
         }
     }

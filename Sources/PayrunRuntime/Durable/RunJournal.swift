@@ -77,7 +77,7 @@ public final class RunJournal: Sendable {
                     run.endedAt = nil
                     try await store.update(run)
                     let journal = RunJournal(store: store, record: run, resumed: true, past: past, redactor: redactor)
-                    try await journal.append(.runStarted, body: journal.startBody(start, attempt: run.attempts))
+                    journal.appendLater(.runStarted, body: journal.startBody(start, attempt: run.attempts))
                     return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
                 }
                 notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
@@ -89,7 +89,7 @@ public final class RunJournal: Sendable {
                 environment: start.environment.rawValue, user: start.user, host: start.host, processID: processID, startedAt: now)
             try await store.insert(run)
             let journal = RunJournal(store: store, record: run, resumed: false, past: PastRun(), redactor: redactor)
-            try await journal.append(.runStarted, body: journal.startBody(start, attempt: 1))
+            journal.appendLater(.runStarted, body: journal.startBody(start, attempt: 1))
             return (journal, notice)
         } catch let error as StoreError {
             throw RunRefused(message: error.description, remedy: nil)
@@ -105,6 +105,7 @@ public final class RunJournal: Sendable {
             "attempt": .integer(attempt), "script": .string(start.script), "script_sha256": .string(start.scriptDigest),
             "arguments": .array(start.arguments.map(JSONValue.string)), "environment": .string(start.environment.rawValue),
             "user": .string(start.user), "host": .string(start.host), "pid": .integer(Int(getpid())),
+            "inputs": .object(RunStart.inputDigests(start.arguments).mapValues(JSONValue.string)),
         ])
     }
 
@@ -128,7 +129,6 @@ public final class RunJournal: Sendable {
             run.endedAt = UTCTime.now()
             return run
         }
-        await flush()
         _ = try? await append(.runEnded, body: .object(["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]))
         try? await store.update(run)
     }

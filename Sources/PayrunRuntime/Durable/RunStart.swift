@@ -35,11 +35,21 @@ public struct RunStart: Sendable {
     /// so the same job on changed input files is a new job.
     public static func defaultKey(script: String, arguments: [String], environment: PayrunEnvironment) -> String {
         var parts: [JSONValue] = [.string(environment.rawValue), .string(script)]
+        let digests = inputDigests(arguments)
         for argument in arguments {
             parts.append(.string(argument))
-            if let bytes = try? FileContents.read(argument, limit: 256 << 20) { parts.append(.string(ChainDigest.sha256(bytes))) }
+            if let digest = digests[argument] { parts.append(.string(digest)) }
         }
         return "k_" + ChainDigest.sha256(JSONValue.array(parts).encoded()).prefix(24)
+    }
+
+    /// The SHA-256 of each file an argument names (the files `payrun.input` reads), by argument.
+    public static func inputDigests(_ arguments: [String]) -> [String: String] {
+        var digests: [String: String] = [:]
+        for argument in arguments where digests[argument] == nil {
+            if let bytes = try? FileContents.read(argument, limit: 256 << 20) { digests[argument] = ChainDigest.sha256(bytes) }
+        }
+        return digests
     }
 
     /// `path` from the root, so the same script run from two folders is one job.

@@ -128,7 +128,8 @@ final class EngineRun: Sendable {
         text += script.chunks.flatMap { Array($0.utf8) + [0] }
         let digest = ChainDigest.sha256(text)
         // A script given as text is the same job when its text is the same.
-        let identity = script.path.map(RunStart.absolute) ?? "\(name)#\(digest)"
+        var identity = script.path.map(RunStart.absolute) ?? "\(name)#\(digest)"
+        if configuration.environment == .sandbox, let sandbox = configuration.sandboxServer?.identity { identity += " @ " + sandbox }
         var start = RunStart(
             key: options.runKey ?? RunStart.defaultKey(script: identity, arguments: options.arguments, environment: configuration.environment),
             script: name, scriptDigest: digest, arguments: options.arguments, environment: configuration.environment)

@@ -10,10 +10,14 @@ public protocol SandboxServer: Sendable {
     /// Whether the simulators' state outlives this process, so that a run killed here can be
     /// resumed: false for simulators inside the process. The default: true.
     var outlivesProcess: Bool { get }
+    /// Which sandbox this is, when it can be told apart from another (its URL): part of a run's
+    /// default key, so that a run against one sandbox never resumes from a journal of another.
+    var identity: String? { get }
 }
 
 extension SandboxServer {
     public var outlivesProcess: Bool { true }
+    public var identity: String? { nil }
 }
 
 /// A sandbox that is already running, at `url` (`PAYRUN_SANDBOX_URL`).
@@ -27,4 +31,6 @@ public struct RunningSandbox: SandboxServer {
     public func baseURL() async throws -> String { url }
 
     public func stop() async {}
+
+    public var identity: String? { url }
 }
