@@ -57,7 +57,7 @@ enum RunsText {
         case .stepStarted:
             return "  \(time)  step \(record.entry) started at \(body["at"]?.string ?? "?")"
         case .stepFinished:
-            return "  \(time)  step \(record.entry) finished"
+            return "  \(time)  step \(record.entry) finished" + (body["by"]?.string == "lookup" ? " (found by its lookup)" : "")
         }
     }
 

@@ -139,6 +139,8 @@ import Testing
             #expect(second.status == .success, "\(second.error?.description ?? "")")
             #expect(second.values.first?.string?.hasPrefix("txn_") == true)
             #expect(hits.count == 1, "the lookup found the payment: the step's function did not run again")
+            let finished = try await engine.journal(of: second.run!.id).filter { $0.kind == .stepFinished }
+            #expect(finished.count == 1 && finished.first?.body["by"] == .string("lookup"), "the journal says how the step was settled")
             await engine.shutdown()
         }
     }

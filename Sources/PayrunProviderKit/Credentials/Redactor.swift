@@ -1,4 +1,5 @@
 // Redaction by value: any credential's bytes in output become a marker naming the credential.
+import PayrunFormats
 
 /// Replaces every known secret in text with `[redacted provider.field]`.
 ///
@@ -33,6 +34,18 @@ public struct Redactor: Sendable {
 
     public func redact(_ text: String) -> String {
         String(decoding: redact(Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// `value` with every secret in its strings (member names included) redacted.
+    public func redact(_ value: JSONValue) -> JSONValue {
+        guard !secrets.isEmpty else { return value }
+        return switch value {
+        case .string(let text): .string(redact(text))
+        case .array(let items): .array(items.map { redact($0) })
+        case .object(let members):
+            .object(Dictionary(members.map { (redact($0.key), redact($0.value)) }, uniquingKeysWith: { first, _ in first }))
+        default: value
+        }
     }
 
     public func redact(_ input: [UInt8]) -> [UInt8] {

@@ -36,7 +36,7 @@ struct JournaledRequest: Sendable {
         switch journal.past.mutations[identity.key] {
         case .answered(let outcome)?:
             return try Self.replay(outcome, provider: identity.provider)
-        case .applied(let id, _)?:
+        case .applied(let id)?:
             // An operator's word: what the provider made is known only by its id.
             var reply = ProviderClient.Reply(result: .object(["id": .string(id)]), status: 200, headers: [], attempts: 0, alreadyAccepted: true)
             reply.fromJournal = true
@@ -175,7 +175,7 @@ struct JournaledRequest: Sendable {
     static func ids(in result: JSONValue) -> [String: JSONValue]? {
         guard case .object(let members) = result else { return nil }
         return members.filter { name, value in
-            guard name == "id" || name.hasSuffix("_id") || name.hasSuffix("Id") || name == "track_id" else { return false }
+            guard name == "id" || name.hasSuffix("_id") || name.hasSuffix("Id") else { return false }
             if case .string = value { return true }
             if case .integer = value { return true }
             return false

@@ -12,7 +12,7 @@ struct PastRun: Sendable {
         /// Known not to have been applied (not sent, or settled as not applied): send it.
         case notApplied
         /// An operator said it was applied, with what the provider made.
-        case applied(id: String, by: String)
+        case applied(id: String)
         /// Sent and never answered.
         case inDoubt(intent: JournalRecord)
     }
@@ -22,20 +22,18 @@ struct PastRun: Sendable {
     var finishedSteps: [String: JSONValue] = [:]
     /// Steps that began and never finished.
     var unfinishedSteps: Set<String> = []
-    var attempts = 0
 
     init() {}
 
     init(_ records: [JournalRecord]) {
         for record in records {
             switch record.kind {
-            case .runStarted: attempts += 1
             case .intent: mutations[record.entry] = .inDoubt(intent: record)
             case .outcome:
                 mutations[record.entry] = record.body["not_sent"] != nil ? .notApplied : .answered(record.body)
             case .resolution:
                 switch record.body["decision"]?.string {
-                case "applied": mutations[record.entry] = .applied(id: record.body["id"]?.string ?? "", by: record.body["by"]?.string ?? "")
+                case "applied": mutations[record.entry] = .applied(id: record.body["id"]?.string ?? "")
                 case "not_applied": mutations[record.entry] = .notApplied
                 default: break
                 }
@@ -43,7 +41,7 @@ struct PastRun: Sendable {
             case .stepFinished:
                 unfinishedSteps.remove(record.entry)
                 finishedSteps[record.entry] = record.body["values"] ?? .array([])
-            case .runEnded: break
+            case .runStarted, .runEnded: break
             }
         }
     }

@@ -137,7 +137,7 @@ public final class RunJournal: Sendable {
     /// written before it, in one commit; returns once it is written (on disk, if `durable`).
     @discardableResult
     func append(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue, durable: Bool = false) async throws(StoreError) -> JournalRecord {
-        let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redacted(body))
+        let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redactor.redact(body))
         let batch = waiting.withLock { waiting in
             defer { waiting.records = [] }
             return waiting.records + [record]
@@ -149,7 +149,7 @@ public final class RunJournal: Sendable {
     /// within ``flushDelay`` if no intent comes: an answer's record stays off the request path.
     /// Lost in a crash, it leaves its mutation in doubt, which a resumed run settles.
     func appendLater(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue) {
-        let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redacted(body))
+        let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redactor.redact(body))
         let schedules = waiting.withLock { waiting in
             waiting.records.append(record)
             defer { waiting.flushScheduled = true }
@@ -184,15 +184,6 @@ public final class RunJournal: Sendable {
         return sentInAttempt.withLock { count in
             count += 1
             return count
-        }
-    }
-
-    private func redacted(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .string(let text): .string(redactor.redact(text))
-        case .array(let items): .array(items.map(redacted))
-        case .object(let members): .object(Dictionary(members.map { (redactor.redact($0.key), redacted($0.value)) }, uniquingKeysWith: { a, _ in a }))
-        default: value
         }
     }
 

@@ -36,7 +36,7 @@ enum StepLibrary {
         local found = pack(pcall(lookup))
         if not found[1] then finish(name, false, found, 2) error(found[2], 0) end
         if found[2] ~= nil then
-          finish(name, true, found, 2)
+          finish(name, true, found, 2, "lookup")
           return unpack(found, 2, found.n)
         end
         missed(name)
@@ -88,8 +88,8 @@ enum StepLibrary {
         return 1
     }
 
-    /// `finish(name, ok, results, first)`: leaves the step and, when it succeeded, journals
-    /// `results[first...n]` as its result.
+    /// `finish(name, ok, results, first [, "lookup"])`: leaves the step and, when it succeeded,
+    /// journals `results[first...n]` as its result (found by its lookup, if so).
     private static func finish(_ call: LuaCall, session: ProviderSession) throws -> LuaReturn {
         let name = try call.string(at: 1)
         guard let journal = session.journal else { return 0 }
@@ -105,7 +105,9 @@ enum StepLibrary {
         } catch {
             throw LuaError(.runtime, "step '\(name)' returned what cannot be stored: \(error.message)")
         }
-        try record(.stepFinished, name: name, body: .object(["values": values]), call, journal)
+        var body: [String: JSONValue] = ["values": values]
+        if call.type(at: 5) == .string { body["by"] = .string(try call.string(at: 5)) }
+        try record(.stepFinished, name: name, body: .object(body), call, journal)
         return 0
     }
 

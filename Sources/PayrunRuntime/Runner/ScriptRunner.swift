@@ -92,7 +92,7 @@ public final class ScriptRunner {
         var outcome = executeUnredacted(invocation, watch: watch)
         guard !redactor.isEmpty else { return outcome }
         outcome.error = outcome.error.map { $0.redacted(by: redactor) }
-        outcome.values = outcome.values.map { Self.redacted($0, by: redactor) }
+        outcome.values = outcome.values.map { redactor.redact($0) }
         return outcome
     }
 
@@ -173,17 +173,6 @@ public final class ScriptRunner {
             outcome.error = ScriptError(kind: kind, message: message, traceback: error.traceback, provider: ProviderFailure(error.fields))
         }
         return outcome
-    }
-
-    /// `value` with every secret in its strings (names included) redacted.
-    private static func redacted(_ value: JSONValue, by redactor: Redactor) -> JSONValue {
-        switch value {
-        case .string(let text): .string(redactor.redact(text))
-        case .array(let items): .array(items.map { redacted($0, by: redactor) })
-        case .object(let members):
-            .object(Dictionary(members.map { (redactor.redact($0.key), redacted($0.value, by: redactor)) }, uniquingKeysWith: { first, _ in first }))
-        default: value
-        }
     }
 
     /// The folder a script's modules are looked for in: its own, or the current one for `-e`
