@@ -168,6 +168,28 @@ import Testing
         }
     }
 
+    @Test func oneJobRunsOnceAtATimeInAnEngine() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let options = { () -> RunOptions in
+                var options = RunOptions()
+                options.runKey = "nightly"
+                return options
+            }()
+            let slow = Script.text("payrun.sleep(0.5) return 'first'", name: "slow.lua")
+            let first = Task { try await engine.run(slow, options: options) }
+            try await Task.sleep(for: .milliseconds(150))
+            let second = try await engine.run(slow, options: options)
+            #expect(second.status == .scriptFailed)
+            #expect(second.error?.kind == .journal)
+            #expect(second.error?.message == "the run did not begin: a run of this job is under way in this engine; wait for it to end, or give this one another key")
+            #expect(try await first.value.values == [.string("first")])
+            let third = try await engine.run(slow, options: options)
+            #expect(third.status == .success, "the key is free again once the first run ended")
+            await engine.shutdown()
+        }
+    }
+
     @Test func aHostListsRunsAndResumesOne() async throws {
         try await withServer { server in
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
