@@ -19,14 +19,26 @@ public final class MemoryRunStore: RunStore {
     public var location: String { "(memory)" }
 
     public func insert(_ run: RunRecord) async throws(StoreError) {
-        try change { contents in
+        let refused: Bool = try change { contents in
+            // One run of a key at a time, as SQLite's index keeps it.
+            if run.status == .running, contents.runs.values.contains(where: { $0.key == run.key && $0.status == .running }) { return true }
             contents.runs[run.id] = run
             contents.order.append(run.id)
+            return false
         }
+        if refused { throw StoreError.anotherRunning(key: run.key, location: location) }
     }
 
     public func update(_ run: RunRecord) async throws(StoreError) {
         try change { $0.runs[run.id] = run }
+    }
+
+    public func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool {
+        try change { contents in
+            guard contents.runs[run.id] == previous else { return false }
+            contents.runs[run.id] = run
+            return true
+        }
     }
 
     public func run(_ id: String) async throws(StoreError) -> RunRecord? {

@@ -14,6 +14,9 @@ public protocol RunStore: Sendable {
     func insert(_ run: RunRecord) async throws(StoreError)
     /// Replaces the run of the same id.
     func update(_ run: RunRecord) async throws(StoreError)
+    /// Replaces `previous` with `run` (a resumed attempt) only if the store still holds
+    /// `previous` as it was read (no other process resumed it meanwhile); true if it did.
+    func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool
     /// The run `id`, or nil.
     func run(_ id: String) async throws(StoreError) -> RunRecord?
     /// The most recent run of `key`, or nil.

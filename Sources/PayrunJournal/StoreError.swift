@@ -18,3 +18,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "state store \(location): \(message); \(remedy)" }
 }
+
+extension StoreError {
+    /// A run of `key` is already running: two at once would both send what is left to send.
+    public static func anotherRunning(key: String, location: String) -> StoreError {
+        StoreError(location: location, message: "another run of this job (key \(key)) began just now", remedy: "wait for it to end")
+    }
+}

@@ -61,14 +61,25 @@ public final class SQLiteRunStore: RunStore {
             if let opening { return opening }
             let task = Task { [location] in
                 let connection = try await SQLiteConnection.open(storage: .file(path: location), logger: Self.logger)
-                _ = try await connection.query("PRAGMA busy_timeout = 10000")
-                _ = try await connection.query("PRAGMA synchronous = FULL")
+                do {
+                    _ = try await connection.query("PRAGMA busy_timeout = 10000")
+                    _ = try await connection.query("PRAGMA synchronous = FULL")
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
                 return connection
             }
             opening = task
             return task
         }
-        return try await opening.value
+        do {
+            return try await opening.value
+        } catch {
+            // Tried again by the next durable append, not failed for good.
+            durable.withLock { if $0 == opening { $0 = nil } }
+            throw error
+        }
     }
 
     /// `mkdir -p`, private to the user as the state folder should be.
@@ -122,6 +133,8 @@ public final class SQLiteRunStore: RunStore {
           ended_at INTEGER, status TEXT NOT NULL, attempts INTEGER NOT NULL, mutations INTEGER NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS runs_by_key ON runs(key, started_at)",
+        // One running run per key, whichever process starts it.
+        "CREATE UNIQUE INDEX IF NOT EXISTS one_running_run_per_key ON runs(key) WHERE status = 'running'",
         """
         CREATE TABLE IF NOT EXISTS records(
           seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, entry TEXT NOT NULL,
@@ -134,6 +147,14 @@ public final class SQLiteRunStore: RunStore {
     // MARK: Runs
 
     public func insert(_ run: RunRecord) async throws(StoreError) {
+        do {
+            try await inserting(run)
+        } catch where error.message.contains("UNIQUE constraint failed: runs.key") {
+            throw StoreError.anotherRunning(key: run.key, location: location)
+        }
+    }
+
+    private func inserting(_ run: RunRecord) async throws(StoreError) {
         try await write(doing: "recording run \(run.id)") {
             _ = try await self.connection.query(
                 """
@@ -152,6 +173,21 @@ public final class SQLiteRunStore: RunStore {
                 UPDATE runs SET key = ?, script = ?, script_sha256 = ?, arguments = ?, environment = ?, user = ?, host = ?, pid = ?,
                   started_at = ?, ended_at = ?, status = ?, attempts = ?, mutations = ? WHERE id = ?
                 """, binds)
+        }
+    }
+
+    public func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool {
+        try await write(doing: "resuming run \(run.id)") {
+            var binds = Self.binds(of: run)
+            binds.append(binds.removeFirst())
+            binds += [.integer(previous.attempts), .integer(previous.processID), .text(previous.status.rawValue)]
+            return try await self.connection.query(
+                """
+                UPDATE runs SET key = ?, script = ?, script_sha256 = ?, arguments = ?, environment = ?, user = ?, host = ?, pid = ?,
+                  started_at = ?, ended_at = ?, status = ?, attempts = ?, mutations = ? WHERE id = ? AND attempts = ? AND pid = ? AND status = ?
+                RETURNING id
+                """, binds
+            ).count == 1
         }
     }
 
@@ -343,12 +379,10 @@ public final class SQLiteRunStore: RunStore {
 
     // MARK: Errors
 
+    /// Reads take turns with writes too: they share the connection, and a read must not land
+    /// inside a write's transaction.
     private func read<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
-        do {
-            return try await retryingBusy(body)
-        } catch {
-            throw StoreError(sqlite: error, at: location, doing: what)
-        }
+        try await write(doing: what, body)
     }
 
     private func write<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {

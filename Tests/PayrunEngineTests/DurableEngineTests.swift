@@ -154,7 +154,9 @@ import Testing
                 """, name: "twice.lua"))
             #expect(twice.error?.message == "twice.lua:2: step 'a' is used twice in one run (first at twice.lua:1)")
             let badName = try await engine.run(Script.text("payrun.step(nil, print)", name: "bad.lua"))
-            #expect(badName.error?.message == "bad.lua:1: bad argument #1 to 'step' (string expected, got no value)")
+            #expect(badName.error?.message == "bad.lua:1: bad argument #1 to 'step' (string expected, got nil)")
+            let noName = try await engine.run(Script.text("payrun.step()", name: "bad.lua"))
+            #expect(noName.error?.message == "bad.lua:1: bad argument #1 to 'step' (string expected, got no value)")
             let badLookup = try await engine.run(Script.text("payrun.step('x', print, { lookup = 1 })", name: "bad.lua"))
             #expect(badLookup.error?.message == "bad.lua:1: bad argument #3 to 'step' (field 'lookup': function expected, got number)")
             let unstorable = try await engine.run(Script.text("payrun.step('f', function() return print end)", name: "f.lua"))
@@ -187,6 +189,25 @@ import Testing
             let third = try await engine.run(slow, options: options)
             #expect(third.status == .success, "the key is free again once the first run ended")
             await engine.shutdown()
+        }
+    }
+
+    @Test func aRunKeyNeverResumesAcrossEnvironments() async throws {
+        try await withServer { server in
+            let store = MemoryRunStore()
+            let sandbox = engine(server, store: store, hits: HitCounter())
+            var options = RunOptions()
+            options.runKey = "payouts-2026-11-30"
+            let failed = try await sandbox.run(Script.text("error('stopped')", name: "job.lua"), options: options)
+            #expect(failed.run?.status == .failed)
+            var configuration = PayrunEngine.Configuration.standard(environment: .test)
+            configuration.store = store
+            let test = PayrunEngine(configuration)
+            let refused = try await test.run(Script.text("return 1", name: "job.lua"), options: options)
+            #expect(refused.status == .scriptFailed)
+            #expect(refused.error?.message.contains("ran in sandbox, not test") == true, "\(refused.error?.message ?? "")")
+            await test.shutdown()
+            await sandbox.shutdown()
         }
     }
 

@@ -35,11 +35,21 @@ struct StoreDriver: CustomTestStringConvertible, Sendable {
 
     @Test(arguments: StoreDriver.all) func runsAreKeptListedAndFoundByKey(_ driver: StoreDriver) async throws {
         let store = try await driver.make()
-        try await store.insert(Self.run("r_1", key: "payouts", startedAt: 100))
+        try await store.insert(Self.run("r_1", key: "payouts", startedAt: 100, endedAt: 150))
         try await store.insert(Self.run("r_2", key: "other", startedAt: 200))
         var third = Self.run("r_3", key: "payouts", startedAt: 300)
         try await store.insert(third)
+        // One running run per key: a second, from a process racing this one, is refused.
+        await #expect(throws: StoreError.self) { try await store.insert(Self.run("r_4", key: "payouts", startedAt: 310)) }
+        // Resuming takes the run only if it is still as it was read.
+        var resumed = third
+        resumed.attempts = 2
+        resumed.processID = 43
+        #expect(try await store.claim(resumed, from: third))
+        #expect(try await !store.claim(resumed, from: third), "a second process resuming from the same reading loses")
+        third = resumed
         #expect(try await store.runs(limit: 10).map(\.id) == ["r_3", "r_2", "r_1"])
+        #expect(try await store.run("r_4") == nil)
         #expect(try await store.runs(limit: 1).map(\.id) == ["r_3"])
         #expect(try await store.latestRun(key: "payouts")?.id == "r_3")
         #expect(try await store.latestRun(key: "none") == nil)
@@ -124,8 +134,8 @@ struct StoreDriver: CustomTestStringConvertible, Sendable {
         let path = Self.temporaryPath()
         let first = try await SQLiteRunStore.open(at: path)
         let second = try await SQLiteRunStore.open(at: path)
-        try await first.insert(Self.run("r_a"))
-        try await second.insert(Self.run("r_b"))
+        try await first.insert(Self.run("r_a", key: "job-a"))
+        try await second.insert(Self.run("r_b", key: "job-b"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (store, run) in [(first, "r_a"), (second, "r_b")] {
                 group.addTask {

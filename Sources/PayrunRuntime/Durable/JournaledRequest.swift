@@ -52,6 +52,7 @@ struct JournaledRequest: Sendable {
 
     private func send(resending: Bool = false) async throws(ProviderError) -> ProviderClient.Reply {
         try await journaling(.intent, durable: true, body: intentBody)
+        journal.markUnsettled(identity.key, true)
         let number = journal.countMutation()
         CrashPoint.pass(.afterIntent, mutation: number)
         do {
@@ -60,16 +61,22 @@ struct JournaledRequest: Sendable {
                 : client.request(method, path, query: query, body: body, headers: headers)
             CrashPoint.pass(.afterAnswer, mutation: number)
             journal.appendLater(.outcome, entry: identity.key, body: Self.outcomeBody(of: reply))
+            journal.markUnsettled(identity.key, false)
             return reply
         } catch let error where error.code == Self.journalCode {
             throw error
         } catch {
-            // No answer: left as it is, in doubt, for the next attempt to settle.
-            guard !error.outcomeUnknown else { throw error }
-            let body: JSONValue = error.status == nil
-                ? .object(["not_sent": .string(error.message)])
-                : .object(["error": Self.errorBody(error)])
-            journal.appendLater(.outcome, entry: identity.key, body: body)
+            if let status = error.status {
+                // Answered with an error. A 5xx or 429 may yet have been applied: kept in doubt.
+                journal.appendLater(.outcome, entry: identity.key, body: .object(["error": Self.errorBody(error)]))
+                if !RetryPolicy.isRetryable(status: status) { journal.markUnsettled(identity.key, false) }
+            } else if !error.retryable && !error.outcomeUnknown {
+                // Refused before it left (a credential, a URL, a host it may not go to).
+                journal.appendLater(.outcome, entry: identity.key, body: .object(["not_sent": .string(error.message)]))
+                journal.markUnsettled(identity.key, false)
+            }
+            // Anything else (no answer, a connection that failed after retries) stays in doubt,
+            // for the next attempt to settle.
             throw error
         }
     }
@@ -84,6 +91,7 @@ struct JournaledRequest: Sendable {
         case .applied(var reply):
             try await resolve("applied", how: "found by \(identity.provider)'s lookup", result: reply.result)
             try await journaling(.outcome, body: Self.outcomeBody(of: reply))
+            journal.markUnsettled(identity.key, false)
             reply.alreadyAccepted = true
             return reply
         case .notApplied:
@@ -93,6 +101,7 @@ struct JournaledRequest: Sendable {
             try await resolve("resent", how: "\(identity.provider) recognises a repeat by its \(reference)")
             return try await send(resending: true)
         case .unknowable:
+            journal.markUnsettled(identity.key, true)
             let message = inDoubtMessage(intent)
             journal.halt(RunHalt(status: .inDoubt, kind: .inDoubt, message: message))
             throw ProviderError(provider: identity.provider, code: Self.inDoubtCode, message: message)
@@ -101,7 +110,7 @@ struct JournaledRequest: Sendable {
 
     private func resolve(_ decision: String, how: String, result: JSONValue? = nil) async throws(ProviderError) {
         var body: [String: JSONValue] = ["decision": .string(decision), "how": .string(how), "by": .string("payrun")]
-        if let id = result.flatMap(Self.ids)?.values.first { body["id"] = id }
+        if let ids = result.flatMap(Self.ids), let id = ids["id"] ?? ids.sorted(by: { $0.key < $1.key }).first?.value { body["id"] = id }
         try await journaling(.resolution, body: .object(body))
     }
 
@@ -165,7 +174,7 @@ struct JournaledRequest: Sendable {
     }
 
     static func errorBody(_ error: ProviderError) -> JSONValue {
-        var members: [String: JSONValue] = ["message": .string(error.message)]
+        var members: [String: JSONValue] = ["message": .string(error.message), "retryable": .bool(error.status.map(RetryPolicy.isRetryable) ?? true)]
         if let code = error.code { members["code"] = .string(code) }
         if let status = error.status { members["status"] = .integer(status) }
         return .object(members)

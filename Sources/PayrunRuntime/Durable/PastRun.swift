@@ -30,7 +30,14 @@ struct PastRun: Sendable {
             switch record.kind {
             case .intent: mutations[record.entry] = .inDoubt(intent: record)
             case .outcome:
-                mutations[record.entry] = record.body["not_sent"] != nil ? .notApplied : .answered(record.body)
+                if record.body["not_sent"] != nil {
+                    mutations[record.entry] = .notApplied
+                } else if record.body["error"]?["retryable"] == .bool(true) {
+                    // A 5xx or 429: the provider may have applied it, or may take it later: not an answer to replay.
+                    if case .inDoubt? = mutations[record.entry] {} else { mutations[record.entry] = .answered(record.body) }
+                } else {
+                    mutations[record.entry] = .answered(record.body)
+                }
             case .resolution:
                 switch record.body["decision"]?.string {
                 case "applied": mutations[record.entry] = .applied(id: record.body["id"]?.string ?? "")
@@ -44,6 +51,14 @@ struct PastRun: Sendable {
             case .runStarted, .runEnded: break
             }
         }
+    }
+
+    /// The mutations in doubt that step `name` sent.
+    func inDoubt(inStep name: String) -> [String] {
+        mutations.compactMap { key, state in
+            if case .inDoubt(let intent) = state, intent.body["step"]?.string == name { return key }
+            return nil
+        }.sorted()
     }
 
     /// `stopped after 41 mutations (40 answered, 1 in doubt)`.

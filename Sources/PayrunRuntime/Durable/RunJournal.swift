@@ -26,6 +26,11 @@ public final class RunJournal: Sendable {
 
     private let waiting = Locked(Waiting())
     private let sentInAttempt = Locked(0)
+    /// Mutations this attempt sent (or met in doubt) without a known outcome yet: a run that
+    /// ends with any (its script caught the error and went on) is not finished, so that the
+    /// next one settles them. One an earlier attempt left and this one never met again was
+    /// passed over by the script (its own check found the payment), and does not count.
+    private let unsettled = Locked<Set<String>>([])
 
     /// What only the Lua thread's calls change, in the order the script makes them.
     private struct Progress {
@@ -60,14 +65,21 @@ public final class RunJournal: Sendable {
             let now = UTCTime.now()
             let processID = Int(getpid())
             var notice: String?
-            if !start.startsAfresh, let last = try await store.latestRun(key: start.key), !last.status.isFinished {
-                if last.status == .running, last.host == start.host, last.processID != processID, kill(pid_t(last.processID), 0) == 0 {
+            if let last = try await store.latestRun(key: start.key), !last.status.isFinished {
+                let alive = last.status == .running && last.host == start.host && last.processID != processID
+                    && (kill(pid_t(last.processID), 0) == 0 || errno == EPERM)
+                if alive {
                     throw RunRefused(
                         message: "run \(last.id) of this job is still running (process \(last.processID) on \(last.host))",
-                        remedy: "wait for it to end, or start another run with --new-run")
+                        remedy: "wait for it to end; starting the job again (--new-run) while it runs would pay twice")
+                }
+                if last.environment != start.environment.rawValue {
+                    throw RunRefused(
+                        message: "the unfinished run \(last.id) of key \(start.key) ran in \(last.environment), not \(start.environment)",
+                        remedy: "run it in \(last.environment) to resume it, or choose another --run-key")
                 }
                 // Simulators inside a process live as long as it: a run of this process may resume.
-                if start.providersOutliveProcess || last.processID == processID {
+                if !start.startsAfresh, start.providersOutliveProcess || last.processID == processID {
                     let records = try await store.records(of: last.id)
                     let past = PastRun(records)
                     var run = last
@@ -75,17 +87,28 @@ public final class RunJournal: Sendable {
                     run.status = .running
                     run.processID = processID
                     run.endedAt = nil
-                    try await store.update(run)
+                    // Taken only if no other process took it first (the attempts it read are still the store's).
+                    guard try await store.claim(run, from: last) else {
+                        throw RunRefused(message: "run \(last.id) of this job was resumed by another process just now", remedy: "wait for it to end")
+                    }
                     let journal = RunJournal(store: store, record: run, resumed: true, past: past, redactor: redactor)
                     journal.appendLater(.runStarted, body: journal.startBody(start, attempt: run.attempts))
                     return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
                 }
-                notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
-                    + "paid through ran inside that payrun and their state died with it: starting afresh. To resume runs, "
-                    + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
+                // Left behind: it will not be resumed.
+                var abandoned = last
+                abandoned.status = .interrupted
+                abandoned.endedAt = abandoned.endedAt ?? now
+                try await store.update(abandoned)
+                if !start.startsAfresh {
+                    notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
+                        + "paid through ran inside that payrun and their state died with it: starting afresh. To resume runs, "
+                        + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
+                }
             }
             let run = RunRecord(
-                id: RunRecord.newID(), key: start.key, script: start.script, scriptDigest: start.scriptDigest, arguments: start.arguments,
+                id: RunRecord.newID(), key: start.key, script: redactor.redact(start.script), scriptDigest: start.scriptDigest,
+                arguments: start.arguments.map(redactor.redact),
                 environment: start.environment.rawValue, user: start.user, host: start.host, processID: processID, startedAt: now)
             try await store.insert(run)
             let journal = RunJournal(store: store, record: run, resumed: false, past: PastRun(), redactor: redactor)
@@ -117,7 +140,9 @@ public final class RunJournal: Sendable {
 
     /// Ends this attempt: the run's status, its end, its count of mutations.
     func finish(_ status: PayrunExitStatus) async {
-        let runStatus: RunStatus = switch halted?.status ?? status {
+        // A script that went on past a payment in doubt (its error caught) has not finished the job.
+        let inDoubt = !unsettled.withLock { $0.isEmpty }
+        let runStatus: RunStatus = switch halted?.status ?? (status == .success && inDoubt ? .inDoubt : status) {
         case .success: .finished
         case .scriptFailed, .usage: .failed
         case .timeLimit: .timeLimit
@@ -138,11 +163,17 @@ public final class RunJournal: Sendable {
     @discardableResult
     func append(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue, durable: Bool = false) async throws(StoreError) -> JournalRecord {
         let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redactor.redact(body))
-        let batch = waiting.withLock { waiting in
+        let queued = waiting.withLock { waiting in
             defer { waiting.records = [] }
-            return waiting.records + [record]
+            return waiting.records
         }
-        return try await store.append(batch, durable: durable).last!
+        do {
+            return try await store.append(queued + [record], durable: durable).last!
+        } catch {
+            // Not lost: they go with the next write that succeeds.
+            waiting.withLock { $0.records = queued + $0.records }
+            throw error
+        }
     }
 
     /// Queues a record to be written with the next intent (one commit, one fsync for both), or
@@ -175,7 +206,29 @@ public final class RunJournal: Sendable {
             return waiting.records
         }
         guard !batch.isEmpty else { return }
-        _ = try? await store.append(batch, durable: false)
+        do {
+            _ = try await store.append(batch, durable: false)
+        } catch {
+            // Kept for the next intent's write, which fails (and halts the run) if the store still does.
+            waiting.withLock { $0.records = batch + $0.records }
+        }
+    }
+
+    /// Notes that mutation `key` was sent and its outcome is not known yet (true), or now is (false).
+    func markUnsettled(_ key: String, _ unsettled: Bool) {
+        self.unsettled.withLock { keys in
+            if unsettled { keys.insert(key) } else { keys.remove(key) }
+        }
+    }
+
+    /// A step an earlier attempt left unfinished was found by its lookup: the mutations it had
+    /// sent in doubt are settled by that, and the journal says so.
+    func settleByLookup(step name: String) {
+        for key in past.inDoubt(inStep: name) {
+            appendLater(.resolution, entry: key, body: .object([
+                "decision": .string("applied"), "how": .string("the step '\(name)' found it with its lookup"), "by": .string("payrun"),
+            ]))
+        }
     }
 
     /// Counts a mutation journaled in this attempt, and returns how many this attempt has sent.
@@ -231,6 +284,17 @@ public final class RunJournal: Sendable {
             progress.steps[thread]?.removeLast()
             if progress.steps[thread]?.isEmpty == true { progress.steps[thread] = nil }
         }
+    }
+
+    /// A coroutine `payrun.parallel` starts runs inside the steps of the one that started it.
+    func inheritSteps(from parent: LuaStack.ThreadID, to child: LuaStack.ThreadID) {
+        progress.withLock { progress in progress.steps[child] = progress.steps[parent] }
+    }
+
+    /// Forgets a coroutine that ended (or was abandoned), so that another one made at the same
+    /// address later does not find itself inside its steps.
+    func forgetSteps(of thread: LuaStack.ThreadID) {
+        progress.withLock { _ = $0.steps.removeValue(forKey: thread) }
     }
 
     func noteMissedLookup(_ name: String) {

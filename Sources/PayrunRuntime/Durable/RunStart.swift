@@ -47,6 +47,9 @@ public struct RunStart: Sendable {
     public static func inputDigests(_ arguments: [String]) -> [String: String] {
         var digests: [String: String] = [:]
         for argument in arguments where digests[argument] == nil {
+            // Regular files only: reading a pipe or /dev/stdin here would leave nothing for the script.
+            var info = stat()
+            guard stat(argument, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             if let bytes = try? FileContents.read(argument, limit: 256 << 20) { digests[argument] = ChainDigest.sha256(bytes) }
         }
         return digests

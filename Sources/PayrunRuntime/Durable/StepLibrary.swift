@@ -12,14 +12,19 @@ enum StepLibrary {
     local begin, finish, missed = ...
     local error, pack, pcall, type, unpack = error, table.pack, pcall, type, table.unpack
 
-    local function kind(value)
-      if value == nil then return "no value" end
+    local select = select
+
+    -- As Lua's own argument errors say it: "no value" for an argument not given, "nil" for one given as nil.
+    local function kind(position, count, value)
+      if position > count then return "no value" end
       return type(value)
     end
 
-    return function(name, fn, options)
-      if type(name) ~= "string" then error("bad argument #1 to 'step' (string expected, got " .. kind(name) .. ")", 2) end
-      if type(fn) ~= "function" then error("bad argument #2 to 'step' (function expected, got " .. kind(fn) .. ")", 2) end
+    return function(...)
+      local count = select("#", ...)
+      local name, fn, options = ...
+      if type(name) ~= "string" then error("bad argument #1 to 'step' (string expected, got " .. kind(1, count, name) .. ")", 2) end
+      if type(fn) ~= "function" then error("bad argument #2 to 'step' (function expected, got " .. kind(2, count, fn) .. ")", 2) end
       if options ~= nil and type(options) ~= "table" then
         error("bad argument #3 to 'step' (table expected, got " .. type(options) .. ")", 2)
       end
@@ -106,7 +111,10 @@ enum StepLibrary {
             throw LuaError(.runtime, "step '\(name)' returned what cannot be stored: \(error.message)")
         }
         var body: [String: JSONValue] = ["values": values]
-        if call.type(at: 5) == .string { body["by"] = .string(try call.string(at: 5)) }
+        if call.type(at: 5) == .string {
+            body["by"] = .string(try call.string(at: 5))
+            journal.settleByLookup(step: name)
+        }
         try record(.stepFinished, name: name, body: .object(body), call, journal)
         return 0
     }

@@ -117,7 +117,8 @@ final class EngineRun: Sendable {
         var text: [UInt8] = []
         switch script.source {
         case .file(let path)?:
-            name = path
+            // From the root, so that a host can resume the run from anywhere.
+            name = RunStart.absolute(path)
             if path != "-" { text = (try? FileContents.read(path, limit: 64 << 20)) ?? [] }
         case .text(let source, let label)?:
             name = label

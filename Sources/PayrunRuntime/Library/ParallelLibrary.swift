@@ -85,6 +85,7 @@ enum ParallelLibrary {
 
         func finish(_ thread: LuaStack) {
             scheduler.release(thread)
+            session.journal?.forgetSteps(of: thread.threadID)
             if let entry = running.removeValue(forKey: thread.threadID) {
                 stack.pushNil()
                 stack.setElement(entry.item, in: anchors)
@@ -97,6 +98,8 @@ enum ParallelLibrary {
                     let thread = try stack.pushNewThread() // stack: ... results anchors thread
                     stack.setElement(next, in: anchors)
                     scheduler.adopt(thread)
+                    // Its requests are keyed inside the step that called payrun.parallel, if any.
+                    session.journal?.inheritSteps(from: stack.threadID, to: thread.threadID)
                     running[thread.threadID] = Running(thread: thread, item: next)
                     stack.pushCopy(of: function)
                     stack.pushElement(next, of: items)
@@ -117,7 +120,10 @@ enum ParallelLibrary {
         } catch {
             // Leave the others to their fate: their responses are dropped with the scheduler.
             failed = true
-            for entry in running.values { scheduler.release(entry.thread) }
+            for entry in running.values {
+                scheduler.release(entry.thread)
+                session.journal?.forgetSteps(of: entry.thread.threadID)
+            }
             throw error
         }
         stack.top = results                                 // stack: ... results
