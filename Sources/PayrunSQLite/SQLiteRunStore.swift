@@ -170,8 +170,7 @@ public final class SQLiteRunStore: RunStore {
             binds.append(binds.removeFirst())
             _ = try await self.connection.query(
                 """
-                UPDATE runs SET key = ?, script = ?, script_sha256 = ?, arguments = ?, environment = ?, user = ?, host = ?, pid = ?,
-                  started_at = ?, ended_at = ?, status = ?, attempts = ?, mutations = ? WHERE id = ?
+                \(Self.updateRun)
                 """, binds)
         }
     }
@@ -183,8 +182,7 @@ public final class SQLiteRunStore: RunStore {
             binds += [.integer(previous.attempts), .integer(previous.processID), .text(previous.status.rawValue)]
             return try await self.connection.query(
                 """
-                UPDATE runs SET key = ?, script = ?, script_sha256 = ?, arguments = ?, environment = ?, user = ?, host = ?, pid = ?,
-                  started_at = ?, ended_at = ?, status = ?, attempts = ?, mutations = ? WHERE id = ? AND attempts = ? AND pid = ? AND status = ?
+                \(Self.updateRun) AND attempts = ? AND pid = ? AND status = ?
                 RETURNING id
                 """, binds
             ).count == 1
@@ -210,6 +208,12 @@ public final class SQLiteRunStore: RunStore {
                 .map(Self.run(from:))
         }
     }
+
+    /// Every column of a run, by its id (the binds of ``binds(of:)`` with the id moved last).
+    private static let updateRun = """
+        UPDATE runs SET key = ?, script = ?, script_sha256 = ?, arguments = ?, environment = ?, user = ?, host = ?, pid = ?,
+          started_at = ?, ended_at = ?, status = ?, attempts = ?, mutations = ? WHERE id = ?
+        """
 
     private static func binds(of run: RunRecord) -> [SQLiteData] {
         [

@@ -110,10 +110,7 @@ import Testing
 
     @Test func aStoreThatCannotBeWrittenStopsTheRunBeforeItSendsAnything() async throws {
         let sandbox = try SandboxProcess()
-        let folder = NSTemporaryDirectory() + "payrun-tmpfs-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        // A small file system of its own: the real "disk full" and "read-only", not a simulation.
-        try #require(try Self.shell("mount -t tmpfs -o size=256k tmpfs \(folder)") == 0, "mounting a tmpfs needs root")
+        let folder = try Self.mountTmpfs(size: "256k")
         defer { _ = try? Self.shell("umount \(folder)") }
         let state = folder + "/state.db"
         let script = try Self.payoutScript()
@@ -143,9 +140,7 @@ import Testing
 
     @Test func aStoreThatFillsUpMidRunStopsItBeforeTheNextPayment() async throws {
         let sandbox = try SandboxProcess()
-        let folder = NSTemporaryDirectory() + "payrun-tmpfs-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try #require(try Self.shell("mount -t tmpfs -o size=512k tmpfs \(folder)") == 0, "mounting a tmpfs needs root")
+        let folder = try Self.mountTmpfs(size: "512k")
         defer { _ = try? Self.shell("umount \(folder)") }
         let script = NSTemporaryDirectory() + "payrun-midrun-\(UUID().uuidString).lua"
         // Each payment carries a large note, so the journal outgrows the disk part-way.
@@ -165,6 +160,14 @@ import Testing
         #expect(!result.standardOutput.contains("not reached"), "pcall cannot swallow the stop")
         let sent = try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count
         #expect(sent > 0 && sent < 200)
+    }
+
+    /// A small file system of its own, for the real "disk full" and "read-only", not a simulation.
+    static func mountTmpfs(size: String) throws -> String {
+        let folder = NSTemporaryDirectory() + "payrun-tmpfs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #require(try shell("mount -t tmpfs -o size=\(size) tmpfs \(folder)") == 0, "mounting a tmpfs needs root")
+        return folder
     }
 
     @discardableResult

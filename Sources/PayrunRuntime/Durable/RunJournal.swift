@@ -128,7 +128,7 @@ public final class RunJournal: Sendable {
             "attempt": .integer(attempt), "script": .string(start.script), "script_sha256": .string(start.scriptDigest),
             "arguments": .array(start.arguments.map(JSONValue.string)), "environment": .string(start.environment.rawValue),
             "user": .string(start.user), "host": .string(start.host), "pid": .integer(Int(getpid())),
-            "inputs": .object(RunStart.inputDigests(start.arguments).mapValues(JSONValue.string)),
+            "inputs": .object(start.inputs.mapValues(JSONValue.string)),
         ])
     }
 

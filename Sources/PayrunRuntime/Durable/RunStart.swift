@@ -13,6 +13,8 @@ public struct RunStart: Sendable {
     /// The SHA-256 of the script's text.
     public var scriptDigest: String
     public var arguments: [String]
+    /// The SHA-256 of each file an argument names (``inputDigests(_:)``), read once.
+    public var inputs: [String: String]
     public var environment: PayrunEnvironment
     public var user = RunStart.currentUser
     public var host = RunStart.currentHost
@@ -27,15 +29,17 @@ public struct RunStart: Sendable {
         self.script = script
         self.scriptDigest = scriptDigest
         self.arguments = arguments
+        inputs = Self.inputDigests(arguments)
         self.environment = environment
     }
 
     /// The default key: the environment, the script (its absolute path, or for a script given as
     /// text its name and digest), its arguments and the SHA-256 of each file an argument names,
     /// so the same job on changed input files is a new job.
-    public static func defaultKey(script: String, arguments: [String], environment: PayrunEnvironment) -> String {
+    public static func defaultKey(
+        script: String, arguments: [String], inputs digests: [String: String], environment: PayrunEnvironment
+    ) -> String {
         var parts: [JSONValue] = [.string(environment.rawValue), .string(script)]
-        let digests = inputDigests(arguments)
         for argument in arguments {
             parts.append(.string(argument))
             if let digest = digests[argument] { parts.append(.string(digest)) }

@@ -132,8 +132,9 @@ final class EngineRun: Sendable {
         var identity = script.path.map(RunStart.absolute) ?? "\(name)#\(digest)"
         if configuration.environment == .sandbox, let sandbox = configuration.sandboxServer?.identity { identity += " @ " + sandbox }
         var start = RunStart(
-            key: options.runKey ?? RunStart.defaultKey(script: identity, arguments: options.arguments, environment: configuration.environment),
-            script: name, scriptDigest: digest, arguments: options.arguments, environment: configuration.environment)
+            key: "", script: name, scriptDigest: digest, arguments: options.arguments, environment: configuration.environment)
+        start.key = options.runKey
+            ?? RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: start.inputs, environment: configuration.environment)
         start.startsAfresh = options.startsAfresh
         start.providersOutliveProcess = configuration.environment != .sandbox || configuration.sandboxServer?.outlivesProcess ?? true
         return start

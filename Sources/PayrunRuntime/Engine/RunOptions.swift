@@ -25,7 +25,7 @@ public struct RunOptions: Sendable {
     public var host: [HostLibrary] = []
     /// With a store: which job this run is. A run of a key whose last run did not finish
     /// resumes that run. Nil: the environment, the script, its arguments and the digests of the
-    /// files they name (``RunStart/defaultKey(script:arguments:environment:)``).
+    /// files they name (``RunStart/defaultKey(script:arguments:inputs:environment:)``).
     public var runKey: String?
     /// With a store: start a new run even if the key's last run did not finish (`--new-run`).
     public var startsAfresh = false
