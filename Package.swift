@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
         .library(name: "PayrunJournal", targets: ["PayrunJournal"]),
         .library(name: "PayrunSQLite", targets: ["PayrunSQLite"]),
+        .library(name: "PayrunListener", targets: ["PayrunListener"]),
         .library(name: "PayrunProviders", targets: ["PayrunProviders"]),
         .library(name: "LineEditing", targets: ["LineEditing"]),
     ],
@@ -32,6 +33,10 @@ let package = Package(
         // SQLite compiled in, over FoundationEssentials only (GRDB imports all of Foundation,
         // which would triple `payrun run`'s start-up): the embedded state store.
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.0"),
+        // `payrun listen`: one ServiceGroup, graceful shutdown on SIGTERM.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // The HTTP parts a listener's read deadlines watch (Hummingbird's own pipeline types).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
     ],
     targets: [
         // Lua 5.4 as the system provides it; no vendored sources.
@@ -79,6 +84,7 @@ let package = Package(
                 "PayrunJournal", "PayrunFormats", "PayrunLocks",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Runs scripts: the sandbox, the `payrun` Lua library (json, decimal, inspect, the
@@ -88,6 +94,19 @@ let package = Package(
             dependencies: [
                 "LuaKit", "PayrunFormats", "PayrunProviderKit", "PayrunLocks", "PayrunJournal",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // `payrun listen`: receives webhooks into the inbox and hands each to a Lua handler.
+        .target(
+            name: "PayrunListener",
+            dependencies: [
+                "PayrunRuntime", "PayrunJournal", "PayrunFormats", "PayrunLocks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // The built-in providers, on the same plugin API a host's own use; no Lua in them.
@@ -132,6 +151,7 @@ let package = Package(
             dependencies: [
                 "Payrun",
                 "PayrunRuntime",
+                "PayrunListener",
                 "LineEditing",
                 "PayrunProviders",
                 "PayrunSimulators",

@@ -16,7 +16,7 @@ struct PayrunCommand: AsyncParsableCommand {
             is in doubt (see `payrun runs resolve`), 130 when interrupted.
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self, RunsCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
+        subcommands: [RunCommand.self, RunsCommand.self, ListenCommand.self, InboxCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the
@@ -24,7 +24,7 @@ struct PayrunCommand: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
-            if command is SandboxServeCommand || command is RunCommand || command is ReplCommand {
+            if command is SandboxServeCommand || command is RunCommand || command is ReplCommand || command is ListenCommand {
                 // Tasks run on NIO's event loops instead of hopping to Swift's global pool and
                 // back for every request: nearly twice the requests a second for the server,
                 // and for a script's requests (the script itself runs on this main thread).

@@ -27,7 +27,7 @@ public final class SQLiteRunStore: RunStore {
     private let end = Locked<(digest: String, sequence: Int)?>(nil)
 
     /// The schema this payrun writes; a store with a higher one was written by a newer payrun.
-    public static let schemaVersion = 1
+    public static var schemaVersion: Int { SQLiteSchema.version }
 
     private init(location: String, connection: SQLiteConnection) {
         self.location = location
@@ -95,54 +95,10 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    /// Checks the schema's version, sets the connections up, creates the tables, and writes once.
+    /// Checks the schema's version, sets the connection up, and makes or migrates the tables.
     private func prepare() async throws {
-        let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
-        if version > Self.schemaVersion {
-            throw StoreError(
-                location: location, message: "it was written by a newer payrun (schema \(version); this payrun knows up to \(Self.schemaVersion))",
-                remedy: "upgrade payrun, or use another store with --state PATH; this one is left as it is")
-        }
-        // WAL mode stays with the file (set once, when the store is made); the synchronous level
-        // and the busy wait are per connection.
-        _ = try await connection.query("PRAGMA busy_timeout = 10000")
-        _ = try await connection.query("PRAGMA synchronous = NORMAL")
-        if version == Self.schemaVersion { return }
-        let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
-        guard mode == "wal" else {
-            throw StoreError(location: location, message: "it cannot be put in WAL mode", remedy: "put it on a local disk with --state PATH")
-        }
-        try await retryingBusy {
-            _ = try await self.connection.query("BEGIN IMMEDIATE")
-            do {
-                for statement in Self.schema { _ = try await self.connection.query(statement) }
-                _ = try await self.connection.query("PRAGMA user_version = \(Self.schemaVersion)")
-                _ = try await self.connection.query("COMMIT")
-            } catch {
-                _ = try? await self.connection.query("ROLLBACK")
-                throw error
-            }
-        }
+        try await SQLiteSchema.prepare(connection, location: location, synchronous: "NORMAL")
     }
-
-    static let schema = [
-        """
-        CREATE TABLE IF NOT EXISTS runs(
-          id TEXT PRIMARY KEY, key TEXT NOT NULL, script TEXT NOT NULL, script_sha256 TEXT NOT NULL, arguments TEXT NOT NULL,
-          environment TEXT NOT NULL, user TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at INTEGER NOT NULL,
-          ended_at INTEGER, status TEXT NOT NULL, attempts INTEGER NOT NULL, mutations INTEGER NOT NULL)
-        """,
-        "CREATE INDEX IF NOT EXISTS runs_by_key ON runs(key, started_at)",
-        // One running run per key, whichever process starts it.
-        "CREATE UNIQUE INDEX IF NOT EXISTS one_running_run_per_key ON runs(key) WHERE status = 'running'",
-        """
-        CREATE TABLE IF NOT EXISTS records(
-          seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, entry TEXT NOT NULL,
-          body TEXT NOT NULL, previous TEXT NOT NULL, digest TEXT NOT NULL)
-        """,
-        "CREATE INDEX IF NOT EXISTS records_by_run ON records(run_id, seq)",
-        "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    ]
 
     // MARK: Runs
 
@@ -391,23 +347,9 @@ public final class SQLiteRunStore: RunStore {
 
     private func write<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
         do {
-            return try await writing.holding { try await retryingBusy(body) }
+            return try await writing.holding { try await SQLiteSchema.retryingBusy(body) }
         } catch {
             throw StoreError(sqlite: error, at: location, doing: what)
-        }
-    }
-
-    /// Runs `body` again while another writer holds the database in a way SQLite's busy timeout
-    /// does not wait out (a snapshot that went stale under a statement).
-    private func retryingBusy<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        var attempt = 0
-        while true {
-            do {
-                return try await body()
-            } catch let error as SQLiteError where error.isBusy && attempt < 50 {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(min(attempt, 10)))
-            }
         }
     }
 }

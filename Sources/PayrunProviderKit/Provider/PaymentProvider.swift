@@ -83,6 +83,18 @@ public protocol PaymentProvider: Sendable {
     /// Whether a webhook really comes from the provider.
     func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict
 
+    /// Whether ``verify(_:with:now:)`` can tell this provider's webhooks from forgeries, so that
+    /// `payrun listen` receives them. The default: no.
+    var receivesWebhooks: Bool { get }
+
+    /// A verified webhook's type (what `payrun.on` matches) and the provider's own id for the
+    /// event, if it has one. The default: type `webhook`, no id.
+    func describe(_ webhook: IncomingWebhook) -> WebhookDescription
+
+    /// The headers of a webhook whose values are secrets, in lower case; the inbox keeps their
+    /// names only. The default: `authorization`.
+    var webhookSecretHeaders: Set<String> { get }
+
     /// Headers `sign` adds that carry nothing secret (a timestamp), shown as they are by
     /// `p:sign`; every other header it adds is shown redacted.
     var publicSigningHeaders: Set<String> { get }
@@ -165,6 +177,12 @@ extension PaymentProvider {
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         .invalid("\(name) webhooks cannot be verified by payrun")
     }
+
+    public var receivesWebhooks: Bool { false }
+
+    public func describe(_ webhook: IncomingWebhook) -> WebhookDescription { WebhookDescription(type: "webhook") }
+
+    public var webhookSecretHeaders: Set<String> { ["authorization"] }
 }
 
 /// How a provider pages its lists.
@@ -225,6 +243,18 @@ public struct IncomingWebhook: Sendable {
     /// The first header called `name`, ignoring case.
     public func header(_ name: String) -> String? {
         headers.value(named: name)
+    }
+}
+
+/// What a verified webhook is: its type, and the provider's id for the event where it gives one
+/// (without one, the inbox tells events apart by a digest of the body).
+public struct WebhookDescription: Sendable, Equatable {
+    public var type: String
+    public var id: String?
+
+    public init(type: String, id: String? = nil) {
+        self.type = type
+        self.id = id
     }
 }
 

@@ -139,4 +139,11 @@ public struct ParticeepProvider: PaymentProvider {
         }
         return .valid
     }
+
+    public var receivesWebhooks: Bool { true }
+
+    /// The event's name is in `X-Particeep-Event`; Particeep gives no event id.
+    public func describe(_ webhook: IncomingWebhook) -> WebhookDescription {
+        WebhookDescription(type: webhook.header("X-Particeep-Event") ?? "webhook")
+    }
 }

@@ -98,5 +98,16 @@ public struct PeexProvider: PaymentProvider {
         return .valid
     }
 
+    public var receivesWebhooks: Bool { true }
+
+    /// A callback is a list of finished requests: its type is their status (`paid`, `failed`,
+    /// `rejected`, ...) when they share one, `callback` otherwise. Peex gives no event id.
+    public func describe(_ webhook: IncomingWebhook) -> WebhookDescription {
+        guard case .array(let requests)? = try? JSONValue.parse(webhook.body) else { return WebhookDescription(type: "callback") }
+        let statuses = Set(requests.map { $0["status"]?.string ?? "" })
+        guard statuses.count == 1, let status = statuses.first, !status.isEmpty else { return WebhookDescription(type: "callback") }
+        return WebhookDescription(type: status)
+    }
+
     public var luaExtension: ProviderLuaExtension? { PeexExtension.methods }
 }

@@ -177,6 +177,21 @@ public struct TradevestProvider: PaymentProvider {
         return .valid
     }
 
+    public var receivesWebhooks: Bool { true }
+
+    public var webhookSecretHeaders: Set<String> { ["authorization", webhookHeader.lowercased()] }
+
+    /// A notification names no event type and has no id: the type is told by the entity's id
+    /// field (`transferId` a TRANSFER_NOTIFICATION, `documentId` a DOCUMENT_NOTIFICATION, ...).
+    public func describe(_ webhook: IncomingWebhook) -> WebhookDescription {
+        guard case .object(let fields)? = try? JSONValue.parse(webhook.body) else { return WebhookDescription(type: "NOTIFICATION") }
+        let types = [
+            ("transferId", "TRANSFER_NOTIFICATION"), ("documentId", "DOCUMENT_NOTIFICATION"),
+            ("orderId", "DIGITAL_ASSET_ORDER_NOTIFICATION"), ("customerId", "CUSTOMER_NOTIFICATION"),
+        ]
+        return WebhookDescription(type: types.first { fields[$0.0] != nil }?.1 ?? "NOTIFICATION")
+    }
+
     public var luaExtension: ProviderLuaExtension? { TradevestExtension.methods(header: webhookHeader) }
 
     /// The path of `url` below the host, query dropped.

@@ -77,7 +77,9 @@ final class EngineRun: Sendable {
                     error: ScriptError(kind: .journal, message: message), duration: clock.now - start, requestCount: 0)
             }
         }
-        let outcome = runner.execute(ScriptInvocation(script, arguments: options.arguments)) { stopper in
+        var invocation = ScriptInvocation(script, arguments: options.arguments)
+        invocation.event = options.event
+        let outcome = runner.execute(invocation) { stopper in
             stopping.withLock { stopping in
                 stopping.stopper = stopper
                 if stopper == nil {
@@ -101,7 +103,7 @@ final class EngineRun: Sendable {
         return ScriptResult(
             status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed(captured),
             error: error, duration: clock.now - start, requestCount: runner.providers.requestCount, run: journal?.run,
-            resumed: journal?.resumed ?? false)
+            resumed: journal?.resumed ?? false, handlers: outcome.handlers, handlersRun: outcome.handlersRun)
     }
 
     private func printed(_ captured: CapturedOutput) -> ScriptResult.Output? {

@@ -23,6 +23,10 @@ public struct ScriptResult: Sendable {
     public var run: RunRecord?
     /// Whether this run resumed an earlier, unfinished run of the same key.
     public var resumed = false
+    /// The handlers the script registered with `payrun.on`, as "provider type", in order.
+    public var handlers: [String] = []
+    /// How many handlers ``RunOptions/event`` was handed to (0: none matched); nil without an event.
+    public var handlersRun: Int?
 
     /// A run's printed text.
     public struct Output: Sendable, Equatable {

@@ -11,6 +11,8 @@ public struct ScriptInvocation: Sendable {
     public var scriptText: (text: String, name: String)?
     /// The script's arguments: `arg[1]...` and `...` in the script.
     public var arguments: [String]
+    /// Handed to the handlers the script registers with `payrun.on`, after its main chunk.
+    public var event: HandlerEvent?
 
     public init(chunks: [String] = [], scriptPath: String? = nil, arguments: [String] = []) {
         self.chunks = chunks

@@ -83,6 +83,10 @@ public final class ScriptRunner {
         var error: ScriptError?
         /// Why the host stopped the run, if it did.
         var stopReason: LuaStopReason?
+        /// What the script registered with `payrun.on`, as "provider type".
+        var handlers: [String] = []
+        /// How many handlers the event was handed to; nil when there was no event.
+        var handlersRun: Int?
     }
 
     /// Runs `invocation`, keeping what the script returns.
@@ -137,9 +141,13 @@ public final class ScriptRunner {
             let main = try state.load(source.bytes, chunkName: source.chunkName)
             var outcome = Outcome(status: .success)
             (outcome.values, outcome.valuesProblem) = try ReturnedValues.call(main, arguments: invocation.arguments, in: state)
+            outcome.handlers = EventLibrary.registered(in: state)
+            if let event = invocation.event { outcome.handlersRun = try EventLibrary.dispatch(event, in: state) }
             return outcome
         } catch {
-            return failure(error, in: state)
+            var outcome = failure(error, in: state)
+            outcome.handlers = EventLibrary.registered(in: state)
+            return outcome
         }
     }
 

@@ -21,6 +21,8 @@ enum ProviderLibrary {
         stack.setField("webhook", in: -2)
         try StepLibrary.push(on: stack, session: session)
         stack.setField("step", in: -2)
+        try EventLibrary.push(on: stack, providers: session.registry.all.filter(\.receivesWebhooks).map(\.name))
+        stack.setField("on", in: -2)
         try PageCursor.installIterator(on: stack)
     }
 

@@ -1,0 +1,149 @@
+// `payrun inbox`: the webhooks `payrun listen` received, how handing each to its handlers went,
+// and replaying them (after a handler was fixed, or to run them again).
+import ArgumentParser
+import Payrun
+import PayrunListener
+
+import Glibc
+
+struct InboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inbox",
+        abstract: "List received webhooks, show one, and hand them to the handlers again.",
+        subcommands: [InboxListCommand.self, InboxShowCommand.self, InboxReplayCommand.self],
+        defaultSubcommand: InboxListCommand.self
+    )
+}
+
+/// Which events: the filters `list` and `replay` share.
+struct EventFilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only this provider's events.", valueName: "name")) var provider: String?
+    @Option(help: ArgumentHelp("Only events of this type.", valueName: "type")) var type: String?
+    @Option(help: ArgumentHelp("Only events received since: a date, an ISO 8601 time, or an age such as 2h or 7d.", valueName: "time"))
+    var since: String?
+
+    func validate() throws {
+        if let since, InboxText.since(since, now: 0) == nil {
+            throw ValidationError("--since '\(since)' is not a time: give 2026-12-01, 2026-12-01T10:00:00Z, or an age such as 2h or 7d")
+        }
+    }
+
+    func filter(states: Set<EventState>?) -> EventFilter {
+        EventFilter(provider: provider, type: type, states: states, since: since.flatMap { InboxText.since($0, now: UTCTime.now() * 1000) })
+    }
+}
+
+extension StateOptions {
+    /// Runs `body` with the inbox open.
+    func withInbox<Result>(_ body: (SQLiteInboxStore) async throws -> Result) async throws -> Result {
+        let inbox: SQLiteInboxStore
+        do {
+            inbox = try await SQLiteInboxStore.open(at: path)
+        } catch {
+            throw StoreFailure(message: error.description)
+        }
+        do {
+            let result = try await body(inbox)
+            await inbox.close()
+            return result
+        } catch {
+            await inbox.close()
+            throw error
+        }
+    }
+}
+
+extension EventState: ExpressibleByArgument {}
+
+struct InboxListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List received events, newest first.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @OptionGroup var filter: EventFilterOptions
+    @Option(help: ArgumentHelp("Only events in this state: received, running, handled, retrying, dead or unhandled (repeatable).", valueName: "state"))
+    var state: [EventState] = []
+    @Option(help: ArgumentHelp("Show at most this many events.", valueName: "n")) var limit = 50
+    @Flag(help: "Write JSON instead of a table.") var json = false
+
+    func run() async throws {
+        try await stateOptions.withInbox { inbox in
+            var selection = filter.filter(states: state.isEmpty ? nil : Set(state))
+            selection.limit = limit
+            let events = try await inbox.events(selection)
+            let output = StandardStreams.shared
+            if json {
+                output.write(String(decoding: JSONValue.array(events.map { InboxText.json($0, body: false) }).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+                return
+            }
+            output.write(InboxText.table(events), to: .standardOutput)
+            if events.isEmpty { output.write("no events match in \(inbox.location)\n", to: .standardError) }
+        }
+    }
+}
+
+struct InboxShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one event: its headers, body and attempts.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @Flag(help: "Write JSON instead of text.") var json = false
+    @Argument(help: ArgumentHelp("The event's number, as `payrun inbox` lists it.", valueName: "id")) var id: Int
+
+    func run() async throws {
+        try await stateOptions.withInbox { inbox in
+            guard let event = try await inbox.event(id) else { throw ValidationError("there is no event \(id); `payrun inbox` lists them") }
+            let attempts = try await inbox.attempts(of: id)
+            let output = StandardStreams.shared
+            if json {
+                var document = InboxText.json(event, body: true)
+                if case .object(var fields) = document {
+                    fields["attempts_made"] = .array(attempts.map(InboxText.json))
+                    document = .object(fields)
+                }
+                output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+                return
+            }
+            output.write(InboxText.text(event, attempts: attempts), to: .standardOutput)
+        }
+    }
+}
+
+struct InboxReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Hand events to the handlers again: a failed or dead one resumes its run, a handled one runs afresh.",
+        discussion: "A running `payrun listen` on the same state store picks them up within a second.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @OptionGroup var filter: EventFilterOptions
+    @Flag(help: "Every dead event (that matches the filters).") var dead = false
+    @Flag(help: "Write JSON instead of text.") var json = false
+    @Argument(help: ArgumentHelp("The events' numbers.", valueName: "id")) var ids: [Int] = []
+
+    func validate() throws {
+        guard !ids.isEmpty || dead || filter.since != nil else {
+            throw ValidationError("say which events: their numbers, --dead, or --since TIME")
+        }
+    }
+
+    func run() async throws {
+        try await stateOptions.withInbox { inbox in
+            var selection = filter.filter(states: dead ? [.dead] : nil)
+            if !ids.isEmpty { selection.ids = ids }
+            let replayed = try await inbox.replay(selection, now: UTCTime.now() * 1000)
+            let output = StandardStreams.shared
+            if json {
+                output.write(String(decoding: JSONValue.object(["replayed": .array(replayed.map(JSONValue.integer))]).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+                return
+            }
+            let missing = ids.filter { !replayed.contains($0) }
+            if replayed.isEmpty {
+                output.write("no event was replayed" + (missing.isEmpty ? "" : " (\(missing.map(String.init).joined(separator: ", ")): unknown, or running now)") + "\n", to: .standardError)
+                throw ExitCode(1)
+            }
+            output.write("replayed \(replayed.count) event(s): \(replayed.map(String.init).joined(separator: ", ")); a running payrun listen hands them over within a second\n", to: .standardOutput)
+            if !missing.isEmpty {
+                output.write("not replayed: \(missing.map(String.init).joined(separator: ", ")) (unknown, or running now)\n", to: .standardError)
+            }
+        }
+    }
+}

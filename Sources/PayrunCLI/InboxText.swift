@@ -1,0 +1,80 @@
+// How `payrun inbox` shows events: a table, one event in full, and JSON for each.
+import Payrun
+import PayrunListener
+
+enum InboxText {
+    static func time(_ milliseconds: Int?) -> String {
+        milliseconds.map(ListenerLog.time) ?? "-"
+    }
+
+    static func table(_ events: [InboxEvent]) -> String {
+        var rows = [["ID", "RECEIVED", "PROVIDER", "TYPE", "STATE", "ATTEMPTS", "LAST ERROR"]]
+        for event in events {
+            let error = event.state == .handled ? "" : event.lastError.map { String($0.prefix(60)) } ?? ""
+            rows.append([
+                String(event.id), time(event.received.receivedAt), event.received.provider, event.received.type,
+                event.state.rawValue + (event.state == .retrying ? " at " + time(event.nextAttemptAt) : ""), String(event.attempts), error,
+            ])
+        }
+        return RunsText.table(rows)
+    }
+
+    static func text(_ event: InboxEvent, attempts: [EventAttempt]) -> String {
+        var text = "event \(event.id): \(event.received.provider) \(event.received.type), \(event.state.rawValue)\n"
+        text += "  id \(event.received.key), received \(time(event.received.receivedAt))"
+        if event.state.isPending { text += ", due \(time(event.nextAttemptAt))" }
+        text += "\n  run key \(event.runKey)\n"
+        if let error = event.lastError { text += "  last error: \(error)\n" }
+        text += "headers:\n"
+        for header in event.received.headers { text += "  \(header.name): \(header.value)\n" }
+        text += "body (\(event.received.body.count) bytes):\n"
+        if let body = try? JSONValue.parse(event.received.body) {
+            var writer = JSONWriter(indent: 2)
+            writer.value(body)
+            text += String(decoding: writer.bytes, as: UTF8.self) + "\n"
+        } else {
+            text += String(decoding: event.received.body, as: UTF8.self) + "\n"
+        }
+        text += "attempts:" + (attempts.isEmpty ? " none yet\n" : "\n")
+        for attempt in attempts {
+            text += "  \(attempt.number). \(time(attempt.startedAt)) \(attempt.outcome?.rawValue ?? "running")"
+            if let ended = attempt.endedAt { text += " after \(ended - attempt.startedAt) ms" }
+            if let run = attempt.runID { text += ", run \(run)" }
+            if let error = attempt.error { text += ": \(error)" }
+            text += "\n"
+        }
+        return text
+    }
+
+    static func json(_ event: InboxEvent, body: Bool) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .integer(event.id), "provider": .string(event.received.provider), "type": .string(event.received.type),
+            "event_id": .string(event.received.key), "received_at": .string(time(event.received.receivedAt)),
+            "state": .string(event.state.rawValue), "attempts": .integer(event.attempts),
+            "next_attempt_at": event.nextAttemptAt.map { .string(time($0)) } ?? .null,
+            "last_error": event.lastError.map(JSONValue.string) ?? .null, "run_key": .string(event.runKey),
+        ]
+        if body {
+            fields["headers"] = .array(event.received.headers.map { .object(["name": .string($0.name), "value": .string($0.value)]) })
+            fields["body"] = (try? JSONValue.parse(event.received.body)) ?? .string(String(decoding: event.received.body, as: UTF8.self))
+        }
+        return .object(fields)
+    }
+
+    static func json(_ attempt: EventAttempt) -> JSONValue {
+        .object([
+            "number": .integer(attempt.number), "started_at": .string(time(attempt.startedAt)),
+            "ended_at": attempt.endedAt.map { .string(time($0)) } ?? .null,
+            "outcome": attempt.outcome.map { .string($0.rawValue) } ?? .null, "error": attempt.error.map(JSONValue.string) ?? .null,
+            "run": attempt.runID.map(JSONValue.string) ?? .null,
+        ])
+    }
+
+    /// `2026-12-01`, `2026-12-01T10:00:00Z`, or an age (`2h`, `30m`, `7d`) before now, in milliseconds.
+    static func since(_ text: String, now: Int) -> Int? {
+        if let age = RunsText.seconds(text) { return now - age * 1000 }
+        if let seconds = UTCTime.seconds(from: text) { return seconds * 1000 }
+        if text.count == 10, let seconds = UTCTime.seconds(from: text + "T00:00:00Z") { return seconds * 1000 }
+        return nil
+    }
+}

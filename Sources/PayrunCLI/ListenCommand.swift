@@ -1,0 +1,147 @@
+// `payrun listen`: receives providers' webhooks, keeps every verified one, and hands each to the
+// handlers a Lua file registers with `payrun.on`.
+import ArgumentParser
+import Payrun
+import PayrunListener
+
+import Glibc
+
+struct ListenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Receive providers' webhooks into the inbox and hand each to a Lua handler.",
+        discussion: """
+            Serves POST /webhooks/<provider> for every provider that verifies webhooks, and GET /health. \
+            A verified event is stored before it is answered 2xx, once per provider and event id; \
+            its handlers run as a durable run keyed by the event, retried on failure. See \
+            docs/webhooks.md.
+            """
+    )
+
+    @OptionGroup var options: ScriptOptions
+
+    @OptionGroup var stateOptions: StateOptions
+
+    @Option(help: ArgumentHelp("The port to listen on; 0 picks a free one.", valueName: "port"))
+    var port = 8600
+
+    @Option(help: ArgumentHelp("The address to listen on (0.0.0.0 for every interface, behind a proxy).", valueName: "address"))
+    var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("Events handed to handlers at once.", valueName: "n"))
+    var concurrency = 1
+
+    @Option(help: ArgumentHelp("The waits between a failed handler's attempts, then dead (default: 5s,30s,2m,10m,30m,1h,2h,4h,8h).", valueName: "waits"))
+    var retry: String?
+
+    @Option(help: ArgumentHelp("The largest body accepted: bytes, or with K, M or G (default 1M; larger is answered 413).", valueName: "size"))
+    var bodyLimit: ByteCount = ByteCount(argument: "1M")!
+
+    @Option(help: ArgumentHelp("After SIGTERM, how long running handlers have to finish (default 30s).", valueName: "wait"))
+    var grace = "30s"
+
+    @Argument(help: ArgumentHelp("The Lua file that registers handlers with payrun.on.", valueName: "handlers"))
+    var handlers: String
+
+    func validate() throws {
+        guard !options.dryRun else { throw ValidationError("--dry-run is for payrun run: a listener's handlers send what they send") }
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard RetrySchedule.duration(grace) != nil else { throw ValidationError("--grace '\(grace)' is not a wait such as 30s or 2m") }
+        if let retry {
+            do { _ = try RetrySchedule.parse(retry) } catch { throw ValidationError("--retry: \(error)") }
+        }
+    }
+
+    func run() async throws {
+        let output = StandardStreams.shared
+        let path = stateOptions.path
+        var configuration = try options.makeConfiguration()
+        let store = try await stateOptions.open()
+        let inbox: SQLiteInboxStore
+        let lock: ListenerLock
+        do {
+            lock = try ListenerLock(store: path)
+            do {
+                inbox = try await SQLiteInboxStore.open(at: path)
+            } catch {
+                lock.release()
+                throw StoreFailure(message: error.description)
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        defer { lock.release() }
+        configuration.store = store
+        let engine = PayrunEngine(configuration)
+        do {
+            try await serve(engine: engine, inbox: inbox, output: output)
+        } catch {
+            await engine.shutdown()
+            await inbox.close()
+            await store.close()
+            throw error
+        }
+        await engine.shutdown()
+        await inbox.close()
+        await store.close()
+    }
+
+    private func serve(engine: PayrunEngine, inbox: SQLiteInboxStore, output: StandardStreams) async throws {
+        let script = Script.file(handlers)
+        // The file is run once without an event, sending nothing: a mistake in it shows now,
+        // not at the first event.
+        var check = RunOptions()
+        check.dryRun = true
+        let checked = try await engine.run(script, options: check)
+        if let error = checked.error {
+            output.write("payrun: \(handlers) cannot be used: \(error.description)\n", to: .standardError)
+            output.flush()
+            throw ExitCode(checked.status == .usage ? PayrunExitStatus.usage.rawValue : PayrunExitStatus.scriptFailed.rawValue)
+        }
+        let line: @Sendable (String) -> Void = { line in
+            output.write(line + "\n", to: .standardError)
+            output.flush()
+        }
+        line("payrun listen: " + (checked.handlers.isEmpty
+            ? "\(handlers) registers no handler (payrun.on): every event is kept as unhandled"
+            : "handlers: " + checked.handlers.joined(separator: ", ")))
+        var settings = ListenerConfiguration(owner: "\(RunStart.currentHost) \(getpid())")
+        settings.host = host
+        settings.port = port
+        settings.concurrency = concurrency
+        settings.bodyLimit = bodyLimit.bytes
+        settings.grace = RetrySchedule.duration(grace)!
+        if let retry { settings.retrySchedule = try RetrySchedule.parse(retry) }
+        let listener = WebhookListener(engine: engine, inbox: inbox, handlers: script, configuration: settings, log: ListenerLog(line))
+        let routes = listener.routes.map { "POST " + $0 }.joined(separator: ", ")
+        try await listener.run { [host, stateOptions] port in
+            line("payrun listen: listening on http://\(host):\(port) (\(routes), GET /health); inbox \(stateOptions.path)")
+        }
+        line("payrun listen: stopped")
+    }
+}
+
+/// One listener per state store: two would both take back the events the other is handling.
+struct ListenerLock {
+    private let descriptor: Int32
+
+    init(store path: String) throws {
+        let lockPath = path + ".listen-lock"
+        descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            // The store's own checks say what is wrong with its folder.
+            throw StoreFailure(message: "state store \(path): \(lockPath) cannot be made (\(String(cString: strerror(errno))))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw StoreFailure(message: "state store \(path): another payrun listen uses it; stop it first, or give this one its own --state")
+        }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

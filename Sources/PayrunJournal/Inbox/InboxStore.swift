@@ -1,0 +1,87 @@
+// Where received webhooks are kept: stored durably before the provider is answered, claimed by
+// the listener that hands them to handlers, and listed, shown and replayed by `payrun inbox`.
+
+/// What storing one received event did.
+public enum StoredEvent: Sendable, Equatable {
+    /// Stored for the first time, as event `id`.
+    case stored(id: Int)
+    /// The same provider and key were stored before, as event `id`: kept once.
+    case duplicate(id: Int)
+
+    public var id: Int {
+        switch self {
+        case .stored(let id), .duplicate(let id): id
+        }
+    }
+}
+
+/// How an attempt ended, as the store records it.
+public enum AttemptResult: Sendable, Equatable {
+    case handled
+    case unhandled
+    /// Failed; due again at `retryAt` (milliseconds), or dead when nil.
+    case failed(error: String, retryAt: Int?)
+    /// Stopped before it ended (the listener shut down); due again at once, not counted.
+    case interrupted
+}
+
+/// Which events `payrun inbox` lists or replays.
+public struct EventFilter: Sendable, Equatable {
+    public var provider: String?
+    public var type: String?
+    public var states: Set<EventState>?
+    /// Received at or after (milliseconds).
+    public var since: Int?
+    public var ids: [Int]?
+    public var limit = 100
+
+    public init(provider: String? = nil, type: String? = nil, states: Set<EventState>? = nil, since: Int? = nil, ids: [Int]? = nil, limit: Int = 100) {
+        self.provider = provider
+        self.type = type
+        self.states = states
+        self.since = since
+        self.ids = ids
+        self.limit = limit
+    }
+}
+
+/// A store of received webhooks. Every call is safe from any task.
+public protocol InboxStore: Sendable {
+    /// Stores `events` in one commit that is on disk when this returns; each is stored once
+    /// per provider and key, for good.
+    /// - Returns: what happened to each, in order.
+    func store(_ events: [ReceivedEvent]) async throws(StoreError) -> [StoredEvent]
+
+    /// Takes up to `limit` events due at `now` (received, or retrying and past their time),
+    /// oldest first: each is marked running, its attempt counted and begun, as `owner`'s.
+    func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent]
+
+    /// Records how `attempt` of event `id` ended, and what the event's state becomes.
+    func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError)
+
+    /// Makes every event left running by a listener that is gone due again at `now`, its
+    /// attempt ended as interrupted; returns how many.
+    func recover(now: Int) async throws(StoreError) -> Int
+
+    /// When the earliest pending event is due (milliseconds), nil when none is.
+    func nextDue() async throws(StoreError) -> Int?
+
+    /// The events `filter` selects, newest first.
+    func events(_ filter: EventFilter) async throws(StoreError) -> [InboxEvent]
+
+    /// The event with inbox number `id`.
+    func event(_ id: Int) async throws(StoreError) -> InboxEvent?
+
+    /// Its attempts, oldest first.
+    func attempts(of id: Int) async throws(StoreError) -> [EventAttempt]
+
+    /// Hands the events `filter` selects (not running ones) to the handlers again, due at
+    /// `now`, with the retry schedule started again; a handled one gets a new run, a failed one
+    /// resumes its run. Returns their ids.
+    func replay(_ filter: EventFilter, now: Int) async throws(StoreError) -> [Int]
+
+    /// How many events are in each state.
+    func counts() async throws(StoreError) -> [EventState: Int]
+
+    func close() async
+}

@@ -1,0 +1,127 @@
+// The inbox in memory: for tests and hosts that keep nothing between processes. It answers as
+// the SQLite store does, and the same suite of tests runs against both.
+import PayrunLocks
+
+/// An ``InboxStore`` that lives as long as the process.
+public final class MemoryInboxStore: InboxStore {
+    private struct State {
+        var events: [InboxEvent] = []
+        var attempts: [Int: [EventAttempt]] = [:]
+        var owners: [Int: String] = [:]
+    }
+
+    private let state = Locked(State())
+
+    public init() {}
+
+    public func store(_ events: [ReceivedEvent]) async throws(StoreError) -> [StoredEvent] {
+        state.withLock { state in
+            events.map { received in
+                if let old = state.events.first(where: { $0.received.provider == received.provider && $0.received.key == received.key }) {
+                    return .duplicate(id: old.id)
+                }
+                let id = state.events.count + 1
+                state.events.append(InboxEvent(id: id, received: received, state: .received, nextAttemptAt: received.receivedAt))
+                return .stored(id: id)
+            }
+        }
+    }
+
+    public func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent] {
+        state.withLock { state in
+            let due = state.events.indices
+                .filter { state.events[$0].state.isPending && (state.events[$0].nextAttemptAt ?? 0) <= now }
+                .sorted { (state.events[$0].nextAttemptAt ?? 0, $0) < (state.events[$1].nextAttemptAt ?? 0, $1) }
+                .prefix(limit)
+            return due.map { index in
+                state.events[index].state = .running
+                state.events[index].attempts += 1
+                let event = state.events[index]
+                state.attempts[event.id, default: []].append(EventAttempt(eventID: event.id, number: event.attempts, startedAt: now))
+                state.owners[event.id] = owner
+                return event
+            }
+        }
+    }
+
+    public func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+        state.withLock { state in
+            guard let index = state.events.firstIndex(where: { $0.id == id }) else { return }
+            var event = state.events[index]
+            var ended = state.attempts[id]?.last(where: { $0.number == attempt }) ?? EventAttempt(eventID: id, number: attempt, startedAt: now)
+            ended.endedAt = now
+            ended.runID = runID
+            switch result {
+            case .handled:
+                (event.state, event.nextAttemptAt, ended.outcome) = (.handled, nil, .handled)
+            case .unhandled:
+                (event.state, event.nextAttemptAt, ended.outcome) = (.unhandled, nil, .unhandled)
+            case .failed(let error, let retryAt):
+                (event.state, event.nextAttemptAt, event.lastError) = (retryAt == nil ? .dead : .retrying, retryAt, error)
+                (ended.outcome, ended.error) = (.failed, error)
+            case .interrupted:
+                (event.state, event.nextAttemptAt, event.attempts) = (.retrying, now, max(event.attempts - 1, 0))
+                ended.outcome = .interrupted
+            }
+            state.events[index] = event
+            if let position = state.attempts[id]?.lastIndex(where: { $0.number == attempt }) {
+                state.attempts[id]![position] = ended
+            } else {
+                state.attempts[id, default: []].append(ended)
+            }
+        }
+    }
+
+    public func recover(now: Int) async throws(StoreError) -> Int {
+        let running = state.withLock { $0.events.filter { $0.state == .running }.map { ($0.id, $0.attempts) } }
+        for (id, attempt) in running {
+            try await finish(id, attempt: attempt, result: .interrupted, runID: nil, now: now)
+        }
+        return running.count
+    }
+
+    public func nextDue() async throws(StoreError) -> Int? {
+        state.withLock { $0.events.filter(\.state.isPending).compactMap(\.nextAttemptAt).min() }
+    }
+
+    public func events(_ filter: EventFilter) async throws(StoreError) -> [InboxEvent] {
+        state.withLock { state in Array(state.events.filter { Self.matches($0, filter) }.reversed().prefix(filter.limit)) }
+    }
+
+    public func event(_ id: Int) async throws(StoreError) -> InboxEvent? {
+        state.withLock { $0.events.first { $0.id == id } }
+    }
+
+    public func attempts(of id: Int) async throws(StoreError) -> [EventAttempt] {
+        state.withLock { $0.attempts[id] ?? [] }
+    }
+
+    public func replay(_ filter: EventFilter, now: Int) async throws(StoreError) -> [Int] {
+        state.withLock { state in
+            var replayed: [Int] = []
+            for index in state.events.indices where Self.matches(state.events[index], filter) && state.events[index].state != .running {
+                if [.handled, .unhandled].contains(state.events[index].state) { state.events[index].replays += 1 }
+                // A new round of attempts: the retry schedule starts again.
+                state.events[index].attempts = 0
+                state.events[index].state = .received
+                state.events[index].nextAttemptAt = now
+                replayed.append(state.events[index].id)
+            }
+            return replayed
+        }
+    }
+
+    public func counts() async throws(StoreError) -> [EventState: Int] {
+        state.withLock { state in Dictionary(grouping: state.events, by: \.state).mapValues(\.count) }
+    }
+
+    public func close() async {}
+
+    static func matches(_ event: InboxEvent, _ filter: EventFilter) -> Bool {
+        (filter.provider.map { $0 == event.received.provider } ?? true)
+            && (filter.type.map { $0 == event.received.type } ?? true)
+            && (filter.states.map { $0.contains(event.state) } ?? true)
+            && (filter.since.map { event.received.receivedAt >= $0 } ?? true)
+            && (filter.ids.map { $0.contains(event.id) } ?? true)
+    }
+}

@@ -1,0 +1,188 @@
+// Hands stored events to the Lua handlers, at least once: claims due events from the inbox, runs
+// the handlers file for each through the engine as a durable run keyed by the event (a retry
+// resumes it, so what an attempt paid is not paid again), and records how it went. A failure is
+// tried again on the retry schedule, then the event is dead. On SIGTERM the running handlers get
+// the grace period; the rest stay in the inbox for the next start.
+import PayrunFormats
+import PayrunJournal
+import PayrunLocks
+import PayrunRuntime
+import ServiceLifecycle
+
+/// Delivers the inbox's events to the handlers a Lua file registers with `payrun.on`.
+final class HandlerDispatcher: Service, Sendable {
+    private let engine: PayrunEngine
+    private let inbox: any InboxStore
+    private let handlers: Script
+    private let configuration: ListenerConfiguration
+    private let log: ListenerLog
+    let wakeup = Wakeup()
+
+    private struct State {
+        var running = 0
+        var stopping = false
+    }
+
+    private let state = Locked(State())
+
+    init(engine: PayrunEngine, inbox: any InboxStore, handlers: Script, configuration: ListenerConfiguration, log: ListenerLog) {
+        self.engine = engine
+        self.inbox = inbox
+        self.handlers = handlers
+        self.configuration = configuration
+        self.log = log
+    }
+
+    func run() async throws {
+        await recover()
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                await self.deliver(in: &group)
+                await self.drain()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.stopping = true }
+            self.wakeup.signal()
+        }
+    }
+
+    /// Takes back what a listener that stopped (or was killed) left running.
+    private func recover() async {
+        while !isStopping {
+            do {
+                let taken = try await inbox.recover(now: Clock.milliseconds())
+                if taken > 0 { log.line("\(taken) event(s) a stopped listener was handling are due again") }
+                return
+            } catch {
+                log.line("the inbox cannot be read: \(error); trying again in 1 s")
+                await wakeup.wait(upTo: .seconds(1))
+            }
+        }
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } || Task.isCancelled }
+
+    /// Claims and starts due events while there is room, until shutdown.
+    private func deliver(in group: inout DiscardingTaskGroup) async {
+        var failing = false
+        while !isStopping {
+            let free = state.withLock { configuration.concurrency - $0.running }
+            var wait = configuration.pollInterval
+            if free > 0 {
+                do {
+                    let now = Clock.milliseconds()
+                    let claimed = try await inbox.claim(limit: free, now: now, owner: configuration.owner)
+                    if failing { log.line("the inbox can be read again") }
+                    failing = false
+                    for event in claimed {
+                        state.withLock { $0.running += 1 }
+                        group.addTask {
+                            await self.handle(event)
+                            self.state.withLock { $0.running -= 1 }
+                            self.wakeup.signal()
+                        }
+                    }
+                    if claimed.count == free { continue }
+                    if let due = try await inbox.nextDue() {
+                        wait = min(wait, .milliseconds(max(due - Clock.milliseconds(), 0)))
+                    }
+                } catch {
+                    if !failing { log.line("the inbox cannot be read: \(error); handlers wait for it") }
+                    failing = true
+                }
+            }
+            await wakeup.wait(upTo: wait)
+        }
+    }
+
+    /// Lets the running handlers finish within the grace period.
+    private func drain() async {
+        let deadline = ContinuousClock.now + configuration.grace
+        var running = state.withLock { $0.running }
+        if running > 0 { log.line("stopping: \(running) handler(s) running get \(configuration.grace) to finish") }
+        while running > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            await wakeup.wait(upTo: deadline - ContinuousClock.now)
+            running = state.withLock { $0.running }
+        }
+        if running > 0 { log.line("stopping: \(running) handler(s) stopped; their events are due again at the next start") }
+    }
+
+    /// Runs the handlers for `event` and records the outcome.
+    private func handle(_ event: InboxEvent) async {
+        let name = "event \(event.id) \(event.received.provider) \(event.received.type)"
+        // A finished run of its key: an earlier attempt handled it, but the inbox did not hear of it.
+        if let runs = engine.configuration.store, let last = try? await runs.latestRun(key: event.runKey), last.status == .finished {
+            await record(event, .handled, runID: last.id)
+            log.line("\(name) handled (by run \(last.id), before the listener stopped)")
+            return
+        }
+        var options = RunOptions()
+        options.runKey = event.runKey
+        options.event = HandlerEvent(
+            provider: event.received.provider, type: event.received.type, id: event.received.key, body: event.received.body,
+            receivedAt: ListenerLog.time(event.received.receivedAt), attempt: event.attempts)
+        let start = ContinuousClock.now
+        let result: ScriptResult
+        do {
+            result = try await engine.run(handlers, options: options)
+        } catch {
+            // Cancelled (the listener stopping) or the engine shut down: not the handler's fault.
+            await record(event, .interrupted, runID: nil)
+            log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            return
+        }
+        for line in Self.lines(of: result) { log.line("\(name) | \(line)") }
+        let took = "\((ContinuousClock.now - start).milliseconds) ms"
+        let runID = result.run?.id
+        if result.status == .success {
+            if result.handlersRun ?? 0 > 0 {
+                await record(event, .handled, runID: runID)
+                log.line("\(name) handled (attempt \(event.attempts), \(took))")
+            } else {
+                await record(event, .unhandled, runID: runID)
+                log.line("\(name) unhandled: no handler is registered for it; kept (payrun inbox replay \(event.id) hands it over again)")
+            }
+            return
+        }
+        if result.status == .interrupted, isStopping {
+            await record(event, .interrupted, runID: runID)
+            log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            return
+        }
+        var message = result.error?.message ?? "the handler failed (\(result.status))"
+        // A payment in doubt waits for a person: trying again would stop at it again.
+        let wait = result.status == .inDoubt ? nil : configuration.retrySchedule.wait(after: event.attempts)
+        if result.status == .inDoubt { message += "; once it is resolved, `payrun inbox replay \(event.id)` resumes the handler" }
+        let retryAt = wait.map { Clock.milliseconds() + $0.milliseconds }
+        await record(event, .failed(error: message, retryAt: retryAt), runID: runID)
+        if let retryAt {
+            log.line("\(name) failed (attempt \(event.attempts), \(took)): \(message); retrying at \(ListenerLog.time(retryAt))")
+        } else {
+            log.line("\(name) dead after \(event.attempts) attempt(s): \(message); `payrun inbox replay \(event.id)` after a fix")
+        }
+    }
+
+    /// Records an outcome, trying again while the store is away: an outcome not recorded would
+    /// leave the event running until the next start.
+    private func record(_ event: InboxEvent, _ result: AttemptResult, runID: String?) async {
+        var warned = false
+        while true {
+            do {
+                try await inbox.finish(event.id, attempt: event.attempts, result: result, runID: runID, now: Clock.milliseconds())
+                return
+            } catch {
+                if !warned { log.line("event \(event.id): its outcome cannot be recorded yet: \(error); trying again") }
+                warned = true
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    private static func lines(of result: ScriptResult) -> [String] {
+        guard let output = result.output else { return [] }
+        return (output.standardOutput + output.standardError).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init).filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,137 @@
+// The receiving end: POST /webhooks/<provider> reads the body (up to the cap), verifies it with
+// the provider's scheme, stores it durably and only then answers 2xx. GET /health for load
+// balancers. Nothing unverified is stored; no body or header value is ever logged.
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PayrunFormats
+import PayrunJournal
+import PayrunLocks
+import PayrunRuntime
+
+/// Receives providers' webhooks into the inbox.
+final class WebhookReceiver: Sendable {
+    struct Counts: Sendable {
+        var stored = 0
+        var duplicates = 0
+        var rejected = 0
+        var tooLarge = 0
+        var unavailable = 0
+        /// Whether the last write to the inbox failed (and none has succeeded since).
+        var storeFailing = false
+    }
+
+    private let engine: PayrunEngine
+    private let batcher: EventBatcher
+    private let bodyLimit: Int
+    private let log: ListenerLog
+    /// Told when an event is stored, so the handlers get it at once.
+    private let stored: @Sendable () -> Void
+    let counts = Locked(Counts())
+
+    init(engine: PayrunEngine, inbox: any InboxStore, bodyLimit: Int, log: ListenerLog, stored: @escaping @Sendable () -> Void) {
+        self.engine = engine
+        batcher = EventBatcher(inbox: inbox)
+        self.bodyLimit = bodyLimit
+        self.log = log
+        self.stored = stored
+    }
+
+    /// The providers whose webhooks are received, by name.
+    var providers: [String: any PaymentProvider] {
+        Dictionary(uniqueKeysWithValues: engine.configuration.providers.all.filter(\.receivesWebhooks).map { ($0.name, $0) })
+    }
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        let providers = self.providers
+        router.post("/webhooks/:provider") { request, context in
+            try await self.receive(request, provider: providers[context.parameters.get("provider") ?? ""], named: context.parameters.get("provider") ?? "")
+        }
+        router.get("/health") { _, _ in self.health() }
+    }
+
+    private func receive(_ request: Request, provider: (any PaymentProvider)?, named name: String) async throws -> Response {
+        guard let provider else {
+            let known = providers.keys.sorted().joined(separator: ", ")
+            return Self.json(.notFound, ["error": .string("no provider '\(name)' sends webhooks here; these do: /webhooks/" + providers.keys.sorted().joined(separator: ", /webhooks/")), "providers": .string(known)])
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: bodyLimit)
+        } catch is NIOTooManyBytesError {
+            counts.withLock { $0.tooLarge += 1 }
+            log.line("refused \(provider.name): the body is over \(bodyLimit) bytes (413)")
+            return Self.json(.contentTooLarge, ["error": .string("the body is over the limit of \(bodyLimit) bytes")])
+        }
+        let webhook = IncomingWebhook(headers: request.headers.map { ($0.name.rawName, $0.value) }, body: Array(body.readableBytesView))
+        let configuration = engine.configuration
+        let credentials = ProviderCredentials(for: provider, in: configuration.environment, from: configuration.credentials)
+        if case .invalid(let reason) = provider.verify(webhook, with: credentials, now: UTCTime.now()) {
+            counts.withLock { $0.rejected += 1 }
+            log.line("rejected \(provider.name): \(reason) (401)")
+            return Self.json(.unauthorized, ["error": .string("the webhook could not be verified as \(provider.name)'s")])
+        }
+        let event = received(webhook, from: provider)
+        let start = ContinuousClock.now
+        do {
+            let result = try await batcher.store(event)
+            let milliseconds = (ContinuousClock.now - start).milliseconds
+            switch result {
+            case .stored(let id):
+                counts.withLock { $0.stored += 1; $0.storeFailing = false }
+                log.line("event \(id) \(provider.name) \(event.type) received (stored in \(milliseconds) ms)")
+                stored()
+                return Self.json(.ok, ["id": .integer(id)])
+            case .duplicate(let id):
+                counts.withLock { $0.duplicates += 1; $0.storeFailing = false }
+                log.line("event \(id) \(provider.name) \(event.type) duplicate (kept once)")
+                return Self.json(.ok, ["id": .integer(id), "duplicate": .bool(true)])
+            }
+        } catch {
+            counts.withLock { $0.unavailable += 1; $0.storeFailing = true }
+            log.line("unavailable \(provider.name) \(event.type): \(error) (503: the provider will send it again)")
+            var response = Self.json(.serviceUnavailable, ["error": .string("the inbox cannot store events now; send it again later")])
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+
+    /// The event as the inbox keeps it: secret headers with their names only, every
+    /// credential the store holds taken out of the rest.
+    private func received(_ webhook: IncomingWebhook, from provider: any PaymentProvider) -> ReceivedEvent {
+        let description = provider.describe(webhook)
+        let secret = provider.webhookSecretHeaders
+        let redactor = Redactor(store: engine.configuration.credentials)
+        let headers = webhook.headers.map { name, value in
+            Header(name, secret.contains(name.lowercased()) ? "[redacted]" : redactor.redact(value))
+        }
+        return ReceivedEvent(
+            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(digesting: webhook.body),
+            headers: headers, body: webhook.body, receivedAt: Clock.milliseconds())
+    }
+
+    private func health() -> Response {
+        let counts = self.counts.withLock { $0 }
+        let fields: [String: JSONValue] = [
+            "status": .string(counts.storeFailing ? "inbox unavailable" : "ok"), "stored": .integer(counts.stored),
+            "duplicates": .integer(counts.duplicates), "rejected": .integer(counts.rejected), "too_large": .integer(counts.tooLarge),
+            "unavailable": .integer(counts.unavailable),
+        ]
+        return Self.json(counts.storeFailing ? .serviceUnavailable : .ok, fields)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ fields: [String: JSONValue]) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONValue.object(fields).encoded())))
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for log lines.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}
