@@ -61,13 +61,13 @@ struct InboxListCommand: AsyncParsableCommand {
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var filter: EventFilterOptions
     @Option(help: ArgumentHelp("Only events in this state: received, running, handled, retrying, dead or unhandled (repeatable).", valueName: "state"))
-    var state: [EventState] = []
+    var status: [EventState] = []
     @Option(help: ArgumentHelp("Show at most this many events.", valueName: "n")) var limit = 50
     @Flag(help: "Write JSON instead of a table.") var json = false
 
     func run() async throws {
         try await stateOptions.withInbox { inbox in
-            var selection = filter.filter(states: state.isEmpty ? nil : Set(state))
+            var selection = filter.filter(states: status.isEmpty ? nil : Set(status))
             selection.limit = limit
             let events = try await inbox.events(selection)
             let output = StandardStreams.shared

@@ -39,6 +39,11 @@ struct SandboxServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not log each request.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Deliver the simulators' webhooks to a listener at this URL (its /webhooks/<provider>): Particeep's events, Tradevest's notifications and Peex's callbacks, unless one is registered elsewhere.",
+        valueName: "url"))
+    var webhooksTo: String?
+
     func run() async throws {
         var configuration = SimulatorServer.Configuration()
         configuration.host = host
@@ -53,6 +58,15 @@ struct SandboxServeCommand: AsyncParsableCommand {
             throw ValidationError("--faults: \(error)")
         }
         if let data { configuration.data = try SandboxData(contentsOfFile: data) }
+        if var base = webhooksTo {
+            guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
+                throw ValidationError("--webhooks-to '\(base)' is not an http:// or https:// URL")
+            }
+            while base.hasSuffix("/") { base.removeLast() }
+            configuration.particeep.webhooksTo = base
+            configuration.tradevest.webhooksTo = base
+            configuration.peex.callbackURL = configuration.peex.callbackURL ?? base + "/webhooks/peex"
+        }
         if !quiet {
             configuration.requestLog = { line in StandardStreams.shared.write(line + "\n", to: .standardError) }
         }
@@ -63,6 +77,7 @@ struct SandboxServeCommand: AsyncParsableCommand {
             banner += "  \(provider.name)  \(provider.baseURL)  \(credentials)\n"
         }
         if !configuration.faults.rules.isEmpty { banner += "  faults: \(configuration.faults)\n" }
+        if let webhooksTo { banner += "  webhooks to: \(webhooksTo)/webhooks/<provider>\n" }
         StandardStreams.shared.write(banner, to: .standardOutput)
         StandardStreams.shared.flush()
         try await server.wait()

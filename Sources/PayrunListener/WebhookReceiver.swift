@@ -80,17 +80,17 @@ final class WebhookReceiver: Sendable {
             switch result {
             case .stored(let id):
                 counts.withLock { $0.stored += 1; $0.storeFailing = false }
-                log.line("event \(id) \(provider.name) \(event.type) received (stored in \(milliseconds) ms)")
+                log.line("event \(id) \(provider.name)/\(event.type) received (stored in \(milliseconds) ms)")
                 stored()
                 return Self.json(.ok, ["id": .integer(id)])
             case .duplicate(let id):
                 counts.withLock { $0.duplicates += 1; $0.storeFailing = false }
-                log.line("event \(id) \(provider.name) \(event.type) duplicate (kept once)")
+                log.line("event \(id) \(provider.name)/\(event.type) duplicate (kept once)")
                 return Self.json(.ok, ["id": .integer(id), "duplicate": .bool(true)])
             }
         } catch {
             counts.withLock { $0.unavailable += 1; $0.storeFailing = true }
-            log.line("unavailable \(provider.name) \(event.type): \(error) (503: the provider will send it again)")
+            log.line("unavailable \(provider.name)/\(event.type): \(error) (503: the provider will send it again)")
             var response = Self.json(.serviceUnavailable, ["error": .string("the inbox cannot store events now; send it again later")])
             response.headers[.retryAfter] = "5"
             return response

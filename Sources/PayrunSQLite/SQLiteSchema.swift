@@ -30,7 +30,7 @@ enum SQLiteSchema {
         [
             """
             CREATE TABLE IF NOT EXISTS events(
-              id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, type TEXT NOT NULL, event_key TEXT NOT NULL,
+              id INTEGER PRIMARY KEY, provider TEXT NOT NULL, type TEXT NOT NULL, event_key TEXT NOT NULL,
               headers TEXT NOT NULL, body BLOB NOT NULL, received_at INTEGER NOT NULL, state TEXT NOT NULL,
               attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_error TEXT, replays INTEGER NOT NULL DEFAULT 0,
               owner TEXT, UNIQUE(provider, event_key))

@@ -216,7 +216,7 @@ struct ParticeepRoutes: Sendable {
 
     /// Sends `event` to its webhook, if one is registered, and answers with the same JSON.
     private func emit(_ event: String, _ body: [UInt8]) -> Response {
-        if let url = store.webhookURL(for: event),
+        if let url = store.webhookURL(for: event) ?? configuration.webhooksTo.map({ $0 + "/webhooks/particeep" }),
             let message = ParticeepSimulator.webhook(event: event, url: url, body: body, key: configuration.apiKey, secret: configuration.apiSecret)
         {
             webhooks.send(message)

@@ -15,6 +15,9 @@ public struct ParticeepSimulator: ProviderSimulator {
     static var webhookEvents: [String] { ParticeepEvent.names.sorted() }
 
     public struct Configuration: Sendable {
+        /// Where every event goes when no webhook is registered for it (`payrun sandbox
+        /// --webhooks-to`); nil: nowhere.
+        public var webhooksTo: String?
         public var apiKey = ParticeepSimulator.sandboxAPIKey
         public var apiSecret = ParticeepSimulator.sandboxAPISecret
         /// How far a request's DateTime may be from the server's clock (Particeep does not say).

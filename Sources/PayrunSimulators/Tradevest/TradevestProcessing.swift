@@ -79,6 +79,13 @@ struct TradevestProcessing: Sendable {
         return .json(writer.bytes, status: .created)
     }
 
+    /// The webhook every event type has under `--webhooks-to`, as a partner would register it.
+    private func defaultWebhook(for event: String) -> TradevestStore.Webhook? {
+        configuration.webhooksTo.map { base in
+            TradevestStore.Webhook(eventType: event, url: base + "/webhooks/tradevest", headers: [("api-key", TradevestSimulator.sandboxWebhookSecret)])
+        }
+    }
+
     /// Moves an entity to `status` and sends the thin notification to the registered webhook.
     private func change(
         _ collection: Collection, _ id: String, idField: String, event: String,
@@ -89,7 +96,7 @@ struct TradevestProcessing: Sendable {
             state[keyPath: collection][id]?.fields["status"] = .string(status)
             state[keyPath: collection][id]?.fields["modifiedOn"] = .string(modified)
             if let reason { state[keyPath: collection][id]?.fields["statusReason"] = .string(reason) }
-            return (state.webhooks[event], state[keyPath: collection][id])
+            return (state.webhooks[event] ?? defaultWebhook(for: event), state[keyPath: collection][id])
         }
         guard let webhook, let entity else { return }
         let payload = TradevestNotifications.payload(

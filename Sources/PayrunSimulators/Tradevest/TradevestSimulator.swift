@@ -25,6 +25,9 @@ public struct TradevestSimulator: ProviderSimulator {
     }
 
     public struct Configuration: Sendable {
+        /// Where notifications go for an event type with no webhook registered (`payrun sandbox
+        /// --webhooks-to`), with the sandbox's webhook secret in `api-key`; nil: nowhere.
+        public var webhooksTo: String?
         public var clientID = TradevestSimulator.sandboxClientID
         public var clientSecret = TradevestSimulator.sandboxClientSecret
         /// Seconds a token is good for (`expires_in`); a script running longer must renew.
