@@ -209,6 +209,8 @@ let package = Package(
             dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
-        .testTarget(name: "PayrunCLITests", dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators"]),
+        .testTarget(
+            name: "PayrunCLITests",
+            dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks"]),
     ]
 )

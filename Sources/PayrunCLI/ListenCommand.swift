@@ -40,6 +40,12 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("After SIGTERM, how long running handlers have to finish (default 30s).", valueName: "wait"))
     var grace = "30s"
 
+    @Option(help: ArgumentHelp("How long a request's head may take to arrive (default 10s); a slower sender is cut off.", valueName: "wait"))
+    var headTimeout = "10s"
+
+    @Option(help: ArgumentHelp("How long a request's body may take to arrive after its head (default 30s).", valueName: "wait"))
+    var bodyTimeout = "30s"
+
     @Argument(help: ArgumentHelp("The Lua file that registers handlers with payrun.on.", valueName: "handlers"))
     var handlers: String
 
@@ -47,7 +53,9 @@ struct ListenCommand: AsyncParsableCommand {
         guard !options.dryRun else { throw ValidationError("--dry-run is for payrun run: a listener's handlers send what they send") }
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard RetrySchedule.duration(grace) != nil else { throw ValidationError("--grace '\(grace)' is not a wait such as 30s or 2m") }
+        for (name, value) in [("--grace", grace), ("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout)] {
+            guard RetrySchedule.duration(value) != nil else { throw ValidationError("\(name) '\(value)' is not a wait such as 30s or 2m") }
+        }
         if let retry {
             do { _ = try RetrySchedule.parse(retry) } catch { throw ValidationError("--retry: \(error)") }
         }
@@ -113,6 +121,8 @@ struct ListenCommand: AsyncParsableCommand {
         settings.concurrency = concurrency
         settings.bodyLimit = bodyLimit.bytes
         settings.grace = RetrySchedule.duration(grace)!
+        settings.headTimeout = RetrySchedule.duration(headTimeout)!
+        settings.bodyTimeout = RetrySchedule.duration(bodyTimeout)!
         if let retry { settings.retrySchedule = try RetrySchedule.parse(retry) }
         let listener = WebhookListener(engine: engine, inbox: inbox, handlers: script, configuration: settings, log: ListenerLog(line))
         let routes = listener.routes.map { "POST " + $0 }.joined(separator: ", ")

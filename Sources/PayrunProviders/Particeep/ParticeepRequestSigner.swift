@@ -4,9 +4,9 @@
 import Crypto
 import FoundationEssentials
 
-enum ParticeepRequestSigner {
+public enum ParticeepRequestSigner {
     /// The `Authorization` header's value.
-    static func authorization(key: String, secret: String, dateTime: String) -> String {
+    public static func authorization(key: String, secret: String, dateTime: String) -> String {
         let message = Array((secret + key + dateTime).utf8)
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
         var hex = ""

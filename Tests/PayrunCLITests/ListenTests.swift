@@ -1,0 +1,237 @@
+// `payrun listen` and `payrun inbox` as an operations team runs them: real processes, real HTTP on
+// loopback, the simulators' own webhooks, forgeries, failures, slow senders, and SIGKILL.
+import Foundation
+import PayrunProviders
+import PayrunSimulators
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite(.serialized) struct ListenTests {
+    let folder = NSTemporaryDirectory() + "payrun-listen-\(UUID().uuidString)/"
+    var state: String { folder + "state.db" }
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    /// A handlers file in the test's folder.
+    func handlers(_ source: String, named name: String = "handlers.lua") throws -> String {
+        try source.write(toFile: folder + name, atomically: true, encoding: .utf8)
+        return folder + name
+    }
+
+    /// `payrun inbox ... --json` against the test's store.
+    func inbox(_ arguments: [String]) throws -> Any {
+        let result = try PayrunProcess.run(["inbox"] + arguments + ["--state", state, "--json"])
+        try #require(result.status == 0, "\(result.standardError)")
+        return try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+    }
+
+    func events(_ arguments: [String] = []) throws -> [[String: Any]] {
+        try inbox(["list", "--limit", "100000"] + arguments) as? [[String: Any]] ?? []
+    }
+
+    /// Particeep's signed headers for a DateTime `age` seconds ago.
+    static func particeepHeaders(event: String = "transaction_created", age: Int = 0, secret: String = ParticeepSimulator.sandboxAPISecret) -> [(String, String)] {
+        let formatter = ISO8601DateFormatter()
+        let dateTime = formatter.string(from: Date().addingTimeInterval(-Double(age)))
+        let authorization = ParticeepRequestSigner.authorization(key: ParticeepSimulator.sandboxAPIKey, secret: secret, dateTime: dateTime)
+        return [("X-Particeep-Event", event), ("DateTime", dateTime), ("Authorization", authorization)]
+    }
+
+    static let recording = """
+        payrun.on("particeep", "*", function(event) print("HANDLED " .. event.provider .. " " .. event.type .. " " .. event.attempt) end)
+        payrun.on("tradevest", "*", function(event) print("HANDLED " .. event.provider .. " " .. event.type .. " " .. event.attempt) end)
+        payrun.on("peex", "*", function(event) print("HANDLED " .. event.provider .. " " .. event.type .. " " .. event.attempt) end)
+        """
+
+    @Test func theSimulatorsWebhooksAreVerifiedStoredAndHandledAndForgeriesAreNot() async throws {
+        let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
+        for (provider, event) in [("particeep", "user_created"), ("tradevest", "TRANSFER_NOTIFICATION"), ("peex", "peex_callback")] {
+            let sent = try await PayrunProcess.runOffThePool(["sandbox", "trigger", provider, event, "--to", listener.url + "/webhooks/" + provider])
+            #expect(sent.status == 0, "\(provider): \(sent.standardError)")
+        }
+        let body = Data(#"{"id": "tr_1", "amount": 100}"#.utf8)
+        var forged = Self.particeepHeaders()
+        forged[2].1 = String(forged[2].1.dropLast(2)) + "AA"
+        let rejected: [(String, [(String, String)])] = [
+            ("particeep", forged),
+            ("particeep", Self.particeepHeaders(age: 600)),
+            ("particeep", Self.particeepHeaders(secret: "not-the-secret")),
+            ("peex", [("Authorization", "Basic " + Data("sandbox-peex:wrong-password".utf8).base64EncodedString())]),
+            ("tradevest", [("api-key", "not-the-webhook-secret")]),
+        ]
+        for (provider, headers) in rejected {
+            let status = await WebhookSender.post(listener.url + "/webhooks/" + provider, body: body, headers: headers)
+            #expect(status == 401, "\(provider) \(headers.map(\.0)): answered \(status.map(String.init) ?? "nothing")")
+        }
+        #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED ").count - 1 == 3 })
+        let stored = try events()
+        #expect(stored.count == 3, "only the verified events are stored: \(stored)")
+        #expect(Set(stored.compactMap { $0["state"] as? String }) == ["handled"])
+        #expect(Set(stored.compactMap { $0["type"] as? String }) == ["user_created", "TRANSFER_NOTIFICATION", "paid"])
+        let log = listener.output
+        #expect(log.components(separatedBy: "(401)").count - 1 == 5, "\(log)")
+        #expect(!log.contains("sandbox-tradevest-webhook") && !log.contains("not-the-webhook-secret") && !log.contains("tr_1"), "no header value or body in the log")
+        // The secret header is kept by name only.
+        let shown = try PayrunProcess.run(["inbox", "show", String(stored.first { $0["provider"] as? String == "tradevest" }?["id"] as? Int ?? 0), "--state", state])
+        #expect(shown.standardOutput.contains("api-key: [redacted]") && !shown.standardOutput.contains("sandbox-tradevest-webhook"), "\(shown.standardOutput)")
+        let health = try Data(contentsOf: URL(string: listener.url + "/health")!)
+        #expect(String(decoding: health, as: UTF8.self).contains(#""rejected":5"#))
+        listener.stop()
+        #expect(listener.output.contains("payrun listen: stopped"))
+    }
+
+    @Test func aRedeliveredEventIsAnsweredAgainButStoredAndHandledOnce() async throws {
+        let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
+        let body = Data(#"{"id": "usr_42", "email": "a@example.com"}"#.utf8)
+        for _ in 0..<3 {
+            let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders(event: "user_updated"))
+            #expect(status == 200)
+        }
+        #expect(listener.waitForLog { $0.contains("handled (attempt 1") })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try events().count == 1)
+        #expect(listener.output.components(separatedBy: "HANDLED particeep user_updated").count - 1 == 1, "\(listener.output)")
+        #expect(listener.output.components(separatedBy: "duplicate (kept once)").count - 1 == 2)
+    }
+
+    @Test func aHandlerThatFailsThreeTimesIsRetriedUntilItSucceeds() async throws {
+        let file = try handlers("""
+            payrun.on("particeep", "*", function(event)
+              if event.attempt <= 3 then error("the ledger is not ready (attempt " .. event.attempt .. ")") end
+              print("BOOKED on attempt " .. event.attempt)
+            end)
+            """)
+        let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms,100ms,100ms"])
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data("{}".utf8), headers: Self.particeepHeaders()) == 200)
+        #expect(listener.waitForLog { $0.contains("BOOKED on attempt 4") && $0.contains("handled (attempt 4") }, "\(listener.output)")
+        let shown = try inbox(["show", "1"]) as? [String: Any]
+        let attempts = shown?["attempts_made"] as? [[String: Any]] ?? []
+        #expect(attempts.compactMap { $0["outcome"] as? String } == ["failed", "failed", "failed", "handled"])
+        #expect((attempts.first?["error"] as? String)?.contains("the ledger is not ready (attempt 1)") == true)
+        #expect(shown?["state"] as? String == "handled")
+    }
+
+    @Test func aHandlerThatAlwaysFailsEndsDeadAndIsReplayedAfterAFix() async throws {
+        let file = try handlers(#"payrun.on("particeep", "*", function(event) error("bug in the handler") end)"#)
+        let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms"])
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        #expect(listener.waitForLog { $0.contains("dead after 3 attempt(s)") }, "\(listener.output)")
+        let dead = try events(["--status", "dead"])
+        #expect(dead.count == 1 && (dead.first?["last_error"] as? String)?.contains("bug in the handler") == true)
+        // The fix: the file is read for every event.
+        _ = try handlers(#"payrun.on("particeep", "*", function(event) print("FIXED " .. event.body.n) end)"#)
+        let replayed = try PayrunProcess.run(["inbox", "replay", "--dead", "--state", state])
+        #expect(replayed.status == 0 && replayed.standardOutput.contains("replayed 1 event(s): 1"), "\(replayed.standardError)")
+        #expect(listener.waitForLog { $0.contains("FIXED 1") && $0.contains("handled (attempt 1") }, "\(listener.output)")
+        #expect(try events(["--status", "handled"]).count == 1)
+    }
+
+    @Test func aBodyOverTheCapIsRefusedAndASlowSenderIsCutOffWithoutStallingOthers() async throws {
+        let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state, arguments: ["--head-timeout", "1s"])
+        let large = Data(repeating: UInt8(ascii: "a"), count: (1 << 20) + 1)
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 413)
+        // A sender trickling its head a byte at a time, for longer than the head may take.
+        let port = Int(listener.url.split(separator: ":").last!)!
+        let trickle = Task.detached { () -> (closed: Bool, seconds: Double) in
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(descriptor) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let start = Date()
+            for byte in Array("POST /webhooks/particeep HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 40) {
+                var byte = byte
+                if send(descriptor, &byte, 1, Int32(MSG_NOSIGNAL)) <= 0 { return (true, Date().timeIntervalSince(start)) }
+                usleep(100_000)
+            }
+            return (false, Date().timeIntervalSince(start))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        // Meanwhile another sender is served at once.
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data("{}".utf8), headers: Self.particeepHeaders()) == 200)
+        let (closed, seconds) = await trickle.value
+        #expect(closed, "the trickling sender was never cut off")
+        #expect(seconds < 3.5, "cut off after \(seconds) s, not about 1 s")
+        #expect(try events().count == 1)
+    }
+
+    /// 5,000 events from 8 senders while the listener is killed with SIGKILL and started again
+    /// twice: every event answered 2xx is handled, and its Tradevest transfer made exactly once.
+    @Test func fiveThousandEventsThroughTwoKillsAreEachHandledAndPaidOnce() async throws {
+        let sandbox = try SandboxProcess()
+        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": folder + "setup.db"]
+        let setup = try PayrunProcess.runOnce(
+            ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/tradevest-setup.lua"], environment: environment)
+        try #require(setup.status == 0, "\(setup.standardError)")
+        let product = setup.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = try handlers("""
+            local tradevest = payrun.provider("tradevest", { headers = { ["Requestor-ID"] = "3f1b6c1e-0000-4000-8000-000000000001" } })
+            payrun.on("particeep", "*", function(event)
+              tradevest:post("/transfers", {
+                externalId = tradevest:externalid("listen", event.body.ref), customerProductId = "\(product)", amount = "1.00",
+                currency = "EUR", creditorName = "Payee", creditorIban = "DE89370400440532013000", reference = event.body.ref,
+              })
+            end)
+            """)
+        let port = freePort()
+        let arguments = ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"]
+        var listener = try ListenerProcess(handlers: file, state: state, port: port, arguments: arguments, environment: environment)
+        let url = "http://127.0.0.1:\(port)/webhooks/particeep"
+        let total = 5000
+        let answered = Answered()
+        let senders = (0..<8).map { sender in
+            Task.detached {
+                for number in stride(from: sender + 1, through: total, by: 8) {
+                    let body = Data(#"{"ref": "E-\#(number)"}"#.utf8)
+                    let deadline = Date().addingTimeInterval(120)
+                    // Sent again until answered 2xx, as a provider does.
+                    while Date() < deadline {
+                        if let status = await WebhookSender.post(url, body: body, headers: ListenTests.particeepHeaders()), (200..<300).contains(status) {
+                            answered.add()
+                            break
+                        }
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }
+        }
+        for threshold in [1500, 3500] {
+            while answered.count < threshold { try await Task.sleep(for: .milliseconds(20)) }
+            listener.kill()
+            try await Task.sleep(for: .milliseconds(300))
+            listener = try ListenerProcess(handlers: file, state: state, port: port, arguments: arguments, environment: environment)
+        }
+        for sender in senders { await sender.value }
+        #expect(answered.count == total, "every event is answered 2xx in the end")
+        var handled = 0
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline {
+            handled = try events(["--status", "handled"]).count
+            if handled == total { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        let others = try events().filter { $0["state"] as? String != "handled" }
+        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
+        let counted = try PayrunProcess.runOnce(["run", "Tests/PayrunCLITests/DurableScripts/tradevest-count.lua"], environment: environment)
+        try #require(counted.status == 0, "\(counted.standardError)")
+        let transfers = try JSONSerialization.jsonObject(with: Data(counted.standardOutput.utf8)) as? [String: [String]] ?? [:]
+        let paid = transfers.filter { $0.key.hasPrefix("E-") }
+        #expect(paid.count == total, "\(paid.count) events paid")
+        #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+        listener.stop()
+    }
+}
+
+/// A count shared by the sender tasks.
+final class Answered: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    var count: Int { lock.withLock { value } }
+    func add() { lock.withLock { value += 1 } }
+}
