@@ -63,8 +63,9 @@ public final class SQLiteInboxStore: InboxStore {
             var fresh: [String: Int] = [:]
             for row in inserted { fresh[Self.identity(row)] = row.column("id")?.integer }
             var known: [String: Int] = [:]
-            if inserted.count < events.count {
-                let missing = events.filter { fresh[$0.provider + "\u{0}" + $0.key] == nil }
+            // Copies within the batch are found in `fresh`; only earlier events are read back.
+            let missing = events.filter { fresh[$0.provider + "\u{0}" + $0.key] == nil }
+            if !missing.isEmpty {
                 let pairs = Array(repeating: "(?, ?)", count: missing.count).joined(separator: ", ")
                 let rows = try await self.connection.query(
                     "SELECT id, provider, event_key FROM events WHERE (provider, event_key) IN (VALUES \(pairs))",

@@ -201,12 +201,16 @@ import FoundationNetworking
                 }
             }
         }
+        var takenBack = 0
         for threshold in [1500, 3500] {
             while answered.count < threshold { try await Task.sleep(for: .milliseconds(20)) }
             listener.kill()
             try await Task.sleep(for: .milliseconds(300))
             listener = try ListenerProcess(handlers: file, state: state, port: port, arguments: arguments, environment: environment)
+            if listener.waitForLog(10, until: { $0.contains("a stopped listener was handling are due again") }) { takenBack += 1 }
         }
+        // The handlers lag behind the senders: each kill lands while handlers run.
+        #expect(takenBack == 2, "a kill did not interrupt any handler")
         for sender in senders { await sender.value }
         #expect(answered.count == total, "every event is answered 2xx in the end")
         var handled = 0

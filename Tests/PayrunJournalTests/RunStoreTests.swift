@@ -161,7 +161,7 @@ struct StoreDriver: CustomTestStringConvertible, Sendable {
             _ = try await SQLiteRunStore.open(at: path)
         } throws: { error in
             let message = (error as? StoreError)?.description ?? ""
-            return message.contains("written by a newer payrun (schema 99; this payrun knows up to 1)") && message.contains("upgrade payrun")
+            return message.contains("written by a newer payrun (schema 99; this payrun knows up to 2)") && message.contains("upgrade payrun")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
