@@ -118,6 +118,8 @@ final class HandlerDispatcher: Service, Sendable {
             return
         }
         var options = RunOptions()
+        let output = HandlerOutput(prefix: name, log: log)
+        options.output = .streamed(output)
         options.runKey = event.runKey
         options.event = HandlerEvent(
             provider: event.received.provider, type: event.received.type, id: event.received.key, body: event.received.body,
@@ -126,13 +128,14 @@ final class HandlerDispatcher: Service, Sendable {
         let result: ScriptResult
         do {
             result = try await engine.run(handlers, options: options)
+            output.finish()
         } catch {
+            output.finish()
             // Cancelled (the listener stopping) or the engine shut down: not the handler's fault.
             await record(event, .interrupted, runID: nil)
             log.line("\(name) interrupted: the listener is stopping; due again at the next start")
             return
         }
-        for line in Self.lines(of: result) { log.line("\(name) | \(line)") }
         let took = "\((ContinuousClock.now - start).milliseconds) ms"
         let runID = result.run?.id
         if result.status == .success {
@@ -164,25 +167,23 @@ final class HandlerDispatcher: Service, Sendable {
     }
 
     /// Records an outcome, trying again while the store is away: an outcome not recorded would
-    /// leave the event running until the next start.
+    /// leave the event running until the next start. It is recorded even when the handler's
+    /// task was cancelled (the listener stopping); then it is tried for a few seconds only.
     private func record(_ event: InboxEvent, _ result: AttemptResult, runID: String?) async {
-        var warned = false
-        while true {
-            do {
-                try await inbox.finish(event.id, attempt: event.attempts, result: result, runID: runID, now: Clock.milliseconds())
-                return
-            } catch {
-                if !warned { log.line("event \(event.id): its outcome cannot be recorded yet: \(error); trying again") }
-                warned = true
-                if Task.isCancelled { return }
-                try? await Task.sleep(for: .milliseconds(500))
+        let (inbox, log) = (inbox, log)
+        await Task { [self] in
+            var warned = false
+            for attempt in 1... {
+                do {
+                    try await inbox.finish(event.id, attempt: event.attempts, result: result, runID: runID, now: Clock.milliseconds())
+                    return
+                } catch {
+                    if !warned { log.line("event \(event.id): its outcome cannot be recorded yet: \(error); trying again") }
+                    warned = true
+                    if state.withLock({ $0.stopping }) && attempt >= 10 { return }
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
             }
-        }
-    }
-
-    private static func lines(of result: ScriptResult) -> [String] {
-        guard let output = result.output else { return [] }
-        return (output.standardOutput + output.standardError).split(separator: "\n", omittingEmptySubsequences: false)
-            .map(String.init).filter { !$0.isEmpty }
+        }.value
     }
 }

@@ -78,8 +78,8 @@ import FoundationNetworking
         // The secret header is kept by name only.
         let shown = try PayrunProcess.run(["inbox", "show", String(stored.first { $0["provider"] as? String == "tradevest" }?["id"] as? Int ?? 0), "--state", state])
         #expect(shown.standardOutput.contains("api-key: [redacted]") && !shown.standardOutput.contains("sandbox-tradevest-webhook"), "\(shown.standardOutput)")
-        let health = try Data(contentsOf: URL(string: listener.url + "/health")!)
-        #expect(String(decoding: health, as: UTF8.self).contains(#""rejected":5"#))
+        let health = await WebhookSender.get(listener.url + "/health")
+        #expect(health?.status == 200 && health?.body.contains(#""rejected":5"#) == true)
         listener.stop()
         #expect(listener.output.contains("payrun listen: stopped"))
     }
@@ -159,6 +159,83 @@ import FoundationNetworking
         #expect(closed, "the trickling sender was never cut off")
         #expect(seconds < 3.5, "cut off after \(seconds) s, not about 1 s")
         #expect(try events().count == 1)
+    }
+
+    @Test func sigtermLetsRunningHandlersFinishWithinTheGraceAndLeavesTheRestForTheNextStart() async throws {
+        let file = try handlers("""
+            payrun.on("particeep", "*", function(event)
+              print("STARTED " .. event.body.n)
+              payrun.sleep(event.body.seconds)
+              print("DONE " .. event.body.n)
+            end)
+            """)
+        var listener = try ListenerProcess(handlers: file, state: state, arguments: ["--grace", "5s"])
+        for n in 1...3 {
+            let body = Data(#"{"n": \#(n), "seconds": 1}"#.utf8)
+            #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders()) == 200)
+        }
+        #expect(listener.waitForLog { $0.contains("STARTED 1") })
+        listener.stop()
+        #expect(listener.output.contains("DONE 1") && listener.output.contains("payrun listen: stopped"), "\(listener.output)")
+        #expect(!listener.output.contains("STARTED 2"), "no new handler starts after SIGTERM")
+        #expect(try events(["--status", "handled"]).count == 1)
+        #expect(try events(["--status", "received"]).count == 2)
+
+        // A handler that outlasts the grace is stopped; its event is due again, its attempt not counted.
+        let body = Data(#"{"n": 4, "seconds": 30}"#.utf8)
+        listener = try ListenerProcess(handlers: file, state: state, arguments: ["--grace", "200ms"])
+        #expect(listener.waitForLog { $0.contains("DONE 2") && $0.contains("DONE 3") }, "\(listener.output)")
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders()) == 200)
+        #expect(listener.waitForLog { $0.contains("STARTED 4") })
+        let stopping = Date()
+        listener.stop()
+        #expect(Date().timeIntervalSince(stopping) < 10, "the grace is 200 ms")
+        #expect(listener.output.contains("interrupted: the listener is stopping"), "\(listener.output)")
+        let waiting = try events(["--status", "retrying"])
+        let all = try events()
+        #expect(waiting.count == 1 && waiting.first?["attempts"] as? Int == 0, "\(all) \(listener.output)")
+    }
+
+    @Test func whileTheStoreCannotWriteEventsAreAnswered503AndStoredOnceItCan() async throws {
+        let folder = try RunsCommandTests.mountTmpfs(size: "8m")
+        defer { _ = try? RunsCommandTests.shell("umount \(folder)") }
+        let state = folder + "/state.db"
+        let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        _ = try RunsCommandTests.shell("dd if=/dev/zero of=\(folder)/filler bs=64k count=200 2>/dev/null")
+        let large = Data(("{\"n\": 2, \"pad\": \"" + String(repeating: "x", count: 200_000) + "\"}").utf8)
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 503)
+        #expect(listener.output.contains("(503: the provider will send it again)"), "\(listener.output)")
+        let health = await WebhookSender.get(listener.url + "/health")
+        #expect(health?.status == 503 && health?.body.contains("inbox unavailable") == true, "a load balancer sees it")
+        try FileManager.default.removeItem(atPath: folder + "/filler")
+        // The provider sends it again; now it is kept, and handled.
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 200)
+        #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED particeep").count - 1 == 2 }, "\(listener.output)")
+        listener.stop()
+    }
+
+    @Test func theWholeLoopOnOneMachineAFailedPeexPayoutIsReportedAndRetriedOnce() async throws {
+        let port = freePort()
+        let sandbox = try SandboxProcess(arguments: ["--webhooks-to", "http://127.0.0.1:\(port)"])
+        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
+        let listener = try ListenerProcess(
+            handlers: "scripts/examples/handlers.lua", state: state, port: port, environment: environment)
+        let pay = try handlers("""
+            payrun.provider("peex"):request_payment({
+              track_id = "LOOP-1", amount = 5000, from_currency = "XAF", to_currency = "XAF", mobile_phone = "+237677100001",
+              aml_cft = true, to_country = "CM", first_name = "Ama", last_name = "Njoh", purpose = "family support", fund_origin = "salary",
+              sender_mobile_phone = "+33612345678", sender_country = "FR", sender_first_name = "Payrun", sender_last_name = "Ops" })
+            """, named: "pay.lua")
+        let paid = try PayrunProcess.runOnce(["run", pay], environment: environment)
+        #expect(paid.status == 0, "\(paid.standardError)")
+        #expect(listener.waitForLog(30) { $0.contains("REPORT peex payout LOOP-1-retry") && $0.components(separatedBy: "handled (attempt").count - 1 == 2 }, "\(listener.output)")
+        #expect(listener.output.contains("RETRY  peex payout LOOP-1 sent again as LOOP-1-retry"))
+        let found = try PayrunProcess.runOnce(
+            ["run", "-e", #"local p = payrun.provider("peex") print(p:find("LOOP-1-retry") ~= nil, p:find("LOOP-1-retry-retry") ~= nil)"#],
+            environment: environment)
+        #expect(found.standardOutput == "true\tfalse\n", "the retry was sent once, and not retried again: \(found.standardError)")
+        listener.stop()
     }
 
     /// 5,000 events from 8 senders while the listener is killed with SIGKILL and started again

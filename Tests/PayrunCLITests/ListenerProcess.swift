@@ -103,4 +103,12 @@ enum WebhookSender {
         guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
         return (response as? HTTPURLResponse)?.statusCode
     }
+
+    /// GETs `url`: the status and the body.
+    static func get(_ url: String) async -> (status: Int, body: String)? {
+        guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!),
+              let status = (response as? HTTPURLResponse)?.statusCode
+        else { return nil }
+        return (status, String(decoding: data, as: UTF8.self))
+    }
 }
