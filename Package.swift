@@ -166,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "PayrunBenchmarks",
             dependencies: [
-                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "CReferenceFunctions",
+                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "PayrunListener", "CReferenceFunctions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -35,6 +35,7 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("client", { try await ClientBenchmark.run(payrun: payrunPath) }),
     ("engine", { try await EngineBenchmark.run(payrun: payrunPath) }),
     ("journal", { try await JournalBenchmark.run() }),
+    ("listen", { try await ListenBenchmark.run() }),
     ("store", {
         let appends = try await JournalBenchmark.appendCost()
         return [BenchmarkResult(

@@ -21,6 +21,12 @@ public struct ListenerConfiguration: Sendable {
     /// How often the inbox is looked at when nothing wakes the listener (events replayed by
     /// another process).
     public var pollInterval: Duration = .seconds(1)
+    /// Whether events are handed to the handlers; false receives and stores only (the events wait
+    /// in the inbox for a listener that hands them over).
+    public var handsOver = true
+    /// Whether verified events are stored; false answers them 200 and keeps nothing. Only for
+    /// measuring what storing costs (`payrun-bench listen`): a provider would lose them.
+    public var storesEvents = true
     /// The listener's name in the inbox's claims.
     public var owner: String
 

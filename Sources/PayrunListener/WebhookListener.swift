@@ -28,7 +28,9 @@ public final class WebhookListener: Sendable {
         self.log = log
         let dispatcher = HandlerDispatcher(engine: engine, inbox: inbox, handlers: handlers, configuration: configuration, log: log)
         self.dispatcher = dispatcher
-        receiver = WebhookReceiver(engine: engine, inbox: inbox, bodyLimit: configuration.bodyLimit, log: log) { dispatcher.wakeup.signal() }
+        receiver = WebhookReceiver(
+            engine: engine, inbox: inbox, bodyLimit: configuration.bodyLimit, stores: configuration.storesEvents, log: log
+        ) { dispatcher.wakeup.signal() }
     }
 
     /// The providers whose webhooks it receives, and where.
@@ -50,7 +52,7 @@ public final class WebhookListener: Sendable {
             onServerRunning: { channel in await listening(channel.localAddress?.port ?? 0) },
             logger: quiet)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: application), .init(service: dispatcher)],
+            services: [.init(service: application)] + (configuration.handsOver ? [.init(service: dispatcher)] : []),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         try await group.run()
     }
