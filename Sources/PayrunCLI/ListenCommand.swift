@@ -65,6 +65,8 @@ struct ListenCommand: AsyncParsableCommand {
         let output = StandardStreams.shared
         let path = stateOptions.path
         var configuration = try options.makeConfiguration()
+        // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.
+        configuration.confirmation = NoConfirmationPrompt()
         let store = try await stateOptions.open()
         let inbox: SQLiteInboxStore
         let lock: ListenerLock

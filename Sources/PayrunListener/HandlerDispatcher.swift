@@ -111,8 +111,9 @@ final class HandlerDispatcher: Service, Sendable {
     /// Runs the handlers for `event` and records the outcome.
     private func handle(_ event: InboxEvent) async {
         let name = "event \(event.id) \(event.received.provider)/\(event.received.type)"
-        // A finished run of its key: an earlier attempt handled it, but the inbox did not hear of it.
-        if let runs = engine.configuration.store, let last = try? await runs.latestRun(key: event.runKey), last.status == .finished {
+        // A finished run of its key: an interrupted attempt handled it, but the inbox did not hear of it.
+        if event.lastOutcome == .interrupted, let runs = engine.configuration.store,
+           let last = try? await runs.latestRun(key: event.runKey), last.status == .finished {
             await record(event, .handled, runID: last.id)
             log.line("\(name) handled (by run \(last.id), before the listener stopped)")
             return

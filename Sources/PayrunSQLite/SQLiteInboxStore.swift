@@ -1,6 +1,8 @@
-// The webhooks inbox in the state store's SQLite file, beside the runs. Its one connection
-// commits with synchronous=FULL: an event the listener has answered 2xx is on disk, and a handler's
-// outcome is too, so that a crash never hands a handled event over again.
+// The webhooks inbox in the state store's SQLite file, beside the runs. Received events are
+// committed with synchronous=FULL: an event the listener has answered 2xx is on disk. Claims and
+// outcomes are not synced (they survive the process, not a power cut): an outcome lost with the
+// machine hands its event over again, and its handlers' finished run (whose journal has its own
+// syncs) is found instead of being run again.
 import Logging
 import NIOCore
 import PayrunFormats
@@ -13,12 +15,16 @@ import SQLiteNIO
 /// write through SQLite's own lock.
 public final class SQLiteInboxStore: InboxStore {
     public let location: String
+    /// `synchronous=NORMAL`: claims, outcomes, replays and reads.
     private let connection: SQLiteConnection
+    /// `synchronous=FULL`: received events only.
+    private let durable: SQLiteConnection
     private let writing = WriteLock()
 
-    private init(location: String, connection: SQLiteConnection) {
+    private init(location: String, connection: SQLiteConnection, durable: SQLiteConnection) {
         self.location = location
         self.connection = connection
+        self.durable = durable
     }
 
     /// Opens the inbox in the store at `path`, making or migrating its tables.
@@ -27,14 +33,17 @@ public final class SQLiteInboxStore: InboxStore {
         // The run store makes the folder and says what is wrong with it.
         let runs = try await SQLiteRunStore.open(at: path)
         await runs.close()
-        var opened: SQLiteConnection?
+        var opened: [SQLiteConnection] = []
         do {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            opened = connection
-            try await SQLiteSchema.prepare(connection, location: path, synchronous: "FULL")
-            return SQLiteInboxStore(location: path, connection: connection)
+            opened.append(connection)
+            try await SQLiteSchema.prepare(connection, location: path, synchronous: "NORMAL")
+            let durable = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            opened.append(durable)
+            try await SQLiteSchema.prepare(durable, location: path, synchronous: "FULL")
+            return SQLiteInboxStore(location: path, connection: connection, durable: durable)
         } catch {
-            try? await opened?.close()
+            for connection in opened { try? await connection.close() }
             throw StoreError(sqlite: error, at: path, doing: "opening the inbox")
         }
     }
@@ -55,7 +64,7 @@ public final class SQLiteInboxStore: InboxStore {
             }
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, 'received', ?)", count: events.count).joined(separator: ", ")
             // One statement, one commit, one fsync for the whole batch.
-            let inserted = try await self.connection.query(
+            let inserted = try await self.durable.query(
                 """
                 INSERT INTO events(provider, type, event_key, headers, body, received_at, state, next_at) VALUES \(rows)
                 ON CONFLICT(provider, event_key) DO NOTHING RETURNING id, provider, event_key
@@ -67,7 +76,7 @@ public final class SQLiteInboxStore: InboxStore {
             let missing = events.filter { fresh[$0.provider + "\u{0}" + $0.key] == nil }
             if !missing.isEmpty {
                 let pairs = Array(repeating: "(?, ?)", count: missing.count).joined(separator: ", ")
-                let rows = try await self.connection.query(
+                let rows = try await self.durable.query(
                     "SELECT id, provider, event_key FROM events WHERE (provider, event_key) IN (VALUES \(pairs))",
                     missing.flatMap { [SQLiteData.text($0.provider), .text($0.key)] })
                 for row in rows { known[Self.identity(row)] = row.column("id")?.integer }
@@ -91,21 +100,15 @@ public final class SQLiteInboxStore: InboxStore {
     // MARK: Handing over
 
     public func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent] {
-        try await transaction(doing: "claiming due events") {
-            let rows = try await self.connection.query(
+        try await write(doing: "claiming due events") {
+            // The attempt's row is added by the event_attempt_begins trigger.
+            try await self.connection.query(
                 """
-                UPDATE events SET state = 'running', attempts = attempts + 1, owner = ?
+                UPDATE events SET state = 'running', attempts = attempts + 1, owner = ?, claimed_at = ?
                 WHERE id IN (SELECT id FROM events WHERE state IN ('received', 'retrying') AND next_at <= ? ORDER BY next_at, id LIMIT ?)
                 RETURNING *
-                """, [.text(owner), .integer(now), .integer(limit)])
-            let events = try rows.map(Self.event(from:)).sorted { ($0.nextAttemptAt ?? 0, $0.id) < ($1.nextAttemptAt ?? 0, $1.id) }
-            if !events.isEmpty {
-                let values = Array(repeating: "(?, ?, ?)", count: events.count).joined(separator: ", ")
-                _ = try await self.connection.query(
-                    "INSERT INTO event_attempts(event_id, number, started_at) VALUES \(values)",
-                    events.flatMap { [SQLiteData.integer($0.id), .integer($0.attempts), .integer(now)] })
-            }
-            return events
+                """, [.text(owner), .integer(now), .integer(now), .integer(limit)]
+            ).map(Self.event(from:)).sorted { ($0.nextAttemptAt ?? 0, $0.id) < ($1.nextAttemptAt ?? 0, $1.id) }
         }
     }
 
@@ -116,34 +119,28 @@ public final class SQLiteInboxStore: InboxStore {
         case .failed(let error, let retryAt): (retryAt == nil ? .dead : .retrying, retryAt, error, .failed)
         case .interrupted: (.retrying, now, nil, .interrupted)
         }
-        try await transaction(doing: "recording how event \(id) was handled") {
+        try await write(doing: "recording how event \(id) was handled") {
+            // The attempt's row is ended by the event_attempt_ends trigger, from the columns set here.
             _ = try await self.connection.query(
                 """
-                UPDATE events SET state = ?, next_at = ?, last_error = COALESCE(?, last_error), owner = NULL,
-                  attempts = CASE WHEN ? THEN MAX(attempts - 1, 0) ELSE attempts END
-                WHERE id = ?
+                UPDATE events SET state = ?, next_at = ?, last_error = COALESCE(?, last_error), owner = NULL, ended_at = ?, outcome = ?,
+                  run_id = ?, attempts = CASE WHEN ? THEN MAX(attempts - 1, 0) ELSE attempts END
+                WHERE id = ? AND attempts = ? AND state = 'running'
                 """,
-                [.text(state.rawValue), nextAt.map(SQLiteData.integer) ?? .null, error.map(SQLiteData.text) ?? .null,
-                 .integer(outcome == .interrupted ? 1 : 0), .integer(id)])
-            _ = try await self.connection.query(
-                "UPDATE event_attempts SET ended_at = ?, outcome = ?, error = ?, run_id = ? WHERE event_id = ? AND number = ? AND ended_at IS NULL",
-                [.integer(now), .text(outcome.rawValue), error.map(SQLiteData.text) ?? .null, runID.map(SQLiteData.text) ?? .null,
-                 .integer(id), .integer(attempt)])
+                [.text(state.rawValue), nextAt.map(SQLiteData.integer) ?? .null, error.map(SQLiteData.text) ?? .null, .integer(now),
+                 .text(outcome.rawValue), runID.map(SQLiteData.text) ?? .null, .integer(outcome == .interrupted ? 1 : 0), .integer(id),
+                 .integer(attempt)])
         }
     }
 
     public func recover(now: Int) async throws(StoreError) -> Int {
-        try await transaction(doing: "taking back the events a stopped listener held") {
-            _ = try await self.connection.query(
+        try await write(doing: "taking back the events a stopped listener held") {
+            try await self.connection.query(
                 """
-                UPDATE event_attempts SET ended_at = ?, outcome = 'interrupted'
-                WHERE ended_at IS NULL AND event_id IN (SELECT id FROM events WHERE state = 'running')
-                """, [.integer(now)])
-            return try await self.connection.query(
-                """
-                UPDATE events SET state = 'retrying', next_at = ?, attempts = MAX(attempts - 1, 0), owner = NULL
+                UPDATE events SET state = 'retrying', next_at = ?, attempts = MAX(attempts - 1, 0), owner = NULL, ended_at = ?,
+                  outcome = 'interrupted', run_id = NULL
                 WHERE state = 'running' RETURNING id
-                """, [.integer(now)]
+                """, [.integer(now), .integer(now)]
             ).count
         }
     }
@@ -206,6 +203,7 @@ public final class SQLiteInboxStore: InboxStore {
 
     public func close() async {
         try? await connection.close()
+        try? await durable.close()
     }
 
     // MARK: Rows
@@ -246,7 +244,7 @@ public final class SQLiteInboxStore: InboxStore {
             id: row.column("id")?.integer ?? 0, received: received,
             state: EventState(rawValue: row.column("state")?.string ?? "") ?? .received, attempts: row.column("attempts")?.integer ?? 0,
             nextAttemptAt: row.column("next_at")?.integer, lastError: row.column("last_error")?.string,
-            replays: row.column("replays")?.integer ?? 0)
+            replays: row.column("replays")?.integer ?? 0, lastOutcome: row.column("outcome")?.string.flatMap(EventAttempt.Outcome.init))
     }
 
     // MARK: Turns
@@ -256,20 +254,6 @@ public final class SQLiteInboxStore: InboxStore {
             return try await writing.holding { try await SQLiteSchema.retryingBusy(body) }
         } catch {
             throw StoreError(sqlite: error, at: location, doing: what)
-        }
-    }
-
-    private func transaction<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
-        try await write(doing: what) {
-            _ = try await self.connection.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body()
-                _ = try await self.connection.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await self.connection.query("ROLLBACK")
-                throw error
-            }
         }
     }
 }

@@ -33,7 +33,7 @@ enum SQLiteSchema {
               id INTEGER PRIMARY KEY, provider TEXT NOT NULL, type TEXT NOT NULL, event_key TEXT NOT NULL,
               headers TEXT NOT NULL, body BLOB NOT NULL, received_at INTEGER NOT NULL, state TEXT NOT NULL,
               attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_error TEXT, replays INTEGER NOT NULL DEFAULT 0,
-              owner TEXT, UNIQUE(provider, event_key))
+              owner TEXT, claimed_at INTEGER, ended_at INTEGER, outcome TEXT, run_id TEXT, UNIQUE(provider, event_key))
             """,
             "CREATE INDEX IF NOT EXISTS events_due ON events(next_at, id) WHERE state IN ('received', 'retrying')",
             "CREATE INDEX IF NOT EXISTS events_by_state ON events(state, id)",
@@ -43,6 +43,24 @@ enum SQLiteSchema {
               ended_at INTEGER, outcome TEXT, error TEXT, run_id TEXT)
             """,
             "CREATE INDEX IF NOT EXISTS event_attempts_by_event ON event_attempts(event_id, id)",
+            // A claim and an outcome are each one UPDATE of the event (one trip to SQLite's
+            // thread); these keep the attempts' history from the columns it sets.
+            """
+            CREATE TRIGGER IF NOT EXISTS event_attempt_begins AFTER UPDATE OF attempts ON events
+            WHEN NEW.state = 'running' AND NEW.attempts > OLD.attempts
+            BEGIN
+              INSERT INTO event_attempts(event_id, number, started_at) VALUES (NEW.id, NEW.attempts, NEW.claimed_at);
+            END
+            """,
+            """
+            CREATE TRIGGER IF NOT EXISTS event_attempt_ends AFTER UPDATE OF state ON events
+            WHEN OLD.state = 'running' AND NEW.state != 'running'
+            BEGIN
+              UPDATE event_attempts SET ended_at = NEW.ended_at, outcome = NEW.outcome, run_id = NEW.run_id,
+                error = CASE NEW.outcome WHEN 'failed' THEN NEW.last_error END
+              WHERE event_id = NEW.id AND number = OLD.attempts AND ended_at IS NULL;
+            END
+            """,
         ],
     ]
 

@@ -72,11 +72,15 @@ public struct InboxEvent: Sendable, Equatable {
     /// How often `payrun inbox replay` handed it over again after it was handled: part of the
     /// run key, so that a replay runs the handlers afresh, where a retry resumes their run.
     public var replays: Int
+    /// How the last attempt that ended, ended: `interrupted` means its handlers may have
+    /// finished without the inbox hearing of it.
+    public var lastOutcome: EventAttempt.Outcome?
 
     public init(
         id: Int, received: ReceivedEvent, state: EventState, attempts: Int = 0, nextAttemptAt: Int? = nil, lastError: String? = nil,
-        replays: Int = 0
+        replays: Int = 0, lastOutcome: EventAttempt.Outcome? = nil
     ) {
+        self.lastOutcome = lastOutcome
         self.id = id
         self.received = received
         self.state = state

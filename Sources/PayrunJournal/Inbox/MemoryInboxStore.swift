@@ -46,7 +46,10 @@ public final class MemoryInboxStore: InboxStore {
 
     public func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
         state.withLock { state in
-            guard let index = state.events.firstIndex(where: { $0.id == id }) else { return }
+            // Only the attempt under way ends: a late or repeated outcome changes nothing.
+            guard let index = state.events.firstIndex(where: { $0.id == id }), state.events[index].state == .running,
+                  state.events[index].attempts == attempt
+            else { return }
             var event = state.events[index]
             var ended = state.attempts[id]?.last(where: { $0.number == attempt }) ?? EventAttempt(eventID: id, number: attempt, startedAt: now)
             ended.endedAt = now
@@ -63,6 +66,7 @@ public final class MemoryInboxStore: InboxStore {
                 (event.state, event.nextAttemptAt, event.attempts) = (.retrying, now, max(event.attempts - 1, 0))
                 ended.outcome = .interrupted
             }
+            event.lastOutcome = ended.outcome
             state.events[index] = event
             if let position = state.attempts[id]?.lastIndex(where: { $0.number == attempt }) {
                 state.attempts[id]![position] = ended

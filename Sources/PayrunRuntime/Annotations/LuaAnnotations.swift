@@ -10,7 +10,8 @@ public enum LuaAnnotations {
             PayrunLibrary.annotations, CredentialLibrary.annotations, JSONLibrary.annotations, DecimalLibrary.annotations,
             DecimalValue.annotations, ProviderLibrary.annotations(providers: providers), ProviderHandle.annotations,
         ] + providers.compactMap(extensionTable) + [
-            ParallelLibrary.annotations, StepLibrary.annotations, WebhookLibrary.annotations, OutputLibrary.annotations,
+            ParallelLibrary.annotations, StepLibrary.annotations, EventLibrary.annotations, WebhookLibrary.annotations,
+            OutputLibrary.annotations,
         ]
     }
 
