@@ -43,12 +43,14 @@ enum ListenBenchmark {
                 + "(target 5,000/s, p99 < 20 ms; \(count) events in the last store); answered without storing: \(Int(reference)) /s, p99 \(format(median(bare.map(\.p99)))) ms",
             ratioMeaning: "of the throughput without storing")
 
-        let inboxRates = try await (1...rounds).asyncMap { round in try await handOver(folder: folder + "/handled-\(round)", handlers: handlers) }
+        let inboxRates = try await (1...rounds).asyncMap { round in try await handOver(folder: folder + "/handled-\(round)", handlers: handlers, concurrency: 1) }
+        let fourRates = try await (1...rounds).asyncMap { round in try await handOver(folder: folder + "/handled4-\(round)", handlers: handlers, concurrency: 4) }
         let engineRates = try await (1...rounds).asyncMap { _ in try await engineAlone(handlers: handlers) }
         let handling = BenchmarkResult(
             name: "payrun listen: \(handled) stored events handed to a handler that does nothing, one at a time (median of \(rounds)) vs the engine running it with no store",
             subject: median(inboxRates), reference: median(engineRates),
-            detail: "\(Int(median(inboxRates))) events/s from the inbox, each a durable run; \(Int(median(engineRates))) runs/s by the engine alone",
+            detail: "\(Int(median(inboxRates))) events/s from the inbox (min \(Int(inboxRates.min()!)), max \(Int(inboxRates.max()!))), each a durable run; "
+                + "\(Int(median(fourRates))) events/s with --concurrency 4; \(Int(median(engineRates))) runs/s by the engine alone, one at a time",
             ratioMeaning: "of the engine's rate")
         return [receiving, handling]
     }
@@ -75,7 +77,7 @@ enum ListenBenchmark {
     }
 
     /// Events per second handed from a full inbox to the handler, one at a time.
-    static func handOver(folder: String, handlers: String) async throws -> Double {
+    static func handOver(folder: String, handlers: String, concurrency: Int) async throws -> Double {
         mkdir(folder, 0o700)
         let (engine, inbox, runs) = try await open(folder)
         for batch in 0..<(handled / 200) {
@@ -86,6 +88,7 @@ enum ListenBenchmark {
         }
         var settings = ListenerConfiguration(owner: "bench")
         settings.port = 0
+        settings.concurrency = concurrency
         let listener = WebhookListener(engine: engine, inbox: inbox, handlers: .file(handlers), configuration: settings, log: ListenerLog { _ in })
         let start = Clock.now()
         let serving = Task { try await listener.run() }
