@@ -4,8 +4,6 @@ import ArgumentParser
 import Payrun
 import PayrunListener
 
-import Glibc
-
 struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inbox",
@@ -30,26 +28,6 @@ struct EventFilterOptions: ParsableArguments {
 
     func filter(states: Set<EventState>?) -> EventFilter {
         EventFilter(provider: provider, type: type, states: states, since: since.flatMap { InboxText.since($0, now: UTCTime.now() * 1000) })
-    }
-}
-
-extension StateOptions {
-    /// Runs `body` with the inbox open.
-    func withInbox<Result>(_ body: (SQLiteInboxStore) async throws -> Result) async throws -> Result {
-        let inbox: SQLiteInboxStore
-        do {
-            inbox = try await SQLiteInboxStore.open(at: path)
-        } catch {
-            throw StoreFailure(message: error.description)
-        }
-        do {
-            let result = try await body(inbox)
-            await inbox.close()
-            return result
-        } catch {
-            await inbox.close()
-            throw error
-        }
     }
 }
 

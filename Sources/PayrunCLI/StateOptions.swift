@@ -25,13 +25,29 @@ struct StateOptions: ParsableArguments {
 extension StateOptions {
     /// Runs `body` with the store open, and closes it after, whatever `body` does.
     func withStore<Result>(_ body: (SQLiteRunStore) async throws -> Result) async throws -> Result {
-        let store = try await open()
+        try await using(try await open(), close: { await $0.close() }, body)
+    }
+
+    /// Runs `body` with the webhooks inbox open, and closes it after, whatever `body` does.
+    func withInbox<Result>(_ body: (SQLiteInboxStore) async throws -> Result) async throws -> Result {
+        let inbox: SQLiteInboxStore
+        do {
+            inbox = try await SQLiteInboxStore.open(at: path)
+        } catch {
+            throw StoreFailure(message: error.description)
+        }
+        return try await using(inbox, close: { await $0.close() }, body)
+    }
+
+    private func using<Store, Result>(
+        _ store: Store, close: (Store) async -> Void, _ body: (Store) async throws -> Result
+    ) async throws -> Result {
         do {
             let result = try await body(store)
-            await store.close()
+            await close(store)
             return result
         } catch {
-            await store.close()
+            await close(store)
             throw error
         }
     }
