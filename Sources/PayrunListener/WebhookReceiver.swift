@@ -71,7 +71,7 @@ final class WebhookReceiver: Sendable {
         let credentials = ProviderCredentials(for: provider, in: configuration.environment, from: configuration.credentials)
         if case .invalid(let reason) = provider.verify(webhook, with: credentials, now: UTCTime.now()) {
             counts.withLock { $0.rejected += 1 }
-            log.line("rejected \(provider.name): \(reason) (401)")
+            log.line("rejected \(provider.name): \(Self.printable(reason)) (401)")
             return Self.json(.unauthorized, ["error": .string("the webhook could not be verified as \(provider.name)'s")])
         }
         let event = received(webhook, from: provider)
@@ -122,6 +122,12 @@ final class WebhookReceiver: Sendable {
             "unavailable": .integer(counts.unavailable),
         ]
         return Self.json(counts.storeFailing ? .serviceUnavailable : .ok, fields)
+    }
+
+    /// A provider's reason as one short log line: a host's provider might quote what it received,
+    /// and a sender must not be able to write lines of its own into the log.
+    static func printable(_ reason: String) -> String {
+        String(reason.unicodeScalars.prefix(200).map { $0.properties.generalCategory == .control ? " " : Character($0) })
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: JSONValue]) -> Response {

@@ -56,9 +56,10 @@ import FoundationNetworking
         let body = Data(#"{"id": "tr_1", "amount": 100}"#.utf8)
         var forged = Self.particeepHeaders()
         forged[2].1 = String(forged[2].1.dropLast(2)) + "AA"
+        let stale = Self.particeepHeaders(age: 600)
         let rejected: [(String, [(String, String)])] = [
             ("particeep", forged),
-            ("particeep", Self.particeepHeaders(age: 600)),
+            ("particeep", stale),
             ("particeep", Self.particeepHeaders(secret: "not-the-secret")),
             ("peex", [("Authorization", "Basic " + Data("sandbox-peex:wrong-password".utf8).base64EncodedString())]),
             ("tradevest", [("api-key", "not-the-webhook-secret")]),
@@ -74,7 +75,9 @@ import FoundationNetworking
         #expect(Set(stored.compactMap { $0["type"] as? String }) == ["user_created", "TRANSFER_NOTIFICATION", "paid"])
         let log = listener.output
         #expect(log.components(separatedBy: "(401)").count - 1 == 5, "\(log)")
-        #expect(!log.contains("sandbox-tradevest-webhook") && !log.contains("not-the-webhook-secret") && !log.contains("tr_1"), "no header value or body in the log")
+        #expect(!log.contains("sandbox-tradevest-webhook") && !log.contains("not-the-webhook-secret") && !log.contains("tr_1") && !log.contains(stale[1].1),
+                "no header value or body in the log")
+        #expect(log.contains("rejected particeep: the DateTime header is more than 300 s from now"))
         // The secret header is kept by name only.
         let shown = try PayrunProcess.run(["inbox", "show", String(stored.first { $0["provider"] as? String == "tradevest" }?["id"] as? Int ?? 0), "--state", state])
         #expect(shown.standardOutput.contains("api-key: [redacted]") && !shown.standardOutput.contains("sandbox-tradevest-webhook"), "\(shown.standardOutput)")

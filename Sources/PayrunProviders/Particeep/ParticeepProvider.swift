@@ -127,9 +127,9 @@ public struct ParticeepProvider: PaymentProvider {
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         guard let dateTime = webhook.header("DateTime") else { return .invalid("no DateTime header") }
         guard let authorization = webhook.header("Authorization") else { return .invalid("no Authorization header") }
-        guard let sent = UTCTime.seconds(from: dateTime) else { return .invalid("DateTime '\(dateTime)' is not ISO 8601 UTC") }
+        guard let sent = UTCTime.seconds(from: dateTime) else { return .invalid("the DateTime header is not ISO 8601 UTC") }
         guard abs(now - sent) <= webhookMaximumAge else {
-            return .invalid("DateTime \(dateTime) is more than \(webhookMaximumAge) s from now: too old to trust (or the clocks differ)")
+            return .invalid("the DateTime header is more than \(webhookMaximumAge) s from now: too old to trust (or the clocks differ)")
         }
         guard let key = try? credentials.text("api_key"), let secret = try? credentials.text("api_secret") else {
             return .invalid("the particeep credentials to check it with are not configured")
