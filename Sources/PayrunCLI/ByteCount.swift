@@ -18,4 +18,10 @@ struct ByteCount: ExpressibleByArgument {
         guard !overflow else { return nil }
         self.bytes = bytes
     }
+
+    /// How `--help` shows a default: `256M`, not the struct.
+    var defaultValueDescription: String {
+        for (suffix, size) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes % size == 0 { return "\(bytes / size)\(suffix)" }
+        return String(bytes)
+    }
 }

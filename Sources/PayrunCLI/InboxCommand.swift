@@ -89,11 +89,18 @@ struct InboxReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Hand events to the handlers again: a failed or dead one resumes its run, a handled one runs afresh.",
-        discussion: "A running `payrun listen` on the same state store picks them up within a second.")
+        discussion: """
+            By number, any event but a running one; by --dead or --since, only events not handled yet (received, \
+            retrying, dead, unhandled), so that a broad replay never pays again what a handler paid. A failed \
+            handler's run replays what providers answered it, refusals included: after a fix on the provider's side, \
+            --new-run runs it afresh (check `payrun runs show` first: what it paid may be paid again). A running \
+            `payrun listen` on the same state store picks them up within a second.
+            """)
 
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var filter: EventFilterOptions
     @Flag(help: "Every dead event (that matches the filters).") var dead = false
+    @Flag(help: "Run the handlers as a new run instead of resuming a failed one.") var newRun = false
     @Flag(help: "Write JSON instead of text.") var json = false
     @Argument(help: ArgumentHelp("The events' numbers.", valueName: "id")) var ids: [Int] = []
 
@@ -105,9 +112,10 @@ struct InboxReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await stateOptions.withInbox { inbox in
-            var selection = filter.filter(states: dead ? [.dead] : nil)
+            // Only a number asks for a handled event again.
+            var selection = filter.filter(states: dead ? [.dead] : ids.isEmpty ? [.received, .retrying, .dead, .unhandled] : nil)
             if !ids.isEmpty { selection.ids = ids }
-            let replayed = try await inbox.replay(selection, now: UTCTime.now() * 1000)
+            let replayed = try await inbox.replay(selection, now: UTCTime.now() * 1000, afresh: newRun)
             let output = StandardStreams.shared
             if json {
                 output.write(String(decoding: JSONValue.object(["replayed": .array(replayed.map(JSONValue.integer))]).encoded(), as: UTF8.self) + "\n", to: .standardOutput)

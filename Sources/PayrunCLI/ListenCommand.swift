@@ -1,6 +1,7 @@
 // `payrun listen`: receives providers' webhooks, keeps every verified one, and hands each to the
 // handlers a Lua file registers with `payrun.on`.
 import ArgumentParser
+import NIOCore
 import Payrun
 import PayrunListener
 
@@ -34,20 +35,23 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The waits between a failed handler's attempts, then dead (default: 5s,30s,2m,10m,30m,1h,2h,4h,8h).", valueName: "waits"))
     var retry: String?
 
-    @Option(help: ArgumentHelp("The largest body accepted: bytes, or with K, M or G (default 1M; larger is answered 413).", valueName: "size"))
+    @Option(help: ArgumentHelp("The largest body accepted: bytes, or with K, M or G; larger is answered 413.", valueName: "size"))
     var bodyLimit: ByteCount = ByteCount(argument: "1M")!
 
-    @Option(help: ArgumentHelp("After SIGTERM, how long running handlers have to finish (default 30s).", valueName: "wait"))
+    @Option(help: ArgumentHelp("After SIGTERM, how long running handlers have to finish.", valueName: "wait"))
     var grace = "30s"
 
-    @Option(help: ArgumentHelp("How long a request's head may take to arrive (default 10s); a slower sender is cut off.", valueName: "wait"))
+    @Option(help: ArgumentHelp("How long a request's head may take to arrive; a slower sender is cut off.", valueName: "wait"))
     var headTimeout = "10s"
 
-    @Option(help: ArgumentHelp("How long a request's body may take to arrive after its head (default 30s).", valueName: "wait"))
+    @Option(help: ArgumentHelp("How long a request's body may take to arrive after its head.", valueName: "wait"))
     var bodyTimeout = "30s"
 
     @Argument(help: ArgumentHelp("The Lua file that registers handlers with payrun.on.", valueName: "handlers"))
     var handlers: String
+
+    /// Each handler run's time limit when --timeout is not given, in seconds.
+    static let defaultTimeout = 300.0
 
     func validate() throws {
         guard !options.dryRun else { throw ValidationError("--dry-run is for payrun run: a listener's handlers send what they send") }
@@ -67,6 +71,8 @@ struct ListenCommand: AsyncParsableCommand {
         var configuration = try options.makeConfiguration()
         // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.
         configuration.confirmation = NoConfirmationPrompt()
+        // A handler that never ends would hold its place for ever: without --timeout, 5 minutes.
+        configuration.sandbox.timeLimit = configuration.sandbox.timeLimit ?? Self.defaultTimeout
         let store = try await stateOptions.open()
         let inbox: SQLiteInboxStore
         let lock: ListenerLock
@@ -114,6 +120,10 @@ struct ListenCommand: AsyncParsableCommand {
             output.write(line + "\n", to: .standardError)
             output.flush()
         }
+        if engine.configuration.environment == .sandbox, engine.configuration.sandboxServer?.outlivesProcess == false {
+            line("payrun listen: handlers reach simulators inside this process, whose state dies with it; to share one with "
+                + "`payrun run` and resume handlers after a crash, run `payrun sandbox` and set PAYRUN_SANDBOX_URL")
+        }
         line("payrun listen: " + (checked.handlers.isEmpty
             ? "\(handlers) registers no handler (payrun.on): every event is kept as unhandled"
             : "handlers: " + checked.handlers.joined(separator: ", ")))
@@ -128,8 +138,14 @@ struct ListenCommand: AsyncParsableCommand {
         if let retry { settings.retrySchedule = try RetrySchedule.parse(retry) }
         let listener = WebhookListener(engine: engine, inbox: inbox, handlers: script, configuration: settings, log: ListenerLog(line))
         let routes = listener.routes.map { "POST " + $0 }.joined(separator: ", ")
-        try await listener.run { [host, stateOptions] port in
-            line("payrun listen: listening on http://\(host):\(port) (\(routes), GET /health); inbox \(stateOptions.path)")
+        do {
+            try await listener.run { [host, stateOptions] port in
+                line("payrun listen: listening on http://\(host):\(port) (\(routes), GET /health); inbox \(stateOptions.path)")
+            }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw StoreFailure(message: "payrun listen: \(host):\(port) is in use: stop what listens there, or choose another --port")
+        } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL || error.errnoCode == EACCES {
+            throw StoreFailure(message: "payrun listen: cannot listen on \(host):\(port) (\(String(cString: strerror(error.errnoCode)))): choose another --host or --port")
         }
         line("payrun listen: stopped")
     }

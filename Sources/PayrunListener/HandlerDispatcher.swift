@@ -34,8 +34,8 @@ final class HandlerDispatcher: Service, Sendable {
     }
 
     func run() async throws {
-        await recover()
         await withGracefulShutdownHandler {
+            await self.recover()
             await withDiscardingTaskGroup { group in
                 await self.deliver(in: &group)
                 await self.drain()
@@ -49,13 +49,16 @@ final class HandlerDispatcher: Service, Sendable {
 
     /// Takes back what a listener that stopped (or was killed) left running.
     private func recover() async {
+        var warned = false
         while !isStopping {
             do {
                 let taken = try await inbox.recover(now: Clock.milliseconds())
                 if taken > 0 { log.line("\(taken) event(s) a stopped listener was handling are due again") }
+                if warned { log.line("the inbox can be read again") }
                 return
             } catch {
-                log.line("the inbox cannot be read: \(error); trying again in 1 s")
+                if !warned, !isStopping { log.line("the inbox cannot be read: \(error); handlers wait for it") }
+                warned = true
                 await wakeup.wait(upTo: .seconds(1))
             }
         }
@@ -88,7 +91,7 @@ final class HandlerDispatcher: Service, Sendable {
                         wait = min(wait, .milliseconds(max(due - Clock.milliseconds(), 0)))
                     }
                 } catch {
-                    if !failing { log.line("the inbox cannot be read: \(error); handlers wait for it") }
+                    if !failing, !isStopping { log.line("the inbox cannot be read: \(error); handlers wait for it") }
                     failing = true
                 }
             }
@@ -111,12 +114,21 @@ final class HandlerDispatcher: Service, Sendable {
     /// Runs the handlers for `event` and records the outcome.
     private func handle(_ event: InboxEvent) async {
         let name = "event \(event.id) \(event.received.provider)/\(event.received.type)"
-        // A finished run of its key: an interrupted attempt handled it, but the inbox did not hear of it.
-        if event.lastOutcome == .interrupted, let runs = engine.configuration.store,
-           let last = try? await runs.latestRun(key: event.runKey), last.status == .finished {
-            await record(event, .handled, runID: last.id)
-            log.line("\(name) handled (by run \(last.id), before the listener stopped)")
-            return
+        // A finished run of its key: an interrupted attempt handled it, but the inbox did not hear
+        // of it. Without an answer from the store the handlers do not run: they might run twice.
+        if event.lastOutcome == .interrupted, let runs = engine.configuration.store {
+            do {
+                if let last = try await runs.latestRun(key: event.runKey), last.status == .finished {
+                    await record(event, .handled, runID: last.id)
+                    log.line("\(name) handled (by run \(last.id), before the listener stopped)")
+                    return
+                }
+            } catch {
+                await record(event, .interrupted, runID: nil)
+                log.line("\(name) waits: its last run cannot be read (\(error))")
+                try? await Task.sleep(for: .seconds(1))
+                return
+            }
         }
         var options = RunOptions()
         let output = HandlerOutput(prefix: name, log: log)

@@ -12,6 +12,9 @@ final class HandlerOutput: ScriptOutput, Sendable {
     /// Lines past this many are counted, not logged: a handler that loops on print must not fill the disk.
     private let lineLimit = 1000
     private let lines = Locked(0)
+    /// A line longer than this is logged cut, the rest of it dropped: the log's lines stay short
+    /// and a handler printing without a newline cannot fill the listener's memory.
+    private static let lineLength = 8 << 10
 
     init(prefix: String, log: ListenerLog) {
         self.prefix = prefix
@@ -21,11 +24,14 @@ final class HandlerOutput: ScriptOutput, Sendable {
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
         let complete = partial.withLock { partial -> [String] in
             var buffer = partial[stream, default: []]
-            buffer.append(contentsOf: bytes)
             var lines: [String] = []
-            while let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                lines.append(String(decoding: buffer[..<end], as: UTF8.self))
-                buffer.removeSubrange(...end)
+            for byte in bytes {
+                if byte == UInt8(ascii: "\n") {
+                    lines.append(String(decoding: buffer.prefix(Self.lineLength), as: UTF8.self))
+                    buffer.removeAll(keepingCapacity: true)
+                } else if buffer.count <= Self.lineLength {
+                    buffer.append(byte)
+                }
             }
             partial[stream] = buffer
             return lines
@@ -49,6 +55,6 @@ final class HandlerOutput: ScriptOutput, Sendable {
             count += 1
             return count
         }
-        if count <= lineLimit, !line.isEmpty { log.line("\(prefix) | \(line)") }
+        if count <= lineLimit, !line.isEmpty { log.line("\(prefix) | \(WebhookReceiver.printable(line, limit: Self.lineLength))") }
     }
 }

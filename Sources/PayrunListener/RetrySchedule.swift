@@ -46,7 +46,8 @@ public struct RetrySchedule: Sendable, Equatable {
     public static func duration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (unit, seconds) in units where text.hasSuffix(unit) {
-            guard let value = Double(text.dropLast(unit.count)), value >= 0, value.isFinite else { return nil }
+            // Up to a year: a longer wait is a mistake, and would not fit in a Duration's milliseconds.
+            guard let value = Double(text.dropLast(unit.count)), value >= 0, value * seconds <= 366 * 86_400 else { return nil }
             return .milliseconds(Int64((value * seconds * 1000).rounded()))
         }
         return nil

@@ -17,9 +17,16 @@ final class WebhookReceiver: Sendable {
         var rejected = 0
         var tooLarge = 0
         var unavailable = 0
-        /// Whether the last write to the inbox failed (and none has succeeded since).
-        var storeFailing = false
+        /// When a write to the inbox last failed, if none has succeeded since.
+        var failedAt: ContinuousClock.Instant?
     }
+
+    /// How long `/health` says the inbox is unavailable after a write failed: long enough for a
+    /// load balancer to send providers elsewhere, short enough that it sends them back (a
+    /// listener that gets no events cannot find out otherwise that the store is back).
+    static let unavailableFor: Duration = .seconds(10)
+    /// How long a sender waits for its event to be stored before it is answered 503.
+    static let storeTimeout: Duration = .seconds(10)
 
     private let engine: PayrunEngine
     private let batcher: EventBatcher
@@ -78,21 +85,21 @@ final class WebhookReceiver: Sendable {
         guard stores else { return Self.json(.ok, ["id": .integer(0)]) }
         let start = ContinuousClock.now
         do {
-            let result = try await batcher.store(event)
+            let result = try await withTimeout(Self.storeTimeout) { [batcher] in try await batcher.store(event) }
             let milliseconds = (ContinuousClock.now - start).milliseconds
             switch result {
             case .stored(let id):
-                counts.withLock { $0.stored += 1; $0.storeFailing = false }
+                counts.withLock { $0.stored += 1; $0.failedAt = nil }
                 log.line("event \(id) \(provider.name)/\(event.type) received (stored in \(milliseconds) ms)")
                 stored()
                 return Self.json(.ok, ["id": .integer(id)])
             case .duplicate(let id):
-                counts.withLock { $0.duplicates += 1; $0.storeFailing = false }
+                counts.withLock { $0.duplicates += 1; $0.failedAt = nil }
                 log.line("event \(id) \(provider.name)/\(event.type) duplicate (kept once)")
                 return Self.json(.ok, ["id": .integer(id), "duplicate": .bool(true)])
             }
         } catch {
-            counts.withLock { $0.unavailable += 1; $0.storeFailing = true }
+            counts.withLock { $0.unavailable += 1; $0.failedAt = .now }
             log.line("unavailable \(provider.name)/\(event.type): \(error) (503: the provider will send it again)")
             var response = Self.json(.serviceUnavailable, ["error": .string("the inbox cannot store events now; send it again later")])
             response.headers[.retryAfter] = "5"
@@ -103,31 +110,35 @@ final class WebhookReceiver: Sendable {
     /// The event as the inbox keeps it: secret headers with their names only, every
     /// credential the store holds taken out of the rest.
     private func received(_ webhook: IncomingWebhook, from provider: any PaymentProvider) -> ReceivedEvent {
-        let description = provider.describe(webhook)
+        var description = provider.describe(webhook)
+        // The type comes from a header or the body: one short printable word in the log and the store.
+        description.type = Self.printable(String(description.type.prefix(64)))
+        description.id = description.id.map { Self.printable(String($0.prefix(200))) }
         let secret = provider.webhookSecretHeaders
         let redactor = Redactor(store: engine.configuration.credentials)
         let headers = webhook.headers.map { name, value in
             Header(name, secret.contains(name.lowercased()) ? "[redacted]" : redactor.redact(value))
         }
         return ReceivedEvent(
-            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(digesting: webhook.body),
+            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(type: description.type, body: webhook.body),
             headers: headers, body: webhook.body, receivedAt: Clock.milliseconds())
     }
 
     private func health() -> Response {
         let counts = self.counts.withLock { $0 }
+        let failing = counts.failedAt.map { ContinuousClock.now - $0 < Self.unavailableFor } ?? false
         let fields: [String: JSONValue] = [
-            "status": .string(counts.storeFailing ? "inbox unavailable" : "ok"), "stored": .integer(counts.stored),
+            "status": .string(failing ? "inbox unavailable" : "ok"), "stored": .integer(counts.stored),
             "duplicates": .integer(counts.duplicates), "rejected": .integer(counts.rejected), "too_large": .integer(counts.tooLarge),
             "unavailable": .integer(counts.unavailable),
         ]
-        return Self.json(counts.storeFailing ? .serviceUnavailable : .ok, fields)
+        return Self.json(failing ? .serviceUnavailable : .ok, fields)
     }
 
     /// A provider's reason as one short log line: a host's provider might quote what it received,
     /// and a sender must not be able to write lines of its own into the log.
-    static func printable(_ reason: String) -> String {
-        String(reason.unicodeScalars.prefix(200).map { $0.properties.generalCategory == .control ? " " : Character($0) })
+    static func printable(_ reason: String, limit: Int = 200) -> String {
+        String(reason.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? " " : Character($0) })
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: JSONValue]) -> Response {
@@ -135,6 +146,44 @@ final class WebhookReceiver: Sendable {
             status: status, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONValue.object(fields).encoded())))
     }
+}
+
+/// What `body` returns, or ``StoreTimeout`` after `limit`; `body` goes on in the background (its
+/// event may still be stored: the provider's retry then finds it a duplicate).
+func withTimeout<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    let waiting = Locked<CheckedContinuation<Result, any Error>?>(nil)
+    let timer = Locked<Task<Void, Never>?>(nil)
+    @Sendable func finish(_ result: Swift.Result<Result, any Error>) {
+        waiting.withLock { continuation in
+            continuation?.resume(with: result)
+            continuation = nil
+        }
+    }
+    return try await withCheckedThrowingContinuation { continuation in
+        waiting.withLock { $0 = continuation }
+        timer.withLock { timer in
+            timer = Task {
+                try? await Task.sleep(for: limit)
+                if !Task.isCancelled { finish(.failure(StoreTimeout(limit: limit))) }
+            }
+        }
+        Task {
+            let result: Swift.Result<Result, any Error>
+            do {
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            timer.withLock { $0?.cancel() }
+            finish(result)
+        }
+    }
+}
+
+/// The inbox did not store an event in time.
+struct StoreTimeout: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "the inbox did not store it within \(limit) (another process may hold the database)" }
 }
 
 extension Duration {

@@ -117,17 +117,20 @@ public final class SQLiteInboxStore: InboxStore {
         case .handled: (.handled, nil, nil, .handled)
         case .unhandled: (.unhandled, nil, nil, .unhandled)
         case .failed(let error, let retryAt): (retryAt == nil ? .dead : .retrying, retryAt, error, .failed)
-        case .interrupted: (.retrying, now, nil, .interrupted)
+        // Due at once, in its old place in line.
+        case .interrupted: (.retrying, nil, nil, .interrupted)
         }
         try await write(doing: "recording how event \(id) was handled") {
             // The attempt's row is ended by the event_attempt_ends trigger, from the columns set here.
             _ = try await self.connection.query(
                 """
-                UPDATE events SET state = ?, next_at = ?, last_error = COALESCE(?, last_error), owner = NULL, ended_at = ?, outcome = ?,
+                UPDATE events SET state = ?, next_at = COALESCE(?, CASE WHEN ? THEN next_at END), last_error = COALESCE(?, last_error),
+                  owner = NULL, ended_at = ?, outcome = ?,
                   run_id = ?, attempts = CASE WHEN ? THEN MAX(attempts - 1, 0) ELSE attempts END
                 WHERE id = ? AND attempts = ? AND state = 'running'
                 """,
-                [.text(state.rawValue), nextAt.map(SQLiteData.integer) ?? .null, error.map(SQLiteData.text) ?? .null, .integer(now),
+                [.text(state.rawValue), nextAt.map(SQLiteData.integer) ?? .null, .integer(outcome == .interrupted ? 1 : 0),
+                 error.map(SQLiteData.text) ?? .null, .integer(now),
                  .text(outcome.rawValue), runID.map(SQLiteData.text) ?? .null, .integer(outcome == .interrupted ? 1 : 0), .integer(id),
                  .integer(attempt)])
         }
@@ -137,10 +140,10 @@ public final class SQLiteInboxStore: InboxStore {
         try await write(doing: "taking back the events a stopped listener held") {
             try await self.connection.query(
                 """
-                UPDATE events SET state = 'retrying', next_at = ?, attempts = MAX(attempts - 1, 0), owner = NULL, ended_at = ?,
+                UPDATE events SET state = 'retrying', attempts = MAX(attempts - 1, 0), owner = NULL, ended_at = ?,
                   outcome = 'interrupted', run_id = NULL
                 WHERE state = 'running' RETURNING id
-                """, [.integer(now), .integer(now)]
+                """, [.integer(now)]
             ).count
         }
     }
@@ -179,14 +182,14 @@ public final class SQLiteInboxStore: InboxStore {
         }
     }
 
-    public func replay(_ filter: EventFilter, now: Int) async throws(StoreError) -> [Int] {
+    public func replay(_ filter: EventFilter, now: Int, afresh: Bool) async throws(StoreError) -> [Int] {
         let (condition, binds) = Self.condition(filter)
         return try await write(doing: "replaying events") {
             try await self.connection.query(
                 """
-                UPDATE events SET replays = replays + (state IN ('handled', 'unhandled')), attempts = 0, state = 'received', next_at = ?
+                UPDATE events SET replays = replays + (? OR state IN ('handled', 'unhandled')), attempts = 0, state = 'received', next_at = ?
                 WHERE \(condition) AND state != 'running' RETURNING id
-                """, [.integer(now)] + binds
+                """, [.integer(afresh ? 1 : 0), .integer(now)] + binds
             ).compactMap { $0.column("id")?.integer }.sorted()
         }
     }

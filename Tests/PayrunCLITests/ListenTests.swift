@@ -99,6 +99,10 @@ import FoundationNetworking
         #expect(try events().count == 1)
         #expect(listener.output.components(separatedBy: "HANDLED particeep user_updated").count - 1 == 1, "\(listener.output)")
         #expect(listener.output.components(separatedBy: "duplicate (kept once)").count - 1 == 2)
+        // The same body as another type (a deletion carrying the object it deleted) is another event.
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders(event: "user_deleted")) == 200)
+        #expect(listener.waitForLog { $0.contains("HANDLED particeep user_deleted") })
+        #expect(try events().count == 2)
     }
 
     @Test func aHandlerThatFailsThreeTimesIsRetriedUntilItSucceeds() async throws {
@@ -131,6 +135,9 @@ import FoundationNetworking
         #expect(replayed.status == 0 && replayed.standardOutput.contains("replayed 1 event(s): 1"), "\(replayed.standardError)")
         #expect(listener.waitForLog { $0.contains("FIXED 1") && $0.contains("handled (attempt 1") }, "\(listener.output)")
         #expect(try events(["--status", "handled"]).count == 1)
+        // A broad replay never takes a handled event: only its number does.
+        let broad = try PayrunProcess.run(["inbox", "replay", "--since", "1h", "--state", state])
+        #expect(broad.status == 1 && broad.standardError.contains("no event was replayed"), "\(broad.standardOutput)")
     }
 
     @Test func aBodyOverTheCapIsRefusedAndASlowSenderIsCutOffWithoutStallingOthers() async throws {

@@ -83,7 +83,7 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
         _ = try await inbox.claim(limit: 1, now: 2_000, owner: "killed")
         #expect(try await inbox.recover(now: 3_000) == 1)
         let event = try await inbox.event(id)
-        #expect(event?.state == .retrying && event?.attempts == 0 && event?.nextAttemptAt == 3_000)
+        #expect(event?.state == .retrying && event?.attempts == 0 && event?.nextAttemptAt == 1_000, "due at once, in its old place in line")
         #expect(try await inbox.attempts(of: id).map(\.outcome) == [.interrupted])
         let next = try await inbox.claim(limit: 1, now: 3_000, owner: "next").first
         #expect(next?.attempts == 1 && next?.lastOutcome == .interrupted, "its handlers may have finished: the listener checks their run")
@@ -102,13 +102,24 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
         }
         let handledKey = try await inbox.event(ids[0])!.runKey
         let deadKey = try await inbox.event(ids[1])!.runKey
-        #expect(try await inbox.replay(EventFilter(states: [.dead], ids: nil), now: 5_000) == [ids[1], ids[2]])
-        #expect(try await inbox.replay(EventFilter(provider: "particeep", ids: [ids[0]]), now: 5_000) == [ids[0]])
+        #expect(try await inbox.replay(EventFilter(states: [.dead], ids: nil), now: 5_000, afresh: false) == [ids[1], ids[2]])
+        #expect(try await inbox.replay(EventFilter(provider: "particeep", ids: [ids[0]]), now: 5_000, afresh: false) == [ids[0]])
         let replayed = try await inbox.claim(limit: 10, now: 5_000, owner: "test")
         #expect(replayed.count == 3 && replayed.allSatisfy { $0.attempts == 1 }, "the schedule starts again")
         #expect(replayed.first { $0.id == ids[1] }?.runKey == deadKey, "a failed event resumes its run")
         #expect(replayed.first { $0.id == ids[0] }?.runKey != handledKey, "a handled event runs afresh")
-        #expect(try await inbox.replay(EventFilter(ids: [ids[0]]), now: 6_000).isEmpty, "a running event is not replayed")
+        #expect(try await inbox.replay(EventFilter(ids: [ids[0]]), now: 6_000, afresh: false).isEmpty, "a running event is not replayed")
+        }
+    }
+
+    @Test(arguments: InboxDriver.all) func replayingAfreshGivesAFailedEventANewRun(_ driver: InboxDriver) async throws {
+        try await using(driver) { inbox in
+            let id = try await inbox.store([Self.event("a")])[0].id
+            _ = try await inbox.claim(limit: 1, now: 2_000, owner: "test")
+            try await inbox.finish(id, attempt: 1, result: .failed(error: "404 from the provider", retryAt: nil), runID: "r_1", now: 2_000)
+            let failedKey = try await inbox.event(id)!.runKey
+            #expect(try await inbox.replay(EventFilter(ids: [id]), now: 3_000, afresh: true) == [id])
+            #expect(try await inbox.event(id)!.runKey != failedKey)
         }
     }
 

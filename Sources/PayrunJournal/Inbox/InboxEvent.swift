@@ -24,8 +24,8 @@ public enum EventState: String, Sendable, CaseIterable, Codable {
 public struct ReceivedEvent: Sendable, Equatable {
     public var provider: String
     public var type: String
-    /// The provider's event id, or `sha256:` and the digest of the body where it gives none:
-    /// what makes a redelivery the same event.
+    /// The provider's event id, or `sha256:` and the digest of the type and body where it gives
+    /// none: what makes a redelivery the same event.
     public var key: String
     /// The headers as received, secret ones with their values removed.
     public var headers: [Header]
@@ -42,8 +42,11 @@ public struct ReceivedEvent: Sendable, Equatable {
         self.receivedAt = receivedAt
     }
 
-    /// The key of an event with no id of its own: the digest of its body.
-    public static func key(digesting body: [UInt8]) -> String { "sha256:" + ChainDigest.sha256(body) }
+    /// The key of an event with no id of its own: the digest of its type and body (a deletion
+    /// can carry the same body as the creation before it).
+    public static func key(type: String, body: [UInt8]) -> String {
+        "sha256:" + ChainDigest.sha256(Array(type.utf8) + [0] + body)
+    }
 }
 
 /// A header name and value.

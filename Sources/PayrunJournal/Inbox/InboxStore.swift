@@ -77,8 +77,8 @@ public protocol InboxStore: Sendable {
 
     /// Hands the events `filter` selects (not running ones) to the handlers again, due at
     /// `now`, with the retry schedule started again; a handled one gets a new run, a failed one
-    /// resumes its run. Returns their ids.
-    func replay(_ filter: EventFilter, now: Int) async throws(StoreError) -> [Int]
+    /// resumes its run unless `afresh` (then it gets a new run too). Returns their ids.
+    func replay(_ filter: EventFilter, now: Int, afresh: Bool) async throws(StoreError) -> [Int]
 
     /// How many events are in each state.
     func counts() async throws(StoreError) -> [EventState: Int]

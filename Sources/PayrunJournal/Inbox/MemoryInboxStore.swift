@@ -63,7 +63,8 @@ public final class MemoryInboxStore: InboxStore {
                 (event.state, event.nextAttemptAt, event.lastError) = (retryAt == nil ? .dead : .retrying, retryAt, error)
                 (ended.outcome, ended.error) = (.failed, error)
             case .interrupted:
-                (event.state, event.nextAttemptAt, event.attempts) = (.retrying, now, max(event.attempts - 1, 0))
+                // Due at once, in its old place in line.
+                (event.state, event.attempts) = (.retrying, max(event.attempts - 1, 0))
                 ended.outcome = .interrupted
             }
             event.lastOutcome = ended.outcome
@@ -100,11 +101,11 @@ public final class MemoryInboxStore: InboxStore {
         state.withLock { $0.attempts[id] ?? [] }
     }
 
-    public func replay(_ filter: EventFilter, now: Int) async throws(StoreError) -> [Int] {
+    public func replay(_ filter: EventFilter, now: Int, afresh: Bool) async throws(StoreError) -> [Int] {
         state.withLock { state in
             var replayed: [Int] = []
             for index in state.events.indices where Self.matches(state.events[index], filter) && state.events[index].state != .running {
-                if [.handled, .unhandled].contains(state.events[index].state) { state.events[index].replays += 1 }
+                if afresh || [.handled, .unhandled].contains(state.events[index].state) { state.events[index].replays += 1 }
                 // A new round of attempts: the retry schedule starts again.
                 state.events[index].attempts = 0
                 state.events[index].state = .received

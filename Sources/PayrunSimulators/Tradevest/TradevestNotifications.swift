@@ -22,7 +22,12 @@ enum TradevestNotifications {
     /// an entity just CREATED, with `headers` (what a partner would have registered).
     static func sample(event: String, url: String, body: [UInt8]?, headers: [(String, String)]) -> WebhookDispatcher.Message? {
         guard eventTypes.contains(event) else { return nil }
-        let idField = event == "TRANSFER_NOTIFICATION" ? "transferId" : "customerId"
+        let idField = switch event {
+        case "TRANSFER_NOTIFICATION": "transferId"
+        case "DOCUMENT_NOTIFICATION": "documentId"
+        case "DIGITAL_ASSET_ORDER_NOTIFICATION": "orderId"
+        default: "customerId"
+        }
         let entity = TradevestStore.Entity(fields: ["externalId": .string("sample-1")], created: UTCTime.nowPrecise())
         let sample = payload(
             id: "3f1b6c1e-0000-4000-8000-000000000002", idField: idField, status: "CREATED", modified: UTCTime.text(UTCTime.now()),
