@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PayrunFormats", targets: ["PayrunFormats"]),
         .library(name: "PayrunJournal", targets: ["PayrunJournal"]),
         .library(name: "PayrunSQLite", targets: ["PayrunSQLite"]),
+        .library(name: "PayrunPostgres", targets: ["PayrunPostgres"]),
         .library(name: "PayrunListener", targets: ["PayrunListener"]),
         .library(name: "PayrunProviders", targets: ["PayrunProviders"]),
         .library(name: "LineEditing", targets: ["LineEditing"]),
@@ -37,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // The HTTP parts a listener's read deadlines watch (Hummingbird's own pipeline types).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        // The state store on PostgreSQL, shared by several processes.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Lua 5.4 as the system provides it; no vendored sources.
@@ -96,6 +99,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The state store on PostgreSQL: runs, the journal and the inbox, shared by processes.
+        .target(
+            name: "PayrunPostgres",
+            dependencies: [
+                "PayrunJournal", "PayrunFormats",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // `payrun listen`: receives webhooks into the inbox and hands each to a Lua handler.
         .target(
             name: "PayrunListener",
@@ -152,6 +165,7 @@ let package = Package(
                 "Payrun",
                 "PayrunRuntime",
                 "PayrunListener",
+                "PayrunPostgres",
                 "LineEditing",
                 "PayrunProviders",
                 "PayrunSimulators",
@@ -201,7 +215,7 @@ let package = Package(
             ]
         ),
         // The state store's tests, one suite run against each driver.
-        .testTarget(name: "PayrunJournalTests", dependencies: ["PayrunJournal", "PayrunSQLite", "PayrunFormats"]),
+        .testTarget(name: "PayrunJournalTests", dependencies: ["PayrunJournal", "PayrunSQLite", "PayrunPostgres", "PayrunFormats", "PayrunTestSupport"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
         .testTarget(

@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 
 # The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal;
 # sqlite3 edits a state store as a person at a shell would.
-bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3
+# postgresql: the tests start a server of their own (initdb in a temporary folder, a free port).
+bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3 postgresql
 if [ $# -eq 0 ]; then
   # The durability and listener tests start many payrun processes and sandboxes, and kill them: run on their
   # own, after the others, they do not starve the tests that measure time.
-  swift test --skip "DurableRunTests|RunsCommandTests|ListenTests"
-  swift test --filter "DurableRunTests|RunsCommandTests|ListenTests"
+  swift test --skip "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests"
+  swift test --filter "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests"
   # A data race is a failure: TSan's report makes the test process exit non-zero.
   PAYRUN_TSAN=1 TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
 else

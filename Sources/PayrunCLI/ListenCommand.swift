@@ -4,6 +4,7 @@ import ArgumentParser
 import NIOCore
 import Payrun
 import PayrunListener
+import PayrunPostgres
 
 import Glibc
 
@@ -68,6 +69,9 @@ struct ListenCommand: AsyncParsableCommand {
     func run() async throws {
         let output = StandardStreams.shared
         let path = stateOptions.path
+        guard !PostgresRunStore.names(path) else {
+            throw StoreFailure(message: "payrun listen keeps its inbox in a SQLite file for now: several listeners on one PostgreSQL database are not there yet; give --state a file")
+        }
         var configuration = try options.makeConfiguration()
         // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.
         configuration.confirmation = NoConfirmationPrompt()

@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The state store, or exit status 1 before anything runs, saying what to fix.
-    private func openStore(_ output: StandardStreams) async throws -> SQLiteRunStore {
+    private func openStore(_ output: StandardStreams) async throws -> any RunStore {
         do {
             return try await stateOptions.open()
         } catch {

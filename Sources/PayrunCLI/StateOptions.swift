@@ -1,9 +1,12 @@
 // Where `payrun run` and `payrun runs` keep runs and their journals.
 import ArgumentParser
 import Payrun
+import PayrunPostgres
 
 struct StateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The state store: runs and their journals (default: $PAYRUN_STATE, else $XDG_STATE_HOME/payrun/state.db).", valueName: "path"))
+    @Option(help: ArgumentHelp(
+        "The state store: a SQLite file, or postgres://USER@HOST:PORT/DATABASE (password in PGPASSWORD) (default: $PAYRUN_STATE, else $XDG_STATE_HOME/payrun/state.db).",
+        valueName: "path|url"))
     var state: String?
 
     var path: String {
@@ -13,8 +16,9 @@ struct StateOptions: ParsableArguments {
 
     /// The store, opened and checked writable.
     /// - Throws: `StoreFailure` saying what to fix.
-    func open() async throws -> SQLiteRunStore {
+    func open() async throws -> any RunStore {
         do {
+            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path) }
             return try await SQLiteRunStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)
@@ -24,15 +28,15 @@ struct StateOptions: ParsableArguments {
 
 extension StateOptions {
     /// Runs `body` with the store open, and closes it after, whatever `body` does.
-    func withStore<Result>(_ body: (SQLiteRunStore) async throws -> Result) async throws -> Result {
+    func withStore<Result>(_ body: (any RunStore) async throws -> Result) async throws -> Result {
         try await using(try await open(), close: { await $0.close() }, body)
     }
 
     /// Runs `body` with the webhooks inbox open, and closes it after, whatever `body` does.
-    func withInbox<Result>(_ body: (SQLiteInboxStore) async throws -> Result) async throws -> Result {
-        let inbox: SQLiteInboxStore
+    func withInbox<Result>(_ body: (any InboxStore) async throws -> Result) async throws -> Result {
+        let inbox: any InboxStore
         do {
-            inbox = try await SQLiteInboxStore.open(at: path)
+            inbox = PostgresRunStore.names(path) ? try await PostgresInboxStore.open(path) : try await SQLiteInboxStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)
         }

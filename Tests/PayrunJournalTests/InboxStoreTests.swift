@@ -3,6 +3,7 @@
 // SQLite also shows what only a file can: an older store migrated with its runs kept.
 import Foundation
 import PayrunJournal
+import PayrunPostgres
 import PayrunSQLite
 import Testing
 
@@ -15,6 +16,7 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
     static let all = [
         InboxDriver(name: "memory") { MemoryInboxStore() },
         InboxDriver(name: "SQLite") { try await SQLiteInboxStore.open(at: RunStoreTests.temporaryPath()) },
+        InboxDriver(name: "PostgreSQL") { try await PostgresInboxStore.open(try freshDatabase()) },
     ]
 }
 

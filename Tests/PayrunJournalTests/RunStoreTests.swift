@@ -5,7 +5,9 @@
 import Foundation
 import PayrunFormats
 import PayrunJournal
+import PayrunPostgres
 import PayrunSQLite
+import PayrunTestSupport
 import Testing
 
 /// A store to test, made fresh.
@@ -18,7 +20,16 @@ struct StoreDriver: CustomTestStringConvertible, Sendable {
     static let all = [
         StoreDriver(name: "memory") { MemoryRunStore() },
         StoreDriver(name: "SQLite") { try await SQLiteRunStore.open(at: RunStoreTests.temporaryPath()) },
+        StoreDriver(name: "PostgreSQL") { try await PostgresRunStore.open(try freshDatabase()) },
     ]
+}
+
+/// A new database on the tests' own PostgreSQL server (started at first use), as a URL.
+func freshDatabase() throws -> String {
+    let server = try PostgresServer.shared.get()
+    let name = "payrun_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    try server.createDatabase(String(name))
+    return server.url(database: String(name))
 }
 
 @Suite struct RunStoreTests {

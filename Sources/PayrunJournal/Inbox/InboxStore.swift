@@ -47,6 +47,9 @@ public struct EventFilter: Sendable, Equatable {
 
 /// A store of received webhooks. Every call is safe from any task.
 public protocol InboxStore: Sendable {
+    /// Where the store is, for messages.
+    var location: String { get }
+
     /// Stores `events` in one commit that is on disk when this returns; each is stored once
     /// per provider and key, for good.
     /// - Returns: what happened to each, in order.

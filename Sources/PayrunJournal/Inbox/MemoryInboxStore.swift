@@ -11,6 +11,7 @@ public final class MemoryInboxStore: InboxStore {
     }
 
     private let state = Locked(State())
+    public let location = "memory"
 
     public init() {}
 

@@ -1,0 +1,59 @@
+// `postgres://user@host:port/database`: what --state says, read into a client configuration.
+// A password is never taken from the URL (it would sit in shell history and process lists): it
+// comes from PGPASSWORD or the server trusts the user (peer, trust, or a client certificate).
+import PayrunJournal
+import PostgresNIO
+
+struct PostgresLocation {
+    let client: PostgresClient.Configuration
+    /// The URL as messages show it.
+    let shown: String
+
+    init(_ url: String) throws(StoreError) {
+        guard let scheme = url.range(of: "://") else { throw Self.refuse(url, "it is not a postgres:// URL") }
+        var rest = String(url[scheme.upperBound...])
+        var query = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = String(rest[rest.index(after: mark)...])
+            rest = String(rest[..<mark])
+        }
+        guard let at = rest.lastIndex(of: "@") else { throw Self.refuse(url, "it names no user (postgres://USER@HOST/DATABASE)") }
+        let user = String(rest[..<at])
+        guard !user.contains(":") else {
+            throw Self.refuse("postgres://…", "it holds a password; give it in PGPASSWORD instead, never on the command line")
+        }
+        let place = rest[rest.index(after: at)...]
+        guard let slash = place.firstIndex(of: "/") else { throw Self.refuse(url, "it names no database (postgres://USER@HOST/DATABASE)") }
+        let hostPort = place[..<slash]
+        let database = String(place[place.index(after: slash)...])
+        var host = String(hostPort)
+        var port = 5432
+        if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            guard let number = Int(hostPort[hostPort.index(after: colon)...]) else { throw Self.refuse(url, "its port is not a number") }
+            port = number
+        }
+        guard !host.isEmpty, !database.isEmpty, !user.isEmpty else { throw Self.refuse(url, "it needs a user, a host and a database") }
+        let tls: PostgresClient.Configuration.TLS
+        switch query.split(separator: "&").first(where: { $0.hasPrefix("sslmode=") })?.dropFirst("sslmode=".count) {
+        case nil, "disable"?: tls = .disable
+        case "prefer"?: tls = .prefer(.makeClientConfiguration())
+        case "require"?, "verify-full"?: tls = .require(.makeClientConfiguration())
+        case let other?: throw Self.refuse(url, "sslmode=\(other) is not one of disable, prefer, require, verify-full")
+        }
+        let password = getenv("PGPASSWORD").map { String(cString: $0) }
+        var client = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        client.options.minimumConnections = 0
+        client.options.maximumConnections = 8
+        self.client = client
+        shown = "postgres://\(user)@\(host):\(port)/\(database)"
+    }
+
+    private static func refuse(_ url: String, _ problem: String) -> StoreError {
+        StoreError(location: url, message: problem, remedy: "write --state as postgres://USER@HOST:PORT/DATABASE")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,103 @@
+// A PostgreSQL server the tests own: initdb in a temporary folder, pg_ctl on a free loopback
+// port, stopped and deleted at the end. Debian's `postgresql` package provides the programs
+// (scripts/test.sh installs it); a server refuses to run as root, so as root it runs as the
+// package's `postgres` user.
+import Foundation
+
+public final class PostgresServer: @unchecked Sendable {
+    public let port: Int
+    public let folder: String
+    private static let binaries = "/usr/lib/postgresql"
+
+    /// `postgres://payrun@127.0.0.1:PORT/NAME`, a database made for the caller.
+    public func url(database: String) -> String { "postgres://payrun@127.0.0.1:\(port)/\(database)" }
+
+    /// Starts a server, or throws saying what is missing.
+    public init() throws {
+        guard let bin = Self.binaryFolder() else {
+            throw Failure(description: "PostgreSQL is not installed (apt-get install postgresql; scripts/test.sh does it)")
+        }
+        folder = NSTemporaryDirectory() + "payrun-postgres-\(UUID().uuidString)"
+        port = Self.freePort()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let asRoot = getuid() == 0
+        if asRoot { try Self.run(["/bin/chown", "postgres:postgres", folder]) }
+        try Self.run(Self.asServerUser(asRoot, [bin + "/initdb", "-D", folder + "/data", "-U", "payrun", "--auth=trust", "-E", "UTF8", "--no-sync"]))
+        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"
+        try Self.run(Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
+        // The server outlives no test process: a watcher stops it and deletes its folder once this
+        // process is gone, however it ends.
+        let stop = Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-m", "immediate", "stop"]).joined(separator: " ")
+        let watch = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf \(folder)"
+        guard system("nohup sh -c '\(watch)' >/dev/null 2>&1 </dev/null &") == 0 else {
+            throw Failure(description: "the server's watcher did not start")
+        }
+    }
+
+    /// Makes database `name` (a fresh one per test keeps tests apart).
+    public func createDatabase(_ name: String) throws {
+        guard let bin = Self.binaryFolder() else { return }
+        try Self.run([bin + "/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", name])
+    }
+
+    /// Runs `sql` in database `name` with psql, as a person at a shell would.
+    public func execute(_ sql: String, in name: String) throws {
+        try Self.run(["/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", "-d", name, "-v", "ON_ERROR_STOP=1", "-c", sql])
+    }
+
+    /// `pg_ctl stop -m fast` (or `immediate`, as a crash would), then start again.
+    public func restart(after pause: Double = 0, mode: String = "fast") throws {
+        try stop(mode: mode)
+        if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+        guard let bin = Self.binaryFolder() else { return }
+        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"
+        try Self.run(Self.asServerUser(getuid() == 0, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
+    }
+
+    public func stop(mode: String = "fast") throws {
+        guard let bin = Self.binaryFolder() else { return }
+        try Self.run(Self.asServerUser(getuid() == 0, [bin + "/pg_ctl", "-D", folder + "/data", "-m", mode, "-w", "stop"]))
+    }
+
+    /// One server for a test process, started at first use: initdb takes about a second.
+    public static let shared: Result<PostgresServer, any Error> = Result { try PostgresServer() }
+
+    private static func binaryFolder() -> String? {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: binaries))?.sorted() ?? []
+        return versions.reversed().map { binaries + "/" + $0 + "/bin" }.first { FileManager.default.fileExists(atPath: $0 + "/initdb") }
+    }
+
+    private static func asServerUser(_ asRoot: Bool, _ command: [String]) -> [String] {
+        asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + command : command
+    }
+
+    /// Runs `command` and waits for it, its output kept for the error. Through `system`: the
+    /// server that `pg_ctl start` leaves behind inherits what the command had open, and
+    /// Foundation's Process was seen to leave the command unreaped once it had.
+    private static func run(_ command: [String]) throws {
+        let outputPath = NSTemporaryDirectory() + "payrun-postgres-command-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let status = system(quoted + " >" + outputPath + " 2>&1 </dev/null")
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw Failure(description: "\(command.joined(separator: " ")) failed (\(status)): \(text)")
+        }
+    }
+
+    private static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+}
