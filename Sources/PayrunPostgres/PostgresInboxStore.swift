@@ -39,24 +39,17 @@ public final class PostgresInboxStore: InboxStore {
             ON CONFLICT(provider, event_key) DO NOTHING RETURNING id, provider, event_key
             """, binds: binds))
         var fresh: [String: Int] = [:]
-        for row in inserted { fresh[row.text("provider") + "\u{0}" + row.text("event_key")] = row.integer("id") }
-        var known: [String: Int] = [:]
-        let missing = events.filter { fresh[$0.provider + "\u{0}" + $0.key] == nil }
+        for row in inserted { fresh[StoredEvent.identity(provider: row.text("provider"), key: row.text("event_key"))] = row.integer("id") }
+        var earlier: [String: Int] = [:]
+        let missing = events.filter { fresh[StoredEvent.identity(provider: $0.provider, key: $0.key)] == nil }
         if !missing.isEmpty {
             let rows = try await database.query(doing: "finding stored events", """
                 SELECT id, provider, event_key FROM payrun.events
                 WHERE (provider, event_key) IN (SELECT * FROM UNNEST(\(missing.map(\.provider)), \(missing.map(\.key))))
                 """)
-            for row in rows { known[row.text("provider") + "\u{0}" + row.text("event_key")] = row.integer("id") }
+            for row in rows { earlier[StoredEvent.identity(provider: row.text("provider"), key: row.text("event_key"))] = row.integer("id") }
         }
-        return events.map { event -> StoredEvent in
-            let identity = event.provider + "\u{0}" + event.key
-            if let id = fresh.removeValue(forKey: identity) {
-                known[identity] = id
-                return .stored(id: id)
-            }
-            return .duplicate(id: known[identity] ?? 0)
-        }
+        return StoredEvent.outcomes(of: events, inserted: fresh, earlier: earlier)
     }
 
     public func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent] {

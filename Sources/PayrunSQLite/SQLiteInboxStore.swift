@@ -64,37 +64,29 @@ public final class SQLiteInboxStore: InboxStore {
             }
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, 'received', ?)", count: events.count).joined(separator: ", ")
             // One statement, one commit, one fsync for the whole batch.
-            let inserted = try await self.durable.query(
+            let insertedRows = try await self.durable.query(
                 """
                 INSERT INTO events(provider, type, event_key, headers, body, received_at, state, next_at) VALUES \(rows)
                 ON CONFLICT(provider, event_key) DO NOTHING RETURNING id, provider, event_key
                 """, binds)
-            var fresh: [String: Int] = [:]
-            for row in inserted { fresh[Self.identity(row)] = row.column("id")?.integer }
-            var known: [String: Int] = [:]
-            // Copies within the batch are found in `fresh`; only earlier events are read back.
-            let missing = events.filter { fresh[$0.provider + "\u{0}" + $0.key] == nil }
+            var inserted: [String: Int] = [:]
+            for row in insertedRows { inserted[Self.identity(row)] = row.column("id")?.integer }
+            var earlier: [String: Int] = [:]
+            // Copies within the batch are among the inserted; only events stored before are read back.
+            let missing = events.filter { inserted[StoredEvent.identity(provider: $0.provider, key: $0.key)] == nil }
             if !missing.isEmpty {
                 let pairs = Array(repeating: "(?, ?)", count: missing.count).joined(separator: ", ")
                 let rows = try await self.durable.query(
                     "SELECT id, provider, event_key FROM events WHERE (provider, event_key) IN (VALUES \(pairs))",
                     missing.flatMap { [SQLiteData.text($0.provider), .text($0.key)] })
-                for row in rows { known[Self.identity(row)] = row.column("id")?.integer }
+                for row in rows { earlier[Self.identity(row)] = row.column("id")?.integer }
             }
-            // The first of a batch's copies is stored; the others, and earlier ones, are duplicates.
-            return events.map { event -> StoredEvent in
-                let identity = event.provider + "\u{0}" + event.key
-                if let id = fresh.removeValue(forKey: identity) {
-                    known[identity] = id
-                    return .stored(id: id)
-                }
-                return .duplicate(id: known[identity] ?? 0)
-            }
+            return StoredEvent.outcomes(of: events, inserted: inserted, earlier: earlier)
         }
     }
 
     private static func identity(_ row: SQLiteRow) -> String {
-        (row.column("provider")?.string ?? "") + "\u{0}" + (row.column("event_key")?.string ?? "")
+        StoredEvent.identity(provider: row.column("provider")?.string ?? "", key: row.column("event_key")?.string ?? "")
     }
 
     // MARK: Handing over

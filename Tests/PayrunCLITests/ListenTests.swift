@@ -3,6 +3,7 @@
 import Foundation
 import PayrunProviders
 import PayrunSimulators
+import PayrunTestSupport
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -226,7 +227,7 @@ import FoundationNetworking
     }
 
     @Test func theWholeLoopOnOneMachineAFailedPeexPayoutIsReportedAndRetriedOnce() async throws {
-        let port = freePort()
+        let port = loopbackFreePort()
         let sandbox = try SandboxProcess(arguments: ["--webhooks-to", "http://127.0.0.1:\(port)"])
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let listener = try ListenerProcess(
@@ -266,7 +267,7 @@ import FoundationNetworking
               })
             end)
             """)
-        let port = freePort()
+        let port = loopbackFreePort()
         let arguments = ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"]
         var listener = try ListenerProcess(handlers: file, state: state, port: port, arguments: arguments, environment: environment)
         let url = "http://127.0.0.1:\(port)/webhooks/particeep"

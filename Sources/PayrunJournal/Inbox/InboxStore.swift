@@ -15,6 +15,27 @@ public enum StoredEvent: Sendable, Equatable {
     }
 }
 
+extension StoredEvent {
+    /// How a store tells events apart: provider and key.
+    public static func identity(provider: String, key: String) -> String { provider + "\u{0}" + key }
+
+    /// What storing `events` in one batch did to each: `inserted` are the ids the batch's insert
+    /// returned, `earlier` the ids of events stored before it, both by ``identity(provider:key:)``.
+    /// The first of a batch's copies is stored; the others, and earlier ones, are duplicates.
+    public static func outcomes(of events: [ReceivedEvent], inserted: [String: Int], earlier: [String: Int]) -> [StoredEvent] {
+        var fresh = inserted
+        var known = earlier
+        return events.map { event in
+            let identity = identity(provider: event.provider, key: event.key)
+            if let id = fresh.removeValue(forKey: identity) {
+                known[identity] = id
+                return .stored(id: id)
+            }
+            return .duplicate(id: known[identity] ?? 0)
+        }
+    }
+}
+
 /// How an attempt ended, as the store records it.
 public enum AttemptResult: Sendable, Equatable {
     case handled
