@@ -17,6 +17,9 @@ public final class PostgresRunStore: RunStore {
     /// Whether `state` (a `--state` value) names a PostgreSQL database.
     public static func names(_ state: String) -> Bool { PostgresDatabase.names(state) }
 
+    /// The schema this payrun writes; opening a store migrates it there.
+    public static var schemaVersion: Int { PostgresSchema.version }
+
     /// Connects to the database `url` names (`postgres://USER@HOST:PORT/DATABASE`), making or
     /// migrating payrun's tables.
     /// - Throws: ``StoreError`` saying what to fix.

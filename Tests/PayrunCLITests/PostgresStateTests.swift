@@ -71,9 +71,11 @@ import Testing
         let listen = try PayrunProcess.runOnce(["listen", "scripts/examples/handlers.lua", "--state", state])
         #expect(listen.status == 1 && listen.standardError.contains("give --state a file"), "\(listen.standardError)")
         // Made by a newer payrun: refused, and left as it is.
-        #expect(try PayrunProcess.runOnce(["runs", "--state", state]).status == 0)
+        let migrated = try PayrunProcess.runOnce(["state", "migrate", "--state", state])
+        #expect(migrated.status == 0 && migrated.standardOutput.contains("schema 2, this payrun's"), "\(migrated.standardError)")
         try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
         let newer = try PayrunProcess.runOnce(["runs", "--state", state])
         #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to 2)"), "\(newer.standardError)")
+        #expect(try PayrunProcess.runOnce(["state", "migrate", "--state", state]).status == 1)
     }
 }
