@@ -23,6 +23,21 @@ public enum ChainDigest {
         return Hex.string(Array(hash.finalize()))
     }
 
+    /// `records` chained after the record with `digest` and `sequence`: each given the next
+    /// sequence, the digest before it, and its own digest over `bodies` (their JSON text, as stored).
+    public static func chain(_ records: [JournalRecord], bodies: [String], after digest: String, sequence: Int) -> [JournalRecord] {
+        var end = digest
+        return zip(records, bodies).enumerated().map { offset, pair in
+            var record = pair.0
+            record.sequence = sequence + offset + 1
+            record.previousDigest = end
+            record.digest = Self.digest(
+                after: end, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: Array(pair.1.utf8))
+            end = record.digest
+            return record
+        }
+    }
+
     /// The SHA-256 of `bytes` in hexadecimal: scripts, input files, request bodies.
     public static func sha256(_ bytes: some Collection<UInt8>) -> String {
         Hex.string(Array(SHA256.hash(data: Array(bytes))))

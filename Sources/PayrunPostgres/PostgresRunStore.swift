@@ -110,18 +110,10 @@ public final class PostgresRunStore: RunStore {
             if !durable { try await connection.query("SET LOCAL synchronous_commit = off", logger: PostgresDatabase.logger) }
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLock))", logger: PostgresDatabase.logger)
             let (previous, sequence) = try await Self.chainEnd(connection)
-            var end = previous
-            var appended: [JournalRecord] = []
+            let appended = ChainDigest.chain(records, bodies: texts, after: previous, sequence: sequence)
             var binds = PostgresBindings()
             var rows: [String] = []
-            for (offset, (record, body)) in zip(records, texts).enumerated() {
-                var record = record
-                record.sequence = sequence + offset + 1
-                record.previousDigest = end
-                record.digest = ChainDigest.digest(
-                    after: end, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: Array(body.utf8))
-                end = record.digest
-                appended.append(record)
+            for (offset, (record, body)) in zip(appended, texts).enumerated() {
                 let base = offset * 8
                 rows.append("(" + (1...8).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
                 binds.append(record.sequence)

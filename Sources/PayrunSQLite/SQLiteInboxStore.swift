@@ -105,13 +105,7 @@ public final class SQLiteInboxStore: InboxStore {
     }
 
     public func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
-        let (state, nextAt, error, outcome): (EventState, Int?, String?, EventAttempt.Outcome) = switch result {
-        case .handled: (.handled, nil, nil, .handled)
-        case .unhandled: (.unhandled, nil, nil, .unhandled)
-        case .failed(let error, let retryAt): (retryAt == nil ? .dead : .retrying, retryAt, error, .failed)
-        // Due at once, in its old place in line.
-        case .interrupted: (.retrying, nil, nil, .interrupted)
-        }
+        let (state, nextAt, error, outcome) = result.recorded
         try await write(doing: "recording how event \(id) was handled") {
             // The attempt's row is ended by the event_attempt_ends trigger, from the columns set here.
             _ = try await self.connection.query(

@@ -209,17 +209,9 @@ public final class SQLiteRunStore: RunStore {
             // records are chained anew.
             for _ in 0..<100 {
                 let (previous, sequence) = try await self.chainEnd(refreshing: false)
-                var end = previous
-                var appended: [JournalRecord] = []
+                let appended = ChainDigest.chain(records, bodies: texts, after: previous, sequence: sequence)
                 var binds: [SQLiteData] = []
-                for (offset, (record, body)) in zip(records, texts).enumerated() {
-                    var record = record
-                    record.sequence = sequence + offset + 1
-                    record.previousDigest = end
-                    record.digest = ChainDigest.digest(
-                        after: end, runID: record.runID, kind: record.kind.rawValue, at: record.at, entry: record.entry, body: Array(body.utf8))
-                    end = record.digest
-                    appended.append(record)
+                for (record, body) in zip(appended, texts) {
                     binds += [
                         .integer(record.sequence), .text(record.runID), .text(record.kind.rawValue), .integer(record.at), .text(record.entry),
                         .text(body), .text(record.previousDigest), .text(record.digest),
@@ -236,7 +228,7 @@ public final class SQLiteRunStore: RunStore {
                     RETURNING seq
                     """, binds)
                 if inserted.count == records.count {
-                    self.end.withLock { $0 = (end, appended.last!.sequence) }
+                    self.end.withLock { $0 = (appended.last!.digest, appended.last!.sequence) }
                     return appended
                 }
                 _ = try await self.chainEnd(refreshing: true)

@@ -46,6 +46,19 @@ public enum AttemptResult: Sendable, Equatable {
     case interrupted
 }
 
+extension AttemptResult {
+    /// What a store records: the event's new state, when it is next due (nil: no new time; an
+    /// interrupted event keeps its place in line), its error, and how the attempt ended.
+    public var recorded: (state: EventState, nextAt: Int?, error: String?, outcome: EventAttempt.Outcome) {
+        switch self {
+        case .handled: (.handled, nil, nil, .handled)
+        case .unhandled: (.unhandled, nil, nil, .unhandled)
+        case .failed(let error, let retryAt): (retryAt == nil ? .dead : .retrying, retryAt, error, .failed)
+        case .interrupted: (.retrying, nil, nil, .interrupted)
+        }
+    }
+}
+
 /// Which events `payrun inbox` lists or replays.
 public struct EventFilter: Sendable, Equatable {
     public var provider: String?

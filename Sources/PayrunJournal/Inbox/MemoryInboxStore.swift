@@ -55,19 +55,16 @@ public final class MemoryInboxStore: InboxStore {
             var ended = state.attempts[id]?.last(where: { $0.number == attempt }) ?? EventAttempt(eventID: id, number: attempt, startedAt: now)
             ended.endedAt = now
             ended.runID = runID
-            switch result {
-            case .handled:
-                (event.state, event.nextAttemptAt, ended.outcome) = (.handled, nil, .handled)
-            case .unhandled:
-                (event.state, event.nextAttemptAt, ended.outcome) = (.unhandled, nil, .unhandled)
-            case .failed(let error, let retryAt):
-                (event.state, event.nextAttemptAt, event.lastError) = (retryAt == nil ? .dead : .retrying, retryAt, error)
-                (ended.outcome, ended.error) = (.failed, error)
-            case .interrupted:
-                // Due at once, in its old place in line.
-                (event.state, event.attempts) = (.retrying, max(event.attempts - 1, 0))
-                ended.outcome = .interrupted
+            let recorded = result.recorded
+            event.state = recorded.state
+            if recorded.outcome == .interrupted {
+                // Due at once, in its old place in line, the attempt not counted.
+                event.attempts = max(event.attempts - 1, 0)
+            } else {
+                event.nextAttemptAt = recorded.nextAt
             }
+            event.lastError = recorded.error ?? event.lastError
+            (ended.outcome, ended.error) = (recorded.outcome, recorded.error)
             event.lastOutcome = ended.outcome
             state.events[index] = event
             if let position = state.attempts[id]?.lastIndex(where: { $0.number == attempt }) {
