@@ -225,6 +225,6 @@ let package = Package(
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
         .testTarget(
             name: "PayrunCLITests",
-            dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks"]),
+            dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks", "PayrunPostgres"]),
     ]
 )

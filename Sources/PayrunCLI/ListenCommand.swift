@@ -69,30 +69,28 @@ struct ListenCommand: AsyncParsableCommand {
     func run() async throws {
         let output = StandardStreams.shared
         let path = stateOptions.path
-        guard !PostgresRunStore.names(path) else {
-            throw StoreFailure(message: "payrun listen keeps its inbox in a SQLite file for now: several listeners on one PostgreSQL database are not there yet; give --state a file")
-        }
         var configuration = try options.makeConfiguration()
         // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.
         configuration.confirmation = NoConfirmationPrompt()
         // A handler that never ends would hold its place for ever: without --timeout, 5 minutes.
         configuration.sandbox.timeLimit = configuration.sandbox.timeLimit ?? Self.defaultTimeout
         let store = try await stateOptions.open()
-        let inbox: SQLiteInboxStore
-        let lock: ListenerLock
+        let inbox: any InboxStore
+        let lock: ListenerLock?
         do {
-            lock = try ListenerLock(store: path)
+            // Listeners share a PostgreSQL inbox (leased claims); a SQLite one is one listener's.
+            lock = PostgresRunStore.names(path) ? nil : try ListenerLock(store: path)
             do {
-                inbox = try await SQLiteInboxStore.open(at: path)
+                inbox = try await stateOptions.openInbox()
             } catch {
-                lock.release()
-                throw StoreFailure(message: error.description)
+                lock?.release()
+                throw error
             }
         } catch {
             await store.close()
             throw error
         }
-        defer { lock.release() }
+        defer { lock?.release() }
         configuration.store = store
         let engine = PayrunEngine(configuration)
         do {
@@ -108,7 +106,7 @@ struct ListenCommand: AsyncParsableCommand {
         await store.close()
     }
 
-    private func serve(engine: PayrunEngine, inbox: SQLiteInboxStore, output: StandardStreams) async throws {
+    private func serve(engine: PayrunEngine, inbox: any InboxStore, output: StandardStreams) async throws {
         let script = Script.file(handlers)
         // The file is run once without an event, sending nothing: a mistake in it shows now,
         // not at the first event.

@@ -1,6 +1,7 @@
 // `payrun run`: runs a script, as `lua` would.
 import ArgumentParser
 import Payrun
+import PayrunListener
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Start a new run even if the last run of this job did not finish.")
     var newRun = false
+
+    @Option(help: ArgumentHelp("When a run of this job is going on in another process, wait this long (30s, 10m) for it to end instead of stopping at once; if it finished, nothing is run again.", valueName: "duration"))
+    var wait: String?
 
     @Argument(help: ArgumentHelp("The script to run; '-' reads it from standard input.", valueName: "file"))
     var script: String?
@@ -52,6 +56,10 @@ struct RunCommand: AsyncParsableCommand {
         run.stopsOnTerminationSignals = true
         run.runKey = runKey
         run.startsAfresh = newRun
+        run.waitsForRunningRun = try wait.map { text in
+            guard let duration = RetrySchedule.duration(text) else { throw ValidationError("--wait \(text): give a duration such as 30s or 10m") }
+            return duration
+        }
         var script = script.map(Script.file) ?? .chunks(chunks)
         script.chunks = chunks
         let result: ScriptResult

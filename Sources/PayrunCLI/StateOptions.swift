@@ -34,13 +34,17 @@ extension StateOptions {
 
     /// Runs `body` with the webhooks inbox open, and closes it after, whatever `body` does.
     func withInbox<Result>(_ body: (any InboxStore) async throws -> Result) async throws -> Result {
-        let inbox: any InboxStore
+        try await using(try await openInbox(), close: { await $0.close() }, body)
+    }
+
+    /// The inbox of the store --state names.
+    func openInbox() async throws -> any InboxStore {
         do {
-            inbox = PostgresRunStore.names(path) ? try await PostgresInboxStore.open(path) : try await SQLiteInboxStore.open(at: path)
+            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path) }
+            return try await SQLiteInboxStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)
         }
-        return try await using(inbox, close: { await $0.close() }, body)
     }
 
     private func using<Store, Result>(

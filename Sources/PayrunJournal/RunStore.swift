@@ -23,6 +23,9 @@ public protocol RunStore: Sendable {
     func latestRun(key: String) async throws(StoreError) -> RunRecord?
     /// Runs, newest first, at most `limit`.
     func runs(limit: Int) async throws(StoreError) -> [RunRecord]
+    /// Holds `key` for this process until the hold is released or the process ends; nil when
+    /// another process holds it (a run of the job is going on there).
+    func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold?
 
     /// Appends `records` to the chain, in order and all or none, and returns them with their
     /// sequences and digests set.

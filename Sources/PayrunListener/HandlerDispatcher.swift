@@ -19,8 +19,10 @@ final class HandlerDispatcher: Service, Sendable {
     let wakeup = Wakeup()
 
     private struct State {
-        var running = 0
+        /// The events being handled here.
+        var held: Set<Int> = []
         var stopping = false
+        var running: Int { held.count }
     }
 
     private let state = Locked(State())
@@ -37,6 +39,8 @@ final class HandlerDispatcher: Service, Sendable {
         await withGracefulShutdownHandler {
             await self.recover()
             await withDiscardingTaskGroup { group in
+                group.addTask { await self.keepLeases() }
+                group.addTask { await self.inbox.watchArrivals { self.wakeup.signal() } }
                 await self.deliver(in: &group)
                 await self.drain()
                 group.cancelAll()
@@ -47,12 +51,15 @@ final class HandlerDispatcher: Service, Sendable {
         }
     }
 
-    /// Takes back what a listener that stopped (or was killed) left running.
+    /// Takes back what a listener that stopped (or was killed) left running: everything, when
+    /// this listener has the store to itself; what a dead listener's expired leases held, when
+    /// listeners share it.
     private func recover() async {
         var warned = false
         while !isStopping {
             do {
-                let taken = try await inbox.recover(now: Clock.milliseconds())
+                let now = Clock.milliseconds()
+                let taken = try await inbox.recover(leasesEndedBy: inbox.isShared ? now : .max, now: now)
                 if taken > 0 { log.line("\(taken) event(s) a stopped listener was handling are due again") }
                 if warned { log.line("the inbox can be read again") }
                 return
@@ -60,6 +67,40 @@ final class HandlerDispatcher: Service, Sendable {
                 if !warned, !isStopping { log.line("the inbox cannot be read: \(error); handlers wait for it") }
                 warned = true
                 await wakeup.wait(upTo: .seconds(1))
+            }
+        }
+    }
+
+    /// Renews the leases of the events handled here, and takes back (with a store shared with
+    /// other listeners) the events whose listener stopped renewing them, until cancelled.
+    private func keepLeases() async {
+        let every = configuration.lease / 3
+        var failing = false
+        while !Task.isCancelled {
+            try? await Task.sleep(for: every)
+            guard !Task.isCancelled else { return }
+            do {
+                let now = Clock.milliseconds()
+                let mine = state.withLock { $0.held }
+                if !mine.isEmpty {
+                    let held = try await inbox.renew(owner: configuration.owner, leaseUntil: now + configuration.lease.milliseconds)
+                    // Taken back while this listener could not renew (the store was away): the
+                    // other listener's run of the same key waits for this one's to end.
+                    for id in mine.subtracting(held) where state.withLock({ $0.held.contains(id) }) {
+                        log.line("event \(id): another listener took it back (this one could not renew its claim in time)")
+                    }
+                }
+                if inbox.isShared, !isStopping {
+                    let taken = try await inbox.recover(leasesEndedBy: now, now: now)
+                    if taken > 0 {
+                        log.line("\(taken) event(s) held by a listener that stopped renewing its claims are due again")
+                        wakeup.signal()
+                    }
+                }
+                failing = false
+            } catch {
+                if !failing { log.line("the claims on events being handled cannot be renewed: \(error)") }
+                failing = true
             }
         }
     }
@@ -75,14 +116,15 @@ final class HandlerDispatcher: Service, Sendable {
             if free > 0 {
                 do {
                     let now = Clock.milliseconds()
-                    let claimed = try await inbox.claim(limit: free, now: now, owner: configuration.owner)
+                    let claimed = try await inbox.claim(
+                        limit: free, now: now, owner: configuration.owner, leaseUntil: now + configuration.lease.milliseconds)
                     if failing { log.line("the inbox can be read again") }
                     failing = false
                     for event in claimed {
-                        state.withLock { $0.running += 1 }
+                        state.withLock { _ = $0.held.insert(event.id) }
                         group.addTask {
                             await self.handle(event)
-                            self.state.withLock { $0.running -= 1 }
+                            self.state.withLock { _ = $0.held.remove(event.id) }
                             self.wakeup.signal()
                         }
                     }
@@ -188,7 +230,8 @@ final class HandlerDispatcher: Service, Sendable {
             var warned = false
             for attempt in 1... {
                 do {
-                    try await inbox.finish(event.id, attempt: event.attempts, result: result, runID: runID, now: Clock.milliseconds())
+                    try await inbox.finish(
+                        event.id, attempt: event.attempts, owner: configuration.owner, result: result, runID: runID, now: Clock.milliseconds())
                     return
                 } catch {
                     if !warned { log.line("event \(event.id): its outcome cannot be recorded yet: \(error); trying again") }

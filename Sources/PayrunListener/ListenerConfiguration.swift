@@ -21,6 +21,9 @@ public struct ListenerConfiguration: Sendable {
     /// How often the inbox is looked at when nothing wakes the listener (events replayed by
     /// another process).
     public var pollInterval: Duration = .seconds(1)
+    /// How long a claim holds an event without a heartbeat: a listener renews its claims every
+    /// third of it, and listeners sharing a store take back a dead one's events once it ends.
+    public var lease: Duration = .seconds(15)
     /// Whether events are handed to the handlers; false receives and stores only (the events wait
     /// in the inbox for a listener that hands them over).
     public var handsOver = true

@@ -61,25 +61,69 @@ final class PostgresDatabase: Sendable {
         await running.value
     }
 
+    /// How long a statement may wait for the database. While it is away the pool keeps trying to
+    /// connect and a statement would wait for it indefinitely: a listener answers 503 instead, and
+    /// a run stops before sending what it could not journal.
+    static let statementLimit: Duration = .seconds(10)
+
     /// Runs `body` on one connection inside a transaction, turning errors into ``StoreError``.
     func transaction<Result: Sendable>(
         doing what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws(StoreError) -> Result {
-        do {
-            return try await client.withTransaction(logger: Self.logger) { connection in try await body(connection) }
-        } catch {
-            throw StoreError(postgres: error, at: location, doing: what)
+        let client = client
+        return try await limited(doing: what) {
+            try await client.withTransaction(logger: Self.logger) { connection in try await body(connection) }
         }
     }
 
     /// Runs one statement and returns its rows.
     func query(doing what: String, _ query: PostgresQuery) async throws(StoreError) -> [PostgresRandomAccessRow] {
-        do {
+        let client = client
+        return try await limited(doing: what) {
             var rows: [PostgresRandomAccessRow] = []
             for try await row in try await client.query(query, logger: Self.logger) { rows.append(row.makeRandomAccess()) }
             return rows
-        } catch {
-            throw StoreError(postgres: error, at: location, doing: what)
+        }
+    }
+
+    /// Runs `body` within ``statementLimit``, its errors turned into ``StoreError``.
+    private func limited<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
+        let outcome = await withTimeLimit(doing: what) { () async -> Swift.Result<Result, any Error> in
+            do { return .success(try await body()) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case .success(let result)?: return result
+        case .failure(let error)?: throw StoreError(postgres: error, at: location, doing: what)
+        case nil:
+            throw StoreError(
+                location: location, message: "\(what) failed: the database did not answer within \(Self.statementLimit.components.seconds) s",
+                remedy: "the database cannot be reached: check that it runs (payrun goes on once it is back)")
+        }
+    }
+
+    /// `body`'s result, or nil when it takes longer than ``statementLimit``: then it is cancelled
+    /// and not waited for (a pool waiting for a connection may not notice at once).
+    func withTimeLimit<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async -> Result) async -> Result? {
+        let (first, finish) = AsyncStream.makeStream(of: Result?.self)
+        let work = Task {
+            finish.yield(await body())
+            finish.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: Self.statementLimit)
+            finish.yield(nil)
+            finish.finish()
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            for await result in first {
+                if result == nil { work.cancel() }
+                return result
+            }
+            work.cancel()
+            return nil
+        } onCancel: {
+            work.cancel()
         }
     }
 }
@@ -98,6 +142,7 @@ extension PostgresRandomAccessRow {
     func optionalText(_ column: String) -> String? { (try? self[column].decode(String?.self)) ?? nil }
     func integer(_ column: String) -> Int { (try? self[column].decode(Int?.self)).flatMap { $0 } ?? 0 }
     func optionalInteger(_ column: String) -> Int? { (try? self[column].decode(Int?.self)) ?? nil }
+    func bool(_ column: String) -> Bool { (try? self[column].decode(Bool?.self)).flatMap { $0 } ?? false }
 }
 
 extension PSQLError {

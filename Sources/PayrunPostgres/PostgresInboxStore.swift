@@ -9,6 +9,7 @@ import PostgresNIO
 public final class PostgresInboxStore: InboxStore {
     private let database: PostgresDatabase
     public var location: String { database.location }
+    public var isShared: Bool { true }
 
     private init(database: PostgresDatabase) {
         self.database = database
@@ -33,10 +34,11 @@ public final class PostgresInboxStore: InboxStore {
             binds.append(ByteBuffer(bytes: event.body))
             binds.append(event.receivedAt)
         }
-        // One statement, one commit for the batch; the first of a batch's copies is stored.
+        // One statement, one commit for the batch; the first of a batch's copies is stored. Listeners
+        // waiting on the channel are woken when it commits (one notification however many rows).
         let inserted = try await database.query(doing: "storing \(events.count) received event(s)", PostgresQuery(unsafeSQL: """
             INSERT INTO payrun.events(provider, type, event_key, headers, body, received_at, state, next_at) VALUES \(rows.joined(separator: ", "))
-            ON CONFLICT(provider, event_key) DO NOTHING RETURNING id, provider, event_key
+            ON CONFLICT(provider, event_key) DO NOTHING RETURNING id, provider, event_key, pg_notify('\(Self.channel)', '')
             """, binds: binds))
         var fresh: [String: Int] = [:]
         for row in inserted { fresh[StoredEvent.identity(provider: row.text("provider"), key: row.text("event_key"))] = row.integer("id") }
@@ -52,10 +54,13 @@ public final class PostgresInboxStore: InboxStore {
         return StoredEvent.outcomes(of: events, inserted: fresh, earlier: earlier)
     }
 
-    public func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent] {
+    /// The channel new and replayed events are announced on (LISTEN/NOTIFY).
+    static let channel = "payrun_events"
+
+    public func claim(limit: Int, now: Int, owner: String, leaseUntil: Int) async throws(StoreError) -> [InboxEvent] {
         try await database.query(doing: "claiming due events", """
             WITH claimed AS (
-              UPDATE payrun.events SET state = 'running', attempts = attempts + 1, owner = \(owner), claimed_at = \(now)
+              UPDATE payrun.events SET state = 'running', attempts = attempts + 1, owner = \(owner), claimed_at = \(now), lease_until = \(leaseUntil)
               WHERE id IN (SELECT id FROM payrun.events WHERE state IN ('received', 'retrying') AND next_at <= \(now)
                            ORDER BY next_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
               RETURNING *),
@@ -64,33 +69,57 @@ public final class PostgresInboxStore: InboxStore {
             """).map(Self.event(from:)).sorted { ($0.nextAttemptAt ?? 0, $0.id) < ($1.nextAttemptAt ?? 0, $1.id) }
     }
 
-    public func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
         let (state, nextAt, error, outcome) = result.recorded
         let interrupted = outcome == .interrupted
         _ = try await database.query(doing: "recording how event \(id) was handled", """
             WITH ended AS (
               UPDATE payrun.events SET state = \(state.rawValue), next_at = CASE WHEN \(interrupted) THEN next_at ELSE \(nextAt) END,
-                last_error = COALESCE(\(error), last_error), owner = NULL,
+                last_error = COALESCE(\(error), last_error), owner = NULL, lease_until = NULL,
                 ended_at = \(now), outcome = \(outcome.rawValue), run_id = \(runID),
                 attempts = CASE WHEN \(interrupted) THEN GREATEST(attempts - 1, 0) ELSE attempts END
-              WHERE id = \(id) AND attempts = \(attempt) AND state = 'running' RETURNING id)
+              WHERE id = \(id) AND attempts = \(attempt) AND state = 'running' AND owner = \(owner) RETURNING id)
             UPDATE payrun.event_attempts SET ended_at = \(now), outcome = \(outcome.rawValue), error = \(error), run_id = \(runID)
             WHERE event_id IN (SELECT id FROM ended) AND number = \(attempt) AND ended_at IS NULL
             """)
     }
 
-    public func recover(now: Int) async throws(StoreError) -> Int {
-        // Every running event: one listener per database until claims carry leases.
+    public func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
+        Set(try await database.query(doing: "renewing the leases of the events being handled", """
+            UPDATE payrun.events SET lease_until = \(leaseUntil) WHERE state = 'running' AND owner = \(owner) RETURNING id
+            """).map { $0.integer("id") })
+    }
+
+    public func recover(leasesEndedBy deadline: Int, now: Int) async throws(StoreError) -> Int {
+        // SKIP LOCKED: an event another listener is finishing right now is not its to take back.
         try await database.query(doing: "taking back the events a stopped listener held", """
             WITH taken AS (
-              UPDATE payrun.events SET state = 'retrying', attempts = GREATEST(attempts - 1, 0), owner = NULL,
+              UPDATE payrun.events SET state = 'retrying', attempts = GREATEST(attempts - 1, 0), owner = NULL, lease_until = NULL,
                 ended_at = \(now), outcome = 'interrupted', run_id = NULL
-              WHERE state = 'running' RETURNING id, attempts + 1 AS number),
+              WHERE id IN (SELECT id FROM payrun.events WHERE state = 'running' AND COALESCE(lease_until, 0) <= \(deadline)
+                           FOR UPDATE SKIP LOCKED)
+              RETURNING id, attempts + 1 AS number),
             ended AS (
               UPDATE payrun.event_attempts a SET ended_at = \(now), outcome = 'interrupted'
               FROM taken WHERE a.event_id = taken.id AND a.number = taken.number AND a.ended_at IS NULL)
-            SELECT id FROM taken
+            SELECT id, pg_notify(\(Self.channel), '') FROM taken
             """).count
+    }
+
+    public func watchArrivals(_ wake: @escaping @Sendable () -> Void) async {
+        // One pooled connection listens for as long as the listener runs; when it is lost (the
+        // database restarted), it listens again a second later, and polling covers the gap.
+        while !Task.isCancelled {
+            do {
+                try await database.client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        wake()
+                        for try await _ in notifications { wake() }
+                    }
+                }
+            } catch {}
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     public func nextDue() async throws(StoreError) -> Int? {
@@ -127,7 +156,7 @@ public final class PostgresInboxStore: InboxStore {
         query.sql = """
             UPDATE payrun.events SET replays = replays + CASE WHEN $2 OR state IN ('handled', 'unhandled') THEN 1 ELSE 0 END, attempts = 0,
               state = 'received', next_at = $1
-            WHERE \(query.sql) AND state != 'running' RETURNING id
+            WHERE \(query.sql) AND state != 'running' RETURNING id, pg_notify('\(Self.channel)', '')
             """
         return try await database.query(doing: "replaying events", query).map { $0.integer("id") }.sorted()
     }

@@ -86,6 +86,10 @@ public final class PostgresRunStore: RunStore {
             .map(Self.run(from:))
     }
 
+    public func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? {
+        try await database.holdKey(key)
+    }
+
     private static func arguments(_ run: RunRecord) -> String {
         String(decoding: JSONValue.array(run.arguments.map(JSONValue.string)).encoded(), as: UTF8.self)
     }

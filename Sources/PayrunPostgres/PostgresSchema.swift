@@ -45,6 +45,8 @@ enum PostgresSchema {
             """,
             "CREATE INDEX event_attempts_by_event ON payrun.event_attempts(event_id, id)",
         ],
+        // 3: claims leased until a time, renewed by a heartbeat (listeners sharing one store).
+        ["ALTER TABLE payrun.events ADD COLUMN lease_until BIGINT"],
     ]
 
     static var version: Int { migrations.count }

@@ -91,45 +91,53 @@ public final class SQLiteInboxStore: InboxStore {
 
     // MARK: Handing over
 
-    public func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent] {
+    public func claim(limit: Int, now: Int, owner: String, leaseUntil: Int) async throws(StoreError) -> [InboxEvent] {
         try await write(doing: "claiming due events") {
             // The attempt's row is added by the event_attempt_begins trigger.
             try await self.connection.query(
                 """
-                UPDATE events SET state = 'running', attempts = attempts + 1, owner = ?, claimed_at = ?
+                UPDATE events SET state = 'running', attempts = attempts + 1, owner = ?, claimed_at = ?, lease_until = ?
                 WHERE id IN (SELECT id FROM events WHERE state IN ('received', 'retrying') AND next_at <= ? ORDER BY next_at, id LIMIT ?)
                 RETURNING *
-                """, [.text(owner), .integer(now), .integer(now), .integer(limit)]
+                """, [.text(owner), .integer(now), .integer(leaseUntil), .integer(now), .integer(limit)]
             ).map(Self.event(from:)).sorted { ($0.nextAttemptAt ?? 0, $0.id) < ($1.nextAttemptAt ?? 0, $1.id) }
         }
     }
 
-    public func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
         let (state, nextAt, error, outcome) = result.recorded
         try await write(doing: "recording how event \(id) was handled") {
             // The attempt's row is ended by the event_attempt_ends trigger, from the columns set here.
             _ = try await self.connection.query(
                 """
                 UPDATE events SET state = ?, next_at = COALESCE(?, CASE WHEN ? THEN next_at END), last_error = COALESCE(?, last_error),
-                  owner = NULL, ended_at = ?, outcome = ?,
+                  owner = NULL, lease_until = NULL, ended_at = ?, outcome = ?,
                   run_id = ?, attempts = CASE WHEN ? THEN MAX(attempts - 1, 0) ELSE attempts END
-                WHERE id = ? AND attempts = ? AND state = 'running'
+                WHERE id = ? AND attempts = ? AND state = 'running' AND owner = ?
                 """,
                 [.text(state.rawValue), nextAt.map(SQLiteData.integer) ?? .null, .integer(outcome == .interrupted ? 1 : 0),
                  error.map(SQLiteData.text) ?? .null, .integer(now),
                  .text(outcome.rawValue), runID.map(SQLiteData.text) ?? .null, .integer(outcome == .interrupted ? 1 : 0), .integer(id),
-                 .integer(attempt)])
+                 .integer(attempt), .text(owner)])
         }
     }
 
-    public func recover(now: Int) async throws(StoreError) -> Int {
+    public func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
+        try await write(doing: "renewing the leases of the events being handled") {
+            Set(try await self.connection.query(
+                "UPDATE events SET lease_until = ? WHERE state = 'running' AND owner = ? RETURNING id", [.integer(leaseUntil), .text(owner)]
+            ).compactMap { $0.column("id")?.integer })
+        }
+    }
+
+    public func recover(leasesEndedBy deadline: Int, now: Int) async throws(StoreError) -> Int {
         try await write(doing: "taking back the events a stopped listener held") {
             try await self.connection.query(
                 """
-                UPDATE events SET state = 'retrying', attempts = MAX(attempts - 1, 0), owner = NULL, ended_at = ?,
+                UPDATE events SET state = 'retrying', attempts = MAX(attempts - 1, 0), owner = NULL, lease_until = NULL, ended_at = ?,
                   outcome = 'interrupted', run_id = NULL
-                WHERE state = 'running' RETURNING id
-                """, [.integer(now)]
+                WHERE state = 'running' AND COALESCE(lease_until, 0) <= ? RETURNING id
+                """, [.integer(now), .integer(deadline)]
             ).count
         }
     }

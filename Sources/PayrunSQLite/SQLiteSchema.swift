@@ -62,6 +62,8 @@ enum SQLiteSchema {
             END
             """,
         ],
+        // 3: claims leased until a time, renewed by a heartbeat (listeners sharing one store).
+        ["ALTER TABLE events ADD COLUMN lease_until INTEGER"],
     ]
 
     /// The version this payrun writes.

@@ -1,6 +1,7 @@
 // `--state postgres://…`: runs journaled in a PostgreSQL server the tests start themselves, read
 // back by `payrun runs`, shared by processes; the same job never sends from two processes at once.
 import Foundation
+import PayrunPostgres
 import PayrunTestSupport
 import Testing
 
@@ -75,7 +76,7 @@ import Testing
         #expect(migrated.status == 0 && migrated.standardOutput.contains("schema 2, this payrun's"), "\(migrated.standardError)")
         try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
         let newer = try PayrunProcess.runOnce(["runs", "--state", state])
-        #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to 2)"), "\(newer.standardError)")
+        #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to \(PostgresRunStore.schemaVersion))"), "\(newer.standardError)")
         #expect(try PayrunProcess.runOnce(["state", "migrate", "--state", state]).status == 1)
     }
 }

@@ -48,8 +48,8 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
             return
         }
         // Long after, handled or not, the same event is still a duplicate.
-        let handled = try await inbox.claim(limit: 10, now: 2_000, owner: "test")
-        for event in handled { try await inbox.finish(event.id, attempt: 1, result: .handled, runID: nil, now: 2_000) }
+        let handled = try await inbox.claim(limit: 10, now: 2_000, owner: "test", leaseUntil: 1_000_000)
+        for event in handled { try await inbox.finish(event.id, attempt: 1, owner: "test", result: .handled, runID: nil, now: 2_000) }
         let later = try await inbox.store([Self.event("b", at: 999_999)])
         #expect(later == [.duplicate(id: first[1].id)])
         let kept = try await inbox.event(first[1].id)
@@ -60,17 +60,17 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
     @Test(arguments: InboxDriver.all) func dueEventsAreClaimedOnceRetriedAtTheirTimeThenDead(_ driver: InboxDriver) async throws {
         try await using(driver) { inbox in
         let ids = try await inbox.store([Self.event("a", at: 100), Self.event("b", at: 200), Self.event("c", at: 5_000)]).map(\.id)
-        let claimed = try await inbox.claim(limit: 10, now: 1_000, owner: "test")
+        let claimed = try await inbox.claim(limit: 10, now: 1_000, owner: "test", leaseUntil: 1_000_000)
         #expect(claimed.map(\.id) == [ids[0], ids[1]], "oldest first, and not one received later than now")
         #expect(claimed.allSatisfy { $0.state == .running && $0.attempts == 1 })
-        #expect(try await inbox.claim(limit: 10, now: 1_000, owner: "other").isEmpty, "a running event is claimed by no one else")
-        try await inbox.finish(ids[0], attempt: 1, result: .failed(error: "boom", retryAt: 3_000), runID: "r_1", now: 1_100)
-        try await inbox.finish(ids[1], attempt: 1, result: .unhandled, runID: nil, now: 1_100)
+        #expect(try await inbox.claim(limit: 10, now: 1_000, owner: "other", leaseUntil: 1_000_000).isEmpty, "a running event is claimed by no one else")
+        try await inbox.finish(ids[0], attempt: 1, owner: "test", result: .failed(error: "boom", retryAt: 3_000), runID: "r_1", now: 1_100)
+        try await inbox.finish(ids[1], attempt: 1, owner: "test", result: .unhandled, runID: nil, now: 1_100)
         #expect(try await inbox.nextDue() == 3_000)
-        #expect(try await inbox.claim(limit: 10, now: 2_999, owner: "test").isEmpty)
-        let retried = try await inbox.claim(limit: 1, now: 3_000, owner: "test")
+        #expect(try await inbox.claim(limit: 10, now: 2_999, owner: "test", leaseUntil: 1_000_000).isEmpty)
+        let retried = try await inbox.claim(limit: 1, now: 3_000, owner: "test", leaseUntil: 1_000_000)
         #expect(retried.map(\.id) == [ids[0]] && retried.first?.attempts == 2 && retried.first?.lastError == "boom")
-        try await inbox.finish(ids[0], attempt: 2, result: .failed(error: "boom again", retryAt: nil), runID: "r_1", now: 3_100)
+        try await inbox.finish(ids[0], attempt: 2, owner: "test", result: .failed(error: "boom again", retryAt: nil), runID: "r_1", now: 3_100)
         let dead = try await inbox.event(ids[0])
         #expect(dead?.state == .dead && dead?.lastError == "boom again")
         let attempts = try await inbox.attempts(of: ids[0])
@@ -82,31 +82,54 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
     @Test(arguments: InboxDriver.all) func eventsLeftRunningByACrashAreDueAgainWithoutCountingTheAttempt(_ driver: InboxDriver) async throws {
         try await using(driver) { inbox in
         let id = try await inbox.store([Self.event("a")])[0].id
-        _ = try await inbox.claim(limit: 1, now: 2_000, owner: "killed")
-        #expect(try await inbox.recover(now: 3_000) == 1)
+        _ = try await inbox.claim(limit: 1, now: 2_000, owner: "killed", leaseUntil: 1_000_000)
+        #expect(try await inbox.recover(leasesEndedBy: .max, now: 3_000) == 1)
         let event = try await inbox.event(id)
         #expect(event?.state == .retrying && event?.attempts == 0 && event?.nextAttemptAt == 1_000, "due at once, in its old place in line")
         #expect(try await inbox.attempts(of: id).map(\.outcome) == [.interrupted])
-        let next = try await inbox.claim(limit: 1, now: 3_000, owner: "next").first
+        let next = try await inbox.claim(limit: 1, now: 3_000, owner: "next", leaseUntil: 1_000_000).first
         #expect(next?.attempts == 1 && next?.lastOutcome == .interrupted, "its handlers may have finished: the listener checks their run")
         // The killed listener's late word on its attempt changes nothing.
-        try await inbox.finish(id, attempt: 0, result: .failed(error: "late", retryAt: nil), runID: nil, now: 3_100)
+        try await inbox.finish(id, attempt: 1, owner: "killed", result: .failed(error: "late", retryAt: nil), runID: nil, now: 3_100)
         #expect(try await inbox.event(id)?.state == .running)
+        }
+    }
+
+    @Test(arguments: InboxDriver.all) func aClaimWhoseLeaseEndedIsTakenBackAndItsHoldersLateOutcomeIgnored(_ driver: InboxDriver) async throws {
+        try await using(driver) { inbox in
+        let ids = try await inbox.store([Self.event("a"), Self.event("b")]).map(\.id)
+        _ = try await inbox.claim(limit: 1, now: 2_000, owner: "alive", leaseUntil: 17_000)
+        _ = try await inbox.claim(limit: 1, now: 2_000, owner: "dead", leaseUntil: 17_000)
+        #expect(try await inbox.recover(leasesEndedBy: 16_999, now: 16_999) == 0, "no lease has ended yet")
+        #expect(try await inbox.renew(owner: "alive", leaseUntil: 30_000) == [ids[0]], "a heartbeat renews its holder's claims only")
+        #expect(try await inbox.recover(leasesEndedBy: 20_000, now: 20_000) == 1, "the listener that stopped renewing loses its claim")
+        #expect(try await inbox.event(ids[0])?.state == .running)
+        let taken = try await inbox.event(ids[1])
+        #expect(taken?.state == .retrying && taken?.attempts == 0 && taken?.lastOutcome == .interrupted)
+        let again = try await inbox.claim(limit: 1, now: 20_000, owner: "alive", leaseUntil: 35_000)
+        #expect(again.map(\.id) == [ids[1]] && again.first?.attempts == 1)
+        // The listener that lost it comes back with its outcome for the same attempt number: too late.
+        try await inbox.finish(ids[1], attempt: 1, owner: "dead", result: .handled, runID: nil, now: 21_000)
+        #expect(try await inbox.event(ids[1])?.state == .running, "the late outcome of a lost claim changes nothing")
+        #expect(try await inbox.renew(owner: "dead", leaseUntil: 40_000).isEmpty, "it holds nothing any more")
+        try await inbox.finish(ids[1], attempt: 1, owner: "alive", result: .handled, runID: nil, now: 22_000)
+        #expect(try await inbox.event(ids[1])?.state == .handled)
+        #expect(try await inbox.attempts(of: ids[1]).map(\.outcome) == [.interrupted, .handled])
         }
     }
 
     @Test(arguments: InboxDriver.all) func replayHandsEventsOverAgainAndAHandledOneGetsANewRun(_ driver: InboxDriver) async throws {
         try await using(driver) { inbox in
         let ids = try await inbox.store([Self.event("a"), Self.event("b"), Self.event("c", provider: "peex")]).map(\.id)
-        for event in try await inbox.claim(limit: 10, now: 2_000, owner: "test") {
+        for event in try await inbox.claim(limit: 10, now: 2_000, owner: "test", leaseUntil: 1_000_000) {
             let result: AttemptResult = event.id == ids[0] ? .handled : .failed(error: "bug", retryAt: nil)
-            try await inbox.finish(event.id, attempt: 1, result: result, runID: nil, now: 2_000)
+            try await inbox.finish(event.id, attempt: 1, owner: "test", result: result, runID: nil, now: 2_000)
         }
         let handledKey = try await inbox.event(ids[0])!.runKey
         let deadKey = try await inbox.event(ids[1])!.runKey
         #expect(try await inbox.replay(EventFilter(states: [.dead], ids: nil), now: 5_000, afresh: false) == [ids[1], ids[2]])
         #expect(try await inbox.replay(EventFilter(provider: "particeep", ids: [ids[0]]), now: 5_000, afresh: false) == [ids[0]])
-        let replayed = try await inbox.claim(limit: 10, now: 5_000, owner: "test")
+        let replayed = try await inbox.claim(limit: 10, now: 5_000, owner: "test", leaseUntil: 1_000_000)
         #expect(replayed.count == 3 && replayed.allSatisfy { $0.attempts == 1 }, "the schedule starts again")
         #expect(replayed.first { $0.id == ids[1] }?.runKey == deadKey, "a failed event resumes its run")
         #expect(replayed.first { $0.id == ids[0] }?.runKey != handledKey, "a handled event runs afresh")
@@ -117,8 +140,8 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
     @Test(arguments: InboxDriver.all) func replayingAfreshGivesAFailedEventANewRun(_ driver: InboxDriver) async throws {
         try await using(driver) { inbox in
             let id = try await inbox.store([Self.event("a")])[0].id
-            _ = try await inbox.claim(limit: 1, now: 2_000, owner: "test")
-            try await inbox.finish(id, attempt: 1, result: .failed(error: "404 from the provider", retryAt: nil), runID: "r_1", now: 2_000)
+            _ = try await inbox.claim(limit: 1, now: 2_000, owner: "test", leaseUntil: 1_000_000)
+            try await inbox.finish(id, attempt: 1, owner: "test", result: .failed(error: "404 from the provider", retryAt: nil), runID: "r_1", now: 2_000)
             let failedKey = try await inbox.event(id)!.runKey
             #expect(try await inbox.replay(EventFilter(ids: [id]), now: 3_000, afresh: true) == [id])
             #expect(try await inbox.event(id)!.runKey != failedKey)

@@ -141,6 +141,36 @@ func freshDatabase() throws -> String {
         await again.close()
     }
 
+    @Test func aJobsKeyIsHeldByOneProcessAtATimeAndFreedWhenItsConnectionCloses() async throws {
+        let url = try freshDatabase()
+        // Two stores are two processes' pools: each holds its keys on a connection of its own.
+        let first = try await PostgresRunStore.open(url)
+        let second = try await PostgresRunStore.open(url)
+        let held = try await first.holdKey("nightly payouts")
+        #expect(held?.spansMachines == true && held?.isHeld == true)
+        #expect(try await second.holdKey("nightly payouts") == nil, "a key held by one process is refused to another")
+        #expect(try await first.holdKey("nightly payouts") == nil, "and to a second run in the same process")
+        let other = try await second.holdKey("another job")
+        #expect(other != nil, "other keys are free")
+        await held?.release()
+        let taken = try await second.holdKey("nightly payouts")
+        #expect(taken != nil, "a released key can be taken")
+        // A process that dies without releasing: its connections close, and its keys are free.
+        await second.close()
+        #expect(taken?.isHeld == false, "a hold whose connection closed says so, so its run sends nothing more")
+        #expect(try await first.holdKey("nightly payouts") != nil)
+        #expect(try await first.holdKey("another job") != nil)
+        await first.close()
+    }
+
+    @Test func storesOnOneMachineLeaveTheKeyToTheProcessCheck() async throws {
+        for store in [MemoryRunStore(), try await SQLiteRunStore.open(at: Self.temporaryPath())] as [any RunStore] {
+            let hold = try await store.holdKey("job")
+            #expect(hold?.spansMachines == false && hold?.isHeld == true)
+            await store.close()
+        }
+    }
+
     @Test func twoStoresOnOneFileShareOneChain() async throws {
         let path = Self.temporaryPath()
         let first = try await SQLiteRunStore.open(at: path)
@@ -172,7 +202,7 @@ func freshDatabase() throws -> String {
             _ = try await SQLiteRunStore.open(at: path)
         } throws: { error in
             let message = (error as? StoreError)?.description ?? ""
-            return message.contains("written by a newer payrun (schema 99; this payrun knows up to 2)") && message.contains("upgrade payrun")
+            return message.contains("written by a newer payrun (schema 99; this payrun knows up to \(SQLiteRunStore.schemaVersion))") && message.contains("upgrade payrun")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }

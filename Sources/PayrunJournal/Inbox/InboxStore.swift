@@ -84,21 +84,40 @@ public protocol InboxStore: Sendable {
     /// Where the store is, for messages.
     var location: String { get }
 
+    /// Whether several listeners may hand over its events at once (each claim is then leased,
+    /// and a listener starting takes back only what a dead one held). False: the listener has it
+    /// to itself, and takes back everything left running at start.
+    var isShared: Bool { get }
+
     /// Stores `events` in one commit that is on disk when this returns; each is stored once
     /// per provider and key, for good.
     /// - Returns: what happened to each, in order.
     func store(_ events: [ReceivedEvent]) async throws(StoreError) -> [StoredEvent]
 
     /// Takes up to `limit` events due at `now` (received, or retrying and past their time),
-    /// oldest first: each is marked running, its attempt counted and begun, as `owner`'s.
-    func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent]
+    /// oldest first: each is marked running, its attempt counted and begun, as `owner`'s, leased
+    /// until `leaseUntil`: past it, another listener may take the event back (``recover(leasesEndedBy:now:)``)
+    /// unless ``renew(owner:leaseUntil:)`` extended it.
+    func claim(limit: Int, now: Int, owner: String, leaseUntil: Int) async throws(StoreError) -> [InboxEvent]
 
-    /// Records how `attempt` of event `id` ended, and what the event's state becomes.
-    func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError)
+    /// Records how `attempt` of event `id` ended, and what the event's state becomes. Nothing
+    /// changes unless `owner` still holds that attempt: an outcome from a listener whose claim was
+    /// taken back is too late.
+    func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError)
 
-    /// Makes every event left running by a listener that is gone due again at `now`, its
-    /// attempt ended as interrupted; returns how many.
-    func recover(now: Int) async throws(StoreError) -> Int
+    /// Extends the leases of the events `owner` is handling to `leaseUntil` (a heartbeat).
+    /// - Returns: the ids it still holds; one missing was taken back by another listener.
+    func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int>
+
+    /// Makes every running event whose lease ended by `deadline` due again at `now`, its attempt
+    /// ended as interrupted and not counted; returns how many. A listener alone on its store
+    /// takes back everything at start (`deadline` = `Int.max`); listeners sharing one take back
+    /// what a dead one held once its leases end.
+    func recover(leasesEndedBy deadline: Int, now: Int) async throws(StoreError) -> Int
+
+    /// Calls `wake` whenever another process stores or replays events, until the task is
+    /// cancelled. A store that cannot tell returns at once, and the listener polls.
+    func watchArrivals(_ wake: @escaping @Sendable () -> Void) async
 
     /// When the earliest pending event is due (milliseconds), nil when none is.
     func nextDue() async throws(StoreError) -> Int?
@@ -121,4 +140,10 @@ public protocol InboxStore: Sendable {
     func counts() async throws(StoreError) -> [EventState: Int]
 
     func close() async
+}
+
+extension InboxStore {
+    public var isShared: Bool { false }
+
+    public func watchArrivals(_ wake: @escaping @Sendable () -> Void) async {}
 }

@@ -7,7 +7,8 @@ public final class MemoryInboxStore: InboxStore {
     private struct State {
         var events: [InboxEvent] = []
         var attempts: [Int: [EventAttempt]] = [:]
-        var owners: [Int: String] = [:]
+        /// Who holds each running event, and until when.
+        var leases: [Int: (owner: String, until: Int)] = [:]
     }
 
     private let state = Locked(State())
@@ -28,7 +29,7 @@ public final class MemoryInboxStore: InboxStore {
         }
     }
 
-    public func claim(limit: Int, now: Int, owner: String) async throws(StoreError) -> [InboxEvent] {
+    public func claim(limit: Int, now: Int, owner: String, leaseUntil: Int) async throws(StoreError) -> [InboxEvent] {
         state.withLock { state in
             let due = state.events.indices
                 .filter { state.events[$0].state.isPending && (state.events[$0].nextAttemptAt ?? 0) <= now }
@@ -39,18 +40,19 @@ public final class MemoryInboxStore: InboxStore {
                 state.events[index].attempts += 1
                 let event = state.events[index]
                 state.attempts[event.id, default: []].append(EventAttempt(eventID: event.id, number: event.attempts, startedAt: now))
-                state.owners[event.id] = owner
+                state.leases[event.id] = (owner, leaseUntil)
                 return event
             }
         }
     }
 
-    public func finish(_ id: Int, attempt: Int, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
         state.withLock { state in
             // Only the attempt under way ends: a late or repeated outcome changes nothing.
             guard let index = state.events.firstIndex(where: { $0.id == id }), state.events[index].state == .running,
-                  state.events[index].attempts == attempt
+                  state.events[index].attempts == attempt, state.leases[id]?.owner == owner
             else { return }
+            state.leases[id] = nil
             var event = state.events[index]
             var ended = state.attempts[id]?.last(where: { $0.number == attempt }) ?? EventAttempt(eventID: id, number: attempt, startedAt: now)
             ended.endedAt = now
@@ -75,12 +77,26 @@ public final class MemoryInboxStore: InboxStore {
         }
     }
 
-    public func recover(now: Int) async throws(StoreError) -> Int {
-        let running = state.withLock { $0.events.filter { $0.state == .running }.map { ($0.id, $0.attempts) } }
-        for (id, attempt) in running {
-            try await finish(id, attempt: attempt, result: .interrupted, runID: nil, now: now)
+    public func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
+        state.withLock { state in
+            var held: Set<Int> = []
+            for (id, lease) in state.leases where lease.owner == owner {
+                state.leases[id] = (owner, leaseUntil)
+                held.insert(id)
+            }
+            return held
         }
-        return running.count
+    }
+
+    public func recover(leasesEndedBy deadline: Int, now: Int) async throws(StoreError) -> Int {
+        let ended = state.withLock { state in
+            state.events.filter { $0.state == .running && (state.leases[$0.id]?.until ?? 0) <= deadline }
+                .map { ($0.id, $0.attempts, state.leases[$0.id]?.owner ?? "") }
+        }
+        for (id, attempt, owner) in ended {
+            try await finish(id, attempt: attempt, owner: owner, result: .interrupted, runID: nil, now: now)
+        }
+        return ended.count
     }
 
     public func nextDue() async throws(StoreError) -> Int? {

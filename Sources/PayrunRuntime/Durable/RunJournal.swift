@@ -17,6 +17,8 @@ public final class RunJournal: Sendable {
     /// Takes every credential out of what is stored.
     let redactor: Redactor
     private let record: Locked<RunRecord>
+    /// The job's key, held while this attempt runs.
+    private let hold: RunKeyHold
     private let halt = Locked<RunHalt?>(nil)
     /// Records waiting to be written with the next intent.
     private struct Waiting {
@@ -46,8 +48,9 @@ public final class RunJournal: Sendable {
 
     private let progress = Locked(Progress())
 
-    private init(store: any RunStore, record: RunRecord, resumed: Bool, past: PastRun, redactor: Redactor) {
+    private init(store: any RunStore, record: RunRecord, hold: RunKeyHold, resumed: Bool, past: PastRun, redactor: Redactor) {
         self.store = store
+        self.hold = hold
         self.record = Locked(record)
         self.resumed = resumed
         self.past = past
@@ -61,18 +64,54 @@ public final class RunJournal: Sendable {
     /// - Returns: the journal, and a line for standard error when the run resumes (or could not).
     /// - Throws: ``RunRefused`` when the store fails or the job is running elsewhere.
     static func begin(_ start: RunStart, in store: any RunStore, redactor: Redactor) async throws(RunRefused) -> (RunJournal, notice: String?) {
+        let clock = ContinuousClock()
+        let began = clock.now
+        var waitedFor: String?
+        while true {
+            do {
+                var (journal, notice) = try await beginOnce(start, in: store, redactor: redactor, waitedFor: waitedFor)
+                if let waitedFor {
+                    let waited = "waited \((clock.now - began).components.seconds) s for run \(waitedFor) of this job to end"
+                    notice = notice.map { waited + "; " + $0 } ?? waited
+                }
+                return (journal, notice)
+            } catch let refused where refused.runningElsewhere != nil {
+                guard let limit = start.waitsForRunningRun, clock.now - began < limit else { throw refused }
+                waitedFor = refused.runningElsewhere
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    private static func beginOnce(
+        _ start: RunStart, in store: any RunStore, redactor: Redactor, waitedFor: String?
+    ) async throws(RunRefused) -> (RunJournal, notice: String?) {
+        let held: RunKeyHold?
+        do {
+            held = try await store.holdKey(start.key)
+        } catch {
+            throw RunRefused(message: error.description, remedy: nil)
+        }
+        guard let hold = held else {
+            let last = try? await store.latestRun(key: start.key)
+            throw RunRefused.running(last, id: last?.id ?? "of this job")
+        }
         do {
             let now = UTCTime.now()
             let processID = Int(getpid())
             var notice: String?
-            if let last = try await store.latestRun(key: start.key), !last.status.isFinished {
-                let alive = last.status == .running && last.host == start.host && last.processID != processID
+            let last = try await store.latestRun(key: start.key)
+            if let last, last.id == waitedFor, last.status.isFinished {
+                throw RunRefused(
+                    message: "run \(last.id) of this job ended (\(last.status.rawValue)) while this one waited: nothing was sent again",
+                    remedy: "--new-run runs the job again")
+            }
+            if let last, !last.status.isFinished {
+                // A store shared by machines holds the key for the process running the job: having
+                // it, this process knows the last run's process is gone. Otherwise the pid tells.
+                let alive = !hold.spansMachines && last.status == .running && last.host == start.host && last.processID != processID
                     && (kill(pid_t(last.processID), 0) == 0 || errno == EPERM)
-                if alive {
-                    throw RunRefused(
-                        message: "run \(last.id) of this job is still running (process \(last.processID) on \(last.host))",
-                        remedy: "wait for it to end; starting the job again (--new-run) while it runs would pay twice")
-                }
+                if alive { throw RunRefused.running(last, id: last.id) }
                 if last.environment != start.environment.rawValue {
                     throw RunRefused(
                         message: "the unfinished run \(last.id) of key \(start.key) ran in \(last.environment), not \(start.environment)",
@@ -91,7 +130,7 @@ public final class RunJournal: Sendable {
                     guard try await store.claim(run, from: last) else {
                         throw RunRefused(message: "run \(last.id) of this job was resumed by another process just now", remedy: "wait for it to end")
                     }
-                    let journal = RunJournal(store: store, record: run, resumed: true, past: past, redactor: redactor)
+                    let journal = RunJournal(store: store, record: run, hold: hold, resumed: true, past: past, redactor: redactor)
                     journal.appendLater(.runStarted, body: journal.startBody(start, attempt: run.attempts))
                     return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
                 }
@@ -111,14 +150,17 @@ public final class RunJournal: Sendable {
                 arguments: start.arguments.map(redactor.redact),
                 environment: start.environment.rawValue, user: start.user, host: start.host, processID: processID, startedAt: now)
             try await store.insert(run)
-            let journal = RunJournal(store: store, record: run, resumed: false, past: PastRun(), redactor: redactor)
+            let journal = RunJournal(store: store, record: run, hold: hold, resumed: false, past: PastRun(), redactor: redactor)
             journal.appendLater(.runStarted, body: journal.startBody(start, attempt: 1))
             return (journal, notice)
         } catch let error as StoreError {
+            await hold.release()
             throw RunRefused(message: error.description, remedy: nil)
         } catch let error as RunRefused {
+            await hold.release()
             throw error
         } catch {
+            await hold.release()
             throw RunRefused(message: "\(error)", remedy: nil)
         }
     }
@@ -156,12 +198,19 @@ public final class RunJournal: Sendable {
         }
         _ = try? await append(.runEnded, body: .object(["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]))
         try? await store.update(run)
+        await hold.release()
     }
 
     /// Appends a record of this run, its strings redacted, with the records waiting to be
     /// written before it, in one commit; returns once it is written (on disk, if `durable`).
     @discardableResult
     func append(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue, durable: Bool = false) async throws(StoreError) -> JournalRecord {
+        // A request is sent only while no other process can run the job (its key still held).
+        if durable, !hold.isHeld {
+            throw StoreError(
+                location: store.location, message: "the connection that held this job's key was lost (the database restarted or went away)",
+                remedy: "the run stopped before sending anything more; run it again to resume it")
+        }
         let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redactor.redact(body))
         let queued = waiting.withLock { waiting in
             defer { waiting.records = [] }
@@ -321,6 +370,23 @@ struct MutationIdentity: Sendable {
 public struct RunRefused: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let remedy: String?
+    /// The run of the job going on in another process, when that is why.
+    public var runningElsewhere: String?
+
+    public init(message: String, remedy: String?, runningElsewhere: String? = nil) {
+        self.message = message
+        self.remedy = remedy
+        self.runningElsewhere = runningElsewhere
+    }
+
+    /// The job's run `last` is going on in another process.
+    static func running(_ last: RunRecord?, id: String) -> RunRefused {
+        let place = last.map { " (process \($0.processID) on \($0.host))" } ?? ""
+        return RunRefused(
+            message: "run \(id) of this job is still running\(place)",
+            remedy: "wait for it to end (--wait DURATION waits for it); starting the job again (--new-run) while it runs would pay twice",
+            runningElsewhere: id)
+    }
 
     public var description: String { remedy.map { "\(message); \($0)" } ?? message }
 }

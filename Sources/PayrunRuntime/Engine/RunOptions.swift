@@ -29,6 +29,9 @@ public struct RunOptions: Sendable {
     public var runKey: String?
     /// With a store: start a new run even if the key's last run did not finish (`--new-run`).
     public var startsAfresh = false
+    /// With a store: how long to wait for a run of the same key going on in another process to
+    /// end before refusing (`--wait`). A run that ended finished is not run again after the wait.
+    public var waitsForRunningRun: Duration?
     /// A webhook to hand, once the script's main chunk has run, to the handlers it registered
     /// with `payrun.on` (what `payrun listen` does for each event).
     public var event: HandlerEvent?
