@@ -13,8 +13,8 @@ bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3 p
 if [ $# -eq 0 ]; then
   # The durability and listener tests start many payrun processes and sandboxes, and kill them: run on their
   # own, after the others, they do not starve the tests that measure time.
-  swift test --skip "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests"
-  swift test --filter "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests"
+  swift test --skip "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests|SharedInboxTests"
+  swift test --filter "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests|SharedInboxTests"
   # A data race is a failure: TSan's report makes the test process exit non-zero.
   PAYRUN_TSAN=1 TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
 else

@@ -25,8 +25,10 @@ final class WebhookReceiver: Sendable {
     /// load balancer to send providers elsewhere, short enough that it sends them back (a
     /// listener that gets no events cannot find out otherwise that the store is back).
     static let unavailableFor: Duration = .seconds(10)
-    /// How long a sender waits for its event to be stored before it is answered 503.
-    static let storeTimeout: Duration = .seconds(10)
+    /// How long a sender waits for its event to be stored before it is answered 503. Short: a
+    /// database that went away makes a pool wait for it, and a provider holding a connection for
+    /// that long may give up on its own; a 503 tells it to send the event again later.
+    static let storeTimeout: Duration = .seconds(3)
 
     private let engine: PayrunEngine
     private let batcher: EventBatcher

@@ -252,43 +252,17 @@ import FoundationNetworking
     /// 5,000 events from 8 senders while the listener is killed with SIGKILL and started again
     /// twice: every event answered 2xx is handled, and its Tradevest transfer made exactly once.
     @Test func fiveThousandEventsThroughTwoKillsAreEachHandledAndPaidOnce() async throws {
-        let sandbox = try SandboxProcess()
-        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": folder + "setup.db"]
-        let setup = try PayrunProcess.runOnce(
-            ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/tradevest-setup.lua"], environment: environment)
-        try #require(setup.status == 0, "\(setup.standardError)")
-        let product = setup.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        let file = try handlers("""
-            local tradevest = payrun.provider("tradevest", { headers = { ["Requestor-ID"] = "3f1b6c1e-0000-4000-8000-000000000001" } })
-            payrun.on("particeep", "*", function(event)
-              tradevest:post("/transfers", {
-                externalId = tradevest:externalid("listen", event.body.ref), customerProductId = "\(product)", amount = "1.00",
-                currency = "EUR", creditorName = "Payee", creditorIban = "DE89370400440532013000", reference = event.body.ref,
-              })
-            end)
-            """)
+        let payouts = try PayoutHandlers(folder: folder)
+        let (file, environment) = (payouts.file, payouts.environment)
         let port = loopbackFreePort()
         let arguments = ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"]
         var listener = try ListenerProcess(handlers: file, state: state, port: port, arguments: arguments, environment: environment)
         let url = "http://127.0.0.1:\(port)/webhooks/particeep"
         let total = 5000
         let answered = Answered()
-        let senders = (0..<8).map { sender in
-            Task.detached {
-                for number in stride(from: sender + 1, through: total, by: 8) {
-                    let body = Data(#"{"ref": "E-\#(number)"}"#.utf8)
-                    let deadline = Date().addingTimeInterval(120)
-                    // Sent again until answered 2xx, as a provider does.
-                    while Date() < deadline {
-                        if let status = await WebhookSender.post(url, body: body, headers: ListenTests.particeepHeaders()), (200..<300).contains(status) {
-                            answered.add()
-                            break
-                        }
-                        try? await Task.sleep(for: .milliseconds(50))
-                    }
-                }
-            }
-        }
+        let senders = WebhookSender.burst(
+            total: total, senders: 8, urls: [url], answered: answered, body: PayoutHandlers.body,
+            headers: { ListenTests.particeepHeaders() })
         var takenBack = 0
         for threshold in [1500, 3500] {
             while answered.count < threshold { try await Task.sleep(for: .milliseconds(20)) }
@@ -310,10 +284,7 @@ import FoundationNetworking
         }
         let others = try events().filter { $0["state"] as? String != "handled" }
         #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
-        let counted = try PayrunProcess.runOnce(["run", "Tests/PayrunCLITests/DurableScripts/tradevest-count.lua"], environment: environment)
-        try #require(counted.status == 0, "\(counted.standardError)")
-        let transfers = try JSONSerialization.jsonObject(with: Data(counted.standardOutput.utf8)) as? [String: [String]] ?? [:]
-        let paid = transfers.filter { $0.key.hasPrefix("E-") }
+        let paid = try payouts.transfers()
         #expect(paid.count == total, "\(paid.count) events paid")
         #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
         listener.stop()

@@ -91,6 +91,33 @@ enum WebhookSender {
         return (response as? HTTPURLResponse)?.statusCode
     }
 
+    /// Sends events 1...`total` from `senders` tasks, as providers do: each again until it is
+    /// answered 2xx, within two minutes, trying the next of `urls` after a failure. Counts the
+    /// answers, and the 503s (a store that cannot write) in `refused`.
+    static func burst(
+        total: Int, senders: Int, urls: [String], answered: Answered, refused: Answered = Answered(),
+        body: @escaping @Sendable (Int) -> Data, headers: @escaping @Sendable () -> [(String, String)]
+    ) -> [Task<Void, Never>] {
+        (0..<senders).map { sender in
+            Task.detached {
+                var target = sender % urls.count
+                for number in stride(from: sender + 1, through: total, by: senders) {
+                    let deadline = Date().addingTimeInterval(120)
+                    while Date() < deadline {
+                        let status = await post(urls[target], body: body(number), headers: headers())
+                        if let status, (200..<300).contains(status) {
+                            answered.add()
+                            break
+                        }
+                        if status == 503 { refused.add() }
+                        target = (target + 1) % urls.count
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }
+        }
+    }
+
     /// GETs `url`: the status and the body.
     static func get(_ url: String) async -> (status: Int, body: String)? {
         guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!),

@@ -61,6 +61,46 @@ import Testing
         #expect(puts.count == 1, "only the first process sent")
     }
 
+    @Test func aSecondRunOfTheSameJobWaitsForTheFirstAndDoesNotPayAgain() async throws {
+        let sandbox = try SandboxProcess()
+        let state = try database()
+        let pay = try script("""
+            local particeep = payrun.provider("particeep")
+            particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 9, currency = "EUR" })
+            payrun.sleep(2)
+            print("done")
+            """)
+        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
+        let arguments = ["run", "--state", state, "--run-key", "weekly", pay]
+        let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
+        try await Task.sleep(for: .milliseconds(800))
+        let waiting = try PayrunProcess.runOnce(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
+        #expect(waiting.status == 1, "\(waiting.standardError)")
+        #expect(waiting.standardError.contains("ended (finished) while this one waited: nothing was sent again"), "\(waiting.standardError)")
+        #expect(try await first.value.status == 0)
+        // A run that dies holding the key frees it at once: --wait then resumes it instead.
+        let killed = try script("""
+            local particeep = payrun.provider("particeep")
+            particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 10, currency = "EUR" })
+            if arg[1] == "slow" then payrun.sleep(30) end
+            print("done")
+            """)
+        let process = Process()
+        process.executableURL = PayrunProcess.executable
+        process.arguments = ["run", "--state", state, "--run-key", "killed", killed, "slow"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(1500))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let resumed = try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "killed", "--wait", "5s", killed], environment: environment)
+        #expect(resumed.status == 0 && resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
+        let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
+        #expect(puts.count == 2, "one payment per job: \(puts.count)")
+    }
+
     @Test func aNewerSchemaOrAnUnreachableDatabaseIsSaidPlainly() async throws {
         let unreachable = try PayrunProcess.runOnce(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing"])
         #expect(unreachable.status == 1)
@@ -69,11 +109,9 @@ import Testing
         let withPassword = try PayrunProcess.runOnce(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
         #expect(withPassword.status == 1 && withPassword.standardError.contains("PGPASSWORD") && !withPassword.standardError.contains("hunter2"))
         let state = try database()
-        let listen = try PayrunProcess.runOnce(["listen", "scripts/examples/handlers.lua", "--state", state])
-        #expect(listen.status == 1 && listen.standardError.contains("give --state a file"), "\(listen.standardError)")
         // Made by a newer payrun: refused, and left as it is.
         let migrated = try PayrunProcess.runOnce(["state", "migrate", "--state", state])
-        #expect(migrated.status == 0 && migrated.standardOutput.contains("schema 2, this payrun's"), "\(migrated.standardError)")
+        #expect(migrated.status == 0 && migrated.standardOutput.contains("schema \(PostgresRunStore.schemaVersion), this payrun's"), "\(migrated.standardError)")
         try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
         let newer = try PayrunProcess.runOnce(["runs", "--state", state])
         #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to \(PostgresRunStore.schemaVersion))"), "\(newer.standardError)")

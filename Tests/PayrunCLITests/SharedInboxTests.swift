@@ -1,0 +1,110 @@
+// Several `payrun listen` processes on one PostgreSQL inbox, as a team behind a load balancer runs
+// them: events sent to either are handled by one at a time, a listener killed with SIGKILL has its
+// claims taken over by another within 30 s, and PostgreSQL restarted in the middle of a burst
+// loses nothing and pays nothing twice. Each test checks the simulator's state afterwards.
+import Foundation
+import PayrunTestSupport
+import Testing
+
+@Suite(.serialized) struct SharedInboxTests {
+    let folder = NSTemporaryDirectory() + "payrun-shared-\(UUID().uuidString)/"
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    /// A new database on `server`, as a `--state` URL.
+    func database(on server: PostgresServer) throws -> String {
+        let name = "payrun_shared_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        try server.createDatabase(String(name))
+        return server.url(database: String(name))
+    }
+
+    /// The inbox's events in `state`, as `payrun inbox list --json` gives them.
+    func events(_ state: String, _ arguments: [String] = []) throws -> [[String: Any]] {
+        let result = try PayrunProcess.runOnce(["inbox", "list", "--limit", "100000", "--state", state, "--json"] + arguments)
+        try #require(result.status == 0, "\(result.standardError)")
+        return try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]] ?? []
+    }
+
+    /// Waits up to `seconds` for `total` events to be handled; returns how many are.
+    func waitUntilHandled(_ total: Int, in state: String, seconds: Double = 240) async throws -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        var handled = 0
+        while Date() < deadline {
+            handled = try events(state, ["--status", "handled"]).count
+            if handled == total { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        return handled
+    }
+
+    /// The listener's lines saying it handled an event.
+    static func handledLines(_ listener: ListenerProcess) -> Int {
+        listener.output.components(separatedBy: "\n").filter { $0.contains(" handled (attempt ") }.count
+    }
+
+    @Test func twoListenersShareTheInboxAndAKilledOnesEventsAreTakenOverWithin30Seconds() async throws {
+        let state = try database(on: try PostgresServer.shared.get())
+        let payouts = try PayoutHandlers(folder: folder)
+        let arguments = ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"]
+        let first = try ListenerProcess(handlers: payouts.file, state: state, arguments: arguments, environment: payouts.environment)
+        let second = try ListenerProcess(handlers: payouts.file, state: state, arguments: arguments, environment: payouts.environment)
+        let total = 1000
+        let answered = Answered()
+        // Half the senders start at each listener, as a load balancer spreads them.
+        let senders = WebhookSender.burst(
+            total: total, senders: 8, urls: [first.url, second.url].map { $0 + "/webhooks/particeep" }, answered: answered,
+            body: PayoutHandlers.body, headers: { ListenTests.particeepHeaders() })
+        while answered.count < 400 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(Self.handledLines(first) > 0 && Self.handledLines(second) > 0, "both listeners hand events over")
+        first.kill()
+        let killedAt = Date()
+        // Its claims are leased for 15 s and renewed every 5 s: the other takes them back after that.
+        let takenOver = second.waitForLog(30) { $0.contains("held by a listener that stopped renewing its claims are due again") }
+        let took = Date().timeIntervalSince(killedAt)
+        #expect(takenOver, "the killed listener's claims were taken over within 30 s")
+        #expect(took < 30, "taken over after \(took) s")
+        for sender in senders { await sender.value }
+        #expect(answered.count == total, "every event is answered 2xx in the end")
+        let handled = try await waitUntilHandled(total, in: state)
+        let others = try events(state).filter { $0["state"] as? String != "handled" }
+        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
+        let paid = try payouts.transfers()
+        #expect(paid.count == total, "\(paid.count) events paid")
+        #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+        second.stop()
+    }
+
+    @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
+        // A server of its own: restarting the shared one would fail other suites' tests.
+        let server = try PostgresServer()
+        let state = try database(on: server)
+        let payouts = try PayoutHandlers(folder: folder)
+        let listener = try ListenerProcess(
+            handlers: payouts.file, state: state, arguments: ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"],
+            environment: payouts.environment)
+        let total = 600
+        let (answered, refused) = (Answered(), Answered())
+        let senders = WebhookSender.burst(
+            total: total, senders: 4, urls: [listener.url + "/webhooks/particeep"], answered: answered, refused: refused,
+            body: PayoutHandlers.body, headers: { ListenTests.particeepHeaders() })
+        while answered.count < 150 { try await Task.sleep(for: .milliseconds(20)) }
+        // Stopped as a crash would stop it, down for six seconds (receivers wait 3 s for the
+        // store before answering 503), then started again.
+        try await Task.detached { try server.restart(after: 6, mode: "immediate") }.value
+        for sender in senders { await sender.value }
+        #expect(refused.count > 0, "senders were answered 503 while the database was down")
+        #expect(answered.count == total, "every event is answered 2xx in the end")
+        #expect(listener.process.isRunning, "the listener outlived the database's restart")
+        let handled = try await waitUntilHandled(total, in: state)
+        let others = try events(state).filter { $0["state"] as? String != "handled" }
+        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
+        let paid = try payouts.transfers()
+        #expect(paid.count == total, "\(paid.count) events paid")
+        #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+        #expect(listener.output.contains("(503: the provider will send it again)"), "the listener said why it answered 503")
+        listener.stop()
+        try server.stop()
+    }
+}
