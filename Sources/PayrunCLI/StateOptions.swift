@@ -14,11 +14,25 @@ struct StateOptions: ParsableArguments {
         return state ?? variables["PAYRUN_STATE"] ?? UserDirectory.state.path(of: "state.db", environment: variables) ?? "payrun-state.db"
     }
 
+    /// The database user's password from payrun's credential store (`postgres.password`, in live,
+    /// test or sandbox, the first that has it; PAYRUN_LIVE_POSTGRES_PASSWORD and the like over
+    /// it), for when PGPASSWORD is not set: never on the command line.
+    static func databasePassword() -> String? {
+        let variables = ProcessEnvironment.variables()
+        guard let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: variables)) else { return nil }
+        let store = EnvironmentOverrides(over: file, variables: variables)
+        let name = CredentialName(provider: "postgres", field: "password")
+        for environment in [PayrunEnvironment.live, .test, .sandbox] {
+            if let secret = store.secret(for: name, in: environment) { return secret.withBytes { String(decoding: $0, as: UTF8.self) } }
+        }
+        return nil
+    }
+
     /// The store, opened and checked writable.
     /// - Throws: `StoreFailure` saying what to fix.
     func open() async throws -> any RunStore {
         do {
-            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path) }
+            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: Self.databasePassword()) }
             return try await SQLiteRunStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)
@@ -40,7 +54,7 @@ extension StateOptions {
     /// The inbox of the store --state names.
     func openInbox() async throws -> any InboxStore {
         do {
-            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path) }
+            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: Self.databasePassword()) }
             return try await SQLiteInboxStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)

@@ -26,8 +26,8 @@ final class PostgresDatabase: Sendable {
 
     /// Connects to the database `url` names and makes or migrates its tables.
     /// - Throws: ``StoreError`` saying what to fix.
-    static func open(_ url: String) async throws(StoreError) -> PostgresDatabase {
-        let configuration = try PostgresLocation(url)
+    static func open(_ url: String, password: String?) async throws(StoreError) -> PostgresDatabase {
+        let configuration = try PostgresLocation(url, password: password)
         let database = PostgresDatabase(location: configuration.shown, client: PostgresClient(configuration: configuration.client, backgroundLogger: logger))
         do {
             // A pool retries a refused connection for a long while: a database that does not answer

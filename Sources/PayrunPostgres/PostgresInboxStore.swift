@@ -15,9 +15,9 @@ public final class PostgresInboxStore: InboxStore {
         self.database = database
     }
 
-    /// Connects to the database `url` names, making or migrating payrun's tables.
-    public static func open(_ url: String) async throws(StoreError) -> PostgresInboxStore {
-        PostgresInboxStore(database: try await PostgresDatabase.open(url))
+    /// Connects to the database `url` names (its user's password from PGPASSWORD, else `password`), making or migrating payrun's tables.
+    public static func open(_ url: String, password: String? = nil) async throws(StoreError) -> PostgresInboxStore {
+        PostgresInboxStore(database: try await PostgresDatabase.open(url, password: password))
     }
 
     public func store(_ events: [ReceivedEvent]) async throws(StoreError) -> [StoredEvent] {

@@ -9,7 +9,8 @@ struct PostgresLocation {
     /// The URL as messages show it.
     let shown: String
 
-    init(_ url: String) throws(StoreError) {
+    /// - Parameter password: the password when PGPASSWORD gives none (from payrun's credential store).
+    init(_ url: String, password stored: String? = nil) throws(StoreError) {
         guard let scheme = url.range(of: "://") else { throw Self.refuse(url, "it is not a postgres:// URL") }
         var rest = String(url[scheme.upperBound...])
         var query = ""
@@ -41,7 +42,7 @@ struct PostgresLocation {
         case "require"?, "verify-full"?: tls = .require(.makeClientConfiguration())
         case let other?: throw Self.refuse(url, "sslmode=\(other) is not one of disable, prefer, require, verify-full")
         }
-        let password = getenv("PGPASSWORD").map { String(cString: $0) }
+        let password = getenv("PGPASSWORD").map { String(cString: $0) } ?? stored
         var client = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
         client.options.minimumConnections = 0
         client.options.maximumConnections = 8

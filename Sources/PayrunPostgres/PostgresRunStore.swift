@@ -20,11 +20,11 @@ public final class PostgresRunStore: RunStore {
     /// The schema this payrun writes; opening a store migrates it there.
     public static var schemaVersion: Int { PostgresSchema.version }
 
-    /// Connects to the database `url` names (`postgres://USER@HOST:PORT/DATABASE`), making or
+    /// Connects to the database `url` names (`postgres://USER@HOST:PORT/DATABASE`; its user's password from PGPASSWORD, else `password`), making or
     /// migrating payrun's tables.
     /// - Throws: ``StoreError`` saying what to fix.
-    public static func open(_ url: String) async throws(StoreError) -> PostgresRunStore {
-        PostgresRunStore(database: try await PostgresDatabase.open(url))
+    public static func open(_ url: String, password: String? = nil) async throws(StoreError) -> PostgresRunStore {
+        PostgresRunStore(database: try await PostgresDatabase.open(url, password: password))
     }
 
     // MARK: Runs

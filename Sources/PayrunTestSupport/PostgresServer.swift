@@ -7,13 +7,17 @@ import Foundation
 public final class PostgresServer: @unchecked Sendable {
     public let port: Int
     public let folder: String
+    /// The `payrun` user's password, when the server asks for one (else it trusts loopback).
+    public let password: String?
     private static let binaries = "/usr/lib/postgresql"
 
     /// `postgres://payrun@127.0.0.1:PORT/NAME`, a database made for the caller.
     public func url(database: String) -> String { "postgres://payrun@127.0.0.1:\(port)/\(database)" }
 
-    /// Starts a server, or throws saying what is missing.
-    public init() throws {
+    /// Starts a server, or throws saying what is missing. With a `password`, the server asks
+    /// for it (SCRAM) instead of trusting every connection.
+    public init(password: String? = nil) throws {
+        self.password = password
         guard let bin = Self.binaryFolder() else {
             throw Failure(description: "PostgreSQL is not installed (apt-get install postgresql; scripts/test.sh does it)")
         }
@@ -22,7 +26,12 @@ public final class PostgresServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let asRoot = getuid() == 0
         if asRoot { try Self.run(["/bin/chown", "postgres:postgres", folder]) }
-        try Self.run(Self.asServerUser(asRoot, [bin + "/initdb", "-D", folder + "/data", "-U", "payrun", "--auth=trust", "-E", "UTF8", "--no-sync"]))
+        var authentication = ["--auth=trust"]
+        if let password {
+            try password.write(toFile: folder + "/password", atomically: true, encoding: .utf8)
+            authentication = ["--auth=scram-sha-256", "--pwfile=" + folder + "/password"]
+        }
+        try Self.run(Self.asServerUser(asRoot, [bin + "/initdb", "-D", folder + "/data", "-U", "payrun"] + authentication + ["-E", "UTF8", "--no-sync"]))
         let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"
         try Self.run(Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
         // The server outlives no test process: a watcher stops it and deletes its folder once this
@@ -34,15 +43,18 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
+    /// The server's own programs are given the password in their environment.
+    private var withPassword: [String] { password.map { ["/usr/bin/env", "PGPASSWORD=" + $0] } ?? [] }
+
     /// Makes database `name` (a fresh one per test keeps tests apart).
     public func createDatabase(_ name: String) throws {
         guard let bin = Self.binaryFolder() else { return }
-        try Self.run([bin + "/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", name])
+        try Self.run(withPassword + [bin + "/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", name])
     }
 
     /// Runs `sql` in database `name` with psql, as a person at a shell would.
     public func execute(_ sql: String, in name: String) throws {
-        try Self.run(["/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", "-d", name, "-v", "ON_ERROR_STOP=1", "-c", sql])
+        try Self.run(withPassword + ["/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", "-d", name, "-v", "ON_ERROR_STOP=1", "-c", sql])
     }
 
     /// `pg_ctl stop -m fast` (or `immediate`, as a crash would), then start again.

@@ -3,6 +3,7 @@
 import Foundation
 import PayrunProviders
 import PayrunSimulators
+import PayrunLocks
 import PayrunTestSupport
 import Testing
 #if canImport(FoundationNetworking)
@@ -71,7 +72,7 @@ import FoundationNetworking
         }
         #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED ").count - 1 == 3 })
         let stored = try events()
-        #expect(stored.count == 3, "only the verified events are stored: \(stored)")
+        #expect(stored.count == 3, "only the verified events are stored: \(stored.map { "\($0["provider"] ?? "")/\($0["type"] ?? "") \($0["state"] ?? "")" }); log: \(listener.output)")
         #expect(Set(stored.compactMap { $0["state"] as? String }) == ["handled"])
         #expect(Set(stored.compactMap { $0["type"] as? String }) == ["user_created", "TRANSFER_NOTIFICATION", "paid"])
         let log = listener.output
@@ -261,7 +262,7 @@ import FoundationNetworking
         let total = 5000
         let answered = Answered()
         let senders = WebhookSender.burst(
-            total: total, senders: 8, urls: [url], answered: answered, body: PayoutHandlers.body,
+            total: total, senders: 8, urls: Locked([url]), answered: answered, body: PayoutHandlers.body,
             headers: { ListenTests.particeepHeaders() })
         var takenBack = 0
         for threshold in [1500, 3500] {

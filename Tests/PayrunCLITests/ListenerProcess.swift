@@ -92,25 +92,27 @@ enum WebhookSender {
     }
 
     /// Sends events 1...`total` from `senders` tasks, as providers do: each again until it is
-    /// answered 2xx, within two minutes, trying the next of `urls` after a failure. Counts the
-    /// answers, and the 503s (a store that cannot write) in `refused`.
+    /// answered 2xx, within two minutes, trying the next of `urls` after a failure (a listener
+    /// taken out of `urls` gets nothing more: its port may go to another test's listener). Counts
+    /// the answers, and the 503s (a store that cannot write) in `refused`.
     static func burst(
-        total: Int, senders: Int, urls: [String], answered: Answered, refused: Answered = Answered(),
+        total: Int, senders: Int, urls: Locked<[String]>, answered: Answered, refused: Answered = Answered(),
         body: @escaping @Sendable (Int) -> Data, headers: @escaping @Sendable () -> [(String, String)]
     ) -> [Task<Void, Never>] {
         (0..<senders).map { sender in
             Task.detached {
-                var target = sender % urls.count
+                var target = sender
                 for number in stride(from: sender + 1, through: total, by: senders) {
                     let deadline = Date().addingTimeInterval(120)
                     while Date() < deadline {
-                        let status = await post(urls[target], body: body(number), headers: headers())
+                        let live = urls.withLock { $0 }
+                        let status = await post(live[target % live.count], body: body(number), headers: headers())
                         if let status, (200..<300).contains(status) {
                             answered.add()
                             break
                         }
                         if status == 503 { refused.add() }
-                        target = (target + 1) % urls.count
+                        target += 1
                         try? await Task.sleep(for: .milliseconds(50))
                     }
                 }

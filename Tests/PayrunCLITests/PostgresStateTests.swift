@@ -73,7 +73,11 @@ import Testing
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let arguments = ["run", "--state", state, "--run-key", "weekly", pay]
         let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
-        try await Task.sleep(for: .milliseconds(800))
+        // Once the first has paid, it holds the job's key for two more seconds.
+        let deadline = Date().addingTimeInterval(30)
+        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let waiting = try PayrunProcess.runOnce(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
         #expect(waiting.status == 1, "\(waiting.standardError)")
         #expect(waiting.standardError.contains("ended (finished) while this one waited: nothing was sent again"), "\(waiting.standardError)")
@@ -99,6 +103,32 @@ import Testing
         #expect(resumed.status == 0 && resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
         let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 2, "one payment per job: \(puts.count)")
+    }
+
+    @Test func theDatabasePasswordComesFromTheCredentialStoreAndNeverShows() async throws {
+        let password = "db-pass-\(UUID().uuidString.prefix(8))"
+        let server = try PostgresServer(password: password)
+        try server.createDatabase("ops")
+        let state = server.url(database: "ops")
+        let config = NSTemporaryDirectory() + "payrun-pg-config-\(UUID().uuidString)"
+        let without = try PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
+        #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
+        let set = try PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "live"], input: password, environment: ["XDG_CONFIG_HOME": config])
+        #expect(set.status == 0, "\(set.standardError)")
+        let sandbox = try SandboxProcess()
+        let pay = try script("""
+            local particeep = payrun.provider("particeep")
+            particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 3, currency = "EUR" })
+            print("paid")
+            """)
+        let paid = try PayrunProcess.runOnce(["run", "--state", state, pay], environment: ["XDG_CONFIG_HOME": config, "PAYRUN_SANDBOX_URL": sandbox.url])
+        #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
+        let listed = try PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
+        #expect(listed.status == 0 && listed.standardOutput.contains("finished"), "\(listed.standardError)")
+        for output in [without, paid, listed] {
+            #expect(!(output.standardOutput + output.standardError).contains(password), "the password never shows")
+        }
+        try server.stop()
     }
 
     @Test func aNewerSchemaOrAnUnreachableDatabaseIsSaidPlainly() async throws {

@@ -3,6 +3,7 @@
 // claims taken over by another within 30 s, and PostgreSQL restarted in the middle of a burst
 // loses nothing and pays nothing twice. Each test checks the simulator's state afterwards.
 import Foundation
+import PayrunLocks
 import PayrunTestSupport
 import Testing
 
@@ -53,11 +54,13 @@ import Testing
         let total = 1000
         let answered = Answered()
         // Half the senders start at each listener, as a load balancer spreads them.
+        let urls = Locked([first.url, second.url].map { $0 + "/webhooks/particeep" })
         let senders = WebhookSender.burst(
-            total: total, senders: 8, urls: [first.url, second.url].map { $0 + "/webhooks/particeep" }, answered: answered,
+            total: total, senders: 8, urls: urls, answered: answered,
             body: PayoutHandlers.body, headers: { ListenTests.particeepHeaders() })
         while answered.count < 400 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(Self.handledLines(first) > 0 && Self.handledLines(second) > 0, "both listeners hand events over")
+        urls.withLock { $0.removeFirst() }
         first.kill()
         let killedAt = Date()
         // Its claims are leased for 15 s and renewed every 5 s: the other takes them back after that.
@@ -87,7 +90,7 @@ import Testing
         let total = 600
         let (answered, refused) = (Answered(), Answered())
         let senders = WebhookSender.burst(
-            total: total, senders: 4, urls: [listener.url + "/webhooks/particeep"], answered: answered, refused: refused,
+            total: total, senders: 4, urls: Locked([listener.url + "/webhooks/particeep"]), answered: answered, refused: refused,
             body: PayoutHandlers.body, headers: { ListenTests.particeepHeaders() })
         while answered.count < 150 { try await Task.sleep(for: .milliseconds(20)) }
         // Stopped as a crash would stop it, down for six seconds (receivers wait 3 s for the
