@@ -180,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "PayrunBenchmarks",
             dependencies: [
-                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "PayrunListener", "CReferenceFunctions",
+                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "PayrunListener", "PayrunPostgres", "PayrunTestSupport", "CReferenceFunctions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

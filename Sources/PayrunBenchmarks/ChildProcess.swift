@@ -9,13 +9,15 @@ struct ChildProcess {
     let pid: pid_t
     let start: Double
 
-    /// Starts `command` with standard output sent to `output` (discarded by default) and
-    /// `environment` (`NAME=value`) added to this process's.
-    init(_ command: [String], output: String = "/dev/null", environment: [String] = []) throws {
+    /// Starts `command` with standard output sent to `output` (discarded by default), standard
+    /// error to `errors` (kept as this process's by default) and `environment` (`NAME=value`)
+    /// added to this process's.
+    init(_ command: [String], output: String = "/dev/null", errors: String? = nil, environment: [String] = []) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let errors { posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600) }
         let arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var variables: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }

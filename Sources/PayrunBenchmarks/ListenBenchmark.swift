@@ -132,7 +132,7 @@ enum ListenBenchmark {
     }
 
     /// wrk POSTing a new signed event each request; its rate, p99 in ms and requests made.
-    static func wrk(_ url: String, script: String, tag: String) async throws -> (rate: Double, p99: Double, requests: Int) {
+    static func wrk(_ url: String, script: String, tag: String, connections: Int = connections) async throws -> (rate: Double, p99: Double, requests: Int) {
         let headers = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
         var lua = "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
         lua += "wrk.headers[\"X-Particeep-Event\"] = \"transaction_created\"\n"
@@ -146,7 +146,7 @@ enum ListenBenchmark {
 
             """
         try BenchmarkFile.write(lua, to: script)
-        let outputPath = "/tmp/payrun-bench-wrk-listen-\(getpid()).txt"
+        let outputPath = "/tmp/payrun-bench-wrk-listen-\(getpid())-\(abs(tag.hashValue)).txt"
         defer { unlink(outputPath) }
         _ = try await ChildProcess(
             ["/usr/bin/wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url], output: outputPath).exit()

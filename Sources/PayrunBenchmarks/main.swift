@@ -36,6 +36,7 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("engine", { try await EngineBenchmark.run(payrun: payrunPath) }),
     ("journal", { try await JournalBenchmark.run() }),
     ("listen", { try await ListenBenchmark.run() }),
+    ("listen-shared", { try await SharedInboxBenchmark.run(payrun: payrunPath) }),
     ("store", {
         let appends = try await JournalBenchmark.appendCost()
         return [BenchmarkResult(

@@ -9,6 +9,8 @@ public final class PostgresServer: @unchecked Sendable {
     public let folder: String
     /// The `payrun` user's password, when the server asks for one (else it trusts loopback).
     public let password: String?
+    /// `-c NAME=VALUE` settings the server starts with, beside the tests' own.
+    private let settings: [String]
     private static let binaries = "/usr/lib/postgresql"
 
     /// `postgres://payrun@127.0.0.1:PORT/NAME`, a database made for the caller.
@@ -16,8 +18,10 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts a server, or throws saying what is missing. With a `password`, the server asks
     /// for it (SCRAM) instead of trusting every connection.
-    public init(password: String? = nil) throws {
+    /// `settings` are more `NAME=VALUE` server settings (`shared_preload_libraries=pg_stat_statements`).
+    public init(password: String? = nil, settings: [String] = []) throws {
         self.password = password
+        self.settings = settings
         guard let bin = Self.binaryFolder() else {
             throw Failure(description: "PostgreSQL is not installed (apt-get install postgresql; scripts/test.sh does it)")
         }
@@ -32,8 +36,7 @@ public final class PostgresServer: @unchecked Sendable {
             authentication = ["--auth=scram-sha-256", "--pwfile=" + folder + "/password"]
         }
         try Self.run(Self.asServerUser(asRoot, [bin + "/initdb", "-D", folder + "/data", "-U", "payrun"] + authentication + ["-E", "UTF8", "--no-sync"]))
-        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"
-        try Self.run(Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
+        try start()
         // The server outlives no test process: a watcher stops it and deletes its folder once this
         // process is gone, however it ends.
         let stop = Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-m", "immediate", "stop"]).joined(separator: " ")
@@ -57,12 +60,27 @@ public final class PostgresServer: @unchecked Sendable {
         try Self.run(withPassword + ["/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", "-d", name, "-v", "ON_ERROR_STOP=1", "-c", sql])
     }
 
+    /// The first column of the first row `sql` returns in database `name` (psql's unaligned output).
+    public func value(_ sql: String, in name: String) throws -> String {
+        let outputPath = NSTemporaryDirectory() + "payrun-postgres-value-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        try Self.run(withPassword + [
+            "/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", "-d", name, "-v", "ON_ERROR_STOP=1", "-At", "-o", outputPath, "-c", sql,
+        ])
+        return ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+    }
+
     /// `pg_ctl stop -m fast` (or `immediate`, as a crash would), then start again.
     public func restart(after pause: Double = 0, mode: String = "fast") throws {
         try stop(mode: mode)
         if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+        try start()
+    }
+
+    private func start() throws {
         guard let bin = Self.binaryFolder() else { return }
-        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"
+        let options = (["-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"] + settings.map { "-c " + $0 })
+            .joined(separator: " ")
         try Self.run(Self.asServerUser(getuid() == 0, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
     }
 
