@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "PayrunPostgres",
             dependencies: [
-                "PayrunJournal", "PayrunFormats",
+                "PayrunJournal", "PayrunFormats", "PayrunLocks",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

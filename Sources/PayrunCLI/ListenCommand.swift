@@ -74,14 +74,14 @@ struct ListenCommand: AsyncParsableCommand {
         configuration.confirmation = NoConfirmationPrompt()
         // A handler that never ends would hold its place for ever: without --timeout, 5 minutes.
         configuration.sandbox.timeLimit = configuration.sandbox.timeLimit ?? Self.defaultTimeout
-        let store = try await stateOptions.open()
+        let store = try await stateOptions.open(environment: options.env)
         let inbox: any InboxStore
         let lock: ListenerLock?
         do {
             // Listeners share a PostgreSQL inbox (leased claims); a SQLite one is one listener's.
             lock = PostgresRunStore.names(path) ? nil : try ListenerLock(store: path)
             do {
-                inbox = try await stateOptions.openInbox()
+                inbox = try await stateOptions.openInbox(environment: options.env)
             } catch {
                 lock?.release()
                 throw error
@@ -129,7 +129,8 @@ struct ListenCommand: AsyncParsableCommand {
         line("payrun listen: " + (checked.handlers.isEmpty
             ? "\(handlers) registers no handler (payrun.on): every event is kept as unhandled"
             : "handlers: " + checked.handlers.joined(separator: ", ")))
-        var settings = ListenerConfiguration(owner: "\(RunStart.currentHost) \(getpid())")
+        // Unique per start: a restarted container keeps its host name and often its pid.
+        var settings = ListenerConfiguration(owner: "\(RunStart.currentHost) \(getpid()) \(RunRecord.newID().dropFirst(2).prefix(8))")
         settings.host = host
         settings.port = port
         settings.concurrency = concurrency

@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     /// The state store, or exit status 1 before anything runs, saying what to fix.
     private func openStore(_ output: StandardStreams) async throws -> any RunStore {
         do {
-            return try await stateOptions.open()
+            return try await stateOptions.open(environment: options.env)
         } catch {
             output.write("payrun: the run did not begin: \(error)\n", to: .standardError)
             output.flush()

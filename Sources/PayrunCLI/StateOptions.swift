@@ -14,25 +14,28 @@ struct StateOptions: ParsableArguments {
         return state ?? variables["PAYRUN_STATE"] ?? UserDirectory.state.path(of: "state.db", environment: variables) ?? "payrun-state.db"
     }
 
-    /// The database user's password from payrun's credential store (`postgres.password`, in live,
-    /// test or sandbox, the first that has it; PAYRUN_LIVE_POSTGRES_PASSWORD and the like over
-    /// it), for when PGPASSWORD is not set: never on the command line.
-    static func databasePassword() -> String? {
+    /// The database user's password from payrun's credential store (`postgres.password`;
+    /// PAYRUN_LIVE_POSTGRES_PASSWORD and the like over it), for when PGPASSWORD is not set: never
+    /// on the command line. In `environment` when the command runs in one; otherwise the one
+    /// environment that has it (set in several, PGPASSWORD must say which).
+    static func databasePassword(in environment: PayrunEnvironment? = nil) throws -> String? {
         let variables = ProcessEnvironment.variables()
         guard let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: variables)) else { return nil }
         let store = EnvironmentOverrides(over: file, variables: variables)
         let name = CredentialName(provider: "postgres", field: "password")
-        for environment in [PayrunEnvironment.live, .test, .sandbox] {
-            if let secret = store.secret(for: name, in: environment) { return secret.withBytes { String(decoding: $0, as: UTF8.self) } }
+        let found = (environment.map { [$0] } ?? PayrunEnvironment.allCases).compactMap { place in store.secret(for: name, in: place).map { (place, $0) } }
+        guard found.count <= 1 else {
+            throw StoreFailure(message: "postgres.password is set for \(found.map(\.0.rawValue).joined(separator: " and ")): this command has no --env to choose; set PGPASSWORD for it")
         }
-        return nil
+        return found.first?.1.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The store, opened and checked writable.
     /// - Throws: `StoreFailure` saying what to fix.
-    func open() async throws -> any RunStore {
+    func open(environment: PayrunEnvironment? = nil) async throws -> any RunStore {
+        let password = PostgresRunStore.names(path) ? try Self.databasePassword(in: environment) : nil
         do {
-            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: Self.databasePassword()) }
+            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: password) }
             return try await SQLiteRunStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)
@@ -52,9 +55,10 @@ extension StateOptions {
     }
 
     /// The inbox of the store --state names.
-    func openInbox() async throws -> any InboxStore {
+    func openInbox(environment: PayrunEnvironment? = nil) async throws -> any InboxStore {
+        let password = PostgresRunStore.names(path) ? try Self.databasePassword(in: environment) : nil
         do {
-            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: Self.databasePassword()) }
+            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: password) }
             return try await SQLiteInboxStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description)

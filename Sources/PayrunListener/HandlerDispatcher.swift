@@ -39,7 +39,8 @@ final class HandlerDispatcher: Service, Sendable {
         await withGracefulShutdownHandler {
             await self.recover()
             await withDiscardingTaskGroup { group in
-                group.addTask { await self.keepLeases() }
+                group.addTask { await self.renewLeases() }
+                group.addTask { await self.takeBackExpired() }
                 group.addTask { await self.inbox.watchArrivals { self.wakeup.signal() } }
                 await self.deliver(in: &group)
                 await self.drain()
@@ -71,36 +72,39 @@ final class HandlerDispatcher: Service, Sendable {
         }
     }
 
-    /// Renews the leases of the events handled here, and takes back (with a store shared with
-    /// other listeners) the events whose listener stopped renewing them, until cancelled.
-    private func keepLeases() async {
-        let every = configuration.lease / 3
+    /// Renews the leases of the events handled here, every fifth of a lease, until cancelled.
+    private func renewLeases() async {
         var failing = false
         while !Task.isCancelled {
-            try? await Task.sleep(for: every)
-            guard !Task.isCancelled else { return }
+            try? await Task.sleep(for: configuration.lease / 5)
+            let mine = state.withLock { $0.held }
+            guard !Task.isCancelled, !mine.isEmpty else { continue }
             do {
-                let now = Clock.milliseconds()
-                let mine = state.withLock { $0.held }
-                if !mine.isEmpty {
-                    let held = try await inbox.renew(owner: configuration.owner, leaseUntil: now + configuration.lease.milliseconds)
-                    // Taken back while this listener could not renew (the store was away): the
-                    // other listener's run of the same key waits for this one's to end.
-                    for id in mine.subtracting(held) where state.withLock({ $0.held.contains(id) }) {
-                        log.line("event \(id): another listener took it back (this one could not renew its claim in time)")
-                    }
-                }
-                if inbox.isShared, !isStopping {
-                    let taken = try await inbox.recover(leasesEndedBy: now, now: now)
-                    if taken > 0 {
-                        log.line("\(taken) event(s) held by a listener that stopped renewing its claims are due again")
-                        wakeup.signal()
-                    }
+                let held = try await inbox.renew(mine, owner: configuration.owner, leaseUntil: Clock.milliseconds() + configuration.lease.milliseconds)
+                // Taken back while this listener could not renew (the store was away): the other
+                // listener's run of the same key waits for this one's to end.
+                for id in mine.subtracting(held) where state.withLock({ $0.held.contains(id) }) {
+                    log.line("event \(id): another listener took it back (this one could not renew its claim in time)")
                 }
                 failing = false
             } catch {
                 if !failing { log.line("the claims on events being handled cannot be renewed: \(error)") }
                 failing = true
+            }
+        }
+    }
+
+    /// With a store shared by listeners: takes back the events whose listener stopped renewing
+    /// their leases (killed, or cut off), every fifth of a lease, until cancelled.
+    private func takeBackExpired() async {
+        guard inbox.isShared else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.lease / 5)
+            guard !Task.isCancelled, !isStopping else { continue }
+            let now = Clock.milliseconds()
+            if let taken = try? await inbox.recover(leasesEndedBy: now, now: now), taken > 0 {
+                log.line("\(taken) event(s) held by a listener that stopped renewing its claims are due again")
+                wakeup.signal()
             }
         }
     }
@@ -156,9 +160,10 @@ final class HandlerDispatcher: Service, Sendable {
     /// Runs the handlers for `event` and records the outcome.
     private func handle(_ event: InboxEvent) async {
         let name = "event \(event.id) \(event.received.provider)/\(event.received.type)"
-        // A finished run of its key: an interrupted attempt handled it, but the inbox did not hear
-        // of it. Without an answer from the store the handlers do not run: they might run twice.
-        if event.lastOutcome == .interrupted, let runs = engine.configuration.store {
+        // A finished run of its key: an earlier attempt handled it, but the inbox did not hear of
+        // it (the listener stopped, or lost its claim to another that finished first). Without an
+        // answer from the store the handlers do not run: they might run twice.
+        if event.lastOutcome != nil, let runs = engine.configuration.store {
             do {
                 if let last = try await runs.latestRun(key: event.runKey), last.status == .finished {
                     await record(event, .handled, runID: last.id)
@@ -208,6 +213,14 @@ final class HandlerDispatcher: Service, Sendable {
             log.line("\(name) interrupted: the listener is stopping; due again at the next start")
             return
         }
+        if let elsewhere = result.runningElsewhere {
+            // Another listener runs this event's handlers (it took the claim back from this one,
+            // or this one from it): this attempt waits for that run, and does not count.
+            let until = Clock.milliseconds() + configuration.lease.milliseconds / 3
+            await record(event, .postponed(until: until), runID: nil)
+            log.line("\(name) waits: its run \(elsewhere) is going on in another listener; looking again at \(ListenerLog.time(until))")
+            return
+        }
         var message = result.error?.message ?? "the handler failed (\(result.status))"
         // A payment in doubt waits for a person: trying again would stop at it again.
         let wait = result.status == .inDoubt ? nil : configuration.retrySchedule.wait(after: event.attempts)
@@ -230,8 +243,11 @@ final class HandlerDispatcher: Service, Sendable {
             var warned = false
             for attempt in 1... {
                 do {
-                    try await inbox.finish(
+                    let recorded = try await inbox.finish(
                         event.id, attempt: event.attempts, owner: configuration.owner, result: result, runID: runID, now: Clock.milliseconds())
+                    if !recorded {
+                        log.line("event \(event.id): another listener took it back before this one's outcome was recorded; its outcome stands")
+                    }
                     return
                 } catch {
                     if !warned { log.line("event \(event.id): its outcome cannot be recorded yet: \(error); trying again") }

@@ -22,7 +22,7 @@ public struct ListenerConfiguration: Sendable {
     /// another process).
     public var pollInterval: Duration = .seconds(1)
     /// How long a claim holds an event without a heartbeat: a listener renews its claims every
-    /// third of it, and listeners sharing a store take back a dead one's events once it ends.
+    /// fifth of it, and listeners sharing a store look for a dead one's ended leases as often.
     public var lease: Duration = .seconds(15)
     /// Whether events are handed to the handlers; false receives and stores only (the events wait
     /// in the inbox for a listener that hands them over).

@@ -8,13 +8,17 @@ import PostgresNIO
 final class PostgresDatabase: Sendable {
     let location: String
     let client: PostgresClient
+    /// How its connections are made (the key locks make theirs the same way).
+    let configuration: PostgresClient.Configuration
     private let running: Task<Void, Never>
     static let logger = Logger(label: "payrun.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     /// How long opening waits for the database to answer.
     static let connectLimit: Duration = .seconds(10)
 
-    private init(location: String, client: PostgresClient) {
+    private init(location: String, configuration: PostgresClient.Configuration) {
         self.location = location
+        self.configuration = configuration
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.logger)
         self.client = client
         running = Task { await client.run() }
     }
@@ -28,7 +32,7 @@ final class PostgresDatabase: Sendable {
     /// - Throws: ``StoreError`` saying what to fix.
     static func open(_ url: String, password: String?) async throws(StoreError) -> PostgresDatabase {
         let configuration = try PostgresLocation(url, password: password)
-        let database = PostgresDatabase(location: configuration.shown, client: PostgresClient(configuration: configuration.client, backgroundLogger: logger))
+        let database = PostgresDatabase(location: configuration.shown, configuration: configuration.client)
         do {
             // A pool retries a refused connection for a long while: a database that does not answer
             // within 10 s is reported instead of waited for.
@@ -63,8 +67,10 @@ final class PostgresDatabase: Sendable {
 
     /// How long a statement may wait for the database. While it is away the pool keeps trying to
     /// connect and a statement would wait for it indefinitely: a listener answers 503 instead, and
-    /// a run stops before sending what it could not journal.
-    static let statementLimit: Duration = .seconds(10)
+    /// a run stops before sending what it could not journal. Longer than the server's own
+    /// `statement_timeout` (10 s, set at connect): a statement the server runs is ended by the
+    /// server first, so that one given up on here does not commit later.
+    static let statementLimit: Duration = .seconds(15)
 
     /// Runs `body` on one connection inside a transaction, turning errors into ``StoreError``.
     func transaction<Result: Sendable>(
@@ -88,7 +94,7 @@ final class PostgresDatabase: Sendable {
 
     /// Runs `body` within ``statementLimit``, its errors turned into ``StoreError``.
     private func limited<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async throws -> Result) async throws(StoreError) -> Result {
-        let outcome = await withTimeLimit(doing: what) { () async -> Swift.Result<Result, any Error> in
+        let outcome = await withTimeLimit(Self.statementLimit) { () async -> Swift.Result<Result, any Error> in
             do { return .success(try await body()) } catch { return .failure(error) }
         }
         switch outcome {
@@ -101,30 +107,31 @@ final class PostgresDatabase: Sendable {
         }
     }
 
-    /// `body`'s result, or nil when it takes longer than ``statementLimit``: then it is cancelled
-    /// and not waited for (a pool waiting for a connection may not notice at once).
-    func withTimeLimit<Result: Sendable>(doing what: String, _ body: @escaping @Sendable () async -> Result) async -> Result? {
-        let (first, finish) = AsyncStream.makeStream(of: Result?.self)
-        let work = Task {
-            finish.yield(await body())
-            finish.finish()
+}
+
+/// `body`'s result, or nil when it takes longer than `limit`: then it is cancelled and not waited
+/// for (a pool waiting for a connection may not notice at once).
+func withTimeLimit<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> Result) async -> Result? {
+    let (first, finish) = AsyncStream.makeStream(of: Result?.self)
+    let work = Task {
+        finish.yield(await body())
+        finish.finish()
+    }
+    let timer = Task {
+        try? await Task.sleep(for: limit)
+        finish.yield(nil)
+        finish.finish()
+    }
+    defer { timer.cancel() }
+    return await withTaskCancellationHandler {
+        for await result in first {
+            if result == nil { work.cancel() }
+            return result
         }
-        let timer = Task {
-            try? await Task.sleep(for: Self.statementLimit)
-            finish.yield(nil)
-            finish.finish()
-        }
-        defer { timer.cancel() }
-        return await withTaskCancellationHandler {
-            for await result in first {
-                if result == nil { work.cancel() }
-                return result
-            }
-            work.cancel()
-            return nil
-        } onCancel: {
-            work.cancel()
-        }
+        work.cancel()
+        return nil
+    } onCancel: {
+        work.cancel()
     }
 }
 

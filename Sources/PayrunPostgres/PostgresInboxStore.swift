@@ -69,24 +69,28 @@ public final class PostgresInboxStore: InboxStore {
             """).map(Self.event(from:)).sorted { ($0.nextAttemptAt ?? 0, $0.id) < ($1.nextAttemptAt ?? 0, $1.id) }
     }
 
-    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+    @discardableResult
+    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) -> Bool {
         let (state, nextAt, error, outcome) = result.recorded
         let interrupted = outcome == .interrupted
-        _ = try await database.query(doing: "recording how event \(id) was handled", """
+        return try await database.query(doing: "recording how event \(id) was handled", """
             WITH ended AS (
-              UPDATE payrun.events SET state = \(state.rawValue), next_at = CASE WHEN \(interrupted) THEN next_at ELSE \(nextAt) END,
+              UPDATE payrun.events SET state = \(state.rawValue), next_at = COALESCE(\(nextAt), CASE WHEN \(interrupted) THEN next_at END),
                 last_error = COALESCE(\(error), last_error), owner = NULL, lease_until = NULL,
                 ended_at = \(now), outcome = \(outcome.rawValue), run_id = \(runID),
                 attempts = CASE WHEN \(interrupted) THEN GREATEST(attempts - 1, 0) ELSE attempts END
-              WHERE id = \(id) AND attempts = \(attempt) AND state = 'running' AND owner = \(owner) RETURNING id)
-            UPDATE payrun.event_attempts SET ended_at = \(now), outcome = \(outcome.rawValue), error = \(error), run_id = \(runID)
-            WHERE event_id IN (SELECT id FROM ended) AND number = \(attempt) AND ended_at IS NULL
-            """)
+              WHERE id = \(id) AND attempts = \(attempt) AND state = 'running' AND owner = \(owner) RETURNING id),
+            attempt AS (
+              UPDATE payrun.event_attempts SET ended_at = \(now), outcome = \(outcome.rawValue), error = \(error), run_id = \(runID)
+              WHERE event_id IN (SELECT id FROM ended) AND number = \(attempt) AND ended_at IS NULL)
+            SELECT id FROM ended
+            """).count == 1
     }
 
-    public func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
-        Set(try await database.query(doing: "renewing the leases of the events being handled", """
-            UPDATE payrun.events SET lease_until = \(leaseUntil) WHERE state = 'running' AND owner = \(owner) RETURNING id
+    public func renew(_ ids: Set<Int>, owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try await database.query(doing: "renewing the leases of the events being handled", """
+            UPDATE payrun.events SET lease_until = \(leaseUntil) WHERE id = ANY(\(ids.sorted())) AND state = 'running' AND owner = \(owner) RETURNING id
             """).map { $0.integer("id") })
     }
 

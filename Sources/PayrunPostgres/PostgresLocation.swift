@@ -46,6 +46,9 @@ struct PostgresLocation {
         var client = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
         client.options.minimumConnections = 0
         client.options.maximumConnections = 8
+        // The server ends a statement that runs longer than payrun waits for it (and a wait for a
+        // lock), so that one given up on does not commit later.
+        client.options.additionalStartupParameters = [("statement_timeout", "10s"), ("lock_timeout", "10s")]
         self.client = client
         shown = "postgres://\(user)@\(host):\(port)/\(database)"
     }

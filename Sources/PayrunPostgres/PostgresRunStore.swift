@@ -3,11 +3,14 @@
 // form one chain; one running run per key is kept by a unique index, as in SQLite.
 import PayrunFormats
 import PayrunJournal
+import PayrunLocks
 import PostgresNIO
 
 /// A ``RunStore`` in a PostgreSQL database.
 public final class PostgresRunStore: RunStore {
     private let database: PostgresDatabase
+    /// The sessions the keys of this process's runs are held on, made at the first run.
+    private let keyLocks = Locked<PostgresKeyLocks?>(nil)
     public var location: String { database.location }
 
     private init(database: PostgresDatabase) {
@@ -87,7 +90,13 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? {
-        try await database.holdKey(key)
+        let locks = keyLocks.withLock { locks in
+            if let locks { return locks }
+            let made = PostgresKeyLocks(configuration: database.configuration, location: database.location)
+            locks = made
+            return made
+        }
+        return try await locks.hold(key)
     }
 
     private static func arguments(_ run: RunRecord) -> String {
@@ -205,6 +214,7 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func close() async {
+        await keyLocks.withLock { $0 }?.close()
         await database.close()
     }
 }

@@ -104,28 +104,32 @@ public final class SQLiteInboxStore: InboxStore {
         }
     }
 
-    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+    @discardableResult
+    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) -> Bool {
         let (state, nextAt, error, outcome) = result.recorded
-        try await write(doing: "recording how event \(id) was handled") {
+        return try await write(doing: "recording how event \(id) was handled") {
             // The attempt's row is ended by the event_attempt_ends trigger, from the columns set here.
-            _ = try await self.connection.query(
+            try await self.connection.query(
                 """
                 UPDATE events SET state = ?, next_at = COALESCE(?, CASE WHEN ? THEN next_at END), last_error = COALESCE(?, last_error),
                   owner = NULL, lease_until = NULL, ended_at = ?, outcome = ?,
                   run_id = ?, attempts = CASE WHEN ? THEN MAX(attempts - 1, 0) ELSE attempts END
-                WHERE id = ? AND attempts = ? AND state = 'running' AND owner = ?
+                WHERE id = ? AND attempts = ? AND state = 'running' AND owner = ? RETURNING id
                 """,
                 [.text(state.rawValue), nextAt.map(SQLiteData.integer) ?? .null, .integer(outcome == .interrupted ? 1 : 0),
                  error.map(SQLiteData.text) ?? .null, .integer(now),
                  .text(outcome.rawValue), runID.map(SQLiteData.text) ?? .null, .integer(outcome == .interrupted ? 1 : 0), .integer(id),
-                 .integer(attempt), .text(owner)])
+                 .integer(attempt), .text(owner)]).count == 1
         }
     }
 
-    public func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
-        try await write(doing: "renewing the leases of the events being handled") {
+    public func renew(_ ids: Set<Int>, owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
+        guard !ids.isEmpty else { return [] }
+        let list = ids.sorted().map(String.init).joined(separator: ", ")
+        return try await write(doing: "renewing the leases of the events being handled") {
             Set(try await self.connection.query(
-                "UPDATE events SET lease_until = ? WHERE state = 'running' AND owner = ? RETURNING id", [.integer(leaseUntil), .text(owner)]
+                "UPDATE events SET lease_until = ? WHERE id IN (\(list)) AND state = 'running' AND owner = ? RETURNING id",
+                [.integer(leaseUntil), .text(owner)]
             ).compactMap { $0.column("id")?.integer })
         }
     }

@@ -46,12 +46,15 @@ import Testing
         let pay = try script("""
             local particeep = payrun.provider("particeep")
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 7, currency = "EUR" })
-            payrun.sleep(3)
+            payrun.sleep(8)
             print("done")
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let first = Task.detached { try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment) }
-        try await Task.sleep(for: .milliseconds(1500))
+        let deadline = Date().addingTimeInterval(30)
+        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let second = try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
         #expect(second.status == 1)
         #expect(second.standardError.contains("is still running"), "\(second.standardError)")
@@ -67,18 +70,20 @@ import Testing
         let pay = try script("""
             local particeep = payrun.provider("particeep")
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 9, currency = "EUR" })
-            payrun.sleep(2)
+            payrun.sleep(10)
             print("done")
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let arguments = ["run", "--state", state, "--run-key", "weekly", pay]
         let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
-        // Once the first has paid, it holds the job's key for two more seconds.
+        // Once the first has paid, it holds the job's key for ten more seconds (time for a
+        // process to start on a loaded machine).
         let deadline = Date().addingTimeInterval(30)
         while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).isEmpty, Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         let waiting = try PayrunProcess.runOnce(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
+        #expect(waiting.standardError.contains("is still running") && waiting.standardError.contains("waiting up to 30 s"), "\(waiting.standardError)")
         #expect(waiting.status == 1, "\(waiting.standardError)")
         #expect(waiting.standardError.contains("ended (finished) while this one waited: nothing was sent again"), "\(waiting.standardError)")
         #expect(try await first.value.status == 0)
@@ -96,7 +101,12 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try await Task.sleep(for: .milliseconds(1500))
+        // Killed once it has paid (its answer is journaled 20 ms later), while it sleeps.
+        let paidBy = Date().addingTimeInterval(30)
+        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).count < 2, Date() < paidBy {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(500))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let resumed = try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "killed", "--wait", "5s", killed], environment: environment)
@@ -113,7 +123,8 @@ import Testing
         let config = NSTemporaryDirectory() + "payrun-pg-config-\(UUID().uuidString)"
         let without = try PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
-        let set = try PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "live"], input: password, environment: ["XDG_CONFIG_HOME": config])
+        // Set for the environment the run uses (sandbox); `payrun runs` has no --env and takes the one that has it.
+        let set = try PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "sandbox"], input: password, environment: ["XDG_CONFIG_HOME": config])
         #expect(set.status == 0, "\(set.standardError)")
         let sandbox = try SandboxProcess()
         let pay = try script("""

@@ -44,6 +44,9 @@ public enum AttemptResult: Sendable, Equatable {
     case failed(error: String, retryAt: Int?)
     /// Stopped before it ended (the listener shut down); due again at once, not counted.
     case interrupted
+    /// Could not begin (its run is going on in another listener); due again at `until`
+    /// (milliseconds), not counted.
+    case postponed(until: Int)
 }
 
 extension AttemptResult {
@@ -55,6 +58,7 @@ extension AttemptResult {
         case .unhandled: (.unhandled, nil, nil, .unhandled)
         case .failed(let error, let retryAt): (retryAt == nil ? .dead : .retrying, retryAt, error, .failed)
         case .interrupted: (.retrying, nil, nil, .interrupted)
+        case .postponed(let until): (.retrying, until, nil, .interrupted)
         }
     }
 }
@@ -103,11 +107,13 @@ public protocol InboxStore: Sendable {
     /// Records how `attempt` of event `id` ended, and what the event's state becomes. Nothing
     /// changes unless `owner` still holds that attempt: an outcome from a listener whose claim was
     /// taken back is too late.
-    func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError)
+    /// - Returns: whether it was recorded (false: too late).
+    @discardableResult
+    func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) -> Bool
 
-    /// Extends the leases of the events `owner` is handling to `leaseUntil` (a heartbeat).
+    /// Extends the leases of events `ids`, which `owner` is handling, to `leaseUntil` (a heartbeat).
     /// - Returns: the ids it still holds; one missing was taken back by another listener.
-    func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int>
+    func renew(_ ids: Set<Int>, owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int>
 
     /// Makes every running event whose lease ended by `deadline` due again at `now`, its attempt
     /// ended as interrupted and not counted; returns how many. A listener alone on its store

@@ -46,12 +46,13 @@ public final class MemoryInboxStore: InboxStore {
         }
     }
 
-    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) {
+    @discardableResult
+    public func finish(_ id: Int, attempt: Int, owner: String, result: AttemptResult, runID: String?, now: Int) async throws(StoreError) -> Bool {
         state.withLock { state in
             // Only the attempt under way ends: a late or repeated outcome changes nothing.
             guard let index = state.events.firstIndex(where: { $0.id == id }), state.events[index].state == .running,
                   state.events[index].attempts == attempt, state.leases[id]?.owner == owner
-            else { return }
+            else { return false }
             state.leases[id] = nil
             var event = state.events[index]
             var ended = state.attempts[id]?.last(where: { $0.number == attempt }) ?? EventAttempt(eventID: id, number: attempt, startedAt: now)
@@ -60,8 +61,9 @@ public final class MemoryInboxStore: InboxStore {
             let recorded = result.recorded
             event.state = recorded.state
             if recorded.outcome == .interrupted {
-                // Due at once, in its old place in line, the attempt not counted.
+                // Not counted; due at once in its old place in line, or when it was postponed to.
                 event.attempts = max(event.attempts - 1, 0)
+                event.nextAttemptAt = recorded.nextAt ?? event.nextAttemptAt
             } else {
                 event.nextAttemptAt = recorded.nextAt
             }
@@ -74,13 +76,14 @@ public final class MemoryInboxStore: InboxStore {
             } else {
                 state.attempts[id, default: []].append(ended)
             }
+            return true
         }
     }
 
-    public func renew(owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
+    public func renew(_ ids: Set<Int>, owner: String, leaseUntil: Int) async throws(StoreError) -> Set<Int> {
         state.withLock { state in
             var held: Set<Int> = []
-            for (id, lease) in state.leases where lease.owner == owner {
+            for (id, lease) in state.leases where lease.owner == owner && ids.contains(id) {
                 state.leases[id] = (owner, leaseUntil)
                 held.insert(id)
             }
@@ -94,7 +97,7 @@ public final class MemoryInboxStore: InboxStore {
                 .map { ($0.id, $0.attempts, state.leases[$0.id]?.owner ?? "") }
         }
         for (id, attempt, owner) in ended {
-            try await finish(id, attempt: attempt, owner: owner, result: .interrupted, runID: nil, now: now)
+            _ = try await finish(id, attempt: attempt, owner: owner, result: .interrupted, runID: nil, now: now)
         }
         return ended.count
     }

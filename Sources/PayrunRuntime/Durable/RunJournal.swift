@@ -63,13 +63,18 @@ public final class RunJournal: Sendable {
     /// Begins a run of `start`, or resumes the job's last run if it did not finish.
     /// - Returns: the journal, and a line for standard error when the run resumes (or could not).
     /// - Throws: ``RunRefused`` when the store fails or the job is running elsewhere.
-    static func begin(_ start: RunStart, in store: any RunStore, redactor: Redactor) async throws(RunRefused) -> (RunJournal, notice: String?) {
+    /// - Parameter waiting: told once, when this run waits for a run of its job in another process (`--wait`).
+    static func begin(
+        _ start: RunStart, in store: any RunStore, redactor: Redactor, waiting: (String) -> Void = { _ in }
+    ) async throws(RunRefused) -> (RunJournal, notice: String?) {
         let clock = ContinuousClock()
         let began = clock.now
         var waitedFor: String?
+        // A run of the job that ended after this one began to wait was the one it waited for.
+        let waitBegan = UTCTime.now()
         while true {
             do {
-                var (journal, notice) = try await beginOnce(start, in: store, redactor: redactor, waitedFor: waitedFor)
+                var (journal, notice) = try await beginOnce(start, in: store, redactor: redactor, waitedSince: waitedFor == nil ? nil : waitBegan)
                 if let waitedFor {
                     let waited = "waited \((clock.now - began).components.seconds) s for run \(waitedFor) of this job to end"
                     notice = notice.map { waited + "; " + $0 } ?? waited
@@ -77,6 +82,7 @@ public final class RunJournal: Sendable {
                 return (journal, notice)
             } catch let refused where refused.runningElsewhere != nil {
                 guard let limit = start.waitsForRunningRun, clock.now - began < limit else { throw refused }
+                if waitedFor == nil { waiting("\(refused.message); waiting up to \(limit.components.seconds) s for it to end") }
                 waitedFor = refused.runningElsewhere
                 try? await Task.sleep(for: .milliseconds(250))
             }
@@ -84,7 +90,7 @@ public final class RunJournal: Sendable {
     }
 
     private static func beginOnce(
-        _ start: RunStart, in store: any RunStore, redactor: Redactor, waitedFor: String?
+        _ start: RunStart, in store: any RunStore, redactor: Redactor, waitedSince: Int?
     ) async throws(RunRefused) -> (RunJournal, notice: String?) {
         let held: RunKeyHold?
         do {
@@ -93,7 +99,8 @@ public final class RunJournal: Sendable {
             throw RunRefused(message: error.description, remedy: nil)
         }
         guard let hold = held else {
-            let last = try? await store.latestRun(key: start.key)
+            // The holder may not have recorded its run yet: only an unfinished one is named.
+            let last = (try? await store.latestRun(key: start.key)).flatMap { $0.status.isFinished ? nil : $0 }
             throw RunRefused.running(last, id: last?.id ?? "of this job")
         }
         do {
@@ -101,7 +108,7 @@ public final class RunJournal: Sendable {
             let processID = Int(getpid())
             var notice: String?
             let last = try await store.latestRun(key: start.key)
-            if let last, last.id == waitedFor, last.status.isFinished {
+            if let last, let waitedSince, last.status.isFinished, (last.endedAt ?? 0) >= waitedSince - 1 {
                 throw RunRefused(
                     message: "run \(last.id) of this job ended (\(last.status.rawValue)) while this one waited: nothing was sent again",
                     remedy: "--new-run runs the job again")

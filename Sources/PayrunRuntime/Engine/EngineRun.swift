@@ -62,8 +62,10 @@ final class EngineRun: Sendable {
                 guard claimed else {
                     throw RunRefused(message: "a run of this job is under way in this engine", remedy: "wait for it to end, or give this one another key")
                 }
+                // Written once from the task that begins the run, while the Lua thread waits for it.
+                nonisolated(unsafe) let output = runner.output
                 let (begun, notice) = try BlockingWait.run(stoppable: nil) { [redactor = Redactor(store: engine.configuration.credentials)] in
-                    try await RunJournal.begin(job, in: store, redactor: redactor)
+                    try await RunJournal.begin(job, in: store, redactor: redactor) { output.write("payrun: \($0)\n", to: .standardError) }
                 }
                 if let notice { runner.output.write("payrun: \(notice)\n", to: .standardError) }
                 runner.providers.journal = begun
@@ -72,9 +74,11 @@ final class EngineRun: Sendable {
                 if claimed { engine.release(job.key) }
                 // Nothing was sent: a run that cannot be journaled does not begin.
                 let message = "the run did not begin: \(error)"
-                return ScriptResult(
+                var refused = ScriptResult(
                     status: .scriptFailed, values: [], valuesProblem: nil, output: printed(captured),
                     error: ScriptError(kind: .journal, message: message), duration: clock.now - start, requestCount: 0)
+                refused.runningElsewhere = (error as? RunRefused)?.runningElsewhere
+                return refused
             }
         }
         var invocation = ScriptInvocation(script, arguments: options.arguments)

@@ -27,6 +27,9 @@ public struct ScriptResult: Sendable {
     public var handlers: [String] = []
     /// How many handlers ``RunOptions/event`` was handed to (0: none matched); nil without an event.
     public var handlersRun: Int?
+    /// When the run did not begin because a run of its key is going on in another process:
+    /// that run's id (or a description of it).
+    public var runningElsewhere: String?
 
     /// A run's printed text.
     public struct Output: Sendable, Equatable {
