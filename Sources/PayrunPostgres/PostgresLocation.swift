@@ -47,8 +47,13 @@ struct PostgresLocation {
         client.options.minimumConnections = 0
         client.options.maximumConnections = 8
         // The server ends a statement that runs longer than payrun waits for it (and a wait for a
-        // lock), so that one given up on does not commit later.
-        client.options.additionalStartupParameters = [("statement_timeout", "10s"), ("lock_timeout", "10s")]
+        // lock), so that one given up on does not commit later. Commits are not flushed to disk
+        // unless they must be (received events, a request's intent: those say so): claims,
+        // outcomes and runs' bookkeeping are flushed with the next that is, as in SQLite, where
+        // they are written without a sync. WAL order means none is lost while a later one is kept.
+        client.options.additionalStartupParameters = [
+            ("statement_timeout", "10s"), ("lock_timeout", "10s"), ("synchronous_commit", "off"),
+        ]
         self.client = client
         shown = "postgres://\(user)@\(host):\(port)/\(database)"
     }

@@ -119,8 +119,9 @@ public final class PostgresRunStore: RunStore {
         guard !records.isEmpty else { return [] }
         let texts = records.map { String(decoding: $0.body.encoded(), as: UTF8.self) }
         return try await database.transaction(doing: "journaling \(records[0].kind.rawValue) of run \(records[0].runID)") { connection in
-            // A record that guards nothing waits for the next one's flush, as in SQLite.
-            if !durable { try await connection.query("SET LOCAL synchronous_commit = off", logger: PostgresDatabase.logger) }
+            // Commits wait for no flush unless they guard a request (payrun's connections start with
+            // synchronous_commit off); an intent's flush takes everything committed before it along.
+            if durable { try await connection.query("SET LOCAL synchronous_commit = on", logger: PostgresDatabase.logger) }
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLock))", logger: PostgresDatabase.logger)
             let (previous, sequence) = try await Self.chainEnd(connection)
             let appended = ChainDigest.chain(records, bodies: texts, after: previous, sequence: sequence)
