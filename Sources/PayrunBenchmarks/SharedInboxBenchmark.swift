@@ -61,7 +61,7 @@ enum SharedInboxBenchmark {
             subject: rate(one), reference: rate(sqlite),
             detail: "1 listener: \(Int(rate(one))) stored/s, p99 \(p99(one)) ms; 3 listeners (3 wrk, one each): \(Int(rate(three))) stored/s, "
                 + "p99 \(p99(three)) ms; SQLite: \(Int(rate(sqlite))) stored/s, p99 \(p99(sqlite)) ms; "
-                + "\(format(median(receiveTrips))) events per INSERT (one transaction: BEGIN, SET LOCAL synchronous_commit, the INSERT with its NOTIFY, COMMIT); "
+                + "\(format(median(receiveTrips))) events per INSERT (one statement with its NOTIFY, its commit flushed); "
                 + "2 cores: the listeners (handing events over as they come), wrk and the server share them",
             ratioMeaning: "of SQLite's rate")
         let handing = BenchmarkResult(

@@ -1,6 +1,7 @@
 // A PostgreSQL database as a state store: the URL it is named by, a pool of connections kept
 // running for as long as the store is open, and the schema made and migrated by payrun.
 import Logging
+import PayrunLocks
 import PayrunJournal
 import PostgresNIO
 
@@ -63,6 +64,26 @@ final class PostgresDatabase: Sendable {
     func close() async {
         running.cancel()
         await running.value
+        if let (_, durableRunning) = durable.withLock({ $0 }) {
+            durableRunning.cancel()
+            await durableRunning.value
+        }
+    }
+
+    /// A second pool whose commits are flushed to disk before they return (payrun's connections
+    /// start with synchronous_commit off): one statement, one round trip, for what must be on
+    /// disk before anyone is answered. Made at first use.
+    private let durable = Locked<(client: PostgresClient, running: Task<Void, Never>)?>(nil)
+
+    private var durableClient: PostgresClient {
+        durable.withLock { durable in
+            if let durable { return durable.client }
+            var configuration = configuration
+            configuration.options.additionalStartupParameters.removeAll { $0.0 == "synchronous_commit" }
+            let client = PostgresClient(configuration: configuration, backgroundLogger: Self.logger)
+            durable = (client, Task { await client.run() })
+            return client
+        }
     }
 
     /// How long a statement may wait for the database. While it is away the pool keeps trying to
@@ -83,8 +104,9 @@ final class PostgresDatabase: Sendable {
     }
 
     /// Runs one statement and returns its rows.
-    func query(doing what: String, _ query: PostgresQuery) async throws(StoreError) -> [PostgresRandomAccessRow] {
-        let client = client
+    /// - Parameter durable: its commit is on disk when it returns.
+    func query(doing what: String, durable: Bool = false, _ query: PostgresQuery) async throws(StoreError) -> [PostgresRandomAccessRow] {
+        let client = durable ? durableClient : client
         return try await limited(doing: what) {
             var rows: [PostgresRandomAccessRow] = []
             for try await row in try await client.query(query, logger: Self.logger) { rows.append(row.makeRandomAccess()) }

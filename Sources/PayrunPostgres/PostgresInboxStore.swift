@@ -36,15 +36,12 @@ public final class PostgresInboxStore: InboxStore {
         }
         // One statement, one commit for the batch; the first of a batch's copies is stored. Listeners
         // waiting on the channel are woken when it commits (one notification however many rows).
-        // The commit is on disk before the senders are answered (synchronous_commit on for it).
+        // The commit is on disk before the senders are answered.
         let insert = PostgresQuery(unsafeSQL: """
             INSERT INTO payrun.events(provider, type, event_key, headers, body, received_at, state, next_at) VALUES \(rows.joined(separator: ", "))
             ON CONFLICT(provider, event_key) DO NOTHING RETURNING id, provider, event_key, pg_notify('\(Self.channel)', '')
             """, binds: binds)
-        let inserted = try await database.transaction(doing: "storing \(events.count) received event(s)") { connection in
-            try await connection.query("SET LOCAL synchronous_commit = on", logger: PostgresDatabase.logger)
-            return try await connection.rows(insert)
-        }
+        let inserted = try await database.query(doing: "storing \(events.count) received event(s)", durable: true, insert)
         var fresh: [String: Int] = [:]
         for row in inserted { fresh[StoredEvent.identity(provider: row.text("provider"), key: row.text("event_key"))] = row.integer("id") }
         var earlier: [String: Int] = [:]
