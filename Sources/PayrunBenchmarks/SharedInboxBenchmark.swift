@@ -209,15 +209,9 @@ enum SharedInboxBenchmark {
 
     /// Whether something accepts connections on the loopback port.
     static func accepts(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        guard let descriptor = loopbackConnection(to: port) else { return false }
+        close(descriptor)
+        return true
     }
 
     static func median(_ values: [Double]) -> Double { ListenBenchmark.median(values) }

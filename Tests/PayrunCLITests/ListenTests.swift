@@ -149,13 +149,8 @@ import FoundationNetworking
         // A sender trickling its head a byte at a time, for longer than the head may take.
         let port = Int(listener.url.split(separator: ":").last!)!
         let trickle = Task.detached { () -> (closed: Bool, seconds: Double) in
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard let descriptor = loopbackConnection(to: port) else { return (false, 0) }
             defer { close(descriptor) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             let start = Date()
             for byte in Array("POST /webhooks/particeep HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 40) {
                 var byte = byte

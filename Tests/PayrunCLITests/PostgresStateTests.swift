@@ -14,6 +14,14 @@ import Testing
         return server.url(database: String(name))
     }
 
+    /// Waits, up to 30 s, until the simulator has had `count` payments (PUTs).
+    static func waitForPayments(_ count: Int, on sandbox: SandboxProcess) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).count < count, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     func script(_ source: String) throws -> String {
         let path = NSTemporaryDirectory() + "payrun-pg-\(UUID().uuidString).lua"
         try source.write(toFile: path, atomically: true, encoding: .utf8)
@@ -51,10 +59,7 @@ import Testing
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let first = Task.detached { try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment) }
-        let deadline = Date().addingTimeInterval(30)
-        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).isEmpty, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await Self.waitForPayments(1, on: sandbox)
         let second = try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
         #expect(second.status == 1)
         #expect(second.standardError.contains("is still running"), "\(second.standardError)")
@@ -78,10 +83,7 @@ import Testing
         let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
         // Once the first has paid, it holds the job's key for ten more seconds (time for a
         // process to start on a loaded machine).
-        let deadline = Date().addingTimeInterval(30)
-        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).isEmpty, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await Self.waitForPayments(1, on: sandbox)
         let waiting = try PayrunProcess.runOnce(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
         #expect(waiting.standardError.contains("is still running") && waiting.standardError.contains("waiting up to 30 s"), "\(waiting.standardError)")
         #expect(waiting.status == 1, "\(waiting.standardError)")
@@ -102,10 +104,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Killed once it has paid (its answer is journaled 20 ms later), while it sleeps.
-        let paidBy = Date().addingTimeInterval(30)
-        while try sandbox.requests().filter({ $0["method"] as? String == "PUT" }).count < 2, Date() < paidBy {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await Self.waitForPayments(2, on: sandbox)
         try await Task.sleep(for: .milliseconds(500))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

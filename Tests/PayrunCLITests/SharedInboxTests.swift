@@ -40,6 +40,17 @@ import Testing
         return handled
     }
 
+    /// Waits for `total` events to be handled, and checks the simulator has exactly one transfer
+    /// for each.
+    func expectEveryEventHandledAndPaidOnce(_ total: Int, in state: String, by payouts: PayoutHandlers) async throws {
+        let handled = try await waitUntilHandled(total, in: state)
+        let others = try events(state).filter { $0["state"] as? String != "handled" }
+        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
+        let paid = try payouts.transfers()
+        #expect(paid.count == total, "\(paid.count) events paid")
+        #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+    }
+
     /// The listener's lines saying it handled an event.
     static func handledLines(_ listener: ListenerProcess) -> Int {
         listener.output.components(separatedBy: "\n").filter { $0.contains(" handled (attempt ") }.count
@@ -69,12 +80,7 @@ import Testing
         #expect(took < 30, "taken over after \(took) s")
         for sender in senders { await sender.value }
         #expect(answered.count == total, "every event is answered 2xx in the end")
-        let handled = try await waitUntilHandled(total, in: state)
-        let others = try events(state).filter { $0["state"] as? String != "handled" }
-        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
-        let paid = try payouts.transfers()
-        #expect(paid.count == total, "\(paid.count) events paid")
-        #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+        try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts)
         #expect(Self.handledLines(first) > 0 && Self.handledLines(second) > 0, "both listeners handed events over")
         second.stop()
     }
@@ -100,12 +106,7 @@ import Testing
         #expect(refused.count > 0, "senders were answered 503 while the database was down")
         #expect(answered.count == total, "every event is answered 2xx in the end")
         #expect(listener.process.isRunning, "the listener outlived the database's restart")
-        let handled = try await waitUntilHandled(total, in: state)
-        let others = try events(state).filter { $0["state"] as? String != "handled" }
-        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
-        let paid = try payouts.transfers()
-        #expect(paid.count == total, "\(paid.count) events paid")
-        #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+        try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts)
         #expect(listener.output.contains("(503: the provider will send it again)"), "the listener said why it answered 503")
         listener.stop()
         try server.stop()
