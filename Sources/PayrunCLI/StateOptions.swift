@@ -20,7 +20,10 @@ struct StateOptions: ParsableArguments {
     /// environment that has it (set in several, PGPASSWORD must say which).
     static func databasePassword(in environment: PayrunEnvironment? = nil) throws -> String? {
         let variables = ProcessEnvironment.variables()
-        guard let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: variables)) else { return nil }
+        // PGPASSWORD, when set, is the one payrun uses: the store is not read.
+        guard variables["PGPASSWORD"] == nil,
+              let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: variables))
+        else { return nil }
         let store = EnvironmentOverrides(over: file, variables: variables)
         let name = CredentialName(provider: "postgres", field: "password")
         let found = (environment.map { [$0] } ?? PayrunEnvironment.allCases).compactMap { place in store.secret(for: name, in: place).map { (place, $0) } }

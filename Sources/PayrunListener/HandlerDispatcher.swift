@@ -246,7 +246,7 @@ final class HandlerDispatcher: Service, Sendable {
                     let recorded = try await inbox.finish(
                         event.id, attempt: event.attempts, owner: configuration.owner, result: result, runID: runID, now: Clock.milliseconds())
                     if !recorded {
-                        log.line("event \(event.id): another listener took it back before this one's outcome was recorded; its outcome stands")
+                        log.line("event \(event.id): another listener took it back before this outcome could be recorded: this outcome was not recorded")
                     }
                     return
                 } catch {

@@ -58,7 +58,11 @@ enum PostgresSchema {
     static func migrate(_ database: PostgresDatabase) async throws {
         try await database.client.withTransaction(logger: PostgresDatabase.logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: PostgresDatabase.logger)
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS payrun", logger: PostgresDatabase.logger)
+            // Made only when missing: CREATE SCHEMA IF NOT EXISTS needs the right to create in the
+            // database even when the schema is there, which a role owning only `payrun` lacks.
+            if try await connection.rows("SELECT to_regnamespace('payrun') IS NULL AS missing").first?.bool("missing") ?? true {
+                try await connection.query("CREATE SCHEMA payrun", logger: PostgresDatabase.logger)
+            }
             try await connection.query("CREATE TABLE IF NOT EXISTS payrun.schema_version(version BIGINT NOT NULL)", logger: PostgresDatabase.logger)
             let found = try await connection.rows("SELECT MAX(version) AS version FROM payrun.schema_version").first?.optionalInteger("version") ?? 0
             guard found <= version else {

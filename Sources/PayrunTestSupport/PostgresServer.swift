@@ -77,7 +77,8 @@ public final class PostgresServer: @unchecked Sendable {
         try start()
     }
 
-    private func start() throws {
+    /// `pg_ctl start`, after a ``stop(mode:)``.
+    public func start() throws {
         guard let bin = Self.binaryFolder() else { return }
         let options = (["-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"] + settings.map { "-c " + $0 })
             .joined(separator: " ")

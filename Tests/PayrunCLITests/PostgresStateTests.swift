@@ -115,10 +115,12 @@ import Testing
     }
 
     @Test func theDatabasePasswordComesFromTheCredentialStoreAndNeverShows() async throws {
-        let password = "db-pass-\(UUID().uuidString.prefix(8))"
-        let server = try PostgresServer(password: password)
+        let server = try PostgresServer(password: "admin-\(UUID().uuidString.prefix(8))")
         try server.createDatabase("ops")
-        let state = server.url(database: "ops")
+        // The role the docs say to make: no superuser, owning payrun's schema and nothing else.
+        let password = "db-pass-\(UUID().uuidString.prefix(8))"
+        try server.execute("CREATE ROLE payrun_ops LOGIN PASSWORD '\(password)'; CREATE SCHEMA payrun AUTHORIZATION payrun_ops", in: "ops")
+        let state = "postgres://payrun_ops@127.0.0.1:\(server.port)/ops"
         let config = NSTemporaryDirectory() + "payrun-pg-config-\(UUID().uuidString)"
         let without = try PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
@@ -138,6 +140,41 @@ import Testing
         for output in [without, paid, listed] {
             #expect(!(output.standardOutput + output.standardError).contains(password), "the password never shows")
         }
+        try server.stop()
+    }
+
+    @Test func aRunWhoseDatabaseGoesAwayStopsBeforeItsNextPaymentAndResumesOnceItIsBack() async throws {
+        // A server of its own: it is stopped in the middle of the run.
+        let server = try PostgresServer()
+        try server.createDatabase("ops")
+        let state = server.url(database: "ops")
+        let sandbox = try SandboxProcess()
+        let pay = try script("""
+            local particeep = payrun.provider("particeep")
+            particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 1, currency = "EUR" })
+            payrun.sleep(3)
+            particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 2, currency = "EUR" })
+            particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 3, currency = "EUR" })
+            print("done")
+            """)
+        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
+        let arguments = ["run", "--state", state, "--run-key", "away", pay]
+        let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
+        try await Self.waitForPayments(1, on: sandbox)
+        // The first answer is journaled 20 ms after it came; then the database goes, as in a crash.
+        try await Task.sleep(for: .milliseconds(500))
+        try server.stop(mode: "immediate")
+        let stopped = try await first.value
+        #expect(stopped.status != 0, "\(stopped.standardError)")
+        #expect(stopped.standardError.contains("state store \(state)") || stopped.standardError.contains("held this job's key was lost"), "\(stopped.standardError)")
+        var puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
+        #expect(puts.count == 1, "nothing was sent that could not be journaled first")
+        try server.start()
+        let resumed = try PayrunProcess.runOnce(arguments, environment: environment)
+        #expect(resumed.status == 0 && resumed.standardOutput == "done\n", "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
+        puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
+        #expect(puts.count == 3, "the first payment was not made again: \(puts.count)")
         try server.stop()
     }
 
