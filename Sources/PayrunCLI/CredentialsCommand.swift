@@ -61,12 +61,18 @@ struct CredentialsCommand: ParsableCommand {
         func run() throws {
             let credential = try target.credential()
             let env = target.env
-            var (file, _) = try options.loadStore()
+            _ = try options.loadStore()  // a file others can read is refused before the value is asked for
             let value = SecretReader.read(prompt: "Value for \(credential) (\(env)): ")
             guard !value.isEmpty else { throw ValidationError("no value given on standard input; nothing changed") }
-            file.set(value, for: credential, in: env)
-            do { try file.save() } catch { throw ValidationError(error.description) }
-            StandardStreams.shared.write("set \(credential) for \(env) in \(file.path)\n", to: .standardError)
+            do {
+                try FileCredentialStore.update(at: options.path) { file in
+                    file.set(value, for: credential, in: env)
+                    return true
+                }
+            } catch {
+                throw ValidationError(error.description)
+            }
+            StandardStreams.shared.write("set \(credential) for \(env) in \(options.path)\n", to: .standardError)
         }
     }
 
@@ -79,11 +85,16 @@ struct CredentialsCommand: ParsableCommand {
         func run() throws {
             let credential = try target.credential()
             let env = target.env
-            var (file, _) = try options.loadStore()
-            guard file.remove(credential, in: env) else {
-                throw ValidationError("\(options.path) has no \(credential) for \(env)")
+            var found = false
+            do {
+                try FileCredentialStore.update(at: options.path) { file in
+                    found = file.remove(credential, in: env)
+                    return found
+                }
+            } catch {
+                throw ValidationError(error.description)
             }
-            do { try file.save() } catch { throw ValidationError(error.description) }
+            guard found else { throw ValidationError("\(options.path) has no \(credential) for \(env)") }
             StandardStreams.shared.write("removed \(credential) for \(env)\n", to: .standardError)
         }
     }

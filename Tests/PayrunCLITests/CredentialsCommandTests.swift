@@ -50,4 +50,36 @@ import Testing
         #expect(empty.standardError.contains("no value given on standard input"))
         #expect(!FileManager.default.fileExists(atPath: file))
     }
+
+    @Test func setsAtTheSameTimeKeepEveryValue() async throws {
+        // Eight writers at once, each setting a credential of its own: none is lost.
+        let names = (1...8).map { "peex.key_\(["a", "b", "c", "d", "e", "f", "g", "h"][$0 - 1])" }
+        try await withThrowingTaskGroup(of: Int32.self) { group in
+            for name in names {
+                group.addTask { [environment] in
+                    try PayrunProcess.runOnce(["credentials", "set", name, "--env", "test"], environment: environment, input: "value-of-\(name)").status
+                }
+            }
+            for try await status in group { #expect(status == 0) }
+        }
+        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        for name in names { #expect(list.standardOutput.contains(name), "\(name) was lost: \(list.standardOutput)") }
+    }
+
+    @Test func aWriterKilledBeforeItsRenameLeavesTheOldFileWhole() throws {
+        let first = try PayrunProcess.runOnce(["credentials", "set", "peex.secretkey", "--env", "test"], environment: environment, input: "old-secret-1")
+        #expect(first.status == 0)
+        let before = try String(contentsOfFile: file, encoding: .utf8)
+        var crashing = environment
+        crashing["PAYRUN_TEST_CRASH"] = "credentials-before-rename"
+        let killed = try PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: crashing, input: "new-key-2")
+        #expect(killed.status == SIGKILL, "the writer was killed: \(killed.standardError)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == before, "the old file is whole")
+        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        #expect(list.status == 0 && list.standardOutput.contains("peex.secretkey") && !list.standardOutput.contains("tradevest.api_key"))
+        // The next writer is not stopped by what the killed one left.
+        let next = try PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: environment, input: "new-key-3")
+        let after = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        #expect(next.status == 0 && after.standardOutput.contains("tradevest.api_key"))
+    }
 }

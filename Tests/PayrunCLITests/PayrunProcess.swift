@@ -33,8 +33,8 @@ struct PayrunProcess {
     }
 
     /// Runs `payrun arguments...` once, the streams apart: for runs whose effects must not happen twice.
-    static func runOnce(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let apart = try launch(arguments, input: "", environment: environment, merged: false)
+    static func runOnce(_ arguments: [String], environment: [String: String] = [:], input: String = "") throws -> Result {
+        let apart = try launch(arguments, input: input, environment: environment, merged: false)
         return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: "")
     }
 

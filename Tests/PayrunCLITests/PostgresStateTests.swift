@@ -152,7 +152,7 @@ import Testing
         let pay = try script("""
             local particeep = payrun.provider("particeep")
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 1, currency = "EUR" })
-            payrun.sleep(3)
+            payrun.sleep(10)
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 2, currency = "EUR" })
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 3, currency = "EUR" })
             print("done")
@@ -161,7 +161,8 @@ import Testing
         let arguments = ["run", "--state", state, "--run-key", "away", pay]
         let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
         try await Self.waitForPayments(1, on: sandbox)
-        // The first answer is journaled 20 ms after it came; then the database goes, as in a crash.
+        // The first answer is journaled 20 ms after it came; then the database goes, as in a crash,
+        // well within the ten seconds the script waits (pg_ctl is slow to start on a loaded machine).
         try await Task.sleep(for: .milliseconds(500))
         try server.stop(mode: "immediate")
         let stopped = try await first.value

@@ -24,8 +24,28 @@ import Testing
         #expect(try decode("[9223372036854775807, -9223372036854775808, 0, -0, 42]",
                            "return math.type(v[1]), v[1], v[2], math.type(v[5])")
             == ["integer", .integer(Int.max), .integer(Int.min), "integer"])
-        #expect(try decode("[9223372036854775808, 1.0, 1e2]", "return math.type(v[1]), math.type(v[2]), v[3]")
-            == ["float", "float", .number(100)])
+        #expect(try decode("[9223372036854775808, 1.0, 1e2]", "return type(v[1]), tostring(v[1]), math.type(v[2]), v[3]")
+            == ["userdata", "9223372036854775808", "float", .number(100)])
+    }
+
+    @Test func numbersAFloatCannotHoldBecomeDecimalsNeverRoundedFloats() throws {
+        // Past 64 bits, and more digits than a float keeps: the digits as written, as payrun.decimal.
+        #expect(try decode("[123456789012345678901234567890, 0.123456789012345678, -1234567890.123456789]",
+                           "return tostring(v[1]), tostring(v[2]), tostring(v[3]), tostring(v[2] * 2)")
+            == ["123456789012345678901234567890", "0.123456789012345678", "-1234567890.123456789", "0.246913578024691356"])
+        #expect(try decode(#"{"amount": 12345678901234567.89}"#, "return type(v.amount), payrun.json.encode(v)")
+            == ["userdata", #"{"amount":12345678901234567.89}"#], "and it is written back with the same digits")
+        // A float written with all its digits is that float: it stays one.
+        #expect(try decode("[0.30000000000000004, 2.2250738585072014e-308]", "return math.type(v[1]), math.type(v[2])") == ["float", "float"])
+        // More than a decimal's 38 digits: refused, with where.
+        let tooLong = try harness.run("return payrun.json.trydecode('[1, 1234567890123456789012345678901234567890123]')")
+        #expect(tooLong[0] == .nil && (tooLong[1].text ?? "").contains("at byte 4") && (tooLong[1].text ?? "").contains("38 significant digits"), "\(tooLong)")
+        // As asked: refused with its offset, or rounded.
+        let refused = try harness.run("return payrun.json.trydecode('{\"a\": 123456789012345678901}', {big_numbers = 'error'})")
+        #expect((refused[1].text ?? "").contains("at byte 6") && (refused[1].text ?? "").contains("123456789012345678901"), "\(refused)")
+        #expect(try harness.run("return math.type(payrun.json.decode('123456789012345678901', {big_numbers = 'float'}))") == ["float"])
+        #expect(try harness.failure(of: "payrun.json.decode('1', {big_numbers = 'exact'})")
+            == #"test:1: bad argument #2 to 'decode' (field 'big_numbers' must be "decimal", "error" or "float")"#)
     }
 
     @Test func floatsRoundTripExactly() throws {

@@ -65,6 +65,12 @@ import Testing
         #expect(try failure("{[1] = 'a', [3] = 'c'}").contains("holes"))
         #expect(try failure("{'\\255'}").contains("not valid UTF-8"))
         #expect(try harness.failure(of: "payrun.json.encode()") == "test:1: bad argument #1 to 'encode' (value expected)")
+        // Too deep: the message names the first and last few steps, not all of them.
+        let deep = try failure("(function() local t = {}; local c = t; for i = 1, 2000 do c.next = {}; c = c.next end; return t end)()")
+        #expect(deep.hasPrefix("cannot encode $.next.next.next.next…(") && deep.hasSuffix(".next.next.next.next as JSON: nested more than 1000 levels deep"), "\(deep)")
+        #expect(deep.count < 160, "\(deep.count) characters")
+        let long = try failure("{[string.rep('k', 500)] = {print}}")
+        #expect(long.contains("kkk…") && long.count < 120, "\(long)")
         #expect(try harness.failure(of: "payrun.json.encode({}, {indent = 'wide'})")
             == "test:1: bad argument #2 to 'encode' (field 'indent' must be true, false or a number of spaces from 0 to 16)")
     }

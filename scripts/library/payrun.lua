@@ -59,16 +59,23 @@ payrun.json = {}
 
 ---Decodes JSON text. Objects become tables, arrays become tables marked as arrays (so `[]`
 ---stays an array), `null` becomes `payrun.json.null`, integers stay integers up to 64 bits.
+---A number a float cannot hold as written (an integer past 64 bits, more than 15 significant
+---digits) becomes a `payrun.decimal` with its digits, never a rounded float.
 ---Raises an error naming the byte offset and what was expected if the text is malformed.
 ---@param text string
+---@param options? payrun.json.decode.options
 ---@return any
-function payrun.json.decode(text) end
+function payrun.json.decode(text, options) end
+
+---@class payrun.json.decode.options
+---@field big_numbers? "decimal"|"error"|"float" A number a float cannot hold: a `payrun.decimal` (the default), an error naming its offset, or the nearest float.
 
 ---Like `decode`, but returns `nil` and the error message instead of raising.
 ---@param text string
+---@param options? payrun.json.decode.options
 ---@return any value
 ---@return string? message
-function payrun.json.trydecode(text) end
+function payrun.json.trydecode(text, options) end
 
 ---Encodes a value as JSON text. A table is an array if marked with `payrun.json.array` or if
 ---its keys are exactly 1..n, an object if its keys are strings (`{}` is an object). Raises an

@@ -15,6 +15,11 @@ public protocol JSONSink {
     mutating func integer(_ value: Int)
     /// Any other number, rounded to the nearest double.
     mutating func number(_ value: Double)
+    /// A number a double cannot hold as written: an integer beyond 64 bits, or more than 15
+    /// significant digits. `text` is the number as written, valid only during the call. The sink
+    /// takes it (as an exact decimal), refuses it, or has it rounded to a double and given to
+    /// ``number(_:)`` (the default).
+    mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber
     /// A string or a member name, as UTF-8 with escapes resolved. `documentOffset` is where the
     /// bytes lie in the document when they are its own (no escapes), nil when they were
     /// unescaped into a scratch buffer. The bytes are valid only during the call.
@@ -28,6 +33,21 @@ public protocol JSONSink {
     /// A member (its name, then its value) of the innermost object has been given.
     mutating func member() -> JSONRefusal?
     mutating func endObject(count: Int)
+}
+
+/// What a sink did with a number a double cannot hold as written.
+public enum JSONPreciseNumber: Sendable {
+    /// It was taken as it is written.
+    case taken
+    /// Round it to the nearest double, as for any other number.
+    case rounded
+    /// The parse stops here.
+    case refused(JSONRefusal)
+}
+
+extension JSONSink {
+    @inlinable
+    public mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber { .rounded }
 }
 
 /// One parse of one document into a sink.
@@ -379,6 +399,16 @@ public struct JSONParser<Sink: JSONSink> {
             }
             if negative && mantissa <= UInt64(Int64.max) + 1 {
                 return sink.integer(Int(Int64(bitPattern: 0 &- mantissa)))
+            }
+        }
+        // Past 64 bits, or more digits than a double keeps (15 always survive the round trip).
+        if isInteger || digits > 15 {
+            switch sink.preciseNumber(UnsafeBufferPointer(rebasing: document[start..<position])) {
+            case .taken: return
+            case .rounded: break
+            case .refused(let refusal):
+                position = start
+                throw error(refusal)
             }
         }
         // Exact when the mantissa and the power of ten are both exact doubles (Clinger's fast path).

@@ -66,23 +66,56 @@ public struct FileCredentialStore: CredentialStore {
         memory.remove(name, in: environment)
     }
 
-    /// Writes the file: created 0600 in a 0700 folder, replaced in one rename so a crash never
-    /// leaves half a file.
+    /// Changes the file at `path` under a lock, as `payrun credentials set` and `remove` do: the
+    /// file is read afresh once the lock is held, `change` applied, and the result saved, so two
+    /// changes at once both land. `change` returns false to leave the file as it is.
+    public static func update(at path: String, _ change: (inout FileCredentialStore) throws(Failure) -> Bool) throws(Failure) {
+        let folder = Self.folder(of: path)
+        if !folder.isEmpty { try Self.makeFolders(folder) }
+        // A lock file beside it: the credentials file itself is replaced by each save.
+        let lockPath = path + ".lock"
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw Failure(description: "cannot lock \(path) (\(lockPath): \(String(cString: strerror(errno))))") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw Failure(description: "cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(lock, LOCK_UN) }
+        var store = try FileCredentialStore(path: path)
+        if try change(&store) { try store.save() }
+    }
+
+    /// Writes the file: created 0600 in a 0700 folder, written to a temporary file that is synced,
+    /// then renamed over the old one and the folder synced, so a crash at any moment leaves either
+    /// the old file whole or the new one. Concurrent writers use ``update(at:_:)``.
     public func save() throws(Failure) {
-        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let folder = Self.folder(of: path)
         if !folder.isEmpty { try Self.makeFolders(folder) }
         let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         fchmod(descriptor, 0o600)
         var text = CredentialFile.render(memory.entries)
         let written = text.withUTF8 { SystemCall.write(descriptor, $0.baseAddress, $0.count) }
         let complete = written == text.utf8.count && fsync(descriptor) == 0
         close(descriptor)
+        // The durability tests kill the writer here: the new file is whole, the old one in place.
+        if getenv("PAYRUN_TEST_CRASH").map({ String(cString: $0) }) == "credentials-before-rename" { kill(getpid(), SIGKILL) }
         guard complete, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot write \(path): \(reason)")
         }
+        // The rename itself is on disk once the folder is.
+        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+
+    private static func folder(of path: String) -> String {
+        String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
     }
 
     private static func makeFolders(_ folder: String) throws(Failure) {

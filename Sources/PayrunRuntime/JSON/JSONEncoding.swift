@@ -178,15 +178,26 @@ struct JSONEncoding {
     }
 
     private func failure(_ problem: String) -> JSONEncodingError {
-        var rendered = "$"
-        for component in path {
+        func rendered(_ component: PathComponent) -> String {
             switch component {
-            case .index(let index): rendered += "[\(index)]"
-            case .key(let key) where key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) && !key.isEmpty:
-                rendered += ".\(key)"
-            case .key(let key): rendered += "[\"\(key)\"]"
+            case .index(let index): return "[\(index)]"
+            case .key(let key):
+                // A long key is cut: the message names the place, it does not copy the data.
+                let shown = key.count > 40 ? key.prefix(37) + "…" : Substring(key)
+                if !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { return ".\(shown)" }
+                return "[\"\(shown)\"]"
             }
         }
-        return JSONEncodingError(path: rendered == "$" ? "the value" : rendered, problem: problem)
+        // A deep path keeps its first and last few steps, and says how many it leaves out.
+        let ends = 4
+        var text = "$"
+        if path.count > 2 * ends + 1 {
+            text += path.prefix(ends).map(rendered).joined()
+            text += "…(\(path.count - 2 * ends) more levels)…"
+            text += path.suffix(ends).map(rendered).joined()
+        } else {
+            text += path.map(rendered).joined()
+        }
+        return JSONEncodingError(path: text == "$" ? "the value" : text, problem: problem)
     }
 }

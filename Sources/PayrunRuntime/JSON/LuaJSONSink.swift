@@ -11,6 +11,18 @@ struct LuaJSONSink: JSONSink {
     let nullIndex: Int32
     /// Stack index of the metatable that marks arrays.
     let arrayMetatableIndex: Int32
+    /// What becomes of a number a double cannot hold as written.
+    var bigNumbers = BigNumbers.decimal
+
+    /// `json.decode`'s `big_numbers` option.
+    enum BigNumbers: String {
+        /// A `payrun.decimal` with the digits as written (the default): money never loses digits.
+        case decimal
+        /// Refused, with the number's offset.
+        case error
+        /// Rounded to the nearest float, as asked.
+        case float
+    }
 
     /// What the parse is stopped with when the document outgrows the script's memory limit:
     /// the host's own pushes pass the cap, so the host watches it itself.
@@ -21,6 +33,27 @@ struct LuaJSONSink: JSONSink {
     mutating func bool(_ value: Bool) { stack.push(value) }
     mutating func integer(_ value: Int) { stack.push(value) }
     mutating func number(_ value: Double) { stack.push(value) }
+
+    mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber {
+        let written = String(decoding: text, as: UTF8.self)
+        // A float written with all its digits (`0.30000000000000004`, `2.2250738585072014e-308`)
+        // is that float exactly: it stays one.
+        if let value = Double(written), value.isFinite, Self.digits(of: written) == Self.digits(of: value.description) { return .rounded }
+        switch bigNumbers {
+        case .float:
+            return .rounded
+        case .error:
+            return .refused(JSONRefusal(
+                expected: "a number a float holds exactly (this one has more digits; {big_numbers = \"decimal\"} reads it as a payrun.decimal)",
+                found: written))
+        case .decimal:
+            guard let decimal = DecimalNumber(written) else {
+                return .refused(JSONRefusal(expected: "a number payrun.decimal can hold (38 significant digits)", found: written))
+            }
+            stack.push(object: DecimalValue(decimal))
+            return .taken
+        }
+    }
 
     mutating func string(_ bytes: UnsafeRawBufferPointer, documentOffset: Int?) {
         stack.push(bytes: bytes)
@@ -54,4 +87,28 @@ struct LuaJSONSink: JSONSink {
     }
 
     mutating func endObject(count: Int) {}
+
+    /// A number's significant digits and the power of ten of its first one: `0.0120` and `1.2e-2`
+    /// both give ("12", -2), so two spellings of one number compare equal.
+    static func digits(of text: String) -> (digits: String, exponent: Int, negative: Bool) {
+        var mantissa = Substring(text)
+        var exponent = 0
+        if let mark = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(mantissa[mantissa.index(after: mark)...]) ?? 0
+            mantissa = mantissa[..<mark]
+        }
+        let negative = mantissa.hasPrefix("-")
+        if negative || mantissa.hasPrefix("+") { mantissa = mantissa.dropFirst() }
+        let point = mantissa.firstIndex(of: ".")
+        let whole = point.map { mantissa[..<$0] } ?? mantissa
+        let fraction = point.map { mantissa[mantissa.index(after: $0)...] } ?? ""
+        var all = Array(whole + fraction)
+        var first = whole.count - 1 + exponent
+        while let lead = all.first, lead == "0" {
+            all.removeFirst()
+            first -= 1
+        }
+        while let last = all.last, last == "0" { all.removeLast() }
+        return all.isEmpty ? ("0", 0, false) : (String(all), first, negative)
+    }
 }

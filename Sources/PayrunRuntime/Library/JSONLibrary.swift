@@ -43,18 +43,20 @@ enum JSONLibrary {
 
     // MARK: Functions
 
-    /// `json.decode(text)`: the value, or raises an error naming the byte offset.
+    /// `json.decode(text [, {big_numbers = "decimal" | "error" | "float"}])`: the value, or raises
+    /// an error naming the byte offset.
     static func decode(_ call: LuaCall) throws -> LuaReturn {
         let document = try call.withBytes(at: 1) { $0 }
-        try decode(document, on: call.stack)
+        try decode(document, on: call.stack, bigNumbers: try bigNumbers(call, at: 2))
         return 1
     }
 
-    /// `json.trydecode(text)`: the value, or nil and the error message.
+    /// `json.trydecode(text [, options])`: the value, or nil and the error message.
     static func tryDecode(_ call: LuaCall) throws -> LuaReturn {
         let document = try call.withBytes(at: 1) { $0 }
+        let bigNumbers = try bigNumbers(call, at: 2)
         do {
-            try decode(document, on: call.stack)
+            try decode(document, on: call.stack, bigNumbers: bigNumbers)
             return 1
         } catch {
             call.stack.pushNil()
@@ -63,14 +65,25 @@ enum JSONLibrary {
         }
     }
 
+    /// The `big_numbers` field of the options at `position`.
+    private static func bigNumbers(_ call: LuaCall, at position: Int) throws(LuaArgumentError) -> LuaJSONSink.BigNumbers {
+        guard try call.hasFields(at: position), let name = try call.stringField("big_numbers", of: position) else { return .decimal }
+        guard let choice = LuaJSONSink.BigNumbers(rawValue: name) else {
+            throw .invalid(at: position, "field 'big_numbers' must be \"decimal\", \"error\" or \"float\"")
+        }
+        return choice
+    }
+
     /// Pushes the value of the JSON text `document`, or throws and leaves the stack as it was.
-    static func decode(_ document: UnsafeRawBufferPointer, on stack: LuaStack) throws(JSONParseError) {
+    static func decode(
+        _ document: UnsafeRawBufferPointer, on stack: LuaStack, bigNumbers: LuaJSONSink.BigNumbers = .decimal
+    ) throws(JSONParseError) {
         let base = stack.top
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
-        var parser = JSONParser(
-            document: document.bindMemory(to: UInt8.self),
-            sink: LuaJSONSink(stack: stack, nullIndex: base + 1, arrayMetatableIndex: base + 2), maximumDepth: maximumDepth)
+        var sink = LuaJSONSink(stack: stack, nullIndex: base + 1, arrayMetatableIndex: base + 2)
+        sink.bigNumbers = bigNumbers
+        var parser = JSONParser(document: document.bindMemory(to: UInt8.self), sink: sink, maximumDepth: maximumDepth)
         do {
             try parser.parse()     // stack: ... null arraymeta value
         } catch {
