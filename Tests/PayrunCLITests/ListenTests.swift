@@ -52,7 +52,8 @@ import FoundationNetworking
     @Test func theSimulatorsWebhooksAreVerifiedStoredAndHandledAndForgeriesAreNot() async throws {
         let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
         for (provider, event) in [("particeep", "user_created"), ("tradevest", "TRANSFER_NOTIFICATION"), ("peex", "peex_callback")] {
-            let sent = try await PayrunProcess.runOffThePool(["sandbox", "trigger", provider, event, "--to", listener.url + "/webhooks/" + provider])
+            // Once: `run` sends twice, and a sample with the time in its body would be two events.
+            let sent = try await PayrunProcess.runOnceOffThePool(["sandbox", "trigger", provider, event, "--to", listener.url + "/webhooks/" + provider])
             #expect(sent.status == 0, "\(provider): \(sent.standardError)")
         }
         let body = Data(#"{"id": "tr_1", "amount": 100}"#.utf8)

@@ -38,6 +38,15 @@ struct PayrunProcess {
         return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: "")
     }
 
+    /// `runOnce` on a thread of its own: a run that goes on while the test watches it (waits for
+    /// its payment, stops its database) must not hold one of the few threads the test's own
+    /// waiting needs; on a loaded machine that starved the test until the run had ended.
+    static func runOnceOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try runOnce(arguments, environment: environment) }) }.start()
+        }
+    }
+
     /// `run` on a thread of its own: waiting for the child must not hold one of the few threads
     /// a server in this test process (a webhook receiver the child talks to) needs.
     static func runOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {

@@ -36,15 +36,15 @@ import Testing
             for i = 1, 3 do particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = i, currency = "EUR" }) end
             print("paid")
             """)
-        let paid = try PayrunProcess.runOnce(["run", "--state", state, pay], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
+        let paid = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, pay], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
         #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
-        let listed = try PayrunProcess.runOnce(["runs", "list", "--json", "--state", state])
+        let listed = try await PayrunProcess.runOnceOffThePool(["runs", "list", "--json", "--state", state])
         let runs = try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]] ?? []
         #expect(runs.count == 1 && runs.first?["status"] as? String == "finished" && runs.first?["mutations"] as? Int == 3, "\(listed.standardOutput)")
-        let verified = try PayrunProcess.runOnce(["runs", "verify", "--state", state])
+        let verified = try await PayrunProcess.runOnceOffThePool(["runs", "verify", "--state", state])
         #expect(verified.standardOutput.contains("the journal is intact"), "\(verified.standardError)")
         // PAYRUN_STATE names it as well as --state does.
-        let again = try PayrunProcess.runOnce(["runs", "list"], environment: ["PAYRUN_STATE": state])
+        let again = try await PayrunProcess.runOnceOffThePool(["runs", "list"], environment: ["PAYRUN_STATE": state])
         #expect(again.standardOutput.contains("finished"))
     }
 
@@ -58,12 +58,12 @@ import Testing
             print("done")
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
-        let first = Task.detached { try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment) }
+        async let first = PayrunProcess.runOnceOffThePool(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
         try await Self.waitForPayments(1, on: sandbox)
-        let second = try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
+        let second = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
         #expect(second.status == 1)
         #expect(second.standardError.contains("is still running"), "\(second.standardError)")
-        let firstResult = try await first.value
+        let firstResult = try await first
         #expect(firstResult.status == 0, "\(firstResult.standardError)")
         let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 1, "only the first process sent")
@@ -80,15 +80,15 @@ import Testing
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let arguments = ["run", "--state", state, "--run-key", "weekly", pay]
-        let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
+        async let first = PayrunProcess.runOnceOffThePool(arguments, environment: environment)
         // Once the first has paid, it holds the job's key for ten more seconds (time for a
         // process to start on a loaded machine).
         try await Self.waitForPayments(1, on: sandbox)
-        let waiting = try PayrunProcess.runOnce(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
+        let waiting = try await PayrunProcess.runOnceOffThePool(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
         #expect(waiting.standardError.contains("is still running") && waiting.standardError.contains("waiting up to 30 s"), "\(waiting.standardError)")
         #expect(waiting.status == 1, "\(waiting.standardError)")
         #expect(waiting.standardError.contains("ended (finished) while this one waited: nothing was sent again"), "\(waiting.standardError)")
-        #expect(try await first.value.status == 0)
+        #expect(try await first.status == 0)
         // A run that dies holding the key frees it at once: --wait then resumes it instead.
         let killed = try script("""
             local particeep = payrun.provider("particeep")
@@ -108,7 +108,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let resumed = try PayrunProcess.runOnce(["run", "--state", state, "--run-key", "killed", "--wait", "5s", killed], environment: environment)
+        let resumed = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, "--run-key", "killed", "--wait", "5s", killed], environment: environment)
         #expect(resumed.status == 0 && resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
         let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 2, "one payment per job: \(puts.count)")
@@ -122,7 +122,7 @@ import Testing
         try server.execute("CREATE ROLE payrun_ops LOGIN PASSWORD '\(password)'; CREATE SCHEMA payrun AUTHORIZATION payrun_ops", in: "ops")
         let state = "postgres://payrun_ops@127.0.0.1:\(server.port)/ops"
         let config = NSTemporaryDirectory() + "payrun-pg-config-\(UUID().uuidString)"
-        let without = try PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
+        let without = try await PayrunProcess.runOnceOffThePool(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
         // Set for the environment the run uses (sandbox); `payrun runs` has no --env and takes the one that has it.
         let set = try PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "sandbox"], input: password, environment: ["XDG_CONFIG_HOME": config])
@@ -133,9 +133,9 @@ import Testing
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 3, currency = "EUR" })
             print("paid")
             """)
-        let paid = try PayrunProcess.runOnce(["run", "--state", state, pay], environment: ["XDG_CONFIG_HOME": config, "PAYRUN_SANDBOX_URL": sandbox.url])
+        let paid = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, pay], environment: ["XDG_CONFIG_HOME": config, "PAYRUN_SANDBOX_URL": sandbox.url])
         #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
-        let listed = try PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
+        let listed = try await PayrunProcess.runOnceOffThePool(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(listed.status == 0 && listed.standardOutput.contains("finished"), "\(listed.standardError)")
         for output in [without, paid, listed] {
             #expect(!(output.standardOutput + output.standardError).contains(password), "the password never shows")
@@ -159,19 +159,19 @@ import Testing
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let arguments = ["run", "--state", state, "--run-key", "away", pay]
-        let first = Task.detached { try PayrunProcess.runOnce(arguments, environment: environment) }
+        async let first = PayrunProcess.runOnceOffThePool(arguments, environment: environment)
         try await Self.waitForPayments(1, on: sandbox)
         // The first answer is journaled 20 ms after it came; then the database goes, as in a crash,
         // well within the ten seconds the script waits (pg_ctl is slow to start on a loaded machine).
         try await Task.sleep(for: .milliseconds(500))
         try server.stop(mode: "immediate")
-        let stopped = try await first.value
+        let stopped = try await first
         #expect(stopped.status != 0, "\(stopped.standardError)")
         #expect(stopped.standardError.contains("state store \(state)") || stopped.standardError.contains("held this job's key was lost"), "\(stopped.standardError)")
         var puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 1, "nothing was sent that could not be journaled first")
         try server.start()
-        let resumed = try PayrunProcess.runOnce(arguments, environment: environment)
+        let resumed = try await PayrunProcess.runOnceOffThePool(arguments, environment: environment)
         #expect(resumed.status == 0 && resumed.standardOutput == "done\n", "\(resumed.standardError)")
         #expect(resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
         puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
@@ -180,19 +180,19 @@ import Testing
     }
 
     @Test func aNewerSchemaOrAnUnreachableDatabaseIsSaidPlainly() async throws {
-        let unreachable = try PayrunProcess.runOnce(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing"])
+        let unreachable = try await PayrunProcess.runOnceOffThePool(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing"])
         #expect(unreachable.status == 1)
         #expect(unreachable.standardError.contains("state store postgres://payrun@127.0.0.1:1/nothing"), "\(unreachable.standardError)")
         #expect(unreachable.standardError.contains("did not answer within 10 s") || unreachable.standardError.contains("cannot be reached"))
-        let withPassword = try PayrunProcess.runOnce(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
+        let withPassword = try await PayrunProcess.runOnceOffThePool(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
         #expect(withPassword.status == 1 && withPassword.standardError.contains("PGPASSWORD") && !withPassword.standardError.contains("hunter2"))
         let state = try database()
         // Made by a newer payrun: refused, and left as it is.
-        let migrated = try PayrunProcess.runOnce(["state", "migrate", "--state", state])
+        let migrated = try await PayrunProcess.runOnceOffThePool(["state", "migrate", "--state", state])
         #expect(migrated.status == 0 && migrated.standardOutput.contains("schema \(PostgresRunStore.schemaVersion), this payrun's"), "\(migrated.standardError)")
         try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
-        let newer = try PayrunProcess.runOnce(["runs", "--state", state])
+        let newer = try await PayrunProcess.runOnceOffThePool(["runs", "--state", state])
         #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to \(PostgresRunStore.schemaVersion))"), "\(newer.standardError)")
-        #expect(try PayrunProcess.runOnce(["state", "migrate", "--state", state]).status == 1)
+        #expect(try await PayrunProcess.runOnceOffThePool(["state", "migrate", "--state", state]).status == 1)
     }
 }
