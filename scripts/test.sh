@@ -15,6 +15,8 @@ if [ $# -eq 0 ]; then
   # own, after the others, they do not starve the tests that measure time.
   swift test --skip "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests|SharedInboxTests"
   swift test --filter "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests|SharedInboxTests"
+  # The C pattern matcher fuzzed against stock Lua's for a short, bounded time: a finding fails.
+  bash scripts/fuzz.sh pattern 30
   # A data race is a failure: TSan's report makes the test process exit non-zero.
   PAYRUN_TSAN=1 TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
 else
