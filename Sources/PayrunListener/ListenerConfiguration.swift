@@ -23,7 +23,7 @@ public struct ListenerConfiguration: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// How long a claim holds an event without a heartbeat: a listener renews its claims every
     /// fifth of it, and listeners sharing a store look for a dead one's ended leases as often.
-    public var lease: Duration = .seconds(15)
+    public var lease: Duration = .seconds(10)
     /// Whether events are handed to the handlers; false receives and stores only (the events wait
     /// in the inbox for a listener that hands them over).
     public var handsOver = true
