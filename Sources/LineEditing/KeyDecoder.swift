@@ -38,7 +38,7 @@ public struct KeyDecoder {
         }
     }
 
-    /// A multi-byte UTF-8 character; invalid bytes become U+FFFD rather than vanishing. A byte
+    /// A multi-byte UTF-8 character; invalid bytes become one U+FFFD rather than vanishing. A byte
     /// that cannot continue the character (Enter after a Latin-1 `é`) is kept for the next key.
     private mutating func utf8(startingWith first: UInt8) -> Key {
         let length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1
@@ -50,7 +50,10 @@ public struct KeyDecoder {
             }
             bytes.append(byte)
         }
-        return .text(String(decoding: bytes, as: UTF8.self))
+        // Bytes that are no character at all (0xff, an overlong 0xc0 0x80) are one U+FFFD, as a
+        // truncated sequence is: one key per character read.
+        let text = String(decoding: bytes, as: UTF8.self)
+        return .text(text.count == 1 ? text : "\u{FFFD}")
     }
 
     private mutating func escapeSequence() -> Key {

@@ -23,27 +23,38 @@ public enum FormEncoding {
         fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 
-    /// `a=1&b=x%20y` as pairs in order (`+` is a space).
+    /// `a=1&b=x%20y` as pairs in order (`+` is a space). Split on bytes, not characters: a
+    /// combining mark after `&` or `=` would otherwise join it into one character and hide it.
     public static func fields(_ text: String) -> [(String, String)] {
-        text.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        Array(text.utf8).split(separator: UInt8(ascii: "&")).map { pair in
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
     }
 
-    private static func decode(_ text: Substring) -> String {
+    private static func decode(_ text: ArraySlice<UInt8>) -> String {
         var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
+        var input = text
         while let byte = input.popFirst() {
             if byte == UInt8(ascii: "+") {
                 bytes.append(0x20)
-            } else if byte == UInt8(ascii: "%"), input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
+            } else if byte == UInt8(ascii: "%"), input.count >= 2, let high = hexValue(input.first!), let low = hexValue(input.dropFirst().first!) {
+                bytes.append(high << 4 | low)
                 input = input.dropFirst(2)
             } else {
                 bytes.append(byte)
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A hex digit's value; nil for anything else (`UInt8("+f", radix: 16)` would take a sign).
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

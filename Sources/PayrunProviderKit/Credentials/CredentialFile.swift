@@ -17,9 +17,11 @@ enum CredentialFile {
     static func parse(_ text: String) throws(SyntaxError) -> [PayrunEnvironment: [CredentialName: Secret]] {
         var entries: [PayrunEnvironment: [CredentialName: Secret]] = [:]
         var section: (PayrunEnvironment, String)?
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines split on scalars, not characters: "\r\n" is one Character, and so is "\n" followed
+        // by a combining mark; splitting on Character "\n" would read a CRLF file as one line.
+        for (offset, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = offset + 1
-            let content = rawLine.drop { $0 == " " || $0 == "\t" }
+            let content = Substring(scalars).drop { $0 == " " || $0 == "\t" }
             if content.isEmpty || content.hasPrefix("#") || content == "\r" { continue }
             if content.hasPrefix("[") {
                 section = try header(content, line: line)
@@ -54,44 +56,49 @@ enum CredentialFile {
     }
 
     /// A basic ("...", with escapes) or literal ('...') string, and nothing after it but a comment.
+    /// Read scalar by scalar: a combining mark after a quote or an escape's letter must not join
+    /// them into one character. Errors never quote the value: it is a secret.
     private static func string(_ text: Substring, line: Int) throws(SyntaxError) -> String {
-        guard let quote = text.first, quote == "\"" || quote == "'" else {
+        let scalars = text.unicodeScalars
+        guard let quote = scalars.first, quote == "\"" || quote == "'" else {
             throw SyntaxError(line: line, problem: "values must be quoted strings")
         }
-        var value = ""
-        var index = text.index(after: text.startIndex)
-        while index < text.endIndex {
-            let character = text[index]
-            if character == quote {
-                let rest = text[text.index(after: index)...].trimmingSpaces()
+        var value = String.UnicodeScalarView()
+        var index = scalars.index(after: scalars.startIndex)
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            if scalar == quote {
+                let rest = Substring(scalars[scalars.index(after: index)...]).trimmingSpaces()
                 guard rest.isEmpty || rest.hasPrefix("#") else {
                     throw SyntaxError(line: line, problem: "unexpected text after the value")
                 }
-                return value
+                return String(value)
             }
-            if character == "\\" && quote == "\"" {
-                index = text.index(after: index)
-                guard index < text.endIndex else { break }
-                switch text[index] {
+            if scalar == "\\" && quote == "\"" {
+                index = scalars.index(after: index)
+                guard index < scalars.endIndex else { break }
+                switch scalars[index] {
                 case "n": value.append("\n")
                 case "t": value.append("\t")
                 case "r": value.append("\r")
                 case "\"": value.append("\"")
                 case "\\": value.append("\\")
                 case "u":
-                    let digits = text[text.index(after: index)...].prefix(4)
-                    guard digits.count == 4, let code = UInt32(digits, radix: 16), let scalar = Unicode.Scalar(code) else {
+                    let digits = scalars[scalars.index(after: index)...].prefix(4)
+                    guard digits.count == 4, digits.allSatisfy(\.properties.isASCIIHexDigit),
+                        let code = UInt32(String(String.UnicodeScalarView(digits)), radix: 16), let decoded = Unicode.Scalar(code)
+                    else {
                         throw SyntaxError(line: line, problem: "\\u needs four hex digits")
                     }
-                    value.unicodeScalars.append(scalar)
-                    index = text.index(index, offsetBy: 4)
+                    value.append(decoded)
+                    index = scalars.index(index, offsetBy: 4)
                 default:
-                    throw SyntaxError(line: line, problem: "unknown escape \\\(text[index])")
+                    throw SyntaxError(line: line, problem: "unknown escape after \\ (known: \\n \\t \\r \\\" \\\\ \\uXXXX)")
                 }
             } else {
-                value.append(character)
+                value.append(scalar)
             }
-            index = text.index(after: index)
+            index = scalars.index(after: index)
         }
         throw SyntaxError(line: line, problem: "the string is not closed")
     }

@@ -70,7 +70,8 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
         var exponent = 0
         if !bytes.isEmpty {
             bytes = bytes.dropFirst()
-            guard let value = Int(String(decoding: bytes, as: UTF8.self)), abs(value) <= 1000 else { return nil }
+            // (-1000...1000).contains, not abs(): abs(Int.min) traps.
+            guard let value = Int(String(decoding: bytes, as: UTF8.self)), (-1000...1000).contains(value) else { return nil }
             exponent = value
         }
         scale -= exponent
@@ -127,7 +128,7 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
     public func adding(_ other: DecimalNumber) throws(DecimalError) -> DecimalNumber {
         let (left, right, scale) = try Self.aligned(self, other)
         let (sum, overflow) = left.addingReportingOverflow(right)
-        guard !overflow else { throw .overflow("\(self) + \(other)") }
+        guard !overflow, sum.magnitude <= Self.largestMagnitude else { throw .overflow("\(self) + \(other)") }
         return DecimalNumber(significand: sum, scale: scale)
     }
 
@@ -139,37 +140,50 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
     public func multiplying(_ other: DecimalNumber) throws(DecimalError) -> DecimalNumber {
         let left = trimmed
         let right = other.trimmed
-        let (product, overflow) = left.significand.multipliedReportingOverflow(by: right.significand)
-        guard !overflow else { throw .overflow("\(self) * \(other)") }
+        let negative = (left.significand < 0) != (right.significand < 0)
+        // The full 256-bit product: two 38-digit operands whose product needs rounding to 38
+        // places still give a result that fits.
+        let product = left.significand.magnitude.multipliedFullWidth(by: right.significand.magnitude)
         let scale = left.scale + right.scale
         if scale <= Self.maximumScale {
+            guard product.high == 0 else { throw .overflow("\(self) * \(other)") }
             // Keep the places the operands had: 2.50 * 3 is 7.50.
-            return try DecimalNumber(significand: product, scale: scale).rescaled(atLeast: max(self.scale, other.scale))
+            return try Self.number(product.low, negative: negative, scale: scale, "\(self) * \(other)")
+                .rescaled(atLeast: max(self.scale, other.scale))
         }
-        return try Self.divide(product, byPowerOfTen: scale - Self.maximumScale, rounding: .halfEven, scale: Self.maximumScale)
+        let rounded = Self.divide(product, by: Self.powersOfTen[scale - Self.maximumScale], negative: negative, rounding: .halfEven)
+        return try Self.number(rounded, negative: negative, scale: Self.maximumScale, "\(self) * \(other)")
     }
 
     /// `self / other` with `scale` fraction digits, rounded as asked.
     public func dividing(by other: DecimalNumber, scale: Int, rounding: Rounding = .halfEven) throws(DecimalError) -> DecimalNumber {
         guard !other.isZero else { throw .divisionByZero }
         guard (0...Self.maximumScale).contains(scale) else { throw .scale(scale) }
-        // self / other * 10^scale = (a / 10^sa) / (b / 10^sb) * 10^scale = a * 10^(scale - sa + sb) / b
+        let negative = (significand < 0) != (other.significand < 0)
+        let what = "\(self) / \(other)"
+        // self / other * 10^scale = (a / 10^sa) / (b / 10^sb) * 10^scale = a * 10^(scale - sa + sb) / b,
+        // with the exponent in -38...76.
         let exponent = scale - self.scale + other.scale
-        var numerator = significand
-        var denominator = other.significand
+        let dividend = significand.magnitude
+        var divisor = other.significand.magnitude
         if exponent >= 0 {
-            guard let scaled = Self.multiply(numerator, byPowerOfTen: exponent) else { throw .overflow("\(self) / \(other)") }
-            numerator = scaled
-        } else {
-            guard let scaled = Self.multiply(denominator, byPowerOfTen: -exponent) else {
-                // The divisor dwarfs the dividend: the quotient is under one unit, and only the
-                // rounding decides between 0 and one unit.
-                let sign: Int128 = other.significand < 0 ? -1 : 1
-                return DecimalNumber(significand: Self.divide(numerator.signum(), sign * Int128.max, rounding: rounding), scale: scale)
-            }
-            denominator = scaled
+            // Past 10^38 in one factor the quotient is past 38 digits anyway (the divisor has at
+            // most 38), so a product that does not fit 128 bits is an overflow.
+            let head = max(0, exponent - Self.maximumScale)
+            let (scaled, overflow) = dividend.multipliedReportingOverflow(by: Self.powersOfTen[head])
+            guard !overflow else { throw .overflow(what) }
+            let numerator = scaled.multipliedFullWidth(by: Self.powersOfTen[exponent - head])
+            return try Self.number(Self.divide(numerator, by: divisor, negative: negative, rounding: rounding), negative: negative, scale: scale, what)
         }
-        return DecimalNumber(significand: Self.divide(numerator, denominator, rounding: rounding), scale: scale)
+        let widened = divisor.multipliedFullWidth(by: Self.powersOfTen[-exponent])
+        guard widened.high == 0 else {
+            // The divisor is past 2^128 and the dividend under 10^38: the quotient is under a third
+            // of one unit, and only the rounding decides between 0 and one unit.
+            let away = dividend != 0 && Self.roundsAway(half: -1, odd: false, negative: negative, rounding)
+            return try Self.number(away ? 1 : 0, negative: negative, scale: scale, what)
+        }
+        divisor = widened.low
+        return try Self.number(Self.divide((0, dividend), by: divisor, negative: negative, rounding: rounding), negative: negative, scale: scale, what)
     }
 
     /// `self / other` when it ends within 38 fraction digits; otherwise an error asking for a
@@ -188,7 +202,9 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
     public func rounded(scale: Int, _ rounding: Rounding = .halfEven) throws(DecimalError) -> DecimalNumber {
         guard (0...Self.maximumScale).contains(scale) else { throw .scale(scale) }
         if scale >= self.scale { return try rescaled(atLeast: scale) }
-        return try Self.divide(significand, byPowerOfTen: self.scale - scale, rounding: rounding, scale: scale)
+        let negative = significand < 0
+        let quotient = Self.divide((0, significand.magnitude), by: Self.powersOfTen[self.scale - scale], negative: negative, rounding: rounding)
+        return try Self.number(quotient, negative: negative, scale: scale, "\(self) rounded to \(scale) places")
     }
 
     /// The integer count of `10^-scale` units: `12.34` at scale 2 is 1234. Refuses to drop digits.
@@ -242,48 +258,58 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
         return (left, right, scale)
     }
 
+    /// 38 nines: no significand, given or computed, has more digits (Python's decimal with
+    /// `prec=38` keeps as many), so every result reads back from its own text.
+    static let largestMagnitude: UInt128 = 99_999_999_999_999_999_999_999_999_999_999_999_999
+
+    /// 10^0 through 10^38.
+    static let powersOfTen: [UInt128] = (0...38).map { exponent in (0..<exponent).reduce(UInt128(1)) { power, _ in power * 10 } }
+
     private static func power(_ exponent: Int) -> Int128 {
-        var result: Int128 = 1
-        for _ in 0..<exponent { result *= 10 }
-        return result
+        Int128(powersOfTen[exponent])
     }
 
+    /// `value * 10^exponent`; nil past 38 digits.
     static func multiply(_ value: Int128, byPowerOfTen exponent: Int) -> Int128? {
-        var result = value
-        for _ in 0..<exponent {
-            let (product, overflow) = result.multipliedReportingOverflow(by: 10)
-            if overflow { return nil }
-            result = product
-        }
-        return result
+        guard value != 0 else { return 0 }
+        guard exponent <= maximumScale else { return nil }
+        let (product, overflow) = value.magnitude.multipliedReportingOverflow(by: powersOfTen[exponent])
+        guard !overflow, product <= largestMagnitude else { return nil }
+        return value < 0 ? -Int128(product) : Int128(product)
     }
 
-    private static func divide(_ value: Int128, byPowerOfTen exponent: Int, rounding: Rounding, scale: Int) throws(DecimalError) -> DecimalNumber {
-        guard exponent <= 38 else { return DecimalNumber(significand: 0, scale: scale) }
-        return DecimalNumber(significand: divide(value, power(exponent), rounding: rounding), scale: scale)
+    /// A result of at most 38 digits, or the overflow of `what`.
+    private static func number(_ magnitude: UInt128?, negative: Bool, scale: Int, _ what: @autoclosure () -> String) throws(DecimalError) -> DecimalNumber {
+        guard let magnitude, magnitude <= largestMagnitude else { throw .overflow(what()) }
+        return DecimalNumber(significand: negative ? -Int128(magnitude) : Int128(magnitude), scale: scale)
     }
 
-    /// `numerator / denominator`, rounded.
-    private static func divide(_ numerator: Int128, _ denominator: Int128, rounding: Rounding) -> Int128 {
-        let (quotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
+    /// The 256-bit `numerator` over `denominator`, rounded as asked for a result of the given
+    /// sign; nil when the quotient does not fit 128 bits.
+    private static func divide(_ numerator: (high: UInt128, low: UInt128), by denominator: UInt128, negative: Bool, rounding: Rounding) -> UInt128? {
+        guard numerator.high < denominator else { return nil }
+        let (quotient, remainder) = denominator.dividingFullWidth(numerator)
         guard remainder != 0 else { return quotient }
-        let negative = (numerator < 0) != (denominator < 0)
-        let away: Int128 = negative ? -1 : 1
-        // Compare |remainder| with half of |denominator| without overflowing.
-        let rest = remainder.magnitude
-        let other = denominator.magnitude - rest
-        let half = rest == other ? 0 : (rest > other ? 1 : -1)
-        let roundAway: Bool
+        // Compare the remainder with half the denominator without overflowing.
+        let rest = denominator - remainder
+        let half = remainder == rest ? 0 : (remainder > rest ? 1 : -1)
+        guard roundsAway(half: half, odd: quotient % 2 != 0, negative: negative, rounding) else { return quotient }
+        let (next, overflow) = quotient.addingReportingOverflow(1)
+        return overflow ? nil : next
+    }
+
+    /// Whether an inexact quotient moves away from zero: `half` says whether the part dropped is
+    /// under (-1), at (0) or over (1) half a unit; `odd`, whether the truncated quotient is odd.
+    private static func roundsAway(half: Int, odd: Bool, negative: Bool, _ rounding: Rounding) -> Bool {
         switch rounding {
-        case .down: roundAway = false
-        case .up: roundAway = true
-        case .floor: roundAway = negative
-        case .ceiling: roundAway = !negative
-        case .halfUp: roundAway = half >= 0
-        case .halfDown: roundAway = half > 0
-        case .halfEven: roundAway = half > 0 || (half == 0 && quotient % 2 != 0)
+        case .down: false
+        case .up: true
+        case .floor: negative
+        case .ceiling: !negative
+        case .halfUp: half >= 0
+        case .halfDown: half > 0
+        case .halfEven: half > 0 || (half == 0 && odd)
         }
-        return roundAway ? quotient + away : quotient
     }
 }
 

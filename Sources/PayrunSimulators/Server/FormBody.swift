@@ -21,19 +21,20 @@ enum FormBody {
         Dictionary(FormEncoding.fields(text), uniquingKeysWith: { $1 })
     }
 
-    /// Each part's `name` and its content, as text.
+    /// Each part's `name` and its content, as text. Read as bytes: a combining mark after a quote
+    /// or a line break would join them into one character and hide the part.
     private static func multipart(_ body: [UInt8], boundary: String) -> [String: String] {
-        let text = String(decoding: body, as: UTF8.self)
+        let blankLine: [UInt8] = Array("\r\n\r\n".utf8)
+        let nameMarker: [UInt8] = Array("name=\"".utf8)
         var fields: [String: String] = [:]
-        for part in text.components(separatedBy: "--" + boundary) {
-            guard let split = part.firstRange(of: "\r\n\r\n") else { continue }
+        for part in body.split(separator: Array(("--" + boundary).utf8), omittingEmptySubsequences: false) {
+            guard let split = part.firstRange(of: blankLine) else { continue }
             let head = part[..<split.lowerBound]
             var content = part[split.upperBound...]
-            // "\r\n" is one Character.
-            if content.hasSuffix("\r\n") { content = content.dropLast() }
-            guard let nameStart = head.firstRange(of: "name=\"") else { continue }
-            let name = head[nameStart.upperBound...].prefix { $0 != "\"" }
-            fields[String(name)] = String(content)
+            if content.suffix(2).elementsEqual("\r\n".utf8) { content = content.dropLast(2) }
+            guard let nameStart = head.firstRange(of: nameMarker) else { continue }
+            let name = head[nameStart.upperBound...].prefix { $0 != UInt8(ascii: "\"") }
+            fields[String(decoding: name, as: UTF8.self)] = String(decoding: content, as: UTF8.self)
         }
         return fields
     }
@@ -45,16 +46,5 @@ extension StringProtocol {
         while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
         return String(slice)
-    }
-
-    fileprivate func components(separatedBy separator: String) -> [Substring] {
-        var parts: [Substring] = []
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: separator) {
-            parts.append(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
-        }
-        parts.append(rest)
-        return parts
     }
 }
