@@ -28,6 +28,12 @@ import Testing
         #expect(keys([0xe9, 0x0d]) == [.text("\u{FFFD}"), .enter])
     }
 
+    @Test func bytesThatAreNoCharacterAreOneReplacementKey() {
+        // Found by Fuzz/keys: 0xff 0xa5 gave one text key of two characters.
+        #expect(keys([0xff, 0xa5]) == [.text("\u{FFFD}")])
+        #expect(keys([0xc0, 0x80, 0x61]) == [.text("\u{FFFD}"), .text("a")])
+    }
+
     @Test func arrowsAndEditingKeysInBothEncodings() {
         let escape: UInt8 = 0x1b
         #expect(keys([escape] + Array("[A".utf8) + [escape] + Array("[B".utf8) + [escape] + Array("OC".utf8) + [escape] + Array("[D".utf8))

@@ -37,6 +37,26 @@ import Glibc
         #expect(problem("[live.particeep]\napi = 'literal \\\\n kept' # note") == "parsed")
     }
 
+    @Test func aFileWithWindowsLineEndsIsReadLineByLine() throws {
+        // "\r\n" is one Character: split on Character "\n", the whole file was one comment line.
+        let text = "# written on Windows\r\n[live.particeep]\r\napi_secret = \"sk_live_1\"\r\n"
+        #expect(try CredentialFile.parse(text) == [.live: [particeepSecret: Secret("sk_live_1")]])
+    }
+
+    @Test func aCombiningMarkAfterAnEscapeReadsBack() throws {
+        // Found by Fuzz/credentials: "\\n" then U+08E9 was read as the escape "\\n\u{08E9}" and refused.
+        let entries: [PayrunEnvironment: [CredentialName: Secret]] = [.live: [particeepSecret: Secret("a\n\u{08E9}\"\u{0306}")]]
+        #expect(try CredentialFile.parse(CredentialFile.render(entries)) == entries)
+        // The error names the line, never the value.
+        do {
+            _ = try CredentialFile.parse("[live.particeep]\napi = \"sk_\\qsecret\"")
+            Issue.record("an unknown escape was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("line 2: unknown escape"))
+            #expect(!error.description.contains("\\q") && !error.description.contains("secret"))
+        }
+    }
+
     @Test func aFileOthersCanReadIsRefusedAndSavingMakesItPrivate() throws {
         let path = folder + "/payrun/credentials.toml"
         var store = try FileCredentialStore(path: path)  // missing: empty

@@ -70,6 +70,29 @@ import Testing
         }
     }
 
+    @Test func noResultHasMoreThan38Digits() throws {
+        // Found by Fuzz/decimal: 1 rounded to 38 places was a 39-digit number that did not read back.
+        #expect(throws: DecimalError.self) { try d("1").rounded(scale: 38) }
+        #expect(throws: DecimalError.self) { try d("99999999999999999999999999999999999999").adding(d("1")) }
+        #expect(try d("0.5").rounded(scale: 37).description == "0." + "5" + String(repeating: "0", count: 36))
+        // Found by Fuzz/decimal: an exponent of Int.min trapped in abs().
+        #expect(DecimalNumber("1e-9223372036854775808") == nil)
+        #expect(DecimalNumber("1e9223372036854775807") == nil)
+    }
+
+    @Test func wideProductsAndQuotientsNeedNotFit128Bits() throws {
+        // Two 25-digit fractions: the exact product has 50 digits, rounded to 38 places it fits.
+        let a = d("0.1234567890123456789012345")
+        #expect(try a.multiplying(a).description == "0.01524157875323883675049533479957338669")
+        // 10^37 / 10^37 at 2 places: 10^39 as an intermediate, 1.00 as the answer.
+        let big = d("10000000000000000000000000000000000000")
+        #expect(try big.dividing(by: big, scale: 2).description == "1.00")
+        // A divisor past 2^127 once widened: 9.99…9 / 18 is 0.555…, which half-up rounds to 1.
+        let nines = d("9.9999999999999999999999999999999999999")
+        #expect(try nines.dividing(by: d("18"), scale: 0, rounding: .halfUp).description == "1")
+        #expect(try nines.dividing(by: d("18"), scale: 0, rounding: .down).description == "0")
+    }
+
     @Test func comparisonIgnoresTrailingZerosAndScale() {
         #expect(d("1.50") == d("1.5"))
         #expect(Set([d("1.50"), d("1.5"), d("1.500")]).count == 1)
