@@ -61,6 +61,9 @@ for target in "${targets[@]}"; do
   echo "fuzzing $target for $seconds s"
   # The committed seeds, then what earlier runs found, are the starting corpus. Swift's own crash
   # reporter is off so libFuzzer reports the crash and keeps its input.
+  seeds=("../../Fuzz/$target/corpus")
+  # The JSON parser also starts from its conformance cases.
+  [ "$target" = json ] && seeds+=(../../Tests/PayrunFormatsTests/JSONSuite)
   (cd "$build" && SWIFT_BACKTRACE=enable=no ./"$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$target-" "$target-corpus" "../../Fuzz/$target/corpus")
+    -print_final_stats=1 -artifact_prefix="$target-" "$target-corpus" "${seeds[@]}")
 done
