@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs payrun's tests, installing what they build against first: the durability tests on their
 # own after the rest, then the engine's tests again under Thread Sanitizer (a build of their own
-# in .build-tsan), which must report nothing.
+# in .build-tsan), which must report nothing; every fuzz target runs for 30 s in between.
 #   bash scripts/test.sh [swift test options, e.g. --filter JSON]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,9 @@ if [ $# -eq 0 ]; then
   # own, after the others, they do not starve the tests that measure time.
   swift test --skip "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests|SharedInboxTests"
   swift test --filter "DurableRunTests|RunsCommandTests|ListenTests|PostgresStateTests|SharedInboxTests"
-  # The C pattern matcher fuzzed against stock Lua's for a short, bounded time: a finding fails.
-  bash scripts/fuzz.sh pattern 30
+  # Every fuzz target (the C pattern matcher against stock Lua's, the parsers) for 30 s each, from
+  # the committed seeds: a finding fails.
+  bash scripts/fuzz.sh all 30
   # A data race is a failure: TSan's report makes the test process exit non-zero.
   PAYRUN_TSAN=1 TSAN_OPTIONS="halt_on_error=1" swift test --sanitize=thread --scratch-path .build-tsan --filter PayrunEngineTests
 else

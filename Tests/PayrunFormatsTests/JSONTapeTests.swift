@@ -57,9 +57,24 @@ import Testing
         #expect(elements.count == 5)
         #expect(elements[0]["id"]?.string == "a\"b", "escaped strings are unescaped")
         #expect(elements[1]["id"]?.string == "c")
-        #expect(elements[2].value == .number(18446744073709551616), "past 64 bits an integer is a number")
+        #expect(elements[2].value == .exactNumber("18446744073709551616"), "past 64 bits an integer keeps its digits")
         #expect(elements[3].value == .integer(0))
         #expect(elements[4].value == .number(150))
         #expect(elements[1].elements.isEmpty, "an object has no elements")
+    }
+
+    @Test func numbersADoubleCannotHoldKeepTheirDigits() throws {
+        let text = #"{"amount": 12345678901234567.89, "float": 0.30000000000000004, "id": 123456789012345678901234567890, "small": 0.1}"#
+        let value = try JSONValue.parse(Array(text.utf8))
+        #expect(value["amount"] == .exactNumber("12345678901234567.89"))
+        #expect(value["id"] == .exactNumber("123456789012345678901234567890"))
+        #expect(value["float"] == .number(0.30000000000000004), "a float written with all its digits is that float")
+        #expect(value["small"] == .number(0.1))
+        // Written back digit for digit, and read back the same.
+        let written = String(decoding: value.encoded(), as: UTF8.self)
+        #expect(written.contains(#""amount":12345678901234567.89"#) && written.contains(#""id":123456789012345678901234567890"#))
+        #expect(try JSONValue.parse(value.encoded()) == value)
+        // Found by Fuzz/json: an exponent of Int.min overflowed while the digits were compared.
+        #expect(try JSONValue.parse(Array("0.1234567890123456e-9223372036854775808".utf8)) == .exactNumber("0.1234567890123456e-9223372036854775808"))
     }
 }

@@ -64,6 +64,26 @@ import Testing
         }
     }
 
+    @Test func numbersAFloatCannotHoldArriveAsDecimals() async throws {
+        // Issue 20: money never loses digits on its way back from a provider, whether the answer
+        // is one reply or a page (the two ways answers reach Lua).
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local t = p:put("/transaction", { amount = 990, currency = "EUR",
+                  custom = { ref = payrun.decimal.new("12345678901234567.89"), big = payrun.decimal.new("123456789012345678901234567890"), f = 0.1 } })
+                local again = p:get("/transaction/" .. t.id)
+                print(payrun.decimal.isdecimal(again.custom.ref), tostring(again.custom.ref), tostring(again.custom.big), math.type(again.custom.f))
+                for item in p:paginate("/transaction/search", nil, { page_size = 100 }) do
+                  if item.id == t.id then print(payrun.decimal.isdecimal(item.custom.ref), tostring(item.custom.ref), tostring(item.custom.big)) end
+                end
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "true\t12345678901234567.89\t123456789012345678901234567890\tfloat\n"
+                + "true\t12345678901234567.89\t123456789012345678901234567890\n")
+        }
+    }
+
     @Test func errorsAreStructuredValuesAndTryrequestReturnsThem() async throws {
         try await withServer { server in
             let (status, output) = await run("""

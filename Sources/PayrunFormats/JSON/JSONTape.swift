@@ -36,7 +36,7 @@ public struct JSONTape: Sendable {
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONTape {
         var text = Array(bytes)
         let builder = try text.withUnsafeBufferPointer { (document) throws(JSONParseError) in
-            var parser = JSONParser(document: document, sink: JSONTapeBuilder(documentCount: document.count), maximumDepth: maximumDepth)
+            var parser = JSONParser(document: document, sink: JSONTapeBuilder(document: document), maximumDepth: maximumDepth)
             try parser.parse()
             return parser.sink
         }
@@ -97,6 +97,23 @@ public struct JSONTape: Sendable {
 
         @inlinable public func number(at index: Int) -> Double {
             Double(bitPattern: entries[index].payload)
+        }
+
+        /// A number's text as written when the double ``number(at:)`` gives is not exactly it (an
+        /// integer past 64 bits, more digits than a double keeps); nil when the double is exact.
+        public func exactNumberText(at index: Int) -> String? {
+            guard kind(at: index) == .number, count(at: index) > 0 else { return nil }
+            let start = count(at: index) - 1
+            var end = start
+            while end < text.count, Self.isNumberByte(text[end]) { end += 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: text[start..<end]), as: UTF8.self)
+        }
+
+        private static func isNumberByte(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+            default: false
+            }
         }
 
         /// A string's UTF-8 bytes (a member name is a string).
@@ -183,7 +200,7 @@ extension JSONTape.Reader {
         case .false: return .bool(false)
         case .true: return .bool(true)
         case .integer: return .integer(integer(at: index))
-        case .number: return .number(number(at: index))
+        case .number: return exactNumberText(at: index).map(JSONValue.exactNumber) ?? .number(number(at: index))
         case .string: return .string(String(decoding: bytes(at: index), as: UTF8.self))
         case .array:
             var items: [JSONValue] = []

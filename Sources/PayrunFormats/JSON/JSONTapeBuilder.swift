@@ -8,11 +8,15 @@ struct JSONTapeBuilder: JSONSink {
     private(set) var unescaped: [UInt8] = []
     /// The entries of the containers not yet closed, innermost last.
     private var open: [Int] = []
-    private let documentCount: Int
+    private let document: UnsafeBufferPointer<UInt8>
+    private var documentCount: Int { document.count }
+    /// Where the number about to be given as a double was written, when a double does not hold
+    /// it exactly: its entry keeps the place, so readers can have the digits as written.
+    private var exactNumberStart: Int?
 
-    init(documentCount: Int) {
-        self.documentCount = documentCount
-        entries.reserveCapacity(documentCount / 6 + 4)
+    init(document: UnsafeBufferPointer<UInt8>) {
+        self.document = document
+        entries.reserveCapacity(document.count / 6 + 4)
     }
 
     private mutating func append(_ kind: JSONTape.Kind, count: Int = 0, payload: UInt64 = 0) {
@@ -22,7 +26,18 @@ struct JSONTapeBuilder: JSONSink {
     mutating func null() { append(.null) }
     mutating func bool(_ value: Bool) { append(value ? .true : .false) }
     mutating func integer(_ value: Int) { append(.integer, payload: UInt64(bitPattern: Int64(value))) }
-    mutating func number(_ value: Double) { append(.number, payload: value.bitPattern) }
+    mutating func number(_ value: Double) {
+        // A number's count holds 1 + the offset of its text when the double is not exact.
+        append(.number, count: exactNumberStart.map { $0 + 1 } ?? 0, payload: value.bitPattern)
+        exactNumberStart = nil
+    }
+
+    mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber {
+        if !JSONNumberText.isExactDouble(String(decoding: text, as: UTF8.self)), let start = text.baseAddress, let base = document.baseAddress {
+            exactNumberStart = start - base
+        }
+        return .rounded
+    }
 
     mutating func string(_ bytes: UnsafeRawBufferPointer, documentOffset: Int?) {
         if let documentOffset { return append(.string, count: bytes.count, payload: UInt64(documentOffset)) }

@@ -7,6 +7,10 @@ public enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case integer(Int)
     case number(Double)
+    /// A number a double cannot hold as written (an integer past 64 bits, more digits than a
+    /// double keeps), kept as its JSON text: Lua gets it as a `payrun.decimal`, and it is written
+    /// back digit for digit, so an amount never loses digits on its way through.
+    case exactNumber(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -45,7 +49,7 @@ public enum JSONValue: Sendable, Equatable {
         case .null: "null"
         case .bool: "a boolean"
         case .integer: "an integer"
-        case .number: "a number"
+        case .number, .exactNumber: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"

@@ -146,6 +146,7 @@ public struct JSONWriter: Sendable {
         case .bool(let flag): bool(flag)
         case .integer(let number): integer(number)
         case .number(let number): self.number(number)
+        case .exactNumber(let text): raw(text.utf8)
         case .string(let text): string(text)
         case .array(let items):
             openArray()

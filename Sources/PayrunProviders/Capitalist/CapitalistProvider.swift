@@ -198,6 +198,7 @@ public struct CapitalistProvider: PaymentProvider {
             case .string(let text): return (name, text)
             case .integer(let number): return (name, String(number))
             case .number(let number): return (name, number.description)
+            case .exactNumber(let text): return (name, text)
             case .bool(let flag): return (name, flag ? "1" : "0")
             default: throw ProviderError(provider: "capitalist", message: "field '\(name)' must be a string, number or boolean")
             }

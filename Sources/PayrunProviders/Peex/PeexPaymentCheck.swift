@@ -15,6 +15,7 @@ enum PeexPaymentCheck {
         switch fields["amount"] {
         case .integer(let amount)? where amount > 0: break
         case .number(let amount)? where amount > 0 && amount.isFinite: break
+        case .exactNumber(let amount)? where (Double(amount) ?? 0) > 0: break
         case .string(let amount)? where isPositiveDecimal(amount): break
         default: problems.append("amount must be a positive number (a payrun.decimal for exact amounts)")
         }

@@ -73,6 +73,8 @@ enum StepValues {
         case .bool(let flag): stack.push(flag)
         case .integer(let integer): stack.push(integer)
         case .number(let number): stack.push(number)
+        // Step values are written from Lua's floats, whose text a double holds exactly.
+        case .exactNumber(let text): stack.push(Double(text) ?? .nan)
         case .string(let text): stack.push(text)
         case .array: stack.pushNil()
         case .object(let members):

@@ -38,7 +38,7 @@ struct LuaJSONSink: JSONSink {
         let written = String(decoding: text, as: UTF8.self)
         // A float written with all its digits (`0.30000000000000004`, `2.2250738585072014e-308`)
         // is that float exactly: it stays one.
-        if let value = Double(written), value.isFinite, Self.digits(of: written) == Self.digits(of: value.description) { return .rounded }
+        if JSONNumberText.isExactDouble(written) { return .rounded }
         switch bigNumbers {
         case .float:
             return .rounded
@@ -87,28 +87,4 @@ struct LuaJSONSink: JSONSink {
     }
 
     mutating func endObject(count: Int) {}
-
-    /// A number's significant digits and the power of ten of its first one: `0.0120` and `1.2e-2`
-    /// both give ("12", -2), so two spellings of one number compare equal.
-    static func digits(of text: String) -> (digits: String, exponent: Int, negative: Bool) {
-        var mantissa = Substring(text)
-        var exponent = 0
-        if let mark = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exponent = Int(mantissa[mantissa.index(after: mark)...]) ?? 0
-            mantissa = mantissa[..<mark]
-        }
-        let negative = mantissa.hasPrefix("-")
-        if negative || mantissa.hasPrefix("+") { mantissa = mantissa.dropFirst() }
-        let point = mantissa.firstIndex(of: ".")
-        let whole = point.map { mantissa[..<$0] } ?? mantissa
-        let fraction = point.map { mantissa[mantissa.index(after: $0)...] } ?? ""
-        var all = Array(whole + fraction)
-        var first = whole.count - 1 + exponent
-        while let lead = all.first, lead == "0" {
-            all.removeFirst()
-            first -= 1
-        }
-        while let last = all.last, last == "0" { all.removeLast() }
-        return all.isEmpty ? ("0", 0, false) : (String(all), first, negative)
-    }
 }

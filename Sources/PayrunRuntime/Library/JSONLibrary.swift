@@ -125,6 +125,17 @@ enum JSONLibrary {
         }
     }
 
+    /// A number from a provider's answer that a double cannot hold as written: a `payrun.decimal`
+    /// with its digits, as `json.decode` gives by default; past the 38 digits a decimal holds (no
+    /// amount has as many), the nearest float.
+    private static func pushExactNumber(_ text: String, rounded: Double, on stack: LuaStack) {
+        if let decimal = DecimalNumber(text) {
+            stack.push(object: DecimalValue(decimal))
+        } else {
+            stack.push(rounded)
+        }
+    }
+
     private static func push(
         at index: Int, of reader: JSONTape.Reader, on stack: LuaStack, null: Int32, arrayMetatable: Int32, depth: Int
     ) throws(LuaError) {
@@ -133,7 +144,12 @@ enum JSONLibrary {
         case .false: stack.push(false)
         case .true: stack.push(true)
         case .integer: stack.push(reader.integer(at: index))
-        case .number: stack.push(reader.number(at: index))
+        case .number:
+            if let text = reader.exactNumberText(at: index) {
+                pushExactNumber(text, rounded: reader.number(at: index), on: stack)
+            } else {
+                stack.push(reader.number(at: index))
+            }
         case .string: stack.push(bytes: reader.bytes(at: index))
         case .array:
             try enter(depth, on: stack)
@@ -167,6 +183,7 @@ enum JSONLibrary {
         case .bool(let flag): stack.push(flag)
         case .integer(let number): stack.push(number)
         case .number(let number): stack.push(number)
+        case .exactNumber(let text): pushExactNumber(text, rounded: Double(text) ?? .nan, on: stack)
         case .string(let text): stack.push(text)
         case .array(let items):
             try enter(depth, on: stack)

@@ -108,6 +108,7 @@ public struct PeexSimulator: ProviderSimulator {
         switch fields["amount"] {
         case .integer(let value)?: amount = Double(value)
         case .number(let value)?: amount = value
+        case .exactNumber(let value)?: amount = Double(value) ?? 0
         case .string(let value)?: amount = Double(value) ?? 0
         default: amount = 0
         }

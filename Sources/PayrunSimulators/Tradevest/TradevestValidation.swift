@@ -37,6 +37,7 @@ enum TradevestValidation {
         switch value {
         case .integer(let number)?: text = String(number)
         case .number(let number)?: text = String(number)
+        case .exactNumber(let number)?: text = number
         case .string(let string)?: text = string
         default: return nil
         }
