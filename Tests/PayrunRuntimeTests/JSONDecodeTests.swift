@@ -44,6 +44,9 @@ import Testing
         let refused = try harness.run("return payrun.json.trydecode('{\"a\": 123456789012345678901}', {big_numbers = 'error'})")
         #expect((refused[1].text ?? "").contains("at byte 6") && (refused[1].text ?? "").contains("123456789012345678901"), "\(refused)")
         #expect(try harness.run("return math.type(payrun.json.decode('123456789012345678901', {big_numbers = 'float'}))") == ["float"])
+        // An exponent of Int.min overflowed (a crash) while the digits were compared with the float's.
+        let hugeExponent = try harness.run("return payrun.json.trydecode('0.1234567890123456e-9223372036854775808')")
+        #expect(hugeExponent[0] == .nil && (hugeExponent[1].text ?? "").contains("38 significant digits"), "\(hugeExponent)")
         #expect(try harness.failure(of: "payrun.json.decode('1', {big_numbers = 'exact'})")
             == #"test:1: bad argument #2 to 'decode' (field 'big_numbers' must be "decimal", "error" or "float")"#)
     }

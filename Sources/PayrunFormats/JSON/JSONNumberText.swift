@@ -17,7 +17,7 @@ public enum JSONNumberText {
         var exponent = 0
         if let mark = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
             // Clamped: far past any double's exponent, and `first` below must not overflow (an
-            // exponent of -9223372036854775808 trapped here, found by Fuzz/json).
+            // exponent of -9223372036854775808 trapped here: found moving this under Fuzz/json).
             let written = mantissa[mantissa.index(after: mark)...]
             exponent = max(-1_000_000, min(1_000_000, Int(written) ?? (written.hasPrefix("-") ? -1_000_000 : 1_000_000)))
             mantissa = mantissa[..<mark]
