@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(pattern json form csv credentials keys decimal)
+targets=(pattern json form csv csvreader credentials keys decimal)
 selected="${1:-all}"
 seconds="${2:-30}"
 bash scripts/install-dependencies.sh liblua5.4-dev pkg-config
@@ -47,6 +47,7 @@ build_swift() {
 build_json() { build_formats; build_swift json Fuzz/json/JSONFuzz.swift -lPayrunFormats; }
 build_form() { build_formats; build_swift form Fuzz/form/FormFuzz.swift Sources/PayrunSimulators/Server/FormBody.swift -lPayrunFormats; }
 build_csv() { build_formats; build_swift csv Fuzz/csv/CSVFuzz.swift -lPayrunFormats; }
+build_csvreader() { build_formats; build_swift csvreader Fuzz/csvreader/CSVReaderFuzz.swift -lPayrunFormats; }
 build_credentials() {
   build_swift credentials Fuzz/credentials/CredentialsFuzz.swift Sources/PayrunProviderKit/Credentials/{CredentialFile,CredentialName,Secret}.swift
 }

@@ -7,6 +7,7 @@
 ---@class payrunlib
 ---@field version string payrun's version, e.g. "0.1.0".
 ---@field json payrun.jsonlib JSON decoding and encoding.
+---@field csv payrun.csvlib CSV read a row at a time and written.
 ---@field decimal payrun.decimallib Exact decimal numbers for money.
 ---@field webhook payrun.webhooklib Checking webhooks providers send.
 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
@@ -99,6 +100,48 @@ function payrun.json.array(t) end
 ---@param t any
 ---@return boolean
 function payrun.json.isarray(t) end
+
+---@class payrun.csvlib
+payrun.csv = {}
+
+---The rows of CSV `text`, one a loop step, with the line each starts on:
+---`for row, line in payrun.csv.rows(text) do print(line, row.amount) end`. RFC 4180: quoted
+---fields, `""` for a quote, line breaks inside quotes, CRLF or LF, a UTF-8 byte order mark.
+---With a header row (the default) a row is a table keyed by the header's names; with
+---`header = false` a list of fields. Fields are strings. Raises an error naming the line and
+---column of a quote left open or a stray quote, and the line of a row whose field count
+---differs from the header's.
+---@param text string
+---@param options? payrun.csv.options
+---@return fun(): table?, integer?
+function payrun.csv.rows(text, options) end
+
+---Like `rows`, over the file named by the script's argument `n` (`payrun run payouts.lua
+---payouts.csv` then `payrun.csv.file(1)`), read a chunk at a time: a file of any size reads
+---in constant memory. Errors name the file.
+---@param n integer
+---@param options? payrun.csv.options
+---@return fun(): table?, integer?
+function payrun.csv.file(n, options) end
+
+---@class payrun.csv.options
+---@field separator? string `","`, `";"`, `"\t"` or another single character; guessed from the first line when not given.
+---@field header? boolean|string[] `true` (default): the first row names the fields; `false`: rows are lists; a list of names: the file has no header row, these name its fields.
+
+---CSV text for `rows`, each line ending in CRLF, a field quoted only when it must be (it holds
+---the separator, a quote or a line break, or starts or ends with a space). Rows that are lists
+---are written as they are; rows keyed by name are written in `columns`' order (every name
+---the rows use, sorted, when not given) under a header line. Strings, numbers, booleans and
+---`payrun.decimal`s are written as text; nil and `payrun.json.null` as an empty field.
+---@param rows table[]
+---@param options? payrun.csv.encode.options
+---@return string
+function payrun.csv.encode(rows, options) end
+
+---@class payrun.csv.encode.options
+---@field columns? string[] The names to write, in order.
+---@field separator? string The separator (default `","`).
+---@field header? boolean Whether to write the header line for named rows (default true).
 
 ---Exact decimal numbers for money: `payrun.decimal.new("0.1") + "0.2" == payrun.decimal.new("0.3")`.
 ---Up to 38 digits; nothing rounds unless asked (`/` must be exact, `d:div` and `d:round` take a

@@ -7,7 +7,7 @@ public enum LuaAnnotations {
     /// order they are written.
     static func tables(providers: [any PaymentProvider]) -> [LuaAnnotationTable] {
         [
-            PayrunLibrary.annotations, CredentialLibrary.annotations, JSONLibrary.annotations, DecimalLibrary.annotations,
+            PayrunLibrary.annotations, CredentialLibrary.annotations, JSONLibrary.annotations, CSVLibrary.annotations, DecimalLibrary.annotations,
             DecimalValue.annotations, ProviderLibrary.annotations(providers: providers), ProviderHandle.annotations,
         ] + providers.compactMap(extensionTable) + [
             ParallelLibrary.annotations, StepLibrary.annotations, EventLibrary.annotations, WebhookLibrary.annotations,

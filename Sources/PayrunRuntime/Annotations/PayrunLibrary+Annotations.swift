@@ -9,6 +9,7 @@ extension PayrunLibrary {
                 ---@class payrunlib
                 ---@field version string payrun's version, e.g. "0.1.0".
                 ---@field json payrun.jsonlib JSON decoding and encoding.
+                ---@field csv payrun.csvlib CSV read a row at a time and written.
                 ---@field decimal payrun.decimallib Exact decimal numbers for money.
                 ---@field webhook payrun.webhooklib Checking webhooks providers send.
                 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).

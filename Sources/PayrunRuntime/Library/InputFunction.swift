@@ -18,16 +18,24 @@ enum InputFunction {
         stack.setRegistryValue(argumentsKey)
     }
 
-    /// `payrun.input(n)`: the bytes of the file named by argument `n`.
-    static func input(_ call: LuaCall) throws -> LuaReturn {
-        let position = try call.integer(at: 1)
+    /// The path the person running the script gave as argument `position` (from argument 1 of `call`).
+    static func argumentPath(_ position: Int, call: LuaCall) throws(LuaArgumentError) -> String {
         let stack = call.stack
+        let base = stack.top
+        defer { stack.top = base }
         guard stack.pushRegistryValue(argumentsKey) == .table, stack.pushElement(position, of: -1) == .string,
             let path = stack.string(at: -1)
         else {
             throw LuaArgumentError.invalid(at: 1, "no argument \(position) was given to the script (payrun run script.lua FILE ...)")
         }
-        stack.pop(2)
+        return path
+    }
+
+    /// `payrun.input(n)`: the bytes of the file named by argument `n`.
+    static func input(_ call: LuaCall) throws -> LuaReturn {
+        let position = try call.integer(at: 1)
+        let stack = call.stack
+        let path = try argumentPath(position, call: call)
         let bytes: [UInt8]
         do {
             bytes = try FileContents.read(path, limit: maximumBytes)

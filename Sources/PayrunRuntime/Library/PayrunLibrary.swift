@@ -1,7 +1,7 @@
 // The `payrun` global: the modules payrun gives every script.
 import LuaKit
 
-/// Installs the `payrun` table — `payrun.json`, `payrun.decimal`, `payrun.inspect`, `payrun.stdout`,
+/// Installs the `payrun` table — `payrun.json`, `payrun.csv`, `payrun.decimal`, `payrun.inspect`, `payrun.stdout`,
 /// `payrun.stderr`, `payrun.version` — and `print`. ``ScriptRunner`` does this for every script;
 /// a host with a state of its own (no sandbox) can do it too.
 public enum PayrunLibrary {
@@ -11,6 +11,8 @@ public enum PayrunLibrary {
         stack.push(library: functions)      // stack: payrun
         try JSONLibrary.push(onto: stack)   // stack: payrun json
         stack.setField("json", in: -2)
+        try CSVLibrary.push(onto: stack)    // stack: payrun csv
+        stack.setField("csv", in: -2)
         try DecimalLibrary.push(onto: stack)  // stack: payrun decimal
         stack.setField("decimal", in: -2)
         stack.push(PayrunVersion.current)
