@@ -30,6 +30,7 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("startup", { [try StartupBenchmark.run(payrun: payrunPath)] }),
     ("limits", { [try LimitsCostBenchmark.run()] }),
     ("patterns", { [try PatternBenchmark.run()] }),
+    ("csv", { try CSVBenchmark.run(payrun: payrunPath) }),
     ("simulators", { [try await SimulatorStartupBenchmark.run()] }),
     ("load", { [try await SimulatorLoadBenchmark.run()] }),
     ("client", { try await ClientBenchmark.run(payrun: payrunPath) }),

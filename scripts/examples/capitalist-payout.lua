@@ -12,7 +12,7 @@
 local capitalist = payrun.provider("capitalist")
 
 local payments = {}
-for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+for row in payrun.csv.file(1) do
   payments[#payments + 1] = {
     account = row.beneficiary, amount = payrun.decimal.new(row.amount), currency = row.currency,
     number = row.number, description = row.description,

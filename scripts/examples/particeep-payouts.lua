@@ -31,7 +31,7 @@ local function pay(row)
 end
 
 local total, count = payrun.decimal.new(0), 0
-for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+for row in payrun.csv.file(1) do
   local paid = pay(row)
   count = count + 1
   total = total + payrun.decimal.new(row.amount) / 100

@@ -12,7 +12,8 @@
 local peex = payrun.provider("peex")
 local sender = { sender_mobile_phone = "+33612345678", sender_country = "FR", sender_first_name = "Payrun", sender_last_name = "Ops" }
 
-local payouts = require("csv").rows(payrun.input(1))
+local payouts = {}
+for row in payrun.csv.file(1) do payouts[#payouts + 1] = row end
 
 -- Sent one by one, each only if Peex does not know its track_id yet.
 local sent, known = 0, 0

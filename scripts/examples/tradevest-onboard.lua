@@ -11,7 +11,8 @@
 local requestor = arg[2] or "3f1b6c1e-0000-4000-8000-000000000001"
 local tradevest = payrun.provider("tradevest", { headers = { ["Requestor-ID"] = requestor } })
 
-local rows = require("csv").rows(payrun.input(1))
+local rows = {}
+for row in payrun.csv.file(1) do rows[#rows + 1] = row end
 
 -- Submitted eight at a time; a 409 for our own externalId means an earlier run submitted it.
 local submitted = payrun.parallel(rows, function(row)

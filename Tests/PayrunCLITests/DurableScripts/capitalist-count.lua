@@ -1,7 +1,7 @@
 -- Prints the Capitalist payments of each number in the CSV, as JSON: {number: [document ids...]}.
 local capitalist = payrun.provider("capitalist")
 local found = {}
-for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+for row in payrun.csv.file(1) do
   local documents = capitalist:call("documents_search", { customNumber = row.reference }).documents
   if #documents > 0 then
     local list = {}

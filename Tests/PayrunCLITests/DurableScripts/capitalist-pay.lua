@@ -2,7 +2,8 @@
 -- whose lookup finds its payments by number: a batch sent just before a crash is found, not sent
 -- again; one that never arrived is sent when the run resumes.
 local capitalist = payrun.provider("capitalist")
-local rows = require("csv").rows(payrun.input(1))
+local rows = {}
+for row in payrun.csv.file(1) do rows[#rows + 1] = row end
 local paid = 0
 for first = 1, #rows, 10 do
   local batch = {}

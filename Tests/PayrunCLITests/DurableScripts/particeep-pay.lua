@@ -2,7 +2,7 @@
 -- no check of its own: what keeps a resumed run from paying twice is the journal alone.
 local particeep = payrun.provider("particeep")
 local paid = 0
-for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+for row in payrun.csv.file(1) do
   particeep:put("/transaction", {
     issuer_id = "usr_1", recipient_id = row.recipient, amount = tonumber(row.amount), currency = "EUR",
     custom = { payout_ref = row.reference },

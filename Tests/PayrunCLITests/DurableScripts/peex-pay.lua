@@ -3,7 +3,7 @@
 -- paying twice (Peex looks a payment in doubt up by its track_id).
 local peex = payrun.provider("peex")
 local paid = 0
-for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+for row in payrun.csv.file(1) do
   peex:request_payment({
     track_id = row.reference, mobile_phone = "+237677000001",
     amount = tonumber(row.amount), from_currency = "XAF", to_currency = "XAF", aml_cft = true, first_name = "Ama",

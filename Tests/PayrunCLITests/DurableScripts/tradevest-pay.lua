@@ -3,7 +3,7 @@
 -- alone keeps a resumed run from paying twice (Tradevest recognises a repeated externalId).
 local tradevest = payrun.provider("tradevest", { headers = { ["Requestor-ID"] = "3f1b6c1e-0000-4000-8000-000000000001" } })
 local paid = 0
-for _, row in ipairs(require("csv").rows(payrun.input(1))) do
+for row in payrun.csv.file(1) do
   tradevest:post("/transfers", {
     externalId = tradevest:externalid("durable-payout", row.reference), customerProductId = arg[2],
     amount = string.format("%d.00", tonumber(row.amount)), currency = "EUR", creditorName = row.recipient,
