@@ -17,6 +17,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var stateOptions: StateOptions
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("The folder the script's reports go to (payrun.output(name)); created if missing. A report is renamed into place when the script succeeds and kept as NAME.partial when it fails.", valueName: "dir"))
+    var reportFolder: String?
+
     @Option(help: ArgumentHelp("Which job this run is: a run of a key whose last run did not finish resumes it (default: the environment, the script, its arguments and the digests of the files they name).", valueName: "key"))
     var runKey: String?
 
@@ -55,6 +58,7 @@ struct RunCommand: AsyncParsableCommand {
         run.dryRun = options.dryRun
         run.stopsOnTerminationSignals = true
         run.runKey = runKey
+        run.reportFolder = reportFolder
         run.startsAfresh = newRun
         run.waitsForRunningRun = try wait.map { text in
             guard let duration = RetrySchedule.duration(text) else { throw ValidationError("--wait \(text): give a duration such as 30s or 10m") }

@@ -31,6 +31,29 @@ extension PayrunLibrary {
                 ---@param n integer
                 ---@return string
                 """),
+            .function("output", """
+                ---A writer for the report `name` in the folder given with `payrun run --out DIR`, as in
+                ---`payrun.output("matched.csv"):write(payrun.csv.encode(rows))`. The report is written under a
+                ---temporary name and renamed to `name` when the script ends successfully; if it fails, it is
+                ---kept as `name.partial` and the error says so. Credentials are redacted from what is written.
+                ---`name` is a plain file name (no `/`, no `..`). Raises an error without `--out`.
+                ---@param name string
+                ---@return payrun.output
+                """),
+            .text("""
+                ---A report being written.
+                ---@class payrun.output
+                local output = {}
+
+                ---Writes strings and numbers, as `io.write` does; returns the report for chaining.
+                ---@param ... string|number
+                ---@return payrun.output
+                function output:write(...) end
+
+                ---The report's name.
+                ---@return string
+                function output:name() end
+                """),
             .function("uuid", """
                 ---A UUID. With no arguments a random one; with parts, the same UUID for the same parts on
                 ---any machine (name-based, version 5): the key for one logical operation, so a re-run of

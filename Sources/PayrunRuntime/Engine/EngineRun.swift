@@ -83,6 +83,7 @@ final class EngineRun: Sendable {
         }
         var invocation = ScriptInvocation(script, arguments: options.arguments)
         invocation.event = options.event
+        invocation.reportFolder = options.reportFolder
         let outcome = runner.execute(invocation) { stopper in
             stopping.withLock { stopping in
                 stopping.stopper = stopper

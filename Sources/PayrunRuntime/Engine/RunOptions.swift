@@ -35,6 +35,9 @@ public struct RunOptions: Sendable {
     /// A webhook to hand, once the script's main chunk has run, to the handlers it registered
     /// with `payrun.on` (what `payrun listen` does for each event).
     public var event: HandlerEvent?
+    /// The folder the script's `payrun.output` reports go to (`payrun run --out DIR`); without
+    /// one, `payrun.output` raises an error saying so.
+    public var reportFolder: String?
 
     public init() {}
 

@@ -56,9 +56,30 @@ public enum PayrunLibrary {
         return 1
     }
 
+    /// `payrun.output(name)`: a writer for the report `name` in the run's `--out` folder.
+    static func output(_ call: LuaCall) throws -> LuaReturn {
+        let name = try call.string(at: 1)
+        let stack = call.stack
+        guard stack.pushRegistryValue(ReportFolder.registryKey) == .userdata,
+            let folder = stack.object(at: -1, as: ReportFolder.self)
+        else {
+            throw LuaError(.runtime, "payrun.output needs a folder for reports: run the script with --out DIR")
+        }
+        stack.pop()
+        do {
+            stack.push(object: try folder.file(named: name))
+        } catch .badName {
+            throw LuaArgumentError.invalid(at: 1, ReportFolderError.badName(name).description)
+        } catch {
+            throw LuaError(.runtime, error.description)
+        }
+        return 1
+    }
+
     static var functions: [LuaRegistration] { [
         LuaRegistration("input", InputFunction.input),
         LuaRegistration("inspect", inspect),
+        LuaRegistration("output", output),
         LuaRegistration("uuid", uuid),
     ] }
 }

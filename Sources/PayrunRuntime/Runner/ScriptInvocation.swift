@@ -13,6 +13,8 @@ public struct ScriptInvocation: Sendable {
     public var arguments: [String]
     /// Handed to the handlers the script registers with `payrun.on`, after its main chunk.
     public var event: HandlerEvent?
+    /// The folder `payrun.output` writes reports into (`payrun run --out DIR`); nil refuses it.
+    public var reportFolder: String?
 
     public init(chunks: [String] = [], scriptPath: String? = nil, arguments: [String] = []) {
         self.chunks = chunks

@@ -126,6 +126,20 @@ public final class ScriptRunner {
         watch(state.stopper)
         // The stopper points into the state: the state lives until the watcher has let go of it.
         defer { withExtendedLifetime(state) { watch(nil) } }
+        // Reports end with the run: renamed to their names if it succeeded, kept as .partial if not.
+        let reports = invocation.reportFolder.map { ReportFolder(path: $0, redactor: redactor) }
+        var outcome = runChunks(invocation, source: source, in: state, reports: reports)
+        if let reports {
+            let kept = reports.finish(succeeded: outcome.status == .success).filter { $0.hasSuffix(".partial") }
+            if !kept.isEmpty, var error = outcome.error {
+                error.message += "\n(the reports it wrote are kept as \(kept.joined(separator: ", ")))"
+                outcome.error = error
+            }
+        }
+        return outcome
+    }
+
+    private func runChunks(_ invocation: ScriptInvocation, source: ScriptSource?, in state: LuaState, reports: ReportFolder?) -> Outcome {
         if takesTerminationSignals { state.takeTerminationSignals() }
         defer { if takesTerminationSignals { state.takeTerminationSignals(false) } }
         defer { providers.close() }
@@ -134,6 +148,10 @@ public final class ScriptRunner {
             defer { state.cancelTimeLimit() }
             try state.setGlobal("arg", argumentTable(invocation))
             InputFunction.setArguments(invocation.arguments, on: state.stack)
+            if let reports {
+                state.stack.push(object: reports)
+                state.stack.setRegistryValue(ReportFolder.registryKey)
+            }
             for chunk in invocation.chunks {
                 try state.execute(state.load(chunk, chunkName: "=(command line)"))
             }

@@ -1,0 +1,84 @@
+// The folder `payrun run --out DIR` gives a script for its reports. A report is written under a
+// temporary name beside its final one and renamed when the script ends: to its name when the
+// script succeeded (after an fsync, so a report that exists is whole), to NAME.partial when it did
+// not, so a half-written report is never taken for a finished one.
+#if canImport(Glibc)
+import Glibc
+#endif
+import LuaKit
+import PayrunProviderKit
+
+/// The reports of one run. Lua holds it in the registry (for `payrun.output`); the runner ends it.
+final class ReportFolder: LuaObject {
+    static let luaTypeName = "payrun.reports"
+    static var luaMethods: [LuaRegistration] { [] }
+    /// Where `payrun.output` finds this run's folder.
+    /// (Not the type name: the registry holds the metatable under that.)
+    static let registryKey = "payrun.reports.folder"
+
+    let path: String
+    let redactor: Redactor
+    /// The files opened, in order.
+    private(set) var files: [ReportFile] = []
+
+    init(path: String, redactor: Redactor) {
+        self.path = path
+        self.redactor = redactor
+    }
+
+    /// The report called `name`, opened (created, or truncated) the first time it is asked for.
+    func file(named name: String) throws(ReportFolderError) -> ReportFile {
+        if let open = files.first(where: { $0.name == name }) { return open }
+        guard Self.isPlainName(name) else { throw .badName(name) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .unwritable(path, Self.reason()) }
+        let temporary = "\(path)/.\(name).payrun-\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .unwritable("\(path)/\(name)", Self.reason()) }
+        let file = ReportFile(name: name, temporaryPath: temporary, descriptor: descriptor, redactor: redactor)
+        files.append(file)
+        return file
+    }
+
+    /// Renames every report to its name (`succeeded`) or to NAME.partial; the paths they now have.
+    func finish(succeeded: Bool) -> [String] {
+        var finished: [String] = []
+        for file in files {
+            let target = "\(path)/\(file.name)"
+            let written = file.close(syncing: succeeded)
+            let destination = succeeded && written ? target : target + ".partial"
+            if rename(file.temporaryPath, destination) == 0 {
+                // A .partial left by an earlier failed run of the same report is now stale.
+                if destination == target { unlink(target + ".partial") }
+                finished.append(destination)
+            }
+        }
+        if succeeded, let folder = Optional(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)), folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
+        files = []
+        return finished
+    }
+
+    /// A file name alone: no folder, no `..`, nothing hidden, nothing a shell or a filesystem trips on.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 200 && !name.hasPrefix(".") && !name.hasSuffix(".partial")
+            && !name.utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F }
+    }
+
+    private static func reason() -> String { String(cString: strerror(errno)) }
+}
+
+/// Why a report could not be opened.
+enum ReportFolderError: Error, CustomStringConvertible {
+    case badName(String)
+    case unwritable(String, String)
+
+    var description: String {
+        switch self {
+        case .badName(let name):
+            "'\(name)' is not a plain file name: give a name such as \"matched.csv\" (no '/', no '..', not starting with '.', not ending with .partial)"
+        case .unwritable(let path, let reason): "cannot write \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+// `payrun run --out DIR` and payrun.output: reports that appear whole when the script succeeds,
+// are kept as .partial when it fails, never hold a credential, and only under plain names.
+import Foundation
+import Testing
+
+@Suite struct ReportFilesTests {
+    let folder = NSTemporaryDirectory() + "payrun-reports-\(UUID().uuidString)"
+
+    func script(_ source: String) throws -> String {
+        let path = NSTemporaryDirectory() + "payrun-report-\(UUID().uuidString).lua"
+        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func contents(_ name: String) -> String? {
+        try? String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+    }
+
+    func names() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+
+    @Test func reportsAppearWhenTheScriptSucceedsAndArePartialWhenItFails() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = try script("""
+            local matched = payrun.output("matched.csv")
+            matched:write(payrun.csv.encode({ { id = "p_1", amount = payrun.decimal.new("12.50") }, { id = "p_2", amount = "3" } }))
+            payrun.output("summary.txt"):write("matched ", 2, "; key ", "sk_test_reportsecret_42", "\\n")
+            if arg[1] == "fail" then error("the ledger ran out") end
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let environment = ["PAYRUN_SANDBOX_PARTICEEP_API_SECRET": "sk_test_reportsecret_42", "PAYRUN_STATE": folder + "-state/state.db"]
+        defer { try? FileManager.default.removeItem(atPath: folder + "-state") }
+        let succeeded = try PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
+        #expect(succeeded.status == 0, "\(succeeded.standardError)")
+        #expect(names() == ["matched.csv", "summary.txt"], "no temporary file is left")
+        #expect(contents("matched.csv") == "amount,id\r\n12.50,p_1\r\n3,p_2\r\n")
+        let summary = contents("summary.txt") ?? ""
+        #expect(summary.hasPrefix("matched 2; key ") && !summary.contains("sk_test_reportsecret_42"), "a credential never reaches a report: \(summary)")
+
+        let failed = try PayrunProcess.runOnce(["run", "--out", folder, path, "fail"], environment: environment)
+        #expect(failed.status != 0)
+        #expect(failed.standardError.contains("the ledger ran out"))
+        #expect(failed.standardError.contains("(the reports it wrote are kept as \(folder)/matched.csv.partial, \(folder)/summary.txt.partial)"),
+                "\(failed.standardError)")
+        #expect(names() == ["matched.csv", "matched.csv.partial", "summary.txt", "summary.txt.partial"],
+                "the finished reports of the earlier run stay as they were")
+
+        let again = try PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
+        #expect(again.status == 0)
+        #expect(names() == ["matched.csv", "summary.txt"], "a success clears the stale .partial files")
+    }
+
+    @Test func withoutOutOrWithAPathTheScriptIsToldWhatToFix() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let state = ["PAYRUN_STATE": folder + "-state/state.db"]
+        defer { try? FileManager.default.removeItem(atPath: folder + "-state") }
+        let noFolder = try PayrunProcess.runOnce(["run", "-e", "payrun.output('x.csv')"], environment: state)
+        #expect(noFolder.standardError.contains("payrun.output needs a folder for reports: run the script with --out DIR"))
+        for name in ["../x.csv", "a/b.csv", ".hidden", "x.csv.partial", ""] {
+            let refused = try PayrunProcess.runOnce(["run", "--out", folder, "-e", "payrun.output('\(name)')"], environment: state)
+            #expect(refused.status != 0 && refused.standardError.contains("bad argument #1 to 'output' ('\(name)' is not a plain file name"),
+                    "\(name): \(refused.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/../x.csv"))
+    }
+}
