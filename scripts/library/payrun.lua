@@ -160,6 +160,23 @@ function payrun.csv.file(n, options) end
 ---@return string
 function payrun.csv.encode(rows, options) end
 
+---A writer appending rows to a report from `payrun.output` as they come (the header line first
+---when `columns` are given), so a large report never sits in memory as one string:
+---`local w = payrun.csv.writer(payrun.output("missing.csv"), { columns = { "id", "amount" } })`
+---then `w:write(row)` for each row. Fields are written as `encode` writes them.
+---@param output payrun.output
+---@param options? payrun.csv.encode.options
+---@return payrun.csv.writer
+function payrun.csv.writer(output, options) end
+
+---@class payrun.csv.writer
+local csvwriter = {}
+
+---Appends one row: a table keyed by the writer's columns, or a list of fields.
+---@param row table
+---@return payrun.csv.writer
+function csvwriter:write(row) end
+
 ---@class payrun.csv.encode.options
 ---@field columns? string[] The names to write, in order.
 ---@field separator? string The separator (default `","`).

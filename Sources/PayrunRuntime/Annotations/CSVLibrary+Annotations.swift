@@ -43,6 +43,24 @@ extension CSVLibrary {
                 ---@param options? payrun.csv.encode.options
                 ---@return string
                 """),
+            .function("writer", """
+                ---A writer appending rows to a report from `payrun.output` as they come (the header line first
+                ---when `columns` are given), so a large report never sits in memory as one string:
+                ---`local w = payrun.csv.writer(payrun.output("missing.csv"), { columns = { "id", "amount" } })`
+                ---then `w:write(row)` for each row. Fields are written as `encode` writes them.
+                ---@param output payrun.output
+                ---@param options? payrun.csv.encode.options
+                ---@return payrun.csv.writer
+                """),
+            .text("""
+                ---@class payrun.csv.writer
+                local csvwriter = {}
+
+                ---Appends one row: a table keyed by the writer's columns, or a list of fields.
+                ---@param row table
+                ---@return payrun.csv.writer
+                function csvwriter:write(row) end
+                """),
             .text("""
                 ---@class payrun.csv.encode.options
                 ---@field columns? string[] The names to write, in order.

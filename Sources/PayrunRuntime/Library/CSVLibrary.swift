@@ -16,6 +16,7 @@ enum CSVLibrary {
         LuaRegistration("rows", rows),
         LuaRegistration("file", file),
         LuaRegistration("encode", encode),
+        LuaRegistration("writer", writer),
     ] }
 
     // MARK: Reading
@@ -111,25 +112,43 @@ enum CSVLibrary {
             guard stack.pushElement(row, of: rows) == .table else {
                 throw LuaArgumentError.invalid(at: 1, "row \(row) is a \(stack.type(at: -1).description), not a table")
             }
-            let table = stack.top
-            var fields: [String] = []
-            if let columns {
-                for column in columns {
-                    _ = stack.pushField(column, of: table)
-                    fields.append(try field(at: stack.top, row: row, column: "'\(column)'", on: stack))
-                    stack.pop()
-                }
-            } else {
-                for position in 0..<stack.rawLength(at: table) {
-                    _ = stack.pushElement(position + 1, of: table)
-                    fields.append(try field(at: stack.top, row: row, column: "\(position + 1)", on: stack))
-                    stack.pop()
-                }
-            }
+            let fields = try Self.fields(of: stack.top, row: row, columns: columns, on: stack, argument: 1)
             stack.pop()
             text += CSVWriter.line(fields, separator: separator)
         }
         stack.push(text)
+        return 1
+    }
+
+    /// The fields of the row table at `table`: its `columns`, or its list when there are none.
+    static func fields(of table: Int32, row: Int, columns: [String]?, on stack: LuaStack, argument: Int) throws -> [String] {
+        var fields: [String] = []
+        if let columns {
+            for column in columns {
+                _ = stack.pushField(column, of: table)
+                fields.append(try field(at: stack.top, row: row, column: "'\(column)'", on: stack, argument: argument))
+                stack.pop()
+            }
+        } else {
+            for position in 0..<stack.rawLength(at: table) {
+                _ = stack.pushElement(position + 1, of: table)
+                fields.append(try field(at: stack.top, row: row, column: "\(position + 1)", on: stack, argument: argument))
+                stack.pop()
+            }
+        }
+        return fields
+    }
+
+    /// `csv.writer(output [, {columns = {...}, separator = ",", header = true}])`: a writer whose
+    /// `w:write(row)` appends one row to a report from `payrun.output`, the header line first.
+    static func writer(_ call: LuaCall) throws -> LuaReturn {
+        let file = try call.object(at: 1, as: ReportFile.self)
+        let separator = try separator(call, at: 2) ?? UInt8(ascii: ",")
+        let columns = try givenColumns(call)
+        if let columns, try call.booleanField("header", of: 2) ?? true {
+            try file.write(Array(CSVWriter.line(columns, separator: separator).utf8))
+        }
+        call.stack.push(object: CSVRowWriter(file: file, columns: columns, separator: separator))
         return 1
     }
 
@@ -164,7 +183,7 @@ enum CSVLibrary {
     }
 
     /// The value at `index` as a CSV field.
-    private static func field(at index: Int32, row: Int, column: String, on stack: LuaStack) throws -> String {
+    private static func field(at index: Int32, row: Int, column: String, on stack: LuaStack, argument: Int) throws -> String {
         switch stack.type(at: index) {
         case .nil: return ""
         case .string: return stack.string(at: index) ?? ""
@@ -177,7 +196,8 @@ enum CSVLibrary {
         default: break
         }
         if stack.rawEquals(index, registryNull(on: stack)) { return "" }
-        throw LuaArgumentError.invalid(at: 1, "row \(row), column \(column): a \(stack.type(at: index).description) has no CSV form")
+        let place = argument == 1 ? "row \(row), column \(column)" : "column \(column)"
+        throw LuaArgumentError.invalid(at: argument, "\(place): a \(stack.type(at: index).description) has no CSV form")
     }
 
     /// `json.null`'s index, pushed (a null in a row is an empty field).
