@@ -54,6 +54,21 @@ extension PayrunLibrary {
                 ---@return string
                 function output:name() end
                 """),
+            .function("table", """
+                ---Rows as aligned columns under a header, for reading on a terminal: `print(payrun.table(rows))`.
+                ---Numbers and decimals are right-aligned (so amounts line up), text left-aligned, unless
+                ---`align` says otherwise. Named rows show `columns` (every name they use, sorted, when not
+                ---given); rows that are lists show their fields, without a header.
+                ---@param rows table[]
+                ---@param options? payrun.table.options
+                ---@return string
+                """),
+            .text("""
+                ---@class payrun.table.options
+                ---@field columns? string[] The columns to show, in order.
+                ---@field align? table<string, "left"|"right"> Alignment by column name.
+                ---@field header? boolean Whether to show the header lines (default true).
+                """),
             .function("uuid", """
                 ---A UUID. With no arguments a random one; with parts, the same UUID for the same parts on
                 ---any machine (name-based, version 5): the key for one logical operation, so a re-run of

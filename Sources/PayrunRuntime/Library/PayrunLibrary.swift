@@ -80,6 +80,7 @@ public enum PayrunLibrary {
         LuaRegistration("input", InputFunction.input),
         LuaRegistration("inspect", inspect),
         LuaRegistration("output", output),
+        LuaRegistration("table", TableFunction.table),
         LuaRegistration("uuid", uuid),
     ] }
 }

@@ -1,0 +1,126 @@
+// `payrun.table(rows [, options])`: rows as aligned columns under a header, numbers and decimals
+// right-aligned so amounts line up on their last digit, for reports read on a terminal.
+import LuaKit
+
+enum TableFunction {
+    /// `payrun.table(rows [, {columns = {...}, align = {name = "left"|"right"}, header = true}])`:
+    /// the text, lines ending in "\n". Named rows show `columns` (every name they use, sorted,
+    /// when not given); list rows show their fields.
+    static func table(_ call: LuaCall) throws -> LuaReturn {
+        try call.check(.table, at: 1)
+        let stack = call.stack
+        let rows = call.index(of: 1)
+        let count = stack.rawLength(at: rows)
+        var columns = try call.withField("columns", of: 2) { (index, type) throws(LuaArgumentError) -> [String]? in
+            guard type != .nil else { return nil }
+            guard type == .table else { throw .invalid(at: 2, "field 'columns' must be a list of column names") }
+            return try names(in: index, on: stack, position: 2, field: "columns")
+        } ?? nil
+        let showsHeader = try call.booleanField("header", of: 2) ?? true
+        var aligned: [String: Bool] = [:]  // name → right-aligned
+        _ = try call.withField("align", of: 2) { (index, type) throws(LuaArgumentError) -> Bool? in
+            guard type != .nil else { return nil }
+            guard type == .table else { throw .invalid(at: 2, "field 'align' must map column names to \"left\" or \"right\"") }
+            var problem = false
+            stack.forEachEntry(of: index) { key, value in
+                guard let name = stack.string(at: key), stack.type(at: key) == .string, let side = stack.string(at: value),
+                    side == "left" || side == "right" else { return problem = true }
+                aligned[name] = side == "right"
+            }
+            if problem { throw .invalid(at: 2, "field 'align' must map column names to \"left\" or \"right\"") }
+            return true
+        }
+        try stack.reserve(4)
+        var isList = false
+        if columns == nil, count > 0 {
+            isList = stack.pushElement(1, of: rows) == .table && stack.pushElement(1, of: -1) != .nil
+            stack.top = call.index(of: call.argumentCount)
+            if !isList {
+                var all = Set<String>()
+                for row in 1...count {
+                    defer { stack.pop() }
+                    guard stack.pushElement(row, of: rows) == .table else { continue }
+                    stack.forEachEntry(of: stack.top) { key, _ in
+                        if stack.type(at: key) == .string, let name = stack.string(at: key) { all.insert(name) }
+                    }
+                }
+                columns = all.sorted()
+            }
+        }
+        // Cells as text, and whether each is a number (right-aligned unless told otherwise).
+        var cells: [[(text: String, numeric: Bool)]] = []
+        for row in 1...max(count, 1) where count > 0 {
+            guard stack.pushElement(row, of: rows) == .table else {
+                throw LuaArgumentError.invalid(at: 1, "row \(row) is a \(stack.type(at: -1).description), not a table")
+            }
+            let table = stack.top
+            var line: [(String, Bool)] = []
+            let width = columns?.count ?? stack.rawLength(at: table)
+            for position in 0..<width {
+                if let columns { _ = stack.pushField(columns[position], of: table) } else { _ = stack.pushElement(position + 1, of: table) }
+                let numeric = stack.type(at: -1) == .number || stack.object(at: -1, as: DecimalValue.self) != nil
+                let text: String
+                if stack.type(at: -1) == .nil {
+                    text = ""
+                } else {
+                    try stack.pushConvertedToString(at: -1)
+                    text = stack.string(at: -1) ?? ""
+                    stack.pop()
+                }
+                stack.pop()
+                line.append((text.replacingNewlines(), numeric))
+            }
+            stack.pop()
+            cells.append(line)
+        }
+        let header = columns ?? []
+        let columnCount = max(header.count, cells.map(\.count).max() ?? 0)
+        var widths = [Int](repeating: 0, count: columnCount)
+        var rightAligned = [Bool](repeating: true, count: columnCount)
+        for (index, name) in header.enumerated() where showsHeader { widths[index] = name.count }
+        for line in cells {
+            for (index, cell) in line.enumerated() {
+                widths[index] = max(widths[index], cell.text.count)
+                if !cell.numeric && !cell.text.isEmpty { rightAligned[index] = false }
+            }
+        }
+        for (index, name) in header.enumerated() { if let right = aligned[name] { rightAligned[index] = right } }
+        func render(_ texts: [String]) -> String {
+            var line = ""
+            for (index, text) in texts.enumerated() {
+                let padding = String(repeating: " ", count: widths[index] - text.count)
+                let cell = rightAligned[index] ? padding + text : text + (index == texts.count - 1 ? "" : padding)
+                line += (index == 0 ? "" : "  ") + cell
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line + "\n"
+        }
+        var text = ""
+        if showsHeader && !header.isEmpty && !isList {
+            text += render(header)
+            text += render(widths.map { String(repeating: "-", count: $0) })
+        }
+        for line in cells { text += render(line.map(\.text) + [String](repeating: "", count: columnCount - line.count)) }
+        stack.push(text)
+        return 1
+    }
+
+    private static func names(in index: Int32, on stack: LuaStack, position: Int, field: String) throws(LuaArgumentError) -> [String] {
+        var names: [String] = []
+        for element in 0..<stack.rawLength(at: index) {
+            defer { stack.pop() }
+            guard stack.pushElement(element + 1, of: index) == .string, let name = stack.string(at: -1) else {
+                throw .invalid(at: position, "field '\(field)' must be a list of column names")
+            }
+            names.append(name)
+        }
+        return names
+    }
+}
+
+extension String {
+    /// One line per row: a line break inside a cell would break the columns.
+    fileprivate func replacingNewlines() -> String {
+        String(unicodeScalars.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : Character($0) })
+    }
+}
