@@ -110,6 +110,23 @@ extension LuaCall {
         }
     }
 
+    /// Field `name`, a list of strings (`columns = {"id", "amount"}`); nil when absent.
+    /// - Throws: "field 'columns' must be a list of <what>" when it is not a table of strings.
+    public func stringListField(_ name: String, of position: Int, listOf what: String) throws(LuaArgumentError) -> [String]? {
+        try withField(name, of: position) { (index, type) throws(LuaArgumentError) -> [String]? in
+            guard type != .nil else { return nil }
+            let problem = LuaArgumentError.invalid(at: position, "field '\(name)' must be a list of \(what)")
+            guard type == .table else { throw problem }
+            var strings: [String] = []
+            for element in 0..<stack.rawLength(at: index) {
+                defer { stack.pop() }
+                guard stack.pushElement(element + 1, of: index) == .string, let text = stack.string(at: -1) else { throw problem }
+                strings.append(text)
+            }
+            return strings
+        }
+    }
+
     /// "field 'limit': integer expected, got string", for argument `position`.
     public func fieldError(_ name: String, at position: Int, expected: String, got type: LuaType) -> LuaArgumentError {
         .invalid(at: position, "field '\(name)': \(expected) expected, got \(type)")

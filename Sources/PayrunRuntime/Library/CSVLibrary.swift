@@ -58,18 +58,7 @@ enum CSVLibrary {
             case .nil: break
             case .boolean: header = try call.booleanField("header", of: position) == false ? .none : .firstRow
             case .table:
-                let names = try call.withField("header", of: position) { (index, _) throws(LuaArgumentError) -> [String]? in
-                    let stack = call.stack
-                    var names: [String] = []
-                    for element in 0..<stack.rawLength(at: index) {
-                        defer { stack.pop() }
-                        guard stack.pushElement(element + 1, of: index) == .string, let name = stack.string(at: -1) else {
-                            throw .invalid(at: position, "field 'header' must be true, false or a list of column names")
-                        }
-                        names.append(name)
-                    }
-                    return names
-                } ?? []
+                let names = try call.stringListField("header", of: position, listOf: "column names") ?? []
                 header = .given(names)
             default:
                 throw .invalid(at: position, "field 'header' must be true, false or a list of column names")
@@ -153,20 +142,7 @@ enum CSVLibrary {
     }
 
     private static func givenColumns(_ call: LuaCall) throws(LuaArgumentError) -> [String]? {
-        try call.withField("columns", of: 2) { (index, type) throws(LuaArgumentError) -> [String]? in
-            guard type != .nil else { return nil }
-            let stack = call.stack
-            guard type == .table else { throw .invalid(at: 2, "field 'columns' must be a list of column names") }
-            var names: [String] = []
-            for element in 0..<stack.rawLength(at: index) {
-                defer { stack.pop() }
-                guard stack.pushElement(element + 1, of: index) == .string, let name = stack.string(at: -1) else {
-                    throw .invalid(at: 2, "field 'columns' must be a list of column names")
-                }
-                names.append(name)
-            }
-            return names
-        }
+        try call.stringListField("columns", of: 2, listOf: "column names")
     }
 
     /// Every string key the rows use, sorted.

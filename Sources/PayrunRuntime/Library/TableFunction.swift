@@ -11,11 +11,7 @@ enum TableFunction {
         let stack = call.stack
         let rows = call.index(of: 1)
         let count = stack.rawLength(at: rows)
-        var columns = try call.withField("columns", of: 2) { (index, type) throws(LuaArgumentError) -> [String]? in
-            guard type != .nil else { return nil }
-            guard type == .table else { throw .invalid(at: 2, "field 'columns' must be a list of column names") }
-            return try names(in: index, on: stack, position: 2, field: "columns")
-        } ?? nil
+        var columns = try call.stringListField("columns", of: 2, listOf: "column names")
         let showsHeader = try call.booleanField("header", of: 2) ?? true
         var aligned: [String: Bool] = [:]  // name → right-aligned
         _ = try call.withField("align", of: 2) { (index, type) throws(LuaArgumentError) -> Bool? in
@@ -103,18 +99,6 @@ enum TableFunction {
         for line in cells { text += render(line.map(\.text) + [String](repeating: "", count: columnCount - line.count)) }
         stack.push(text)
         return 1
-    }
-
-    private static func names(in index: Int32, on stack: LuaStack, position: Int, field: String) throws(LuaArgumentError) -> [String] {
-        var names: [String] = []
-        for element in 0..<stack.rawLength(at: index) {
-            defer { stack.pop() }
-            guard stack.pushElement(element + 1, of: index) == .string, let name = stack.string(at: -1) else {
-                throw .invalid(at: position, "field '\(field)' must be a list of column names")
-            }
-            names.append(name)
-        }
-        return names
     }
 }
 
