@@ -70,6 +70,11 @@ final class PseudoTerminal {
         }
     }
 
+    /// Everything drawn so far, as sent: escape sequences and carriage returns included.
+    var rawText: String {
+        String(decoding: received.bytes.withLock { $0 }, as: UTF8.self)
+    }
+
     /// Everything drawn so far, colour and cursor sequences and carriage returns taken out.
     var screenText: String {
         Self.plain(String(decoding: received.bytes.withLock { $0 }, as: UTF8.self))

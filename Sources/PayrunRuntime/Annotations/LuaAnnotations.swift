@@ -11,7 +11,7 @@ public enum LuaAnnotations {
             DecimalValue.annotations, ProviderLibrary.annotations(providers: providers), ProviderHandle.annotations,
         ] + providers.compactMap(extensionTable) + [
             ParallelLibrary.annotations, StepLibrary.annotations, EventLibrary.annotations, WebhookLibrary.annotations,
-            OutputLibrary.annotations,
+            OutputLibrary.annotations, ProgressBar.annotations,
         ]
     }
 

@@ -6,7 +6,7 @@ import LuaKit
 /// they cannot open files.
 enum OutputLibrary {
     /// Sets `print` and adds the streams to the table on top of the stack (the `payrun` table).
-    static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
+    static func install(in state: LuaState, output: any ScriptOutput, verbose: Bool = false) throws(LuaError) {
         state.setGlobal("print", function: { call in try print(call, output: output) })
         let stack = state.stack
         try stack.reserve(4)
@@ -14,6 +14,8 @@ enum OutputLibrary {
         stack.setField("stdout", in: -2)
         try pushStream(.standardError, named: "stderr", output: output, on: stack)
         stack.setField("stderr", in: -2)
+        stack.push(function: { call in try ProgressBar.progress(call, output: output, verbose: verbose) })
+        stack.setField("progress", in: -2)
     }
 
     /// The methods of a stream writing to `stream`.

@@ -5,7 +5,8 @@ import LuaKit
 /// `payrun.stderr`, `payrun.version` — and `print`. ``ScriptRunner`` does this for every script;
 /// a host with a state of its own (no sandbox) can do it too.
 public enum PayrunLibrary {
-    public static func install(in state: LuaState, output: any ScriptOutput) throws(LuaError) {
+    /// - Parameter verbose: whether `payrun.progress` says, off a terminal, how a loop ended.
+    public static func install(in state: LuaState, output: any ScriptOutput, verbose: Bool = false) throws(LuaError) {
         let stack = state.stack
         try stack.reserve(3)
         stack.push(library: functions)      // stack: payrun
@@ -17,7 +18,7 @@ public enum PayrunLibrary {
         stack.setField("decimal", in: -2)
         stack.push(PayrunVersion.current)
         stack.setField("version", in: -2)
-        try OutputLibrary.install(in: state, output: output)
+        try OutputLibrary.install(in: state, output: output, verbose: verbose)
         stack.setGlobal("payrun")
     }
 

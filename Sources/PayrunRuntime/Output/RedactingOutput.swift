@@ -15,4 +15,10 @@ public final class RedactingOutput: ScriptOutput {
         guard !redactor.isEmpty else { return destination.write(bytes, to: stream) }
         redactor.redact(Array(bytes)).withUnsafeBytes { destination.write($0, to: stream) }
     }
+
+    public var drawsProgress: Bool { destination.drawsProgress }
+
+    public func showProgress(_ line: String?) {
+        destination.showProgress(line.map { redactor.isEmpty ? $0 : redactor.redact($0) })
+    }
 }

@@ -10,9 +10,17 @@ public enum ScriptStream: Sendable {
 /// implementation keeps that order across the two streams.
 public protocol ScriptOutput: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
+    /// Whether standard error is a terminal a progress line can be redrawn on.
+    var drawsProgress: Bool { get }
+    /// Shows `line` as the one progress line at the bottom of the terminal (nil clears it); the
+    /// output keeps it below whatever else is written. Only called when ``drawsProgress``.
+    func showProgress(_ line: String?)
 }
 
 extension ScriptOutput {
+    public var drawsProgress: Bool { false }
+    public func showProgress(_ line: String?) {}
+
     public func write(_ text: String, to stream: ScriptStream) {
         var text = text
         text.withUTF8 { write(UnsafeRawBufferPointer($0), to: stream) }

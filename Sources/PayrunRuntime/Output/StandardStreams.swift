@@ -12,15 +12,23 @@ public final class StandardStreams: ScriptOutput, Sendable {
 
     private let buffer = Locked<[UInt8]>([])
     private let isTerminal: Bool
+    private let errorIsTerminal: Bool
+    /// The progress line on standard error, if one shows: cleared before anything else is
+    /// written and drawn again after, so it stays the last line.
+    private let progress = Locked<[UInt8]?>(nil)
     private static let bufferSize = 64 * 1024
 
     private init() {
         isTerminal = isatty(STDOUT_FILENO) != 0
+        errorIsTerminal = isatty(STDERR_FILENO) != 0
         buffer.withLock { $0.reserveCapacity(Self.bufferSize) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
         buffer.withLock { buffer in
+            let line = progress.withLock { $0 }
+            if line != nil { Self.clearLine.withUnsafeBytes { Self.writeAll($0, to: STDERR_FILENO) } }
+            defer { if let line { line.withUnsafeBytes { Self.writeAll($0, to: STDERR_FILENO) } } }
             switch stream {
             case .standardOutput:
                 buffer.append(contentsOf: bytes)
@@ -31,6 +39,21 @@ public final class StandardStreams: ScriptOutput, Sendable {
             }
         }
     }
+
+    public var drawsProgress: Bool { errorIsTerminal }
+
+    public func showProgress(_ line: String?) {
+        guard errorIsTerminal else { return }
+        buffer.withLock { buffer in
+            Self.flush(&buffer)
+            let bytes = line.map { Array("\r\($0)\u{1B}[K".utf8) }
+            progress.withLock { $0 = bytes }
+            (bytes ?? Self.clearLine).withUnsafeBytes { Self.writeAll($0, to: STDERR_FILENO) }
+        }
+    }
+
+    /// Back to the start of the line, and the line erased.
+    private static let clearLine: [UInt8] = Array("\r\u{1B}[K".utf8)
 
     /// Writes out what standard output holds; call before the process exits.
     public func flush() {

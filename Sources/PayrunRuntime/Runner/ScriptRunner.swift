@@ -48,7 +48,7 @@ public final class ScriptRunner {
     public func makeState(scriptDirectory: String = ".") throws(LuaError) -> LuaState {
         let state = try LuaState()
         try state.open(Sandbox.libraries)
-        try PayrunLibrary.install(in: state, output: output)
+        try PayrunLibrary.install(in: state, output: output, verbose: providers.verbose)
         state.stack.pushGlobal("payrun")
         // In sandbox, the simulators' public credentials exist without being configured.
         let builtIn = environment != .sandbox ? [] : Set(providers.registry.all.flatMap { provider in

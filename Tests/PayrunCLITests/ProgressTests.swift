@@ -1,0 +1,62 @@
+// payrun.progress: a line on a terminal that stays below what the script prints and is cleared at
+// the end; nothing off a terminal, or one line with --verbose.
+import Foundation
+import Testing
+
+@Suite struct ProgressTests {
+    static let script = """
+        local p = payrun.progress(40, "payouts")
+        for i = 1, 40 do
+          payrun.sleep(0.01)
+          p:add()
+          if i == 20 then print("halfway") end
+        end
+        p:done()
+        print("finished")
+        """
+
+    func withScript(_ body: (String) throws -> Void) throws {
+        let path = NSTemporaryDirectory() + "payrun-progress-\(UUID().uuidString).lua"
+        try Self.script.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try body(path)
+    }
+
+    @Test func onATerminalTheLineIsRedrawnKeptBelowPrintsAndCleared() throws {
+        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try withScript { path in
+            let terminal = try PseudoTerminal(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])
+            try terminal.waitFor("finished")
+            #expect(terminal.exitStatus() == 0)
+            let raw = terminal.rawText
+            #expect(raw.contains("\rpayouts  40/40  100%"), "the line reaches the whole count: \(raw.debugDescription)")
+            #expect(raw.contains("payouts  1/40  2%"), "it starts at the first step")
+            // Before "halfway" the line is cleared, and drawn again after it.
+            let halfway = raw.range(of: "halfway")!
+            #expect(raw[..<halfway.lowerBound].hasSuffix("\r\u{1B}[K"), "cleared before the script's own line")
+            #expect(raw[halfway.upperBound...].drop { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }.hasPrefix("payouts  "), "and redrawn after it")
+            // At the end: cleared, then the script's last line, with no progress text after it.
+            let finished = raw.range(of: "finished")!
+            #expect(raw[..<finished.lowerBound].hasSuffix("\r\u{1B}[K"))
+            #expect(!raw[finished.upperBound...].contains("payouts"))
+            // At most ten redraws a second: 40 steps over about 0.4 s or more draw far fewer lines.
+            #expect(raw.components(separatedBy: "\rpayouts").count - 1 < 20)
+        }
+    }
+
+    @Test func offATerminalNothingOrOneLineWithVerbose() throws {
+        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try withScript { path in
+            let quiet = try PayrunProcess.runOnce(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])
+            #expect(quiet.status == 0)
+            #expect(quiet.standardOutput == "halfway\nfinished\n")
+            #expect(quiet.standardError.isEmpty, "\(quiet.standardError)")
+            let verbose = try PayrunProcess.runOnce(["run", "--verbose", path], environment: ["PAYRUN_STATE": state + "/state.db"])
+            #expect(verbose.standardError.contains("payrun: payouts: 40 in "), "\(verbose.standardError)")
+        }
+        let refused = try PayrunProcess.runOnce(["run", "-e", "payrun.progress('many')"], environment: ["PAYRUN_STATE": state + "/state.db"])
+        #expect(refused.standardError.contains("bad argument #1 to 'progress' (number expected, got string)"), "\(refused.standardError)")
+    }
+}
