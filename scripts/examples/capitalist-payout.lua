@@ -60,18 +60,24 @@ else
   print("nothing new to pay")
 end
 
-local totals, declined = {}, 0
+local totals, declined, report = {}, 0, {}
 for _, record in ipairs(records) do
+  local line = { outcome = "PAID", number = record.customNumber, amount = payrun.decimal.new(record.amount),
+                 currency = record.currency, to = record.beneficiary, note = "" }
   if record.state == "PROCESSED" then
     totals[record.currency] = (totals[record.currency] or payrun.decimal.new(0)) + record.amount
-    print(string.format("PAID      %-14s %10s %s  %s", record.customNumber, record.amount, record.currency, record.beneficiary))
   else
     declined = declined + 1
-    print(string.format("DECLINED  %-14s %10s %s  %s: %s", record.customNumber, record.amount, record.currency, record.beneficiary, record.errorDetails))
+    line.outcome, line.note = "DECLINED", record.errorDetails
   end
+  report[#report + 1] = line
 end
 for _, found in ipairs(earlier) do
-  print(string.format("EARLIER   %-14s %10s %s  %s (%s)", found.customNumber, found.amount, found.currency, found.beneficiary, found.state))
+  report[#report + 1] = { outcome = "EARLIER", number = found.customNumber, amount = payrun.decimal.new(found.amount),
+                          currency = found.currency, to = found.beneficiary, note = found.state }
+end
+if #report > 0 then
+  payrun.stdout:write(payrun.table(report, { columns = { "outcome", "number", "amount", "currency", "to", "note" } }))
 end
 local currencies = {}
 for currency, total in pairs(totals) do currencies[#currencies + 1] = total:tostring() .. " " .. currency end
