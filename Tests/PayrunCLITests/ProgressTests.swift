@@ -45,6 +45,25 @@ import Testing
         }
     }
 
+    @Test func parallelCountsItsFinishedCallsWhenAsked() throws {
+        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let code = """
+            local items = {}
+            for i = 1, 24 do items[i] = i end
+            local results = payrun.parallel(items, function(i) payrun.sleep(0.02) return i * 2 end, { concurrency = 4, progress = "checks" })
+            print("sum " .. (results[1] + results[24]))
+            """
+        let terminal = try PseudoTerminal(["run", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
+        try terminal.waitFor("sum 50")
+        #expect(terminal.exitStatus() == 0)
+        let raw = terminal.rawText
+        #expect(raw.contains("\rchecks  24/24  100%"), "\(raw.debugDescription)")
+        #expect(raw[..<raw.range(of: "sum 50")!.lowerBound].hasSuffix("\r\u{1B}[K"), "cleared before the script prints")
+        let verbose = try PayrunProcess.runOnce(["run", "--verbose", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
+        #expect(verbose.standardError.contains("payrun: checks: 24 in "), "\(verbose.standardError)")
+    }
+
     @Test func offATerminalNothingOrOneLineWithVerbose() throws {
         let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }

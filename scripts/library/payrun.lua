@@ -579,10 +579,11 @@ function tradevest:await(path, options) end
 ---returns the results in the items' order. Provider requests inside `fn` overlap (each call is a
 ---coroutine that waits for its response while the others run); Lua code itself runs one call at
 ---a time, so nothing races. The first error is raised once the calls already started finish.
+---With `progress = true` (or a label), a `payrun.progress` line counts the finished calls.
 ---@generic T, R
 ---@param items T[]
 ---@param fn fun(item: T): R
----@param options? { concurrency: integer }
+---@param options? { concurrency: integer, progress: boolean|string }
 ---@return R[]
 function payrun.parallel(items, fn, options) end
 

@@ -3,16 +3,17 @@
 
 extension ParallelLibrary {
     static var annotations: LuaAnnotationTable {
-        LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder).map(\.name), entries: [
+        LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder, output: CapturedOutput()).map(\.name), entries: [
             .function("parallel", """
                 ---Calls `fn(item)` for every item of `items`, up to `concurrency` (default 16) at a time, and
                 ---returns the results in the items' order. Provider requests inside `fn` overlap (each call is a
                 ---coroutine that waits for its response while the others run); Lua code itself runs one call at
                 ---a time, so nothing races. The first error is raised once the calls already started finish.
+                ---With `progress = true` (or a label), a `payrun.progress` line counts the finished calls.
                 ---@generic T, R
                 ---@param items T[]
                 ---@param fn fun(item: T): R
-                ---@param options? { concurrency: integer }
+                ---@param options? { concurrency: integer, progress: boolean|string }
                 ---@return R[]
                 """),
             .function("sleep", """

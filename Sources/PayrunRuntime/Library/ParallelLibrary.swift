@@ -4,8 +4,8 @@
 import LuaKit
 
 enum ParallelLibrary {
-    static func functions(session: ProviderSession) -> [LuaRegistration] { [
-        LuaRegistration("parallel") { call in try parallel(call, session: session) },
+    static func functions(session: ProviderSession, output: any ScriptOutput) -> [LuaRegistration] { [
+        LuaRegistration("parallel") { call in try parallel(call, session: session, output: output) },
         LuaRegistration("sleep") { call in try sleep(call, session: session) },
     ] }
 
@@ -36,10 +36,13 @@ enum ParallelLibrary {
         let item: Int
     }
 
-    static func parallel(_ call: LuaCall, session: ProviderSession) throws -> LuaReturn {
+    static func parallel(_ call: LuaCall, session: ProviderSession, output: any ScriptOutput) throws -> LuaReturn {
         try call.check(.table, at: 1)
         try call.check(.function, at: 2)
         let concurrency = try call.integerField("concurrency", of: 3, in: 1...1024) ?? 16
+        // {progress = true} or {progress = "payouts"}: a payrun.progress line counting finished items.
+        let progressLabel: String? = try call.fieldType("progress", of: 3) == .string
+            ? call.stringField("progress", of: 3) : (call.flagField("progress", of: 3) ? "items" : nil)
         guard session.scheduler == nil else { throw LuaError(.runtime, "payrun.parallel cannot run inside payrun.parallel") }
         let scheduler = ParallelScheduler()
         session.scheduler = scheduler
@@ -57,6 +60,8 @@ enum ParallelLibrary {
         var running: [LuaStack.ThreadID: Running] = [:]
         var next = 1
         var failed = false
+        let progress = progressLabel.map { ProgressBar(total: Double(count), label: $0, output: output, verbose: session.verbose) }
+        defer { progress?.done() }
 
         /// Resumes `thread` with `arguments` values already on it, and deals with how it stopped.
         func resume(_ thread: LuaStack, item: Int, arguments: Int32) throws {
@@ -76,6 +81,7 @@ enum ParallelLibrary {
                 }
                 thread.top = 0
                 finish(thread)
+                progress?.add(1)
             case .failed:
                 try thread.move(1, to: stack)              // stack: ... results anchors error
                 finish(thread)

@@ -46,7 +46,7 @@ final class ProgressBar: LuaObject {
         return 1
     }
 
-    private func add(_ step: Double) {
+    func add(_ step: Double) {
         guard !finished else { return }
         count += step
         guard output.drawsProgress else { return }
@@ -56,7 +56,7 @@ final class ProgressBar: LuaObject {
         output.showProgress(line(at: now))
     }
 
-    private func done() {
+    func done() {
         guard !finished else { return }
         finished = true
         if output.drawsProgress {

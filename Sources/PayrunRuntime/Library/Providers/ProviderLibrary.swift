@@ -13,7 +13,7 @@ enum ProviderLibrary {
     ) throws(LuaError) {
         try stack.reserve(4)
         ProviderValues.installErrorMetatable(on: stack)
-        for function in functions(session: session, output: output, confirmation: confirmation) + ParallelLibrary.functions(session: session) {
+        for function in functions(session: session, output: output, confirmation: confirmation) + ParallelLibrary.functions(session: session, output: output) {
             stack.push(function: function.body)
             stack.setField(function.name, in: -2)
         }
