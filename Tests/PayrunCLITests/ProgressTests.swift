@@ -64,6 +64,24 @@ import Testing
         #expect(verbose.standardError.contains("payrun: checks: 24 in "), "\(verbose.standardError)")
     }
 
+    @Test func paginateCountsTheItemsItFetchedWhenAsked() throws {
+        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let code = """
+            local n = 0
+            for t in payrun.provider("particeep"):paginate("/transaction/search", nil, { page_size = 20, progress = "transactions" }) do
+              n = n + 1
+            end
+            print("fetched " .. n)
+            """
+        let terminal = try PseudoTerminal(["run", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
+        let shown = try terminal.waitFor("fetched ")
+        #expect(terminal.exitStatus() == 0)
+        let raw = terminal.rawText
+        #expect(raw.contains("\rtransactions  20  "), "the first page counted: \(raw.debugDescription)")
+        #expect(raw[..<raw.range(of: "fetched ")!.lowerBound].hasSuffix("\r\u{1B}[K"), "cleared before the script prints: \(shown)")
+    }
+
     @Test func offATerminalNothingOrOneLineWithVerbose() throws {
         let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }

@@ -396,9 +396,10 @@ function provider:tryrequest(request) end
 
 ---An iterator over every item of a list, across pages in the provider's own scheme, fetching the
 ---next page while the loop works: `for t in p:paginate("/transaction/search", {status="PENDING"}) do`.
+---With `progress = true` (or a label), a `payrun.progress` line counts the items fetched.
 ---@param path string
 ---@param query? table<string, string|number|boolean|payrun.decimal>
----@param options? { page_size: integer }
+---@param options? { page_size: integer, progress: boolean|string }
 ---@return fun(): any
 function provider:paginate(path, query, options) end
 

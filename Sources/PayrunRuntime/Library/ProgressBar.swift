@@ -6,7 +6,8 @@ import LuaKit
 final class ProgressBar: LuaObject {
     static let luaTypeName = "payrun.progress"
 
-    private let total: Double
+    /// nil when the whole is not known (a list paged until it ends): the count and rate only.
+    private let total: Double?
     private let label: String
     private let output: any ScriptOutput
     private let verbose: Bool
@@ -15,7 +16,7 @@ final class ProgressBar: LuaObject {
     private var count: Double = 0
     private var finished = false
 
-    init(total: Double, label: String, output: any ScriptOutput, verbose: Bool) {
+    init(total: Double?, label: String, output: any ScriptOutput, verbose: Bool) {
         self.total = total
         self.label = label
         self.output = output
@@ -51,7 +52,7 @@ final class ProgressBar: LuaObject {
         count += step
         guard output.drawsProgress else { return }
         let now = ContinuousClock.now
-        if let lastDrawn, now - lastDrawn < .milliseconds(100), count < total { return }
+        if let lastDrawn, now - lastDrawn < .milliseconds(100), count < total ?? .infinity { return }
         lastDrawn = now
         output.showProgress(line(at: now))
     }
@@ -73,6 +74,7 @@ final class ProgressBar: LuaObject {
 
     /// `payouts  1,234/10,000  12%  820/s  1m 11s left`
     func line(at now: ContinuousClock.Instant) -> String {
+        guard let total else { return "\(label)  \(Self.number(count))  \(rate(at: now))" }
         var parts = ["\(label)  \(Self.number(count))/\(Self.number(total))"]
         if total > 0 { parts.append("\(Int((min(count, total) / total * 100).rounded(.down)))%") }
         parts.append(rate(at: now))

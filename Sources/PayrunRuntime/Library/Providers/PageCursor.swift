@@ -11,10 +11,13 @@ final class PageCursor: LuaObject {
 
     let pages: PageSource
     let handle: ProviderHandle
+    /// With `{progress = true}`: the items fetched so far, on a progress line.
+    let progress: ProgressBar?
 
-    init(_ paginator: ProviderPaginator, handle: ProviderHandle) {
+    init(_ paginator: ProviderPaginator, handle: ProviderHandle, progress: ProgressBar? = nil) {
         pages = PageSource(paginator)
         self.handle = handle
+        self.progress = progress
     }
 
     static var luaMethods: [LuaRegistration] { [
@@ -29,9 +32,11 @@ final class PageCursor: LuaObject {
                 throw ProviderValues.raise(error, call)
             }
             guard let page else {
+                cursor.progress?.done()
                 call.stack.pushNil()
                 return 1
             }
+            cursor.progress?.add(Double(page.count))
             try JSONLibrary.push(page, on: call.stack)
             return 1
         },
@@ -43,7 +48,11 @@ final class PageCursor: LuaObject {
         let path = try call.string(at: 2)
         let query = try ProviderArguments.query(call, at: 3)
         let pageSize = try call.integerField("page_size", of: 4, in: 1...10_000)
-        let cursor = PageCursor(ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle)
+        let label: String? = try call.fieldType("progress", of: 4) == .string
+            ? call.stringField("progress", of: 4) : (call.flagField("progress", of: 4) ? path : nil)
+        let progress = label.map { ProgressBar(total: nil, label: $0, output: handle.output, verbose: handle.session.verbose) }
+        let cursor = PageCursor(
+            ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle, progress: progress)
         let stack = call.stack
         guard stack.pushRegistryValue(iteratorKey) == .function else { throw LuaError(.runtime, "payrun.paginate is not installed") }
         stack.push(object: cursor)
