@@ -109,10 +109,22 @@ import Testing
         #expect(result.combined.hasPrefix("out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\npayrun: stop\nstack traceback:\n"))
     }
 
-    @Test func theReadmeExampleRuns() throws {
-        let result = try PayrunProcess.run(["run", "scripts/examples/reconcile.lua"])
+    @Test func theReconciliationExampleReconcilesACSVLedgerAgainstTheSimulator() throws {
+        let folder = NSTemporaryDirectory() + "payrun-reconcile-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try PayrunProcess.runOnce(
+            ["run", "--out", folder + "/reports", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv"],
+            environment: ["PAYRUN_STATE": folder + "/state.db"])
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("Reconciliation of 2026-11-20"))
-        #expect(result.standardOutput.contains("tx_1004"))
+        #expect(result.standardOutput.contains("matched                    2  matched.csv\nmismatched                 1  mismatched.csv\n"))
+        #expect(result.standardOutput.contains("EUR       10311.00\n"))
+        func report(_ name: String) -> String { (try? String(contentsOfFile: folder + "/reports/" + name, encoding: .utf8)) ?? "" }
+        #expect(report("matched.csv") == "reference,amount,currency\r\ntxn_3,3357.00,EUR\r\ntxn_5,1583.00,EUR\r\n")
+        #expect(report("mismatched.csv").hasSuffix("\r\ntxn_7,4505.00,EUR,4550.00,EUR\r\n"), "the simulator says 4505.00, the ledger 4550.00")
+        #expect(report("missing-in-ledger.csv").hasSuffix("\r\ntxn_8,866.00,EUR\r\n"))
+        #expect(report("missing-at-provider.csv").hasSuffix("\r\ntxn_99,120.00,EUR,5\r\n"))
+        let bad = try PayrunProcess.runOnce(["run", "--out", folder + "/reports", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv", "yesterday"],
+                                            environment: ["PAYRUN_STATE": folder + "/state.db"])
+        #expect(bad.standardError.contains("DAY must look like 2023-11-15, not yesterday"))
     }
 }

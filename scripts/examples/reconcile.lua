@@ -1,82 +1,80 @@
--- Reconcile a day's transactions: the provider's export against our own ledger.
+-- Reconciles a day of settled Particeep transactions against our own ledger, for real: the ledger
+-- is a CSV, the provider's side is paged from its API, amounts are compared exactly.
 --
---   payrun run scripts/examples/reconcile.lua [--json]
+--   payrun run --out reports scripts/examples/reconcile.lua scripts/examples/ledger-2023-11-15.csv [DAY]
 --
--- Both documents are inline here so the example runs anywhere; in a real workflow the export
--- comes from the provider's API (payrun's provider bindings) and the ledger from your own.
+-- Writes four CSV reports into the --out folder (matched, mismatched, missing-in-ledger,
+-- missing-at-provider) and prints a summary. The sample ledger matches the built-in simulator's
+-- transactions of 2023-11-15: two match, one differs, one is missing on each side.
 
-local json = payrun.json
-local as_json = arg[1] == "--json"
+local D = payrun.decimal.new
+local day = arg[2] or "2023-11-15"
+local year, month, date = day:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+if not year then error(("DAY must look like 2023-11-15, not %s"):format(day), 0) end
 
-local export = json.decode([[
-{
-  "date": "2026-11-20",
-  "transactions": [
-    {"id": "tx_1001", "amount": "120.00", "currency": "EUR", "status": "settled"},
-    {"id": "tx_1002", "amount": "75.50",  "currency": "EUR", "status": "settled"},
-    {"id": "tx_1003", "amount": "19.99",  "currency": "USD", "status": "failed", "reason": null},
-    {"id": "tx_1004", "amount": "250.00", "currency": "EUR", "status": "settled"},
-    {"id": "tx_1006", "amount": "5000",   "currency": "XAF", "status": "pending"}
-  ]
+-- The day after, for the search's end (exclusive).
+local function next_day(y, m, d)
+  local lengths = { 31, (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) and 29 or 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+  if d < lengths[m] then return y, m, d + 1 end
+  if m < 12 then return y, m + 1, 1 end
+  return y + 1, 1, 1
+end
+local after = ("%04d-%02d-%02d"):format(next_day(tonumber(year), tonumber(month), tonumber(date)))
+
+-- Our side: reference, amount (major units, as written), currency.
+local ledger, order = {}, {}
+for row, line in payrun.csv.file(1) do
+  if ledger[row.reference] then error(("ledger line %d: %s appears twice"):format(line, row.reference), 0) end
+  ledger[row.reference] = { amount = D(row.amount), currency = row.currency, line = line }
+  order[#order + 1] = row.reference
+end
+
+-- Their side: the day's settled transactions, amounts in minor units.
+local reports = {
+  matched = payrun.csv.writer(payrun.output("matched.csv"), { columns = { "reference", "amount", "currency" } }),
+  mismatched = payrun.csv.writer(payrun.output("mismatched.csv"),
+    { columns = { "reference", "provider_amount", "provider_currency", "ledger_amount", "ledger_currency" } }),
+  missing_in_ledger = payrun.csv.writer(payrun.output("missing-in-ledger.csv"), { columns = { "reference", "amount", "currency" } }),
+  missing_at_provider = payrun.csv.writer(payrun.output("missing-at-provider.csv"),
+    { columns = { "reference", "amount", "currency", "ledger_line" } }),
 }
-]])
-
-local ledger = json.decode([[
-[
-  {"reference": "tx_1001", "amount_minor": 12000, "currency": "EUR"},
-  {"reference": "tx_1002", "amount_minor": 7550,  "currency": "EUR"},
-  {"reference": "tx_1004", "amount_minor": 25900, "currency": "EUR"},
-  {"reference": "tx_1005", "amount_minor": 4200,  "currency": "GBP"},
-  {"reference": "tx_1006", "amount_minor": 5000,  "currency": "XAF"}
-]
-]])
-
--- Currencies without minor units (XAF) count in whole units.
-local minor_digits = { EUR = 2, USD = 2, GBP = 2, XAF = 0 }
-local powers_of_ten = { [0] = 1, 10, 100, 1000 }
-
--- "250.00" EUR -> 25000, exactly: amounts never pass through floating point.
-local function to_minor(amount, currency)
-  local digits = minor_digits[currency] or error("unknown currency " .. currency)
-  local whole, fraction = amount:match("^(%d+)%.?(%d*)$")
-  if not whole or #fraction > digits then
-    error(("malformed %s amount %q"):format(currency, amount))
-  end
-  fraction = fraction .. ("0"):rep(digits - #fraction)
-  return tonumber(whole) * powers_of_ten[digits] + (tonumber(fraction) or 0)
+local counts = { matched = 0, mismatched = 0, missing_in_ledger = 0, missing_at_provider = 0 }
+local function report(kind, row)
+  reports[kind]:write(row)
+  counts[kind] = counts[kind] + 1
 end
 
-local ours = {}
-for _, entry in ipairs(ledger) do ours[entry.reference] = entry end
-
-local report = { date = export.date, matched = 0, mismatched = json.array(), missing_in_ledger = json.array(),
-                 missing_at_provider = json.array(), settled = {} }
-local seen = {}
-for _, tx in ipairs(export.transactions) do
-  seen[tx.id] = true
-  local entry = ours[tx.id]
-  local minor = to_minor(tx.amount, tx.currency)
-  if tx.status == "settled" then
-    report.settled[tx.currency] = (report.settled[tx.currency] or 0) + minor
-  end
-  if not entry then
-    if tx.status ~= "failed" then table.insert(report.missing_in_ledger, tx.id) end
-  elseif entry.amount_minor ~= minor or entry.currency ~= tx.currency then
-    table.insert(report.mismatched, { id = tx.id, provider = minor, ledger = entry.amount_minor, currency = tx.currency })
+local seen, settled = {}, {}
+local query = { status = "SUCCEEDED", created_after = day .. "T00:00:00Z", created_before = after .. "T00:00:00Z" }
+for t in payrun.provider("particeep"):paginate("/transaction/search", query, { page_size = 200, progress = "transactions" }) do
+  local amount = payrun.decimal.units(t.amount, 2)
+  seen[t.id] = true
+  settled[t.currency] = (settled[t.currency] or D(0)) + amount
+  local ours = ledger[t.id]
+  if not ours then
+    report("missing_in_ledger", { reference = t.id, amount = amount, currency = t.currency })
+  elseif ours.amount ~= amount or ours.currency ~= t.currency then
+    report("mismatched", { reference = t.id, provider_amount = amount, provider_currency = t.currency,
+                           ledger_amount = ours.amount, ledger_currency = ours.currency })
   else
-    report.matched = report.matched + 1
+    report("matched", { reference = t.id, amount = amount, currency = t.currency })
   end
 end
-for _, entry in ipairs(ledger) do
-  if not seen[entry.reference] then table.insert(report.missing_at_provider, entry.reference) end
+for _, reference in ipairs(order) do
+  if not seen[reference] then
+    local ours = ledger[reference]
+    report("missing_at_provider", { reference = reference, amount = ours.amount, currency = ours.currency, ledger_line = ours.line })
+  end
 end
 
-if as_json then
-  print(json.encode(report, { indent = 2, sort_keys = true }))
-else
-  print(("Reconciliation of %s: %d matched, %d mismatched, %d missing in our ledger, %d missing at the provider")
-    :format(report.date, report.matched, #report.mismatched, #report.missing_in_ledger, #report.missing_at_provider))
-  for _, problem in ipairs(report.mismatched) do print("  mismatch: " .. payrun.inspect(problem)) end
-  for _, id in ipairs(report.missing_at_provider) do print("  not at provider: " .. id) end
-  print("Settled totals (minor units): " .. payrun.inspect(report.settled))
-end
+print(("Reconciliation of %s: Particeep's settled transactions against %s"):format(day, arg[1]))
+payrun.stdout:write(payrun.table({
+  { outcome = "matched", count = counts.matched, report = "matched.csv" },
+  { outcome = "mismatched", count = counts.mismatched, report = "mismatched.csv" },
+  { outcome = "missing in our ledger", count = counts.missing_in_ledger, report = "missing-in-ledger.csv" },
+  { outcome = "missing at Particeep", count = counts.missing_at_provider, report = "missing-at-provider.csv" },
+}, { columns = { "outcome", "count", "report" } }))
+local totals = {}
+for currency, total in pairs(settled) do totals[#totals + 1] = { currency = currency, settled = total } end
+table.sort(totals, function(a, b) return a.currency < b.currency end)
+payrun.stdout:write(payrun.table(totals, { columns = { "currency", "settled" } }))
