@@ -191,7 +191,8 @@ let package = Package(
             name: "PayrunTestSupport",
             dependencies: ["PayrunSimulators", "PayrunProviderKit", "PayrunLocks", .product(name: "Hummingbird", package: "hummingbird")]
         ),
-        .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"]),
+        // JSONSuite/ is read by path (JSONSuiteTests), not built in.
+        .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"], exclude: ["JSONSuite"]),
         .testTarget(name: "LineEditingTests", dependencies: ["LineEditing"]),
         .testTarget(
             name: "PayrunProvidersTests",
@@ -217,7 +218,7 @@ let package = Package(
         // The state store's tests, one suite run against each driver.
         .testTarget(name: "PayrunJournalTests", dependencies: ["PayrunJournal", "PayrunSQLite", "PayrunPostgres", "PayrunFormats", "PayrunTestSupport"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
-        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"]),
+        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"], exclude: ["Reference"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
             dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]
@@ -225,6 +226,7 @@ let package = Package(
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
         .testTarget(
             name: "PayrunCLITests",
-            dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks", "PayrunPostgres"]),
+            dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks", "PayrunPostgres"],
+            exclude: ["DurableScripts"]),
     ]
 )

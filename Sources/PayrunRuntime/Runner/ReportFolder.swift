@@ -52,7 +52,9 @@ final class ReportFolder: LuaObject {
                 finished.append(destination)
             }
         }
-        if succeeded, let folder = Optional(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)), folder >= 0 {
+        // The renames themselves last only once the folder is synced.
+        let folder = succeeded ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
+        if folder >= 0 {
             fsync(folder)
             close(folder)
         }
