@@ -1,5 +1,8 @@
 // The digest that links each journal record to the one before: SHA-256 over the previous digest
 // and every field of the record, so that changing, removing or reordering a record shows.
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
 import PayrunFormats
 
@@ -41,6 +44,27 @@ public enum ChainDigest {
     /// The SHA-256 of `bytes` in hexadecimal: scripts, input files, request bodies.
     public static func sha256(_ bytes: some Collection<UInt8>) -> String {
         Hex.string(Array(SHA256.hash(data: Array(bytes))))
+    }
+
+    /// The SHA-256 of the file at `path`, read a megabyte at a time (a 100 MB input must not be
+    /// held whole just to name its run); nil when it cannot be read or is larger than `limit`.
+    public static func sha256(ofFileAt path: String, limit: Int) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            total += count
+            guard total <= limit else { return nil }
+            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
+        return Hex.string(Array(hasher.finalize()))
     }
 }
 

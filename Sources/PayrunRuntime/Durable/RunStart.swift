@@ -57,7 +57,7 @@ public struct RunStart: Sendable {
             // Regular files only: reading a pipe or /dev/stdin here would leave nothing for the script.
             var info = stat()
             guard stat(argument, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            if let bytes = try? FileContents.read(argument, limit: 256 << 20) { digests[argument] = ChainDigest.sha256(bytes) }
+            if let digest = ChainDigest.sha256(ofFileAt: argument, limit: 256 << 20) { digests[argument] = digest }
         }
         return digests
     }
