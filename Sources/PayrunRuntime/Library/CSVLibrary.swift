@@ -93,7 +93,7 @@ enum CSVLibrary {
             _ = stack.pushElement(1, of: rows)
             let isList = stack.type(at: -1) == .table && stack.pushElement(1, of: -1) != .nil
             stack.top = call.index(of: call.argumentCount)
-            if !isList { columns = try names(in: rows, count: count, on: stack) }
+            if !isList { columns = names(in: rows, count: count, on: stack) }
         }
         var text = ""
         if let columns, writesHeader { text += CSVWriter.line(columns, separator: separator) }
@@ -145,8 +145,8 @@ enum CSVLibrary {
         try call.stringListField("columns", of: 2, listOf: "column names")
     }
 
-    /// Every string key the rows use, sorted.
-    private static func names(in rows: Int32, count: Int, on stack: LuaStack) throws -> [String] {
+    /// Every string key the rows use, sorted (the columns of named rows when none are given).
+    static func names(in rows: Int32, count: Int, on stack: LuaStack) -> [String] {
         var names = Set<String>()
         for row in 1...count {
             defer { stack.pop() }

@@ -31,17 +31,7 @@ enum TableFunction {
         if columns == nil, count > 0 {
             isList = stack.pushElement(1, of: rows) == .table && stack.pushElement(1, of: -1) != .nil
             stack.top = call.index(of: call.argumentCount)
-            if !isList {
-                var all = Set<String>()
-                for row in 1...count {
-                    defer { stack.pop() }
-                    guard stack.pushElement(row, of: rows) == .table else { continue }
-                    stack.forEachEntry(of: stack.top) { key, _ in
-                        if stack.type(at: key) == .string, let name = stack.string(at: key) { all.insert(name) }
-                    }
-                }
-                columns = all.sorted()
-            }
+            if !isList { columns = CSVLibrary.names(in: rows, count: count, on: stack) }
         }
         // Cells as text, and whether each is a number (right-aligned unless told otherwise).
         var cells: [[(text: String, numeric: Bool)]] = []
