@@ -61,16 +61,18 @@ import Testing
             let first = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(first.status == 0, "\(first.standardError)")
             #expect(first.standardOutput == """
-                CREATED  ada@example.com        Ada Lovelace
-                CREATED  grace@example.com      Grace Hopper
-                INVALID  alan@invalid.example   Alan Turing: email address does not exist
-                INVALID  young@example.com      Young Student: customer must be at least 18 years old
+                status   email                 name           note
+                -------  --------------------  -------------  --------------------------------------
+                CREATED  ada@example.com       Ada Lovelace
+                CREATED  grace@example.com     Grace Hopper
+                INVALID  alan@invalid.example  Alan Turing    email address does not exist
+                INVALID  young@example.com     Young Student  customer must be at least 18 years old
                 2 onboarded, 0 already there, 2 invalid, 0 failed
 
                 """)
             let again = try await PayrunProcess.runOffThePool(arguments, environment: environment)
             #expect(again.standardOutput.hasSuffix("0 onboarded, 2 already there, 2 invalid, 0 failed\n"))
-            #expect(again.standardOutput.contains("CREATED  ada@example.com        Ada Lovelace (already onboarded)"))
+            #expect(again.standardOutput.contains("\nCREATED  ada@example.com       Ada Lovelace   already onboarded\n"))
             let creates = server.requests.all.filter { $0.method == "POST" && $0.path == "/tradevest/customers/natural-persons" }
             #expect(creates.filter { $0.status == 201 }.count == 4, "four people, each created once over four runs")
             #expect(creates.filter { $0.status == 409 }.count == 12, "the three re-runs each found all four")

@@ -30,12 +30,13 @@ local function pay(row)
   end })
 end
 
-local total, count = payrun.decimal.new(0), 0
+local total, count, lines = payrun.decimal.new(0), 0, {}
 for row in payrun.csv.file(1) do
   local paid = pay(row)
-  count = count + 1
-  total = total + payrun.decimal.new(row.amount) / 100
-  print(string.format("%-10s %-8s %10s %s to %s (%s)", row.reference, paid.id, (payrun.decimal.new(row.amount) / 100):tostring(),
-    row.currency, row.recipient, paid.status))
+  local amount = payrun.decimal.units(tonumber(row.amount), 2)   -- the CSV has minor units
+  count, total = count + 1, total + amount
+  lines[#lines + 1] = { reference = row.reference, transaction = paid.id, amount = amount, currency = row.currency,
+                        to = row.recipient, status = paid.status }
 end
+payrun.stdout:write(payrun.table(lines, { columns = { "reference", "transaction", "amount", "currency", "to", "status" } }))
 print(string.format("%d payouts, %s in all", count, total:tostring()))

@@ -33,19 +33,21 @@ for _, row in ipairs(payouts) do
 end
 print(string.format("%d sent, %d already with Peex", sent, known))
 
-local paid, failed, waiting = 0, 0, 0
+local paid, failed, waiting, lines = 0, 0, 0, {}
 for _, row in ipairs(payouts) do
   local request, reason = peex:wait_for(row.reference, { timeout = 60 })
+  local line = { reference = row.reference, XAF = payrun.decimal.new(row.amount), to = row.phone, note = "" }
   if not request then
     waiting = waiting + 1
-    print(string.format("WAITING  %s  %s XAF to %s: %s", row.reference, row.amount, row.phone, reason))
+    line.status, line.note = "WAITING", reason
   elseif request.status == "paid" then
     paid = paid + 1
-    print(string.format("PAID     %s  %s XAF to %s", row.reference, row.amount, row.phone))
+    line.status = "PAID"
   else
     failed = failed + 1
-    print(string.format("%-8s %s  %s XAF to %s: %s", request.status:upper(), row.reference, row.amount, row.phone,
-      tostring(request.payment_proof)))
+    line.status, line.note = request.status:upper(), tostring(request.payment_proof)
   end
+  lines[#lines + 1] = line
 end
+payrun.stdout:write(payrun.table(lines, { columns = { "status", "reference", "XAF", "to", "note" } }))
 print(string.format("%d paid, %d failed or rejected, %d still waiting", paid, failed, waiting))

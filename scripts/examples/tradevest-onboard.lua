@@ -31,25 +31,28 @@ local submitted = payrun.parallel(rows, function(row)
   return { row = row, id = found.data[1].customerId, new = false }
 end, { concurrency = 8 })
 
--- Each waited for until Tradevest has processed it.
+-- Each waited for until Tradevest has processed it, then shown in one table.
 local counts = { created = 0, existing = 0, invalid = 0, failed = 0 }
+local lines = {}
 for _, entry in ipairs(submitted) do
-  local who = string.format("%-22s %s %s", entry.row.email, entry.row.first_name, entry.row.last_name)
+  local line = { email = entry.row.email, name = entry.row.first_name .. " " .. entry.row.last_name, note = "" }
   if entry.failure then
     counts.failed = counts.failed + 1
-    print("FAILED   " .. who .. ": " .. entry.failure)
+    line.status, line.note = "FAILED", entry.failure
   else
     local customer = tradevest:await("/customers/" .. entry.id, { timeout = 30 })
+    line.status = customer.status
     if customer.status == "INVALID" then
       counts.invalid = counts.invalid + 1
-      print("INVALID  " .. who .. ": " .. (customer.statusReason or "no reason given"))
+      line.note = customer.statusReason or "no reason given"
     elseif entry.new then
       counts.created = counts.created + 1
-      print(string.format("%-8s %s", customer.status, who))
     else
       counts.existing = counts.existing + 1
-      print(string.format("%-8s %s (already onboarded)", customer.status, who))
+      line.note = "already onboarded"
     end
   end
+  lines[#lines + 1] = line
 end
+payrun.stdout:write(payrun.table(lines, { columns = { "status", "email", "name", "note" } }))
 print(string.format("%d onboarded, %d already there, %d invalid, %d failed", counts.created, counts.existing, counts.invalid, counts.failed))
