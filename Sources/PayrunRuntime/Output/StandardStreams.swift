@@ -10,31 +10,36 @@ public final class StandardStreams: ScriptOutput, Sendable {
     /// The process's streams.
     public static let shared = StandardStreams()
 
-    private let buffer = Locked<[UInt8]>([])
+    /// What one lock guards: standard output not yet written, and the progress line on standard
+    /// error, if one shows (cleared before anything else is written and drawn again after, so it
+    /// stays the last line).
+    private struct State {
+        var buffer: [UInt8] = []
+        var progress: [UInt8]?
+    }
+
+    private let state = Locked(State())
     private let isTerminal: Bool
     private let errorIsTerminal: Bool
-    /// The progress line on standard error, if one shows: cleared before anything else is
-    /// written and drawn again after, so it stays the last line.
-    private let progress = Locked<[UInt8]?>(nil)
     private static let bufferSize = 64 * 1024
 
     private init() {
         isTerminal = isatty(STDOUT_FILENO) != 0
         errorIsTerminal = isatty(STDERR_FILENO) != 0
-        buffer.withLock { $0.reserveCapacity(Self.bufferSize) }
+        state.withLock { $0.buffer.reserveCapacity(Self.bufferSize) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
-        buffer.withLock { buffer in
-            let line = progress.withLock { $0 }
+        state.withLock { state in
+            let line = state.progress
             if line != nil { Self.clearLine.withUnsafeBytes { Self.writeAll($0, to: STDERR_FILENO) } }
             defer { if let line { line.withUnsafeBytes { Self.writeAll($0, to: STDERR_FILENO) } } }
             switch stream {
             case .standardOutput:
-                buffer.append(contentsOf: bytes)
-                if isTerminal || buffer.count >= Self.bufferSize { Self.flush(&buffer) }
+                state.buffer.append(contentsOf: bytes)
+                if isTerminal || state.buffer.count >= Self.bufferSize { Self.flush(&state.buffer) }
             case .standardError:
-                Self.flush(&buffer)
+                Self.flush(&state.buffer)
                 Self.writeAll(bytes, to: STDERR_FILENO)
             }
         }
@@ -44,10 +49,10 @@ public final class StandardStreams: ScriptOutput, Sendable {
 
     public func showProgress(_ line: String?) {
         guard errorIsTerminal else { return }
-        buffer.withLock { buffer in
-            Self.flush(&buffer)
+        state.withLock { state in
+            Self.flush(&state.buffer)
             let bytes = line.map { Array("\r\($0)\u{1B}[K".utf8) }
-            progress.withLock { $0 = bytes }
+            state.progress = bytes
             (bytes ?? Self.clearLine).withUnsafeBytes { Self.writeAll($0, to: STDERR_FILENO) }
         }
     }
@@ -57,7 +62,7 @@ public final class StandardStreams: ScriptOutput, Sendable {
 
     /// Writes out what standard output holds; call before the process exits.
     public func flush() {
-        buffer.withLock { Self.flush(&$0) }
+        state.withLock { Self.flush(&$0.buffer) }
     }
 
     private static func flush(_ buffer: inout [UInt8]) {
