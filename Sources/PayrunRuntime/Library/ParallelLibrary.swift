@@ -40,9 +40,8 @@ enum ParallelLibrary {
         try call.check(.table, at: 1)
         try call.check(.function, at: 2)
         let concurrency = try call.integerField("concurrency", of: 3, in: 1...1024) ?? 16
-        // {progress = true} or {progress = "payouts"}: a payrun.progress line counting finished items.
-        let progressLabel: String? = try call.fieldType("progress", of: 3) == .string
-            ? call.stringField("progress", of: 3) : (call.flagField("progress", of: 3) ? "items" : nil)
+        // A payrun.progress line counting finished items, when asked for.
+        let progressLabel = try ProgressBar.label(optionAt: 3, of: call, default: "items")
         guard session.scheduler == nil else { throw LuaError(.runtime, "payrun.parallel cannot run inside payrun.parallel") }
         let scheduler = ParallelScheduler()
         session.scheduler = scheduler

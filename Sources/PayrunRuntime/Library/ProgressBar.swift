@@ -47,6 +47,13 @@ final class ProgressBar: LuaObject {
         return 1
     }
 
+    /// The label asked for by a `progress` option (`{progress = true}` or `{progress = "payouts"}`)
+    /// of the options at argument `position`; nil when no progress line was asked for.
+    static func label(optionAt position: Int, of call: LuaCall, default defaultLabel: String) throws(LuaArgumentError) -> String? {
+        if try call.fieldType("progress", of: position) == .string { return try call.stringField("progress", of: position) }
+        return try call.flagField("progress", of: position) ? defaultLabel : nil
+    }
+
     func add(_ step: Double) {
         guard !finished else { return }
         count += step

@@ -48,8 +48,7 @@ final class PageCursor: LuaObject {
         let path = try call.string(at: 2)
         let query = try ProviderArguments.query(call, at: 3)
         let pageSize = try call.integerField("page_size", of: 4, in: 1...10_000)
-        let label: String? = try call.fieldType("progress", of: 4) == .string
-            ? call.stringField("progress", of: 4) : (call.flagField("progress", of: 4) ? path : nil)
+        let label = try ProgressBar.label(optionAt: 4, of: call, default: path)
         let progress = label.map { ProgressBar(total: nil, label: $0, output: handle.output, verbose: handle.session.verbose) }
         let cursor = PageCursor(
             ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle, progress: progress)
