@@ -55,9 +55,9 @@ enum OutputLibrary {
         return .none
     }
 
-    /// `stream:write(...)`: strings and numbers, written as they are, as `io.write` does; returns
-    /// the stream for chaining.
-    private static func write(_ call: LuaCall, to stream: ScriptStream, output: any ScriptOutput) throws -> LuaReturn {
+    /// The bytes `io.write` would write for arguments 2 onwards: strings as they are, numbers as
+    /// Lua prints them; anything else is an argument error. (A report's `write` takes the same.)
+    static func writtenBytes(_ call: LuaCall) throws(LuaArgumentError) -> [UInt8] {
         var text: [UInt8] = []
         for position in 2...max(call.argumentCount, 2) where position <= call.argumentCount {
             if call.type(at: position) == .number {
@@ -69,7 +69,13 @@ enum OutputLibrary {
                 text.append(contentsOf: try call.withBytes(at: position) { Array($0) })
             }
         }
-        text.withUnsafeBytes { output.write($0, to: stream) }
+        return text
+    }
+
+    /// `stream:write(...)`: strings and numbers, written as they are, as `io.write` does; returns
+    /// the stream for chaining.
+    private static func write(_ call: LuaCall, to stream: ScriptStream, output: any ScriptOutput) throws -> LuaReturn {
+        try writtenBytes(call).withUnsafeBytes { output.write($0, to: stream) }
         call.stack.pushCopy(of: call.index(of: 1))
         return 1
     }

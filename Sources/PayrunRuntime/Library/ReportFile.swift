@@ -27,16 +27,7 @@ final class ReportFile: LuaObject {
     static var luaMethods: [LuaRegistration] { [
         LuaRegistration("write") { call in
             let file = try call.object(at: 1, as: ReportFile.self)
-            for position in 2...max(call.argumentCount, 2) where position <= call.argumentCount {
-                if call.type(at: position) == .number {
-                    // Copy first: converting in place would change the caller's value.
-                    call.stack.pushCopy(of: call.index(of: position))
-                    try file.write(Array(call.stack.bytes(at: -1)!))
-                    call.stack.pop()
-                } else {
-                    try file.write(try call.bytes(at: position))
-                }
-            }
+            try file.write(try OutputLibrary.writtenBytes(call))
             call.stack.pushCopy(of: call.index(of: 1))
             return 1
         },
