@@ -86,15 +86,9 @@ enum CSVLibrary {
         let rows = call.index(of: 1)
         let separator = try separator(call, at: 2) ?? UInt8(ascii: ",")
         let count = stack.rawLength(at: rows)
-        var columns = try givenColumns(call)
+        let columns = try givenColumns(call) ?? Self.columns(of: rows, count: count, on: stack)
         let writesHeader = try call.booleanField("header", of: 2) ?? true
         try stack.reserve(4)
-        if columns == nil, count > 0 {
-            _ = stack.pushElement(1, of: rows)
-            let isList = stack.type(at: -1) == .table && stack.pushElement(1, of: -1) != .nil
-            stack.top = call.index(of: call.argumentCount)
-            if !isList { columns = names(in: rows, count: count, on: stack) }
-        }
         var text = ""
         if let columns, writesHeader { text += CSVWriter.line(columns, separator: separator) }
         for row in 1...max(count, 1) where count > 0 {
@@ -145,8 +139,18 @@ enum CSVLibrary {
         try call.stringListField("columns", of: 2, listOf: "column names")
     }
 
-    /// Every string key the rows use, sorted (the columns of named rows when none are given).
-    static func names(in rows: Int32, count: Int, on stack: LuaStack) -> [String] {
+    /// The columns of `count` rows when none are given: every name that rows keyed by name use,
+    /// sorted; nil for rows that are lists (or no rows).
+    static func columns(of rows: Int32, count: Int, on stack: LuaStack) -> [String]? {
+        guard count > 0 else { return nil }
+        let top = stack.top
+        let isList = stack.pushElement(1, of: rows) == .table && stack.pushElement(1, of: -1) != .nil
+        stack.top = top
+        return isList ? nil : names(in: rows, count: count, on: stack)
+    }
+
+    /// Every string key the rows use, sorted.
+    private static func names(in rows: Int32, count: Int, on stack: LuaStack) -> [String] {
         var names = Set<String>()
         for row in 1...count {
             defer { stack.pop() }

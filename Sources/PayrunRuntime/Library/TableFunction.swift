@@ -11,7 +11,7 @@ enum TableFunction {
         let stack = call.stack
         let rows = call.index(of: 1)
         let count = stack.rawLength(at: rows)
-        var columns = try call.stringListField("columns", of: 2, listOf: "column names")
+        let columns = try call.stringListField("columns", of: 2, listOf: "column names") ?? CSVLibrary.columns(of: rows, count: count, on: stack)
         let showsHeader = try call.booleanField("header", of: 2) ?? true
         var aligned: [String: Bool] = [:]  // name → right-aligned
         _ = try call.withField("align", of: 2) { (index, type) throws(LuaArgumentError) -> Bool? in
@@ -27,12 +27,6 @@ enum TableFunction {
             return true
         }
         try stack.reserve(4)
-        var isList = false
-        if columns == nil, count > 0 {
-            isList = stack.pushElement(1, of: rows) == .table && stack.pushElement(1, of: -1) != .nil
-            stack.top = call.index(of: call.argumentCount)
-            if !isList { columns = CSVLibrary.names(in: rows, count: count, on: stack) }
-        }
         // Cells as text, and whether each is a number (right-aligned unless told otherwise).
         var cells: [[(text: String, numeric: Bool)]] = []
         for row in 1...max(count, 1) where count > 0 {
@@ -82,7 +76,7 @@ enum TableFunction {
             return line + "\n"
         }
         var text = ""
-        if showsHeader && !header.isEmpty && !isList {
+        if showsHeader && !header.isEmpty {
             text += render(header)
             text += render(widths.map { String(repeating: "-", count: $0) })
         }
