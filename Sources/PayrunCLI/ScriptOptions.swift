@@ -26,10 +26,22 @@ struct ScriptOptions: ParsableArguments {
 
     @OptionGroup var credentialOptions: CredentialOptions
 
+    @Option(help: ArgumentHelp(
+        "Let payrun.http reach this host (repeatable); =SERVICE lets that service's credentials go there too. Also: allow_hosts in the config file.",
+        valueName: "host[:port][=service]"))
+    var allowHost: [String] = []
+
     @Option(name: .customLong("lib"), help: ArgumentHelp("Also look for modules in this folder (repeatable).", valueName: "path"))
     var libraryPaths: [String] = []
 
     func validate() throws {
+        for entry in allowHost {
+            do {
+                _ = try AllowedHosts.Entry(parsing: entry)
+            } catch {
+                throw ValidationError("--allow-host \(error.description)")
+            }
+        }
         if let timeout, !(timeout > 0 && timeout.isFinite) {
             throw ValidationError("--timeout must be a positive number of seconds")
         }
@@ -60,7 +72,21 @@ struct ScriptOptions: ParsableArguments {
         configuration.approvesLiveMutations = yes
         configuration.hints = Self.hints
         configuration.luaThreads = 1
+        configuration.allowedHosts = try allowedHosts(variables: variables)
         return configuration
+    }
+
+    /// The config file's `allow_hosts`, then the `--allow-host` flags.
+    private func allowedHosts(variables: [String: String]) throws -> AllowedHosts {
+        var texts: [String] = []
+        if let path = ConfigFile.path(environment: variables) {
+            do {
+                texts = try ConfigFile.load(path: path).allowedHosts
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
+        return try AllowedHosts(parsing: texts + allowHost)
     }
 
     /// What `payrun`'s messages add: its own flags and commands.

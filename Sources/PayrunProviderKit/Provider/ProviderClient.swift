@@ -234,7 +234,7 @@ public struct ProviderClient: Sendable {
     }
 
     /// RFC 3986: everything but unreserved characters is %XX.
-    static func percentEncoded(_ text: String) -> String {
+    public static func percentEncoded(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
             switch byte {

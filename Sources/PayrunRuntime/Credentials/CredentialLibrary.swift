@@ -24,7 +24,7 @@ public final class CredentialHandle: LuaObject {
     }
 }
 
-/// `payrun.credential(name)` and `payrun.environment`.
+/// `payrun.credential(name)` (or `(service, field)`) and `payrun.environment`.
 enum CredentialLibrary {
     /// Adds the functions to the `payrun` table on top of the stack.
     /// - Parameter builtIn: credentials that exist without being configured (the simulators'
@@ -52,14 +52,25 @@ enum CredentialLibrary {
         },
     ] }
 
-    /// `payrun.credential("provider.field")`: a handle, or an error saying how to set it.
+    /// `payrun.credential("provider.field")` or `payrun.credential("service", "field")`: a
+    /// handle, or an error saying how to set it.
     private static func credential(
         _ call: LuaCall, store: any CredentialStore, environment: PayrunEnvironment, builtIn: Set<CredentialName>,
         hint: (@Sendable (CredentialName, PayrunEnvironment) -> String)?
     ) throws -> LuaReturn {
         let text = try call.string(at: 1)
-        guard let name = CredentialName(text) else {
-            throw LuaArgumentError.invalid(at: 1, "expected 'provider.field', like 'particeep.api_secret'")
+        let name: CredentialName
+        if let field = try call.optionalString(at: 2) {
+            guard let given = CredentialName("\(text).\(field)") else {
+                throw LuaArgumentError.invalid(at: CredentialName("\(text).x") == nil ? 1 : 2,
+                    "expected a service and a field in lower case, like (\"slack\", \"webhook_url\")")
+            }
+            name = given
+        } else {
+            guard let given = CredentialName(text) else {
+                throw LuaArgumentError.invalid(at: 1, "expected 'provider.field', like 'particeep.api_secret', or a service and a field, like (\"slack\", \"webhook_url\")")
+            }
+            name = given
         }
         guard builtIn.contains(name) || store.secret(for: name, in: environment) != nil else {
             throw CredentialMissing(name: name, environment: environment, hint: hint?(name, environment))

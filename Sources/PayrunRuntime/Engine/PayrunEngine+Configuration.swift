@@ -31,6 +31,9 @@ extension PayrunEngine {
         /// store every run is durable: its mutations are journaled, and a run of a job whose last
         /// run did not finish resumes it (see ``RunOptions/runKey``).
         public var store: (any RunStore)?
+        /// The hosts besides the providers scripts may reach with `payrun.http`, and whose
+        /// credentials each may receive; none by default.
+        public var allowedHosts = AllowedHosts()
 
         public init(
             providers: ProviderRegistry = ProviderRegistry(), environment: PayrunEnvironment = .sandbox,

@@ -85,7 +85,7 @@ public final class PayrunEngine: Sendable {
         let session = ProviderSession(
             registry: configuration.providers, environment: configuration.environment, credentials: configuration.credentials,
             settings: configuration.http, retryPolicy: configuration.retryPolicy, verbose: verbose, dryRun: dryRun,
-            startSandbox: startSandbox, transport: { [transport, http = configuration.http] in
+            startSandbox: startSandbox, allowedHosts: configuration.allowedHosts, transport: { [transport, http = configuration.http] in
                 try transport.withLock { made in
                     if let made { return made }
                     let new = try HTTPTransport(settings: http)

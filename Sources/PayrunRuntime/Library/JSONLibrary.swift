@@ -230,15 +230,33 @@ enum JSONLibrary {
     /// true for 2) and `sort_keys`.
     static func encode(_ call: LuaCall) throws -> LuaReturn {
         try call.checkAny(at: 1)
-        let options = try encodingOptions(call, at: 2)
+        let output = try encoded(call, valueAt: 1, optionsAt: 2)
+        output.withUnsafeBytes { call.stack.push(bytes: $0) }
+        return 1
+    }
+
+    /// `json.write(report, value [, options])`: `value` encoded as `json.encode` does, and a
+    /// line break, appended to a `payrun.output` report; returns the report.
+    static func write(_ call: LuaCall) throws -> LuaReturn {
+        let file = try call.object(at: 1, as: ReportFile.self)
+        try call.checkAny(at: 2)
+        try file.write(try encoded(call, valueAt: 2, optionsAt: 3) + [UInt8(ascii: "\n")])
+        call.stack.pushCopy(of: call.index(of: 1))
+        return 1
+    }
+
+    /// The JSON text of argument `valueAt`, with the options at `optionsAt`.
+    private static func encoded(_ call: LuaCall, valueAt value: Int, optionsAt position: Int) throws -> [UInt8] {
+        let options = try encodingOptions(call, at: position)
         let stack = call.stack
+        let base = stack.top
+        defer { stack.top = base }
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
         var encoding = JSONEncoding(
             stack: stack, options: options, nullIndex: stack.top - 1, arrayMetatableIndex: stack.top)
-        try encoding.encode(at: call.index(of: 1))
-        encoding.output.withUnsafeBytes { stack.push(bytes: $0) }
-        return 1
+        try encoding.encode(at: call.index(of: value))
+        return encoding.output
     }
 
     private static func encodingOptions(_ call: LuaCall, at position: Int) throws(LuaArgumentError) -> JSONEncodingOptions {
@@ -300,5 +318,6 @@ enum JSONLibrary {
         LuaRegistration("encode", encode),
         LuaRegistration("isarray", isArray),
         LuaRegistration("trydecode", tryDecode),
+        LuaRegistration("write", write),
     ] }
 }

@@ -16,9 +16,8 @@ enum ParallelLibrary {
         guard seconds >= 0, seconds <= 3600 else { throw LuaArgumentError.invalid(at: 1, "seconds must be between 0 and 3600") }
         let duration = Duration.milliseconds(Int((seconds * 1000).rounded()))
         if let scheduler = session.scheduler, scheduler.waitsByYielding(call.stack) {
-            scheduler.start(for: call.stack) { () async throws(ProviderError) -> ProviderClient.Reply in
+            scheduler.start(for: call.stack) { () async throws(ProviderError) in
                 try? await Task.sleep(for: duration)
-                return ProviderClient.Reply(result: .null, status: 0, headers: [], attempts: 0, warning: nil)
             }
             call.stack.push(lightUserdata: scheduler.marker)
             return try call.yield(1) { resumed in

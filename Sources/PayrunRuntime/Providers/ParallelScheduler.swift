@@ -7,7 +7,8 @@ import PayrunLocks
 
 /// The coroutines of one `payrun.parallel` call and the responses they wait for.
 final class ParallelScheduler: Sendable {
-    typealias Outcome = Result<ProviderClient.Reply, ProviderError>
+    /// What a coroutine's work ended with: a provider's reply, an HTTP response, or nothing (a sleep).
+    typealias Outcome = Result<any Sendable, ProviderError>
 
     /// Threads (by address) the scheduler runs: a request on one of them yields.
     private let threads = Locked<Set<LuaStack.ThreadID>>([])
@@ -33,7 +34,7 @@ final class ParallelScheduler: Sendable {
     }
 
     /// Starts `work` for the coroutine `thread`, which then yields until ``take(for:)``.
-    func start(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> ProviderClient.Reply) {
+    func start<Value: Sendable>(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> Value) {
         let key = thread.threadID
         Task {
             let outcome: Outcome

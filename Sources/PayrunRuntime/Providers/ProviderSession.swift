@@ -17,6 +17,8 @@ public final class ProviderSession {
     public let dryRun: Bool
     /// Every attempt of every request is noted for the script's standard error (`--verbose`).
     public let verbose: Bool
+    /// The hosts besides the providers `payrun.http` may reach.
+    public let allowedHosts: AllowedHosts
     /// Lines for the script's standard error, written from the Lua thread after each call (the
     /// attempts are traced on the network's threads).
     let notes = NoteBuffer()
@@ -50,6 +52,7 @@ public final class ProviderSession {
     ///   - trace: receives every attempt of every request.
     ///   - verbose: also note each attempt on the script's standard error, secrets redacted.
     ///   - dryRun: describe mutating requests on standard error instead of sending them.
+    ///   - allowedHosts: the hosts besides the providers `payrun.http` may reach.
     ///   - transport: gives one to share with other sessions, asked when a provider is first
     ///     needed and never shut down here; by default the session makes its own then, and
     ///     closes it in ``close()``.
@@ -57,8 +60,10 @@ public final class ProviderSession {
         registry: ProviderRegistry, environment: PayrunEnvironment, credentials: any CredentialStore,
         settings: HTTPSettings = HTTPSettings(), retryPolicy: RetryPolicy = RetryPolicy(),
         trace: (@Sendable (RequestTrace) -> Void)? = nil, verbose: Bool = false, dryRun: Bool = false,
-        startSandbox: (@Sendable () async throws -> String)? = nil, transport: (@Sendable () throws -> HTTPTransport)? = nil
+        startSandbox: (@Sendable () async throws -> String)? = nil, allowedHosts: AllowedHosts = AllowedHosts(),
+        transport: (@Sendable () throws -> HTTPTransport)? = nil
     ) {
+        self.allowedHosts = allowedHosts
         self.sharedTransport = transport
         self.verbose = verbose
         self.dryRun = dryRun
@@ -79,14 +84,25 @@ public final class ProviderSession {
         if environment == .sandbox, sandboxServer == nil, let startSandbox {
             sandboxServer = try BlockingWait.run(stoppable: stack, startSandbox)
         }
-        if transport == nil { transport = try sharedTransport?() ?? HTTPTransport(settings: settings) }
         let cache = caches[provider.name] ?? ProviderCache()
         caches[provider.name] = cache
         return try ProviderClient(
             provider: provider, environment: environment,
             credentials: ProviderCredentials(for: provider, in: environment, from: credentials),
-            http: ProviderHTTPClient(transport: transport!, policy: retryPolicy, trace: tracer), sandboxServer: sandboxServer,
-            cache: cache)
+            http: try httpClient(), sandboxServer: sandboxServer, cache: cache)
+    }
+
+    /// A client over the session's transport, with its retries and tracing: what providers and
+    /// `payrun.http` send with.
+    func httpClient() throws -> ProviderHTTPClient {
+        if transport == nil { transport = try sharedTransport?() ?? HTTPTransport(settings: settings) }
+        return ProviderHTTPClient(transport: transport!, policy: retryPolicy, trace: tracer)
+    }
+
+    /// Writes what was noted since the last call (`--verbose` attempts, `--dry-run` requests,
+    /// warnings) to the script's standard error.
+    func writeNotes(to output: any ScriptOutput) {
+        for line in notes.take() { output.write("payrun: \(line)\n", to: .standardError) }
     }
 
     /// Notes `warning` unless `provider` already warned in this run (a quota warning would

@@ -21,7 +21,7 @@ public final class ProviderHandle: LuaObject {
 
     /// Writes what the session noted during the last call.
     func writeNotes() {
-        for line in session.notes.take() { output.write("payrun: \(line)\n", to: .standardError) }
+        session.writeNotes(to: output)
     }
 
     public static var luaMethods: [LuaRegistration] { [

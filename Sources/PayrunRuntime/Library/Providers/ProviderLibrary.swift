@@ -5,7 +5,7 @@ import LuaKit
 
 /// `payrun.provider(name [, {headers=}])`.
 enum ProviderLibrary {
-    /// Adds `payrun.provider`, `payrun.parallel`, `payrun.sleep` and `payrun.webhook` to the
+    /// Adds `payrun.provider`, `payrun.parallel`, `payrun.sleep`, `payrun.webhook` and `payrun.http` to the
     /// `payrun` table on top of the stack, and what their values need in the registry.
     /// - Parameter confirmation: what a mutation in `live` must pass before it is sent.
     static func install(
@@ -19,6 +19,8 @@ enum ProviderLibrary {
         }
         stack.push(library: WebhookLibrary.functions(session: session))
         stack.setField("webhook", in: -2)
+        HTTPLibrary.push(onto: stack, session: session, output: output)
+        stack.setField("http", in: -2)
         try StepLibrary.push(on: stack, session: session)
         stack.setField("step", in: -2)
         try EventLibrary.push(on: stack, providers: session.registry.all.filter(\.receivesWebhooks).map(\.name))

@@ -63,7 +63,7 @@ enum ProviderRequests {
     }
 
     /// Pushes a result and its response, or raises (or returns `nil, err`) for an error.
-    private static func deliver(_ outcome: ReplyWaiting.Outcome, to call: LuaCall, handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
+    private static func deliver(_ outcome: ReplyWaiting.Outcome<ProviderClient.Reply>, to call: LuaCall, handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
         switch outcome {
         case .success(let reply):
             if let warning = reply.warning { handle.session.warnOnce(warning, from: handle.client.provider.name) }
