@@ -28,6 +28,10 @@ import Testing
             local missing = payrun.csv.writer(payrun.output("missing.csv"), { columns = { "id", "amount" } })
             for i = 1, 3 do missing:write({ id = "m_" .. i, amount = i * 10 }) end
             payrun.output("summary.txt"):write("matched ", 2, "; key ", "sk_test_reportsecret_42", "\\n")
+            local events = payrun.output("events.jsonl")
+            payrun.json.write(events, { id = "p_1", amount = payrun.decimal.new("12.50"), note = "sk_test_reportsecret_42" }, { sort_keys = true })
+            payrun.json.write(events, payrun.json.array({ 1, 2 })):write("end\\n")
+            assert(not pcall(payrun.json.write, payrun.stdout, {}), "json.write takes a report")
             if arg[1] == "fail" then error("the ledger ran out") end
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -35,7 +39,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder + "-state") }
         let succeeded = try PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
         #expect(succeeded.status == 0, "\(succeeded.standardError)")
-        #expect(names() == ["matched.csv", "missing.csv", "summary.txt"], "no temporary file is left")
+        #expect(names() == ["events.jsonl", "matched.csv", "missing.csv", "summary.txt"], "no temporary file is left")
+        #expect(contents("events.jsonl") == "{\"amount\":12.50,\"id\":\"p_1\",\"note\":\"[redacted particeep.api_secret]\"}\n[1,2]\nend\n")
         #expect(contents("matched.csv") == "amount,id\r\n12.50,p_1\r\n3,p_2\r\n")
         #expect(contents("missing.csv") == "id,amount\r\nm_1,10\r\nm_2,20\r\nm_3,30\r\n")
         let summary = contents("summary.txt") ?? ""
@@ -44,14 +49,15 @@ import Testing
         let failed = try PayrunProcess.runOnce(["run", "--out", folder, path, "fail"], environment: environment)
         #expect(failed.status != 0)
         #expect(failed.standardError.contains("the ledger ran out"))
-        #expect(failed.standardError.contains("(the reports it wrote are kept as \(folder)/matched.csv.partial, \(folder)/missing.csv.partial, \(folder)/summary.txt.partial)"),
+        #expect(failed.standardError.contains("(the reports it wrote are kept as \(folder)/matched.csv.partial, \(folder)/missing.csv.partial, \(folder)/summary.txt.partial, \(folder)/events.jsonl.partial)"),
                 "\(failed.standardError)")
-        #expect(names() == ["matched.csv", "matched.csv.partial", "missing.csv", "missing.csv.partial", "summary.txt", "summary.txt.partial"],
+        #expect(names() == ["events.jsonl", "events.jsonl.partial", "matched.csv", "matched.csv.partial", "missing.csv", "missing.csv.partial",
+                            "summary.txt", "summary.txt.partial"],
                 "the finished reports of the earlier run stay as they were")
 
         let again = try PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
         #expect(again.status == 0)
-        #expect(names() == ["matched.csv", "missing.csv", "summary.txt"], "a success clears the stale .partial files")
+        #expect(names() == ["events.jsonl", "matched.csv", "missing.csv", "summary.txt"], "a success clears the stale .partial files")
     }
 
     @Test func withoutOutOrWithAPathTheScriptIsToldWhatToFix() throws {
