@@ -143,23 +143,26 @@ import Testing
     }
 
     @Test func aSilentServiceTimesOutAndAnUnsafeMutationIsNotSentTwice() async throws {
-        let receiver = try await ServiceReceiver.start(answering: [.silence(.seconds(3)), .status(200, body: String(repeating: "x", count: 5000))])
+        // Every answer after the silence is too large, so a read retried on a loaded machine still ends on the cap.
+        let big = ServiceReceiver.Answer.status(200, body: String(repeating: "x", count: 5000))
+        let receiver = try await ServiceReceiver.start(answering: [.silence(.seconds(5)), big, big, big, big])
         var http = HTTPSettings()
-        http.readTimeout = .milliseconds(400)
+        http.readTimeout = .seconds(1)
         http.maximumResponseBytes = 4096
         let engine = try engine(allowing: ["127.0.0.1:\(receiver.port)"], receiver: receiver, http: http)
         let result = try await run(#"""
             local none, err = payrun.http.tryrequest{method = "POST", url = "\#(receiver.url)/pay", body = {n = 1}}
             print(none, err.message)
-            local ok, big = pcall(payrun.http.get, "\#(receiver.url)/big")
-            print(ok, big.message)
+            local ok, large = pcall(payrun.http.get, "\#(receiver.url)/big")
+            print(ok, large.message)
             """#, on: engine)
         #expect(result.status == .success, "\(result.error?.description ?? "")")
         let lines = result.output?.standardOutput.split(separator: "\n").map(String.init) ?? []
         #expect(lines.first?.contains("timed out") == true, "\(lines)")
         #expect(lines.first?.contains("may or may not have been applied") == true, "\(lines)")
         #expect(lines.last?.contains("the response is larger than 4096 bytes") == true, "\(lines)")
-        #expect(receiver.received.map(\.path) == ["/pay", "/big"])
+        #expect(receiver.received.filter { $0.path == "/pay" }.count == 1, "a POST that may have arrived is never sent again")
+        #expect(receiver.received.last?.path == "/big")
         await engine.shutdown()
         await receiver.stop()
     }

@@ -10,6 +10,7 @@
 ---@field csv payrun.csvlib CSV read a row at a time and written.
 ---@field decimal payrun.decimallib Exact decimal numbers for money.
 ---@field webhook payrun.webhooklib Checking webhooks providers send.
+---@field http payrun.httplib Requests to the other services `--allow-host` allows.
 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
 ---@field stdout payrun.stream Standard output.
 ---@field stderr payrun.stream Standard error.
@@ -79,12 +80,14 @@ function payrun.uuid(...) end
 ---@field width? integer One-line tables longer than this go one entry a line (default 80).
 ---@field indent? integer Spaces per level (default 2).
 
----A handle for a configured credential, to pass to payrun's provider functions. The secret
----itself never enters Lua: `tostring(h)` is `credential particeep.api_secret (live)`.
----Raises an error saying how to set it when the credential is not configured.
----@param name string `provider.field`, e.g. "particeep.api_secret"
+---A handle for a configured credential, to pass to payrun's provider functions or to
+---`payrun.http` (as its url, or in headers, the query or the body). The secret itself never
+---enters Lua: `tostring(h)` is `credential particeep.api_secret (live)`. Raises an error saying
+---how to set it when the credential is not configured.
+---@param name string `provider.field`, e.g. "particeep.api_secret", or a service, e.g. "chat"
+---@param field? string with a service: its field, e.g. "webhook_url"
 ---@return payrun.credential
-function payrun.credential(name) end
+function payrun.credential(name, field) end
 
 ---@class payrun.credential: userdata
 
@@ -121,6 +124,14 @@ function payrun.json.trydecode(text, options) end
 ---@param options? payrun.json.encode.options
 ---@return string
 function payrun.json.encode(value, options) end
+
+---Writes `value` as `encode` does, then a line break, to a report from `payrun.output` (a JSON
+---document, or one line of JSON Lines per call); returns the report.
+---@param report payrun.output
+---@param value any
+---@param options? payrun.json.encode.options
+---@return payrun.output
+function payrun.json.write(report, value, options) end
 
 ---@class payrun.json.encode.options
 ---@field indent? integer|boolean Spaces per level (true: 2); omitted writes one line.
@@ -638,6 +649,85 @@ payrun.webhook = {}
 ---@return boolean valid
 ---@return string|nil reason
 function payrun.webhook.verify(provider, webhook) end
+
+---Requests to services other than the providers (a chat's incoming webhook, a ticketing API),
+---only to the hosts allowed by `payrun run --allow-host HOST[:PORT]` or `allow_hosts` in the config
+---file. Credentials are handles (`payrun.credential("chat", "webhook_url")`), filled in outside Lua.
+---@class payrun.httplib
+payrun.http = {}
+
+---@class payrun.http.request
+---@field method? string "GET" (the default), "POST", "PUT", "PATCH", "DELETE", "HEAD"…
+---@field url string|payrun.credential The URL, or a credential whose secret is the whole URL.
+---@field headers? table<string, string|number|payrun.credential|(string|payrun.credential)[]> A list is joined: `{"Bearer ", token}`.
+---@field query? table<string, string|number|boolean|payrun.decimal|payrun.credential> Added to the URL, sorted by name.
+---@field body? string|table A string is sent as it is; a table as JSON (credential handles allowed in it).
+---@field retry? boolean Send a mutation again after a failure that may have arrived (reads always are).
+
+---@class payrun.http.options
+---@field headers? table<string, string|number|payrun.credential|(string|payrun.credential)[]>
+---@field query? table<string, string|number|boolean|payrun.decimal|payrun.credential>
+---@field retry? boolean
+
+---@class payrun.http.response
+---@field status integer The HTTP status (0 for a mutation `--dry-run` did not send).
+---@field headers table<string, string> Names in lower case.
+---@field body string
+---@field json? any The body decoded, when the answer says it is JSON.
+---@field attempts integer How many times the request was sent.
+---@field dry_run? true Not sent: `payrun run --dry-run`.
+
+---Sends a request and returns the response. Raises an error table (`status`, `message`,
+---`details.body`) for a status of 400 or more, no answer, or a host or credential not allowed.
+---@param request payrun.http.request
+---@return payrun.http.response
+function payrun.http.request(request) end
+
+---Like `request`, but returns `nil` and the error instead of raising.
+---@param request payrun.http.request
+---@return payrun.http.response|nil
+---@return payrun.error|nil
+function payrun.http.tryrequest(request) end
+
+---A GET request (retried after a failure, as every read is).
+---@param url string|payrun.credential
+---@param options? payrun.http.options
+---@return payrun.http.response
+function payrun.http.get(url, options) end
+
+---A HEAD request.
+---@param url string|payrun.credential
+---@param options? payrun.http.options
+---@return payrun.http.response
+function payrun.http.head(url, options) end
+
+---A DELETE request (not sent again after a failure unless `options.retry`).
+---@param url string|payrun.credential
+---@param options? payrun.http.options
+---@return payrun.http.response
+function payrun.http.delete(url, options) end
+
+---A POST request: `body` a string sent as it is or a table sent as JSON. Not sent again after a
+---failure that may have arrived, unless `options.retry`.
+---@param url string|payrun.credential
+---@param body string|table|nil
+---@param options? payrun.http.options
+---@return payrun.http.response
+function payrun.http.post(url, body, options) end
+
+---A PUT request, as `post`.
+---@param url string|payrun.credential
+---@param body string|table|nil
+---@param options? payrun.http.options
+---@return payrun.http.response
+function payrun.http.put(url, body, options) end
+
+---A PATCH request, as `post`.
+---@param url string|payrun.credential
+---@param body string|table|nil
+---@param options? payrun.http.options
+---@return payrun.http.response
+function payrun.http.patch(url, body, options) end
 
 ---An output stream, like `io.stdout`: payrun scripts have no `io` library and cannot open files.
 ---@class payrun.stream

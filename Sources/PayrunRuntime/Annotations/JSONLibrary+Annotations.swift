@@ -41,6 +41,14 @@ extension JSONLibrary {
                 ---@param options? payrun.json.encode.options
                 ---@return string
                 """),
+            .function("write", """
+                ---Writes `value` as `encode` does, then a line break, to a report from `payrun.output` (a JSON
+                ---document, or one line of JSON Lines per call); returns the report.
+                ---@param report payrun.output
+                ---@param value any
+                ---@param options? payrun.json.encode.options
+                ---@return payrun.output
+                """),
             .text("""
                 ---@class payrun.json.encode.options
                 ---@field indent? integer|boolean Spaces per level (true: 2); omitted writes one line.

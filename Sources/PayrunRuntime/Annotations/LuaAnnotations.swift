@@ -10,7 +10,7 @@ public enum LuaAnnotations {
             PayrunLibrary.annotations, CredentialLibrary.annotations, JSONLibrary.annotations, CSVLibrary.annotations, DecimalLibrary.annotations,
             DecimalValue.annotations, ProviderLibrary.annotations(providers: providers), ProviderHandle.annotations,
         ] + providers.compactMap(extensionTable) + [
-            ParallelLibrary.annotations, StepLibrary.annotations, EventLibrary.annotations, WebhookLibrary.annotations,
+            ParallelLibrary.annotations, StepLibrary.annotations, EventLibrary.annotations, WebhookLibrary.annotations, HTTPLibrary.annotations,
             OutputLibrary.annotations, ProgressBar.annotations,
         ]
     }

@@ -12,6 +12,7 @@ extension PayrunLibrary {
                 ---@field csv payrun.csvlib CSV read a row at a time and written.
                 ---@field decimal payrun.decimallib Exact decimal numbers for money.
                 ---@field webhook payrun.webhooklib Checking webhooks providers send.
+                ---@field http payrun.httplib Requests to the other services `--allow-host` allows.
                 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
                 ---@field stdout payrun.stream Standard output.
                 ---@field stderr payrun.stream Standard error.
