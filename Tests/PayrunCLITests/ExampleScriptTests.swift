@@ -150,4 +150,54 @@ import Testing
             #expect(solde.map { Int($0) } == 9_962_500, "10,000,000 less the two payable payouts (15,000 and 22,500), each paid once")
         }
     }
+
+    @Test func particeepPayoutsCrashedMidListPayEachOnceAndPostOneSummary() async throws {
+        var configuration = SimulatorServer.Configuration()
+        // The worst moment: the second payout is applied at Particeep, its answer held back, the run killed meanwhile.
+        configuration.faults = try FaultPlan(parsing: "PUT /particeep/v1/transaction: after=1 lose-answer latency=5s")
+        let chat = try await ServiceReceiver.start()
+        try await SimulatorFixture.with(configuration) { server in
+            let environment = [
+                "PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": NSTemporaryDirectory() + "payrun-particeep-\(UUID().uuidString)/state.db",
+                "PAYRUN_SANDBOX_CHAT_WEBHOOK_URL": "\(chat.url)/services/T0/B0/payout-hook-4d7a", "PAYRUN_CONFIG": "/nonexistent/config.toml",
+            ]
+            let arguments = ["run", "--allow-host", "127.0.0.1:\(chat.port)", "scripts/examples/particeep-payouts.lua", "scripts/examples/particeep-payouts.csv"]
+            func puts() -> [RequestJournal.Entry] {
+                server.requests.all.filter { $0.method == "PUT" && $0.path.hasSuffix("/transaction") }
+            }
+            let crashed = Process()
+            crashed.executableURL = PayrunProcess.executable
+            crashed.arguments = arguments
+            crashed.currentDirectoryURL = PayrunProcess.packageRoot
+            crashed.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            crashed.standardOutput = FileHandle.nullDevice
+            try crashed.run()
+            for _ in 0..<1000 where puts().count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(200))
+            kill(crashed.processIdentifier, SIGKILL)
+            crashed.waitUntilExit()
+            server.faults.replace(with: FaultPlan())
+            #expect(puts().count == 2, "killed while the second payout's answer was held back")
+            #expect(chat.received.isEmpty, "the crashed run never reached its summary")
+
+            let rerun = try await PayrunProcess.runOnceOffThePool(arguments, environment: environment)
+            #expect(rerun.status == 0, "\(rerun.standardError)")
+            #expect(puts().count == 5, "the payout in doubt was found by its reference, not sent again")
+            #expect(rerun.standardOutput.hasSuffix("5 payouts, 4540.49 in all\nSummary posted to chat.\n"), "\(rerun.standardOutput)")
+            #expect(!rerun.standardOutput.contains("payout-hook"))
+            #expect(chat.received.map(\.text) == [#"{"text":"Particeep payouts: 5 payouts, 4540.49 in all"}"#])
+            // Particeep holds one transaction per payout reference.
+            let count = try await PayrunProcess.runOnceOffThePool(["run", "-e", """
+                local refs = {}
+                for t in payrun.provider("particeep"):paginate("/transaction/search", { issuer_id = "usr_1" }) do
+                  local ref = t.custom and t.custom.payout_ref
+                  if ref then refs[#refs + 1] = ref end
+                end
+                table.sort(refs)
+                print(table.concat(refs, " "))
+                """], environment: ["PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": NSTemporaryDirectory() + "payrun-count-\(UUID().uuidString).db"])
+            #expect(count.standardOutput == "PP-2026-11-0001 PP-2026-11-0002 PP-2026-11-0003 PP-2026-11-0004 PP-2026-11-0005\n", "\(count.standardError)")
+        }
+        await chat.stop()
+    }
 }

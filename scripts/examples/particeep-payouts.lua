@@ -9,6 +9,10 @@
 --
 -- The CSV: a header line `reference,payer,recipient,amount,currency`, then one payout a line;
 -- `reference` is yours, unique per payout; `amount` in minor units (cents).
+--
+-- With a chat webhook configured (see chat.lua), the summary is posted there once per run.
+
+local chat = require("chat")
 
 local particeep = payrun.provider("particeep")
 
@@ -39,4 +43,9 @@ for row in payrun.csv.file(1) do
                         to = row.recipient, status = paid.status }
 end
 payrun.stdout:write(payrun.table(lines, { columns = { "reference", "transaction", "amount", "currency", "to", "status" } }))
-print(string.format("%d payouts, %s in all", count, total:tostring()))
+local summary = string.format("%d payouts, %s in all", count, total:tostring())
+print(summary)
+-- A step, so a run resumed after this point does not post again.
+if payrun.step("chat summary", function() return chat.post("Particeep payouts: " .. summary) end) then
+  print("Summary posted to chat.")
+end

@@ -7,8 +7,7 @@
 -- missing-at-provider) and prints a summary. The sample ledger matches the built-in simulator's
 -- transactions of 2023-11-15: two match, one differs, one is missing on each side.
 --
--- With a chat incoming webhook set up, the summary is posted there too. The URL is the secret:
---   payrun credentials set chat.webhook_url        (paste https://hooks.slack.com/services/…)
+-- With a chat webhook configured (see chat.lua), the summary is posted there too:
 --   payrun run --allow-host hooks.slack.com --out reports scripts/examples/reconcile.lua LEDGER
 
 local D = payrun.decimal.new
@@ -83,13 +82,11 @@ for currency, total in pairs(settled) do totals[#totals + 1] = { currency = curr
 table.sort(totals, function(a, b) return a.currency < b.currency end)
 payrun.stdout:write(payrun.table(totals, { columns = { "currency", "settled" } }))
 
--- The team's chat, when a webhook is configured: the URL stays in Swift, the script holds a handle.
-local has_hook, hook = pcall(payrun.credential, "chat", "webhook_url")
-if has_hook then
-  local parts = {}
-  for _, t in ipairs(totals) do parts[#parts + 1] = ("%s %s"):format(t.currency, t.settled) end
-  payrun.http.post(hook, { text = ("Reconciliation of %s: %d matched, %d mismatched, %d missing in our ledger, %d missing at Particeep. Settled: %s.")
+-- The team's chat, when a webhook is configured (see chat.lua): the URL stays in Swift.
+local parts = {}
+for _, t in ipairs(totals) do parts[#parts + 1] = ("%s %s"):format(t.currency, t.settled) end
+local posted = require("chat").post(
+  ("Reconciliation of %s: %d matched, %d mismatched, %d missing in our ledger, %d missing at Particeep. Settled: %s.")
     :format(day, counts.matched, counts.mismatched, counts.missing_in_ledger, counts.missing_at_provider,
-            #parts > 0 and table.concat(parts, ", ") or "nothing") })
-  print("Summary posted to chat.")
-end
+            #parts > 0 and table.concat(parts, ", ") or "nothing"))
+if posted then print("Summary posted to chat.") end
