@@ -174,15 +174,8 @@ struct PayoutJob {
     /// Nil once the run was killed waiting for a lost answer; its standard error if it stopped
     /// for a payment in doubt first.
     private func runUntilTheAnswerIsLost() async throws -> String? {
-        let process = Process()
-        process.executableURL = PayrunProcess.executable
-        process.arguments = payArguments
-        process.currentDirectoryURL = PayrunProcess.packageRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        let process = try PayrunProcess.start(payArguments, environment: environment, errors: errors)
         var lost = false
         for _ in 0..<600 where !lost && process.isRunning {
             lost = try sandbox.requests().contains { $0["fault"] as? String == "lose-answer" }

@@ -121,13 +121,7 @@ import Testing
                 server.requests.all.filter { $0.method == "POST" && $0.path.hasSuffix("/clients/request_payment") }
             }
             // Killed as soon as the first payout has been answered, with three still to send.
-            let crashed = Process()
-            crashed.executableURL = PayrunProcess.executable
-            crashed.arguments = arguments
-            crashed.currentDirectoryURL = PayrunProcess.packageRoot
-            crashed.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            crashed.standardOutput = FileHandle.nullDevice
-            try crashed.run()
+            let crashed = try PayrunProcess.start(arguments, environment: environment)
             for _ in 0..<500 where posts().isEmpty { try await Task.sleep(for: .milliseconds(10)) }
             kill(crashed.processIdentifier, SIGKILL)
             crashed.waitUntilExit()
@@ -165,13 +159,7 @@ import Testing
             func puts() -> [RequestJournal.Entry] {
                 server.requests.all.filter { $0.method == "PUT" && $0.path.hasSuffix("/transaction") }
             }
-            let crashed = Process()
-            crashed.executableURL = PayrunProcess.executable
-            crashed.arguments = arguments
-            crashed.currentDirectoryURL = PayrunProcess.packageRoot
-            crashed.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            crashed.standardOutput = FileHandle.nullDevice
-            try crashed.run()
+            let crashed = try PayrunProcess.start(arguments, environment: environment)
             for _ in 0..<1000 where puts().count < 2 { try await Task.sleep(for: .milliseconds(10)) }
             try await Task.sleep(for: .milliseconds(200))
             kill(crashed.processIdentifier, SIGKILL)

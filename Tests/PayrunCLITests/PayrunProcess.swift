@@ -55,6 +55,20 @@ struct PayrunProcess {
         }
     }
 
+    /// `payrun` started and left running, its output thrown away (its standard error into
+    /// `errors` when given): for a test that kills it at a moment of its choosing.
+    static func start(_ arguments: [String], environment: [String: String], errors: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        if let errors { process.standardError = errors }
+        try process.run()
+        return process
+    }
+
     private static func launch(
         _ arguments: [String], input: String, environment: [String: String], merged: Bool
     ) throws -> (status: Int32, output: String, error: String) {
