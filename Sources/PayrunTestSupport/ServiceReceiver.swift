@@ -25,8 +25,9 @@ public final class ServiceReceiver: Sendable {
         case status(Int, body: String = #"{"ok":true}"#)
         /// Nothing for this long, then 200.
         case silence(Duration)
-        /// 200 with the request's `authorization` header in a JSON body, as a careless service does.
-        case echoAuthorization
+        /// 200 with the request's `authorization` header, path and query in a JSON body, as a
+        /// careless service does.
+        case echo
     }
 
     /// `http://127.0.0.1:PORT`, no slash at the end.
@@ -73,11 +74,11 @@ public final class ServiceReceiver: Sendable {
                 case .silence(let duration):
                     try? await Task.sleep(for: duration)
                     return Response(status: .ok)
-                case .echoAuthorization:
-                    let echoed = headers["authorization"] ?? ""
+                case .echo:
+                    let echoed = ["authorization": headers["authorization"] ?? "", "path": request.uri.path, "query": request.uri.query ?? ""]
+                    let text = try JSONSerialization.data(withJSONObject: echoed, options: [.sortedKeys])
                     return Response(
-                        status: .ok, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"authorization":"\#(echoed)"}"#)))
+                        status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
                 }
             }
         }

@@ -29,6 +29,9 @@ import Testing
         #expect(!hosts.allows(credentialsOf: "pagerduty", toward: "https://status.example.com/"))
         #expect(!hosts.allows(credentialsOf: "slack", toward: "https://events.pagerduty.com/"))
         #expect(hosts.allows(credentialsOf: "pager", toward: "http://127.0.0.1:8080/x"))
+        let named = try AllowedHosts(parsing: ["127.example.com=pager", "127.0.0.1:8081=pager"])
+        #expect(!named.allows(credentialsOf: "pager", toward: "http://127.example.com/x"), "a name starting with 127. is not loopback: no secret over plain http")
+        #expect(!named.allows("http://127.0.0.1:+8081/x"), "a port is digits only")
         #expect(hosts.entries.map(\.description) == ["events.pagerduty.com=pagerduty,opsgenie", "status.example.com", "127.0.0.1:8080=pager"])
     }
 

@@ -232,9 +232,14 @@ import Testing
                 local r = p:sign{ method = "put", path = "/transaction", body = { amount = 5, currency = "EUR" }, headers = { ["X-Trace"] = "t1" } }
                 print(r.method, r.url, r.body, r.headers["X-Trace"], r.headers.Authorization, r.headers.DateTime ~= nil)
                 print(p:request(r).status)
+                local c = p:sign{ method = "put", path = "/transaction", body = { note = payrun.credential("particeep.api_secret") } }
+                print(c.body, (c.body:reverse()))
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            let shown = #"{"note":"[credential particeep.api_secret]"}"#
+            #expect(lines.last == shown + "\t" + String(shown.reversed()),
+                    "a credential handle in the body is shown by name: the secret never reaches the script")
             #expect(lines[0] == "PUT\t\(server.baseURL)/particeep/v1/transaction\t{\"amount\":5,\"currency\":\"EUR\"}\tt1\t[redacted: added by payrun when sent]\ttrue")
             #expect(lines[1] == "PENDING", "what sign returned is sent, signed afresh")
             #expect(!output.combined.contains("PTP:"))

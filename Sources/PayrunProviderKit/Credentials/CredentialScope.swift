@@ -51,7 +51,8 @@ public struct CredentialScope: Sendable {
         var host = Substring(authority)
         var port: Int?
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
-            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            let digits = authority[authority.index(after: colon)...]
+            guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int(digits), (1...65535).contains(number) else { return nil }
             port = number
             host = authority[..<colon]
         }
@@ -61,8 +62,12 @@ public struct CredentialScope: Sendable {
         return Authority(scheme: scheme, host: name, port: port)
     }
 
+    /// `localhost`, `[::1]` or an IPv4 address in 127.0.0.0/8 (not a name that starts with `127.`).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } && Int($0)! <= 255 }
     }
 }
 

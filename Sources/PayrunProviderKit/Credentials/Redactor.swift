@@ -12,11 +12,24 @@ public struct Redactor: Sendable {
 
     private let secrets: [(marker: [UInt8], bytes: [UInt8])]
 
+    /// Each secret is looked for as it is, percent-encoded (as in a URL's query) and escaped as
+    /// in a JSON string (with `/` as `/` or `\/`), the forms it takes on its way out and back.
     public init(_ secrets: [(CredentialName, Secret)]) {
-        self.secrets = secrets
-            .filter { $0.1.count >= Self.minimumLength }
-            .map { (Array("[redacted \($0.0)]".utf8), $0.1.withBytes { $0 }) }
-            .sorted { $0.bytes.count > $1.bytes.count }  // longest first, so a prefix never wins
+        var forms: [(marker: [UInt8], bytes: [UInt8])] = []
+        for (name, secret) in secrets where secret.count >= Self.minimumLength {
+            let marker = Array("[redacted \(name)]".utf8)
+            let bytes = secret.withBytes { $0 }
+            forms.append((marker, bytes))
+            let text = String(decoding: bytes, as: UTF8.self)
+            let json = Array(JSONValue.string(text).encoded().dropFirst().dropLast())
+            // Many JSON writers (PHP's, Foundation's) also escape `/` as `\/`.
+            let slashes = json.flatMap { $0 == UInt8(ascii: "/") ? [UInt8(ascii: "\\"), $0] : [$0] }
+            for encoded in [Array(ProviderClient.percentEncoded(text).utf8), json, slashes]
+            where encoded != bytes && !forms.contains(where: { $0.bytes == encoded }) {
+                forms.append((marker, encoded))
+            }
+        }
+        self.secrets = forms.sorted { $0.bytes.count > $1.bytes.count }  // longest first, so a prefix never wins
     }
 
     /// Every secret `store` holds, in every environment.

@@ -43,7 +43,7 @@ public struct AllowedHosts: Sendable, Equatable {
             self.init(host: authority.host, port: authority.port, services: services)
         }
 
-        private static func isHostCharacter(_ character: Character) -> Bool {
+        static func isHostCharacter(_ character: Character) -> Bool {
             character.isLetter || character.isNumber || "-.[]:_".contains(character)
         }
 
@@ -116,7 +116,7 @@ public struct AllowedHosts: Sendable, Equatable {
     /// What `--allow-host` needs to let `url` through (`host` or `host:port`, the port only when
     /// it is not the scheme's own), or nil when `url` is not a plain absolute http(s) URL.
     public static func entryText(for url: String) -> String? {
-        guard let authority = CredentialScope.authority(of: url) else { return nil }
+        guard let authority = CredentialScope.authority(of: url), authority.host.allSatisfy(Entry.isHostCharacter) else { return nil }
         return authority.effectivePort == authority.defaultPort ? authority.host : "\(authority.host):\(authority.effectivePort)"
     }
 }

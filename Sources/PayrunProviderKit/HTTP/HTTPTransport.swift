@@ -116,10 +116,18 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case timedOut(String)
     case connectionLost(String)
     case tooLarge(limit: Int)
+    /// Refused before anything went out: a header or the URL HTTP cannot carry.
+    case unsendable(String)
 
     init(_ error: any Error) {
         let text = String(describing: error)
         switch error {
+        case let error as HTTPClientError where text.contains("invalidHeaderField"):
+            // The error's own text quotes the values, which may hold a secret: not repeated.
+            _ = error
+            self = .unsendable("a header name or value holds a character HTTP does not allow, such as a line break")
+        case let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme:
+            self = .unsendable("the URL cannot be sent")
         case let error as HTTPClientError where error == .connectTimeout:
             self = .connect("the connection timed out")
         case let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded:
@@ -138,14 +146,14 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .connect, .timedOut, .connectionLost: true
-        case .invalidURL, .invalidProxy, .tooLarge: false
+        case .invalidURL, .invalidProxy, .tooLarge, .unsendable: false
         }
     }
 
     /// Whether the provider can have received the request.
     public var mayHaveBeenSent: Bool {
         switch self {
-        case .invalidURL, .invalidProxy, .connect: false
+        case .invalidURL, .invalidProxy, .connect, .unsendable: false
         case .timedOut, .connectionLost, .tooLarge: true
         }
     }
@@ -158,6 +166,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case .timedOut(let reason): "timed out: \(reason)"
         case .connectionLost(let reason): "the connection was lost (\(reason))"
         case .tooLarge(let limit): "the response is larger than \(limit) bytes"
+        case .unsendable(let reason): "not sent: \(reason)"
         }
     }
 }

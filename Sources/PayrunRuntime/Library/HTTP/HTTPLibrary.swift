@@ -83,9 +83,12 @@ enum HTTPLibrary {
             throw ProviderValues.raise(failure, call)
         }
 
-        /// `http: 404 POST https://…/hook: the body's start`, the whole body in `details.body`.
+        /// `http: 404 POST https://…/hook: the body's first line`, the body's first 4 KiB in
+        /// `details.body`.
         private static func error(for response: ProviderResponse, to resolved: ServiceRequest.Resolved) -> ProviderError {
-            let body = resolved.redactor.redact(String(decoding: response.body.prefix(4096), as: UTF8.self))
+            // Redacted whole, then cut: a secret across the cut would otherwise leave its start.
+            let redacted = resolved.redactor.redact(response.body)
+            let body = String(decoding: redacted.prefix(4096), as: UTF8.self)
             let firstLine = body.split(whereSeparator: \.isNewline).first.map { String($0.prefix(200)) } ?? ""
             var error = ServiceRequest.error(
                 resolved.summary + (firstLine.isEmpty ? "" : ": " + firstLine), status: response.status,
@@ -95,7 +98,9 @@ enum HTTPLibrary {
         }
 
         /// `{status=, headers=, body=, attempts=, json=}`: header names in lower case, `json`
-        /// the body decoded when the answer says it is JSON and it reads as JSON.
+        /// the body decoded when the answer says it is JSON and it reads as JSON. A credential
+        /// the service echoes back is redacted from each, in the forms it can take (as sent,
+        /// percent-encoded, escaped in any JSON way).
         private func push(_ response: ProviderResponse, redactedBy redactor: Redactor?, on stack: LuaStack) throws {
             let body = redactor?.redact(response.body) ?? response.body
             try stack.reserve(4)
@@ -116,16 +121,12 @@ enum HTTPLibrary {
                 stack.setField(name.lowercased(), in: -2)
             }
             stack.setField("headers", in: -2)
-            if let type = response.header("Content-Type")?.lowercased(), type.hasPrefix("application/json") || type.contains("+json") {
-                let decoded: Bool = body.withUnsafeBytes { bytes in
-                    do {
-                        try JSONLibrary.decode(bytes, on: stack)
-                        return true
-                    } catch {
-                        return false
-                    }
-                }
-                if decoded { stack.setField("json", in: -2) }
+            if let type = response.header("Content-Type")?.lowercased(), type.hasPrefix("application/json") || type.contains("+json"),
+                let value = try? JSONValue.parse(body)
+            {
+                // Strings redacted once unescaped: `\/` or `\u0041` cannot hide a secret.
+                try JSONLibrary.push(redactor?.redact(value) ?? value, on: stack)
+                stack.setField("json", in: -2)
             }
         }
 

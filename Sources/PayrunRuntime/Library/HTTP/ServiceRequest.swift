@@ -68,6 +68,11 @@ struct ServiceRequest: Sendable {
             guard AllowedHosts.entryText(for: url) != nil else {
                 throw Self.error("the credential \(name) is not an http:// or https:// URL, so it cannot be a request's url")
             }
+            // A service's error may quote only the path ("Cannot POST /services/T0/B0/…"): it is secret too.
+            if let scheme = url.firstRange(of: "://"), let slash = url[scheme.upperBound...].firstIndex(of: "/") {
+                let path = url[slash...].prefix { $0 != "#" }
+                if path.utf8.count >= Redactor.tokenLength { secrets.append((name, Secret(String(path)))) }
+            }
         }
         guard let entry = AllowedHosts.entryText(for: url) else {
             throw Self.error("'\(Redactor(secrets).redact(url))' is not an absolute http:// or https:// URL (user names in URLs are not accepted)")
@@ -125,21 +130,21 @@ struct ServiceRequest: Sendable {
     /// The JSON `text` with each credential placeholder string replaced by what `fill` gives
     /// for it, as a JSON string: the rest stays byte for byte as the script's values wrote it.
     private static func filling(_ text: [UInt8], with fill: (CredentialName) throws(ProviderError) -> String) throws(ProviderError) -> [UInt8] {
-        let opening = JSONValue.string(CredentialPlaceholder.text(for: CredentialName(provider: "x", field: "y"))).encoded()
-        let prefix = Array(opening.prefix { $0 != UInt8(ascii: ":") }) + [UInt8(ascii: ":")]  // "\u001bpayrun-credential:
-        let suffix = Array(opening.suffix(7))                                                  // \u001b"
-        guard let first = prefix.first else { return text }
+        // A placeholder as the encoder writes it: `"` ESC payrun-credential:KEY: name ESC `"`.
+        let sample = JSONValue.string(CredentialPlaceholder.text(for: CredentialName(provider: "x", field: "y"))).encoded()
+        let closing = Array(sample.suffix(7))                     // \u001b"
+        let opening = Array(sample.dropLast(3 + closing.count))   // "\u001bpayrun-credential:KEY:
         var result: [UInt8] = []
         result.reserveCapacity(text.count)
         var index = 0
         while index < text.count {
-            if text[index] == first, text[index...].starts(with: prefix) {
-                let nameStart = index + prefix.count
+            if text[index] == UInt8(ascii: "\""), !isEscaped(text, at: index), text[index...].starts(with: opening) {
+                let nameStart = index + opening.count
                 var end = nameStart
                 while end < text.count, text[end] != UInt8(ascii: "\\"), text[end] != UInt8(ascii: "\"") { end += 1 }
-                if text[end...].starts(with: suffix), let name = CredentialName(String(decoding: text[nameStart..<end], as: UTF8.self)) {
+                if text[end...].starts(with: closing), let name = CredentialName(String(decoding: text[nameStart..<end], as: UTF8.self)) {
                     result += JSONValue.string(try fill(name)).encoded()
-                    index = end + suffix.count
+                    index = end + closing.count
                     continue
                 }
             }
@@ -147,6 +152,13 @@ struct ServiceRequest: Sendable {
             index += 1
         }
         return result
+    }
+
+    /// Whether the quote at `index` is inside a string (`\"`): preceded by an odd number of backslashes.
+    private static func isEscaped(_ text: [UInt8], at index: Int) -> Bool {
+        var backslashes = 0
+        while index - backslashes > 0, text[index - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+        return backslashes % 2 == 1
     }
 
     static func error(_ message: String, status: Int? = nil, retryable: Bool = false) -> ProviderError {

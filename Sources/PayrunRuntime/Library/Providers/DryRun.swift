@@ -7,13 +7,14 @@ enum DryRun {
     /// Notes `parts` as not sent and pushes the body (or an empty table) and a response
     /// `{status = 0, dry_run = true}`.
     static func describe(_ parts: RequestParts, _ call: LuaCall, _ handle: ProviderHandle) throws -> LuaReturn {
-        let text = parts.body.map { " " + String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
+        let body = parts.body.map(CredentialPlaceholder.shown)
+        let text = body.map { " " + String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
         do {
             handle.session.notes.add("dry run, not sent: \(parts.method) \(try handle.client.url(parts.path, query: parts.query))\(text)")
         } catch {
             throw ProviderValues.raise(error, call)
         }
-        try JSONLibrary.push(parts.body ?? .object([:]), on: call.stack)
+        try JSONLibrary.push(body ?? .object([:]), on: call.stack)
         call.stack.pushTable(fieldCapacity: 2)
         call.stack.push(0)
         call.stack.setField("status", in: -2)

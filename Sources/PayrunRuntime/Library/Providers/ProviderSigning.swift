@@ -39,7 +39,9 @@ enum ProviderSigning {
             stack.setField(name, in: -2)
         }
         stack.setField("headers", in: -2)
-        if let body = request.body {
+        if var body = request.body {
+            // A credential handle in the body is its secret by now: shown by name instead.
+            if let given = parts.body, case let shown = CredentialPlaceholder.shown(given), shown != given { body = shown.encoded() }
             body.withUnsafeBytes { stack.push(bytes: $0) }
             stack.setField("body", in: -2)
         }
