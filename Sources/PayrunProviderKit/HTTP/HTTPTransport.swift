@@ -4,10 +4,17 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// One attempt at a request: no retries here (see ``ProviderHTTPClient``).
 public final class HTTPTransport: Sendable {
     public let settings: HTTPSettings
+    /// One executor per event loop (see ``EventLoopExecutor``): a task that prefers one sends
+    /// its requests on that loop, and resumes there.
+    private let executors: [EventLoopExecutor]
+    private let nextIndex = Atomic<Int>(0)
+    /// A loop per core: requests overlapping in `payrun.parallel` spread over them.
+    private let group: MultiThreadedEventLoopGroup
     private let direct: HTTPClient
     private let proxied: HTTPClient?
 
@@ -19,50 +26,80 @@ public final class HTTPTransport: Sendable {
             timeout: .init(connect: Self.amount(settings.connectTimeout), read: Self.amount(settings.readTimeout)),
             decompression: .enabled(limit: .size(settings.maximumResponseBytes)))
         configuration.httpVersion = .automatic
+        // No tracer: with one set (by default the process's, a no-op), every request casts it from
+        // `any Sendable` and formats a span name, about a fifth of a request's instructions.
+        configuration.tracing.tracer = nil
         // payrun retries by its own rules; the pool's own reconnect loop would hold a refused
         // connection until the connect timeout instead of reporting it.
         configuration.connectionPool.retryConnectionEstablishment = false
         // One connection per concurrent request of payrun.parallel (AsyncHTTPClient's default
         // of 8 would queue half of a concurrency of 16 behind the others).
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        executors = group.makeIterator().map(EventLoopExecutor.init)
+        direct = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         if let proxy = settings.proxy {
             guard let (host, port) = Self.hostAndPort(proxy) else {
                 try? direct.syncShutdown()
+                try? group.syncShutdownGracefully()
                 throw .invalidProxy(proxy)
             }
             configuration.proxy = .server(host: host, port: port)
-            proxied = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            proxied = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         } else {
             proxied = nil
         }
+    }
+
+    /// Where one request after another is best awaited: always the same loop, so each finds its
+    /// connection open there.
+    public var executor: EventLoopExecutor { executors[0] }
+
+    /// The loops in turn: for requests that overlap.
+    public func nextExecutor() -> EventLoopExecutor {
+        executors[nextIndex.add(1, ordering: .relaxed).oldValue % executors.count]
     }
 
     /// Closes the connections. Call once, when no request is under way.
     public func shutdown() async {
         try? await direct.shutdown()
         try? await proxied?.shutdown()
+        try? await group.shutdownGracefully()
     }
 
     /// Sends `request` once and reads the whole response.
+    ///
+    /// Through AsyncHTTPClient's future-based API, whose callbacks stay on the event loop:
+    /// awaited from a task that prefers ``executor``, a request costs two thread wake-ups (the
+    /// loop's, then the waiter's). The async `execute` starts a task of its own on Swift's
+    /// cooperative pool for each request, which is two more.
     public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
         guard let (scheme, host) = Self.schemeAndHost(request.url) else { throw .invalidURL(request.url) }
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method)
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let client = scheme == "https" && settings.usesProxy(for: host) ? (proxied ?? direct) : direct
+        // The loop this task runs on, when it prefers one of the transport's: the connection and
+        // the answer stay on this thread.
+        let currentLoop = executors.first(where: { $0.loop.inEventLoop })?.loop ?? group.next()
         do {
-            let response = try await client.execute(outgoing, timeout: Self.amount(settings.totalTimeout))
-            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > settings.maximumResponseBytes {
-                throw TransportError.tooLarge(limit: settings.maximumResponseBytes)
+            var headers = HTTPHeaders()
+            headers.reserveCapacity(request.headers.count)
+            for (name, value) in request.headers { headers.add(name: name, value: value) }
+            let outgoing = try HTTPClient.Request(
+                url: request.url, method: HTTPMethod(rawValue: request.method), headers: headers,
+                body: request.body.map { .bytes($0) })
+            let accumulator = ResponseAccumulator(request: outgoing, maxBodySize: settings.maximumResponseBytes)
+            let task = client.execute(
+                request: outgoing, delegate: accumulator, eventLoop: .delegate(on: currentLoop),
+                deadline: .now() + Self.amount(settings.totalTimeout))
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-            let body = try await response.body.collect(upTo: settings.maximumResponseBytes)
             return ProviderResponse(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                body: Array(body.readableBytesView))
-        } catch let error as TransportError {
-            throw error
+                body: response.body.map { Array($0.readableBytesView) } ?? [])
+        } catch is ResponseAccumulator.ResponseTooBigError {
+            throw .tooLarge(limit: settings.maximumResponseBytes)
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw .tooLarge(limit: settings.maximumResponseBytes)

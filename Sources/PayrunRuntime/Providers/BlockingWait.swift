@@ -6,14 +6,17 @@ import PayrunLocks
 
 enum BlockingWait {
     /// Runs `work` and waits for its result on this thread.
-    /// - Parameter stack: the script's stack, whose stop requests end the wait; nil to wait
-    ///   whatever happens (for cleaning up).
+    /// - Parameters:
+    ///   - stack: the script's stack, whose stop requests end the wait; nil to wait whatever
+    ///     happens (for cleaning up).
+    ///   - executor: where `work` runs: a transport's event loop for a request, so it needs no
+    ///     hop to Swift's cooperative pool and back; nil for the pool.
     /// - Throws: what `work` throws, or `Stopped` when the script is stopped while waiting.
     static func run<Value: Sendable>(
-        stoppable stack: LuaStack?, _ work: @escaping @Sendable () async throws -> Value
+        stoppable stack: LuaStack?, on executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws -> Value
     ) throws -> Value {
         let outcome = Outcome<Value>()
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             do {
                 outcome.finish(.success(try await work()))
             } catch {

@@ -34,9 +34,12 @@ final class ParallelScheduler: Sendable {
     }
 
     /// Starts `work` for the coroutine `thread`, which then yields until ``take(for:)``.
-    func start<Value: Sendable>(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> Value) {
+    /// - Parameter executor: where `work` runs (a transport's event loop); nil for the pool.
+    func start<Value: Sendable>(
+        for thread: LuaStack, on executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws(ProviderError) -> Value
+    ) {
         let key = thread.threadID
-        Task {
+        Task(executorPreference: executor) {
             let outcome: Outcome
             do throws(ProviderError) { outcome = .success(try await work()) } catch { outcome = .failure(error) }
             self.arrived.withLock { $0[key] = outcome }

@@ -14,7 +14,7 @@ enum ReplyWaiting {
         then finish: @escaping (Outcome<Value>, LuaCall) throws -> LuaReturn
     ) throws -> LuaReturn {
         if let scheduler = session.scheduler, scheduler.waitsByYielding(call.stack) {
-            scheduler.start(for: call.stack, work)
+            scheduler.start(for: call.stack, on: session.parallelExecutor, work)
             call.stack.push(lightUserdata: scheduler.marker)
             return try call.yield(1) { resumed in
                 guard let outcome = scheduler.take(for: resumed.stack) else {
@@ -26,7 +26,7 @@ enum ReplyWaiting {
         }
         let outcome: Outcome<Value>
         do {
-            outcome = .success(try BlockingWait.run(stoppable: call.stack, work))
+            outcome = .success(try BlockingWait.run(stoppable: call.stack, on: session.executor, work))
         } catch let error as ProviderError {
             outcome = .failure(error)
         }
