@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-dependencies.sh lua5.4 lua-cjson wrk curl python3 time postgresql
+bash scripts/install-dependencies.sh lua5.4 lua-cjson wrk curl python3 time postgresql valgrind binutils
 python3 -c 'import requests' 2>/dev/null || bash scripts/install-dependencies.sh python3-requests
 swift build -c release --static-swift-stdlib
 .build/release/payrun-bench "$@"

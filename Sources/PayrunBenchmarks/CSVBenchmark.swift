@@ -95,9 +95,9 @@ enum CSVBenchmark {
             pythonTimes.append(try ChildProcess(["/usr/bin/env", "python3", pythonPath, filePath]).wait() - pythonIdle)
         }
         let megabytes = Double(bytes) / 1_000_000
-        let payrunTime = JournalBenchmark.median(payrunTimes)
-        let pureTime = JournalBenchmark.median(pureTimes)
-        let pythonTime = JournalBenchmark.median(pythonTimes)
+        let payrunTime = Samples.median(payrunTimes)
+        let pureTime = Samples.median(pureTimes)
+        let pythonTime = Samples.median(pythonTimes)
 
         // 100 MB streamed; through /usr/bin/time, which reports the child's own peak.
         let bigBytes = try writePayouts(to: bigPath, targetBytes: 100_000_000)
@@ -145,6 +145,6 @@ enum CSVBenchmark {
     private static func median(_ runs: Int, _ measure: () throws -> Double) throws -> Double {
         var values: [Double] = []
         for _ in 0..<runs { values.append(try measure()) }
-        return JournalBenchmark.median(values)
+        return Samples.median(values)
     }
 }

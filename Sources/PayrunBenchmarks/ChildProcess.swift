@@ -52,6 +52,16 @@ struct ChildProcess {
         return try finished(status)
     }
 
+    /// Waits for the exit without holding a thread, and returns the seconds since the start and
+    /// the CPU seconds (user and system) the child used.
+    func exitWithUsage() async throws -> (seconds: Double, cpu: Double) {
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, WNOHANG, &usage) == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return (try finished(status), cpu)
+    }
+
     private func finished(_ status: Int32) throws -> Double {
         let elapsed = Clock.now() - start
         guard status == 0 else { throw Failure(description: "\(command.joined(separator: " ")) exited with \(status)") }

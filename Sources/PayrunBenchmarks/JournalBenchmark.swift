@@ -54,7 +54,7 @@ enum JournalBenchmark {
             journaled.append(try await time(server, journal: true, size: &sizes))
             bare.append(try await time(server, journal: false))
         }
-        let cost = (median(journaled) - median(bare)) / Double(mutations)
+        let cost = (Samples.median(journaled) - Samples.median(bare)) / Double(mutations)
 
         // Answered in 20 ms.
         server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: latency=20ms"))
@@ -69,14 +69,14 @@ enum JournalBenchmark {
         return [
             BenchmarkResult(
                 name: "2,000 mutations answered in 20 ms: journaled vs not (medians of 3)",
-                subject: median(slowJournaled), reference: median(slowBare),
-                detail: "journaled \(format(median(slowJournaled))) s, not \(format(median(slowBare))) s (target ≤ 1.05x)",
+                subject: Samples.median(slowJournaled), reference: Samples.median(slowBare),
+                detail: "journaled \(format(Samples.median(slowJournaled))) s, not \(format(Samples.median(slowBare))) s (target ≤ 1.05x)",
                 ratioMeaning: "time ratio"),
             BenchmarkResult(
                 name: "2,000 mutations answered at once: the journal's cost per mutation (medians of 5)",
                 subject: cost * 1_000_000, reference: 250,
-                detail: "\(format(cost * 1_000_000)) µs per mutation (journaled \(format(median(journaled))) s, not \(format(median(bare))) s; "
-                    + "target ≤ 250 µs); the store: \(format(median(sizes))) bytes per mutation; one append alone: "
+                detail: "\(format(cost * 1_000_000)) µs per mutation (journaled \(format(Samples.median(journaled))) s, not \(format(Samples.median(bare))) s; "
+                    + "target ≤ 250 µs); the store: \(format(Samples.median(sizes))) bytes per mutation; one append alone: "
                     + "\(format(appends.durable)) µs flushed to disk, \(format(appends.plain)) µs not",
                 ratioMeaning: "of the 250 µs target"),
         ]
@@ -113,7 +113,4 @@ enum JournalBenchmark {
         return Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18
     }
 
-    static func median(_ values: [Double]) -> Double {
-        values.sorted()[values.count / 2]
-    }
 }

@@ -34,13 +34,13 @@ enum ListenBenchmark {
             stored.append(measured.load)
             count = measured.stored
         }
-        let subject = median(stored.map(\.rate))
-        let reference = median(bare.map(\.rate))
+        let subject = Samples.median(stored.map(\.rate))
+        let reference = Samples.median(bare.map(\.rate))
         let receiving = BenchmarkResult(
             name: "payrun listen: Particeep-signed events verified and stored durably (wrk -c\(connections), \(seconds) s, median of \(rounds)) vs the same listener storing nothing",
             subject: subject, reference: reference,
-            detail: "\(Int(subject)) stored/s (min \(Int(stored.map(\.rate).min()!)), max \(Int(stored.map(\.rate).max()!))), p99 \(format(median(stored.map(\.p99)))) ms "
-                + "(target 5,000/s, p99 < 20 ms; \(count) events in the last store); answered without storing: \(Int(reference)) /s, p99 \(format(median(bare.map(\.p99)))) ms",
+            detail: "\(Int(subject)) stored/s (min \(Int(stored.map(\.rate).min()!)), max \(Int(stored.map(\.rate).max()!))), p99 \(format(Samples.median(stored.map(\.p99)))) ms "
+                + "(target 5,000/s, p99 < 20 ms; \(count) events in the last store); answered without storing: \(Int(reference)) /s, p99 \(format(Samples.median(bare.map(\.p99)))) ms",
             ratioMeaning: "of the throughput without storing")
 
         let inboxRates = try await (1...rounds).asyncMap { round in try await handOver(folder: folder + "/handled-\(round)", handlers: handlers, concurrency: 1) }
@@ -48,9 +48,9 @@ enum ListenBenchmark {
         let engineRates = try await (1...rounds).asyncMap { _ in try await engineAlone(handlers: handlers) }
         let handling = BenchmarkResult(
             name: "payrun listen: \(handled) stored events handed to a handler that does nothing, one at a time (median of \(rounds)) vs the engine running it with no store",
-            subject: median(inboxRates), reference: median(engineRates),
-            detail: "\(Int(median(inboxRates))) events/s from the inbox (min \(Int(inboxRates.min()!)), max \(Int(inboxRates.max()!))), each a durable run; "
-                + "\(Int(median(fourRates))) events/s with --concurrency 4; \(Int(median(engineRates))) runs/s by the engine alone, one at a time",
+            subject: Samples.median(inboxRates), reference: Samples.median(engineRates),
+            detail: "\(Int(Samples.median(inboxRates))) events/s from the inbox (min \(Int(inboxRates.min()!)), max \(Int(inboxRates.max()!))), each a durable run; "
+                + "\(Int(Samples.median(fourRates))) events/s with --concurrency 4; \(Int(Samples.median(engineRates))) runs/s by the engine alone, one at a time",
             ratioMeaning: "of the engine's rate")
         return [receiving, handling]
     }
@@ -168,10 +168,6 @@ enum ListenBenchmark {
         return .nan
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted[sorted.count / 2]
-    }
 }
 
 /// The port a listener reports, read by the task that waits for it.

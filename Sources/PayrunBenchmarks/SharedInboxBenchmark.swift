@@ -53,22 +53,22 @@ enum SharedInboxBenchmark {
             }
         }
         let (sqlite, one, three) = (setups[0], setups[1], setups[2])
-        func rate(_ setup: Setup) -> Double { median(stored[setup]!.map(\.rate)) }
-        func p99(_ setup: Setup) -> String { format(median(stored[setup]!.map(\.p99))) }
-        func handling(_ setup: Setup) -> Double { median(handedOver[setup]!) }
+        func rate(_ setup: Setup) -> Double { Samples.median(stored[setup]!.map(\.rate)) }
+        func p99(_ setup: Setup) -> String { format(Samples.median(stored[setup]!.map(\.p99))) }
+        func handling(_ setup: Setup) -> Double { Samples.median(handedOver[setup]!) }
         let receiving = BenchmarkResult(
             name: "payrun listen on PostgreSQL: Particeep events verified and stored (wrk, 32 connections in all, \(seconds) s, median of \(rounds)), one listener vs one on SQLite",
             subject: rate(one), reference: rate(sqlite),
             detail: "1 listener: \(Int(rate(one))) stored/s, p99 \(p99(one)) ms; 3 listeners (3 wrk, one each): \(Int(rate(three))) stored/s, "
                 + "p99 \(p99(three)) ms; SQLite: \(Int(rate(sqlite))) stored/s, p99 \(p99(sqlite)) ms; "
-                + "\(format(median(receiveTrips))) events per INSERT (one statement with its NOTIFY, its commit flushed); "
+                + "\(format(Samples.median(receiveTrips))) events per INSERT (one statement with its NOTIFY, its commit flushed); "
                 + "2 cores: the listeners (handing events over as they come), wrk and the server share them",
             ratioMeaning: "of SQLite's rate")
         let handing = BenchmarkResult(
             name: "payrun listen on PostgreSQL: \(handled) stored events handed to a handler that does nothing (--concurrency 4 each, median of \(rounds)), one listener vs one on SQLite",
             subject: handling(one), reference: handling(sqlite),
             detail: "1 listener: \(Int(handling(one))) events/s; 3 listeners: \(Int(handling(three))) events/s; SQLite: \(Int(handling(sqlite))) events/s; "
-                + "\(format(median(handTrips))) statements per event handed over (claim, the run's key, its journal, the outcome, the heartbeat); "
+                + "\(format(Samples.median(handTrips))) statements per event handed over (claim, the run's key, its journal, the outcome, the heartbeat); "
                 + "each event is a durable run",
             ratioMeaning: "of SQLite's rate")
         return [receiving, handing]
@@ -214,5 +214,4 @@ enum SharedInboxBenchmark {
         return true
     }
 
-    static func median(_ values: [Double]) -> Double { ListenBenchmark.median(values) }
 }

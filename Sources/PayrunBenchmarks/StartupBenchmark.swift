@@ -16,8 +16,8 @@ enum StartupBenchmark {
             payrunTimes.append(try time([payrun, "run", script]))
             luaTimes.append(try time(["/usr/bin/lua5.4", script]))
         }
-        let payrunMedian = median(payrunTimes)
-        let luaMedian = median(luaTimes)
+        let payrunMedian = Samples.median(payrunTimes)
+        let luaMedian = Samples.median(luaTimes)
         return BenchmarkResult(
             name: "`payrun run` of an empty script vs `lua5.4` (median of \(runs))",
             subject: payrunMedian, reference: luaMedian,
@@ -25,10 +25,6 @@ enum StartupBenchmark {
             ratioMeaning: "time ratio")
     }
 
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
 
     /// Runs `command` with output discarded and returns its wall time.
     private static func time(_ command: [String]) throws -> Double {
