@@ -13,6 +13,8 @@ public final class HTTPTransport: Sendable {
     /// its requests on that loop, and resumes there.
     private let executors: [EventLoopExecutor]
     private let nextIndex = Atomic<Int>(0)
+    /// Set before the loops shut down, so late jobs go to Swift's global executor instead.
+    private let loopsClosed = EventLoopExecutor.Closed()
     /// A loop per core: requests overlapping in `payrun.parallel` spread over them.
     private let group: MultiThreadedEventLoopGroup
     private let direct: HTTPClient
@@ -36,7 +38,7 @@ public final class HTTPTransport: Sendable {
         // of 8 would queue half of a concurrency of 16 behind the others).
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        executors = group.makeIterator().map(EventLoopExecutor.init)
+        executors = group.makeIterator().map { [loopsClosed] in EventLoopExecutor($0, closed: loopsClosed) }
         direct = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         if let proxy = settings.proxy {
             guard let (host, port) = Self.hostAndPort(proxy) else {
@@ -64,6 +66,7 @@ public final class HTTPTransport: Sendable {
     public func shutdown() async {
         try? await direct.shutdown()
         try? await proxied?.shutdown()
+        loopsClosed.value.store(true, ordering: .releasing)
         try? await group.shutdownGracefully()
     }
 
