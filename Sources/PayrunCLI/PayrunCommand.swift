@@ -26,10 +26,12 @@ struct PayrunCommand: AsyncParsableCommand {
             var command = try parseAsRoot()
             if command is SandboxServeCommand || command is RunCommand || command is ReplCommand || command is ListenCommand {
                 // Tasks run on NIO's event loops instead of hopping to Swift's global pool and
-                // back for every request: nearly twice the requests a second for the server,
-                // and for a script's requests (the script itself runs on this main thread).
-                // Only possible here, on the main thread, before any task has run.
-                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+                // back for every request. Only in a dynamically linked build (debug, tests): NIO
+                // finds the hook with dlsym, and `--static-swift-stdlib` keeps the symbol local,
+                // so a release `payrun` runs its tasks on the global pool. A script's provider
+                // requests do not depend on it: they are awaited on the HTTP transport's own
+                // loops (EventLoopExecutor).
+                _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
