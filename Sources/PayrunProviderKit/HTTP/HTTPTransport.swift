@@ -13,10 +13,10 @@ public final class HTTPTransport: Sendable {
     /// its requests on that loop, and resumes there.
     private let executors: [EventLoopExecutor]
     private let nextIndex = Atomic<Int>(0)
-    /// Set before the loops shut down, so late jobs go to Swift's global executor instead.
-    private let loopsClosed = EventLoopExecutor.Closed()
-    /// A loop per core: requests overlapping in `payrun.parallel` spread over them.
-    private let group: MultiThreadedEventLoopGroup
+    /// NIO's process-wide group, a loop per core, never shut down: requests overlapping in
+    /// `payrun.parallel` spread over its loops, and nothing a closed transport left scheduled
+    /// can find its loop gone.
+    private let group = MultiThreadedEventLoopGroup.singleton
     private let direct: HTTPClient
     private let proxied: HTTPClient?
 
@@ -37,13 +37,11 @@ public final class HTTPTransport: Sendable {
         // One connection per concurrent request of payrun.parallel (AsyncHTTPClient's default
         // of 8 would queue half of a concurrency of 16 behind the others).
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        executors = group.makeIterator().map { [loopsClosed] in EventLoopExecutor($0, closed: loopsClosed) }
+        executors = group.makeIterator().map(EventLoopExecutor.init)
         direct = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         if let proxy = settings.proxy {
             guard let (host, port) = Self.hostAndPort(proxy) else {
                 try? direct.syncShutdown()
-                try? group.syncShutdownGracefully()
                 throw .invalidProxy(proxy)
             }
             configuration.proxy = .server(host: host, port: port)
@@ -66,8 +64,6 @@ public final class HTTPTransport: Sendable {
     public func shutdown() async {
         try? await direct.shutdown()
         try? await proxied?.shutdown()
-        loopsClosed.value.store(true, ordering: .releasing)
-        try? await group.shutdownGracefully()
     }
 
     /// Sends `request` once and reads the whole response.
