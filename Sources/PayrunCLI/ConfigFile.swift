@@ -9,8 +9,8 @@ import Glibc
 import PayrunRuntime
 
 struct ConfigFile {
-    /// `--allow-host` values, as written.
-    var allowedHosts: [String] = []
+    /// The `allow_hosts` entries, read as `--allow-host` reads its values.
+    var allowedHosts: [AllowedHosts.Entry] = []
 
     /// `$PAYRUN_CONFIG`, else `config.toml` in payrun's config folder.
     static func path(environment: [String: String]) -> String? {
@@ -62,14 +62,11 @@ struct ConfigFile {
             guard let strings = Self.strings(in: value) else {
                 throw Invalid(path: path, line: start, problem: "allow_hosts must be a list of strings, like [\"hooks.slack.com=slack\", \"127.0.0.1:8080\"]")
             }
-            for entry in strings {
-                do {
-                    _ = try AllowedHosts.Entry(parsing: entry)
-                } catch {
-                    throw Invalid(path: path, line: start, problem: error.description)
-                }
+            do {
+                config.allowedHosts += try AllowedHosts(parsing: strings).entries
+            } catch {
+                throw Invalid(path: path, line: start, problem: error.description)
             }
-            config.allowedHosts += strings
         }
         return config
     }

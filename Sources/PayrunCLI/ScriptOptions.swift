@@ -35,12 +35,10 @@ struct ScriptOptions: ParsableArguments {
     var libraryPaths: [String] = []
 
     func validate() throws {
-        for entry in allowHost {
-            do {
-                _ = try AllowedHosts.Entry(parsing: entry)
-            } catch {
-                throw ValidationError("--allow-host \(error.description)")
-            }
+        do {
+            _ = try AllowedHosts(parsing: allowHost)
+        } catch {
+            throw ValidationError("--allow-host \(error.description)")
         }
         if let timeout, !(timeout > 0 && timeout.isFinite) {
             throw ValidationError("--timeout must be a positive number of seconds")
@@ -78,15 +76,15 @@ struct ScriptOptions: ParsableArguments {
 
     /// The config file's `allow_hosts`, then the `--allow-host` flags.
     private func allowedHosts(variables: [String: String]) throws -> AllowedHosts {
-        var texts: [String] = []
+        var entries: [AllowedHosts.Entry] = []
         if let path = ConfigFile.path(environment: variables) {
             do {
-                texts = try ConfigFile.load(path: path).allowedHosts
+                entries = try ConfigFile.load(path: path).allowedHosts
             } catch {
                 throw ValidationError(String(describing: error))
             }
         }
-        return try AllowedHosts(parsing: texts + allowHost)
+        return AllowedHosts(entries + (try AllowedHosts(parsing: allowHost).entries))
     }
 
     /// What `payrun`'s messages add: its own flags and commands.

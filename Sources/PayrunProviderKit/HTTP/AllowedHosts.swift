@@ -65,7 +65,7 @@ public struct AllowedHosts: Sendable, Equatable {
         public var description: String { "'\(text)' is not an allowed host: \(reason)" }
     }
 
-    public private(set) var entries: [Entry]
+    public let entries: [Entry]
 
     public init(_ entries: [Entry] = []) {
         self.entries = entries
@@ -78,26 +78,11 @@ public struct AllowedHosts: Sendable, Equatable {
         self.init(entries)
     }
 
-    public var isEmpty: Bool { entries.isEmpty }
-
-    public mutating func add(_ entry: Entry) {
-        entries.append(entry)
-    }
-
-    public mutating func add(contentsOf other: AllowedHosts) {
-        entries += other.entries
-    }
-
-    /// The entries that let a request to `url` through: none when the host is not allowed or
-    /// the URL is not a plain absolute http(s) URL.
-    public func entries(for url: String) -> [Entry] {
-        guard let authority = CredentialScope.authority(of: url) else { return [] }
-        return entries.filter { $0.matches(authority) }
-    }
-
-    /// Whether a request to `url` may be sent.
+    /// Whether a request to `url` may be sent: an entry matches its host and port (and it is a
+    /// plain absolute http(s) URL).
     public func allows(_ url: String) -> Bool {
-        !entries(for: url).isEmpty
+        guard let authority = CredentialScope.authority(of: url) else { return false }
+        return entries.contains { $0.matches(authority) }
     }
 
     /// Whether `service`'s credentials may go with a request to `url`: an entry for its host

@@ -99,9 +99,6 @@ public final class HTTPTransport: Sendable {
                 body: response.body.map { Array($0.readableBytesView) } ?? [])
         } catch is ResponseAccumulator.ResponseTooBigError {
             throw .tooLarge(limit: settings.maximumResponseBytes)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
-            throw .tooLarge(limit: settings.maximumResponseBytes)
         } catch {
             throw TransportError(error)
         }

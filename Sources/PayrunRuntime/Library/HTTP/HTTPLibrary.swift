@@ -37,7 +37,7 @@ enum HTTPLibrary {
             do {
                 resolved = try request.resolve(
                     allowedHosts: session.allowedHosts, store: session.credentials, environment: session.environment,
-                    providers: Set(session.registry.names))
+                    providers: session.registry)
             } catch {
                 return try deliver(.failure(error), of: nil, to: call, raising: raising)
             }

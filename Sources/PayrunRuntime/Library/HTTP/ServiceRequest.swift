@@ -43,14 +43,14 @@ struct ServiceRequest: Sendable {
 
     /// Fills in the credentials from `store`, after checking the host is allowed and each
     /// credential may go to it.
-    /// - Parameter providers: names whose credentials go only through `payrun.provider`.
+    /// - Parameter providers: whose credentials go only through `payrun.provider`.
     /// - Throws: `ProviderError` (provider `http`) saying what to allow or change.
     func resolve(
-        allowedHosts: AllowedHosts, store: any CredentialStore, environment: PayrunEnvironment, providers: Set<String>
+        allowedHosts: AllowedHosts, store: any CredentialStore, environment: PayrunEnvironment, providers: ProviderRegistry
     ) throws(ProviderError) -> Resolved {
         var secrets: [(CredentialName, Secret)] = []
         func secret(_ name: CredentialName) throws(ProviderError) -> String {
-            guard !providers.contains(name.provider) else {
+            guard providers.provider(named: name.provider) == nil else {
                 throw Self.error("the credential \(name) is \(name.provider)'s: it goes only to \(name.provider), through payrun.provider(\"\(name.provider)\")")
             }
             guard let value = store.secret(for: name, in: environment) else {
