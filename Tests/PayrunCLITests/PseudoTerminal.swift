@@ -104,6 +104,21 @@ final class PseudoTerminal {
         return try waitFor(expected, after: mark, seconds: seconds)
     }
 
+    /// Types Ctrl-D once the editor reads again: the screen ends with `prompt`, drawn after raw
+    /// mode is back. Typed while an entry still runs, the terminal is in its normal mode, whose
+    /// line discipline makes Ctrl-D an end of file for a read nobody is making, and the editor
+    /// later reads a NUL byte instead (as a shell does with Ctrl-D typed during a command).
+    func endSession(prompt: String = "sandbox> ", seconds: Double = 30) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !screenText.hasSuffix(prompt) {
+            guard Date() < deadline else {
+                throw TerminalError(description: "the prompt '\(prompt)' did not come back within \(seconds) s; the terminal shows:\n\(screenText)")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        type("\u{4}")
+    }
+
     /// Waits (bounded) for the program to exit and returns its status; kills it if it does not.
     func exitStatus(seconds: Double = 20) -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)

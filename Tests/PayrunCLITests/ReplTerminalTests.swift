@@ -9,7 +9,6 @@ import Testing
 @Suite struct ReplTerminalTests {
     static let up = "\u{1b}[A"
     static let controlC = "\u{3}"
-    static let controlD = "\u{4}"
     static let controlR = "\u{12}"
     static let controlU = "\u{15}"
 
@@ -68,7 +67,7 @@ import Testing
             mark = terminal.screenText.count
             terminal.type(":pro\t\r")
             try terminal.waitFor("tradevest (tradevest = payrun.provider(\"tradevest\") to use it)", after: mark)
-            terminal.type(Self.controlD)
+            try terminal.endSession()
             #expect(terminal.exitStatus() == 0)
         }
     }
@@ -80,7 +79,7 @@ import Testing
             try first.waitFor("sandbox> ")
             try first.enter("answer = 6 * 7", expecting: "sandbox> ")
             try first.enter("answer", expecting: "42")
-            first.type(Self.controlD)
+            try first.endSession()
             #expect(first.exitStatus() == 0)
 
             let second = try PseudoTerminal(["repl"], environment: ["XDG_STATE_HOME": state])
@@ -93,7 +92,7 @@ import Testing
             try second.waitFor("(reverse-i-search)`6 *': answer = 6 * 7")
             try second.enter("", expecting: "sandbox> ")
             try second.enter("answer * 10", expecting: "420")
-            second.type(Self.controlD)
+            try second.endSession()
             #expect(second.exitStatus() == 0)
 
             let path = state + "/payrun/repl_history"
@@ -139,7 +138,7 @@ import Testing
             // Back well before the 10 s the simulator holds the answer.
             #expect(Date().timeIntervalSince(pressed) < 5)
             try terminal.enter("1 + 1", expecting: "2")
-            terminal.type(Self.controlD)
+            try terminal.endSession()
             #expect(terminal.exitStatus() == 0)
         }
     }
@@ -167,7 +166,7 @@ import Testing
             try terminal.enter(":env", expecting: "particeep.api_secret            set")
             // 5. Built from pieces typed separately: the result is still redacted.
             try terminal.enter("'ptp-secret-' .. '5f1e9a3c77'", expecting: "[redacted particeep.api_secret]")
-            terminal.type(Self.controlD)
+            try terminal.endSession()
             #expect(terminal.exitStatus() == 0)
             // The history was written (so the check below means something), lines with no secret in it kept.
             let history = try String(contentsOfFile: state + "/payrun/repl_history", encoding: .utf8)
