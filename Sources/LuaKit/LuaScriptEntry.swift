@@ -76,9 +76,14 @@ extension LuaStack {
         LuaStopReason(code: luashim_stopreason(luashim_gethost(L)))
     }
 
+    /// What stops this state's script, and tells whether it was, from any thread.
+    public var stopper: LuaStopper {
+        LuaStopper(host: luashim_gethost(L))
+    }
+
     /// Asks this state's script to stop, from a Swift function it called: once that returns,
     /// every instruction raises "script stopped: ...", which `pcall` cannot swallow.
     public func requestStop(_ reason: LuaStopReason) {
-        LuaStopper(host: luashim_gethost(L)).requestStop(reason)
+        stopper.requestStop(reason)
     }
 }

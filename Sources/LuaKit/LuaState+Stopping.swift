@@ -84,6 +84,11 @@ public struct LuaStopper: @unchecked Sendable {
         }
         luashim_requeststop(host, Int32(code))
     }
+
+    /// Why the script was asked to stop, or nil: read from any thread.
+    public var stopReason: LuaStopReason? {
+        LuaStopReason(code: luashim_stopreason(host))
+    }
 }
 
 extension LuaState {

@@ -19,10 +19,13 @@ public final class HTTPTransport: Sendable {
     private let group = MultiThreadedEventLoopGroup.singleton
     private let direct: HTTPClient
     private let proxied: HTTPClient?
+    /// Plain `http://` on the waiting thread (see ``HTTPSettings/sendsPlainHTTPOnWaitingThread``).
+    private let plain: PlainHTTPClient
 
     /// - Throws: `TransportError.invalidProxy` when the proxy is not `http://host:port`.
     public init(settings: HTTPSettings = HTTPSettings()) throws(TransportError) {
         self.settings = settings
+        plain = PlainHTTPClient(settings: settings)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: Self.amount(settings.connectTimeout), read: Self.amount(settings.readTimeout)),
@@ -62,17 +65,24 @@ public final class HTTPTransport: Sendable {
 
     /// Closes the connections. Call once, when no request is under way.
     public func shutdown() async {
+        plain.shutdown()
         try? await direct.shutdown()
         try? await proxied?.shutdown()
     }
 
     /// Sends `request` once and reads the whole response.
     ///
-    /// Through AsyncHTTPClient's future-based API, whose callbacks stay on the event loop:
+    /// A plain `http://` request from a task whose thread may block (``BlockingIO/stopCheck`` is
+    /// set) is written and read right there, by ``PlainHTTPClient``. Anything else goes through
+    /// AsyncHTTPClient's future-based API, whose callbacks stay on the event loop:
     /// awaited from a task that prefers ``executor``, a request costs two thread wake-ups (the
     /// loop's, then the waiter's). The async `execute` starts a task of its own on Swift's
     /// cooperative pool for each request, which is two more.
     public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
+        if settings.sendsPlainHTTPOnWaitingThread, let stop = BlockingIO.stopCheck,
+           let destination = PlainHTTPClient.destination(of: request.url) {
+            return try plain.send(request, to: destination, stop: stop.isStopped)
+        }
         guard let (scheme, host) = Self.schemeAndHost(request.url) else { throw .invalidURL(request.url) }
         let client = scheme == "https" && settings.usesProxy(for: host) ? (proxied ?? direct) : direct
         // The loop this task runs on, when it prefers one of the transport's: the connection and

@@ -2,6 +2,7 @@
 // time limit or Ctrl-C ends the wait at once instead of when the network gives up.
 import Dispatch
 import LuaKit
+import PayrunProviderKit
 import PayrunLocks
 
 enum BlockingWait {
@@ -31,6 +32,39 @@ enum BlockingWait {
             }
         }
         return try outcome.result!.get()
+    }
+
+    /// Runs `work` on this thread and waits for its result: a plain-HTTP request in it is sent
+    /// and read here, with no thread woken (``WaitingThreadExecutor`` marks the thread as one
+    /// that may block, and how it hears a stop); whatever `work` awaits elsewhere resumes here.
+    /// - Throws: what `work` throws, or `Stopped` when the script is stopped before it
+    ///   succeeds.
+    static func runHere<Value: Sendable>(
+        stoppable stack: LuaStack, _ work: @escaping @Sendable () async throws -> Value
+    ) throws -> Value {
+        let outcome = Outcome<Value>()
+        let stopper = stack.stopper
+        let stopCheck: @Sendable () -> Bool = { stopper.stopReason != nil }
+        let executor = WaitingThreadExecutor(stop: BlockingIO.StopCheck(stopCheck))
+        let task = Task(executorPreference: executor) {
+            do {
+                outcome.finish(.success(try await work()))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+            executor.wake()
+        }
+        defer { executor.abandon() }
+        while true {
+            // Short waits, so a stop is heard within 50 ms while the work awaits another thread.
+            executor.runJobs(waitingUntil: .now() + .milliseconds(50))
+            let result = outcome.result
+            if stopCheck(), (result.map { if case .failure = $0 { true } else { false } } ?? true) {
+                task.cancel()
+                throw Stopped()
+            }
+            if let result { return try result.get() }
+        }
     }
 
     struct Stopped: Error, CustomStringConvertible {

@@ -92,9 +92,6 @@ public final class ProviderSession {
             http: try httpClient(), sandboxServer: sandboxServer, cache: cache)
     }
 
-    /// Where the session's requests are best awaited: its transport's event loop, once it has one.
-    var executor: (any TaskExecutor)? { transport?.executor }
-
     /// Where a request of `payrun.parallel` is awaited: the transport's loops in turn.
     var parallelExecutor: (any TaskExecutor)? { transport?.nextExecutor() }
 

@@ -27,7 +27,7 @@ final class PageCursor: LuaObject {
             defer { cursor.handle.writeNotes() }
             let page: JSONTape.Node?
             do {
-                page = try BlockingWait.run(stoppable: call.stack, on: cursor.handle.session.executor) { try await pages.next() }
+                page = try BlockingWait.runHere(stoppable: call.stack) { try await pages.next() }
             } catch let error as ProviderError {
                 throw ProviderValues.raise(error, call)
             }

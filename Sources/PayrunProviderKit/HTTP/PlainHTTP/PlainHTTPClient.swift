@@ -1,0 +1,169 @@
+// HTTP/1.1 over plain TCP, written and read by the thread that asks: a script's thread sending
+// its own request blocks in poll(2) on the socket instead of handing the request to an event
+// loop and being woken when the answer is in. That is two thread wake-ups a request fewer, and
+// none of AsyncHTTPClient's per-request machinery, for the requests that need none of it: plain
+// `http://` with no proxy (the simulators, services on loopback or inside a network). HTTPS,
+// proxies and HTTP/2 stay with AsyncHTTPClient.
+import PayrunLocks
+
+/// Sends requests to `http://` URLs on the calling thread, keeping connections for reuse.
+final class PlainHTTPClient: Sendable {
+    let settings: HTTPSettings
+    /// Connections that answered and may carry another request, by `host:port`.
+    private let idle = Locked(IdleConnections())
+    /// Idle connections kept per server: `payrun.parallel` over this client is not a thing,
+    /// so a few cover scripts running on several threads.
+    private static let idleLimit = 8
+
+    init(settings: HTTPSettings) {
+        self.settings = settings
+    }
+
+    /// Where a plain `http://` URL goes: nil for any other URL, or one with a user name in it.
+    static func destination(of url: String) -> Destination? {
+        guard url.utf8.prefix(7).lazy.map({ $0 | 0x20 }).elementsEqual("http://".utf8) else { return nil }
+        let rest = url.utf8.dropFirst(7)
+        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+        let authority = Substring(rest[..<authorityEnd])
+        guard !authority.isEmpty, !authority.contains("@") else { return nil }
+        var target = Substring(rest[authorityEnd...])
+        if let fragment = target.firstIndex(of: "#") { target = target[..<fragment] }
+        if target.isEmpty || target.first == "?" { target = "/" + target }
+        let host: Substring
+        var port = 80
+        if authority.first == "[" {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.first == ":", let number = Int(after.dropFirst()), (1...65535).contains(number) else { return nil }
+                port = number
+            }
+        } else if let colon = authority.firstIndex(of: ":") {
+            host = authority[..<colon]
+            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            port = number
+        } else {
+            host = authority
+        }
+        guard !host.isEmpty else { return nil }
+        return Destination(host: String(host), port: port, hostHeader: String(authority), target: String(target))
+    }
+
+    struct Destination {
+        let host: String
+        let port: Int
+        /// The `Host` header: the URL's authority as written.
+        let hostHeader: String
+        /// The path and query.
+        let target: String
+        var key: String { "\(host):\(port)" }
+    }
+
+    /// Sends `request` once and reads the whole response, on this thread.
+    /// - Parameter stop: whether to give up waiting (checked at least every 50 ms).
+    func send(_ request: ProviderRequest, to destination: Destination, stop: @escaping () -> Bool) throws(TransportError) -> ProviderResponse {
+        let head = try Self.head(of: request, to: destination)
+        let deadline = ContinuousClock.now + settings.totalTimeout
+        let socket: PlainSocket
+        if let kept = takeIdle(destination.key) {
+            socket = kept
+        } else {
+            socket = try PlainSocket.connect(
+                host: destination.host, port: destination.port, deadline: min(deadline, .now + settings.connectTimeout), stop: stop)
+        }
+        var keepsAlive = false
+        defer { if keepsAlive { putBack(socket, destination.key) } else { socket.close() } }
+        try socket.write(request.body.map { head + $0 } ?? head, deadline: deadline, stop: stop)
+        var reader = PlainHTTPResponseReader(
+            socket: socket, readTimeout: settings.readTimeout, deadline: deadline,
+            maximumBodyBytes: settings.maximumResponseBytes, stop: stop)
+        let response: ProviderResponse
+        (response, keepsAlive) = try reader.read(bodiless: request.method == "HEAD")
+        return response
+    }
+
+    /// Closes the idle connections; any in use are closed when their request ends.
+    func shutdown() {
+        let sockets = idle.withLock { idle in
+            idle.closed = true
+            defer { idle.sockets = [:] }
+            return idle.sockets.values.flatMap { $0 }
+        }
+        for socket in sockets { socket.close() }
+    }
+
+    private struct IdleConnections {
+        var sockets: [String: [PlainSocket]] = [:]
+        /// After ``shutdown()``: nothing is kept any more.
+        var closed = false
+    }
+
+    private func takeIdle(_ key: String) -> PlainSocket? {
+        while let socket = idle.withLock({ $0.sockets[key]?.popLast() }) {
+            if socket.isReusable { return socket }
+            socket.close()
+        }
+        return nil
+    }
+
+    private func putBack(_ socket: PlainSocket, _ key: String) {
+        let kept = idle.withLock { idle in
+            guard !idle.closed, idle.sockets[key, default: []].count < Self.idleLimit else { return false }
+            idle.sockets[key, default: []].append(socket)
+            return true
+        }
+        if !kept { socket.close() }
+    }
+
+    /// The request line and headers, ending in the empty line.
+    /// - Throws: `.unsendable` for a URL or header HTTP/1.1 cannot carry.
+    static func head(of request: ProviderRequest, to destination: Destination) throws(TransportError) -> [UInt8] {
+        guard destination.target.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7f }),
+              request.method.utf8.allSatisfy(isTokenByte), !request.method.isEmpty else {
+            throw .unsendable("the URL cannot be sent")
+        }
+        var head: [UInt8] = []
+        head.reserveCapacity(256 + request.headers.count * 64)
+        head += request.method.utf8
+        head.append(UInt8(ascii: " "))
+        head += destination.target.utf8
+        head += " HTTP/1.1\r\n".utf8
+        var hasHost = false
+        var hasLength = false
+        for (name, value) in request.headers {
+            guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte),
+                  value.utf8.allSatisfy({ $0 != 0x0d && $0 != 0x0a && $0 != 0 }) else {
+                // The value may be a secret: not quoted.
+                throw .unsendable("a header name or value holds a character HTTP does not allow, such as a line break")
+            }
+            let lowered = name.lowercased()
+            hasHost = hasHost || lowered == "host"
+            hasLength = hasLength || lowered == "content-length"
+            head += name.utf8
+            head += ": ".utf8
+            head += value.utf8
+            head += "\r\n".utf8
+        }
+        if !hasHost {
+            head += "Host: ".utf8
+            head += destination.hostHeader.utf8
+            head += "\r\n".utf8
+        }
+        if !hasLength, let count = request.body?.count ?? (["POST", "PUT", "PATCH"].contains(request.method) ? 0 : nil) {
+            head += "Content-Length: ".utf8
+            head += String(count).utf8
+            head += "\r\n".utf8
+        }
+        head += "\r\n".utf8
+        return head
+    }
+
+    /// Whether `byte` may be part of a method or header name (RFC 9110's `tchar`).
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+// Reads one HTTP/1.1 response off a connection: the status line, the headers, and a body sized
+// by Content-Length, sent in chunks, or running to the end of the stream.
+
+/// Reads a response from a ``PlainSocket`` under an attempt's timeouts and size cap.
+struct PlainHTTPResponseReader {
+    let socket: PlainSocket
+    let readTimeout: Duration
+    let deadline: ContinuousClock.Instant
+    let maximumBodyBytes: Int
+    let stop: () -> Bool
+    /// Read and not yet consumed; `start` is where the unconsumed part begins.
+    private var buffer: [UInt8] = []
+    private var start = 0
+    /// Whether any of the response has come.
+    private var answered = false
+
+    /// The longest head (status line and headers) taken.
+    static let maximumHeadBytes = 64 << 10
+
+    init(socket: PlainSocket, readTimeout: Duration, deadline: ContinuousClock.Instant, maximumBodyBytes: Int, stop: @escaping () -> Bool) {
+        self.socket = socket
+        self.readTimeout = readTimeout
+        self.deadline = deadline
+        self.maximumBodyBytes = maximumBodyBytes
+        self.stop = stop
+        buffer.reserveCapacity(8192)
+    }
+
+    /// The response, and whether the connection can carry another request.
+    /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
+    mutating func read(bodiless: Bool) throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
+        var (version, status, headers) = try readHead()
+        // Interim responses (100 Continue and the like) come before the real one.
+        while (100...199).contains(status) && status != 101 {
+            (version, status, headers) = try readHead()
+        }
+        var keepsAlive = version == "HTTP/1.1"
+        for (name, value) in headers where name.lowercased() == "connection" {
+            let tokens = value.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+            if tokens.contains("close") { keepsAlive = false }
+            if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
+        }
+        let body: [UInt8]
+        if bodiless || status == 204 || status == 304 {
+            body = []
+        } else if let encoding = headers.value(named: "Transfer-Encoding"), encoding.lowercased().hasSuffix("chunked") {
+            body = try readChunkedBody()
+        } else if let length = headers.value(named: "Content-Length") {
+            guard let count = Int(length.trimmingCharacters(in: " ")), count >= 0 else {
+                throw .connectionLost("a malformed response: Content-Length '\(length)'")
+            }
+            guard count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
+            try fill(count)
+            body = Array(buffer[start..<(start + count)])
+            start += count
+        } else {
+            body = try readToEnd()
+            keepsAlive = false
+        }
+        // Bytes past the response were never asked for: the connection is not trusted again.
+        if start < buffer.count { keepsAlive = false }
+        return (ProviderResponse(status: status, headers: headers, body: body), keepsAlive)
+    }
+
+    /// Reads until at least `count` unconsumed bytes are there.
+    private mutating func fill(_ count: Int) throws(TransportError) {
+        while buffer.count - start < count {
+            compact()
+            try readMore()
+        }
+    }
+
+    private mutating func readMore() throws(TransportError) {
+        guard try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, stop: stop) > 0 else {
+            throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
+        }
+        answered = true
+    }
+
+    /// Drops the consumed bytes once they are most of the buffer, so a long body is not copied
+    /// over and over.
+    private mutating func compact() {
+        if start > 0 && start >= buffer.count / 2 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+    }
+
+    /// The next line, without its CRLF (or bare LF).
+    private mutating func line(limit: Int) throws(TransportError) -> ArraySlice<UInt8> {
+        var scanned = start
+        while true {
+            if let end = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[start..<end]
+                start = end + 1
+                return line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+            }
+            scanned = buffer.count
+            guard buffer.count - start <= limit else { throw .connectionLost("a malformed response: a line longer than \(limit) bytes") }
+            let consumed = start
+            compact()
+            scanned -= consumed - start
+            try readMore()
+        }
+    }
+
+    private mutating func readHead() throws(TransportError) -> (String, Int, [(String, String)]) {
+        let statusLine = try line(limit: Self.maximumHeadBytes)
+        let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
+              let status = Int(String(decoding: parts[1], as: UTF8.self)) else {
+            throw .connectionLost("a malformed response: the status line is '\(String(decoding: statusLine.prefix(80), as: UTF8.self))'")
+        }
+        var headers: [(String, String)] = []
+        var size = statusLine.count
+        while true {
+            let header = try line(limit: Self.maximumHeadBytes)
+            if header.isEmpty { break }
+            size += header.count
+            guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
+            guard let colon = header.firstIndex(of: UInt8(ascii: ":")) else {
+                throw .connectionLost("a malformed response: a header line without ':'")
+            }
+            let name = String(decoding: header[..<colon], as: UTF8.self)
+            let value = String(decoding: header[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: " ")
+            headers.append((name, value))
+        }
+        return (String(decoding: parts[0], as: UTF8.self), status, headers)
+    }
+
+    private mutating func readChunkedBody() throws(TransportError) -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let sizeLine = try line(limit: 1024)
+            let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") }
+            guard let size = Int(String(decoding: digits, as: UTF8.self), radix: 16), size >= 0 else {
+                throw .connectionLost("a malformed response: a chunk size '\(String(decoding: sizeLine.prefix(40), as: UTF8.self))'")
+            }
+            if size == 0 {
+                // Trailers, if any, up to the empty line.
+                while try !line(limit: Self.maximumHeadBytes).isEmpty {}
+                return body
+            }
+            guard body.count + size <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
+            try fill(size + 2)
+            body += buffer[start..<(start + size)]
+            start += size
+            guard buffer[start] == UInt8(ascii: "\r"), buffer[start + 1] == UInt8(ascii: "\n") else {
+                throw .connectionLost("a malformed response: a chunk not followed by CRLF")
+            }
+            start += 2
+        }
+    }
+
+    private mutating func readToEnd() throws(TransportError) -> [UInt8] {
+        while try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, stop: stop) > 0 {
+            guard buffer.count - start <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
+        }
+        defer { start = buffer.count }
+        return Array(buffer[start...])
+    }
+}

@@ -1,0 +1,131 @@
+// A TCP connection read and written by the thread that uses it, with poll(2) for the timeouts:
+// for the plain-HTTP requests a script's thread sends itself, with no event loop in between.
+import Glibc
+
+/// One non-blocking TCP socket, used by one thread at a time (handed between threads only
+/// through the idle pool's lock).
+final class PlainSocket: @unchecked Sendable {
+    private(set) var descriptor: Int32
+    /// Where `recv` puts what it reads, kept from one read to the next.
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close()
+    }
+
+    func close() {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    /// Connects to `host`:`port`, trying each address the name has in turn.
+    /// - Throws: `.connect` when none takes the connection before `deadline`.
+    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) -> PlainSocket {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw .connect("cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+        var reason = "no address"
+        var address: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = address {
+            address = entry.pointee.ai_next
+            let descriptor = socket(entry.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard descriptor >= 0 else { reason = String(cString: strerror(errno)); continue }
+            let socket = PlainSocket(descriptor: descriptor)
+            var on: Int32 = 1
+            _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            if Glibc.connect(descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return socket }
+            guard errno == EINPROGRESS else { reason = String(cString: strerror(errno)); continue }
+            switch socket.wait(for: Int16(POLLOUT), until: deadline, stop: stop) {
+            case .ready:
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                _ = getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
+                if error == 0 { return socket }
+                reason = String(cString: strerror(error))
+            case .timedOut:
+                throw .connect("the connection timed out")
+            case .stopped:
+                throw .connect("the script was stopped")
+            }
+        }
+        throw .connect("\(host):\(port): \(reason)")
+    }
+
+    enum Readiness { case ready, timedOut, stopped }
+
+    /// Waits until the socket can be read or written (`events`), in slices of at most 50 ms so
+    /// that a stop is heard.
+    func wait(for events: Int16, until deadline: ContinuousClock.Instant, stop: () -> Bool) -> Readiness {
+        while true {
+            if stop() { return .stopped }
+            let left = deadline - .now
+            guard left > .zero else { return .timedOut }
+            let milliseconds = min(50, Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1)
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let count = poll(&entry, 1, milliseconds)
+            if count > 0 { return .ready }
+            if count < 0 && errno != EINTR { return .ready }  // the next read or write reports it
+        }
+    }
+
+    /// Writes all of `bytes`.
+    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if count > 0 { offset += count; continue }
+            if count < 0 && errno == EINTR { continue }
+            guard count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else {
+                throw .connectionLost("writing the request: \(String(cString: strerror(errno)))")
+            }
+            switch wait(for: Int16(POLLOUT), until: deadline, stop: stop) {
+            case .ready: continue
+            case .timedOut: throw .timedOut("the request could not be written in time")
+            case .stopped: throw .connectionLost("the script was stopped")
+            }
+        }
+    }
+
+    /// Reads what is there (at least one byte) into `buffer`; 0 at the end of the stream.
+    /// - Parameters:
+    ///   - readTimeout: the longest wait for the next bytes.
+    ///   - deadline: when the whole attempt must be over.
+    func read(into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) -> Int {
+        let quiet = ContinuousClock.now + readTimeout
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count >= 0 {
+                buffer += chunk[..<count]
+                return count
+            }
+            if errno == EINTR { continue }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else {
+                throw .connectionLost(String(cString: strerror(errno)))
+            }
+            switch wait(for: Int16(POLLIN), until: min(quiet, deadline), stop: stop) {
+            case .ready: continue
+            case .timedOut:
+                throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
+            case .stopped: throw .connectionLost("the script was stopped")
+            }
+        }
+    }
+
+    /// Whether an idle connection is still fit to send on: the server has not closed it (nor
+    /// sent anything unasked).
+    var isReusable: Bool {
+        guard descriptor >= 0 else { return false }
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 0
+    }
+}
