@@ -1,5 +1,7 @@
 // The retry rules, proved against the Particeep simulator with faults on purpose: reads and
 // deduplicated mutations are retried; a mutation the provider cannot recognise is never resent.
+// Each case runs twice: awaited from a task (AsyncHTTPClient) and from a thread that may block
+// (plain HTTP sent by that thread, as a script's requests are).
 import PayrunProviderKit
 import PayrunSimulators
 import PayrunTestSupport
@@ -33,32 +35,41 @@ import Testing
         }
     }
 
-    @Test func aReadIsRetriedThroughServerErrors() async throws {
+    /// `request` sent by `client`, awaited from `origin`: an ordinary task (AsyncHTTPClient) or a
+    /// thread that may block (plain HTTP on that thread).
+    func send(_ client: ProviderHTTPClient, from origin: WaitingThread.Origin, _ request: ProviderRequest) async throws -> ProviderResponse {
+        try await WaitingThread.run(from: origin) { try await client.send(request) }
+    }
+
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aReadIsRetriedThroughServerErrors(from origin: WaitingThread.Origin) async throws {
         try await withClient(faults: "GET /particeep/v1/transaction/*: sequence=503,502,ok") { server, client in
-            let response = try await client.send(request(server, "GET", "/transaction/txn_1"))
+            let response = try await send(client, from: origin, request(server, "GET", "/transaction/txn_1"))
             #expect(response.status == 200)
             #expect(response.attempts == 3)
             #expect(server.requests.all.map(\.status) == [503, 502, 200])
         }
     }
 
-    @Test func retryAfterIsWaitedFor() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func retryAfterIsWaitedFor(from origin: WaitingThread.Origin) async throws {
         try await withClient(faults: "GET /particeep/v1/info: sequence=429,ok retry-after=1") { server, client in
             let start = ContinuousClock.now
-            let response = try await client.send(request(server, "GET", "/info"))
+            let response = try await send(client, from: origin, request(server, "GET", "/info"))
             // A lower bound only: the server asked for a second.
             #expect(ContinuousClock.now - start >= .seconds(1))
             #expect(response.status == 200 && response.attempts == 2)
         }
     }
 
-    @Test func aMutationThatCannotBeRecognisedIsNeverResent() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aMutationThatCannotBeRecognisedIsNeverResent(from origin: WaitingThread.Origin) async throws {
         try await withClient { server, client in
             let create = #"{"amount": 1250, "currency": "EUR"}"#
-            let refused = try await client.send(request(server, "PUT", "/transaction", body: create, fault: "status=503"))
+            let refused = try await send(client, from: origin, request(server, "PUT", "/transaction", body: create, fault: "status=503"))
             #expect(refused.status == 503 && refused.attempts == 1, "a 503 to a create is returned, not retried")
             await #expect {
-                try await client.send(request(server, "PUT", "/transaction", body: create, fault: "drop"))
+                try await send(client, from: origin, request(server, "PUT", "/transaction", body: create, fault: "drop"))
             } throws: { error in
                 guard case ProviderHTTPError.outcomeUnknown = error else { return false }
                 return "\(error)".contains("may or may not have been applied") && "\(error)".contains("PUT http://127.0.0.1:")
@@ -67,12 +78,13 @@ import Testing
         }
     }
 
-    @Test func aTimedOutCreateIsNotResentAndSaysSo() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aTimedOutCreateIsNotResentAndSaysSo(from origin: WaitingThread.Origin) async throws {
         var settings = HTTPSettings()
         settings.readTimeout = .milliseconds(200)
         try await withClient(faults: "PUT /particeep/v1/transaction: latency=1s", settings: settings) { server, client in
             await #expect {
-                try await client.send(request(server, "PUT", "/transaction", body: #"{"amount": 300, "currency": "EUR"}"#))
+                try await send(client, from: origin, request(server, "PUT", "/transaction", body: #"{"amount": 300, "currency": "EUR"}"#))
             } throws: { error in
                 guard case ProviderHTTPError.outcomeUnknown(_, _, .timedOut) = error else { return false }
                 return "\(error)".contains("may or may not have been applied")
@@ -85,20 +97,22 @@ import Testing
         }
     }
 
-    @Test func aDeduplicatedMutationIsRetried() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aDeduplicatedMutationIsRetried(from origin: WaitingThread.Origin) async throws {
         try await withClient(faults: "PUT /particeep/v1/transaction: sequence=503,ok") { server, client in
-            let response = try await client.send(request(
+            let response = try await send(client, from: origin, request(
                 server, "PUT", "/transaction", body: #"{"amount": 100, "currency": "EUR"}"#, safety: .deduplicated(by: "externalId")))
             #expect(response.status == 200 && response.attempts == 2)
         }
     }
 
-    @Test func aSilentServerTimesOutAndReadsAreRetriedThenReported() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aSilentServerTimesOutAndReadsAreRetriedThenReported(from origin: WaitingThread.Origin) async throws {
         var settings = HTTPSettings()
         settings.readTimeout = .milliseconds(200)
         try await withClient(faults: "GET /particeep/v1/info: latency=2s", settings: settings) { server, client in
             await #expect {
-                try await client.send(request(server, "GET", "/info"))
+                try await send(client, from: origin, request(server, "GET", "/info"))
             } throws: { error in
                 guard case ProviderHTTPError.failed(_, _, .timedOut, let attempts) = error else { return false }
                 return attempts == 4 && (error as? ProviderHTTPError)?.isRetryable == true
@@ -106,7 +120,8 @@ import Testing
         }
     }
 
-    @Test func aRefusedConnectionIsRetriedEvenForAMutation() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aRefusedConnectionIsRetriedEvenForAMutation(from origin: WaitingThread.Origin) async throws {
         let transport = try HTTPTransport()
         var policy = RetryPolicy()
         policy.attempts = 2
@@ -114,7 +129,7 @@ import Testing
         let client = ProviderHTTPClient(transport: transport, policy: policy)
         let request = ProviderRequest(method: "PUT", url: "http://127.0.0.1:1/transaction", body: [])
         await #expect {
-            try await client.send(request)
+            try await send(client, from: origin, request)
         } throws: { error in
             guard case ProviderHTTPError.failed(_, _, .connect, 2) = error else { return false }
             return true
@@ -122,12 +137,13 @@ import Testing
         await transport.shutdown()
     }
 
-    @Test func responsesPastTheSizeCapAreRefused() async throws {
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func responsesPastTheSizeCapAreRefused(from origin: WaitingThread.Origin) async throws {
         var settings = HTTPSettings()
         settings.maximumResponseBytes = 1024
         try await withClient(settings: settings) { server, client in
             await #expect {
-                try await client.send(request(server, "GET", "/transaction/search?limit=100"))
+                try await send(client, from: origin, request(server, "GET", "/transaction/search?limit=100"))
             } throws: { error in
                 guard case ProviderHTTPError.failed(_, _, .tooLarge(limit: 1024), 1) = error else { return false }
                 return true

@@ -153,9 +153,10 @@ struct PlainHTTPResponseReader {
     }
 
     private mutating func readToEnd() throws(TransportError) -> [UInt8] {
-        while try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, stop: stop) > 0 {
+        // Part of the body may have come with the head: checked before reading more, too.
+        repeat {
             guard buffer.count - start <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-        }
+        } while try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, stop: stop) > 0
         defer { start = buffer.count }
         return Array(buffer[start...])
     }

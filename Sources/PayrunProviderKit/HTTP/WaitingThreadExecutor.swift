@@ -1,20 +1,20 @@
 // Runs a task's jobs on the thread that waits for the task: a script's thread waiting for its own
-// request runs the request itself, so a plain-HTTP request is written, read and finished with no
-// other thread woken (see `PlainHTTPClient`), and anything the task awaits elsewhere (a TLS
-// request on an event loop, a retry's sleep) comes back to this thread to go on.
+// request (`BlockingWait` in PayrunRuntime) runs the request itself, so a plain-HTTP request is
+// written, read and finished with no other thread woken (see `PlainHTTPClient`), and anything
+// the task awaits elsewhere (a TLS request on an event loop, a retry's sleep) comes back to this
+// thread to go on.
 import Dispatch
 import PayrunLocks
-import PayrunProviderKit
 
 /// A `TaskExecutor` drained by one waiting thread; after ``abandon()`` its jobs go to Swift's
 /// global executor.
-final class WaitingThreadExecutor: TaskExecutor, Sendable {
+public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     private let queue = Locked(Queue())
     private let wakeup = DispatchSemaphore(value: 0)
     /// The waiting thread's stop, for blocking I/O in the jobs it runs.
     private let stop: BlockingIO.StopCheck
 
-    init(stop: BlockingIO.StopCheck) {
+    public init(stop: BlockingIO.StopCheck) {
         self.stop = stop
     }
 
@@ -23,7 +23,7 @@ final class WaitingThreadExecutor: TaskExecutor, Sendable {
         var abandoned = false
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let forwarded = queue.withLock { queue in
             guard !queue.abandoned else { return true }
@@ -38,7 +38,7 @@ final class WaitingThreadExecutor: TaskExecutor, Sendable {
     }
 
     /// Runs the jobs queued, waiting until `deadline` for the first one.
-    func runJobs(waitingUntil deadline: DispatchTime) {
+    public func runJobs(waitingUntil deadline: DispatchTime) {
         guard wakeup.wait(timeout: deadline) == .success else { return }
         BlockingIO.allowed(hearing: stop) {
             while let jobs = takeJobs() {
@@ -48,13 +48,13 @@ final class WaitingThreadExecutor: TaskExecutor, Sendable {
     }
 
     /// Wakes ``runJobs(waitingUntil:)`` with nothing to run: the task it waits for is over.
-    func wake() {
+    public func wake() {
         wakeup.signal()
     }
 
     /// No thread runs the jobs from now on: those queued and any to come go to the global
     /// executor (a stopped wait leaves its cancelled task to finish there).
-    func abandon() {
+    public func abandon() {
         let left = queue.withLock { queue in
             queue.abandoned = true
             defer { queue.jobs = [] }

@@ -1,0 +1,161 @@
+// The plain-HTTP client a script's thread sends with, against a server that answers with bytes
+// written here: the bodies HTTP/1.1 allows, connections the server ends, answers that are not
+// HTTP, headers that cannot be sent, and a stop while the server is silent.
+import Foundation
+import PayrunProviderKit
+import PayrunTestSupport
+import Testing
+
+@Suite struct PlainHTTPClientTests {
+    func withServer(
+        _ answers: [ScriptedHTTPServer.Answer], settings: HTTPSettings = HTTPSettings(),
+        _ body: (ScriptedHTTPServer, HTTPTransport) async throws -> Void
+    ) async throws {
+        let server = try ScriptedHTTPServer(answers: answers)
+        defer { server.stop() }
+        let transport = try HTTPTransport(settings: settings)
+        do {
+            try await body(server, transport)
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+        await transport.shutdown()
+    }
+
+    /// `request` sent once by `transport` from a thread that may block.
+    func send(_ transport: HTTPTransport, _ request: ProviderRequest, stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }) async throws -> ProviderResponse {
+        try await WaitingThread.run(hearing: stop) { try await transport.send(request) }
+    }
+
+    @Test func chunkedBodiesAndBodiesThatRunToTheCloseAreReadWhole() async throws {
+        let answers: [ScriptedHTTPServer.Answer] = [
+            .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n"),
+            .init("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\n\r\nto the end", closes: true),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+            .init("HTTP/1.1 204 No Content\r\n\r\n"),
+        ]
+        try await withServer(answers) { server, transport in
+            let chunked = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a?x=1#fragment"))
+            #expect(chunked.status == 200 && String(decoding: chunked.body, as: UTF8.self) == "hello, world")
+            let toTheClose = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/b", body: Array("{}".utf8)))
+            #expect(toTheClose.status == 201 && String(decoding: toTheClose.body, as: UTF8.self) == "to the end")
+            #expect(toTheClose.header("content-type") == "text/plain")
+            let next = try await send(transport, ProviderRequest(method: "GET", url: server.url))
+            #expect(String(decoding: next.body, as: UTF8.self) == "ok")
+            let empty = try await send(transport, ProviderRequest(method: "DELETE", url: server.url + "/c"))
+            #expect(empty.status == 204 && empty.body.isEmpty)
+            // The first connection carried the chunked answer and the next request; the body that
+            // ran to the close ended it, so the third request needed a new one, kept for the fourth.
+            #expect(server.connections == 2)
+            let heads = server.requests
+            #expect(heads.count == 4)
+            #expect(heads[0].hasPrefix("GET /a?x=1 HTTP/1.1\r\n") && heads[0].contains("\r\nHost: 127.0.0.1:\(server.port)\r\n"))
+            #expect(heads[1].hasPrefix("POST /b HTTP/1.1\r\n") && heads[1].contains("\r\nContent-Length: 2\r\n"))
+            #expect(heads[2].hasPrefix("GET / HTTP/1.1\r\n"))
+        }
+    }
+
+    @Test func aConnectionTheServerClosedWhileIdleIsNotUsedAgain() async throws {
+        // The server closes after its answer without saying so: the client notices before sending
+        // on it again, so even a create that may not be resent goes out once, on a new connection.
+        let answers: [ScriptedHTTPServer.Answer] = [
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closes: true),
+            .init("HTTP/1.1 201 Created\r\nContent-Length: 7\r\n\r\ncreated"),
+        ]
+        try await withServer(answers) { server, transport in
+            _ = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/first"))
+            try await Task.sleep(for: .milliseconds(100))
+            let created = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/payouts", body: Array("{}".utf8)))
+            #expect(created.status == 201)
+            #expect(server.connections == 2 && server.requests.count == 2)
+        }
+    }
+
+    @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "a header line without ':'"),
+        ("SMTP ready\r\n\r\n", "the status line is 'SMTP ready'"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n", "Content-Length 'many'"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "a chunk size 'zz'"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "before the response ended"),
+        ("", "without answering"),
+    ])
+    func anAnswerThatIsNotHTTPIsALostConnectionNamed(answer: String, reason: String) async throws {
+        try await withServer([.init(answer, closes: true)]) { server, transport in
+            await #expect {
+                try await send(transport, ProviderRequest(method: "GET", url: server.url + "/x"))
+            } throws: { error in
+                guard case TransportError.connectionLost(let text) = error else { return false }
+                return text.contains(reason)
+            }
+        }
+    }
+
+    @Test func answersPastTheCapAreRefusedBeforeTheyAreRead() async throws {
+        var settings = HTTPSettings()
+        settings.maximumResponseBytes = 100
+        let big = String(repeating: "x", count: 150)
+        let answers: [ScriptedHTTPServer.Answer] = [
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n"),
+            .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n96\r\n\(big)\r\n0\r\n\r\n"),
+            .init("HTTP/1.1 200 OK\r\n\r\n\(big)", closes: true),
+        ]
+        try await withServer(answers, settings: settings) { server, transport in
+            for _ in 0..<3 {
+                await #expect(throws: TransportError.tooLarge(limit: 100)) {
+                    try await send(transport, ProviderRequest(method: "GET", url: server.url + "/big"))
+                }
+            }
+        }
+    }
+
+    @Test func headersHTTPCannotCarryAreNeverSentNorQuoted() async throws {
+        try await withServer([.init("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]) { server, transport in
+            for header in [("X-Token", "secret-1\r\nX-Injected: yes"), ("Bad Name", "v"), ("X-Nul", "a\u{0}b")] {
+                await #expect {
+                    try await send(transport, ProviderRequest(method: "GET", url: server.url, headers: [header]))
+                } throws: { error in
+                    guard case TransportError.unsendable(let text) = error else { return false }
+                    return !text.contains("secret-1")
+                }
+            }
+            await #expect(throws: TransportError.unsendable("the URL cannot be sent")) {
+                try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a b"))
+            }
+            #expect(server.requests.isEmpty)
+        }
+    }
+
+    @Test func aStopEndsTheWaitForASilentServerAtOnce() async throws {
+        // The server reads the request and never answers; the read timeout is 30 s.
+        try await withServer([.init("")]) { server, transport in
+            let start = ContinuousClock.now
+            let stop = BlockingIO.StopCheck { ContinuousClock.now - start > .milliseconds(300) }
+            await #expect {
+                try await send(transport, ProviderRequest(method: "GET", url: server.url + "/slow"), stop: stop)
+            } throws: { error in
+                guard case TransportError.connectionLost(let text) = error else { return false }
+                return text.contains("stopped")
+            }
+            // Heard within a poll slice (50 ms), not when the read timeout ends: a bound of 5 s
+            // leaves room for a loaded machine.
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func aReadTimeoutAndARefusedConnectionAreTheTransportsErrors() async throws {
+        var settings = HTTPSettings()
+        settings.readTimeout = .milliseconds(200)
+        try await withServer([.init("")], settings: settings) { server, transport in
+            await #expect(throws: TransportError.timedOut("no data within the read timeout")) {
+                try await send(transport, ProviderRequest(method: "GET", url: server.url + "/silent"))
+            }
+            await #expect {
+                try await send(transport, ProviderRequest(method: "GET", url: "http://127.0.0.1:1/"))
+            } throws: { error in
+                guard case TransportError.connect = error else { return false }
+                return !(error as! TransportError).mayHaveBeenSent
+            }
+        }
+    }
+}

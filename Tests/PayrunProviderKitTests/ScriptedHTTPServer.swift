@@ -1,0 +1,96 @@
+// A server on loopback that answers each request with bytes written out in the test: a chunked
+// body, a body running to the close, a header line that is no header, a connection closed while
+// idle. What the simulators (a well-behaved HTTP server) never send.
+import Foundation
+import PayrunLocks
+
+final class ScriptedHTTPServer: Sendable {
+    /// One answer: the bytes sent back, and whether the connection is closed after them.
+    struct Answer: Sendable {
+        let bytes: [UInt8]
+        let closes: Bool
+
+        init(_ text: String, closes: Bool = false) {
+            bytes = Array(text.utf8)
+            self.closes = closes
+        }
+    }
+
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+    private let listener: Int32
+    private let state: Locked<State>
+
+    private struct State {
+        var answers: [Answer]
+        var requests: [String] = []
+        var connections = 0
+    }
+
+    /// The request heads received, in order.
+    var requests: [String] { state.withLock { $0.requests } }
+    /// The connections accepted.
+    var connections: Int { state.withLock { $0.connections } }
+
+    init(answers: [Answer]) throws {
+        state = Locked(State(answers: answers))
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var on: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard bound, listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let state = self.state
+        Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }  // closed by `stop()`
+                state.withLock { $0.connections += 1 }
+                Thread { Self.serve(connection, state) }.start()
+            }
+        }.start()
+    }
+
+    /// Stops accepting connections.
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private static func serve(_ connection: Int32, _ state: Locked<State>) {
+        defer { close(connection) }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            // One request: its head, then as many body bytes as Content-Length says.
+            while received.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
+                let count = read(connection, &chunk, chunk.count)
+                guard count > 0 else { return }
+                received += chunk[..<count]
+            }
+            let end = received.firstRange(of: Array("\r\n\r\n".utf8))!.upperBound
+            let head = String(decoding: received[..<end], as: UTF8.self)
+            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            while received.count < end + length {
+                let count = read(connection, &chunk, chunk.count)
+                guard count > 0 else { return }
+                received += chunk[..<count]
+            }
+            received.removeFirst(end + length)
+            guard let answer = state.withLock({ state -> Answer? in
+                state.requests.append(head)
+                return state.answers.isEmpty ? nil : state.answers.removeFirst()
+            }) else { return }
+            _ = answer.bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+            if answer.closes { return }
+        }
+    }
+}
