@@ -36,7 +36,7 @@ struct PlainHTTPResponseReader {
         }
         var keepsAlive = version == "HTTP/1.1"
         for (name, value) in headers where name.lowercased() == "connection" {
-            let tokens = value.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+            let tokens = value.lowercased().utf8.split(separator: UInt8(ascii: ",")).map { String(decoding: Self.trimmed($0), as: UTF8.self) }
             if tokens.contains("close") { keepsAlive = false }
             if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
         }
@@ -46,7 +46,7 @@ struct PlainHTTPResponseReader {
         } else if let encoding = headers.value(named: "Transfer-Encoding"), encoding.lowercased().hasSuffix("chunked") {
             body = try readChunkedBody()
         } else if let length = headers.value(named: "Content-Length") {
-            guard let count = Int(length.trimmingCharacters(in: " ")), count >= 0 else {
+            guard let count = Int(length), count >= 0 else {
                 throw .connectionLost("a malformed response: Content-Length '\(length)'")
             }
             guard count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
@@ -122,10 +122,18 @@ struct PlainHTTPResponseReader {
                 throw .connectionLost("a malformed response: a header line without ':'")
             }
             let name = String(decoding: header[..<colon], as: UTF8.self)
-            let value = String(decoding: header[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: " ")
+            let value = String(decoding: Self.trimmed(header[(colon + 1)...]), as: UTF8.self)
             headers.append((name, value))
         }
         return (String(decoding: parts[0], as: UTF8.self), status, headers)
+    }
+
+    /// `bytes` without the spaces and tabs around them (a header value's optional white space).
+    private static func trimmed<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let start = bytes.firstIndex { !isBlank($0) } ?? bytes.endIndex
+        let end = bytes[start...].lastIndex { !isBlank($0) }.map { bytes.index(after: $0) } ?? start
+        return bytes[start..<end]
     }
 
     private mutating func readChunkedBody() throws(TransportError) -> [UInt8] {
