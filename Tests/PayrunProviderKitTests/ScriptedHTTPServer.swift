@@ -49,19 +49,23 @@ final class ScriptedHTTPServer: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
         let state = self.state
         Thread {
+            // The listener is closed here, by the only thread that uses it: closed from `stop()`,
+            // its number could be taken by another test's socket before this loop's next accept.
+            defer { close(listener) }
             while true {
                 let connection = accept(listener, nil, nil)
-                guard connection >= 0 else { return }  // closed by `stop()`
+                if connection < 0 && errno == EINTR { continue }  // a signal (the suite's children end)
+                guard connection >= 0 else { return }  // shut down by `stop()`
                 state.withLock { $0.connections += 1 }
                 Thread { Self.serve(connection, state) }.start()
             }
         }.start()
     }
 
-    /// Stops accepting connections.
+    /// Stops accepting connections: the accepting thread's `accept` fails, and it closes the
+    /// listener.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private static func serve(_ connection: Int32, _ state: Locked<State>) {
@@ -72,6 +76,7 @@ final class ScriptedHTTPServer: Sendable {
             // One request: its head, then as many body bytes as Content-Length says.
             while received.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
                 let count = read(connection, &chunk, chunk.count)
+                if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { return }
                 received += chunk[..<count]
             }
@@ -81,6 +86,7 @@ final class ScriptedHTTPServer: Sendable {
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
             while received.count < end + length {
                 let count = read(connection, &chunk, chunk.count)
+                if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { return }
                 received += chunk[..<count]
             }
@@ -89,7 +95,13 @@ final class ScriptedHTTPServer: Sendable {
                 state.requests.append(head)
                 return state.answers.isEmpty ? nil : state.answers.removeFirst()
             }) else { return }
-            _ = answer.bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+            var sent = 0
+            while sent < answer.bytes.count {
+                let count = answer.bytes.withUnsafeBytes { write(connection, $0.baseAddress! + sent, $0.count - sent) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return }
+                sent += count
+            }
             if answer.closes { return }
         }
     }
