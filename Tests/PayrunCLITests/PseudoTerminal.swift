@@ -15,7 +15,7 @@ final class PseudoTerminal {
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         // posix_openpt and friends are hidden from Swift's Glibc module (they need _XOPEN_SOURCE),
         // so this is what they do on Linux: open the multiplexer, unlock, ask for the number.
-        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         var unlock: Int32 = 0
         var number: UInt32 = 0
         guard master >= 0, ioctl(master, Self.setLock, &unlock) == 0, ioctl(master, Self.getNumber, &number) == 0 else {
@@ -24,7 +24,7 @@ final class PseudoTerminal {
         let name = "/dev/pts/\(number)"
         var size = winsize(ws_row: 30, ws_col: 100, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
-        let slave = open(name, O_RDWR | O_NOCTTY)
+        let slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard slave >= 0 else { throw TerminalError(description: "cannot open \(name)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
@@ -48,6 +48,7 @@ final class PseudoTerminal {
         self.process = process
         let received = self.received
         reader = Thread {
+            defer { close(master) }
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let count = read(master, &buffer, buffer.count)
@@ -129,8 +130,10 @@ final class PseudoTerminal {
     }
 
     deinit {
+        // The reader thread closes `master` once the terminal is gone (its read fails): closed
+        // here, its number could be given to another test's socket or pipe while the reader is
+        // still in its loop, and the reader would take that test's bytes.
         if process.isRunning { killForeground() }
-        close(master)
     }
 
     /// Kills what runs on the terminal (payrun, in the session setsid made for it).

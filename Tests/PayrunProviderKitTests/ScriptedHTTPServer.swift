@@ -34,7 +34,7 @@ final class ScriptedHTTPServer: Sendable {
 
     init(answers: [Answer]) throws {
         state = Locked(State(answers: answers))
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.listener = listener
         var on: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
@@ -56,6 +56,7 @@ final class ScriptedHTTPServer: Sendable {
                 let connection = accept(listener, nil, nil)
                 if connection < 0 && errno == EINTR { continue }  // a signal (the suite's children end)
                 guard connection >= 0 else { return }  // shut down by `stop()`
+                _ = fcntl(connection, F_SETFD, FD_CLOEXEC)  // not for the suite's child processes
                 state.withLock { $0.connections += 1 }
                 Thread { Self.serve(connection, state) }.start()
             }
