@@ -2,6 +2,7 @@
 // draining a `WaitingThreadExecutor`, so an `HTTPTransport` sends plain HTTP there itself. Tests
 // of the transport run each case this way and from an ordinary task, to prove both paths.
 import Foundation
+import PayrunLocks
 import PayrunProviderKit
 
 public enum WaitingThread {
@@ -23,23 +24,35 @@ public enum WaitingThread {
         }
     }
 
-    /// `work`'s result, its jobs run on a new thread that waits for it and hears a stop from `stop`.
+    /// `work`'s result, its jobs run on a new thread that waits for it and hears a stop from
+    /// `stop`. Cancelling the caller cancels `work`, as a stopped script's wait does.
     public static func run<Value: Sendable>(
         hearing stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }, _ work: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                let executor = WaitingThreadExecutor(stop: stop)
-                let outcome = Outcome<Value>()
-                Task(executorPreference: executor) {
-                    do { outcome.result = .success(try await work()) } catch { outcome.result = .failure(error) }
-                    executor.wake()
-                }
-                while outcome.result == nil { executor.runJobs(waitingUntil: .now() + .milliseconds(50)) }
-                executor.abandon()
-                continuation.resume(with: outcome.result!)
-            }.start()
+        let cancellation = Locked(Cancellation())
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    let executor = WaitingThreadExecutor(stop: stop)
+                    let outcome = Outcome<Value>()
+                    let task = Task(executorPreference: executor) {
+                        do { outcome.result = .success(try await work()) } catch { outcome.result = .failure(error) }
+                        executor.wake()
+                    }
+                    if cancellation.withLock({ $0.task = task; return $0.cancelled }) { task.cancel() }
+                    while outcome.result == nil { executor.runJobs(waitingUntil: .now() + .milliseconds(50)) }
+                    executor.abandon()
+                    continuation.resume(with: outcome.result!)
+                }.start()
+            }
+        } onCancel: {
+            cancellation.withLock { $0.cancelled = true; return $0.task }?.cancel()
         }
+    }
+
+    private struct Cancellation {
+        var task: Task<Void, Never>?
+        var cancelled = false
     }
 
     private final class Outcome<Value: Sendable>: @unchecked Sendable {

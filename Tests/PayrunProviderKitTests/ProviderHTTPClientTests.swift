@@ -151,6 +151,24 @@ import Testing
         }
     }
 
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aCancelledSendIsNotRetriedBehindItsBack(from origin: WaitingThread.Origin) async throws {
+        try await withClient(faults: "GET /particeep/v1/info: sequence=503,503,ok") { server, client in
+            var policy = RetryPolicy()
+            policy.firstDelay = .milliseconds(500)
+            let slow = ProviderHTTPClient(transport: client.transport, policy: policy)
+            let sent = request(server, "GET", "/info")
+            let task = Task { try await send(slow, from: origin, sent) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.requests.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            task.cancel()
+            _ = try? await task.value
+            // Past the first retry's wait (500 ms, less jitter): nothing more went out.
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(server.requests.all.count == 1)
+        }
+    }
+
     @Test func theProxySettingsFollowTheEnvironment() {
         let settings = HTTPSettings(environment: ["HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "localhost, .example.com"])
         #expect(settings.proxy == "http://proxy.internal:3128")

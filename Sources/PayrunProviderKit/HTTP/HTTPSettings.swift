@@ -16,10 +16,11 @@ public struct HTTPSettings: Sendable {
     public var proxy: String?
     /// Hosts (and their subdomains) reached without the proxy, from `NO_PROXY`.
     public var noProxy: [String] = []
-    /// Whether a plain `http://` request awaited by a thread that may block (a script's, waiting
-    /// for its own request) is sent and read by that thread, instead of through AsyncHTTPClient
-    /// on an event loop: two thread wake-ups and most of a request's CPU fewer. HTTPS, proxies
-    /// and requests awaited anywhere else always go through AsyncHTTPClient.
+    /// Whether a plain `http://` request to an IP address or `localhost`, awaited by a thread
+    /// that may block (a script's, waiting for its own request), is sent and read by that thread
+    /// instead of through AsyncHTTPClient on an event loop: two thread wake-ups and most of a
+    /// request's CPU fewer. HTTPS, proxies, host names and requests awaited anywhere else always
+    /// go through AsyncHTTPClient.
     public var sendsPlainHTTPOnWaitingThread = true
 
     public init() {}

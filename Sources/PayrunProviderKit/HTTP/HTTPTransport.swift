@@ -161,6 +161,9 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case tooLarge(limit: Int)
     /// Refused before anything went out: a header or the URL HTTP cannot carry.
     case unsendable(String)
+    /// The wait was ended by a stop (a time limit, Ctrl-C) before an answer, after the request
+    /// went out (`sent`) or before.
+    case stopped(sent: Bool)
 
     init(_ error: any Error) {
         let text = String(describing: error)
@@ -189,7 +192,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .connect, .timedOut, .connectionLost: true
-        case .invalidURL, .invalidProxy, .tooLarge, .unsendable: false
+        case .invalidURL, .invalidProxy, .tooLarge, .unsendable, .stopped: false
         }
     }
 
@@ -198,6 +201,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidURL, .invalidProxy, .connect, .unsendable: false
         case .timedOut, .connectionLost, .tooLarge: true
+        case .stopped(let sent): sent
         }
     }
 
@@ -210,6 +214,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case .connectionLost(let reason): "the connection was lost (\(reason))"
         case .tooLarge(let limit): "the response is larger than \(limit) bytes"
         case .unsendable(let reason): "not sent: \(reason)"
+        case .stopped(let sent): sent ? "stopped while waiting for the answer" : "stopped before the request was sent"
         }
     }
 }

@@ -61,8 +61,9 @@ public struct ProviderHTTPClient: Sendable {
             let elapsed = ContinuousClock.now - start
             let wait = retryWait(request, outcome, attempt: attempt)
             report(request, outcome, attempt: attempt, elapsed: elapsed, wait: wait)
-            if let wait {
-                try? await Task.sleep(for: wait)
+            // A cancelled task (a stopped script's) sends nothing more: its wait ends, and so do
+            // the retries, which would otherwise go out with nobody awaiting them.
+            if let wait, !Task.isCancelled, (try? await Task.sleep(for: wait)) != nil, !Task.isCancelled {
                 continue
             }
             switch outcome {

@@ -4,6 +4,7 @@
 // none of AsyncHTTPClient's per-request machinery, for the requests that need none of it: plain
 // `http://` with no proxy (the simulators, services on loopback or inside a network). HTTPS,
 // proxies and HTTP/2 stay with AsyncHTTPClient.
+import Glibc
 import PayrunLocks
 
 /// Sends requests to `http://` URLs on the calling thread, keeping connections for reuse.
@@ -19,7 +20,9 @@ final class PlainHTTPClient: Sendable {
         self.settings = settings
     }
 
-    /// Where a plain `http://` URL goes: nil for any other URL, or one with a user name in it.
+    /// Where a plain `http://` URL goes: nil for any other URL, one with a user name in it, or
+    /// one whose host is a name to resolve (only IP literals and `localhost` are sent here, so
+    /// that no wait on a DNS resolver, which hears no stop, holds the script's thread).
     static func destination(of url: String) -> Destination? {
         guard url.utf8.prefix(7).lazy.map({ $0 | 0x20 }).elementsEqual("http://".utf8) else { return nil }
         let rest = url.utf8.dropFirst(7)
@@ -36,18 +39,31 @@ final class PlainHTTPClient: Sendable {
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
-                guard after.first == ":", let number = Int(after.dropFirst()), (1...65535).contains(number) else { return nil }
+                guard after.first == ":", let number = Self.port(after.dropFirst()) else { return nil }
                 port = number
             }
         } else if let colon = authority.firstIndex(of: ":") {
             host = authority[..<colon]
-            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            guard let number = Self.port(authority[authority.index(after: colon)...]) else { return nil }
             port = number
         } else {
             host = authority
         }
-        guard !host.isEmpty else { return nil }
+        guard isLiteralOrLocalhost(String(host)) else { return nil }
         return Destination(host: String(host), port: port, hostHeader: String(authority), target: String(target))
+    }
+
+    /// A port written as digits only, 1 to 65535.
+    private static func port(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let number = Int(text), (1...65535).contains(number) else { return nil }
+        return number
+    }
+
+    private static func isLiteralOrLocalhost(_ host: String) -> Bool {
+        if host.lowercased() == "localhost" { return true }
+        var address = in6_addr()
+        return inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
     }
 
     struct Destination {
@@ -64,6 +80,8 @@ final class PlainHTTPClient: Sendable {
     /// - Parameter stop: whether to give up waiting (checked at least every 50 ms).
     func send(_ request: ProviderRequest, to destination: Destination, stop: @escaping () -> Bool) throws(TransportError) -> ProviderResponse {
         let head = try Self.head(of: request, to: destination)
+        // A stop asked for before anything went out (while a token was fetched, say) sends nothing.
+        if stop() { throw .stopped(sent: false) }
         let deadline = ContinuousClock.now + settings.totalTimeout
         let socket: PlainSocket
         if let kept = takeIdle(destination.key) {
@@ -74,6 +92,7 @@ final class PlainHTTPClient: Sendable {
         }
         var keepsAlive = false
         defer { if keepsAlive { putBack(socket, destination.key) } else { socket.close() } }
+        if stop() { throw .stopped(sent: false) }
         try socket.write(request.body.map { head + $0 } ?? head, deadline: deadline, stop: stop)
         var reader = PlainHTTPResponseReader(
             socket: socket, readTimeout: settings.readTimeout, deadline: deadline,
@@ -99,15 +118,21 @@ final class PlainHTTPClient: Sendable {
         var closed = false
     }
 
+    /// The longest a connection is kept idle: well inside the keep-alive time servers commonly
+    /// allow (5 s for Node, 60 s for nginx), so a server closing it is unlikely to do so just as
+    /// a request goes out on it, which would leave a payment in doubt.
+    static let idleLifetime: Duration = .seconds(2)
+
     private func takeIdle(_ key: String) -> PlainSocket? {
         while let socket = idle.withLock({ $0.sockets[key]?.popLast() }) {
-            if socket.isReusable { return socket }
+            if socket.isReusable, ContinuousClock.now - socket.lastUsed < Self.idleLifetime { return socket }
             socket.close()
         }
         return nil
     }
 
     private func putBack(_ socket: PlainSocket, _ key: String) {
+        socket.lastUsed = .now
         let kept = idle.withLock { idle in
             guard !idle.closed, idle.sockets[key, default: []].count < Self.idleLimit else { return false }
             idle.sockets[key, default: []].append(socket)

@@ -36,18 +36,31 @@ struct PlainHTTPResponseReader {
         }
         var keepsAlive = version == "HTTP/1.1"
         for (name, value) in headers where name.lowercased() == "connection" {
-            let tokens = value.lowercased().utf8.split(separator: UInt8(ascii: ",")).map { String(decoding: Self.trimmed($0), as: UTF8.self) }
+            let tokens = Self.list(value.lowercased())
             if tokens.contains("close") { keepsAlive = false }
             if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
         }
+        // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
+        // a response carrying both, or a coding other than chunked last, is not trusted to leave
+        // the connection clean.
+        let codings = headers.filter { $0.0.lowercased() == "transfer-encoding" }.flatMap { Self.list($0.1.lowercased()) }
+        let lengths = Set(headers.filter { $0.0.lowercased() == "content-length" }.flatMap { Self.list($0.1) })
         let body: [UInt8]
         if bodiless || status == 204 || status == 304 {
             body = []
-        } else if let encoding = headers.value(named: "Transfer-Encoding"), encoding.lowercased().hasSuffix("chunked") {
-            body = try readChunkedBody()
-        } else if let length = headers.value(named: "Content-Length") {
-            guard let count = Int(length), count >= 0 else {
-                throw .connectionLost("a malformed response: Content-Length '\(length)'")
+        } else if !codings.isEmpty {
+            if !lengths.isEmpty { keepsAlive = false }
+            if codings.last == "chunked" {
+                body = try readChunkedBody()
+            } else {
+                body = try readToEnd()
+                keepsAlive = false
+            }
+        } else if !lengths.isEmpty {
+            guard lengths.count == 1, let length = lengths.first, !length.isEmpty, length.utf8.count <= 18,
+                  length.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let count = Int(length) else {
+                // The values are not quoted: a confused server may have put anything there.
+                throw .connectionLost("a malformed response: a Content-Length that is not one number")
             }
             guard count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
             try fill(count)
@@ -109,7 +122,8 @@ struct PlainHTTPResponseReader {
         let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
               let status = Int(String(decoding: parts[1], as: UTF8.self)) else {
-            throw .connectionLost("a malformed response: the status line is '\(String(decoding: statusLine.prefix(80), as: UTF8.self))'")
+            // What came is not quoted: it may be part of another answer, a token included.
+            throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
         }
         var headers: [(String, String)] = []
         var size = statusLine.count
@@ -128,6 +142,11 @@ struct PlainHTTPResponseReader {
         return (String(decoding: parts[0], as: UTF8.self), status, headers)
     }
 
+    /// The items of a header's comma-separated list, trimmed.
+    private static func list(_ value: String) -> [String] {
+        value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { String(decoding: trimmed($0), as: UTF8.self) }
+    }
+
     /// `bytes` without the spaces and tabs around them (a header value's optional white space).
     private static func trimmed<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
         let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
@@ -136,20 +155,26 @@ struct PlainHTTPResponseReader {
         return bytes[start..<end]
     }
 
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+    }
+
     private mutating func readChunkedBody() throws(TransportError) -> [UInt8] {
         var body: [UInt8] = []
         while true {
             let sizeLine = try line(limit: 1024)
             let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") }
-            guard let size = Int(String(decoding: digits, as: UTF8.self), radix: 16), size >= 0 else {
-                throw .connectionLost("a malformed response: a chunk size '\(String(decoding: sizeLine.prefix(40), as: UTF8.self))'")
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ Self.isHexDigit($0) }),
+                  let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                throw .connectionLost("a malformed response: a chunk size that is not a hexadecimal number")
             }
             if size == 0 {
                 // Trailers, if any, up to the empty line.
                 while try !line(limit: Self.maximumHeadBytes).isEmpty {}
                 return body
             }
-            guard body.count + size <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
+            // Compared without adding: a size near Int.max must not overflow.
+            guard size <= maximumBodyBytes - body.count else { throw .tooLarge(limit: maximumBodyBytes) }
             try fill(size + 2)
             body += buffer[start..<(start + size)]
             start += size

@@ -6,6 +6,8 @@ import Glibc
 /// through the idle pool's lock).
 final class PlainSocket: @unchecked Sendable {
     private(set) var descriptor: Int32
+    /// When its last response ended: an idle connection is not kept for long.
+    var lastUsed = ContinuousClock.now
     /// Where `recv` puts what it reads, kept from one read to the next.
     private var chunk = [UInt8](repeating: 0, count: 65_536)
 
@@ -27,7 +29,9 @@ final class PlainSocket: @unchecked Sendable {
     static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) -> PlainSocket {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+        // Names are IP literals or `localhost` (see `PlainHTTPClient.destination(of:)`): nothing
+        // here waits for a resolver, which would not hear a stop.
+        hints.ai_flags = AI_NUMERICSERV
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
@@ -55,7 +59,7 @@ final class PlainSocket: @unchecked Sendable {
             case .timedOut:
                 throw .connect("the connection timed out")
             case .stopped:
-                throw .connect("the script was stopped")
+                throw .stopped(sent: false)
             }
         }
         throw .connect("\(host):\(port): \(reason)")
@@ -91,7 +95,7 @@ final class PlainSocket: @unchecked Sendable {
             switch wait(for: Int16(POLLOUT), until: deadline, stop: stop) {
             case .ready: continue
             case .timedOut: throw .timedOut("the request could not be written in time")
-            case .stopped: throw .connectionLost("the script was stopped")
+            case .stopped: throw .stopped(sent: offset > 0)
             }
         }
     }
@@ -116,7 +120,7 @@ final class PlainSocket: @unchecked Sendable {
             case .ready: continue
             case .timedOut:
                 throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
-            case .stopped: throw .connectionLost("the script was stopped")
+            case .stopped: throw .stopped(sent: true)
             }
         }
     }
