@@ -22,6 +22,11 @@ public struct HTTPSettings: Sendable {
     /// request's CPU fewer. HTTPS, proxies, host names and requests awaited anywhere else always
     /// go through AsyncHTTPClient.
     public var sendsPlainHTTPOnWaitingThread = true
+    /// How long a plain-HTTP connection is kept idle for the next request: well inside the
+    /// keep-alive time servers commonly allow (5 s for Node, 60 s for nginx), so a server is
+    /// unlikely to close it just as a request goes out on it, which would leave a payment in
+    /// doubt.
+    public var idleConnectionLifetime: Duration = .seconds(2)
 
     public init() {}
 

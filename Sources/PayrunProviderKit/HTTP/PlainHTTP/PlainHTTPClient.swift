@@ -118,14 +118,9 @@ final class PlainHTTPClient: Sendable {
         var closed = false
     }
 
-    /// The longest a connection is kept idle: well inside the keep-alive time servers commonly
-    /// allow (5 s for Node, 60 s for nginx), so a server closing it is unlikely to do so just as
-    /// a request goes out on it, which would leave a payment in doubt.
-    static let idleLifetime: Duration = .seconds(2)
-
     private func takeIdle(_ key: String) -> PlainSocket? {
         while let socket = idle.withLock({ $0.sockets[key]?.popLast() }) {
-            if socket.isReusable, ContinuousClock.now - socket.lastUsed < Self.idleLifetime { return socket }
+            if socket.isReusable, ContinuousClock.now - socket.lastUsed < settings.idleConnectionLifetime { return socket }
             socket.close()
         }
         return nil
