@@ -73,7 +73,7 @@ extension LuaStack {
 
     /// Why the host asked this state's script to stop, or nil: a long wait in Swift checks it.
     public var stopReason: LuaStopReason? {
-        LuaStopReason(code: luashim_stopreason(luashim_gethost(L)))
+        stopper.stopReason
     }
 
     /// What stops this state's script, and tells whether it was, from any thread.

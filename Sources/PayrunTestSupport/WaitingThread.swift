@@ -33,16 +33,10 @@ public enum WaitingThread {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 Thread {
-                    let executor = WaitingThreadExecutor(stop: stop)
-                    let outcome = Outcome<Value>()
-                    let task = Task(executorPreference: executor) {
-                        do { outcome.result = .success(try await work()) } catch { outcome.result = .failure(error) }
-                        executor.wake()
-                    }
-                    if cancellation.withLock({ $0.task = task; return $0.cancelled }) { task.cancel() }
-                    while outcome.result == nil { executor.runJobs(waitingUntil: .now() + .milliseconds(50)) }
-                    executor.abandon()
-                    continuation.resume(with: outcome.result!)
+                    let result = WaitingThreadExecutor.run(hearing: stop, started: { task in
+                        if cancellation.withLock({ $0.task = task; return $0.cancelled }) { task.cancel() }
+                    }, work)
+                    continuation.resume(with: result ?? .failure(CancellationError()))
                 }.start()
             }
         } onCancel: {
@@ -53,10 +47,5 @@ public enum WaitingThread {
     private struct Cancellation {
         var task: Task<Void, Never>?
         var cancelled = false
-    }
-
-    private final class Outcome<Value: Sendable>: @unchecked Sendable {
-        // Set on the waiting thread, by a job it runs, and read there.
-        var result: Result<Value, any Error>?
     }
 }

@@ -54,10 +54,6 @@ public final class HTTPTransport: Sendable {
         }
     }
 
-    /// Where one request after another is best awaited: always the same loop, so each finds its
-    /// connection open there.
-    public var executor: EventLoopExecutor { executors[0] }
-
     /// The loops in turn: for requests that overlap.
     public func nextExecutor() -> EventLoopExecutor {
         executors[nextIndex.add(1, ordering: .relaxed).oldValue % executors.count]
@@ -75,8 +71,8 @@ public final class HTTPTransport: Sendable {
     /// A plain `http://` request from a task whose thread may block (``BlockingIO/stopCheck`` is
     /// set) is written and read right there, by ``PlainHTTPClient``. Anything else goes through
     /// AsyncHTTPClient's future-based API, whose callbacks stay on the event loop:
-    /// awaited from a task that prefers ``executor``, a request costs two thread wake-ups (the
-    /// loop's, then the waiter's). The async `execute` starts a task of its own on Swift's
+    /// awaited from a task that prefers one of ``nextExecutor()``'s, a request costs two thread
+    /// wake-ups (the loop's, then the waiter's). The async `execute` starts a task of its own on Swift's
     /// cooperative pool for each request, which is two more.
     public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
         if settings.sendsPlainHTTPOnWaitingThread, let stop = BlockingIO.stopCheck,

@@ -63,6 +63,34 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         for job in left { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 
+    /// Runs `work` on this thread, draining an executor of its own, until `work` ends or `stop`
+    /// says to stop waiting while it has no result (heard within 50 ms): then its task is
+    /// cancelled, finishes on the global executor, and the result is nil.
+    /// - Parameter started: is given `work`'s task as soon as there is one (to cancel it).
+    public static func run<Value: Sendable>(
+        hearing stop: BlockingIO.StopCheck, started: (Task<Void, Never>) -> Void = { _ in },
+        _ work: @escaping @Sendable () async throws -> Value
+    ) -> Result<Value, any Error>? {
+        let executor = WaitingThreadExecutor(stop: stop)
+        let outcome = Locked<Result<Value, any Error>?>(nil)
+        let task = Task(executorPreference: executor) {
+            let result: Result<Value, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            executor.wake()
+        }
+        started(task)
+        defer { executor.abandon() }
+        while true {
+            executor.runJobs(waitingUntil: .now() + .milliseconds(50))
+            if let result = outcome.withLock({ $0 }) { return result }
+            if stop.isStopped() {
+                task.cancel()
+                return nil
+            }
+        }
+    }
+
     private func takeJobs() -> [UnownedJob]? {
         queue.withLock { queue in
             guard !queue.jobs.isEmpty else { return nil }

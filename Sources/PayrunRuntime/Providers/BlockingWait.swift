@@ -42,28 +42,17 @@ enum BlockingWait {
     static func runHere<Value: Sendable>(
         stoppable stack: LuaStack, _ work: @escaping @Sendable () async throws -> Value
     ) throws -> Value {
-        let outcome = Outcome<Value>()
         let stopper = stack.stopper
-        let stopCheck: @Sendable () -> Bool = { stopper.stopReason != nil }
-        let executor = WaitingThreadExecutor(stop: BlockingIO.StopCheck(stopCheck))
-        let task = Task(executorPreference: executor) {
-            do {
-                outcome.finish(.success(try await work()))
-            } catch {
-                outcome.finish(.failure(error))
-            }
-            executor.wake()
-        }
-        defer { executor.abandon() }
-        while true {
-            // Short waits, so a stop is heard within 50 ms while the work awaits another thread.
-            executor.runJobs(waitingUntil: .now() + .milliseconds(50))
-            let result = outcome.result
-            if stopCheck(), (result.map { if case .failure = $0 { true } else { false } } ?? true) {
-                task.cancel()
-                throw Stopped()
-            }
-            if let result { return try result.get() }
+        let stop = BlockingIO.StopCheck { stopper.stopReason != nil }
+        switch WaitingThreadExecutor.run(hearing: stop, work) {
+        case .success(let value)?:
+            return value
+        case .failure(let error)?:
+            // A failure that came with a stop (the request gave up waiting) is the stop.
+            if stop.isStopped() { throw Stopped() }
+            throw error
+        case nil:
+            throw Stopped()
         }
     }
 
