@@ -105,6 +105,23 @@ final class PseudoTerminal {
         return try waitFor(expected, after: mark, seconds: seconds)
     }
 
+    /// Types `line` and Enter, and waits until the entry has run and the prompt is back: drawn
+    /// on a line of its own after the line typed. Waiting for the prompt's text alone is not
+    /// enough: the editor redraws the prompt with the line as it is typed, before the entry runs.
+    func enter(_ line: String, thenPrompt prompt: String = "sandbox> ", seconds: Double = 30) throws {
+        let mark = screenText.count
+        type(line + "\r")
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let text = screenText.dropFirst(mark)
+            if text.contains("\n"), text.hasSuffix(prompt) { return }
+            guard Date() < deadline else {
+                throw TerminalError(description: "the prompt '\(prompt)' did not come back within \(seconds) s; the terminal shows:\n\(screenText)")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
     /// Types Ctrl-D once the editor reads again: the screen ends with `prompt`, drawn after raw
     /// mode is back. Typed while an entry still runs, the terminal is in its normal mode, whose
     /// line discipline makes Ctrl-D an end of file for a read nobody is making, and the editor

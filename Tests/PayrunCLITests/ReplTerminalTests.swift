@@ -77,7 +77,7 @@ import Testing
         try await offThePool {
             let first = try PseudoTerminal(["repl"], environment: ["XDG_STATE_HOME": state])
             try first.waitFor("sandbox> ")
-            try first.enter("answer = 6 * 7", expecting: "sandbox> ")
+            try first.enter("answer = 6 * 7", thenPrompt: "sandbox> ")
             try first.enter("answer", expecting: "42")
             try first.endSession()
             #expect(first.exitStatus() == 0)
@@ -87,10 +87,10 @@ import Testing
             // Up twice: "answer = 6 * 7" from the first session; run it, then use what it set.
             try second.enter(Self.up + Self.up, expecting: "sandbox> answer = 6 * 7")
             try second.enter("answer + 0", expecting: "42")
-            try second.enter("answer = 0", expecting: "sandbox> ")
+            try second.enter("answer = 0", thenPrompt: "sandbox> ")
             second.type(Self.controlR + "6 *")
             try second.waitFor("(reverse-i-search)`6 *': answer = 6 * 7")
-            try second.enter("", expecting: "sandbox> ")
+            try second.enter("", thenPrompt: "sandbox> ")
             try second.enter("answer * 10", expecting: "420")
             try second.endSession()
             #expect(second.exitStatus() == 0)
@@ -108,7 +108,7 @@ import Testing
         try await repl(["repl"], state: state) { terminal in
             try terminal.enter("function twice(n)", expecting: "..> ")
             try terminal.enter("  return n * 2", expecting: "..> ")
-            try terminal.enter("end", expecting: "sandbox> ")
+            try terminal.enter("end", thenPrompt: "sandbox> ")
             try terminal.enter("twice(21)", expecting: "42")
             try terminal.enter("error('boom')", expecting: "stdin:1: boom")
             try terminal.enter("twice(", expecting: "..> ")
