@@ -1,9 +1,9 @@
 // Header lists as payrun keeps them: in order, names as sent, looked up without regard to case.
+import PayrunFormats
 
 extension Sequence where Element == (String, String) {
     /// The value of the first header called `name`, ignoring case.
     func value(named name: String) -> String? {
-        let wanted = name.lowercased()
-        return first { $0.0.lowercased() == wanted }?.1
+        first { $0.0.equalsIgnoringASCIICase(name) }?.1
     }
 }

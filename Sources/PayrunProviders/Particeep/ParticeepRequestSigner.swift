@@ -4,15 +4,30 @@
 import Crypto
 import FoundationEssentials
 import PayrunFormats
+import PayrunLocks
 
 public enum ParticeepRequestSigner {
     /// The `Authorization` header's value.
     public static func authorization(key: String, secret: String, dateTime: String) -> String {
-        let message = Array((secret + key + dateTime).utf8)
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
+        var hmac = keyed(with: secret)
+        hmac.update(data: Array((secret + key + dateTime).utf8))
+        let mac = hmac.finalize()
         // Built from bytes: `String(_:radix:)` a digit at a time and `Data(some Sequence)` (a
         // dynamic cast) cost more than the HMAC itself, on every request.
         let hex = Array(Hex.string(mac).utf8)
         return "PTP:\(key):" + hex.withUnsafeBufferPointer { Data(buffer: $0) }.base64EncodedString()
+    }
+
+    /// The HMAC set up with the last secret signed with. Setting up a key cost as much as the
+    /// rest of a signature (14K instructions), and a script signs every request with the same
+    /// one. The cache holds the secret only in this process's memory, where the credential store
+    /// holds it too.
+    private static let lastKeyed = Locked<(secret: String, hmac: HMAC<Insecure.SHA1>)?>(nil)
+
+    private static func keyed(with secret: String) -> HMAC<Insecure.SHA1> {
+        if let hmac = lastKeyed.withLock({ $0?.secret == secret ? $0?.hmac : nil }) { return hmac }
+        let hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(secret.utf8)))
+        lastKeyed.withLock { $0 = (secret, hmac) }
+        return hmac
     }
 }

@@ -5,6 +5,7 @@
 // `http://` with no proxy (the simulators, services on loopback or inside a network). HTTPS,
 // proxies and HTTP/2 stay with AsyncHTTPClient.
 import Glibc
+import PayrunFormats
 import PayrunLocks
 
 /// Sends requests to `http://` URLs on the calling thread, keeping connections for reuse.
@@ -24,44 +25,50 @@ final class PlainHTTPClient: Sendable {
     /// one whose host is a name to resolve (only IP literals and `localhost` are sent here, so
     /// that no wait on a DNS resolver, which hears no stop, holds the script's thread).
     static func destination(of url: String) -> Destination? {
-        guard url.utf8.prefix(7).lazy.map({ $0 | 0x20 }).elementsEqual("http://".utf8) else { return nil }
-        let rest = url.utf8.dropFirst(7)
-        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-        let authority = Substring(rest[..<authorityEnd])
-        guard !authority.isEmpty, !authority.contains("@") else { return nil }
-        var target = Substring(rest[authorityEnd...])
-        if let fragment = target.firstIndex(of: "#") { target = target[..<fragment] }
-        if target.isEmpty || target.first == "?" { target = "/" + target }
-        let host: Substring
+        // Read as bytes: walking the URL as `Character`s cost more than sending the request.
+        let bytes = Array(url.utf8)
+        guard bytes.count >= 7, bytes[..<7].lazy.map({ $0 | 0x20 }).elementsEqual("http://".utf8) else { return nil }
+        let authorityEnd = bytes[7...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+        let authority = bytes[7..<authorityEnd]
+        guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")) else { return nil }
+        let targetEnd = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        var target = String(decoding: bytes[authorityEnd..<targetEnd], as: UTF8.self)
+        if target.isEmpty || target.utf8.first == UInt8(ascii: "?") { target = "/" + target }
+        let host: ArraySlice<UInt8>
         var port = 80
-        if authority.first == "[" {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            host = authority[(authority.startIndex + 1)..<close]
+            let after = authority[(close + 1)...]
             if !after.isEmpty {
-                guard after.first == ":", let number = Self.port(after.dropFirst()) else { return nil }
+                guard after.first == UInt8(ascii: ":"), let number = Self.port(after.dropFirst()) else { return nil }
                 port = number
             }
-        } else if let colon = authority.firstIndex(of: ":") {
+        } else if let colon = authority.firstIndex(of: UInt8(ascii: ":")) {
             host = authority[..<colon]
-            guard let number = Self.port(authority[authority.index(after: colon)...]) else { return nil }
+            guard let number = Self.port(authority[(colon + 1)...]) else { return nil }
             port = number
         } else {
             host = authority
         }
-        guard isLiteralOrLocalhost(String(host)) else { return nil }
-        return Destination(host: String(host), port: port, hostHeader: String(authority), target: String(target))
+        let hostName = String(decoding: host, as: UTF8.self)
+        guard isLiteralOrLocalhost(hostName) else { return nil }
+        return Destination(host: hostName, port: port, hostHeader: String(decoding: authority, as: UTF8.self), target: target)
     }
 
     /// A port written as digits only, 1 to 65535.
-    private static func port(_ text: Substring) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let number = Int(text), (1...65535).contains(number) else { return nil }
-        return number
+    private static func port(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 5 else { return nil }
+        var number = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
+            number = number * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return (1...65535).contains(number) ? number : nil
     }
 
     private static func isLiteralOrLocalhost(_ host: String) -> Bool {
-        if host.lowercased() == "localhost" { return true }
+        if host.equalsIgnoringASCIICase("localhost") { return true }
         var address = in6_addr()
         return inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
     }
@@ -157,9 +164,8 @@ final class PlainHTTPClient: Sendable {
                 // The value may be a secret: not quoted.
                 throw .unsendable("a header name or value holds a character HTTP does not allow, such as a line break")
             }
-            let lowered = name.lowercased()
-            hasHost = hasHost || lowered == "host"
-            hasLength = hasLength || lowered == "content-length"
+            hasHost = hasHost || name.equalsIgnoringASCIICase("host")
+            hasLength = hasLength || name.equalsIgnoringASCIICase("content-length")
             head += name.utf8
             head += ": ".utf8
             head += value.utf8
@@ -183,7 +189,10 @@ final class PlainHTTPClient: Sendable {
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): true
+        default: false
         }
     }
 }

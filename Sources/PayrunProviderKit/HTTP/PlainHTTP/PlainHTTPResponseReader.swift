@@ -1,5 +1,6 @@
 // Reads one HTTP/1.1 response off a connection: the status line, the headers, and a body sized
 // by Content-Length, sent in chunks, or running to the end of the stream.
+import PayrunFormats
 
 /// Reads a response from a ``PlainSocket`` under an attempt's timeouts and size cap.
 struct PlainHTTPResponseReader {
@@ -35,16 +36,16 @@ struct PlainHTTPResponseReader {
             (version, status, headers) = try readHead()
         }
         var keepsAlive = version == "HTTP/1.1"
-        for (name, value) in headers where name.lowercased() == "connection" {
-            let tokens = Self.list(value.lowercased())
+        for (name, value) in headers where name.equalsIgnoringASCIICase("connection") {
+            let tokens = Self.list(value.asciiLowercased)
             if tokens.contains("close") { keepsAlive = false }
             if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
         }
         // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
         // a response carrying both, or a coding other than chunked last, is not trusted to leave
         // the connection clean.
-        let codings = headers.filter { $0.0.lowercased() == "transfer-encoding" }.flatMap { Self.list($0.1.lowercased()) }
-        let lengths = Set(headers.filter { $0.0.lowercased() == "content-length" }.flatMap { Self.list($0.1) })
+        let codings = headers.filter { $0.0.equalsIgnoringASCIICase("transfer-encoding") }.flatMap { Self.list($0.1.asciiLowercased) }
+        let lengths = Set(headers.filter { $0.0.equalsIgnoringASCIICase("content-length") }.flatMap { Self.list($0.1) })
         let body: [UInt8]
         if bodiless || status == 204 || status == 304 {
             body = []
@@ -84,7 +85,7 @@ struct PlainHTTPResponseReader {
     }
 
     private mutating func readMore() throws(TransportError) {
-        guard try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, stop: stop) > 0 else {
+        guard try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, stop: stop) > 0 else {
             throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
         }
         answered = true

@@ -104,9 +104,23 @@ final class PlainSocket: @unchecked Sendable {
     /// - Parameters:
     ///   - readTimeout: the longest wait for the next bytes.
     ///   - deadline: when the whole attempt must be over.
-    func read(into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) -> Int {
+    ///   - waitingFirst: wait before the first `recv`, when nothing can be there yet (the
+    ///     request has just gone out): saves a `recv` that would only say "nothing yet".
+    func read(
+        into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, stop: () -> Bool
+    ) throws(TransportError) -> Int {
         let quiet = ContinuousClock.now + readTimeout
+        var waits = waitingFirst
         while true {
+            if waits {
+                switch wait(for: Int16(POLLIN), until: min(quiet, deadline), stop: stop) {
+                case .ready: break
+                case .timedOut:
+                    throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
+                case .stopped: throw .stopped(sent: true)
+                }
+            }
+            waits = true
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count >= 0 {
                 buffer += chunk[..<count]
@@ -115,12 +129,6 @@ final class PlainSocket: @unchecked Sendable {
             if errno == EINTR { continue }
             guard errno == EAGAIN || errno == EWOULDBLOCK else {
                 throw .connectionLost(String(cString: strerror(errno)))
-            }
-            switch wait(for: Int16(POLLIN), until: min(quiet, deadline), stop: stop) {
-            case .ready: continue
-            case .timedOut:
-                throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
-            case .stopped: throw .stopped(sent: true)
             }
         }
     }

@@ -1,6 +1,7 @@
 // A provider's reply and error as a script sees them: a response table beside each result, and
 // errors as tables with a machine-readable code that print as their description.
 import LuaKit
+import PayrunFormats
 
 enum ProviderValues {
     /// Registry name of the metatable of error tables.
@@ -42,7 +43,7 @@ enum ProviderValues {
         stack.pushTable(fieldCapacity: reply.headers.count)
         for (name, value) in reply.headers {
             stack.push(value)
-            stack.setField(name.lowercased(), in: -2)
+            stack.setField(name.asciiLowercased, in: -2)
         }
         stack.setField("headers", in: -2)
     }
