@@ -1,6 +1,7 @@
 // Runs async work as a script's thread runs a request: on a thread of its own that may block,
-// draining a `WaitingThreadExecutor`, so an `HTTPTransport` sends plain HTTP there itself. Tests
-// of the transport run each case this way and from an ordinary task, to prove both paths.
+// draining a `WaitingThreadExecutor`, so an `HTTPTransport` sends plain HTTP there itself; or as
+// it runs the requests of `payrun.parallel`, polling their sockets together. Tests of the
+// transport run each case these ways and from an ordinary task, to prove every path.
 import Foundation
 import PayrunLocks
 import PayrunProviderKit
@@ -12,6 +13,8 @@ public enum WaitingThread {
         case task
         /// A thread that may block: plain HTTP sent and read by that thread.
         case waitingThread
+        /// A thread polling its tasks' sockets together: plain HTTP suspended on its reactor.
+        case reactor
     }
 
     /// `work`'s result, run from `origin`.
@@ -21,19 +24,22 @@ public enum WaitingThread {
         switch origin {
         case .task: return try await work()
         case .waitingThread: return try await run(work)
+        case .reactor: return try await run(reacting: true, work)
         }
     }
 
     /// `work`'s result, its jobs run on a new thread that waits for it and hears a stop from
-    /// `stop`. Cancelling the caller cancels `work`, as a stopped script's wait does.
+    /// `stop`; with `reacting`, one that polls their sockets on a reactor. Cancelling the caller
+    /// cancels `work`, as a stopped script's wait does.
     public static func run<Value: Sendable>(
-        hearing stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }, _ work: @escaping @Sendable () async throws -> Value
+        hearing stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }, reacting: Bool = false,
+        _ work: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let cancellation = Locked(Cancellation())
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 Thread {
-                    let result = WaitingThreadExecutor.run(hearing: stop, started: { task in
+                    let result = WaitingThreadExecutor.run(hearing: stop, reacting: reacting, started: { task in
                         if cancellation.withLock({ $0.task = task; return $0.cancelled }) { task.cancel() }
                     }, work)
                     continuation.resume(with: result ?? .failure(CancellationError()))

@@ -25,6 +25,8 @@ final class ScriptedHTTPServer: Sendable {
         var answers: [Answer]
         var requests: [String] = []
         var connections = 0
+        /// No answer goes out before this many requests came (at most 20 s).
+        var answersAfter = 0
     }
 
     /// The request heads received, in order.
@@ -32,8 +34,10 @@ final class ScriptedHTTPServer: Sendable {
     /// The connections accepted.
     var connections: Int { state.withLock { $0.connections } }
 
-    init(answers: [Answer]) throws {
-        state = Locked(State(answers: answers))
+    /// - Parameter answersAfter: how many requests must have come before any is answered: a
+    ///   client sending them one at a time never gets that far.
+    init(answers: [Answer], answersAfter: Int = 0) throws {
+        state = Locked(State(answers: answers, answersAfter: answersAfter))
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.listener = listener
         var on: Int32 = 1
@@ -96,6 +100,10 @@ final class ScriptedHTTPServer: Sendable {
                 state.requests.append(head)
                 return state.answers.isEmpty ? nil : state.answers.removeFirst()
             }) else { return }
+            let given = Date().addingTimeInterval(20)
+            while state.withLock({ $0.requests.count < $0.answersAfter }) && Date() < given {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
             var sent = 0
             while sent < answer.bytes.count {
                 let count = answer.bytes.withUnsafeBytes { write(connection, $0.baseAddress! + sent, $0.count - sent) }

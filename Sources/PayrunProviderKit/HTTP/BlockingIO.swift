@@ -2,7 +2,9 @@
 // request runs the request's jobs itself (see `WaitingThreadExecutor` in PayrunRuntime) and says
 // so here, for as long as it runs them; event loops and Swift's cooperative pool never do, and
 // must never block. A thread's mark, not a task's: a task the request starts (a page fetched
-// ahead) may run anywhere, and must not take the mark with it.
+// ahead) may run anywhere, and must not take the mark with it. The thread running the requests
+// of `payrun.parallel` is marked otherwise: its tasks must not block (they are many), and wait
+// for their sockets on the reactor the thread polls.
 import Glibc
 
 /// The blocking I/O this thread allows, and how it hears a stop.
@@ -16,6 +18,17 @@ public enum BlockingIO {
         }
     }
 
+    /// What a thread's mark says: block, hearing `stop`, or suspend on `reactor`.
+    private final class Mark {
+        let stop: StopCheck?
+        let reactor: SocketReactor?
+
+        init(stop: StopCheck?, reactor: SocketReactor?) {
+            self.stop = stop
+            self.reactor = reactor
+        }
+    }
+
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
@@ -24,14 +37,32 @@ public enum BlockingIO {
 
     /// Runs `body` with this thread marked as one that may block, hearing a stop from `stop`.
     public static func allowed<Result>(hearing stop: StopCheck, _ body: () throws -> Result) rethrows -> Result {
+        try marked(Mark(stop: stop, reactor: nil), body)
+    }
+
+    /// Runs `body` with this thread marked as one whose tasks wait for sockets on `reactor`
+    /// (the thread polls it between running them): they must not block, but suspend.
+    public static func reacting<Result>(on reactor: SocketReactor, _ body: () throws -> Result) rethrows -> Result {
+        try marked(Mark(stop: nil, reactor: reactor), body)
+    }
+
+    private static func marked<Result>(_ mark: Mark, _ body: () throws -> Result) rethrows -> Result {
         let previous = pthread_getspecific(key)
-        pthread_setspecific(key, Unmanaged.passUnretained(stop).toOpaque())
-        defer { pthread_setspecific(key, previous) }
+        pthread_setspecific(key, Unmanaged.passUnretained(mark).toOpaque())
+        defer {
+            pthread_setspecific(key, previous)
+            withExtendedLifetime(mark) {}
+        }
         return try body()
     }
 
-    /// This thread's stop check when it may block; nil on event loops and Swift's pool.
-    public static var stopCheck: StopCheck? {
-        pthread_getspecific(key).map { Unmanaged<StopCheck>.fromOpaque($0).takeUnretainedValue() }
+    private static var mark: Mark? {
+        pthread_getspecific(key).map { Unmanaged<Mark>.fromOpaque($0).takeUnretainedValue() }
     }
+
+    /// This thread's stop check when it may block; nil on event loops and Swift's pool.
+    public static var stopCheck: StopCheck? { mark?.stop }
+
+    /// The reactor this thread polls, when its tasks wait for sockets there.
+    public static var reactor: SocketReactor? { mark?.reactor }
 }

@@ -75,9 +75,9 @@ public final class HTTPTransport: Sendable {
     /// wake-ups (the loop's, then the waiter's). The async `execute` starts a task of its own on Swift's
     /// cooperative pool for each request, which is two more.
     public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
-        if settings.sendsPlainHTTPOnWaitingThread, let stop = BlockingIO.stopCheck,
+        if settings.sendsPlainHTTPOnWaitingThread, let waiting = Self.socketWaiting(),
            let destination = PlainHTTPClient.destination(of: request.url) {
-            return try plain.send(request, to: destination, stop: stop.isStopped)
+            return try await plain.send(request, to: destination, waiting: waiting)
         }
         guard let (scheme, host) = Self.schemeAndHost(request.url) else { throw .invalidURL(request.url) }
         let client = scheme == "https" && settings.usesProxy(for: host) ? (proxied ?? direct) : direct
@@ -108,6 +108,12 @@ public final class HTTPTransport: Sendable {
         } catch {
             throw TransportError(error)
         }
+    }
+
+    /// How this thread may wait for a socket of its own; nil on event loops and Swift's pool.
+    private static func socketWaiting() -> SocketWaiting? {
+        if let stop = BlockingIO.stopCheck { return .blocking(stop: stop.isStopped) }
+        return BlockingIO.reactor.map { .reactor($0) }
     }
 
     private static func amount(_ duration: Duration) -> TimeAmount {

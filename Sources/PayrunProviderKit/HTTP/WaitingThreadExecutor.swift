@@ -13,9 +13,21 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
     /// The waiting thread's stop, for blocking I/O in the jobs it runs.
     private let stop: BlockingIO.StopCheck
+    /// With one, the jobs may not block: their sockets are waited for here, and the waiting
+    /// thread sleeps in the reactor's poll instead of on ``wakeup``.
+    public let reactor: SocketReactor?
 
+    /// An executor whose jobs may block, hearing `stop`.
     public init(stop: BlockingIO.StopCheck) {
         self.stop = stop
+        reactor = nil
+    }
+
+    /// An executor whose jobs wait for sockets on a reactor of its own: for many tasks at once.
+    /// Call on the thread that will run the jobs.
+    public init(reactingHearing stop: BlockingIO.StopCheck) {
+        self.stop = stop
+        reactor = SocketReactor()
     }
 
     private struct Queue {
@@ -32,6 +44,9 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         }
         if forwarded {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        } else if let reactor {
+            // The polling thread queues jobs for itself while it runs them: no wake needed.
+            if !reactor.isOwnerThread { reactor.wake() }
         } else {
             wakeup.signal()
         }
@@ -39,22 +54,41 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
 
     /// Runs the jobs queued, waiting until `deadline` for the first one.
     public func runJobs(waitingUntil deadline: DispatchTime) {
-        guard wakeup.wait(timeout: deadline) == .success else { return }
-        BlockingIO.allowed(hearing: stop) {
-            while let jobs = takeJobs() {
-                for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        if let reactor {
+            if !hasJobs {
+                let nanoseconds = deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds
+                    ? deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds : 0
+                reactor.poll(until: .now + .nanoseconds(nanoseconds))
             }
+            BlockingIO.reacting(on: reactor) { runQueued() }
+            return
+        }
+        guard wakeup.wait(timeout: deadline) == .success else { return }
+        BlockingIO.allowed(hearing: stop) { runQueued() }
+    }
+
+    private func runQueued() {
+        while let jobs = takeJobs() {
+            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
     }
 
+    private var hasJobs: Bool { queue.withLock { !$0.jobs.isEmpty } }
+
     /// Wakes ``runJobs(waitingUntil:)`` with nothing to run: the task it waits for is over.
     public func wake() {
-        wakeup.signal()
+        if let reactor {
+            if !reactor.isOwnerThread { reactor.wake() }
+        } else {
+            wakeup.signal()
+        }
     }
 
     /// No thread runs the jobs from now on: those queued and any to come go to the global
     /// executor (a stopped wait leaves its cancelled task to finish there).
     public func abandon() {
+        // Waits on the reactor end as stopped: nobody polls it any more.
+        reactor?.abandon()
         let left = queue.withLock { queue in
             queue.abandoned = true
             defer { queue.jobs = [] }
@@ -66,12 +100,15 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     /// Runs `work` on this thread, draining an executor of its own, until `work` ends or `stop`
     /// says to stop waiting while it has no result (heard within 50 ms): then its task is
     /// cancelled, finishes on the global executor, and the result is nil.
-    /// - Parameter started: is given `work`'s task as soon as there is one (to cancel it).
+    /// - Parameters:
+    ///   - reacting: whether `work`'s sockets are waited for on a reactor this thread polls (so
+    ///     that tasks `work` starts can overlap), rather than blocked on one at a time.
+    ///   - started: is given `work`'s task as soon as there is one (to cancel it).
     public static func run<Value: Sendable>(
-        hearing stop: BlockingIO.StopCheck, started: (Task<Void, Never>) -> Void = { _ in },
+        hearing stop: BlockingIO.StopCheck, reacting: Bool = false, started: (Task<Void, Never>) -> Void = { _ in },
         _ work: @escaping @Sendable () async throws -> Value
     ) -> Result<Value, any Error>? {
-        let executor = WaitingThreadExecutor(stop: stop)
+        let executor = reacting ? WaitingThreadExecutor(reactingHearing: stop) : WaitingThreadExecutor(stop: stop)
         let outcome = Locked<Result<Value, any Error>?>(nil)
         let task = Task(executorPreference: executor) {
             let result: Result<Value, any Error>

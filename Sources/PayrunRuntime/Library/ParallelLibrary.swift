@@ -2,6 +2,7 @@
 // at a time, results in the items' order. Provider requests inside fn overlap; everything else
 // runs one coroutine at a time on the script's thread, so no Lua code races another.
 import LuaKit
+import PayrunProviderKit
 
 enum ParallelLibrary {
     static func functions(session: ProviderSession, output: any ScriptOutput) -> [LuaRegistration] { [
@@ -42,11 +43,15 @@ enum ParallelLibrary {
         // A payrun.progress line counting finished items, when asked for.
         let progressLabel = try ProgressBar.label(optionAt: 3, of: call, default: "items")
         guard session.scheduler == nil else { throw LuaError(.runtime, "payrun.parallel cannot run inside payrun.parallel") }
-        let scheduler = ParallelScheduler()
-        session.scheduler = scheduler
-        defer { session.scheduler = nil }
-
         let stack = call.stack
+        let stopper = stack.stopper
+        let scheduler = ParallelScheduler(stop: BlockingIO.StopCheck { stopper.stopReason != nil })
+        session.scheduler = scheduler
+        defer {
+            scheduler.close()
+            session.scheduler = nil
+        }
+
         let items = call.index(of: 1)
         let function = call.index(of: 2)
         let count = stack.rawLength(at: items)

@@ -1,9 +1,13 @@
 // Runs a script function over many items at once, the way OpenResty runs cosockets: each call
 // is a Lua coroutine, a provider request made inside one yields it until the response arrives,
-// and meanwhile the others run. One Lua thread; the waiting is done by the network.
+// and meanwhile the others run. One Lua thread, which also runs the requests: a plain-HTTP one
+// waits for its socket on the thread's reactor, and the thread sleeps in one poll(2) over all of
+// them when no coroutine can go on (HTTPS and the like go to AsyncHTTPClient's event loops, and
+// come back here).
 import Dispatch
 import LuaKit
 import PayrunLocks
+import PayrunProviderKit
 
 /// The coroutines of one `payrun.parallel` call and the responses they wait for.
 final class ParallelScheduler: Sendable {
@@ -14,7 +18,13 @@ final class ParallelScheduler: Sendable {
     private let threads = Locked<Set<LuaStack.ThreadID>>([])
     /// Responses that arrived, by thread, not yet handed back.
     private let arrived = Locked<[LuaStack.ThreadID: Outcome]>([:])
-    private let signal = DispatchSemaphore(value: 0)
+    /// Where the coroutines' work runs: on the script's thread, between its coroutines.
+    private let executor: WaitingThreadExecutor
+
+    /// Call on the script's thread, which will run the work; `stop` says when to stop waiting.
+    init(stop: BlockingIO.StopCheck) {
+        executor = WaitingThreadExecutor(reactingHearing: stop)
+    }
 
     /// The light userdata a waiting coroutine yields, so the scheduler knows the yield is its own.
     var marker: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
@@ -34,16 +44,13 @@ final class ParallelScheduler: Sendable {
     }
 
     /// Starts `work` for the coroutine `thread`, which then yields until ``take(for:)``.
-    /// - Parameter executor: where `work` runs (a transport's event loop); nil for the pool.
-    func start<Value: Sendable>(
-        for thread: LuaStack, on executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws(ProviderError) -> Value
-    ) {
+    func start<Value: Sendable>(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> Value) {
         let key = thread.threadID
         Task(executorPreference: executor) {
             let outcome: Outcome
             do throws(ProviderError) { outcome = .success(try await work()) } catch { outcome = .failure(error) }
             self.arrived.withLock { $0[key] = outcome }
-            self.signal.signal()
+            self.executor.wake()
         }
     }
 
@@ -52,14 +59,21 @@ final class ParallelScheduler: Sendable {
         arrived.withLock { $0.removeValue(forKey: thread.threadID) }
     }
 
-    /// The threads whose responses arrived, waiting for at least one; nil if the script was
-    /// stopped meanwhile.
+    /// The threads whose responses arrived, running the work under way until at least one has;
+    /// nil if the script was stopped meanwhile (heard within 50 ms).
     func waitForArrivals(stoppable stack: LuaStack) -> Set<LuaStack.ThreadID>? {
         while true {
             let ready = arrived.withLock { Set($0.keys) }
             if !ready.isEmpty { return ready }
             if stack.stopReason != nil { return nil }
-            _ = signal.wait(timeout: .now() + .milliseconds(50))
+            executor.runJobs(waitingUntil: .now() + .milliseconds(50))
         }
+    }
+
+    /// The call is over: work still under way (the call failed or was stopped) is not run here
+    /// any more. Its requests end as stopped, and whatever else it awaits finishes on Swift's
+    /// pool, its outcome dropped.
+    func close() {
+        executor.abandon()
     }
 }

@@ -92,9 +92,6 @@ public final class ProviderSession {
             http: try httpClient(), sandboxServer: sandboxServer, cache: cache)
     }
 
-    /// Where a request of `payrun.parallel` is awaited: the transport's loops in turn.
-    var parallelExecutor: (any TaskExecutor)? { transport?.nextExecutor() }
-
     /// A client over the session's transport, with its retries and tracing: what providers and
     /// `payrun.http` send with.
     func httpClient() throws -> ProviderHTTPClient {

@@ -13,9 +13,9 @@ final class PlainHTTPClient: Sendable {
     let settings: HTTPSettings
     /// Connections that answered and may carry another request, by `host:port`.
     private let idle = Locked(IdleConnections())
-    /// Idle connections kept per server: `payrun.parallel` over this client is not a thing,
-    /// so a few cover scripts running on several threads.
-    private static let idleLimit = 8
+    /// Idle connections kept per server: one for each request `payrun.parallel` overlaps, at
+    /// its default concurrency and well beyond.
+    private static let idleLimit = 64
 
     init(settings: HTTPSettings) {
         self.settings = settings
@@ -84,28 +84,29 @@ final class PlainHTTPClient: Sendable {
     }
 
     /// Sends `request` once and reads the whole response, on this thread.
-    /// - Parameter stop: whether to give up waiting (checked at least every 50 ms).
-    func send(_ request: ProviderRequest, to destination: Destination, stop: @escaping () -> Bool) throws(TransportError) -> ProviderResponse {
+    /// - Parameter waiting: how to wait for the socket: blocking, hearing a stop (checked at
+    ///   least every 50 ms), or suspended on a reactor.
+    func send(_ request: ProviderRequest, to destination: Destination, waiting: SocketWaiting) async throws(TransportError) -> ProviderResponse {
         let head = try Self.head(of: request, to: destination)
         // A stop asked for before anything went out (while a token was fetched, say) sends nothing.
-        if stop() { throw .stopped(sent: false) }
+        if waiting.isStopped { throw .stopped(sent: false) }
         let deadline = ContinuousClock.now + settings.totalTimeout
         let socket: PlainSocket
         if let kept = takeIdle(destination.key) {
             socket = kept
         } else {
-            socket = try PlainSocket.connect(
-                host: destination.host, port: destination.port, deadline: min(deadline, .now + settings.connectTimeout), stop: stop)
+            socket = try await PlainSocket.connect(
+                host: destination.host, port: destination.port, deadline: min(deadline, .now + settings.connectTimeout), waiting: waiting)
         }
         var keepsAlive = false
         defer { if keepsAlive { putBack(socket, destination.key) } else { socket.close() } }
-        if stop() { throw .stopped(sent: false) }
-        try socket.write(request.body.map { head + $0 } ?? head, deadline: deadline, stop: stop)
+        if waiting.isStopped { throw .stopped(sent: false) }
+        try await socket.write(request.body.map { head + $0 } ?? head, deadline: deadline, waiting: waiting)
         var reader = PlainHTTPResponseReader(
             socket: socket, readTimeout: settings.readTimeout, deadline: deadline,
-            maximumBodyBytes: settings.maximumResponseBytes, stop: stop)
+            maximumBodyBytes: settings.maximumResponseBytes, waiting: waiting)
         let response: ProviderResponse
-        (response, keepsAlive) = try reader.read(bodiless: request.method == "HEAD")
+        (response, keepsAlive) = try await reader.read(bodiless: request.method == "HEAD")
         return response
     }
 

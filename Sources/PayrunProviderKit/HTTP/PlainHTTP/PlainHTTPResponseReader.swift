@@ -8,7 +8,7 @@ struct PlainHTTPResponseReader {
     let readTimeout: Duration
     let deadline: ContinuousClock.Instant
     let maximumBodyBytes: Int
-    let stop: () -> Bool
+    let waiting: SocketWaiting
     /// Read and not yet consumed; `start` is where the unconsumed part begins.
     private var buffer: [UInt8] = []
     private var start = 0
@@ -18,22 +18,22 @@ struct PlainHTTPResponseReader {
     /// The longest head (status line and headers) taken.
     static let maximumHeadBytes = 64 << 10
 
-    init(socket: PlainSocket, readTimeout: Duration, deadline: ContinuousClock.Instant, maximumBodyBytes: Int, stop: @escaping () -> Bool) {
+    init(socket: PlainSocket, readTimeout: Duration, deadline: ContinuousClock.Instant, maximumBodyBytes: Int, waiting: SocketWaiting) {
         self.socket = socket
         self.readTimeout = readTimeout
         self.deadline = deadline
         self.maximumBodyBytes = maximumBodyBytes
-        self.stop = stop
+        self.waiting = waiting
         buffer.reserveCapacity(8192)
     }
 
     /// The response, and whether the connection can carry another request.
     /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
-    mutating func read(bodiless: Bool) throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
-        var (version, status, headers) = try readHead()
+    mutating func read(bodiless: Bool) async throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
+        var (version, status, headers) = try await readHead()
         // Interim responses (100 Continue and the like) come before the real one.
         while (100...199).contains(status) && status != 101 {
-            (version, status, headers) = try readHead()
+            (version, status, headers) = try await readHead()
         }
         var keepsAlive = version == "HTTP/1.1"
         for (name, value) in headers where name.equalsIgnoringASCIICase("connection") {
@@ -52,9 +52,9 @@ struct PlainHTTPResponseReader {
         } else if !codings.isEmpty {
             if !lengths.isEmpty { keepsAlive = false }
             if codings.last == "chunked" {
-                body = try readChunkedBody()
+                body = try await readChunkedBody()
             } else {
-                body = try readToEnd()
+                body = try await readToEnd()
                 keepsAlive = false
             }
         } else if !lengths.isEmpty {
@@ -64,11 +64,11 @@ struct PlainHTTPResponseReader {
                 throw .connectionLost("a malformed response: a Content-Length that is not one number")
             }
             guard count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-            try fill(count)
+            try await fill(count)
             body = Array(buffer[start..<(start + count)])
             start += count
         } else {
-            body = try readToEnd()
+            body = try await readToEnd()
             keepsAlive = false
         }
         // Bytes past the response were never asked for: the connection is not trusted again.
@@ -77,15 +77,15 @@ struct PlainHTTPResponseReader {
     }
 
     /// Reads until at least `count` unconsumed bytes are there.
-    private mutating func fill(_ count: Int) throws(TransportError) {
+    private mutating func fill(_ count: Int) async throws(TransportError) {
         while buffer.count - start < count {
             compact()
-            try readMore()
+            try await readMore()
         }
     }
 
-    private mutating func readMore() throws(TransportError) {
-        guard try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, stop: stop) > 0 else {
+    private mutating func readMore() async throws(TransportError) {
+        guard try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting) > 0 else {
             throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
         }
         answered = true
@@ -101,7 +101,7 @@ struct PlainHTTPResponseReader {
     }
 
     /// The next line, without its CRLF (or bare LF).
-    private mutating func line(limit: Int) throws(TransportError) -> ArraySlice<UInt8> {
+    private mutating func line(limit: Int) async throws(TransportError) -> ArraySlice<UInt8> {
         var scanned = start
         while true {
             if let end = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -114,12 +114,12 @@ struct PlainHTTPResponseReader {
             let consumed = start
             compact()
             scanned -= consumed - start
-            try readMore()
+            try await readMore()
         }
     }
 
-    private mutating func readHead() throws(TransportError) -> (String, Int, [(String, String)]) {
-        let statusLine = try line(limit: Self.maximumHeadBytes)
+    private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
+        let statusLine = try await line(limit: Self.maximumHeadBytes)
         let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
               let status = Int(String(decoding: parts[1], as: UTF8.self)) else {
@@ -129,7 +129,7 @@ struct PlainHTTPResponseReader {
         var headers: [(String, String)] = []
         var size = statusLine.count
         while true {
-            let header = try line(limit: Self.maximumHeadBytes)
+            let header = try await line(limit: Self.maximumHeadBytes)
             if header.isEmpty { break }
             size += header.count
             guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
@@ -160,10 +160,10 @@ struct PlainHTTPResponseReader {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
     }
 
-    private mutating func readChunkedBody() throws(TransportError) -> [UInt8] {
+    private mutating func readChunkedBody() async throws(TransportError) -> [UInt8] {
         var body: [UInt8] = []
         while true {
-            let sizeLine = try line(limit: 1024)
+            let sizeLine = try await line(limit: 1024)
             let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") }
             guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ Self.isHexDigit($0) }),
                   let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
@@ -171,12 +171,12 @@ struct PlainHTTPResponseReader {
             }
             if size == 0 {
                 // Trailers, if any, up to the empty line.
-                while try !line(limit: Self.maximumHeadBytes).isEmpty {}
+                while try await !line(limit: Self.maximumHeadBytes).isEmpty {}
                 return body
             }
             // Compared without adding: a size near Int.max must not overflow.
             guard size <= maximumBodyBytes - body.count else { throw .tooLarge(limit: maximumBodyBytes) }
-            try fill(size + 2)
+            try await fill(size + 2)
             body += buffer[start..<(start + size)]
             start += size
             guard buffer[start] == UInt8(ascii: "\r"), buffer[start + 1] == UInt8(ascii: "\n") else {
@@ -186,11 +186,11 @@ struct PlainHTTPResponseReader {
         }
     }
 
-    private mutating func readToEnd() throws(TransportError) -> [UInt8] {
+    private mutating func readToEnd() async throws(TransportError) -> [UInt8] {
         // Part of the body may have come with the head: checked before reading more, too.
         repeat {
             guard buffer.count - start <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-        } while try socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, stop: stop) > 0
+        } while try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waiting: waiting) > 0
         defer { start = buffer.count }
         return Array(buffer[start...])
     }

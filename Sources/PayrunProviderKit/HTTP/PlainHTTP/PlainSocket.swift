@@ -2,6 +2,21 @@
 // for the plain-HTTP requests a script's thread sends itself, with no event loop in between.
 import Glibc
 
+/// How the thread using a socket waits for it: in poll(2) itself, hearing a stop (one request at
+/// a time), or suspended on the reactor the thread polls (many at once, in `payrun.parallel`).
+enum SocketWaiting: Sendable {
+    case blocking(stop: @Sendable () -> Bool)
+    case reactor(SocketReactor)
+
+    /// Whether to give up before sending: a stop asked for, or a reactor nobody polls any more.
+    var isStopped: Bool {
+        switch self {
+        case .blocking(let stop): stop()
+        case .reactor(let reactor): reactor.isAbandoned
+        }
+    }
+}
+
 /// One non-blocking TCP socket, used by one thread at a time (handed between threads only
 /// through the idle pool's lock).
 final class PlainSocket: @unchecked Sendable {
@@ -26,7 +41,7 @@ final class PlainSocket: @unchecked Sendable {
 
     /// Connects to `host`:`port`, trying each address the name has in turn.
     /// - Throws: `.connect` when none takes the connection before `deadline`.
-    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) -> PlainSocket {
+    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) -> PlainSocket {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         // Names are IP literals or `localhost` (see `PlainHTTPClient.destination(of:)`): nothing
@@ -49,7 +64,7 @@ final class PlainSocket: @unchecked Sendable {
             _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
             if Glibc.connect(descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return socket }
             guard errno == EINPROGRESS else { reason = String(cString: strerror(errno)); continue }
-            switch socket.wait(for: Int16(POLLOUT), until: deadline, stop: stop) {
+            switch await socket.wait(for: Int16(POLLOUT), until: deadline, waiting: waiting) {
             case .ready:
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
@@ -67,9 +82,18 @@ final class PlainSocket: @unchecked Sendable {
 
     enum Readiness { case ready, timedOut, stopped }
 
-    /// Waits until the socket can be read or written (`events`), in slices of at most 50 ms so
-    /// that a stop is heard.
-    func wait(for events: Int16, until deadline: ContinuousClock.Instant, stop: () -> Bool) -> Readiness {
+    /// Waits until the socket can be read or written (`events`): blocking in slices of at most
+    /// 50 ms so that a stop is heard, or suspended on a reactor.
+    func wait(for events: Int16, until deadline: ContinuousClock.Instant, waiting: SocketWaiting) async -> Readiness {
+        switch waiting {
+        case .reactor(let reactor):
+            return await reactor.wait(for: events, on: descriptor, until: deadline)
+        case .blocking(let stop):
+            return wait(for: events, until: deadline, stop: stop)
+        }
+    }
+
+    private func wait(for events: Int16, until deadline: ContinuousClock.Instant, stop: () -> Bool) -> Readiness {
         while true {
             if stop() { return .stopped }
             let left = deadline - .now
@@ -83,7 +107,7 @@ final class PlainSocket: @unchecked Sendable {
     }
 
     /// Writes all of `bytes`.
-    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) {
+    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -92,7 +116,7 @@ final class PlainSocket: @unchecked Sendable {
             guard count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else {
                 throw .connectionLost("writing the request: \(String(cString: strerror(errno)))")
             }
-            switch wait(for: Int16(POLLOUT), until: deadline, stop: stop) {
+            switch await wait(for: Int16(POLLOUT), until: deadline, waiting: waiting) {
             case .ready: continue
             case .timedOut: throw .timedOut("the request could not be written in time")
             case .stopped: throw .stopped(sent: offset > 0)
@@ -107,13 +131,13 @@ final class PlainSocket: @unchecked Sendable {
     ///   - waitingFirst: wait before the first `recv`, when nothing can be there yet (the
     ///     request has just gone out): saves a `recv` that would only say "nothing yet".
     func read(
-        into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, stop: () -> Bool
-    ) throws(TransportError) -> Int {
+        into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, waiting: SocketWaiting
+    ) async throws(TransportError) -> Int {
         let quiet = ContinuousClock.now + readTimeout
         var waits = waitingFirst
         while true {
             if waits {
-                switch wait(for: Int16(POLLIN), until: min(quiet, deadline), stop: stop) {
+                switch await wait(for: Int16(POLLIN), until: min(quiet, deadline), waiting: waiting) {
                 case .ready: break
                 case .timedOut:
                     throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")

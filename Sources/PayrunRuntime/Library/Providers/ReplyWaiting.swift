@@ -14,7 +14,7 @@ enum ReplyWaiting {
         then finish: @escaping (Outcome<Value>, LuaCall) throws -> LuaReturn
     ) throws -> LuaReturn {
         if let scheduler = session.scheduler, scheduler.waitsByYielding(call.stack) {
-            scheduler.start(for: call.stack, on: session.parallelExecutor, work)
+            scheduler.start(for: call.stack, work)
             call.stack.push(lightUserdata: scheduler.marker)
             return try call.yield(1) { resumed in
                 guard let outcome = scheduler.take(for: resumed.stack) else {

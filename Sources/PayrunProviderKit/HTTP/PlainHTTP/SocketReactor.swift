@@ -1,0 +1,121 @@
+// One poll(2) over many sockets, for the thread that drains a `WaitingThreadExecutor`: the
+// requests of `payrun.parallel` are plain-HTTP tasks on the script's thread, each suspended while
+// its socket has nothing to say, and the thread sleeps in a single poll over all of them between
+// running Lua. No event loop, no thread woken but the one that goes on.
+import Glibc
+import PayrunLocks
+
+/// Sockets waited for by suspended tasks, woken by the thread that polls them.
+public final class SocketReactor: Sendable {
+    private struct Waiter {
+        let descriptor: Int32
+        let events: Int16
+        let deadline: ContinuousClock.Instant
+        let continuation: CheckedContinuation<PlainSocket.Readiness, Never>
+    }
+
+    private struct State {
+        var waiters: [Int: Waiter] = [:]
+        var nextKey = 0
+        /// After ``abandon()``: nobody polls any more, and every wait ends at once.
+        var abandoned = false
+    }
+
+    private let state = Locked(State())
+    /// A pipe other threads write a byte to, to end a poll: work was queued for the polling
+    /// thread. Read end, write end.
+    private let wakeDescriptors: (read: Int32, write: Int32)
+    /// The thread that polls: it needs no waking by what it does itself.
+    private let owner = pthread_self()
+
+    /// Call on the thread that will poll.
+    public init() {
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends {
+                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            }
+        }
+        wakeDescriptors = (ends[0], ends[1])
+    }
+
+    /// Whether nobody polls any more.
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
+
+    /// Whether the caller is the polling thread.
+    var isOwnerThread: Bool { pthread_equal(pthread_self(), owner) != 0 }
+
+    deinit {
+        if wakeDescriptors.read >= 0 { close(wakeDescriptors.read) }
+        if wakeDescriptors.write >= 0 { close(wakeDescriptors.write) }
+    }
+
+    /// Suspends the calling task until `descriptor` is ready for `events`, `deadline` passes,
+    /// or the reactor is abandoned (`.stopped`).
+    func wait(for events: Int16, on descriptor: Int32, until deadline: ContinuousClock.Instant) async -> PlainSocket.Readiness {
+        await withCheckedContinuation { continuation in
+            let waiting = state.withLock { state in
+                guard !state.abandoned else { return false }
+                state.waiters[state.nextKey] = Waiter(descriptor: descriptor, events: events, deadline: deadline, continuation: continuation)
+                state.nextKey += 1
+                return true
+            }
+            if !waiting {
+                continuation.resume(returning: .stopped)
+            } else if !isOwnerThread {
+                wake()
+            }
+        }
+    }
+
+    /// Ends a poll under way (or the next one) at once: for other threads than the polling one.
+    public func wake() {
+        // A full pipe already wakes the poll: a failed write loses nothing.
+        var byte: UInt8 = 1
+        _ = write(wakeDescriptors.write, &byte, 1)
+    }
+
+    /// Waits, until `deadline` at the latest, for a waited-for socket to become ready, a wait's
+    /// own deadline to pass, or a ``wake()``; resumes the tasks whose wait is over.
+    public func poll(until deadline: ContinuousClock.Instant) {
+        let waiting = state.withLock { $0.waiters.map { ($0.key, $0.value) } }
+        var entries = [pollfd(fd: wakeDescriptors.read, events: Int16(POLLIN), revents: 0)]
+        entries.reserveCapacity(waiting.count + 1)
+        var until = deadline
+        for (_, waiter) in waiting {
+            entries.append(pollfd(fd: waiter.descriptor, events: waiter.events, revents: 0))
+            until = min(until, waiter.deadline)
+        }
+        let left = until - .now
+        let milliseconds = left > .zero ? Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1 : 0
+        let count = Glibc.poll(&entries, nfds_t(entries.count), milliseconds)
+        if count > 0 && entries[0].revents != 0 {
+            var bytes = [UInt8](repeating: 0, count: 64)
+            while read(wakeDescriptors.read, &bytes, bytes.count) > 0 {}
+        }
+        let now = ContinuousClock.now
+        var over: [(CheckedContinuation<PlainSocket.Readiness, Never>, PlainSocket.Readiness)] = []
+        state.withLock { state in
+            for (index, (key, waiter)) in waiting.enumerated() {
+                // A poll that failed (EINTR) reports nothing; the next poll sees it again.
+                let readiness: PlainSocket.Readiness? =
+                    count > 0 && entries[index + 1].revents != 0 ? .ready : waiter.deadline <= now ? .timedOut : nil
+                if let readiness, state.waiters.removeValue(forKey: key) != nil {
+                    over.append((waiter.continuation, readiness))
+                }
+            }
+        }
+        for (continuation, readiness) in over { continuation.resume(returning: readiness) }
+    }
+
+    /// Nobody will poll again: the waits under way end as stopped, and so does any to come.
+    public func abandon() {
+        let waiting = state.withLock { state in
+            state.abandoned = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiting { waiter.continuation.resume(returning: .stopped) }
+    }
+}
