@@ -86,7 +86,7 @@ final class PlainHTTPClient: Sendable {
     /// Sends `request` once and reads the whole response, on this thread.
     /// - Parameter waiting: how to wait for the socket: blocking, hearing a stop (checked at
     ///   least every 50 ms), or suspended on a reactor.
-    func send(_ request: ProviderRequest, to destination: Destination, waiting: SocketWaiting) async throws(TransportError) -> ProviderResponse {
+    nonisolated(nonsending) func send(_ request: ProviderRequest, to destination: Destination, waiting: SocketWaiting) async throws(TransportError) -> ProviderResponse {
         let head = try Self.head(of: request, to: destination)
         // A stop asked for before anything went out (while a token was fetched, say) sends nothing.
         if waiting.isStopped { throw .stopped(sent: false) }

@@ -29,7 +29,7 @@ struct PlainHTTPResponseReader {
 
     /// The response, and whether the connection can carry another request.
     /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
-    mutating func read(bodiless: Bool) async throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
+    nonisolated(nonsending) mutating func read(bodiless: Bool) async throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
         var (version, status, headers) = try await readHead()
         // Interim responses (100 Continue and the like) come before the real one.
         while (100...199).contains(status) && status != 101 {
@@ -77,14 +77,14 @@ struct PlainHTTPResponseReader {
     }
 
     /// Reads until at least `count` unconsumed bytes are there.
-    private mutating func fill(_ count: Int) async throws(TransportError) {
+    nonisolated(nonsending) private mutating func fill(_ count: Int) async throws(TransportError) {
         while buffer.count - start < count {
             compact()
             try await readMore()
         }
     }
 
-    private mutating func readMore() async throws(TransportError) {
+    nonisolated(nonsending) private mutating func readMore() async throws(TransportError) {
         guard try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting) > 0 else {
             throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
         }
@@ -101,7 +101,7 @@ struct PlainHTTPResponseReader {
     }
 
     /// The next line, without its CRLF (or bare LF).
-    private mutating func line(limit: Int) async throws(TransportError) -> ArraySlice<UInt8> {
+    nonisolated(nonsending) private mutating func line(limit: Int) async throws(TransportError) -> ArraySlice<UInt8> {
         var scanned = start
         while true {
             if let end = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -118,7 +118,7 @@ struct PlainHTTPResponseReader {
         }
     }
 
-    private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
+    nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
         let statusLine = try await line(limit: Self.maximumHeadBytes)
         let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
@@ -160,7 +160,7 @@ struct PlainHTTPResponseReader {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
     }
 
-    private mutating func readChunkedBody() async throws(TransportError) -> [UInt8] {
+    nonisolated(nonsending) private mutating func readChunkedBody() async throws(TransportError) -> [UInt8] {
         var body: [UInt8] = []
         while true {
             let sizeLine = try await line(limit: 1024)
@@ -186,7 +186,7 @@ struct PlainHTTPResponseReader {
         }
     }
 
-    private mutating func readToEnd() async throws(TransportError) -> [UInt8] {
+    nonisolated(nonsending) private mutating func readToEnd() async throws(TransportError) -> [UInt8] {
         // Part of the body may have come with the head: checked before reading more, too.
         repeat {
             guard buffer.count - start <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }

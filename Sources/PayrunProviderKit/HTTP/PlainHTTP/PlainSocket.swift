@@ -41,7 +41,7 @@ final class PlainSocket: @unchecked Sendable {
 
     /// Connects to `host`:`port`, trying each address the name has in turn.
     /// - Throws: `.connect` when none takes the connection before `deadline`.
-    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) -> PlainSocket {
+    nonisolated(nonsending) static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) -> PlainSocket {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         // Names are IP literals or `localhost` (see `PlainHTTPClient.destination(of:)`): nothing
@@ -84,7 +84,7 @@ final class PlainSocket: @unchecked Sendable {
 
     /// Waits until the socket can be read or written (`events`): blocking in slices of at most
     /// 50 ms so that a stop is heard, or suspended on a reactor.
-    func wait(for events: Int16, until deadline: ContinuousClock.Instant, waiting: SocketWaiting) async -> Readiness {
+    nonisolated(nonsending) func wait(for events: Int16, until deadline: ContinuousClock.Instant, waiting: SocketWaiting) async -> Readiness {
         switch waiting {
         case .reactor(let reactor):
             return await reactor.wait(for: events, on: descriptor, until: deadline)
@@ -107,7 +107,7 @@ final class PlainSocket: @unchecked Sendable {
     }
 
     /// Writes all of `bytes`.
-    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
+    nonisolated(nonsending) func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -130,7 +130,7 @@ final class PlainSocket: @unchecked Sendable {
     ///   - deadline: when the whole attempt must be over.
     ///   - waitingFirst: wait before the first `recv`, when nothing can be there yet (the
     ///     request has just gone out): saves a `recv` that would only say "nothing yet".
-    func read(
+    nonisolated(nonsending) func read(
         into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, waiting: SocketWaiting
     ) async throws(TransportError) -> Int {
         let quiet = ContinuousClock.now + readTimeout

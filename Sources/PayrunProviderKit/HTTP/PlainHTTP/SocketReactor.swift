@@ -53,7 +53,7 @@ public final class SocketReactor: Sendable {
 
     /// Suspends the calling task until `descriptor` is ready for `events`, `deadline` passes,
     /// or the reactor is abandoned (`.stopped`).
-    func wait(for events: Int16, on descriptor: Int32, until deadline: ContinuousClock.Instant) async -> PlainSocket.Readiness {
+    nonisolated(nonsending) func wait(for events: Int16, on descriptor: Int32, until deadline: ContinuousClock.Instant) async -> PlainSocket.Readiness {
         await withCheckedContinuation { continuation in
             let waiting = state.withLock { state in
                 guard !state.abandoned else { return false }
