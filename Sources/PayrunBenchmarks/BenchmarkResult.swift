@@ -7,11 +7,16 @@ struct BenchmarkResult {
     let reference: Double
     let detail: String
     let ratioMeaning: String
+    /// Each round's own ratio, when the figures come in rounds run back to back: on a noisy
+    /// machine the median of these is steadier than the ratio of the medians, since a slow
+    /// minute slows both sides of one round.
+    var roundRatios: Samples? = nil
 
-    var ratio: Double { subject / reference }
+    var ratio: Double { roundRatios?.median ?? subject / reference }
 
     var row: String {
-        "| \(name) | \(detail) | \(format(ratio))x \(ratioMeaning) |"
+        let range = roundRatios.map { " (rounds \(format($0.minimum))–\(format($0.maximum)))" } ?? ""
+        return "| \(name) | \(detail) | \(format(ratio))x\(range) \(ratioMeaning) |"
     }
 }
 
