@@ -37,6 +37,13 @@ import Testing
         try job.expectNoSecretInTheStore(["sandbox-peex-secret-key"])
     }
 
+    @Test func peexPayoutsSentInParallelKilledAtEachPointPayEachOnce() async throws {
+        // Eight payments under way at once on the script's thread when each kill comes.
+        let job = try PayoutJob(provider: "peex", payRoute: "POST /peex/api/v3/clients/request_payment", script: "peex-pay-parallel")
+        let settled = try await job.payThroughCrashes()
+        #expect(settled.isEmpty, "Peex looks a payment in doubt up by its track_id: no person is asked")
+    }
+
     @Test func tradevestPayoutsKilledAtEachPointPayEachOnce() async throws {
         let sandbox = try SandboxProcess()
         let state = NSTemporaryDirectory() + "payrun-durable-\(UUID().uuidString)/state.db"
@@ -72,12 +79,15 @@ struct PayoutJob {
     /// The mutations of this attempt the crashes come after: between intent and send, and
     /// between answer and journal.
     let crashes: (intent: Int, answer: Int)
+    /// The paying script's name in `DurableScripts/`, without `.lua`.
+    let script: String
 
     init(
         provider: String, payRoute: String, sandbox: SandboxProcess? = nil, state: String? = nil, extra: [String] = [],
-        crashes: (intent: Int, answer: Int) = (10, 12)
+        crashes: (intent: Int, answer: Int) = (10, 12), script: String? = nil
     ) throws {
         self.crashes = crashes
+        self.script = script ?? "\(provider)-pay"
         self.provider = provider
         self.payRoute = payRoute
         self.sandbox = try sandbox ?? SandboxProcess()
@@ -88,7 +98,7 @@ struct PayoutJob {
 
     var environment: [String: String] { ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state] }
     var payArguments: [String] {
-        ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/\(provider)-pay.lua", payouts] + extra
+        ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/\(script).lua", payouts] + extra
     }
 
     /// Kills the job at each of the worst moments, resumes it each time, and finishes it; checks
@@ -121,7 +131,7 @@ struct PayoutJob {
 
         // The audit trail: one run, resumed, every record linked to the one before.
         let runs = try runsJSON(["runs", "--json"]) as? [[String: Any]] ?? []
-        let payRuns = runs.filter { ($0["script"] as? String)?.hasSuffix("\(provider)-pay.lua") == true }
+        let payRuns = runs.filter { ($0["script"] as? String)?.hasSuffix("/\(script).lua") == true }
         #expect(payRuns.count == 1, "the crashed attempts and the last are one run")
         #expect(payRuns.first?["status"] as? String == "finished")
         #expect((payRuns.first?["attempts"] as? Int ?? 0) >= 5)
