@@ -175,6 +175,19 @@ import Testing
         }
     }
 
+    @Test(arguments: WaitingThread.Origin.allCases)
+    func aTaskCancelledBeforeItsRequestSendsNothing(from origin: WaitingThread.Origin) async throws {
+        try await withClient { server, client in
+            let sent = request(server, "POST", "/transaction")
+            let task = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await send(client, from: origin, sent)
+            }
+            await #expect(throws: ProviderHTTPError.self) { try await task.value }
+            #expect(server.requests.all.isEmpty)
+        }
+    }
+
     @Test func theProxySettingsFollowTheEnvironment() {
         let settings = HTTPSettings(environment: ["HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "localhost, .example.com"])
         #expect(settings.proxy == "http://proxy.internal:3128")

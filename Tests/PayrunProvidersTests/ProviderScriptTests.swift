@@ -225,6 +225,26 @@ import Testing
         }
     }
 
+    @Test func aParallelCallThatFailsSendsNoRequestItHadNotBegun() async throws {
+        try await withServer { server in
+            // Items 1 and 2 ask to pay, and wait; item 3 raises before the script's thread has
+            // sent either request. The call fails, and neither payout goes out, then or later.
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local ok, err = pcall(payrun.parallel, { 1, 2, 3 }, function(i)
+                  if i == 3 then error("row 3 is malformed") end
+                  return p:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_" .. (i + 1), amount = 100, currency = "EUR" })
+                end, { concurrency = 4 })
+                print(ok, err)
+                payrun.sleep(0.5)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput.hasPrefix("false\t") && output.standardOutput.contains("row 3 is malformed"), "\(output.standardOutput)")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(server.requests.all.filter { $0.method == "PUT" }.isEmpty, "no payout was sent after the call failed")
+        }
+    }
+
     @Test func signShowsTheRequestWithoutItsSecretsAndCanBeSent() async throws {
         try await withServer { server in
             let (status, output) = await run("""

@@ -53,7 +53,10 @@ public struct ProviderHTTPClient: Sendable {
             attempt += 1
             let start = ContinuousClock.now
             let outcome: Result<ProviderResponse, TransportError>
-            do {
+            do throws(TransportError) {
+                // A cancelled task (a stopped script's, or one whose payrun.parallel call ended
+                // before its request began) sends nothing.
+                if Task.isCancelled { throw TransportError.stopped(sent: false) }
                 outcome = .success(try await transport.send(request))
             } catch {
                 outcome = .failure(error)

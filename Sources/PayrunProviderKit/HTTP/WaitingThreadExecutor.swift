@@ -56,9 +56,9 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     public func runJobs(waitingUntil deadline: DispatchTime) {
         if let reactor {
             if !hasJobs {
-                let nanoseconds = deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds
-                    ? deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds : 0
-                reactor.poll(until: .now + .nanoseconds(nanoseconds))
+                let now = DispatchTime.now().uptimeNanoseconds
+                let nanoseconds = deadline.uptimeNanoseconds > now ? deadline.uptimeNanoseconds - now : 0
+                reactor.poll(until: .now + .nanoseconds(min(nanoseconds, UInt64(Int64.max))))
             }
             BlockingIO.reacting(on: reactor) { runQueued() }
             return

@@ -25,7 +25,8 @@ public enum ParticeepRequestSigner {
     private static let lastKeyed = Locked<(secret: String, hmac: HMAC<Insecure.SHA1>)?>(nil)
 
     private static func keyed(with secret: String) -> HMAC<Insecure.SHA1> {
-        if let hmac = lastKeyed.withLock({ $0?.secret == secret ? $0?.hmac : nil }) { return hmac }
+        // Compared byte for byte: `==` would take a canonically equivalent secret for this one.
+        if let hmac = lastKeyed.withLock({ $0.flatMap { $0.secret.utf8.elementsEqual(secret.utf8) ? $0.hmac : nil } }) { return hmac }
         let hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(secret.utf8)))
         lastKeyed.withLock { $0 = (secret, hmac) }
         return hmac

@@ -20,6 +20,8 @@ final class ParallelScheduler: Sendable {
     private let arrived = Locked<[LuaStack.ThreadID: Outcome]>([:])
     /// Where the coroutines' work runs: on the script's thread, between its coroutines.
     private let executor: WaitingThreadExecutor
+    /// The work under way, by thread: cancelled when the call ends before it does.
+    private let working = Locked<[LuaStack.ThreadID: Task<Void, Never>]>([:])
 
     /// Call on the script's thread, which will run the work; `stop` says when to stop waiting.
     init(stop: BlockingIO.StopCheck) {
@@ -46,12 +48,17 @@ final class ParallelScheduler: Sendable {
     /// Starts `work` for the coroutine `thread`, which then yields until ``take(for:)``.
     func start<Value: Sendable>(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> Value) {
         let key = thread.threadID
-        Task(executorPreference: executor) {
+        let task = Task(executorPreference: executor) {
+            // Queued, not begun, when the call ended (it failed or was stopped): nothing is sent.
+            guard !Task.isCancelled else { return }
             let outcome: Outcome
             do throws(ProviderError) { outcome = .success(try await work()) } catch { outcome = .failure(error) }
+            self.working.withLock { $0[key] = nil }
             self.arrived.withLock { $0[key] = outcome }
             self.executor.wake()
         }
+        // The task's first job runs when this thread next drains the executor: it is known by then.
+        working.withLock { $0[key] = task }
     }
 
     /// The response for the coroutine `thread`, once it arrived.
@@ -70,10 +77,16 @@ final class ParallelScheduler: Sendable {
         }
     }
 
-    /// The call is over: work still under way (the call failed or was stopped) is not run here
-    /// any more. Its requests end as stopped, and whatever else it awaits finishes on Swift's
-    /// pool, its outcome dropped.
+    /// The call is over: work still under way (the call failed or was stopped) is cancelled and
+    /// not run here any more. Work not begun sends nothing; requests waiting for their answer end
+    /// as stopped (a mutation among them in doubt, as after a crash); none is retried; whatever
+    /// else it awaits finishes on Swift's pool, its outcome dropped.
     func close() {
+        let left = working.withLock { working in
+            defer { working = [:] }
+            return Array(working.values)
+        }
+        for task in left { task.cancel() }
         executor.abandon()
     }
 }

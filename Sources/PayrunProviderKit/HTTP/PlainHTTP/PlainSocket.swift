@@ -135,13 +135,16 @@ final class PlainSocket: @unchecked Sendable {
     ) async throws(TransportError) -> Int {
         let quiet = ContinuousClock.now + readTimeout
         var waits = waitingFirst
+        var stopped = false
         while true {
             if waits {
                 switch await wait(for: Int16(POLLIN), until: min(quiet, deadline), waiting: waiting) {
                 case .ready: break
                 case .timedOut:
                     throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
-                case .stopped: throw .stopped(sent: true)
+                case .stopped:
+                    // What already came is read all the same: only a wait for more is given up.
+                    stopped = true
                 }
             }
             waits = true
@@ -154,6 +157,7 @@ final class PlainSocket: @unchecked Sendable {
             guard errno == EAGAIN || errno == EWOULDBLOCK else {
                 throw .connectionLost(String(cString: strerror(errno)))
             }
+            if stopped { throw .stopped(sent: true) }
         }
     }
 

@@ -88,7 +88,9 @@ public final class SocketReactor: Sendable {
             until = min(until, waiter.deadline)
         }
         let left = until - .now
-        let milliseconds = left > .zero ? Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1 : 0
+        // Whole milliseconds, rounded up; a day at most (a wait that long is woken anyway).
+        let milliseconds = left > .zero
+            ? Int32(min(left.components.seconds, 86_400) * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1 : 0
         let count = Glibc.poll(&entries, nfds_t(entries.count), milliseconds)
         if count > 0 && entries[0].revents != 0 {
             var bytes = [UInt8](repeating: 0, count: 64)
