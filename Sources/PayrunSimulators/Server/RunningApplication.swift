@@ -2,11 +2,14 @@
 // benchmark's reference server and the tests' webhook receiver all start this way.
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// A started HTTP server and the port it listens on.
 public struct RunningApplication: Sendable {
     public let port: Int
     private let task: Task<Void, any Error>
+    /// Runs the application, and shuts it down gracefully when asked.
+    private let group: ServiceGroup
 
     /// Serves `router` on `host`:`port` (0 picks a free port) and returns once it accepts
     /// connections.
@@ -25,10 +28,11 @@ public struct RunningApplication: Sendable {
                 continuation.finish()
             },
             logger: logger)
+        let group = ServiceGroup(services: [application], logger: logger)
         let task = Task {
             // If binding fails, run() throws before onServerRunning: end the wait below too.
             defer { continuation.finish() }
-            try await application.run()
+            try await group.run()
         }
         var bound = 0
         for await port in ports { bound = port }
@@ -37,13 +41,22 @@ public struct RunningApplication: Sendable {
             do { try await task.value } catch { reason = " (\(error))" }
             throw SimulatorError(description: "cannot listen on \(host):\(port)\(reason); is the port in use?")
         }
-        return RunningApplication(port: bound, task: task)
+        return RunningApplication(port: bound, task: task, group: group)
     }
 
-    /// Stops serving.
+    /// Stops serving: gracefully, so that a connection accepted just now is served and closed
+    /// (cancelling the server outright could leave one never handled, and NIO traps when its
+    /// writer is released unfinished); then, if a request is still held open after 2 s (a fault
+    /// that holds an answer back), by cancelling.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(2))
+            task.cancel()
+        }
         _ = try? await task.value
+        deadline.cancel()
     }
 
     /// Serves until the task running it is cancelled.
