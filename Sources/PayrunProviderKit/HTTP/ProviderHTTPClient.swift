@@ -55,8 +55,10 @@ public struct ProviderHTTPClient: Sendable {
             let outcome: Result<ProviderResponse, TransportError>
             do throws(TransportError) {
                 // A cancelled task (a stopped script's, or one whose payrun.parallel call ended
-                // before its request began) sends nothing.
-                if Task.isCancelled { throw TransportError.stopped(sent: false) }
+                // before its request began) sends nothing. Checked before the first attempt only:
+                // a retry is decided on below, and reporting a retry as "not sent" would hide that
+                // the attempt before it may have arrived.
+                if attempt == 1 && Task.isCancelled { throw TransportError.stopped(sent: false) }
                 outcome = .success(try await transport.send(request))
             } catch {
                 outcome = .failure(error)
