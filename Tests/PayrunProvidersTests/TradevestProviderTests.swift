@@ -190,6 +190,26 @@ import Testing
         }
     }
 
+    @Test func aDeduplicatedCreateStoppedWhileItWaitsIsOfUnknownOutcome() async throws {
+        // The customer is made, its answer held back; the wait is stopped meanwhile (a script
+        // stopping). Retries by externalId are safe, but this attempt may have arrived: the error
+        // says so, for a durable run to keep it in doubt rather than take it for not sent.
+        try await withClient { server, client in
+            server.faults.replace(with: try FaultPlan(parsing: "POST /tradevest/customers/natural-persons: slow=32s"))
+            let stop = BlockingIO.StopCheck { server.requests.all.contains { $0.path.hasSuffix("/customers/natural-persons") } }
+            let outcome: Result<ProviderClient.Reply, ProviderError> = try await WaitingThread.run(hearing: stop) {
+                do throws(ProviderError) {
+                    return .success(try await client.request("POST", "/customers/natural-persons", body: Self.person(6, externalID: "ext-stopped")))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            guard case .failure(let error) = outcome else { Issue.record("a stopped wait gave an answer"); return }
+            #expect(error.outcomeUnknown, "\(error)")
+            #expect(error.status == nil)
+        }
+    }
+
     @Test func cursorPagesAreFollowedToTheEnd() async throws {
         try await withClient { server, client in
             for n in 0..<45 {

@@ -154,6 +154,10 @@ public struct ProviderClient: Sendable {
         } catch {
             var failure = ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
             if case .outcomeUnknown = error { failure.outcomeUnknown = true }
+            // A mutation the provider deduplicates, whose wait for an answer was stopped (the run
+            // stopping): its retries are safe, but this one may have arrived, and a journal that
+            // took it for "not sent" would send it afresh, to be refused as a repeat for good.
+            if case .failed(_, _, .stopped(sent: true), _) = error, request.retrySafety != .idempotent { failure.outcomeUnknown = true }
             throw failure
         }
     }
