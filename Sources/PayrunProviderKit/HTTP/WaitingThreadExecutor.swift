@@ -44,11 +44,8 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         }
         if forwarded {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
-        } else if let reactor {
-            // The polling thread queues jobs for itself while it runs them: no wake needed.
-            if !reactor.isOwnerThread { reactor.wake() }
         } else {
-            wakeup.signal()
+            wake()
         }
     }
 
@@ -75,13 +72,9 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
 
     private var hasJobs: Bool { queue.withLock { !$0.jobs.isEmpty } }
 
-    /// Wakes ``runJobs(waitingUntil:)`` with nothing to run: the task it waits for is over.
+    /// Wakes ``runJobs(waitingUntil:)``: a job was queued, or the task it waits for is over.
     public func wake() {
-        if let reactor {
-            if !reactor.isOwnerThread { reactor.wake() }
-        } else {
-            wakeup.signal()
-        }
+        if let reactor { reactor.wake() } else { wakeup.signal() }
     }
 
     /// No thread runs the jobs from now on: those queued and any to come go to the global

@@ -44,7 +44,7 @@ public final class SocketReactor: Sendable {
     var isAbandoned: Bool { state.withLock { $0.abandoned } }
 
     /// Whether the caller is the polling thread.
-    var isOwnerThread: Bool { pthread_equal(pthread_self(), owner) != 0 }
+    private var isOwnerThread: Bool { pthread_equal(pthread_self(), owner) != 0 }
 
     deinit {
         if wakeDescriptors.read >= 0 { close(wakeDescriptors.read) }
@@ -61,16 +61,14 @@ public final class SocketReactor: Sendable {
                 state.nextKey += 1
                 return true
             }
-            if !waiting {
-                continuation.resume(returning: .stopped)
-            } else if !isOwnerThread {
-                wake()
-            }
+            if waiting { wake() } else { continuation.resume(returning: .stopped) }
         }
     }
 
-    /// Ends a poll under way (or the next one) at once: for other threads than the polling one.
+    /// Ends a poll under way (or the next one) at once. Called by the polling thread itself
+    /// (which is not polling then, and polls next with what it just queued), it does nothing.
     public func wake() {
+        guard !isOwnerThread else { return }
         // A full pipe already wakes the poll: a failed write loses nothing.
         var byte: UInt8 = 1
         _ = write(wakeDescriptors.write, &byte, 1)
