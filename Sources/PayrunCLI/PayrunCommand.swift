@@ -29,8 +29,8 @@ struct PayrunCommand: AsyncParsableCommand {
                 // back for every request. Only in a dynamically linked build (debug, tests): NIO
                 // finds the hook with dlsym, and `--static-swift-stdlib` keeps the symbol local,
                 // so a release `payrun` runs its tasks on the global pool. A script's provider
-                // requests do not depend on it: they are awaited on the HTTP transport's own
-                // loops (EventLoopExecutor).
+                // requests do not depend on it: the script's own thread sends them (see
+                // `WaitingThreadExecutor`).
                 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -4,19 +4,15 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// One attempt at a request: no retries here (see ``ProviderHTTPClient``).
 public final class HTTPTransport: Sendable {
     public let settings: HTTPSettings
-    /// One executor per event loop (see ``EventLoopExecutor``): a task that prefers one sends
-    /// its requests on that loop, and resumes there.
-    private let executors: [EventLoopExecutor]
-    private let nextIndex = Atomic<Int>(0)
-    /// NIO's process-wide group, a loop per core, never shut down: requests overlapping in
-    /// `payrun.parallel` spread over its loops, and nothing a closed transport left scheduled
-    /// can find its loop gone.
+    /// NIO's process-wide group, a loop per core, never shut down: nothing a closed transport
+    /// left scheduled can find its loop gone.
     private let group = MultiThreadedEventLoopGroup.singleton
+    /// The group's loops, to tell whether a request is sent from one of them.
+    private let loops: [any EventLoop]
     private let direct: HTTPClient
     private let proxied: HTTPClient?
     /// Plain `http://` on the waiting thread (see ``HTTPSettings/sendsPlainHTTPOnWaitingThread``).
@@ -40,7 +36,7 @@ public final class HTTPTransport: Sendable {
         // One connection per concurrent request of payrun.parallel (AsyncHTTPClient's default
         // of 8 would queue half of a concurrency of 16 behind the others).
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        executors = group.makeIterator().map(EventLoopExecutor.init)
+        loops = Array(group.makeIterator())
         direct = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         if let proxy = settings.proxy {
             guard let (host, port) = Self.hostAndPort(proxy) else {
@@ -54,11 +50,6 @@ public final class HTTPTransport: Sendable {
         }
     }
 
-    /// The loops in turn: for requests that overlap.
-    public func nextExecutor() -> EventLoopExecutor {
-        executors[nextIndex.add(1, ordering: .relaxed).oldValue % executors.count]
-    }
-
     /// Closes the connections. Call once, when no request is under way.
     public func shutdown() async {
         plain.shutdown()
@@ -68,12 +59,12 @@ public final class HTTPTransport: Sendable {
 
     /// Sends `request` once and reads the whole response.
     ///
-    /// A plain `http://` request from a task whose thread may block (``BlockingIO/stopCheck`` is
-    /// set) is written and read right there, by ``PlainHTTPClient``. Anything else goes through
-    /// AsyncHTTPClient's future-based API, whose callbacks stay on the event loop:
-    /// awaited from a task that prefers one of ``nextExecutor()``'s, a request costs two thread
-    /// wake-ups (the loop's, then the waiter's). The async `execute` starts a task of its own on Swift's
-    /// cooperative pool for each request, which is two more.
+    /// A plain `http://` request from a thread marked by ``BlockingIO`` is written and read right
+    /// there, by ``PlainHTTPClient``: blocking on it, or suspended on the thread's reactor.
+    /// Anything else goes through AsyncHTTPClient's future-based API, whose callbacks stay on the
+    /// event loop: a request costs two thread wake-ups (the loop's, then the waiter's). The async
+    /// `execute` starts a task of its own on Swift's cooperative pool for each request, which is
+    /// two more.
     public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
         if settings.sendsPlainHTTPOnWaitingThread, let waiting = Self.socketWaiting(),
            let destination = PlainHTTPClient.destination(of: request.url) {
@@ -81,9 +72,9 @@ public final class HTTPTransport: Sendable {
         }
         guard let (scheme, host) = Self.schemeAndHost(request.url) else { throw .invalidURL(request.url) }
         let client = scheme == "https" && settings.usesProxy(for: host) ? (proxied ?? direct) : direct
-        // The loop this task runs on, when it prefers one of the transport's: the connection and
-        // the answer stay on this thread.
-        let currentLoop = executors.first(where: { $0.loop.inEventLoop })?.loop ?? group.next()
+        // The loop this task runs on, when it runs on one of the group's (Swift's global executor
+        // is NIO's group in a debug build): the connection and the answer stay on this thread.
+        let currentLoop = loops.first(where: { $0.inEventLoop }) ?? group.next()
         do {
             var headers = HTTPHeaders()
             headers.reserveCapacity(request.headers.count)
