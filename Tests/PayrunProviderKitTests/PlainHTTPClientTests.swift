@@ -9,10 +9,10 @@ import Testing
 
 @Suite struct PlainHTTPClientTests {
     func withServer(
-        _ answers: [ScriptedHTTPServer.Answer], settings: HTTPSettings = HTTPSettings(),
+        _ answers: [ScriptedHTTPServer.Answer], answersAfter: Int = 0, settings: HTTPSettings = HTTPSettings(),
         _ body: (ScriptedHTTPServer, HTTPTransport) async throws -> Void
     ) async throws {
-        let server = try ScriptedHTTPServer(answers: answers)
+        let server = try ScriptedHTTPServer(answers: answers, answersAfter: answersAfter)
         defer { server.stop() }
         let transport = try HTTPTransport(settings: settings)
         do {
@@ -205,26 +205,24 @@ import Testing
         // No answer goes out before all sixteen requests came: sent one at a time, as a thread
         // blocking on each would, the first would wait for the others until its read timeout.
         let answers = (0..<16).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
-        let server = try ScriptedHTTPServer(answers: answers, answersAfter: 16)
-        defer { server.stop() }
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(15)
-        let transport = try HTTPTransport(settings: settings)
-        let bodies = try await WaitingThread.run(reacting: true) {
-            // The group's tasks run on the reacting thread too: they inherit its executor.
-            try await withThrowingTaskGroup(of: String.self) { group in
-                for index in 0..<16 {
-                    group.addTask {
-                        let response = try await transport.send(ProviderRequest(method: "GET", url: server.url + "/\(index)"))
-                        return String(decoding: response.body, as: UTF8.self)
+        try await withServer(answers, answersAfter: 16, settings: settings) { server, transport in
+            let bodies = try await WaitingThread.run(reacting: true) {
+                // The group's tasks run on the reacting thread too: they inherit its executor.
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for index in 0..<16 {
+                        group.addTask {
+                            let response = try await transport.send(ProviderRequest(method: "GET", url: server.url + "/\(index)"))
+                            return String(decoding: response.body, as: UTF8.self)
+                        }
                     }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
             }
+            #expect(bodies == Array(repeating: "ok", count: 16))
+            #expect(server.connections == 16)
         }
-        await transport.shutdown()
-        #expect(bodies == Array(repeating: "ok", count: 16))
-        #expect(server.connections == 16)
     }
 
     @Test func requestsWaitingOnAnAbandonedReactorEndAsStoppedAtOnce() async throws {
@@ -232,29 +230,27 @@ import Testing
         // out. Its reactor is abandoned then, and each request ends as stopped after sending:
         // not answered 20 s later, nor timed out (as AsyncHTTPClient's requests would be).
         let answers = (0..<4).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
-        let server = try ScriptedHTTPServer(answers: answers, answersAfter: 1000)
-        defer { server.stop() }
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(60)
-        let transport = try HTTPTransport(settings: settings)
-        let outcomes = Locked<[TransportError]>([])
-        let stop = BlockingIO.StopCheck { server.requests.count >= 4 }
-        _ = try? await WaitingThread.run(hearing: stop, reacting: true) {
-            await withTaskGroup(of: Void.self) { group in
-                for index in 0..<4 {
-                    group.addTask {
-                        do throws(TransportError) {
-                            _ = try await transport.send(ProviderRequest(method: "POST", url: server.url + "/payouts/\(index)", body: []))
-                        } catch {
-                            outcomes.withLock { $0.append(error) }
+        try await withServer(answers, answersAfter: 1000, settings: settings) { server, transport in
+            let outcomes = Locked<[TransportError]>([])
+            let stop = BlockingIO.StopCheck { server.requests.count >= 4 }
+            _ = try? await WaitingThread.run(hearing: stop, reacting: true) {
+                await withTaskGroup(of: Void.self) { group in
+                    for index in 0..<4 {
+                        group.addTask {
+                            do throws(TransportError) {
+                                _ = try await transport.send(ProviderRequest(method: "POST", url: server.url + "/payouts/\(index)", body: []))
+                            } catch {
+                                outcomes.withLock { $0.append(error) }
+                            }
                         }
                     }
                 }
             }
+            let given = ContinuousClock.now + .seconds(10)
+            while outcomes.withLock({ $0.count }) < 4 && ContinuousClock.now < given { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(outcomes.withLock { $0 } == Array(repeating: .stopped(sent: true), count: 4))
         }
-        let given = ContinuousClock.now + .seconds(10)
-        while outcomes.withLock({ $0.count }) < 4 && ContinuousClock.now < given { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(outcomes.withLock { $0 } == Array(repeating: .stopped(sent: true), count: 4))
-        await transport.shutdown()
     }
 }
