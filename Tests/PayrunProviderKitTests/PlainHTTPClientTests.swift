@@ -226,9 +226,9 @@ import Testing
     }
 
     @Test func requestsWaitingOnAnAbandonedReactorEndAsStoppedAtOnce() async throws {
-        // The server holds its answers for 20 s; the thread stops waiting once four requests are
+        // The server holds its answers for 60 s; the thread stops waiting once four requests are
         // out. Its reactor is abandoned then, and each request ends as stopped after sending:
-        // not answered 20 s later, nor timed out (as AsyncHTTPClient's requests would be).
+        // not answered 60 s later, nor timed out (as AsyncHTTPClient's requests would be).
         let answers = (0..<4).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(60)

@@ -25,7 +25,7 @@ final class ScriptedHTTPServer: Sendable {
         var answers: [Answer]
         var requests: [String] = []
         var connections = 0
-        /// No answer goes out before this many requests came (at most 20 s).
+        /// No answer goes out before this many requests came (at most 60 s: a first, loaded run of the suite has stalled the whole process for 20 s).
         var answersAfter = 0
     }
 
@@ -100,7 +100,7 @@ final class ScriptedHTTPServer: Sendable {
                 state.requests.append(head)
                 return state.answers.isEmpty ? nil : state.answers.removeFirst()
             }) else { return }
-            let given = Date().addingTimeInterval(20)
+            let given = Date().addingTimeInterval(60)
             while state.withLock({ $0.requests.count < $0.answersAfter }) && Date() < given {
                 Thread.sleep(forTimeInterval: 0.005)
             }
