@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PayrunPostgres", targets: ["PayrunPostgres"]),
         .library(name: "PayrunListener", targets: ["PayrunListener"]),
         .library(name: "PayrunProviders", targets: ["PayrunProviders"]),
+        .library(name: "PayrunDeclaredProviders", targets: ["PayrunDeclaredProviders"]),
         .library(name: "LineEditing", targets: ["LineEditing"]),
     ],
     dependencies: [
@@ -131,9 +132,15 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Providers declared in Lua files (`providers/NAME.lua`): read in a restricted Lua state
+        // into plain data, signed and verified in Swift on the same plugin API.
+        .target(
+            name: "PayrunDeclaredProviders",
+            dependencies: ["LuaKit", "PayrunProviderKit", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // `import Payrun`: the engine with the built-in providers and the simulators in process,
         // as `payrun run` runs scripts.
-        .target(name: "Payrun", dependencies: ["PayrunRuntime", "PayrunProviders", "PayrunSimulators", "PayrunSQLite"]),
+        .target(name: "Payrun", dependencies: ["PayrunRuntime", "PayrunProviders", "PayrunDeclaredProviders", "PayrunSimulators", "PayrunSQLite"]),
         // The examples docs/embedding.md shows, built (and exercised by tests) so they cannot rot.
         .target(
             name: "ScriptHostExample", dependencies: ["Payrun", .product(name: "Hummingbird", package: "hummingbird")],
@@ -198,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "PayrunProvidersTests",
             dependencies: [
-                "PayrunProviders", "PayrunRuntime", "LuaKit", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport",
+                "PayrunProviders", "PayrunDeclaredProviders", "PayrunRuntime", "LuaKit", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),

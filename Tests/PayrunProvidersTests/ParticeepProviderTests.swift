@@ -1,5 +1,7 @@
 // The Particeep provider against the Particeep simulator over real HTTP: signing, both response
-// shapes, error mapping, pages with total_size, webhook verification.
+// shapes, error mapping, pages with total_size, webhook verification. Each test runs twice: with
+// the built-in provider (Swift) and with docs/examples/providers/particeep.lua (declared in Lua).
+@testable import PayrunDeclaredProviders
 import PayrunFormats
 @testable import PayrunProviders
 import PayrunRuntime
@@ -7,16 +9,55 @@ import PayrunSimulators
 import PayrunTestSupport
 import Testing
 
-@Suite struct ParticeepProviderTests {
-    let provider = ParticeepProvider()
+/// The two Particeeps the tests run against.
+enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case swift, declared
 
-    @Test func signingMatchesTheDocumentsVector() {
+    var provider: any PaymentProvider {
+        switch self {
+        case .swift: ParticeepProvider()
+        case .declared: Self.declaredProvider
+        }
+    }
+
+    /// docs/examples/providers/particeep.lua, read once.
+    static let declaredProvider: DeclaredProvider = {
+        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        do {
+            return try DeclaredProvider(file: "/\(root)/docs/examples/providers/particeep.lua")
+        } catch {
+            fatalError("the declared Particeep does not load: \(error)")
+        }
+    }()
+
+    var testDescription: String { rawValue }
+}
+
+@Suite struct ParticeepProviderTests {
+    @Test func signingMatchesTheDocumentsVector() throws {
         #expect(ParticeepRequestSigner.authorization(key: "1234567890", secret: "0987654321", dateTime: "2015-10-19T11:04:18Z")
             == "PTP:1234567890:YzgwZWEyYjJjOWY4ZTZlNTA5NzgzZWU2N2IzZWNhMGFhMDZhY2RkMA==")
+        // The declared signature, by its parts, on the same values.
+        guard case .hmac(let signing) = try #require(ParticeepImplementation.declaredProvider.definition.auth.first) else {
+            Issue.record("the declared Particeep does not sign with an HMAC")
+            return
+        }
+        let message = signing.signature.message { part in
+            switch part {
+            case .credential("api_secret"): Array("0987654321".utf8)
+            case .credential("api_key"): Array("1234567890".utf8)
+            case .timestamp: Array("2015-10-19T11:04:18Z".utf8)
+            default: nil
+            }
+        }
+        let signature = signing.signature.signature(of: try #require(message), key: Array("0987654321".utf8))
+        let authorization = signing.headers.first { $0.name == "Authorization" }?.value.filled { $0 == "signature" ? signature : $0 == "api_key" ? "1234567890" : nil }
+        #expect(authorization == "PTP:1234567890:YzgwZWEyYjJjOWY4ZTZlNTA5NzgzZWU2N2IzZWNhMGFhMDZhY2RkMA==")
     }
 
     /// A client for the sandbox environment served by a fresh simulator.
     func withClient(
+        _ provider: any PaymentProvider,
         transactions: Int = 100, store: MemoryCredentialStore = MemoryCredentialStore(),
         _ body: (SimulatorServer, ProviderClient) async throws -> Void
     ) async throws {
@@ -35,8 +76,10 @@ import Testing
         }
     }
 
-    @Test func requestsAreSignedAndAnswered() async throws {
-        try await withClient { _, client in
+    @Test(arguments: ParticeepImplementation.allCases)
+    func requestsAreSignedAndAnswered(_ implementation: ParticeepImplementation) async throws {
+        let provider = implementation.provider
+        try await withClient(provider) { _, client in
             let user = try await client.request("GET", "/user/usr_1")
             #expect(user.result["id"] == .string("usr_1"))
             #expect(user.status == 200)
@@ -48,8 +91,10 @@ import Testing
         }
     }
 
-    @Test func errorsKeepTheProvidersCodeAndStatus() async throws {
-        try await withClient { _, client in
+    @Test(arguments: ParticeepImplementation.allCases)
+    func errorsKeepTheProvidersCodeAndStatus(_ implementation: ParticeepImplementation) async throws {
+        let provider = implementation.provider
+        try await withClient(provider) { _, client in
             await #expect {
                 try await client.request("GET", "/user/nobody")
             } throws: { error in
@@ -61,7 +106,7 @@ import Testing
         }
         var wrong = MemoryCredentialStore()
         wrong.set(Secret("not-the-secret"), for: CredentialName(provider: "particeep", field: "api_secret"), in: .sandbox)
-        try await withClient(store: wrong) { _, client in
+        try await withClient(provider, store: wrong) { _, client in
             await #expect {
                 try await client.request("GET", "/info")
             } throws: { error in
@@ -70,7 +115,9 @@ import Testing
         }
     }
 
-    @Test func bothResponseShapesAreRead() throws {
+    @Test(arguments: ParticeepImplementation.allCases)
+    func bothResponseShapesAreRead(_ implementation: ParticeepImplementation) throws {
+        let provider = implementation.provider
         let request = ProviderRequest(method: "GET", url: "https://test-api.particeep.com/v1/user/x")
         func result(_ status: Int, _ text: String) throws(ProviderError) -> JSONValue {
             try provider.result(of: ProviderResponse(status: status, headers: [], body: Array(text.utf8)), to: request)
@@ -96,8 +143,10 @@ import Testing
         }
     }
 
-    @Test func pagesAreFollowedToTheEndAndPrefetched() async throws {
-        try await withClient(transactions: 250) { server, client in
+    @Test(arguments: ParticeepImplementation.allCases)
+    func pagesAreFollowedToTheEndAndPrefetched(_ implementation: ParticeepImplementation) async throws {
+        let provider = implementation.provider
+        try await withClient(provider, transactions: 250) { server, client in
             var ids: [String] = []
             for try await item in ProviderPaginator(client: client, path: "/transaction/search", pageSize: 100) {
                 ids.append(item["id"]?.string ?? "")
@@ -114,9 +163,11 @@ import Testing
         }
     }
 
-    @Test func webhooksFromTheSimulatorVerifyAndForgeriesDoNot() async throws {
+    @Test(arguments: ParticeepImplementation.allCases)
+    func webhooksFromTheSimulatorVerifyAndForgeriesDoNot(_ implementation: ParticeepImplementation) async throws {
+        let provider = implementation.provider
         let receiver = try await WebhookReceiver.start()
-        try await withClient { _, client in
+        try await withClient(provider) { _, client in
             _ = try await client.request("PUT", "/webhook", body: .object(["name": .string("user_deleted"), "url": .string(receiver.url)]))
             _ = try await client.request("DELETE", "/user/usr_2")
             let received = try await receiver.wait(for: 1)
@@ -137,14 +188,18 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func onlyReadsAndDeletesAreRetried() {
+    @Test(arguments: ParticeepImplementation.allCases)
+    func onlyReadsAndDeletesAreRetried(_ implementation: ParticeepImplementation) {
+        let provider = implementation.provider
         #expect(provider.retrySafety(of: ProviderRequest(method: "GET", url: "https://x/v1/user/1")) == .idempotent)
         #expect(provider.retrySafety(of: ProviderRequest(method: "DELETE", url: "https://x/v1/user/1")) == .idempotent)
         #expect(provider.retrySafety(of: ProviderRequest(method: "PUT", url: "https://x/v1/transaction")) == .unsafe)
         #expect(provider.retrySafety(of: ProviderRequest(method: "POST", url: "https://x/v1/wallet/transfer")) == .unsafe)
     }
 
-    @Test func liveAndTestGoToParticeepsHostsOnly() async throws {
+    @Test(arguments: ParticeepImplementation.allCases)
+    func liveAndTestGoToParticeepsHostsOnly(_ implementation: ParticeepImplementation) async throws {
+        let provider = implementation.provider
         #expect(provider.baseURL(in: .live, sandboxServer: nil) == "https://api.particeep.com/v1")
         #expect(provider.baseURL(in: .test, sandboxServer: nil) == "https://test-api.particeep.com/v1")
         #expect(provider.baseURL(in: .sandbox, sandboxServer: nil) == nil)

@@ -198,6 +198,10 @@ public enum PaginationScheme: Sendable, Equatable {
     /// A `page` number from `first` and `size` items a page; the page's items in `items`, the
     /// number of pages at the member path `pageCount`.
     case pageNumber(page: String, size: String, items: String, pageCount: [String], first: Int, defaultSize: Int)
+    /// `limit` items a page, each page's `Link` header (RFC 8288) giving the next one's URL
+    /// (`rel="next"`), none after the last; the items are the answer itself (an array) or its
+    /// member `items`.
+    case link(limit: String, items: String?, defaultLimit: Int)
 }
 
 /// One page's request: method, path, query and body.

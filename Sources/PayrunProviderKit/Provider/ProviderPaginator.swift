@@ -51,7 +51,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             guard case .offset(let offset) = position else { preconditionFailure("a cursor for limit/offset pages") }
             let limit = pageSize ?? defaultLimit
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != offsetName } + [(limitName, String(limit)), (offsetName, String(offset))]
-            let list = try await listBody(pageQuery)
+            let list = try await listBody(pageQuery).list
             let items = try self.items(itemsName, in: list)
             let total = totalName.flatMap { list[$0]?.integer }
             let end = offset + items.count
@@ -62,7 +62,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             let limit = pageSize ?? defaultLimit
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
                 + (cursor.map { [(cursorName, $0)] } ?? [])
-            let list = try await listBody(pageQuery)
+            let list = try await listBody(pageQuery).list
             let items = try self.items(itemsName, in: list)
             var next: JSONTape.Node? = list
             for name in nextPath { next = next?[name] }
@@ -75,13 +75,53 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             guard case .offset(let number) = position else { preconditionFailure("a cursor for numbered pages") }
             let size = pageSize ?? defaultSize
             let pageQuery = query.filter { $0.0 != pageName && $0.0 != sizeName } + [(pageName, String(number)), (sizeName, String(size))]
-            let list = try await listBody(pageQuery)
+            let list = try await listBody(pageQuery).list
             let items = try self.items(itemsName, in: list)
             var count: JSONTape.Node? = list
             for name in countPath { count = count?[name] }
             let more = items.count > 0 && (count?.integer.map { number < $0 } ?? (items.count == size))
             return Page(items: items, next: more ? .offset(number + 1) : nil)
+        case .link(let limitName, let itemsName, let defaultLimit):
+            guard case .cursor(let next) = position else { preconditionFailure("an offset for linked pages") }
+            let (pagePath, pageQuery): (String, [(String, String)])
+            if let next {
+                (pagePath, pageQuery) = try relative(next)
+            } else {
+                (pagePath, pageQuery) = (path, query.filter { $0.0 != limitName } + [(limitName, String(pageSize ?? defaultLimit))])
+            }
+            let (list, headers) = try await listBody(pageQuery, path: pagePath)
+            let items = try itemsName.map { name throws(ProviderError) in try self.items(name, in: list) } ?? list
+            guard items.kind == .array else {
+                throw ProviderError(provider: client.provider.name, message: "GET \(path) is not a list: its answer is not an array to page through")
+            }
+            let following = LinkHeader.next(in: headers)
+            guard let following, following != next, items.count > 0 else { return Page(items: items, next: nil) }
+            return Page(items: items, next: .cursor(following))
         }
+    }
+
+    /// The path under the base URL, and the query, of a `Link` header's next page; a URL
+    /// elsewhere is refused, since the request would carry the provider's credentials there.
+    private func relative(_ url: String) throws(ProviderError) -> (String, [(String, String)]) {
+        let base = client.baseURL
+        var rest: Substring
+        if url.hasPrefix("/") {
+            // The base URL's path: what follows the first '/' after "scheme://".
+            let afterScheme = base.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            let basePath = afterScheme.count == 4 ? "/" + afterScheme[3] : ""
+            guard url.hasPrefix(basePath + "/") || url == basePath else {
+                throw ProviderError(provider: client.provider.name, message: "the Link header's next page, \(url), is not under the base URL \(base)")
+            }
+            rest = url.dropFirst(basePath.count)
+        } else {
+            guard url.hasPrefix(base + "/") || url.hasPrefix(base + "?") else {
+                throw ProviderError(provider: client.provider.name, message: "the Link header's next page, \(url), is not under the base URL \(base): not followed")
+            }
+            rest = url.dropFirst(base.count)
+        }
+        let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = parts.count > 1 ? FormEncoding.fields(String(parts[1])) : []
+        return (parts.first.map(String.init) ?? "", query)
     }
 
     /// Where the paging starts.
@@ -89,6 +129,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         switch scheme {
         case .cursor: .cursor(nil)
         case .pageNumber(_, _, _, _, let first, _): .offset(first)
+        case .link: .cursor(nil)
         default: .offset(0)
         }
     }
@@ -103,19 +144,19 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
 
     /// The list in the answer to a GET of `path` with `query`, as parsed: the provider finds it
     /// in its envelope; an error answer raises the provider's error.
-    private func listBody(_ query: [(String, String)]) async throws(ProviderError) -> JSONTape.Node {
-        let page = client.provider.pageRequest(path: path, query: query)
+    private func listBody(_ query: [(String, String)], path: String? = nil) async throws(ProviderError) -> (list: JSONTape.Node, headers: [(String, String)]) {
+        let page = client.provider.pageRequest(path: path ?? self.path, query: query)
         let (request, response) = try await client.send(page.method, page.path, query: page.query, body: page.body)
         let credentials = client.context.credentials
         // A provider's secret echoed in the answer is redacted, the slow way; otherwise the page
         // goes to the script straight from the parsed text.
         let echoesSecret = credentials.mayContain(in: response.body)
         if let tape = try? JSONTape.parse(response.body), let list = client.provider.listBody(of: response, parsed: tape.root) {
-            return echoesSecret ? try Self.tape(of: credentials.redacting(list.value)) : list
+            return (echoesSecret ? try Self.tape(of: credentials.redacting(list.value)) : list, response.headers)
         }
         // Not a page: the provider says what it is instead.
         let result = try client.provider.result(of: response, to: request)
-        return try Self.tape(of: echoesSecret ? credentials.redacting(result) : result)
+        return (try Self.tape(of: echoesSecret ? credentials.redacting(result) : result), response.headers)
     }
 
     /// A value built in Swift, as a parsed document.

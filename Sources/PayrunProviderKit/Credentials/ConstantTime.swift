@@ -1,8 +1,8 @@
 // Comparing a received secret or signature with the expected one in time that does not depend
 // on where they differ, so a forger cannot find it byte by byte.
 
-enum ConstantTime {
-    static func equal(_ a: String, _ b: String) -> Bool {
+public enum ConstantTime {
+    public static func equal(_ a: String, _ b: String) -> Bool {
         let left = Array(a.utf8)
         let right = Array(b.utf8)
         var difference = left.count ^ right.count

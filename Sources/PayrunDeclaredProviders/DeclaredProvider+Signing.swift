@@ -1,0 +1,166 @@
+// Signing a declared provider's requests, in Swift: headers, bearer and Basic credentials, query
+// parameters, OAuth 2.0 client-credentials tokens and HMAC signatures declared by parts. The
+// definition named the credential fields; their values are read here and nowhere else.
+import FoundationEssentials
+import PayrunFormats
+import PayrunProviderKit
+
+extension DeclaredProvider {
+    public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
+        if let idempotency = definition.idempotency, idempotency.methods.contains(request.method), request.header(idempotency.header) == nil {
+            // A key per request made: the transport's own retries resend this very request, so
+            // the provider sees the same key each time and applies it once.
+            request.headers.append((idempotency.header, Self.randomKey()))
+            request.retrySafety = retrySafety(of: request)
+        }
+        for scheme in definition.auth {
+            switch scheme {
+            case .header(let name, let value, let optional):
+                do {
+                    request.headers.append((name, try fill(value, context: context, values: [:])))
+                } catch where optional {
+                    continue
+                }
+            case .bearer(let credential):
+                request.headers.append(("Authorization", "Bearer " + (try context.credentials.text(credential))))
+            case .basic(let username, let password):
+                let pair = try context.credentials.text(username) + ":" + (try password.map { field throws(ProviderError) in try context.credentials.text(field) } ?? "")
+                request.headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+            case .query(let name, let credential):
+                let value = try context.credentials.text(credential)
+                request.url += (request.url.contains("?") ? "&" : "?") + ProviderClient.percentEncoded(name) + "=" + ProviderClient.percentEncoded(value)
+            case .oauth2(let oauth):
+                let token = try await context.cache.token("oauth2").value(renewingWithin: 30) { () async throws(ProviderError) in
+                    try await fetchToken(oauth, context: context)
+                }
+                request.headers.append(("Authorization", "Bearer " + token.withBytes { String(decoding: $0, as: UTF8.self) }))
+            case .hmac(let signing):
+                try sign(&request, with: signing, context: context)
+            }
+        }
+    }
+
+    /// Adds the headers that carry no signature first (a date the message may sign), then the
+    /// signature's.
+    private func sign(_ request: inout ProviderRequest, with signing: HMACRequestSigning, context: SigningContext) throws(ProviderError) {
+        let signature = signing.signature
+        let values = [
+            "timestamp": HMACSignature.timestamp(UTCTime.nowPrecise(), as: signature.timestampFormat),
+            "nonce": Self.randomKey(),
+        ]
+        for header in signing.headers where !header.value.names.contains("signature") {
+            request.headers.append((header.name, try fill(header.value, context: context, values: values)))
+        }
+        let key = try context.credentials.secret(signature.key).withBytes { $0 }
+        let sent = request
+        var missing: String?
+        let message = signature.message { (part) -> [UInt8]? in
+            switch part {
+            case .method: return Array(sent.method.utf8)
+            case .path: return Array(Self.path(of: sent.url).utf8)
+            case .query: return Array(sent.url.split(separator: "?", maxSplits: 1).dropFirst().first.map { String($0) }?.utf8 ?? "".utf8)
+            case .body: return sent.body ?? []
+            case .timestamp: return Array(values["timestamp"]!.utf8)
+            case .nonce: return Array(values["nonce"]!.utf8)
+            case .literal(let text): return Array(text.utf8)
+            case .credential(let field): return try? context.credentials.secret(field).withBytes { $0 }
+            case .header(let name):
+                if let value = sent.header(name) { return Array(value.utf8) }
+                missing = name
+                return nil
+            }
+        }
+        guard let message else {
+            if let missing { throw ProviderError(provider: name, message: "the signature signs the \(missing) header, which the request does not have") }
+            // A credential part: read again to throw its "not configured" error.
+            for case .credential(let field) in signature.message { _ = try context.credentials.secret(field) }
+            throw ProviderError(provider: name, message: "cannot build the message to sign")
+        }
+        var filled = values
+        filled["signature"] = signature.signature(of: message, key: key)
+        for header in signing.headers where header.value.names.contains("signature") {
+            request.headers.append((header.name, try fill(header.value, context: context, values: filled)))
+        }
+    }
+
+    /// `template` with payrun's values and the credentials it names.
+    func fill(_ template: Template, context: SigningContext, values: [String: String]) throws(ProviderError) -> String {
+        var text = ""
+        for piece in template.pieces {
+            switch piece {
+            case .literal(let literal): text += literal
+            case .value(let name):
+                if let value = values[name] { text += value } else { text += try context.credentials.text(name) }
+            }
+        }
+        return text
+    }
+
+    /// A token from the authorization server, and how long to use it: its `expires_in` less a
+    /// tenth (at most a minute), so it is renewed before it runs out mid-request.
+    private func fetchToken(_ oauth: OAuthClientCredentials, context: SigningContext) async throws(ProviderError) -> (Secret, Int) {
+        guard let url = tokenURL(oauth, context: context) else {
+            throw ProviderError(provider: name, message: "\(name) has no base URL in \(context.environment) to find \(oauth.tokenURL) on")
+        }
+        let clientID = try context.credentials.text(oauth.clientID)
+        let clientSecret = try context.credentials.text(oauth.clientSecret)
+        var form = [("grant_type", "client_credentials")]
+        var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        if oauth.basicAuthentication {
+            let pair = FormEncoding.escape(clientID) + ":" + FormEncoding.escape(clientSecret)
+            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+        } else {
+            form += [("client_id", clientID), ("client_secret", clientSecret)]
+        }
+        if let scope = oauth.scope { form.append(("scope", scope)) }
+        let response = try await context.send(ProviderRequest(
+            method: "POST", url: url, headers: headers, body: Array(FormEncoding.encode(form).utf8), retrySafety: .idempotent))
+        let answer = try? JSONValue.parse(response.body)
+        guard response.status == 200, let token = answer?["access_token"]?.string, !token.isEmpty else {
+            let code = answer?["error"]?.string
+            let reason = answer?["error_description"]?.string ?? code ?? "HTTP \(response.status)"
+            throw ProviderError(
+                provider: name, status: response.status, code: code,
+                message: "no access token from \(url): \(reason)"
+                    + (response.status == 400 || response.status == 401 ? "; check \(name).\(oauth.clientID) and \(name).\(oauth.clientSecret)" : ""),
+                retryable: RetryPolicy.isRetryable(status: response.status))
+        }
+        let lifetime = answer?["expires_in"]?.integer ?? 3600
+        return (Secret(token), max(1, lifetime - min(60, lifetime / 10)))
+    }
+
+    /// An absolute token URL, or a path on the base URL's scheme, host and port.
+    private func tokenURL(_ oauth: OAuthClientCredentials, context: SigningContext) -> String? {
+        guard oauth.tokenURL.hasPrefix("/") else { return oauth.tokenURL }
+        guard let base = baseURL(in: context.environment, sandboxServer: context.sandboxServer) else { return nil }
+        let path = Self.path(of: base)
+        return String(base.dropLast(path.count)) + oauth.tokenURL
+    }
+
+    /// A 401 to a request with an OAuth token: forget the token and sign again, once.
+    public func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool {
+        guard response.status == 401, definition.auth.contains(where: { if case .oauth2 = $0 { true } else { false } }),
+            let header = request.header("Authorization"), header.hasPrefix("Bearer ")
+        else { return false }
+        await context.cache.token("oauth2").invalidate(Secret(String(header.dropFirst("Bearer ".count))))
+        return true
+    }
+
+    /// Headers shown as they are by `p:sign`: those that carry no credential and no signature
+    /// (a date, a nonce), and the idempotency key.
+    public var publicSigningHeaders: Set<String> {
+        var names = Set(definition.idempotency.map { [$0.header.lowercased()] } ?? [])
+        for case .hmac(let signing) in definition.auth {
+            for header in signing.headers where header.value.names.allSatisfy({ $0 == "timestamp" || $0 == "nonce" }) {
+                names.insert(header.name.lowercased())
+            }
+        }
+        return names
+    }
+
+    /// 16 random bytes as 32 hex digits.
+    static func randomKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Hex.string((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+}

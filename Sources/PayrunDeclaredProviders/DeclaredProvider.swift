@@ -1,0 +1,142 @@
+// A provider declared in Lua, on the same plugin API as the built-in ones: where it answers, its
+// credentials, its answers and errors, its pages and which requests may be sent again. Signing
+// (`DeclaredProvider+Signing`) and webhooks (`DeclaredProvider+Webhooks`) are in their own files.
+import PayrunFormats
+import PayrunProviderKit
+
+/// A ``PaymentProvider`` made from a ``ProviderDefinition``.
+public struct DeclaredProvider: PaymentProvider {
+    public let definition: ProviderDefinition
+
+    public init(_ definition: ProviderDefinition) {
+        self.definition = definition
+    }
+
+    /// The provider declared in the file at `path`.
+    /// - Throws: ``DefinitionError`` naming the file and the field.
+    public init(file path: String) throws(DefinitionError) {
+        self.init(try DefinitionFile.load(path))
+    }
+
+    public var name: String { definition.name }
+    public var credentialFields: [String] { definition.credentialFields }
+    public var sandboxCredentials: [String: String] { definition.sandboxCredentials }
+    public var endpoints: [String] { definition.endpoints }
+    public var pagination: PaginationScheme { definition.pagination }
+
+    public func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
+        Self.baseURL(of: definition, in: environment, sandboxServer: sandboxServer)
+    }
+
+    static func baseURL(of definition: ProviderDefinition, in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
+        guard environment == .sandbox else { return definition.baseURLs[environment] }
+        guard let base = definition.sandboxBase else { return nil }
+        if base.hasPrefix("http") { return base }
+        return sandboxServer.map { $0 + base }
+    }
+
+    public func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
+        DefinitionHosts.hosts(of: definition, in: environment, sandboxServer: sandboxServer)
+    }
+
+    // MARK: Retry safety
+
+    /// Requests the definition lists under `retry` may be sent again; so may one carrying its
+    /// idempotency header, which the provider recognises; nothing else.
+    public func retrySafety(of request: ProviderRequest) -> RetrySafety {
+        let path = relativePath(of: request.url)
+        if definition.retrySafe.contains(where: { $0.matches(method: request.method, path: path) }) { return .idempotent }
+        if let idempotency = definition.idempotency, let key = request.header(idempotency.header) {
+            return .deduplicated(by: "\(idempotency.header) \(key)")
+        }
+        return .unsafe
+    }
+
+    /// The URL's path less whichever base URL's path it starts with, as `retry` patterns are written.
+    func relativePath(of url: String) -> String {
+        let path = Self.path(of: url)
+        let bases = (Array(definition.baseURLs.values) + [definition.sandboxBase].compactMap { $0 })
+            .map { $0.hasPrefix("/") ? $0 : Self.path(of: $0) }
+            .filter { !$0.isEmpty && path.hasPrefix($0) }
+        guard let longest = bases.max(by: { $0.count < $1.count }) else { return path }
+        let rest = String(path.dropFirst(longest.count))
+        return rest.isEmpty ? "/" : rest
+    }
+
+    /// The path of an absolute URL, without its query.
+    static func path(of url: String) -> String {
+        // "scheme:", "", the authority, then the path's segments.
+        let parts = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0].hasSuffix(":"), parts[1].isEmpty else { return "" }
+        return "/" + String(parts[3].prefix { $0 != "?" && $0 != "#" })
+    }
+
+    // MARK: Answers
+
+    public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+        let succeeded = (200..<300).contains(response.status)
+        guard !response.body.isEmpty else {
+            guard succeeded else { throw error(status: response.status, body: nil) }
+            return .null
+        }
+        let body: JSONTape.Node
+        do {
+            body = try JSONTape.parse(response.body).root
+        } catch {
+            throw ProviderError(
+                provider: name, status: response.status,
+                message: "the answer to \(request.method) is not JSON (\(error.description)); the first bytes: "
+                    + String(decoding: response.body.prefix(80), as: UTF8.self),
+                retryable: RetryPolicy.isRetryable(status: response.status))
+        }
+        guard succeeded, !isFlaggedError(body) else { throw error(status: response.status, body: body) }
+        return unwrapped(body).value
+    }
+
+    public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
+        guard (200..<300).contains(response.status), !isFlaggedError(body) else { return nil }
+        return unwrapped(body)
+    }
+
+    private func isFlaggedError(_ body: JSONTape.Node) -> Bool {
+        definition.errors.flag.contains { $0.find(in: body)?.bool == true }
+    }
+
+    private func unwrapped(_ body: JSONTape.Node) -> JSONTape.Node {
+        guard let envelope = definition.result, let inner = envelope.path.find(in: body) else { return body }
+        guard envelope.marker.isEmpty || envelope.marker.contains(where: { body[$0] != nil }) else { return body }
+        return inner
+    }
+
+    /// The provider's error, read from the paths the definition gives.
+    private func error(status: Int, body: JSONTape.Node?) -> ProviderError {
+        let paths = definition.errors
+        let code = body.flatMap { paths.code.first(in: $0) }.flatMap(Self.text)
+        let message = body.flatMap { paths.message.first(in: $0) }.flatMap(Self.text)
+        var details: [String: String] = [:]
+        if let found = body.flatMap({ paths.details.first(in: $0) }) {
+            switch found.value {
+            case .object(let members): for (key, value) in members { details[key] = Self.text(value) ?? String(decoding: value.encoded(), as: UTF8.self) }
+            case .array(let items): for (index, value) in items.enumerated() { details[String(index + 1)] = Self.text(value) ?? String(decoding: value.encoded(), as: UTF8.self) }
+            case let value: details["details"] = Self.text(value)
+            }
+        }
+        let fallback = (200..<300).contains(status) ? "an error in a \(status) answer" : "HTTP \(status)"
+        return ProviderError(
+            provider: name, status: status, code: code, message: message ?? code ?? fallback,
+            retryable: RetryPolicy.isRetryable(status: status), details: details)
+    }
+
+    private static func text(_ node: JSONTape.Node) -> String? { text(node.value) }
+
+    private static func text(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .integer(let number): String(number)
+        case .exactNumber(let text): text
+        case .number(let number): String(number)
+        case .bool(let flag): String(flag)
+        default: nil
+        }
+    }
+}
