@@ -23,6 +23,11 @@ public struct DeclaredProvider: PaymentProvider {
     public var sandboxCredentials: [String: String] { definition.sandboxCredentials }
     public var endpoints: [String] { definition.endpoints }
     public var pagination: PaginationScheme { definition.pagination }
+    public var luaExtension: ProviderLuaExtension? { definition.methods }
+
+    public func pagination(of path: String, query: [(String, String)]) -> PaginationScheme {
+        definition.paginationByPath.first { $0.path.matches(method: "GET", path: path) }?.scheme ?? definition.pagination
+    }
 
     public func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
         Self.baseURL(of: definition, in: environment, sandboxServer: sandboxServer)
@@ -50,6 +55,19 @@ public struct DeclaredProvider: PaymentProvider {
             return .deduplicated(by: "\(idempotency.header) \(key)")
         }
         return .unsafe
+    }
+
+    /// A mutation whose answer was lost, found by the reference in its body before it is sent again.
+    public func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup? {
+        let path = relativePath(of: request.url)
+        guard let lookup = definition.lookups.first(where: { $0.request.matches(method: request.method, path: path) }),
+            let body = request.body.flatMap({ try? JSONValue.parse($0) }), let reference = body[lookup.reference].flatMap(Self.text)
+        else { return nil }
+        return ExistingLookup(path: lookup.path, query: [(lookup.query, reference)]) { found in
+            guard case .array(let items)? = lookup.items.map({ $0.find(in: found) }) ?? found else { return nil }
+            let item = items.first { $0[lookup.match].flatMap(Self.text) == reference }
+            return item.map { item in lookup.answer.map { .object([$0: item]) } ?? item }
+        }
     }
 
     /// The URL's path less whichever base URL's path it starts with, as `retry` patterns are written.
@@ -122,14 +140,16 @@ public struct DeclaredProvider: PaymentProvider {
             }
         }
         let fallback = (200..<300).contains(status) ? "an error in a \(status) answer" : "HTTP \(status)"
+        var text = message ?? code ?? fallback
+        if let meaning = paths.meanings[status] { text = message.map { "\(meaning): \($0)" } ?? meaning }
         return ProviderError(
-            provider: name, status: status, code: code, message: message ?? code ?? fallback,
+            provider: name, status: status, code: code, message: text,
             retryable: RetryPolicy.isRetryable(status: status), details: details)
     }
 
     private static func text(_ node: JSONTape.Node) -> String? { text(node.value) }
 
-    private static func text(_ value: JSONValue) -> String? {
+    static func text(_ value: JSONValue) -> String? {
         switch value {
         case .string(let text): text
         case .integer(let number): String(number)

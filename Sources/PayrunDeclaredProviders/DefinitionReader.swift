@@ -34,7 +34,7 @@ struct DefinitionReader {
 
     static let topLevel: Set<String> = [
         "name", "base_url", "hosts", "credentials", "sandbox_credentials", "auth", "pagination", "result", "errors",
-        "retry", "idempotency", "webhooks", "endpoints",
+        "retry", "idempotency", "lookups", "webhooks", "endpoints", "methods",
     ]
 
     func definition(_ value: LuaValue) throws(DefinitionError) -> ProviderDefinition {
@@ -60,13 +60,16 @@ struct DefinitionReader {
             credentialFields: credentials,
             sandboxCredentials: try sandboxCredentials(root.child("sandbox_credentials"), known: known),
             auth: try auth(root.child("auth"), credentials: known),
-            pagination: try pagination(root.child("pagination")),
+            pagination: try pagination(root.child("pagination"), allowsPaths: true),
+            paginationByPath: try paginationByPath(root.child("pagination").child("paths")),
             result: try result(root.child("result")),
             errors: try errors(root.child("errors")),
             retrySafe: try retry(root.child("retry")),
             idempotency: try idempotency(root.child("idempotency")),
+            lookups: try list(root.child("lookups"), optional: true, lookup),
             webhooks: try webhooks(root.child("webhooks"), credentials: known),
-            endpoints: try list(root.child("endpoints"), optional: true, string))
+            endpoints: try list(root.child("endpoints"), optional: true, string),
+            methods: try methods(root.child("methods")))
         try DefinitionHosts.check(definition, reader: self)
         return definition
     }
@@ -233,11 +236,14 @@ struct DefinitionReader {
 
     // MARK: Answers
 
-    private func pagination(_ field: Field) throws(DefinitionError) -> PaginationScheme {
+    private func pagination(_ field: Field, allowsPaths: Bool = false) throws(DefinitionError) -> PaginationScheme {
         guard field.value != .nil else { return .none }
         try noFunctions(field, why: "paging is declared")
         let kind = try choice(field.child("kind"), ["offset", "page", "cursor", "link"])
         let items = try string(field.child("items"), default: "data")
+        func onlyKnown(_ field: Field, _ known: Set<String>) throws(DefinitionError) {
+            try self.onlyKnown(field, allowsPaths ? known.union(["paths"]) : known)
+        }
         switch kind {
         case "offset":
             try onlyKnown(field, ["kind", "limit", "offset", "items", "total", "default_limit"])
@@ -252,7 +258,15 @@ struct DefinitionReader {
                 items: items, pageCount: try path(field.child("page_count"), optional: true)?.memberNames(reader: self, field.child("page_count")) ?? [],
                 first: try integer(field.child("first"), default: 1), defaultSize: try positive(field.child("default_size"), default: 100))
         case "cursor":
-            try onlyKnown(field, ["kind", "cursor", "limit", "items", "next", "default_limit"])
+            try onlyKnown(field, ["kind", "cursor", "limit", "items", "next", "after_item", "more", "default_limit"])
+            if field.child("after_item").value != .nil {
+                guard field.child("next").value == .nil else { throw fail(field, "give next (the next cursor's path in a page) or after_item (the item member the next page starts after), not both") }
+                return .afterItem(
+                    cursor: try string(field.child("cursor"), default: "starting_after"), limit: try string(field.child("limit"), default: "limit"),
+                    items: items, key: try string(field.child("after_item")),
+                    more: try path(field.child("more"), optional: true)?.memberNames(reader: self, field.child("more")) ?? [],
+                    defaultLimit: try positive(field.child("default_limit"), default: 100))
+            }
             guard let next = try path(field.child("next"), optional: false) else { throw expected("the path of the next cursor in a page", field.child("next")) }
             return .cursor(
                 cursor: try string(field.child("cursor"), default: "cursor"), limit: try string(field.child("limit"), default: "limit"),
@@ -264,6 +278,21 @@ struct DefinitionReader {
                 limit: try string(field.child("limit"), default: "limit"),
                 items: field.child("items").value == .nil ? nil : items,
                 defaultLimit: try positive(field.child("default_limit"), default: 100))
+        }
+    }
+
+    /// `pagination.paths`: `{ ["/events"] = { kind = "link" } }`.
+    private func paginationByPath(_ field: Field) throws(DefinitionError) -> [(path: RequestPattern, scheme: PaginationScheme)] {
+        switch field.value {
+        case .nil: return []
+        case .dictionary(let entries):
+            var schemes: [(path: RequestPattern, scheme: PaginationScheme)] = []
+            for path in entries.keys.compactMap(\.text).sorted() {
+                guard path.hasPrefix("/") else { throw fail(field, "\"\(path)\" is not a path from the base URL, like /events") }
+                schemes.append((RequestPattern(method: "GET", path: path), try pagination(field.child(path))))
+            }
+            return schemes
+        default: throw expected("a table of paging schemes by path, like { [\"/events\"] = { kind = \"link\" } }", field)
         }
     }
 
@@ -281,10 +310,28 @@ struct DefinitionReader {
     private func errors(_ field: Field) throws(DefinitionError) -> ErrorPaths {
         guard field.value != .nil else { return ErrorPaths() }
         guard case .dictionary = field.value else { throw expected("a table of paths: { code = \"error.code\", message = \"error.message\" }", field) }
-        try onlyKnown(field, ["flag", "code", "message", "details"])
+        try onlyKnown(field, ["flag", "code", "message", "details", "meanings"])
         return ErrorPaths(
             flag: try paths(field.child("flag")), code: try paths(field.child("code")),
-            message: try paths(field.child("message")), details: try paths(field.child("details")))
+            message: try paths(field.child("message")), details: try paths(field.child("details")),
+            meanings: try meanings(field.child("meanings")))
+    }
+
+    /// `{ [401] = "the key was refused: check acme.api_key" }`.
+    private func meanings(_ field: Field) throws(DefinitionError) -> [Int: String] {
+        let entries: [LuaValue: LuaValue]
+        switch field.value {
+        case .nil: return [:]
+        case .dictionary(let table): entries = table
+        case .array(let items): entries = Dictionary(uniqueKeysWithValues: items.enumerated().map { (LuaValue.integer($0.offset + 1), $0.element) })
+        default: throw expected("a table of texts by HTTP status, like { [401] = \"the key was refused\" }", field)
+        }
+        var meanings: [Int: String] = [:]
+        for (key, value) in entries {
+            guard let status = key.integer, (400...599).contains(status) else { throw fail(field, "\(key.described) is not an HTTP error status (400 to 599)") }
+            meanings[status] = try string(Field(path: "\(field.path)[\(status)]", value: value))
+        }
+        return meanings
     }
 
     /// One path, or a list of them tried in order.
@@ -318,6 +365,39 @@ struct DefinitionReader {
         try onlyKnown(field, ["header", "methods"])
         let methods = field.child("methods").value == .nil ? ["POST"] : try list(field.child("methods"), optional: false, method)
         return Idempotency(header: try headerName(field.child("header")), methods: Set(methods))
+    }
+
+    /// `{ method = "POST", path = "/payments", reference = "track_id", find = "/payments", query = "track_id",
+    ///    items = "data", match = "track_id", answer = "request" }`.
+    private func lookup(_ field: Field) throws(DefinitionError) -> ResendLookup {
+        guard case .dictionary = field.value else { throw expected("a table: { method = \"POST\", path = \"/payments\", reference = \"track_id\", find = \"/payments\" }", field) }
+        try onlyKnown(field, ["method", "path", "reference", "find", "query", "items", "match", "answer"])
+        let reference = try string(field.child("reference"))
+        let path = try string(field.child("path"))
+        let find = try string(field.child("find"))
+        for (name, text) in [("path", path), ("find", find)] where !text.hasPrefix("/") {
+            throw expected("a path from the base URL, like /payments", field.child(name))
+        }
+        return ResendLookup(
+            request: RequestPattern(method: try method(field.child("method")), path: path), reference: reference, path: find,
+            query: try string(field.child("query"), default: reference), items: try self.path(field.child("items"), optional: true),
+            match: try string(field.child("match"), default: reference),
+            answer: field.child("answer").value == .nil ? nil : try string(field.child("answer")))
+    }
+
+    /// Lua source returning a table of client methods; each method's annotations are the `---`
+    /// lines just above its `function`.
+    private func methods(_ field: Field) throws(DefinitionError) -> ProviderLuaExtension? {
+        guard field.value != .nil else { return nil }
+        guard case .string = field.value else {
+            throw expected("Lua source, in [[ ]], that returns a table of methods (functions here would run in the definition's own state, not the script's)", field)
+        }
+        let source = try string(field)
+        let annotations = MethodAnnotations.read(source)
+        guard !annotations.isEmpty else {
+            throw fail(field, "no methods found: write each as `function m:name(...)`, with `---` lines above it saying what it does")
+        }
+        return ProviderLuaExtension(source: source, annotations: annotations)
     }
 
     // MARK: Webhooks

@@ -21,13 +21,37 @@ public struct ProviderDefinition: Sendable {
     /// Applied in order; several when a provider wants more than one header.
     public var auth: [AuthScheme]
     public var pagination: PaginationScheme
+    /// Lists that page differently from the rest, by path pattern (`/events`).
+    public var paginationByPath: [(path: RequestPattern, scheme: PaginationScheme)]
     /// Where the result is inside the provider's envelope.
     public var result: ResultEnvelope?
     public var errors: ErrorPaths
     public var retrySafe: [RequestPattern]
     public var idempotency: Idempotency?
+    /// Mutations the provider can find by a reference in their body, looked for before one whose
+    /// answer was lost is sent again.
+    public var lookups: [ResendLookup]
     public var webhooks: WebhookRules?
     public var endpoints: [String]
+    /// Client methods written in Lua on top of the common ones (`p:find(...)`), run in the
+    /// script's sandbox like the script's own code, and their LuaLS annotations.
+    public var methods: ProviderLuaExtension?
+}
+
+/// How to find what a mutation made, by a reference in its body (Peex's `track_id`): a GET of
+/// `path` with the reference as the query parameter `query`, the item in the list whose `match`
+/// member equals it.
+public struct ResendLookup: Sendable, Equatable {
+    public var request: RequestPattern
+    /// The member of the request's JSON body that identifies it.
+    public var reference: String
+    public var path: String
+    public var query: String
+    /// Where the list is in the lookup's result; the result itself when nil.
+    public var items: JSONPath?
+    public var match: String
+    /// The found item is the answer's member of this name, as the mutation's own answer has it.
+    public var answer: String?
 }
 
 /// A request matched by method and, optionally, path (`/wallet/{id}/cashout`, a `*` at the end
@@ -72,4 +96,7 @@ public struct ErrorPaths: Sendable, Equatable {
     public var message: [JSONPath] = []
     /// An object or array whose members become the error's details.
     public var details: [JSONPath] = []
+    /// What a status means, put before the provider's own message (`401`: "the key was refused:
+    /// check acme.api_key").
+    public var meanings: [Int: String] = [:]
 }

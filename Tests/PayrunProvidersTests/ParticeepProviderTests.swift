@@ -9,36 +9,12 @@ import PayrunSimulators
 import PayrunTestSupport
 import Testing
 
-/// The two Particeeps the tests run against.
-enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case swift, declared
-
-    var provider: any PaymentProvider {
-        switch self {
-        case .swift: ParticeepProvider()
-        case .declared: Self.declaredProvider
-        }
-    }
-
-    /// docs/examples/providers/particeep.lua, read once.
-    static let declaredProvider: DeclaredProvider = {
-        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        do {
-            return try DeclaredProvider(file: "/\(root)/docs/examples/providers/particeep.lua")
-        } catch {
-            fatalError("the declared Particeep does not load: \(error)")
-        }
-    }()
-
-    var testDescription: String { rawValue }
-}
-
 @Suite struct ParticeepProviderTests {
     @Test func signingMatchesTheDocumentsVector() throws {
         #expect(ParticeepRequestSigner.authorization(key: "1234567890", secret: "0987654321", dateTime: "2015-10-19T11:04:18Z")
             == "PTP:1234567890:YzgwZWEyYjJjOWY4ZTZlNTA5NzgzZWU2N2IzZWNhMGFhMDZhY2RkMA==")
         // The declared signature, by its parts, on the same values.
-        guard case .hmac(let signing) = try #require(ParticeepImplementation.declaredProvider.definition.auth.first) else {
+        guard case .hmac(let signing) = try #require(ProviderImplementation.declared("particeep").definition.auth.first) else {
             Issue.record("the declared Particeep does not sign with an HMAC")
             return
         }
@@ -76,9 +52,9 @@ enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringCo
         }
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func requestsAreSignedAndAnswered(_ implementation: ParticeepImplementation) async throws {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func requestsAreSignedAndAnswered(_ implementation: ProviderImplementation) async throws {
+        let provider = implementation.provider("particeep")
         try await withClient(provider) { _, client in
             let user = try await client.request("GET", "/user/usr_1")
             #expect(user.result["id"] == .string("usr_1"))
@@ -91,9 +67,9 @@ enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringCo
         }
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func errorsKeepTheProvidersCodeAndStatus(_ implementation: ParticeepImplementation) async throws {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func errorsKeepTheProvidersCodeAndStatus(_ implementation: ProviderImplementation) async throws {
+        let provider = implementation.provider("particeep")
         try await withClient(provider) { _, client in
             await #expect {
                 try await client.request("GET", "/user/nobody")
@@ -115,9 +91,9 @@ enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringCo
         }
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func bothResponseShapesAreRead(_ implementation: ParticeepImplementation) throws {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func bothResponseShapesAreRead(_ implementation: ProviderImplementation) throws {
+        let provider = implementation.provider("particeep")
         let request = ProviderRequest(method: "GET", url: "https://test-api.particeep.com/v1/user/x")
         func result(_ status: Int, _ text: String) throws(ProviderError) -> JSONValue {
             try provider.result(of: ProviderResponse(status: status, headers: [], body: Array(text.utf8)), to: request)
@@ -143,9 +119,9 @@ enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringCo
         }
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func pagesAreFollowedToTheEndAndPrefetched(_ implementation: ParticeepImplementation) async throws {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func pagesAreFollowedToTheEndAndPrefetched(_ implementation: ProviderImplementation) async throws {
+        let provider = implementation.provider("particeep")
         try await withClient(provider, transactions: 250) { server, client in
             var ids: [String] = []
             for try await item in ProviderPaginator(client: client, path: "/transaction/search", pageSize: 100) {
@@ -163,9 +139,9 @@ enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringCo
         }
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func webhooksFromTheSimulatorVerifyAndForgeriesDoNot(_ implementation: ParticeepImplementation) async throws {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func webhooksFromTheSimulatorVerifyAndForgeriesDoNot(_ implementation: ProviderImplementation) async throws {
+        let provider = implementation.provider("particeep")
         let receiver = try await WebhookReceiver.start()
         try await withClient(provider) { _, client in
             _ = try await client.request("PUT", "/webhook", body: .object(["name": .string("user_deleted"), "url": .string(receiver.url)]))
@@ -188,18 +164,18 @@ enum ParticeepImplementation: String, CaseIterable, Sendable, CustomTestStringCo
         await receiver.stop()
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func onlyReadsAndDeletesAreRetried(_ implementation: ParticeepImplementation) {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func onlyReadsAndDeletesAreRetried(_ implementation: ProviderImplementation) {
+        let provider = implementation.provider("particeep")
         #expect(provider.retrySafety(of: ProviderRequest(method: "GET", url: "https://x/v1/user/1")) == .idempotent)
         #expect(provider.retrySafety(of: ProviderRequest(method: "DELETE", url: "https://x/v1/user/1")) == .idempotent)
         #expect(provider.retrySafety(of: ProviderRequest(method: "PUT", url: "https://x/v1/transaction")) == .unsafe)
         #expect(provider.retrySafety(of: ProviderRequest(method: "POST", url: "https://x/v1/wallet/transfer")) == .unsafe)
     }
 
-    @Test(arguments: ParticeepImplementation.allCases)
-    func liveAndTestGoToParticeepsHostsOnly(_ implementation: ParticeepImplementation) async throws {
-        let provider = implementation.provider
+    @Test(arguments: ProviderImplementation.allCases)
+    func liveAndTestGoToParticeepsHostsOnly(_ implementation: ProviderImplementation) async throws {
+        let provider = implementation.provider("particeep")
         #expect(provider.baseURL(in: .live, sandboxServer: nil) == "https://api.particeep.com/v1")
         #expect(provider.baseURL(in: .test, sandboxServer: nil) == "https://test-api.particeep.com/v1")
         #expect(provider.baseURL(in: .sandbox, sandboxServer: nil) == nil)

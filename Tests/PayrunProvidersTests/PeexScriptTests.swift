@@ -1,6 +1,7 @@
 // Peex from Lua against its simulator over loopback HTTP: the secret key never shown, payments
 // checked before they leave, each status path, a lost answer looked up by track_id instead of
-// paying twice, and callbacks with their Basic credentials verified.
+// paying twice, and callbacks with their Basic credentials verified. Each test runs with the
+// built-in provider and with docs/examples/providers/peex.lua.
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -31,7 +32,9 @@ extension ProviderScriptTests {
         try await SimulatorFixture.with(configuration, body)
     }
 
-    @Test func peexPaymentsFollowTheirStatusesAndTheSecretNeverShows() async throws {
+    @Test(arguments: ProviderImplementation.allCases)
+    func peexPaymentsFollowTheirStatusesAndTheSecretNeverShows(_ implementation: ProviderImplementation) async throws {
+        let registry = implementation.registry(replacing: "peex")
         try await withPeex({ $0.peex.maxAmount = 120_000; $0.peex.solde = 100_000 }) { server in
             let (status, output) = await run(Self.peexPayment + "\n" + """
                 local p = payrun.provider("peex")
@@ -58,7 +61,7 @@ extension ProviderScriptTests {
                 print(select(2, pcall(p.request_payment, p, bad)))
                 print(select(2, pcall(p.request_payment, p, payment("z", "+237611111111"))).status)
                 print(select(2, pcall(p.find, p, "other-1")).status, p:find("nobody"))
-                """, server: server)
+                """, server: server, registry: registry)
             #expect(status == .success, "\(output.standardError)")
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
             #expect(lines == [
@@ -83,8 +86,9 @@ extension ProviderScriptTests {
         }
     }
 
-    @Test func aPeexPaymentWhoseAnswerWasLostIsLookedUpNotSentTwice() async throws {
-        let provider = PeexProvider()
+    @Test(arguments: ProviderImplementation.allCases)
+    func aPeexPaymentWhoseAnswerWasLostIsLookedUpNotSentTwice(_ implementation: ProviderImplementation) async throws {
+        let provider = implementation.provider("peex")
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(2)
         // Once the client gives up on a payment's answer, the fault is lifted.
@@ -122,14 +126,16 @@ extension ProviderScriptTests {
         }
     }
 
-    @Test func peexRefusesAWrongKeyAndAPaymentWithoutAMLConfirmation() async throws {
+    @Test(arguments: ProviderImplementation.allCases)
+    func peexRefusesAWrongKeyAndAPaymentWithoutAMLConfirmation(_ implementation: ProviderImplementation) async throws {
+        let registry = implementation.registry(replacing: "peex")
         try await withPeex { server in
             var wrong = MemoryCredentialStore()
             wrong.set(Secret("not-the-key"), for: CredentialName(provider: "peex", field: "secret_key"), in: .sandbox)
             let (status, output) = await run("""
                 local ok, err = pcall(function() return payrun.provider("peex"):get("/clients/me") end)
                 print(ok, err.status, err.message)
-                """, server: server, store: wrong)
+                """, server: server, registry: registry, store: wrong)
             #expect(status == .success, "\(output.standardError)")
             #expect(output.standardOutput == "false\t401\tthe SECRETKEY was refused: check peex.secret_key: Unauthenticated.\n")
             #expect(!output.standardOutput.contains("not-the-key"))
@@ -144,14 +150,16 @@ extension ProviderScriptTests {
         }
     }
 
-    @Test func peexCallbacksCarryBasicCredentialsThatVerify() async throws {
+    @Test(arguments: ProviderImplementation.allCases)
+    func peexCallbacksCarryBasicCredentialsThatVerify(_ implementation: ProviderImplementation) async throws {
+        let registry = implementation.registry(replacing: "peex")
         let receiver = try await WebhookReceiver.start()
         try await withPeex({ $0.peex.callbackURL = receiver.url }) { server in
             let (status, output) = await run(Self.peexPayment + "\n" + """
                 local p = payrun.provider("peex")
                 p:request_payment(payment("cb-1", "+237677000001"))
                 print(p:wait_for("cb-1").status)
-                """, server: server)
+                """, server: server, registry: registry)
             #expect(status == .success, "\(output.standardError)")
             let received = try await receiver.wait(for: 1)
             let body = String(decoding: received[0].body, as: UTF8.self)
@@ -162,7 +170,7 @@ extension ProviderScriptTests {
                 print(payrun.webhook.verify("peex", { headers = { Authorization = "\(authorization)" }, body = body }), finished[1].track_id, finished[1].status)
                 print(payrun.webhook.verify("peex", { headers = { Authorization = "Basic c29tZW9uZTplbHNl" }, body = body }))
                 print(payrun.webhook.verify("peex", { headers = {}, body = body }))
-                """, server: server)
+                """, server: server, registry: registry)
             #expect(checked == .success, "\(verdicts.standardError)")
             #expect(verdicts.standardOutput == """
                 true\tcb-1\tpaid

@@ -202,6 +202,10 @@ public enum PaginationScheme: Sendable, Equatable {
     /// (`rel="next"`), none after the last; the items are the answer itself (an array) or its
     /// member `items`.
     case link(limit: String, items: String?, defaultLimit: Int)
+    /// A `cursor` query parameter holding the last item's `key` member (Stripe's
+    /// `starting_after`), `limit` items a page, the items in `items`; pages go on while the
+    /// member path `more` is true (while pages are full, when there is no such member).
+    case afterItem(cursor: String, limit: String, items: String, key: String, more: [String], defaultLimit: Int)
 }
 
 /// One page's request: method, path, query and body.

@@ -81,6 +81,21 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             for name in countPath { count = count?[name] }
             let more = items.count > 0 && (count?.integer.map { number < $0 } ?? (items.count == size))
             return Page(items: items, next: more ? .offset(number + 1) : nil)
+        case .afterItem(let cursorName, let limitName, let itemsName, let key, let morePath, let defaultLimit):
+            guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
+            let limit = pageSize ?? defaultLimit
+            let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
+                + (cursor.map { [(cursorName, $0)] } ?? [])
+            let list = try await listBody(pageQuery).list
+            let items = try self.items(itemsName, in: list)
+            var more: JSONTape.Node? = list
+            for name in morePath { more = more?[name] }
+            let goesOn = morePath.isEmpty ? items.count == limit : more?.bool == true
+            let last = items.elements.last?[key]
+            guard goesOn, let following = last?.string ?? last?.integer.map(String.init), following != cursor else {
+                return Page(items: items, next: nil)
+            }
+            return Page(items: items, next: .cursor(following))
         case .link(let limitName, let itemsName, let defaultLimit):
             guard case .cursor(let next) = position else { preconditionFailure("an offset for linked pages") }
             let (pagePath, pageQuery): (String, [(String, String)])
@@ -127,7 +142,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     /// Where the paging starts.
     var start: Position {
         switch scheme {
-        case .cursor: .cursor(nil)
+        case .cursor, .afterItem: .cursor(nil)
         case .pageNumber(_, _, _, _, let first, _): .offset(first)
         case .link: .cursor(nil)
         default: .offset(0)
