@@ -209,6 +209,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Providers declared in Lua: reading definitions, their refusals, webhook verifiers, and
+        // the Stripe-style example against a Stripe-style API on loopback.
+        .testTarget(
+            name: "PayrunDeclaredProvidersTests",
+            dependencies: [
+                "PayrunDeclaredProviders", "PayrunProviderKit", "PayrunFormats", "PayrunLocks", "PayrunRuntime", "PayrunSimulators",
+                "PayrunTestSupport", "LuaKit", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The provider layer from Swift alone: no Lua state anywhere in these tests.
         .testTarget(
             name: "PayrunProviderKitTests",

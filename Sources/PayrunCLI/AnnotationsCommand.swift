@@ -12,17 +12,27 @@ struct AnnotationsCommand: ParsableCommand {
         discussion: """
             Written from the functions payrun registers, so they match this payrun exactly. \
             scripts/library/payrun.lua is this output; point your editor's Lua language server at \
-            its folder (see scripts/.luarc.json).
+            its folder (see scripts/.luarc.json). Providers declared in providers/NAME.lua files \
+            (in the current folder, each --lib folder and $XDG_CONFIG_HOME/payrun/providers/) are \
+            included, with their own methods.
             """
     )
 
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
 
+    @Option(name: .customLong("lib"), help: ArgumentHelp("Also include the providers declared in this folder's providers/ (repeatable).", valueName: "path"))
+    var libraryPaths: [String] = []
+
+    @Flag(help: "Only payrun's own libraries and built-in providers (as scripts/library/payrun.lua is).")
+    var builtInOnly = false
+
     func run() throws {
         let text: String
+        let providers = builtInOnly ? BuiltInProviders.registry
+            : try ScriptOptions.providers(scriptPath: nil, libraryPaths: libraryPaths, variables: ProcessEnvironment.variables())
         do {
-            text = try LuaAnnotations.file(providers: BuiltInProviders.registry)
+            text = try LuaAnnotations.file(providers: providers)
         } catch {
             throw ValidationError("payrun's annotations do not match its functions:\n\(error.description)")
         }

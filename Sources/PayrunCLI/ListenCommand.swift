@@ -69,7 +69,7 @@ struct ListenCommand: AsyncParsableCommand {
     func run() async throws {
         let output = StandardStreams.shared
         let path = stateOptions.path
-        var configuration = try options.makeConfiguration()
+        var configuration = try options.makeConfiguration(scriptPath: handlers)
         // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.
         configuration.confirmation = NoConfirmationPrompt()
         // A handler that never ends would hold its place for ever: without --timeout, 5 minutes.

@@ -16,7 +16,7 @@ struct PayrunCommand: AsyncParsableCommand {
             is in doubt (see `payrun runs resolve`), 130 when interrupted.
             """,
         version: PayrunVersion.description,
-        subcommands: [RunCommand.self, RunsCommand.self, ListenCommand.self, InboxCommand.self, StateCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, AnnotationsCommand.self]
+        subcommands: [RunCommand.self, RunsCommand.self, ListenCommand.self, InboxCommand.self, StateCommand.self, ReplCommand.self, SandboxCommand.self, CredentialsCommand.self, ProvidersCommand.self, AnnotationsCommand.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the

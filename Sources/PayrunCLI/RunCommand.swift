@@ -42,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
         let opening = options.dryRun ? nil : Task { try await openStore(output) }
         let configuration: PayrunEngine.Configuration
         do {
-            configuration = try options.makeConfiguration()
+            configuration = try options.makeConfiguration(scriptPath: script == "-" ? nil : script)
         } catch {
             await (try? await opening?.value)?.close()
             throw error

@@ -50,17 +50,20 @@ struct ScriptOptions: ParsableArguments {
         SandboxOptions(strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
     }
 
-    /// An engine with these options, the built-in providers and the credential store; its
-    /// messages name this command's flags.
-    func makeEngine() throws -> PayrunEngine {
-        PayrunEngine(try makeConfiguration())
+    /// An engine with these options, the built-in providers, those declared where a script at
+    /// `scriptPath` finds them, and the credential store; its messages name this command's flags.
+    func makeEngine(scriptPath: String? = nil) throws -> PayrunEngine {
+        PayrunEngine(try makeConfiguration(scriptPath: scriptPath))
     }
 
     /// The engine's configuration these options describe, to add to before making it.
-    func makeConfiguration() throws -> PayrunEngine.Configuration {
+    /// - Parameter scriptPath: where declared providers are looked for first (its folder's
+    ///   `providers/`); nil for the current folder.
+    func makeConfiguration(scriptPath: String? = nil) throws -> PayrunEngine.Configuration {
         let (_, credentials) = try credentialOptions.loadStore()
         let variables = ProcessEnvironment.variables()
         var configuration = PayrunEngine.Configuration.standard(environment: env, credentials: credentials)
+        configuration.providers = try Self.providers(scriptPath: scriptPath, libraryPaths: libraryPaths, variables: variables)
         configuration.sandbox = sandbox
         // PAYRUN_SANDBOX_URL points the sandbox environment at a `payrun sandbox` already
         // running (to watch its /_sandbox/requests, or to share one between runs).
@@ -72,6 +75,17 @@ struct ScriptOptions: ParsableArguments {
         configuration.luaThreads = 1
         configuration.allowedHosts = try allowedHosts(variables: variables)
         return configuration
+    }
+
+    /// The built-in providers and the declared ones a script at `scriptPath` finds.
+    /// - Throws: `ValidationError` (exit status 2) naming a definition's file and field.
+    static func providers(scriptPath: String?, libraryPaths: [String], variables: [String: String]) throws -> ProviderRegistry {
+        let search = DeclaredProviderSearch(scriptPath: scriptPath, libraryPaths: libraryPaths, environment: variables)
+        do {
+            return try search.registering(into: BuiltInProviders.registry)
+        } catch {
+            throw ValidationError("provider definition \(error.description)")
+        }
     }
 
     /// The config file's `allow_hosts`, then the `--allow-host` flags.

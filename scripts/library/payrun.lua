@@ -320,6 +320,7 @@ function decimal:tonumber() end
 ---@param options? payrun.provider.options
 ---@return payrun.provider
 ---@overload fun(name: "capitalist", options?: payrun.provider.options): payrun.provider.capitalist
+---@overload fun(name: "particeep", options?: payrun.provider.options): payrun.provider
 ---@overload fun(name: "peex", options?: payrun.provider.options): payrun.provider.peex
 ---@overload fun(name: "tradevest", options?: payrun.provider.options): payrun.provider.tradevest
 function payrun.provider(name, options) end

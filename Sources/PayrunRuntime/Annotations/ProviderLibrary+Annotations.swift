@@ -1,11 +1,13 @@
 // The LuaLS annotations of payrun.provider, its errors and responses: `payrun annotations` writes
 // them into the editor library with the others, and a test keeps scripts/library/payrun.lua equal
-// to them. Each provider with methods of its own gets an overload returning its class.
+// to them. Each provider gets an overload naming it, returning its class when it has methods of its own.
 
 extension ProviderLibrary {
     static func annotations(providers: [any PaymentProvider]) -> LuaAnnotationTable {
-        let overloads = providers.filter { $0.luaExtension != nil }.map { provider in
-            "\n---@overload fun(name: \"\(provider.name)\", options?: payrun.provider.options): payrun.provider.\(provider.name)"
+        // Every provider's name completes; one with methods of its own returns its class.
+        let overloads = providers.map { provider in
+            let type = provider.luaExtension == nil ? "payrun.provider" : "payrun.provider.\(provider.name)"
+            return "\n---@overload fun(name: \"\(provider.name)\", options?: payrun.provider.options): \(type)"
         }.joined()
         return LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder).map(\.name), entries: [
             .function("provider", """

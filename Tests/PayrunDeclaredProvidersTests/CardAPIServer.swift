@@ -1,0 +1,159 @@
+// A small Stripe-style card API on loopback, for the acmepay definition (scripts/providers/):
+// bearer keys, Stripe's error shape, idempotency keys honoured (a repeated key gets the first
+// answer, never a second charge), cursor pages after the last id, events paged by Link headers,
+// and a fault that applies a charge and then answers 500, as a provider that fails late does.
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PayrunLocks
+import PayrunSimulators
+
+final class CardAPIServer: Sendable {
+    static let secretKey = "sk_test_acme_0123456789"
+
+    /// `http://127.0.0.1:PORT/v1`.
+    let baseURL: String
+    private let state: State
+    private let application: RunningApplication
+
+    final class State: Sendable {
+        struct Stored: Sendable {
+            let status: Int
+            let body: String
+        }
+
+        let charges = Locked<[[String: Any & Sendable]]>([])
+        let idempotent = Locked<[String: Stored]>([:])
+        /// POSTs that apply and then answer 500 instead, one per entry.
+        let failAfterApplying = Locked(0)
+        let requests = Locked<[(method: String, path: String, query: String, headers: [String: String])]>([])
+        let events: Int
+        init(events: Int) { self.events = events }
+    }
+
+    private init(port: Int, state: State, application: RunningApplication) {
+        baseURL = "http://127.0.0.1:\(port)/v1"
+        self.state = state
+        self.application = application
+    }
+
+    static func start(charges: Int = 0, events: Int = 0) async throws -> CardAPIServer {
+        let state = State(events: events)
+        state.charges.withLock { list in
+            for index in 0..<charges {
+                list.append(["id": String(format: "ch_%04d", index + 1), "amount": 100 * (index + 1), "currency": "eur", "status": "succeeded"])
+            }
+        }
+        let router = Router()
+        router.middlewares.add(Recorder(state: state))
+        router.get("/v1/charges") { request, _ in try list(request, state: state) }
+        router.get("/v1/charges/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let charge = state.charges.withLock({ $0.first { $0["id"] as? String == id } }) else {
+                return error(404, type: "invalid_request_error", code: "resource_missing", message: "No such charge: '\(id)'", param: "id")
+            }
+            return json(200, charge)
+        }
+        router.post("/v1/charges") { request, _ in try await create(request, state: state) }
+        router.get("/v1/events") { request, _ in eventPage(request, state: state) }
+        let application = try await RunningApplication.start(router)
+        return CardAPIServer(port: application.port, state: state, application: application)
+    }
+
+    /// Every request, in order: method, path, query, headers in lower case.
+    var requests: [(method: String, path: String, query: String, headers: [String: String])] { state.requests.withLock { $0 } }
+    var charges: [[String: Any & Sendable]] { state.charges.withLock { $0 } }
+
+    func failNextCreateAfterApplying() { state.failAfterApplying.withLock { $0 += 1 } }
+
+    func stop() async { await application.stop() }
+
+    // MARK: Routes
+
+    private struct Recorder: RouterMiddleware {
+        typealias Context = BasicRequestContext
+        let state: State
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            state.requests.withLock { $0.append((request.method.rawValue, request.uri.path, request.uri.query ?? "", headers)) }
+            guard headers["authorization"] == "Bearer \(CardAPIServer.secretKey)" else {
+                return CardAPIServer.error(401, type: "invalid_request_error", code: "invalid_api_key", message: "Invalid API Key provided", param: nil)
+            }
+            return try await next(request, context)
+        }
+    }
+
+    /// `{"object": "list", "data": [...], "has_more": …}` after `starting_after`.
+    private static func list(_ request: Request, state: State) throws -> Response {
+        let query = request.uri.queryParameters
+        let limit = query["limit"].flatMap { Int(String($0)) } ?? 10
+        let all = state.charges.withLock { $0 }
+        var start = 0
+        if let after = query["starting_after"].map(String.init) {
+            guard let index = all.firstIndex(where: { $0["id"] as? String == after }) else {
+                return error(400, type: "invalid_request_error", code: "resource_missing", message: "No such charge: '\(after)'", param: "starting_after")
+            }
+            start = index + 1
+        }
+        let page = Array(all[min(start, all.count)..<min(start + limit, all.count)])
+        return json(200, ["object": "list", "data": page, "has_more": start + limit < all.count, "url": "/v1/charges"])
+    }
+
+    /// A charge; with an Idempotency-Key seen before, the first answer again.
+    private static func create(_ request: Request, state: State) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 16)
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        if let key, let stored = state.idempotent.withLock({ $0[key] }) {
+            return Response(
+                status: .init(code: stored.status), headers: [.contentType: "application/json", HTTPField.Name("Idempotent-Replayed")!: "true"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: stored.body)))
+        }
+        guard let fields = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let amount = fields["amount"] as? Int, amount > 0 else {
+            return error(400, type: "invalid_request_error", code: "parameter_missing", message: "Missing required param: amount.", param: "amount")
+        }
+        if amount == 4000 {
+            return error(402, type: "card_error", code: "card_declined", message: "Your card was declined.", param: nil)
+        }
+        let charge: [String: Any & Sendable] = state.charges.withLock { list in
+            let charge: [String: Any & Sendable] = [
+                "id": String(format: "ch_%04d", list.count + 1), "amount": amount, "currency": fields["currency"] as? String ?? "eur", "status": "succeeded",
+            ]
+            list.append(charge)
+            return charge
+        }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: charge, options: [.sortedKeys]), as: UTF8.self)
+        if let key { state.idempotent.withLock { $0[key] = State.Stored(status: 200, body: text) } }
+        if state.failAfterApplying.withLock({ count in defer { count = max(0, count - 1) }; return count > 0 }) {
+            return error(500, type: "api_error", code: "internal", message: "Something went wrong on our end.", param: nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Events `evt_1…evt_N`, a page of `limit`, the next page in a Link header.
+    private static func eventPage(_ request: Request, state: State) -> Response {
+        let query = request.uri.queryParameters
+        let limit = query["limit"].flatMap { Int(String($0)) } ?? 10
+        let page = query["page"].flatMap { Int(String($0)) } ?? 1
+        let first = (page - 1) * limit
+        let items: [[String: Any & Sendable]] = (first..<min(first + limit, state.events)).map { ["id": "evt_\($0 + 1)", "type": "charge.succeeded"] }
+        var response = json(200, ["data": items])
+        if first + limit < state.events {
+            let host = request.head.authority ?? "127.0.0.1"
+            response.headers[HTTPField.Name("Link")!] = "<http://\(host)/v1/events?limit=\(limit)&page=\(page + 1)>; rel=\"next\", <http://\(host)/v1/events?limit=\(limit)&page=1>; rel=\"first\""
+        }
+        return response
+    }
+
+    private static func json(_ status: Int, _ value: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data()
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    fileprivate static func error(_ status: Int, type: String, code: String, message: String, param: String?) -> Response {
+        var error: [String: Any] = ["type": type, "code": code, "message": message]
+        if let param { error["param"] = param }
+        return json(status, ["error": error])
+    }
+}
