@@ -194,10 +194,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // What the tests share: a webhook receiver listening on loopback.
+        // What the tests share: a webhook receiver, a service and a Stripe-style card API on loopback.
         .target(
             name: "PayrunTestSupport",
-            dependencies: ["PayrunSimulators", "PayrunProviderKit", "PayrunLocks", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "PayrunSimulators", "PayrunProviderKit", "PayrunLocks", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         // JSONSuite/ is read by path (JSONSuiteTests), not built in.
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"], exclude: ["JSONSuite"]),
@@ -215,8 +218,7 @@ let package = Package(
             name: "PayrunDeclaredProvidersTests",
             dependencies: [
                 "PayrunDeclaredProviders", "PayrunProviderKit", "PayrunFormats", "PayrunLocks", "PayrunRuntime", "PayrunSimulators",
-                "PayrunTestSupport", "LuaKit", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "PayrunTestSupport", "LuaKit", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The provider layer from Swift alone: no Lua state anywhere in these tests.

@@ -7,10 +7,11 @@ import PayrunProviderKit
 
 extension DeclaredProvider {
     public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
-        if let idempotency = definition.idempotency, idempotency.methods.contains(request.method), request.header(idempotency.header) == nil {
-            // A key per request made: the transport's own retries resend this very request, so
-            // the provider sees the same key each time and applies it once.
-            request.headers.append((idempotency.header, Self.randomKey()))
+        if let header = idempotencyHeader(forMethod: request.method), request.header(header) == nil {
+            // Outside a durable run (which gives its own key), a key per request made: the
+            // transport's retries resend this very request, so the provider sees one key and
+            // applies it once.
+            request.headers.append((header, Self.randomKey()))
             request.retrySafety = retrySafety(of: request)
         }
         for scheme in definition.auth {

@@ -70,6 +70,11 @@ public struct DeclaredProvider: PaymentProvider {
         }
     }
 
+    /// The declared idempotency header, for the methods it covers.
+    public func idempotencyHeader(forMethod method: String) -> String? {
+        definition.idempotency.flatMap { $0.methods.contains(method) ? $0.header : nil }
+    }
+
     /// The URL's path less whichever base URL's path it starts with, as `retry` patterns are written.
     func relativePath(of url: String) -> String {
         let path = Self.path(of: url)

@@ -50,6 +50,12 @@ public protocol PaymentProvider: Sendable {
     /// says it may or may not have been applied.
     func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup?
 
+    /// The header the provider recognises a repeated `method` request by (an `Idempotency-Key`),
+    /// or nil (the default) when it has none. A durable run fills it with a key derived from the
+    /// run and the mutation, the same when the run resumes, so a mutation left in doubt by a crash
+    /// is sent again with the key the provider saw and applied once.
+    func idempotencyHeader(forMethod method: String) -> String?
+
     /// Whether `request` only reads: sending it changes nothing at the provider. `--dry-run`
     /// sends reads and only describes the rest; by default a read is also safe to retry. The
     /// default: GET, HEAD and OPTIONS (a provider that reads with POSTs says which).
@@ -143,6 +149,8 @@ extension PaymentProvider {
     public func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup? { nil }
 
     public func lookupBeforeResending(_ request: ProviderRequest) -> ExistingLookup? { nil }
+
+    public func idempotencyHeader(forMethod method: String) -> String? { nil }
 
     public func isRead(_ request: ProviderRequest) -> Bool {
         ["GET", "HEAD", "OPTIONS"].contains(request.method)

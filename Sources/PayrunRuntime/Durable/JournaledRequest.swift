@@ -28,7 +28,13 @@ struct JournaledRequest: Sendable {
         path = parts.path
         query = parts.query
         body = parts.body
-        headers = parts.headers
+        var headers = parts.headers
+        // The provider's idempotency key, when it has one and the script gave none: derived from
+        // the run and the mutation, so the attempt that resumes a crashed one sends the same key.
+        if let name = client.provider.idempotencyHeader(forMethod: parts.method), !headers.contains(where: { $0.0.equalsIgnoringASCIICase(name) }) {
+            headers.append((name, OperationKey.named(["payrun.idempotency", journal.run.id, identity.key])))
+        }
+        self.headers = headers
     }
 
     /// The mutation's reply, from the journal, the provider's lookup, or sending it.

@@ -8,11 +8,11 @@ import Hummingbird
 import PayrunLocks
 import PayrunSimulators
 
-final class CardAPIServer: Sendable {
-    static let secretKey = "sk_test_acme_0123456789"
+public final class CardAPIServer: Sendable {
+    public static let secretKey = "sk_test_acme_0123456789"
 
     /// `http://127.0.0.1:PORT/v1`.
-    let baseURL: String
+    public let baseURL: String
     private let state: State
     private let application: RunningApplication
 
@@ -26,6 +26,7 @@ final class CardAPIServer: Sendable {
         let idempotent = Locked<[String: Stored]>([:])
         /// POSTs that apply and then answer 500 instead, one per entry.
         let failAfterApplying = Locked(0)
+        let holdAfterApplying = Locked(0)
         let requests = Locked<[(method: String, path: String, query: String, headers: [String: String])]>([])
         let events: Int
         init(events: Int) { self.events = events }
@@ -37,7 +38,7 @@ final class CardAPIServer: Sendable {
         self.application = application
     }
 
-    static func start(charges: Int = 0, events: Int = 0) async throws -> CardAPIServer {
+    public static func start(charges: Int = 0, events: Int = 0) async throws -> CardAPIServer {
         let state = State(events: events)
         state.charges.withLock { list in
             for index in 0..<charges {
@@ -61,12 +62,16 @@ final class CardAPIServer: Sendable {
     }
 
     /// Every request, in order: method, path, query, headers in lower case.
-    var requests: [(method: String, path: String, query: String, headers: [String: String])] { state.requests.withLock { $0 } }
-    var charges: [[String: Any & Sendable]] { state.charges.withLock { $0 } }
+    public var requests: [(method: String, path: String, query: String, headers: [String: String])] { state.requests.withLock { $0 } }
+    public var charges: [[String: Any & Sendable]] { state.charges.withLock { $0 } }
 
-    func failNextCreateAfterApplying() { state.failAfterApplying.withLock { $0 += 1 } }
+    public func failNextCreateAfterApplying() { state.failAfterApplying.withLock { $0 += 1 } }
 
-    func stop() async { await application.stop() }
+    /// The next create is applied and its answer held back for up to 30 s (until `stop`): a
+    /// client killed meanwhile never learns it went through.
+    public func holdNextCreateAfterApplying() { state.holdAfterApplying.withLock { $0 += 1 } }
+
+    public func stop() async { await application.stop() }
 
     // MARK: Routes
 
@@ -119,12 +124,16 @@ final class CardAPIServer: Sendable {
         let charge: [String: Any & Sendable] = state.charges.withLock { list in
             let charge: [String: Any & Sendable] = [
                 "id": String(format: "ch_%04d", list.count + 1), "amount": amount, "currency": fields["currency"] as? String ?? "eur", "status": "succeeded",
+                "description": fields["description"] as? String ?? "",
             ]
             list.append(charge)
             return charge
         }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: charge, options: [.sortedKeys]), as: UTF8.self)
         if let key { state.idempotent.withLock { $0[key] = State.Stored(status: 200, body: text) } }
+        if state.holdAfterApplying.withLock({ count in defer { count = max(0, count - 1) }; return count > 0 }) {
+            try? await Task.sleep(for: .seconds(30))
+        }
         if state.failAfterApplying.withLock({ count in defer { count = max(0, count - 1) }; return count > 0 }) {
             return error(500, type: "api_error", code: "internal", message: "Something went wrong on our end.", param: nil)
         }
