@@ -1,7 +1,8 @@
 // A small Stripe-style card API on loopback, for the acmepay definition (scripts/providers/):
 // bearer keys, Stripe's error shape, idempotency keys honoured (a repeated key gets the first
 // answer, never a second charge), cursor pages after the last id, events paged by Link headers,
-// and a fault that applies a charge and then answers 500, as a provider that fails late does.
+// faults that apply a charge and then answer 500 or hold the answer back, and an OAuth 2.0
+// client-credentials token endpoint whose tokens can be revoked.
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,6 +11,9 @@ import PayrunSimulators
 
 public final class CardAPIServer: Sendable {
     public static let secretKey = "sk_test_acme_0123456789"
+    /// The OAuth client's credentials `/oauth/token` accepts (Basic, or in the form).
+    public static let clientID = "acme-client"
+    public static let clientSecret = "acme-client-secret"
 
     /// `http://127.0.0.1:PORT/v1`.
     public let baseURL: String
@@ -27,6 +31,9 @@ public final class CardAPIServer: Sendable {
         /// POSTs that apply and then answer 500 instead, one per entry.
         let failAfterApplying = Locked(0)
         let holdAfterApplying = Locked(0)
+        /// Tokens issued and still good.
+        let tokens = Locked<Set<String>>([])
+        let tokensIssued = Locked(0)
         let requests = Locked<[(method: String, path: String, query: String, headers: [String: String])]>([])
         let events: Int
         init(events: Int) { self.events = events }
@@ -57,6 +64,7 @@ public final class CardAPIServer: Sendable {
         }
         router.post("/v1/charges") { request, _ in try await create(request, state: state) }
         router.get("/v1/events") { request, _ in eventPage(request, state: state) }
+        router.post("/oauth/token") { request, _ in try await token(request, state: state) }
         let application = try await RunningApplication.start(router)
         return CardAPIServer(port: application.port, state: state, application: application)
     }
@@ -71,6 +79,12 @@ public final class CardAPIServer: Sendable {
     /// client killed meanwhile never learns it went through.
     public func holdNextCreateAfterApplying() { state.holdAfterApplying.withLock { $0 += 1 } }
 
+    /// How many tokens `/oauth/token` gave.
+    public var tokensIssued: Int { state.tokensIssued.withLock { $0 } }
+
+    /// Every token issued so far is refused from now on (401).
+    public func revokeTokens() { state.tokens.withLock { $0.removeAll() } }
+
     public func stop() async { await application.stop() }
 
     // MARK: Routes
@@ -83,7 +97,9 @@ public final class CardAPIServer: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             state.requests.withLock { $0.append((request.method.rawValue, request.uri.path, request.uri.query ?? "", headers)) }
-            guard headers["authorization"] == "Bearer \(CardAPIServer.secretKey)" else {
+            if request.uri.path == "/oauth/token" { return try await next(request, context) }
+            let bearer = headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+            guard bearer == CardAPIServer.secretKey || state.tokens.withLock({ $0.contains(bearer) }) else {
                 return CardAPIServer.error(401, type: "invalid_request_error", code: "invalid_api_key", message: "Invalid API Key provided", param: nil)
             }
             return try await next(request, context)
@@ -138,6 +154,30 @@ public final class CardAPIServer: Sendable {
             return error(500, type: "api_error", code: "internal", message: "Something went wrong on our end.", param: nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A client-credentials token, for the client's id and secret in a Basic header or the form.
+    private static func token(_ request: Request, state: State) async throws -> Response {
+        let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
+        var form: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if parts.count == 2 { form[parts[0]] = parts[1] }
+        }
+        var client = (form["client_id"], form["client_secret"])
+        if let basic = request.headers[.authorization], basic.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(basic.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":") {
+            client = (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
+        }
+        guard form["grant_type"] == "client_credentials" else { return json(400, ["error": "unsupported_grant_type"]) }
+        guard client.0 == clientID, client.1 == clientSecret else {
+            return json(401, ["error": "invalid_client", "error_description": "Client authentication failed"])
+        }
+        let token = "tok_\(UUID().uuidString.prefix(8))"
+        state.tokens.withLock { _ = $0.insert(token) }
+        state.tokensIssued.withLock { $0 += 1 }
+        return json(200, ["access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": form["scope"] ?? ""])
     }
 
     /// Events `evt_1…evt_N`, a page of `limit`, the next page in a Link header.
