@@ -246,7 +246,10 @@ let package = Package(
         // Runs the built `payrun`; depending on it makes `swift test` build it first.
         .testTarget(
             name: "PayrunCLITests",
-            dependencies: ["PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks", "PayrunPostgres"],
+            dependencies: [
+                "PayrunCLI", "PayrunTestSupport", "PayrunProviders", "PayrunProviderKit", "PayrunSimulators", "PayrunLocks", "PayrunPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["DurableScripts"]),
     ]
 )

@@ -1,8 +1,9 @@
 // A provider declared in Lua, used the way a user would: `providers/acmepay.lua` next to a script,
 // listed by `payrun providers`, reached by `payrun run` against a Stripe-style API on loopback, its
-// key never shown, and a durable run of charges killed with SIGKILL at the worst moments and
+// key never shown; Standard Webhooks received by `payrun listen` for a declared provider; and a durable run of charges killed with SIGKILL at the worst moments and
 // resumed: every charge made exactly once, because the resumed run sends the same
 // Idempotency-Key the crashed one did.
+import Crypto
 import Foundation
 import PayrunTestSupport
 import Testing
@@ -119,5 +120,41 @@ import Testing
         #expect(keys.count == 20, "one key per charge, the same on every attempt: \(keys.keys.sorted())")
         #expect(server.requests.filter { $0.method == "POST" }.count > 20, "some charges were sent again after a crash")
         await server.stop()
+    }
+
+    @Test func payrunListenVerifiesAndHandlesADeclaredProvidersStandardWebhooks() async throws {
+        let folder = NSTemporaryDirectory() + "payrun-declared-listen-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/providers", withIntermediateDirectories: true)
+        try """
+            return {
+              name = "hooks",
+              base_url = { live = "https://api.hooks.example" },
+              credentials = { "signing_secret" },
+              webhooks = { kind = "standard", secret = "signing_secret" },
+            }
+            """.write(toFile: folder + "/providers/hooks.lua", atomically: true, encoding: .utf8)
+        try #"payrun.on("hooks", "*", function(event) print("HANDLED " .. event.provider .. " " .. event.type .. " " .. event.id) end)"#
+            .write(toFile: folder + "/handlers.lua", atomically: true, encoding: .utf8)
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let listener = try ListenerProcess(
+            handlers: folder + "/handlers.lua", state: folder + "/state.db",
+            environment: ["PAYRUN_SANDBOX_HOOKS_SIGNING_SECRET": secret, "PAYRUN_CONFIG": "/nonexistent"])
+        let body = Data(#"{"type":"payout.failed","data":{"payout":"po_1"}}"#.utf8)
+        func headers(id: String, key: String = secret) -> [(String, String)] {
+            let timestamp = String(Int(Date().timeIntervalSince1970))
+            let keyBytes = Data(base64Encoded: String(key.dropFirst("whsec_".count)))!
+            let mac = HMAC<SHA256>.authenticationCode(for: Data("\(id).\(timestamp).".utf8) + body, using: SymmetricKey(data: keyBytes))
+            return [("webhook-id", id), ("webhook-timestamp", timestamp), ("webhook-signature", "v1," + Data(mac).base64EncodedString())]
+        }
+        let url = listener.url + "/webhooks/hooks"
+        #expect(await WebhookSender.post(url, body: body, headers: headers(id: "msg_1")) == 200)
+        #expect(await WebhookSender.post(url, body: body, headers: headers(id: "msg_1")) == 200, "a redelivery is answered again")
+        #expect(await WebhookSender.post(url, body: body, headers: headers(id: "msg_2", key: "whsec_c29tZW9uZSBlbHNlJ3Mga2V5")) == 401)
+        #expect(listener.waitForLog { $0.contains("HANDLED hooks payout.failed msg_1") })
+        try await Task.sleep(for: .milliseconds(300))
+        listener.stop()
+        #expect(listener.output.components(separatedBy: "HANDLED ").count - 1 == 1, "stored and handled once: \(listener.output)")
+        #expect(!listener.output.contains(secret))
     }
 }
