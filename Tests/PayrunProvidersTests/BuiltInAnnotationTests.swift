@@ -1,7 +1,9 @@
 // The LuaLS library shipped in scripts/library is what `payrun annotations` writes for payrun and
-// its built-in providers, and each provider's own Lua methods are all annotated.
+// its built-in providers, each provider's own Lua methods are all annotated, and declared
+// providers are annotated too.
 import Foundation
 import LuaKit
+import PayrunDeclaredProviders
 import PayrunProviders
 import PayrunRuntime
 import Testing
@@ -26,8 +28,22 @@ import Testing
         _ = try state.load(generated, chunkName: "=payrun.lua")
     }
 
-    @Test func everyMethodAProviderAddsIsAnnotatedAndNothingElse() throws {
-        for provider in BuiltInProviders.registry.all {
+    @Test func declaredProvidersAndTheirMethodsAreAnnotated() throws {
+        var registry = ProviderImplementation.declared.registry(replacing: "peex")
+        let acmepay = try DeclaredProvider(file: #filePath.split(separator: "/").dropLast(3).joined(separator: "/").prefixed + "/scripts/providers/acmepay.lua")
+        registry.register(acmepay)
+        let generated = try LuaAnnotations.file(providers: registry)
+        #expect(generated.contains("---@overload fun(name: \"acmepay\", options?: payrun.provider.options): payrun.provider\n"))
+        #expect(generated.contains("---@class payrun.provider.peex: payrun.provider"))
+        #expect(generated.contains("---Polls the request with `track_id`"), "the declared methods' own --- lines")
+        #expect(generated.contains("function peex:wait_for(track_id, options) end"))
+        let state = try LuaState()
+        _ = try state.load(generated, chunkName: "=payrun.lua")
+    }
+
+    @Test(arguments: ProviderImplementation.allCases)
+    func everyMethodAProviderAddsIsAnnotatedAndNothingElse(_ implementation: ProviderImplementation) throws {
+        for provider in implementation.registry(replacing: "peex").all {
             guard let luaExtension = provider.luaExtension else { continue }
             let state = try LuaState()
             try state.open([.base, .table, .string])
@@ -39,4 +55,9 @@ import Testing
             #expect(Set(methods) == Set(luaExtension.annotations.map(\.name)), "\(provider.name)")
         }
     }
+}
+
+extension String {
+    /// An absolute path from `#filePath`'s parts joined without their leading "/".
+    fileprivate var prefixed: String { "/" + self }
 }
