@@ -429,8 +429,8 @@ struct DefinitionReader {
             if signature.message.contains(.timestamp), timestampHeader == nil {
                 throw fail(timestamp, "the message signs a timestamp: say which header carries it, { header = \"X-Timestamp\", format = \"unix\" }")
             }
-            if signature.message.contains(.nonce) || signature.message.contains(.method) || signature.message.contains(.query) {
-                throw fail(field.child("message"), "a webhook's message can sign body, path, timestamp, headers, credentials and literals")
+            if signature.message.contains(where: { [.nonce, .method, .query, .path].contains($0) }) {
+                throw fail(field.child("message"), "a webhook's message can sign the body, the timestamp, headers, credentials and literals")
             }
             let value = field.child("value").value == .nil ? Template(pieces: [.value("signature")])
                 : try template(field.child("value"), credentials: credentials, extra: ["signature", "timestamp"])
