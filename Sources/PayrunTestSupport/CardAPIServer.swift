@@ -100,7 +100,8 @@ public final class CardAPIServer: Sendable {
             if request.uri.path == "/oauth/token" { return try await next(request, context) }
             let bearer = headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
             guard bearer == CardAPIServer.secretKey || state.tokens.withLock({ $0.contains(bearer) }) else {
-                return CardAPIServer.error(401, type: "invalid_request_error", code: "invalid_api_key", message: "Invalid API Key provided", param: nil)
+                // Quoting the refused key, as some APIs do.
+                return CardAPIServer.error(401, type: "invalid_request_error", code: "invalid_api_key", message: "Invalid API Key provided: \(bearer)", param: nil)
             }
             return try await next(request, context)
         }

@@ -74,6 +74,28 @@ import Testing
         }
     }
 
+    @Test func aRefusedKeyQuotedInTheErrorIsRedacted() async throws {
+        let server = try await CardAPIServer.start(charges: 1)
+        var definition = try DefinitionFile.load(Self.repositoryFile("scripts/providers/acmepay.lua"))
+        definition.baseURLs[.test] = server.baseURL
+        let provider = DeclaredProvider(definition)
+        var store = MemoryCredentialStore()
+        store.set(Secret("sk_test_not_the_right_one_42"), for: CredentialName(provider: "acmepay", field: "secret_key"), in: .test)
+        let transport = try HTTPTransport()
+        let client = try ProviderClient(
+            provider: provider, environment: .test, credentials: ProviderCredentials(for: provider, in: .test, from: store),
+            http: ProviderHTTPClient(transport: transport))
+        await #expect {
+            try await client.request("GET", "/charges/ch_0001")
+        } throws: { error in
+            guard let error = error as? ProviderError else { return false }
+            return error.status == 401 && error.code == "invalid_api_key" && error.message.hasPrefix("Invalid API Key provided: ")
+                && !error.description.contains("sk_test_not_the_right_one_42") && !error.details.values.contains { $0.contains("not_the_right") }
+        }
+        await transport.shutdown()
+        await server.stop()
+    }
+
     @Test func aCreateThatFailedAfterBeingAppliedIsSentAgainWithItsKeyAndChargesOnce() async throws {
         try await withClient { server, client in
             server.failNextCreateAfterApplying()

@@ -41,8 +41,7 @@ extension ProviderClient {
     ) async throws(ProviderError) -> Reply {
         let (request, response) = try await send(method, path, query: query, body: body, headers: headers)
         do {
-            var result = try provider.result(of: response, to: request)
-            if context.credentials.mayContain(in: response.body) { result = context.credentials.redacting(result) }
+            let result = try redactedResult(of: response, to: request)
             return Reply(result: result, status: response.status, headers: response.headers, attempts: response.attempts,
                          warning: provider.warning(about: response))
         } catch {

@@ -101,10 +101,9 @@ public struct ProviderClient: Sendable {
             }
             return try await self.request(method, path, query: query, body: body, headers: headers, mayLookUp: false)
         }
-        var result: JSONValue
+        let result: JSONValue
         do {
-            result = try provider.result(of: response, to: request)
-            if context.credentials.mayContain(in: response.body) { result = context.credentials.redacting(result) }
+            result = try redactedResult(of: response, to: request)
         } catch {
             // A create repeated after an unclear failure, refused because the first got through.
             if response.attempts > 1, case .deduplicated = request.retrySafety, let lookup = provider.existing(after: response, to: request),
@@ -117,6 +116,18 @@ public struct ProviderClient: Sendable {
         return Reply(
             result: result, status: response.status, headers: response.headers, attempts: response.attempts,
             warning: provider.warning(about: response))
+    }
+
+    /// The provider's reading of `response`, with any of this client's secrets the answer echoes
+    /// redacted, in the result and in the error it raises alike.
+    func redactedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+        let echoes = context.credentials.mayContain(in: response.body)
+        do {
+            let result = try provider.result(of: response, to: request)
+            return echoes ? context.credentials.redacting(result) : result
+        } catch {
+            throw echoes ? context.credentials.redacting(error) : error
+        }
     }
 
     /// What `lookup` finds, as the reply of a mutation an earlier attempt already got through

@@ -66,6 +66,18 @@ public struct ProviderCredentials: Sendable {
         return walk(value)
     }
 
+    /// `error` with any of these secrets redacted from its text: a provider that quotes a key it
+    /// refused in its error message does not hand it to the script.
+    func redacting(_ error: ProviderError) -> ProviderError {
+        let redactor = Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        var redacted = error
+        redacted.message = redactor.redact(error.message)
+        redacted.code = error.code.map(redactor.redact)
+        redacted.requestID = error.requestID.map(redactor.redact)
+        redacted.details = error.details.mapValues(redactor.redact)
+        return redacted
+    }
+
     /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
         haystack.withUnsafeBytes { haystack in

@@ -170,8 +170,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return (echoesSecret ? try Self.tape(of: credentials.redacting(list.value)) : list, response.headers)
         }
         // Not a page: the provider says what it is instead.
-        let result = try client.provider.result(of: response, to: request)
-        return (try Self.tape(of: echoesSecret ? credentials.redacting(result) : result), response.headers)
+        return (try Self.tape(of: client.redactedResult(of: response, to: request)), response.headers)
     }
 
     /// A value built in Swift, as a parsed document.
