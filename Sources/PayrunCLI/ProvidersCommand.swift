@@ -29,7 +29,7 @@ struct ProvidersCommand: ParsableCommand {
         do {
             found = try search.find(reserving: Set(BuiltInProviders.registry.names))
         } catch {
-            throw ValidationError("provider definition \(error.description)")
+            throw ScriptOptions.definitionFailure(error)
         }
         var lines: [[String]] = BuiltInProviders.registry.all.map { provider in
             [provider.name, "built in", Self.environments(provider), provider.receivesWebhooks ? "webhooks" : ""]

@@ -26,7 +26,11 @@ struct ReplCommand: AsyncParsableCommand {
     func run() async throws {
         let output = StandardStreams.shared
         let engine = try options.makeEngine()
-        let names = providers.isEmpty ? engine.configuration.providers.names : providers
+        // Without names, every provider that has this environment (Capitalist has no test one).
+        let registry = engine.configuration.providers
+        let names = providers.isEmpty
+            ? registry.names.filter { registry.provider(named: $0)?.baseURL(in: options.env, sandboxServer: "http://127.0.0.1") != nil }
+            : providers
         let (verbose, dryRun, keepsHistory) = (options.verbose, options.dryRun, !noHistory)
         // The session lives on a Lua thread of the engine's: its entries block while they wait,
         // which Swift's tasks must not.

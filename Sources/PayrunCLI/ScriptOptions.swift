@@ -78,14 +78,21 @@ struct ScriptOptions: ParsableArguments {
     }
 
     /// The built-in providers and the declared ones a script at `scriptPath` finds.
-    /// - Throws: `ValidationError` (exit status 2) naming a definition's file and field.
+    /// - Throws: exit status 2 once a definition's file and field are on standard error.
     static func providers(scriptPath: String?, libraryPaths: [String], variables: [String: String]) throws -> ProviderRegistry {
         let search = DeclaredProviderSearch(scriptPath: scriptPath, libraryPaths: libraryPaths, environment: variables)
         do {
             return try search.registering(into: BuiltInProviders.registry)
         } catch {
-            throw ValidationError("provider definition \(error.description)")
+            throw definitionFailure(error)
         }
+    }
+
+    /// Says what is wrong with a definition, without the usage text a mistyped flag gets.
+    static func definitionFailure(_ error: DefinitionError) -> ExitCode {
+        StandardStreams.shared.write("payrun: provider definition \(error.description)\n", to: .standardError)
+        StandardStreams.shared.flush()
+        return ExitCode(PayrunExitStatus.usage.rawValue)
     }
 
     /// The config file's `allow_hosts`, then the `--allow-host` flags.

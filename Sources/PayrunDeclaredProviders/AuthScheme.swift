@@ -30,6 +30,18 @@ public struct HMACRequestSigning: Sendable, Equatable {
     public var headers: [Header]
 }
 
+extension AuthScheme {
+    /// The headers this kind sets.
+    var headerNames: [String] {
+        switch self {
+        case .header(let name, _, _): [name]
+        case .bearer, .basic, .oauth2: ["Authorization"]
+        case .query: []
+        case .hmac(let signing): signing.headers.map(\.name)
+        }
+    }
+}
+
 /// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4).
 public struct OAuthClientCredentials: Sendable, Equatable {
     /// Absolute, or a path on the base URL's host (`/oauth/token`).

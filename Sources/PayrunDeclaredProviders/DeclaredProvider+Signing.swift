@@ -14,7 +14,10 @@ extension DeclaredProvider {
             request.headers.append((header, Self.randomKey()))
             request.retrySafety = retrySafety(of: request)
         }
-        for scheme in definition.auth {
+        // Authentication is the provider's: a header of the same name a script gave is dropped.
+        let names = Set(authHeaderNames.map { $0.lowercased() })
+        request.headers.removeAll { names.contains($0.0.lowercased()) }
+        for (index, scheme) in definition.auth.enumerated() {
             switch scheme {
             case .header(let name, let value, let optional):
                 do {
@@ -31,7 +34,7 @@ extension DeclaredProvider {
                 let value = try context.credentials.text(credential)
                 request.url += (request.url.contains("?") ? "&" : "?") + ProviderClient.percentEncoded(name) + "=" + ProviderClient.percentEncoded(value)
             case .oauth2(let oauth):
-                let token = try await context.cache.token("oauth2").value(renewingWithin: 30) { () async throws(ProviderError) in
+                let token = try await context.cache.token("oauth2.\(index)").value(renewingWithin: 30) { () async throws(ProviderError) in
                     try await fetchToken(oauth, context: context)
                 }
                 request.headers.append(("Authorization", "Bearer " + token.withBytes { String(decoding: $0, as: UTF8.self) }))
@@ -143,20 +146,37 @@ extension DeclaredProvider {
         guard response.status == 401, definition.auth.contains(where: { if case .oauth2 = $0 { true } else { false } }),
             let header = request.header("Authorization"), header.hasPrefix("Bearer ")
         else { return false }
-        await context.cache.token("oauth2").invalidate(Secret(String(header.dropFirst("Bearer ".count))))
+        let token = Secret(String(header.dropFirst("Bearer ".count)))
+        for (index, scheme) in definition.auth.enumerated() {
+            if case .oauth2 = scheme { await context.cache.token("oauth2.\(index)").invalidate(token) }
+        }
         return true
     }
 
+    /// The headers authentication sets.
+    var authHeaderNames: [String] { definition.auth.flatMap(\.headerNames) }
+
     /// Headers shown as they are by `p:sign`: those that carry no credential and no signature
-    /// (a date, a nonce), and the idempotency key.
+    /// (a date, a nonce). Not the idempotency key: a script's own is kept as it gave it, and one
+    /// payrun makes is made again when the request is sent (in a durable run, from the run).
     public var publicSigningHeaders: Set<String> {
-        var names = Set(definition.idempotency.map { [$0.header.lowercased()] } ?? [])
+        var names: Set<String> = []
+        var secret: Set<String> = []
         for case .hmac(let signing) in definition.auth {
-            for header in signing.headers where header.value.names.allSatisfy({ $0 == "timestamp" || $0 == "nonce" }) {
-                names.insert(header.name.lowercased())
+            for header in signing.headers {
+                if header.value.names.allSatisfy({ $0 == "timestamp" || $0 == "nonce" }) {
+                    names.insert(header.name.lowercased())
+                } else {
+                    secret.insert(header.name.lowercased())
+                }
             }
         }
-        return names
+        // A name another scheme also writes (with a secret) is never shown.
+        let others = definition.auth.flatMap { scheme -> [String] in
+            if case .hmac = scheme { return [] }
+            return scheme.headerNames
+        }
+        return names.subtracting(secret).subtracting(others.map { $0.lowercased() })
     }
 
     /// 16 random bytes as 32 hex digits.

@@ -15,7 +15,8 @@ extension DeclaredProvider {
             .invalid("the \(fields.map { "\(name).\($0)" }.joined(separator: " and ")) credential\(fields.count > 1 ? "s" : "") to check it with \(fields.count > 1 ? "are" : "is") not configured")
         }
         func fresh(_ seconds: Int?, header: String) -> WebhookVerdict? {
-            guard let seconds else { return .invalid("the \(header) header is not a timestamp") }
+            // Checked for range first: `now - seconds` on a forged extreme would overflow.
+            guard let seconds, (0...(1 << 40)).contains(seconds) else { return .invalid("the \(header) header is not a timestamp") }
             guard abs(now - seconds) <= rules.tolerance else {
                 return .invalid("the \(header) header is more than \(rules.tolerance) s from now: too old to trust (or the clocks differ)")
             }
@@ -28,7 +29,7 @@ extension DeclaredProvider {
             guard let signatures = webhook.header("webhook-signature") else { return .invalid("no webhook-signature header") }
             if let stale = fresh(Int(timestamp), header: "webhook-timestamp") { return stale }
             guard let stored = secret(field) else { return notConfigured(field) }
-            guard let key = StandardWebhooks.key(from: stored) else {
+            guard let key = StandardWebhooks.key(from: stored), !key.isEmpty else {
                 return .invalid("\(name).\(field) is not a Standard Webhooks secret (whsec_ and base64)")
             }
             let expected = "v1," + StandardWebhooks.signature(id: id, timestamp: timestamp, body: webhook.body, key: key)
@@ -125,6 +126,9 @@ extension DeclaredProvider {
     public var webhookSecretHeaders: Set<String> {
         switch definition.webhooks?.scheme {
         case .header(let name, _)?: ["authorization", name.lowercased()]
+        // A signature header whose template also holds a credential carries it in the clear.
+        case .hmac(_, let header, let value, _)? where value.names.contains(where: { $0 != "signature" && $0 != "timestamp" }):
+            ["authorization", header.lowercased()]
         default: ["authorization"]
         }
     }

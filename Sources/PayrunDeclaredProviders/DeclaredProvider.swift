@@ -51,7 +51,7 @@ public struct DeclaredProvider: PaymentProvider {
     public func retrySafety(of request: ProviderRequest) -> RetrySafety {
         let path = relativePath(of: request.url)
         if definition.retrySafe.contains(where: { $0.matches(method: request.method, path: path) }) { return .idempotent }
-        if let idempotency = definition.idempotency, let key = request.header(idempotency.header) {
+        if let idempotency = definition.idempotency, idempotency.methods.contains(request.method), let key = request.header(idempotency.header) {
             return .deduplicated(by: "\(idempotency.header) \(key)")
         }
         return .unsafe
@@ -80,7 +80,7 @@ public struct DeclaredProvider: PaymentProvider {
         let path = Self.path(of: url)
         let bases = (Array(definition.baseURLs.values) + [definition.sandboxBase].compactMap { $0 })
             .map { $0.hasPrefix("/") ? $0 : Self.path(of: $0) }
-            .filter { !$0.isEmpty && path.hasPrefix($0) }
+            .filter { !$0.isEmpty && path.hasPrefix($0) && (path.count == $0.count || path.dropFirst($0.count).first == "/") }
         guard let longest = bases.max(by: { $0.count < $1.count }) else { return path }
         let rest = String(path.dropFirst(longest.count))
         return rest.isEmpty ? "/" : rest
@@ -112,7 +112,7 @@ public struct DeclaredProvider: PaymentProvider {
                     + String(decoding: response.body.prefix(80), as: UTF8.self),
                 retryable: RetryPolicy.isRetryable(status: response.status))
         }
-        guard succeeded, !isFlaggedError(body) else { throw error(status: response.status, body: body) }
+        guard succeeded, !isFlaggedError(body) else { throw error(status: response.status, body: body, bytes: response.body) }
         return unwrapped(body).value
     }
 
@@ -132,7 +132,7 @@ public struct DeclaredProvider: PaymentProvider {
     }
 
     /// The provider's error, read from the paths the definition gives.
-    private func error(status: Int, body: JSONTape.Node?) -> ProviderError {
+    private func error(status: Int, body: JSONTape.Node?, bytes: [UInt8] = []) -> ProviderError {
         let paths = definition.errors
         let code = body.flatMap { paths.code.first(in: $0) }.flatMap(Self.text)
         let message = body.flatMap { paths.message.first(in: $0) }.flatMap(Self.text)
@@ -144,7 +144,9 @@ public struct DeclaredProvider: PaymentProvider {
             case let value: details["details"] = Self.text(value)
             }
         }
-        let fallback = (200..<300).contains(status) ? "an error in a \(status) answer" : "HTTP \(status)"
+        // With no message where the definition looks, the answer's first bytes say what to declare.
+        let quoted = bytes.isEmpty ? "" : ": " + String(decoding: bytes.prefix(200), as: UTF8.self)
+        let fallback = ((200..<300).contains(status) ? "an error in a \(status) answer" : "HTTP \(status)") + quoted
         var text = message ?? code ?? fallback
         if let meaning = paths.meanings[status] { text = message.map { "\(meaning): \($0)" } ?? meaning }
         return ProviderError(

@@ -51,6 +51,17 @@ public struct DeclaredProviderSearch: Sendable {
                     file: paths[0], field: "name",
                     message: "\"\(provider.name)\" is a built-in provider, which a definition cannot replace (its credentials would go where the definition says): give it another name")
             }
+            // A definition nearer the script may stand in for one further away only if it sends
+            // the provider's credentials to the same hosts: a folder a script came with must not
+            // redirect keys the user set up for their own definition.
+            for other in paths.dropFirst() {
+                let shadowed = try DeclaredProvider(file: other)
+                guard Self.hosts(of: provider) == Self.hosts(of: shadowed) else {
+                    throw DefinitionError(
+                        file: paths[0], field: "base_url",
+                        message: "\(other) also declares \"\(provider.name)\", with other hosts; its credentials would go to this file's hosts instead: remove or rename one of them")
+                }
+            }
             found.append(Found(provider: provider, shadowed: Array(paths.dropFirst())))
         }
         return found
@@ -63,8 +74,13 @@ public struct DeclaredProviderSearch: Sendable {
         return registry
     }
 
-    /// The names of the `.lua` files in `folder` whose names could be providers' names, sorted;
-    /// none when it does not exist.
+    /// Every host a provider's credentials may go to, in any environment.
+    static func hosts(of provider: DeclaredProvider) -> Set<String> {
+        Set(PayrunEnvironment.allCases.flatMap { provider.hosts(in: $0, sandboxServer: "http://127.0.0.1") })
+    }
+
+    /// The names (without `.lua`) of the regular `.lua` files in `folder`, sorted; none when it
+    /// does not exist. Not hidden files, and not a pipe or device, which reading would block on.
     static func luaFiles(in folder: String) -> [String] {
         guard let directory = opendir(folder) else { return [] }
         defer { closedir(directory) }
@@ -72,6 +88,8 @@ public struct DeclaredProviderSearch: Sendable {
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard name.hasSuffix(".lua"), !name.hasPrefix(".") else { continue }
+            var status = stat()
+            guard stat(folder + "/" + name, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { continue }
             names.append(String(name.dropLast(4)))
         }
         return names.sorted()

@@ -55,9 +55,14 @@ public enum DefinitionFile {
     /// Runs the file in its restricted state and returns what it returned, copied into Swift.
     private static func evaluate(_ source: [UInt8], file: String) throws(DefinitionError) -> LuaValue {
         let state: LuaState
-        do {
+        let measured: LuaReference
+        do throws(LuaError) {
             state = try LuaState(memoryLimit: 16 << 20)
             try state.open([.base, .string, .table, .math, .utf8])
+            guard case .function(let reference)? = try state.run(Self.measuring, chunkName: "=(definition size)").first else {
+                throw LuaError(.runtime, "the size check did not load")
+            }
+            measured = reference
             try state.run(Self.lockdown, chunkName: "=(definition sandbox)", [.array(baseFunctions.sorted().map { LuaValue($0) })])
         } catch {
             throw DefinitionError(file: file, field: "", message: "cannot set up a Lua state to read it: \(error.message)")
@@ -66,7 +71,7 @@ public enum DefinitionFile {
             try state.startTimeLimit(seconds: 1)
             defer { state.cancelTimeLimit() }
             let chunk = try state.load(source, chunkName: "@" + file)
-            return try state.call(chunk).first ?? .nil
+            return try state.call(measured, [.function(chunk)]).first ?? .nil
         } catch {
             if state.stopReason == .timeLimit {
                 throw DefinitionError(file: file, field: "", message: "it ran for more than a second: a definition only builds a table")
@@ -76,6 +81,31 @@ public enum DefinitionFile {
             throw DefinitionError(file: file, field: "", message: message)
         }
     }
+
+    /// The most values (tables, keys and members, a table shared twice counted twice) the
+    /// returned table may hold: copying it into Swift happens after the time limit, so it is
+    /// bounded here, in Lua, while the limit still runs.
+    static let valueLimit = 100_000
+
+    /// Runs a definition's chunk and returns its table once it is known to be no larger than
+    /// ``valueLimit``; made before the lockdown, with the functions it needs kept as locals.
+    static let measuring = """
+        local type, next, error = type, next, error
+        local function count(value, budget)
+          budget = budget - 1
+          if budget < 0 then error("the table it returns holds more than \(valueLimit) values (a table used in several places counts each time): a definition is a page of data", 0) end
+          if type(value) ~= "table" then return budget end
+          for key, member in next, value do
+            budget = count(member, count(key, budget))
+          end
+          return budget
+        end
+        return function(definition)
+          local result = definition()
+          count(result, \(valueLimit))
+          return result
+        end
+        """
 
     /// Removes every global not in the list given, then locks `_G`, so a definition that reaches
     /// for `payrun`, `os` or `io` is told it cannot rather than finding nil.

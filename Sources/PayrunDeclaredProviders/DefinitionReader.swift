@@ -38,7 +38,7 @@ struct DefinitionReader {
     ]
 
     func definition(_ value: LuaValue) throws(DefinitionError) -> ProviderDefinition {
-        let root = Field(path: "", value: value)
+        let root = Field(path: "", value: Self.emptyTablesAsTables(value))
         guard case .dictionary = value else {
             throw DefinitionError(file: file, field: "", message: "the file must return a table describing the provider, got \(value.described)")
         }
@@ -74,6 +74,17 @@ struct DefinitionReader {
         return definition
     }
 
+    /// Lua cannot tell an empty list from an empty table (both `{}`); here every `{}` is a table,
+    /// which a list also accepts.
+    static func emptyTablesAsTables(_ value: LuaValue) -> LuaValue {
+        switch value {
+        case .array(let items) where items.isEmpty: .dictionary([:])
+        case .array(let items): .array(items.map(emptyTablesAsTables))
+        case .dictionary(let entries): .dictionary(entries.mapValues(emptyTablesAsTables))
+        default: value
+        }
+    }
+
     static func isName(_ text: String) -> Bool {
         guard let first = text.first, first.isASCII, first.isLowercase else { return false }
         return text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
@@ -86,7 +97,7 @@ struct DefinitionReader {
         for environment in [PayrunEnvironment.test, .live] {
             let entry = field.child(environment.rawValue)
             guard entry.value != .nil else { continue }
-            let url = try string(entry)
+            let url = try baseURL(entry)
             guard url.hasPrefix("https://") || (url.hasPrefix("http://") && Self.isLoopback(url)) else {
                 throw expected("an https:// URL (plain http only to this machine)", entry)
             }
@@ -96,7 +107,9 @@ struct DefinitionReader {
         var sandbox: String?
         if sandboxField.value != .nil {
             let text = try string(sandboxField)
-            guard text.hasPrefix("/") || (text.hasPrefix("http://") && Self.isLoopback(text)) else {
+            if !text.hasPrefix("/") { _ = try baseURL(sandboxField) }
+            let cleanPath = !text.contains("?") && !text.contains("#") && !text.split(separator: "/").contains("..")
+            guard (text.hasPrefix("/") && cleanPath) || (text.hasPrefix("http://") && Self.isLoopback(text)) else {
                 throw expected("a path under payrun's simulators (/acme/v1) or a loopback URL (http://127.0.0.1:8080)", sandboxField)
             }
             sandbox = text.hasSuffix("/") ? String(text.dropLast()) : text
@@ -107,8 +120,24 @@ struct DefinitionReader {
 
     static func isLoopback(_ url: String) -> Bool {
         guard let host = CredentialScope.host(of: url) else { return false }
-        let name = host.split(separator: ":").first.map(String.init) ?? host
-        return name == "localhost" || name == "127.0.0.1" || name == "[::1]"
+        let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }) + "]" : String(host.prefix { $0 != ":" })
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        let ipv4 = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { Int($0).map { (0...255).contains($0) } ?? false }
+        return name == "localhost" || name == "[::1]" || ipv4
+    }
+
+    /// An absolute http(s) URL with a host, and nothing a base URL cannot have: no user or
+    /// password (`https://x@host`), query, fragment, `..` or spaces.
+    func baseURL(_ field: Field) throws(DefinitionError) -> String {
+        let url = try string(field)
+        let parts = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        let wellFormed = (url.hasPrefix("https://") || url.hasPrefix("http://")) && parts.count >= 3 && !parts[2].isEmpty
+            && !url.contains("@") && !url.contains("?") && !url.contains("#") && !url.split(separator: "/").contains("..")
+            && !url.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F } && CredentialScope.host(of: url) != nil
+        guard wellFormed else {
+            throw expected("a URL like https://api.example.com/v1 (no user, password, query or fragment)", field)
+        }
+        return url
     }
 
     private func sandboxCredentials(_ field: Field, known: Set<String>) throws(DefinitionError) -> [String: String] {
@@ -168,9 +197,17 @@ struct DefinitionReader {
             return .query(name: try string(field.child("name")), credential: try credential("credential")!)
         case "oauth2":
             try onlyKnown(field, ["kind", "token_url", "client_id", "client_secret", "scope", "client_authentication"])
-            let tokenURL = try string(field.child("token_url"))
-            guard tokenURL.hasPrefix("/") || tokenURL.hasPrefix("https://") || (tokenURL.hasPrefix("http://") && Self.isLoopback(tokenURL)) else {
-                throw expected("an https:// URL, or a path on the base URL's host (/oauth/token)", field.child("token_url"))
+            let tokenField = field.child("token_url")
+            let tokenURL = try string(tokenField)
+            if tokenURL.hasPrefix("/") {
+                guard !tokenURL.contains("?"), !tokenURL.contains("#"), !tokenURL.split(separator: "/").contains(".."),
+                    !tokenURL.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+                else { throw expected("a path on the base URL's host, like /oauth/token", tokenField) }
+            } else {
+                _ = try baseURL(tokenField)
+                guard tokenURL.hasPrefix("https://") || (tokenURL.hasPrefix("http://") && Self.isLoopback(tokenURL)) else {
+                    throw expected("an https:// URL, or a path on the base URL's host (/oauth/token)", tokenField)
+                }
             }
             let sending = field.child("client_authentication")
             let basic = sending.value == .nil ? true : try choice(sending, ["basic", "body"]) == "basic"
@@ -179,14 +216,21 @@ struct DefinitionReader {
                 scope: field.child("scope").value == .nil ? nil : try string(field.child("scope")), basicAuthentication: basic))
         default:
             try onlyKnown(field, ["kind", "algorithm", "key", "message", "separator", "encoding", "timestamp", "headers"])
+            if case .dictionary = field.child("timestamp").value {
+                throw expected("the timestamp's format: \"iso8601\", \"unix\" or \"unix_ms\" (put it in a header with headers = { [\"X-Timestamp\"] = \"{timestamp}\" })", field.child("timestamp"))
+            }
             let signature = try hmac(field, credentials: credentials, timestamp: field.child("timestamp"))
             let headersField = field.child("headers")
             guard case .dictionary(let entries) = headersField.value, !entries.isEmpty else {
                 throw expected("a table of the headers to send, like { Authorization = \"HMAC {api_key}:{signature}\" }", headersField)
             }
             var headers: [(String, Template)] = []
+            for key in entries.keys {
+                guard key.text != nil else { throw fail(headersField, "\(key.described) is not a header name: write { [\"X-Signature\"] = \"{signature}\" }") }
+            }
             for key in entries.keys.compactMap(\.text).sorted() {
-                headers.append((key, try template(headersField.child(key), credentials: credentials, extra: ["signature", "timestamp", "nonce"])))
+                let name = try headerName(Field(path: "\(headersField.path).\(key)", value: .string(LuaString(key))))
+                headers.append((name, try template(headersField.child(key), credentials: credentials, extra: ["signature", "timestamp", "nonce"])))
             }
             guard headers.contains(where: { $0.1.names.contains("signature") }) else {
                 throw fail(headersField, "no header carries {signature}")
@@ -202,6 +246,7 @@ struct DefinitionReader {
         let format: HMACSignature.TimestampFormat
         switch timestamp.value {
         case .nil: format = .unix
+        case .dictionary where timestamp.child("format").value == .nil: format = .unix
         case .dictionary: format = try HMACSignature.TimestampFormat(rawValue: choice(timestamp.child("format"), HMACSignature.TimestampFormat.allCases.map(\.rawValue)))!
         default: format = try HMACSignature.TimestampFormat(rawValue: choice(timestamp, HMACSignature.TimestampFormat.allCases.map(\.rawValue)))!
         }
@@ -266,6 +311,9 @@ struct DefinitionReader {
                     items: items, key: try string(field.child("after_item")),
                     more: try path(field.child("more"), optional: true)?.memberNames(reader: self, field.child("more")) ?? [],
                     defaultLimit: try positive(field.child("default_limit"), default: 100))
+            }
+            guard field.child("next").value != .nil else {
+                throw fail(field, "a cursor needs next (the path of the next page's cursor in a page) or after_item (the member of the last item the next page starts after, with more)")
             }
             guard let next = try path(field.child("next"), optional: false) else { throw expected("the path of the next cursor in a page", field.child("next")) }
             return .cursor(
@@ -432,8 +480,12 @@ struct DefinitionReader {
             if signature.message.contains(where: { [.nonce, .method, .query, .path].contains($0) }) {
                 throw fail(field.child("message"), "a webhook's message can sign the body, the timestamp, headers, credentials and literals")
             }
+            if timestampHeader != nil, !signature.message.contains(.timestamp) {
+                throw fail(timestamp, "the timestamp header is checked for age but not signed: add \"timestamp\" to the message, or a forger could send an old webhook with a fresh time")
+            }
             let value = field.child("value").value == .nil ? Template(pieces: [.value("signature")])
                 : try template(field.child("value"), credentials: credentials, extra: ["signature", "timestamp"])
+            guard value.names.contains("signature") else { throw fail(field.child("value"), "the header's value must hold {signature}") }
             scheme = .hmac(signature, header: try headerName(field.child("header")), value: value, timestampHeader: timestampHeader)
         case "header":
             try onlyKnown(field, shared.union(["name", "credential"]))
@@ -502,7 +554,8 @@ struct DefinitionReader {
 
     private func method(_ field: Field) throws(DefinitionError) -> String {
         let text = try string(field)
-        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isLetter }) else { throw expected("an HTTP method like \"POST\"", field) }
+        let methods = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
+        guard methods.contains(text.uppercased()) else { throw expected("an HTTP method: " + methods.joined(separator: ", "), field) }
         return text.uppercased()
     }
 
@@ -512,14 +565,26 @@ struct DefinitionReader {
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || allowed.contains($0)) }) else {
             throw expected("a header name (letters, digits and -)", field)
         }
+        guard !Self.framingHeaders.contains(text.lowercased()) else {
+            throw fail(field, "\(text) is set by payrun's HTTP client, not by a definition")
+        }
         return text
     }
+
+    /// Headers that frame or route the request, which only the HTTP client sets.
+    static let framingHeaders: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "proxy-authorization",
+        "proxy-connection", "accept", "content-type",
+    ]
 
     func credentialName(_ field: Field, credentials: Set<String>) throws(DefinitionError) -> String {
         guard case .string(let string) = field.value, let name = string.text else {
             throw expected("the name of one of the credentials in `credentials` (a definition names a credential; its value stays in Swift)", field)
         }
         guard credentials.contains(name) else {
+            guard !credentials.isEmpty else {
+                throw fail(field, "\"\(name)\" is not declared: the definition has no credentials list; add credentials = { \"\(name)\" }")
+            }
             throw fail(field, "\"\(name)\" is not declared in `credentials` (\(credentials.sorted().joined(separator: ", ")))")
         }
         return name
@@ -527,6 +592,9 @@ struct DefinitionReader {
 
     private func template(_ field: Field, credentials: Set<String>, extra: Set<String>) throws(DefinitionError) -> Template {
         let text = try string(field)
+        guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else {
+            throw fail(field, "a header value cannot hold a line break or other control character")
+        }
         let template: Template
         do {
             template = try Template(parsing: text)
@@ -553,6 +621,7 @@ struct DefinitionReader {
     func list<Element>(_ field: Field, optional: Bool, _ read: (Field) throws(DefinitionError) -> Element) throws(DefinitionError) -> [Element] {
         switch field.value {
         case .nil where optional: return []
+        case .dictionary(let entries) where entries.isEmpty: return []
         case .array(let items):
             var elements: [Element] = []
             for (index, item) in items.enumerated() { elements.append(try read(field.element(index + 1, item))) }
@@ -578,7 +647,10 @@ struct DefinitionReader {
         case .array(let items):
             for (index, item) in items.enumerated() { try noFunctions(field.element(index + 1, item), why: why) }
         case .dictionary(let entries):
-            for key in entries.keys { try noFunctions(key.text.map { field.child($0) } ?? field, why: why) }
+            for (key, value) in entries {
+                let path = key.text.map { field.path.isEmpty ? $0 : "\(field.path).\($0)" } ?? "\(field.path)[\(key.described)]"
+                try noFunctions(Field(path: path, value: value), why: why)
+            }
         default: break
         }
     }

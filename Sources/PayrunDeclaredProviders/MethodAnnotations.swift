@@ -15,7 +15,7 @@ enum MethodAnnotations {
             }
             defer { comments = [] }
             guard line.hasPrefix("function "), let colon = line.firstIndex(of: ":"), let open = line.firstIndex(of: "("), colon < open else { continue }
-            let name = String(line[line.index(after: colon)..<open])
+            let name = String(line[line.index(after: colon)..<open].filter { $0 != " " && $0 != "\t" })
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else { continue }
             methods.append((name, comments.isEmpty ? "---A method of this provider's definition." : comments.joined(separator: "\n")))
         }

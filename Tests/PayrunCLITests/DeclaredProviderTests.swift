@@ -38,7 +38,8 @@ import Testing
             local ok, err = pcall(p.post, p, "/charges", { amount = 4000 })
             print(ok, err.status, err.code, err.message)
             local signed = p:sign{ method = "POST", path = "/charges", body = { amount = 1 } }
-            print(signed.headers.Authorization)
+            print(signed.headers.Authorization, signed.headers["Idempotency-Key"])
+            p:request{ method = "POST", path = "/charges", body = { amount = 7 }, headers = { ["Idempotency-Key"] = "order-own-1" } }
             """)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let listed = try await PayrunProcess.runOnceOffThePool(["providers", folder + "/charge.lua"], environment: Self.environment)
@@ -51,9 +52,10 @@ import Testing
             ch_0121\t1250
             121
             false\t402\tcard_declined\tYour card was declined.
-            [redacted: added by payrun when sent]
+            [redacted: added by payrun when sent]	[redacted: added by payrun when sent]
 
             """)
+        #expect(server.requests.last?.headers["idempotency-key"] == "order-own-1", "the script's own key is the one sent")
         #expect(!result.standardOutput.contains(CardAPIServer.secretKey) && !result.standardError.contains(CardAPIServer.secretKey))
         #expect(server.requests.filter { $0.method == "POST" }.allSatisfy { $0.headers["idempotency-key"]?.isEmpty == false })
         await server.stop()
@@ -68,7 +70,9 @@ import Testing
         let result = try await PayrunProcess.runOnceOffThePool(["run", "--env", "test", folder + "/charge.lua"], environment: Self.environment)
         #expect(result.status == 2)
         #expect(result.standardError.contains("\(folder)/charge.lua".replacingOccurrences(of: "charge.lua", with: "providers/ledger.lua")
-            + ": auth.credential: \"token\" is not declared in `credentials` ()"), "\(result.standardError)")
+            + ": auth.credential: \"token\" is not declared: the definition has no credentials list; add credentials = { \"token\" }"),
+            "\(result.standardError)")
+        #expect(!result.standardError.contains("Usage:"), "a definition's mistake is not a usage error")
         #expect(result.standardOutput.isEmpty)
         await server.stop()
     }

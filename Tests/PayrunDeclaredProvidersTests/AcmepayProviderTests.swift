@@ -124,6 +124,11 @@ import Testing
             for try await event in ProviderPaginator(client: client, path: "/events", pageSize: 10) { events.append(event["id"]?.string ?? "") }
             #expect(events == (1...23).map { "evt_\($0)" })
             #expect(server.requests.filter { $0.path == "/v1/events" }.count == 3)
+            // Without a page size, the query's own `limit` is the page size.
+            var few = 0
+            for try await _ in ProviderPaginator(client: client, path: "/charges", query: [("limit", "120")]) { few += 1 }
+            #expect(few == 250 && server.requests.filter { $0.path == "/v1/charges" }.suffix(3).map(\.query)
+                == ["limit=120", "limit=120&starting_after=ch_0120", "limit=120&starting_after=ch_0240"])
         }
     }
 

@@ -75,6 +75,19 @@ import Testing
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "errors = { code = \"errors[0].code\" }, auth = {"),
              "providers/acme.lua: errors.code: 'errors[0].code' is not a path: array positions are written [1], [2], … counting from 1"),
             ("return {\n  name = 'acme',\n  base_url = { live = 'https://a.example' \n", "providers/acme.lua: 4: '}' expected (to close '{' at line 3) near <eof>"),
+            (Self.minimal.replacingOccurrences(of: "https://api.acme.example/v2", with: "https://me@evil.example/v2"),
+             "providers/acme.lua: base_url.live: expected a URL like https://api.example.com/v1 (no user, password, query or fragment)"),
+            (Self.minimal.replacingOccurrences(of: "auth = {", with: "retry = { \"GTE\" }, auth = {"),
+             "providers/acme.lua: retry[1]: expected an HTTP method: GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, got \"GTE\""),
+            (Self.minimal.replacingOccurrences(of: "name = \"X-Api-Key\"", with: "name = \"Host\""),
+             "providers/acme.lua: auth.name: Host is set by payrun's HTTP client, not by a definition"),
+            (Self.minimal.replacingOccurrences(of: "auth = {", with: "pagination = { kind = \"cursor\" }, auth = {"),
+             "providers/acme.lua: pagination: a cursor needs next"),
+            // A key that is not a name, where functions are looked for: reported, not looped on.
+            (Self.minimal.replacingOccurrences(of: "auth = {", with: "pagination = { kind = \"offset\", [1] = \"x\" }, auth = {"),
+             "providers/acme.lua: pagination: unknown field 1; the fields here are"),
+            (Self.minimal.replacingOccurrences(of: "auth = {", with: "webhooks = { kind = \"hmac\", algorithm = \"sha256\", key = \"api_key\", message = { \"body\" }, encoding = \"hex\", header = \"X-Sig\", timestamp = { header = \"X-Time\" } }, auth = {"),
+             "providers/acme.lua: webhooks.timestamp: the timestamp header is checked for age but not signed"),
         ]
         for (source, expected) in cases {
             let problem = problem(source)
@@ -126,6 +139,13 @@ import Testing
         let declared = try load(oauth.replacingOccurrences(of: "credentials = {", with: "hosts = { \"login.elsewhere.example\" }, credentials = {"))
         #expect(DeclaredProvider(declared).hosts(in: .live, sandboxServer: nil) == ["api.acme.example", "login.elsewhere.example"])
         #expect(problem(oauth.replacingOccurrences(of: "https://login.elsewhere.example/oauth/token", with: "/oauth/token")) == "no error")
+        #expect(problem(oauth.replacingOccurrences(of: "https://login.elsewhere.example/oauth/token", with: "https://x@login.elsewhere.example/token"))
+            .hasPrefix("providers/acme.lua: auth.token_url: expected a URL like"))
+    }
+
+    @Test func aTableThatWouldTakeForeverToCopyIsRefused() {
+        let problem = problem("local t = {} for i = 1, 40 do t = { t, t } end\n" + Self.minimal.replacingOccurrences(of: "return {", with: "return { endpoints = t,"))
+        #expect(problem.hasPrefix("providers/acme.lua: the table it returns holds more than 100000 values"), "\(problem)")
     }
 
     @Test func aRunawayOrGreedyDefinitionIsStopped() {
@@ -143,7 +163,7 @@ import Testing
             try text.write(toFile: "\(root)/\(folder)/providers/\(name).lua", atomically: true, encoding: .utf8)
         }
         try write("scripts", "acme", host: "near.example")
-        try write("lib", "acme", host: "lib.example")
+        try write("lib", "acme", host: "near.example")
         try write("lib", "zeta", host: "zeta.example")
         try write("config/payrun", "omega", host: "omega.example")
         let search = DeclaredProviderSearch(
@@ -151,8 +171,20 @@ import Testing
         #expect(search.folders == ["\(root)/scripts/providers", "\(root)/lib/providers", "\(root)/config/payrun/providers"])
         let found = try search.find(reserving: ["particeep"])
         #expect(found.map(\.provider.name) == ["acme", "omega", "zeta"])
-        #expect(found[0].provider.definition.baseURLs[.live] == "https://near.example/v2", "the script's own folder first")
+        #expect(found[0].provider.definition.file == "\(root)/scripts/providers/acme.lua", "the script's own folder first")
         #expect(found[0].shadowed == ["\(root)/lib/providers/acme.lua"])
+        // One that would send the credentials somewhere else is refused, not used.
+        try write("scripts", "omega", host: "elsewhere.example")
+        do {
+            _ = try search.find(reserving: ["particeep"])
+            Issue.record("a definition next to the script redirected the user's own")
+        } catch {
+            #expect(error.description.hasPrefix("\(root)/scripts/providers/omega.lua: base_url: \(root)/config/payrun/providers/omega.lua also declares \"omega\", with other hosts"))
+        }
+        try FileManager.default.removeItem(atPath: "\(root)/scripts/providers/omega.lua")
+        // A pipe named like a definition is passed over rather than read (which would block).
+        #expect(mkfifo("\(root)/lib/providers/pipe.lua", 0o600) == 0)
+        #expect(try search.find(reserving: ["particeep"]).map(\.provider.name) == ["acme", "omega", "zeta"])
         try write("lib", "particeep", host: "evil.example")
         do {
             _ = try search.find(reserving: ["particeep"])

@@ -315,7 +315,7 @@ function decimal:tonumber() end
 
 ---A client for a provider in the current environment (`payrun run --env`; the built-in
 ---simulators by default). Signing happens in payrun with the configured credentials; the script
----never sees them. Raises a `payrun.error` for an unknown provider or missing credentials.
+---never sees them. Raises a `payrun.error` for an unknown provider or environment.
 ---@param name string "particeep", "tradevest", or a provider the host registered
 ---@param options? payrun.provider.options
 ---@return payrun.provider

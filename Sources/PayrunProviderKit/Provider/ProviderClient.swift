@@ -54,8 +54,11 @@ public struct ProviderClient: Sendable {
         http: ProviderHTTPClient, sandboxServer: String? = nil, cache: ProviderCache = ProviderCache()
     ) throws(ProviderError) {
         guard let baseURL = provider.baseURL(in: environment, sandboxServer: sandboxServer) else {
-            throw ProviderError(provider: provider.name, message: "\(provider.name) has no \(environment) environment"
-                + (environment == .sandbox ? " (no simulator is running)" : ""))
+            let others = PayrunEnvironment.allCases.filter { $0 != environment && provider.baseURL(in: $0, sandboxServer: sandboxServer ?? "http://127.0.0.1") != nil }
+            let instead = others.isEmpty ? "" : "; it has " + others.map { "--env \($0)" }.joined(separator: " and ")
+            let reason = environment == .sandbox && sandboxServer == nil && provider.baseURL(in: .sandbox, sandboxServer: "http://127.0.0.1") != nil
+                ? " (no simulator is running)" : ""
+            throw ProviderError(provider: provider.name, message: "\(provider.name) has no \(environment) environment\(reason)\(instead)")
         }
         self.provider = provider
         self.environment = environment
@@ -163,7 +166,8 @@ public struct ProviderClient: Sendable {
         do {
             return try await http.send(request)
         } catch {
-            var failure = ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable)
+            // Redacted: the message quotes the URL, which may carry a key in its query.
+            var failure = context.credentials.redacting(ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable))
             if case .outcomeUnknown = error { failure.outcomeUnknown = true }
             // A mutation the provider deduplicates, whose wait for an answer was stopped (the run
             // stopping): its retries are safe, but this one may have arrived, and a journal that
@@ -183,6 +187,16 @@ public struct ProviderClient: Sendable {
         }
         try await provider.sign(&request, in: context)
         return request
+    }
+
+    /// The request as ``signed(_:_:query:body:headers:)`` makes it, and as it was before the
+    /// provider signed it: what a script is shown of a request (`p:sign`), with everything signing
+    /// added told apart, whatever its name.
+    public func signedAndUnsigned(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
+    ) async throws(ProviderError) -> (signed: ProviderRequest, unsigned: ProviderRequest) {
+        let unsigned = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true)
+        return (try await signed(method, path, query: query, body: body, headers: headers), unsigned)
     }
 
     /// Whether the provider counts this request as a read (see ``PaymentProvider/isRead(_:)``):

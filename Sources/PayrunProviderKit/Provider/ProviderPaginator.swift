@@ -12,7 +12,8 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     let query: [(String, String)]
     let pageSize: Int?
 
-    /// - Parameter pageSize: items per page; the provider's default when nil.
+    /// - Parameter pageSize: items per page; when nil, the query's own page-size parameter, else
+    ///   the provider's default.
     public init(client: ProviderClient, path: String, query: [(String, String)] = [], pageSize: Int? = nil) {
         self.client = client
         self.path = path
@@ -49,7 +50,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return Page(items: try Self.tape(of: .array([reply.result])), next: nil)
         case .limitOffset(let limitName, let offsetName, let itemsName, let totalName, let defaultLimit):
             guard case .offset(let offset) = position else { preconditionFailure("a cursor for limit/offset pages") }
-            let limit = pageSize ?? defaultLimit
+            let limit = size(limitName, default: defaultLimit)
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != offsetName } + [(limitName, String(limit)), (offsetName, String(offset))]
             let list = try await listBody(pageQuery).list
             let items = try self.items(itemsName, in: list)
@@ -59,7 +60,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return Page(items: items, next: more ? .offset(end) : nil)
         case .cursor(let cursorName, let limitName, let itemsName, let nextPath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
-            let limit = pageSize ?? defaultLimit
+            let limit = size(limitName, default: defaultLimit)
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
                 + (cursor.map { [(cursorName, $0)] } ?? [])
             let list = try await listBody(pageQuery).list
@@ -73,7 +74,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return Page(items: items, next: .cursor(following))
         case .pageNumber(let pageName, let sizeName, let itemsName, let countPath, _, let defaultSize):
             guard case .offset(let number) = position else { preconditionFailure("a cursor for numbered pages") }
-            let size = pageSize ?? defaultSize
+            let size = self.size(sizeName, default: defaultSize)
             let pageQuery = query.filter { $0.0 != pageName && $0.0 != sizeName } + [(pageName, String(number)), (sizeName, String(size))]
             let list = try await listBody(pageQuery).list
             let items = try self.items(itemsName, in: list)
@@ -83,7 +84,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return Page(items: items, next: more ? .offset(number + 1) : nil)
         case .afterItem(let cursorName, let limitName, let itemsName, let key, let morePath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
-            let limit = pageSize ?? defaultLimit
+            let limit = size(limitName, default: defaultLimit)
             let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
                 + (cursor.map { [(cursorName, $0)] } ?? [])
             let list = try await listBody(pageQuery).list
@@ -102,7 +103,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             if let next {
                 (pagePath, pageQuery) = try relative(next)
             } else {
-                (pagePath, pageQuery) = (path, query.filter { $0.0 != limitName } + [(limitName, String(pageSize ?? defaultLimit))])
+                (pagePath, pageQuery) = (path, query.filter { $0.0 != limitName } + [(limitName, String(size(limitName, default: defaultLimit)))])
             }
             let (list, headers) = try await listBody(pageQuery, path: pagePath)
             let items = try itemsName.map { name throws(ProviderError) in try self.items(name, in: list) } ?? list
@@ -135,8 +136,43 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             rest = url.dropFirst(base.count)
         }
         let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let query = parts.count > 1 ? FormEncoding.fields(String(parts[1])) : []
-        return (parts.first.map(String.init) ?? "", query)
+        let path = parts.first.map(String.init) ?? ""
+        guard path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.contains("#") else {
+            throw ProviderError(provider: client.provider.name, message: "the Link header's next page, \(url), is not a page under the base URL \(base): not followed")
+        }
+        // Decoded as a URL's query, not a form: a `+` in a cursor stays a `+`.
+        let query: [(String, String)] = parts.count > 1 ? parts[1].split(separator: "&").map { pair -> (String, String) in
+            let field = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (Self.percentDecoded(field[0]), field.count > 1 ? Self.percentDecoded(field[1]) : "")
+        } : []
+        return (path, query)
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var index = text.utf8.startIndex
+        let utf8 = text.utf8
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high < utf8.endIndex,
+                let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
+                let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                index = utf8.index(after: low)
+            } else {
+                bytes.append(byte)
+                index = utf8.index(after: index)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Items a page: the page size asked for, else the size the query gives under the provider's
+    /// own name (`p:paginate(path, { limit = 50 })`), else the provider's default.
+    private func size(_ name: String, default fallback: Int) -> Int {
+        if let pageSize { return pageSize }
+        if let given = query.last(where: { $0.0 == name }).flatMap({ Int($0.1) }), given > 0 { return given }
+        return fallback
     }
 
     /// Where the paging starts.

@@ -79,7 +79,10 @@ public final class ProviderSession {
     /// A client for `name` in this session's environment.
     func client(for name: String, stack: LuaStack) throws -> ProviderClient {
         guard let provider = registry.provider(named: name) else {
-            throw ProviderError(provider: name, message: "no provider '\(name)'; the providers are \(registry.names.joined(separator: ", "))")
+            throw ProviderError(
+                provider: name, message: "no provider '\(name)'; the providers are \(registry.names.joined(separator: ", ")) "
+                    + "(a provider of your own is declared in providers/\(name).lua next to the script, in a --lib folder or in "
+                    + "$XDG_CONFIG_HOME/payrun/providers/)")
         }
         if environment == .sandbox, sandboxServer == nil, let startSandbox {
             sandboxServer = try BlockingWait.run(stoppable: stack, startSandbox)

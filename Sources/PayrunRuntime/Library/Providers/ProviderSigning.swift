@@ -17,24 +17,32 @@ enum ProviderSigning {
         let parts = try ProviderArguments.requestParts(call, handle: handle)
         let client = handle.client
         let request: ProviderRequest
+        let unsigned: ProviderRequest
         do {
-            request = try BlockingWait.run(stoppable: call.stack) {
-                try await client.signed(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
+            (request, unsigned) = try BlockingWait.run(stoppable: call.stack) {
+                try await client.signedAndUnsigned(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
             }
         } catch let error as ProviderError {
             throw ProviderValues.raise(error, call)
         }
-        let given = Set(parts.headers.map { $0.0.lowercased() }).union(ownHeaders)
         let visible = client.provider.publicSigningHeaders
         let stack = call.stack
         stack.pushTable(fieldCapacity: 4)
         stack.push(request.method)
         stack.setField("method", in: -2)
-        stack.push(request.url)
+        // A key signing put in the query is the provider's own: the URL is shown as the script
+        // made it, which `p:request` signs afresh.
+        stack.push(unsigned.url)
         stack.setField("url", in: -2)
         stack.pushTable(fieldCapacity: request.headers.count)
+        // Signing may add headers and drop the script's of the same name: a header is the
+        // script's only if the request had it, name and value, before signing. Anything else is
+        // the provider's, shown redacted unless it is public (a date), whatever its name.
+        var before = unsigned.headers
         for (name, value) in request.headers {
-            let added = !given.contains(name.lowercased()) && !visible.contains(name.lowercased())
+            let index = before.firstIndex { $0.0 == name && $0.1 == value }
+            if let index { before.remove(at: index) }
+            let added = index == nil && !visible.contains(name.lowercased())
             stack.push(added ? redactedSignature : value)
             stack.setField(name, in: -2)
         }

@@ -1,0 +1,60 @@
+// What a script can see of a declared provider's secrets, run through the engine as a script
+// would: `p:sign` shows every header signing adds redacted, by its place rather than its name (a
+// script's own `Authorization` does not unmask the provider's), and never the key that query
+// authentication puts in the URL; a transport error quoting that URL is redacted too.
+@testable import PayrunDeclaredProviders
+import PayrunProviderKit
+import PayrunRuntime
+import Testing
+
+@Suite struct DeclaredSecretsTests {
+    static let key = "k3y-for-the-query-9f8e7d"
+
+    func run(_ code: String, auth: String, base: String = "https://api.acme.example/v1") async throws -> ScriptResult {
+        let source = """
+            return {
+              name = "acme", base_url = { test = "\(base)" }, credentials = { "api_key" },
+              auth = \(auth),
+            }
+            """
+        var registry = ProviderRegistry()
+        registry.register(DeclaredProvider(try DefinitionFile.load(Array(source.utf8), file: "providers/acme.lua")))
+        var store = MemoryCredentialStore()
+        store.set(Secret(Self.key), for: CredentialName(provider: "acme", field: "api_key"), in: .test)
+        let engine = PayrunEngine(PayrunEngine.Configuration(providers: registry, environment: .test, credentials: store))
+        let result = try await engine.run(.text(code, name: "sign.lua"))
+        await engine.shutdown()
+        return result
+    }
+
+    @Test func aScriptsOwnHeaderOfTheSameNameDoesNotUnmaskTheProviders() async throws {
+        let result = try await run("""
+            local p = payrun.provider("acme")
+            local signed = p:sign{ path = "/charges", headers = { Authorization = "mine", ["X-Trace"] = "t-1" } }
+            local out = {}
+            for name, value in pairs(signed.headers) do out[#out + 1] = name .. "=" .. value end
+            table.sort(out)
+            print(table.concat(out, " "))
+            print(signed.headers.Authorization:reverse())
+            """, auth: #"{ kind = "bearer", credential = "api_key" }"#)
+        #expect(result.error == nil, "\(result.error?.description ?? "")")
+        let output = result.output?.standardOutput ?? ""
+        #expect(output.contains("Authorization=[redacted: added by payrun when sent]"), "\(output)")
+        #expect(output.contains("X-Trace=t-1"))
+        #expect(!output.contains(Self.key) && !output.contains(String(Self.key.reversed())) && !output.contains("mine"))
+    }
+
+    @Test func aKeyInTheQueryIsNeitherInTheSignedURLNorInAnError() async throws {
+        let result = try await run("""
+            local p = payrun.provider("acme")
+            local signed = p:sign{ path = "/charges", query = { limit = 3 } }
+            print(signed.url:reverse())
+            local ok, err = p:tryrequest{ path = "/charges" }
+            print(ok, (tostring(err.message)):reverse())
+            """, auth: #"{ kind = "query", name = "api_key", credential = "api_key" }"#, base: "http://127.0.0.1:9/v1")
+        #expect(result.error == nil, "\(result.error?.description ?? "")")
+        let output = result.output?.standardOutput ?? ""
+        #expect(output.hasPrefix(String("http://127.0.0.1:9/v1/charges?limit=3".reversed())), "\(output)")
+        #expect(!output.contains(String(Self.key.reversed())) && !output.contains(Self.key), "\(output)")
+    }
+}
