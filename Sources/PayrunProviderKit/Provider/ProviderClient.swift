@@ -117,7 +117,7 @@ public struct ProviderClient: Sendable {
             throw error
         }
         return Reply(
-            result: result, status: response.status, headers: response.headers, attempts: response.attempts,
+            result: result, status: response.status, headers: context.credentials.redacting(response.headers), attempts: response.attempts,
             warning: provider.warning(about: response))
     }
 

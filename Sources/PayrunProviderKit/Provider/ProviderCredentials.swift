@@ -45,8 +45,12 @@ public struct ProviderCredentials: Sendable {
     /// Whether any of these secrets occurs in `body` (a fast search, so most answers are
     /// passed over at once).
     func mayContain(in body: [UInt8]) -> Bool {
+        body.withUnsafeBytes(mayContain)
+    }
+
+    private func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
         secrets.values.contains { secret in
-            secret.withBytes { needle in needle.count >= Redactor.minimumLength && Self.find(needle, in: body) }
+            secret.withBytes { needle in needle.count >= Redactor.minimumLength && Self.find(needle, in: bytes) }
         }
     }
 
@@ -66,6 +70,17 @@ public struct ProviderCredentials: Sendable {
         return walk(value)
     }
 
+    /// `headers` with any of these secrets redacted from their values (a `Link` header quoting
+    /// the query a key went in); the same array when none holds one, which is nearly always.
+    func redacting(_ headers: [(String, String)]) -> [(String, String)] {
+        guard headers.contains(where: { header in
+            var value = header.1
+            return value.withUTF8 { mayContain(UnsafeRawBufferPointer($0)) }
+        }) else { return headers }
+        let redactor = Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        return headers.map { ($0.0, redactor.redact($0.1)) }
+    }
+
     /// `error` with any of these secrets redacted from its text: a provider that quotes a key it
     /// refused in its error message does not hand it to the script.
     func redacting(_ error: ProviderError) -> ProviderError {
@@ -79,18 +94,16 @@ public struct ProviderCredentials: Sendable {
     }
 
     /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
-        haystack.withUnsafeBytes { haystack in
-            needle.withUnsafeBytes { needle in
-                guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
-                var offset = 0
-                while offset + needle.count <= haystack.count {
-                    guard let found = memchr(base + offset, Int32(first), haystack.count - needle.count - offset + 1) else { return false }
-                    if memcmp(found, needle.baseAddress!, needle.count) == 0 { return true }
-                    offset = base.distance(to: UnsafeRawPointer(found)) + 1
-                }
-                return false
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Bool {
+        needle.withUnsafeBytes { needle in
+            guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
+            var offset = 0
+            while offset + needle.count <= haystack.count {
+                guard let found = memchr(base + offset, Int32(first), haystack.count - needle.count - offset + 1) else { return false }
+                if memcmp(found, needle.baseAddress!, needle.count) == 0 { return true }
+                offset = base.distance(to: UnsafeRawPointer(found)) + 1
             }
+            return false
         }
     }
 
