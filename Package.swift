@@ -136,7 +136,7 @@ let package = Package(
         // into plain data, signed and verified in Swift on the same plugin API.
         .target(
             name: "PayrunDeclaredProviders",
-            dependencies: ["LuaKit", "PayrunProviderKit", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LuaKit", "PayrunProviderKit", "PayrunFormats", "PayrunLocks", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // `import Payrun`: the engine with the built-in providers and the simulators in process,
         // as `payrun run` runs scripts.

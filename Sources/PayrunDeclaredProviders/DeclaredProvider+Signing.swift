@@ -15,8 +15,9 @@ extension DeclaredProvider {
             request.retrySafety = retrySafety(of: request)
         }
         // Authentication is the provider's: a header of the same name a script gave is dropped.
-        let names = Set(authHeaderNames.map { $0.lowercased() })
-        request.headers.removeAll { names.contains($0.0.lowercased()) }
+        if request.headers.contains(where: { authHeaders.contains($0.0.asciiLowercased) }) {
+            request.headers.removeAll { authHeaders.contains($0.0.asciiLowercased) }
+        }
         for (index, scheme) in definition.auth.enumerated() {
             switch scheme {
             case .header(let name, let value, let optional):
@@ -81,7 +82,7 @@ extension DeclaredProvider {
             throw ProviderError(provider: name, message: "cannot build the message to sign")
         }
         var filled = values
-        filled["signature"] = signature.signature(of: message, key: key)
+        filled["signature"] = signature.signature(of: message, key: key, keyed: keyed)
         for header in signing.headers where header.value.names.contains("signature") {
             request.headers.append((header.name, try fill(header.value, context: context, values: filled)))
         }
@@ -143,7 +144,8 @@ extension DeclaredProvider {
 
     /// A 401 to a request with an OAuth token: forget the token and sign again, once.
     public func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool {
-        guard response.status == 401, definition.auth.contains(where: { if case .oauth2 = $0 { true } else { false } }),
+        guard response.status == 401 else { return false }
+        guard definition.auth.contains(where: { if case .oauth2 = $0 { true } else { false } }),
             let header = request.header("Authorization"), header.hasPrefix("Bearer ")
         else { return false }
         let token = Secret(String(header.dropFirst("Bearer ".count)))
@@ -152,9 +154,6 @@ extension DeclaredProvider {
         }
         return true
     }
-
-    /// The headers authentication sets.
-    var authHeaderNames: [String] { definition.auth.flatMap(\.headerNames) }
 
     /// Headers shown as they are by `p:sign`: those that carry no credential and no signature
     /// (a date, a nonce). Not the idempotency key: a script's own is kept as it gave it, and one

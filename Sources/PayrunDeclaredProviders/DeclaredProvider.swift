@@ -7,9 +7,20 @@ import PayrunProviderKit
 /// A ``PaymentProvider`` made from a ``ProviderDefinition``.
 public struct DeclaredProvider: PaymentProvider {
     public let definition: ProviderDefinition
+    /// Worked out once rather than for every request: the base URLs' paths (longest first), and
+    /// the headers authentication sets, in lower case.
+    let basePaths: [String]
+    let authHeaders: Set<String>
+    /// The request signature's key, set up once.
+    let keyed = KeyedHMAC()
 
     public init(_ definition: ProviderDefinition) {
         self.definition = definition
+        basePaths = (Array(definition.baseURLs.values) + [definition.sandboxBase].compactMap { $0 })
+            .map { $0.hasPrefix("/") ? $0 : Self.path(of: $0) }
+            .filter { !$0.isEmpty }
+            .sorted { $0.count > $1.count }
+        authHeaders = Set(definition.auth.flatMap(\.headerNames).map { $0.lowercased() })
     }
 
     /// The provider declared in the file at `path`.
@@ -78,20 +89,26 @@ public struct DeclaredProvider: PaymentProvider {
     /// The URL's path less whichever base URL's path it starts with, as `retry` patterns are written.
     func relativePath(of url: String) -> String {
         let path = Self.path(of: url)
-        let bases = (Array(definition.baseURLs.values) + [definition.sandboxBase].compactMap { $0 })
-            .map { $0.hasPrefix("/") ? $0 : Self.path(of: $0) }
-            .filter { !$0.isEmpty && path.hasPrefix($0) && (path.count == $0.count || path.dropFirst($0.count).first == "/") }
-        guard let longest = bases.max(by: { $0.count < $1.count }) else { return path }
-        let rest = String(path.dropFirst(longest.count))
-        return rest.isEmpty ? "/" : rest
+        let bytes = path.utf8
+        for base in basePaths where bytes.starts(with: base.utf8) {
+            // Whole segments only: the base `/v1` is not the start of `/v10/x`.
+            let rest = bytes.dropFirst(base.utf8.count)
+            guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { continue }
+            return rest.isEmpty ? "/" : String(decoding: rest, as: UTF8.self)
+        }
+        return path
     }
 
-    /// The path of an absolute URL, without its query.
+    /// The path of an absolute URL, without its query: what follows "scheme://authority", read
+    /// as bytes (this runs several times for every request).
     static func path(of url: String) -> String {
-        // "scheme:", "", the authority, then the path's segments.
-        let parts = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0].hasSuffix(":"), parts[1].isEmpty else { return "" }
-        return "/" + String(parts[3].prefix { $0 != "?" && $0 != "#" })
+        let bytes = Array(url.utf8)
+        let slash = UInt8(ascii: "/")
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes.count > colon + 2, bytes[colon + 1] == slash, bytes[colon + 2] == slash,
+            let start = bytes[(colon + 3)...].firstIndex(of: slash)
+        else { return "" }
+        let end = bytes[start...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     // MARK: Answers

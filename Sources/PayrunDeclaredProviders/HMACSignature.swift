@@ -67,12 +67,16 @@ public struct HMACSignature: Sendable, Equatable {
         return bytes
     }
 
-    /// The encoded signature of `message` with `key`.
-    func signature(of message: [UInt8], key: [UInt8]) -> String {
-        let mac: [UInt8] = switch algorithm {
-        case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
-        case .sha256: Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
-        case .sha512: Array(HMAC<SHA512>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    /// The encoded signature of `message` with `key`; `keyed` keeps the key set up between calls.
+    func signature(of message: [UInt8], key: [UInt8], keyed: KeyedHMAC? = nil) -> String {
+        let mac: [UInt8] = if let keyed {
+            keyed.authenticationCode(message, key: key, algorithm: algorithm)
+        } else {
+            switch algorithm {
+            case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+            case .sha256: Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+            case .sha512: Array(HMAC<SHA512>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+            }
         }
         return Self.encode(mac, as: encoding)
     }
