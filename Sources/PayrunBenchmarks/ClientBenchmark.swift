@@ -183,7 +183,7 @@ enum ClientBenchmark {
     /// Instructions a sequential GET takes in the `payrun` process: callgrind's count for 300
     /// GETs less its count for none, over 300. Nil without valgrind. Run on a copy without debug
     /// sections, which this valgrind cannot read in a binary linked with the Swift runtime.
-    private static func instructionsPerRequest(payrun: String, script: String, environment: [String]) async throws -> Double? {
+    static func instructionsPerRequest(payrun: String, script: String, environment: [String]) async throws -> Double? {
         guard access("/usr/bin/valgrind", X_OK) == 0, access("/usr/bin/strip", X_OK) == 0 else { return nil }
         let copy = "/tmp/payrun-bench-stripped-\(getpid())"
         defer { unlink(copy) }

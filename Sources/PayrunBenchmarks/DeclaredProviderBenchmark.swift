@@ -1,7 +1,8 @@
 // A provider declared in Lua against the same provider written in Swift: Particeep as payrun
 // builds it in and as docs/examples/providers/particeep.lua declares it, each making 1,000 signed
-// GETs from a script through its own engine, in alternating rounds; and how long reading the
-// definition takes.
+// GETs from a script through its own engine, in alternating rounds; how long reading the
+// definition takes; and, under callgrind, the instructions a GET takes in a `payrun run` process.
+import Glibc
 import Payrun
 import PayrunSimulators
 
@@ -11,10 +12,10 @@ enum DeclaredProviderBenchmark {
         for i = 1, 1000 do assert(p:get("/user/usr_1").id == "usr_1") end
         """
 
-    static func run() async throws -> [BenchmarkResult] {
+    static func run(payrun: String) async throws -> [BenchmarkResult] {
         var configuration = SimulatorServer.Configuration()
         configuration.particeep.users = 20
-        configuration.particeep.transactions = 20
+        configuration.particeep.transactions = 300
         let server = try await SimulatorServer.start(configuration)
         defer { Task { await server.stop() } }
         let file = "docs/examples/providers/particeep.lua"
@@ -54,10 +55,46 @@ enum DeclaredProviderBenchmark {
         }
         await swift.shutdown()
         await lua.shutdown()
-        return [BenchmarkResult(
+        var results = [BenchmarkResult(
             name: "A signed GET through Particeep declared in Lua vs built in (1,000 a round, 5 rounds)",
             subject: luaTimes.median, reference: swiftTimes.median,
             detail: "declared \(luaTimes.text(format)) µs, built in \(swiftTimes.text(format)) µs; reading the definition \(loads.text(format)) µs",
             ratioMeaning: "time ratio", roundRatios: ratios)]
+        if let counts = try await instructions(payrun: payrun, server: server.baseURL, definition: file) {
+            results.append(BenchmarkResult(
+                name: "Instructions a signed GET takes in `payrun run`, Particeep declared vs built in (callgrind, 300 GETs less none)",
+                subject: counts.declared, reference: counts.builtIn,
+                detail: "declared \(Int(counts.declared / 1000))K, built in \(Int(counts.builtIn / 1000))K", ratioMeaning: "instruction ratio"))
+        }
+        return results
+    }
+
+    /// Instructions a GET takes for each, or nil without valgrind. The declared copy is named
+    /// `particeep2`: a definition may not take a built-in's name.
+    static func instructions(payrun: String, server: String, definition: String) async throws -> (declared: Double, builtIn: Double)? {
+        let folder = "/tmp/payrun-bench-declared-\(getpid())"
+        mkdir(folder, 0o755)
+        mkdir(folder + "/providers", 0o755)
+        defer {
+            for file in ["providers/particeep2.lua", "gets-particeep.lua", "gets-particeep2.lua"] { unlink(folder + "/" + file) }
+            rmdir(folder + "/providers")
+            rmdir(folder)
+        }
+        guard let text = BenchmarkFile.text(definition) else { throw Failure(description: "cannot read \(definition)") }
+        try BenchmarkFile.write(text.replacing("name = \"particeep\"", with: "name = \"particeep2\""), to: folder + "/providers/particeep2.lua")
+        var counts: [Double] = []
+        for provider in ["particeep2", "particeep"] {
+            // Run as `gets N`, as the client benchmark's scripts are.
+            let script = folder + "/gets-\(provider).lua"
+            try BenchmarkFile.write("""
+                local p = payrun.provider("\(provider)")
+                for i = 1, tonumber(arg[2]) do p:get("/transaction/txn_" .. i) end
+                """, to: script)
+            guard let count = try await ClientBenchmark.instructionsPerRequest(
+                payrun: payrun, script: script, environment: ["PAYRUN_SANDBOX_URL=\(server)", "PAYRUN_CONFIG=/nonexistent"])
+            else { return nil }
+            counts.append(count)
+        }
+        return (counts[0], counts[1])
     }
 }

@@ -35,7 +35,7 @@ let benchmarks: [(String, () async throws -> [BenchmarkResult])] = [
     ("load", { [try await SimulatorLoadBenchmark.run()] }),
     ("client", { try await ClientBenchmark.run(payrun: payrunPath) }),
     ("engine", { try await EngineBenchmark.run(payrun: payrunPath) }),
-    ("declared", { try await DeclaredProviderBenchmark.run() }),
+    ("declared", { try await DeclaredProviderBenchmark.run(payrun: payrunPath) }),
     ("journal", { try await JournalBenchmark.run() }),
     ("listen", { try await ListenBenchmark.run() }),
     ("listen-shared", { try await SharedInboxBenchmark.run(payrun: payrunPath) }),
