@@ -101,37 +101,13 @@ extension DeclaredProvider {
         return text
     }
 
-    /// A token from the authorization server, and how long to use it: its `expires_in` less a
-    /// tenth (at most a minute), so it is renewed before it runs out mid-request.
+    /// A token from the authorization server the definition names.
     private func fetchToken(_ oauth: OAuthClientCredentials, context: SigningContext) async throws(ProviderError) -> (Secret, Int) {
         guard let url = tokenURL(oauth, context: context) else {
             throw ProviderError(provider: name, message: "\(name) has no base URL in \(context.environment) to find \(oauth.tokenURL) on")
         }
-        let clientID = try context.credentials.text(oauth.clientID)
-        let clientSecret = try context.credentials.text(oauth.clientSecret)
-        var form = [("grant_type", "client_credentials")]
-        var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
-        if oauth.basicAuthentication {
-            let pair = FormEncoding.escape(clientID) + ":" + FormEncoding.escape(clientSecret)
-            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
-        } else {
-            form += [("client_id", clientID), ("client_secret", clientSecret)]
-        }
-        if let scope = oauth.scope { form.append(("scope", scope)) }
-        let response = try await context.send(ProviderRequest(
-            method: "POST", url: url, headers: headers, body: Array(FormEncoding.encode(form).utf8), retrySafety: .idempotent))
-        let answer = try? JSONValue.parse(response.body)
-        guard response.status == 200, let token = answer?["access_token"]?.string, !token.isEmpty else {
-            let code = answer?["error"]?.string
-            let reason = answer?["error_description"]?.string ?? code ?? "HTTP \(response.status)"
-            throw ProviderError(
-                provider: name, status: response.status, code: code,
-                message: "no access token from \(url): \(reason)"
-                    + (response.status == 400 || response.status == 401 ? "; check \(name).\(oauth.clientID) and \(name).\(oauth.clientSecret)" : ""),
-                retryable: RetryPolicy.isRetryable(status: response.status))
-        }
-        let lifetime = answer?["expires_in"]?.integer ?? 3600
-        return (Secret(token), max(1, lifetime - min(60, lifetime / 10)))
+        return try await ClientCredentialsGrant.token(
+            from: url, fields: (oauth.clientID, oauth.clientSecret), scope: oauth.scope, basicAuthentication: oauth.basicAuthentication, in: context)
     }
 
     /// An absolute token URL, or a path on the base URL's scheme, host and port.

@@ -1,6 +1,7 @@
 // A provider's answer that is an error, or a request that got none, as scripts see it: the
 // provider, the HTTP status, the provider's own code, its message, the request id, and whether
 // trying again could help.
+import PayrunFormats
 
 /// An error from (or on the way to) a provider.
 public struct ProviderError: Error, Sendable, CustomStringConvertible {
@@ -41,5 +42,19 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         if let requestID { text += " (request \(requestID))" }
         if retryable { text += " [retryable]" }
         return text
+    }
+}
+
+extension ProviderError {
+    /// An answer that should be JSON and is not: what the parser said and the first bytes (an
+    /// HTML error page from a proxy, usually); retryable as its status is.
+    public static func notJSON(
+        provider: String, _ response: ProviderResponse, to request: ProviderRequest, _ error: JSONParseError
+    ) -> ProviderError {
+        ProviderError(
+            provider: provider, status: response.status,
+            message: "the answer to \(request.method) is not JSON (\(error.description)); the first bytes: "
+                + String(decoding: response.body.prefix(80), as: UTF8.self),
+            retryable: RetryPolicy.isRetryable(status: response.status))
     }
 }

@@ -55,11 +55,7 @@ public struct ParticeepProvider: PaymentProvider {
         do {
             body = try JSONTape.parse(response.body).root
         } catch {
-            throw ProviderError(
-                provider: name, status: response.status,
-                message: "the answer to \(request.method) is not JSON (\(error.description)); the first bytes: "
-                    + String(decoding: response.body.prefix(80), as: UTF8.self),
-                retryable: RetryPolicy.isRetryable(status: response.status))
+            throw .notJSON(provider: name, response, to: request, error)
         }
         if let errorBody = Self.error(in: body) {
             throw mapped(errorBody.value, status: response.status)

@@ -62,34 +62,14 @@ public struct TradevestProvider: PaymentProvider {
         request.headers.append(("Authorization", "Bearer " + token.withBytes { String(decoding: $0, as: UTF8.self) }))
     }
 
-    /// A token from the authorization host, and how long to use it: its `expires_in` less a
-    /// tenth (at most a minute), so it is renewed before it runs out mid-request.
+    /// A token from the authorization host (the client's id and secret in the form, as
+    /// Tradevest's document shows).
     private func fetchToken(_ context: SigningContext) async throws(ProviderError) -> (Secret, Int) {
         guard let base = authorizationURL(in: context.environment, sandboxServer: context.sandboxServer) else {
             throw ProviderError(provider: name, message: "tradevest has no authorization host in \(context.environment)")
         }
-        var form = [
-            ("grant_type", "client_credentials"), ("client_id", try context.credentials.text("client_id")),
-            ("client_secret", try context.credentials.text("client_secret")),
-        ]
-        if let scope { form.append(("scope", scope)) }
-        let body = FormEncoding.encode(form)
-        let response = try await context.send(ProviderRequest(
-            method: "POST", url: base + tokenPath,
-            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-            body: Array(body.utf8), retrySafety: .idempotent))
-        let answer = try? JSONValue.parse(response.body)
-        guard response.status == 200, let token = answer?["access_token"]?.string, !token.isEmpty else {
-            let code = answer?["error"]?.string
-            let reason = answer?["error_description"]?.string ?? code ?? "HTTP \(response.status)"
-            throw ProviderError(
-                provider: name, status: response.status, code: code,
-                message: "no access token from \(base + tokenPath): \(reason)"
-                    + (response.status == 400 || response.status == 401 ? "; check tradevest.client_id and tradevest.client_secret" : ""),
-                retryable: RetryPolicy.isRetryable(status: response.status))
-        }
-        let lifetime = answer?["expires_in"]?.integer ?? 3600
-        return (Secret(token), max(1, lifetime - min(60, lifetime / 10)))
+        return try await ClientCredentialsGrant.token(
+            from: base + tokenPath, fields: ("client_id", "client_secret"), scope: scope, basicAuthentication: false, in: context)
     }
 
     /// A 401 means the token is no longer good (expired early, revoked): forget it, and sign
