@@ -33,6 +33,8 @@ public final class CardAPIServer: Sendable {
         let holdAfterApplying = Locked(0)
         /// Tokens issued and still good.
         let tokens = Locked<Set<String>>([])
+        /// The page the last page of events links back to, as a provider whose pages loop.
+        let eventsLoopTo = Locked<Int?>(nil)
         let tokensIssued = Locked(0)
         let requests = Locked<[(method: String, path: String, query: String, headers: [String: String])]>([])
         let events: Int
@@ -81,6 +83,9 @@ public final class CardAPIServer: Sendable {
 
     /// How many tokens `/oauth/token` gave.
     public var tokensIssued: Int { state.tokensIssued.withLock { $0 } }
+
+    /// The last page of events links back to `page` instead of ending.
+    public func loopEvents(backTo page: Int) { state.eventsLoopTo.withLock { $0 = page } }
 
     /// Every token issued so far is refused from now on (401).
     public func revokeTokens() { state.tokens.withLock { $0.removeAll() } }
@@ -189,9 +194,10 @@ public final class CardAPIServer: Sendable {
         let first = (page - 1) * limit
         let items: [[String: Any & Sendable]] = (first..<min(first + limit, state.events)).map { ["id": "evt_\($0 + 1)", "type": "charge.succeeded"] }
         var response = json(200, ["data": items])
-        if first + limit < state.events {
+        let following: Int? = first + limit < state.events ? page + 1 : state.eventsLoopTo.withLock { $0 }
+        if let following {
             let host = request.head.authority ?? "127.0.0.1"
-            response.headers[HTTPField.Name("Link")!] = "<http://\(host)/v1/events?limit=\(limit)&page=\(page + 1)>; rel=\"next\", <http://\(host)/v1/events?limit=\(limit)&page=1>; rel=\"first\""
+            response.headers[HTTPField.Name("Link")!] = "<http://\(host)/v1/events?limit=\(limit)&page=\(following)>; rel=\"next\", <http://\(host)/v1/events?limit=\(limit)&page=1>; rel=\"first\""
         }
         return response
     }

@@ -132,6 +132,23 @@ import Testing
         }
     }
 
+    @Test func pagesThatGoRoundAreStoppedOnceEachPageIsRead() async throws {
+        try await withClient(events: 30) { server, client in
+            server.loopEvents(backTo: 2)
+            var ids: [String] = []
+            await #expect {
+                for try await event in ProviderPaginator(client: client, path: "/events", pageSize: 10) {
+                    ids.append(event["id"]?.string ?? "")
+                    if ids.count > 100 { break }  // without the guard, the pages would go on for ever
+                }
+            } throws: { error in
+                (error as? ProviderError)?.message.contains("is one already read: the provider's pages go round, so paging stopped") == true
+            }
+            #expect(ids == (1...30).map { "evt_\($0)" }, "every page once, then the error")
+            #expect(server.requests.filter { $0.path == "/v1/events" }.count == 3)
+        }
+    }
+
     @Test func stripeSignedWebhooksVerifyAndForgedOrStaleOnesDoNot() throws {
         var definition = try DefinitionFile.load(Self.repositoryFile("scripts/providers/acmepay.lua"))
         definition.sandboxCredentials = ["webhook_secret": "whsec_acme_test"]

@@ -227,6 +227,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         let paginator: ProviderPaginator
         private var upcoming: Task<Page, any Error>?
         private var started = false
+        /// The cursors asked for so far: a provider whose pages lead back to one already read
+        /// would otherwise be paged for ever.
+        private var cursors: Set<String> = []
 
         init(paginator: ProviderPaginator) {
             self.paginator = paginator
@@ -240,6 +243,14 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             }
             guard let task = upcoming else { return nil }
             let page = try await task.value
+            if case .cursor(let cursor?)? = page.next, !cursors.insert(cursor).inserted {
+                // This page's items are new; the error comes when the caller asks for more.
+                let error = ProviderError(
+                    provider: paginator.client.provider.name,
+                    message: "GET \(paginator.path): the next page (\(cursor)) is one already read: the provider's pages go round, so paging stopped")
+                upcoming = Task { throw error }
+                return page.items
+            }
             // Ask for the next page now, while the caller works through this one.
             upcoming = page.next.map { fetch(at: $0) }
             return page.items
