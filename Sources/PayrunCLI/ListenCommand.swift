@@ -126,6 +126,7 @@ struct ListenCommand: AsyncParsableCommand {
             line("payrun listen: handlers reach simulators inside this process, whose state dies with it; to share one with "
                 + "`payrun run` and resume handlers after a crash, run `payrun sandbox` and set PAYRUN_SANDBOX_URL")
         }
+        for warning in Self.unverifiable(checked.handlers, configuration: engine.configuration) { line("payrun listen: " + warning) }
         line("payrun listen: " + (checked.handlers.isEmpty
             ? "\(handlers) registers no handler (payrun.on): every event is kept as unhandled"
             : "handlers: " + checked.handlers.joined(separator: ", ")))
@@ -151,6 +152,23 @@ struct ListenCommand: AsyncParsableCommand {
             throw StoreFailure(message: "payrun listen: cannot listen on \(host):\(port) (\(String(cString: strerror(error.errnoCode)))): choose another --host or --port")
         }
         line("payrun listen: stopped")
+    }
+}
+
+extension ListenCommand {
+    /// A line for each provider with handlers whose webhooks cannot be verified for want of a
+    /// credential: every one of them would be answered 401, and only the log would say why.
+    static func unverifiable(_ handlers: [String], configuration: PayrunEngine.Configuration) -> [String] {
+        let names = Set(handlers.compactMap { $0.split(separator: " ").first.map(String.init) })
+        return names.sorted().compactMap { name in
+            guard let provider = configuration.providers.provider(named: name) else { return nil }
+            let credentials = ProviderCredentials(for: provider, in: configuration.environment, from: configuration.credentials)
+            let missing = provider.webhookCredentialFields.filter { (try? credentials.secret($0)) == nil }
+            guard !missing.isEmpty else { return nil }
+            let commands = missing.map { "`payrun credentials set \(name).\($0) --env \(configuration.environment)`" }.joined(separator: " and ")
+            return "\(name)'s webhooks cannot be verified without \(missing.map { "\(name).\($0)" }.joined(separator: " and ")) "
+                + "in \(configuration.environment): set \(missing.count > 1 ? "them" : "it") with \(commands); until then each is answered 401"
+        }
     }
 }
 

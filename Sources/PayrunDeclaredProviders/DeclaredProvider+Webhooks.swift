@@ -8,6 +8,18 @@ import PayrunProviderKit
 extension DeclaredProvider {
     public var receivesWebhooks: Bool { definition.webhooks != nil }
 
+    public var webhookCredentialFields: [String] {
+        switch definition.webhooks?.scheme {
+        case nil: []
+        case .standard(let secret)?, .stripe(let secret, _)?: [secret]
+        case .hmac(let signature, _, let value, _)?:
+            Array(Set([signature.key] + value.names.filter { $0 != "signature" && $0 != "timestamp" }
+                + signature.message.compactMap { if case .credential(let field) = $0 { field } else { nil } })).sorted()
+        case .header(_, let credential)?: [credential]
+        case .basic(let username, let password)?: [username, password]
+        }
+    }
+
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
         guard let rules = definition.webhooks else { return .invalid("\(name) declares no webhooks") }
         func secret(_ field: String) -> [UInt8]? { try? credentials.secret(field).withBytes { $0 } }

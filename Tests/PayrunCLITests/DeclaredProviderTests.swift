@@ -160,5 +160,13 @@ import Testing
         listener.stop()
         #expect(listener.output.components(separatedBy: "HANDLED ").count - 1 == 1, "stored and handled once: \(listener.output)")
         #expect(!listener.output.contains(secret))
+        #expect(!listener.output.contains("cannot be verified"))
+        // Without the secret, the listener says so when it starts, not only at each refusal.
+        let unconfigured = try ListenerProcess(
+            handlers: folder + "/handlers.lua", state: folder + "/state2.db", environment: ["PAYRUN_CONFIG": "/nonexistent"])
+        unconfigured.stop()
+        #expect(unconfigured.output.contains(
+            "payrun listen: hooks's webhooks cannot be verified without hooks.signing_secret in sandbox: set it with "
+                + "`payrun credentials set hooks.signing_secret --env sandbox`; until then each is answered 401"), "\(unconfigured.output)")
     }
 }

@@ -93,6 +93,11 @@ public protocol PaymentProvider: Sendable {
     /// `payrun listen` receives them. The default: no.
     var receivesWebhooks: Bool { get }
 
+    /// The credential fields ``verify(_:with:now:)`` checks webhooks with, so that `payrun
+    /// listen` can say at start which are missing rather than refuse every webhook. The default:
+    /// none named.
+    var webhookCredentialFields: [String] { get }
+
     /// A verified webhook's type (what `payrun.on` matches) and the provider's own id for the
     /// event, if it has one. The default: type `webhook`, no id.
     func describe(_ webhook: IncomingWebhook) -> WebhookDescription
@@ -187,6 +192,8 @@ extension PaymentProvider {
     }
 
     public var receivesWebhooks: Bool { false }
+
+    public var webhookCredentialFields: [String] { [] }
 
     public func describe(_ webhook: IncomingWebhook) -> WebhookDescription { WebhookDescription(type: "webhook") }
 

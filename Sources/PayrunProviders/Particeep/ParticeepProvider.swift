@@ -138,6 +138,8 @@ public struct ParticeepProvider: PaymentProvider {
 
     public var receivesWebhooks: Bool { true }
 
+    public var webhookCredentialFields: [String] { ["api_key", "api_secret"] }
+
     /// The event's name is in `X-Particeep-Event`; Particeep gives no event id.
     public func describe(_ webhook: IncomingWebhook) -> WebhookDescription {
         WebhookDescription(type: webhook.header("X-Particeep-Event") ?? "webhook")

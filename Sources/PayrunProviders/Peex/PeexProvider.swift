@@ -100,6 +100,8 @@ public struct PeexProvider: PaymentProvider {
 
     public var receivesWebhooks: Bool { true }
 
+    public var webhookCredentialFields: [String] { ["callback_user", "callback_password"] }
+
     /// A callback is a list of finished requests: its type is their status (`paid`, `failed`,
     /// `rejected`, ...) when they share one, `callback` otherwise. Peex gives no event id.
     public func describe(_ webhook: IncomingWebhook) -> WebhookDescription {

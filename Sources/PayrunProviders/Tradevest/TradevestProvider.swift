@@ -159,6 +159,8 @@ public struct TradevestProvider: PaymentProvider {
 
     public var receivesWebhooks: Bool { true }
 
+    public var webhookCredentialFields: [String] { ["webhook_secret"] }
+
     public var webhookSecretHeaders: Set<String> { ["authorization", webhookHeader.lowercased()] }
 
     /// A notification names no event type and has no id: the type is told by the entity's id
