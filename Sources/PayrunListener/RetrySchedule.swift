@@ -1,4 +1,5 @@
 // When a handler that failed is tried again: a list of waits, each with jitter, then dead.
+import PayrunFormats
 
 /// The waits between a handler's attempts; past the last, the event is dead.
 public struct RetrySchedule: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct RetrySchedule: Sendable, Equatable {
     public static func parse(_ text: String) throws(ScheduleError) -> RetrySchedule {
         var waits: [Duration] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let part = part.trimmingCharacters(in: " ")
+            let part = part.trimming(" ")
             guard let wait = duration(part) else { throw ScheduleError(part: part) }
             waits.append(wait)
         }
@@ -58,11 +59,5 @@ public struct RetrySchedule: Sendable, Equatable {
         public var description: String {
             "'\(part)' is not a wait: write the waits as 5s,30s,2m,1h (units ms, s, m, h), separated by commas"
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
     }
 }

@@ -1,6 +1,7 @@
 // The hosts besides the providers a script may reach with `payrun.http`, and whose credentials
 // each may receive: what `--allow-host` and the config file say. Nothing is allowed by default,
 // so a script cannot send anything (a report, a credential) anywhere its operator did not name.
+import PayrunFormats
 
 /// The hosts `payrun.http` may reach.
 public struct AllowedHosts: Sendable, Equatable {
@@ -23,7 +24,7 @@ public struct AllowedHosts: Sendable, Equatable {
         /// Reads `HOST[:PORT][=SERVICE,...]`, as `--allow-host` takes it.
         public init(parsing text: String) throws(InvalidEntry) {
             let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let address = parts[0].trimmingCharacters(in: " ")
+            let address = parts[0].trimming(" ")
             if address.contains("://") || address.contains("/") {
                 throw InvalidEntry(text: text, reason: "give the host alone, without a scheme or path, like hooks.slack.com or 127.0.0.1:8080")
             }
@@ -35,7 +36,7 @@ public struct AllowedHosts: Sendable, Equatable {
             }
             var services: [String] = []
             if parts.count == 2 {
-                services = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+                services = parts[1].split(separator: ",").map { $0.trimming(" ") }
                 guard !services.isEmpty, services.allSatisfy({ CredentialName.isWord(Substring($0)) }) else {
                     throw InvalidEntry(text: text, reason: "after '=' come the services whose credentials may go there, like =slack or =pagerduty,opsgenie")
                 }

@@ -1,5 +1,6 @@
 // How payrun talks HTTP: timeouts, the size a response may have, the proxy. The defaults suit a
 // payment API; a script's host can change them.
+import PayrunFormats
 
 /// Timeouts, limits and proxy for provider requests.
 public struct HTTPSettings: Sendable {
@@ -36,7 +37,7 @@ public struct HTTPSettings: Sendable {
         self.init()
         proxy = environment["HTTPS_PROXY"] ?? environment["https_proxy"]
         let exclusions = environment["NO_PROXY"] ?? environment["no_proxy"] ?? ""
-        noProxy = exclusions.split(separator: ",").map { $0.trimmingCharacters(in: " ").lowercased() }.filter { !$0.isEmpty }
+        noProxy = exclusions.split(separator: ",").map { $0.trimming(" ").lowercased() }.filter { !$0.isEmpty }
     }
 
     /// Whether a request to `host` goes through the proxy.
@@ -48,11 +49,5 @@ public struct HTTPSettings: Sendable {
             let bare = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
             return host == bare || host.hasSuffix("." + bare)
         }
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in character: Character) -> String {
-        String(drop { $0 == character }.reversed().drop { $0 == character }.reversed())
     }
 }

@@ -24,22 +24,13 @@ public enum LinkHeader {
             var relations: [String] = []
             for parameter in rest[..<end].split(separator: ";") {
                 let pair = parameter.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2, pair[0].trimmingCharacters(in: " \t").lowercased() == "rel" else { continue }
-                let text = pair[1].trimmingCharacters(in: " \t,").trimmingCharacters(in: "\"")
+                guard pair.count == 2, pair[0].trimming(" \t").lowercased() == "rel" else { continue }
+                let text = pair[1].trimming(" \t,").trimming("\"")
                 relations += text.lowercased().split(separator: " ").map(String.init)
             }
             links.append((target, relations))
             rest = rest[end...]
         }
         return links
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

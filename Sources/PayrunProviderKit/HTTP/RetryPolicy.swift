@@ -1,5 +1,6 @@
 // When a failed request is sent again: connection errors, timeouts, 5xx and 429, for requests
 // that cannot pay twice, after exponentially growing waits with jitter, or what Retry-After asks.
+import PayrunFormats
 
 /// How many attempts, and how long between them.
 public struct RetryPolicy: Sendable {
@@ -32,7 +33,7 @@ public struct RetryPolicy: Sendable {
     /// `maximumRetryAfter`. `retryAfter` is the header's text (seconds; an HTTP date counts as
     /// no hint); `random` is in 0..<1.
     public func delay(after attempt: Int, retryAfter: String?, random: Double) -> Duration? {
-        if let retryAfter, let seconds = Double(retryAfter.trimmingCharacters(in: " ")), seconds >= 0 {
+        if let retryAfter, let seconds = Double(retryAfter.trimming(" ")), seconds >= 0 {
             let asked = Duration.milliseconds(Int(seconds * 1000))
             return asked <= maximumRetryAfter ? asked : nil
         }

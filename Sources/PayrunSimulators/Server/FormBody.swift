@@ -8,10 +8,10 @@ enum FormBody {
         let type = contentType?.lowercased() ?? ""
         if type.hasPrefix("multipart/form-data") {
             guard let boundary = contentType?.split(separator: ";").lazy
-                .map({ $0.trimmingCharacters(in: " ") })
+                .map({ $0.trimming(" ") })
                 .first(where: { $0.lowercased().hasPrefix("boundary=") })?.dropFirst("boundary=".count)
             else { return nil }
-            return multipart(body, boundary: String(boundary).trimmingCharacters(in: "\""))
+            return multipart(body, boundary: String(boundary).trimming("\""))
         }
         return urlEncoded(String(decoding: body, as: UTF8.self))
     }
@@ -37,14 +37,5 @@ enum FormBody {
             fields[String(decoding: name, as: UTF8.self)] = String(decoding: content, as: UTF8.self)
         }
         return fields
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in characters: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }
