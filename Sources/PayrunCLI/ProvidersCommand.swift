@@ -52,7 +52,7 @@ struct ProvidersCommand: ParsableCommand {
 
     /// The environments where the provider has a base URL.
     static func environments(_ provider: any PaymentProvider) -> String {
-        PayrunEnvironment.allCases.filter { provider.baseURL(in: $0, sandboxServer: "http://127.0.0.1") != nil }.map(\.rawValue).joined(separator: ", ")
+        PayrunEnvironment.allCases.filter(provider.offers).map(\.rawValue).joined(separator: ", ")
     }
 
     static func webhooks(_ provider: DeclaredProvider) -> String {

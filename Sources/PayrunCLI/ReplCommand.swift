@@ -29,7 +29,7 @@ struct ReplCommand: AsyncParsableCommand {
         // Without names, every provider that has this environment (Capitalist has no test one).
         let registry = engine.configuration.providers
         let names = providers.isEmpty
-            ? registry.names.filter { registry.provider(named: $0)?.baseURL(in: options.env, sandboxServer: "http://127.0.0.1") != nil }
+            ? registry.names.filter { registry.provider(named: $0)?.offers(options.env) == true }
             : providers
         let (verbose, dryRun, keepsHistory) = (options.verbose, options.dryRun, !noHistory)
         // The session lives on a Lua thread of the engine's: its entries block while they wait,

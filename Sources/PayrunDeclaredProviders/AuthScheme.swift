@@ -106,13 +106,13 @@ public struct Template: Sendable, Equatable {
     }
 
     /// The text with each name's value; nil when a value is missing.
-    func filled(_ value: (String) -> String?) -> String? {
+    func filled<Failure: Error>(_ value: (String) throws(Failure) -> String?) throws(Failure) -> String? {
         var text = ""
         for piece in pieces {
             switch piece {
             case .literal(let literal): text += literal
             case .value(let name):
-                guard let filled = value(name) else { return nil }
+                guard let filled = try value(name) else { return nil }
                 text += filled
             }
         }

@@ -62,7 +62,7 @@ extension DeclaredProvider {
         let message = signature.message { (part) -> [UInt8]? in
             switch part {
             case .method: return Array(sent.method.utf8)
-            case .path: return Array(Self.path(of: sent.url).utf8)
+            case .path: return Array(URLPath.of(sent.url).utf8)
             case .query: return Array(sent.url.split(separator: "?", maxSplits: 1).dropFirst().first.map { String($0) }?.utf8 ?? "".utf8)
             case .body: return sent.body ?? []
             case .timestamp: return Array(values["timestamp"]!.utf8)
@@ -88,17 +88,14 @@ extension DeclaredProvider {
         }
     }
 
-    /// `template` with payrun's values and the credentials it names.
+    /// `template` with payrun's values and the credentials it names (a credential not set throws
+    /// the error that says how to set it).
     func fill(_ template: Template, context: SigningContext, values: [String: String]) throws(ProviderError) -> String {
-        var text = ""
-        for piece in template.pieces {
-            switch piece {
-            case .literal(let literal): text += literal
-            case .value(let name):
-                if let value = values[name] { text += value } else { text += try context.credentials.text(name) }
-            }
+        let text = try template.filled { (name) throws(ProviderError) -> String? in
+            if let value = values[name] { return value }
+            return try context.credentials.text(name)
         }
-        return text
+        return text ?? ""
     }
 
     /// A token from the authorization server the definition names.
@@ -114,8 +111,7 @@ extension DeclaredProvider {
     private func tokenURL(_ oauth: OAuthClientCredentials, context: SigningContext) -> String? {
         guard oauth.tokenURL.hasPrefix("/") else { return oauth.tokenURL }
         guard let base = baseURL(in: context.environment, sandboxServer: context.sandboxServer) else { return nil }
-        let path = Self.path(of: base)
-        return String(base.dropLast(path.count)) + oauth.tokenURL
+        return String(base.utf8.dropLast(URLPath.of(base).utf8.count))! + oauth.tokenURL
     }
 
     /// A 401 to a request with an OAuth token: forget the token and sign again, once.

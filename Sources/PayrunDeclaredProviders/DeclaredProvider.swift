@@ -17,7 +17,7 @@ public struct DeclaredProvider: PaymentProvider {
     public init(_ definition: ProviderDefinition) {
         self.definition = definition
         basePaths = (Array(definition.baseURLs.values) + [definition.sandboxBase].compactMap { $0 })
-            .map { $0.hasPrefix("/") ? $0 : Self.path(of: $0) }
+            .map { $0.hasPrefix("/") ? $0 : URLPath.of($0) }
             .filter { !$0.isEmpty }
             .sorted { $0.count > $1.count }
         authHeaders = Set(definition.auth.flatMap(\.headerNames).map { $0.lowercased() })
@@ -41,18 +41,15 @@ public struct DeclaredProvider: PaymentProvider {
     }
 
     public func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
-        Self.baseURL(of: definition, in: environment, sandboxServer: sandboxServer)
-    }
-
-    static func baseURL(of definition: ProviderDefinition, in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
         guard environment == .sandbox else { return definition.baseURLs[environment] }
         guard let base = definition.sandboxBase else { return nil }
         if base.hasPrefix("http") { return base }
         return sandboxServer.map { $0 + base }
     }
 
+    /// The base URL's host, and those the definition lists in `hosts`.
     public func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
-        DefinitionHosts.hosts(of: definition, in: environment, sandboxServer: sandboxServer)
+        (baseURL(in: environment, sandboxServer: sandboxServer).flatMap(CredentialScope.host(of:)).map { [$0] } ?? []) + definition.extraHosts
     }
 
     // MARK: Retry safety
@@ -88,7 +85,7 @@ public struct DeclaredProvider: PaymentProvider {
 
     /// The URL's path less whichever base URL's path it starts with, as `retry` patterns are written.
     func relativePath(of url: String) -> String {
-        let path = Self.path(of: url)
+        let path = URLPath.of(url)
         let bytes = path.utf8
         for base in basePaths where bytes.starts(with: base.utf8) {
             // Whole segments only: the base `/v1` is not the start of `/v10/x`.
@@ -99,18 +96,6 @@ public struct DeclaredProvider: PaymentProvider {
         return path
     }
 
-    /// The path of an absolute URL, without its query: what follows "scheme://authority", read
-    /// as bytes (this runs several times for every request).
-    static func path(of url: String) -> String {
-        let bytes = Array(url.utf8)
-        let slash = UInt8(ascii: "/")
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes.count > colon + 2, bytes[colon + 1] == slash, bytes[colon + 2] == slash,
-            let start = bytes[(colon + 3)...].firstIndex(of: slash)
-        else { return "" }
-        let end = bytes[start...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
-        return String(decoding: bytes[start..<end], as: UTF8.self)
-    }
-
     // MARK: Answers
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
@@ -119,12 +104,7 @@ public struct DeclaredProvider: PaymentProvider {
             guard succeeded else { throw error(status: response.status, body: nil) }
             return .null
         }
-        let body: JSONTape.Node
-        do {
-            body = try JSONTape.parse(response.body).root
-        } catch {
-            throw .notJSON(provider: name, response, to: request, error)
-        }
+        let body = try response.json(answering: request, from: name)
         guard succeeded, !isFlaggedError(body) else { throw error(status: response.status, body: body, bytes: response.body) }
         return unwrapped(body).value
     }

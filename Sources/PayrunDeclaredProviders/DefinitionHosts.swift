@@ -1,18 +1,12 @@
-// The hosts a declared provider's credentials may go to: its base URLs' and those it lists in
-// `hosts`. A URL anywhere else in the definition (a token endpoint) is refused when the file is
-// read, not when a secret is about to leave.
+// The hosts a declared provider's credentials may go to are its base URLs' and those it lists in
+// `hosts` (`DeclaredProvider.hosts(in:sandboxServer:)`). A URL anywhere else in the definition (a
+// token endpoint) is refused when the file is read, not when a secret is about to leave.
 import PayrunProviderKit
 
 enum DefinitionHosts {
-    /// The hosts (`host` or `host:port`) of `definition` in `environment`.
-    static func hosts(of definition: ProviderDefinition, in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
-        let base = DeclaredProvider.baseURL(of: definition, in: environment, sandboxServer: sandboxServer)
-        return (base.flatMap(CredentialScope.host(of:)).map { [$0] } ?? []) + definition.extraHosts
-    }
-
     /// Refuses a `hosts` entry that is not a host, and an absolute token URL on a host the
     /// definition does not declare.
-    static func check(_ definition: ProviderDefinition, reader: DefinitionReader) throws(DefinitionError) {
+    static func check(_ definition: ProviderDefinition) throws(DefinitionError) {
         for (index, host) in definition.extraHosts.enumerated() {
             guard CredentialScope.host(of: "https://" + host) == host, !host.contains("/") else {
                 throw DefinitionError(file: definition.file, field: "hosts[\(index + 1)]", message: "expected a host name, with :port if not 443, got \"\(host)\"")

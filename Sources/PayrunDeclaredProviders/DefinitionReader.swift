@@ -70,7 +70,7 @@ struct DefinitionReader {
             webhooks: try webhooks(root.child("webhooks"), credentials: known),
             endpoints: try list(root.child("endpoints"), optional: true, string),
             methods: try methods(root.child("methods")))
-        try DefinitionHosts.check(definition, reader: self)
+        try DefinitionHosts.check(definition)
         return definition
     }
 

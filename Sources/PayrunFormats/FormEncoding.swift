@@ -23,20 +23,21 @@ public enum FormEncoding {
         fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 
-    /// `a=1&b=x%20y` as pairs in order (`+` is a space). Split on bytes, not characters: a
-    /// combining mark after `&` or `=` would otherwise join it into one character and hide it.
-    public static func fields(_ text: String) -> [(String, String)] {
+    /// `a=1&b=x%20y` as pairs in order (`+` is a space, as a form has it; not in a URL's query
+    /// with `plusIsSpace: false`). Split on bytes, not characters: a combining mark after `&` or
+    /// `=` would otherwise join it into one character and hide it.
+    public static func fields(_ text: String, plusIsSpace: Bool = true) -> [(String, String)] {
         Array(text.utf8).split(separator: UInt8(ascii: "&")).map { pair in
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+            return (decode(parts[0], plusIsSpace: plusIsSpace), parts.count > 1 ? decode(parts[1], plusIsSpace: plusIsSpace) : "")
         }
     }
 
-    private static func decode(_ text: ArraySlice<UInt8>) -> String {
+    private static func decode(_ text: ArraySlice<UInt8>, plusIsSpace: Bool) -> String {
         var bytes: [UInt8] = []
         var input = text
         while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "+") {
+            if byte == UInt8(ascii: "+"), plusIsSpace {
                 bytes.append(0x20)
             } else if byte == UInt8(ascii: "%"), input.count >= 2, let high = hexValue(input.first!), let low = hexValue(input.dropFirst().first!) {
                 bytes.append(high << 4 | low)

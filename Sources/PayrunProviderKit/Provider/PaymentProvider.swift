@@ -195,6 +195,12 @@ extension PaymentProvider {
 
     public var webhookCredentialFields: [String] { [] }
 
+    /// Whether the provider has `environment` at all (a base URL there, with simulators running
+    /// for `sandbox`): Capitalist has no test environment.
+    public func offers(_ environment: PayrunEnvironment) -> Bool {
+        baseURL(in: environment, sandboxServer: "http://127.0.0.1") != nil
+    }
+
     public func describe(_ webhook: IncomingWebhook) -> WebhookDescription { WebhookDescription(type: "webhook") }
 
     public var webhookSecretHeaders: Set<String> { ["authorization"] }

@@ -41,9 +41,7 @@ extension ProviderClient {
     ) async throws(ProviderError) -> Reply {
         let (request, response) = try await send(method, path, query: query, body: body, headers: headers)
         do {
-            let result = try redactedResult(of: response, to: request)
-            return Reply(result: result, status: response.status, headers: response.headers, attempts: response.attempts,
-                         warning: provider.warning(about: response))
+            return reply(to: response, result: try redactedResult(of: response, to: request))
         } catch {
             if let lookup = provider.existing(after: response, to: request), let reply = try await alreadyAccepted(lookup, refused: response) {
                 return reply

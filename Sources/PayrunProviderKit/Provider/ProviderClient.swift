@@ -54,10 +54,9 @@ public struct ProviderClient: Sendable {
         http: ProviderHTTPClient, sandboxServer: String? = nil, cache: ProviderCache = ProviderCache()
     ) throws(ProviderError) {
         guard let baseURL = provider.baseURL(in: environment, sandboxServer: sandboxServer) else {
-            let others = PayrunEnvironment.allCases.filter { $0 != environment && provider.baseURL(in: $0, sandboxServer: sandboxServer ?? "http://127.0.0.1") != nil }
+            let others = PayrunEnvironment.allCases.filter { $0 != environment && provider.offers($0) }
             let instead = others.isEmpty ? "" : "; it has " + others.map { "--env \($0)" }.joined(separator: " and ")
-            let reason = environment == .sandbox && sandboxServer == nil && provider.baseURL(in: .sandbox, sandboxServer: "http://127.0.0.1") != nil
-                ? " (no simulator is running)" : ""
+            let reason = environment == .sandbox && sandboxServer == nil && provider.offers(.sandbox) ? " (no simulator is running)" : ""
             throw ProviderError(provider: provider.name, message: "\(provider.name) has no \(environment) environment\(reason)\(instead)")
         }
         self.provider = provider
@@ -116,7 +115,13 @@ public struct ProviderClient: Sendable {
             }
             throw error
         }
-        return Reply(
+        return reply(to: response, result: result)
+    }
+
+    /// What a script gets for `response`, read as `result`: the answer's headers with any of this
+    /// client's secrets they quote redacted (a `Link` quoting a key sent in the query).
+    func reply(to response: ProviderResponse, result: JSONValue) -> Reply {
+        Reply(
             result: result, status: response.status, headers: context.credentials.redacting(response.headers), attempts: response.attempts,
             warning: provider.warning(about: response))
     }
@@ -140,7 +145,7 @@ public struct ProviderClient: Sendable {
         let found = try await request("GET", lookup.path, query: lookup.query)
         guard let existing = lookup.pick(found.result) else { return nil }
         var reply = Reply(
-            result: existing, status: refused?.status ?? found.status, headers: refused?.headers ?? found.headers,
+            result: existing, status: refused?.status ?? found.status, headers: refused.map { context.credentials.redacting($0.headers) } ?? found.headers,
             attempts: refused?.attempts ?? 1, warning: nil)
         reply.alreadyAccepted = true
         return reply

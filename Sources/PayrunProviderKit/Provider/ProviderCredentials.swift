@@ -58,7 +58,7 @@ public struct ProviderCredentials: Sendable {
     /// echoes a secret back (a webhook's registered header) does not hand it to the script.
     /// Strings only, so a short secret that is also a number in the answer is left alone.
     func redacting(_ value: JSONValue) -> JSONValue {
-        let redactor = Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        let redactor = self.redactor
         func walk(_ value: JSONValue) -> JSONValue {
             switch value {
             case .string(let text): return .string(redactor.redact(text))
@@ -77,20 +77,26 @@ public struct ProviderCredentials: Sendable {
             var value = header.1
             return value.withUTF8 { mayContain(UnsafeRawBufferPointer($0)) }
         }) else { return headers }
-        let redactor = Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        let redactor = self.redactor
         return headers.map { ($0.0, redactor.redact($0.1)) }
     }
 
     /// `error` with any of these secrets redacted from its text: a provider that quotes a key it
     /// refused in its error message does not hand it to the script.
     func redacting(_ error: ProviderError) -> ProviderError {
-        let redactor = Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        let redactor = self.redactor
         var redacted = error
         redacted.message = redactor.redact(error.message)
         redacted.code = error.code.map(redactor.redact)
         redacted.requestID = error.requestID.map(redactor.redact)
         redacted.details = error.details.mapValues(redactor.redact)
         return redacted
+    }
+
+    /// A redactor for these secrets, each named as its credential (made anew: take it once per
+    /// value redacted).
+    private var redactor: Redactor {
+        Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
     }
 
     /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.

@@ -45,16 +45,19 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension ProviderError {
-    /// An answer that should be JSON and is not: what the parser said and the first bytes (an
-    /// HTML error page from a proxy, usually); retryable as its status is.
-    public static func notJSON(
-        provider: String, _ response: ProviderResponse, to request: ProviderRequest, _ error: JSONParseError
-    ) -> ProviderError {
-        ProviderError(
-            provider: provider, status: response.status,
-            message: "the answer to \(request.method) is not JSON (\(error.description)); the first bytes: "
-                + String(decoding: response.body.prefix(80), as: UTF8.self),
-            retryable: RetryPolicy.isRetryable(status: response.status))
+extension ProviderResponse {
+    /// The body, parsed.
+    /// - Throws: for an answer that should be JSON and is not, what the parser said and the
+    ///   first bytes (an HTML error page from a proxy, usually); retryable as its status is.
+    public func json(answering request: ProviderRequest, from provider: String) throws(ProviderError) -> JSONTape.Node {
+        do {
+            return try JSONTape.parse(body).root
+        } catch {
+            throw ProviderError(
+                provider: provider, status: status,
+                message: "the answer to \(request.method) is not JSON (\(error.description)); the first bytes: "
+                    + String(decoding: body.prefix(80), as: UTF8.self),
+                retryable: RetryPolicy.isRetryable(status: status))
+        }
     }
 }

@@ -61,9 +61,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         case .cursor(let cursorName, let limitName, let itemsName, let nextPath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
             let limit = size(limitName, default: defaultLimit)
-            let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
-                + (cursor.map { [(cursorName, $0)] } ?? [])
-            let list = try await listBody(pageQuery).list
+            let list = try await listBody(cursorQuery(cursorName, cursor, limitName, limit)).list
             let items = try self.items(itemsName, in: list)
             var next: JSONTape.Node? = list
             for name in nextPath { next = next?[name] }
@@ -85,9 +83,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         case .afterItem(let cursorName, let limitName, let itemsName, let key, let morePath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
             let limit = size(limitName, default: defaultLimit)
-            let pageQuery = query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))]
-                + (cursor.map { [(cursorName, $0)] } ?? [])
-            let list = try await listBody(pageQuery).list
+            let list = try await listBody(cursorQuery(cursorName, cursor, limitName, limit)).list
             let items = try self.items(itemsName, in: list)
             var more: JSONTape.Node? = list
             for name in morePath { more = more?[name] }
@@ -122,9 +118,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         let base = client.baseURL
         var rest: Substring
         if url.hasPrefix("/") {
-            // The base URL's path: what follows the first '/' after "scheme://".
-            let afterScheme = base.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
-            let basePath = afterScheme.count == 4 ? "/" + afterScheme[3] : ""
+            let basePath = URLPath.of(base)
             guard url.hasPrefix(basePath + "/") || url == basePath else {
                 throw ProviderError(provider: client.provider.name, message: "the Link header's next page, \(url), is not under the base URL \(base)")
             }
@@ -141,30 +135,12 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             throw ProviderError(provider: client.provider.name, message: "the Link header's next page, \(url), is not a page under the base URL \(base): not followed")
         }
         // Decoded as a URL's query, not a form: a `+` in a cursor stays a `+`.
-        let query: [(String, String)] = parts.count > 1 ? parts[1].split(separator: "&").map { pair -> (String, String) in
-            let field = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (Self.percentDecoded(field[0]), field.count > 1 ? Self.percentDecoded(field[1]) : "")
-        } : []
-        return (path, query)
+        return (path, parts.count > 1 ? FormEncoding.fields(String(parts[1]), plusIsSpace: false) : [])
     }
 
-    private static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var index = text.utf8.startIndex
-        let utf8 = text.utf8
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high < utf8.endIndex,
-                let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
-                let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                index = utf8.index(after: low)
-            } else {
-                bytes.append(byte)
-                index = utf8.index(after: index)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    /// The list's query with `limit` items a page and, after the first page, the cursor.
+    private func cursorQuery(_ cursorName: String, _ cursor: String?, _ limitName: String, _ limit: Int) -> [(String, String)] {
+        query.filter { $0.0 != limitName && $0.0 != cursorName } + [(limitName, String(limit))] + (cursor.map { [(cursorName, $0)] } ?? [])
     }
 
     /// Items a page: the page size asked for, else the size the query gives under the provider's

@@ -51,12 +51,7 @@ public struct ParticeepProvider: PaymentProvider {
             guard (200..<300).contains(response.status) else { throw withoutBody(response) }
             return .null
         }
-        let body: JSONTape.Node
-        do {
-            body = try JSONTape.parse(response.body).root
-        } catch {
-            throw .notJSON(provider: name, response, to: request, error)
-        }
+        let body = try response.json(answering: request, from: name)
         if let errorBody = Self.error(in: body) {
             throw mapped(errorBody.value, status: response.status)
         }
