@@ -98,13 +98,7 @@ extension DeclaredProvider {
             return ConstantTime.equal(received, String(decoding: expected, as: UTF8.self)) ? .valid : .invalid("the \(headerName) header does not match")
         case .basic(let username, let password):
             guard let user = secret(username), let pass = secret(password) else { return notConfigured(username, password) }
-            guard let header = webhook.header("Authorization") else { return .invalid("no Authorization header") }
-            guard header.lowercased().hasPrefix("basic ") else { return .invalid("the Authorization header is not Basic") }
-            let expected = "Basic " + Data(user + [UInt8(ascii: ":")] + pass).base64EncodedString()
-            guard ConstantTime.equal("Basic " + header.dropFirst("basic ".count), expected) else {
-                return .invalid("the Basic credentials do not match")
-            }
-            return .valid
+            return webhook.verifyBasic(user: user, password: pass)
         }
     }
 

@@ -1,5 +1,6 @@
 // The provider plugin API: what payrun needs to know to talk to a payment provider. The built-in
 // providers use exactly this, and a host that embeds payrun registers its own the same way.
+import FoundationEssentials
 import PayrunFormats
 
 /// A payment provider: where it answers, how requests are signed, what its answers and errors
@@ -272,6 +273,17 @@ public struct IncomingWebhook: Sendable {
     /// The first header called `name`, ignoring case.
     public func header(_ name: String) -> String? {
         headers.value(named: name)
+    }
+
+    /// Whether the webhook carries these HTTP Basic credentials, compared in constant time.
+    public func verifyBasic(user: [UInt8], password: [UInt8]) -> WebhookVerdict {
+        guard let header = header("Authorization") else { return .invalid("no Authorization header") }
+        guard header.lowercased().hasPrefix("basic ") else { return .invalid("the Authorization header is not Basic") }
+        let expected = "Basic " + Data(user + [UInt8(ascii: ":")] + password).base64EncodedString()
+        guard ConstantTime.equal("Basic " + header.dropFirst("basic ".count), expected) else {
+            return .invalid("the Basic credentials do not match")
+        }
+        return .valid
     }
 }
 

@@ -2,7 +2,6 @@
 // `ACCESS-TOKEN` when one is configured) added in Swift and never shown, payment requests checked
 // before they leave, `track_id` as the idempotency reference (after an unclear failure the client
 // looks the track_id up before sending again), and callbacks checked by their Basic credentials.
-import FoundationEssentials
 import PayrunFormats
 import PayrunProviderKit
 
@@ -86,16 +85,10 @@ public struct PeexProvider: PaymentProvider {
 
     /// Peex's callbacks carry HTTP Basic credentials it issued; compared in constant time.
     public func verify(_ webhook: IncomingWebhook, with credentials: ProviderCredentials, now: Int) -> WebhookVerdict {
-        guard let user = try? credentials.text("callback_user"), let password = try? credentials.text("callback_password") else {
+        guard let user = try? credentials.secret("callback_user"), let password = try? credentials.secret("callback_password") else {
             return .invalid("the peex.callback_user and peex.callback_password credentials to check it with are not configured")
         }
-        guard let header = webhook.header("Authorization") else { return .invalid("no Authorization header") }
-        guard header.lowercased().hasPrefix("basic ") else { return .invalid("the Authorization header is not Basic") }
-        let expected = "Basic " + Data((user + ":" + password).utf8).base64EncodedString()
-        guard ConstantTime.equal("Basic " + header.dropFirst("basic ".count), expected) else {
-            return .invalid("the Basic credentials do not match")
-        }
-        return .valid
+        return webhook.verifyBasic(user: user.withBytes { $0 }, password: password.withBytes { $0 })
     }
 
     public var receivesWebhooks: Bool { true }
