@@ -70,6 +70,8 @@ let package = Package(
             name: "PayrunProviderKit",
             dependencies: [
                 "PayrunFormats", "PayrunLocks",
+                // HMAC signatures with keys set up once (KeyedHMAC), for built-in and declared providers.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -127,7 +129,7 @@ let package = Package(
         .target(
             name: "PayrunProviders",
             dependencies: [
-                "PayrunProviderKit", "PayrunFormats", "PayrunLocks", .product(name: "Crypto", package: "swift-crypto"),
+                "PayrunProviderKit", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto"),
                 // RSA (Capitalist's encrypted passwords and batch signatures).
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -136,7 +138,7 @@ let package = Package(
         // into plain data, signed and verified in Swift on the same plugin API.
         .target(
             name: "PayrunDeclaredProviders",
-            dependencies: ["LuaKit", "PayrunProviderKit", "PayrunFormats", "PayrunLocks", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LuaKit", "PayrunProviderKit", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // `import Payrun`: the engine with the built-in providers and the simulators in process,
         // as `payrun run` runs scripts.

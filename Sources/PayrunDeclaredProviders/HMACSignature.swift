@@ -1,15 +1,13 @@
 // A signature declared by parts: the algorithm, the key (a credential), the message as a list of
 // parts, the encoding, and the headers it goes into. Declared once, used to sign requests and to
 // check webhooks signed the same way.
-import Crypto
 import FoundationEssentials
 import PayrunFormats
+import PayrunProviderKit
 
 /// An HMAC over parts of a request or webhook.
 public struct HMACSignature: Sendable, Equatable {
-    public enum Algorithm: String, Sendable, CaseIterable {
-        case sha1, sha256, sha512
-    }
+    public typealias Algorithm = HMACAlgorithm
 
     public enum Encoding: String, Sendable, CaseIterable {
         /// Lower-case hex.
@@ -67,18 +65,10 @@ public struct HMACSignature: Sendable, Equatable {
         return bytes
     }
 
-    /// The encoded signature of `message` with `key`; `keyed` keeps the key set up between calls.
-    func signature(of message: [UInt8], key: [UInt8], keyed: KeyedHMAC? = nil) -> String {
-        let mac: [UInt8] = if let keyed {
-            keyed.authenticationCode(message, key: key, algorithm: algorithm)
-        } else {
-            switch algorithm {
-            case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
-            case .sha256: Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
-            case .sha512: Array(HMAC<SHA512>.authenticationCode(for: message, using: SymmetricKey(data: key)))
-            }
-        }
-        return Self.encode(mac, as: encoding)
+    /// The encoded signature of `message` with `key`; `keyed` keeps the key set up between calls
+    /// (a signer's own, for every request it signs).
+    func signature(of message: [UInt8], key: [UInt8], keyed: KeyedHMAC = KeyedHMAC()) -> String {
+        Self.encode(keyed.authenticationCode(message, key: key, algorithm: algorithm), as: encoding)
     }
 
     static func encode(_ bytes: [UInt8], as encoding: Encoding) -> String {

