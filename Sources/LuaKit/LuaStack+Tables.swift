@@ -1,6 +1,7 @@
 // Tables and metatables, read and written raw: no metamethod runs, so nothing here can call
 // script code or raise (beyond running out of memory, which the host's allowance prevents
-// while a Swift function runs).
+// while a Swift function runs). A lazy table (LuaTableFiller.swift) is filled before its
+// entries or metatable are read.
 import CLua
 import CLuaShims
 
@@ -45,7 +46,8 @@ extension LuaStack {
     /// value's type.
     @inlinable @discardableResult
     public func getEntry(in table: Int32) -> LuaType {
-        LuaType(rawValue: lua_rawget(L, table)) ?? .nil
+        fillIfLazy(table)
+        return LuaType(rawValue: lua_rawget(L, table)) ?? .nil
     }
 
     /// The raw length of the value at `index`: a table's border (`#t` without `__len`), a
@@ -62,6 +64,7 @@ extension LuaStack {
         of table: Int32, _ body: (_ key: Int32, _ value: Int32) throws(Failure) -> Void
     ) throws(Failure) {
         let table = lua_absindex(L, table)
+        fillIfLazy(table)
         let base = top
         guard lua_checkstack(L, 3) != 0 else { return }
         lua_pushnil(L)  // stack: ... nil (the first key)
@@ -80,7 +83,8 @@ extension LuaStack {
 
     /// Pushes the metatable of the value at `index`; false, and nothing pushed, when it has none.
     public func pushMetatable(of index: Int32) -> Bool {
-        lua_getmetatable(L, index) != 0
+        fillIfLazy(index)
+        return lua_getmetatable(L, index) != 0
     }
 
     /// Pops a table (or nil) and makes it the metatable of the value at `index`, raw: a
@@ -93,6 +97,7 @@ extension LuaStack {
     /// Pushes the field `name` of the metatable of the value at `index`, raw; false (and nothing
     /// pushed) when there is no metatable or no such field.
     public func pushField(_ name: String, ofMetatableAt index: Int32) -> Bool {
+        fillIfLazy(index)
         guard lua_checkstack(L, 3) != 0, lua_getmetatable(L, index) != 0 else { return false }
         let found = pushField(name, of: -1) != .nil
         luashim_remove(L, -2)  // stack: ... field

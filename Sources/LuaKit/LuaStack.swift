@@ -186,6 +186,7 @@ public struct LuaStack: Hashable {
     }
 
     private func tableValue(at index: Int32, visiting: inout [UnsafeRawPointer]) throws(LuaError) -> LuaValue {
+        fillIfLazy(index)
         let identity = lua_topointer(L, index)!
         guard !visiting.contains(identity) else {
             throw LuaError(.conversion, "cannot copy a table that contains itself into Swift")
@@ -297,6 +298,7 @@ extension LuaStack {
     @discardableResult
     public func pushField(_ name: String, of table: Int32) -> LuaType {
         let table = lua_absindex(L, table)
+        fillIfLazy(table)
         push(name)
         return LuaType(rawValue: lua_rawget(L, table)) ?? .nil
     }

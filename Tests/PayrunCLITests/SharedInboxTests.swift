@@ -42,13 +42,36 @@ import Testing
 
     /// Waits for `total` events to be handled, and checks the simulator has exactly one transfer
     /// for each.
-    func expectEveryEventHandledAndPaidOnce(_ total: Int, in state: String, by payouts: PayoutHandlers) async throws {
+    func expectEveryEventHandledAndPaidOnce(
+        _ total: Int, in state: String, by payouts: PayoutHandlers, listeners: [ListenerProcess]
+    ) async throws {
         let handled = try await waitUntilHandled(total, in: state)
         let others = try events(state).filter { $0["state"] as? String != "handled" }
-        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))")
+        let story = handled == total ? "" : try story(of: others.prefix(2), in: state, listeners: listeners)
+        #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))\n\(story)")
         let paid = try payouts.transfers()
         #expect(paid.count == total, "\(paid.count) events paid")
         #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
+    }
+
+    /// What happened to `events`, for a failure's message: each one's attempts and runs as
+    /// `payrun inbox show` and `payrun runs show` give them, and what the listeners logged of it.
+    func story(of events: ArraySlice<[String: Any]>, in state: String, listeners: [ListenerProcess]) throws -> String {
+        var story = ""
+        for event in events {
+            guard let id = event["id"] as? Int else { continue }
+            let shown = try PayrunProcess.runOnce(["inbox", "show", String(id), "--state", state, "--json"])
+            story += "inbox show \(id):\n\(shown.standardOutput)\n"
+            let attempts = (try? JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])?["attempts_made"] as? [[String: Any]]
+            for run in Set((attempts ?? []).compactMap { $0["run"] as? String }).sorted() {
+                story += "runs show \(run):\n\(try PayrunProcess.runOnce(["runs", "show", run, "--state", state]).standardOutput)\n"
+            }
+            for (number, listener) in listeners.enumerated() {
+                let lines = listener.output.split(separator: "\n").filter { $0.contains("event \(id) ") || $0.contains("event \(id):") }
+                story += "listener \(number + 1) on event \(id):\n" + lines.joined(separator: "\n") + "\n"
+            }
+        }
+        return story
     }
 
     /// The listener's lines saying it handled an event.
@@ -86,7 +109,7 @@ import Testing
         }
         for sender in senders { await sender.value }
         #expect(answered.count == total, "every event is answered 2xx in the end")
-        try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts)
+        try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts, listeners: [first, second])
         #expect(Self.handledLines(first) > 0 && Self.handledLines(second) > 0, "both listeners handed events over")
         second.stop()
     }
@@ -112,7 +135,7 @@ import Testing
         #expect(refused.count > 0, "senders were answered 503 while the database was down")
         #expect(answered.count == total, "every event is answered 2xx in the end")
         #expect(listener.process.isRunning, "the listener outlived the database's restart")
-        try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts)
+        try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts, listeners: [listener])
         #expect(listener.output.contains("(503: the provider will send it again)"), "the listener said why it answered 503")
         listener.stop()
         try server.stop()

@@ -208,4 +208,29 @@ int luashim_tolstring(lua_State *L, int index);
 /// and leaves it in the global table. Returns a Lua status.
 int luashim_openlibrary(lua_State *L, const char *name);
 
+// MARK: - Tables filled on first use
+
+/// Fills the table at `table` (an absolute index), raw, from `context` (the object the lazy
+/// metatable holds). Runs with the host's allowance on, so it never raises; the table's lazy
+/// metatable is already gone when it is called.
+typedef void (*luashim_lazyfill)(lua_State *L, int table, void *context);
+
+/// Sets the one function that fills lazy tables (LuaKit's, once per process).
+void luashim_setlazyfill(luashim_lazyfill fill);
+
+/// Pops a full userdata made by `luashim_pushuserdata` (the filler) and pushes a new metatable
+/// for tables that are filled by it the first time anything reads them: `__index`,
+/// `__newindex`, `__len` and `__pairs` fill the table, take the metatable off it, and then act
+/// as on any table. Raises only when memory runs out.
+void luashim_pushlazymetatable(lua_State *L);
+
+/// Fills the table at `index` if it is a lazy table not filled yet; otherwise does nothing.
+/// Never raises.
+void luashim_filliflazy(lua_State *L, int index);
+
+/// Replaces the base library's raw accessors (`next`, `rawget`, `rawset`, `rawlen`,
+/// `getmetatable`) with ones that fill a lazy table first, so no script can tell a lazy table
+/// from the table it stands for. Raises only when memory runs out.
+void luashim_openlazytables(lua_State *L);
+
 #endif

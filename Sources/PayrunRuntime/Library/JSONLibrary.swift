@@ -125,6 +125,62 @@ enum JSONLibrary {
         }
     }
 
+    /// Pushes a page of records for `p:paginate`: `page`'s array, each of its non-empty objects
+    /// an empty table that ``PageRecords`` fills the first time anything reads it. A loop that
+    /// counts a page's records, or reads a few, never builds the rest.
+    static func pushPage(_ page: JSONTape.Node, on stack: LuaStack) throws(LuaError) {
+        try pushing(on: stack) { (null, arrayMetatable) throws(LuaError) in
+            try page.tape.withReader { (reader) throws(LuaError) in
+                guard reader.kind(at: page.index) == .array else {
+                    try push(at: page.index, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: 0)
+                    return
+                }
+                try stack.reserve(4)
+                let count = reader.count(at: page.index)
+                stack.pushTable(arrayCapacity: count)                     // stack: ... page
+                let records = PageRecords(tape: page.tape, capacity: count)
+                stack.pushLazyMetatable(filling: records)                 // stack: ... page lazy
+                var child = page.index + 1
+                for position in 0..<count {
+                    let members = reader.kind(at: child) == .object ? reader.count(at: child) : 0
+                    if members > 0 {
+                        stack.pushTable(fieldCapacity: members)          // stack: ... page lazy record
+                        stack.pushCopy(of: -2)
+                        stack.setMetatable(of: -2)
+                        records.add(stack.identity(at: -1)!, node: child)
+                    } else {
+                        try push(at: child, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: 1)
+                    }
+                    stack.setElement(position + 1, in: -3)
+                    child = reader.next(after: child)
+                }
+                stack.pop()                                               // stack: ... page
+                stack.pushCopy(of: arrayMetatable)
+                stack.setMetatable(of: -2)
+            }
+        }
+    }
+
+    /// Fills the table at `table` with the members of the object at `node` of `tape`, raw, as
+    /// ``push(_:on:)`` would have made them. It cannot fail: the parser held the document to
+    /// ``maximumDepth`` and its keys are strings.
+    static func fill(_ table: Int32, withMembersOf node: Int, of tape: JSONTape, on stack: LuaStack) {
+        let base = stack.top
+        defer { stack.top = base }
+        stack.pushRegistryValue(nullKey)
+        stack.pushRegistryValue(arrayMetatableKey)
+        try? tape.withReader { (reader) throws(LuaError) in
+            var child = node + 1
+            for _ in 0..<reader.count(at: node) {
+                try stack.reserve(3)
+                stack.push(bytes: reader.bytes(at: child))
+                try push(at: child + 1, of: reader, on: stack, null: base + 1, arrayMetatable: base + 2, depth: 1)
+                try stack.setEntry(in: table)
+                child = reader.next(after: child + 1)
+            }
+        }
+    }
+
     /// A number from a provider's answer that a double cannot hold as written: a `payrun.decimal`
     /// with its digits, as `json.decode` gives by default; past the 38 digits a decimal holds (no
     /// amount has as many), the nearest float.

@@ -13,8 +13,11 @@ enum Sandbox {
     static func apply(
         to state: LuaState, options: SandboxOptions, scriptDirectory: String, hostLibraries: [String] = []
     ) throws(LuaError) {
-        let prelude = try state.load(SandboxPrelude.source, chunkName: "=[payrun sandbox]")
         let stack = state.stack
+        // Before the prelude keeps its own `next`: no script can tell a record `p:paginate`
+        // has not built yet from the one it stands for.
+        stack.openLazyTables()
+        let prelude = try state.load(SandboxPrelude.source, chunkName: "=[payrun sandbox]")
         let base = stack.top
         defer { stack.top = base }
         try stack.reserve(4)

@@ -1,7 +1,8 @@
 // `for item in p:paginate(path [, query [, {page_size=N}]]) do ... end`: every item of a list,
 // fetched a page at a time, the next page while the loop works on this one. The loop's iterator
 // is a small Lua function over one page at a time, so Swift is entered once a page, not once an
-// item: that is most of what makes a long list fast.
+// item; and each item is built only when the loop first reads it (PageRecords.swift). Those two
+// are most of what makes a long list fast.
 import LuaKit
 import PayrunFormats
 
@@ -37,7 +38,7 @@ final class PageCursor: LuaObject {
                 return 1
             }
             cursor.progress?.add(Double(page.count))
-            try JSONLibrary.push(page, on: call.stack)
+            try JSONLibrary.pushPage(page, on: call.stack)
             return 1
         },
     ] }

@@ -1,0 +1,93 @@
+// The records `p:paginate` hands a loop are built the first time anything reads them. Whatever
+// reads one first (indexing, pairs, next, the raw functions, #, json.encode, inspect, a request
+// body, setmetatable), the script sees the same record `p:get` gives, and nothing tells the two
+// apart: no metatable shows, a field written before any read survives, a record kept after its
+// page is gone still reads whole.
+import PayrunTestSupport
+import Testing
+
+@Suite struct PageRecordsTests {
+    let scripts = ProviderScriptTests()
+
+    @Test func aRecordReadFirstInAnyWayIsTheRecordGetGives() async throws {
+        try await scripts.withServer { server in
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local function text(t) return payrun.json.encode(t, { sort_keys = true }) end
+                local firsts = {
+                  index = function(t) return t.id ~= nil end,
+                  pairs = function(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n == 8 end,
+                  next = function(t) return next(t) ~= nil end,
+                  rawget = function(t) return rawget(t, "id") ~= nil end,
+                  getmetatable = function(t) return getmetatable(t) == nil end,
+                  length = function(t) return #t == 0 and rawlen(t) == 0 end,
+                  ipairs = function(t) for _ in ipairs(t) do return false end return true end,
+                  newindex = function(t) t.note = "n" return t.note == "n" and t.id ~= nil end,
+                  rawset = function(t) rawset(t, "note", "r") return t.note == "r" and t.status ~= nil end,
+                  encode = function(t) return payrun.json.decode(payrun.json.encode(t)).id == t.id end,
+                  inspect = function(t) return payrun.inspect(t):find("created_at", 1, true) ~= nil end,
+                  sign = function(t) return p:sign{ method = "POST", path = "/x", body = t }.body:find('"issuer_id"', 1, true) ~= nil end,
+                  setmetatable = function(t) setmetatable(t, { __index = function() return "default" end }) return t.id ~= "default" and t.nothing == "default" end,
+                  unpack = function(t) return select("#", table.unpack(t)) == 0 end,
+                }
+                local names = {}
+                for name in pairs(firsts) do names[#names + 1] = name end
+                table.sort(names)
+                local i, kept = 0, {}
+                for record in p:paginate("/transaction/search", nil, { page_size = 7 }) do
+                  i = i + 1
+                  local name = names[i]
+                  if name == nil then
+                    if i > #names + 10 then break end
+                    kept[#kept + 1] = record                          -- read only after later pages
+                  else
+                    local ok = firsts[name](record)
+                    local metatable = getmetatable(record)
+                    record.note = nil
+                    if name == "setmetatable" then setmetatable(record, nil) end
+                    local same = text(record) == text((p:get("/transaction/" .. record.id)))
+                    print(name, ok, same, metatable == nil)
+                  end
+                end
+                for _, record in ipairs(kept) do
+                  assert(text(record) == text((p:get("/transaction/" .. record.id))), record.id)
+                end
+                print(#kept, "kept")
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.count == 15, "\(output.standardOutput)")
+            for line in lines.dropLast() {
+                let fields = line.split(separator: "\t")
+                #expect(fields.dropFirst() == ["true", "true", fields[0] == "setmetatable" ? "false" : "true"], "read first by \(line)")
+            }
+            #expect(lines.last == "10\tkept")
+        }
+    }
+
+    @Test func recordsOfManyPagesCanBeKeptAndCountedWithoutReadingThem() async throws {
+        try await scripts.withServer { server in
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local all, n = {}, 0
+                for record in p:paginate("/transaction/search", nil, { page_size = 20 }) do
+                  n = n + 1
+                  all[n] = record
+                end
+                local ids, amounts = {}, 0
+                for _, record in ipairs(all) do
+                  ids[record.id] = true
+                  amounts = amounts + record.amount
+                end
+                local distinct = 0
+                for _ in pairs(ids) do distinct = distinct + 1 end
+                local total = p:get("/transaction/search", { limit = 1000 })
+                local expected = 0
+                for _, t in ipairs(total.data) do expected = expected + t.amount end
+                print(n, distinct, amounts == expected)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "321\t321\ttrue\n")
+        }
+    }
+}
