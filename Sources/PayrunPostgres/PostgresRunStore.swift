@@ -118,10 +118,23 @@ public final class PostgresRunStore: RunStore {
     public func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
         guard !records.isEmpty else { return [] }
         let texts = records.map { String(decoding: $0.body.encoded(), as: UTF8.self) }
+        let location = location
         return try await database.transaction(doing: "journaling \(records[0].kind.rawValue) of run \(records[0].runID)") { connection in
             // Commits wait for no flush unless they guard a request (payrun's connections start with
             // synchronous_commit off); an intent's flush takes everything committed before it along.
-            if durable { try await connection.query("SET LOCAL synchronous_commit = on", logger: PostgresDatabase.logger) }
+            if durable {
+                try await connection.query("SET LOCAL synchronous_commit = on", logger: PostgresDatabase.logger)
+                // An intent guards a request, so its run must be on disk too. A run begun in the
+                // moments before the database crashed (its commit not flushed yet) is gone after
+                // the restart; an intent written for it then, on a new connection, would leave
+                // the request it guards in a journal no run of its job ever reads.
+                for runID in Set(records.map(\.runID)) {
+                    guard try await connection.rows("SELECT 1 AS found FROM payrun.runs WHERE id = \(runID)").isEmpty else { continue }
+                    throw StoreError(
+                        location: location, message: "run \(runID) is not in the database any more (it restarted before the run's start was on disk)",
+                        remedy: "nothing was sent; run the job again")
+                }
+            }
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLock))", logger: PostgresDatabase.logger)
             let (previous, sequence) = try await Self.chainEnd(connection)
             let appended = ChainDigest.chain(records, bodies: texts, after: previous, sequence: sequence)

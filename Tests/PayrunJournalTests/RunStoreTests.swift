@@ -141,6 +141,23 @@ func freshDatabase() throws -> String {
         await again.close()
     }
 
+    @Test func anIntentForARunTheDatabaseLostIsRefused() async throws {
+        // A run begun just before PostgreSQL crashed may be gone after the restart (its start is
+        // committed without a flush); an intent written for it then would guard a request in a
+        // journal that no run of its job reads, and a later attempt would send it afresh.
+        let store = try await PostgresRunStore.open(try freshDatabase())
+        let intent = JournalRecord(runID: "r_lost", kind: .intent, entry: "m_1", body: .object([:]), at: 11)
+        await #expect {
+            try await store.append(intent, durable: true)
+        } throws: { error in
+            "\(error)".contains("run r_lost is not in the database any more") && "\(error)".contains("nothing was sent")
+        }
+        #expect(try await store.records(of: "r_lost").isEmpty)
+        try await store.insert(Self.run("r_lost"))
+        #expect(try await store.append(intent, durable: true).sequence == 1, "once the run is there, its intent is written")
+        await store.close()
+    }
+
     @Test func aJobsKeyIsHeldByOneProcessAtATimeAndFreedWhenItsConnectionCloses() async throws {
         let url = try freshDatabase()
         // Two stores are two processes' pools: each holds its keys on a connection of its own.

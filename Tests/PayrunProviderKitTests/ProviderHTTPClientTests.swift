@@ -115,7 +115,7 @@ import Testing
             await #expect {
                 try await send(client, from: origin, request(server, "GET", "/info"))
             } throws: { error in
-                guard case ProviderHTTPError.failed(_, _, .timedOut, let attempts) = error else { return false }
+                guard case ProviderHTTPError.failed(_, _, .timedOut, let attempts, _) = error else { return false }
                 return attempts == 4 && (error as? ProviderHTTPError)?.isRetryable == true
             }
         }
@@ -132,7 +132,7 @@ import Testing
         await #expect {
             try await send(client, from: origin, request)
         } throws: { error in
-            guard case ProviderHTTPError.failed(_, _, .connect, 2) = error else { return false }
+            guard case ProviderHTTPError.failed(_, _, .connect, 2, false) = error else { return false }
             return true
         }
         await transport.shutdown()
@@ -146,7 +146,7 @@ import Testing
             await #expect {
                 try await send(client, from: origin, request(server, "GET", "/transaction/search?limit=100"))
             } throws: { error in
-                guard case ProviderHTTPError.failed(_, _, .tooLarge(limit: 1024), 1) = error else { return false }
+                guard case ProviderHTTPError.failed(_, _, .tooLarge(limit: 1024), 1, true) = error else { return false }
                 return true
             }
         }

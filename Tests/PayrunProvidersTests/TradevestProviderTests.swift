@@ -210,6 +210,41 @@ import Testing
         }
     }
 
+    @Test func aDeduplicatedCreateWhoseAnswerIsOverTheCapIsOfUnknownOutcome() async throws {
+        // The customer is made, and its answer refused for its size: the create got through.
+        // Retries by externalId are safe, but a journal that took this for "not sent" would send
+        // it afresh later, to be refused as a repeat for good (409, though it was made): the
+        // error says its outcome is unknown, for a durable run to keep it in doubt.
+        let cache = ProviderCache()
+        func client(_ server: SimulatorServer, _ transport: HTTPTransport) throws -> ProviderClient {
+            var client = try ProviderClient(
+                provider: provider, environment: .sandbox, credentials: ProviderCredentials(for: provider, in: .sandbox, from: MemoryCredentialStore()),
+                http: ProviderHTTPClient(transport: transport), sandboxServer: server.baseURL, cache: cache)
+            client.defaultHeaders = [("Requestor-ID", "3f1b6c1e-0000-4000-8000-000000000001")]
+            return client
+        }
+        try await SimulatorFixture.with(SimulatorServer.Configuration()) { server in
+            // The token is fetched with the ordinary cap, and shared through the cache with a
+            // client whose cap the create's answer passes.
+            try await SimulatorFixture.with(HTTPSettings()) { transport in
+                _ = try await client(server, transport).request("GET", "/webhooks-missing")
+            }
+            var settings = HTTPSettings()
+            settings.maximumResponseBytes = 40
+            try await SimulatorFixture.with(settings) { transport in
+                let capped = try client(server, transport)
+                do throws(ProviderError) {
+                    let reply = try await capped.request("POST", "/customers/natural-persons", body: Self.person(7, externalID: "ext-big"))
+                    Issue.record("an answer over the cap was read: \(reply.result)")
+                } catch {
+                    #expect(error.outcomeUnknown, "\(error)")
+                    #expect(error.status == nil)
+                }
+            }
+            #expect(server.requests.all.filter { $0.path.hasSuffix("/customers/natural-persons") }.count == 1, "sent once, not retried")
+        }
+    }
+
     @Test func cursorPagesAreFollowedToTheEnd() async throws {
         try await withClient { server, client in
             for n in 0..<45 {

@@ -49,6 +49,10 @@ public struct ProviderHTTPClient: Sendable {
     /// - Throws: `ProviderHTTPError` when no response came.
     public func send(_ request: ProviderRequest) async throws(ProviderHTTPError) -> ProviderResponse {
         var attempt = 0
+        // Whether an attempt before this one may have reached the provider (it was cut off after
+        // it went out, or answered with a 5xx or 429 that may yet be applied): then a later
+        // attempt stopped before it went out does not make the request "not sent".
+        var earlierMayHaveArrived = false
         while true {
             attempt += 1
             let start = ContinuousClock.now
@@ -69,6 +73,10 @@ public struct ProviderHTTPClient: Sendable {
             // A cancelled task (a stopped script's) sends nothing more: its wait ends, and so do
             // the retries, which would otherwise go out with nobody awaiting them.
             if let wait, !Task.isCancelled, (try? await Task.sleep(for: wait)) != nil, !Task.isCancelled {
+                switch outcome {
+                case .success: earlierMayHaveArrived = true
+                case .failure(let error): earlierMayHaveArrived = earlierMayHaveArrived || error.mayHaveBeenSent
+                }
                 continue
             }
             switch outcome {
@@ -77,7 +85,9 @@ public struct ProviderHTTPClient: Sendable {
             case .failure(let error) where !request.retrySafety.mayRetry && error.mayHaveBeenSent:
                 throw .outcomeUnknown(method: request.method, url: request.url, cause: error)
             case .failure(let error):
-                throw .failed(method: request.method, url: request.url, cause: error, attempts: attempt)
+                throw .failed(
+                    method: request.method, url: request.url, cause: error, attempts: attempt,
+                    mayHaveArrived: earlierMayHaveArrived || error.mayHaveBeenSent)
             }
         }
     }
@@ -112,14 +122,15 @@ public struct ProviderHTTPClient: Sendable {
 
 /// A request that got no response.
 public enum ProviderHTTPError: Error, CustomStringConvertible {
-    /// Every attempt allowed failed.
-    case failed(method: String, url: String, cause: TransportError, attempts: Int)
+    /// Every attempt allowed failed; `mayHaveArrived` when one of them may have reached the
+    /// provider (for a request that may be repeated, since one that may not is `outcomeUnknown`).
+    case failed(method: String, url: String, cause: TransportError, attempts: Int, mayHaveArrived: Bool)
     /// A mutation that cannot be safely resent lost its connection after it may have arrived.
     case outcomeUnknown(method: String, url: String, cause: TransportError)
 
     public var description: String {
         switch self {
-        case .failed(let method, let url, let cause, let attempts):
+        case .failed(let method, let url, let cause, let attempts, _):
             "\(method) \(url): \(cause)" + (attempts > 1 ? " (after \(attempts) attempts)" : "")
         case .outcomeUnknown(let method, let url, let cause):
             "\(method) \(url): \(cause) after the request was sent, so it may or may not have been applied. "
@@ -128,10 +139,18 @@ public enum ProviderHTTPError: Error, CustomStringConvertible {
         }
     }
 
+    /// Whether the request may have reached the provider, by any of its attempts.
+    public var mayHaveArrived: Bool {
+        switch self {
+        case .failed(_, _, _, _, let mayHaveArrived): mayHaveArrived
+        case .outcomeUnknown: true
+        }
+    }
+
     /// Whether sending the same request again later could succeed.
     public var isRetryable: Bool {
         switch self {
-        case .failed(_, _, let cause, _): cause.isTransient
+        case .failed(_, _, let cause, _, _): cause.isTransient
         case .outcomeUnknown: false
         }
     }

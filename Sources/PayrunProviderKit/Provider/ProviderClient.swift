@@ -174,10 +174,11 @@ public struct ProviderClient: Sendable {
             // Redacted: the message quotes the URL, which may carry a key in its query.
             var failure = context.credentials.redacting(ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable))
             if case .outcomeUnknown = error { failure.outcomeUnknown = true }
-            // A mutation the provider deduplicates, whose wait for an answer was stopped (the run
-            // stopping): its retries are safe, but this one may have arrived, and a journal that
-            // took it for "not sent" would send it afresh, to be refused as a repeat for good.
-            if case .failed(_, _, .stopped(sent: true), _) = error, request.retrySafety != .idempotent { failure.outcomeUnknown = true }
+            // A mutation the provider deduplicates, one of whose attempts may have arrived (its
+            // wait for an answer stopped, an answer too large, an attempt cut off and the retry
+            // stopped before it went out): its retries are safe, but a journal that took it for
+            // "not sent" would send it afresh, to be refused as a repeat for good.
+            if error.mayHaveArrived, request.retrySafety != .idempotent { failure.outcomeUnknown = true }
             throw failure
         }
     }

@@ -1,6 +1,7 @@
 // Every item of a provider's list, page after page in the provider's own scheme, fetching the
-// next page while the caller works on the current one. Only two pages are ever held, so memory
-// stays flat however long the list.
+// next page while the caller works on the current one, and where the page after it is known
+// before the next one's answer is read (offsets or numbers up to a known total), that one too.
+// At most three pages are ever held, so memory stays flat however long the list.
 import PayrunFormats
 
 /// The items of a list, as an async sequence.
@@ -26,7 +27,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     }
 
     /// Where a page starts: an offset, or the cursor the previous page gave.
-    enum Position: Sendable {
+    enum Position: Sendable, Equatable {
         case offset(Int)
         case cursor(String?)
     }
@@ -35,6 +36,10 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     struct Page: Sendable {
         let items: JSONTape.Node
         let next: Position?
+        /// Where the page after the next one starts if the next one is full, when that is known
+        /// now (a total says it exists): asked for at once, so reading the next page's answer
+        /// overlaps the provider's work on the one after it.
+        var afterNext: Position?
     }
 
     /// How this list pages.
@@ -57,7 +62,8 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             let total = totalName.flatMap { list[$0]?.integer }
             let end = offset + items.count
             let more = items.count == limit && items.count > 0 && (total.map { end < $0 } ?? true)
-            return Page(items: items, next: more ? .offset(end) : nil)
+            let afterNext = more ? total.flatMap { end + limit < $0 ? Position.offset(end + limit) : nil } : nil
+            return Page(items: items, next: more ? .offset(end) : nil, afterNext: afterNext)
         case .cursor(let cursorName, let limitName, let itemsName, let nextPath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
             let limit = size(limitName, default: defaultLimit)
@@ -79,7 +85,8 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             var count: JSONTape.Node? = list
             for name in countPath { count = count?[name] }
             let more = items.count > 0 && (count?.integer.map { number < $0 } ?? (items.count == size))
-            return Page(items: items, next: more ? .offset(number + 1) : nil)
+            let afterNext = more ? count?.integer.flatMap { number + 1 < $0 ? Position.offset(number + 2) : nil } : nil
+            return Page(items: items, next: more ? .offset(number + 1) : nil, afterNext: afterNext)
         case .afterItem(let cursorName, let limitName, let itemsName, let key, let morePath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
             let limit = size(limitName, default: defaultLimit)
@@ -202,6 +209,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     public struct PageIterator: Sendable {
         let paginator: ProviderPaginator
         private var upcoming: Task<Page, any Error>?
+        /// The page after the upcoming one, asked for before the upcoming one's answer said
+        /// where it starts; dropped if it says otherwise (the list changed meanwhile).
+        private var ahead: (position: Position, task: Task<Page, any Error>)?
         private var started = false
         /// The cursors asked for so far: a provider whose pages lead back to one already read
         /// would otherwise be paged for ever.
@@ -227,8 +237,15 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
                 upcoming = Task { throw error }
                 return page.items
             }
-            // Ask for the next page now, while the caller works through this one.
-            upcoming = page.next.map { fetch(at: $0) }
+            // Ask for the next page now, while the caller works through this one (unless it was
+            // asked for already), and for the one after it if that one's start is known.
+            if let next = page.next, let ahead, ahead.position == next {
+                upcoming = ahead.task
+            } else {
+                ahead?.task.cancel()
+                upcoming = page.next.map { fetch(at: $0) }
+            }
+            ahead = page.afterNext.map { ($0, fetch(at: $0)) }
             return page.items
         }
 

@@ -223,13 +223,23 @@ public final class RunJournal: Sendable {
             defer { waiting.records = [] }
             return waiting.records
         }
+        let written: JournalRecord
         do {
-            return try await store.append(queued + [record], durable: durable).last!
+            written = try await store.append(queued + [record], durable: durable).last!
         } catch {
             // Not lost: they go with the next write that succeeds.
             waiting.withLock { $0.records = queued + $0.records }
             throw error
         }
+        // Looked at again once written: a write that waited for the database across a restart
+        // is on disk, but the key went with the old connection, and another process may run the
+        // job now. The request is not sent; its intent leaves it in doubt for the next attempt.
+        if durable, !hold.isHeld {
+            throw StoreError(
+                location: store.location, message: "the connection that held this job's key was lost (the database restarted or went away)",
+                remedy: "the run stopped before sending anything more; run it again to resume it")
+        }
+        return written
     }
 
     /// Queues a record to be written with the next intent (one commit, one fsync for both), or

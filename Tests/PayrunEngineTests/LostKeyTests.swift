@@ -1,0 +1,65 @@
+// A run whose hold on its job's key is lost while its intent is being written (PostgreSQL
+// restarting under a write that waited for it): the intent is on disk, but another process may
+// run the job now, so the request it guards is not sent. The payment is left in doubt for the
+// next attempt, never sent from two processes at once.
+import Foundation
+import Payrun
+import PayrunSimulators
+import PayrunTestSupport
+import Synchronization
+import Testing
+
+@Suite struct LostKeyTests {
+    /// A memory store whose key holds are lost during the next durable write.
+    final class KeyLosingStore: RunStore {
+        let store = MemoryRunStore()
+        let held = Mutex(true)
+        var location: String { "memory, losing its keys" }
+
+        func insert(_ run: RunRecord) async throws(StoreError) { try await store.insert(run) }
+        func update(_ run: RunRecord) async throws(StoreError) { try await store.update(run) }
+        func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool { try await store.claim(run, from: previous) }
+        func run(_ id: String) async throws(StoreError) -> RunRecord? { try await store.run(id) }
+        func latestRun(key: String) async throws(StoreError) -> RunRecord? { try await store.latestRun(key: key) }
+        func runs(limit: Int) async throws(StoreError) -> [RunRecord] { try await store.runs(limit: limit) }
+        func records(of runID: String) async throws(StoreError) -> [JournalRecord] { try await store.records(of: runID) }
+        func verify() async throws(StoreError) -> ChainVerdict { try await store.verify() }
+        func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int { try await store.prune(endedBefore: cutoff) }
+        func close() async { await store.close() }
+
+        func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? {
+            RunKeyHold(spansMachines: true, isHeld: { [self] in held.withLock { $0 } }, release: {})
+        }
+
+        func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
+            let written = try await store.append(records, durable: durable)
+            if durable { held.withLock { $0 = false } }
+            return written
+        }
+    }
+
+    @Test func aKeyLostWhileTheIntentWasWrittenSendsNothingAndLeavesThePaymentInDoubt() async throws {
+        var simulators = SimulatorServer.Configuration()
+        simulators.particeep.users = 5
+        simulators.particeep.transactions = 0
+        try await SimulatorFixture.with(simulators) { server in
+            let store = KeyLosingStore()
+            var configuration = PayrunEngine.Configuration.standard()
+            configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+            configuration.store = store
+            let engine = PayrunEngine(configuration)
+            var options = RunOptions()
+            options.runKey = "payout"
+            let result = try await engine.run(Script.text("""
+                payrun.provider("particeep"):put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 100, currency = "EUR" })
+                """, name: "pay.lua"), options: options)
+            #expect(result.status != .success)
+            #expect(result.error?.message.contains("the connection that held this job's key was lost") == true, "\(result.error?.message ?? "")")
+            #expect(server.requests.all.filter { $0.method == "PUT" }.isEmpty, "nothing was sent")
+            let records = try await store.records(of: try #require(result.run?.id))
+            #expect(records.contains { $0.kind == .intent }, "the intent is on disk: the next attempt settles it")
+            #expect(!records.contains { $0.kind == .outcome }, "and it is not taken for not sent")
+            await engine.shutdown()
+        }
+    }
+}
