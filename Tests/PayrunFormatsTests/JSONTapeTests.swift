@@ -12,6 +12,34 @@ import Testing
         #expect(try JSONValue.parse(value.encoded()) == value, "what is written reads back")
     }
 
+    @Test func everyByteThatEndsOrChangesAStringIsSeenWhereverItFalls() throws {
+        // Strings are scanned eight bytes at a time: a quote, an escape, a control byte or UTF-8
+        // at any position of a word, or of the bytes after the last whole word, is read as it is.
+        let specials: [(text: String, value: String?)] = [
+            ("\\\"", "\""), ("\\\\", "\\"), ("\\n", "\n"), ("\\u0041", "A"), ("é", "é"), ("😀", "😀"),
+            ("\u{7F}", "\u{7F}"), ("\u{1F}", nil), ("\t", nil),
+        ]
+        for length in 0...20 {
+            for at in 0...length {
+                for special in specials {
+                    let before = String(repeating: "a", count: at)
+                    let after = String((0..<(length - at)).map { Character(UnicodeScalar(UInt8(0x30 + $0 % 10))) })
+                    let text = "[\"" + before + special.text + after + "\", 1]"
+                    if let value = special.value {
+                        let parsed = try JSONValue.parse(Array(text.utf8))
+                        #expect(parsed == .array([.string(before + value + after), .integer(1)]), "\(text)")
+                    } else {
+                        #expect(throws: JSONParseError.self, "\(text)") { try JSONValue.parse(Array(text.utf8)) }
+                    }
+                }
+            }
+        }
+        // A string that runs to the end of the document, unterminated, at every length.
+        for length in 0...20 {
+            #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(("\"" + String(repeating: "x", count: length)).utf8)) }
+        }
+    }
+
     @Test func badTextIsRefusedWithItsOffset() {
         // The one parser's words, the same `payrun.json.decode` uses; a leading zero is reported at
         // the digit after it.

@@ -196,6 +196,20 @@ public struct JSONParser<Sink: JSONSink> {
     mutating func string() throws(JSONParseError) {
         position += 1  // the opening quote
         let start = position
+        #if _endian(little)
+        // Eight bytes at a time while none of them needs a look (most of a string), then a byte at
+        // a time from the first that does.
+        if let base = document.baseAddress {
+            while position &+ 8 <= document.count {
+                let special = Self.bytesToLookAt(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                if special != 0 {
+                    position &+= special.trailingZeroBitCount >> 3
+                    break
+                }
+                position &+= 8
+            }
+        }
+        #endif
         // The common case: printable ASCII with no escapes, handed over from the document.
         while position < document.count {
             let byte = document[position]
@@ -208,6 +222,22 @@ public struct JSONParser<Sink: JSONSink> {
             position += 1
         }
         try slowString(from: start)
+    }
+
+    /// A mark in the high bit of each byte of `word` (eight bytes of a string, the first in the
+    /// lowest bits) that is a quote, a backslash, a control byte or beyond ASCII. Each test may
+    /// also mark bytes above one it marks rightly (a borrow carries upward), never below, so the
+    /// lowest mark is always the first such byte.
+    @inlinable
+    static func bytesToLookAt(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let isQuote = (quotes &- ones) & ~quotes & high
+        let isBackslash = (backslashes &- ones) & ~backslashes & high
+        let isControl = (word &- ones &* 0x20) & ~word & high
+        return isQuote | isBackslash | isControl | (word & high)
     }
 
     /// The rest of a string that has escapes, control bytes or UTF-8 beyond ASCII: checked byte
