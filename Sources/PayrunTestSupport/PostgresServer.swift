@@ -41,7 +41,7 @@ public final class PostgresServer: @unchecked Sendable {
         // process is gone, however it ends.
         let stop = Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-m", "immediate", "stop"]).joined(separator: " ")
         let watch = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf \(folder)"
-        guard system("nohup sh -c '\(watch)' >/dev/null 2>&1 </dev/null &") == 0 else {
+        guard system(Self.closingInherited(Self.quoted(["nohup", "sh", "-c", watch])) + " >/dev/null 2>&1 </dev/null &") == 0 else {
             throw Failure(description: "the server's watcher did not start")
         }
     }
@@ -108,12 +108,26 @@ public final class PostgresServer: @unchecked Sendable {
     private static func run(_ command: [String]) throws {
         let outputPath = NSTemporaryDirectory() + "payrun-postgres-command-\(UUID().uuidString).txt"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let status = system(quoted + " >" + outputPath + " 2>&1 </dev/null")
+        let status = system(Self.closingInherited(Self.quoted(command)) + " >" + outputPath + " 2>&1 </dev/null")
         guard status == 0 else {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw Failure(description: "\(command.joined(separator: " ")) failed (\(status)): \(text)")
         }
+    }
+
+    /// `command` as one shell word each.
+    private static func quoted(_ command: [String]) -> String {
+        command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    }
+
+    /// A shell command line that runs `quotedCommand` with nothing open but its standard streams.
+    /// `system` hands the command every descriptor this process has open, and the server that
+    /// `pg_ctl start` leaves running would keep them for its life: the write end of another
+    /// test's pipe to its `payrun` child among them, and that test would wait for ever for the
+    /// end of the child's output.
+    private static func closingInherited(_ quotedCommand: String) -> String {
+        let closing = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@""#
+        return "/bin/bash -c '" + closing + "' payrun-postgres " + quotedCommand
     }
 
     public struct Failure: Error, CustomStringConvertible {
