@@ -81,6 +81,26 @@ static int lazy_getmetatable(lua_State *L) {
     return 1;
 }
 
+static int lazy_pairs_continued(lua_State *L, int status, lua_KContext context) {
+    (void)L; (void)status; (void)context;
+    return 3;
+}
+
+// `pairs` as the base library's, but its iterator for a table without `__pairs` is the `next`
+// above: the stock one would hand a script a `next` that does not fill (`pairs({})`).
+static int lazy_pairs_global(lua_State *L) {
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") == LUA_TNIL) {
+        lua_pushcfunction(L, lazy_next);
+        lua_pushvalue(L, 1);
+        lua_pushnil(L);
+    } else {
+        lua_pushvalue(L, 1);
+        lua_callk(L, 1, 3, 0, lazy_pairs_continued);
+    }
+    return 3;
+}
+
 // MARK: - The metamethods
 
 static int lazy_index(lua_State *L) {
@@ -128,7 +148,7 @@ void luashim_pushlazymetatable(lua_State *L) {
 void luashim_openlazytables(lua_State *L) {
     static const luaL_Reg functions[] = {
         {"next", lazy_next}, {"rawget", lazy_rawget}, {"rawset", lazy_rawset}, {"rawlen", lazy_rawlen},
-        {"getmetatable", lazy_getmetatable}, {NULL, NULL},
+        {"getmetatable", lazy_getmetatable}, {"pairs", lazy_pairs_global}, {NULL, NULL},
     };
     lua_pushglobaltable(L);
     luaL_setfuncs(L, functions, 0);

@@ -37,7 +37,7 @@ extension LuaStack {
         luashim_filliflazy(L, index)
     }
 
-    /// Makes the state's `next`, `rawget`, `rawset`, `rawlen` and `getmetatable` fill lazy
+    /// Makes the state's `next`, `pairs`, `rawget`, `rawset`, `rawlen` and `getmetatable` fill lazy
     /// tables first: a sandbox calls this before it hands the base library to scripts.
     public func openLazyTables() {
         LuaStack.registersFill

@@ -29,6 +29,7 @@ import Testing
                   sign = function(t) return p:sign{ method = "POST", path = "/x", body = t }.body:find('"issuer_id"', 1, true) ~= nil end,
                   setmetatable = function(t) setmetatable(t, { __index = function() return "default" end }) return t.id ~= "default" and t.nothing == "default" end,
                   unpack = function(t) return select("#", table.unpack(t)) == 0 end,
+                  stocknext = function(t) local iterate = pairs({}) return iterate(t) ~= nil and iterate == next end,
                 }
                 local names = {}
                 for name in pairs(firsts) do names[#names + 1] = name end
@@ -56,7 +57,7 @@ import Testing
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
-            #expect(lines.count == 15, "\(output.standardOutput)")
+            #expect(lines.count == 16, "\(output.standardOutput)")
             for line in lines.dropLast() {
                 let fields = line.split(separator: "\t")
                 #expect(fields.dropFirst() == ["true", "true", fields[0] == "setmetatable" ? "false" : "true"], "read first by \(line)")

@@ -229,7 +229,8 @@ void luashim_pushlazymetatable(lua_State *L);
 void luashim_filliflazy(lua_State *L, int index);
 
 /// Replaces the base library's raw accessors (`next`, `rawget`, `rawset`, `rawlen`,
-/// `getmetatable`) with ones that fill a lazy table first, so no script can tell a lazy table
+/// `getmetatable`, and `pairs`, whose stock iterator is the stock `next`) with ones that fill a
+/// lazy table first, so no script can tell a lazy table
 /// from the table it stands for. Raises only when memory runs out.
 void luashim_openlazytables(lua_State *L);
 

@@ -249,6 +249,12 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return page.items
         }
 
+        /// Stops the pages asked for ahead, for a loop that ends before the list does.
+        public func cancel() {
+            upcoming?.cancel()
+            ahead?.task.cancel()
+        }
+
         private func fetch(at position: Position) -> Task<Page, any Error> {
             let paginator = self.paginator
             return Task { try await paginator.page(at: position) }

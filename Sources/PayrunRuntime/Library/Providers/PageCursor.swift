@@ -93,6 +93,12 @@ actor PageSource {
         iterator = paginator.makePageIterator()
     }
 
+    // A loop that stopped early (a `break`, an error) leaves its cursor to the collector: the
+    // pages it had asked for ahead are not waited for.
+    deinit {
+        iterator.cancel()
+    }
+
     func next() async throws -> JSONTape.Node? {
         // One call at a time: the Lua thread waits for each.
         var current = iterator
