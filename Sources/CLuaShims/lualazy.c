@@ -81,6 +81,14 @@ static int lazy_getmetatable(lua_State *L) {
     return 1;
 }
 
+// Returns `next`, the table, nil: what `pairs` gives for a table without `__pairs`.
+static int iterate_raw(lua_State *L) {
+    lua_pushcfunction(L, lazy_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
 static int lazy_pairs_continued(lua_State *L, int status, lua_KContext context) {
     (void)L; (void)status; (void)context;
     return 3;
@@ -90,56 +98,30 @@ static int lazy_pairs_continued(lua_State *L, int status, lua_KContext context) 
 // above: the stock one would hand a script a `next` that does not fill (`pairs({})`).
 static int lazy_pairs_global(lua_State *L) {
     luaL_checkany(L, 1);
-    if (luaL_getmetafield(L, 1, "__pairs") == LUA_TNIL) {
-        lua_pushcfunction(L, lazy_next);
-        lua_pushvalue(L, 1);
-        lua_pushnil(L);
-    } else {
-        lua_pushvalue(L, 1);
-        lua_callk(L, 1, 3, 0, lazy_pairs_continued);
-    }
+    if (luaL_getmetafield(L, 1, "__pairs") == LUA_TNIL) return iterate_raw(L);
+    lua_pushvalue(L, 1);
+    lua_callk(L, 1, 3, 0, lazy_pairs_continued);
     return 3;
 }
 
 // MARK: - The metamethods
 
-static int lazy_index(lua_State *L) {
-    luashim_filliflazy(L, 1);
-    lua_settop(L, 2);
-    lua_rawget(L, 1);
-    return 1;
-}
-
-static int lazy_newindex(lua_State *L) {
-    luashim_filliflazy(L, 1);
-    lua_settop(L, 3);
-    lua_rawset(L, 1);
-    return 0;
-}
-
-static int lazy_len(lua_State *L) {
-    luashim_filliflazy(L, 1);
-    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
-    return 1;
-}
-
+// `__index`, `__newindex` and `__len` are `rawget`, `rawset` and `rawlen` above: each fills the
+// table, whose metatable then is gone, and reads or writes it raw. `__pairs` is this.
 static int lazy_pairs(lua_State *L) {
     luashim_filliflazy(L, 1);
-    lua_pushcfunction(L, lazy_next);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    return 3;
+    return iterate_raw(L);
 }
 
 void luashim_pushlazymetatable(lua_State *L) {
     lua_createtable(L, 0, 5);                // stack: ... filler mt
     lua_insert(L, -2);                       // stack: ... mt filler
     lua_rawsetp(L, -2, &lazy_key);           // stack: ... mt
-    lua_pushcfunction(L, lazy_index);
+    lua_pushcfunction(L, lazy_rawget);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, lazy_newindex);
+    lua_pushcfunction(L, lazy_rawset);
     lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, lazy_len);
+    lua_pushcfunction(L, lazy_rawlen);
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, lazy_pairs);
     lua_setfield(L, -2, "__pairs");
