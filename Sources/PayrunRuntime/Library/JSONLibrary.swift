@@ -170,14 +170,8 @@ enum JSONLibrary {
         stack.pushRegistryValue(nullKey)
         stack.pushRegistryValue(arrayMetatableKey)
         try? tape.withReader { (reader) throws(LuaError) in
-            var child = node + 1
-            for _ in 0..<reader.count(at: node) {
-                try stack.reserve(3)
-                stack.push(bytes: reader.bytes(at: child))
-                try push(at: child + 1, of: reader, on: stack, null: base + 1, arrayMetatable: base + 2, depth: 1)
-                try stack.setEntry(in: table)
-                child = reader.next(after: child + 1)
-            }
+            try enter(1, on: stack)
+            try setMembers(of: node, of: reader, in: table, on: stack, null: base + 1, arrayMetatable: base + 2, depth: 1)
         }
     }
 
@@ -221,15 +215,22 @@ enum JSONLibrary {
             stack.setMetatable(of: -2)
         case .object:
             try enter(depth, on: stack)
-            let count = reader.count(at: index)
-            stack.pushTable(fieldCapacity: count)
-            var child = index + 1
-            for _ in 0..<count {
-                stack.push(bytes: reader.bytes(at: child))
-                try push(at: child + 1, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
-                try stack.setEntry(in: -3)
-                child = reader.next(after: child + 1)
-            }
+            stack.pushTable(fieldCapacity: reader.count(at: index))
+            try setMembers(of: index, of: reader, in: stack.absoluteIndex(-1), on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth)
+        }
+    }
+
+    /// Sets the members of the object at `index` in the table at `table` (absolute), raw; the
+    /// caller has made room (``enter(_:on:)``) for a key and a value at a time.
+    private static func setMembers(
+        of index: Int, of reader: JSONTape.Reader, in table: Int32, on stack: LuaStack, null: Int32, arrayMetatable: Int32, depth: Int
+    ) throws(LuaError) {
+        var child = index + 1
+        for _ in 0..<reader.count(at: index) {
+            stack.push(bytes: reader.bytes(at: child))
+            try push(at: child + 1, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: depth + 1)
+            try stack.setEntry(in: table)
+            child = reader.next(after: child + 1)
         }
     }
 
