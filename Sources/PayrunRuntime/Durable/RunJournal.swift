@@ -213,11 +213,7 @@ public final class RunJournal: Sendable {
     @discardableResult
     func append(_ kind: JournalRecord.Kind, entry: String = "", body: JSONValue, durable: Bool = false) async throws(StoreError) -> JournalRecord {
         // A request is sent only while no other process can run the job (its key still held).
-        if durable, !hold.isHeld {
-            throw StoreError(
-                location: store.location, message: "the connection that held this job's key was lost (the database restarted or went away)",
-                remedy: "the run stopped before sending anything more; run it again to resume it")
-        }
+        if durable { try checkKeyHeld() }
         let record = JournalRecord(runID: run.id, kind: kind, entry: entry, body: redactor.redact(body))
         let queued = waiting.withLock { waiting in
             defer { waiting.records = [] }
@@ -234,12 +230,16 @@ public final class RunJournal: Sendable {
         // Looked at again once written: a write that waited for the database across a restart
         // is on disk, but the key went with the old connection, and another process may run the
         // job now. The request is not sent; its intent leaves it in doubt for the next attempt.
-        if durable, !hold.isHeld {
+        if durable { try checkKeyHeld() }
+        return written
+    }
+
+    /// Throws unless this process still holds the job's key.
+    private func checkKeyHeld() throws(StoreError) {
+        guard !hold.isHeld else { return }
             throw StoreError(
                 location: store.location, message: "the connection that held this job's key was lost (the database restarted or went away)",
                 remedy: "the run stopped before sending anything more; run it again to resume it")
-        }
-        return written
     }
 
     /// Queues a record to be written with the next intent (one commit, one fsync for both), or
