@@ -99,14 +99,18 @@ public struct DeclaredProvider: PaymentProvider {
     // MARK: Answers
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+        try parsedResult(of: response, to: request).value
+    }
+
+    public func parsedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult {
         let succeeded = (200..<300).contains(response.status)
         guard !response.body.isEmpty else {
             guard succeeded else { throw error(status: response.status, body: nil) }
-            return .null
+            return .built(.null)
         }
         let body = try response.json(answering: request, from: name)
         guard succeeded, !isFlaggedError(body) else { throw error(status: response.status, body: body, bytes: response.body) }
-        return unwrapped(body).value
+        return .parsed(unwrapped(body))
     }
 
     public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {

@@ -70,6 +70,12 @@ public protocol PaymentProvider: Sendable {
     /// - Throws: `ProviderError` when the response is an error, in the provider's own terms.
     func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue
 
+    /// ``result(of:to:)`` read in place: the part of the parsed answer it would return, which
+    /// goes to a script without being built as a `JSONValue`. A provider whose answers are JSON
+    /// implements this and ``result(of:to:)`` as its `value`. The default: ``result(of:to:)``'s
+    /// value.
+    func parsedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult
+
     /// How the provider's lists are paged.
     var pagination: PaginationScheme { get }
 
@@ -178,6 +184,10 @@ extension PaymentProvider {
 
     public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
         (200..<300).contains(response.status) ? body : nil
+    }
+
+    public func parsedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult {
+        .built(try result(of: response, to: request))
     }
 
     public func warning(about response: ProviderResponse) -> String? { nil }

@@ -18,8 +18,10 @@ public struct ProviderClient: Sendable {
 
     /// A response's result, with what came with it.
     public struct Reply: Sendable {
-        /// The result, envelope removed.
-        public let result: JSONValue
+        /// The result, envelope removed: most often read in place from the answer's parsed text.
+        public let content: ProviderResult
+        /// The result as a value (built from the parsed text on each use).
+        public var result: JSONValue { content.value }
         public let status: Int
         public let headers: [(String, String)]
         /// How many times the request was sent.
@@ -35,7 +37,14 @@ public struct ProviderClient: Sendable {
             result: JSONValue, status: Int, headers: [(String, String)], attempts: Int, warning: String? = nil,
             alreadyAccepted: Bool = false
         ) {
-            self.result = result
+            self.init(content: .built(result), status: status, headers: headers, attempts: attempts, warning: warning, alreadyAccepted: alreadyAccepted)
+        }
+
+        public init(
+            content: ProviderResult, status: Int, headers: [(String, String)], attempts: Int, warning: String? = nil,
+            alreadyAccepted: Bool = false
+        ) {
+            self.content = content
             self.status = status
             self.headers = headers
             self.attempts = attempts
@@ -103,7 +112,7 @@ public struct ProviderClient: Sendable {
             }
             return try await self.request(method, path, query: query, body: body, headers: headers, mayLookUp: false)
         }
-        let result: JSONValue
+        let result: ProviderResult
         do {
             result = try redactedResult(of: response, to: request)
         } catch {
@@ -120,19 +129,19 @@ public struct ProviderClient: Sendable {
 
     /// What a script gets for `response`, read as `result`: the answer's headers with any of this
     /// client's secrets they quote redacted (a `Link` quoting a key sent in the query).
-    func reply(to response: ProviderResponse, result: JSONValue) -> Reply {
+    func reply(to response: ProviderResponse, result: ProviderResult) -> Reply {
         Reply(
-            result: result, status: response.status, headers: context.credentials.redacting(response.headers), attempts: response.attempts,
+            content: result, status: response.status, headers: context.credentials.redacting(response.headers), attempts: response.attempts,
             warning: provider.warning(about: response))
     }
 
     /// The provider's reading of `response`, with any of this client's secrets the answer echoes
     /// redacted, in the result and in the error it raises alike.
-    func redactedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+    func redactedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult {
         let echoes = context.credentials.mayContain(in: response.body)
         do {
-            let result = try provider.result(of: response, to: request)
-            return echoes ? context.credentials.redacting(result) : result
+            let result = try provider.parsedResult(of: response, to: request)
+            return echoes ? .built(context.credentials.redacting(result.value)) : result
         } catch {
             throw echoes ? context.credentials.redacting(error) : error
         }

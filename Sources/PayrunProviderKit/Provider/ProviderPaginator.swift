@@ -51,8 +51,10 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         case .none:
             let page = client.provider.pageRequest(path: path, query: query)
             let reply = try await client.request(page.method, page.path, query: page.query, body: page.body)
-            if case .array = reply.result { return Page(items: try Self.tape(of: reply.result), next: nil) }
-            return Page(items: try Self.tape(of: .array([reply.result])), next: nil)
+            if case .parsed(let node) = reply.content, node.kind == .array { return Page(items: node, next: nil) }
+            let result = reply.result
+            if case .array = result { return Page(items: try Self.tape(of: result), next: nil) }
+            return Page(items: try Self.tape(of: .array([result])), next: nil)
         case .limitOffset(let limitName, let offsetName, let itemsName, let totalName, let defaultLimit):
             guard case .offset(let offset) = position else { preconditionFailure("a cursor for limit/offset pages") }
             let limit = size(limitName, default: defaultLimit)
@@ -189,7 +191,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             return (echoesSecret ? try Self.tape(of: credentials.redacting(list.value)) : list, response.headers)
         }
         // Not a page: the provider says what it is instead.
-        return (try Self.tape(of: client.redactedResult(of: response, to: request)), response.headers)
+        return (try Self.tape(of: client.redactedResult(of: response, to: request).value), response.headers)
     }
 
     /// A value built in Swift, as a parsed document.

@@ -47,16 +47,20 @@ public struct ParticeepProvider: PaymentProvider {
     }
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
+        try parsedResult(of: response, to: request).value
+    }
+
+    public func parsedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult {
         guard !response.body.isEmpty else {
             guard (200..<300).contains(response.status) else { throw withoutBody(response) }
-            return .null
+            return .built(.null)
         }
         let body = try response.json(answering: request, from: name)
         if let errorBody = Self.error(in: body) {
             throw mapped(errorBody.value, status: response.status)
         }
         guard (200..<300).contains(response.status) else { throw withoutBody(response) }
-        return Self.unwrapped(body).value
+        return .parsed(Self.unwrapped(body))
     }
 
     public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {

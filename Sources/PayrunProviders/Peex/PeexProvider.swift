@@ -64,7 +64,11 @@ public struct PeexProvider: PaymentProvider {
     }
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
-        let body = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
+        try parsedResult(of: response, to: request).value
+    }
+
+    public func parsedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult {
+        let body = response.body.isEmpty ? nil : try? JSONTape.parse(response.body).root
         guard (200..<300).contains(response.status) else {
             let text = body?["message"]?.string ?? body?["error"]?.string ?? String(decoding: response.body.prefix(200), as: UTF8.self)
             let meaning: String = switch response.status {
@@ -80,7 +84,7 @@ public struct PeexProvider: PaymentProvider {
         guard let body else {
             throw ProviderError(provider: name, status: response.status, message: "the answer is not JSON: " + String(decoding: response.body.prefix(80), as: UTF8.self))
         }
-        return body
+        return .parsed(body)
     }
 
     /// Peex's callbacks carry HTTP Basic credentials it issued; compared in constant time.

@@ -107,9 +107,13 @@ public struct TradevestProvider: PaymentProvider {
     }
 
     public func result(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> JSONValue {
-        let body: JSONValue?
+        try parsedResult(of: response, to: request).value
+    }
+
+    public func parsedResult(of response: ProviderResponse, to request: ProviderRequest) throws(ProviderError) -> ProviderResult {
+        let body: JSONTape.Node?
         do {
-            body = response.body.isEmpty ? nil : try JSONValue.parse(response.body)
+            body = response.body.isEmpty ? nil : try JSONTape.parse(response.body).root
         } catch {
             throw ProviderError(
                 provider: name, status: response.status,
@@ -117,8 +121,8 @@ public struct TradevestProvider: PaymentProvider {
                     + String(decoding: response.body.prefix(80), as: UTF8.self),
                 retryable: RetryPolicy.isRetryable(status: response.status))
         }
-        guard (200..<300).contains(response.status) else { throw mapped(body, status: response.status) }
-        return body ?? .object([:])
+        guard (200..<300).contains(response.status) else { throw mapped(body?.value, status: response.status) }
+        return body.map(ProviderResult.parsed) ?? .built(.object([:]))
     }
 
     /// `{message, responseType, requestId, validationString, errorCode, errorDetails: [{field,

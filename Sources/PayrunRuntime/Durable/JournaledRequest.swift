@@ -176,9 +176,10 @@ struct JournaledRequest: Sendable {
     }
 
     static func outcomeBody(of reply: ProviderClient.Reply) -> JSONValue {
-        var members: [String: JSONValue] = ["status": .integer(reply.status), "result": reply.result]
+        let result = reply.result
+        var members: [String: JSONValue] = ["status": .integer(reply.status), "result": result]
         if reply.alreadyAccepted { members["already_accepted"] = .bool(true) }
-        if let ids = ids(in: reply.result), !ids.isEmpty { members["ids"] = .object(ids) }
+        if let ids = ids(in: result), !ids.isEmpty { members["ids"] = .object(ids) }
         return .object(members)
     }
 

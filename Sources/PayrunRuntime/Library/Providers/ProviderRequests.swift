@@ -67,7 +67,10 @@ enum ProviderRequests {
         switch outcome {
         case .success(let reply):
             if let warning = reply.warning { handle.session.warnOnce(warning, from: handle.client.provider.name) }
-            try JSONLibrary.push(reply.result, on: call.stack)
+            switch reply.content {
+            case .parsed(let node): try JSONLibrary.push(node, on: call.stack)
+            case .built(let value): try JSONLibrary.push(value, on: call.stack)
+            }
             ProviderValues.pushResponse(reply, on: call.stack)
             return 2
         case .failure(let error):
