@@ -8,7 +8,20 @@ extension StringProtocol {
     public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
         // Lengths first: most names compared differ in length, and a native string knows its own.
         guard utf8.count == other.utf8.count else { return false }
-        return utf8.elementsEqual(other.utf8) { $0 == $1 || (($0 | 0x20) == ($1 | 0x20) && ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z")) }
+        // Native strings compare as the bytes they hold; walking the UTF-8 views costs several
+        // times as much, and header names are compared a dozen times a request.
+        let contiguous = utf8.withContiguousStorageIfAvailable { mine in
+            other.utf8.withContiguousStorageIfAvailable { theirs in
+                zip(mine, theirs).allSatisfy { Self.sameIgnoringASCIICase($0, $1) }
+            }
+        }
+        if let contiguous, let same = contiguous { return same }
+        return utf8.elementsEqual(other.utf8) { Self.sameIgnoringASCIICase($0, $1) }
+    }
+
+    @inlinable
+    static func sameIgnoringASCIICase(_ byte: UInt8, _ other: UInt8) -> Bool {
+        byte == other || ((byte | 0x20) == (other | 0x20) && (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z"))
     }
 
     /// ASCII letters folded to lower case, the rest as is; the string itself when nothing changes.

@@ -61,6 +61,31 @@ import Testing
         }
     }
 
+    @Test func aConnectionsReadBufferCarriesNothingFromOneAnswerToTheNext() async throws {
+        // A connection keeps the buffer its last answer was read into for its next one, unless
+        // a long body made it too large to keep: each body still comes whole and alone.
+        let long = String(repeating: "a", count: 20_000), longer = String(repeating: "b", count: 300_000)
+        let answers: [ScriptedHTTPServer.Answer] = [
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + long),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n" + longer),
+            .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nend\r\n0\r\n\r\n"),
+        ]
+        var settings = HTTPSettings()
+        settings.idleConnectionLifetime = .seconds(600)
+        try await withServer(answers, settings: settings) { server, transport in
+            var bodies: [String] = []
+            for path in ["/1", "/2", "/3", "/4"] {
+                bodies.append(String(decoding: try await send(transport, ProviderRequest(method: "GET", url: server.url + path)).body, as: UTF8.self))
+            }
+            #expect(bodies[0] == long)
+            #expect(bodies[1] == "ok")
+            #expect(bodies[2] == longer)
+            #expect(bodies[3] == "end")
+            #expect(server.connections == 1)
+        }
+    }
+
     @Test func aConnectionTheServerClosedWhileIdleIsNotUsedAgain() async throws {
         // The server closes after its answer without saying so: the client notices before sending
         // on it again, so even a create that may not be resent goes out once, on a new connection.

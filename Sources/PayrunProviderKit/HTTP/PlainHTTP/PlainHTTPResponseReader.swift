@@ -24,8 +24,22 @@ struct PlainHTTPResponseReader {
         self.deadline = deadline
         self.maximumBodyBytes = maximumBodyBytes
         self.waiting = waiting
+        // The connection's buffer from its last response, if it had one: taken, so it stays unique.
+        swap(&buffer, &socket.spareBuffer)
+        buffer.removeAll(keepingCapacity: true)
         buffer.reserveCapacity(8192)
     }
+
+    /// Hands the buffer back to the connection for its next response, unless a long body made it
+    /// too large to keep.
+    mutating func keepBuffer() {
+        guard buffer.capacity <= Self.keptBufferBytes else { return }
+        buffer.removeAll(keepingCapacity: true)
+        swap(&buffer, &socket.spareBuffer)
+    }
+
+    /// The largest buffer a connection keeps between responses.
+    static let keptBufferBytes = 256 << 10
 
     /// The response, and whether the connection can carry another request.
     /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
@@ -36,16 +50,26 @@ struct PlainHTTPResponseReader {
             (version, status, headers) = try await readHead()
         }
         var keepsAlive = version == "HTTP/1.1"
-        for (name, value) in headers where name.equalsIgnoringASCIICase("connection") {
-            let tokens = Self.list(value.asciiLowercased)
-            if tokens.contains("close") { keepsAlive = false }
-            if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
+        var codings: [String] = []
+        var lengths: [String] = []
+        // One pass, names compared by length first: most headers are none of the three.
+        for (name, value) in headers {
+            switch name.utf8.count {
+            case 10 where name.equalsIgnoringASCIICase("connection"):
+                let tokens = Self.list(value.asciiLowercased)
+                if tokens.contains("close") { keepsAlive = false }
+                if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
+            case 14 where name.equalsIgnoringASCIICase("content-length"):
+                lengths += Self.list(value)
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
+                codings += Self.list(value.asciiLowercased)
+            default:
+                break
+            }
         }
         // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
         // a response carrying both, or a coding other than chunked last, is not trusted to leave
-        // the connection clean.
-        let codings = headers.filter { $0.0.equalsIgnoringASCIICase("transfer-encoding") }.flatMap { Self.list($0.1.asciiLowercased) }
-        let lengths = Set(headers.filter { $0.0.equalsIgnoringASCIICase("content-length") }.flatMap { Self.list($0.1) })
+        // the connection clean. Repeated Content-Lengths must all say the same.
         let body: [UInt8]
         if bodiless || status == 204 || status == 304 {
             body = []
@@ -58,7 +82,7 @@ struct PlainHTTPResponseReader {
                 keepsAlive = false
             }
         } else if !lengths.isEmpty {
-            guard lengths.count == 1, let length = lengths.first, !length.isEmpty, length.utf8.count <= 18,
+            guard let length = lengths.first, lengths.allSatisfy({ $0 == length }), !length.isEmpty, length.utf8.count <= 18,
                   length.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let count = Int(length) else {
                 // The values are not quoted: a confused server may have put anything there.
                 throw .connectionLost("a malformed response: a Content-Length that is not one number")
@@ -120,13 +144,12 @@ struct PlainHTTPResponseReader {
 
     nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
         let statusLine = try await line(limit: Self.maximumHeadBytes)
-        let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
-              let status = Int(String(decoding: parts[1], as: UTF8.self)) else {
+        guard let (version, status) = Self.versionAndStatus(of: statusLine) else {
             // What came is not quoted: it may be part of another answer, a token included.
             throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
         }
         var headers: [(String, String)] = []
+        headers.reserveCapacity(16)
         var size = statusLine.count
         while true {
             let header = try await line(limit: Self.maximumHeadBytes)
@@ -140,7 +163,18 @@ struct PlainHTTPResponseReader {
             let value = String(decoding: Self.trimmed(header[(colon + 1)...]), as: UTF8.self)
             headers.append((name, value))
         }
-        return (String(decoding: parts[0], as: UTF8.self), status, headers)
+        return (version, status, headers)
+    }
+
+    /// The version and status of a status line, `HTTP/1.x NNN[ reason]`; nil if it is not one.
+    static func versionAndStatus(of line: ArraySlice<UInt8>) -> (String, Int)? {
+        let prefix: StaticString = "HTTP/1."
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")), space - line.startIndex > prefix.utf8CodeUnitCount,
+              prefix.withUTF8Buffer({ line.starts(with: $0) }) else { return nil }
+        let digits = line[(space + 1)...].prefix { $0 != UInt8(ascii: " ") }
+        guard digits.count == 3, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        let status = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        return (String(decoding: line[..<space], as: UTF8.self), status)
     }
 
     /// The items of a header's comma-separated list, trimmed.

@@ -25,6 +25,9 @@ final class PlainSocket: @unchecked Sendable {
     var lastUsed = ContinuousClock.now
     /// Where `recv` puts what it reads, kept from one read to the next.
     private var chunk = [UInt8](repeating: 0, count: 65_536)
+    /// What the connection's last response was read into, emptied, for its next one
+    /// (``PlainHTTPResponseReader``): a fresh buffer a response was a large malloc and free.
+    var spareBuffer: [UInt8] = []
 
     private init(descriptor: Int32) {
         self.descriptor = descriptor
