@@ -8,8 +8,8 @@ import Glibc
 public final class Locked<Value>: @unchecked Sendable {
     // @unchecked: `value` is read and written only inside `withLock`, under `mutex`, and goes in
     // and out only as `sending` (as with `Mutex`), so no thread keeps a non-Sendable part of it.
-    private var value: Value
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     public init(_ value: sending Value) {
         self.value = value
@@ -23,7 +23,8 @@ public final class Locked<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the value, holding the lock; what `body` returns or throws comes out.
-    @inline(__always)
+    /// Inlinable, so a caller in another module gets it specialized, not generic.
+    @inlinable @inline(__always)
     public func withLock<Result, Failure: Error>(
         _ body: (inout sending Value) throws(Failure) -> sending Result
     ) throws(Failure) -> sending Result {

@@ -39,13 +39,13 @@ public final class KeyedHMAC: Sendable {
         switch state {
         case .sha1(var hmac):
             hmac.update(data: message)
-            return Array(hmac.finalize())
+            return hmac.finalize().withUnsafeBytes { Array($0) }
         case .sha256(var hmac):
             hmac.update(data: message)
-            return Array(hmac.finalize())
+            return hmac.finalize().withUnsafeBytes { Array($0) }
         case .sha512(var hmac):
             hmac.update(data: message)
-            return Array(hmac.finalize())
+            return hmac.finalize().withUnsafeBytes { Array($0) }
         }
     }
 }

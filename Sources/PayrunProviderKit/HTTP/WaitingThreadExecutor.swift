@@ -97,6 +97,7 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     ///   - reacting: whether `work`'s sockets are waited for on a reactor this thread polls (so
     ///     that tasks `work` starts can overlap), rather than blocked on one at a time.
     ///   - started: is given `work`'s task as soon as there is one (to cancel it).
+    @inlinable  // specialized in the caller: generic, it looked up Result's and Locked's metadata on every request
     public static func run<Value: Sendable>(
         hearing stop: BlockingIO.StopCheck, reacting: Bool = false, started: (Task<Void, Never>) -> Void = { _ in },
         _ work: @escaping @Sendable () async throws -> Value
