@@ -51,6 +51,12 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
 
     /// Runs the jobs queued, waiting until `deadline` for the first one.
     public func runJobs(waitingUntil deadline: DispatchTime) {
+        runJobs(waitingUntil: deadline, hearing: stop)
+    }
+
+    /// ``runJobs(waitingUntil:)``, its jobs hearing `stop` rather than the executor's own (a
+    /// thread's kept executor serves one script's requests, then another's).
+    public func runJobs(waitingUntil deadline: DispatchTime, hearing stop: BlockingIO.StopCheck) {
         if let reactor {
             if !hasJobs {
                 let now = DispatchTime.now().uptimeNanoseconds
@@ -118,6 +124,39 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
             if stop.isStopped() {
                 task.cancel()
                 return nil
+            }
+        }
+    }
+
+    /// ``run(hearing:_:)`` on the task this thread keeps for its requests (``KeptTask``), not on
+    /// a task of its own: for a thread that makes many requests one after another.
+    @inlinable
+    public static func runOnKeptTask<Value: Sendable>(
+        hearing stop: BlockingIO.StopCheck, _ work: @escaping @Sendable () async throws -> Value
+    ) -> Result<Value, any Error>? {
+        let outcome = Locked<Result<Value, any Error>?>(nil)
+        let finished = runOnKeptTask(hearing: stop, {
+            let result: Result<Value, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+        }, until: { outcome.withLock { $0 != nil } })
+        return finished ? outcome.withLock { $0 } : nil
+    }
+
+    /// Runs `work` on this thread's kept task until `done`; false when `stop` came first (the
+    /// task is then cancelled and not kept).
+    public static func runOnKeptTask(hearing stop: BlockingIO.StopCheck, _ work: @escaping KeptTask.Work, until done: () -> Bool) -> Bool {
+        let kept = KeptTask.take()
+        kept.start(work)
+        while true {
+            kept.executor.runJobs(waitingUntil: .now() + .milliseconds(50), hearing: stop)
+            if done() {
+                KeptTask.keep(kept)
+                return true
+            }
+            if stop.isStopped() {
+                kept.cancel()
+                return false
             }
         }
     }

@@ -44,7 +44,7 @@ enum BlockingWait {
     ) throws -> Value {
         let stopper = stack.stopper
         let stop = BlockingIO.StopCheck { stopper.stopReason != nil }
-        switch WaitingThreadExecutor.run(hearing: stop, work) {
+        switch WaitingThreadExecutor.runOnKeptTask(hearing: stop, work) {
         case .success(let value)?:
             return value
         case .failure(let error)?:

@@ -21,7 +21,10 @@ final class ParallelScheduler: Sendable {
     /// Where the coroutines' work runs: on the script's thread, between its coroutines.
     private let executor: WaitingThreadExecutor
     /// The work under way, by thread: cancelled when the call ends before it does.
-    private let working = Locked<[LuaStack.ThreadID: Task<Void, Never>]>([:])
+    private let working = Locked<[LuaStack.ThreadID: KeptTask]>([:])
+    /// Tasks whose work ended, kept for the next request: a task for each request cost more
+    /// than its Lua call.
+    private let idle = Locked<[KeptTask]>([])
 
     /// Call on the script's thread, which will run the work; `stop` says when to stop waiting.
     init(stop: BlockingIO.StopCheck) {
@@ -48,17 +51,19 @@ final class ParallelScheduler: Sendable {
     /// Starts `work` for the coroutine `thread`, which then yields until ``take(for:)``.
     func start<Value: Sendable>(for thread: LuaStack, _ work: @escaping @Sendable () async throws(ProviderError) -> Value) {
         let key = thread.threadID
-        let task = Task(executorPreference: executor) {
+        let task = idle.withLock { $0.popLast() } ?? KeptTask(on: executor)
+        // Known before its work begins: that happens when this thread next drains the executor.
+        working.withLock { $0[key] = task }
+        task.start {
             // Queued, not begun, when the call ended (it failed or was stopped): nothing is sent.
             guard !Task.isCancelled else { return }
             let outcome: Outcome
             do throws(ProviderError) { outcome = .success(try await work()) } catch { outcome = .failure(error) }
             self.working.withLock { $0[key] = nil }
+            self.idle.withLock { $0.append(task) }
             self.arrived.withLock { $0[key] = outcome }
             self.executor.wake()
         }
-        // The task's first job runs when this thread next drains the executor: it is known by then.
-        working.withLock { $0[key] = task }
     }
 
     /// The response for the coroutine `thread`, once it arrived.
@@ -87,6 +92,7 @@ final class ParallelScheduler: Sendable {
             return Array(working.values)
         }
         for task in left { task.cancel() }
+        for task in idle.withLock({ idle in defer { idle = [] }; return idle }) { task.close() }
         executor.abandon()
     }
 }
