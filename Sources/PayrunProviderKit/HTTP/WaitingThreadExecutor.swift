@@ -33,6 +33,10 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     private struct Queue {
         var jobs: [UnownedJob] = []
         var abandoned = false
+        /// The semaphore was signalled and the thread has not woken for it yet: one signal
+        /// covers any number of wakes. Otherwise the wakes of a thread's kept executor would
+        /// pile up over its requests, and its waits stop waiting.
+        var signalled = false
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -67,6 +71,8 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
             return
         }
         guard wakeup.wait(timeout: deadline) == .success else { return }
+        // Before the jobs are taken: a job queued after this is signalled afresh.
+        queue.withLock { $0.signalled = false }
         BlockingIO.allowed(hearing: stop) { runQueued() }
     }
 
@@ -80,7 +86,11 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
 
     /// Wakes ``runJobs(waitingUntil:)``: a job was queued, or the task it waits for is over.
     public func wake() {
-        if let reactor { reactor.wake() } else { wakeup.signal() }
+        if let reactor {
+            reactor.wake()
+        } else if queue.withLock({ queue in defer { queue.signalled = true }; return !queue.signalled }) {
+            wakeup.signal()
+        }
     }
 
     /// No thread runs the jobs from now on: those queued and any to come go to the global
