@@ -314,6 +314,18 @@ extension LuaStack {
     public func pushRegistryValue(_ name: String) -> LuaType {
         pushField(name, of: luashim_registryindex())
     }
+
+    /// Pops the value on top into the registry under the address `key` (a static's, unique to
+    /// its user): cheaper than a name for a value read on every call, no string to intern.
+    public func setRegistryValue(forKey key: UnsafeRawPointer) {
+        lua_rawsetp(L, luashim_registryindex(), key)
+    }
+
+    /// Pushes the registry's value under the address `key`.
+    @discardableResult
+    public func pushRegistryValue(forKey key: UnsafeRawPointer) -> LuaType {
+        LuaType(rawValue: lua_rawgetp(L, luashim_registryindex(), key)) ?? .nil
+    }
 }
 
 extension LuaStack {

@@ -62,4 +62,30 @@ import Testing
             #expect(lines.last == "12\tkept\ttrue")
         }
     }
+
+    @Test func responsesKeptUnreadAcrossManyRequestsReadWhole() async throws {
+        // One filler serves 64 response tables at a time: 150 responses kept unread, with every
+        // tenth read at once, come out whole and each with its own request's answer.
+        try await scripts.withServer { server in
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local kept, mismatched = {}, 0
+                for i = 1, 150 do
+                  local result, response = p:get("/transaction/txn_" .. i)
+                  if i % 10 == 0 and response.status ~= 200 then mismatched = mismatched + 1 end
+                  kept[i] = { id = result.id, response = response }
+                end
+                for i, entry in ipairs(kept) do
+                  local r = entry.response
+                  local endpoint = r.headers["meta-endpoint"]
+                  if r.status ~= 200 or r.attempts ~= 1 or endpoint ~= "/v1/transaction/" .. entry.id or entry.id ~= "txn_" .. i then
+                    mismatched = mismatched + 1
+                  end
+                end
+                print(#kept, mismatched)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "150\t0\n")
+        }
+    }
 }

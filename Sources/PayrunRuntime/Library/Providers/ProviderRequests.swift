@@ -71,7 +71,7 @@ enum ProviderRequests {
             case .parsed(let node): try JSONLibrary.push(node, on: call.stack)
             case .built(let value): try JSONLibrary.push(value, on: call.stack)
             }
-            ProviderValues.pushResponse(reply, on: call.stack)
+            ProviderValues.pushResponse(reply, session: handle.session, on: call.stack)
             return 2
         case .failure(let error):
             guard raising else {

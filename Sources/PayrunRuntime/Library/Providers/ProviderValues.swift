@@ -28,28 +28,29 @@ enum ProviderValues {
     /// already_accepted=, journaled=}`, header names in lower case. Most scripts never look at
     /// it, so it is an empty table filled the first time anything reads it (``ResponseFields``):
     /// building it and its headers for every request cost a tenth of a GET.
-    static func pushResponse(_ reply: ProviderClient.Reply, on stack: LuaStack) {
-        stack.pushTable(fieldCapacity: 0)
-        stack.pushLazyMetatable(filling: ResponseFields(reply))
-        stack.setMetatable(of: -2)
+    static func pushResponse(_ reply: ProviderClient.Reply, session: ProviderSession, on stack: LuaStack) {
+        stack.pushTable(fieldCapacity: 0)                                  // stack: ... response
+        let filler = ResponseFields.pushMetatable(on: stack, current: &session.responseFields)
+        filler.add(stack.identity(at: -2)!, reply)                         // stack: ... response metatable
+        stack.setMetatable(of: -2)                                         // stack: ... response
     }
 
-    /// Sets the response table's fields in the table at `table` (absolute), raw.
-    static func setResponseFields(of reply: ProviderClient.Reply, in table: Int32, on stack: LuaStack) {
-        stack.push(reply.status)
+    /// Sets a response table's fields in the table at `table` (absolute), raw.
+    static func setResponseFields(_ fields: ResponseFields.Fields, in table: Int32, on stack: LuaStack) {
+        stack.push(fields.status)
         stack.setField("status", in: table)
-        stack.push(reply.attempts)
+        stack.push(fields.attempts)
         stack.setField("attempts", in: table)
-        if reply.alreadyAccepted {
+        if fields.alreadyAccepted {
             stack.push(true)
             stack.setField("already_accepted", in: table)
         }
-        if reply.fromJournal {
+        if fields.fromJournal {
             stack.push(true)
             stack.setField("journaled", in: table)
         }
-        stack.pushTable(fieldCapacity: reply.headers.count)
-        for (name, value) in reply.headers {
+        stack.pushTable(fieldCapacity: fields.headers.count)
+        for (name, value) in fields.headers {
             stack.push(value)
             stack.setField(name.asciiLowercased, in: -2)
         }
