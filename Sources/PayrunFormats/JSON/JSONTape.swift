@@ -50,6 +50,9 @@ public struct JSONTape: Sendable {
     /// The document's value.
     public var root: Node { Node(tape: self, index: 0) }
 
+    /// About how much memory the tape holds: its text and its entries.
+    public var byteCount: Int { text.count + entries.count * MemoryLayout<Entry>.stride }
+
     /// Reads the entries directly, for building other values from them without copies; the
     /// reader is valid only inside `body`.
     @inlinable

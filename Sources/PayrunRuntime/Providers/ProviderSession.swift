@@ -38,8 +38,10 @@ public final class ProviderSession {
     // Touched only on the Lua thread.
     /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
     var scheduler: ParallelScheduler?
-    /// What fills the response tables handed out now (``ResponseFields``).
-    var responseFields: ResponseFields?
+    /// What fills the reply tables handed out now (``ReplyTables``).
+    var replyTables: ReplyTables?
+    /// What the unread reply tables hold.
+    let replyBudget = ReplyTables.Budget()
     /// The journal of a durable run: its mutations are recorded and, resumed, answered from it.
     public internal(set) var journal: RunJournal?
     private var warned: Set<String> = []

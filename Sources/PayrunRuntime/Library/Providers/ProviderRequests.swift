@@ -67,10 +67,7 @@ enum ProviderRequests {
         switch outcome {
         case .success(let reply):
             if let warning = reply.warning { handle.session.warnOnce(warning, from: handle.client.provider.name) }
-            switch reply.content {
-            case .parsed(let node): try JSONLibrary.push(node, on: call.stack)
-            case .built(let value): try JSONLibrary.push(value, on: call.stack)
-            }
+            try ProviderValues.pushResult(reply.content, session: handle.session, on: call.stack)
             ProviderValues.pushResponse(reply, session: handle.session, on: call.stack)
             return 2
         case .failure(let error):

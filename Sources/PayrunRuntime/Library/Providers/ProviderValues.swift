@@ -26,17 +26,45 @@ enum ProviderValues {
 
     /// Pushes the response table that comes with a result: `{status=, attempts=, headers=,
     /// already_accepted=, journaled=}`, header names in lower case. Most scripts never look at
-    /// it, so it is an empty table filled the first time anything reads it (``ResponseFields``):
-    /// building it and its headers for every request cost a tenth of a GET.
+    /// it, so it is an empty table filled the first time anything reads it (``ReplyTables``),
+    /// unless the session's unread tables hold too much already.
     static func pushResponse(_ reply: ProviderClient.Reply, session: ProviderSession, on stack: LuaStack) {
-        stack.pushTable(fieldCapacity: 0)                                  // stack: ... response
-        let filler = ResponseFields.pushMetatable(on: stack, current: &session.responseFields)
-        filler.add(stack.identity(at: -2)!, reply)                         // stack: ... response metatable
-        stack.setMetatable(of: -2)                                         // stack: ... response
+        let fields = ReplyTables.Fields(reply)
+        // Its names and values, and a table's worth for the entry.
+        let bytes = fields.headers.reduce(64) { $0 + $1.0.utf8.count + $1.1.utf8.count + 32 }
+        guard session.replyBudget.allows(bytes) else {
+            stack.pushTable(fieldCapacity: 4)
+            setResponseFields(fields, in: stack.absoluteIndex(-1), on: stack)
+            return
+        }
+        pushLazy(.response(fields), bytes: bytes, session: session, on: stack)
+    }
+
+    /// Pushes a reply's result as `json.decode` would have made it from the answer's text. A
+    /// non-empty object from the parsed answer is an empty table filled the first time anything
+    /// reads it (``ReplyTables``), unless the session's unread tables hold too much already;
+    /// anything else is built at once.
+    static func pushResult(_ result: ProviderResult, session: ProviderSession, on stack: LuaStack) throws(LuaError) {
+        switch result {
+        case .parsed(let node) where node.kind == .object && node.count > 0 && session.replyBudget.allows(node.tape.byteCount):
+            try stack.reserve(3)
+            pushLazy(.result(node), bytes: node.tape.byteCount, session: session, on: stack)
+        case .parsed(let node):
+            try JSONLibrary.push(node, on: stack)
+        case .built(let value):
+            try JSONLibrary.push(value, on: stack)
+        }
+    }
+
+    private static func pushLazy(_ entry: ReplyTables.Entry, bytes: Int, session: ProviderSession, on stack: LuaStack) {
+        stack.pushTable(fieldCapacity: 0)                                  // stack: ... table
+        let filler = ReplyTables.pushMetatable(on: stack, current: &session.replyTables, budget: session.replyBudget)
+        filler.add(stack.identity(at: -2)!, entry, bytes: bytes)           // stack: ... table metatable
+        stack.setMetatable(of: -2)                                         // stack: ... table
     }
 
     /// Sets a response table's fields in the table at `table` (absolute), raw.
-    static func setResponseFields(_ fields: ResponseFields.Fields, in table: Int32, on stack: LuaStack) {
+    static func setResponseFields(_ fields: ReplyTables.Fields, in table: Int32, on stack: LuaStack) {
         stack.push(fields.status)
         stack.setField("status", in: table)
         stack.push(fields.attempts)

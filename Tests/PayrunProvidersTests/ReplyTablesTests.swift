@@ -1,11 +1,12 @@
-// The response table beside a provider's result is built the first time anything reads it.
-// Whatever reads it first (a field, pairs, next, the raw functions, #, json.encode, inspect,
-// setmetatable), the script sees the same status, attempts and lower-case headers, no metatable
-// shows, and a response kept while later requests are made still reads whole.
+// A provider's result (an object) and the response table beside it are built the first time
+// anything reads them. Whatever reads one first (a field, pairs, next, the raw functions, #,
+// json.encode, inspect, a request body, setmetatable), the script sees the same table it would
+// have had built at once, no metatable shows, and tables kept while later requests are made
+// still read whole.
 import PayrunTestSupport
 import Testing
 
-@Suite struct ResponseTableTests {
+@Suite struct ReplyTablesTests {
     let scripts = ProviderScriptTests()
 
     @Test func aResponseReadFirstInAnyWayHoldsItsStatusAttemptsAndHeaders() async throws {
@@ -86,6 +87,61 @@ import Testing
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
             #expect(output.standardOutput == "150\t0\n")
+        }
+    }
+
+    @Test func aResultReadFirstInAnyWayIsTheObjectTheAnswerHolds() async throws {
+        try await scripts.withServer { server in
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local function text(t) return payrun.json.encode(t, { sort_keys = true }) end
+                local firsts = {
+                  index = function(t) return t.id ~= nil end,
+                  pairs = function(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n == 8 end,
+                  next = function(t) return next(t) ~= nil end,
+                  rawget = function(t) return rawget(t, "id") ~= nil end,
+                  getmetatable = function(t) return getmetatable(t) == nil end,
+                  length = function(t) return #t == 0 and rawlen(t) == 0 end,
+                  ipairs = function(t) for _ in ipairs(t) do return false end return true end,
+                  newindex = function(t) t.note = "n" return t.note == "n" and t.id ~= nil end,
+                  rawset = function(t) rawset(t, "note", "r") return t.note == "r" and t.status ~= nil end,
+                  encode = function(t) return payrun.json.decode(payrun.json.encode(t)).id == t.id end,
+                  inspect = function(t) return payrun.inspect(t):find("created_at", 1, true) ~= nil end,
+                  sign = function(t) return p:sign{ method = "POST", path = "/x", body = t }.body:find('"issuer_id"', 1, true) ~= nil end,
+                  setmetatable = function(t) setmetatable(t, { __index = function() return "default" end }) return t.id ~= "default" and t.nothing == "default" end,
+                  unpack = function(t) return select("#", table.unpack(t)) == 0 end,
+                  stocknext = function(t) local iterate = pairs({}) return iterate(t) ~= nil and iterate == next end,
+                }
+                -- The reference: the same transactions inside a list, whose items are built at once.
+                local eager = {}
+                for _, t in ipairs(p:get("/transaction/search", { limit = 40 }).data) do eager[t.id] = t end
+                local names = {}
+                for name in pairs(firsts) do names[#names + 1] = name end
+                table.sort(names)
+                local kept = {}
+                for i, name in ipairs(names) do
+                  local record = p:get("/transaction/txn_" .. i)
+                  kept[#kept + 1] = p:get("/transaction/txn_" .. (i + 20))      -- read only after the others
+                  local ok = firsts[name](record)
+                  local metatable = getmetatable(record)
+                  record.note = nil
+                  if name == "setmetatable" then setmetatable(record, nil) end
+                  print(name, ok, text(record) == text(eager[record.id]), metatable == nil)
+                end
+                local whole = 0
+                for _, record in ipairs(kept) do
+                  if text(record) == text(eager[record.id]) then whole = whole + 1 end
+                end
+                print(whole, "kept")
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.count == 16, "\(output.standardOutput)")
+            for line in lines.dropLast() {
+                let fields = line.split(separator: "\t")
+                #expect(fields.dropFirst() == ["true", "true", fields[0] == "setmetatable" ? "false" : "true"], "read first by \(line)")
+            }
+            #expect(lines.last == "15\tkept")
         }
     }
 }

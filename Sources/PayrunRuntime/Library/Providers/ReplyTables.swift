@@ -1,0 +1,116 @@
+// The tables of a provider's reply, kept in Swift until Lua reads them, as `p:paginate`'s records
+// are: the result (an object, straight from the parsed answer) and the response beside it. Many
+// scripts never read one or the other (a create's result, most responses), and building them (a
+// Lua string for each name and value) cost more than the request's parse and signature together.
+// A filled table is an ordinary table, the same as it was when it was built at once. One filler,
+// and one lazy metatable, serve many tables in turn: a metatable made for each table was larger
+// than the table.
+import LuaKit
+import PayrunFormats
+import PayrunProviderKit
+
+/// Fills result and response tables (``ProviderValues/pushResponse(_:session:on:)``,
+/// ``ProviderValues/pushResult(_:session:on:)``) from their replies, each once.
+final class ReplyTables: LuaTableFiller {
+    static let luaTypeName = "payrun.reply"
+    static var luaMethods: [LuaRegistration] { [] }
+
+    /// What a table is filled with.
+    enum Entry {
+        /// A result: the members of an object in a parsed answer.
+        case result(JSONTape.Node)
+        /// A response table.
+        case response(Fields)
+    }
+
+    /// What a response table holds (kept without the reply's body).
+    struct Fields {
+        let status: Int
+        let attempts: Int
+        let alreadyAccepted: Bool
+        let fromJournal: Bool
+        let headers: [(String, String)]
+
+        init(_ reply: ProviderClient.Reply) {
+            status = reply.status
+            attempts = reply.attempts
+            alreadyAccepted = reply.alreadyAccepted
+            fromJournal = reply.fromJournal
+            headers = reply.headers
+        }
+    }
+
+    /// How many tables one filler and its metatable serve. Those never read keep their fields
+    /// here until all of them are collected.
+    static let tablesEach = 64
+
+    /// What the unread tables of a session hold in Swift, outside the script's memory limit.
+    /// Past ``limit``, results are built at once again, inside it.
+    final class Budget {
+        static let limit = 16 << 20
+        var held = 0
+
+        func allows(_ bytes: Int) -> Bool { held + bytes <= Self.limit }
+    }
+
+    /// Each table not filled yet, by address, and about what its entry holds. A table collected
+    /// unread leaves its entry until the filler goes: only a table with this filler's metatable
+    /// ever looks, and a new one at a reused address replaces the entry when it is made.
+    private var unread: [UnsafeRawPointer: (entry: Entry, bytes: Int)] = [:]
+    private var made = 0
+    private let budget: Budget
+
+    private init(budget: Budget) {
+        self.budget = budget
+    }
+
+    deinit {
+        for (_, kept) in unread { budget.held -= kept.bytes }
+    }
+
+    /// Makes the table at `table` (empty, with this filler's metatable) stand for `entry`.
+    func add(_ table: UnsafeRawPointer, _ entry: Entry, bytes: Int) {
+        if let replaced = unread.updateValue((entry, bytes), forKey: table) { budget.held -= replaced.bytes }
+        budget.held += bytes
+        made += 1
+    }
+
+    var isFull: Bool { made >= Self.tablesEach }
+
+    func fill(_ table: Int32, on stack: LuaStack) {
+        guard let address = stack.identity(at: table), let (entry, bytes) = unread.removeValue(forKey: address) else { return }
+        budget.held -= bytes
+        switch entry {
+        case .result(let node):
+            JSONLibrary.fill(table, withMembersOf: node.index, of: node.tape, on: stack)
+        case .response(let fields):
+            // A key and a value at a time, and the headers table under them.
+            guard (try? stack.reserve(4)) != nil else { return }
+            ProviderValues.setResponseFields(fields, in: table, on: stack)
+        }
+    }
+
+    /// The address of this filler's metatable, to tell it from another state's.
+    private var metatable: UnsafeRawPointer?
+
+    /// Where the lazy metatable reply tables get now is kept in each state's registry.
+    private nonisolated(unsafe) static var metatableKey: UInt8 = 0
+
+    /// Pushes the lazy metatable for a new reply table and returns its filler: `current`, or
+    /// a new one (then `current`) when it has served its tables or belongs to another state.
+    static func pushMetatable(on stack: LuaStack, current: inout ReplyTables?, budget: Budget) -> ReplyTables {
+        withUnsafePointer(to: &metatableKey) { key in
+            if let filler = current, !filler.isFull {
+                if stack.pushRegistryValue(forKey: key) == .table, stack.identity(at: -1) == filler.metatable { return filler }
+                stack.pop()
+            }
+            let filler = ReplyTables(budget: budget)
+            stack.pushLazyMetatable(filling: filler)     // stack: ... metatable
+            filler.metatable = stack.identity(at: -1)
+            stack.pushCopy(of: -1)
+            stack.setRegistryValue(forKey: key)
+            current = filler
+            return filler
+        }
+    }
+}
