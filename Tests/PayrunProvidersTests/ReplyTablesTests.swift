@@ -54,13 +54,7 @@ import Testing
                 print(#kept, "kept", expected:find("content-type", 1, true) ~= nil)
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
-            let lines = output.standardOutput.split(separator: "\n").map(String.init)
-            #expect(lines.count == 13, "\(output.standardOutput)")
-            for line in lines.dropLast() {
-                let fields = line.split(separator: "\t")
-                #expect(fields.dropFirst() == ["true", "true", fields[0] == "setmetatable" ? "false" : "true"], "read first by \(line)")
-            }
-            #expect(lines.last == "12\tkept\ttrue")
+            LazyTableReads.expectEachReadWhole(output.standardOutput, ways: 12, last: "12\tkept\ttrue")
         }
     }
 
@@ -95,23 +89,7 @@ import Testing
             let (status, output) = await scripts.run("""
                 local p = payrun.provider("particeep")
                 local function text(t) return payrun.json.encode(t, { sort_keys = true }) end
-                local firsts = {
-                  index = function(t) return t.id ~= nil end,
-                  pairs = function(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n == 8 end,
-                  next = function(t) return next(t) ~= nil end,
-                  rawget = function(t) return rawget(t, "id") ~= nil end,
-                  getmetatable = function(t) return getmetatable(t) == nil end,
-                  length = function(t) return #t == 0 and rawlen(t) == 0 end,
-                  ipairs = function(t) for _ in ipairs(t) do return false end return true end,
-                  newindex = function(t) t.note = "n" return t.note == "n" and t.id ~= nil end,
-                  rawset = function(t) rawset(t, "note", "r") return t.note == "r" and t.status ~= nil end,
-                  encode = function(t) return payrun.json.decode(payrun.json.encode(t)).id == t.id end,
-                  inspect = function(t) return payrun.inspect(t):find("created_at", 1, true) ~= nil end,
-                  sign = function(t) return p:sign{ method = "POST", path = "/x", body = t }.body:find('"issuer_id"', 1, true) ~= nil end,
-                  setmetatable = function(t) setmetatable(t, { __index = function() return "default" end }) return t.id ~= "default" and t.nothing == "default" end,
-                  unpack = function(t) return select("#", table.unpack(t)) == 0 end,
-                  stocknext = function(t) local iterate = pairs({}) return iterate(t) ~= nil and iterate == next end,
-                }
+                \(LazyTableReads.transactionFirsts)
                 -- The reference: the same transactions inside a list, whose items are built at once.
                 local eager = {}
                 for _, t in ipairs(p:get("/transaction/search", { limit = 40 }).data) do eager[t.id] = t end
@@ -135,13 +113,7 @@ import Testing
                 print(whole, "kept")
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
-            let lines = output.standardOutput.split(separator: "\n").map(String.init)
-            #expect(lines.count == 16, "\(output.standardOutput)")
-            for line in lines.dropLast() {
-                let fields = line.split(separator: "\t")
-                #expect(fields.dropFirst() == ["true", "true", fields[0] == "setmetatable" ? "false" : "true"], "read first by \(line)")
-            }
-            #expect(lines.last == "15\tkept")
+            LazyTableReads.expectEachReadWhole(output.standardOutput, ways: 15, last: "15\tkept")
         }
     }
 }
