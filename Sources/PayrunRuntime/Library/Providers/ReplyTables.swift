@@ -93,24 +93,25 @@ final class ReplyTables: LuaTableFiller {
     /// The address of this filler's metatable, to tell it from another state's.
     private var metatable: UnsafeRawPointer?
 
-    /// Where the lazy metatable reply tables get now is kept in each state's registry.
-    private nonisolated(unsafe) static var metatableKey: UInt8 = 0
+    /// Where the lazy metatable reply tables get now is kept in each state's registry: a byte of
+    /// its own, never freed, whose address is the key. (Taken as `&` of a static `var`, the
+    /// address was an access of that variable, from every script thread at once.)
+    private nonisolated(unsafe) static let metatableKey = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1))
 
     /// Pushes the lazy metatable for a new reply table and returns its filler: `current`, or
     /// a new one (then `current`) when it has served its tables or belongs to another state.
     static func pushMetatable(on stack: LuaStack, current: inout ReplyTables?, budget: Budget) -> ReplyTables {
-        withUnsafePointer(to: &metatableKey) { key in
-            if let filler = current, !filler.isFull {
-                if stack.pushRegistryValue(forKey: key) == .table, stack.identity(at: -1) == filler.metatable { return filler }
-                stack.pop()
-            }
-            let filler = ReplyTables(budget: budget)
-            stack.pushLazyMetatable(filling: filler)     // stack: ... metatable
-            filler.metatable = stack.identity(at: -1)
-            stack.pushCopy(of: -1)
-            stack.setRegistryValue(forKey: key)
-            current = filler
-            return filler
+        let key = metatableKey
+        if let filler = current, !filler.isFull {
+            if stack.pushRegistryValue(forKey: key) == .table, stack.identity(at: -1) == filler.metatable { return filler }
+            stack.pop()
         }
+        let filler = ReplyTables(budget: budget)
+        stack.pushLazyMetatable(filling: filler)     // stack: ... metatable
+        filler.metatable = stack.identity(at: -1)
+        stack.pushCopy(of: -1)
+        stack.setRegistryValue(forKey: key)
+        current = filler
+        return filler
     }
 }
