@@ -52,6 +52,8 @@ let package = Package(
         // C for what Swift cannot do: Lua's macros, and the trampoline that raises
         // or yields only after a Swift function has returned.
         .target(name: "CLuaShims", dependencies: ["CLua"]),
+        // glibc's memmem, for the search of an answer for a credential (ProviderCredentials).
+        .target(name: "CByteSearch"),
         // A safe Swift layer over lua_State, with no payment knowledge.
         .target(
             name: "LuaKit",
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "PayrunProviderKit",
             dependencies: [
-                "PayrunFormats", "PayrunLocks",
+                "PayrunFormats", "PayrunLocks", "CByteSearch",
                 // HMAC signatures with keys set up once (KeyedHMAC), for built-in and declared providers.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -227,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "PayrunProviderKitTests",
             dependencies: ["PayrunProviderKit", "PayrunProviders", "PayrunFormats", "PayrunSimulators", "PayrunTestSupport", "LedgerProviderExample",
-                           .product(name: "Hummingbird", package: "hummingbird")]
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The engine as a Swift service uses it (also run under Thread Sanitizer by scripts/test.sh).
         .testTarget(

@@ -1,6 +1,7 @@
 // The secrets one provider signs with, in one environment: read from the credential store when a
 // client is made, and only ever handed to that provider's signing code.
 import PayrunFormats
+import CByteSearch
 import Glibc
 
 /// A provider's credentials for one environment.
@@ -100,13 +101,19 @@ public struct ProviderCredentials: Sendable {
     }
 
     /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.
+    /// A long answer (a page of 166 KB) goes to glibc's `memmem`, which skips ahead by pairs of
+    /// bytes the needle does not hold: `memchr` for the first byte then `memcmp` stopped at every
+    /// "s" of a JSON answer for a secret that starts with one. A short one (a header, a single
+    /// object) is searched that way all the same: `memmem` builds a table first.
     private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Bool {
         needle.withUnsafeBytes { needle in
-            guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
+            guard let base = haystack.baseAddress, let wanted = needle.baseAddress, !needle.isEmpty,
+                  haystack.count >= needle.count else { return false }
+            if haystack.count >= 1024 { return payrun_memmem(base, haystack.count, wanted, needle.count) != nil }
             var offset = 0
             while offset + needle.count <= haystack.count {
-                guard let found = memchr(base + offset, Int32(first), haystack.count - needle.count - offset + 1) else { return false }
-                if memcmp(found, needle.baseAddress!, needle.count) == 0 { return true }
+                guard let found = memchr(base + offset, Int32(needle[0]), haystack.count - needle.count - offset + 1) else { return false }
+                if memcmp(found, wanted, needle.count) == 0 { return true }
                 offset = base.distance(to: UnsafeRawPointer(found)) + 1
             }
             return false
