@@ -43,9 +43,7 @@ public enum UTCTime {
 
     /// The text of `seconds` since 1970, as `DateTime` and `created_at` show it.
     public static func text(_ seconds: Int) -> String {
-        var bytes: [UInt8] = []
-        write(seconds, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 20) { fill($0, with: seconds) }
     }
 
     /// The year (UTC) of `seconds` since 1970.
@@ -56,29 +54,38 @@ public enum UTCTime {
 
     /// Appends the 20 bytes of `seconds`' text: this runs for every record of every page served.
     public static func write(_ seconds: Int, into bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<fill(buffer, with: seconds)]))
+        }
+    }
+
+    /// Writes `seconds`' text into the first 20 bytes of `buffer`, each digit at its place (a
+    /// DateTime header is signed on every request: appending a byte at a time to a growing
+    /// array cost 3K instructions); returns 20.
+    private static func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>, with seconds: Int) -> Int {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let (year, month, day) = civil(fromDays: days)
         let rest = seconds - days * 86_400
-        func put(_ value: Int, digits: Int) {
-            var divisor = 1
-            for _ in 1..<digits { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
+        func put(_ value: Int, digits: Int, at position: Int) {
+            var value = value
+            for offset in (0..<digits).reversed() {
+                buffer[position + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
         }
-        put(year, digits: 4)
-        bytes.append(UInt8(ascii: "-"))
-        put(month, digits: 2)
-        bytes.append(UInt8(ascii: "-"))
-        put(day, digits: 2)
-        bytes.append(UInt8(ascii: "T"))
-        put(rest / 3600, digits: 2)
-        bytes.append(UInt8(ascii: ":"))
-        put(rest / 60 % 60, digits: 2)
-        bytes.append(UInt8(ascii: ":"))
-        put(rest % 60, digits: 2)
-        bytes.append(UInt8(ascii: "Z"))
+        put(year, digits: 4, at: 0)
+        buffer[4] = UInt8(ascii: "-")
+        put(month, digits: 2, at: 5)
+        buffer[7] = UInt8(ascii: "-")
+        put(day, digits: 2, at: 8)
+        buffer[10] = UInt8(ascii: "T")
+        put(rest / 3600, digits: 2, at: 11)
+        buffer[13] = UInt8(ascii: ":")
+        put(rest / 60 % 60, digits: 2, at: 14)
+        buffer[16] = UInt8(ascii: ":")
+        put(rest % 60, digits: 2, at: 17)
+        buffer[19] = UInt8(ascii: "Z")
+        return 20
     }
 
     // Days from 1970-01-01 for a proleptic Gregorian date, and back (Howard Hinnant's algorithms).
