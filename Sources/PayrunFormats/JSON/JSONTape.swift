@@ -2,6 +2,9 @@
 // bytes, built without an allocation per value. A page of a thousand transactions parses several
 // times faster this way than into nested JSONValues, and a consumer (Lua, a JSONValue) builds its
 // own values straight from the entries, so nothing is built twice.
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A JSON document parsed into a flat list of entries by ``JSONParser`` (RFC 8259, strictly:
 /// the same rules and messages as ``JSONValue/parse(_:)``, which is built on it, and as
@@ -151,7 +154,12 @@ public struct JSONTape: Sendable {
                     var child = index + 1
                     for _ in 0..<reader.count(at: index) {
                         let value = child + 1
-                        if reader.bytes(at: child).elementsEqual(UnsafeRawBufferPointer(wanted)) { found = value }
+                        // Compared whole, not byte by byte through `elementsEqual`: a provider
+                        // looks up its envelope's keys in every answer.
+                        let name = reader.bytes(at: child)
+                        if name.count == wanted.count, name.isEmpty || memcmp(name.baseAddress!, wanted.baseAddress!, wanted.count) == 0 {
+                            found = value
+                        }
                         child = reader.next(after: value)
                     }
                     return found.map { Node(tape: tape, index: $0) }

@@ -27,7 +27,7 @@ final class PlainHTTPClient: Sendable {
     static func destination(of url: String) -> Destination? {
         // Read as bytes: walking the URL as `Character`s cost more than sending the request.
         let bytes = Array(url.utf8)
-        guard bytes.count >= 7, bytes[..<7].lazy.map({ $0 | 0x20 }).elementsEqual("http://".utf8) else { return nil }
+        guard bytes.count >= 7, named(bytes[..<7], "http://") else { return nil }
         let authorityEnd = bytes[7...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
         let authority = bytes[7..<authorityEnd]
         guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")) else { return nil }
@@ -207,7 +207,7 @@ final class PlainHTTPClient: Sendable {
         literal.withUTF8Buffer { head.append(contentsOf: $0) }
     }
 
-    /// Whether the header name `bytes` is `name` (lower case) in any case.
+    /// Whether `bytes` (a header name, a URL's scheme) is `name` (lower case) in any case.
     @inline(__always)
     private static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
         guard bytes.count == name.utf8CodeUnitCount else { return false }
