@@ -250,6 +250,25 @@ import Testing
         }
     }
 
+    @Test func aBodyLargerThanTheSocketTakesAtOnceGoesOutWholeAndOnce() async throws {
+        // Megabytes: more than a loopback socket takes in one send, so the write goes on when
+        // there is room, from where it stopped, both blocking and on a reactor.
+        let body = (0..<6_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
+        let answers = (0..<2).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
+        try await withServer(answers) { server, transport in
+            let blocking = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/big", body: body))
+            #expect(blocking.status == 200 && blocking.body == Array("ok".utf8))
+            let reacting = try await WaitingThread.run(reacting: true) {
+                try await transport.send(ProviderRequest(method: "POST", url: server.url + "/big", body: body))
+            }
+            #expect(reacting.status == 200 && reacting.body == Array("ok".utf8))
+            let bodies = server.bodies
+            #expect(bodies.count == 2 && bodies.allSatisfy { $0 == body })
+            // Nothing past the body was sent: the connection carried both.
+            #expect(server.connections == 1)
+        }
+    }
+
     @Test func requestsWaitingOnAnAbandonedReactorEndAsStoppedAtOnce() async throws {
         // The server holds its answers for 60 s; the thread stops waiting once four requests are
         // out. Its reactor is abandoned then, and each request ends as stopped after sending:

@@ -24,6 +24,7 @@ final class ScriptedHTTPServer: Sendable {
     private struct State {
         var answers: [Answer]
         var requests: [String] = []
+        var bodies: [[UInt8]] = []
         var connections = 0
         /// No answer goes out before this many requests came (at most 60 s: a first, loaded run of the suite has stalled the whole process for 20 s).
         var answersAfter = 0
@@ -31,6 +32,8 @@ final class ScriptedHTTPServer: Sendable {
 
     /// The request heads received, in order.
     var requests: [String] { state.withLock { $0.requests } }
+    /// The request bodies received, in order (empty for none).
+    var bodies: [[UInt8]] { state.withLock { $0.bodies } }
     /// The connections accepted.
     var connections: Int { state.withLock { $0.connections } }
 
@@ -95,9 +98,11 @@ final class ScriptedHTTPServer: Sendable {
                 guard count > 0 else { return }
                 received += chunk[..<count]
             }
+            let body = Array(received[end..<(end + length)])
             received.removeFirst(end + length)
             guard let answer = state.withLock({ state -> Answer? in
                 state.requests.append(head)
+                state.bodies.append(body)
                 return state.answers.isEmpty ? nil : state.answers.removeFirst()
             }) else { return }
             let given = Date().addingTimeInterval(60)

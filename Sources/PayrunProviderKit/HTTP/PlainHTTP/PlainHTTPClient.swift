@@ -102,7 +102,12 @@ final class PlainHTTPClient: Sendable {
         var keepsAlive = false
         defer { if keepsAlive { putBack(socket, key) } else { socket.close() } }
         if waiting.isStopped { throw .stopped(sent: false) }
-        try await socket.write(request.body.map { head + $0 } ?? head, deadline: deadline, waiting: waiting)
+        let message = request.body.map { head + $0 } ?? head
+        // All of it at once, nearly always: the async write only when the socket is full.
+        let written = try socket.writeNow(message)
+        if written < message.count {
+            try await socket.write(message, from: written, deadline: deadline, waiting: waiting)
+        }
         var reader = PlainHTTPResponseReader(
             socket: socket, readTimeout: settings.readTimeout, deadline: deadline,
             maximumBodyBytes: settings.maximumResponseBytes, waiting: waiting)

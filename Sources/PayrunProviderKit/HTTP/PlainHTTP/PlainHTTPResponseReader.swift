@@ -14,6 +14,8 @@ struct PlainHTTPResponseReader {
     private var start = 0
     /// Whether any of the response has come.
     private var answered = false
+    /// Where the search for the next line's end goes on from: the bytes before it were searched.
+    private var scanned = 0
 
     /// The longest head (status line and headers) taken.
     static let maximumHeadBytes = 64 << 10
@@ -88,7 +90,8 @@ struct PlainHTTPResponseReader {
                 throw .connectionLost("a malformed response: a Content-Length that is not one number")
             }
             guard count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-            try await fill(count)
+            // Most bodies came with the head: no call to suspend in for them.
+            if buffer.count - start < count { try await fill(count) }
             body = Array(buffer[start..<(start + count)])
             start += count
         } else {
@@ -109,7 +112,12 @@ struct PlainHTTPResponseReader {
     }
 
     nonisolated(nonsending) private mutating func readMore() async throws(TransportError) {
-        guard try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting) > 0 else {
+        let count = if case .blocking(let stop) = waiting {
+            try socket.readBlocking(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, stop: stop)
+        } else {
+            try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting)
+        }
+        guard count > 0 else {
             throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
         }
         answered = true
@@ -120,30 +128,42 @@ struct PlainHTTPResponseReader {
     private mutating func compact() {
         if start > 0 && start >= buffer.count / 2 {
             buffer.removeFirst(start)
+            scanned = max(0, scanned - start)
             start = 0
         }
     }
 
-    /// The next line, without its CRLF (or bare LF).
+    /// The next line, without its CRLF (or bare LF), if all of it has been read; nil if more must
+    /// be read first. Not async: a head's lines nearly always come in one read, and an async
+    /// call for each of them cost more than finding its end.
+    private mutating func bufferedLine(limit: Int) throws(TransportError) -> ArraySlice<UInt8>? {
+        if let end = buffer[max(scanned, start)...].firstIndex(of: UInt8(ascii: "\n")) {
+            let line = buffer[start..<end]
+            start = end + 1
+            scanned = start
+            return line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+        }
+        scanned = buffer.count
+        guard buffer.count - start <= limit else { throw .connectionLost("a malformed response: a line longer than \(limit) bytes") }
+        return nil
+    }
+
+    /// The next line, reading until all of it is there.
     nonisolated(nonsending) private mutating func line(limit: Int) async throws(TransportError) -> ArraySlice<UInt8> {
-        var scanned = start
         while true {
-            if let end = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[start..<end]
-                start = end + 1
-                return line.last == UInt8(ascii: "\r") ? line.dropLast() : line
-            }
-            scanned = buffer.count
-            guard buffer.count - start <= limit else { throw .connectionLost("a malformed response: a line longer than \(limit) bytes") }
-            let consumed = start
+            if let line = try bufferedLine(limit: limit) { return line }
             compact()
-            scanned -= consumed - start
             try await readMore()
         }
     }
 
     nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
-        let statusLine = try await line(limit: Self.maximumHeadBytes)
+        var statusLine: ArraySlice<UInt8>
+        while true {
+            if let line = try bufferedLine(limit: Self.maximumHeadBytes) { statusLine = line; break }
+            compact()
+            try await readMore()
+        }
         guard let (version, status) = Self.versionAndStatus(of: statusLine) else {
             // What came is not quoted: it may be part of another answer, a token included.
             throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
@@ -152,7 +172,11 @@ struct PlainHTTPResponseReader {
         headers.reserveCapacity(16)
         var size = statusLine.count
         while true {
-            let header = try await line(limit: Self.maximumHeadBytes)
+            guard let header = try bufferedLine(limit: Self.maximumHeadBytes) else {
+                compact()
+                try await readMore()
+                continue
+            }
             if header.isEmpty { break }
             size += header.count
             guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }

@@ -109,9 +109,11 @@ final class PlainSocket: @unchecked Sendable {
         }
     }
 
-    /// Writes all of `bytes`.
-    nonisolated(nonsending) func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
-        var offset = 0
+    /// Writes what the socket takes of `bytes` from `offset` without waiting; the offset reached.
+    /// Not async: a request nearly always goes out whole at once, and the blocking path of a
+    /// request pays for no async call it does not need.
+    func writeNow(_ bytes: [UInt8], from offset: Int = 0) throws(TransportError) -> Int {
+        var offset = offset
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if count > 0 { offset += count; continue }
@@ -119,8 +121,17 @@ final class PlainSocket: @unchecked Sendable {
             guard count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else {
                 throw .connectionLost("writing the request: \(String(cString: strerror(errno)))")
             }
+            break
+        }
+        return offset
+    }
+
+    /// Writes the rest of `bytes`, from `offset`.
+    nonisolated(nonsending) func write(_ bytes: [UInt8], from offset: Int = 0, deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
+        var offset = try writeNow(bytes, from: offset)
+        while offset < bytes.count {
             switch await wait(for: Int16(POLLOUT), until: deadline, waiting: waiting) {
-            case .ready: continue
+            case .ready: offset = try writeNow(bytes, from: offset)
             case .timedOut: throw .timedOut("the request could not be written in time")
             case .stopped: throw .stopped(sent: offset > 0)
             }
@@ -136,21 +147,55 @@ final class PlainSocket: @unchecked Sendable {
     nonisolated(nonsending) func read(
         into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, waiting: SocketWaiting
     ) async throws(TransportError) -> Int {
+        if case .blocking(let stop) = waiting {
+            return try readBlocking(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: waitingFirst, stop: stop)
+        }
         let quiet = ContinuousClock.now + readTimeout
         var waits = waitingFirst
         var stopped = false
         while true {
             if waits {
-                switch await wait(for: Int16(POLLIN), until: min(quiet, deadline), waiting: waiting) {
-                case .ready: break
-                case .timedOut:
-                    throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
-                case .stopped:
-                    // What already came is read all the same: only a wait for more is given up.
-                    stopped = true
-                }
+                stopped = try Self.isStopped(by: await wait(for: Int16(POLLIN), until: min(quiet, deadline), waiting: waiting), quiet: quiet, deadline: deadline)
             }
             waits = true
+            if let count = try receive(into: &buffer) { return count }
+            if stopped { throw .stopped(sent: true) }
+        }
+    }
+
+    /// ``read(into:readTimeout:deadline:waitingFirst:waiting:)`` for a thread that blocks in
+    /// poll(2) itself: the same steps, with no async call to pay for.
+    func readBlocking(
+        into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, stop: () -> Bool
+    ) throws(TransportError) -> Int {
+        let quiet = ContinuousClock.now + readTimeout
+        var waits = waitingFirst
+        var stopped = false
+        while true {
+            if waits {
+                stopped = try Self.isStopped(by: wait(for: Int16(POLLIN), until: min(quiet, deadline), stop: stop), quiet: quiet, deadline: deadline)
+            }
+            waits = true
+            if let count = try receive(into: &buffer) { return count }
+            if stopped { throw .stopped(sent: true) }
+        }
+    }
+
+    /// Whether a wait for the answer's next bytes ended in a stop; throws if it timed out. What
+    /// already came is read all the same after a stop: only a wait for more is given up.
+    private static func isStopped(by readiness: Readiness, quiet: ContinuousClock.Instant, deadline: ContinuousClock.Instant) throws(TransportError) -> Bool {
+        switch readiness {
+        case .ready: false
+        case .timedOut:
+            throw .timedOut(quiet <= deadline ? "no data within the read timeout" : "the request took longer than its total timeout")
+        case .stopped: true
+        }
+    }
+
+    /// One `recv` appended to `buffer`: its count (0 at the end of the stream), or nil when
+    /// nothing is there yet.
+    private func receive(into buffer: inout [UInt8]) throws(TransportError) -> Int? {
+        while true {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count >= 0 {
                 buffer += chunk[..<count]
@@ -160,7 +205,7 @@ final class PlainSocket: @unchecked Sendable {
             guard errno == EAGAIN || errno == EWOULDBLOCK else {
                 throw .connectionLost(String(cString: strerror(errno)))
             }
-            if stopped { throw .stopped(sent: true) }
+            return nil
         }
     }
 
