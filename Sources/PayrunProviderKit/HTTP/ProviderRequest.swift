@@ -13,11 +13,14 @@ public struct ProviderRequest: Sendable {
     /// - Parameter retrySafety: by default, from the method: GET, HEAD, OPTIONS, PUT and DELETE
     ///   are left to the provider to call idempotent; see ``RetrySafety``.
     public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, retrySafety: RetrySafety? = nil) {
-        self.method = method.uppercased()
+        // Nearly always upper-case ASCII already: left as it is, without a Unicode case mapping.
+        let upperCase = method.utf8.allSatisfy { $0 < 0x80 && !($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) }
+        let method = upperCase ? method : method.uppercased()
+        self.method = method
         self.url = url
         self.headers = headers
         self.body = body
-        self.retrySafety = retrySafety ?? (["GET", "HEAD", "OPTIONS"].contains(method.uppercased()) ? .idempotent : .unsafe)
+        self.retrySafety = retrySafety ?? (method == "GET" || method == "HEAD" || method == "OPTIONS" ? .idempotent : .unsafe)
     }
 
     /// The value of the first header called `name`, ignoring case.

@@ -230,14 +230,22 @@ public struct ProviderClient: Sendable {
         fillingCredentials: Bool
     ) throws(ProviderError) -> ProviderRequest {
         let url = try url(path, query: query)
-        var allHeaders = [("Accept", "application/json")]
+        var allHeaders: [(String, String)] = []
+        // Room for the provider's signing headers too: they are appended next.
+        allHeaders.reserveCapacity(4 + defaultHeaders.count + headers.count)
+        allHeaders.append(("Accept", "application/json"))
         var bytes: [UInt8]?
         if let body {
             bytes = (fillingCredentials ? try withCredentials(body) : body).encoded()
             allHeaders.append(("Content-Type", "application/json"))
         }
-        let given = Set(headers.map { $0.0.lowercased() })
-        allHeaders += defaultHeaders.filter { !given.contains($0.0.lowercased()) } + headers
+        if headers.isEmpty {
+            allHeaders += defaultHeaders
+        } else {
+            let given = Set(headers.map { $0.0.lowercased() })
+            allHeaders += defaultHeaders.filter { !given.contains($0.0.lowercased()) }
+            allHeaders += headers
+        }
         var request = ProviderRequest(method: method, url: url, headers: allHeaders, body: bytes)
         request.retrySafety = provider.retrySafety(of: request)
         return request
