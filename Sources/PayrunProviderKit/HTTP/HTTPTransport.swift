@@ -82,18 +82,15 @@ public final class HTTPTransport: Sendable {
             let outgoing = try HTTPClient.Request(
                 url: request.url, method: HTTPMethod(rawValue: request.method), headers: headers,
                 body: request.body.map { .bytes($0) })
-            let accumulator = ResponseAccumulator(request: outgoing, maxBodySize: settings.maximumResponseBytes)
+            let collector = ProviderResponseCollector(maximumBodyBytes: settings.maximumResponseBytes, isHead: outgoing.method == .HEAD)
             let task = client.execute(
-                request: outgoing, delegate: accumulator, eventLoop: .delegate(on: currentLoop),
+                request: outgoing, delegate: collector, eventLoop: .delegate(on: currentLoop),
                 deadline: .now() + Self.amount(settings.totalTimeout))
-            let response = try await withTaskCancellationHandler {
+            return try await withTaskCancellationHandler {
                 try await task.futureResult.get()
             } onCancel: {
                 task.cancel()
             }
-            return ProviderResponse(
-                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                body: response.body.map { Array($0.readableBytesView) } ?? [])
         } catch is ResponseAccumulator.ResponseTooBigError {
             throw .tooLarge(limit: settings.maximumResponseBytes)
         } catch {
