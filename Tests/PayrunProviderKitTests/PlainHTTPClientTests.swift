@@ -250,6 +250,27 @@ import Testing
         }
     }
 
+    @Test func eachServersConnectionIsKeptForItAlone() async throws {
+        let answers = (0..<3).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
+        let first = try ScriptedHTTPServer(answers: answers)
+        let second = try ScriptedHTTPServer(answers: answers)
+        defer {
+            first.stop()
+            second.stop()
+        }
+        var settings = HTTPSettings()
+        settings.idleConnectionLifetime = .seconds(600)
+        let transport = try HTTPTransport(settings: settings)
+        // Taken in turns: the server asked last changes at every request.
+        for server in [first, second, first, second, first, second] {
+            let response = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/"))
+            #expect(response.body == Array("ok".utf8))
+        }
+        await transport.shutdown()
+        #expect(first.connections == 1 && second.connections == 1)
+        #expect(first.requests.count == 3 && second.requests.count == 3)
+    }
+
     @Test func aBodyLargerThanTheSocketTakesAtOnceGoesOutWholeAndOnce() async throws {
         // Megabytes: more than a loopback socket takes in one send, so the write goes on when
         // there is room, from where it stopped, both blocking and on a reactor.

@@ -80,7 +80,9 @@ final class PlainHTTPClient: Sendable {
         let hostHeader: String
         /// The path and query.
         let target: String
-        var key: String { "\(host):\(port)" }
+        /// What its kept connections are found by: the authority as written, already a string
+        /// (two spellings of one server only keep their connections apart).
+        var key: String { hostHeader }
     }
 
     /// Sends `request` once and reads the whole response, on this thread.
@@ -121,20 +123,46 @@ final class PlainHTTPClient: Sendable {
     func shutdown() {
         let sockets = idle.withLock { idle in
             idle.closed = true
-            defer { idle.sockets = [:] }
-            return idle.sockets.values.flatMap { $0 }
+            return idle.removeAll()
         }
         for socket in sockets { socket.close() }
     }
 
     private struct IdleConnections {
-        var sockets: [String: [PlainSocket]] = [:]
+        /// The connections to the server asked last, apart: a script nearly always sends to one
+        /// server, and hashing its key twice a request cost more than the rest of the pool.
+        var lastKey = ""
+        var last: [PlainSocket] = []
+        /// Those to every other server.
+        var others: [String: [PlainSocket]] = [:]
         /// After ``shutdown()``: nothing is kept any more.
         var closed = false
+
+        mutating func take(_ key: String) -> PlainSocket? {
+            key == lastKey ? last.popLast() : others[key]?.popLast()
+        }
+
+        /// Keeps `socket` for `key`, unless `limit` are kept for it already.
+        mutating func keep(_ socket: PlainSocket, _ key: String, limit: Int) -> Bool {
+            if key != lastKey {
+                // The server asked last changes: its connections go in with the others.
+                if !last.isEmpty { others[lastKey, default: []] += last }
+                lastKey = key
+                last = others.removeValue(forKey: key) ?? []
+            }
+            guard last.count < limit else { return false }
+            last.append(socket)
+            return true
+        }
+
+        mutating func removeAll() -> [PlainSocket] {
+            defer { last = []; others = [:] }
+            return last + others.values.flatMap { $0 }
+        }
     }
 
     private func takeIdle(_ key: String) -> PlainSocket? {
-        while let socket = idle.withLock({ $0.sockets[key]?.popLast() }) {
+        while let socket = idle.withLock({ $0.take(key) }) {
             if socket.isReusable, ContinuousClock.now - socket.lastUsed < settings.idleConnectionLifetime { return socket }
             socket.close()
         }
@@ -144,9 +172,7 @@ final class PlainHTTPClient: Sendable {
     private func putBack(_ socket: PlainSocket, _ key: String) {
         socket.lastUsed = .now
         let kept = idle.withLock { idle in
-            guard !idle.closed, idle.sockets[key, default: []].count < Self.idleLimit else { return false }
-            idle.sockets[key, default: []].append(socket)
-            return true
+            !idle.closed && idle.keep(socket, key, limit: Self.idleLimit)
         }
         if !kept { socket.close() }
     }
