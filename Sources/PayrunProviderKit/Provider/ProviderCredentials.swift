@@ -9,11 +9,17 @@ public struct ProviderCredentials: Sendable {
     public let provider: String
     public let environment: PayrunEnvironment
     private let secrets: [String: Secret]
+    /// The secrets an answer is searched for (those the redactor replaces), and the length of the
+    /// shortest: a header value shorter than that holds none, and most are.
+    private let searched: [Secret]
+    private let shortestSearched: Int
 
     public init(provider: String, environment: PayrunEnvironment, secrets: [String: Secret]) {
         self.provider = provider
         self.environment = environment
         self.secrets = secrets
+        searched = secrets.values.filter { $0.count >= Redactor.minimumLength }
+        shortestSearched = searched.map(\.count).min() ?? Int.max
     }
 
     /// The fields `provider` needs from `store`; in `sandbox`, the simulator's public ones fill
@@ -50,9 +56,8 @@ public struct ProviderCredentials: Sendable {
     }
 
     private func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        secrets.values.contains { secret in
-            secret.withBytes { needle in needle.count >= Redactor.minimumLength && Self.find(needle, in: bytes) }
-        }
+        guard bytes.count >= shortestSearched else { return false }
+        return searched.contains { secret in secret.withBytes { Self.find($0, in: bytes) } }
     }
 
     /// `value` with any of these secrets in its strings replaced by a marker: a provider that
