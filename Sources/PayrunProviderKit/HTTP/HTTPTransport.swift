@@ -66,6 +66,13 @@ public final class HTTPTransport: Sendable {
     /// `execute` starts a task of its own on Swift's cooperative pool for each request, which is
     /// two more.
     public func send(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
+        try await sendHere(request)
+    }
+
+    /// ``send(_:)`` on the caller's executor: payrun's own request path calls this one, so that a
+    /// request sent from a script's thread makes no hop to the generic executor at each of the
+    /// calls it goes through (a hop checks the task's executor preference, under a lock).
+    package nonisolated(nonsending) func sendHere(_ request: ProviderRequest) async throws(TransportError) -> ProviderResponse {
         if settings.sendsPlainHTTPOnWaitingThread, let waiting = Self.socketWaiting(),
            let destination = PlainHTTPClient.destination(of: request.url) {
             return try await plain.send(request, to: destination, waiting: waiting)

@@ -48,6 +48,11 @@ public struct ProviderHTTPClient: Sendable {
     /// The response (whatever its status), after the retries the request allows.
     /// - Throws: `ProviderHTTPError` when no response came.
     public func send(_ request: ProviderRequest) async throws(ProviderHTTPError) -> ProviderResponse {
+        try await sendHere(request)
+    }
+
+    /// ``send(_:)`` on the caller's executor (see ``HTTPTransport/sendHere(_:)``).
+    package nonisolated(nonsending) func sendHere(_ request: ProviderRequest) async throws(ProviderHTTPError) -> ProviderResponse {
         var attempt = 0
         // Whether an attempt before this one may have reached the provider (it was cut off after
         // it went out, or answered with a 5xx or 429 that may yet be applied): then a later
@@ -63,7 +68,7 @@ public struct ProviderHTTPClient: Sendable {
                 // a retry is decided on below, and reporting a retry as "not sent" would hide that
                 // the attempt before it may have arrived.
                 if attempt == 1 && Task.isCancelled { throw TransportError.stopped(sent: false) }
-                outcome = .success(try await transport.send(request))
+                outcome = .success(try await transport.sendHere(request))
             } catch {
                 outcome = .failure(error)
             }

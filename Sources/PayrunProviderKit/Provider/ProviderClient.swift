@@ -90,13 +90,22 @@ public struct ProviderClient: Sendable {
         try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true)
     }
 
-    private func request(
+    /// ``request(_:_:query:body:headers:)`` on the caller's executor: what a script's requests
+    /// and the paginator call, so that a request sent from a script's thread makes no hop to the
+    /// generic executor at each of the calls it goes through (see ``HTTPTransport/sendHere(_:)``).
+    package nonisolated(nonsending) func requestHere(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
+    ) async throws(ProviderError) -> Reply {
+        try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true)
+    }
+
+    private nonisolated(nonsending) func request(
         _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], mayLookUp: Bool
     ) async throws(ProviderError) -> Reply {
         let request: ProviderRequest
         let response: ProviderResponse
         do {
-            (request, response) = try await send(method, path, query: query, body: body, headers: headers)
+            (request, response) = try await sendHere(method, path, query: query, body: body, headers: headers)
         } catch where error.outcomeUnknown && mayLookUp {
             // Sent, and no answer: if the provider can say whether it arrived, ask before sending again.
             guard let lookup = provider.lookupBeforeResending(try await signed(method, path, query: query, body: body, headers: headers)) else {
@@ -166,19 +175,25 @@ public struct ProviderClient: Sendable {
     public func send(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
     ) async throws(ProviderError) -> (ProviderRequest, ProviderResponse) {
-        var request = try await signed(method, path, query: query, body: body, headers: headers)
+        try await sendHere(method, path, query: query, body: body, headers: headers)
+    }
+
+    private nonisolated(nonsending) func sendHere(
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)]
+    ) async throws(ProviderError) -> (ProviderRequest, ProviderResponse) {
+        var request = try await signedHere(method, path, query: query, body: body, headers: headers)
         var response = try await send(request)
         if await provider.renewsAuthorization(after: response, to: request, in: context) {
-            request = try await signed(method, path, query: query, body: body, headers: headers)
+            request = try await signedHere(method, path, query: query, body: body, headers: headers)
             let again = try await send(request)
             response = ProviderResponse(status: again.status, headers: again.headers, body: again.body, attempts: response.attempts + again.attempts)
         }
         return (request, response)
     }
 
-    private func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+    private nonisolated(nonsending) func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         do {
-            return try await http.send(request)
+            return try await http.sendHere(request)
         } catch {
             // Redacted: the message quotes the URL, which may carry a key in its query.
             var failure = context.credentials.redacting(ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable))
@@ -195,6 +210,12 @@ public struct ProviderClient: Sendable {
     /// The request as it would be sent: URL built, body encoded, authentication added.
     public func signed(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
+    ) async throws(ProviderError) -> ProviderRequest {
+        try await signedHere(method, path, query: query, body: body, headers: headers)
+    }
+
+    private nonisolated(nonsending) func signedHere(
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)]
     ) async throws(ProviderError) -> ProviderRequest {
         var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true)
         if environment != .sandbox, !context.scope.allows(provider: provider.name, toward: request.url) {

@@ -50,7 +50,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         switch scheme {
         case .none:
             let page = client.provider.pageRequest(path: path, query: query)
-            let reply = try await client.request(page.method, page.path, query: page.query, body: page.body)
+            let reply = try await client.requestHere(page.method, page.path, query: page.query, body: page.body)
             if case .parsed(let node) = reply.content, node.kind == .array { return Page(items: node, next: nil) }
             let result = reply.result
             if case .array = result { return Page(items: try Self.tape(of: result), next: nil) }

@@ -33,7 +33,7 @@ enum ProviderRequests {
             if let refusal = refusal(of: parts, handle) { return try deliver(.failure(refusal), to: call, handle: handle, raising: raising) }
         }
         var work: @Sendable () async throws(ProviderError) -> ProviderClient.Reply = {
-            try await client.request(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
+            try await client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
         }
         // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
         if let journal = handle.session.journal, !client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
