@@ -8,22 +8,6 @@ import PayrunTestSupport
 import Testing
 
 @Suite struct PlainHTTPClientTests {
-    func withServer(
-        _ answers: [ScriptedHTTPServer.Answer], answersAfter: Int = 0, settings: HTTPSettings = HTTPSettings(),
-        _ body: (ScriptedHTTPServer, HTTPTransport) async throws -> Void
-    ) async throws {
-        let server = try ScriptedHTTPServer(answers: answers, answersAfter: answersAfter)
-        defer { server.stop() }
-        let transport = try HTTPTransport(settings: settings)
-        do {
-            try await body(server, transport)
-        } catch {
-            await transport.shutdown()
-            throw error
-        }
-        await transport.shutdown()
-    }
-
     /// `request` sent once by `transport` from a thread that may block.
     func send(_ transport: HTTPTransport, _ request: ProviderRequest, stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }) async throws -> ProviderResponse {
         try await WaitingThread.run(hearing: stop) { try await transport.send(request) }
@@ -40,7 +24,7 @@ import Testing
         // must not depend on the clock.
         var settings = HTTPSettings()
         settings.idleConnectionLifetime = .seconds(600)
-        try await withServer(answers, settings: settings) { server, transport in
+        try await withScriptedServer(answers, settings: settings) { server, transport in
             let chunked = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a?x=1#fragment"))
             #expect(chunked.status == 200 && String(decoding: chunked.body, as: UTF8.self) == "hello, world")
             let toTheClose = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/b", body: Array("{}".utf8)))
@@ -73,7 +57,7 @@ import Testing
         ]
         var settings = HTTPSettings()
         settings.idleConnectionLifetime = .seconds(600)
-        try await withServer(answers, settings: settings) { server, transport in
+        try await withScriptedServer(answers, settings: settings) { server, transport in
             var bodies: [String] = []
             for path in ["/1", "/2", "/3", "/4"] {
                 bodies.append(String(decoding: try await send(transport, ProviderRequest(method: "GET", url: server.url + path)).body, as: UTF8.self))
@@ -93,7 +77,7 @@ import Testing
             .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closes: true),
             .init("HTTP/1.1 201 Created\r\nContent-Length: 7\r\n\r\ncreated"),
         ]
-        try await withServer(answers) { server, transport in
+        try await withScriptedServer(answers) { server, transport in
             _ = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/first"))
             try await Task.sleep(for: .milliseconds(100))
             let created = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/payouts", body: Array("{}".utf8)))
@@ -114,7 +98,7 @@ import Testing
         ("", "without answering"),
     ])
     func anAnswerThatIsNotHTTPIsALostConnectionNamed(answer: String, reason: String) async throws {
-        try await withServer([.init(answer, closes: true)]) { server, transport in
+        try await withScriptedServer([.init(answer, closes: true)]) { server, transport in
             await #expect {
                 try await send(transport, ProviderRequest(method: "GET", url: server.url + "/x"))
             } throws: { error in
@@ -136,7 +120,7 @@ import Testing
             .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nA\r\nfffffffffffffff\r\n"),
             .init("HTTP/1.1 200 OK\r\n\r\n\(big)", closes: true),
         ]
-        try await withServer(answers, settings: settings) { server, transport in
+        try await withScriptedServer(answers, settings: settings) { server, transport in
             for _ in 0..<4 {
                 await #expect(throws: TransportError.tooLarge(limit: 100)) {
                     try await send(transport, ProviderRequest(method: "GET", url: server.url + "/big"))
@@ -146,7 +130,7 @@ import Testing
     }
 
     @Test func headersHTTPCannotCarryAreNeverSentNorQuoted() async throws {
-        try await withServer([.init("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]) { server, transport in
+        try await withScriptedServer([.init("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]) { server, transport in
             for header in [("X-Token", "secret-1\r\nX-Injected: yes"), ("Bad Name", "v"), ("X-Nul", "a\u{0}b")] {
                 await #expect {
                     try await send(transport, ProviderRequest(method: "GET", url: server.url, headers: [header]))
@@ -164,7 +148,7 @@ import Testing
 
     @Test func aStopEndsTheWaitForASilentServerAtOnce() async throws {
         // The server reads the request and never answers; the read timeout is 30 s.
-        try await withServer([.init("")]) { server, transport in
+        try await withScriptedServer([.init("")]) { server, transport in
             let start = ContinuousClock.now
             let stop = BlockingIO.StopCheck { ContinuousClock.now - start > .milliseconds(300) }
             // Timed on the waiting thread itself: the test's own task may resume late on a loaded
@@ -187,7 +171,7 @@ import Testing
     }
 
     @Test func aStopAskedForBeforeSendingSendsNothing() async throws {
-        try await withServer([.init("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]) { server, transport in
+        try await withScriptedServer([.init("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]) { server, transport in
             await #expect(throws: TransportError.stopped(sent: false)) {
                 try await send(transport, ProviderRequest(method: "POST", url: server.url + "/payouts", body: []), stop: BlockingIO.StopCheck { true })
             }
@@ -202,7 +186,7 @@ import Testing
         var settings = HTTPSettings()
         settings.idleConnectionLifetime = .milliseconds(200)
         let answer = ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        try await withServer([answer, answer], settings: settings) { server, transport in
+        try await withScriptedServer([answer, answer], settings: settings) { server, transport in
             _ = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/1"))
             try await Task.sleep(for: .milliseconds(400))
             _ = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/2", body: []))
@@ -213,7 +197,7 @@ import Testing
     @Test func aReadTimeoutAndARefusedConnectionAreTheTransportsErrors() async throws {
         var settings = HTTPSettings()
         settings.readTimeout = .milliseconds(200)
-        try await withServer([.init("")], settings: settings) { server, transport in
+        try await withScriptedServer([.init("")], settings: settings) { server, transport in
             await #expect(throws: TransportError.timedOut("no data within the read timeout")) {
                 try await send(transport, ProviderRequest(method: "GET", url: server.url + "/silent"))
             }
@@ -232,7 +216,7 @@ import Testing
         let answers = (0..<16).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(15)
-        try await withServer(answers, answersAfter: 16, settings: settings) { server, transport in
+        try await withScriptedServer(answers, answersAfter: 16, settings: settings) { server, transport in
             let bodies = try await WaitingThread.run(reacting: true) {
                 // The group's tasks run on the reacting thread too: they inherit its executor.
                 try await withThrowingTaskGroup(of: String.self) { group in
@@ -279,7 +263,7 @@ import Testing
         // The reuse counted below must not depend on how loaded the machine is.
         var settings = HTTPSettings()
         settings.idleConnectionLifetime = .seconds(600)
-        try await withServer(answers, settings: settings) { server, transport in
+        try await withScriptedServer(answers, settings: settings) { server, transport in
             let blocking = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/big", body: body))
             #expect(blocking.status == 200 && blocking.body == Array("ok".utf8))
             let reacting = try await WaitingThread.run(reacting: true) {
@@ -300,7 +284,7 @@ import Testing
         let answers = (0..<4).map { _ in ScriptedHTTPServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
         var settings = HTTPSettings()
         settings.readTimeout = .seconds(60)
-        try await withServer(answers, answersAfter: 1000, settings: settings) { server, transport in
+        try await withScriptedServer(answers, answersAfter: 1000, settings: settings) { server, transport in
             let outcomes = Locked<[TransportError]>([])
             let stop = BlockingIO.StopCheck { server.requests.count >= 4 }
             _ = try? await WaitingThread.run(hearing: stop, reacting: true) {

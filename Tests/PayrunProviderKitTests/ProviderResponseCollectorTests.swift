@@ -5,21 +5,12 @@ import PayrunProviderKit
 import Testing
 
 @Suite struct ProviderResponseCollectorTests {
-    /// `answers`, each sent for one request by `transport` from this task, which no script's
-    /// thread runs: AsyncHTTPClient carries it.
-    func withServer(_ answers: [ScriptedHTTPServer.Answer], cap: Int, _ body: (ScriptedHTTPServer, HTTPTransport) async throws -> Void) async throws {
-        let server = try ScriptedHTTPServer(answers: answers)
-        defer { server.stop() }
+    /// A transport with a cap of `cap` bytes on answers; `send` is called from this task, which
+    /// no script's thread runs, so AsyncHTTPClient carries the requests.
+    func settings(cap: Int) -> HTTPSettings {
         var settings = HTTPSettings()
         settings.maximumResponseBytes = cap
-        let transport = try HTTPTransport(settings: settings)
-        do {
-            try await body(server, transport)
-        } catch {
-            await transport.shutdown()
-            throw error
-        }
-        await transport.shutdown()
+        return settings
     }
 
     @Test func bodiesComeWholeHowEverTheyAreFramed() async throws {
@@ -31,7 +22,7 @@ import Testing
             // A HEAD's answer announces a body it does not carry: no cap applies to it.
             .init("HTTP/1.1 200 OK\r\nContent-Length: 500000\r\n\r\n"),
         ]
-        try await withServer(answers, cap: 200_000) { server, transport in
+        try await withScriptedServer(answers, settings: settings(cap: 200_000)) { server, transport in
             let created = try await transport.send(ProviderRequest(method: "POST", url: server.url + "/a", body: Array("{}".utf8)))
             #expect(created.status == 201 && created.body == Array(long.utf8))
             #expect(created.header("x-request-id") == "r1")
@@ -52,7 +43,7 @@ import Testing
             .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4b\r\n\(big.prefix(75))\r\n4b\r\n\(big.prefix(75))\r\n0\r\n\r\n", closes: true),
             .init("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n\(big.prefix(100))"),
         ]
-        try await withServer(answers, cap: 100) { server, transport in
+        try await withScriptedServer(answers, settings: settings(cap: 100)) { server, transport in
             for _ in 0..<2 {
                 await #expect(throws: TransportError.tooLarge(limit: 100)) {
                     try await transport.send(ProviderRequest(method: "GET", url: server.url + "/big"))

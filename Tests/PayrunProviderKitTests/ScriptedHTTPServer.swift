@@ -3,6 +3,7 @@
 // idle. What the simulators (a well-behaved HTTP server) never send.
 import Foundation
 import PayrunLocks
+import PayrunProviderKit
 
 final class ScriptedHTTPServer: Sendable {
     /// One answer: the bytes sent back, and whether the connection is closed after them.
@@ -119,4 +120,22 @@ final class ScriptedHTTPServer: Sendable {
             if answer.closes { return }
         }
     }
+}
+
+/// Runs `body` with a server giving `answers` and a transport with `settings`; both are ended
+/// afterwards, whether `body` throws or not.
+func withScriptedServer(
+    _ answers: [ScriptedHTTPServer.Answer], answersAfter: Int = 0, settings: HTTPSettings = HTTPSettings(),
+    _ body: (ScriptedHTTPServer, HTTPTransport) async throws -> Void
+) async throws {
+    let server = try ScriptedHTTPServer(answers: answers, answersAfter: answersAfter)
+    defer { server.stop() }
+    let transport = try HTTPTransport(settings: settings)
+    do {
+        try await body(server, transport)
+    } catch {
+        await transport.shutdown()
+        throw error
+    }
+    await transport.shutdown()
 }
