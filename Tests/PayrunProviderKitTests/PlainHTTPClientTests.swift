@@ -245,10 +245,15 @@ import Testing
         var settings = HTTPSettings()
         settings.idleConnectionLifetime = .seconds(600)
         let transport = try HTTPTransport(settings: settings)
-        // Taken in turns: the server asked last changes at every request.
-        for server in [first, second, first, second, first, second] {
-            let response = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/"))
-            #expect(response.body == Array("ok".utf8))
+        do {
+            // Taken in turns: the server asked last changes at every request.
+            for server in [first, second, first, second, first, second] {
+                let response = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/"))
+                #expect(response.body == Array("ok".utf8))
+            }
+        } catch {
+            await transport.shutdown()
+            throw error
         }
         await transport.shutdown()
         #expect(first.connections == 1 && second.connections == 1)

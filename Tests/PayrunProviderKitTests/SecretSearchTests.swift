@@ -2,6 +2,7 @@
 // which decides whether an answer is redacted before a script sees it: a miss here hands a
 // secret to the script.
 @testable import PayrunProviderKit
+import PayrunFormats
 import Testing
 
 @Suite struct SecretSearchTests {
@@ -22,6 +23,21 @@ import Testing
         #expect(found(nearMisses + "sandbox-sandbox-particeep-secret" + nearMisses))
         // Across the 64 KB a socket read brings at a time.
         #expect(found(String(repeating: "s", count: 65_530) + "sandbox-particeep-secret"))
+    }
+
+    @Test func findsASecretInTheFormsAnAnswerCarriesItIn() throws {
+        // A key with the characters a URL's query and a JSON string write otherwise.
+        let credentials = ProviderCredentials(provider: "acme", environment: .live, secrets: ["api_key": Secret("sk/live+key=42")])
+        let found = { (text: String) in credentials.mayContain(in: Array(text.utf8)) }
+        #expect(found("sk/live+key=42"))
+        #expect(found("<https://api.acme.test/items?key=sk%2Flive%2Bkey%3D42&page=2>; rel=\"next\""))
+        #expect(found(#"{"echo":"sk\/live+key=42"}"#))
+        #expect(!found("sk%2Flive%2Bkey"))
+        // What the script gets has none of them.
+        let link = credentials.redacting([("Link", "<https://api.acme.test/items?key=sk%2Flive%2Bkey%3D42&page=2>; rel=\"next\"")])
+        #expect(link[0].1 == "<https://api.acme.test/items?key=[redacted acme.api_key]&page=2>; rel=\"next\"")
+        let echoed = try JSONValue.parse(Array(#"{"echo":"sk\/live+key=42"}"#.utf8))
+        #expect(credentials.redacting(echoed) == .object(["echo": .string("[redacted acme.api_key]")]))
     }
 
     @Test func passesOverAnswersWithoutOne() {

@@ -16,20 +16,31 @@ public struct Redactor: Sendable {
     /// in a JSON string (with `/` as `/` or `\/`), the forms it takes on its way out and back.
     public init(_ secrets: [(CredentialName, Secret)]) {
         var forms: [(marker: [UInt8], bytes: [UInt8])] = []
-        for (name, secret) in secrets where secret.count >= Self.minimumLength {
+        for (name, secret) in secrets {
             let marker = Array("[redacted \(name)]".utf8)
-            let bytes = secret.withBytes { $0 }
-            forms.append((marker, bytes))
-            let text = String(decoding: bytes, as: UTF8.self)
-            let json = Array(JSONValue.string(text).encoded().dropFirst().dropLast())
-            // Many JSON writers (PHP's, Foundation's) also escape `/` as `\/`.
-            let slashes = json.flatMap { $0 == UInt8(ascii: "/") ? [UInt8(ascii: "\\"), $0] : [$0] }
-            for encoded in [Array(ProviderClient.percentEncoded(text).utf8), json, slashes]
-            where encoded != bytes && !forms.contains(where: { $0.bytes == encoded }) {
-                forms.append((marker, encoded))
+            for form in secret.withBytes(Self.forms) where !forms.contains(where: { $0.bytes == form }) {
+                forms.append((marker, form))
             }
         }
         self.secrets = forms.sorted { $0.bytes.count > $1.bytes.count }  // longest first, so a prefix never wins
+    }
+
+    /// The forms a secret is looked for in, itself first: percent-encoded and escaped as in a
+    /// JSON string (with `/` as `/` or `\/`), each once. None for a secret shorter than
+    /// ``minimumLength``. An answer is searched for all of them before it is redacted (see
+    /// `ProviderCredentials`): a `Link` quoting a key percent-encoded, a JSON body writing its
+    /// `/` as `\/`, hand the script the secret itself once parsed.
+    public static func forms(of secret: [UInt8]) -> [[UInt8]] {
+        guard secret.count >= minimumLength else { return [] }
+        let text = String(decoding: secret, as: UTF8.self)
+        let json = Array(JSONValue.string(text).encoded().dropFirst().dropLast())
+        // Many JSON writers (PHP's, Foundation's) also escape `/` as `\/`.
+        let slashes = json.flatMap { $0 == UInt8(ascii: "/") ? [UInt8(ascii: "\\"), $0] : [$0] }
+        var forms = [secret]
+        for encoded in [Array(ProviderClient.percentEncoded(text).utf8), json, slashes] where !forms.contains(encoded) {
+            forms.append(encoded)
+        }
+        return forms
     }
 
     /// Every secret `store` holds, in every environment.

@@ -38,7 +38,9 @@ final class ProviderResponseCollector: HTTPClientResponseDelegate, Sendable {
         state.withLock { state in
             state.status = Int(head.status.code)
             state.headers = head.headers.map { ($0.name, $0.value) }
-            if let announced, announced > 0 { state.body.reserveCapacity(announced) }
+            // Room for what is announced, up to 1 MB: a server announcing the cap and sending
+            // little has no more than that set aside for it.
+            if let announced, announced > 0 { state.body.reserveCapacity(min(announced, 1 << 20)) }
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }

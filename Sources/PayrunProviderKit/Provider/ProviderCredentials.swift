@@ -9,16 +9,17 @@ public struct ProviderCredentials: Sendable {
     public let provider: String
     public let environment: PayrunEnvironment
     private let secrets: [String: Secret]
-    /// The secrets an answer is searched for (those the redactor replaces), and the length of the
-    /// shortest: a header value shorter than that holds none, and most are.
-    private let searched: [Secret]
+    /// What an answer is searched for: each secret the redactor replaces, in each form it
+    /// replaces (``Redactor/forms(of:)``), and the length of the shortest: a header value shorter
+    /// than that holds none, and most are.
+    private let searched: [[UInt8]]
     private let shortestSearched: Int
 
     public init(provider: String, environment: PayrunEnvironment, secrets: [String: Secret]) {
         self.provider = provider
         self.environment = environment
         self.secrets = secrets
-        searched = secrets.values.filter { $0.count >= Redactor.minimumLength }
+        searched = secrets.values.flatMap { $0.withBytes(Redactor.forms) }
         shortestSearched = searched.map(\.count).min() ?? Int.max
     }
 
@@ -49,15 +50,15 @@ public struct ProviderCredentials: Sendable {
         return secret
     }
 
-    /// Whether any of these secrets occurs in `body` (a fast search, so most answers are
-    /// passed over at once).
+    /// Whether any of these secrets occurs in `body`, as it is or in a form the redactor replaces
+    /// (a fast search, so most answers are passed over at once).
     func mayContain(in body: [UInt8]) -> Bool {
         body.withUnsafeBytes(mayContain)
     }
 
     private func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= shortestSearched else { return false }
-        return searched.contains { secret in secret.withBytes { Self.find($0, in: bytes) } }
+        return searched.contains { Self.find($0, in: bytes) }
     }
 
     /// `value` with any of these secrets in its strings replaced by a marker: a provider that
