@@ -213,7 +213,8 @@ import FoundationNetworking
         _ = try RunsCommandTests.shell("dd if=/dev/zero of=\(folder)/filler bs=64k count=200 2>/dev/null")
         let large = Data(("{\"n\": 2, \"pad\": \"" + String(repeating: "x", count: 200_000) + "\"}").utf8)
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 503)
-        #expect(listener.output.contains("(503: the provider will send it again)"), "\(listener.output)")
+        // Logged before the answer went out, but read from the listener's pipe a moment later.
+        #expect(listener.waitForLog { $0.contains("(503: the provider will send it again)") }, "\(listener.output)")
         let health = await WebhookSender.get(listener.url + "/health")
         #expect(health?.status == 503 && health?.body.contains("inbox unavailable") == true, "a load balancer sees it")
         try FileManager.default.removeItem(atPath: folder + "/filler")
