@@ -1,7 +1,6 @@
 // A signature declared by parts: the algorithm, the key (a credential), the message as a list of
 // parts, the encoding, and the headers it goes into. Declared once, used to sign requests and to
 // check webhooks signed the same way.
-import FoundationEssentials
 import PayrunFormats
 import PayrunProviderKit
 
@@ -75,9 +74,16 @@ public struct HMACSignature: Sendable, Equatable {
         switch encoding {
         case .hex: Hex.string(bytes)
         case .hexUpper: Hex.string(bytes).uppercased()
-        case .base64: Data(bytes).base64EncodedString()
-        case .base64Hex: Data(Hex.string(bytes).utf8).base64EncodedString()
+        case .base64: Base64.string(bytes)
+        case .base64Hex: base64Hex(bytes)
         }
+    }
+
+    /// Base64 of the lower-case hex digits of `bytes`, as Particeep's `PTP:` signature writes it.
+    private static func base64Hex(_ bytes: [UInt8]) -> String {
+        var hex: [UInt8] = []
+        Hex.append(bytes, to: &hex)
+        return Base64.string(hex)
     }
 
     static func timestamp(_ seconds: Double, as format: TimestampFormat) -> String {

@@ -9,17 +9,23 @@ public enum Hex {
     @inlinable
     public static func string(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
-        text.reserveCapacity(bytes.underestimatedCount * 2)
+        append(bytes, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the digits of `bytes` to `text`, as bytes (for a signature encoded further).
+    @inlinable
+    public static func append(_ bytes: some Sequence<UInt8>, to text: inout [UInt8]) {
+        text.reserveCapacity(text.count + bytes.underestimatedCount * 2)
         for byte in bytes {
             text.append(digit(byte >> 4))
             text.append(digit(byte & 0xF))
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
-    /// The lower-case digit of `value` (0 to 15).
     @inlinable
-    public static func digit(_ value: UInt8) -> UInt8 {
+    @usableFromInline
+    static func digit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }

@@ -17,11 +17,7 @@ public enum ParticeepRequestSigner {
         message += dateTime.utf8
         let mac = keyed.authenticationCode(message, key: Array(secret.utf8), algorithm: .sha1)
         var hex: [UInt8] = []
-        hex.reserveCapacity(mac.count * 2)
-        for byte in mac {
-            hex.append(Hex.digit(byte >> 4))
-            hex.append(Hex.digit(byte & 0xF))
-        }
+        Hex.append(mac, to: &hex)
         var text: [UInt8] = []
         text.reserveCapacity(5 + key.utf8.count + (hex.count + 2) / 3 * 4)
         text += "PTP:".utf8
