@@ -164,37 +164,38 @@ struct PlainHTTPResponseReader {
         }
     }
 
+    /// The status line and the headers. Each line is taken from the buffer as it is there, and
+    /// more read only when a line has not all come: an async call a line (``line(limit:)``) cost
+    /// more than finding its end.
     nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
-        var statusLine: ArraySlice<UInt8>
-        while true {
-            if let line = try bufferedLine(limit: Self.maximumHeadBytes) { statusLine = line; break }
-            compact()
-            try await readMore()
-        }
-        guard let (version, status) = Self.versionAndStatus(of: statusLine) else {
-            // What came is not quoted: it may be part of another answer, a token included.
-            throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
-        }
+        var statusLine: (version: String, status: Int)?
         var headers: [(String, String)] = []
         headers.reserveCapacity(16)
-        var size = statusLine.count
+        var size = 0
         while true {
-            guard let header = try bufferedLine(limit: Self.maximumHeadBytes) else {
+            guard let line = try bufferedLine(limit: Self.maximumHeadBytes) else {
                 compact()
                 try await readMore()
                 continue
             }
-            if header.isEmpty { break }
-            size += header.count
+            size += line.count
+            guard let (version, status) = statusLine else {
+                guard let first = Self.versionAndStatus(of: line) else {
+                    // What came is not quoted: it may be part of another answer, a token included.
+                    throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
+                }
+                statusLine = first
+                continue
+            }
+            if line.isEmpty { return (version, status, headers) }
             guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
-            guard let colon = header.firstIndex(of: UInt8(ascii: ":")) else {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
                 throw .connectionLost("a malformed response: a header line without ':'")
             }
-            let name = String(decoding: header[..<colon], as: UTF8.self)
-            let value = String(decoding: Self.trimmed(header[(colon + 1)...]), as: UTF8.self)
+            let name = String(decoding: line[..<colon], as: UTF8.self)
+            let value = String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)
             headers.append((name, value))
         }
-        return (version, status, headers)
     }
 
     /// The version and status of a status line, `HTTP/1.x NNN[ reason]`; nil if it is not one.

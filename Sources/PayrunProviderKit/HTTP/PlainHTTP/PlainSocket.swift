@@ -147,9 +147,6 @@ final class PlainSocket: @unchecked Sendable {
     nonisolated(nonsending) func read(
         into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, waiting: SocketWaiting
     ) async throws(TransportError) -> Int {
-        if case .blocking(let stop) = waiting {
-            return try readBlocking(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: waitingFirst, stop: stop)
-        }
         let quiet = ContinuousClock.now + readTimeout
         var waits = waitingFirst
         var stopped = false
