@@ -70,25 +70,27 @@ struct ChildProcess {
                     self.pid = pid
                     self.continuation = continuation
                 }
+
+                func wait() {
+                    var status: Int32 = 0
+                    var usage = rusage()
+                    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+                    continuation.resume(returning: (status, usage))
+                }
             }
-            let waiter = Unmanaged.passRetained(Waiter(pid, continuation)).toOpaque()
+            let waiter = Waiter(pid, continuation)
+            let retained = Unmanaged.passRetained(waiter)
             var thread = pthread_t()
             let started = pthread_create(&thread, nil, { argument in
-                let waiter = Unmanaged<Waiter>.fromOpaque(argument!).takeRetainedValue()
-                var status: Int32 = 0
-                var usage = rusage()
-                while wait4(waiter.pid, &status, 0, &usage) < 0 && errno == EINTR {}
-                waiter.continuation.resume(returning: (status, usage))
+                Unmanaged<Waiter>.fromOpaque(argument!).takeRetainedValue().wait()
                 return nil
-            }, waiter)
+            }, retained.toOpaque())
             if started == 0 {
                 pthread_detach(thread)
             } else {
-                let waiter = Unmanaged<Waiter>.fromOpaque(waiter).takeRetainedValue()
-                var status: Int32 = 0
-                var usage = rusage()
-                while wait4(waiter.pid, &status, 0, &usage) < 0 && errno == EINTR {}
-                waiter.continuation.resume(returning: (status, usage))
+                // No thread to be had: waited for here, holding this one.
+                retained.release()
+                waiter.wait()
             }
         }
     }
