@@ -21,6 +21,9 @@ final class HandlerDispatcher: Service, Sendable {
     private struct State {
         /// The events being handled here.
         var held: Set<Int> = []
+        /// Events claimed again while their handlers still ran here (their claims lapsed while
+        /// the store was away and were taken back): each is looked at once that run ends.
+        var reclaimed: [Int: InboxEvent] = [:]
         var stopping = false
         var running: Int { held.count }
     }
@@ -125,10 +128,16 @@ final class HandlerDispatcher: Service, Sendable {
                     if failing { log.line("the inbox can be read again") }
                     failing = false
                     for event in claimed {
-                        state.withLock { _ = $0.held.insert(event.id) }
+                        let running = state.withLock { state in
+                            if state.held.contains(event.id) { state.reclaimed[event.id] = event }
+                            return !state.held.insert(event.id).inserted
+                        }
+                        if running {
+                            log.line("event \(event.id): claimed again while its handlers still run here (the claim lapsed); looked at again when they end")
+                            continue
+                        }
                         group.addTask {
-                            await self.handle(event)
-                            self.state.withLock { _ = $0.held.remove(event.id) }
+                            await self.handleInTurn(event)
                             self.wakeup.signal()
                         }
                     }
@@ -157,13 +166,39 @@ final class HandlerDispatcher: Service, Sendable {
         if running > 0 { log.line("stopping: \(running) handler(s) stopped; their events are due again at the next start") }
     }
 
-    /// Runs the handlers for `event` and records the outcome.
-    private func handle(_ event: InboxEvent) async {
+    /// Handles `event`, then each claim of it made while its handlers ran, one after another: two
+    /// runs of one key at once could each send what the other's journal has not yet recorded.
+    private func handleInTurn(_ event: InboxEvent) async {
+        var next: InboxEvent? = event
+        var again = false
+        while let current = next {
+            await handle(current, afterARunHere: again)
+            again = true
+            next = nil
+            while next == nil {
+                let reclaimed = state.withLock { state -> InboxEvent? in
+                    if let reclaimed = state.reclaimed.removeValue(forKey: event.id) { return reclaimed }
+                    state.held.remove(event.id)
+                    return nil
+                }
+                guard let reclaimed else { return }
+                // Still this listener's claim: the outcome just recorded ended an earlier one, and
+                // this one waits for its own. Otherwise that outcome ended it too. When the store
+                // cannot say, the run's own record decides (`handle` looks for a finished run).
+                let held = try? await inbox.renew([event.id], owner: configuration.owner, leaseUntil: Clock.milliseconds() + configuration.lease.milliseconds)
+                if held?.contains(event.id) != false { next = reclaimed }
+            }
+        }
+    }
+
+    /// Runs the handlers for `event` and records the outcome. `afterARunHere`: its handlers ran
+    /// here already, under an earlier claim.
+    private func handle(_ event: InboxEvent, afterARunHere: Bool = false) async {
         let name = "event \(event.id) \(event.received.provider)/\(event.received.type)"
         // A finished run of its key: an earlier attempt handled it, but the inbox did not hear of
         // it (the listener stopped, or lost its claim to another that finished first). Without an
         // answer from the store the handlers do not run: they might run twice.
-        if event.lastOutcome != nil, let runs = engine.configuration.store {
+        if event.lastOutcome != nil || afterARunHere, let runs = engine.configuration.store {
             do {
                 if let last = try await runs.latestRun(key: event.runKey), last.status == .finished {
                     await record(event, .handled, runID: last.id)

@@ -10,8 +10,9 @@ struct PayoutHandlers {
     /// The handlers file.
     let file: String
 
-    /// Sets up a Tradevest customer product on a new simulator and writes the handlers in `folder`.
-    init(folder: String) throws {
+    /// Sets up a Tradevest customer product on a new simulator and writes the handlers in `folder`,
+    /// with `before` and `after` the transfer in each handler's body (Lua, `event` in scope).
+    init(folder: String, before: String = "", after: String = "") throws {
         sandbox = try SandboxProcess()
         environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let setup = try PayrunProcess.runOnce(
@@ -23,10 +24,12 @@ struct PayoutHandlers {
         try """
             local tradevest = payrun.provider("tradevest", { headers = { ["Requestor-ID"] = "3f1b6c1e-0000-4000-8000-000000000001" } })
             payrun.on("particeep", "*", function(event)
+              \(before)
               tradevest:post("/transfers", {
                 externalId = tradevest:externalid("listen", event.body.ref), customerProductId = "\(product)", amount = "1.00",
                 currency = "EUR", creditorName = "Payee", creditorIban = "DE89370400440532013000", reference = event.body.ref,
               })
+              \(after)
             end)
             """.write(toFile: file, atomically: true, encoding: .utf8)
     }

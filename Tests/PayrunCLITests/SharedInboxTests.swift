@@ -4,6 +4,7 @@
 // loses nothing and pays nothing twice. Each test checks the simulator's state afterwards.
 import Foundation
 import PayrunLocks
+import PayrunPostgres
 import PayrunTestSupport
 import Testing
 
@@ -112,6 +113,29 @@ import Testing
         try await expectEveryEventHandledAndPaidOnce(total, in: state, by: payouts, listeners: [first, second])
         #expect(Self.handledLines(first) > 0 && Self.handledLines(second) > 0, "both listeners handed events over")
         second.stop()
+    }
+
+    /// A listener whose claim lapsed while its handlers ran (the store away longer than a lease)
+    /// may take the event back and claim it again itself. The handlers it is still running are
+    /// not started a second time: a second run of the same key beside the first could send what
+    /// the first's journal has not recorded yet.
+    @Test func anEventClaimedAgainWhileItsHandlersRunHereIsNotStartedTwice() async throws {
+        let state = try database(on: try PostgresServer.shared.get())
+        let payouts = try PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(3)")
+        // Room for a second handler: with one, the listener claims nothing while the first runs.
+        let listener = try ListenerProcess(handlers: payouts.file, state: state, arguments: ["--concurrency", "2"], environment: payouts.environment)
+        let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: PayoutHandlers.body(1), headers: ListenTests.particeepHeaders())
+        #expect(status == 200)
+        #expect(listener.waitForLog(30) { $0.contains("paid") }, "the handler paid; the listener says: \(listener.output)")
+        // What the listener itself does once it could not renew a claim in time.
+        let inbox = try await PostgresInboxStore.open(state)
+        let taken = try await inbox.recover(leasesEndedBy: .max, now: Int(Date().timeIntervalSince1970 * 1000))
+        #expect(taken == 1, "the running event was taken back")
+        #expect(listener.waitForLog(10) { $0.contains("claimed again while its handlers still run here") }, "\(listener.output)")
+        #expect(try await waitUntilHandled(1, in: state, seconds: 30) == 1, "\(listener.output)")
+        #expect(listener.output.components(separatedBy: "handling E-1").count == 2, "the handlers started once: \(listener.output)")
+        #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
+        listener.stop()
     }
 
     @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
