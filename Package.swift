@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "PayrunProviders",
             dependencies: [
-                "PayrunProviderKit", "PayrunFormats", .product(name: "Crypto", package: "swift-crypto"),
+                "PayrunProviderKit", "PayrunFormats", "PayrunLocks", .product(name: "Crypto", package: "swift-crypto"),
                 // RSA (Capitalist's encrypted passwords and batch signatures).
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

@@ -1,6 +1,8 @@
 // The Particeep provider against the Particeep simulator over real HTTP: signing, both response
 // shapes, error mapping, pages with total_size, webhook verification. Each test runs twice: with
 // the built-in provider (Swift) and with docs/examples/providers/particeep.lua (declared in Lua).
+import Crypto
+import Foundation
 @testable import PayrunDeclaredProviders
 import PayrunFormats
 @testable import PayrunProviders
@@ -29,6 +31,29 @@ import Testing
         let signature = signing.signature.signature(of: try #require(message), key: Array("0987654321".utf8))
         let authorization = signing.headers.first { $0.name == "Authorization" }?.value.filled { $0 == "signature" ? signature : $0 == "api_key" ? "1234567890" : nil }
         #expect(authorization == "PTP:1234567890:YzgwZWEyYjJjOWY4ZTZlNTA5NzgzZWU2N2IzZWNhMGFhMDZhY2RkMA==")
+    }
+
+    /// The signer reuses its last value within a second: a change of key, secret or second, each
+    /// alone and one right after another, gets a value of its own, as swift-crypto computes it. A
+    /// secret written another way that compares equal as a `String` (é composed, and e with an
+    /// accent) is another secret.
+    @Test func aSignatureIsReusedOnlyForTheSameKeySecretAndSecond() {
+        func expected(_ key: String, _ secret: String, _ dateTime: String) -> String {
+            let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data((secret + key + dateTime).utf8), using: SymmetricKey(data: Data(secret.utf8)))
+            let hex = mac.map { String(format: "%02x", $0) }.joined()
+            return "PTP:\(key):" + Data(hex.utf8).base64EncodedString()
+        }
+        let second = "2015-10-19T11:04:18Z"
+        let signed = [
+            ("1234567890", "0987654321", second), ("1234567890", "0987654321", second), ("1234567891", "0987654321", second),
+            ("1234567890", "0987654321", second), ("1234567890", "0987654322", second), ("1234567890", "0987654321", "2015-10-19T11:04:19Z"),
+            ("1234567890", "caf\u{E9}", second), ("1234567890", "cafe\u{301}", second), ("1234567890", "caf\u{E9}", second),
+        ]
+        for (key, secret, dateTime) in signed {
+            #expect(ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime) == expected(key, secret, dateTime),
+                    "\(key) \(Array(secret.utf8)) \(dateTime)")
+        }
+        #expect(expected("1234567890", "caf\u{E9}", second) != expected("1234567890", "cafe\u{301}", second))
     }
 
     /// A client for the sandbox environment served by a fresh simulator.
