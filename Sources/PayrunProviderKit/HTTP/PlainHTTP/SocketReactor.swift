@@ -15,8 +15,8 @@ public final class SocketReactor: Sendable {
     }
 
     private struct State {
-        var waiters: [Int: Waiter] = [:]
-        var nextKey = 0
+        /// A dozen or so at a time: an array, not a dictionary (no hashing for each wait).
+        var waiters: [Waiter] = []
         /// After ``abandon()``: nobody polls any more, and every wait ends at once.
         var abandoned = false
     }
@@ -57,8 +57,7 @@ public final class SocketReactor: Sendable {
         await withCheckedContinuation { continuation in
             let waiting = state.withLock { state in
                 guard !state.abandoned else { return false }
-                state.waiters[state.nextKey] = Waiter(descriptor: descriptor, events: events, deadline: deadline, continuation: continuation)
-                state.nextKey += 1
+                state.waiters.append(Waiter(descriptor: descriptor, events: events, deadline: deadline, continuation: continuation))
                 return true
             }
             if waiting { wake() } else { continuation.resume(returning: .stopped) }
@@ -77,13 +76,14 @@ public final class SocketReactor: Sendable {
     /// Waits, until `deadline` at the latest, for a waited-for socket to become ready, a wait's
     /// own deadline to pass, or a ``wake()``; resumes the tasks whose wait is over.
     public func poll(until deadline: ContinuousClock.Instant) {
-        let waiting = state.withLock { $0.waiters.map { ($0.key, $0.value) } }
         var entries = [pollfd(fd: wakeDescriptors.read, events: Int16(POLLIN), revents: 0)]
-        entries.reserveCapacity(waiting.count + 1)
         var until = deadline
-        for (_, waiter) in waiting {
-            entries.append(pollfd(fd: waiter.descriptor, events: waiter.events, revents: 0))
-            until = min(until, waiter.deadline)
+        state.withLock { state in
+            entries.reserveCapacity(state.waiters.count + 1)
+            for waiter in state.waiters {
+                entries.append(pollfd(fd: waiter.descriptor, events: waiter.events, revents: 0))
+                until = min(until, waiter.deadline)
+            }
         }
         let left = until - .now
         // Whole milliseconds, rounded up; a day at most (a wait that long is woken anyway).
@@ -97,13 +97,20 @@ public final class SocketReactor: Sendable {
         let now = ContinuousClock.now
         var over: [(CheckedContinuation<PlainSocket.Readiness, Never>, PlainSocket.Readiness)] = []
         state.withLock { state in
-            for (index, (key, waiter)) in waiting.enumerated() {
+            // The waits polled are the first ones still: only `abandon` removes others, and it
+            // ended them all. Waits added meanwhile are after them.
+            guard !state.abandoned else { return }
+            // From the last polled back, so that a wait swapped into a removed one's place was
+            // looked at already or was not polled.
+            for index in stride(from: entries.count - 2, through: 0, by: -1) {
+                let waiter = state.waiters[index]
                 // A poll that failed (EINTR) reports nothing; the next poll sees it again.
                 let readiness: PlainSocket.Readiness? =
                     count > 0 && entries[index + 1].revents != 0 ? .ready : waiter.deadline <= now ? .timedOut : nil
-                if let readiness, state.waiters.removeValue(forKey: key) != nil {
-                    over.append((waiter.continuation, readiness))
-                }
+                guard let readiness else { continue }
+                over.append((waiter.continuation, readiness))
+                state.waiters.swapAt(index, state.waiters.count - 1)
+                state.waiters.removeLast()
             }
         }
         for (continuation, readiness) in over { continuation.resume(returning: readiness) }
@@ -113,8 +120,8 @@ public final class SocketReactor: Sendable {
     public func abandon() {
         let waiting = state.withLock { state in
             state.abandoned = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            defer { state.waiters = [] }
+            return state.waiters
         }
         for waiter in waiting { waiter.continuation.resume(returning: .stopped) }
     }
