@@ -2,9 +2,21 @@
 import Foundation
 import Testing
 
-@Suite struct PayrunCommandTests {
+@Suite final class PayrunCommandTests {
+    /// Each test's scripts, removed with it. Short names: Lua shortens a chunk name past 60
+    /// characters, and the tests look for the script's path in messages.
+    let folder = NSTemporaryDirectory() + "payrun-cli-\(UUID().uuidString.prefix(8))/"
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
     func temporaryScript(_ source: String) throws -> String {
-        let path = NSTemporaryDirectory() + "payrun-cli-\(UUID().uuidString).lua"
+        let path = folder + "script-\(UUID().uuidString.prefix(8)).lua"
         try source.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

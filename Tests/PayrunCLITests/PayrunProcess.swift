@@ -74,10 +74,11 @@ struct PayrunProcess {
     ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        // Each launch keeps its runs in a store of its own, unless the test says which to share.
-        if environment["PAYRUN_STATE"] == nil {
-            process.environment?["PAYRUN_STATE"] = NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)/state.db"
-        }
+        // Each launch keeps its runs in a store of its own, unless the test says which to share;
+        // its own is removed once it exits.
+        let ownState = environment["PAYRUN_STATE"] == nil ? NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)" : nil
+        if let ownState { process.environment?["PAYRUN_STATE"] = ownState + "/state.db" }
+        defer { if let ownState { try? FileManager.default.removeItem(atPath: ownState) } }
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot

@@ -103,6 +103,7 @@ import Testing
         #expect(enter(":last", in: repl) == (.succeeded, "no request has been sent in this session yet\n"))
         #expect(enter(":env", in: repl).1.contains("environment: sandbox"))
         let file = NSTemporaryDirectory() + "repl-load-\(UUID().uuidString).lua"
+        defer { try? FileManager.default.removeItem(atPath: file) }
         try "loaded = 41\nfunction bump(n) return n + 1 end\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(repl.enter(":load \(file)") == .succeeded)
         #expect(enter("bump(loaded)", in: repl) == (.succeeded, "42\n"))
