@@ -182,11 +182,13 @@ final class HandlerDispatcher: Service, Sendable {
                     return nil
                 }
                 guard let reclaimed else { return }
-                // Still this listener's claim: the outcome just recorded ended an earlier one, and
-                // this one waits for its own. Otherwise that outcome ended it too. When the store
-                // cannot say, the run's own record decides (`handle` looks for a finished run).
+                // The new claim has the first's attempt number and owner, so an outcome the first
+                // run recorded ended it too. Still held: that outcome was not recorded, and the
+                // claim waits for one (`handle` looks for the finished run first). When the store
+                // cannot say, or the listener stops, nothing runs: a claim still held is taken
+                // back once its lease ends, and is due again.
                 let held = try? await inbox.renew([event.id], owner: configuration.owner, leaseUntil: Clock.milliseconds() + configuration.lease.milliseconds)
-                if held?.contains(event.id) != false { next = reclaimed }
+                if held?.contains(event.id) == true, !isStopping { next = reclaimed }
             }
         }
     }

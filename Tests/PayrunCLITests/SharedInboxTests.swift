@@ -135,6 +135,12 @@ import Testing
         #expect(try await waitUntilHandled(1, in: state, seconds: 30) == 1, "\(listener.output)")
         #expect(listener.output.components(separatedBy: "handling E-1").count == 2, "the handlers started once: \(listener.output)")
         #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
+        // The taken-back attempt ends interrupted and the first run's outcome is recorded: no
+        // attempt failed, and none went unrecorded.
+        let shown = try PayrunProcess.runOnce(["inbox", "show", "1", "--state", state, "--json"])
+        let attempts = (try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])?["attempts_made"] as? [[String: Any]] ?? []
+        #expect(attempts.compactMap { $0["outcome"] as? String } == ["interrupted", "handled"], "\(shown.standardOutput)")
+        #expect(!listener.output.contains("this outcome was not recorded"), "\(listener.output)")
         listener.stop()
     }
 
