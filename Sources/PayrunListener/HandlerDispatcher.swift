@@ -129,8 +129,9 @@ final class HandlerDispatcher: Service, Sendable {
                     failing = false
                     for event in claimed {
                         let running = state.withLock { state in
-                            if state.held.contains(event.id) { state.reclaimed[event.id] = event }
-                            return !state.held.insert(event.id).inserted
+                            guard !state.held.insert(event.id).inserted else { return false }
+                            state.reclaimed[event.id] = event
+                            return true
                         }
                         if running {
                             log.line("event \(event.id): claimed again while its handlers still run here (the claim lapsed); looked at again when they end")
@@ -170,10 +171,10 @@ final class HandlerDispatcher: Service, Sendable {
     /// runs of one key at once could each send what the other's journal has not yet recorded.
     private func handleInTurn(_ event: InboxEvent) async {
         var next: InboxEvent? = event
-        var again = false
         while let current = next {
-            await handle(current, afterARunHere: again)
-            again = true
+            // A claim made again comes from `recover`, which ended the attempt before it as
+            // interrupted: `handle` then looks for a finished run of the key first.
+            await handle(current)
             next = nil
             while next == nil {
                 let reclaimed = state.withLock { state -> InboxEvent? in
@@ -193,14 +194,13 @@ final class HandlerDispatcher: Service, Sendable {
         }
     }
 
-    /// Runs the handlers for `event` and records the outcome. `afterARunHere`: its handlers ran
-    /// here already, under an earlier claim.
-    private func handle(_ event: InboxEvent, afterARunHere: Bool = false) async {
+    /// Runs the handlers for `event` and records the outcome.
+    private func handle(_ event: InboxEvent) async {
         let name = "event \(event.id) \(event.received.provider)/\(event.received.type)"
         // A finished run of its key: an earlier attempt handled it, but the inbox did not hear of
         // it (the listener stopped, or lost its claim to another that finished first). Without an
         // answer from the store the handlers do not run: they might run twice.
-        if event.lastOutcome != nil || afterARunHere, let runs = engine.configuration.store {
+        if event.lastOutcome != nil, let runs = engine.configuration.store {
             do {
                 if let last = try await runs.latestRun(key: event.runKey), last.status == .finished {
                     await record(event, .handled, runID: last.id)

@@ -8,14 +8,13 @@ import PayrunProviderKit
 public enum ParticeepRequestSigner {
     /// The `Authorization` header's value.
     public static func authorization(key: String, secret: String, dateTime: String) -> String {
-        let last = last.withLock { $0 }
-        if let last, last.dateTime.utf8.elementsEqual(dateTime.utf8), last.key.utf8.elementsEqual(key.utf8),
-            last.secret.utf8.elementsEqual(secret.utf8)
+        if let cached = last.withLock({ $0 }), cached.dateTime.utf8.elementsEqual(dateTime.utf8),
+            cached.key.utf8.elementsEqual(key.utf8), cached.secret.utf8.elementsEqual(secret.utf8)
         {
-            return last.authorization
+            return cached.authorization
         }
         let authorization = computed(key: key, secret: secret, dateTime: dateTime)
-        self.last.withLock { $0 = (key, secret, dateTime, authorization) }
+        last.withLock { $0 = (key, secret, dateTime, authorization) }
         return authorization
     }
 
