@@ -41,7 +41,7 @@ public final class PostgresServer: @unchecked Sendable {
         // process is gone, however it ends.
         let stop = Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-m", "immediate", "stop"]).joined(separator: " ")
         let watch = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf \(folder)"
-        guard system(Self.closingInherited(Self.quoted(["nohup", "sh", "-c", watch])) + " >/dev/null 2>&1 </dev/null &") == 0 else {
+        guard Self.shell(Self.closingInherited(Self.quoted(["nohup", "sh", "-c", watch])) + " >/dev/null 2>&1 </dev/null &") == 0 else {
             throw Failure(description: "the server's watcher did not start")
         }
     }
@@ -102,17 +102,33 @@ public final class PostgresServer: @unchecked Sendable {
         asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + command : command
     }
 
-    /// Runs `command` and waits for it, its output kept for the error. Through `system`: the
-    /// server that `pg_ctl start` leaves behind inherits what the command had open, and
+    /// Runs `command` and waits for it, its output kept for the error. Through a shell of its
+    /// own: the server that `pg_ctl start` leaves behind inherits what the command had open, and
     /// Foundation's Process was seen to leave the command unreaped once it had.
     private static func run(_ command: [String]) throws {
         let outputPath = NSTemporaryDirectory() + "payrun-postgres-command-\(UUID().uuidString).txt"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let status = system(Self.closingInherited(Self.quoted(command)) + " >" + outputPath + " 2>&1 </dev/null")
+        let status = shell(Self.closingInherited(Self.quoted(command)) + " >" + outputPath + " 2>&1 </dev/null")
         guard status == 0 else {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw Failure(description: "\(command.joined(separator: " ")) failed (\(status)): \(text)")
         }
+    }
+
+    /// Runs `commandLine` with `/bin/sh` and waits for it: its wait status, or -1 if it could not
+    /// start. Not `system`: glibc's `system` ignores SIGINT and SIGQUIT in the whole process
+    /// while the command runs, and a `payrun` another test starts meanwhile would inherit the
+    /// ignored SIGINT, so that its Ctrl-C did nothing.
+    private static func shell(_ commandLine: String) -> Int32 {
+        var argv: [UnsafeMutablePointer<CChar>?] = [String](["/bin/sh", "-c", commandLine]).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return -1 }
+        }
+        return status
     }
 
     /// `command` as one shell word each.

@@ -20,11 +20,11 @@ import Testing
         let receiver = try await ServiceReceiver.start()
         let post = #"print(payrun.http.post("\#(receiver.url)/hook", {text = "hi"}).status)"#
 
-        let refused = try await PayrunProcess.runOnceOffThePool(["run", "-e", post], environment: try environment())
+        let refused = try await PayrunProcess.runOnce(["run", "-e", post], environment: try environment())
         #expect(refused.status != 0)
         #expect(refused.standardError.contains("127.0.0.1:\(receiver.port) is not an allowed host: allow it with --allow-host 127.0.0.1:\(receiver.port)"))
 
-        let flag = try await PayrunProcess.runOnceOffThePool(["run", "--allow-host", "127.0.0.1:\(receiver.port)", "-e", post], environment: try environment())
+        let flag = try await PayrunProcess.runOnce(["run", "--allow-host", "127.0.0.1:\(receiver.port)", "-e", post], environment: try environment())
         #expect(flag.status == 0, "\(flag.standardError)")
         #expect(flag.standardOutput == "200\n")
 
@@ -35,17 +35,17 @@ import Testing
               "127.0.0.1:\(receiver.port)",
             ]
             """
-        let configured = try await PayrunProcess.runOnceOffThePool(["run", "-e", post], environment: try environment(config: config))
+        let configured = try await PayrunProcess.runOnce(["run", "-e", post], environment: try environment(config: config))
         #expect(configured.status == 0, "\(configured.standardError)")
         #expect(receiver.received.count == 2)
 
-        let badConfig = try await PayrunProcess.runOnceOffThePool(
+        let badConfig = try await PayrunProcess.runOnce(
             ["run", "-e", post], environment: try environment(config: "allow_hosts = [\"https://hooks.slack.com/x\"]\n"))
         #expect(badConfig.status != 0)
         #expect(badConfig.standardError.contains("config.toml:1: 'https://hooks.slack.com/x' is not an allowed host: give the host alone"), "\(badConfig.standardError)")
-        let unknown = try await PayrunProcess.runOnceOffThePool(["run", "-e", post], environment: try environment(config: "\nallow_host = []\n"))
+        let unknown = try await PayrunProcess.runOnce(["run", "-e", post], environment: try environment(config: "\nallow_host = []\n"))
         #expect(unknown.standardError.contains("config.toml:2: unknown setting 'allow_host' (payrun knows allow_hosts)"), "\(unknown.standardError)")
-        let badFlag = try await PayrunProcess.runOnceOffThePool(["run", "--allow-host", "127.0.0.1:99999", "-e", post], environment: try environment())
+        let badFlag = try await PayrunProcess.runOnce(["run", "--allow-host", "127.0.0.1:99999", "-e", post], environment: try environment())
         #expect(badFlag.status != 0)
         #expect(badFlag.standardError.contains("--allow-host '127.0.0.1:99999' is not an allowed host: expected HOST or HOST:PORT"), "\(badFlag.standardError)")
         #expect(receiver.received.count == 2)
@@ -56,7 +56,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let receiver = try await ServiceReceiver.start()
         let secret = "T01ABC/B02DEF/reconcile-hook-9f3e7d"
-        let result = try await PayrunProcess.runOnceOffThePool(
+        let result = try await PayrunProcess.runOnce(
             ["run", "--verbose", "--allow-host", "127.0.0.1:\(receiver.port)", "--out", folder + "/reports",
              "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv"],
             environment: try environment(["PAYRUN_SANDBOX_CHAT_WEBHOOK_URL": "\(receiver.url)/services/\(secret)"]))

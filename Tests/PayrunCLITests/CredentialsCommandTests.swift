@@ -7,45 +7,45 @@ import Testing
     var environment: [String: String] { ["XDG_CONFIG_HOME": configHome] }
     var file: String { configHome + "/payrun/credentials.toml" }
 
-    @Test func setListUseAndRemoveWithoutEverShowingTheValue() throws {
+    @Test func setListUseAndRemoveWithoutEverShowingTheValue() async throws {
         // Set runs twice (streams apart, then merged), which is harmless: the value is the same.
-        let set = try PayrunProcess.run(["credentials", "set", "particeep.api_secret", "--env", "live"],
+        let set = try await PayrunProcess.run(["credentials", "set", "particeep.api_secret", "--env", "live"],
                                         input: "sk_live_9d8c7b6a5f\n", environment: environment)
         #expect(set.status == 0, "\(set.standardError)")
         let attributes = try FileManager.default.attributesOfItem(atPath: file)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
-        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
         #expect(list.standardOutput == "live\tparticeep.api_secret\tsk…5f (18 bytes)\n")
 
-        let use = try PayrunProcess.run(
+        let use = try await PayrunProcess.run(
             ["run", "--env", "live", "-e", "print(payrun.credential('particeep.api_secret'), 'sk_live_9d8c7b6a5f')"],
             environment: environment)
         #expect(use.standardOutput == "credential particeep.api_secret (live)\t[redacted particeep.api_secret]\n")
 
-        let sandboxDefault = try PayrunProcess.run(["run", "-e", "print(payrun.environment)"], environment: environment)
+        let sandboxDefault = try await PayrunProcess.run(["run", "-e", "print(payrun.environment)"], environment: environment)
         #expect(sandboxDefault.standardOutput == "sandbox\n")
 
-        let remove = try PayrunProcess.run(["credentials", "remove", "particeep.api_secret", "--env", "live"], environment: environment)
+        let remove = try await PayrunProcess.run(["credentials", "remove", "particeep.api_secret", "--env", "live"], environment: environment)
         #expect(remove.status == 0)
-        #expect(try PayrunProcess.run(["credentials", "list"], environment: environment).standardOutput.hasPrefix("no credentials"))
+        #expect(try await PayrunProcess.run(["credentials", "list"], environment: environment).standardOutput.hasPrefix("no credentials"))
         for result in [set, list, use, remove] {
             #expect(!result.combined.contains("sk_live_9d8c7b6a5f"))
         }
     }
 
-    @Test func aFileOthersCanReadStopsEveryCommand() throws {
-        _ = try PayrunProcess.run(["credentials", "set", "peex.secretkey", "--env", "test"], input: "peex-secret-1234", environment: environment)
+    @Test func aFileOthersCanReadStopsEveryCommand() async throws {
+        _ = try await PayrunProcess.run(["credentials", "set", "peex.secretkey", "--env", "test"], input: "peex-secret-1234", environment: environment)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
-        let run = try PayrunProcess.run(["run", "-e", "print(1)"], environment: environment)
+        let run = try await PayrunProcess.run(["run", "-e", "print(1)"], environment: environment)
         #expect(run.status == 2)
         #expect(run.standardError.contains("can be read by others (mode 644); make it yours alone: chmod 600"))
-        #expect(try PayrunProcess.run(["credentials", "list"], environment: environment).status == 2)
+        #expect(try await PayrunProcess.run(["credentials", "list"], environment: environment).status == 2)
     }
 
-    @Test func badNamesAndEmptyValuesChangeNothing() throws {
-        #expect(try PayrunProcess.run(["credentials", "set", "Particeep", "--env", "live"], input: "x", environment: environment).status == 2)
-        let empty = try PayrunProcess.run(["credentials", "set", "particeep.api_key", "--env", "live"], input: "", environment: environment)
+    @Test func badNamesAndEmptyValuesChangeNothing() async throws {
+        #expect(try await PayrunProcess.run(["credentials", "set", "Particeep", "--env", "live"], input: "x", environment: environment).status == 2)
+        let empty = try await PayrunProcess.run(["credentials", "set", "particeep.api_key", "--env", "live"], input: "", environment: environment)
         #expect(empty.status == 2)
         #expect(empty.standardError.contains("no value given on standard input"))
         #expect(!FileManager.default.fileExists(atPath: file))
@@ -57,29 +57,29 @@ import Testing
         try await withThrowingTaskGroup(of: Int32.self) { group in
             for name in names {
                 group.addTask { [environment] in
-                    try PayrunProcess.runOnce(["credentials", "set", name, "--env", "test"], environment: environment, input: "value-of-\(name)").status
+                    try await PayrunProcess.runOnce(["credentials", "set", name, "--env", "test"], environment: environment, input: "value-of-\(name)").status
                 }
             }
             for try await status in group { #expect(status == 0) }
         }
-        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
         for name in names { #expect(list.standardOutput.contains(name), "\(name) was lost: \(list.standardOutput)") }
     }
 
-    @Test func aWriterKilledBeforeItsRenameLeavesTheOldFileWhole() throws {
-        let first = try PayrunProcess.runOnce(["credentials", "set", "peex.secretkey", "--env", "test"], environment: environment, input: "old-secret-1")
+    @Test func aWriterKilledBeforeItsRenameLeavesTheOldFileWhole() async throws {
+        let first = try await PayrunProcess.runOnce(["credentials", "set", "peex.secretkey", "--env", "test"], environment: environment, input: "old-secret-1")
         #expect(first.status == 0)
         let before = try String(contentsOfFile: file, encoding: .utf8)
         var crashing = environment
         crashing["PAYRUN_TEST_CRASH"] = "credentials-before-rename"
-        let killed = try PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: crashing, input: "new-key-2")
+        let killed = try await PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: crashing, input: "new-key-2")
         #expect(killed.status == SIGKILL, "the writer was killed: \(killed.standardError)")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == before, "the old file is whole")
-        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
         #expect(list.status == 0 && list.standardOutput.contains("peex.secretkey") && !list.standardOutput.contains("tradevest.api_key"))
         // The next writer is not stopped by what the killed one left.
-        let next = try PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: environment, input: "new-key-3")
-        let after = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        let next = try await PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: environment, input: "new-key-3")
+        let after = try await PayrunProcess.run(["credentials", "list"], environment: environment)
         #expect(next.status == 0 && after.standardOutput.contains("tradevest.api_key"))
     }
 }

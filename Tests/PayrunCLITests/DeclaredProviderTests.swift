@@ -42,11 +42,11 @@ import Testing
             p:request{ method = "POST", path = "/charges", body = { amount = 7 }, headers = { ["Idempotency-Key"] = "order-own-1" } }
             """)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let listed = try await PayrunProcess.runOnceOffThePool(["providers", folder + "/charge.lua"], environment: Self.environment)
+        let listed = try await PayrunProcess.runOnce(["providers", folder + "/charge.lua"], environment: Self.environment)
         #expect(listed.status == 0, "\(listed.standardError)")
         #expect(listed.standardOutput.contains("acmepay     \(folder)/charge.lua".replacingOccurrences(of: "charge.lua", with: "providers/acmepay.lua")), "\(listed.standardOutput)")
         #expect(listed.standardOutput.contains("particeep   built in"))
-        let result = try await PayrunProcess.runOnceOffThePool(["run", "--env", "test", folder + "/charge.lua"], environment: Self.environment)
+        let result = try await PayrunProcess.runOnce(["run", "--env", "test", folder + "/charge.lua"], environment: Self.environment)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput == """
             ch_0121\t1250
@@ -67,7 +67,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try #"return { name = "ledger", base_url = { live = "https://ledger.example" }, auth = { kind = "bearer", credential = "token" } }"#
             .write(toFile: folder + "/providers/ledger.lua", atomically: true, encoding: .utf8)
-        let result = try await PayrunProcess.runOnceOffThePool(["run", "--env", "test", folder + "/charge.lua"], environment: Self.environment)
+        let result = try await PayrunProcess.runOnce(["run", "--env", "test", folder + "/charge.lua"], environment: Self.environment)
         #expect(result.status == 2)
         #expect(result.standardError.contains("\(folder)/charge.lua".replacingOccurrences(of: "charge.lua", with: "providers/ledger.lua")
             + ": auth.credential: \"token\" is not declared: the definition has no credentials list; add credentials = { \"token\" }"),
@@ -93,7 +93,7 @@ import Testing
         func run(crash: String?) async throws -> PayrunProcess.Result {
             var environment = environment
             environment["PAYRUN_TEST_CRASH"] = crash
-            return try await PayrunProcess.runOnceOffThePool(arguments, environment: environment)
+            return try await PayrunProcess.runOnce(arguments, environment: environment)
         }
         // Killed after the first charge's intent is on disk, before it is sent; then between a
         // later intent and its sending; then after an answer came, before it was journaled.

@@ -9,7 +9,7 @@ import Testing
 @Suite struct DryRunTests {
     /// Runs `code` with `payrun run --dry-run` against `server`.
     func dryRun(_ code: String, on server: SimulatorServer) async throws -> PayrunProcess.Result {
-        try await PayrunProcess.runOffThePool(["run", "--dry-run", "-e", code], environment: ["PAYRUN_SANDBOX_URL": server.baseURL])
+        try await PayrunProcess.run(["run", "--dry-run", "-e", code], environment: ["PAYRUN_SANDBOX_URL": server.baseURL])
     }
 
     func withServer(_ body: (SimulatorServer) async throws -> Void) async throws {

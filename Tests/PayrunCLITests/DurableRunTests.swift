@@ -47,7 +47,7 @@ import Testing
     @Test func tradevestPayoutsKilledAtEachPointPayEachOnce() async throws {
         let sandbox = try SandboxProcess()
         let state = NSTemporaryDirectory() + "payrun-durable-\(UUID().uuidString)/state.db"
-        let setup = try PayrunProcess.runOnce(
+        let setup = try await PayrunProcess.runOnce(
             ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/tradevest-setup.lua"],
             environment: ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state])
         try #require(setup.status == 0, "\(setup.standardError)")
@@ -106,64 +106,64 @@ struct PayoutJob {
     func payThroughCrashes() async throws -> [String] {
         var settled: [String] = []
         // Killed once the first payment's intent is on disk, before it is sent.
-        var result = try runSettling(crash: "after-intent:1", messages: &settled)
+        var result = try await runSettling(crash: "after-intent:1", messages: &settled)
         #expect(result.status == SIGKILL, "\(result.standardError)")
         // Resumed; killed between a later payment's intent and its sending.
-        result = try runSettling(crash: "after-intent:\(crashes.intent)", messages: &settled)
+        result = try await runSettling(crash: "after-intent:\(crashes.intent)", messages: &settled)
         #expect(result.status == SIGKILL, "\(result.standardError)")
         #expect(result.standardError.contains("payrun: resuming run r_"), "\(result.standardError)")
         // Resumed; killed after a payment's answer came, before it was journaled.
-        result = try runSettling(crash: "after-answer:\(crashes.answer)", messages: &settled)
+        result = try await runSettling(crash: "after-answer:\(crashes.answer)", messages: &settled)
         #expect(result.status == SIGKILL, "\(result.standardError)")
         // Resumed; killed while the provider, having applied a payment, holds back its answer.
         try await runKilledWhileTheAnswerIsLost(messages: &settled)
         // Resumed to the end.
-        result = try runSettling(crash: nil, messages: &settled)
+        result = try await runSettling(crash: nil, messages: &settled)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.contains("payrun: resuming run r_"), "\(result.standardError)")
         #expect(result.standardOutput.contains("50 paid"), "\(result.standardOutput)")
 
-        let payments = try paymentsAtTheProvider()
+        let payments = try await paymentsAtTheProvider()
         for reference in DurableRunTests.references {
             #expect(payments[reference]?.count == 1, "\(reference) is paid \(payments[reference]?.count ?? 0) times at \(provider)")
         }
         #expect(payments.count == 50)
 
         // The audit trail: one run, resumed, every record linked to the one before.
-        let runs = try runsJSON(["runs", "--json"]) as? [[String: Any]] ?? []
+        let runs = try await runsJSON(["runs", "--json"]) as? [[String: Any]] ?? []
         let payRuns = runs.filter { ($0["script"] as? String)?.hasSuffix("/\(script).lua") == true }
         #expect(payRuns.count == 1, "the crashed attempts and the last are one run")
         #expect(payRuns.first?["status"] as? String == "finished")
         #expect((payRuns.first?["attempts"] as? Int ?? 0) >= 5)
-        let verify = try PayrunProcess.runOnce(["runs", "verify"], environment: environment)
+        let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.status == 0 && verify.standardOutput.hasPrefix("the journal is intact"), "\(verify.standardError)")
         return settled
     }
 
     /// Runs the job; when it stops with exit 4 for a payment in doubt, looks at the provider as
     /// an operator would, records what happened with `payrun runs resolve`, and runs it again.
-    func runSettling(crash: String?, messages: inout [String]) throws -> PayrunProcess.Result {
+    func runSettling(crash: String?, messages: inout [String]) async throws -> PayrunProcess.Result {
         var environment = self.environment
         environment["PAYRUN_TEST_CRASH"] = crash
         for _ in 0..<10 {
-            let result = try PayrunProcess.runOnce(payArguments, environment: environment)
+            let result = try await PayrunProcess.runOnce(payArguments, environment: environment)
             guard result.status == 4 else { return result }
             messages.append(result.standardError)
-            try settle(result.standardError)
+            try await settle(result.standardError)
         }
         throw PayoutJobFailure(description: "the run kept stopping for payments in doubt")
     }
 
     /// Looks at the provider as an operator would for the payment a run stopped before (its
     /// message on standard error), and records what happened with `payrun runs resolve`.
-    func settle(_ message: String) throws {
+    func settle(_ message: String) async throws {
         let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+)/), "\(message)")
         let run = String(command.1)
         let mutation = String(command.2)
-        let reference = try #require(try reference(of: mutation, in: run))
-        let found = try paymentsAtTheProvider()[reference] ?? []
+        let reference = try await #require(try reference(of: mutation, in: run))
+        let found = try await paymentsAtTheProvider()[reference] ?? []
         let decision = found.first.map { ["--applied", $0] } ?? ["--not-applied"]
-        let resolved = try PayrunProcess.runOnce(["runs", "resolve", run, mutation] + decision, environment: environment)
+        let resolved = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation] + decision, environment: environment)
         try #require(resolved.status == 0, "\(resolved.standardError)")
     }
 
@@ -175,7 +175,7 @@ struct PayoutJob {
         for _ in 0..<10 where stopped != nil {
             // It stopped first for a payment an earlier crash left in doubt: settled, then again.
             messages.append(stopped!)
-            try settle(stopped!)
+            try await settle(stopped!)
             stopped = try await runUntilTheAnswerIsLost()
         }
         try await sandbox.setFaults("")
@@ -201,8 +201,8 @@ struct PayoutJob {
     }
 
     /// What the provider holds, read through its own API: each reference's payment ids.
-    func paymentsAtTheProvider() throws -> [String: [String]] {
-        let result = try PayrunProcess.runOnce(
+    func paymentsAtTheProvider() async throws -> [String: [String]] {
+        let result = try await PayrunProcess.runOnce(
             ["run", "--dry-run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/\(provider)-count.lua", payouts],
             environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
         guard result.status == 0, let counts = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: [String]] else {
@@ -212,16 +212,16 @@ struct PayoutJob {
     }
 
     /// The payout reference in mutation `mutation`'s journaled request, as `payrun runs show --json` gives it.
-    private func reference(of mutation: String, in run: String) throws -> String? {
-        let shown = try runsJSON(["runs", "show", "--json", run]) as? [String: Any]
+    private func reference(of mutation: String, in run: String) async throws -> String? {
+        let shown = try await runsJSON(["runs", "show", "--json", run]) as? [String: Any]
         let records = shown?["records"] as? [[String: Any]] ?? []
         guard let intent = records.last(where: { $0["kind"] as? String == "mutation.intent" && $0["entry"] as? String == mutation }) else { return nil }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: intent["body"] ?? [:]), as: UTF8.self)
         return DurableRunTests.references.first { text.contains("\"\($0)\"") }
     }
 
-    private func runsJSON(_ arguments: [String]) throws -> Any {
-        let result = try PayrunProcess.runOnce(arguments, environment: environment)
+    private func runsJSON(_ arguments: [String]) async throws -> Any {
+        let result = try await PayrunProcess.runOnce(arguments, environment: environment)
         guard result.status == 0 else { throw PayoutJobFailure(description: "payrun \(arguments.joined(separator: " ")): \(result.standardError)") }
         return try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
     }

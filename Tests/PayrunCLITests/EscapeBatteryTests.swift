@@ -49,13 +49,13 @@ import Testing
         ("print('pasted tv-secret-8b3f60aa and peex-pin-7731') error('sk_live_4f9e2d7c1a')", "[redacted particeep.api_secret]"),
     ]
 
-    @Test func everyAttemptIsRefusedClearlyAndNoSecretIsPrinted() throws {
+    @Test func everyAttemptIsRefusedClearlyAndNoSecretIsPrinted() async throws {
         var everything = ""
         for attempt in Self.attempts {
             // The runaway loops meet a short limit; everything else gets room, so that on a busy
             // machine running out of memory is not overtaken by the clock.
             let timeout = attempt.expected == "time limit" ? "0.5" : "10"
-            let result = try PayrunProcess.run(
+            let result = try await PayrunProcess.run(
                 ["run", "--env", "live", "--timeout", timeout, "--max-memory", "32M", "-e", attempt.code],
                 environment: Self.variables)
             everything += result.combined

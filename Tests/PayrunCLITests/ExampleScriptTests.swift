@@ -12,8 +12,8 @@ import PayrunTestSupport
 import Testing
 
 @Suite struct ExampleScriptTests {
-    @Test func dailyTotalsAddsADayExactlyByStatusAndCurrency() throws {
-        let result = try PayrunProcess.run(["run", "scripts/examples/daily-totals.lua", "2024-03-01"])
+    @Test func dailyTotalsAddsADayExactlyByStatusAndCurrency() async throws {
+        let result = try await PayrunProcess.run(["run", "scripts/examples/daily-totals.lua", "2024-03-01"])
         #expect(result.status == 0, "\(result.standardError)")
         // Seed 1's data: the same every run.
         #expect(result.standardOutput == """
@@ -26,21 +26,21 @@ import Testing
               SUCCEEDED  GBP      1        4165.00
 
             """)
-        let bad = try PayrunProcess.run(["run", "scripts/examples/daily-totals.lua", "yesterday"])
+        let bad = try await PayrunProcess.run(["run", "scripts/examples/daily-totals.lua", "yesterday"])
         #expect(bad.status == 1)
         #expect(bad.standardError.contains("DAY must look like 2024-03-01, not yesterday"))
     }
 
-    @Test func verboseTracesEveryPageRequest() throws {
-        let result = try PayrunProcess.run(["run", "--verbose", "scripts/examples/daily-totals.lua", "2024-03-01"])
+    @Test func verboseTracesEveryPageRequest() async throws {
+        let result = try await PayrunProcess.run(["run", "--verbose", "scripts/examples/daily-totals.lua", "2024-03-01"])
         #expect(result.status == 0)
         let traces = result.standardError.split(separator: "\n").filter { $0.hasPrefix("payrun: GET http://127.0.0.1:") }
         #expect(traces.count == 1, "one page of 200 holds the day")
         #expect(traces.first?.contains("/particeep/v1/transaction/search?") == true && traces.first?.contains(" → 200 in ") == true)
     }
 
-    @Test func stalePendingListsTheOldestFirst() throws {
-        let result = try PayrunProcess.run(["run", "scripts/examples/stale-pending.lua", "400"])
+    @Test func stalePendingListsTheOldestFirst() async throws {
+        let result = try await PayrunProcess.run(["run", "scripts/examples/stale-pending.lua", "400"])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.first?.contains("users have transactions pending since before") == true)
@@ -58,7 +58,7 @@ import Testing
             let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
             let arguments = ["run", "scripts/examples/tradevest-onboard.lua", "scripts/examples/people.csv"]
             // PayrunProcess runs it twice itself: once to onboard, once more as a re-run.
-            let first = try await PayrunProcess.runOffThePool(arguments, environment: environment)
+            let first = try await PayrunProcess.run(arguments, environment: environment)
             #expect(first.status == 0, "\(first.standardError)")
             #expect(first.standardOutput == """
                 status   email                 name           note
@@ -70,7 +70,7 @@ import Testing
                 2 onboarded, 0 already there, 2 invalid, 0 failed
 
                 """)
-            let again = try await PayrunProcess.runOffThePool(arguments, environment: environment)
+            let again = try await PayrunProcess.run(arguments, environment: environment)
             #expect(again.standardOutput.hasSuffix("0 onboarded, 2 already there, 2 invalid, 0 failed\n"))
             #expect(again.standardOutput.contains("\nCREATED  ada@example.com       Ada Lovelace   already onboarded\n"))
             let creates = server.requests.all.filter { $0.method == "POST" && $0.path == "/tradevest/customers/natural-persons" }
@@ -85,7 +85,7 @@ import Testing
         try await SimulatorFixture.with(configuration) { server in
             let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
             let arguments = ["run", "scripts/examples/capitalist-payout.lua", "scripts/examples/payouts.csv"]
-            let first = try await PayrunProcess.runOffThePool(arguments, environment: environment)
+            let first = try await PayrunProcess.run(arguments, environment: environment)
             #expect(first.status == 0, "\(first.standardError)")
             #expect(first.standardOutput == """
                 batch 1: 4 payments
@@ -99,7 +99,7 @@ import Testing
 
                 """)
             // PayrunProcess ran it a second time already; a third run finds every payment too.
-            let again = try await PayrunProcess.runOffThePool(arguments, environment: environment)
+            let again = try await PayrunProcess.run(arguments, environment: environment)
             #expect(again.standardOutput.hasPrefix("nothing new to pay\noutcome  number        amount  currency  to        note\n"))
             #expect(again.standardOutput.contains("\nEARLIER  PO-2026-0001   50.00  USD       U0100651  PROCESSED\n"))
             #expect(again.standardOutput.hasSuffix("0 paid (nothing), 0 declined, 4 sent by an earlier run\n"))
@@ -127,7 +127,7 @@ import Testing
             crashed.waitUntilExit()
             #expect(posts().count < 4, "the crash came before the end of the list")
 
-            let rerun = try await PayrunProcess.runOffThePool(arguments, environment: environment)
+            let rerun = try await PayrunProcess.run(arguments, environment: environment)
             #expect(rerun.status == 0, "\(rerun.standardError)")
             #expect(rerun.standardOutput.hasSuffix("2 paid, 2 failed or rejected, 0 still waiting\n"))
             #expect(!rerun.standardOutput.hasPrefix("4 sent"), "what the crashed run sent is not sent again")
@@ -168,14 +168,14 @@ import Testing
             #expect(puts().count == 2, "killed while the second payout's answer was held back")
             #expect(chat.received.isEmpty, "the crashed run never reached its summary")
 
-            let rerun = try await PayrunProcess.runOnceOffThePool(arguments, environment: environment)
+            let rerun = try await PayrunProcess.runOnce(arguments, environment: environment)
             #expect(rerun.status == 0, "\(rerun.standardError)")
             #expect(puts().count == 5, "the payout in doubt was found by its reference, not sent again")
             #expect(rerun.standardOutput.hasSuffix("5 payouts, 4540.49 in all\nSummary posted to chat.\n"), "\(rerun.standardOutput)")
             #expect(!rerun.standardOutput.contains("payout-hook"))
             #expect(chat.received.map(\.text) == [#"{"text":"Particeep payouts: 5 payouts, 4540.49 in all"}"#])
             // Particeep holds one transaction per payout reference.
-            let count = try await PayrunProcess.runOnceOffThePool(["run", "-e", """
+            let count = try await PayrunProcess.runOnce(["run", "-e", """
                 local refs = {}
                 for t in payrun.provider("particeep"):paginate("/transaction/search", { issuer_id = "usr_1" }) do
                   local ref = t.custom and t.custom.payout_ref

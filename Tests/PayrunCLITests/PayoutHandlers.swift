@@ -12,10 +12,10 @@ struct PayoutHandlers {
 
     /// Sets up a Tradevest customer product on a new simulator and writes the handlers in `folder`,
     /// with `before` and `after` the transfer in each handler's body (Lua, `event` in scope).
-    init(folder: String, before: String = "", after: String = "") throws {
+    init(folder: String, before: String = "", after: String = "") async throws {
         sandbox = try SandboxProcess()
         environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
-        let setup = try PayrunProcess.runOnce(
+        let setup = try await PayrunProcess.runOnce(
             ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/tradevest-setup.lua"],
             environment: environment.merging(["PAYRUN_STATE": folder + "setup.db"]) { $1 })
         try #require(setup.status == 0, "\(setup.standardError)")
@@ -38,8 +38,8 @@ struct PayoutHandlers {
     static func body(_ number: Int) -> Data { Data(#"{"ref": "E-\#(number)"}"#.utf8) }
 
     /// The simulator's transfers for the events' references, by reference.
-    func transfers() throws -> [String: [String]] {
-        let counted = try PayrunProcess.runOnce(["run", "Tests/PayrunCLITests/DurableScripts/tradevest-count.lua"], environment: environment)
+    func transfers() async throws -> [String: [String]] {
+        let counted = try await PayrunProcess.runOnce(["run", "Tests/PayrunCLITests/DurableScripts/tradevest-count.lua"], environment: environment)
         try #require(counted.status == 0, "\(counted.standardError)")
         let all = try JSONSerialization.jsonObject(with: Data(counted.standardOutput.utf8)) as? [String: [String]] ?? [:]
         return all.filter { $0.key.hasPrefix("E-") }

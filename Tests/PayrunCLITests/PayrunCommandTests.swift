@@ -21,28 +21,28 @@ import Testing
         return path
     }
 
-    @Test func versionNamesPayrunAndItsLua() throws {
-        let result = try PayrunProcess.run(["--version"])
+    @Test func versionNamesPayrunAndItsLua() async throws {
+        let result = try await PayrunProcess.run(["--version"])
         #expect(result.status == 0)
         #expect(result.standardOutput.hasPrefix("payrun 0.1.0 (Lua 5.4."))
     }
 
-    @Test func annotationsAreWrittenAsTheEditorLibraryHasThem() throws {
-        let printed = try PayrunProcess.run(["annotations"])
+    @Test func annotationsAreWrittenAsTheEditorLibraryHasThem() async throws {
+        let printed = try await PayrunProcess.run(["annotations"])
         #expect(printed.status == 0)
         let shipped = try String(contentsOf: PayrunProcess.packageRoot.appendingPathComponent("scripts/library/payrun.lua"), encoding: .utf8)
         #expect(printed.standardOutput == shipped)
         let path = NSTemporaryDirectory() + "payrun-annotations-\(UUID().uuidString).lua"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let written = try PayrunProcess.run(["annotations", "--output", path])
+        let written = try await PayrunProcess.run(["annotations", "--output", path])
         #expect(written.status == 0 && written.standardOutput.isEmpty)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == shipped)
-        let refused = try PayrunProcess.run(["annotations", "--output", "/nonexistent/folder/payrun.lua"])
+        let refused = try await PayrunProcess.run(["annotations", "--output", "/nonexistent/folder/payrun.lua"])
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("cannot write /nonexistent/folder/payrun.lua"))
     }
 
-    @Test func aScriptReadsTheFilesItWasGivenAndNoOthers() throws {
+    @Test func aScriptReadsTheFilesItWasGivenAndNoOthers() async throws {
         let data = NSTemporaryDirectory() + "payrun-input-\(UUID().uuidString).csv"
         try "a,b\n1,2\n".write(toFile: data, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: data) }
@@ -52,7 +52,7 @@ import Testing
             print(pcall(function() return payrun.input(2) end))
             print(rawget(_G, "io"), rawget(payrun, "readfile"))
             """)
-        let result = try PayrunProcess.run(["run", "--no-strict", script, data, "/nonexistent/file.csv"])
+        let result = try await PayrunProcess.run(["run", "--no-strict", script, data, "/nonexistent/file.csv"])
         let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(result.status == 0, "\(result.standardError)")
         guard lines.count >= 6 else { return }
@@ -62,53 +62,53 @@ import Testing
         #expect(lines[5] == "nil\tnil", "no way to open a file the user did not name")
     }
 
-    @Test func aScriptThatFinishesExitsZero() throws {
+    @Test func aScriptThatFinishesExitsZero() async throws {
         let path = try temporaryScript("print('paid', ...)")
-        let result = try PayrunProcess.run(["run", path, "3", "--dry"])
+        let result = try await PayrunProcess.run(["run", path, "3", "--dry"])
         #expect(result.status == 0)
         #expect(result.standardOutput == "paid\t3\t--dry\n")
         #expect(result.standardError.isEmpty)
     }
 
-    @Test func aScriptThatRaisesExitsOneWithMessageAndTraceback() throws {
+    @Test func aScriptThatRaisesExitsOneWithMessageAndTraceback() async throws {
         let path = try temporaryScript("local amount = nil\nprint(amount + 1)\n")
-        let result = try PayrunProcess.run(["run", path])
+        let result = try await PayrunProcess.run(["run", path])
         #expect(result.status == 1)
         #expect(result.standardError.hasPrefix("payrun: \(path):2: attempt to perform arithmetic on a nil value (local 'amount')\nstack traceback:\n"))
         #expect(result.standardError.contains("\(path):2: in main chunk"))
     }
 
-    @Test func whatTheMainChunkReturnsIsIgnoredHoweverDeep() throws {
-        let result = try PayrunProcess.run(["run", "-e", "local t = {} for i = 1, 100000 do t = {t} end return t"])
+    @Test func whatTheMainChunkReturnsIsIgnoredHoweverDeep() async throws {
+        let result = try await PayrunProcess.run(["run", "-e", "local t = {} for i = 1, 100000 do t = {t} end return t"])
         #expect(result.status == 0)
     }
 
-    @Test func aSyntaxErrorExitsOne() throws {
+    @Test func aSyntaxErrorExitsOne() async throws {
         let path = try temporaryScript("if then")
-        let result = try PayrunProcess.run(["run", path])
+        let result = try await PayrunProcess.run(["run", path])
         #expect(result.status == 1)
         #expect(result.standardError == "payrun: \(path):1: unexpected symbol near 'then'\n")
     }
 
-    @Test func usageErrorsExitTwo() throws {
-        let unknown = try PayrunProcess.run(["run", "--no-such-option"])
+    @Test func usageErrorsExitTwo() async throws {
+        let unknown = try await PayrunProcess.run(["run", "--no-such-option"])
         #expect(unknown.status == 2)
         #expect(unknown.standardError.contains("--no-such-option"))
-        #expect(try PayrunProcess.run(["run"]).status == 2)
-        let missing = try PayrunProcess.run(["run", "/nonexistent/batch.lua"])
+        #expect(try await PayrunProcess.run(["run"]).status == 2)
+        let missing = try await PayrunProcess.run(["run", "/nonexistent/batch.lua"])
         #expect(missing.status == 2)
         #expect(missing.standardError == "payrun: cannot read /nonexistent/batch.lua: No such file or directory\n")
-        #expect(try PayrunProcess.run(["frobnicate"]).status == 2)
+        #expect(try await PayrunProcess.run(["frobnicate"]).status == 2)
     }
 
-    @Test func chunksFromTheCommandLineAndStandardInput() throws {
-        let inline = try PayrunProcess.run(["run", "-e", "print(payrun.json.encode({1, 2}))"])
+    @Test func chunksFromTheCommandLineAndStandardInput() async throws {
+        let inline = try await PayrunProcess.run(["run", "-e", "print(payrun.json.encode({1, 2}))"])
         #expect(inline.standardOutput == "[1,2]\n")
-        let piped = try PayrunProcess.run(["run", "-", "x"], input: "print('from stdin', ...)")
+        let piped = try await PayrunProcess.run(["run", "-", "x"], input: "print('from stdin', ...)")
         #expect(piped.standardOutput == "from stdin\tx\n")
     }
 
-    @Test func outputAndErrorsInterleaveInTheOrderWritten() throws {
+    @Test func outputAndErrorsInterleaveInTheOrderWritten() async throws {
         let path = try temporaryScript("""
             for i = 1, 3 do
               print("out " .. i)
@@ -116,15 +116,15 @@ import Testing
             end
             error("stop", 0)
             """)
-        let result = try PayrunProcess.run(["run", path])
+        let result = try await PayrunProcess.run(["run", path])
         #expect(result.status == 1)
         #expect(result.combined.hasPrefix("out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\npayrun: stop\nstack traceback:\n"))
     }
 
-    @Test func theReconciliationExampleReconcilesACSVLedgerAgainstTheSimulator() throws {
+    @Test func theReconciliationExampleReconcilesACSVLedgerAgainstTheSimulator() async throws {
         let folder = NSTemporaryDirectory() + "payrun-reconcile-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = try PayrunProcess.runOnce(
+        let result = try await PayrunProcess.runOnce(
             ["run", "--out", folder + "/reports", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv"],
             environment: ["PAYRUN_STATE": folder + "/state.db"])
         #expect(result.status == 0, "\(result.standardError)")
@@ -135,7 +135,7 @@ import Testing
         #expect(report("mismatched.csv").hasSuffix("\r\ntxn_7,4505.00,EUR,4550.00,EUR\r\n"), "the simulator says 4505.00, the ledger 4550.00")
         #expect(report("missing-in-ledger.csv").hasSuffix("\r\ntxn_8,866.00,EUR\r\n"))
         #expect(report("missing-at-provider.csv").hasSuffix("\r\ntxn_99,120.00,EUR,5\r\n"))
-        let bad = try PayrunProcess.runOnce(["run", "--out", folder + "/reports", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv", "yesterday"],
+        let bad = try await PayrunProcess.runOnce(["run", "--out", folder + "/reports", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv", "yesterday"],
                                             environment: ["PAYRUN_STATE": folder + "/state.db"])
         #expect(bad.standardError.contains("DAY must look like 2023-11-15, not yesterday"))
     }

@@ -1,8 +1,9 @@
 // Runs the built `payrun` executable as a user would, capturing what it prints.
 import Foundation
+import PayrunTestSupport
 
 struct PayrunProcess {
-    struct Result {
+    struct Result: Sendable {
         let status: Int32
         let standardOutput: String
         let standardError: String
@@ -26,32 +27,19 @@ struct PayrunProcess {
 
     /// Runs `payrun arguments...` with `input` on standard input, twice: once with the streams
     /// apart and once with both in one pipe.
-    static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Result {
-        let apart = try launch(arguments, input: input, environment: environment, merged: false)
-        let merged = try launch(arguments, input: input, environment: environment, merged: true)
-        return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: merged.output)
-    }
-
-    /// Runs `payrun arguments...` once, the streams apart: for runs whose effects must not happen twice.
-    static func runOnce(_ arguments: [String], environment: [String: String] = [:], input: String = "") throws -> Result {
-        let apart = try launch(arguments, input: input, environment: environment, merged: false)
-        return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: "")
-    }
-
-    /// `runOnce` on a thread of its own: a run that goes on while the test watches it (waits for
-    /// its payment, stops its database) must not hold one of the few threads the test's own
-    /// waiting needs; on a loaded machine that starved the test until the run had ended.
-    static func runOnceOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Swift.Result { try runOnce(arguments, environment: environment) }) }.start()
+    static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) async throws -> Result {
+        try await offThePool {
+            let apart = try launch(arguments, input: input, environment: environment, merged: false)
+            let merged = try launch(arguments, input: input, environment: environment, merged: true)
+            return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: merged.output)
         }
     }
 
-    /// `run` on a thread of its own: waiting for the child must not hold one of the few threads
-    /// a server in this test process (a webhook receiver the child talks to) needs.
-    static func runOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Swift.Result { try run(arguments, environment: environment) }) }.start()
+    /// Runs `payrun arguments...` once, the streams apart: for runs whose effects must not happen twice.
+    static func runOnce(_ arguments: [String], environment: [String: String] = [:], input: String = "") async throws -> Result {
+        try await offThePool {
+            let apart = try launch(arguments, input: input, environment: environment, merged: false)
+            return Result(status: apart.status, standardOutput: apart.output, standardError: apart.error, combined: "")
         }
     }
 

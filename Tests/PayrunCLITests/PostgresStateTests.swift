@@ -7,11 +7,13 @@ import Testing
 
 @Suite(.serialized) struct PostgresStateTests {
     /// A new database on the tests' server, as a `--state` URL.
-    func database() throws -> String {
-        let server = try PostgresServer.shared.get()
-        let name = "payrun_cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-        try server.createDatabase(String(name))
-        return server.url(database: String(name))
+    func database() async throws -> String {
+        try await offThePool {
+            let server = try PostgresServer.shared.get()
+            let name = "payrun_cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+            try server.createDatabase(String(name))
+            return server.url(database: String(name))
+        }
     }
 
     /// Waits, up to 30 s, until the simulator has had `count` payments (PUTs).
@@ -30,27 +32,27 @@ import Testing
 
     @Test func aRunIsJournaledInPostgreSQLAndReadBackByRuns() async throws {
         let sandbox = try SandboxProcess()
-        let state = try database()
+        let state = try await database()
         let pay = try script("""
             local particeep = payrun.provider("particeep")
             for i = 1, 3 do particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = i, currency = "EUR" }) end
             print("paid")
             """)
-        let paid = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, pay], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
+        let paid = try await PayrunProcess.runOnce(["run", "--state", state, pay], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
         #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
-        let listed = try await PayrunProcess.runOnceOffThePool(["runs", "list", "--json", "--state", state])
+        let listed = try await PayrunProcess.runOnce(["runs", "list", "--json", "--state", state])
         let runs = try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]] ?? []
         #expect(runs.count == 1 && runs.first?["status"] as? String == "finished" && runs.first?["mutations"] as? Int == 3, "\(listed.standardOutput)")
-        let verified = try await PayrunProcess.runOnceOffThePool(["runs", "verify", "--state", state])
+        let verified = try await PayrunProcess.runOnce(["runs", "verify", "--state", state])
         #expect(verified.standardOutput.contains("the journal is intact"), "\(verified.standardError)")
         // PAYRUN_STATE names it as well as --state does.
-        let again = try await PayrunProcess.runOnceOffThePool(["runs", "list"], environment: ["PAYRUN_STATE": state])
+        let again = try await PayrunProcess.runOnce(["runs", "list"], environment: ["PAYRUN_STATE": state])
         #expect(again.standardOutput.contains("finished"))
     }
 
     @Test func theSameJobFromTwoProcessesAtOnceSendsFromOneOnly() async throws {
         let sandbox = try SandboxProcess()
-        let state = try database()
+        let state = try await database()
         let pay = try script("""
             local particeep = payrun.provider("particeep")
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 7, currency = "EUR" })
@@ -58,9 +60,9 @@ import Testing
             print("done")
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
-        async let first = PayrunProcess.runOnceOffThePool(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
+        async let first = PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
         try await Self.waitForPayments(1, on: sandbox)
-        let second = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
+        let second = try await PayrunProcess.runOnce(["run", "--state", state, "--run-key", "nightly", pay], environment: environment)
         #expect(second.status == 1)
         #expect(second.standardError.contains("is still running"), "\(second.standardError)")
         let firstResult = try await first
@@ -71,7 +73,7 @@ import Testing
 
     @Test func aSecondRunOfTheSameJobWaitsForTheFirstAndDoesNotPayAgain() async throws {
         let sandbox = try SandboxProcess()
-        let state = try database()
+        let state = try await database()
         let pay = try script("""
             local particeep = payrun.provider("particeep")
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 9, currency = "EUR" })
@@ -80,11 +82,11 @@ import Testing
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let arguments = ["run", "--state", state, "--run-key", "weekly", pay]
-        async let first = PayrunProcess.runOnceOffThePool(arguments, environment: environment)
+        async let first = PayrunProcess.runOnce(arguments, environment: environment)
         // Once the first has paid, it holds the job's key for ten more seconds (time for a
         // process to start on a loaded machine).
         try await Self.waitForPayments(1, on: sandbox)
-        let waiting = try await PayrunProcess.runOnceOffThePool(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
+        let waiting = try await PayrunProcess.runOnce(Array(arguments.dropLast()) + ["--wait", "30s", pay], environment: environment)
         #expect(waiting.standardError.contains("is still running") && waiting.standardError.contains("waiting up to 30 s"), "\(waiting.standardError)")
         #expect(waiting.status == 1, "\(waiting.standardError)")
         #expect(waiting.standardError.contains("ended (finished) while this one waited: nothing was sent again"), "\(waiting.standardError)")
@@ -108,7 +110,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let resumed = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, "--run-key", "killed", "--wait", "5s", killed], environment: environment)
+        let resumed = try await PayrunProcess.runOnce(["run", "--state", state, "--run-key", "killed", "--wait", "5s", killed], environment: environment)
         #expect(resumed.status == 0 && resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
         let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 2, "one payment per job: \(puts.count)")
@@ -122,10 +124,10 @@ import Testing
         try server.execute("CREATE ROLE payrun_ops LOGIN PASSWORD '\(password)'; CREATE SCHEMA payrun AUTHORIZATION payrun_ops", in: "ops")
         let state = "postgres://payrun_ops@127.0.0.1:\(server.port)/ops"
         let config = NSTemporaryDirectory() + "payrun-pg-config-\(UUID().uuidString)"
-        let without = try await PayrunProcess.runOnceOffThePool(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
+        let without = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
         // Set for the environment the run uses (sandbox); `payrun runs` has no --env and takes the one that has it.
-        let set = try PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "sandbox"], input: password, environment: ["XDG_CONFIG_HOME": config])
+        let set = try await PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "sandbox"], input: password, environment: ["XDG_CONFIG_HOME": config])
         #expect(set.status == 0, "\(set.standardError)")
         let sandbox = try SandboxProcess()
         let pay = try script("""
@@ -133,9 +135,9 @@ import Testing
             particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 3, currency = "EUR" })
             print("paid")
             """)
-        let paid = try await PayrunProcess.runOnceOffThePool(["run", "--state", state, pay], environment: ["XDG_CONFIG_HOME": config, "PAYRUN_SANDBOX_URL": sandbox.url])
+        let paid = try await PayrunProcess.runOnce(["run", "--state", state, pay], environment: ["XDG_CONFIG_HOME": config, "PAYRUN_SANDBOX_URL": sandbox.url])
         #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
-        let listed = try await PayrunProcess.runOnceOffThePool(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
+        let listed = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(listed.status == 0 && listed.standardOutput.contains("finished"), "\(listed.standardError)")
         for output in [without, paid, listed] {
             #expect(!(output.standardOutput + output.standardError).contains(password), "the password never shows")
@@ -159,7 +161,7 @@ import Testing
             """)
         let environment = ["PAYRUN_SANDBOX_URL": sandbox.url]
         let arguments = ["run", "--state", state, "--run-key", "away", pay]
-        async let first = PayrunProcess.runOnceOffThePool(arguments, environment: environment)
+        async let first = PayrunProcess.runOnce(arguments, environment: environment)
         try await Self.waitForPayments(1, on: sandbox)
         // The first answer is journaled 20 ms after it came; then the database goes, as in a crash,
         // well within the ten seconds the script waits (pg_ctl is slow to start on a loaded machine).
@@ -171,7 +173,7 @@ import Testing
         var puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 1, "nothing was sent that could not be journaled first")
         try server.start()
-        let resumed = try await PayrunProcess.runOnceOffThePool(arguments, environment: environment)
+        let resumed = try await PayrunProcess.runOnce(arguments, environment: environment)
         #expect(resumed.status == 0 && resumed.standardOutput == "done\n", "\(resumed.standardError)")
         #expect(resumed.standardError.contains("resuming run"), "\(resumed.standardError)")
         puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
@@ -180,19 +182,19 @@ import Testing
     }
 
     @Test func aNewerSchemaOrAnUnreachableDatabaseIsSaidPlainly() async throws {
-        let unreachable = try await PayrunProcess.runOnceOffThePool(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing"])
+        let unreachable = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing"])
         #expect(unreachable.status == 1)
         #expect(unreachable.standardError.contains("state store postgres://payrun@127.0.0.1:1/nothing"), "\(unreachable.standardError)")
         #expect(unreachable.standardError.contains("did not answer within 10 s") || unreachable.standardError.contains("cannot be reached"))
-        let withPassword = try await PayrunProcess.runOnceOffThePool(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
+        let withPassword = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
         #expect(withPassword.status == 1 && withPassword.standardError.contains("PGPASSWORD") && !withPassword.standardError.contains("hunter2"))
-        let state = try database()
+        let state = try await database()
         // Made by a newer payrun: refused, and left as it is.
-        let migrated = try await PayrunProcess.runOnceOffThePool(["state", "migrate", "--state", state])
+        let migrated = try await PayrunProcess.runOnce(["state", "migrate", "--state", state])
         #expect(migrated.status == 0 && migrated.standardOutput.contains("schema \(PostgresRunStore.schemaVersion), this payrun's"), "\(migrated.standardError)")
         try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
-        let newer = try await PayrunProcess.runOnceOffThePool(["runs", "--state", state])
+        let newer = try await PayrunProcess.runOnce(["runs", "--state", state])
         #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to \(PostgresRunStore.schemaVersion))"), "\(newer.standardError)")
-        #expect(try await PayrunProcess.runOnceOffThePool(["state", "migrate", "--state", state]).status == 1)
+        #expect(try await PayrunProcess.runOnce(["state", "migrate", "--state", state]).status == 1)
     }
 }

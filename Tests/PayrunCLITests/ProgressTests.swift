@@ -1,6 +1,7 @@
 // payrun.progress: a line on a terminal that stays below what the script prints and is cleared at
 // the end; nothing off a terminal, or one line with --verbose.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite struct ProgressTests {
@@ -15,21 +16,24 @@ import Testing
         print("finished")
         """
 
-    func withScript(_ body: (String) throws -> Void) throws {
+    func withScript(_ body: (String) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "payrun-progress-\(UUID().uuidString).lua"
         try Self.script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try body(path)
+        try await body(path)
     }
 
-    @Test func onATerminalTheLineIsRedrawnKeptBelowPrintsAndCleared() throws {
+    @Test func onATerminalTheLineIsRedrawnKeptBelowPrintsAndCleared() async throws {
         let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
-        try withScript { path in
-            let terminal = try PseudoTerminal(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])
-            try terminal.waitFor("finished")
-            #expect(terminal.exitStatus() == 0)
-            let raw = terminal.rawText
+        try await withScript { path in
+            // Off the pool: the terminal is waited for by a thread that sleeps.
+            let (status, raw) = try await offThePool {
+                let terminal = try PseudoTerminal(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])
+                try terminal.waitFor("finished")
+                return (terminal.exitStatus(), terminal.rawText)
+            }
+            #expect(status == 0)
             #expect(raw.contains("\rpayouts  40/40  100%"), "the line reaches the whole count: \(raw.debugDescription)")
             #expect(raw.contains("payouts  1/40  2%"), "it starts at the first step")
             // Before "halfway" the line is cleared, and drawn again after it.
@@ -45,7 +49,7 @@ import Testing
         }
     }
 
-    @Test func parallelCountsItsFinishedCallsWhenAsked() throws {
+    @Test func parallelCountsItsFinishedCallsWhenAsked() async throws {
         let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         let code = """
@@ -54,17 +58,19 @@ import Testing
             local results = payrun.parallel(items, function(i) payrun.sleep(0.02) return i * 2 end, { concurrency = 4, progress = "checks" })
             print("sum " .. (results[1] + results[24]))
             """
-        let terminal = try PseudoTerminal(["run", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
-        try terminal.waitFor("sum 50")
-        #expect(terminal.exitStatus() == 0)
-        let raw = terminal.rawText
+        let (status, raw) = try await offThePool {
+            let terminal = try PseudoTerminal(["run", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
+            try terminal.waitFor("sum 50")
+            return (terminal.exitStatus(), terminal.rawText)
+        }
+        #expect(status == 0)
         #expect(raw.contains("\rchecks  24/24  100%"), "\(raw.debugDescription)")
         #expect(raw[..<raw.range(of: "sum 50")!.lowerBound].hasSuffix("\r\u{1B}[K"), "cleared before the script prints")
-        let verbose = try PayrunProcess.runOnce(["run", "--verbose", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
+        let verbose = try await PayrunProcess.runOnce(["run", "--verbose", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
         #expect(verbose.standardError.contains("payrun: checks: 24 in "), "\(verbose.standardError)")
     }
 
-    @Test func paginateCountsTheItemsItFetchedWhenAsked() throws {
+    @Test func paginateCountsTheItemsItFetchedWhenAsked() async throws {
         let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         let code = """
@@ -74,26 +80,28 @@ import Testing
             end
             print("fetched " .. n)
             """
-        let terminal = try PseudoTerminal(["run", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
-        let shown = try terminal.waitFor("fetched ")
-        #expect(terminal.exitStatus() == 0)
-        let raw = terminal.rawText
+        let (shown, status, raw) = try await offThePool {
+            let terminal = try PseudoTerminal(["run", "-e", code], environment: ["PAYRUN_STATE": state + "/state.db"])
+            let shown = try terminal.waitFor("fetched ")
+            return (shown, terminal.exitStatus(), terminal.rawText)
+        }
+        #expect(status == 0)
         #expect(raw.contains("\rtransactions  20  "), "the first page counted: \(raw.debugDescription)")
         #expect(raw[..<raw.range(of: "fetched ")!.lowerBound].hasSuffix("\r\u{1B}[K"), "cleared before the script prints: \(shown)")
     }
 
-    @Test func offATerminalNothingOrOneLineWithVerbose() throws {
+    @Test func offATerminalNothingOrOneLineWithVerbose() async throws {
         let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
-        try withScript { path in
-            let quiet = try PayrunProcess.runOnce(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])
+        try await withScript { path in
+            let quiet = try await PayrunProcess.runOnce(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])
             #expect(quiet.status == 0)
             #expect(quiet.standardOutput == "halfway\nfinished\n")
             #expect(quiet.standardError.isEmpty, "\(quiet.standardError)")
-            let verbose = try PayrunProcess.runOnce(["run", "--verbose", path], environment: ["PAYRUN_STATE": state + "/state.db"])
+            let verbose = try await PayrunProcess.runOnce(["run", "--verbose", path], environment: ["PAYRUN_STATE": state + "/state.db"])
             #expect(verbose.standardError.contains("payrun: payouts: 40 in "), "\(verbose.standardError)")
         }
-        let refused = try PayrunProcess.runOnce(["run", "-e", "payrun.progress('many')"], environment: ["PAYRUN_STATE": state + "/state.db"])
+        let refused = try await PayrunProcess.runOnce(["run", "-e", "payrun.progress('many')"], environment: ["PAYRUN_STATE": state + "/state.db"])
         #expect(refused.standardError.contains("bad argument #1 to 'progress' (number expected, got string)"), "\(refused.standardError)")
     }
 }

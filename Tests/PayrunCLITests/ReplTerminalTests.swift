@@ -17,14 +17,6 @@ import Testing
         NSTemporaryDirectory() + "payrun-repl-\(UUID().uuidString)"
     }
 
-    /// Runs `body` on a thread of its own: it blocks while waiting for the terminal, and must
-    /// not hold one of the few threads a simulator in this process needs.
-    func offThePool(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     /// `payrun repl arguments...` on a terminal of its own, with its history in `state`: waits
     /// for the first prompt, then runs `body` with it, off the pool.
     func repl(
@@ -178,13 +170,13 @@ import Testing
         }
     }
 
-    @Test func pipedInputRunsLineByLineWithoutPromptsOrColours() throws {
-        let result = try PayrunProcess.run(
+    @Test func pipedInputRunsLineByLineWithoutPromptsOrColours() async throws {
+        let result = try await PayrunProcess.run(
             ["repl", "particeep"], input: "x = 20\nfunction add(n)\n  return x + n\nend\nadd(22)\nnope\n'after'\n:quit\n'never'\n")
         #expect(result.standardOutput == "42\n\"after\"\n")
         #expect(result.standardError == "stdin:1: undefined global 'nope' (assign it at the top level of the script first, or run with --no-strict)\n")
         #expect(result.status == 1)
-        let unfinished = try PayrunProcess.run(["repl"], input: "t = {\n")
+        let unfinished = try await PayrunProcess.run(["repl"], input: "t = {\n")
         #expect(unfinished.standardError.contains("the input ended inside an unfinished statement"))
         #expect(unfinished.status == 1)
     }

@@ -20,7 +20,7 @@ import Testing
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
 
-    @Test func reportsAppearWhenTheScriptSucceedsAndArePartialWhenItFails() throws {
+    @Test func reportsAppearWhenTheScriptSucceedsAndArePartialWhenItFails() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = try script("""
             local matched = payrun.output("matched.csv")
@@ -37,7 +37,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let environment = ["PAYRUN_SANDBOX_PARTICEEP_API_SECRET": "sk_test_reportsecret_42", "PAYRUN_STATE": folder + "-state/state.db"]
         defer { try? FileManager.default.removeItem(atPath: folder + "-state") }
-        let succeeded = try PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
+        let succeeded = try await PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
         #expect(succeeded.status == 0, "\(succeeded.standardError)")
         #expect(names() == ["events.jsonl", "matched.csv", "missing.csv", "summary.txt"], "no temporary file is left")
         #expect(contents("events.jsonl") == "{\"amount\":12.50,\"id\":\"p_1\",\"note\":\"[redacted particeep.api_secret]\"}\n[1,2]\nend\n")
@@ -46,7 +46,7 @@ import Testing
         let summary = contents("summary.txt") ?? ""
         #expect(summary.hasPrefix("matched 2; key ") && !summary.contains("sk_test_reportsecret_42"), "a credential never reaches a report: \(summary)")
 
-        let failed = try PayrunProcess.runOnce(["run", "--out", folder, path, "fail"], environment: environment)
+        let failed = try await PayrunProcess.runOnce(["run", "--out", folder, path, "fail"], environment: environment)
         #expect(failed.status != 0)
         #expect(failed.standardError.contains("the ledger ran out"))
         #expect(failed.standardError.contains("(the reports it wrote are kept as \(folder)/matched.csv.partial, \(folder)/missing.csv.partial, \(folder)/summary.txt.partial, \(folder)/events.jsonl.partial)"),
@@ -55,19 +55,19 @@ import Testing
                             "summary.txt", "summary.txt.partial"],
                 "the finished reports of the earlier run stay as they were")
 
-        let again = try PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
+        let again = try await PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
         #expect(again.status == 0)
         #expect(names() == ["events.jsonl", "matched.csv", "missing.csv", "summary.txt"], "a success clears the stale .partial files")
     }
 
-    @Test func withoutOutOrWithAPathTheScriptIsToldWhatToFix() throws {
+    @Test func withoutOutOrWithAPathTheScriptIsToldWhatToFix() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let state = ["PAYRUN_STATE": folder + "-state/state.db"]
         defer { try? FileManager.default.removeItem(atPath: folder + "-state") }
-        let noFolder = try PayrunProcess.runOnce(["run", "-e", "payrun.output('x.csv')"], environment: state)
+        let noFolder = try await PayrunProcess.runOnce(["run", "-e", "payrun.output('x.csv')"], environment: state)
         #expect(noFolder.standardError.contains("payrun.output needs a folder for reports: run the script with --out DIR"))
         for name in ["../x.csv", "a/b.csv", ".hidden", "x.csv.partial", ""] {
-            let refused = try PayrunProcess.runOnce(["run", "--out", folder, "-e", "payrun.output('\(name)')"], environment: state)
+            let refused = try await PayrunProcess.runOnce(["run", "--out", folder, "-e", "payrun.output('\(name)')"], environment: state)
             #expect(refused.status != 0 && refused.standardError.contains("bad argument #1 to 'output' ('\(name)' is not a plain file name"),
                     "\(name): \(refused.standardError)")
         }

@@ -23,14 +23,14 @@ import Testing
         return path
     }
 
-    @Test func runsAreListedShownAndVerified() throws {
+    @Test func runsAreListedShownAndVerified() async throws {
         let state = Self.temporaryState()
         let script = try Self.payoutScript()
         let environment = ["PAYRUN_STATE": state]
-        let run = try PayrunProcess.runOnce(["run", script], environment: environment)
+        let run = try await PayrunProcess.runOnce(["run", script], environment: environment)
         #expect(run.status == 0, "\(run.standardError)")
 
-        let list = try PayrunProcess.runOnce(["runs"], environment: environment)
+        let list = try await PayrunProcess.runOnce(["runs"], environment: environment)
         let lines = list.standardOutput.split(separator: "\n")
         #expect(lines.first?.hasPrefix("ID") == true && lines.first?.contains("MUTATIONS") == true)
         #expect(lines.count == 2)
@@ -38,72 +38,72 @@ import Testing
         #expect(row.hasPrefix("r_") && row.contains(script) && row.contains("sandbox") && row.contains("finished") && row.hasSuffix("3"))
         let id = String(row.prefix(18))
 
-        let shown = try PayrunProcess.runOnce(["runs", "show", id], environment: environment)
+        let shown = try await PayrunProcess.runOnce(["runs", "show", id], environment: environment)
         #expect(shown.status == 0)
         #expect(shown.standardOutput.components(separatedBy: "sent     particeep PUT /transaction").count == 4)
         #expect(shown.standardOutput.components(separatedBy: "answered 200 id=txn_").count == 4)
         #expect(shown.standardOutput.contains("attempt ended: finished (exit 0)"))
 
-        let json = try PayrunProcess.runOnce(["runs", "show", "--json", id], environment: environment)
+        let json = try await PayrunProcess.runOnce(["runs", "show", "--json", id], environment: environment)
         let document = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
         #expect((document?["run"] as? [String: Any])?["mutations"] as? Int == 3)
         #expect((document?["records"] as? [Any])?.count == 8)
 
-        let verify = try PayrunProcess.runOnce(["runs", "verify"], environment: environment)
+        let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.standardOutput == "the journal is intact: 8 records checked\n")
-        let unknown = try PayrunProcess.runOnce(["runs", "show", "r_0000000000000000"], environment: environment)
+        let unknown = try await PayrunProcess.runOnce(["runs", "show", "r_0000000000000000"], environment: environment)
         #expect(unknown.status == 2 && unknown.standardError.contains("there is no run r_0000000000000000; `payrun runs` lists them"))
     }
 
-    @Test func aChangedJournalFailsVerifyNamingTheRecord() throws {
+    @Test func aChangedJournalFailsVerifyNamingTheRecord() async throws {
         let state = Self.temporaryState()
         let environment = ["PAYRUN_STATE": state]
-        #expect(try PayrunProcess.runOnce(["run", try Self.payoutScript()], environment: environment).status == 0)
+        #expect(try await PayrunProcess.runOnce(["run", try Self.payoutScript()], environment: environment).status == 0)
         let edit = Process()
         edit.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         edit.arguments = [state, "UPDATE records SET body = replace(body, '\"status\":200', '\"status\":500') WHERE seq = 3"]
         try edit.run()
         edit.waitUntilExit()
-        let verify = try PayrunProcess.runOnce(["runs", "verify"], environment: environment)
+        let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.status == 1)
         #expect(verify.standardError.hasPrefix("the journal is broken at record 3 (run r_"))
         #expect(verify.standardError.contains("its contents were changed after it was written"))
     }
 
-    @Test func theInProcessSimulatorsDieWithTheRunSoAFailedRunStartsAfresh() throws {
+    @Test func theInProcessSimulatorsDieWithTheRunSoAFailedRunStartsAfresh() async throws {
         let state = Self.temporaryState()
         let script = try Self.payoutScript()
         let environment = ["PAYRUN_STATE": state]
-        let failed = try PayrunProcess.runOnce(["run", script, "fail"], environment: environment)
+        let failed = try await PayrunProcess.runOnce(["run", script, "fail"], environment: environment)
         #expect(failed.status == 1)
-        let again = try PayrunProcess.runOnce(["run", script, "fail"], environment: environment)
+        let again = try await PayrunProcess.runOnce(["run", script, "fail"], environment: environment)
         #expect(again.standardError.contains("did not finish, but the simulators it paid through ran inside that payrun"))
         #expect(again.standardError.contains("starting afresh. To resume runs, run `payrun sandbox` on its own"))
-        let list = try PayrunProcess.runOnce(["runs", "--json"], environment: environment)
+        let list = try await PayrunProcess.runOnce(["runs", "--json"], environment: environment)
         let runs = try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]] ?? []
         #expect(runs.count == 2)
         #expect(runs.map { $0["status"] as? String } == ["failed", "interrupted"], "the one left behind is marked so")
         #expect(runs.allSatisfy { $0["attempts"] as? Int == 1 })
     }
 
-    @Test func aRunKeyChoosesTheJobAndNewRunStartsAfresh() throws {
+    @Test func aRunKeyChoosesTheJobAndNewRunStartsAfresh() async throws {
         let sandbox = try SandboxProcess()
         let state = Self.temporaryState()
         let script = try Self.payoutScript()
         let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
-        let failed = try PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
+        let failed = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
         #expect(failed.status == 1)
         // Other arguments, same key: the same job, resumed; its three payments are not sent again.
-        let resumed = try PayrunProcess.runOnce(["run", "--run-key", "nightly", script], environment: environment)
+        let resumed = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script], environment: environment)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(resumed.standardError.contains("payrun: resuming run r_"))
         #expect(resumed.standardError.contains("stopped after 3 mutations (3 answered, 0 in doubt)"))
         let puts = try sandbox.requests().filter { $0["method"] as? String == "PUT" }
         #expect(puts.count == 3)
         // Finished: the same key starts a new run; --new-run starts one even after a failure.
-        let next = try PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
+        let next = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
         #expect(!next.standardError.contains("resuming"))
-        let fresh = try PayrunProcess.runOnce(["run", "--run-key", "nightly", "--new-run", script], environment: environment)
+        let fresh = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", "--new-run", script], environment: environment)
         #expect(fresh.status == 0 && !fresh.standardError.contains("resuming"))
         #expect(try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count == 9)
     }
@@ -115,12 +115,12 @@ import Testing
         let state = folder + "/state.db"
         let script = try Self.payoutScript()
         let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
-        #expect(try PayrunProcess.runOnce(["run", script], environment: environment).status == 0)
+        #expect(try await PayrunProcess.runOnce(["run", script], environment: environment).status == 0)
         #expect(try sandbox.requests().count == 3)
 
         // Read-only: the run does not begin.
         #expect(try Self.shell("mount -o remount,ro \(folder)") == 0)
-        let readOnly = try PayrunProcess.runOnce(["run", script], environment: environment)
+        let readOnly = try await PayrunProcess.runOnce(["run", script], environment: environment)
         #expect(readOnly.status == 1)
         #expect(readOnly.standardError.hasPrefix("payrun: the run did not begin: state store \(state):"), "\(readOnly.standardError)")
         #expect(readOnly.standardError.contains("it cannot be written: its file system is read-only; remount it read-write, or use another store with --state PATH"), "\(readOnly.standardError)")
@@ -129,12 +129,12 @@ import Testing
         // Full: the disk fills up (as another program writes to it); the run does not begin.
         #expect(try Self.shell("mount -o remount,rw \(folder)") == 0)
         _ = try Self.shell("dd if=/dev/zero of=\(folder)/filler bs=4k count=1000 2>/dev/null")
-        let full = try PayrunProcess.runOnce(["run", script], environment: environment)
+        let full = try await PayrunProcess.runOnce(["run", script], environment: environment)
         #expect(full.status == 1)
         #expect(full.standardError.contains("the disk is full: free space on it, or use another store with --state PATH"), "\(full.standardError)")
         #expect(try sandbox.requests().count == 3, "nothing was sent")
         try FileManager.default.removeItem(atPath: folder + "/filler")
-        let room = try PayrunProcess.runOnce(["run", script], environment: environment)
+        let room = try await PayrunProcess.runOnce(["run", script], environment: environment)
         #expect(room.status == 0, "with room again, runs go on: \(room.standardError)")
     }
 
@@ -153,7 +153,7 @@ import Testing
             end
             print("not reached")
             """.write(toFile: script, atomically: true, encoding: .utf8)
-        let result = try PayrunProcess.runOnce(["run", script], environment: ["PAYRUN_STATE": folder + "/state.db", "PAYRUN_SANDBOX_URL": sandbox.url])
+        let result = try await PayrunProcess.runOnce(["run", script], environment: ["PAYRUN_STATE": folder + "/state.db", "PAYRUN_SANDBOX_URL": sandbox.url])
         #expect(result.status == 1)
         #expect(result.standardError.contains("the run's journal could not be written, so nothing more is sent"), "\(result.standardError)")
         #expect(result.standardError.contains("the disk is full"))

@@ -10,21 +10,21 @@ import PayrunTestSupport
 import Testing
 
 @Suite struct SandboxCommandTests {
-    @Test func badOptionsAreUsageErrorsThatSayWhy() throws {
-        let faults = try PayrunProcess.run(["sandbox", "--port", "0", "--faults", "status=99"])
+    @Test func badOptionsAreUsageErrorsThatSayWhy() async throws {
+        let faults = try await PayrunProcess.run(["sandbox", "--port", "0", "--faults", "status=99"])
         #expect(faults.status == 2)
         #expect(faults.standardError.contains("--faults") && faults.standardError.contains("not an error status"))
-        let data = try PayrunProcess.run(["sandbox", "--port", "0", "--data", "/nonexistent/start.json"])
+        let data = try await PayrunProcess.run(["sandbox", "--port", "0", "--data", "/nonexistent/start.json"])
         #expect(data.status == 1)
         #expect(data.standardError.contains("/nonexistent/start.json: cannot be read"))
-        let event = try PayrunProcess.run(["sandbox", "trigger", "particeep", "user_exploded", "--to", "http://127.0.0.1:1/"])
+        let event = try await PayrunProcess.run(["sandbox", "trigger", "particeep", "user_exploded", "--to", "http://127.0.0.1:1/"])
         #expect(event.status == 2)
         #expect(event.standardError.contains("no event 'user_exploded'"))
     }
 
     @Test func triggerSendsOneSignedEvent() async throws {
         let receiver = try await WebhookReceiver.start()
-        let sent = try await PayrunProcess.runOffThePool(["sandbox", "trigger", "particeep", "transaction_cancelled", "--to", receiver.url])
+        let sent = try await PayrunProcess.run(["sandbox", "trigger", "particeep", "transaction_cancelled", "--to", receiver.url])
         let received = try await receiver.wait(for: 2)
         await receiver.stop()
         #expect(sent.status == 0)
@@ -43,7 +43,7 @@ import Testing
         ]
         for (provider, event, field) in cases {
             let receiver = try await WebhookReceiver.start()
-            let sent = try await PayrunProcess.runOffThePool(["sandbox", "trigger", provider.name, event, "--to", receiver.url])
+            let sent = try await PayrunProcess.run(["sandbox", "trigger", provider.name, event, "--to", receiver.url])
             let received = try await receiver.wait(for: 1)
             await receiver.stop()
             #expect(sent.status == 0, "\(sent.standardError)")
@@ -53,15 +53,15 @@ import Testing
             let webhook = IncomingWebhook(headers: hook.headers.map { ($0.key, $0.value) }, body: Array(hook.body))
             #expect(provider.verify(webhook, with: credentials, now: 0) == .valid, "\(provider.name)'s client accepts it")
         }
-        let capitalist = try PayrunProcess.run(["sandbox", "trigger", "capitalist", "anything", "--to", "http://127.0.0.1:1/"])
+        let capitalist = try await PayrunProcess.run(["sandbox", "trigger", "capitalist", "anything", "--to", "http://127.0.0.1:1/"])
         #expect(capitalist.status == 2)
         #expect(capitalist.standardError.contains("'capitalist' sends no webhooks payrun simulates; try particeep, tradevest, peex"))
-        let unknown = try PayrunProcess.run(["sandbox", "trigger", "tradevest", "NOPE", "--to", "http://127.0.0.1:1/"])
+        let unknown = try await PayrunProcess.run(["sandbox", "trigger", "tradevest", "NOPE", "--to", "http://127.0.0.1:1/"])
         #expect(unknown.standardError.contains("tradevest has no event 'NOPE'; its events are CUSTOMER_NOTIFICATION, TRANSFER_NOTIFICATION"))
     }
 
-    @Test func triggerReportsAReceiverThatNeverAnswers() throws {
-        let sent = try PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", "http://127.0.0.1:1/hook", "--attempts", "2", "--timeout", "0.5"])
+    @Test func triggerReportsAReceiverThatNeverAnswers() async throws {
+        let sent = try await PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", "http://127.0.0.1:1/hook", "--attempts", "2", "--timeout", "0.5"])
         #expect(sent.status == 1)
         #expect(sent.standardOutput.contains("failed"))
         #expect(sent.standardError.contains("attempt 2:"))

@@ -16,15 +16,17 @@ import Testing
     }
 
     /// A new database on `server`, as a `--state` URL.
-    func database(on server: PostgresServer) throws -> String {
-        let name = "payrun_shared_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-        try server.createDatabase(String(name))
-        return server.url(database: String(name))
+    func database(on server: PostgresServer) async throws -> String {
+        try await offThePool {
+            let name = "payrun_shared_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+            try server.createDatabase(String(name))
+            return server.url(database: String(name))
+        }
     }
 
     /// The inbox's events in `state`, as `payrun inbox list --json` gives them.
-    func events(_ state: String, _ arguments: [String] = []) throws -> [[String: Any]] {
-        let result = try PayrunProcess.runOnce(["inbox", "list", "--limit", "100000", "--state", state, "--json"] + arguments)
+    func events(_ state: String, _ arguments: [String] = []) async throws -> [[String: Any]] {
+        let result = try await PayrunProcess.runOnce(["inbox", "list", "--limit", "100000", "--state", state, "--json"] + arguments)
         try #require(result.status == 0, "\(result.standardError)")
         return try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]] ?? []
     }
@@ -34,7 +36,7 @@ import Testing
         let deadline = Date().addingTimeInterval(seconds)
         var handled = 0
         while Date() < deadline {
-            handled = try events(state, ["--status", "handled"]).count
+            handled = try await events(state, ["--status", "handled"]).count
             if handled == total { break }
             try await Task.sleep(for: .seconds(1))
         }
@@ -47,25 +49,25 @@ import Testing
         _ total: Int, in state: String, by payouts: PayoutHandlers, listeners: [ListenerProcess]
     ) async throws {
         let handled = try await waitUntilHandled(total, in: state)
-        let others = try events(state).filter { $0["state"] as? String != "handled" }
-        let story = handled == total ? "" : try story(of: others.prefix(2), in: state, listeners: listeners)
+        let others = try await events(state).filter { $0["state"] as? String != "handled" }
+        let story = handled == total ? "" : try await story(of: others.prefix(2), in: state, listeners: listeners)
         #expect(handled == total, "\(handled) handled; not handled: \(others.prefix(5))\n\(story)")
-        let paid = try payouts.transfers()
+        let paid = try await payouts.transfers()
         #expect(paid.count == total, "\(paid.count) events paid")
         #expect(paid.filter { $0.value.count != 1 }.isEmpty, "paid twice: \(paid.filter { $0.value.count != 1 }.prefix(5))")
     }
 
     /// What happened to `events`, for a failure's message: each one's attempts and runs as
     /// `payrun inbox show` and `payrun runs show` give them, and what the listeners logged of it.
-    func story(of events: ArraySlice<[String: Any]>, in state: String, listeners: [ListenerProcess]) throws -> String {
+    func story(of events: ArraySlice<[String: Any]>, in state: String, listeners: [ListenerProcess]) async throws -> String {
         var story = ""
         for event in events {
             guard let id = event["id"] as? Int else { continue }
-            let shown = try PayrunProcess.runOnce(["inbox", "show", String(id), "--state", state, "--json"])
+            let shown = try await PayrunProcess.runOnce(["inbox", "show", String(id), "--state", state, "--json"])
             story += "inbox show \(id):\n\(shown.standardOutput)\n"
             let attempts = (try? JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])?["attempts_made"] as? [[String: Any]]
             for run in Set((attempts ?? []).compactMap { $0["run"] as? String }).sorted() {
-                story += "runs show \(run):\n\(try PayrunProcess.runOnce(["runs", "show", run, "--state", state]).standardOutput)\n"
+                story += "runs show \(run):\n\(try await PayrunProcess.runOnce(["runs", "show", run, "--state", state]).standardOutput)\n"
             }
             for (number, listener) in listeners.enumerated() {
                 let lines = listener.output.split(separator: "\n").filter { $0.contains("event \(id) ") || $0.contains("event \(id):") }
@@ -81,8 +83,8 @@ import Testing
     }
 
     @Test func twoListenersShareTheInboxAndAKilledOnesEventsAreTakenOverWithin30Seconds() async throws {
-        let state = try database(on: try PostgresServer.shared.get())
-        let payouts = try PayoutHandlers(folder: folder)
+        let state = try await database(on: try PostgresServer.shared.get())
+        let payouts = try await PayoutHandlers(folder: folder)
         let arguments = ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"]
         let first = try ListenerProcess(handlers: payouts.file, state: state, arguments: arguments, environment: payouts.environment)
         let second = try ListenerProcess(handlers: payouts.file, state: state, arguments: arguments, environment: payouts.environment)
@@ -100,7 +102,7 @@ import Testing
         // A second later the other listener's handlers (tens of ms each) have moved on: the events
         // still running are the ones the killed listener held.
         try await Task.sleep(for: .seconds(1))
-        let held = try events(state, ["--status", "running"]).count
+        let held = try await events(state, ["--status", "running"]).count
         // Its claims are leased for 10 s and renewed every 2 s: the other takes them back after that.
         let takenOver = second.waitForLog(40) { $0.contains("held by a listener that stopped renewing its claims are due again") }
         let took = Date().timeIntervalSince(killedAt)
@@ -120,8 +122,8 @@ import Testing
     /// not started a second time: a second run of the same key beside the first could send what
     /// the first's journal has not recorded yet.
     @Test func anEventClaimedAgainWhileItsHandlersRunHereIsNotStartedTwice() async throws {
-        let state = try database(on: try PostgresServer.shared.get())
-        let payouts = try PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(3)")
+        let state = try await database(on: try PostgresServer.shared.get())
+        let payouts = try await PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(3)")
         // Room for a second handler: with one, the listener claims nothing while the first runs.
         let listener = try ListenerProcess(handlers: payouts.file, state: state, arguments: ["--concurrency", "2"], environment: payouts.environment)
         let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: PayoutHandlers.body(1), headers: ListenTests.particeepHeaders())
@@ -134,10 +136,10 @@ import Testing
         #expect(listener.waitForLog(10) { $0.contains("claimed again while its handlers still run here") }, "\(listener.output)")
         #expect(try await waitUntilHandled(1, in: state, seconds: 30) == 1, "\(listener.output)")
         #expect(listener.output.components(separatedBy: "handling E-1").count == 2, "the handlers started once: \(listener.output)")
-        #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
+        await #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
         // The taken-back attempt ends interrupted and the first run's outcome is recorded: no
         // attempt failed, and none went unrecorded.
-        let shown = try PayrunProcess.runOnce(["inbox", "show", "1", "--state", state, "--json"])
+        let shown = try await PayrunProcess.runOnce(["inbox", "show", "1", "--state", state, "--json"])
         let attempts = (try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])?["attempts_made"] as? [[String: Any]] ?? []
         #expect(attempts.compactMap { $0["outcome"] as? String } == ["interrupted", "handled"], "\(shown.standardOutput)")
         #expect(!listener.output.contains("this outcome was not recorded"), "\(listener.output)")
@@ -147,8 +149,8 @@ import Testing
     @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
         // A server of its own: restarting the shared one would fail other suites' tests.
         let server = try PostgresServer()
-        let state = try database(on: server)
-        let payouts = try PayoutHandlers(folder: folder)
+        let state = try await database(on: server)
+        let payouts = try await PayoutHandlers(folder: folder)
         let listener = try ListenerProcess(
             handlers: payouts.file, state: state, arguments: ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"],
             environment: payouts.environment)
@@ -160,7 +162,7 @@ import Testing
         while answered.count < 150 { try await Task.sleep(for: .milliseconds(20)) }
         // Stopped as a crash would stop it, down for six seconds (receivers wait 3 s for the
         // store before answering 503), then started again.
-        try await Task.detached { try server.restart(after: 6, mode: "immediate") }.value
+        try await offThePool { try server.restart(after: 6, mode: "immediate") }
         for sender in senders { await sender.value }
         #expect(refused.count > 0, "senders were answered 503 while the database was down")
         #expect(answered.count == total, "every event is answered 2xx in the end")

@@ -1,15 +1,10 @@
 // The questions payrun puts to a person at a real terminal, outside the REPL: a secret typed with
 // echo off, and a live mutation's yes asked on the controlling terminal.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite struct TerminalPromptTests {
-    func offThePool(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     @Test func aSecretTypedAtTheTerminalIsNotEchoedAndIsKept() async throws {
         let configHome = NSTemporaryDirectory() + "payrun-config-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: configHome) }
@@ -21,7 +16,7 @@ import Testing
             #expect(terminal.exitStatus() == 0, "\(terminal.screenText)")
             #expect(!terminal.screenText.contains("pk_test_71c3e0aa"), "the secret was echoed:\n\(terminal.screenText)")
         }
-        let list = try PayrunProcess.run(["credentials", "list"], environment: environment)
+        let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
         #expect(list.standardOutput == "test\tpeex.secret_key\tpk…aa (16 bytes)\n")
     }
 

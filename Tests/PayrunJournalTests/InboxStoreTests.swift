@@ -16,7 +16,7 @@ struct InboxDriver: CustomTestStringConvertible, Sendable {
     static let all = [
         InboxDriver(name: "memory") { MemoryInboxStore() },
         InboxDriver(name: "SQLite") { try await SQLiteInboxStore.open(at: RunStoreTests.temporaryPath()) },
-        InboxDriver(name: "PostgreSQL") { try await PostgresInboxStore.open(try freshDatabase()) },
+        InboxDriver(name: "PostgreSQL") { try await PostgresInboxStore.open(try await freshDatabase()) },
     ]
 }
 

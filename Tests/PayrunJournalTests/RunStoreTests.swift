@@ -20,16 +20,20 @@ struct StoreDriver: CustomTestStringConvertible, Sendable {
     static let all = [
         StoreDriver(name: "memory") { MemoryRunStore() },
         StoreDriver(name: "SQLite") { try await SQLiteRunStore.open(at: RunStoreTests.temporaryPath()) },
-        StoreDriver(name: "PostgreSQL") { try await PostgresRunStore.open(try freshDatabase()) },
+        StoreDriver(name: "PostgreSQL") { try await PostgresRunStore.open(try await freshDatabase()) },
     ]
 }
 
-/// A new database on the tests' own PostgreSQL server (started at first use), as a URL.
-func freshDatabase() throws -> String {
-    let server = try PostgresServer.shared.get()
-    let name = "payrun_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-    try server.createDatabase(String(name))
-    return server.url(database: String(name))
+/// A new database on the tests' own PostgreSQL server (started at first use), as a URL. Made off
+/// the pool: starting the server and `createdb` block for a while, and the other tests' stores
+/// count their connect limit meanwhile.
+func freshDatabase() async throws -> String {
+    try await offThePool {
+        let server = try PostgresServer.shared.get()
+        let name = "payrun_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try server.createDatabase(String(name))
+        return server.url(database: String(name))
+    }
 }
 
 @Suite struct RunStoreTests {
@@ -145,7 +149,7 @@ func freshDatabase() throws -> String {
         // A run begun just before PostgreSQL crashed may be gone after the restart (its start is
         // committed without a flush); an intent written for it then would guard a request in a
         // journal that no run of its job reads, and a later attempt would send it afresh.
-        let store = try await PostgresRunStore.open(try freshDatabase())
+        let store = try await PostgresRunStore.open(try await freshDatabase())
         let intent = JournalRecord(runID: "r_lost", kind: .intent, entry: "m_1", body: .object([:]), at: 11)
         await #expect {
             try await store.append(intent, durable: true)
@@ -159,7 +163,7 @@ func freshDatabase() throws -> String {
     }
 
     @Test func aJobsKeyIsHeldByOneProcessAtATimeAndFreedWhenItsConnectionCloses() async throws {
-        let url = try freshDatabase()
+        let url = try await freshDatabase()
         // Two stores are two processes' pools: each holds its keys on a connection of its own.
         let first = try await PostgresRunStore.open(url)
         let second = try await PostgresRunStore.open(url)
