@@ -197,27 +197,15 @@ final class HandlerDispatcher: Service, Sendable {
     /// Runs the handlers for `event` and records the outcome.
     private func handle(_ event: InboxEvent) async {
         let name = "event \(event.id) \(event.received.provider)/\(event.received.type)"
-        // A finished run of its key: an earlier attempt handled it, but the inbox did not hear of
-        // it (the listener stopped, or lost its claim to another that finished first). Without an
-        // answer from the store the handlers do not run: they might run twice.
-        if event.lastOutcome != nil, let runs = engine.configuration.store {
-            do {
-                if let last = try await runs.latestRun(key: event.runKey), last.status == .finished {
-                    await record(event, .handled, runID: last.id)
-                    log.line("\(name) handled (by run \(last.id), before the listener stopped)")
-                    return
-                }
-            } catch {
-                await record(event, .interrupted, runID: nil)
-                log.line("\(name) waits: its last run cannot be read (\(error))")
-                try? await Task.sleep(for: .seconds(1))
-                return
-            }
-        }
         var options = RunOptions()
         let output = HandlerOutput(prefix: name, log: log)
         options.output = .streamed(output)
         options.runKey = event.runKey
+        // A finished run of its key handled it already, though the inbox did not hear so: the
+        // listener stopped or lost its claim before the outcome was recorded, or the database
+        // lost the claim itself in a crash (claims are committed without a flush), so that the
+        // event looks as if it was never tried. Checked by the engine while it holds the key.
+        options.skipsAFinishedJob = true
         options.event = HandlerEvent(
             provider: event.received.provider, type: event.received.type, id: event.received.key, body: event.received.body,
             receivedAt: ListenerLog.time(event.received.receivedAt), attempt: event.attempts)
@@ -231,6 +219,11 @@ final class HandlerDispatcher: Service, Sendable {
             // Cancelled (the listener stopping) or the engine shut down: not the handler's fault.
             await record(event, .interrupted, runID: nil)
             log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            return
+        }
+        if let earlier = result.finishedEarlier {
+            await record(event, .handled, runID: earlier)
+            log.line("\(name) handled (by its earlier run \(earlier), whose outcome the inbox had not recorded)")
             return
         }
         let took = "\((ContinuousClock.now - start).milliseconds) ms"

@@ -146,6 +146,36 @@ import Testing
         listener.stop()
     }
 
+    /// Claims are committed without waiting for a flush, so a database that crashes just after
+    /// one can lose it while the listener runs its handlers: the event is then due again as if
+    /// it had never been tried (no attempt, no outcome). Its next claim must find the run that
+    /// finished and not pay again. The lost claim is made here as the crash leaves it, by hand,
+    /// while the handler sleeps after paying (a crash cannot be timed between claim and flush).
+    @Test func anEventWhoseClaimTheDatabaseLostIsNotPaidAgain() async throws {
+        let server = try PostgresServer.shared.get()
+        let state = try await database(on: server)
+        let payouts = try await PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(2)")
+        // One at a time: the event is claimed again only once its first run has ended.
+        let listener = try ListenerProcess(
+            handlers: payouts.file, state: state, arguments: ["--concurrency", "1", "--retry", "200ms,200ms"], environment: payouts.environment)
+        let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: PayoutHandlers.body(1), headers: ListenTests.particeepHeaders())
+        #expect(status == 200)
+        #expect(listener.waitForLog(30) { $0.contains("paid") }, "the handler paid; the listener says: \(listener.output)")
+        let database = String(state.split(separator: "/").last!)
+        try await offThePool {
+            try server.execute("""
+                UPDATE payrun.events SET state = 'received', attempts = 0, owner = NULL, lease_until = NULL, claimed_at = NULL, outcome = NULL;
+                DELETE FROM payrun.event_attempts
+                """, in: database)
+        }
+        #expect(try await waitUntilHandled(1, in: state, seconds: 30) == 1, "\(listener.output)")
+        #expect(listener.output.contains("this outcome was not recorded"), "the first run's outcome found its claim gone: \(listener.output)")
+        #expect(listener.output.contains("handled (by its earlier run r_"), "\(listener.output)")
+        #expect(listener.output.components(separatedBy: "handling E-1").count == 2, "the handlers started once: \(listener.output)")
+        await #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
+        listener.stop()
+    }
+
     @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
         // A server of its own: restarting the shared one would fail other suites' tests.
         let server = try PostgresServer()

@@ -108,6 +108,9 @@ public final class RunJournal: Sendable {
             let processID = Int(getpid())
             var notice: String?
             let last = try await store.latestRun(key: start.key)
+            if start.skipsAFinishedJob, let last, last.status.isFinished {
+                throw RunRefused(message: "run \(last.id) of this job finished already: nothing was run again", remedy: nil, finishedEarlier: last.id)
+            }
             if let last, let waitedSince, last.status.isFinished, (last.endedAt ?? 0) >= waitedSince - 1 {
                 throw RunRefused(
                     message: "run \(last.id) of this job ended (\(last.status.rawValue)) while this one waited: nothing was sent again",
@@ -389,11 +392,14 @@ public struct RunRefused: Error, CustomStringConvertible, Sendable {
     public let remedy: String?
     /// The run of the job going on in another process, when that is why.
     public var runningElsewhere: String?
+    /// The job's last run, which finished, when the run was to skip a finished job.
+    public var finishedEarlier: String?
 
-    public init(message: String, remedy: String?, runningElsewhere: String? = nil) {
+    public init(message: String, remedy: String?, runningElsewhere: String? = nil, finishedEarlier: String? = nil) {
         self.message = message
         self.remedy = remedy
         self.runningElsewhere = runningElsewhere
+        self.finishedEarlier = finishedEarlier
     }
 
     /// The job's run `last` is going on in another process.

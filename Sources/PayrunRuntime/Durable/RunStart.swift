@@ -20,6 +20,8 @@ public struct RunStart: Sendable {
     public var host = RunStart.currentHost
     /// Start a new run even if the job's last one did not finish (`--new-run`).
     public var startsAfresh = false
+    /// Refuse to run when the job's last run finished (``RunRefused/finishedEarlier``).
+    public var skipsAFinishedJob = false
     /// How long to wait for a run of the job going on in another process to end (`--wait`);
     /// nil: refuse at once. A run that ended finished is not run again.
     public var waitsForRunningRun: Duration?

@@ -78,6 +78,7 @@ final class EngineRun: Sendable {
                     status: .scriptFailed, values: [], valuesProblem: nil, output: printed(captured),
                     error: ScriptError(kind: .journal, message: message), duration: clock.now - start, requestCount: 0)
                 refused.runningElsewhere = (error as? RunRefused)?.runningElsewhere
+                refused.finishedEarlier = (error as? RunRefused)?.finishedEarlier
                 return refused
             }
         }
@@ -143,6 +144,7 @@ final class EngineRun: Sendable {
         start.key = options.runKey
             ?? RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: start.inputs, environment: configuration.environment)
         start.startsAfresh = options.startsAfresh
+        start.skipsAFinishedJob = options.skipsAFinishedJob
         start.waitsForRunningRun = options.waitsForRunningRun
         start.providersOutliveProcess = configuration.environment != .sandbox || configuration.sandboxServer?.outlivesProcess ?? true
         return start

@@ -29,6 +29,10 @@ public struct RunOptions: Sendable {
     public var runKey: String?
     /// With a store: start a new run even if the key's last run did not finish (`--new-run`).
     public var startsAfresh = false
+    /// With a store: when the key's last run finished, do not run again and say which run it
+    /// was (``ScriptResult/finishedEarlier``). Looked at while the key is held, so no run of the
+    /// key can finish in between: how a listener hands an event over at most once to completion.
+    public var skipsAFinishedJob = false
     /// With a store: how long to wait for a run of the same key going on in another process to
     /// end before refusing (`--wait`). A run that ended finished is not run again after the wait.
     public var waitsForRunningRun: Duration?

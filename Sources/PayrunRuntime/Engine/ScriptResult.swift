@@ -30,6 +30,9 @@ public struct ScriptResult: Sendable {
     /// When the run did not begin because a run of its key is going on in another process:
     /// that run's id (or a description of it).
     public var runningElsewhere: String?
+    /// When the run did not begin because its key's last run finished and
+    /// ``RunOptions/skipsAFinishedJob`` was set: that run's id.
+    public var finishedEarlier: String?
 
     /// A run's printed text.
     public struct Output: Sendable, Equatable {
