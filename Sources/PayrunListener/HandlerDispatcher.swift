@@ -172,8 +172,8 @@ final class HandlerDispatcher: Service, Sendable {
     private func handleInTurn(_ event: InboxEvent) async {
         var next: InboxEvent? = event
         while let current = next {
-            // A claim made again comes from `recover`, which ended the attempt before it as
-            // interrupted: `handle` then looks for a finished run of the key first.
+            // A claim made again finds the key's run finished, if it did: the engine looks for
+            // that before it runs anything (`skipsAFinishedJob`).
             await handle(current)
             next = nil
             while next == nil {
@@ -185,7 +185,7 @@ final class HandlerDispatcher: Service, Sendable {
                 guard let reclaimed else { return }
                 // The new claim has the first's attempt number and owner, so an outcome the first
                 // run recorded ended it too. Still held: that outcome was not recorded, and the
-                // claim waits for one (`handle` looks for the finished run first). When the store
+                // claim waits for one (the engine finds the finished run first). When the store
                 // cannot say, or the listener stops, nothing runs: a claim still held is taken
                 // back once its lease ends, and is due again.
                 let held = try? await inbox.renew([event.id], owner: configuration.owner, leaseUntil: Clock.milliseconds() + configuration.lease.milliseconds)

@@ -93,6 +93,11 @@ public final class PostgresServer: @unchecked Sendable {
     /// One server for a test process, started at first use: initdb takes about a second.
     public static let shared: Result<PostgresServer, any Error> = Result { try PostgresServer() }
 
+    /// ``shared``, started (the first time) on a thread of its own rather than the caller's.
+    public static func sharedOffThePool() async throws -> PostgresServer {
+        try await offThePool { try shared.get() }
+    }
+
     private static func binaryFolder() -> String? {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: binaries))?.sorted() ?? []
         return versions.reversed().map { binaries + "/" + $0 + "/bin" }.first { FileManager.default.fileExists(atPath: $0 + "/initdb") }

@@ -155,7 +155,7 @@ import Testing
         #expect(await WebhookSender.post(url, body: body, headers: headers(id: "msg_1")) == 200)
         #expect(await WebhookSender.post(url, body: body, headers: headers(id: "msg_1")) == 200, "a redelivery is answered again")
         #expect(await WebhookSender.post(url, body: body, headers: headers(id: "msg_2", key: "whsec_c29tZW9uZSBlbHNlJ3Mga2V5")) == 401)
-        #expect(listener.waitForLog { $0.contains("HANDLED hooks payout.failed msg_1") })
+        await #expect(listener.waitForLog { $0.contains("HANDLED hooks payout.failed msg_1") })
         try await Task.sleep(for: .milliseconds(300))
         listener.stop()
         #expect(listener.output.components(separatedBy: "HANDLED ").count - 1 == 1, "stored and handled once: \(listener.output)")

@@ -71,7 +71,7 @@ import FoundationNetworking
             let status = await WebhookSender.post(listener.url + "/webhooks/" + provider, body: body, headers: headers)
             #expect(status == 401, "\(provider) \(headers.map(\.0)): answered \(status.map(String.init) ?? "nothing")")
         }
-        #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED ").count - 1 == 3 })
+        await #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED ").count - 1 == 3 })
         let stored = try await events()
         #expect(stored.count == 3, "only the verified events are stored: \(stored.map { "\($0["provider"] ?? "")/\($0["type"] ?? "") \($0["state"] ?? "")" }); log: \(listener.output)")
         #expect(Set(stored.compactMap { $0["state"] as? String }) == ["handled"])
@@ -97,14 +97,14 @@ import FoundationNetworking
             let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders(event: "user_updated"))
             #expect(status == 200)
         }
-        #expect(listener.waitForLog { $0.contains("handled (attempt 1") })
+        await #expect(listener.waitForLog { $0.contains("handled (attempt 1") })
         try await Task.sleep(for: .milliseconds(500))
         await #expect(try events().count == 1)
         #expect(listener.output.components(separatedBy: "HANDLED particeep user_updated").count - 1 == 1, "\(listener.output)")
         #expect(listener.output.components(separatedBy: "duplicate (kept once)").count - 1 == 2)
         // The same body as another type (a deletion carrying the object it deleted) is another event.
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders(event: "user_deleted")) == 200)
-        #expect(listener.waitForLog { $0.contains("HANDLED particeep user_deleted") })
+        await #expect(listener.waitForLog { $0.contains("HANDLED particeep user_deleted") })
         await #expect(try events().count == 2)
     }
 
@@ -117,7 +117,7 @@ import FoundationNetworking
             """)
         let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms,100ms,100ms"])
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data("{}".utf8), headers: Self.particeepHeaders()) == 200)
-        #expect(listener.waitForLog { $0.contains("BOOKED on attempt 4") && $0.contains("handled (attempt 4") }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("BOOKED on attempt 4") && $0.contains("handled (attempt 4") }, "\(listener.output)")
         let shown = try await inbox(["show", "1"]) as? [String: Any]
         let attempts = shown?["attempts_made"] as? [[String: Any]] ?? []
         #expect(attempts.compactMap { $0["outcome"] as? String } == ["failed", "failed", "failed", "handled"])
@@ -129,14 +129,14 @@ import FoundationNetworking
         let file = try handlers(#"payrun.on("particeep", "*", function(event) error("bug in the handler") end)"#)
         let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms"])
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
-        #expect(listener.waitForLog { $0.contains("dead after 3 attempt(s)") }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("dead after 3 attempt(s)") }, "\(listener.output)")
         let dead = try await events(["--status", "dead"])
         #expect(dead.count == 1 && (dead.first?["last_error"] as? String)?.contains("bug in the handler") == true)
         // The fix: the file is read for every event.
         _ = try handlers(#"payrun.on("particeep", "*", function(event) print("FIXED " .. event.body.n) end)"#)
         let replayed = try await PayrunProcess.run(["inbox", "replay", "--dead", "--state", state])
         #expect(replayed.status == 0 && replayed.standardOutput.contains("replayed 1 event(s): 1"), "\(replayed.standardError)")
-        #expect(listener.waitForLog { $0.contains("FIXED 1") && $0.contains("handled (attempt 1") }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("FIXED 1") && $0.contains("handled (attempt 1") }, "\(listener.output)")
         await #expect(try events(["--status", "handled"]).count == 1)
         // A broad replay never takes a handled event: only its number does.
         let broad = try await PayrunProcess.run(["inbox", "replay", "--since", "1h", "--state", state])
@@ -182,7 +182,7 @@ import FoundationNetworking
             let body = Data(#"{"n": \#(n), "seconds": 1}"#.utf8)
             #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders()) == 200)
         }
-        #expect(listener.waitForLog { $0.contains("STARTED 1") })
+        await #expect(listener.waitForLog { $0.contains("STARTED 1") })
         listener.stop()
         #expect(listener.output.contains("DONE 1") && listener.output.contains("payrun listen: stopped"), "\(listener.output)")
         #expect(!listener.output.contains("STARTED 2"), "no new handler starts after SIGTERM")
@@ -192,9 +192,9 @@ import FoundationNetworking
         // A handler that outlasts the grace is stopped; its event is due again, its attempt not counted.
         let body = Data(#"{"n": 4, "seconds": 30}"#.utf8)
         listener = try ListenerProcess(handlers: file, state: state, arguments: ["--grace", "200ms"])
-        #expect(listener.waitForLog { $0.contains("DONE 2") && $0.contains("DONE 3") }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("DONE 2") && $0.contains("DONE 3") }, "\(listener.output)")
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders()) == 200)
-        #expect(listener.waitForLog { $0.contains("STARTED 4") })
+        await #expect(listener.waitForLog { $0.contains("STARTED 4") })
         let stopping = Date()
         listener.stop()
         #expect(Date().timeIntervalSince(stopping) < 10, "the grace is 200 ms")
@@ -214,13 +214,13 @@ import FoundationNetworking
         let large = Data(("{\"n\": 2, \"pad\": \"" + String(repeating: "x", count: 200_000) + "\"}").utf8)
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 503)
         // Logged before the answer went out, but read from the listener's pipe a moment later.
-        #expect(listener.waitForLog { $0.contains("(503: the provider will send it again)") }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("(503: the provider will send it again)") }, "\(listener.output)")
         let health = await WebhookSender.get(listener.url + "/health")
         #expect(health?.status == 503 && health?.body.contains("inbox unavailable") == true, "a load balancer sees it")
         try FileManager.default.removeItem(atPath: folder + "/filler")
         // The provider sends it again; now it is kept, and handled.
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 200)
-        #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED particeep").count - 1 == 2 }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED particeep").count - 1 == 2 }, "\(listener.output)")
         listener.stop()
     }
 
@@ -238,7 +238,7 @@ import FoundationNetworking
             """, named: "pay.lua")
         let paid = try await PayrunProcess.runOnce(["run", pay], environment: environment)
         #expect(paid.status == 0, "\(paid.standardError)")
-        #expect(listener.waitForLog(30) { $0.contains("REPORT peex payout LOOP-1-retry") && $0.components(separatedBy: "handled (attempt").count - 1 == 2 }, "\(listener.output)")
+        await #expect(listener.waitForLog(30) { $0.contains("REPORT peex payout LOOP-1-retry") && $0.components(separatedBy: "handled (attempt").count - 1 == 2 }, "\(listener.output)")
         #expect(listener.output.contains("RETRY  peex payout LOOP-1 sent again as LOOP-1-retry"))
         let found = try await PayrunProcess.runOnce(
             ["run", "-e", #"local p = payrun.provider("peex") print(p:find("LOOP-1-retry") ~= nil, p:find("LOOP-1-retry-retry") ~= nil)"#],
@@ -267,7 +267,7 @@ import FoundationNetworking
             listener.kill()
             try await Task.sleep(for: .milliseconds(300))
             listener = try ListenerProcess(handlers: file, state: state, port: port, arguments: arguments, environment: environment)
-            if listener.waitForLog(10, until: { $0.contains("a stopped listener was handling are due again") }) { takenBack += 1 }
+            if await listener.waitForLog(10, until: { $0.contains("a stopped listener was handling are due again") }) { takenBack += 1 }
         }
         // The handlers lag behind the senders: each kill lands while handlers run.
         #expect(takenBack == 2, "a kill did not interrupt any handler")

@@ -63,12 +63,13 @@ final class ListenerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Waits until `condition` holds of the log, up to `seconds`.
-    func waitForLog(_ seconds: Double = 20, until condition: (String) -> Bool) -> Bool {
+    /// Waits until `condition` holds of the log, up to `seconds`, sleeping as a task: the
+    /// tests share the cooperative pool's few threads.
+    func waitForLog(_ seconds: Double = 20, until condition: (String) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition(output) { return true }
-            Thread.sleep(forTimeInterval: 0.05)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         return condition(output)
     }

@@ -147,7 +147,7 @@ import Testing
 
     @Test func aRunWhoseDatabaseGoesAwayStopsBeforeItsNextPaymentAndResumesOnceItIsBack() async throws {
         // A server of its own: it is stopped in the middle of the run.
-        let server = try PostgresServer()
+        let server = try await offThePool { try PostgresServer() }
         try server.createDatabase("ops")
         let state = server.url(database: "ops")
         let sandbox = try SandboxProcess()

@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func twoListenersShareTheInboxAndAKilledOnesEventsAreTakenOverWithin30Seconds() async throws {
-        let state = try await database(on: try PostgresServer.shared.get())
+        let state = try await database(on: try await PostgresServer.sharedOffThePool())
         let payouts = try await PayoutHandlers(folder: folder)
         let arguments = ["--concurrency", "4", "--retry", "200ms,200ms,200ms,200ms,200ms"]
         let first = try ListenerProcess(handlers: payouts.file, state: state, arguments: arguments, environment: payouts.environment)
@@ -104,7 +104,7 @@ import Testing
         try await Task.sleep(for: .seconds(1))
         let held = try await events(state, ["--status", "running"]).count
         // Its claims are leased for 10 s and renewed every 2 s: the other takes them back after that.
-        let takenOver = second.waitForLog(40) { $0.contains("held by a listener that stopped renewing its claims are due again") }
+        let takenOver = await second.waitForLog(40) { $0.contains("held by a listener that stopped renewing its claims are due again") }
         let took = Date().timeIntervalSince(killedAt)
         if held > 0 {
             let tail = second.output.split(separator: "\n").suffix(15).joined(separator: "\n")
@@ -122,18 +122,18 @@ import Testing
     /// not started a second time: a second run of the same key beside the first could send what
     /// the first's journal has not recorded yet.
     @Test func anEventClaimedAgainWhileItsHandlersRunHereIsNotStartedTwice() async throws {
-        let state = try await database(on: try PostgresServer.shared.get())
+        let state = try await database(on: try await PostgresServer.sharedOffThePool())
         let payouts = try await PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(3)")
         // Room for a second handler: with one, the listener claims nothing while the first runs.
         let listener = try ListenerProcess(handlers: payouts.file, state: state, arguments: ["--concurrency", "2"], environment: payouts.environment)
         let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: PayoutHandlers.body(1), headers: ListenTests.particeepHeaders())
         #expect(status == 200)
-        #expect(listener.waitForLog(30) { $0.contains("paid") }, "the handler paid; the listener says: \(listener.output)")
+        await #expect(listener.waitForLog(30) { $0.contains("paid") }, "the handler paid; the listener says: \(listener.output)")
         // What the listener itself does once it could not renew a claim in time.
         let inbox = try await PostgresInboxStore.open(state)
         let taken = try await inbox.recover(leasesEndedBy: .max, now: Int(Date().timeIntervalSince1970 * 1000))
         #expect(taken == 1, "the running event was taken back")
-        #expect(listener.waitForLog(10) { $0.contains("claimed again while its handlers still run here") }, "\(listener.output)")
+        await #expect(listener.waitForLog(10) { $0.contains("claimed again while its handlers still run here") }, "\(listener.output)")
         #expect(try await waitUntilHandled(1, in: state, seconds: 30) == 1, "\(listener.output)")
         #expect(listener.output.components(separatedBy: "handling E-1").count == 2, "the handlers started once: \(listener.output)")
         await #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
@@ -152,15 +152,15 @@ import Testing
     /// finished and not pay again. The lost claim is made here as the crash leaves it, by hand,
     /// while the handler sleeps after paying (a crash cannot be timed between claim and flush).
     @Test func anEventWhoseClaimTheDatabaseLostIsNotPaidAgain() async throws {
-        let server = try PostgresServer.shared.get()
+        let server = try await PostgresServer.sharedOffThePool()
         let state = try await database(on: server)
-        let payouts = try await PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(2)")
+        let payouts = try await PayoutHandlers(folder: folder, before: "print('handling ' .. event.body.ref)", after: "print('paid'); payrun.sleep(5)")
         // One at a time: the event is claimed again only once its first run has ended.
         let listener = try ListenerProcess(
             handlers: payouts.file, state: state, arguments: ["--concurrency", "1", "--retry", "200ms,200ms"], environment: payouts.environment)
         let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: PayoutHandlers.body(1), headers: ListenTests.particeepHeaders())
         #expect(status == 200)
-        #expect(listener.waitForLog(30) { $0.contains("paid") }, "the handler paid; the listener says: \(listener.output)")
+        await #expect(listener.waitForLog(30) { $0.contains("paid") }, "the handler paid; the listener says: \(listener.output)")
         let database = String(state.split(separator: "/").last!)
         try await offThePool {
             try server.execute("""
@@ -178,7 +178,7 @@ import Testing
 
     @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
         // A server of its own: restarting the shared one would fail other suites' tests.
-        let server = try PostgresServer()
+        let server = try await offThePool { try PostgresServer() }
         let state = try await database(on: server)
         let payouts = try await PayoutHandlers(folder: folder)
         let listener = try ListenerProcess(

@@ -76,7 +76,8 @@ public struct InboxEvent: Sendable, Equatable {
     /// run key, so that a replay runs the handlers afresh, where a retry resumes their run.
     public var replays: Int
     /// How the last attempt that ended, ended: `interrupted` means its handlers may have
-    /// finished without the inbox hearing of it.
+    /// finished without the inbox hearing of it (a listener finds that run by the event's run
+    /// key whatever this says: a claim lost in a database crash leaves no outcome at all).
     public var lastOutcome: EventAttempt.Outcome?
 
     public init(
