@@ -55,6 +55,16 @@ public final class PostgresServer: @unchecked Sendable {
         try Self.run(withPassword + [bin + "/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", name])
     }
 
+    /// A new database named `prefix` and 12 random hex digits, as a URL; made on a thread of its
+    /// own, for `createdb` blocks (a fresh database per test keeps tests apart).
+    public func freshDatabase(prefix: String) async throws -> String {
+        try await offThePool {
+            let name = prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+            try self.createDatabase(name)
+            return self.url(database: name)
+        }
+    }
+
     /// Runs `sql` in database `name` with psql, as a person at a shell would.
     public func execute(_ sql: String, in name: String) throws {
         try Self.run(withPassword + ["/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "payrun", "-d", name, "-v", "ON_ERROR_STOP=1", "-c", sql])

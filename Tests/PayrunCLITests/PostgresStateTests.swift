@@ -8,12 +8,7 @@ import Testing
 @Suite(.serialized) struct PostgresStateTests {
     /// A new database on the tests' server, as a `--state` URL.
     func database() async throws -> String {
-        try await offThePool {
-            let server = try PostgresServer.shared.get()
-            let name = "payrun_cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-            try server.createDatabase(String(name))
-            return server.url(database: String(name))
-        }
+        try await PostgresServer.sharedOffThePool().freshDatabase(prefix: "payrun_cli_")
     }
 
     /// Waits, up to 30 s, until the simulator has had `count` payments (PUTs).

@@ -17,11 +17,7 @@ import Testing
 
     /// A new database on `server`, as a `--state` URL.
     func database(on server: PostgresServer) async throws -> String {
-        try await offThePool {
-            let name = "payrun_shared_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-            try server.createDatabase(String(name))
-            return server.url(database: String(name))
-        }
+        try await server.freshDatabase(prefix: "payrun_shared_")
     }
 
     /// The inbox's events in `state`, as `payrun inbox list --json` gives them.

@@ -28,12 +28,7 @@ struct StoreDriver: CustomTestStringConvertible, Sendable {
 /// the pool: starting the server and `createdb` block for a while, and the other tests' stores
 /// count their connect limit meanwhile.
 func freshDatabase() async throws -> String {
-    try await offThePool {
-        let server = try PostgresServer.shared.get()
-        let name = "payrun_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        try server.createDatabase(String(name))
-        return server.url(database: String(name))
-    }
+    try await PostgresServer.sharedOffThePool().freshDatabase(prefix: "payrun_test_")
 }
 
 @Suite struct RunStoreTests {
