@@ -8,8 +8,8 @@ import PayrunProviderKit
 public enum ParticeepRequestSigner {
     /// The `Authorization` header's value.
     public static func authorization(key: String, secret: String, dateTime: String) -> String {
-        if let cached = last.withLock({ $0 }), cached.dateTime.utf8.elementsEqual(dateTime.utf8),
-            cached.key.utf8.elementsEqual(key.utf8), cached.secret.utf8.elementsEqual(secret.utf8)
+        if let cached = last.withLock({ $0 }), cached.dateTime.hasSameBytes(as: dateTime),
+            cached.key.hasSameBytes(as: key), cached.secret.hasSameBytes(as: secret)
         {
             return cached.authorization
         }
