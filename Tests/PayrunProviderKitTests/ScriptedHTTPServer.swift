@@ -10,10 +10,13 @@ final class ScriptedHTTPServer: Sendable {
     struct Answer: Sendable {
         let bytes: [UInt8]
         let closes: Bool
+        /// Where the bytes are cut into writes 50 ms apart, so the client reads them in pieces.
+        let pausesAt: [Int]
 
-        init(_ text: String, closes: Bool = false) {
+        init(_ text: String, closes: Bool = false, pausesAt: [Int] = []) {
             bytes = Array(text.utf8)
             self.closes = closes
+            self.pausesAt = pausesAt
         }
     }
 
@@ -111,11 +114,14 @@ final class ScriptedHTTPServer: Sendable {
                 Thread.sleep(forTimeInterval: 0.005)
             }
             var sent = 0
-            while sent < answer.bytes.count {
-                let count = answer.bytes.withUnsafeBytes { write(connection, $0.baseAddress! + sent, $0.count - sent) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return }
-                sent += count
+            for end in answer.pausesAt + [answer.bytes.count] {
+                if sent > 0 { Thread.sleep(forTimeInterval: 0.05) }
+                while sent < end {
+                    let count = answer.bytes.withUnsafeBytes { write(connection, $0.baseAddress! + sent, end - sent) }
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return }
+                    sent += count
+                }
             }
             if answer.closes { return }
         }

@@ -16,8 +16,11 @@ public struct RequestTrace: Sendable {
     /// The headers sent, signature and tokens included: redact before showing them
     /// (``RequestTrace/redacted(_:)``).
     public let requestHeaders: [(String, String)]
-    /// The response's headers; empty when there was no response.
-    public let responseHeaders: [(String, String)]
+    /// The response's headers as they came, made into strings only when read: every attempt is
+    /// traced (counted, kept as the last), and few traces are ever shown.
+    public let responseHeaderFields: ResponseHeaders
+    /// The response's headers; empty when there was no response. Made on each read.
+    public var responseHeaders: [(String, String)] { responseHeaderFields.pairs }
 
     /// Header names whose values are credentials or made from them, whatever the provider.
     static let sensitiveNameParts = ["auth", "token", "secret", "sign", "key", "password", "cookie", "session"]
@@ -86,7 +89,7 @@ public struct ProviderHTTPClient: Sendable {
             }
             switch outcome {
             case .success(let response):
-                return ProviderResponse(status: response.status, headers: response.headers, body: response.body, attempts: attempt)
+                return ProviderResponse(status: response.status, headerFields: response.headerFields, body: response.body, attempts: attempt)
             case .failure(let error) where !request.retrySafety.mayRetry && error.mayHaveBeenSent:
                 throw .outcomeUnknown(method: request.method, url: request.url, cause: error)
             case .failure(let error):
@@ -115,13 +118,13 @@ public struct ProviderHTTPClient: Sendable {
     private func report(_ request: ProviderRequest, _ outcome: Result<ProviderResponse, TransportError>, attempt: Int, elapsed: Duration, wait: Duration?) {
         guard let trace else { return }
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let (status, error, headers): (Int?, String?, [(String, String)]) = switch outcome {
-        case .success(let response): (response.status, nil, response.headers)
-        case .failure(let failure): (nil, failure.description, [])
+        let (status, error, headers): (Int?, String?, ResponseHeaders) = switch outcome {
+        case .success(let response): (response.status, nil, response.headerFields)
+        case .failure(let failure): (nil, failure.description, ResponseHeaders([]))
         }
         trace(RequestTrace(
             method: request.method, url: request.url, attempt: attempt, status: status, error: error,
-            milliseconds: milliseconds, retryingAfter: wait, requestHeaders: request.headers, responseHeaders: headers))
+            milliseconds: milliseconds, retryingAfter: wait, requestHeaders: request.headers, responseHeaderFields: headers))
     }
 }
 

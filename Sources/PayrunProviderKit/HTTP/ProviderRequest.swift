@@ -46,20 +46,28 @@ public enum RetrySafety: Sendable, Equatable {
 /// A provider's answer.
 public struct ProviderResponse: Sendable {
     public let status: Int
-    public let headers: [(String, String)]
+    /// The headers as they came, made into strings only when read (``headers``, ``header(_:)``).
+    public let headerFields: ResponseHeaders
     public let body: [UInt8]
     /// How many times the request was sent to get this answer.
     public let attempts: Int
 
     public init(status: Int, headers: [(String, String)], body: [UInt8], attempts: Int = 1) {
+        self.init(status: status, headerFields: ResponseHeaders(headers), body: body, attempts: attempts)
+    }
+
+    public init(status: Int, headerFields: ResponseHeaders, body: [UInt8], attempts: Int = 1) {
         self.status = status
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
         self.attempts = attempts
     }
 
+    /// The headers in order, names as sent: made on each read, so read them once.
+    public var headers: [(String, String)] { headerFields.pairs }
+
     /// The value of the first header called `name`, ignoring case.
     public func header(_ name: String) -> String? {
-        headers.value(named: name)
+        headerFields.value(named: name)
     }
 }

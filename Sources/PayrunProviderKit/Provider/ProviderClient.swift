@@ -23,7 +23,10 @@ public struct ProviderClient: Sendable {
         /// The result as a value (built from the parsed text on each use).
         public var result: JSONValue { content.value }
         public let status: Int
-        public let headers: [(String, String)]
+        /// The answer's headers, made into strings only when read (``headers``).
+        public let headerFields: ResponseHeaders
+        /// The answer's headers in order: made on each read, so read them once.
+        public var headers: [(String, String)] { headerFields.pairs }
         /// How many times the request was sent.
         public let attempts: Int
         /// What the provider wants the user to know (a quota nearly spent).
@@ -44,9 +47,18 @@ public struct ProviderClient: Sendable {
             content: ProviderResult, status: Int, headers: [(String, String)], attempts: Int, warning: String? = nil,
             alreadyAccepted: Bool = false
         ) {
+            self.init(
+                content: content, status: status, headerFields: ResponseHeaders(headers), attempts: attempts, warning: warning,
+                alreadyAccepted: alreadyAccepted)
+        }
+
+        public init(
+            content: ProviderResult, status: Int, headerFields: ResponseHeaders, attempts: Int, warning: String? = nil,
+            alreadyAccepted: Bool = false
+        ) {
             self.content = content
             self.status = status
-            self.headers = headers
+            self.headerFields = headerFields
             self.attempts = attempts
             self.warning = warning
             self.alreadyAccepted = alreadyAccepted
@@ -140,7 +152,7 @@ public struct ProviderClient: Sendable {
     /// client's secrets they quote redacted (a `Link` quoting a key sent in the query).
     func reply(to response: ProviderResponse, result: ProviderResult) -> Reply {
         Reply(
-            content: result, status: response.status, headers: context.credentials.redacting(response.headers), attempts: response.attempts,
+            content: result, status: response.status, headerFields: context.credentials.redacting(response.headerFields), attempts: response.attempts,
             warning: provider.warning(about: response))
     }
 
@@ -163,7 +175,8 @@ public struct ProviderClient: Sendable {
         let found = try await request("GET", lookup.path, query: lookup.query)
         guard let existing = lookup.pick(found.result) else { return nil }
         var reply = Reply(
-            result: existing, status: refused?.status ?? found.status, headers: refused.map { context.credentials.redacting($0.headers) } ?? found.headers,
+            content: .built(existing), status: refused?.status ?? found.status,
+            headerFields: refused.map { context.credentials.redacting($0.headerFields) } ?? found.headerFields,
             attempts: refused?.attempts ?? 1, warning: nil)
         reply.alreadyAccepted = true
         return reply
@@ -186,7 +199,7 @@ public struct ProviderClient: Sendable {
         if await provider.renewsAuthorization(after: response, to: request, in: context) {
             request = try await signedHere(method, path, query: query, body: body, headers: headers)
             let again = try await send(request)
-            response = ProviderResponse(status: again.status, headers: again.headers, body: again.body, attempts: response.attempts + again.attempts)
+            response = ProviderResponse(status: again.status, headerFields: again.headerFields, body: again.body, attempts: response.attempts + again.attempts)
         }
         return (request, response)
     }

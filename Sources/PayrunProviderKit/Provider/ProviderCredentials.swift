@@ -88,6 +88,15 @@ public struct ProviderCredentials: Sendable {
         return headers.map { ($0.0, redactor.redact($0.1)) }
     }
 
+    /// `headers` with any of these secrets redacted from their values; the same headers, still
+    /// as bytes, when none holds one.
+    func redacting(_ headers: ResponseHeaders) -> ResponseHeaders {
+        if let bytes = headers.lineBytes {
+            return mayContain(in: bytes) ? ResponseHeaders(redacting(headers.pairs)) : headers
+        }
+        return ResponseHeaders(redacting(headers.pairs))
+    }
+
     /// `error` with any of these secrets redacted from its text: a provider that quotes a key it
     /// refused in its error message does not hand it to the script.
     func redacting(_ error: ProviderError) -> ProviderError {

@@ -47,27 +47,25 @@ struct PlainHTTPResponseReader {
     /// The response, and whether the connection can carry another request.
     /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
     nonisolated(nonsending) mutating func read(bodiless: Bool) async throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
-        var (version, status, headers) = try await readHead()
+        var head = try await readHead()
         // Interim responses (100 Continue and the like) come before the real one.
-        while (100...199).contains(status) && status != 101 {
-            (version, status, headers) = try await readHead()
+        while (100...199).contains(head.status) && head.status != 101 {
+            head = try await readHead()
         }
+        let (version, status) = (head.version, head.status)
         var keepsAlive = version == "HTTP/1.1"
         var codings: [String] = []
         var lengths: [String] = []
-        // One pass, names compared by length first: most headers are none of the three.
-        for (name, value) in headers {
-            switch name.utf8.count {
-            case 10 where name.equalsIgnoringASCIICase("connection"):
+        for (name, value) in head.framing {
+            switch name {
+            case .connection:
                 let tokens = Self.list(value.asciiLowercased)
                 if tokens.contains("close") { keepsAlive = false }
                 if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
-            case 14 where name.equalsIgnoringASCIICase("content-length"):
+            case .contentLength:
                 lengths += Self.list(value)
-            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
+            case .transferEncoding:
                 codings += Self.list(value.asciiLowercased)
-            default:
-                break
             }
         }
         // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
@@ -101,7 +99,7 @@ struct PlainHTTPResponseReader {
         }
         // Bytes past the response were never asked for: the connection is not trusted again.
         if start < buffer.count { keepsAlive = false }
-        return (ProviderResponse(status: status, headers: headers, body: body), keepsAlive)
+        return (ProviderResponse(status: status, headerFields: head.headers, body: body), keepsAlive)
     }
 
     /// Reads until at least `count` unconsumed bytes are there.
@@ -164,17 +162,57 @@ struct PlainHTTPResponseReader {
         }
     }
 
+    /// A response's head: its status line, its headers as bytes (``ResponseHeaders``), and as
+    /// strings the three that frame the body.
+    private struct Head {
+        var version: String
+        var status: Int
+        var headers: ResponseHeaders
+        var framing: [(FramingHeader, String)]
+    }
+
+    /// The headers that say how a body is framed and whether the connection stays open.
+    private enum FramingHeader {
+        case connection, contentLength, transferEncoding
+
+        /// Which one `name` is, if any: lengths first, since most headers are none of the three.
+        init?(_ name: ArraySlice<UInt8>) {
+            switch name.count {
+            case 10 where Self.named(name, "connection"): self = .connection
+            case 14 where Self.named(name, "content-length"): self = .contentLength
+            case 17 where Self.named(name, "transfer-encoding"): self = .transferEncoding
+            default: return nil
+            }
+        }
+
+        private static func named(_ bytes: ArraySlice<UInt8>, _ lowerCase: StaticString) -> Bool {
+            lowerCase.withUTF8Buffer { wanted in
+                bytes.count == wanted.count && zip(bytes, wanted).allSatisfy { $0 == $1 || ($0 | 0x20) == $1 && $1 >= UInt8(ascii: "a") && $1 <= UInt8(ascii: "z") }
+            }
+        }
+    }
+
     /// The status line and the headers. Each line is taken from the buffer as it is there, and
     /// more read only when a line has not all come: an async call a line (``line(limit:)``) cost
     /// more than finding its end.
-    nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> (String, Int, [(String, String)]) {
+    nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> Head {
         var statusLine: (version: String, status: Int)?
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(16)
+        // The header lines are copied out in one piece when the empty line ends them: from
+        // `block`, where those not copied yet start in the buffer (-1 before the status line).
+        var lines: [UInt8] = []
+        var count = 0
+        var block = -1
+        var framing: [(FramingHeader, String)] = []
         var size = 0
         while true {
             guard let line = try bufferedLine(limit: Self.maximumHeadBytes) else {
+                // Compacting drops what was read: the lines so far are copied out first.
+                if block >= 0 {
+                    lines += buffer[block..<start]
+                    block = 0
+                }
                 compact()
+                if block >= 0 { block = start }
                 try await readMore()
                 continue
             }
@@ -185,16 +223,21 @@ struct PlainHTTPResponseReader {
                     throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
                 }
                 statusLine = first
+                block = start
                 continue
             }
-            if line.isEmpty { return (version, status, headers) }
+            if line.isEmpty {
+                lines += buffer[block..<line.startIndex]
+                return Head(version: version, status: status, headers: ResponseHeaders(lines: lines, count: count), framing: framing)
+            }
             guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
                 throw .connectionLost("a malformed response: a header line without ':'")
             }
-            let name = String(decoding: line[..<colon], as: UTF8.self)
-            let value = String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)
-            headers.append((name, value))
+            count += 1
+            if let header = FramingHeader(line[..<colon]) {
+                framing.append((header, String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)))
+            }
         }
     }
 

@@ -115,8 +115,9 @@ enum HTTPLibrary {
                 stack.push(true)
                 stack.setField("dry_run", in: -2)
             }
-            stack.pushTable(fieldCapacity: response.headers.count)
-            for (name, value) in response.headers {
+            let headers = response.headers
+            stack.pushTable(fieldCapacity: headers.count)
+            for (name, value) in headers {
                 stack.push(redactor?.redact(value) ?? value)
                 stack.setField(name.lowercased(), in: -2)
             }

@@ -31,7 +31,7 @@ enum ProviderValues {
     static func pushResponse(_ reply: ProviderClient.Reply, session: ProviderSession, on stack: LuaStack) {
         let fields = ReplyTables.Fields(reply)
         // Its names and values, and a table's worth for the entry.
-        let bytes = fields.headers.reduce(64) { $0 + $1.0.utf8.count + $1.1.utf8.count + 32 }
+        let bytes = 64 + fields.headers.byteCount + 32 * fields.headers.count
         guard session.replyBudget.allows(bytes) else {
             stack.pushTable(fieldCapacity: 4)
             setResponseFields(fields, in: stack.absoluteIndex(-1), on: stack)
@@ -77,8 +77,9 @@ enum ProviderValues {
             stack.push(true)
             stack.setField("journaled", in: table)
         }
-        stack.pushTable(fieldCapacity: fields.headers.count)
-        for (name, value) in fields.headers {
+        let headers = fields.headers.pairs
+        stack.pushTable(fieldCapacity: headers.count)
+        for (name, value) in headers {
             stack.push(value)
             stack.setField(name.asciiLowercased, in: -2)
         }

@@ -29,14 +29,15 @@ final class ReplyTables: LuaTableFiller {
         let attempts: Int
         let alreadyAccepted: Bool
         let fromJournal: Bool
-        let headers: [(String, String)]
+        /// Made into strings when the table is read.
+        let headers: ResponseHeaders
 
         init(_ reply: ProviderClient.Reply) {
             status = reply.status
             attempts = reply.attempts
             alreadyAccepted = reply.alreadyAccepted
             fromJournal = reply.fromJournal
-            headers = reply.headers
+            headers = reply.headerFields
         }
     }
 
