@@ -251,6 +251,14 @@ final class HandlerDispatcher: Service, Sendable {
             log.line("\(name) waits: its run \(elsewhere) is going on in another listener; looking again at \(ListenerLog.time(until))")
             return
         }
+        if result.storeFailed, let wait = configuration.retrySchedule.waits.first {
+            // The store failed before the run began (a database restarting): nothing ran, so the
+            // attempt does not count, or a blip would use up a short retry schedule.
+            let until = Clock.milliseconds() + wait.milliseconds
+            await record(event, .postponed(until: until), runID: nil)
+            log.line("\(name) waits: \(result.error?.message ?? "the state store failed"); not counted as an attempt, trying again at \(ListenerLog.time(until))")
+            return
+        }
         var message = result.error?.message ?? "the handler failed (\(result.status))"
         // A payment in doubt waits for a person: trying again would stop at it again.
         let wait = result.status == .inDoubt ? nil : configuration.retrySchedule.wait(after: event.attempts)

@@ -172,6 +172,32 @@ import Testing
         listener.stop()
     }
 
+    /// The journal's table gone while the inbox's work (renamed by hand, as a half-applied
+    /// migration or a permission taken away would leave it): the handler's run cannot begin,
+    /// which says nothing about the event, so no attempt is counted. With two attempts allowed,
+    /// counting them would leave the event dead before the table is back.
+    @Test func anEventWhoseRunTheStoreCouldNotBeginIsNotCountedAsFailing() async throws {
+        let server = try await PostgresServer.sharedOffThePool()
+        let state = try await database(on: server)
+        let payouts = try await PayoutHandlers(folder: folder)
+        let listener = try ListenerProcess(
+            handlers: payouts.file, state: state, arguments: ["--concurrency", "1", "--retry", "300ms"], environment: payouts.environment)
+        let database = String(state.split(separator: "/").last!)
+        try await offThePool { try server.execute("ALTER TABLE payrun.runs RENAME TO runs_away", in: database) }
+        let status = await WebhookSender.post(listener.url + "/webhooks/particeep", body: PayoutHandlers.body(1), headers: ListenTests.particeepHeaders())
+        #expect(status == 200)
+        await #expect(
+            listener.waitForLog(30) { $0.components(separatedBy: "not counted as an attempt").count > 3 },
+            "the run could not begin, again and again, without counting: \(listener.output)")
+        let waiting = try await events(state)
+        #expect(waiting.count == 1 && waiting.first?["state"] as? String != "dead", "\(waiting)")
+        try await offThePool { try server.execute("ALTER TABLE payrun.runs_away RENAME TO runs", in: database) }
+        #expect(try await waitUntilHandled(1, in: state, seconds: 30) == 1, "\(listener.output)")
+        await #expect(try payouts.transfers()["E-1"]?.count == 1, "paid once")
+        #expect(!listener.output.contains("dead after"), "\(listener.output)")
+        listener.stop()
+    }
+
     @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
         // A server of its own: restarting the shared one would fail other suites' tests.
         let server = try await offThePool { try PostgresServer() }

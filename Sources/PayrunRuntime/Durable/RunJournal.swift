@@ -96,7 +96,7 @@ public final class RunJournal: Sendable {
         do {
             held = try await store.holdKey(start.key)
         } catch {
-            throw RunRefused(message: error.description, remedy: nil)
+            throw RunRefused(message: error.description, remedy: nil, storeFailed: true)
         }
         guard let hold = held else {
             // The holder may not have recorded its run yet: only an unfinished one is named.
@@ -165,13 +165,13 @@ public final class RunJournal: Sendable {
             return (journal, notice)
         } catch let error as StoreError {
             await hold.release()
-            throw RunRefused(message: error.description, remedy: nil)
+            throw RunRefused(message: error.description, remedy: nil, storeFailed: true)
         } catch let error as RunRefused {
             await hold.release()
             throw error
         } catch {
             await hold.release()
-            throw RunRefused(message: "\(error)", remedy: nil)
+            throw RunRefused(message: "\(error)", remedy: nil, storeFailed: true)
         }
     }
 
@@ -394,12 +394,16 @@ public struct RunRefused: Error, CustomStringConvertible, Sendable {
     public var runningElsewhere: String?
     /// The job's last run, which finished, when the run was to skip a finished job.
     public var finishedEarlier: String?
+    /// The store could not be read or written: the refusal says nothing about the job, and the
+    /// same run may well begin a moment later.
+    public var storeFailed: Bool
 
-    public init(message: String, remedy: String?, runningElsewhere: String? = nil, finishedEarlier: String? = nil) {
+    public init(message: String, remedy: String?, runningElsewhere: String? = nil, finishedEarlier: String? = nil, storeFailed: Bool = false) {
         self.message = message
         self.remedy = remedy
         self.runningElsewhere = runningElsewhere
         self.finishedEarlier = finishedEarlier
+        self.storeFailed = storeFailed
     }
 
     /// The job's run `last` is going on in another process.

@@ -79,6 +79,7 @@ final class EngineRun: Sendable {
                     error: ScriptError(kind: .journal, message: message), duration: clock.now - start, requestCount: 0)
                 refused.runningElsewhere = (error as? RunRefused)?.runningElsewhere
                 refused.finishedEarlier = (error as? RunRefused)?.finishedEarlier
+                refused.storeFailed = (error as? RunRefused)?.storeFailed ?? false
                 return refused
             }
         }

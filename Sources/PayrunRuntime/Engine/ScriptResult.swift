@@ -33,6 +33,9 @@ public struct ScriptResult: Sendable {
     /// When the run did not begin because its key's last run finished and
     /// ``RunOptions/skipsAFinishedJob`` was set: that run's id.
     public var finishedEarlier: String?
+    /// When the run did not begin because the state store failed (``error`` says how): nothing
+    /// ran, and the same run may begin once the store answers again.
+    public var storeFailed = false
 
     /// A run's printed text.
     public struct Output: Sendable, Equatable {
