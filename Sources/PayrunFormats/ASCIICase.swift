@@ -19,8 +19,10 @@ extension StringProtocol {
         return utf8.elementsEqual(other.utf8) { Self.sameIgnoringASCIICase($0, $1) }
     }
 
+    /// Whether two bytes are the same once ASCII letters are folded to one case; for names
+    /// compared as bytes, where no `String` is made.
     @inlinable
-    static func sameIgnoringASCIICase(_ byte: UInt8, _ other: UInt8) -> Bool {
+    public static func sameIgnoringASCIICase(_ byte: UInt8, _ other: UInt8) -> Bool {
         byte == other || ((byte | 0x20) == (other | 0x20) && (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z"))
     }
 

@@ -4,6 +4,7 @@
 // of every answer, and again for every attempt's trace: keeping the bytes took a GET from 78.6K
 // to 74.2K instructions.
 import Glibc
+import PayrunFormats
 
 /// A response's headers, in order, names as the server sent them.
 public struct ResponseHeaders: Sendable {
@@ -63,7 +64,7 @@ public struct ResponseHeaders: Sendable {
                         let end = Self.lineEnd(in: all, from: start)
                         // The name, then the colon: no line is split unless its name is the one.
                         if start + wanted.count < end, base[start + wanted.count] == UInt8(ascii: ":"),
-                           zip(all[start..<(start + wanted.count)], wanted).allSatisfy(Self.sameIgnoringASCIICase) {
+                           zip(all[start..<(start + wanted.count)], wanted).allSatisfy(String.sameIgnoringASCIICase) {
                             return String(decoding: Self.value(in: all, from: start + wanted.count + 1, to: end), as: UTF8.self)
                         }
                         start = end + 1
@@ -72,10 +73,6 @@ public struct ResponseHeaders: Sendable {
                 }
             }
         }
-    }
-
-    private static func sameIgnoringASCIICase(_ byte: UInt8, _ other: UInt8) -> Bool {
-        byte == other || ((byte | 0x20) == (other | 0x20) && (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z"))
     }
 
     /// About how many bytes the names and values hold, for a budget.

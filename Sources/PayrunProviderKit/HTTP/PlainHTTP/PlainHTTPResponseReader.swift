@@ -185,9 +185,9 @@ struct PlainHTTPResponseReader {
             }
         }
 
-        private static func named(_ bytes: ArraySlice<UInt8>, _ lowerCase: StaticString) -> Bool {
-            lowerCase.withUTF8Buffer { wanted in
-                bytes.count == wanted.count && zip(bytes, wanted).allSatisfy { $0 == $1 || ($0 | 0x20) == $1 && $1 >= UInt8(ascii: "a") && $1 <= UInt8(ascii: "z") }
+        private static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
+            name.withUTF8Buffer { wanted in
+                bytes.count == wanted.count && zip(bytes, wanted).allSatisfy(String.sameIgnoringASCIICase)
             }
         }
     }
