@@ -198,21 +198,18 @@ struct PlainHTTPResponseReader {
     nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> Head {
         var statusLine: (version: String, status: Int)?
         // The header lines are copied out in one piece when the empty line ends them: from
-        // `block`, where those not copied yet start in the buffer (-1 before the status line).
+        // `block`, where those not copied yet start in the buffer (nil before the status line).
         var lines: [UInt8] = []
         var count = 0
-        var block = -1
+        var block: Int?
         var framing: [(FramingHeader, String)] = []
         var size = 0
         while true {
             guard let line = try bufferedLine(limit: Self.maximumHeadBytes) else {
                 // Compacting drops what was read: the lines so far are copied out first.
-                if block >= 0 {
-                    lines += buffer[block..<start]
-                    block = 0
-                }
+                if let from = block { lines += buffer[from..<start] }
                 compact()
-                if block >= 0 { block = start }
+                if block != nil { block = start }
                 try await readMore()
                 continue
             }
@@ -226,8 +223,8 @@ struct PlainHTTPResponseReader {
                 block = start
                 continue
             }
-            if line.isEmpty {
-                lines += buffer[block..<line.startIndex]
+            if line.isEmpty, let from = block {
+                lines += buffer[from..<line.startIndex]
                 return Head(version: version, status: status, headers: ResponseHeaders(lines: lines, count: count), framing: framing)
             }
             guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
