@@ -3,7 +3,7 @@
 // HTTP, headers that cannot be sent, and a stop while the server is silent.
 import Foundation
 import PayrunLocks
-import PayrunProviderKit
+@testable import PayrunProviderKit
 import PayrunTestSupport
 import Testing
 
@@ -71,18 +71,47 @@ import Testing
     }
 
     @Test func aConnectionTheServerClosedWhileIdleIsNotUsedAgain() async throws {
-        // The server closes after its answer without saying so: the client notices before sending
-        // on it again, so even a create that may not be resent goes out once, on a new connection.
+        // The server sends a 408 unasked 50 ms after its answer, and closes: the client notices
+        // before sending on the connection again, so even a create that may not be resent goes
+        // out once, on a new connection, and is not answered by the 408.
+        let answered = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         let answers: [ScriptedHTTPServer.Answer] = [
-            .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closes: true),
+            .init(answered + "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", closes: true, pausesAt: [answered.utf8.count]),
             .init("HTTP/1.1 201 Created\r\nContent-Length: 7\r\n\r\ncreated"),
         ]
-        try await withScriptedServer(answers) { server, transport in
+        // However soon after its last answer: only a GET or HEAD goes out on a connection unchecked.
+        var settings = HTTPSettings()
+        settings.uncheckedReuseTime = .seconds(600)
+        try await withScriptedServer(answers, settings: settings) { server, transport in
             _ = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/first"))
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(200))
             let created = try await send(transport, ProviderRequest(method: "POST", url: server.url + "/payouts", body: Array("{}".utf8)))
             #expect(created.status == 201)
             #expect(server.connections == 2 && server.requests.count == 2)
+        }
+    }
+
+    @Test(arguments: ["GET", "HEAD"])
+    func aRequestThatChangesNothingMeetingAClosedConnectionGoesAgainOnANewOne(method: String) async throws {
+        // The server closes after its answer without saying so, and the next request goes out
+        // on the kept connection unchecked (a reuse time no machine outlasts): it meets the close
+        // before any answer, and is sent once more, on a new connection.
+        let answers: [ScriptedHTTPServer.Answer] = [
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst", closes: true),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Answer: second\r\n\r\n" + (method == "HEAD" ? "" : "second")),
+        ]
+        var settings = HTTPSettings()
+        settings.idleConnectionLifetime = .seconds(600)
+        settings.uncheckedReuseTime = .seconds(600)
+        try await withScriptedServer(answers, settings: settings) { server, transport in
+            _ = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/first"))
+            // Long enough for the close to have come: a check before sending would have seen it.
+            try await Task.sleep(for: .milliseconds(100))
+            let second = try await send(transport, ProviderRequest(method: method, url: server.url + "/second"))
+            #expect(second.status == 200 && second.header("x-answer") == "second")
+            #expect(second.body == (method == "HEAD" ? [] : Array("second".utf8)))
+            #expect(server.connections == 2)
+            #expect(server.requests.count == 2 && server.requests[1].hasPrefix("\(method) /second "))
         }
     }
 

@@ -28,6 +28,12 @@ public struct HTTPSettings: Sendable {
     /// unlikely to close it just as a request goes out on it, which would leave a payment in
     /// doubt.
     public var idleConnectionLifetime: Duration = .seconds(2)
+    /// How long a plain-HTTP connection may have been idle and still carry a GET or HEAD without
+    /// first asking the kernel whether the server closed it, a system call a request. Servers
+    /// close idle connections after seconds, some sending a 408 first that the request would
+    /// read as its answer: the check finds those. One closed at once, unannounced, is found by
+    /// the request failing before any answer, and the request goes again on a new connection.
+    var uncheckedReuseTime: Duration = .milliseconds(1)
 
     public init() {}
 

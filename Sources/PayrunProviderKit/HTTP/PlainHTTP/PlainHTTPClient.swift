@@ -93,30 +93,50 @@ final class PlainHTTPClient: Sendable {
         // A stop asked for before anything went out (while a token was fetched, say) sends nothing.
         if waiting.isStopped { throw .stopped(sent: false) }
         let deadline = ContinuousClock.now + settings.totalTimeout
-        let socket: PlainSocket
+        let message = request.body.map { head + $0 } ?? head
+        let bodiless = request.method == "HEAD"
         let key = destination.key
-        if let kept = takeIdle(key) {
-            socket = kept
-        } else {
-            socket = try await PlainSocket.connect(
-                host: destination.host, port: destination.port, deadline: min(deadline, .now + settings.connectTimeout), waiting: waiting)
+        // A request that changes nothing goes out on a connection kept a moment ago without
+        // asking the kernel first whether the server closed it (`uncheckedReuseTime`): if it
+        // did, the request goes once more, on a new connection. Any other request goes only on
+        // a connection seen open, so that it is never sent twice.
+        let resendable = bodiless || request.method == "GET"
+        if let kept = takeIdle(key, unchecked: resendable) {
+            if let response = try await exchange(message, on: kept, key: key, bodiless: bodiless, deadline: deadline, waiting: waiting, resendable: resendable) {
+                return response
+            }
+            if waiting.isStopped { throw .stopped(sent: false) }
         }
+        let socket = try await PlainSocket.connect(
+            host: destination.host, port: destination.port, deadline: min(deadline, .now + settings.connectTimeout), waiting: waiting)
+        return try await exchange(message, on: socket, key: key, bodiless: bodiless, deadline: deadline, waiting: waiting, resendable: false)!
+    }
+
+    /// Writes `message` on `socket` and reads its response, keeping the connection for another
+    /// request if it can carry one. Nil, with the connection closed, when the connection was
+    /// `resendable`'s kept one and the server had closed it: it ended before any of an answer.
+    nonisolated(nonsending) private func exchange(
+        _ message: [UInt8], on socket: PlainSocket, key: String, bodiless: Bool, deadline: ContinuousClock.Instant, waiting: SocketWaiting, resendable: Bool
+    ) async throws(TransportError) -> ProviderResponse? {
         var keepsAlive = false
         defer { if keepsAlive { putBack(socket, key) } else { socket.close() } }
         if waiting.isStopped { throw .stopped(sent: false) }
-        let message = request.body.map { head + $0 } ?? head
-        // All of it at once, nearly always: the async write only when the socket is full.
-        let written = try socket.writeNow(message)
-        if written < message.count {
-            try await socket.write(message, from: written, deadline: deadline, waiting: waiting)
-        }
         var reader = PlainHTTPResponseReader(
             socket: socket, readTimeout: settings.readTimeout, deadline: deadline,
             maximumBodyBytes: settings.maximumResponseBytes, waiting: waiting)
-        let response: ProviderResponse
-        (response, keepsAlive) = try await reader.read(bodiless: request.method == "HEAD")
-        if keepsAlive { reader.keepBuffer() }
-        return response
+        do throws(TransportError) {
+            // All of it at once, nearly always: the async write only when the socket is full.
+            let written = try socket.writeNow(message)
+            if written < message.count {
+                try await socket.write(message, from: written, deadline: deadline, waiting: waiting)
+            }
+            let response: ProviderResponse
+            (response, keepsAlive) = try await reader.read(bodiless: bodiless)
+            if keepsAlive { reader.keepBuffer() }
+            return response
+        } catch .connectionLost(_) where resendable && !reader.answered {
+            return nil
+        }
     }
 
     /// Closes the idle connections; any in use are closed when their request ends.
@@ -161,9 +181,12 @@ final class PlainHTTPClient: Sendable {
         }
     }
 
-    private func takeIdle(_ key: String) -> PlainSocket? {
+    /// A kept connection to `key`: seen open, unless it is taken `unchecked` and came back
+    /// within the settings' `uncheckedReuseTime`.
+    private func takeIdle(_ key: String, unchecked: Bool) -> PlainSocket? {
         while let socket = idle.withLock({ $0.take(key) }) {
-            if socket.isReusable, ContinuousClock.now - socket.lastUsed < settings.idleConnectionLifetime { return socket }
+            let idleTime = ContinuousClock.now - socket.lastUsed
+            if idleTime < settings.idleConnectionLifetime, unchecked && idleTime < settings.uncheckedReuseTime || socket.isReusable { return socket }
             socket.close()
         }
         return nil

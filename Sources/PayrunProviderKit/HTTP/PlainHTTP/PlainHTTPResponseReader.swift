@@ -14,7 +14,7 @@ struct PlainHTTPResponseReader {
     private var buffer: [UInt8] = []
     private var start = 0
     /// Whether any of the response has come.
-    private var answered = false
+    private(set) var answered = false
     /// Where the search for the next line's end goes on from: the bytes before it were searched.
     private var scanned = 0
 

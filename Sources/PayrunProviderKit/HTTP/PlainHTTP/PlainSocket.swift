@@ -1,4 +1,4 @@
-// A TCP connection read and written by the thread that uses it, with poll(2) for the timeouts:
+// A TCP connection read and written by the thread that uses it, with receive timeouts and poll(2):
 // for the plain-HTTP requests a script's thread sends itself, with no event loop in between.
 import Glibc
 
@@ -17,8 +17,8 @@ enum SocketWaiting: Sendable {
     }
 }
 
-/// One non-blocking TCP socket, used by one thread at a time (handed between threads only
-/// through the idle pool's lock).
+/// One TCP socket, used by one thread at a time (handed between threads only through the idle
+/// pool's lock).
 final class PlainSocket: @unchecked Sendable {
     private(set) var descriptor: Int32
     /// When its last response ended: an idle connection is not kept for long.
@@ -65,14 +65,14 @@ final class PlainSocket: @unchecked Sendable {
             let socket = PlainSocket(descriptor: descriptor)
             var on: Int32 = 1
             _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-            if Glibc.connect(descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return socket }
+            if Glibc.connect(descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return socket.connected() }
             guard errno == EINPROGRESS else { reason = String(cString: strerror(errno)); continue }
             switch await socket.wait(for: Int16(POLLOUT), until: deadline, waiting: waiting) {
             case .ready:
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 _ = getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
-                if error == 0 { return socket }
+                if error == 0 { return socket.connected() }
                 reason = String(cString: strerror(error))
             case .timedOut:
                 throw .connect("the connection timed out")
@@ -81,6 +81,19 @@ final class PlainSocket: @unchecked Sendable {
             }
         }
         throw .connect("\(host):\(port): \(reason)")
+    }
+
+    /// The longest a thread blocks in one system call on the socket: how soon it hears a stop.
+    static let stopSlice = Duration.milliseconds(50)
+
+    /// The connected socket, put in blocking mode with a receive timeout of ``stopSlice``, so
+    /// that a thread waiting for an answer waits in recv(2) itself (``readBlocking``). Every
+    /// call that must not wait says so with `MSG_DONTWAIT`, whichever thread or reactor makes it.
+    private func connected() -> PlainSocket {
+        _ = fcntl(descriptor, F_SETFL, 0)
+        var slice = timeval(tv_sec: 0, tv_usec: Int(Self.stopSlice.components.attoseconds / 1_000_000_000_000))
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
+        return self
     }
 
     enum Readiness { case ready, timedOut, stopped }
@@ -115,7 +128,7 @@ final class PlainSocket: @unchecked Sendable {
     func writeNow(_ bytes: [UInt8], from offset: Int = 0) throws(TransportError) -> Int {
         var offset = offset
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
             if count > 0 { offset += count; continue }
             if count < 0 && errno == EINTR { continue }
             guard count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else {
@@ -155,17 +168,23 @@ final class PlainSocket: @unchecked Sendable {
                 stopped = try Self.isStopped(by: await wait(for: Int16(POLLIN), until: min(quiet, deadline), waiting: waiting), quiet: quiet, deadline: deadline)
             }
             waits = true
-            if let count = try receive(into: &buffer) { return count }
+            if let count = try receive(into: &buffer, blocking: false) { return count }
             if stopped { throw .stopped(sent: true) }
         }
     }
 
-    /// ``read(into:readTimeout:deadline:waitingFirst:waiting:)`` for a thread that blocks in
-    /// poll(2) itself: the same steps, with no async call to pay for.
+    /// ``read(into:readTimeout:deadline:waitingFirst:waiting:)`` for a thread that blocks
+    /// itself, with no async call to pay for: in recv(2), a ``stopSlice`` at a time, until a
+    /// stop or the last slice before the time is up, which waits in poll(2) for exactly what is
+    /// left. Blocking in recv(2) is one system call an answer where poll(2) and recv(2) were two.
     func readBlocking(
         into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, stop: () -> Bool
     ) throws(TransportError) -> Int {
         let quiet = ContinuousClock.now + readTimeout
+        let slicesEnd = min(quiet, deadline) - Self.stopSlice
+        while !stop() && ContinuousClock.now < slicesEnd {
+            if let count = try receive(into: &buffer, blocking: true) { return count }
+        }
         var waits = waitingFirst
         var stopped = false
         while true {
@@ -173,7 +192,7 @@ final class PlainSocket: @unchecked Sendable {
                 stopped = try Self.isStopped(by: wait(for: Int16(POLLIN), until: min(quiet, deadline), stop: stop), quiet: quiet, deadline: deadline)
             }
             waits = true
-            if let count = try receive(into: &buffer) { return count }
+            if let count = try receive(into: &buffer, blocking: false) { return count }
             if stopped { throw .stopped(sent: true) }
         }
     }
@@ -190,10 +209,11 @@ final class PlainSocket: @unchecked Sendable {
     }
 
     /// One `recv` appended to `buffer`: its count (0 at the end of the stream), or nil when
-    /// nothing is there yet.
-    private func receive(into buffer: inout [UInt8]) throws(TransportError) -> Int? {
+    /// nothing is there yet, or nothing came within a ``stopSlice`` (`blocking`).
+    private func receive(into buffer: inout [UInt8], blocking: Bool) throws(TransportError) -> Int? {
+        let flags = blocking ? 0 : Int32(MSG_DONTWAIT)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, flags) }
             if count >= 0 {
                 buffer += chunk[..<count]
                 return count
