@@ -127,18 +127,19 @@ enum JSONLibrary {
 
     /// Pushes a page of records for `p:paginate`: `page`'s array, each of its non-empty objects
     /// an empty table that ``PageRecords`` fills the first time anything reads it. A loop that
-    /// counts a page's records, or reads a few, never builds the rest.
-    static func pushPage(_ page: JSONTape.Node, on stack: LuaStack) throws(LuaError) {
+    /// counts a page's records, or reads a few, never builds the rest. Unless the session's
+    /// unread tables and pages hold `budget`'s worth already: then the page is built at once.
+    static func pushPage(_ page: JSONTape.Node, budget: UnreadTablesBudget, on stack: LuaStack) throws(LuaError) {
         try pushing(on: stack) { (null, arrayMetatable) throws(LuaError) in
             try page.tape.withReader { (reader) throws(LuaError) in
-                guard reader.kind(at: page.index) == .array else {
+                guard reader.kind(at: page.index) == .array, budget.allows(page.tape.byteCount) else {
                     try push(at: page.index, of: reader, on: stack, null: null, arrayMetatable: arrayMetatable, depth: 0)
                     return
                 }
                 try stack.reserve(4)
                 let count = reader.count(at: page.index)
                 stack.pushTable(arrayCapacity: count)                     // stack: ... page
-                let records = PageRecords(tape: page.tape, capacity: count)
+                let records = PageRecords(tape: page.tape, capacity: count, budget: budget)
                 stack.pushLazyMetatable(filling: records)                 // stack: ... page lazy
                 var child = page.index + 1
                 for position in 0..<count {

@@ -40,8 +40,8 @@ public final class ProviderSession {
     var scheduler: ParallelScheduler?
     /// What fills the reply tables handed out now (``ReplyTables``).
     var replyTables: ReplyTables?
-    /// What the unread reply tables hold.
-    let replyBudget = ReplyTables.Budget()
+    /// What the unread reply tables and pages hold.
+    let unreadBudget = UnreadTablesBudget()
     /// The journal of a durable run: its mutations are recorded and, resumed, answered from it.
     public internal(set) var journal: RunJournal?
     private var warned: Set<String> = []

@@ -38,7 +38,7 @@ final class PageCursor: LuaObject {
                 return 1
             }
             cursor.progress?.add(Double(page.count))
-            try JSONLibrary.pushPage(page, on: call.stack)
+            try JSONLibrary.pushPage(page, budget: cursor.handle.session.unreadBudget, on: call.stack)
             return 1
         },
     ] }

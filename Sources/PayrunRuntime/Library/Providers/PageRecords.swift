@@ -11,14 +11,23 @@ final class PageRecords: LuaTableFiller {
     static var luaMethods: [LuaRegistration] { [] }
 
     private let tape: JSONTape
+    /// Where the tape's bytes are counted while the page is held.
+    private let budget: UnreadTablesBudget
     /// Each record not filled yet: its table's address, and its object's node in `tape`. A
     /// table collected unread leaves its entry here until the page is collected: no other
     /// table can have this page's metatable, so a reused address never finds it.
     private var nodes: [UnsafeRawPointer: Int]
 
-    init(tape: JSONTape, capacity: Int) {
+    /// Holds `tape` for a page's records, counting it in `budget` until the page is collected.
+    init(tape: JSONTape, capacity: Int, budget: UnreadTablesBudget) {
         self.tape = tape
+        self.budget = budget
         nodes = Dictionary(minimumCapacity: capacity)
+        budget.held += tape.byteCount
+    }
+
+    deinit {
+        budget.held -= tape.byteCount
     }
 
     /// Notes that the table at `address` stands for the object at `node`.

@@ -32,7 +32,7 @@ enum ProviderValues {
         let fields = ReplyTables.Fields(reply)
         // Its names and values, and a table's worth for the entry.
         let bytes = 64 + fields.headers.byteCount + 32 * fields.headers.count
-        guard session.replyBudget.allows(bytes) else {
+        guard session.unreadBudget.allows(bytes) else {
             stack.pushTable(fieldCapacity: 4)
             setResponseFields(fields, in: stack.absoluteIndex(-1), on: stack)
             return
@@ -46,7 +46,7 @@ enum ProviderValues {
     /// anything else is built at once.
     static func pushResult(_ result: ProviderResult, session: ProviderSession, on stack: LuaStack) throws(LuaError) {
         switch result {
-        case .parsed(let node) where node.kind == .object && node.count > 0 && session.replyBudget.allows(node.tape.byteCount):
+        case .parsed(let node) where node.kind == .object && node.count > 0 && session.unreadBudget.allows(node.tape.byteCount):
             try stack.reserve(3)
             pushLazy(.result(node), bytes: node.tape.byteCount, session: session, on: stack)
         case .parsed(let node):
@@ -58,7 +58,7 @@ enum ProviderValues {
 
     private static func pushLazy(_ entry: ReplyTables.Entry, bytes: Int, session: ProviderSession, on stack: LuaStack) {
         stack.pushTable(fieldCapacity: 0)                                  // stack: ... table
-        let filler = ReplyTables.pushMetatable(on: stack, current: &session.replyTables, budget: session.replyBudget)
+        let filler = ReplyTables.pushMetatable(on: stack, current: &session.replyTables, budget: session.unreadBudget)
         filler.add(stack.identity(at: -2)!, entry, bytes: bytes)           // stack: ... table metatable
         stack.setMetatable(of: -2)                                         // stack: ... table
     }

@@ -45,23 +45,14 @@ final class ReplyTables: LuaTableFiller {
     /// here until all of them are collected.
     static let tablesEach = 64
 
-    /// What the unread tables of a session hold in Swift, outside the script's memory limit.
-    /// Past ``limit``, results are built at once again, inside it.
-    final class Budget {
-        static let limit = 16 << 20
-        var held = 0
-
-        func allows(_ bytes: Int) -> Bool { held + bytes <= Self.limit }
-    }
-
     /// Each table not filled yet, by address, and about what its entry holds. A table collected
     /// unread leaves its entry until the filler goes: only a table with this filler's metatable
     /// ever looks, and a new one at a reused address replaces the entry when it is made.
     private var unread: [UnsafeRawPointer: (entry: Entry, bytes: Int)] = [:]
     private var made = 0
-    private let budget: Budget
+    private let budget: UnreadTablesBudget
 
-    private init(budget: Budget) {
+    private init(budget: UnreadTablesBudget) {
         self.budget = budget
     }
 
@@ -101,7 +92,7 @@ final class ReplyTables: LuaTableFiller {
 
     /// Pushes the lazy metatable for a new reply table and returns its filler: `current`, or
     /// a new one (then `current`) when it has served its tables or belongs to another state.
-    static func pushMetatable(on stack: LuaStack, current: inout ReplyTables?, budget: Budget) -> ReplyTables {
+    static func pushMetatable(on stack: LuaStack, current: inout ReplyTables?, budget: UnreadTablesBudget) -> ReplyTables {
         let key = metatableKey
         if let filler = current, !filler.isFull {
             if stack.pushRegistryValue(forKey: key) == .table, stack.identity(at: -1) == filler.metatable { return filler }
