@@ -91,6 +91,14 @@ import Testing
         }
     }
 
+    @Test func onlyAnHTTPSchemeInAnyCaseOfItsLettersIsSentPlain() {
+        #expect(PlainHTTPClient.destination(of: "HTTP://127.0.0.1:8080/x")?.target == "/x")
+        #expect(PlainHTTPClient.destination(of: "hTtP://localhost/")?.port == 80)
+        // Control bytes that differ from `:` and `/` only in the bit that folds a letter's case.
+        #expect(PlainHTTPClient.destination(of: "http\u{1a}//127.0.0.1:8080/x") == nil)
+        #expect(PlainHTTPClient.destination(of: "http:\u{0f}/127.0.0.1:8080/x") == nil)
+    }
+
     @Test(arguments: ["GET", "HEAD"])
     func aRequestThatChangesNothingMeetingAClosedConnectionGoesAgainOnANewOne(method: String) async throws {
         // The server closes after its answer without saying so, and the next request goes out

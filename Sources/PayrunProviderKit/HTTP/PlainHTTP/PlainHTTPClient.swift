@@ -261,12 +261,13 @@ final class PlainHTTPClient: Sendable {
         literal.withUTF8Buffer { head.append(contentsOf: $0) }
     }
 
-    /// Whether `bytes` (a header name, a URL's scheme) is `name` (lower case) in any case.
+    /// Whether `bytes` (a header name, a URL's scheme) is `name` in any case of its letters.
+    /// Only letters fold: a control byte is not taken for the `:` or `/` of `http://`.
     @inline(__always)
     private static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
         guard bytes.count == name.utf8CodeUnitCount else { return false }
         return name.withUTF8Buffer { wanted in
-            zip(bytes, wanted).allSatisfy { $0 | 0x20 == $1 }
+            zip(bytes, wanted).allSatisfy { String.sameIgnoringASCIICase($0, $1) }
         }
     }
 
