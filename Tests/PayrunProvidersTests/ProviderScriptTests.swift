@@ -120,6 +120,21 @@ import Testing
         }
     }
 
+    @Test func parallelKeepsEachCallsFirstResult() async throws {
+        // `p:get` returns the result and then the response: the result is what a call gives.
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local users = payrun.parallel({ "usr_1", "usr_2" }, function(id) return p:get("/user/" .. id) end)
+                print(users[1].id, users[2].id, users[1].status)
+                local firsts = payrun.parallel({ 1, 2 }, function(n) return n * 10, "second", "third" end)
+                print(firsts[1], firsts[2], #firsts)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "usr_1\tusr_2\tnil\n10\t20\t2\n")
+        }
+    }
+
     @Test func aSleepInsideParallelLetsTheOthersRun() async throws {
         try await withServer { server in
             let (status, output) = await run("""

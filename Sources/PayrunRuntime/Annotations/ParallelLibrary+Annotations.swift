@@ -6,9 +6,10 @@ extension ParallelLibrary {
         LuaAnnotationTable(prefix: "payrun.", registered: functions(session: .placeholder, output: CapturedOutput()).map(\.name), entries: [
             .function("parallel", """
                 ---Calls `fn(item)` for every item of `items`, up to `concurrency` (default 16) at a time, and
-                ---returns the results in the items' order. Provider requests inside `fn` overlap (each call is a
-                ---coroutine that waits for its response while the others run); Lua code itself runs one call at
-                ---a time, so nothing races. The first error is raised once the calls already started finish.
+                ---returns each call's first result, in the items' order (`p:get`'s result, not the response
+                ---after it). Provider requests inside `fn` overlap (each call is a coroutine that waits for its
+                ---response while the others run); Lua code itself runs one call at a time, so nothing races. The
+                ---first error is raised at once; requests other calls have under way are abandoned, unread.
                 ---With `progress = true` (or a label), a `payrun.progress` line counts the finished calls.
                 ---@generic T, R
                 ---@param items T[]

@@ -79,6 +79,9 @@ enum ParallelLibrary {
                 throw LuaError(.runtime, "payrun.parallel: the function yielded for item \(item); only provider requests may wait inside it")
             case .returned(let count):
                 if count > 0 {
+                    // The first result, as `(fn(item))` gives it: a request's result, not the
+                    // response that comes after it.
+                    thread.top -= count - 1
                     try thread.move(1, to: stack)          // stack: ... results anchors value
                     stack.setElement(item, in: results)
                 }
