@@ -1,5 +1,5 @@
 // HTTP/1.1 over plain TCP, written and read by the thread that asks: a script's thread sending
-// its own request blocks in poll(2) on the socket instead of handing the request to an event
+// its own request blocks on the socket itself instead of handing the request to an event
 // loop and being woken when the answer is in. That is two thread wake-ups a request fewer, and
 // none of AsyncHTTPClient's per-request machinery, for the requests that need none of it: plain
 // `http://` with no proxy (the simulators, services on loopback or inside a network). HTTPS,
@@ -96,13 +96,13 @@ final class PlainHTTPClient: Sendable {
         let message = request.body.map { head + $0 } ?? head
         let bodiless = request.method == "HEAD"
         let key = destination.key
-        // A request that changes nothing goes out on a connection kept a moment ago without
-        // asking the kernel first whether the server closed it (`uncheckedReuseTime`): if it
-        // did, the request goes once more, on a new connection. Any other request goes only on
-        // a connection seen open, so that it is never sent twice.
-        let resendable = bodiless || request.method == "GET"
-        if let kept = takeIdle(key, unchecked: resendable) {
-            if let response = try await exchange(message, on: kept, key: key, bodiless: bodiless, deadline: deadline, waiting: waiting, resendable: resendable) {
+        // A read the provider lets be repeated goes out on a connection kept a moment ago
+        // without asking the kernel first whether the server closed it (`uncheckedReuseTime`):
+        // if it had, the request fails before any answer and goes once more, on a new
+        // connection. Any other request goes only on a connection seen open, and never twice.
+        let mayGoUnchecked = (bodiless || request.method == "GET") && request.retrySafety == .idempotent
+        if let (kept, unchecked) = takeIdle(key, unchecked: mayGoUnchecked) {
+            if let response = try await exchange(message, on: kept, key: key, bodiless: bodiless, deadline: deadline, waiting: waiting, resendable: unchecked) {
                 return response
             }
             if waiting.isStopped { throw .stopped(sent: false) }
@@ -113,8 +113,8 @@ final class PlainHTTPClient: Sendable {
     }
 
     /// Writes `message` on `socket` and reads its response, keeping the connection for another
-    /// request if it can carry one. Nil, with the connection closed, when the connection was
-    /// `resendable`'s kept one and the server had closed it: it ended before any of an answer.
+    /// request if it can carry one. Nil, with the connection closed, when it was taken unchecked
+    /// (`resendable`) and ended before any of an answer: the server had closed it.
     nonisolated(nonsending) private func exchange(
         _ message: [UInt8], on socket: PlainSocket, key: String, bodiless: Bool, deadline: ContinuousClock.Instant, waiting: SocketWaiting, resendable: Bool
     ) async throws(TransportError) -> ProviderResponse? {
@@ -133,6 +133,9 @@ final class PlainHTTPClient: Sendable {
             let response: ProviderResponse
             (response, keepsAlive) = try await reader.read(bodiless: bodiless)
             if keepsAlive { reader.keepBuffer() }
+            // A body a server sends after a bodiless answer anyway would come after its head:
+            // the connection is checked for such bytes before it carries anything else.
+            socket.needsCheck = bodiless || response.status == 204 || response.status == 304
             return response
         } catch .connectionLost(_) where resendable && !reader.answered {
             return nil
@@ -181,12 +184,16 @@ final class PlainHTTPClient: Sendable {
         }
     }
 
-    /// A kept connection to `key`: seen open, unless it is taken `unchecked` and came back
-    /// within the settings' `uncheckedReuseTime`.
-    private func takeIdle(_ key: String, unchecked: Bool) -> PlainSocket? {
+    /// A kept connection to `key`, and whether it was taken without seeing it open: only if it
+    /// `may` be, came back within the settings' `uncheckedReuseTime`, and its last answer
+    /// leaves nothing to check.
+    private func takeIdle(_ key: String, unchecked may: Bool) -> (PlainSocket, unchecked: Bool)? {
         while let socket = idle.withLock({ $0.take(key) }) {
             let idleTime = ContinuousClock.now - socket.lastUsed
-            if idleTime < settings.idleConnectionLifetime, unchecked && idleTime < settings.uncheckedReuseTime || socket.isReusable { return socket }
+            if idleTime < settings.idleConnectionLifetime {
+                if may && idleTime < settings.uncheckedReuseTime && !socket.needsCheck { return (socket, true) }
+                if socket.isReusable { return (socket, false) }
+            }
             socket.close()
         }
         return nil

@@ -2,8 +2,8 @@
 // for the plain-HTTP requests a script's thread sends itself, with no event loop in between.
 import Glibc
 
-/// How the thread using a socket waits for it: in poll(2) itself, hearing a stop (one request at
-/// a time), or suspended on the reactor the thread polls (many at once, in `payrun.parallel`).
+/// How the thread using a socket waits for it: blocked itself, hearing a stop (one request at a
+/// time), or suspended on the reactor the thread polls (many at once, in `payrun.parallel`).
 enum SocketWaiting: Sendable {
     case blocking(stop: @Sendable () -> Bool)
     case reactor(SocketReactor)
@@ -23,6 +23,8 @@ final class PlainSocket: @unchecked Sendable {
     private(set) var descriptor: Int32
     /// When its last response ended: an idle connection is not kept for long.
     var lastUsed = ContinuousClock.now
+    /// Whether its last response (bodiless) leaves it to be checked for stray bytes before reuse.
+    var needsCheck = false
     /// Where `recv` puts what it reads, kept from one read to the next.
     private var chunk = [UInt8](repeating: 0, count: 65_536)
     /// What the connection's last response was read into, emptied, for its next one
@@ -86,13 +88,17 @@ final class PlainSocket: @unchecked Sendable {
     /// The longest a thread blocks in one system call on the socket: how soon it hears a stop.
     static let stopSlice = Duration.milliseconds(50)
 
-    /// The connected socket, put in blocking mode with a receive timeout of ``stopSlice``, so
-    /// that a thread waiting for an answer waits in recv(2) itself (``readBlocking``). Every
-    /// call that must not wait says so with `MSG_DONTWAIT`, whichever thread or reactor makes it.
+    /// Whether a thread waiting for an answer waits in recv(2) itself (``readBlocking``): the
+    /// socket blocks, with a receive timeout of ``stopSlice``.
+    private var blocksInReceive = false
+
+    /// The connected socket, put in blocking mode with a receive timeout of ``stopSlice`` (left
+    /// as it is, waited for in poll(2), if either cannot be set). Every call that must not wait
+    /// says so with `MSG_DONTWAIT`, whichever thread or reactor makes it.
     private func connected() -> PlainSocket {
-        _ = fcntl(descriptor, F_SETFL, 0)
         var slice = timeval(tv_sec: 0, tv_usec: Int(Self.stopSlice.components.attoseconds / 1_000_000_000_000))
-        _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
+        blocksInReceive = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size)) == 0
+            && fcntl(descriptor, F_SETFL, 0) == 0
         return self
     }
 
@@ -181,8 +187,9 @@ final class PlainSocket: @unchecked Sendable {
         into buffer: inout [UInt8], readTimeout: Duration, deadline: ContinuousClock.Instant, waitingFirst: Bool = false, stop: () -> Bool
     ) throws(TransportError) -> Int {
         let quiet = ContinuousClock.now + readTimeout
-        let slicesEnd = min(quiet, deadline) - Self.stopSlice
-        while !stop() && ContinuousClock.now < slicesEnd {
+        // A slice can run past its 50 ms by a clock tick or two: the last ones wait in poll(2).
+        let slicesEnd = min(quiet, deadline) - Self.stopSlice - .milliseconds(20)
+        while blocksInReceive && !stop() && ContinuousClock.now < slicesEnd {
             if let count = try receive(into: &buffer, blocking: true) { return count }
         }
         var waits = waitingFirst
@@ -209,7 +216,8 @@ final class PlainSocket: @unchecked Sendable {
     }
 
     /// One `recv` appended to `buffer`: its count (0 at the end of the stream), or nil when
-    /// nothing is there yet, or nothing came within a ``stopSlice`` (`blocking`).
+    /// nothing is there yet, or (`blocking`) nothing came within a ``stopSlice`` or a signal
+    /// came: a stop is one (`luastop.c`), and the caller looks for it before waiting again.
     private func receive(into buffer: inout [UInt8], blocking: Bool) throws(TransportError) -> Int? {
         let flags = blocking ? 0 : Int32(MSG_DONTWAIT)
         while true {
@@ -218,8 +226,8 @@ final class PlainSocket: @unchecked Sendable {
                 buffer += chunk[..<count]
                 return count
             }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else {
+            if errno == EINTR && !blocking { continue }
+            guard errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else {
                 throw .connectionLost(String(cString: strerror(errno)))
             }
             return nil
