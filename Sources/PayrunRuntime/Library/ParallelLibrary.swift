@@ -30,10 +30,37 @@ enum ParallelLibrary {
         return 0
     }
 
-    /// A coroutine running the function for one item.
+    /// A worker coroutine, and the item it runs the function for.
     private struct Running {
         let thread: LuaStack
         let item: Int
+    }
+
+    /// Where the worker's body is kept in each state's registry.
+    static let workerKey = "payrun.parallel.worker"
+
+    /// What a worker yields with each result: an address only this library has, so no script can
+    /// yield it.
+    private nonisolated(unsafe) static let doneMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+
+    /// A worker's body: `fn` for one item after another, each first result handed back by a
+    /// yield, the next item taken from the resume. A coroutine for each item cost more than the
+    /// item's request (making it, and collecting it).
+    static let workerSource = """
+        local yield = coroutine.yield
+        return function(fn, done, item)
+          while true do
+            item = yield(done, (fn(item)))
+          end
+        end
+        """
+
+    /// Compiles the worker's body into the registry, with the `coroutine.yield` of the state as
+    /// it was made (a script that replaces it later does not change its workers).
+    static func installWorker(on stack: LuaStack) throws(LuaError) {
+        try stack.load(workerSource, chunkName: "=payrun.parallel")
+        _ = try stack.protectedCall(argumentCount: 0, resultCount: 1)
+        stack.setRegistryValue(workerKey)
     }
 
     static func parallel(_ call: LuaCall, session: ProviderSession, output: any ScriptOutput) throws -> LuaReturn {
@@ -55,12 +82,18 @@ enum ParallelLibrary {
         let items = call.index(of: 1)
         let function = call.index(of: 2)
         let count = stack.rawLength(at: items)
-        try stack.reserve(4)
+        try stack.reserve(8)
         stack.pushTable(arrayCapacity: count)               // stack: ... results
         let results = stack.top
-        stack.pushTable(fieldCapacity: concurrency)        // stack: ... results anchors
-        let anchors = stack.top                            // keeps running threads from the collector
+        stack.pushTable(arrayCapacity: concurrency)         // stack: ... results anchors
+        let anchors = stack.top                            // keeps the workers from the collector
+        guard stack.pushRegistryValue(workerKey) == .function else { throw LuaError(.runtime, "payrun.parallel is not installed") }
+        let worker = stack.top                             // stack: ... results anchors worker
+        let done = doneMarker
         var running: [LuaStack.ThreadID: Running] = [:]
+        /// Workers between items.
+        var waiting: [LuaStack] = []
+        var workers = 0
         var next = 1
         var failed = false
         let progress = progressLabel.map { ProgressBar(total: Double(count), label: $0, output: output, verbose: session.verbose) }
@@ -73,52 +106,63 @@ enum ParallelLibrary {
                 // Waiting for a response; resumed when it arrives. Only the yielded value goes:
                 // what lies below is the waiting call's own.
                 thread.pop()
+            case .yielded(let count) where count == 2 && thread.lightUserdata(at: -2) == done:
+                // The function returned for `item`: its first result on top (nil for none), as
+                // `(fn(item))` gives it.
+                try thread.move(1, to: stack)              // stack: ... results anchors worker value
+                stack.setElement(item, in: results)
+                thread.pop()
+                finish(thread)
+                waiting.append(thread)
+                progress?.add(1)
             case .yielded(let count):
                 thread.pop(count)
                 finish(thread)
                 throw LuaError(.runtime, "payrun.parallel: the function yielded for item \(item); only provider requests may wait inside it")
-            case .returned(let count):
-                if count > 0 {
-                    // The first result, as `(fn(item))` gives it: a request's result, not the
-                    // response that comes after it.
-                    thread.top -= count - 1
-                    try thread.move(1, to: stack)          // stack: ... results anchors value
-                    stack.setElement(item, in: results)
-                }
-                thread.top = 0
+            case .returned:
                 finish(thread)
-                progress?.add(1)
+                throw LuaError(.runtime, "payrun.parallel: a worker ended")
             case .failed:
-                try thread.move(1, to: stack)              // stack: ... results anchors error
+                try thread.move(1, to: stack)              // stack: ... results anchors worker error
                 finish(thread)
                 throw call.error(raising: call.argumentCount)
             }
         }
 
+        /// The item `thread` ran is over: what it was given for it goes.
         func finish(_ thread: LuaStack) {
-            scheduler.release(thread)
             session.journal?.forgetSteps(of: thread.threadID)
-            if let entry = running.removeValue(forKey: thread.threadID) {
-                stack.pushNil()
-                stack.setElement(entry.item, in: anchors)
-            }
+            running.removeValue(forKey: thread.threadID)
         }
 
         do {
             while true {
                 while !failed, running.count < concurrency, next <= count {
-                    let thread = try stack.pushNewThread() // stack: ... results anchors thread
-                    stack.setElement(next, in: anchors)
-                    scheduler.adopt(thread)
+                    let thread: LuaStack
+                    let arguments: Int32
+                    if let idle = waiting.popLast() {
+                        thread = idle
+                        stack.pushElement(next, of: items)
+                        try stack.move(1, to: thread)
+                        arguments = 1
+                    } else {
+                        thread = try stack.pushNewThread() // stack: ... results anchors worker thread
+                        workers += 1
+                        stack.setElement(workers, in: anchors)
+                        scheduler.adopt(thread)
+                        stack.pushCopy(of: worker)
+                        stack.pushCopy(of: function)
+                        stack.push(lightUserdata: done)
+                        stack.pushElement(next, of: items)
+                        try stack.move(4, to: thread)
+                        arguments = 3
+                    }
                     // Its requests are keyed inside the step that called payrun.parallel, if any.
                     session.journal?.inheritSteps(from: stack.threadID, to: thread.threadID)
                     running[thread.threadID] = Running(thread: thread, item: next)
-                    stack.pushCopy(of: function)
-                    stack.pushElement(next, of: items)
-                    try stack.move(2, to: thread)
                     let item = next
                     next += 1
-                    try resume(thread, item: item, arguments: 1)
+                    try resume(thread, item: item, arguments: arguments)
                 }
                 if running.isEmpty { break }
                 guard let ready = scheduler.waitForArrivals(stoppable: stack) else {

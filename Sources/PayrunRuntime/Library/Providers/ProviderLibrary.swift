@@ -26,6 +26,7 @@ enum ProviderLibrary {
         try EventLibrary.push(on: stack, providers: session.registry.all.filter(\.receivesWebhooks).map(\.name))
         stack.setField("on", in: -2)
         try PageCursor.installIterator(on: stack)
+        try ParallelLibrary.installWorker(on: stack)
     }
 
     static func functions(
