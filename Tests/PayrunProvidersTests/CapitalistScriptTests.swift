@@ -36,4 +36,27 @@ extension ProviderScriptTests {
             #expect(operations == 1 + 1 + 5 + 8 + 5 + 1, "a token, the import, 5 pages of 1,000, 8 of 700, 5 of history, the refused read")
         }
     }
+
+    @Test func signShowsACapitalistFormWithoutTheLoginOrThePassword() async throws {
+        // Capitalist's signing writes the login and the password (a token and the password
+        // encrypted with its key) into the form body: a script sees them redacted, its own fields
+        // as it gave them, and nothing it could send to log in with.
+        try await withServer { server in
+            let (status, output) = await run("""
+                local c = payrun.provider("capitalist")
+                local accounts = c:call("get_accounts")
+                local r = c:sign{ method = "POST", path = "/", body = { operation = "get_accounts", note = "a b", flag = true } }
+                print(r.body)
+                print(r.headers["Content-Type"], r.headers["x-response-format"])
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let redacted = "[redacted: added by payrun when sent]"
+            #expect(output.standardOutput == """
+                login=\(redacted)&flag=1&note=a%20b&operation=get_accounts&token=\(redacted)&encrypted_password=\(redacted)
+                application/x-www-form-urlencoded\tjson
+
+                """)
+            #expect(!output.combined.contains("sandbox-capitalist"), "neither the login nor the password shows")
+        }
+    }
 }

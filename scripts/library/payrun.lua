@@ -393,9 +393,10 @@ function provider:put(path, body) end
 ---@return payrun.response response
 function provider:request(request) end
 
----The request as it would be sent — `{method=, url=, headers=, body=}` — with the headers signing
----adds that carry anything secret shown as "[redacted: added by payrun when sent]". For looking
----at and for manual calls: `p:request(p:sign{...})` sends it, signed afresh.
+---The request as it would be sent — `{method=, url=, headers=, body=}` — with the headers and body
+---fields signing adds that carry anything secret shown as "[redacted: added by payrun when sent]".
+---For looking at and for manual calls: `p:request(p:sign{...})` sends it, signed afresh (not a
+---Capitalist form: send its operation with `c:call`).
 ---@param request payrun.request
 ---@return { method: string, url: string, headers: table<string, string>, body: string? }
 function provider:sign(request) end

@@ -16,6 +16,8 @@ public struct CapitalistProvider: PaymentProvider {
     /// `certificate` (PEM text) or `certificate_file` (a PEM file, maybe in Capitalist's
     /// encrypted form with `certificate_password`) signs batches; `pin` answers PIN verification.
     public let credentialFields = ["login", "password", "certificate", "certificate_file", "certificate_password", "pin"]
+    /// Headers signing sets that hold nothing secret, shown as they are by `p:sign`.
+    public let publicSigningHeaders: Set<String> = ["content-type", "x-response-format"]
     public let sandboxCredentials = [
         "login": "sandbox-capitalist", "password": "sandbox-capitalist-password",
         "certificate": SandboxCertificates.capitalistPrivateKeyPEM, "pin": "1234",

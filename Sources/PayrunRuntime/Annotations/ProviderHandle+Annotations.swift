@@ -52,9 +52,10 @@ extension ProviderHandle {
                 ---@return payrun.response response
                 """),
             .function("sign", """
-                ---The request as it would be sent — `{method=, url=, headers=, body=}` — with the headers signing
-                ---adds that carry anything secret shown as "[redacted: added by payrun when sent]". For looking
-                ---at and for manual calls: `p:request(p:sign{...})` sends it, signed afresh.
+                ---The request as it would be sent — `{method=, url=, headers=, body=}` — with the headers and body
+                ---fields signing adds that carry anything secret shown as "[redacted: added by payrun when sent]".
+                ---For looking at and for manual calls: `p:request(p:sign{...})` sends it, signed afresh (not a
+                ---Capitalist form: send its operation with `c:call`).
                 ---@param request payrun.request
                 ---@return { method: string, url: string, headers: table<string, string>, body: string? }
                 """),

@@ -2,6 +2,7 @@
 // secrets or values derived from them, so they are shown redacted, and a request built from what
 // `p:sign` returned drops them and is signed afresh: never a way to take a usable secret out.
 import LuaKit
+import PayrunFormats
 
 enum ProviderSigning {
     /// What `p:sign` shows for a header carrying a secret-derived value; `p:request` drops
@@ -48,12 +49,54 @@ enum ProviderSigning {
         }
         stack.setField("headers", in: -2)
         if var body = request.body {
-            // A credential handle in the body is its secret by now: shown by name instead.
-            if let given = parts.body, case let shown = CredentialPlaceholder.shown(given), shown != given { body = shown.encoded() }
+            if body != unsigned.body {
+                // Signing wrote the body (Capitalist's form, with the login and password): the
+                // fields it added are shown redacted, as its headers are.
+                body = shownSignedBody(body, given: unsigned.body ?? [])
+            } else if let given = parts.body, case let shown = CredentialPlaceholder.shown(given), shown != given {
+                // A credential handle in the body is its secret by now: shown by name instead.
+                body = shown.encoded()
+            }
             body.withUnsafeBytes { stack.push(bytes: $0) }
             stack.setField("body", in: -2)
         }
         return 1
+    }
+
+    /// A body signing rewrote, with every field the script did not give (that name with that
+    /// value) shown as ``redactedSignature``: a form's fields, or a JSON object's members. Any
+    /// other body signing changed is shown redacted whole.
+    static func shownSignedBody(_ signed: [UInt8], given: [UInt8]) -> [UInt8] {
+        let givenMembers: [String: JSONValue]
+        if case .object(let members)? = try? JSONValue.parse(given) { givenMembers = members } else { givenMembers = [:] }
+        if signed.first == UInt8(ascii: "{") {
+            guard case .object(let members)? = try? JSONValue.parse(signed) else { return Array(redactedSignature.utf8) }
+            var shown: [String: JSONValue] = [:]
+            for (name, value) in members { shown[name] = givenMembers[name] == value ? value : .string(redactedSignature) }
+            return JSONValue.object(shown).encoded()
+        }
+        var own = givenMembers.mapValues(renderings(of:))
+        if givenMembers.isEmpty, given.first != UInt8(ascii: "{") {
+            for (name, value) in FormEncoding.fields(String(decoding: given, as: UTF8.self)) { own[name, default: []].append(value) }
+        }
+        guard signed.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return Array(redactedSignature.utf8) }
+        let shown = FormEncoding.fields(String(decoding: signed, as: UTF8.self)).map { name, value in
+            FormEncoding.escape(name) + "=" + (own[name]?.contains(value) == true ? FormEncoding.escape(value) : redactedSignature)
+        }
+        return Array(shown.joined(separator: "&").utf8)
+    }
+
+    /// The ways a form may write a JSON value the script gave (Capitalist writes a boolean as 1
+    /// or 0).
+    private static func renderings(of value: JSONValue) -> [String] {
+        switch value {
+        case .string(let text): [text]
+        case .integer(let number): [String(number)]
+        case .number(let number): [number.description]
+        case .exactNumber(let text): [text]
+        case .bool(let flag): flag ? ["1", "true"] : ["0", "false"]
+        default: []
+        }
     }
 
     /// The headers of a request table worth sending: those from `p:sign` are signed afresh when
