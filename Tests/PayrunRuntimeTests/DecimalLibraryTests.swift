@@ -36,6 +36,11 @@ import Testing
         #expect(try harness.failure(of: "payrun.decimal.new('12,50')").contains("bad argument #1 to 'new' ('12,50' is not a decimal number)"))
         #expect(try harness.failure(of: "payrun.decimal.new({})").contains("bad argument #1 to 'new' (decimal expected, got table)"))
         #expect(try harness.failure(of: "return payrun.decimal.new(1) / 3").contains("does not end within 38 decimal places; use div(x, scale [, rounding])"))
+        // A quotient with digits before the point runs out of the 38 digits before it runs out
+        // of places: still a division to choose a scale for, not an overflow.
+        #expect(try harness.failure(of: "return payrun.decimal.new(10) / 3").contains("10 / 3 does not end within 38 decimal places; use div("))
+        #expect(try harness.failure(of: "return payrun.decimal.new(100) / 6").contains("use div(x, scale [, rounding])"))
+        #expect(try harness.failure(of: "return payrun.decimal.new('99999999999999999999999999999999999999') / payrun.decimal.new('0.1')").contains("decimal overflow"))
         #expect(try harness.failure(of: "return payrun.decimal.new(1):div(0, 2)").contains("decimal division by zero"))
         #expect(try harness.failure(of: "return payrun.decimal.new(1):round(2, 'nearest')").contains("bad argument #2 to 'round' (rounding must be one of half_even"))
         #expect(try harness.failure(of: "return payrun.decimal.new('1.005'):units(2)").contains("has more than 2 decimal places; round it first"))

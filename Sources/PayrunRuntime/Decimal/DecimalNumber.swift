@@ -190,10 +190,16 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
     /// scale and a rounding, so a division never rounds unseen.
     public func dividingExactly(by other: DecimalNumber) throws(DecimalError) -> DecimalNumber {
         guard !other.isZero else { throw .divisionByZero }
-        for scale in max(self.scale, other.scale)...Self.maximumScale {
-            let down = try dividing(by: other, scale: scale, rounding: .down)
-            let up = try dividing(by: other, scale: scale, rounding: .up)
-            if down == up { return down }
+        let first = max(self.scale, other.scale)
+        for scale in first...Self.maximumScale {
+            do throws(DecimalError) {
+                let down = try dividing(by: other, scale: scale, rounding: .down)
+                let up = try dividing(by: other, scale: scale, rounding: .up)
+                if down == up { return down }
+            } catch .overflow(_) where scale > first {
+                // The quotient fit with fewer digits: it does not end before a decimal's 38.
+                break
+            }
         }
         throw .inexact("\(self) / \(other)")
     }
