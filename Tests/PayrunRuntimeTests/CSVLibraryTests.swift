@@ -62,6 +62,10 @@ import Testing
         #expect(try harness.failure(of: "payrun.csv.rows('x', { separator = ';;' })")
             == #"test:1: bad argument #2 to 'rows' (field 'separator' must be one character such as ",", ";" or "\t")"#)
         #expect(try harness.failure(of: "payrun.csv.rows(nil)") == "test:1: bad argument #1 to 'rows' (string expected, got nil)")
+        // Called with no name at the call (through pcall), a library function is named as Lua
+        // names `string.rep`, by where it is found.
+        #expect(try harness.run("return select(2, pcall(payrun.csv.rows, nil))").first?.text == "bad argument #1 to 'payrun.csv.rows' (string expected, got nil)")
+        #expect(try harness.run("return select(2, pcall(payrun.sleep, -1))").first?.text?.hasPrefix("bad argument #1 to 'payrun.sleep'") == true)
         #expect(try harness.failure(of: "payrun.csv.file(3)")
             == "test:1: bad argument #1 to 'file' (no argument 3 was given to the script (payrun run script.lua FILE ...))")
         let (status, _, error) = try run("for row in payrun.csv.file(1) do end", files: ["a,b\n1,2\n3,\"x\n"])

@@ -59,9 +59,41 @@ public final class ScriptRunner {
         try ProviderLibrary.install(on: state.stack, session: providers, output: output, confirmation: liveConfirmation)
         state.stack.pop()
         try HostLibraries.install(host, in: state)
+        // Before the sandbox puts the libraries behind read-only proxies, which hold nothing.
+        try Self.nameLibraries(["payrun"] + host.map(\.name), in: state.stack)
         try Sandbox.apply(to: state, options: sandbox, scriptDirectory: scriptDirectory, hostLibraries: host.map(\.name))
         return state
     }
+
+    /// Lists the libraries (`payrun`, `payrun.json`, ..., the host's) among the loaded modules,
+    /// where Lua looks for a function's name when the call itself does not give one: an
+    /// argument error in a function called through `pcall` then names it (`bad argument #1 to
+    /// 'payrun.sleep'`), as it names `string.rep`, instead of `'?'`.
+    static func nameLibraries(_ names: [String], in stack: LuaStack) throws(LuaError) {
+        try stack.load(Self.namingSource, chunkName: "=payrun")
+        guard stack.pushRegistryValue("_LOADED") == .table else {
+            stack.pop(2)
+            return
+        }
+        for name in names { stack.pushGlobal(name) }
+        _ = try stack.protectedCall(argumentCount: Int32(1 + names.count), resultCount: 0)
+    }
+
+    private static let namingSource = """
+        local loaded = ...
+        for _, library in ipairs({ select(2, ...) }) do
+          if type(library) == "table" then
+            local name
+            for global, value in pairs(_G) do if value == library then name = global end end
+            if name then
+              loaded[name] = library
+              for field, value in pairs(library) do
+                if type(value) == "table" and type(field) == "string" then loaded[name .. "." .. field] = value end
+              end
+            end
+          end
+        end
+        """
 
     /// Runs `invocation` and returns the status the process should exit with. A failure is
     /// written to standard error as `payrun: message`, then the Lua traceback.
