@@ -24,6 +24,14 @@ public struct LuaArgumentError: Error, CustomStringConvertible {
         LuaArgumentError(position: position, problem: .message(message))
     }
 
+    /// What is wrong, without the argument's number: for a non-raising call's message.
+    public var reason: String {
+        switch problem {
+        case .type(let expected): "\(expected) expected"
+        case .message(let message): message
+        }
+    }
+
     public var description: String {
         switch problem {
         case .type(let expected): "bad argument #\(position) (\(expected) expected)"

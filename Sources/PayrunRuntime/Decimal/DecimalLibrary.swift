@@ -159,8 +159,9 @@ enum DecimalLibrary {
                 call.stack.push(object: DecimalValue(try DecimalValue.operand(call, 1)))
                 return 1
             } catch {
+                // As `tonumber` would say it, were it to say: not an argument error.
                 call.stack.pushNil()
-                call.stack.push(error.description)
+                call.stack.push(error.reason)
                 return 2
             }
         },
