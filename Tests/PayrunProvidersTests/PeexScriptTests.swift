@@ -126,6 +126,23 @@ extension ProviderScriptTests {
         }
     }
 
+    @Test func aPeexListWithNothingInItIsPagedAsEmpty() async throws {
+        // Peex answers 404 for `clients/all_requests` when there is no request to list: a loop
+        // over it runs no times, where a lookup of one track_id still says it is not there.
+        try await withPeex { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("peex")
+                local n = 0
+                for _ in p:paginate("/clients/all_requests", { track_id = "NOPE-1" }) do n = n + 1 end
+                for _ in p:paginate("/clients/all_requests") do n = n + 1 end
+                local ok, err = pcall(p.get, p, "/clients/all_requests", { track_id = "NOPE-1" })
+                print(n, ok, err.status)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "0\tfalse\t404\n")
+        }
+    }
+
     @Test(arguments: ProviderImplementation.allCases)
     func peexRefusesAWrongKeyAndAPaymentWithoutAMLConfirmation(_ implementation: ProviderImplementation) async throws {
         let registry = implementation.registry(replacing: "peex")

@@ -87,6 +87,11 @@ public protocol PaymentProvider: Sendable {
     /// provider whose lists are read with POSTs (Capitalist) sends the query as the body.
     func pageRequest(path: String, query: [(String, String)]) -> PageRequest
 
+    /// Whether `error`, the answer to a list that is not paged (``PaginationScheme/none``), says
+    /// the list is empty: Peex answers 404 for a list with nothing in it. Then `p:paginate`
+    /// gives no items instead of raising. The default: never.
+    func saysTheListIsEmpty(_ error: ProviderError, path: String) -> Bool
+
     /// Where the list is in a successful page: `body` (the parsed `response`) itself, or the
     /// part inside the provider's envelope; nil when the body is an error, which
     /// `result(of:to:)` then reports. `p:paginate` reads items through this, straight from the
@@ -181,6 +186,8 @@ extension PaymentProvider {
     public func pageRequest(path: String, query: [(String, String)]) -> PageRequest {
         PageRequest(method: "GET", path: path, query: query, body: nil)
     }
+
+    public func saysTheListIsEmpty(_ error: ProviderError, path: String) -> Bool { false }
 
     public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
         (200..<300).contains(response.status) ? body : nil

@@ -50,7 +50,12 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         switch scheme {
         case .none:
             let page = client.provider.pageRequest(path: path, query: query)
-            let reply = try await client.requestHere(page.method, page.path, query: page.query, body: page.body)
+            let reply: ProviderClient.Reply
+            do {
+                reply = try await client.requestHere(page.method, page.path, query: page.query, body: page.body)
+            } catch where client.provider.saysTheListIsEmpty(error, path: page.path) {
+                return Page(items: try Self.tape(of: .array([])), next: nil)
+            }
             if case .parsed(let node) = reply.content, node.kind == .array { return Page(items: node, next: nil) }
             let result = reply.result
             if case .array = result { return Page(items: try Self.tape(of: result), next: nil) }

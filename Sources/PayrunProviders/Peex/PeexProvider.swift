@@ -20,6 +20,11 @@ public struct PeexProvider: PaymentProvider {
 
     public init() {}
 
+    /// `clients/all_requests` answers 404 when there is no request to list (providers.md §4).
+    public func saysTheListIsEmpty(_ error: ProviderError, path: String) -> Bool {
+        error.status == 404 && path.split(separator: "?").first.map { $0.hasSuffix("/clients/all_requests") || $0 == "clients/all_requests" } == true
+    }
+
     public func baseURL(in environment: PayrunEnvironment, sandboxServer: String?) -> String? {
         switch environment {
         case .sandbox: sandboxServer.map { $0 + "/peex/api/v3" }
