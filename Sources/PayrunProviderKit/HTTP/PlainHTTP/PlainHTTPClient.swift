@@ -269,9 +269,10 @@ final class PlainHTTPClient: Sendable {
     }
 
     /// Whether `bytes` (a header name, a URL's scheme) is `name` in any case of its letters.
-    /// Only letters fold: a control byte is not taken for the `:` or `/` of `http://`.
+    /// Only letters fold: a control byte is not taken for the `:` or `/` of `http://`. The
+    /// response reader finds its framing headers with it too.
     @inline(__always)
-    private static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
+    static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
         guard bytes.count == name.utf8CodeUnitCount else { return false }
         return name.withUTF8Buffer { wanted in
             zip(bytes, wanted).allSatisfy { String.sameIgnoringASCIICase($0, $1) }

@@ -178,16 +178,10 @@ struct PlainHTTPResponseReader {
         /// Which one `name` is, if any: lengths first, since most headers are none of the three.
         init?(_ name: ArraySlice<UInt8>) {
             switch name.count {
-            case 10 where Self.named(name, "connection"): self = .connection
-            case 14 where Self.named(name, "content-length"): self = .contentLength
-            case 17 where Self.named(name, "transfer-encoding"): self = .transferEncoding
+            case 10 where PlainHTTPClient.named(name, "connection"): self = .connection
+            case 14 where PlainHTTPClient.named(name, "content-length"): self = .contentLength
+            case 17 where PlainHTTPClient.named(name, "transfer-encoding"): self = .transferEncoding
             default: return nil
-            }
-        }
-
-        private static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
-            name.withUTF8Buffer { wanted in
-                bytes.count == wanted.count && zip(bytes, wanted).allSatisfy(String.sameIgnoringASCIICase)
             }
         }
     }
