@@ -65,7 +65,8 @@ enum ProviderSigning {
 
     /// A body signing rewrote, with every field the script did not give (that name with that
     /// value) shown as ``redactedSignature``: a form's fields, or a JSON object's members. Any
-    /// other body signing changed is shown redacted whole.
+    /// other body signing changed is shown redacted whole. `given` is the body as the script gave
+    /// it, always JSON (``ProviderArguments``).
     static func shownSignedBody(_ signed: [UInt8], given: [UInt8]) -> [UInt8] {
         let givenMembers: [String: JSONValue]
         if case .object(let members)? = try? JSONValue.parse(given) { givenMembers = members } else { givenMembers = [:] }
@@ -75,10 +76,7 @@ enum ProviderSigning {
             for (name, value) in members { shown[name] = givenMembers[name] == value ? value : .string(redactedSignature) }
             return JSONValue.object(shown).encoded()
         }
-        var own = givenMembers.mapValues(renderings(of:))
-        if givenMembers.isEmpty, given.first != UInt8(ascii: "{") {
-            for (name, value) in FormEncoding.fields(String(decoding: given, as: UTF8.self)) { own[name, default: []].append(value) }
-        }
+        let own = givenMembers.mapValues(renderings(of:))
         guard signed.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return Array(redactedSignature.utf8) }
         let shown = FormEncoding.fields(String(decoding: signed, as: UTF8.self)).map { name, value in
             FormEncoding.escape(name) + "=" + (own[name]?.contains(value) == true ? FormEncoding.escape(value) : redactedSignature)
