@@ -70,30 +70,26 @@ public final class ScriptRunner {
     /// argument error in a function called through `pcall` then names it (`bad argument #1 to
     /// 'payrun.sleep'`), as it names `string.rep`, instead of `'?'`.
     static func nameLibraries(_ names: [String], in stack: LuaStack) throws(LuaError) {
-        try stack.load(Self.namingSource, chunkName: "=payrun")
-        guard stack.pushRegistryValue("_LOADED") == .table else {
-            stack.pop(2)
-            return
+        let base = stack.top
+        defer { stack.top = base }
+        try stack.reserve(4)
+        guard stack.pushRegistryValue("_LOADED") == .table else { return }
+        let loaded = stack.top
+        for name in names {
+            guard stack.pushGlobal(name) == .table else {   // stack: ... loaded library
+                stack.pop()
+                continue
+            }
+            stack.pushCopy(of: -1)
+            stack.setField(name, in: loaded)
+            stack.forEachEntry(of: -1) { key, value in
+                guard stack.type(at: key) == .string, stack.type(at: value) == .table, let field = stack.string(at: key) else { return }
+                stack.pushCopy(of: value)
+                stack.setField(name + "." + field, in: loaded)
+            }
+            stack.pop()
         }
-        for name in names { stack.pushGlobal(name) }
-        _ = try stack.protectedCall(argumentCount: Int32(1 + names.count), resultCount: 0)
     }
-
-    private static let namingSource = """
-        local loaded = ...
-        for _, library in ipairs({ select(2, ...) }) do
-          if type(library) == "table" then
-            local name
-            for global, value in pairs(_G) do if value == library then name = global end end
-            if name then
-              loaded[name] = library
-              for field, value in pairs(library) do
-                if type(value) == "table" and type(field) == "string" then loaded[name .. "." .. field] = value end
-              end
-            end
-          end
-        end
-        """
 
     /// Runs `invocation` and returns the status the process should exit with. A failure is
     /// written to standard error as `payrun: message`, then the Lua traceback.
