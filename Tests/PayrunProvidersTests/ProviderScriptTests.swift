@@ -104,6 +104,27 @@ import Testing
         }
     }
 
+    @Test func aMisspeltRequestFieldIsAnErrorAndNothingIsSent() async throws {
+        // `methd` read as nothing would send a GET; `bdy` would send the create without its body.
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                print(pcall(p.tryrequest, p, { methd = "PUT", path = "/transaction", body = { amount = 5, currency = "EUR" } }))
+                print(pcall(p.request, p, { method = "PUT", path = "/transaction", bdy = { amount = 5, currency = "EUR" } }))
+                print(pcall(payrun.provider, "particeep", { header = { ["X-Trace"] = "t" } }))
+                print(pcall(function() for _ in p:paginate("/user/search", nil, { pagesize = 5 }) do end end))
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.count == 4)
+            #expect(lines[0].hasPrefix("false\t") && lines[0].hasSuffix("(unknown field 'methd' (did you mean 'method'?))"), "\(lines)")
+            #expect(lines[1].hasSuffix("(unknown field 'bdy' (did you mean 'body'?))"), "\(lines)")
+            #expect(lines[2].hasSuffix("bad argument #2 to 'payrun.provider' (unknown field 'header' (did you mean 'headers'?))"), "\(lines)")
+            #expect(lines[3].hasSuffix("(unknown field 'pagesize' (did you mean 'page_size'?))"), "\(lines)")
+            #expect(server.requests.all.isEmpty, "nothing was sent")
+        }
+    }
+
     @Test func readsAreRetriedAndAnUnrecognisableCreateIsNot() async throws {
         try await withServer { server in
             server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: sequence=503,ok; PUT /particeep/v1/transaction: drop"))

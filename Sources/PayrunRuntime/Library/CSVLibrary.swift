@@ -53,6 +53,7 @@ enum CSVLibrary {
         var header = CSVRows.Header.firstRow
 
         init(_ call: LuaCall, at position: Int) throws(LuaArgumentError) {
+            try call.checkFieldNames(of: position, among: ["separator", "header"])
             separator = try CSVLibrary.separator(call, at: position)
             switch try call.fieldType("header", of: position) {
             case .nil: break
@@ -84,6 +85,7 @@ enum CSVLibrary {
         try call.check(.table, at: 1)
         let stack = call.stack
         let rows = call.index(of: 1)
+        try call.checkFieldNames(of: 2, among: writingOptions)
         let separator = try separator(call, at: 2) ?? UInt8(ascii: ",")
         let count = stack.rawLength(at: rows)
         let columns = try givenColumns(call) ?? Self.columns(of: rows, count: count, on: stack)
@@ -126,6 +128,7 @@ enum CSVLibrary {
     /// `w:write(row)` appends one row to a report from `payrun.output`, the header line first.
     static func writer(_ call: LuaCall) throws -> LuaReturn {
         let file = try call.object(at: 1, as: ReportFile.self)
+        try call.checkFieldNames(of: 2, among: writingOptions)
         let separator = try separator(call, at: 2) ?? UInt8(ascii: ",")
         let columns = try givenColumns(call)
         if let columns, try call.booleanField("header", of: 2) ?? true {
@@ -134,6 +137,9 @@ enum CSVLibrary {
         call.stack.push(object: CSVRowWriter(file: file, columns: columns, separator: separator))
         return 1
     }
+
+    /// The fields of `encode`'s and `writer`'s options.
+    private static let writingOptions = ["columns", "separator", "header"]
 
     private static func givenColumns(_ call: LuaCall) throws(LuaArgumentError) -> [String]? {
         try call.stringListField("columns", of: 2, listOf: "column names")

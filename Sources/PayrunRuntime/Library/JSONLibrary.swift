@@ -67,6 +67,7 @@ enum JSONLibrary {
 
     /// The `big_numbers` field of the options at `position`.
     private static func bigNumbers(_ call: LuaCall, at position: Int) throws(LuaArgumentError) -> LuaJSONSink.BigNumbers {
+        try call.checkFieldNames(of: position, among: ["big_numbers"])
         guard try call.hasFields(at: position), let name = try call.stringField("big_numbers", of: position) else { return .decimal }
         guard let choice = LuaJSONSink.BigNumbers(rawValue: name) else {
             throw .invalid(at: position, "field 'big_numbers' must be \"decimal\", \"error\" or \"float\"")
@@ -320,6 +321,7 @@ enum JSONLibrary {
     private static func encodingOptions(_ call: LuaCall, at position: Int) throws(LuaArgumentError) -> JSONEncodingOptions {
         var options = JSONEncodingOptions()
         guard try call.hasFields(at: position) else { return options }
+        try call.checkFieldNames(of: position, among: ["indent", "sort_keys"])
         options.indent = try call.withField("indent", of: position) { (index, type) throws(LuaArgumentError) in
             switch type {
             case .nil: return nil

@@ -66,6 +66,7 @@ enum ParallelLibrary {
     static func parallel(_ call: LuaCall, session: ProviderSession, output: any ScriptOutput) throws -> LuaReturn {
         try call.check(.table, at: 1)
         try call.check(.function, at: 2)
+        try call.checkFieldNames(of: 3, among: ["concurrency", "progress"])
         let concurrency = try call.integerField("concurrency", of: 3, in: 1...1024) ?? 16
         // A payrun.progress line counting finished items, when asked for.
         let progressLabel = try ProgressBar.label(optionAt: 3, of: call, default: "items")

@@ -26,6 +26,7 @@ public enum PayrunLibrary {
     /// `max_items`, `width`, `indent`.
     static func inspect(_ call: LuaCall) throws -> LuaReturn {
         try call.checkAny(at: 1)
+        try call.checkFieldNames(of: 2, among: ["depth", "max_items", "width", "indent"])
         var options = InspectOptions()
         options.depth = try call.integerField("depth", of: 2, in: 0...1000) ?? options.depth
         options.maxItems = try call.integerField("max_items", of: 2, in: 1...1_000_000) ?? options.maxItems

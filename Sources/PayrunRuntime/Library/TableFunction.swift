@@ -11,6 +11,7 @@ enum TableFunction {
         let stack = call.stack
         let rows = call.index(of: 1)
         let count = stack.rawLength(at: rows)
+        try call.checkFieldNames(of: 2, among: ["columns", "align", "header"])
         let columns = try call.stringListField("columns", of: 2, listOf: "column names") ?? CSVLibrary.columns(of: rows, count: count, on: stack)
         let showsHeader = try call.booleanField("header", of: 2) ?? true
         var aligned: [String: Bool] = [:]  // name → right-aligned

@@ -8,6 +8,7 @@ enum ServiceArguments {
     /// `{method=, url=, headers=, query=, body=, retry=}` at argument `position`.
     static func request(_ call: LuaCall, at position: Int) throws -> ServiceRequest {
         try call.check(.table, at: position)
+        try call.checkFieldNames(of: position, among: ["method", "url", "headers", "query", "body", "retry"])
         let method = try call.stringField("method", of: position)?.uppercased() ?? "GET"
         guard method.allSatisfy({ $0.isLetter && $0.isASCII }), !method.isEmpty else {
             throw LuaArgumentError.invalid(at: position, "field 'method' must be an HTTP method, like \"POST\"")
@@ -31,7 +32,10 @@ enum ServiceArguments {
         var request = ServiceRequest(method: method, url: try url(call, value: call.index(of: 1), position: 1, field: false))
         if hasBody { request.body = try body(call, value: call.index(of: 2), position: 2) }
         let options = hasBody ? 3 : 2
-        if try call.hasFields(at: options) { try readOptions(call, at: options, into: &request) }
+        if try call.hasFields(at: options) {
+            try call.checkFieldNames(of: options, among: ["headers", "query", "retry"])
+            try readOptions(call, at: options, into: &request)
+        }
         return request
     }
 

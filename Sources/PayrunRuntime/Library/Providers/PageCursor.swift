@@ -48,6 +48,7 @@ final class PageCursor: LuaObject {
         let handle = try call.object(at: 1, as: ProviderHandle.self)
         let path = try call.string(at: 2)
         let query = try ProviderArguments.query(call, at: 3)
+        try call.checkFieldNames(of: 4, among: ["page_size", "progress"])
         let pageSize = try call.integerField("page_size", of: 4, in: 1...10_000)
         let label = try ProgressBar.label(optionAt: 4, of: call, default: path)
         let progress = label.map { ProgressBar(total: nil, label: $0, output: handle.output, verbose: handle.session.verbose) }

@@ -75,6 +75,7 @@ enum ProviderArguments {
     /// `{method=, path= (or url=), query=, body=, headers=}`.
     static func requestParts(_ call: LuaCall, handle: ProviderHandle) throws -> RequestParts {
         try call.check(.table, at: 2)
+        try call.checkFieldNames(of: 2, among: ["method", "path", "url", "query", "body", "headers"])
         let method = try call.stringField("method", of: 2)?.uppercased() ?? "GET"
         // `url` is what p:sign returns; it must lead to this provider too.
         guard var path = try call.stringField("path", of: 2) ?? call.stringField("url", of: 2) else {

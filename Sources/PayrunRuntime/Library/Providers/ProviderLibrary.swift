@@ -35,6 +35,7 @@ enum ProviderLibrary {
     ) -> [LuaRegistration] { [
         LuaRegistration("provider") { call in
             let name = try call.string(at: 1)
+            try call.checkFieldNames(of: 2, among: ["headers"])
             let headers = try call.stringPairsField("headers", of: 2) ?? []
             do {
                 var client = try session.client(for: name, stack: call.stack)
