@@ -1,7 +1,7 @@
 // `payrun credentials`: list, set and remove credentials without ever showing them.
 import ArgumentParser
 import LineEditing
-import PayrunRuntime
+import Payrun
 
 import Glibc
 
@@ -60,6 +60,7 @@ struct CredentialsCommand: ParsableCommand {
 
         func run() throws {
             let credential = try target.credential()
+            try Self.checkIsRead(credential)
             let env = target.env
             _ = try options.loadStore()  // a file others can read is refused before the value is asked for
             let value = SecretReader.read(prompt: "Value for \(credential) (\(env)): ")
@@ -73,6 +74,18 @@ struct CredentialsCommand: ParsableCommand {
                 throw ValidationError(error.description)
             }
             StandardStreams.shared.write("set \(credential) for \(env) in \(options.path)\n", to: .standardError)
+        }
+
+        /// Refuses a field that the provider of that name never reads. `peex.secretkey` would be
+        /// stored and never used, and the next run would fail for want of `peex.secret_key`.
+        /// A name that is no provider's (a service's for `payrun.http`, `postgres.password`)
+        /// takes any field; declared providers are those found from the current folder.
+        static func checkIsRead(_ credential: CredentialName) throws {
+            let search = DeclaredProviderSearch(scriptPath: nil, libraryPaths: [], environment: ProcessEnvironment.variables())
+            let registry = (try? search.registering(into: BuiltInProviders.registry)) ?? BuiltInProviders.registry
+            guard let provider = registry.provider(named: credential.provider), !provider.credentialFields.contains(credential.field) else { return }
+            throw ValidationError(
+                "\(provider.name) has no credential '\(credential.field)'; its credentials are \(provider.credentialFields.joined(separator: ", ")). Nothing changed.")
         }
     }
 

@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func aFileOthersCanReadStopsEveryCommand() async throws {
-        _ = try await PayrunProcess.run(["credentials", "set", "peex.secretkey", "--env", "test"], input: "peex-secret-1234", environment: environment)
+        _ = try await PayrunProcess.run(["credentials", "set", "peex.secret_key", "--env", "test"], input: "peex-secret-1234", environment: environment)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
         let run = try await PayrunProcess.run(["run", "-e", "print(1)"], environment: environment)
         #expect(run.status == 2)
@@ -51,9 +51,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: file))
     }
 
+    @Test func aFieldTheProviderNeverReadsIsRefusedAndAServicesAnyFieldIsKept() async throws {
+        let typo = try await PayrunProcess.run(["credentials", "set", "peex.secretkey", "--env", "test"], input: "peex-secret-1234", environment: environment)
+        #expect(typo.status == 2)
+        #expect(typo.standardError.contains(
+            "peex has no credential 'secretkey'; its credentials are secret_key, access_token, callback_user, callback_password. Nothing changed."),
+            "\(typo.standardError)")
+        #expect(!typo.combined.contains("peex-secret-1234"))
+        #expect(!FileManager.default.fileExists(atPath: file), "nothing was written")
+        let service = try await PayrunProcess.run(["credentials", "set", "chat.webhook_url", "--env", "test"], input: "https://chat.example/h", environment: environment)
+        #expect(service.status == 0, "\(service.standardError)")
+        #expect(try await PayrunProcess.run(["credentials", "list"], environment: environment).standardOutput.contains("chat.webhook_url"))
+    }
+
     @Test func setsAtTheSameTimeKeepEveryValue() async throws {
         // Eight writers at once, each setting a credential of its own: none is lost.
-        let names = (1...8).map { "peex.key_\(["a", "b", "c", "d", "e", "f", "g", "h"][$0 - 1])" }
+        let names = (1...8).map { "ledger.key_\(["a", "b", "c", "d", "e", "f", "g", "h"][$0 - 1])" }
         try await withThrowingTaskGroup(of: Int32.self) { group in
             for name in names {
                 group.addTask { [environment] in
@@ -67,19 +80,19 @@ import Testing
     }
 
     @Test func aWriterKilledBeforeItsRenameLeavesTheOldFileWhole() async throws {
-        let first = try await PayrunProcess.runOnce(["credentials", "set", "peex.secretkey", "--env", "test"], environment: environment, input: "old-secret-1")
+        let first = try await PayrunProcess.runOnce(["credentials", "set", "peex.secret_key", "--env", "test"], environment: environment, input: "old-secret-1")
         #expect(first.status == 0)
         let before = try String(contentsOfFile: file, encoding: .utf8)
         var crashing = environment
         crashing["PAYRUN_TEST_CRASH"] = "credentials-before-rename"
-        let killed = try await PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: crashing, input: "new-key-2")
+        let killed = try await PayrunProcess.runOnce(["credentials", "set", "tradevest.client_id", "--env", "test"], environment: crashing, input: "new-key-2")
         #expect(killed.status == SIGKILL, "the writer was killed: \(killed.standardError)")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == before, "the old file is whole")
         let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
-        #expect(list.status == 0 && list.standardOutput.contains("peex.secretkey") && !list.standardOutput.contains("tradevest.api_key"))
+        #expect(list.status == 0 && list.standardOutput.contains("peex.secret_key") && !list.standardOutput.contains("tradevest.client_id"))
         // The next writer is not stopped by what the killed one left.
-        let next = try await PayrunProcess.runOnce(["credentials", "set", "tradevest.api_key", "--env", "test"], environment: environment, input: "new-key-3")
+        let next = try await PayrunProcess.runOnce(["credentials", "set", "tradevest.client_id", "--env", "test"], environment: environment, input: "new-key-3")
         let after = try await PayrunProcess.run(["credentials", "list"], environment: environment)
-        #expect(next.status == 0 && after.standardOutput.contains("tradevest.api_key"))
+        #expect(next.status == 0 && after.standardOutput.contains("tradevest.client_id"))
     }
 }
