@@ -108,6 +108,30 @@ import Testing
         }
     }
 
+    @Test func aMutationCapitalistRefusedIsJournaledAsItsAnswerNotAsUnsent() async throws {
+        // Capitalist answers a refusal with HTTP 200 and a code: the payment was sent, and the
+        // audit trail says what Capitalist answered. A resumed run gives the same answer back.
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let script = Script.text("""
+                local c = payrun.provider("capitalist")
+                local none, err = c:trycall("no_such_operation", { amount = "1.00" })
+                return err.code, err.status
+                """, name: "refused.lua")
+            var options = RunOptions()
+            options.runKey = "refused"
+            let first = try await engine.run(script, options: options)
+            #expect(first.status == .success, "\(String(describing: first.error))")
+            #expect(first.values == [.string("151"), .integer(200)])
+            let records = try await engine.journal(of: first.run!.id)
+            let outcome = try #require(records.first { $0.kind == .outcome })
+            #expect(outcome.body["not_sent"] == nil, "it was sent: \(outcome.body)")
+            #expect(outcome.body["error"]?["code"] == .string("151") && outcome.body["error"]?["status"] == .integer(200), "\(outcome.body)")
+            #expect(outcome.body["error"]?["retryable"] == .bool(false))
+            await engine.shutdown()
+        }
+    }
+
     @Test func aStepLeftUnfinishedIsSettledByItsLookup() async throws {
         try await withServer { server in
             let hits = HitCounter()

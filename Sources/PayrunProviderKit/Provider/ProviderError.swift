@@ -33,10 +33,11 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         self.details = details
     }
 
-    /// `particeep: 404 error.user.none: no user with id usr_9 (request 7f3a…)`.
+    /// `particeep: 404 error.user.none: no user with id usr_9 (request 7f3a…)`. A 2xx status
+    /// is left out: an error in a successful answer (Capitalist's) is its code.
     public var description: String {
         var text = "\(provider): "
-        if let status { text += "\(status) " }
+        if let status, !(200..<300).contains(status) { text += "\(status) " }
         if let code { text += "\(code): " }
         text += message
         if let requestID { text += " (request \(requestID))" }

@@ -150,7 +150,7 @@ public struct CapitalistProvider: PaymentProvider {
                                 retryable: RetryPolicy.isRetryable(status: response.status))
         }
         if response.header("x-response-format")?.lowercased() == "csv" || response.body.first.map({ $0 != UInt8(ascii: "{") }) == true {
-            return try CapitalistCSV.result(of: response.body, operation: operation, provider: provider)
+            return try CapitalistCSV.result(of: response.body, status: response.status, operation: operation, provider: provider)
         }
         guard let body = try? JSONValue.parse(response.body), let code = body["code"]?.integer else {
             throw ProviderError(provider: provider, status: response.status,
@@ -159,13 +159,15 @@ public struct CapitalistProvider: PaymentProvider {
         guard code == 0 else {
             var details: [String: String] = [:]
             if let line = body["data"]?["errorAtLine"]?.integer { details["errorAtLine"] = String(line) }
-            throw error(code: code, text: body["message"]?.string ?? "", provider: provider, details: details)
+            throw error(code: code, text: body["message"]?.string ?? "", status: response.status, provider: provider, details: details)
         }
         return body["data"] ?? .object([:])
     }
 
     /// The documented meaning of `code`, then the server's own text when it says more.
-    static func error(code: Int, text: String, provider: String, details: [String: String] = [:]) -> ProviderError {
+    /// Capitalist answers its errors with HTTP `status` 200: the status says it answered, the
+    /// code what went wrong.
+    static func error(code: Int, text: String, status: Int, provider: String, details: [String: String] = [:]) -> ProviderError {
         let message: String
         switch (CapitalistErrorCodes.meanings[code], text.isEmpty) {
         case (let meaning?, true): message = meaning
@@ -173,7 +175,7 @@ public struct CapitalistProvider: PaymentProvider {
         case (nil, false): message = text
         case (nil, true): message = "error \(code)"
         }
-        return ProviderError(provider: provider, code: String(code), message: message, retryable: code == 1, details: details)
+        return ProviderError(provider: provider, status: status, code: String(code), message: message, retryable: code == 1, details: details)
     }
 
     /// The error code of a reply in either format, if it has one.

@@ -75,7 +75,7 @@ struct JournaledRequest: Sendable {
             if let status = error.status {
                 // Answered with an error. A 5xx or 429 may yet have been applied: kept in doubt.
                 journal.appendLater(.outcome, entry: identity.key, body: .object(["error": Self.errorBody(error)]))
-                if !RetryPolicy.isRetryable(status: status) { journal.markUnsettled(identity.key, false) }
+                if !Self.mayYetBeApplied(error, status: status) { journal.markUnsettled(identity.key, false) }
             } else if !error.retryable && !error.outcomeUnknown && !resending {
                 // Refused before it left (a credential, a URL, a host it may not go to). Not for
                 // a resend: an earlier attempt may have got through, so a resend stopped before it
@@ -183,8 +183,15 @@ struct JournaledRequest: Sendable {
         return .object(members)
     }
 
+    /// Whether a mutation answered with `error` may have been applied, or be applied later: a
+    /// 5xx or 429, or an error inside a successful answer that the provider calls retryable
+    /// (Capitalist's "System error", answered with 200). Such an answer leaves it in doubt.
+    static func mayYetBeApplied(_ error: ProviderError, status: Int) -> Bool {
+        RetryPolicy.isRetryable(status: status) || (200..<300).contains(status) && error.retryable
+    }
+
     static func errorBody(_ error: ProviderError) -> JSONValue {
-        var members: [String: JSONValue] = ["message": .string(error.message), "retryable": .bool(error.status.map(RetryPolicy.isRetryable) ?? true)]
+        var members: [String: JSONValue] = ["message": .string(error.message), "retryable": .bool(error.status.map { mayYetBeApplied(error, status: $0) } ?? true)]
         if let code = error.code { members["code"] = .string(code) }
         if let status = error.status { members["status"] = .integer(status) }
         return .object(members)

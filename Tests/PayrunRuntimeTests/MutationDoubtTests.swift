@@ -1,0 +1,25 @@
+// Which answered errors leave a journaled mutation in doubt: those after which the provider may
+// have applied it, or may apply it later. Every other answer settles it.
+import PayrunProviderKit
+@testable import PayrunRuntime
+import Testing
+
+@Suite struct MutationDoubtTests {
+    func error(status: Int, retryable: Bool) -> ProviderError {
+        ProviderError(provider: "capitalist", status: status, code: "1", message: "System error", retryable: retryable)
+    }
+
+    @Test func serverErrorsAndRetryableErrorsInsideASuccessfulAnswerLeaveItInDoubt() {
+        #expect(JournaledRequest.mayYetBeApplied(error(status: 503, retryable: true), status: 503))
+        #expect(JournaledRequest.mayYetBeApplied(error(status: 429, retryable: true), status: 429))
+        // Capitalist's "System error" comes in a 200: it may have been applied.
+        #expect(JournaledRequest.mayYetBeApplied(error(status: 200, retryable: true), status: 200))
+    }
+
+    @Test func refusalsSettleIt() {
+        #expect(!JournaledRequest.mayYetBeApplied(error(status: 200, retryable: false), status: 200))
+        #expect(!JournaledRequest.mayYetBeApplied(error(status: 400, retryable: false), status: 400))
+        // A 4xx a provider calls retryable (try later) was still refused.
+        #expect(!JournaledRequest.mayYetBeApplied(error(status: 409, retryable: true), status: 409))
+    }
+}
