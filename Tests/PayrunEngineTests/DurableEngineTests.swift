@@ -116,13 +116,20 @@ import Testing
             let script = Script.text("""
                 local c = payrun.provider("capitalist")
                 local none, err = c:trycall("no_such_operation", { amount = "1.00" })
+                if arg[1] == "fail" then error("after the refusal") end
                 return err.code, err.status
                 """, name: "refused.lua")
             var options = RunOptions()
             options.runKey = "refused"
+            options.arguments = ["fail"]
             let first = try await engine.run(script, options: options)
-            #expect(first.status == .success, "\(String(describing: first.error))")
-            #expect(first.values == [.string("151"), .integer(200)])
+            #expect(first.status == .scriptFailed)
+            let sent = server.requests.all.count
+            options.arguments = []
+            let resumed = try await engine.run(script, options: options)
+            #expect(resumed.status == .success, "\(String(describing: resumed.error))")
+            #expect(resumed.values == [.string("151"), .integer(200)])
+            #expect(server.requests.all.count == sent, "the refusal came from the journal: nothing was sent again")
             let records = try await engine.journal(of: first.run!.id)
             let outcome = try #require(records.first { $0.kind == .outcome })
             #expect(outcome.body["not_sent"] == nil, "it was sent: \(outcome.body)")
