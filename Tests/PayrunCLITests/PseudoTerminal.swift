@@ -10,6 +10,8 @@ final class PseudoTerminal {
     private let process: Process
     private let received = Received()
     private let reader: Thread
+    /// The state folder made for this terminal's runs, removed with it.
+    private let stateFolder: String?
 
     /// Starts `payrun arguments...` on a new 100×30 terminal.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
@@ -32,9 +34,8 @@ final class PseudoTerminal {
         process.arguments = ["--ctty", "--wait", PayrunProcess.executable.path] + arguments
         var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // Runs keep their journal in a store of their own, never the user's.
-        if environment["PAYRUN_STATE"] == nil {
-            variables["PAYRUN_STATE"] = NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)/state.db"
-        }
+        stateFolder = environment["PAYRUN_STATE"] == nil ? NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)" : nil
+        if let stateFolder { variables["PAYRUN_STATE"] = stateFolder + "/state.db" }
         variables["TERM"] = "xterm"
         process.environment = variables
         process.currentDirectoryURL = PayrunProcess.packageRoot
@@ -151,6 +152,10 @@ final class PseudoTerminal {
         // here, its number could be given to another test's socket or pipe while the reader is
         // still in its loop, and the reader would take that test's bytes.
         if process.isRunning { killForeground() }
+        if let stateFolder {
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: stateFolder)
+        }
     }
 
     /// Kills what runs on the terminal (payrun, in the session setsid made for it).
