@@ -208,7 +208,7 @@ let package = Package(
         ),
         // JSONSuite/ is read by path (JSONSuiteTests), not built in.
         .testTarget(name: "PayrunFormatsTests", dependencies: ["PayrunFormats"], exclude: ["JSONSuite"]),
-        .testTarget(name: "LineEditingTests", dependencies: ["LineEditing"]),
+        .testTarget(name: "LineEditingTests", dependencies: ["LineEditing", "PayrunTestSupport"]),
         .testTarget(
             name: "PayrunProvidersTests",
             dependencies: [
@@ -242,7 +242,7 @@ let package = Package(
         // The state store's tests, one suite run against each driver.
         .testTarget(name: "PayrunJournalTests", dependencies: ["PayrunJournal", "PayrunSQLite", "PayrunPostgres", "PayrunFormats", "PayrunTestSupport"]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
-        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit"], exclude: ["Reference"]),
+        .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunTestSupport"], exclude: ["Reference"]),
         .testTarget(
             name: "PayrunSimulatorsTests",
             dependencies: ["PayrunSimulators", "PayrunFormats", "PayrunTestSupport", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,11 +1,12 @@
 // History kept between sessions in a private file.
 import Foundation
 import LineEditing
+import PayrunTestSupport
 import Testing
 
 @Suite struct LineHistoryTests {
     func temporaryPath() -> String {
-        NSTemporaryDirectory() + "payrun-history-\(UUID().uuidString)/state/payrun/history"
+        TestFiles.path("payrun-history") + "/state/payrun/history"
     }
 
     @Test func entriesComeBackInTheNextSessionMultiLineOnesWhole() throws {

@@ -5,7 +5,7 @@ import PayrunTestSupport
 import Testing
 
 @Suite struct AllowHostTests {
-    let folder = NSTemporaryDirectory() + "payrun-allow-\(UUID().uuidString)"
+    let folder = TestFiles.path("payrun-allow")
 
     func environment(config: String? = nil, _ more: [String: String] = [:]) throws -> [String: String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,9 +1,10 @@
 // `payrun credentials` and `payrun run --env`: set, list, remove, use, never show.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite struct CredentialsCommandTests {
-    let configHome = NSTemporaryDirectory() + "payrun-config-\(UUID().uuidString)"
+    let configHome = TestFiles.path("payrun-config")
     var environment: [String: String] { ["XDG_CONFIG_HOME": configHome] }
     var file: String { configHome + "/payrun/credentials.toml" }
 

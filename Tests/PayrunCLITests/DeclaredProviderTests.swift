@@ -16,7 +16,7 @@ import Testing
     /// A folder with `providers/acmepay.lua` (the shipped definition, its test environment
     /// pointed at `server`) and `script` as `charge.lua`.
     static func folder(server: CardAPIServer, script: String) throws -> String {
-        let folder = NSTemporaryDirectory() + "payrun-declared-\(UUID().uuidString)"
+        let folder = TestFiles.path("payrun-declared")
         try FileManager.default.createDirectory(atPath: folder + "/providers", withIntermediateDirectories: true)
         let shipped = try String(contentsOf: PayrunProcess.packageRoot.appendingPathComponent("scripts/providers/acmepay.lua"), encoding: .utf8)
         let pointed = shipped.replacingOccurrences(of: "    test = \"https://api.acmepay.example/v1\",", with: "    test = \"\(server.baseURL)\",")
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func payrunListenVerifiesAndHandlesADeclaredProvidersStandardWebhooks() async throws {
-        let folder = NSTemporaryDirectory() + "payrun-declared-listen-\(UUID().uuidString)"
+        let folder = TestFiles.path("payrun-declared-listen")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/providers", withIntermediateDirectories: true)
         try """

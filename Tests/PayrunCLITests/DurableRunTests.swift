@@ -2,6 +2,7 @@
 // run again until it finishes, against `payrun sandbox` running as its own process, and the
 // provider's own state is read afterwards: every beneficiary paid exactly once.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite(.serialized) struct DurableRunTests {
@@ -9,7 +10,7 @@ import Testing
 
     /// 50 payouts: `reference,recipient,amount`.
     static func payoutsFile() throws -> String {
-        let path = NSTemporaryDirectory() + "payrun-payouts-\(UUID().uuidString).csv"
+        let path = TestFiles.path("payrun-payouts") + ".csv"
         var text = "reference,recipient,amount\n"
         for (index, reference) in references.enumerated() { text += "\(reference),usr_\(index + 2),\(1001 + index)\n" }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -46,7 +47,7 @@ import Testing
 
     @Test func tradevestPayoutsKilledAtEachPointPayEachOnce() async throws {
         let sandbox = try SandboxProcess()
-        let state = NSTemporaryDirectory() + "payrun-durable-\(UUID().uuidString)/state.db"
+        let state = TestFiles.path("payrun-durable") + "/state.db"
         let setup = try await PayrunProcess.runOnce(
             ["run", "--lib", "scripts/examples", "Tests/PayrunCLITests/DurableScripts/tradevest-setup.lua"],
             environment: ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state])
@@ -91,7 +92,7 @@ struct PayoutJob {
         self.provider = provider
         self.payRoute = payRoute
         self.sandbox = try sandbox ?? SandboxProcess()
-        self.state = state ?? NSTemporaryDirectory() + "payrun-durable-\(UUID().uuidString)/state.db"
+        self.state = state ?? TestFiles.path("payrun-durable") + "/state.db"
         payouts = try DurableRunTests.payoutsFile()
         self.extra = extra
     }

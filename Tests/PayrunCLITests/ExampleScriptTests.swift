@@ -114,7 +114,7 @@ import Testing
         try await SimulatorFixture.with(configuration) { server in
             // A store of their own: the crashed run and the run after it are one job, resumed.
             let environment = [
-                "PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": NSTemporaryDirectory() + "payrun-peex-\(UUID().uuidString)/state.db",
+                "PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": TestFiles.path("payrun-peex") + "/state.db",
             ]
             let arguments = ["run", "scripts/examples/peex-payouts.lua", "scripts/examples/mobile-payouts.csv"]
             func posts() -> [RequestJournal.Entry] {
@@ -152,7 +152,7 @@ import Testing
         let chat = try await ServiceReceiver.start()
         try await SimulatorFixture.with(configuration) { server in
             let environment = [
-                "PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": NSTemporaryDirectory() + "payrun-particeep-\(UUID().uuidString)/state.db",
+                "PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": TestFiles.path("payrun-particeep") + "/state.db",
                 "PAYRUN_SANDBOX_CHAT_WEBHOOK_URL": "\(chat.url)/services/T0/B0/payout-hook-4d7a", "PAYRUN_CONFIG": "/nonexistent/config.toml",
             ]
             let arguments = ["run", "--allow-host", "127.0.0.1:\(chat.port)", "scripts/examples/particeep-payouts.lua", "scripts/examples/particeep-payouts.csv"]
@@ -183,7 +183,7 @@ import Testing
                 end
                 table.sort(refs)
                 print(table.concat(refs, " "))
-                """], environment: ["PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": NSTemporaryDirectory() + "payrun-count-\(UUID().uuidString).db"])
+                """], environment: ["PAYRUN_SANDBOX_URL": server.baseURL, "PAYRUN_STATE": TestFiles.path("payrun-count") + ".db"])
             #expect(count.standardOutput == "PP-2026-11-0001 PP-2026-11-0002 PP-2026-11-0003 PP-2026-11-0004 PP-2026-11-0005\n", "\(count.standardError)")
         }
         await chat.stop()

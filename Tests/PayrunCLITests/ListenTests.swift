@@ -11,7 +11,7 @@ import FoundationNetworking
 #endif
 
 @Suite(.serialized) struct ListenTests {
-    let folder = NSTemporaryDirectory() + "payrun-listen-\(UUID().uuidString)/"
+    let folder = TestFiles.path("payrun-listen") + "/"
     var state: String { folder + "state.db" }
 
     init() throws {

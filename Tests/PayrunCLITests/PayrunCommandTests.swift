@@ -1,5 +1,6 @@
 // `payrun` as a command: exit statuses, messages, streams and the shipped examples.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite final class PayrunCommandTests {
@@ -32,7 +33,7 @@ import Testing
         #expect(printed.status == 0)
         let shipped = try String(contentsOf: PayrunProcess.packageRoot.appendingPathComponent("scripts/library/payrun.lua"), encoding: .utf8)
         #expect(printed.standardOutput == shipped)
-        let path = NSTemporaryDirectory() + "payrun-annotations-\(UUID().uuidString).lua"
+        let path = TestFiles.path("payrun-annotations") + ".lua"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let written = try await PayrunProcess.run(["annotations", "--output", path])
         #expect(written.status == 0 && written.standardOutput.isEmpty)
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func aScriptReadsTheFilesItWasGivenAndNoOthers() async throws {
-        let data = NSTemporaryDirectory() + "payrun-input-\(UUID().uuidString).csv"
+        let data = TestFiles.path("payrun-input") + ".csv"
         try "a,b\n1,2\n".write(toFile: data, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: data) }
         let script = try temporaryScript("""
@@ -122,7 +123,7 @@ import Testing
     }
 
     @Test func theReconciliationExampleReconcilesACSVLedgerAgainstTheSimulator() async throws {
-        let folder = NSTemporaryDirectory() + "payrun-reconcile-\(UUID().uuidString)"
+        let folder = TestFiles.path("payrun-reconcile")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let result = try await PayrunProcess.runOnce(
             ["run", "--out", folder + "/reports", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv"],

@@ -64,7 +64,7 @@ struct PayrunProcess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // Each launch keeps its runs in a store of its own, unless the test says which to share;
         // its own is removed once it exits.
-        let ownState = environment["PAYRUN_STATE"] == nil ? NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)" : nil
+        let ownState = environment["PAYRUN_STATE"] == nil ? TestFiles.path("payrun-test-state") : nil
         if let ownState { process.environment?["PAYRUN_STATE"] = ownState + "/state.db" }
         defer { if let ownState { try? FileManager.default.removeItem(atPath: ownState) } }
         process.executableURL = executable

@@ -20,7 +20,7 @@ import Testing
     }
 
     func script(_ source: String) throws -> String {
-        let path = NSTemporaryDirectory() + "payrun-pg-\(UUID().uuidString).lua"
+        let path = TestFiles.path("payrun-pg") + ".lua"
         try source.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -118,7 +118,7 @@ import Testing
         let password = "db-pass-\(UUID().uuidString.prefix(8))"
         try server.execute("CREATE ROLE payrun_ops LOGIN PASSWORD '\(password)'; CREATE SCHEMA payrun AUTHORIZATION payrun_ops", in: "ops")
         let state = "postgres://payrun_ops@127.0.0.1:\(server.port)/ops"
-        let config = NSTemporaryDirectory() + "payrun-pg-config-\(UUID().uuidString)"
+        let config = TestFiles.path("payrun-pg-config")
         let without = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
         // Set for the environment the run uses (sandbox); `payrun runs` has no --env and takes the one that has it.

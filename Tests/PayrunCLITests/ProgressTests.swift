@@ -17,14 +17,14 @@ import Testing
         """
 
     func withScript(_ body: (String) async throws -> Void) async throws {
-        let path = NSTemporaryDirectory() + "payrun-progress-\(UUID().uuidString).lua"
+        let path = TestFiles.path("payrun-progress") + ".lua"
         try Self.script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await body(path)
     }
 
     @Test func onATerminalTheLineIsRedrawnKeptBelowPrintsAndCleared() async throws {
-        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        let state = TestFiles.path("payrun-progress-state")
         defer { try? FileManager.default.removeItem(atPath: state) }
         try await withScript { path in
             // Off the pool: the terminal is waited for by a thread that sleeps.
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func parallelCountsItsFinishedCallsWhenAsked() async throws {
-        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        let state = TestFiles.path("payrun-progress-state")
         defer { try? FileManager.default.removeItem(atPath: state) }
         let code = """
             local items = {}
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func paginateCountsTheItemsItFetchedWhenAsked() async throws {
-        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        let state = TestFiles.path("payrun-progress-state")
         defer { try? FileManager.default.removeItem(atPath: state) }
         let code = """
             local n = 0
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func offATerminalNothingOrOneLineWithVerbose() async throws {
-        let state = NSTemporaryDirectory() + "payrun-progress-state-\(UUID().uuidString)"
+        let state = TestFiles.path("payrun-progress-state")
         defer { try? FileManager.default.removeItem(atPath: state) }
         try await withScript { path in
             let quiet = try await PayrunProcess.runOnce(["run", path], environment: ["PAYRUN_STATE": state + "/state.db"])

@@ -3,6 +3,7 @@
 // terminal as its controlling terminal (through util-linux's `setsid --ctty`), so Ctrl-C sent as
 // a byte reaches it as SIGINT, the way the terminal driver delivers it.
 import Foundation
+import PayrunTestSupport
 import Synchronization
 
 final class PseudoTerminal {
@@ -34,7 +35,7 @@ final class PseudoTerminal {
         process.arguments = ["--ctty", "--wait", PayrunProcess.executable.path] + arguments
         var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // Runs keep their journal in a store of their own, never the user's.
-        stateFolder = environment["PAYRUN_STATE"] == nil ? NSTemporaryDirectory() + "payrun-test-state-\(UUID().uuidString)" : nil
+        stateFolder = environment["PAYRUN_STATE"] == nil ? TestFiles.path("payrun-test-state") : nil
         if let stateFolder { variables["PAYRUN_STATE"] = stateFolder + "/state.db" }
         variables["TERM"] = "xterm"
         process.environment = variables

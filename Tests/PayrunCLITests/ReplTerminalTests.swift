@@ -14,7 +14,7 @@ import Testing
 
     /// A fresh folder for the history file, so no test reads another's (or the user's).
     func stateFolder() -> String {
-        NSTemporaryDirectory() + "payrun-repl-\(UUID().uuidString)"
+        TestFiles.path("payrun-repl")
     }
 
     /// `payrun repl arguments...` on a terminal of its own, with its history in `state`: waits

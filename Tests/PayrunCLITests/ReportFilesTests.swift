@@ -1,13 +1,14 @@
 // `payrun run --out DIR` and payrun.output: reports that appear whole when the script succeeds,
 // are kept as .partial when it fails, never hold a credential, and only under plain names.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite struct ReportFilesTests {
-    let folder = NSTemporaryDirectory() + "payrun-reports-\(UUID().uuidString)"
+    let folder = TestFiles.path("payrun-reports")
 
     func script(_ source: String) throws -> String {
-        let path = NSTemporaryDirectory() + "payrun-report-\(UUID().uuidString).lua"
+        let path = TestFiles.path("payrun-report") + ".lua"
         try source.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -2,16 +2,17 @@
 // what is listed and shown, what resumes and what starts afresh, and a state store that cannot be
 // written stopping a run before it sends anything.
 import Foundation
+import PayrunTestSupport
 import Testing
 
 @Suite(.serialized) struct RunsCommandTests {
     static func temporaryState() -> String {
-        NSTemporaryDirectory() + "payrun-runs-\(UUID().uuidString)/state.db"
+        TestFiles.path("payrun-runs") + "/state.db"
     }
 
     /// Pays three Particeep transactions, then fails when its argument says so.
     static func payoutScript() throws -> String {
-        let path = NSTemporaryDirectory() + "payrun-runs-\(UUID().uuidString).lua"
+        let path = TestFiles.path("payrun-runs") + ".lua"
         try """
             local particeep = payrun.provider("particeep")
             for i = 1, 3 do
@@ -142,7 +143,7 @@ import Testing
         let sandbox = try SandboxProcess()
         let folder = try Self.mountTmpfs(size: "512k")
         defer { _ = try? Self.shell("umount \(folder)") }
-        let script = NSTemporaryDirectory() + "payrun-midrun-\(UUID().uuidString).lua"
+        let script = TestFiles.path("payrun-midrun") + ".lua"
         // Each payment carries a large note, so the journal outgrows the disk part-way.
         try """
             local particeep = payrun.provider("particeep")
@@ -164,7 +165,7 @@ import Testing
 
     /// A small file system of its own, for the real "disk full" and "read-only", not a simulation.
     static func mountTmpfs(size: String) throws -> String {
-        let folder = NSTemporaryDirectory() + "payrun-tmpfs-\(UUID().uuidString)"
+        let folder = TestFiles.path("payrun-tmpfs")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try #require(try shell("mount -t tmpfs -o size=\(size) tmpfs \(folder)") == 0, "mounting a tmpfs needs root")
         return folder

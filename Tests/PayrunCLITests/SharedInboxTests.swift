@@ -9,7 +9,7 @@ import PayrunTestSupport
 import Testing
 
 @Suite(.serialized) struct SharedInboxTests {
-    let folder = NSTemporaryDirectory() + "payrun-shared-\(UUID().uuidString)/"
+    let folder = TestFiles.path("payrun-shared") + "/"
 
     init() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct TerminalPromptTests {
     @Test func aSecretTypedAtTheTerminalIsNotEchoedAndIsKept() async throws {
-        let configHome = NSTemporaryDirectory() + "payrun-config-\(UUID().uuidString)"
+        let configHome = TestFiles.path("payrun-config")
         defer { try? FileManager.default.removeItem(atPath: configHome) }
         let environment = ["XDG_CONFIG_HOME": configHome]
         try await offThePool {
@@ -25,7 +25,7 @@ import Testing
         // so that nothing could leave this machine even if the request were sent.
         let environment = [
             "PAYRUN_LIVE_PARTICEEP_API_KEY": "live-key-for-a-test", "PAYRUN_LIVE_PARTICEEP_API_SECRET": "live-secret-for-a-test",
-            "HTTPS_PROXY": "http://127.0.0.1:1", "XDG_CONFIG_HOME": NSTemporaryDirectory() + "payrun-none-\(UUID().uuidString)",
+            "HTTPS_PROXY": "http://127.0.0.1:1", "XDG_CONFIG_HOME": TestFiles.path("payrun-none"),
         ]
         let script = """
             local p = payrun.provider("particeep")

@@ -6,6 +6,7 @@ import Foundation
 @testable import PayrunDeclaredProviders
 import PayrunProviderKit
 import Testing
+import PayrunTestSupport
 
 @Suite struct DefinitionFileTests {
     /// `source` read as the file `providers/acme.lua`.
@@ -155,7 +156,7 @@ import Testing
     }
 
     @Test func definitionsAreFoundNextToTheScriptThenInLibFoldersThenTheUsersConfig() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("payrun-definitions-\(UUID().uuidString)").path
+        let root = URL(fileURLWithPath: TestFiles.path("payrun-definitions")).path
         defer { try? FileManager.default.removeItem(atPath: root) }
         func write(_ folder: String, _ name: String, host: String) throws {
             try FileManager.default.createDirectory(atPath: "\(root)/\(folder)/providers", withIntermediateDirectories: true)

@@ -245,7 +245,7 @@ import Testing
     @Test func aHostListsRunsAndResumesOne() async throws {
         try await withServer { server in
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
-            let folder = NSTemporaryDirectory() + "payrun-resume-\(UUID().uuidString)"
+            let folder = TestFiles.path("payrun-resume")
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let path = folder + "/job.lua"
             let marker = folder + "/fail"

@@ -13,7 +13,7 @@ import Testing
 
 @Suite struct ScriptHostExampleTests {
     @Test func scriptsRunOnRequestAndAnswerTheirResultAsJSON() async throws {
-        let folder = NSTemporaryDirectory() + "payrun-scripts-\(UUID().uuidString)"
+        let folder = TestFiles.path("payrun-scripts")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try """

@@ -2,11 +2,12 @@
 // by it, so it must not change with how the file is read).
 import Foundation
 import PayrunJournal
+import PayrunTestSupport
 import Testing
 
 @Suite struct ChainDigestFileTests {
     @Test func aFileReadInChunksDigestsAsItsBytesDo() throws {
-        let path = NSTemporaryDirectory() + "payrun-digest-\(UUID().uuidString)"
+        let path = TestFiles.path("payrun-digest")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let bytes = (0..<(3 << 20) + 12_345).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))

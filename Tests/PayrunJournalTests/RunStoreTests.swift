@@ -33,7 +33,7 @@ func freshDatabase() async throws -> String {
 
 @Suite struct RunStoreTests {
     static func temporaryPath() -> String {
-        NSTemporaryDirectory() + "payrun-store-\(UUID().uuidString)/state.db"
+        TestFiles.path("payrun-store") + "/state.db"
     }
 
     static func run(_ id: String, key: String = "k", startedAt: Int = 1_000, endedAt: Int? = nil) -> RunRecord {

@@ -1,5 +1,6 @@
 // The credentials file, its permissions, environment overrides and redaction.
 @testable import PayrunProviderKit
+import PayrunTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Glibc
 #endif
 
 @Suite struct CredentialStoreTests {
-    let folder = "/tmp/payrun-credentials-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let folder = TestFiles.path("payrun-credentials")
     let particeepSecret = CredentialName(provider: "particeep", field: "api_secret")
 
     @Test func theFileRoundTripsWithEscapes() throws {

@@ -130,7 +130,7 @@ import Testing
         // The encrypted file form: a salt line, then base64 of the PEM under RC4(SHA-1(salt + login + password)).
         let salt = "s4lt"
         var cipher = ReferenceRC4(key: Array(Insecure.SHA1.hash(data: Array((salt + login + "key-pass").utf8))))
-        let file = NSTemporaryDirectory() + "capitalist-\(UUID().uuidString).key"
+        let file = TestFiles.path("capitalist") + ".key"
         try (salt + "\n" + Data(cipher.apply(Array(key.pemRepresentation.utf8))).base64EncodedString() + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
 

@@ -3,6 +3,7 @@
 import Foundation
 import LuaKit
 import PayrunRuntime
+import PayrunTestSupport
 import Testing
 
 @Suite struct CSVLibraryTests {
@@ -14,7 +15,7 @@ import Testing
 
     /// Runs `code` as `payrun run` would with `files` as its arguments; the standard output.
     func run(_ code: String, files: [String]) throws -> (PayrunExitStatus, String, String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("payrun-csv-\(UUID().uuidString)")
+        let folder = URL(fileURLWithPath: TestFiles.path("payrun-csv"))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var paths: [String] = []

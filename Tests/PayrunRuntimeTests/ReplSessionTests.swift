@@ -4,6 +4,7 @@
 import Foundation
 import LuaKit
 import PayrunRuntime
+import PayrunTestSupport
 import Testing
 
 @Suite struct ReplSessionTests {
@@ -102,7 +103,7 @@ import Testing
         #expect(output.standardError.contains("unknown command ':frobnicate'"))
         #expect(enter(":last", in: repl) == (.succeeded, "no request has been sent in this session yet\n"))
         #expect(enter(":env", in: repl).1.contains("environment: sandbox"))
-        let file = NSTemporaryDirectory() + "repl-load-\(UUID().uuidString).lua"
+        let file = TestFiles.path("repl-load") + ".lua"
         defer { try? FileManager.default.removeItem(atPath: file) }
         try "loaded = 41\nfunction bump(n) return n + 1 end\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(repl.enter(":load \(file)") == .succeeded)
@@ -135,7 +136,7 @@ import Testing
 
     @Test func completionOffersFilesAfterLoad() throws {
         let repl = try session()
-        let folder = NSTemporaryDirectory() + "repl-files-\(UUID().uuidString)/"
+        let folder = TestFiles.path("repl-files") + "/"
         try FileManager.default.createDirectory(atPath: folder + "lib", withIntermediateDirectories: true)
         try "".write(toFile: folder + "payout.lua", atomically: true, encoding: .utf8)
         try "".write(toFile: folder + ".hidden.lua", atomically: true, encoding: .utf8)

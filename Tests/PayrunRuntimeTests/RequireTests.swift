@@ -2,6 +2,7 @@
 // pure-Lua libraries, and nothing from outside those trees.
 import LuaKit
 import PayrunRuntime
+import PayrunTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ import Glibc
     let root: String
 
     init() throws {
-        root = "/tmp/payrun-require-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        root = TestFiles.path("payrun-require")
         for folder in ["", "/lib", "/lib/util", "/outside"] { mkdir(root + folder, 0o700) }
     }
 

@@ -1,6 +1,7 @@
 // The runner: arguments, chunks, failures reported as `lua` reports them, and output order.
 import LuaKit
 import PayrunRuntime
+import PayrunTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -16,9 +17,7 @@ import Glibc
 
     /// Writes `source` to a temporary script file and returns its path.
     func script(_ source: String, name: String = "script.lua") throws -> String {
-        let directory = "/tmp/payrun-tests-\(getpid())"
-        mkdir(directory, 0o700)
-        let path = "\(directory)/\(name)"
+        let path = TestFiles.root + name
         let file = fopen(path, "w")!
         fputs(source, file)
         fclose(file)

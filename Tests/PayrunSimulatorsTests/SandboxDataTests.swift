@@ -3,6 +3,7 @@
 import Foundation
 import PayrunFormats
 import PayrunSimulators
+import PayrunTestSupport
 import Testing
 
 @Suite struct SandboxDataTests {
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func aFileThatIsNotJSONSaysWhere() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("payrun-data-\(UUID().uuidString).json").path
+        let path = URL(fileURLWithPath: TestFiles.path("payrun-data") + ".json").path
         try Data(#"{"particeep": {"users": [}"#.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {
