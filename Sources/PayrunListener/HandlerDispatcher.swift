@@ -222,8 +222,13 @@ final class HandlerDispatcher: Service, Sendable {
             return
         }
         if let earlier = result.finishedEarlier {
-            await record(event, .handled, runID: earlier)
-            log.line("\(name) handled (by its earlier run \(earlier), whose outcome the inbox had not recorded)")
+            if result.handlersRun == 0 {
+                await record(event, .unhandled, runID: earlier)
+                log.line("\(name) unhandled: its earlier run \(earlier) found no handler for it; kept (payrun inbox replay \(event.id) hands it over again)")
+            } else {
+                await record(event, .handled, runID: earlier)
+                log.line("\(name) handled (by its earlier run \(earlier), whose outcome the inbox had not recorded)")
+            }
             return
         }
         let took = "\((ContinuousClock.now - start).milliseconds) ms"

@@ -38,6 +38,28 @@ import Testing
         #expect(result.status == .success && result.handlersRun == 0 && result.output?.standardOutput == "")
     }
 
+    @Test func aRunThatFinishedEarlierSaysHowManyHandlersItRan() async throws {
+        // A listener that stopped before recording an outcome finds the event's run finished when
+        // it claims the event again: whether a handler took the event is that run's to say.
+        var configuration = PayrunEngine.Configuration.standard()
+        configuration.store = MemoryRunStore()
+        let engine = PayrunEngine(configuration)
+        let events = [(Self.event(type: "paid", body: "[]", provider: "peex"), 0), (Self.event(type: "transaction_created", body: #"{"id": "tr_1", "tags": []}"#), 2)]
+        for (event, count) in events {
+            var options = RunOptions()
+            options.event = event
+            options.runKey = "webhook \(event.provider) \(event.type)"
+            options.skipsAFinishedJob = true
+            let first = try await engine.run(.text(Self.handlers, name: "handlers.lua"), options: options)
+            #expect(first.status == .success && first.handlersRun == count && first.finishedEarlier == nil)
+            let again = try await engine.run(.text(Self.handlers, name: "handlers.lua"), options: options)
+            #expect(again.finishedEarlier != nil && again.finishedEarlier == first.run?.id)
+            #expect(again.handlersRun == count, "\(event.type): the earlier run handed it to \(count)")
+            #expect(again.output?.standardOutput == "", "nothing ran again")
+        }
+        await engine.shutdown()
+    }
+
     @Test func aBodyThatIsNotJSONIsHandedOverAsText() async throws {
         let result = try await run(#"payrun.on("particeep", "*", function(e) print(type(e.body), e.body) end)"#, event: Self.event(type: "x", body: "a=1&b=2"))
         #expect(result.output?.standardOutput == "string\ta=1&b=2\n")

@@ -109,7 +109,11 @@ public final class RunJournal: Sendable {
             var notice: String?
             let last = try await store.latestRun(key: start.key)
             if start.skipsAFinishedJob, let last, last.status.isFinished {
-                throw RunRefused(message: "run \(last.id) of this job finished already: nothing was run again", remedy: nil, finishedEarlier: last.id)
+                var refused = RunRefused(message: "run \(last.id) of this job finished already: nothing was run again", remedy: nil, finishedEarlier: last.id)
+                // What it did with its event, as its last record says (nil for a run before this was kept).
+                refused.handlersRunEarlier = try? await store.records(of: last.id)
+                    .last { $0.kind == .runEnded }?.body["handlers_run"]?.integer
+                throw refused
             }
             if let last, let waitedSince, last.status.isFinished, (last.endedAt ?? 0) >= waitedSince - 1 {
                 throw RunRefused(
@@ -190,8 +194,9 @@ public final class RunJournal: Sendable {
         return text.prefix(10) + " " + text.dropFirst(11).prefix(5) + " UTC"
     }
 
-    /// Ends this attempt: the run's status, its end, its count of mutations.
-    func finish(_ status: PayrunExitStatus) async {
+    /// Ends this attempt: the run's status, its end, its count of mutations, and for a run
+    /// handed an event, how many handlers it ran (``RunRefused/handlersRunEarlier``).
+    func finish(_ status: PayrunExitStatus, handlersRun: Int? = nil) async {
         // A script that went on past a payment in doubt (its error caught) has not finished the job.
         let inDoubt = !unsettled.withLock { $0.isEmpty }
         let runStatus: RunStatus = switch halted?.status ?? (status == .success && inDoubt ? .inDoubt : status) {
@@ -206,7 +211,9 @@ public final class RunJournal: Sendable {
             run.endedAt = UTCTime.now()
             return run
         }
-        _ = try? await append(.runEnded, body: .object(["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]))
+        var ended: [String: JSONValue] = ["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]
+        if let handlersRun { ended["handlers_run"] = .integer(handlersRun) }
+        _ = try? await append(.runEnded, body: .object(ended))
         try? await store.update(run)
         await hold.release()
     }
@@ -394,6 +401,8 @@ public struct RunRefused: Error, CustomStringConvertible, Sendable {
     public var runningElsewhere: String?
     /// The job's last run, which finished, when the run was to skip a finished job.
     public var finishedEarlier: String?
+    /// How many handlers ``finishedEarlier`` ran for its event (0: none matched), when it says.
+    public var handlersRunEarlier: Int?
     /// The store could not be read or written: the refusal says nothing about the job, and the
     /// same run may well begin a moment later.
     public var storeFailed: Bool

@@ -79,6 +79,7 @@ final class EngineRun: Sendable {
                     error: ScriptError(kind: .journal, message: message), duration: clock.now - start, requestCount: 0)
                 refused.runningElsewhere = (error as? RunRefused)?.runningElsewhere
                 refused.finishedEarlier = (error as? RunRefused)?.finishedEarlier
+                refused.handlersRun = (error as? RunRefused)?.handlersRunEarlier
                 refused.storeFailed = (error as? RunRefused)?.storeFailed ?? false
                 return refused
             }
@@ -104,7 +105,7 @@ final class EngineRun: Sendable {
         // The deadline stops the script as its time limit would; the message says which it was.
         if deadlinePassed { error?.message = "script stopped: it ran past its deadline" }
         if let journal {
-            _ = try? BlockingWait.run(stoppable: nil) { await journal.finish(outcome.status) }
+            _ = try? BlockingWait.run(stoppable: nil) { await journal.finish(outcome.status, handlersRun: outcome.handlersRun) }
             engine.release(journal.run.key)
         }
         return ScriptResult(

@@ -25,7 +25,9 @@ public struct ScriptResult: Sendable {
     public var resumed = false
     /// The handlers the script registered with `payrun.on`, as "provider type", in order.
     public var handlers: [String] = []
-    /// How many handlers ``RunOptions/event`` was handed to (0: none matched); nil without an event.
+    /// How many handlers ``RunOptions/event`` was handed to (0: none matched); nil without an
+    /// event. For a run that did not begin because of ``finishedEarlier``, how many that run
+    /// handed it to, when its journal says.
     public var handlersRun: Int?
     /// When the run did not begin because a run of its key is going on in another process:
     /// that run's id (or a description of it).
