@@ -139,6 +139,49 @@ import Testing
         }
     }
 
+    @Test func aBatchRunAgainOnAFixedFileDoesNotPayItsFirstRowsTwice() async throws {
+        // The usual way on after a bad row: fix the file, run again. The changed file makes a new
+        // default key; as a new job it would pay the rows before the bad one again.
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let file = TestFiles.path("payouts") + ".csv"
+            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let script = Script.text("""
+                local particeep = payrun.provider("particeep")
+                for row in payrun.csv.file(1) do
+                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR" })
+                end
+                """, name: "payouts.lua")
+            var options = RunOptions()
+            options.arguments = [file]
+            let failed = try await engine.run(script, options: options)
+            #expect(failed.status == .scriptFailed)
+            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            #expect(puts() == 3)
+
+            try "to,amount\nusr_2,100\nusr_3,200\nusr_4,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let refused = try await engine.run(script, options: options)
+            #expect(refused.status == .scriptFailed)
+            let message = refused.error?.message ?? ""
+            #expect(message.contains("run \(failed.run!.id) of payouts.lua with these arguments did not finish (failed, 3 payment(s) sent)"), "\(message)")
+            #expect(message.contains("run with --run-key \(failed.run!.key)"), "\(message)")
+            #expect(puts() == 3, "nothing was sent")
+
+            options.runKey = failed.run!.key
+            let resumed = try await engine.run(script, options: options)
+            #expect(resumed.status == .success, "\(String(describing: resumed.error))")
+            #expect(resumed.resumed)
+            #expect(puts() == 4, "only the fixed row was sent")
+
+            // Once that job finished, the file run again is a new job, as before.
+            options.runKey = nil
+            try "to,amount\nusr_5,100\n".write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try await engine.run(script, options: options).status == .success)
+            #expect(puts() == 5)
+            await engine.shutdown()
+        }
+    }
+
     @Test func aStepLeftUnfinishedIsSettledByItsLookup() async throws {
         try await withServer { server in
             let hits = HitCounter()

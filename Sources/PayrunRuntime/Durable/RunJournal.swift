@@ -159,6 +159,15 @@ public final class RunJournal: Sendable {
                         + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
                 }
             }
+            if last == nil, !start.startsAfresh, start.guardsChangedInputs, start.providersOutliveProcess,
+               let (earlier, sent) = try await unfinishedRun(onOtherInputsThan: start, in: store, redactor: redactor) {
+                throw RunRefused(
+                    message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.status.rawValue), "
+                        + "\(sent) payment(s) sent), and an input file has changed since: as a new job, this run would send "
+                        + "every payment in it again, those included",
+                    remedy: "to resume \(earlier.id) on the changed input (a payment it sent is not sent again, a changed one is "
+                        + "sent), run with --run-key \(earlier.key); to start a new job anyway, --new-run")
+            }
             let run = RunRecord(
                 id: RunRecord.newID(), key: start.key, script: redactor.redact(start.script), scriptDigest: start.scriptDigest,
                 arguments: start.arguments.map(redactor.redact),
@@ -177,6 +186,26 @@ public final class RunJournal: Sendable {
             await hold.release()
             throw RunRefused(message: "\(error)", remedy: nil, storeFailed: true)
         }
+    }
+
+    /// The newest unfinished run of `start`'s script with the same arguments in the same
+    /// environment, under another default key (its input files had other contents), with the
+    /// payments it sent; nil when there is none that sent any. Fixing a bad row and running
+    /// again is the usual way to go on after a failed batch, and a new job would pay the rows
+    /// before it twice.
+    private static func unfinishedRun(
+        onOtherInputsThan start: RunStart, in store: any RunStore, redactor: Redactor
+    ) async throws -> (RunRecord, sent: Int)? {
+        let script = redactor.redact(start.script)
+        let arguments = start.arguments.map(redactor.redact)
+        for run in try await store.runs(limit: 100) where run.key != start.key && !run.status.isFinished
+            && run.script == script && run.arguments == arguments && run.environment == start.environment.rawValue {
+            // Only the last run of its key would be resumed by it.
+            guard try await store.latestRun(key: run.key)?.id == run.id else { continue }
+            let sent = try await store.records(of: run.id).count { $0.kind == .intent }
+            if sent > 0 { return (run, sent) }
+        }
+        return nil
     }
 
     private func startBody(_ start: RunStart, attempt: Int) -> JSONValue {

@@ -20,6 +20,10 @@ public struct RunStart: Sendable {
     public var host = RunStart.currentHost
     /// Start a new run even if the job's last one did not finish (`--new-run`).
     public var startsAfresh = false
+    /// Refuse to begin a new job when an unfinished run of the same script and arguments sent
+    /// payments from input files that have changed since: set for a default key, which a
+    /// changed file changes.
+    public var guardsChangedInputs = false
     /// Refuse to run when the job's last run finished (``RunRefused/finishedEarlier``).
     public var skipsAFinishedJob = false
     /// How long to wait for a run of the job going on in another process to end (`--wait`);

@@ -146,6 +146,7 @@ final class EngineRun: Sendable {
         start.key = options.runKey
             ?? RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: start.inputs, environment: configuration.environment)
         start.startsAfresh = options.startsAfresh
+        start.guardsChangedInputs = options.runKey == nil && !start.inputs.isEmpty
         start.skipsAFinishedJob = options.skipsAFinishedJob
         start.waitsForRunningRun = options.waitsForRunningRun
         start.providersOutliveProcess = configuration.environment != .sandbox || configuration.sandboxServer?.outlivesProcess ?? true
