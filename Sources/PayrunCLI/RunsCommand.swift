@@ -19,6 +19,10 @@ struct RunsListCommand: AsyncParsableCommand {
     @Flag(help: "Write JSON instead of a table.") var json = false
     @Option(help: ArgumentHelp("Show at most this many runs.", valueName: "n")) var limit = 50
 
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be 1 or more") }
+    }
+
     func run() async throws {
         try await stateOptions.withStore { store in
             let runs = try await store.runs(limit: limit)
@@ -31,7 +35,7 @@ struct RunsListCommand: AsyncParsableCommand {
             for run in runs {
                 rows.append([
                     run.id, RunsText.minutes(run.startedAt), run.script, run.environment, run.user,
-                    run.status.rawValue + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""), String(run.mutations),
+                    RunsText.status(run) + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""), String(run.mutations),
                 ])
             }
             output.write(RunsText.table(rows), to: .standardOutput)
@@ -58,7 +62,7 @@ struct RunsShowCommand: AsyncParsableCommand {
                 return
             }
             var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
-            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(run.status.rawValue)"
+            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(RunsText.status(run))"
             text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + "\n"
             for record in records { text += RunsText.line(record) + "\n" }
             output.write(text, to: .standardOutput)
@@ -94,7 +98,7 @@ struct RunsResolveCommand: AsyncParsableCommand {
 
     @OptionGroup var stateOptions: StateOptions
     @Argument(help: ArgumentHelp("The run's id (r_…).", valueName: "run")) var runID: String
-    @Argument(help: ArgumentHelp("The mutation in doubt (m_…), as the run's message and `payrun runs show` name it.", valueName: "step")) var mutation: String
+    @Argument(help: ArgumentHelp("The mutation in doubt (m_…), as the run's message and `payrun runs show` name it.", valueName: "mutation")) var mutation: String
     @Option(help: ArgumentHelp("It was applied: the id the provider gave it.", valueName: "id")) var applied: String?
     @Flag(help: "It was not applied: the resumed run sends it.") var notApplied = false
 

@@ -1,4 +1,5 @@
 // How `payrun runs` writes runs and records for a person: aligned columns, one line per record.
+import Glibc
 import Payrun
 
 enum RunsText {
@@ -6,6 +7,15 @@ enum RunsText {
     static func minutes(_ seconds: Int) -> String {
         let text = UTCTime.text(seconds)
         return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
+    }
+
+    /// A run's status, and for one recorded as running whose process on this machine is gone
+    /// (killed, or the machine restarted), that it is not: it resumes when its job runs again.
+    static func status(_ run: RunRecord) -> String {
+        guard run.status == .running, run.host == RunStart.currentHost, kill(pid_t(run.processID), 0) != 0, errno == ESRCH else {
+            return run.status.rawValue
+        }
+        return "stopped (process \(run.processID) gone)"
     }
 
     /// Rows as columns padded to their widest cell.

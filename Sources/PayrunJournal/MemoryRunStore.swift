@@ -55,7 +55,16 @@ public final class MemoryRunStore: RunStore {
     public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
         try change { contents in
             let runs = contents.runs
-            return Array(contents.order.reversed().compactMap { runs[$0] }.prefix(limit))
+            let listed = Array(contents.order.reversed().compactMap { runs[$0] }.prefix(limit))
+            // A run's count is written when an attempt ends: one killed, or going on, counts its
+            // intents so far in the journal instead.
+            var journaled: [String: Int] = [:]
+            for record in contents.records where record.kind == .intent { journaled[record.runID, default: 0] += 1 }
+            return listed.map { run in
+                var run = run
+                run.mutations = max(run.mutations, journaled[run.id] ?? 0)
+                return run
+            }
         }
     }
 

@@ -85,7 +85,12 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
-        try await database.query(doing: "listing runs", "SELECT * FROM payrun.runs ORDER BY started_at DESC, id DESC LIMIT \(limit)")
+        // A run's count is written when an attempt ends: one killed, or going on, counts its
+        // intents so far in the journal instead.
+        try await database.query(doing: "listing runs", """
+            SELECT r.*, (SELECT COUNT(*) FROM payrun.records c WHERE c.run_id = r.id AND c.kind = 'mutation.intent') AS journaled
+            FROM payrun.runs r ORDER BY r.started_at DESC, r.id DESC LIMIT \(limit)
+            """)
             .map(Self.run(from:))
     }
 
@@ -110,7 +115,8 @@ public final class PostgresRunStore: RunStore {
             id: row.text("id"), key: row.text("key"), script: row.text("script"), scriptDigest: row.text("script_sha256"), arguments: arguments,
             environment: row.text("environment"), user: row.text("user"), host: row.text("host"), processID: row.integer("pid"),
             startedAt: row.integer("started_at"), endedAt: row.optionalInteger("ended_at"), status: RunStatus(rawValue: row.text("status")) ?? .running,
-            attempts: row.integer("attempts"), mutations: row.integer("mutations"))
+            attempts: row.integer("attempts"),
+            mutations: max(row.integer("mutations"), row.contains("journaled") ? row.integer("journaled") : 0))
     }
 
     // MARK: The journal

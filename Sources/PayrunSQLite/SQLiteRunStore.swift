@@ -160,7 +160,13 @@ public final class SQLiteRunStore: RunStore {
 
     public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
         try await read(doing: "listing runs") {
-            try await self.connection.query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [.integer(limit)])
+            // A run's count is written when an attempt ends: one killed, or going on, counts its
+            // intents so far in the journal instead.
+            try await self.connection.query(
+                """
+                SELECT *, (SELECT COUNT(*) FROM records WHERE records.run_id = runs.id AND records.kind = 'mutation.intent') AS journaled
+                FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?
+                """, [.integer(limit)])
                 .map(Self.run(from:))
         }
     }
@@ -193,7 +199,7 @@ public final class SQLiteRunStore: RunStore {
             id: text("id"), key: text("key"), script: text("script"), scriptDigest: text("script_sha256"), arguments: arguments,
             environment: text("environment"), user: text("user"), host: text("host"), processID: integer("pid"),
             startedAt: integer("started_at"), endedAt: row.column("ended_at")?.integer, status: RunStatus(rawValue: text("status")) ?? .running,
-            attempts: integer("attempts"), mutations: integer("mutations"))
+            attempts: integer("attempts"), mutations: max(integer("mutations"), integer("journaled")))
     }
 
     // MARK: The journal

@@ -109,6 +109,10 @@ struct PayoutJob {
         // Killed once the first payment's intent is on disk, before it is sent.
         var result = try await runSettling(crash: "after-intent:1", messages: &settled)
         #expect(result.status == SIGKILL, "\(result.standardError)")
+        // Listed as stopped, its process gone, with the payment it journaled.
+        let listed = try await PayrunProcess.runOnce(["runs"], environment: environment).standardOutput
+        let line = listed.split(separator: "\n").first { $0.contains("\(script).lua") }.map(String.init) ?? ""
+        #expect(line.contains("stopped (process ") && line.hasSuffix(" gone)  1"), "\(listed)")
         // Resumed; killed between a later payment's intent and its sending.
         result = try await runSettling(crash: "after-intent:\(crashes.intent)", messages: &settled)
         #expect(result.status == SIGKILL, "\(result.standardError)")
@@ -136,6 +140,7 @@ struct PayoutJob {
         #expect(payRuns.count == 1, "the crashed attempts and the last are one run")
         #expect(payRuns.first?["status"] as? String == "finished")
         #expect((payRuns.first?["attempts"] as? Int ?? 0) >= 5)
+        #expect((payRuns.first?["mutations"] as? Int ?? 0) >= 50, "every attempt's payments count, the killed ones' too")
         let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.status == 0 && verify.standardOutput.hasPrefix("the journal is intact"), "\(verify.standardError)")
         return settled

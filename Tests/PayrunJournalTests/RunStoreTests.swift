@@ -73,6 +73,29 @@ func freshDatabase() async throws -> String {
         await store.close()
     }
 
+    @Test(arguments: StoreDriver.all) func aRunKilledBeforeItEndedIsListedWithTheMutationsItJournaled(_ driver: StoreDriver) async throws {
+        // A run's count is written when an attempt ends; one killed never wrote it.
+        let store = try await driver.make()
+        try await store.insert(Self.run("r_1", key: "payouts"))
+        try await store.insert(Self.run("r_2", key: "other"))
+        for entry in ["m_1", "m_2", "m_3"] {
+            _ = try await store.append(JournalRecord(runID: "r_1", kind: .intent, entry: entry, at: 11), durable: true)
+            _ = try await store.append(JournalRecord(runID: "r_1", kind: .outcome, entry: entry, at: 12), durable: false)
+        }
+        let listed = try await store.runs(limit: 10)
+        #expect(listed.map(\.id) == ["r_2", "r_1"] || listed.map(\.id) == ["r_1", "r_2"])
+        #expect(listed.first { $0.id == "r_1" }?.mutations == 3)
+        #expect(listed.first { $0.id == "r_2" }?.mutations == 0)
+        // A count written by an ended attempt stands when the journal has fewer (records pruned).
+        var ended = try #require(try await store.run("r_2"))
+        ended.mutations = 7
+        ended.endedAt = 500
+        ended.status = .finished
+        try await store.update(ended)
+        #expect(try await store.runs(limit: 10).first { $0.id == "r_2" }?.mutations == 7)
+        await store.close()
+    }
+
     @Test(arguments: StoreDriver.all) func recordsAreChainedAndVerified(_ driver: StoreDriver) async throws {
         let store = try await driver.make()
         try await store.insert(Self.run("r_1"))

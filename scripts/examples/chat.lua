@@ -2,7 +2,7 @@
 -- when one is configured; the examples that end with a summary use it. The webhook's URL is the
 -- secret, so the script holds only a handle to it:
 --
---   payrun credentials set chat.webhook_url          (paste https://hooks.slack.com/services/…)
+--   payrun credentials set chat.webhook_url --env live   (paste https://hooks.slack.com/services/…)
 --   payrun run --allow-host hooks.slack.com …        (or allow_hosts in the config file)
 
 local chat = {}

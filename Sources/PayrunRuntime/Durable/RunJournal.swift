@@ -136,6 +136,8 @@ public final class RunJournal: Sendable {
                     let records = try await store.records(of: last.id)
                     let past = PastRun(records)
                     var run = last
+                    // An attempt killed before it ended never wrote its count: the journal has it.
+                    run.mutations = max(run.mutations, records.count { $0.kind == .intent })
                     run.attempts += 1
                     run.status = .running
                     run.processID = processID
