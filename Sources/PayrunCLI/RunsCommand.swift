@@ -114,7 +114,10 @@ struct RunsResolveCommand: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
             let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
-            StandardStreams.shared.write("recorded: \(mutation) of run \(runID) was \(what); run the same command again to resume\n", to: .standardOutput)
+            // A webhook handler's run (`payrun listen`) resumes when its event is replayed.
+            let handlesAnEvent = try await store.run(runID)?.key.hasPrefix("webhook ") == true
+            let next = handlesAnEvent ? "replay its event to resume its handler (`payrun inbox replay N`)" : "run the same command again to resume"
+            StandardStreams.shared.write("recorded: \(mutation) of run \(runID) was \(what); \(next)\n", to: .standardOutput)
         }
     }
 }

@@ -224,7 +224,7 @@ final class HandlerDispatcher: Service, Sendable {
         if let earlier = result.finishedEarlier {
             if result.handlersRun == 0 {
                 await record(event, .unhandled, runID: earlier)
-                log.line("\(name) unhandled: its earlier run \(earlier) found no handler for it; kept (payrun inbox replay \(event.id) hands it over again)")
+                log.line("\(name) unhandled: its earlier run \(earlier) found no handler for it; kept (\(replay(event)) hands it over again)")
             } else {
                 await record(event, .handled, runID: earlier)
                 log.line("\(name) handled (by its earlier run \(earlier), whose outcome the inbox had not recorded)")
@@ -239,7 +239,7 @@ final class HandlerDispatcher: Service, Sendable {
                 log.line("\(name) handled (attempt \(event.attempts), \(took))")
             } else {
                 await record(event, .unhandled, runID: runID)
-                log.line("\(name) unhandled: no handler is registered for it; kept (payrun inbox replay \(event.id) hands it over again)")
+                log.line("\(name) unhandled: no handler is registered for it; kept (\(replay(event)) hands it over again)")
             }
             return
         }
@@ -267,14 +267,21 @@ final class HandlerDispatcher: Service, Sendable {
         var message = result.error?.message ?? "the handler failed (\(result.status))"
         // A payment in doubt waits for a person: trying again would stop at it again.
         let wait = result.status == .inDoubt ? nil : configuration.retrySchedule.wait(after: event.attempts)
-        if result.status == .inDoubt { message += "; once it is resolved, `payrun inbox replay \(event.id)` resumes the handler" }
+        if result.status == .inDoubt { message += "; once it is resolved, `\(replay(event))` resumes the handler" }
         let retryAt = wait.map { Clock.milliseconds() + $0.milliseconds }
         await record(event, .failed(error: message, retryAt: retryAt), runID: runID)
         if let retryAt {
             log.line("\(name) failed (attempt \(event.attempts), \(took)): \(message); retrying at \(ListenerLog.time(retryAt))")
+        } else if result.status == .inDoubt {
+            log.line("\(name) dead after \(event.attempts) attempt(s): \(message)")
         } else {
-            log.line("\(name) dead after \(event.attempts) attempt(s): \(message); `payrun inbox replay \(event.id)` after a fix")
+            log.line("\(name) dead after \(event.attempts) attempt(s): \(message); `\(replay(event))` after a fix")
         }
+    }
+
+    /// The command that hands `event` to the handlers again, with the store it is in.
+    private func replay(_ event: InboxEvent) -> String {
+        "payrun inbox replay \(event.id) --state " + ShellWord.quoted(inbox.location)
     }
 
     /// Records an outcome, trying again while the store is away: an outcome not recorded would

@@ -163,13 +163,16 @@ struct PayoutJob {
     /// Looks at the provider as an operator would for the payment a run stopped before (its
     /// message on standard error), and records what happened with `payrun runs resolve`.
     func settle(_ message: String) async throws {
-        let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+)/), "\(message)")
+        let command = try #require(
+            message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --not-applied --state (\S+)/), "\(message)")
         let run = String(command.1)
         let mutation = String(command.2)
+        #expect(String(command.3) == state, "the command names the store the run is in")
         let reference = try await #require(try reference(of: mutation, in: run))
         let found = try await paymentsAtTheProvider()[reference] ?? []
         let decision = found.first.map { ["--applied", $0] } ?? ["--not-applied"]
-        let resolved = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation] + decision, environment: environment)
+        // As printed: with its --state, and nothing in the environment to say where the store is.
+        let resolved = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation] + decision + ["--state", String(command.3)])
         try #require(resolved.status == 0, "\(resolved.standardError)")
     }
 

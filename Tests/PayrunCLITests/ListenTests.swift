@@ -130,6 +130,7 @@ import FoundationNetworking
         let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms"])
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
         await #expect(listener.waitForLog { $0.contains("dead after 3 attempt(s)") }, "\(listener.output)")
+        #expect(listener.output.contains("`payrun inbox replay 1 --state \(state)` after a fix"), "the command as it can be run: \(listener.output)")
         let dead = try await events(["--status", "dead"])
         #expect(dead.count == 1 && (dead.first?["last_error"] as? String)?.contains("bug in the handler") == true)
         // The fix: the file is read for every event.

@@ -131,13 +131,15 @@ struct JournaledRequest: Sendable {
             fields = " carrying " + members.keys.sorted().map { "\($0)=\(String(decoding: members[$0]!.encoded(), as: UTF8.self))" }
                 .joined(separator: ", ")
         }
+        // The store named, so that the commands work as printed wherever the run's --state came from.
+        let state = "--state " + ShellWord.quoted(journal.store.location)
         return """
             \(method) \(path) to \(identity.provider)\(fields) was sent at \(UTCTime.text(intent.at)) by an earlier attempt of run \(run) \
             and no answer was journaled; \(identity.provider) cannot be asked whether it arrived, so it is not sent again.
             Check in \(identity.provider) whether it was applied, then record what you found:
-              payrun runs resolve \(run) \(identity.key) --applied ID    (it was applied; ID is what \(identity.provider) made)
-              payrun runs resolve \(run) \(identity.key) --not-applied   (it was not; it is sent when the run resumes)
-            and run the same command again to resume
+              payrun runs resolve \(run) \(identity.key) --applied ID \(state)    (it was applied; ID is what \(identity.provider) made)
+              payrun runs resolve \(run) \(identity.key) --not-applied \(state)   (it was not; it is sent when the run resumes)
+            \(journal.resumesWhenRunAgain ? "and run the same command again to resume" : "and replay its event to resume its handler")
             """
     }
 

@@ -16,6 +16,9 @@ public final class RunJournal: Sendable {
     let past: PastRun
     /// Takes every credential out of what is stored.
     let redactor: Redactor
+    /// Whether the job resumes when its command runs again, as `payrun run` does; a webhook
+    /// handler's run resumes when its event is replayed.
+    let resumesWhenRunAgain: Bool
     private let record: Locked<RunRecord>
     /// The job's key, held while this attempt runs.
     private let hold: RunKeyHold
@@ -48,8 +51,11 @@ public final class RunJournal: Sendable {
 
     private let progress = Locked(Progress())
 
-    private init(store: any RunStore, record: RunRecord, hold: RunKeyHold, resumed: Bool, past: PastRun, redactor: Redactor) {
+    private init(
+        store: any RunStore, record: RunRecord, hold: RunKeyHold, resumed: Bool, past: PastRun, redactor: Redactor, resumesWhenRunAgain: Bool
+    ) {
         self.store = store
+        self.resumesWhenRunAgain = resumesWhenRunAgain
         self.hold = hold
         self.record = Locked(record)
         self.resumed = resumed
@@ -146,7 +152,8 @@ public final class RunJournal: Sendable {
                     guard try await store.claim(run, from: last) else {
                         throw RunRefused(message: "run \(last.id) of this job was resumed by another process just now", remedy: "wait for it to end")
                     }
-                    let journal = RunJournal(store: store, record: run, hold: hold, resumed: true, past: past, redactor: redactor)
+                    let journal = RunJournal(
+                        store: store, record: run, hold: hold, resumed: true, past: past, redactor: redactor, resumesWhenRunAgain: start.resumesWhenRunAgain)
                     journal.appendLater(.runStarted, body: journal.startBody(start, attempt: run.attempts))
                     return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
                 }
@@ -175,7 +182,8 @@ public final class RunJournal: Sendable {
                 arguments: start.arguments.map(redactor.redact),
                 environment: start.environment.rawValue, user: start.user, host: start.host, processID: processID, startedAt: now)
             try await store.insert(run)
-            let journal = RunJournal(store: store, record: run, hold: hold, resumed: false, past: PastRun(), redactor: redactor)
+            let journal = RunJournal(
+                store: store, record: run, hold: hold, resumed: false, past: PastRun(), redactor: redactor, resumesWhenRunAgain: start.resumesWhenRunAgain)
             journal.appendLater(.runStarted, body: journal.startBody(start, attempt: 1))
             return (journal, notice)
         } catch let error as StoreError {

@@ -24,6 +24,9 @@ public struct RunStart: Sendable {
     /// payments from input files that have changed since: set for a default key, which a
     /// changed file changes.
     public var guardsChangedInputs = false
+    /// Whether the job resumes when its command runs again (`payrun run`); false for a webhook
+    /// handler's run, which resumes when its event is replayed. For what a stop tells a person.
+    public var resumesWhenRunAgain = true
     /// Refuse to run when the job's last run finished (``RunRefused/finishedEarlier``).
     public var skipsAFinishedJob = false
     /// How long to wait for a run of the job going on in another process to end (`--wait`);

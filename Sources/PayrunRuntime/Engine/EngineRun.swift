@@ -147,6 +147,7 @@ final class EngineRun: Sendable {
             ?? RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: start.inputs, environment: configuration.environment)
         start.startsAfresh = options.startsAfresh
         start.guardsChangedInputs = options.runKey == nil && !start.inputs.isEmpty
+        start.resumesWhenRunAgain = options.event == nil
         start.skipsAFinishedJob = options.skipsAFinishedJob
         start.waitsForRunningRun = options.waitsForRunningRun
         start.providersOutliveProcess = configuration.environment != .sandbox || configuration.sandboxServer?.outlivesProcess ?? true
