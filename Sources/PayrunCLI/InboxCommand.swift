@@ -68,7 +68,7 @@ struct InboxShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await stateOptions.withInbox { inbox in
-            guard let event = try await inbox.event(id) else { throw ValidationError("there is no event \(id); `payrun inbox` lists them") }
+            guard let event = try await inbox.event(id) else { throw CommandFailure("there is no event \(id) in \(inbox.location); `payrun inbox` lists them") }
             let attempts = try await inbox.attempts(of: id)
             let output = StandardStreams.shared
             if json {

@@ -53,7 +53,7 @@ struct RunsShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await stateOptions.withStore { store in
-            guard let run = try await store.run(runID) else { throw ValidationError("there is no run \(runID); `payrun runs` lists them") }
+            guard let run = try await store.run(runID) else { throw CommandFailure("there is no run \(runID) in \(store.location); `payrun runs` lists them") }
             let records = try await store.records(of: runID)
             let output = StandardStreams.shared
             if json {
@@ -111,7 +111,7 @@ struct RunsResolveCommand: AsyncParsableCommand {
             do {
                 try await store.resolve(run: runID, mutation: mutation, appliedID: applied, by: RunStart.currentUser)
             } catch let error as ResolutionRefused {
-                throw ValidationError(error.message)
+                throw CommandFailure(error.message)
             }
             let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
             // A webhook handler's run (`payrun listen`) resumes when its event is replayed.

@@ -53,7 +53,9 @@ import Testing
         let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.standardOutput == "the journal is intact: 8 records checked\n")
         let unknown = try await PayrunProcess.runOnce(["runs", "show", "r_0000000000000000"], environment: environment)
-        #expect(unknown.status == 2 && unknown.standardError.contains("there is no run r_0000000000000000; `payrun runs` lists them"))
+        // Not a usage error: the message alone, and exit status 1.
+        #expect(unknown.status == 1 && unknown.standardError.contains("there is no run r_0000000000000000 in "), "\(unknown.standardError)")
+        #expect(!unknown.standardError.contains("Usage:"), "\(unknown.standardError)")
     }
 
     @Test func aChangedJournalFailsVerifyNamingTheRecord() async throws {
