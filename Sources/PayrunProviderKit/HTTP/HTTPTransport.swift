@@ -175,6 +175,9 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
             self = .connect("the connection timed out")
         case let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded:
             self = .timedOut(error == .readTimeout ? "no data within the read timeout" : "the request took longer than its total timeout")
+        case let error as IOError where error.errnoCode == ECONNREFUSED:
+            // NIO's own text reads "connection reset (error set): Connection refused".
+            self = .connect("the connection was refused: nothing is listening at that address")
         case is NIOConnectionError:
             self = .connect(text)
         default:

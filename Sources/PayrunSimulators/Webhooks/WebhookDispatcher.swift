@@ -1,6 +1,7 @@
 // Sends the simulators' webhooks over real HTTP, retrying failures with exponential backoff, and
 // keeps a record of every delivery for `/_sandbox/webhooks`.
 import AsyncHTTPClient
+import Glibc
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -154,6 +155,9 @@ public final class WebhookDispatcher: Sendable {
             _ = try? await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
             return .init(time: time, status: status, error: (200..<300).contains(status) ? nil : "the receiver answered \(status)")
+        } catch let error as IOError where error.errnoCode == ECONNREFUSED {
+            // NIO's own text reads "connection reset (error set): Connection refused".
+            return .init(time: time, status: nil, error: "the connection was refused: nothing is listening at \(message.url)")
         } catch {
             return .init(time: time, status: nil, error: "\(error)")
         }
