@@ -33,6 +33,7 @@ final class PostgresDatabase: Sendable {
     /// - Throws: ``StoreError`` saying what to fix.
     static func open(_ url: String, password: String?) async throws(StoreError) -> PostgresDatabase {
         let configuration = try PostgresLocation(url, password: password)
+        try await refuseALoginTheServerRefuses(configuration)
         let database = PostgresDatabase(location: configuration.shown, configuration: configuration.client)
         do {
             // A pool retries a refused connection for a long while: a database that does not answer
@@ -59,6 +60,46 @@ final class PostgresDatabase: Sendable {
             throw StoreError(postgres: error, at: configuration.shown, doing: "opening it")
         }
         return database
+    }
+
+    /// Makes one connection of its own and throws at once if the server refuses the login (a
+    /// wrong or missing password, an unknown user or database), which the pool would keep
+    /// trying until the 10 s limit and then report as a database that did not answer. Anything
+    /// else (nothing listening yet, a slow server) is left to the pool and its limit.
+    private static func refuseALoginTheServerRefuses(_ location: PostgresLocation) async throws(StoreError) {
+        guard let configuration = location.connection else { return }
+        let refusal: PSQLError?
+        do {
+            refusal = try await withThrowingTaskGroup(of: PSQLError?.self) { group in
+                group.addTask {
+                    do {
+                        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Self.logger)
+                        try? await connection.close()
+                        return nil
+                    } catch let error as PSQLError
+                        where ["28P01", "28000", "3D000"].contains(error.serverInfo?[.sqlState] ?? "") || error.code == .authMechanismRequiresPassword {
+                        return error
+                    } catch {
+                        return nil
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: connectLimit)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+        } catch {
+            return
+        }
+        guard let refusal else { return }
+        let message = refusal.serverInfo?[.message] ?? "it asks for a password, and none was given"
+        let remedy = refusal.serverInfo?[.sqlState] == "3D000"
+            ? "create it (createdb), or name another in --state"
+            : "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
+        throw StoreError(location: location.shown, message: "the database refused the login: \(message)", remedy: remedy)
     }
 
     func close() async {

@@ -6,6 +6,9 @@ import PostgresNIO
 
 struct PostgresLocation {
     let client: PostgresClient.Configuration
+    /// The same, for one connection of its own (``PostgresDatabase/open(_:password:)``'s first);
+    /// nil with TLS, whose context a lone connection would need made by hand.
+    let connection: PostgresConnection.Configuration?
     /// The URL as messages show it.
     let shown: String
 
@@ -55,6 +58,9 @@ struct PostgresLocation {
             ("statement_timeout", "10s"), ("lock_timeout", "10s"), ("synchronous_commit", "off"),
         ]
         self.client = client
+        connection = query.split(separator: "&").allSatisfy({ !$0.hasPrefix("sslmode=") || $0 == "sslmode=disable" })
+            ? PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+            : nil
         shown = "postgres://\(user)@\(host):\(port)/\(database)"
     }
 

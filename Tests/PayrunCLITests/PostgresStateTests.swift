@@ -121,6 +121,13 @@ import Testing
         let config = TestFiles.path("payrun-pg-config")
         let without = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(without.status == 1 && without.standardError.contains("state store \(state)"), "\(without.standardError)")
+        // A refused login is said as such, not as a database that did not answer.
+        #expect(without.standardError.contains("the database refused the login: it asks for a password, and none was given"), "\(without.standardError)")
+        let wrong = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config, "PGPASSWORD": "not-it"])
+        #expect(wrong.status == 1 && wrong.standardError.contains("the database refused the login: password authentication failed for user \"payrun_ops\""), "\(wrong.standardError)")
+        let noDatabase = try await PayrunProcess.runOnce(
+            ["runs", "list", "--state", "postgres://payrun_ops@127.0.0.1:\(server.port)/nodb"], environment: ["XDG_CONFIG_HOME": config, "PGPASSWORD": password])
+        #expect(noDatabase.status == 1 && noDatabase.standardError.contains("database \"nodb\" does not exist; create it (createdb)"), "\(noDatabase.standardError)")
         // Set for the environment the run uses (sandbox); `payrun runs` has no --env and takes the one that has it.
         let set = try await PayrunProcess.run(["credentials", "set", "postgres.password", "--env", "sandbox"], input: password, environment: ["XDG_CONFIG_HOME": config])
         #expect(set.status == 0, "\(set.standardError)")
@@ -134,7 +141,7 @@ import Testing
         #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
         let listed = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(listed.status == 0 && listed.standardOutput.contains("finished"), "\(listed.standardError)")
-        for output in [without, paid, listed] {
+        for output in [without, wrong, noDatabase, paid, listed] {
             #expect(!(output.standardOutput + output.standardError).contains(password), "the password never shows")
         }
         try server.stop()
