@@ -39,6 +39,10 @@ public final class SQLiteRunStore: RunStore {
     public static func open(at path: String) async throws(StoreError) -> SQLiteRunStore {
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if !folder.isEmpty { try makeFolder(folder, for: path) }
+        // A new store is its owner's alone: it holds payment bodies (recipients, amounts). SQLite
+        // gives its -wal and -shm files the same mode. One that exists is left as it is.
+        let made = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if made >= 0 { _ = Glibc.close(made) }
         var opened: SQLiteConnection?
         do {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: Self.logger)

@@ -208,6 +208,19 @@ func freshDatabase() async throws -> String {
         await first.close()
     }
 
+    @Test func aNewSQLiteStoreIsReadableByItsOwnerOnly() async throws {
+        // It holds payment bodies: recipients and amounts.
+        let path = Self.temporaryPath()
+        let store = try await SQLiteRunStore.open(at: path)
+        try await store.insert(Self.run("r_1"))
+        _ = try await store.append(JournalRecord(runID: "r_1", kind: .intent, entry: "m_1", body: .object(["to": .string("usr_2")]), at: 1), durable: true)
+        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
+        }
+        await store.close()
+    }
+
     @Test func storesOnOneMachineLeaveTheKeyToTheProcessCheck() async throws {
         for store in [MemoryRunStore(), try await SQLiteRunStore.open(at: Self.temporaryPath())] as [any RunStore] {
             let hold = try await store.holdKey("job")
