@@ -108,6 +108,8 @@ import Testing
         #expect(!next.standardError.contains("resuming"))
         let fresh = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", "--new-run", script], environment: environment)
         #expect(fresh.status == 0 && !fresh.standardError.contains("resuming"))
+        #expect(fresh.standardError.contains("--new-run: the unfinished run r_") && fresh.standardError.contains("(failed, 3 payment(s) sent) is left interrupted"),
+                "abandoning a run is said: \(fresh.standardError)")
         #expect(try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count == 9)
     }
 

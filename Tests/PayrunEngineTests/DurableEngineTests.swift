@@ -182,6 +182,25 @@ import Testing
         }
     }
 
+    @Test func aRunThatCaughtAPaymentInDoubtSaysSoWhenItEnds() async throws {
+        // The script went on past the error, and ends well: the job is not finished, and the next
+        // run stops at the payment. Said at the end, not only then.
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: lose-answer"))
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let result = try await engine.run(.text("""
+                local particeep = payrun.provider("particeep")
+                local ok = pcall(particeep.put, particeep, "/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 5, currency = "EUR" })
+                print(ok)
+                """, name: "caught.lua"), options: RunOptions())
+            #expect(result.status == .success && result.output?.standardOutput == "false\n")
+            #expect(result.run?.status == .inDoubt)
+            let said = result.output?.standardError ?? ""
+            #expect(said.contains("payrun: run \(result.run!.id) ended with 1 payment(s) in doubt: sent, and no answer kept. Run the same command again to settle them"), "\(said)")
+            await engine.shutdown()
+        }
+    }
+
     @Test func aStepLeftUnfinishedIsSettledByItsLookup() async throws {
         try await withServer { server in
             let hits = HitCounter()

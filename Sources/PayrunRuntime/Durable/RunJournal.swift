@@ -162,7 +162,11 @@ public final class RunJournal: Sendable {
                 abandoned.status = .interrupted
                 abandoned.endedAt = abandoned.endedAt ?? now
                 try await store.update(abandoned)
-                if !start.startsAfresh {
+                if start.startsAfresh {
+                    let sent = try await store.records(of: last.id).count { $0.kind == .intent }
+                    notice = "--new-run: the unfinished run \(last.id) of this job (\(last.status.rawValue), \(sent) payment(s) sent) is left "
+                        + "interrupted and will not be resumed; this run sends its payments afresh"
+                } else {
                     notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
                         + "paid through ran inside that payrun and their state died with it: starting afresh. To resume runs, "
                         + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
@@ -235,6 +239,9 @@ public final class RunJournal: Sendable {
 
     /// Ends this attempt: the run's status, its end, its count of mutations, and for a run
     /// handed an event, how many handlers it ran (``RunRefused/handlersRunEarlier``).
+    /// How many of this attempt's mutations are in doubt now: sent, and no answer kept.
+    var inDoubtCount: Int { unsettled.withLock { $0.count } }
+
     func finish(_ status: PayrunExitStatus, handlersRun: Int? = nil) async {
         // A script that went on past a payment in doubt (its error caught) has not finished the job.
         let inDoubt = !unsettled.withLock { $0.isEmpty }

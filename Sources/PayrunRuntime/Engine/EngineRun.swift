@@ -106,6 +106,15 @@ final class EngineRun: Sendable {
         if deadlinePassed { error?.message = "script stopped: it ran past its deadline" }
         if let journal {
             _ = try? BlockingWait.run(stoppable: nil) { await journal.finish(outcome.status, handlersRun: outcome.handlersRun) }
+            // Said even when the script caught the error and ended well: the job is not finished.
+            let inDoubt = journal.inDoubtCount
+            if inDoubt > 0 && outcome.status != .inDoubt {
+                runner.output.write(
+                    "payrun: run \(journal.run.id) ended with \(inDoubt) payment(s) in doubt: sent, and no answer kept. "
+                        + (options.event == nil ? "Run the same command again to settle them" : "Its event's next attempt settles them")
+                        + " (`payrun runs show \(journal.run.id)` lists them)\n",
+                    to: .standardError)
+            }
             engine.release(journal.run.key)
         }
         return ScriptResult(
