@@ -197,6 +197,18 @@ import Testing
             #expect(result.run?.status == .inDoubt)
             let said = result.output?.standardError ?? ""
             #expect(said.contains("payrun: run \(result.run!.id) ended with 1 payment(s) in doubt: sent, and no answer kept. Run the same command again to settle them"), "\(said)")
+
+            // Stopped while the answer is on its way: the same.
+            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: latency=5s"))
+            var options = RunOptions()
+            options.deadline = .now + .milliseconds(500)
+            let stopped = try await engine.run(.text("""
+                local particeep = payrun.provider("particeep")
+                particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_3", amount = 6, currency = "EUR" })
+                """, name: "stopped.lua"), options: options)
+            #expect(stopped.status != .success)
+            #expect(stopped.output?.standardError.contains("payrun: run \(stopped.run!.id) ended with 1 payment(s) in doubt") == true,
+                    "\(stopped.output?.standardError ?? "")")
             await engine.shutdown()
         }
     }
