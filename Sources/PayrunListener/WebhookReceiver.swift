@@ -87,7 +87,14 @@ final class WebhookReceiver: Sendable {
         guard stores else { return Self.json(.ok, ["id": .integer(0)]) }
         let start = ContinuousClock.now
         do {
-            let result = try await withTimeout(Self.storeTimeout) { [batcher] in try await batcher.store(event) }
+            let result = try await withTimeout(Self.storeTimeout, late: { [counts, log, stored] late in
+                // Stored after the 503 went out: in the inbox, and handled, all the same.
+                guard case .success(.stored(let id)) = late else { return }
+                counts.withLock { $0.stored += 1 }
+                log.line("event \(id) \(provider.name)/\(event.type) received after all (stored in \((ContinuousClock.now - start).milliseconds) ms, "
+                    + "after its 503: the provider's next delivery of it is a duplicate)")
+                stored()
+            }) { [batcher] in try await batcher.store(event) }
             let milliseconds = (ContinuousClock.now - start).milliseconds
             switch result {
             case .stored(let id):
@@ -151,14 +158,21 @@ final class WebhookReceiver: Sendable {
 }
 
 /// What `body` returns, or ``StoreTimeout`` after `limit`; `body` goes on in the background (its
-/// event may still be stored: the provider's retry then finds it a duplicate).
-func withTimeout<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+/// event may still be stored: the provider's retry then finds it a duplicate), and what it
+/// returns after the limit goes to `late`.
+func withTimeout<Result: Sendable>(
+    _ limit: Duration, late: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void = { _ in },
+    _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
     let waiting = Locked<CheckedContinuation<Result, any Error>?>(nil)
     let timer = Locked<Task<Void, Never>?>(nil)
-    @Sendable func finish(_ result: Swift.Result<Result, any Error>) {
+    /// Hands `result` to the caller if nothing has been handed yet; whether it was.
+    @Sendable func answer(_ result: Swift.Result<Result, any Error>) -> Bool {
         waiting.withLock { continuation in
-            continuation?.resume(with: result)
+            guard let waiting = continuation else { return false }
+            waiting.resume(with: result)
             continuation = nil
+            return true
         }
     }
     return try await withCheckedThrowingContinuation { continuation in
@@ -166,7 +180,7 @@ func withTimeout<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendabl
         timer.withLock { timer in
             timer = Task {
                 try? await Task.sleep(for: limit)
-                if !Task.isCancelled { finish(.failure(StoreTimeout(limit: limit))) }
+                if !Task.isCancelled { _ = answer(.failure(StoreTimeout(limit: limit))) }
             }
         }
         Task {
@@ -177,7 +191,7 @@ func withTimeout<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendabl
                 result = .failure(error)
             }
             timer.withLock { $0?.cancel() }
-            finish(result)
+            if !answer(result) { late(result) }
         }
     }
 }

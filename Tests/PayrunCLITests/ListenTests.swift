@@ -225,6 +225,30 @@ import FoundationNetworking
         listener.stop()
     }
 
+    @Test func anEventStoredAfterIts503IsSaidToBeAndHandled() async throws {
+        // Another process holds the database past the listener's 3 s: the provider is answered
+        // 503, and the write goes on. Stored after all, the log and /health say so.
+        let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN EXCLUSIVE"); print("held", flush=True); time.sleep(5); c.execute("COMMIT")
+            """, state]
+        let held = Pipe()
+        locker.standardOutput = held
+        try locker.run()
+        _ = held.fileHandleForReading.availableData  // "held"
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 2}"#.utf8), headers: Self.particeepHeaders()) == 503)
+        locker.waitUntilExit()
+        await #expect(listener.waitForLog(20) { $0.contains("event 2 particeep/") && $0.contains("received after all") }, "\(listener.output)")
+        await #expect(listener.waitForLog(20) { $0.components(separatedBy: "HANDLED particeep").count - 1 == 2 }, "handled all the same: \(listener.output)")
+        let health = await WebhookSender.get(listener.url + "/health")
+        #expect(health?.body.contains("\"stored\":2") == true, "\(health?.body ?? "")")
+        listener.stop()
+    }
+
     @Test func theWholeLoopOnOneMachineAFailedPeexPayoutIsReportedAndRetriedOnce() async throws {
         let port = loopbackFreePort()
         let sandbox = try SandboxProcess(arguments: ["--webhooks-to", "http://127.0.0.1:\(port)"])
