@@ -168,6 +168,7 @@ struct PayoutJob {
         let run = String(command.1)
         let mutation = String(command.2)
         #expect(String(command.3) == state, "the command names the store the run is in")
+        #expect(!message.contains("stack traceback"), "the stop says what to do, and no more: \(message)")
         let reference = try await #require(try reference(of: mutation, in: run))
         let found = try await paymentsAtTheProvider()[reference] ?? []
         let decision = found.first.map { ["--applied", $0] } ?? ["--not-applied"]

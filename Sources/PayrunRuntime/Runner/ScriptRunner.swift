@@ -208,11 +208,13 @@ public final class ScriptRunner {
             outcome.status = .timeLimit
             outcome.error = ScriptError(kind: .timeLimit, message: message, traceback: error.traceback)
         case .halted:
-            // The engine stopped the run and says why (a payment in doubt, a journal that failed).
+            // The engine stopped the run and says why (a payment in doubt, a journal that failed),
+            // and what to do: where the script was adds nothing to that (no traceback).
             let halt = providers.journal?.halted
             outcome.status = halt?.status ?? .scriptFailed
             outcome.error = ScriptError(
-                kind: halt?.kind ?? .runtime, message: halt?.message ?? "script stopped: halted by the host", traceback: error.traceback)
+                kind: halt?.kind ?? .runtime, message: halt?.message ?? "script stopped: halted by the host",
+                traceback: halt == nil ? error.traceback : nil)
         case .interrupted, .cancelled:
             outcome.status = .interrupted
             let message = stopReason == .cancelled ? "script stopped: cancelled" : "script stopped: interrupted"
