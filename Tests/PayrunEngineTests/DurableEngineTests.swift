@@ -117,7 +117,7 @@ import Testing
                 local c = payrun.provider("capitalist")
                 local none, err = c:trycall("no_such_operation", { amount = "1.00" })
                 if arg[1] == "fail" then error("after the refusal") end
-                return err.code, err.status
+                return err.code, err.status, err.journaled == true, tostring(err):find("from its journal: not sent again", 1, true) ~= nil
                 """, name: "refused.lua")
             var options = RunOptions()
             options.runKey = "refused"
@@ -128,7 +128,7 @@ import Testing
             options.arguments = []
             let resumed = try await engine.run(script, options: options)
             #expect(resumed.status == .success, "\(String(describing: resumed.error))")
-            #expect(resumed.values == [.string("151"), .integer(200)])
+            #expect(resumed.values == [.string("151"), .integer(200), .bool(true), .bool(true)], "the refusal says it came from the journal")
             #expect(server.requests.all.count == sent, "the refusal came from the journal: nothing was sent again")
             let records = try await engine.journal(of: first.run!.id)
             let outcome = try #require(records.first { $0.kind == .outcome })

@@ -19,6 +19,9 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var outcomeUnknown = false
     /// Everything else the provider said about the error (field names, validation details).
     public var details: [String: String]
+    /// The answer an earlier attempt of a durable run got, given again from its journal: the
+    /// request was not sent again, and the provider not asked.
+    public var fromJournal = false
 
     public init(
         provider: String, status: Int? = nil, code: String? = nil, message: String, requestID: String? = nil,
@@ -42,6 +45,7 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         text += message
         if let requestID { text += " (request \(requestID))" }
         if retryable { text += " [retryable]" }
+        if fromJournal { text += " (the answer an earlier attempt of this run got, from its journal: not sent again)" }
         return text
     }
 }

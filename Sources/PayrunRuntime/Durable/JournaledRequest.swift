@@ -215,6 +215,7 @@ struct JournaledRequest: Sendable {
         if let error = outcome["error"] {
             var failure = ProviderError(provider: provider, status: error["status"]?.integer, message: error["message"]?.string ?? "")
             failure.code = error["code"]?.string
+            failure.fromJournal = true
             throw failure
         }
         var reply = ProviderClient.Reply(

@@ -87,7 +87,8 @@ enum ProviderValues {
     }
 
     /// Pushes `error` as a table: provider, status, code, message, request_id, retryable,
-    /// details, description; `tostring` gives the description.
+    /// details, journaled (when it came from the journal), description; `tostring` gives the
+    /// description.
     static func pushError(_ error: ProviderError, on stack: LuaStack) {
         stack.pushTable(fieldCapacity: 8)
         stack.push(error.provider)
@@ -114,6 +115,10 @@ enum ProviderValues {
             stack.setField(name, in: -2)
         }
         stack.setField("details", in: -2)
+        if error.fromJournal {
+            stack.push(true)
+            stack.setField("journaled", in: -2)
+        }
         stack.push(error.description)
         stack.setField("description", in: -2)
         stack.pushRegistryValue(errorMetatableKey)
