@@ -338,6 +338,7 @@ function payrun.provider(name, options) end
 ---@field request_id? string The provider's id for the request, for its support.
 ---@field retryable boolean Whether the same request could succeed later.
 ---@field details table<string, string> More the provider said (fields, validation).
+---@field journaled? true The answer an earlier attempt of this durable run got, given back from its journal: not sent again.
 ---@field description string The one-line text `tostring` gives.
 
 ---What came with a result: `{status=200, headers={["request-quota"]="12", ...}, attempts=1}`.
