@@ -33,28 +33,16 @@ final class PostgresDatabase: Sendable {
     /// - Throws: ``StoreError`` saying what to fix.
     static func open(_ url: String, password: String?) async throws(StoreError) -> PostgresDatabase {
         let configuration = try PostgresLocation(url, password: password)
-        try await refuseALoginTheServerRefuses(configuration)
+        try await checkTheLogin(configuration)
         let database = PostgresDatabase(location: configuration.shown, configuration: configuration.client)
         do {
             // A pool retries a refused connection for a long while: a database that does not answer
             // within 10 s is reported instead of waited for.
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await PostgresSchema.migrate(database)
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: connectLimit)
-                    return false
-                }
-                let migrated = try await group.next() ?? false
-                group.cancelAll()
-                guard migrated else {
-                    throw StoreError(
-                        location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
-                        remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
-                }
+            let migrated = try await within(connectLimit) {
+                try await PostgresSchema.migrate(database)
+                return true
             }
+            guard migrated != nil else { throw didNotAnswer(configuration) }
         } catch {
             await database.close()
             throw StoreError(postgres: error, at: configuration.shown, doing: "opening it")
@@ -62,44 +50,64 @@ final class PostgresDatabase: Sendable {
         return database
     }
 
-    /// Makes one connection of its own and throws at once if the server refuses the login (a
-    /// wrong or missing password, an unknown user or database), which the pool would keep
-    /// trying until the 10 s limit and then report as a database that did not answer. Anything
-    /// else (nothing listening yet, a slow server) is left to the pool and its limit.
-    private static func refuseALoginTheServerRefuses(_ location: PostgresLocation) async throws(StoreError) {
+    /// What a first connection of payrun's own found.
+    private enum LoginCheck: Sendable {
+        case connected
+        /// The server refused the login: a wrong or missing password, an unknown user or database.
+        case refused(PSQLError)
+        /// Anything else (nothing listening yet, a database starting): left to the pool.
+        case failed
+    }
+
+    /// Makes one connection of its own and throws at once if the server refuses the login, which
+    /// the pool would keep trying until the 10 s limit and then report as a database that did
+    /// not answer; or if no answer came within that limit. Without TLS only (nil `connection`).
+    private static func checkTheLogin(_ location: PostgresLocation) async throws(StoreError) {
         guard let configuration = location.connection else { return }
-        let refusal: PSQLError?
-        do {
-            refusal = try await withThrowingTaskGroup(of: PSQLError?.self) { group in
-                group.addTask {
-                    do {
-                        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Self.logger)
-                        try? await connection.close()
-                        return nil
-                    } catch let error as PSQLError
-                        where ["28P01", "28000", "3D000"].contains(error.serverInfo?[.sqlState] ?? "") || error.code == .authMechanismRequiresPassword {
-                        return error
-                    } catch {
-                        return nil
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: connectLimit)
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                return first
+        let check = try? await within(connectLimit) { () -> LoginCheck in
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Self.logger)
+                try? await connection.close()
+                return .connected
+            } catch let error as PSQLError
+                where ["28P01", "28000", "3D000"].contains(error.serverInfo?[.sqlState] ?? "") || error.code == .authMechanismRequiresPassword {
+                return .refused(error)
+            } catch {
+                return .failed
             }
-        } catch {
+        }
+        switch check {
+        case nil:
+            throw didNotAnswer(location)
+        case .refused(let refusal)?:
+            let message = refusal.serverInfo?[.message] ?? "it asks for a password, and none was given"
+            let remedy = refusal.serverInfo?[.sqlState] == "3D000"
+                ? "create it (createdb), or name another in --state"
+                : "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
+            throw StoreError(location: location.shown, message: "the database refused the login: \(message)", remedy: remedy)
+        case .connected?, .failed?:
             return
         }
-        guard let refusal else { return }
-        let message = refusal.serverInfo?[.message] ?? "it asks for a password, and none was given"
-        let remedy = refusal.serverInfo?[.sqlState] == "3D000"
-            ? "create it (createdb), or name another in --state"
-            : "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
-        throw StoreError(location: location.shown, message: "the database refused the login: \(message)", remedy: remedy)
+    }
+
+    private static func didNotAnswer(_ location: PostgresLocation) -> StoreError {
+        StoreError(
+            location: location.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
+            remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
+    }
+
+    /// What `body` returns, or nil once `limit` has passed (`body` is then cancelled).
+    private static func within<Value: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value? {
+        try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     func close() async {
