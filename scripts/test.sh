@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # The tests load the pure-Lua libraries; util-linux's setsid gives the REPL tests a terminal;
 # sqlite3 edits a state store as a person at a shell would.
 # postgresql: the tests start a server of their own (initdb in a temporary folder, a free port).
-bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3 postgresql
+# python3 holds a state store's lock from another process, as another writer would.
+bash scripts/install-dependencies.sh lua-dkjson lua-inspect util-linux sqlite3 postgresql python3
 if [ $# -eq 0 ]; then
   # The durability and listener tests start many payrun processes and sandboxes, and kill them: run on their
   # own, after the others, they do not starve the tests that measure time.

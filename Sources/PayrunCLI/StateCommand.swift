@@ -22,7 +22,7 @@ struct StateMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let version = PostgresRunStore.names(stateOptions.path) ? PostgresRunStore.schemaVersion : SQLiteRunStore.schemaVersion
-        try await stateOptions.withStore { store in
+        try await stateOptions.withStore(creating: true) { store in
             // Opening migrated it; the inbox's tables are in the same migrations.
             StandardStreams.shared.write("state store \(store.location): schema \(version), this payrun's\n", to: .standardOutput)
         }

@@ -3,6 +3,8 @@ import ArgumentParser
 import Payrun
 import PayrunPostgres
 
+import Glibc
+
 struct StateOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The state store: a SQLite file, or postgres://USER@HOST:PORT/DATABASE (password in PGPASSWORD) (default: $PAYRUN_STATE, else $XDG_STATE_HOME/payrun/state.db).",
@@ -48,13 +50,27 @@ struct StateOptions: ParsableArguments {
 
 extension StateOptions {
     /// Runs `body` with the store open, and closes it after, whatever `body` does.
-    func withStore<Result>(_ body: (any RunStore) async throws -> Result) async throws -> Result {
-        try await using(try await open(), close: { await $0.close() }, body)
+    /// - Parameter creating: make the store when there is none (`payrun state migrate`); the
+    ///   commands that read runs and events refuse a file that is not there instead.
+    func withStore<Result>(creating: Bool = false, _ body: (any RunStore) async throws -> Result) async throws -> Result {
+        if !creating { try refuseAMissingFile() }
+        return try await using(try await open(), close: { await $0.close() }, body)
     }
 
     /// Runs `body` with the webhooks inbox open, and closes it after, whatever `body` does.
     func withInbox<Result>(_ body: (any InboxStore) async throws -> Result) async throws -> Result {
-        try await using(try await openInbox(), close: { await $0.close() }, body)
+        try refuseAMissingFile()
+        return try await using(try await openInbox(), close: { await $0.close() }, body)
+    }
+
+    /// A SQLite store named by --state or PAYRUN_STATE that is not there is a mistyped path far
+    /// more often than a store nothing has used yet: opening it would make an empty one, and
+    /// `payrun runs` would say there are no runs. The default store is made as before.
+    private func refuseAMissingFile() throws {
+        let variables = ProcessEnvironment.variables()
+        guard let named = state ?? variables["PAYRUN_STATE"], !PostgresRunStore.names(named), access(named, F_OK) != 0 else { return }
+        throw CommandFailure(
+            "there is no state store at \(named): nothing has been run with it; check --state or PAYRUN_STATE (`payrun state migrate` makes an empty one)")
     }
 
     /// The inbox of the store --state names.

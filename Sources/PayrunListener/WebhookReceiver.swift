@@ -90,7 +90,7 @@ final class WebhookReceiver: Sendable {
             let result = try await withTimeout(Self.storeTimeout, late: { [counts, log, stored] late in
                 // Stored after the 503 went out: in the inbox, and handled, all the same.
                 guard case .success(.stored(let id)) = late else { return }
-                counts.withLock { $0.stored += 1 }
+                counts.withLock { $0.stored += 1; $0.failedAt = nil }
                 log.line("event \(id) \(provider.name)/\(event.type) received after all (stored in \((ContinuousClock.now - start).milliseconds) ms, "
                     + "after its 503: the provider's next delivery of it is a duplicate)")
                 stored()

@@ -226,15 +226,15 @@ import FoundationNetworking
     }
 
     @Test func anEventStoredAfterIts503IsSaidToBeAndHandled() async throws {
-        // Another process holds the database past the listener's 3 s: the provider is answered
-        // 503, and the write goes on. Stored after all, the log and /health say so.
+        // Another process holds the database past the listener's 3 s (for 8 s, so that a slow
+        // minute still sees the 503): the provider is answered 503, and the write goes on. Stored after all, the log and /health say so.
         let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
         let locker = Process()
         locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         locker.arguments = ["python3", "-c", """
             import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN EXCLUSIVE"); print("held", flush=True); time.sleep(5); c.execute("COMMIT")
+            c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN EXCLUSIVE"); print("held", flush=True); time.sleep(8); c.execute("COMMIT")
             """, state]
         let held = Pipe()
         locker.standardOutput = held

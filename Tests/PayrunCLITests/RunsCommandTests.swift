@@ -53,6 +53,10 @@ import Testing
         let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.standardOutput == "the journal is intact: 8 records checked\n")
         let unknown = try await PayrunProcess.runOnce(["runs", "show", "r_0000000000000000"], environment: environment)
+        // A mistyped --state is said, not opened as a new, empty store.
+        let typo = try await PayrunProcess.runOnce(["runs", "--state", state + ".typo"])
+        #expect(typo.status == 1 && typo.standardError.contains("there is no state store at \(state).typo"), "\(typo.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: state + ".typo"))
         // Not a usage error: the message alone, and exit status 1.
         #expect(unknown.status == 1 && unknown.standardError.contains("there is no run r_0000000000000000 in "), "\(unknown.standardError)")
         #expect(!unknown.standardError.contains("Usage:"), "\(unknown.standardError)")

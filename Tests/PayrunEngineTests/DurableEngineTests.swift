@@ -139,6 +139,28 @@ import Testing
         }
     }
 
+    @Test func aCapitalistOperationWhoseSigningFailedIsJournaledAsNotSent() async throws {
+        // Signing asks Capitalist for a token first; refused (a wrong login), the operation never
+        // left, and a resumed run sends it once the login is right.
+        try await withServer { server in
+            var credentials = MemoryCredentialStore()
+            credentials.set(Secret("nobody"), for: CredentialName(provider: "capitalist", field: "login"), in: .sandbox)
+            var configuration = PayrunEngine.Configuration.standard(credentials: credentials)
+            configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+            configuration.store = MemoryRunStore()
+            let engine = PayrunEngine(configuration)
+            let run = try await engine.run(.text("""
+                local c = payrun.provider("capitalist")
+                local none, err = c:trycall("no_such_operation", { amount = "1.00" })
+                return err.code, err.status == nil
+                """, name: "unsigned.lua"), options: RunOptions())
+            #expect(run.values == [.string("5"), .bool(true)], "\(String(describing: run.error))")
+            let outcome = try #require(try await engine.journal(of: run.run!.id).first { $0.kind == .outcome })
+            #expect(outcome.body["not_sent"] != nil, "it never left: \(outcome.body)")
+            await engine.shutdown()
+        }
+    }
+
     @Test func aBatchRunAgainOnAFixedFileDoesNotPayItsFirstRowsTwice() async throws {
         // The usual way on after a bad row: fix the file, run again. The changed file makes a new
         // default key; as a new job it would pay the rows before the bad one again.

@@ -14,6 +14,10 @@ import Testing
         #expect(JournaledRequest.mayYetBeApplied(error(status: 429, retryable: true), status: 429))
         // Capitalist's "System error" comes in a 200: it may have been applied.
         #expect(JournaledRequest.mayYetBeApplied(error(status: 200, retryable: true), status: 200))
+        // An empty or unreadable 200 says nothing of what was done.
+        var unreadable = error(status: 200, retryable: false)
+        unreadable.code = nil
+        #expect(JournaledRequest.mayYetBeApplied(unreadable, status: 200))
     }
 
     @Test func refusalsSettleIt() {

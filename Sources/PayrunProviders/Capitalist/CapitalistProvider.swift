@@ -100,7 +100,17 @@ public struct CapitalistProvider: PaymentProvider {
             method: "POST", url: url + "/",
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("x-response-format", "json"), ("Accept", "application/json")],
             body: Array(body.utf8), retrySafety: .idempotent))
-        let reply = try Self.reply(response, provider: name)
+        let reply: JSONValue
+        do {
+            reply = try Self.reply(response, provider: name)
+        } catch {
+            // Signing failed, so the operation never left: without the status of get_token's
+            // answer, the error reads as one from before sending (a durable run journals it as
+            // not sent, and sends it when resumed), not as Capitalist's answer to the operation.
+            var failure = error
+            failure.status = nil
+            throw failure
+        }
         guard let token = reply["token"]?.string, let pem = reply["rsa_public_key_pkcs1_pem"]?.string else {
             throw ProviderError(provider: name, message: "get_token answered without a token and key")
         }

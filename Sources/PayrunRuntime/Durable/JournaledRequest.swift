@@ -186,10 +186,11 @@ struct JournaledRequest: Sendable {
     }
 
     /// Whether a mutation answered with `error` may have been applied, or be applied later: a
-    /// 5xx or 429, or an error inside a successful answer that the provider calls retryable
-    /// (Capitalist's "System error", answered with 200). Such an answer leaves it in doubt.
+    /// 5xx or 429; or, inside a successful answer, an error the provider calls retryable
+    /// (Capitalist's "System error") or one with no code of the provider's (an empty or
+    /// unreadable answer, which says nothing of what was done). Such an answer leaves it in doubt.
     static func mayYetBeApplied(_ error: ProviderError, status: Int) -> Bool {
-        RetryPolicy.isRetryable(status: status) || (200..<300).contains(status) && error.retryable
+        RetryPolicy.isRetryable(status: status) || (200..<300).contains(status) && (error.retryable || error.code == nil)
     }
 
     static func errorBody(_ error: ProviderError) -> JSONValue {
