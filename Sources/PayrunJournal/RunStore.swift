@@ -23,6 +23,8 @@ public protocol RunStore: Sendable {
     func latestRun(key: String) async throws(StoreError) -> RunRecord?
     /// Runs, newest first, at most `limit`.
     func runs(limit: Int) async throws(StoreError) -> [RunRecord]
+    /// The runs of `script` (as recorded) in `environment` that did not finish, newest first.
+    func unfinishedRuns(script: String, environment: String) async throws(StoreError) -> [RunRecord]
     /// Holds `key` for this process until the hold is released or the process ends; nil when
     /// another process holds it (a run of the job is going on there).
     func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold?
@@ -50,6 +52,11 @@ extension RunStore {
     @discardableResult
     public func append(_ record: JournalRecord, durable: Bool) async throws(StoreError) -> JournalRecord {
         try await append([record], durable: durable)[0]
+    }
+
+    /// Every run read to find them: for a store of a host's own that has no query for it.
+    public func unfinishedRuns(script: String, environment: String) async throws(StoreError) -> [RunRecord] {
+        try await runs(limit: .max).filter { $0.script == script && $0.environment == environment && !$0.status.isFinished }
     }
 }
 

@@ -81,9 +81,11 @@ final class PostgresDatabase: Sendable {
             throw didNotAnswer(location)
         case .refused(let refusal)?:
             let message = refusal.serverInfo?[.message] ?? "it asks for a password, and none was given"
-            let remedy = refusal.serverInfo?[.sqlState] == "3D000"
-                ? "create it (createdb), or name another in --state"
-                : "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
+            let remedy = switch refusal.serverInfo?[.sqlState] {
+            case "3D000": "create it (createdb), or name another in --state"
+            case "28000": "check the user in --state, and that the server lets it in from here (pg_hba.conf; ?sslmode=require if it wants TLS)"
+            default: "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
+            }
             throw StoreError(location: location.shown, message: "the database refused the login: \(message)", remedy: remedy)
         case .connected?, .failed?:
             return

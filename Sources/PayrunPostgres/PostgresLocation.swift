@@ -61,7 +61,9 @@ struct PostgresLocation {
         connection = query.split(separator: "&").allSatisfy({ !$0.hasPrefix("sslmode=") || $0 == "sslmode=disable" })
             ? PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
             : nil
-        shown = "postgres://\(user)@\(host):\(port)/\(database)"
+        // With its sslmode, so that a command printed with it connects as this one did.
+        let sslmode = query.split(separator: "&").last { $0.hasPrefix("sslmode=") }.map { "?" + $0 } ?? ""
+        shown = "postgres://\(user)@\(host):\(port)/\(database)" + sslmode
     }
 
     private static func refuse(_ url: String, _ problem: String) -> StoreError {

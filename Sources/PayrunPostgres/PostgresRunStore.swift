@@ -84,6 +84,13 @@ public final class PostgresRunStore: RunStore {
             """).first.map(Self.run(from:))
     }
 
+    public func unfinishedRuns(script: String, environment: String) async throws(StoreError) -> [RunRecord] {
+        try await database.query(doing: "looking for unfinished runs of a script", """
+            SELECT * FROM payrun.runs WHERE script = \(script) AND environment = \(environment) AND status != 'finished'
+            ORDER BY started_at DESC, id DESC
+            """).map(Self.run(from:))
+    }
+
     public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
         // A run's count is written when an attempt ends: one killed, or going on, counts its
         // intents so far in the journal instead.

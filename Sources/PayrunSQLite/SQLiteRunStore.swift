@@ -162,6 +162,15 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
+    public func unfinishedRuns(script: String, environment: String) async throws(StoreError) -> [RunRecord] {
+        try await read(doing: "looking for unfinished runs of a script") {
+            try await self.connection.query(
+                "SELECT * FROM runs WHERE script = ? AND environment = ? AND status != 'finished' ORDER BY started_at DESC, rowid DESC",
+                [.text(script), .text(environment)]
+            ).map(Self.run(from:))
+        }
+    }
+
     public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
         try await read(doing: "listing runs") {
             // A run's count is written when an attempt ends: one killed, or going on, counts its

@@ -184,9 +184,10 @@ import Testing
     }
 
     @Test func aNewerSchemaOrAnUnreachableDatabaseIsSaidPlainly() async throws {
-        let unreachable = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing"])
+        let unreachable = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing?sslmode=disable"])
         #expect(unreachable.status == 1)
-        #expect(unreachable.standardError.contains("state store postgres://payrun@127.0.0.1:1/nothing"), "\(unreachable.standardError)")
+        // Named with its sslmode, as the commands payrun prints with it must be.
+        #expect(unreachable.standardError.contains("state store postgres://payrun@127.0.0.1:1/nothing?sslmode=disable"), "\(unreachable.standardError)")
         #expect(unreachable.standardError.contains("did not answer within 10 s") || unreachable.standardError.contains("cannot be reached"))
         let withPassword = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
         #expect(withPassword.status == 1 && withPassword.standardError.contains("PGPASSWORD") && !withPassword.standardError.contains("hunter2"))

@@ -165,7 +165,8 @@ import Testing
         // The usual way on after a bad row: fix the file, run again. The changed file makes a new
         // default key; as a new job it would pay the rows before the bad one again.
         try await withServer { server in
-            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: HitCounter())
             let file = TestFiles.path("payouts") + ".csv"
             try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
             let script = Script.text("""
@@ -181,6 +182,13 @@ import Testing
             let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
             #expect(puts() == 3)
 
+            // A listener sharing the store has handled many events since.
+            for index in 0..<150 {
+                try await store.insert(RunRecord(
+                    id: "r_" + String(format: "%016x", index), key: "webhook particeep e\(index)", script: "handlers.lua", scriptDigest: "",
+                    arguments: [], environment: "sandbox", user: "ops", host: "box", processID: 1, startedAt: Int(Date().timeIntervalSince1970) + 1,
+                    endedAt: Int(Date().timeIntervalSince1970) + 1, status: .finished))
+            }
             try "to,amount\nusr_2,100\nusr_3,200\nusr_4,300\n".write(toFile: file, atomically: true, encoding: .utf8)
             let refused = try await engine.run(script, options: options)
             #expect(refused.status == .scriptFailed)
@@ -231,6 +239,37 @@ import Testing
             #expect(stopped.status != .success)
             #expect(stopped.output?.standardError.contains("payrun: run \(stopped.run!.id) ended with 1 payment(s) in doubt") == true,
                     "\(stopped.output?.standardError ?? "")")
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aNewRunOnAFixedFileLeavesTheOldRunBehindAndSaysSo() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let file = TestFiles.path("payouts") + ".csv"
+            try "to,amount\nusr_2,100\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let script = Script.text("""
+                local particeep = payrun.provider("particeep")
+                for row in payrun.csv.file(1) do
+                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR" })
+                end
+                """, name: "payouts.lua")
+            var options = RunOptions()
+            options.arguments = [file]
+            let failed = try await engine.run(script, options: options)
+            #expect(failed.status == .scriptFailed)
+            try "to,amount\nusr_2,100\nusr_3,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            options.startsAfresh = true
+            let fresh = try await engine.run(script, options: options)
+            #expect(fresh.status == .success, "\(String(describing: fresh.error))")
+            let said = fresh.output?.standardError ?? ""
+            #expect(said.contains("--new-run: the unfinished run \(failed.run!.id) of this script on its input as it was (failed, 2 payment(s) sent) is left interrupted"), "\(said)")
+            #expect(try await engine.journal(of: failed.run!.id).last?.body["abandoned"] == .bool(true))
+            // The one left behind stops no later run.
+            options.startsAfresh = false
+            try "to,amount\nusr_5,100\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let next = try await engine.run(script, options: options)
+            #expect(next.status == .success, "\(String(describing: next.error))")
             await engine.shutdown()
         }
     }

@@ -96,6 +96,24 @@ func freshDatabase() async throws -> String {
         await store.close()
     }
 
+    @Test(arguments: StoreDriver.all) func aScriptsUnfinishedRunsAreFoundHoweverManyOthersCameAfter(_ driver: StoreDriver) async throws {
+        let store = try await driver.make()
+        try await store.insert(Self.run("r_old", key: "payouts a", startedAt: 100, endedAt: 150))  // failed below
+        var failed = try #require(try await store.run("r_old"))
+        failed.status = .failed
+        try await store.update(failed)
+        try await store.insert(Self.run("r_done", key: "payouts b", startedAt: 200, endedAt: 250))
+        for index in 0..<120 {
+            var other = Self.run("r_e\(index)", key: "webhook \(index)", startedAt: 300 + index, endedAt: 301 + index)
+            other.script = "handlers.lua"
+            try await store.insert(other)
+        }
+        let found = try await store.unfinishedRuns(script: "payout.lua", environment: "sandbox")
+        #expect(found.map(\.id) == ["r_old"])
+        #expect(try await store.unfinishedRuns(script: "payout.lua", environment: "live").isEmpty)
+        await store.close()
+    }
+
     @Test(arguments: StoreDriver.all) func recordsAreChainedAndVerified(_ driver: StoreDriver) async throws {
         let store = try await driver.make()
         try await store.insert(Self.run("r_1"))

@@ -163,7 +163,7 @@ public final class RunJournal: Sendable {
                 abandoned.endedAt = abandoned.endedAt ?? now
                 try await store.update(abandoned)
                 if start.startsAfresh {
-                    let sent = try await store.records(of: last.id).count { $0.kind == .intent }
+                    let sent = try await paymentsSent(by: last.id, in: store)
                     notice = "--new-run: the unfinished run \(last.id) of this job (\(last.status.rawValue), \(sent) payment(s) sent) is left "
                         + "interrupted and will not be resumed; this run sends its payments afresh"
                 } else {
@@ -172,14 +172,26 @@ public final class RunJournal: Sendable {
                         + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
                 }
             }
-            if last == nil, !start.startsAfresh, start.guardsChangedInputs, start.providersOutliveProcess,
+            if last == nil, start.guardsChangedInputs, start.providersOutliveProcess,
                let (earlier, sent) = try await unfinishedRun(onOtherInputsThan: start, in: store, redactor: redactor) {
-                throw RunRefused(
-                    message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.status.rawValue), "
-                        + "\(sent) payment(s) sent), and an input file has changed since: as a new job, this run would send "
-                        + "every payment in it again, those included",
-                    remedy: "to resume \(earlier.id) on the changed input (a payment it sent is not sent again, a changed one is "
-                        + "sent), run with --run-key \(earlier.key); to start a new job anyway, --new-run")
+                guard start.startsAfresh else {
+                    throw RunRefused(
+                        message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.status.rawValue), "
+                            + "\(sent) payment(s) sent), and an input file has changed since: as a new job, this run would send "
+                            + "every payment in it again, those included",
+                        remedy: "to resume \(earlier.id) on the changed input (a payment it sent is not sent again, a changed one is "
+                            + "sent), run with --run-key \(earlier.key); to start a new job anyway, --new-run")
+                }
+                // The new job is asked for: the old one is left behind, as `--new-run` leaves one of its own key.
+                var abandoned = earlier
+                abandoned.status = .interrupted
+                abandoned.endedAt = abandoned.endedAt ?? now
+                try await store.append(JournalRecord(
+                    runID: earlier.id, kind: .runEnded, body: .object(["status": .string("interrupted"), "abandoned": .bool(true)]), at: now),
+                    durable: false)
+                try await store.update(abandoned)
+                notice = "--new-run: the unfinished run \(earlier.id) of this script on its input as it was (\(earlier.status.rawValue), "
+                    + "\(sent) payment(s) sent) is left interrupted and will not be resumed; this run sends its payments afresh"
             }
             let run = RunRecord(
                 id: RunRecord.newID(), key: start.key, script: redactor.redact(start.script), scriptDigest: start.scriptDigest,
@@ -212,14 +224,25 @@ public final class RunJournal: Sendable {
     ) async throws -> (RunRecord, sent: Int)? {
         let script = redactor.redact(start.script)
         let arguments = start.arguments.map(redactor.redact)
-        for run in try await store.runs(limit: 100) where run.key != start.key && !run.status.isFinished
-            && run.script == script && run.arguments == arguments && run.environment == start.environment.rawValue {
-            // Only the last run of its key would be resumed by it.
+        for run in try await store.unfinishedRuns(script: script, environment: start.environment.rawValue)
+        where run.key != start.key && run.arguments == arguments {
+            // Only the last run of its key would be resumed by it, and not one a --new-run left.
             guard try await store.latestRun(key: run.key)?.id == run.id else { continue }
-            let sent = try await store.records(of: run.id).count { $0.kind == .intent }
+            let records = try await store.records(of: run.id)
+            if records.last(where: { $0.kind == .runEnded })?.body["abandoned"] == .bool(true) { continue }
+            let sent = paymentsSent(in: records)
             if sent > 0 { return (run, sent) }
         }
         return nil
+    }
+
+    /// The payments run `id` sent: its intents, less those journaled as never sent.
+    private static func paymentsSent(by id: String, in store: any RunStore) async throws -> Int {
+        paymentsSent(in: try await store.records(of: id))
+    }
+
+    private static func paymentsSent(in records: [JournalRecord]) -> Int {
+        records.count { $0.kind == .intent } - records.count { $0.kind == .outcome && $0.body["not_sent"] != nil }
     }
 
     private func startBody(_ start: RunStart, attempt: Int) -> JSONValue {
