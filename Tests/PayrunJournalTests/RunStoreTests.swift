@@ -229,7 +229,11 @@ func freshDatabase() async throws -> String {
     @Test func aNewSQLiteStoreIsReadableByItsOwnerOnly() async throws {
         // It holds payment bodies: recipients and amounts.
         let path = Self.temporaryPath()
+        // Under the usual umask, which would leave it readable by everyone (022 for the moment
+        // this store is made; files other tests make meanwhile get it too, which they do not mind).
+        let umaskBefore = umask(0o022)
         let store = try await SQLiteRunStore.open(at: path)
+        umask(umaskBefore)
         try await store.insert(Self.run("r_1"))
         _ = try await store.append(JournalRecord(runID: "r_1", kind: .intent, entry: "m_1", body: .object(["to": .string("usr_2")]), at: 1), durable: true)
         for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {

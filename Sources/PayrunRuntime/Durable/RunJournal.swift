@@ -260,11 +260,11 @@ public final class RunJournal: Sendable {
         return text.prefix(10) + " " + text.dropFirst(11).prefix(5) + " UTC"
     }
 
-    /// Ends this attempt: the run's status, its end, its count of mutations, and for a run
-    /// handed an event, how many handlers it ran (``RunRefused/handlersRunEarlier``).
     /// How many of this attempt's mutations are in doubt now: sent, and no answer kept.
     var inDoubtCount: Int { unsettled.withLock { $0.count } }
 
+    /// Ends this attempt: the run's status, its end, its count of mutations, and for a run
+    /// handed an event, how many handlers it ran (``RunRefused/handlersRunEarlier``).
     func finish(_ status: PayrunExitStatus, handlersRun: Int? = nil) async {
         // A script that went on past a payment in doubt (its error caught) has not finished the job.
         let inDoubt = !unsettled.withLock { $0.isEmpty }
