@@ -140,7 +140,10 @@ struct PayoutJob {
         #expect(payRuns.count == 1, "the crashed attempts and the last are one run")
         #expect(payRuns.first?["status"] as? String == "finished")
         #expect((payRuns.first?["attempts"] as? Int ?? 0) >= 5)
-        #expect((payRuns.first?["mutations"] as? Int ?? 0) >= 50, "every attempt's payments count, the killed ones' too")
+        // Every attempt's mutations count, the killed ones' too: as many as the journal's intents.
+        let shownRun = try await runsJSON(["runs", "show", "--json", payRuns.first?["id"] as? String ?? ""]) as? [String: Any]
+        let intents = (shownRun?["records"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "mutation.intent" }.count
+        #expect(intents > 0 && payRuns.first?["mutations"] as? Int == intents, "\(payRuns.first ?? [:]) against \(intents) intents")
         let verify = try await PayrunProcess.runOnce(["runs", "verify"], environment: environment)
         #expect(verify.status == 0 && verify.standardOutput.hasPrefix("the journal is intact"), "\(verify.standardError)")
         return settled
