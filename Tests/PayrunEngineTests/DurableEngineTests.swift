@@ -161,6 +161,14 @@ import Testing
         }
     }
 
+    /// Pays each row of the CSV file its argument names: `to`, `amount`.
+    static let batch = Script.text("""
+        local particeep = payrun.provider("particeep")
+        for row in payrun.csv.file(1) do
+          particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR" })
+        end
+        """, name: "payouts.lua")
+
     @Test func aBatchRunAgainOnAFixedFileDoesNotPayItsFirstRowsTwice() async throws {
         // The usual way on after a bad row: fix the file, run again. The changed file makes a new
         // default key; as a new job it would pay the rows before the bad one again.
@@ -169,12 +177,7 @@ import Testing
             let engine = engine(server, store: store, hits: HitCounter())
             let file = TestFiles.path("payouts") + ".csv"
             try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
-            let script = Script.text("""
-                local particeep = payrun.provider("particeep")
-                for row in payrun.csv.file(1) do
-                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR" })
-                end
-                """, name: "payouts.lua")
+            let script = Self.batch
             var options = RunOptions()
             options.arguments = [file]
             let failed = try await engine.run(script, options: options)
@@ -248,12 +251,7 @@ import Testing
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
             let file = TestFiles.path("payouts") + ".csv"
             try "to,amount\nusr_2,100\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
-            let script = Script.text("""
-                local particeep = payrun.provider("particeep")
-                for row in payrun.csv.file(1) do
-                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR" })
-                end
-                """, name: "payouts.lua")
+            let script = Self.batch
             var options = RunOptions()
             options.arguments = [file]
             let failed = try await engine.run(script, options: options)
