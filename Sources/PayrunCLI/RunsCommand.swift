@@ -116,7 +116,7 @@ struct RunsResolveCommand: AsyncParsableCommand {
             let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
             // A webhook handler's run (`payrun listen`) resumes when its event is replayed.
             let handlesAnEvent = try await store.run(runID)?.key.hasPrefix("webhook ") == true
-            let state = "--state " + ShellWord.quoted(store.location)
+            let state = ShellWord.stateOption(store.location)
             let next = handlesAnEvent
                 ? "replay its event to resume its handler (`payrun inbox list --status dead \(state)` shows its number N, `payrun inbox replay N \(state)` replays it)"
                 : "run the same command again to resume"

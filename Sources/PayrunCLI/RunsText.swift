@@ -1,5 +1,4 @@
 // How `payrun runs` writes runs and records for a person: aligned columns, one line per record.
-import Glibc
 import Payrun
 
 enum RunsText {
@@ -12,7 +11,7 @@ enum RunsText {
     /// A run's status, and for one recorded as running whose process on this machine is gone
     /// (killed, or the machine restarted), that it is not: it resumes when its job runs again.
     static func status(_ run: RunRecord) -> String {
-        guard run.status == .running, run.host == RunStart.currentHost, kill(pid_t(run.processID), 0) != 0, errno == ESRCH else {
+        guard run.status == .running, run.host == RunStart.currentHost, !run.processIsAlive(on: RunStart.currentHost) else {
             return run.status.rawValue
         }
         return "stopped (process \(run.processID) gone)"

@@ -12,8 +12,12 @@ struct StateOptions: ParsableArguments {
     var state: String?
 
     var path: String {
-        let variables = ProcessEnvironment.variables()
-        return state ?? variables["PAYRUN_STATE"] ?? UserDirectory.state.path(of: "state.db", environment: variables) ?? "payrun-state.db"
+        named ?? UserDirectory.state.path(of: "state.db", environment: ProcessEnvironment.variables()) ?? "payrun-state.db"
+    }
+
+    /// The store --state or PAYRUN_STATE names; nil for the default one.
+    var named: String? {
+        state ?? ProcessEnvironment.variables()["PAYRUN_STATE"]
     }
 
     /// The database user's password from payrun's credential store (`postgres.password`;
@@ -67,8 +71,7 @@ extension StateOptions {
     /// more often than a store nothing has used yet: opening it would make an empty one, and
     /// `payrun runs` would say there are no runs. The default store is made as before.
     private func refuseAMissingFile() throws {
-        let variables = ProcessEnvironment.variables()
-        guard let named = state ?? variables["PAYRUN_STATE"], !PostgresRunStore.names(named), access(named, F_OK) != 0 else { return }
+        guard let named, !PostgresRunStore.names(named), access(named, F_OK) != 0 else { return }
         throw CommandFailure(
             "there is no state store at \(named): nothing has been run with it; check --state or PAYRUN_STATE (`payrun state migrate` makes an empty one)")
     }

@@ -52,14 +52,6 @@ public final class MemoryRunStore: RunStore {
         }
     }
 
-    public func unfinishedRuns(script: String, environment: String) async throws(StoreError) -> [RunRecord] {
-        try change { contents in
-            let runs = contents.runs
-            return contents.order.reversed().compactMap { runs[$0] }
-                .filter { $0.script == script && $0.environment == environment && !$0.status.isFinished }
-        }
-    }
-
     public func runs(limit: Int) async throws(StoreError) -> [RunRecord] {
         try change { contents in
             let runs = contents.runs

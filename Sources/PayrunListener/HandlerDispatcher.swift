@@ -281,7 +281,7 @@ final class HandlerDispatcher: Service, Sendable {
 
     /// The command that hands `event` to the handlers again, with the store it is in.
     private func replay(_ event: InboxEvent) -> String {
-        "payrun inbox replay \(event.id) --state " + ShellWord.quoted(inbox.location)
+        "payrun inbox replay \(event.id) " + ShellWord.stateOption(inbox.location)
     }
 
     /// Records an outcome, trying again while the store is away: an outcome not recorded would

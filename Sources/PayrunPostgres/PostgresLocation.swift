@@ -38,8 +38,10 @@ struct PostgresLocation {
             port = number
         }
         guard !host.isEmpty, !database.isEmpty, !user.isEmpty else { throw Self.refuse(url, "it needs a user, a host and a database") }
+        // The one query parameter read: TLS for the pool, for the first connection, and in the URL shown.
+        let sslmode = query.split(separator: "&").first { $0.hasPrefix("sslmode=") }?.dropFirst("sslmode=".count)
         let tls: PostgresClient.Configuration.TLS
-        switch query.split(separator: "&").first(where: { $0.hasPrefix("sslmode=") })?.dropFirst("sslmode=".count) {
+        switch sslmode {
         case nil, "disable"?: tls = .disable
         case "prefer"?: tls = .prefer(.makeClientConfiguration())
         case "require"?, "verify-full"?: tls = .require(.makeClientConfiguration())
@@ -58,12 +60,11 @@ struct PostgresLocation {
             ("statement_timeout", "10s"), ("lock_timeout", "10s"), ("synchronous_commit", "off"),
         ]
         self.client = client
-        connection = query.split(separator: "&").allSatisfy({ !$0.hasPrefix("sslmode=") || $0 == "sslmode=disable" })
+        connection = sslmode == nil || sslmode == "disable"
             ? PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
             : nil
         // With its sslmode, so that a command printed with it connects as this one did.
-        let sslmode = query.split(separator: "&").last { $0.hasPrefix("sslmode=") }.map { "?" + $0 } ?? ""
-        shown = "postgres://\(user)@\(host):\(port)/\(database)" + sslmode
+        shown = "postgres://\(user)@\(host):\(port)/\(database)" + (sslmode.map { "?sslmode=" + $0 } ?? "")
     }
 
     private static func refuse(_ url: String, _ problem: String) -> StoreError {

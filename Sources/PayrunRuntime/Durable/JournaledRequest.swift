@@ -132,7 +132,7 @@ struct JournaledRequest: Sendable {
                 .joined(separator: ", ")
         }
         // The store named, so that the commands work as printed wherever the run's --state came from.
-        let state = "--state " + ShellWord.quoted(journal.store.location)
+        let state = ShellWord.stateOption(journal.store.location)
         return """
             \(method) \(path) to \(identity.provider)\(fields) was sent at \(UTCTime.text(intent.at)) by an earlier attempt of run \(run) \
             and no answer was journaled; \(identity.provider) cannot be asked whether it arrived, so it is not sent again.

@@ -129,8 +129,7 @@ public final class RunJournal: Sendable {
             if let last, !last.status.isFinished {
                 // A store shared by machines holds the key for the process running the job: having
                 // it, this process knows the last run's process is gone. Otherwise the pid tells.
-                let alive = !hold.spansMachines && last.status == .running && last.host == start.host && last.processID != processID
-                    && (kill(pid_t(last.processID), 0) == 0 || errno == EPERM)
+                let alive = !hold.spansMachines && last.status == .running && last.processID != processID && last.processIsAlive(on: start.host)
                 if alive { throw RunRefused.running(last, id: last.id) }
                 if last.environment != start.environment.rawValue {
                     throw RunRefused(
@@ -158,14 +157,9 @@ public final class RunJournal: Sendable {
                     return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
                 }
                 // Left behind: it will not be resumed.
-                var abandoned = last
-                abandoned.status = .interrupted
-                abandoned.endedAt = abandoned.endedAt ?? now
-                try await store.update(abandoned)
+                try await leaveBehind(last, in: store, at: now)
                 if start.startsAfresh {
-                    let sent = try await paymentsSent(by: last.id, in: store)
-                    notice = "--new-run: the unfinished run \(last.id) of this job (\(last.status.rawValue), \(sent) payment(s) sent) is left "
-                        + "interrupted and will not be resumed; this run sends its payments afresh"
+                    notice = newRunNotice(last, "of this job", sent: try await paymentsSent(by: last.id, in: store))
                 } else {
                     notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
                         + "paid through ran inside that payrun and their state died with it: starting afresh. To resume runs, "
@@ -182,16 +176,13 @@ public final class RunJournal: Sendable {
                         remedy: "to resume \(earlier.id) on the changed input (a payment it sent is not sent again, a changed one is "
                             + "sent), run with --run-key \(earlier.key); to start a new job anyway, --new-run")
                 }
-                // The new job is asked for: the old one is left behind, as `--new-run` leaves one of its own key.
-                var abandoned = earlier
-                abandoned.status = .interrupted
-                abandoned.endedAt = abandoned.endedAt ?? now
+                // The new job is asked for: the old one is left behind, as `--new-run` leaves one of its
+                // own key, and marked so in its journal, since it stays the last run of its key.
                 try await store.append(JournalRecord(
                     runID: earlier.id, kind: .runEnded, body: .object(["status": .string("interrupted"), "abandoned": .bool(true)]), at: now),
                     durable: false)
-                try await store.update(abandoned)
-                notice = "--new-run: the unfinished run \(earlier.id) of this script on its input as it was (\(earlier.status.rawValue), "
-                    + "\(sent) payment(s) sent) is left interrupted and will not be resumed; this run sends its payments afresh"
+                try await leaveBehind(earlier, in: store, at: now)
+                notice = newRunNotice(earlier, "of this script on its input as it was", sent: sent)
             }
             let run = RunRecord(
                 id: RunRecord.newID(), key: start.key, script: redactor.redact(start.script), scriptDigest: start.scriptDigest,
@@ -234,6 +225,20 @@ public final class RunJournal: Sendable {
             if sent > 0 { return (run, sent) }
         }
         return nil
+    }
+
+    /// Marks unfinished `run` interrupted: no later run resumes it.
+    private static func leaveBehind(_ run: RunRecord, in store: any RunStore, at now: Int) async throws {
+        var abandoned = run
+        abandoned.status = .interrupted
+        abandoned.endedAt = abandoned.endedAt ?? now
+        try await store.update(abandoned)
+    }
+
+    /// What `--new-run` says of the unfinished run it leaves behind (`which`: "of this job").
+    private static func newRunNotice(_ run: RunRecord, _ which: String, sent: Int) -> String {
+        "--new-run: the unfinished run \(run.id) \(which) (\(run.status.rawValue), \(sent) payment(s) sent) is left "
+            + "interrupted and will not be resumed; this run sends its payments afresh"
     }
 
     /// The payments run `id` sent: its intents, less those journaled as never sent.

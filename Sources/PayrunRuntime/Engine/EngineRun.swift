@@ -112,7 +112,7 @@ final class EngineRun: Sendable {
                 runner.output.write(
                     "payrun: run \(journal.run.id) ended with \(inDoubt) payment(s) in doubt: sent, and no answer kept. "
                         + (options.event == nil ? "Run the same command again to settle them" : "Its event's next attempt settles them")
-                        + " (`payrun runs show \(journal.run.id) --state \(ShellWord.quoted(journal.store.location))` lists them)\n",
+                        + " (`payrun runs show \(journal.run.id) \(ShellWord.stateOption(journal.store.location))` lists them)\n",
                     to: .standardError)
             }
             engine.release(journal.run.key)

@@ -14,4 +14,9 @@ public enum ShellWord {
         for character in word { quoted += character == "'" ? "'\\''" : String(character) }
         return quoted + "'"
     }
+
+    /// `--state` and the store at `location`, for a command printed for a person to run.
+    public static func stateOption(_ location: String) -> String {
+        "--state " + quoted(location)
+    }
 }

@@ -1,0 +1,12 @@
+// Whether the process a run's record names is still there: what tells a run going on from one
+// that was killed, for resuming it and for listing it.
+import PayrunJournal
+import Glibc
+
+extension RunRecord {
+    /// Whether the process that ran this run's latest attempt is alive on `host` (this machine):
+    /// false for another machine's, which this one cannot see.
+    public func processIsAlive(on host: String) -> Bool {
+        self.host == host && (kill(pid_t(processID), 0) == 0 || errno == EPERM)
+    }
+}
