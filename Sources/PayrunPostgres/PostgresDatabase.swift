@@ -42,7 +42,11 @@ final class PostgresDatabase: Sendable {
                 try await PostgresSchema.migrate(database)
                 return true
             }
-            guard migrated != nil else { throw didNotAnswer(configuration) }
+            guard migrated != nil else {
+                throw StoreError(
+                    location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
+                    remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
+            }
         } catch {
             await database.close()
             throw StoreError(postgres: error, at: configuration.shown, doing: "opening it")
@@ -61,7 +65,9 @@ final class PostgresDatabase: Sendable {
 
     /// Makes one connection of its own and throws at once if the server refuses the login, which
     /// the pool would keep trying until the 10 s limit and then report as a database that did
-    /// not answer; or if no answer came within that limit. Without TLS only (nil `connection`).
+    /// not answer. Without TLS only (nil `connection`). Anything else, a check that did not end
+    /// within the limit too, is left to the pool and its own limit: on a loaded machine a first
+    /// connection can be slow where the pool's next one is not.
     private static func checkTheLogin(_ location: PostgresLocation) async throws(StoreError) {
         guard let configuration = location.connection else { return }
         let check = try? await within(connectLimit) { () -> LoginCheck in
@@ -77,8 +83,6 @@ final class PostgresDatabase: Sendable {
             }
         }
         switch check {
-        case nil:
-            throw didNotAnswer(location)
         case .refused(let refusal)?:
             let message = refusal.serverInfo?[.message] ?? "it asks for a password, and none was given"
             let remedy = switch refusal.serverInfo?[.sqlState] {
@@ -87,15 +91,9 @@ final class PostgresDatabase: Sendable {
             default: "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
             }
             throw StoreError(location: location.shown, message: "the database refused the login: \(message)", remedy: remedy)
-        case .connected?, .failed?:
+        case .connected?, .failed?, nil:
             return
         }
-    }
-
-    private static func didNotAnswer(_ location: PostgresLocation) -> StoreError {
-        StoreError(
-            location: location.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
-            remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
     }
 
     /// What `body` returns, or nil once `limit` has passed (`body` is then cancelled).

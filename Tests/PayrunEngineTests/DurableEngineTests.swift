@@ -10,9 +10,9 @@ import Testing
 
 @Suite struct DurableEngineTests {
     /// An engine keeping its runs in `store`, its sandbox `server`, with a host function that
-    /// counts its calls (`counter.hit()`).
-    func engine(_ server: SimulatorServer, store: any RunStore, hits: HitCounter) -> PayrunEngine {
-        var configuration = PayrunEngine.Configuration.standard()
+    /// counts its calls (`counter.hit()`), and `credentials` over the sandbox's own.
+    func engine(_ server: SimulatorServer, store: any RunStore, hits: HitCounter, credentials: MemoryCredentialStore = MemoryCredentialStore()) -> PayrunEngine {
+        var configuration = PayrunEngine.Configuration.standard(credentials: credentials)
         configuration.sandboxServer = RunningSandbox(url: server.baseURL)
         configuration.store = store
         var counter = HostLibrary("counter")
@@ -145,10 +145,7 @@ import Testing
         try await withServer { server in
             var credentials = MemoryCredentialStore()
             credentials.set(Secret("nobody"), for: CredentialName(provider: "capitalist", field: "login"), in: .sandbox)
-            var configuration = PayrunEngine.Configuration.standard(credentials: credentials)
-            configuration.sandboxServer = RunningSandbox(url: server.baseURL)
-            configuration.store = MemoryRunStore()
-            let engine = PayrunEngine(configuration)
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter(), credentials: credentials)
             let run = try await engine.run(.text("""
                 local c = payrun.provider("capitalist")
                 local none, err = c:trycall("no_such_operation", { amount = "1.00" })
@@ -231,10 +228,11 @@ import Testing
             let said = result.output?.standardError ?? ""
             #expect(said.contains("payrun: run \(result.run!.id) ended with 1 payment(s) in doubt: sent, and no answer kept. Run the same command again to settle them"), "\(said)")
 
-            // Stopped while the answer is on its way: the same.
-            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: latency=5s"))
+            // Stopped (its deadline passed) while the provider holds the answer back: the same.
+            // The deadline leaves the payment 5 s to reach the provider, which holds it 60 s.
+            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: latency=60s"))
             var options = RunOptions()
-            options.deadline = .now + .milliseconds(500)
+            options.deadline = .now + .seconds(5)
             let stopped = try await engine.run(.text("""
                 local particeep = payrun.provider("particeep")
                 particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_3", amount = 6, currency = "EUR" })
