@@ -92,35 +92,53 @@ struct RunsVerifyCommand: AsyncParsableCommand {
 struct RunsResolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Record what happened to a payment in doubt, so that its run can resume.",
-        discussion: "Check at the provider first. --applied ID: it was applied and the provider calls it ID; --not-applied: it was not, and the resumed run sends it."
+        abstract: "Record what happened to a payment in doubt, or ask for a refused one again, so that its run can resume.",
+        discussion: """
+            A payment in doubt (sent, no answer kept): check at the provider first. --applied ID: it was applied and the \
+            provider calls it ID; --not-applied: it was not, and the resumed run sends it.
+            A payment the provider refused (a wallet short of funds, a beneficiary not yet registered) is given its refusal \
+            again from the journal when the run resumes. Once its cause is fixed, --send-again has the resumed run send it \
+            again. Do not, if the script already did something else about the refusal (paid from another wallet).
+            """
     )
 
     @OptionGroup var stateOptions: StateOptions
     @Argument(help: ArgumentHelp("The run's id (r_…).", valueName: "run")) var runID: String
-    @Argument(help: ArgumentHelp("The mutation in doubt (m_…), as the run's message and `payrun runs show` name it.", valueName: "mutation")) var mutation: String
+    @Argument(help: ArgumentHelp("The mutation (m_…), as the run's message and `payrun runs show` name it.", valueName: "mutation")) var mutation: String
     @Option(help: ArgumentHelp("It was applied: the id the provider gave it.", valueName: "id")) var applied: String?
     @Flag(help: "It was not applied: the resumed run sends it.") var notApplied = false
+    @Flag(help: "The provider refused it and the cause is fixed: the resumed run sends it again.") var sendAgain = false
 
     func validate() throws {
-        guard (applied == nil) != !notApplied else { throw ValidationError("say either --applied ID or --not-applied") }
+        guard [applied != nil, notApplied, sendAgain].count(where: { $0 }) == 1 else {
+            throw ValidationError("say one of --applied ID, --not-applied (a payment in doubt) or --send-again (a refused one)")
+        }
+    }
+
+    private var resolution: MutationResolution {
+        if let applied { return .applied(id: applied) }
+        return sendAgain ? .sendAgain : .notApplied
     }
 
     func run() async throws {
         try await stateOptions.withStore { store in
             do {
-                try await store.resolve(run: runID, mutation: mutation, appliedID: applied, by: RunStart.currentUser)
+                try await store.resolve(run: runID, mutation: mutation, as: resolution, by: RunStart.currentUser)
             } catch let error as ResolutionRefused {
                 throw CommandFailure(error.message)
             }
-            let what = applied.map { "applied, as \($0)" } ?? "not applied: the resumed run sends it"
+            let what = switch resolution {
+            case .applied(let id): "was applied, as \(id)"
+            case .notApplied: "was not applied: the resumed run sends it"
+            case .sendAgain: "is to be sent again: the resumed run sends it"
+            }
             // A webhook handler's run (`payrun listen`) resumes when its event is replayed.
             let handlesAnEvent = try await store.run(runID)?.key.hasPrefix("webhook ") == true
             let state = ShellWord.stateOption(store.location)
             let next = handlesAnEvent
                 ? "replay its event to resume its handler (`payrun inbox list --status dead \(state)` shows its number N, `payrun inbox replay N \(state)` replays it)"
                 : "run the same command again to resume"
-            StandardStreams.shared.write("recorded: \(mutation) of run \(runID) was \(what); \(next)\n", to: .standardOutput)
+            StandardStreams.shared.write("recorded: \(mutation) of run \(runID) \(what); \(next)\n", to: .standardOutput)
         }
     }
 }

@@ -60,6 +60,8 @@ enum RunsText {
             }
             let again = body["already_accepted"] == .bool(true) ? " (already accepted)" : ""
             return "  \(time)  \(record.entry) answered \(body["status"]?.integer ?? 0)\(ids)\(again)"
+        case .resolution where body["decision"]?.string == "send_again":
+            return "  \(time)  \(record.entry) refused, to be sent again (\(body["how"]?.string ?? ""), by \(body["by"]?.string ?? "?"))"
         case .resolution:
             let id = body["id"].map { " as \(text($0))" } ?? ""
             return "  \(time)  \(record.entry) in doubt, settled: \(body["decision"]?.string ?? "?")\(id) (\(body["how"]?.string ?? ""), by \(body["by"]?.string ?? "?"))"

@@ -1,6 +1,27 @@
-// An operator's word on a mutation the run could not settle itself: applied (with the id the
-// provider gave it) or not applied. Journaled like everything else; the resumed run acts on it.
+// An operator's word on a mutation the run cannot settle itself: one left in doubt was applied
+// (with the id the provider gave it) or was not; one the provider refused should go again, its
+// cause fixed. Journaled like everything else; the resumed run acts on it.
 import PayrunFormats
+
+/// What an operator records about one mutation of a run.
+public enum MutationResolution: Sendable, Equatable {
+    /// A mutation in doubt was applied, and the provider calls what it made `id`.
+    case applied(id: String)
+    /// A mutation in doubt was not applied: the resumed run sends it.
+    case notApplied
+    /// The provider refused the mutation and its cause is fixed (a wallet topped up, a
+    /// beneficiary registered): the resumed run sends it again instead of giving the refusal back.
+    case sendAgain
+
+    /// The journal's `decision`.
+    var decision: String {
+        switch self {
+        case .applied: "applied"
+        case .notApplied: "not_applied"
+        case .sendAgain: "send_again"
+        }
+    }
+}
 
 extension RunStore {
     /// Records that the in-doubt mutation `mutation` of run `runID` was applied as `appliedID`,
@@ -8,17 +29,84 @@ extension RunStore {
     /// - Throws: ``ResolutionRefused`` when there is no such run or mutation, or it is not in doubt.
     @discardableResult
     public func resolve(run runID: String, mutation: String, appliedID: String?, by user: String) async throws -> JournalRecord {
-        guard try await run(runID) != nil else { throw ResolutionRefused(message: "there is no run \(runID); `payrun runs` lists them") }
+        try await resolve(run: runID, mutation: mutation, as: appliedID.map { .applied(id: $0) } ?? .notApplied, by: user)
+    }
+
+    /// Records `resolution` for mutation `mutation` of run `runID`. An operator's earlier word can
+    /// be corrected this way while the mutation stands where that word left it: the newest counts.
+    /// - Throws: ``ResolutionRefused`` when there is no such run or mutation, or the resolution
+    ///   does not fit where the mutation stands (only one in doubt is applied or not; only a
+    ///   refused one is sent again, and only in a run that can still resume).
+    @discardableResult
+    public func resolve(run runID: String, mutation: String, as resolution: MutationResolution, by user: String) async throws -> JournalRecord {
+        guard let run = try await run(runID) else { throw ResolutionRefused(message: "there is no run \(runID); `payrun runs` lists them") }
         let records = try await records(of: runID).filter { $0.entry == mutation }
-        guard let last = records.last(where: { $0.kind == .intent || $0.kind == .outcome || $0.kind == .resolution }) else {
+        var settled = records.filter { $0.kind == .intent || $0.kind == .outcome || $0.kind == .resolution }
+        // An operator's word no attempt has acted on yet: the mutation stands where it stood before it.
+        while let last = settled.last, last.kind == .resolution, last.body["how"]?.string == Self.operatorsDecision { settled.removeLast() }
+        guard let last = settled.last else {
             throw ResolutionRefused(message: "run \(runID) has no mutation \(mutation); `payrun runs show \(runID)` lists its mutations")
         }
-        guard last.kind == .intent else {
-            throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) is not in doubt: its outcome is already journaled")
+        let standing = MutationStanding(last)
+        switch (resolution, standing) {
+        case (.applied, .inDoubt), (.notApplied, .inDoubt):
+            break
+        case (.sendAgain, .refused) where run.status.isFinished:
+            throw ResolutionRefused(
+                message: "run \(runID) finished, so it never resumes and nothing would send \(mutation) again; "
+                    + "a payment it still owes needs a new run (of a script or input holding only that payment)")
+        case (.sendAgain, .refused):
+            break
+        case (.sendAgain, .inDoubt):
+            throw ResolutionRefused(
+                message: "mutation \(mutation) of run \(runID) is in doubt, not refused: check at the provider whether it was applied, "
+                    + "then say --applied ID or --not-applied")
+        case (_, .refused(let answer)):
+            throw ResolutionRefused(
+                message: "mutation \(mutation) of run \(runID) was refused by the provider (\(answer)), so it was not applied; "
+                    + "once its cause is fixed, --send-again has the resumed run send it again")
+        case (_, .notSent):
+            throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) never left (refused before it was sent): a resumed run sends it")
+        case (_, .answered):
+            throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) is not in doubt: the provider accepted it, as its journal says")
+        case (_, .settled):
+            throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) is not in doubt: it was settled already (`payrun runs show \(runID)`)")
         }
-        var body: [String: JSONValue] = ["decision": .string(appliedID == nil ? "not_applied" : "applied"), "how": .string("an operator's decision"), "by": .string(user)]
-        if let appliedID { body["id"] = .string(appliedID) }
+        var body: [String: JSONValue] = ["decision": .string(resolution.decision), "how": .string(Self.operatorsDecision), "by": .string(user)]
+        if case .applied(let id) = resolution { body["id"] = .string(id) }
         return try await append(JournalRecord(runID: runID, kind: .resolution, entry: mutation, body: .object(body)), durable: true)
+    }
+
+    private static var operatorsDecision: String { "an operator's decision" }
+}
+
+/// Where a mutation stands, by the last record of it that says.
+private enum MutationStanding {
+    /// Sent, and no answer that settles it: none, or a 5xx or 429 (which the provider may yet apply).
+    case inDoubt
+    /// Refused by the provider, with what it said.
+    case refused(String)
+    /// Refused before it left.
+    case notSent
+    /// Accepted.
+    case answered
+    /// Settled by payrun (a lookup) or by a resumed attempt.
+    case settled
+
+    init(_ record: JournalRecord) {
+        switch record.kind {
+        case .intent:
+            self = .inDoubt
+        case .outcome where record.body["not_sent"] != nil:
+            self = .notSent
+        case .outcome:
+            guard let error = record.body["error"] else { self = .answered; return }
+            if error["retryable"] == .bool(true) { self = .inDoubt; return }
+            let status = error["status"]?.integer.map { "\($0) " } ?? ""
+            self = .refused(status + (error["message"]?.string ?? ""))
+        default:
+            self = .settled
+        }
     }
 }
 

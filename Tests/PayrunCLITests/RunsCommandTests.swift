@@ -171,6 +171,51 @@ import Testing
         #expect(sent > 0 && sent < 200)
     }
 
+    @Test func aRefusedPaymentIsSentAgainAsTheResumedRunSays() async throws {
+        // A transfer from a wallet short of funds: refused, and refused again from the journal
+        // until the wallet is topped up and `runs resolve --send-again` (as printed) asks for it.
+        let sandbox = try SandboxProcess()
+        let state = Self.temporaryState()
+        let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
+        let topUp = TestFiles.path("payrun-top-up") + ".lua"
+        try """
+            local p = payrun.provider("particeep")
+            local wallet = p:get("/wallet/search", { limit = 1 }).data[1]
+            p:post("/wallet/" .. wallet.id .. "/cashin", { amount = 100000000 })
+            """.write(toFile: topUp, atomically: true, encoding: .utf8)
+        let transfer = TestFiles.path("payrun-transfer-job") + ".lua"
+        try """
+            local p = payrun.provider("particeep")
+            local wallets = p:get("/wallet/search", { limit = 2 }).data
+            local moved = p:post("/wallet/transfer", { issuer_wallet_id = wallets[1].id, recipient_wallet_id = wallets[2].id, amount = 100000000 })
+            print(moved.status)
+            """.write(toFile: transfer, atomically: true, encoding: .utf8)
+        let refused = try await PayrunProcess.runOnce(["run", transfer], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("error.wallet.balance.insufficient"), "\(refused.standardError)")
+
+        let again = try await PayrunProcess.runOnce(["run", transfer], environment: environment)
+        #expect(again.status == 1)
+        let command = try #require(
+            again.standardError.firstMatch(of: /`payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --send-again --state (\S+)`/), "\(again.standardError)")
+        let (run, mutation) = (String(command.1), String(command.2))
+        #expect(String(command.3) == state)
+        let wrong = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation, "--not-applied"], environment: environment)
+        #expect(wrong.status == 1 && wrong.standardError.contains("refused by the provider") && wrong.standardError.contains("--send-again"), "\(wrong.standardError)")
+        let none = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation], environment: environment)
+        #expect(none.status == 2 && none.standardError.contains("say one of --applied ID, --not-applied"), "\(none.standardError)")
+
+        #expect(try await PayrunProcess.runOnce(["run", topUp], environment: environment).status == 0)
+        let resolved = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation, "--send-again", "--state", state])
+        #expect(resolved.status == 0 && resolved.standardOutput.contains("is to be sent again"), "\(resolved.standardError)")
+        let sent = try await PayrunProcess.runOnce(["run", transfer], environment: environment)
+        #expect(sent.status == 0 && sent.standardOutput == "SUCCEEDED\n", "\(sent.standardError)")
+        let transfers = try sandbox.requests().filter { $0["path"] as? String == "/particeep/v1/wallet/transfer" }
+        #expect(transfers.count == 2, "refused once, sent again once, never from the journal: \(transfers.count)")
+        let shown = try await PayrunProcess.runOnce(["runs", "show", run], environment: environment)
+        #expect(shown.standardOutput.contains("\(mutation) refused, to be sent again (an operator's decision"), "\(shown.standardOutput)")
+    }
+
     /// A small file system of its own, for the real "disk full" and "read-only", not a simulation.
     static func mountTmpfs(size: String) throws -> String {
         let folder = TestFiles.path("payrun-tmpfs")

@@ -139,6 +139,99 @@ import Testing
         }
     }
 
+    @Test func aRefusedPaymentIsSentAgainOnlyWhenAnOperatorAsksOnceItsCauseIsFixed() async throws {
+        // A transfer from a wallet short of funds is refused. Resumed, the run gets the refusal back
+        // from its journal; once the wallet is topped up and an operator says --send-again, the
+        // resumed run sends it, once.
+        try await withServer { server in
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: HitCounter())
+            let transfer = Script.text("""
+                local p = payrun.provider("particeep")
+                local wallets = p:get("/wallet/search", { limit = 2 }).data
+                local moved = p:post("/wallet/transfer", {
+                  issuer_wallet_id = wallets[1].id, recipient_wallet_id = wallets[2].id, amount = 100000000,
+                })
+                return moved.status, moved.issuer_wallet_id
+                """, name: "transfer.lua")
+            var options = RunOptions()
+            options.runKey = "transfer"
+            let refused = try await engine.run(transfer, options: options)
+            #expect(refused.status == .scriptFailed)
+            #expect(refused.error?.message.contains("error.wallet.balance.insufficient") == true, "\(String(describing: refused.error))")
+            let run = try #require(refused.run?.id)
+            let mutation = try #require(try await store.records(of: run).first { $0.kind == .intent }?.entry)
+
+            // Nothing fixed, nothing asked: the refusal comes from the journal, with the way on.
+            let again = try await engine.run(transfer, options: options)
+            #expect(again.status == .scriptFailed)
+            let message = again.error?.message ?? ""
+            #expect(message.contains("from its journal: not sent again"), "\(message)")
+            #expect(message.contains("payrun runs resolve \(run) \(mutation) --send-again --state "), "\(message)")
+            // The simulator starts with no transactions: each one is this test's.
+            let count = Script.text("return payrun.provider('particeep'):get('/transaction/search', { limit = 10 }).total_size", name: "count.lua")
+            #expect(try await engine.run(count).values == [.integer(0)], "a refusal is not sent again unasked")
+
+            // Only a refused mutation is sent again, and a refusal is neither applied nor not.
+            await #expect(throws: ResolutionRefused.self) { try await store.resolve(run: run, mutation: mutation, as: .notApplied, by: "ops") }
+            await #expect(throws: ResolutionRefused.self) { try await store.resolve(run: run, mutation: "m_nope", as: .sendAgain, by: "ops") }
+            do {
+                try await store.resolve(run: run, mutation: mutation, as: .applied(id: "tx_1"), by: "ops")
+                Issue.record("a refused mutation was recorded as applied")
+            } catch let error as ResolutionRefused {
+                #expect(error.message.contains("--send-again"), "\(error.message)")
+            }
+
+            // The cause fixed at the provider, then the operator's word: sent once, and the run goes on.
+            let topUp = Script.text("""
+                local p = payrun.provider("particeep")
+                local wallet = p:get("/wallet/search", { limit = 1 }).data[1]
+                return p:post("/wallet/" .. wallet.id .. "/cashin", { amount = 100000000 }).status
+                """, name: "top-up.lua")
+            #expect(try await engine.run(topUp).values == [.string("SUCCEEDED")])
+            try await store.resolve(run: run, mutation: mutation, as: .sendAgain, by: "ops")
+            let sent = try await engine.run(transfer, options: options)
+            #expect(sent.status == .success, "\(String(describing: sent.error))")
+            #expect(sent.values.first == .string("SUCCEEDED"))
+            #expect(try await engine.run(count).values == [.integer(2)], "the top-up, and the transfer sent again once")
+
+            // Answered now: nothing left to send again, and a finished run never resumes.
+            await #expect(throws: ResolutionRefused.self) { try await store.resolve(run: run, mutation: mutation, as: .sendAgain, by: "ops") }
+            let records = try await store.records(of: run)
+            #expect(records.filter { $0.kind == .intent }.count == 2)
+            #expect(records.contains { $0.kind == .resolution && $0.body["decision"] == .string("send_again") && $0.body["by"] == .string("ops") })
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aPaymentAnswered503CanBeResolvedAsTheStopSays() async throws {
+        // A 503 may yet be applied, so the resumed run stops before it; the resolve command the
+        // stop prints must then be taken (it was refused as "not in doubt": an outcome was journaled).
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: status=503"))
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: HitCounter())
+            let pay = Script.text("""
+                local particeep = payrun.provider("particeep")
+                return particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 7, currency = "EUR" }).amount
+                """, name: "pay.lua")
+            var options = RunOptions()
+            options.runKey = "pay"
+            let unavailable = try await engine.run(pay, options: options)
+            #expect(unavailable.status == .scriptFailed)
+            server.faults.replace(with: FaultPlan())
+            let stopped = try await engine.run(pay, options: options)
+            #expect(stopped.status == .inDoubt, "\(String(describing: stopped.error))")
+            let message = stopped.error?.message ?? ""
+            let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --not-applied/), "\(message)")
+            try await store.resolve(run: String(command.1), mutation: String(command.2), as: .notApplied, by: "ops")
+            let paid = try await engine.run(pay, options: options)
+            #expect(paid.status == .success, "\(String(describing: paid.error))")
+            #expect(paid.values == [.integer(7)])
+            await engine.shutdown()
+        }
+    }
+
     @Test func aCapitalistOperationWhoseSigningFailedIsJournaledAsNotSent() async throws {
         // Signing asks Capitalist for a token first; refused (a wrong login), the operation never
         // left, and a resumed run sends it once the login is right.

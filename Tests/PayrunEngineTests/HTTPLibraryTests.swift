@@ -163,10 +163,11 @@ import Testing
 
     @Test func aSilentServiceTimesOutAndAnUnsafeMutationIsNotSentTwice() async throws {
         // Every answer after the silence is too large, so a read retried on a loaded machine still ends on the cap.
+        // A read timeout of 2 s: under the whole suite's load an answer of 5,000 bytes can take more than 1 s.
         let big = ServiceReceiver.Answer.status(200, body: String(repeating: "x", count: 5000))
-        let receiver = try await ServiceReceiver.start(answering: [.silence(.seconds(5)), big, big, big, big])
+        let receiver = try await ServiceReceiver.start(answering: [.silence(.seconds(6)), big, big, big, big])
         var http = HTTPSettings()
-        http.readTimeout = .seconds(1)
+        http.readTimeout = .seconds(2)
         http.maximumResponseBytes = 4096
         let engine = try engine(allowing: ["127.0.0.1:\(receiver.port)"], receiver: receiver, http: http)
         let result = try await run(#"""

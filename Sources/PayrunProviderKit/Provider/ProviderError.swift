@@ -22,6 +22,9 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     /// The answer an earlier attempt of a durable run got, given again from its journal: the
     /// request was not sent again, and the provider not asked.
     public var fromJournal = false
+    /// For a refusal given from the journal: the command that has the resumed run send it again
+    /// once its cause is fixed (`payrun runs resolve … --send-again`).
+    public var sendAgainCommand: String?
 
     public init(
         provider: String, status: Int? = nil, code: String? = nil, message: String, requestID: String? = nil,
@@ -45,7 +48,11 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         text += message
         if let requestID { text += " (request \(requestID))" }
         if retryable { text += " [retryable]" }
-        if fromJournal { text += " (the answer an earlier attempt of this run got, from its journal: not sent again)" }
+        if fromJournal {
+            text += " (the answer an earlier attempt of this run got, from its journal: not sent again"
+            if let sendAgainCommand { text += "; once its cause is fixed, `\(sendAgainCommand)` has the resumed run send it" }
+            text += ")"
+        }
         return text
     }
 }

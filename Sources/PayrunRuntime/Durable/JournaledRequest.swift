@@ -41,7 +41,13 @@ struct JournaledRequest: Sendable {
     func perform() async throws(ProviderError) -> ProviderClient.Reply {
         switch journal.past.mutations[identity.key] {
         case .answered(let outcome)?:
-            return try Self.replay(outcome, provider: identity.provider)
+            do {
+                return try Self.replay(outcome, provider: identity.provider)
+            } catch var refusal {
+                // The store named, so that the command works as printed wherever the run's --state came from.
+                refusal.sendAgainCommand = "payrun runs resolve \(journal.run.id) \(identity.key) --send-again \(ShellWord.stateOption(journal.store.location))"
+                throw refusal
+            }
         case .applied(let id)?:
             // An operator's word: what the provider made is known only by its id.
             var reply = ProviderClient.Reply(result: .object(["id": .string(id)]), status: 200, headers: [], attempts: 0, alreadyAccepted: true)

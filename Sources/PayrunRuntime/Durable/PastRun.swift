@@ -41,7 +41,8 @@ struct PastRun: Sendable {
             case .resolution:
                 switch record.body["decision"]?.string {
                 case "applied": mutations[record.entry] = .applied(id: record.body["id"]?.string ?? "")
-                case "not_applied": mutations[record.entry] = .notApplied
+                // Refused, and an operator asks for it again once its cause is fixed: sent as if never sent.
+                case "not_applied", "send_again": mutations[record.entry] = .notApplied
                 default: break
                 }
             case .stepStarted: unfinishedSteps.insert(record.entry)
