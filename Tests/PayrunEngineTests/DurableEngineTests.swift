@@ -224,6 +224,8 @@ import Testing
             #expect(stopped.status == .inDoubt, "\(String(describing: stopped.error))")
             let message = stopped.error?.message ?? ""
             let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --not-applied/), "\(message)")
+            // A slip corrected before the run resumes: the newest word counts.
+            try await store.resolve(run: String(command.1), mutation: String(command.2), as: .applied(id: "tx_wrong"), by: "ops")
             try await store.resolve(run: String(command.1), mutation: String(command.2), as: .notApplied, by: "ops")
             let paid = try await engine.run(pay, options: options)
             #expect(paid.status == .success, "\(String(describing: paid.error))")
