@@ -38,6 +38,26 @@ extension ProviderScriptTests {
         }
     }
 
+    @Test func aMisspeltCapitalistOptionIsAnErrorAndNoBatchIsSent() async throws {
+        // `verifcation = "PIN"` dropped would have signed the batch instead, and `pagesize` paged by 1,000.
+        try await withServer { server in
+            let (status, output) = await run("""
+                local c = payrun.provider("capitalist")
+                local payment = { account = "U011", amount = "1.00", currency = "USD", number = "n1", description = "x" }
+                print(select(2, pcall(c.import_batch, c, { payment }, { verifcation = "PIN" })))
+                print(select(2, pcall(c.batch_records, c, "b1", { pagesize = 10 })))
+                print(select(2, pcall(c.history, c, {}, 100)))
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.count == 3, "\(output.standardOutput)")
+            #expect(lines.first?.hasSuffix("bad argument #2 to 'import_batch' (unknown field 'verifcation' (the fields are verification, accounts, code))") == true, "\(lines)")
+            #expect(lines.dropFirst().first?.hasSuffix("bad argument #2 to 'batch_records' (unknown field 'pagesize' (the fields are page_size, progress))") == true, "\(lines)")
+            #expect(lines.dropFirst(2).first?.hasSuffix("bad argument #2 to 'history' (table expected, got number)") == true, "\(lines)")
+            #expect(!server.requests.all.contains { $0.path.hasPrefix("/capitalist") }, "nothing was sent: not the batch, not a page")
+        }
+    }
+
     @Test func signShowsACapitalistFormWithoutTheLoginOrThePassword() async throws {
         // Capitalist's signing writes the login and the password (a token and the password
         // encrypted with its key) into the form body: a script sees them redacted, its own fields

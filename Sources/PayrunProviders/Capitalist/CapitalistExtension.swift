@@ -50,6 +50,30 @@ enum CapitalistExtension {
           return all
         end
 
+        -- An options table for method `name` (argument `position`, after self), refused with a field
+        -- it does not read: a misspelt option would otherwise be dropped without a word.
+        local function options_of(options, position, name, fields)
+          if options == nil then return {} end
+          if type(options) ~= "table" then
+            error(string.format("bad argument #%d to '%s' (table expected, got %s)", position, name, type(options)), 3)
+          end
+          for key in pairs(options) do
+            local known = false
+            for _, field in ipairs(fields) do known = known or key == field end
+            if not known then
+              local shown = type(key) == "string" and "'" .. key .. "'" or "[" .. tostring(key) .. "]"
+              error(string.format("bad argument #%d to '%s' (unknown field %s (the fields are %s))",
+                                  position, name, shown, table.concat(fields, ", ")), 3)
+            end
+          end
+          return options
+        end
+
+        local function paging(options, name)
+          options = options_of(options, 2, name, { "page_size", "progress" })
+          return { page_size = options.page_size or 1000, progress = options.progress }
+        end
+
         function capitalist:call(operation, fields)
           if type(operation) ~= "string" then error("bad argument #1 to 'call' (string expected, got " .. type(operation) .. ")", 2) end
           return self:post("/", fields_with(operation, fields))
@@ -100,7 +124,7 @@ enum CapitalistExtension {
         end
 
         function capitalist:import_batch(payments, options)
-          options = options or {}
+          options = options_of(options, 2, "import_batch", { "verification", "accounts", "code" })
           local batch = type(payments) == "string" and payments or self:batch(payments)
           local fields = { batch = batch, verification_type = options.verification or "SIGNATURE", verification_data = options.code }
           for currency, account in pairs(options.accounts or {}) do fields["account_" .. currency] = account end
@@ -108,14 +132,13 @@ enum CapitalistExtension {
         end
 
         function capitalist:batch_records(batch_id, options)
-          return self:paginate("/", { operation = "get_batch_info", batch_id = batch_id },
-                               { page_size = options and options.page_size or 1000 })
+          return self:paginate("/", { operation = "get_batch_info", batch_id = batch_id }, paging(options, "batch_records"))
         end
 
         function capitalist:history(fields, options)
           local query = { operation = "get_documents_history_ext" }
           for name, value in pairs(fields or {}) do query[name] = value end
-          return self:paginate("/", query, { page_size = options and options.page_size or 1000 })
+          return self:paginate("/", query, paging(options, "history"))
         end
 
         function capitalist:find_payment(number)
@@ -167,14 +190,14 @@ enum CapitalistExtension {
             ---`for r in c:batch_records(id) do print(r.customNumber, r.state) end`. The same as
             ---`c:paginate("/", {operation = "get_batch_info", batch_id = id})`.
             ---@param batch_id string
-            ---@param options? { page_size: integer }
+            ---@param options? { page_size: integer, progress: boolean|string }
             ---@return fun(): table
             """),
         ("history", """
             ---An iterator over the operations history (`get_documents_history_ext`), page by page:
             ---`c:paginate("/", {operation = "get_documents_history_ext", ...})`.
             ---@param fields? table `period_from`, `period_to` (DD.MM.YYYY), `document_state`, `account`
-            ---@param options? { page_size: integer } 50 to 1000
+            ---@param options? { page_size: integer, progress: boolean|string } `page_size` 50 to 1000
             ---@return fun(): table
             """),
         ("find_payment", """
