@@ -461,14 +461,14 @@ function capitalist:import_batch(payments, options) end
 ---`for r in c:batch_records(id) do print(r.customNumber, r.state) end`. The same as
 ---`c:paginate("/", {operation = "get_batch_info", batch_id = id})`.
 ---@param batch_id string
----@param options? { page_size: integer }
+---@param options? { page_size: integer, progress: boolean|string }
 ---@return fun(): table
 function capitalist:batch_records(batch_id, options) end
 
 ---An iterator over the operations history (`get_documents_history_ext`), page by page:
 ---`c:paginate("/", {operation = "get_documents_history_ext", ...})`.
 ---@param fields? table `period_from`, `period_to` (DD.MM.YYYY), `document_state`, `account`
----@param options? { page_size: integer } 50 to 1000
+---@param options? { page_size: integer, progress: boolean|string } `page_size` 50 to 1000
 ---@return fun(): table
 function capitalist:history(fields, options) end
 
