@@ -288,17 +288,39 @@ import Testing
                 local r = p:sign{ method = "put", path = "/transaction", body = { amount = 5, currency = "EUR" }, headers = { ["X-Trace"] = "t1" } }
                 print(r.method, r.url, r.body, r.headers["X-Trace"], r.headers.Authorization, r.headers.DateTime ~= nil)
                 print(p:request(r).status)
-                local c = p:sign{ method = "put", path = "/transaction", body = { note = payrun.credential("particeep.api_secret") } }
+                local ok, err = pcall(p.sign, p, { method = "put", path = "/transaction", body = { note = payrun.credential("particeep.api_secret") } })
+                print(ok, tostring(err):find("cannot go in a request body", 1, true) ~= nil)
+                local t = payrun.provider("tradevest")
+                local c = t:sign{ method = "post", path = "/webhooks", body = { value = payrun.credential("tradevest.webhook_secret") } }
                 print(c.body, (c.body:reverse()))
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
-            let shown = #"{"note":"[credential particeep.api_secret]"}"#
+            #expect(lines.dropLast().last == "false\ttrue", "particeep's own secret never goes in a body, not even to be shown: \(lines)")
+            let shown = #"{"value":"[credential tradevest.webhook_secret]"}"#
             #expect(lines.last == shown + "\t" + String(shown.reversed()),
                     "a credential handle in the body is shown by name: the secret never reaches the script")
             #expect(lines[0] == "PUT\t\(server.baseURL)/particeep/v1/transaction\t{\"amount\":5,\"currency\":\"EUR\"}\tt1\t[redacted: added by payrun when sent]\ttrue")
             #expect(lines[1] == "PENDING", "what sign returned is sent, signed afresh")
             #expect(!output.combined.contains("PTP:"))
+        }
+    }
+
+    @Test func aProvidersOwnSecretNeverGoesInABodyWhereItsSearchesCouldGiveItBack() async throws {
+        // Put in a user's name, a secret could be read back a character at a time through the
+        // user search. Only a secret meant to be registered (Tradevest's webhook header) goes in a body.
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local none, err = p:tryrequest{ method = "PUT", path = "/user",
+                  body = { email = "oracle@example.com", first_name = payrun.credential("particeep.api_secret") } }
+                print(none, err.message)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput.contains(
+                "nil\tthe credential particeep.api_secret cannot go in a request body: particeep would keep it where its answers could give it back"),
+                "\(output.standardOutput)")
+            #expect(!server.requests.all.contains { $0.method == "PUT" }, "nothing was sent")
         }
     }
 

@@ -26,6 +26,14 @@ public struct CredentialScope: Sendable {
             || target.port == (target.scheme == "https" ? 443 : 80) && allowed.contains(target.host)
     }
 
+    /// Whether `url` is plain HTTP to anywhere but this machine (or not an http(s) URL at all),
+    /// where no credential may go, in any environment: the sandbox's own credentials included,
+    /// which an operator may have set to values of their own.
+    public static func isPlainBeyondThisMachine(_ url: String) -> Bool {
+        guard let target = authority(of: url) else { return true }
+        return target.scheme == "http" && !isLoopback(target.host)
+    }
+
     /// `host` or `host:port` of an absolute http(s) URL, as ``allows(provider:toward:)``
     /// matches it: what a provider declares its hosts with.
     public static func host(of url: String) -> String? {

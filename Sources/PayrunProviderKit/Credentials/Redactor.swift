@@ -89,6 +89,25 @@ public struct Redactor: Sendable {
         return output
     }
 
+    /// ``redact(_:)-([UInt8])``, and a first part of a secret at the very end redacted too:
+    /// for a message that quotes the first bytes of an answer, which may end part-way through a
+    /// secret the answer echoed (the part the whole-secret search cannot find).
+    public func redactCutEnd(_ text: String) -> String {
+        var output = redact(Array(text.utf8))
+        // The longest first part any secret ends with: a shorter match of another (a secret
+        // that starts as the cut one ends) would leave the rest of the cut one showing.
+        var cut: (length: Int, marker: [UInt8])?
+        for secret in secrets {
+            let longest = min(secret.bytes.count - 1, output.count)
+            guard longest > (cut?.length ?? 0) else { continue }
+            if let length = stride(from: longest, to: cut?.length ?? 0, by: -1).first(where: { output.suffix($0).elementsEqual(secret.bytes.prefix($0)) }) {
+                cut = (length, secret.marker)
+            }
+        }
+        if let cut { output.replaceSubrange((output.count - cut.length)..., with: cut.marker) }
+        return String(decoding: output, as: UTF8.self)
+    }
+
     private func matches(_ secret: [UInt8], in input: [UInt8], at index: Int) -> Bool {
         guard index + secret.count <= input.count, input[index] == secret[0] else { return false }
         for offset in 1..<secret.count where input[index + offset] != secret[offset] { return false }

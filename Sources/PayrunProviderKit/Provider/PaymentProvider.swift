@@ -105,6 +105,13 @@ public protocol PaymentProvider: Sendable {
     /// `payrun listen` receives them. The default: no.
     var receivesWebhooks: Bool { get }
 
+    /// The credential fields a script may put in a request body (as a `payrun.credential`
+    /// handle), to register with the provider: a secret it is meant to send back, such as the
+    /// header value of its webhooks. Its own login and signing secrets are never among them: a
+    /// provider keeps what a body gives it where its answers and searches could give it back.
+    /// The default: none.
+    var bodyCredentialFields: Set<String> { get }
+
     /// The credential fields ``verify(_:with:now:)`` checks webhooks with, so that `payrun
     /// listen` can say at start which are missing rather than refuse every webhook. The default:
     /// none named.
@@ -212,6 +219,8 @@ extension PaymentProvider {
     public var receivesWebhooks: Bool { false }
 
     public var webhookCredentialFields: [String] { [] }
+
+    public var bodyCredentialFields: Set<String> { [] }
 
     /// Whether the provider has `environment` at all (a base URL there, with simulators running
     /// for `sandbox`): Capitalist has no test environment.

@@ -5,6 +5,9 @@ import PayrunLocks
 /// Per-provider storage that lives as long as the run.
 public final class ProviderCache: Sendable {
     private let tokens = Locked<[String: SharedToken]>([:])
+    /// Every token fetched, for the clients' redaction: an answer that echoes one gives the
+    /// script a marker, as for a credential.
+    public let issued = IssuedSecrets()
 
     public init() {}
 
@@ -12,7 +15,7 @@ public final class ProviderCache: Sendable {
     public func token(_ name: String) -> SharedToken {
         tokens.withLock { tokens in
             if let token = tokens[name] { return token }
-            let token = SharedToken()
+            let token = SharedToken(issuing: issued, as: "token")
             tokens[name] = token
             return token
         }

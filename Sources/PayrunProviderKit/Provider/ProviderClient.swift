@@ -86,6 +86,9 @@ public struct ProviderClient: Sendable {
         self.http = http
         // Secrets go to the provider's own HTTPS hosts and nowhere else.
         let scope = CredentialScope([provider.name: provider.hosts(in: environment, sandboxServer: sandboxServer)])
+        // The provider's tokens are redacted from its answers as its credentials are.
+        var credentials = credentials
+        credentials.issued = cache.issued
         context = SigningContext(
             credentials: credentials, environment: environment, sandboxServer: sandboxServer, cache: cache, http: http, scope: scope)
     }
@@ -164,7 +167,7 @@ public struct ProviderClient: Sendable {
             let result = try provider.parsedResult(of: response, to: request)
             return echoes ? .built(context.credentials.redacting(result.value)) : result
         } catch {
-            throw echoes ? context.credentials.redacting(error) : error
+            throw echoes ? context.credentials.redacting(error, echoed: true) : error
         }
     }
 
@@ -231,9 +234,7 @@ public struct ProviderClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)]
     ) async throws(ProviderError) -> ProviderRequest {
         var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true)
-        if environment != .sandbox, !context.scope.allows(provider: provider.name, toward: request.url) {
-            throw ProviderError(provider: provider.name, message: "refusing to send \(provider.name) credentials to \(request.url)")
-        }
+        try context.checkScope(of: request)
         try await provider.sign(&request, in: context)
         return request
     }
@@ -293,6 +294,16 @@ public struct ProviderClient: Sendable {
             guard let name = CredentialPlaceholder.name(in: text) else { return body }
             guard name.provider == provider.name else {
                 throw ProviderError(provider: provider.name, message: "the credential \(name) is not \(provider.name)'s and cannot be sent to it")
+            }
+            // What a body gives a provider, it keeps, and its searches could then give it back
+            // a character at a time: only a secret meant to be registered with it goes there.
+            guard provider.bodyCredentialFields.contains(name.field) else {
+                let allowed = provider.bodyCredentialFields.sorted().map { "\(provider.name).\($0)" }
+                throw ProviderError(
+                    provider: provider.name,
+                    message: "the credential \(name) cannot go in a request body: \(provider.name) would keep it where its answers "
+                        + "could give it back; payrun adds \(provider.name)'s own secrets when it signs"
+                        + (allowed.isEmpty ? "" : " (a body may carry \(allowed.joined(separator: ", ")))"))
             }
             return .string(try context.credentials.text(name.field))
         case .array(let items):

@@ -14,6 +14,9 @@ public struct ProviderCredentials: Sendable {
     /// than that holds none, and most are.
     private let searched: [[UInt8]]
     private let shortestSearched: Int
+    /// What the provider issued in the run (its tokens), searched for and redacted as these
+    /// secrets are; nil for none (credentials not used by a client).
+    public var issued: IssuedSecrets?
 
     public init(provider: String, environment: PayrunEnvironment, secrets: [String: Secret]) {
         self.provider = provider
@@ -57,6 +60,7 @@ public struct ProviderCredentials: Sendable {
     }
 
     private func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let issued, issued.all.contains(where: { entry in entry.forms.contains { Self.find($0, in: bytes) } }) { return true }
         guard bytes.count >= shortestSearched else { return false }
         return searched.contains { Self.find($0, in: bytes) }
     }
@@ -99,10 +103,12 @@ public struct ProviderCredentials: Sendable {
 
     /// `error` with any of these secrets redacted from its text: a provider that quotes a key it
     /// refused in its error message does not hand it to the script.
-    func redacting(_ error: ProviderError) -> ProviderError {
+    /// - Parameter echoed: the error is about an answer that holds a secret: its message, which
+    ///   may end quoting the answer's first bytes, may end part-way through one, redacted too.
+    func redacting(_ error: ProviderError, echoed: Bool = false) -> ProviderError {
         let redactor = self.redactor
         var redacted = error
-        redacted.message = redactor.redact(error.message)
+        redacted.message = echoed ? redactor.redactCutEnd(error.message) : redactor.redact(error.message)
         redacted.code = error.code.map(redactor.redact)
         redacted.requestID = error.requestID.map(redactor.redact)
         redacted.details = error.details.mapValues(redactor.redact)
@@ -112,7 +118,8 @@ public struct ProviderCredentials: Sendable {
     /// A redactor for these secrets, each named as its credential (made anew: take it once per
     /// value redacted).
     private var redactor: Redactor {
-        Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) })
+        let issued = (issued?.all ?? []).map { (CredentialName(provider: provider, field: $0.field), $0.secret) }
+        return Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) } + issued)
     }
 
     /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.

@@ -27,14 +27,29 @@ public struct SigningContext: Sendable {
         self.scope = scope
     }
 
+    /// Throws unless the provider's credentials may go with `request`: to its own hosts, over
+    /// HTTPS or to this machine. In the sandbox, whose simulators may be anywhere
+    /// (`PAYRUN_SANDBOX_URL`), only the second half holds: its credentials may be an operator's own.
+    func checkScope(of request: ProviderRequest) throws(ProviderError) {
+        let provider = credentials.provider
+        if environment == .sandbox {
+            guard CredentialScope.isPlainBeyondThisMachine(request.url) else { return }
+            throw ProviderError(
+                provider: provider,
+                message: "refusing to send \(provider) credentials to \(request.url): over plain HTTP they go only to this machine "
+                    + "(127.0.0.1, [::1], localhost); run the sandbox here, or reach it over HTTPS")
+        }
+        guard scope.allows(provider: provider, toward: request.url) else {
+            throw ProviderError(provider: provider, message: "refusing to send \(provider) credentials to \(request.url)")
+        }
+    }
+
     /// Sends `request` as it is, unsigned, and returns the answer whatever its status.
     /// - Throws: `ProviderError` when `url` is not one of the provider's hosts (credentials
     ///   travel only there), or when there was no answer.
     public func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         let provider = credentials.provider
-        guard environment == .sandbox || scope.allows(provider: provider, toward: request.url) else {
-            throw ProviderError(provider: provider, message: "refusing to send \(provider) credentials to \(request.url)")
-        }
+        try checkScope(of: request)
         do {
             return try await http.send(request)
         } catch {

@@ -165,6 +165,9 @@ public struct TradevestProvider: PaymentProvider {
 
     public var webhookCredentialFields: [String] { ["webhook_secret"] }
 
+    /// Registered with each webhook as the header Tradevest sends (`t:register_webhook`).
+    public var bodyCredentialFields: Set<String> { ["webhook_secret"] }
+
     public var webhookSecretHeaders: Set<String> { ["authorization", webhookHeader.lowercased()] }
 
     /// A notification names no event type and has no id: the type is told by the entity's id
