@@ -57,7 +57,7 @@ let package = Package(
         // A safe Swift layer over lua_State, with no payment knowledge.
         .target(
             name: "LuaKit",
-            dependencies: ["CLua", "CLuaShims"],
+            dependencies: ["CLua", "CLuaShims", "PayrunFormats"],
             // Number conversions call libm, which Swift links only through Foundation or Glibc.
             linkerSettings: [.linkedLibrary("m")]
         ),

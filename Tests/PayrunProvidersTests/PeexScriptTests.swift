@@ -87,6 +87,26 @@ extension ProviderScriptTests {
     }
 
     @Test(arguments: ProviderImplementation.allCases)
+    func aMisspeltPeexFieldIsNamedAndNothingIsPaid(_ implementation: ProviderImplementation) async throws {
+        // `to_currncy` would be dropped by Peex, and the payment made in its default currency.
+        let registry = implementation.registry(replacing: "peex")
+        try await withPeex { server in
+            let (status, output) = await run(Self.peexPayment + "\n" + """
+                local p = payrun.provider("peex")
+                local misspelt = payment("typo-1", "+237677000001")
+                misspelt.to_currncy = "EUR"
+                print(select(2, pcall(p.request_payment, p, misspelt)))
+                print(select(2, pcall(p.wait_for, p, "typo-1", { timeot = 0.01 })))
+                """, server: server, registry: registry)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.first?.hasPrefix("peex: invalid_payment: request_payment not sent: unknown field 'to_currncy' (") == true, "\(lines)")
+            #expect(lines.last?.hasSuffix("bad argument #2 to 'wait_for' (unknown field 'timeot' (the fields are timeout))") == true, "\(lines)")
+            #expect(!server.requests.all.contains { $0.path.hasSuffix("/request_payment") }, "nothing was paid")
+        }
+    }
+
+    @Test(arguments: ProviderImplementation.allCases)
     func aPeexPaymentWhoseAnswerWasLostIsLookedUpNotSentTwice(_ implementation: ProviderImplementation) async throws {
         let provider = implementation.provider("peex")
         var settings = HTTPSettings()

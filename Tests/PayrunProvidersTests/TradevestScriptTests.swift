@@ -9,6 +9,18 @@ import PayrunTestSupport
 import Testing
 
 extension ProviderScriptTests {
+    @Test func aMisspeltAwaitOptionIsAnErrorNotTheDefaultWait() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local t = payrun.provider("tradevest")
+                print(select(2, pcall(t.await, t, "/customers/nobody", { timout = 1 })))
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "bad argument #2 to 'await' (unknown field 'timout' (the fields are timeout))\n")
+            #expect(!server.requests.all.contains { $0.path.hasPrefix("/tradevest/") }, "nothing was asked for")
+        }
+    }
+
     @Test func aTradevestScriptOnboardsPaysAndChecksItsWebhooks() async throws {
         let receiver = try await WebhookReceiver.start()
         var configuration = SimulatorServer.Configuration()

@@ -91,41 +91,57 @@ enum CapitalistExtension {
           RUCARD = { "card", "amount", "currency", "number", "description", "first_name", "last_name" },
         }
 
-        function capitalist:batch(payments)
-          if type(payments) ~= "table" then error("bad argument #1 to 'batch' (table expected, got " .. type(payments) .. ")", 2) end
+        -- The batch text for `payments`; errors are raised `level` levels up, at the script's call.
+        local function batch_text(payments, name, level)
+          if type(payments) ~= "table" then error("bad argument #1 to '" .. name .. "' (table expected, got " .. type(payments) .. ")", level) end
           local lines, numbers = {}, {}
           for i, payment in ipairs(payments) do
+            if type(payment) ~= "table" then error(string.format("payment %d: a table expected, got %s", i, type(payment)), level) end
             local channel = payment.channel or "CAPITALIST"
             local names = formats[channel]
-            if not names then error(string.format("payment %d: unknown channel '%s' (CAPITALIST, WM or RUCARD)", i, tostring(channel)), 2) end
+            if not names then error(string.format("payment %d: unknown channel '%s' (CAPITALIST, WM or RUCARD)", i, tostring(channel)), level) end
+            -- A misspelt field would be left out of the line: `chanel = "WM"` paid through CAPITALIST.
+            for key in pairs(payment) do
+              local known = key == "channel"
+              for _, name in ipairs(names) do known = known or key == name end
+              if not known then
+                error(string.format("payment %d: unknown field %s (a %s payment has channel, %s)", i,
+                                    type(key) == "string" and "'" .. key .. "'" or "[" .. tostring(key) .. "]", channel, table.concat(names, ", ")), level)
+              end
+            end
             local values = { channel }
             for _, name in ipairs(names) do
               local value = payment[name]
               if name == "amount" then
                 local ok, amount = pcall(payrun.decimal.new, value)
                 if not ok or amount:sign() <= 0 then
-                  error(string.format("payment %d: amount must be a positive decimal, not %s", i, tostring(value)), 2)
+                  error(string.format("payment %d: amount must be a positive decimal, not %s", i, tostring(value)), level)
                 end
                 value = amount:tostring()
               end
-              if value == nil or value == "" then error(string.format("payment %d: %s is required", i, name), 2) end
+              if value == nil or value == "" then error(string.format("payment %d: %s is required", i, name), level) end
               value = tostring(value)
-              if value:find("[;\r\n]") then error(string.format("payment %d: %s contains ';' or a line break", i, name), 2) end
+              if value:find("[;\r\n]") then error(string.format("payment %d: %s contains ';' or a line break", i, name), level) end
               values[#values + 1] = value
             end
             if numbers[payment.number] then
-              error(string.format("payment %d: payment number %s is already payment %d's", i, tostring(payment.number), numbers[payment.number]), 2)
+              error(string.format("payment %d: payment number %s is already payment %d's", i, tostring(payment.number), numbers[payment.number]), level)
             end
             numbers[payment.number] = i
             lines[#lines + 1] = table.concat(values, ";")
           end
-          if #lines == 0 then error("bad argument #1 to 'batch' (no payments)", 2) end
+          if #lines == 0 then error("bad argument #1 to '" .. name .. "' (no payments)", level) end
           return table.concat(lines, "\n")
+        end
+
+        function capitalist:batch(payments)
+          local text = batch_text(payments, "batch", 3)  -- not a tail call: level 3 is the script's line
+          return text
         end
 
         function capitalist:import_batch(payments, options)
           options = options_of(options, 2, "import_batch", { "verification", "accounts", "code" })
-          local batch = type(payments) == "string" and payments or self:batch(payments)
+          local batch = type(payments) == "string" and payments or batch_text(payments, "import_batch", 3)
           local fields = { batch = batch, verification_type = options.verification or "SIGNATURE", verification_data = options.code }
           for currency, account in pairs(options.accounts or {}) do fields["account_" .. currency] = account end
           return self:call("import_batch_advanced", fields)

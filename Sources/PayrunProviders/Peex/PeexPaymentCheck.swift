@@ -4,10 +4,18 @@ import PayrunFormats
 import PayrunProviderKit
 
 enum PeexPaymentCheck {
+    /// The fields of `clients/request_payment` (providers.md §4).
+    static let fieldNames = [
+        "track_id", "amount", "from_currency", "to_currency", "fxrate", "aml_cft", "mobile_phone", "email", "first_name", "last_name",
+        "to_country", "sender_first_name", "sender_last_name", "sender_mobile_phone", "sender_email", "sender_country", "purpose",
+        "fund_origin",
+    ]
+
     /// The problems with `body`, one line each naming its field; empty when it can be sent.
     static func problems(_ body: JSONValue) -> [String] {
         guard case .object(let fields) = body else { return ["the payment must be a table of fields"] }
-        var problems: [String] = []
+        // A misspelt field would be dropped by Peex and its default used: `to_currncy` paid in XAF.
+        var problems = fields.keys.filter { !fieldNames.contains($0) }.sorted().map { NearestName.unknownField($0, among: fieldNames) }
         func text(_ name: String) -> String? { fields[name]?.string }
         for name in ["track_id", "first_name", "last_name", "purpose", "fund_origin"] where (text(name) ?? "").isEmpty {
             problems.append("\(name) is required")

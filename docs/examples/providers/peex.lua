@@ -59,9 +59,25 @@ return {
       return text:match("^%d+%.?%d*$") ~= nil and text:match("[1-9]") ~= nil
     end
 
+    -- The fields of a payment request: a misspelt one would be dropped and Peex's default used
+    -- (`to_currncy`: paid in XAF).
+    local fields = { "track_id", "amount", "from_currency", "to_currency", "fxrate", "aml_cft", "mobile_phone", "email",
+      "first_name", "last_name", "to_country", "sender_first_name", "sender_last_name", "sender_mobile_phone", "sender_email",
+      "sender_country", "purpose", "fund_origin" }
+    local known = {}
+    for _, name in ipairs(fields) do known[name] = true end
+
     -- What Peex needs in a payment request, one problem per field, checked before it is sent.
     local function problems(p)
       local found = {}
+      local unknown = {}
+      for name in pairs(p) do
+        if not known[name] then unknown[#unknown + 1] = tostring(name) end
+      end
+      table.sort(unknown)
+      for _, name in ipairs(unknown) do
+        found[#found + 1] = "unknown field '" .. name .. "' (the fields are " .. table.concat(fields, ", ") .. ")"
+      end
       for _, name in ipairs({ "track_id", "first_name", "last_name", "purpose", "fund_origin" }) do
         if type(p[name]) ~= "string" or p[name] == "" then found[#found + 1] = name .. " is required" end
       end
@@ -132,6 +148,12 @@ return {
     ---@return table? request
     ---@return string? reason
     function peex:wait_for(track_id, options)
+      if options ~= nil and type(options) ~= "table" then
+        error("bad argument #2 to 'wait_for' (table expected, got " .. type(options) .. ")", 2)
+      end
+      for key in pairs(options or {}) do
+        if key ~= "timeout" then error("bad argument #2 to 'wait_for' (unknown field '" .. tostring(key) .. "' (the fields are timeout))", 2) end
+      end
       local timeout = options and options.timeout or 120
       local delay, waited = 0.1, 0
       while true do
