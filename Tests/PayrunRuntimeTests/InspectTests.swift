@@ -43,6 +43,23 @@ import Testing
         #expect(try inspect("(function() local s = {}; return {a = s, b = s} end)()") == "{ a = <1>{}, b = <table 1> }")
     }
 
+    @Test func aTableUsedAsAKeyIsLookedUpAsItselfAndLabelledWhenShared() throws {
+        // Looked up through a copy of the key, the value was nil, and the shared table not labelled.
+        #expect(try inspect("(function() local k = {} return {[k] = 'v', ref = k} end)()") == #"{ ref = <1>{}, [<table 1>] = "v" }"#)
+        #expect(try inspect("{[print] = 1, [true] = 2, [2.5] = 3, x = 4}") == "{ [2.5] = 3, x = 4, [true] = 2, [<function 1>] = 1 }")
+    }
+
+    @Test func anAmountIsShownAsTheDecimalItIs() throws {
+        #expect(try inspect("{ amount = payrun.decimal.new('12.50') }") == #"{ amount = payrun.decimal.new("12.50") }"#)
+    }
+
+    @Test func aResponsePassedAsOptionsSaysWhatItIs() throws {
+        // `payrun.inspect(p:get(path))` passes get's second result, the response, as the options.
+        let failure = try harness.failure(of: "payrun.inspect({id = 1}, {status = 200, headers = {}})")
+        #expect(failure.hasPrefix("test:1: bad argument #2 to 'inspect' (a response, not options: "), "\(failure)")
+        #expect(failure.contains("payrun.inspect((p:get(...)))"))
+    }
+
     @Test func functionsAreNumberedForStableOutput() throws {
         #expect(try inspect("{print, print, tostring}") == "{ <function 1>, <function 1>, <function 2> }")
     }

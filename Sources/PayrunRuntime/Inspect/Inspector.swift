@@ -50,6 +50,8 @@ struct Inspector {
         case .string: return Self.quote(stack.bytes(at: index)!)
         case .table: return renderTable(at: index, depth: depth)
         case .userdata:
+            // An amount is what a person inspects a payment for: shown as Lua would make it again.
+            if let decimal = stack.object(at: index, as: DecimalValue.self) { return "payrun.decimal.new(\"\(decimal.value)\")" }
             if let name = metatableName(at: index) { return name }
             return "<userdata \(label(for: index, kind: "userdata"))>"
         case .lightUserdata: return "<userdata \(label(for: index, kind: "userdata"))>"
@@ -62,7 +64,7 @@ struct Inspector {
         let identity = stack.identity(at: index)!
         let shared = (seen[identity] ?? 0) > 1
         if written.contains(identity) { return "<table \(label(for: index, kind: "table"))>" }
-        if depth >= options.depth || (try? stack.reserve(4)) == nil { return "{...}" }
+        if depth >= options.depth || (try? stack.reserve(5)) == nil { return "{...}" }
         written.insert(identity)
         let prefix = shared ? "<\(label(for: index, kind: "table"))>" : ""
 
@@ -75,9 +77,14 @@ struct Inspector {
             if entries.count >= options.maxItems { omitted += 1; continue }
             entries.append(render(at: stack.top, depth: depth + 1))
         }
-        for key in sortedKeys(of: index, skippingSequenceOf: sequenceLength) {
+        // The keys themselves, in a scratch table: a table or function used as a key is looked up
+        // as itself, not as a copy that finds nothing.
+        stack.pushTable()
+        let scratch = stack.top
+        defer { stack.pop() }
+        for slot in sortedKeys(of: index, skippingSequenceOf: sequenceLength, into: scratch) {
             if entries.count >= options.maxItems { omitted += 1; continue }
-            try? stack.push(key)
+            stack.pushElement(slot, of: scratch)
             stack.pushCopy(of: -1)
             stack.getEntry(in: index)  // stack: ... key value
             let keyText = renderKey(at: stack.top - 1, depth: depth + 1)
@@ -93,14 +100,29 @@ struct Inspector {
         return prefix + "{\n" + entries.map { inner + $0 }.joined(separator: ",\n") + "\n" + outer + "}"
     }
 
-    /// The keys outside the sequence part, in a stable order: numbers, then strings, then the rest.
-    private func sortedKeys(of index: Int32, skippingSequenceOf length: Int) -> [LuaValue] {
-        var keys: [LuaValue] = []
+    /// The keys outside the sequence part, each put in the table at `scratch` and given by its
+    /// slot there, in a stable order: numbers, then strings, then booleans, then the rest (tables,
+    /// functions: in `next`'s order, which no sort could make stabler).
+    private func sortedKeys(of index: Int32, skippingSequenceOf length: Int, into scratch: Int32) -> [Int] {
+        var keys: [(order: LuaValue?, slot: Int)] = []
         stack.forEachEntry(of: index) { key, _ in
             if let position = stack.integer(at: key), position >= 1, position <= length { return }
-            if let key = try? stack.value(at: key) { keys.append(key) }
+            let order: LuaValue? = switch stack.type(at: key) {
+            case .number, .string, .boolean: try? stack.value(at: key)
+            default: nil
+            }
+            stack.pushCopy(of: key)
+            stack.setElement(keys.count + 1, in: scratch)
+            keys.append((order, keys.count + 1))
         }
-        return keys.sorted(by: Self.keyOrder)
+        return keys.sorted { lhs, rhs in
+            switch (lhs.order, rhs.order) {
+            case (let a?, let b?): Self.keyOrder(a, b)
+            case (_?, nil): true
+            case (nil, _?): false
+            case (nil, nil): lhs.slot < rhs.slot
+            }
+        }.map(\.slot)
     }
 
     private static func keyOrder(_ lhs: LuaValue, _ rhs: LuaValue) -> Bool {

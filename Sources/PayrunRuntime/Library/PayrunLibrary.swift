@@ -26,6 +26,16 @@ public enum PayrunLibrary {
     /// `max_items`, `width`, `indent`.
     static func inspect(_ call: LuaCall) throws -> LuaReturn {
         try call.checkAny(at: 1)
+        // `payrun.inspect(p:get(path))` passes the response `get` also returns as the options.
+        if call.stack.type(at: call.index(of: 2)) == .table {
+            let isResponse = call.stack.pushField("headers", of: call.index(of: 2)) == .table
+            call.stack.pop()
+            if isResponse {
+                throw LuaArgumentError.invalid(
+                    at: 2, "a response, not options: a request returns its result and its response; inspect the result alone with "
+                        + "payrun.inspect((p:get(...))), or both with payrun.inspect({p:get(...)})")
+            }
+        }
         try call.checkFieldNames(of: 2, among: ["depth", "max_items", "width", "indent"])
         var options = InspectOptions()
         options.depth = try call.integerField("depth", of: 2, in: 0...1000) ?? options.depth
