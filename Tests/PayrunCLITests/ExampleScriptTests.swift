@@ -79,6 +79,30 @@ import Testing
         }
     }
 
+    @Test func thePayingExamplesRunToTheirEndUnderDryRunAndSendNothing() async throws {
+        // Each stops where what it only described would have made its next step (a batch to
+        // follow, payments and customers to wait for): they crashed there before payrun.dry_run.
+        try await SimulatorFixture.with(SimulatorServer.Configuration()) { server in
+            let environment = ["PAYRUN_SANDBOX_URL": server.baseURL]
+            let runs: [(script: String, input: String, says: String)] = [
+                ("capitalist-payout.lua", "payouts.csv", "dry run: a batch of 4 payments, not uploaded"),
+                ("peex-payouts.lua", "mobile-payouts.csv", "4 described, not sent, 0 already with Peex"),
+                ("tradevest-onboard.lua", "people.csv", "dry run: 4 customers described, none submitted"),
+            ]
+            for run in runs {
+                let result = try await PayrunProcess.run(
+                    ["run", "--dry-run", "scripts/examples/" + run.script, "scripts/examples/" + run.input], environment: environment)
+                #expect(result.status == 0, "\(run.script): \(result.standardError)")
+                #expect(result.standardOutput.contains(run.says), "\(run.script): \(result.standardOutput)")
+                #expect(result.standardError.contains("dry run, not sent: POST"), "\(run.script): \(result.standardError)")
+            }
+            let mutations = server.requests.all.filter { entry in
+                ["import_batch", "request_payment", "natural-persons"].contains { entry.path.contains($0) }
+            }
+            #expect(mutations.isEmpty, "nothing was sent: \(mutations.map(\.path))")
+        }
+    }
+
     @Test func capitalistPayoutPaysEachLineOnceAcrossReRuns() async throws {
         var configuration = SimulatorServer.Configuration()
         configuration.capitalist.processingDelay = .milliseconds(50)

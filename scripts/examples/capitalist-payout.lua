@@ -42,6 +42,9 @@ end
 if batch == false then
   -- Sent by the attempt that was killed: reported with the earlier ones.
   for _, payment in ipairs(fresh) do earlier[#earlier + 1] = capitalist:find_payment(payment.number) end
+elseif batch and payrun.dry_run then
+  -- Described on standard error, not uploaded: there is no batch to follow.
+  print(string.format("dry run: a batch of %d payments, not uploaded", #fresh))
 elseif batch then
   print(string.format("batch %s: %d payments", batch.id, #fresh))
   -- Followed until no line is NEW or INPROCESS.

@@ -31,7 +31,9 @@ for _, row in ipairs(payouts) do
     sent = sent + 1
   end
 end
-print(string.format("%d sent, %d already with Peex", sent, known))
+print(string.format("%d %s, %d already with Peex", sent, payrun.dry_run and "described, not sent" or "sent", known))
+-- Described on standard error, not sent: there is nothing to wait for.
+if payrun.dry_run then return end
 
 local paid, failed, waiting, lines = 0, 0, 0, {}
 for _, row in ipairs(payouts) do

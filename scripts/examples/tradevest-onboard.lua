@@ -31,6 +31,12 @@ local submitted = payrun.parallel(rows, function(row)
   return { row = row, id = found.data[1].customerId, new = false }
 end, { concurrency = 8 })
 
+-- Described on standard error, not submitted: there is nobody to wait for.
+if payrun.dry_run then
+  print(string.format("dry run: %d customers described, none submitted", #submitted))
+  return
+end
+
 -- Each waited for until Tradevest has processed it, then shown in one table.
 local counts = { created = 0, existing = 0, invalid = 0, failed = 0 }
 local lines = {}

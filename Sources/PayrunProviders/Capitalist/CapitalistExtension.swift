@@ -148,6 +148,9 @@ enum CapitalistExtension {
         end
 
         function capitalist:batch_records(batch_id, options)
+          if type(batch_id) ~= "string" and type(batch_id) ~= "number" then
+            error("bad argument #1 to 'batch_records' (a batch id expected, got " .. type(batch_id) .. ")", 2)
+          end
           return self:paginate("/", { operation = "get_batch_info", batch_id = batch_id }, paging(options, "batch_records"))
         end
 

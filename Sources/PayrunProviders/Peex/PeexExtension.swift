@@ -14,6 +14,8 @@ enum PeexExtension {
         function peex:request_payment(payment)
           if type(payment) ~= "table" then error("bad argument #1 to 'request_payment' (table expected, got " .. type(payment) .. ")", 2) end
           local answer, response = self:post("/clients/request_payment", payment)
+          -- A dry run gives back the payment it would have sent.
+          if response.dry_run then return answer, response end
           return answer.request, response
         end
 

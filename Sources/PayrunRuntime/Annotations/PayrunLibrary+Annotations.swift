@@ -14,6 +14,7 @@ extension PayrunLibrary {
                 ---@field webhook payrun.webhooklib Checking webhooks providers send.
                 ---@field http payrun.httplib Requests to the other services `--allow-host` allows.
                 ---@field environment "sandbox"|"test"|"live" Where requests go (`payrun run --env`).
+                ---@field dry_run boolean Whether mutations are only described, not sent (`payrun run --dry-run`).
                 ---@field stdout payrun.stream Standard output.
                 ---@field stderr payrun.stream Standard error.
                 payrun = {}

@@ -115,6 +115,8 @@ return {
       local found = problems(payment)
       if #found > 0 then error("peex: invalid_payment: request_payment not sent: " .. table.concat(found, "; "), 2) end
       local answer, response = self:post("/clients/request_payment", payment)
+      -- A dry run gives back the payment it would have sent.
+      if response.dry_run then return answer, response end
       return answer.request, response
     end
 

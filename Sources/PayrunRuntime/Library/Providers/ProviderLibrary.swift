@@ -27,6 +27,10 @@ enum ProviderLibrary {
         stack.setField("on", in: -2)
         try PageCursor.installIterator(on: stack)
         try ParallelLibrary.installWorker(on: stack)
+        // So that a script can stop where the mutations it only described would have made
+        // what comes next (a batch's id to follow, a payment to wait for).
+        stack.push(session.dryRun)
+        stack.setField("dry_run", in: -2)
     }
 
     static func functions(
