@@ -69,6 +69,19 @@ import Testing
         #expect(message?["text"] == "Reconciliation of 2023-11-15: 2 matched, 1 mismatched, 1 missing in our ledger, 1 missing at Particeep. Settled: EUR 10311.00.")
         #expect(result.standardError.contains("POST [redacted chat.webhook_url] → 200"), "\(result.standardError)")
         #expect(!(result.standardOutput + result.standardError).contains("reconcile-hook"))
+
+        // Its host not allowed: the reconciliation is done all the same, its reports kept, and the
+        // post that failed is said.
+        let unposted = try await PayrunProcess.runOnce(
+            ["run", "--out", folder + "/again", "scripts/examples/reconcile.lua", "scripts/examples/ledger-2023-11-15.csv"],
+            environment: try environment(["PAYRUN_SANDBOX_CHAT_WEBHOOK_URL": "\(receiver.url)/services/\(secret)"]))
+        #expect(unposted.status == 0, "\(unposted.standardError)")
+        #expect(unposted.standardError.contains("chat: the summary was not posted: "), "\(unposted.standardError)")
+        #expect(!unposted.standardOutput.contains("Summary posted to chat."))
+        let reports = try FileManager.default.contentsOfDirectory(atPath: folder + "/again")
+        #expect(!reports.isEmpty && !reports.contains { $0.hasSuffix(".partial") }, "\(reports)")
+        #expect(receiver.received.count == 1, "nothing more was posted")
+        #expect(!(unposted.standardOutput + unposted.standardError).contains("reconcile-hook"))
         await receiver.stop()
     }
 }

@@ -7,14 +7,17 @@
 
 local chat = {}
 
----Posts `text` as `{"text": …}`, the body Slack's and Mattermost's webhooks take.
+---Posts `text` as `{"text": …}`, the body Slack's and Mattermost's webhooks take. A post that
+---fails (a host not allowed, the chat down) is said on standard error and does not fail the run:
+---the work it summarises is done.
 ---@param text string
----@return boolean posted false when no chat.webhook_url is configured
+---@return boolean posted false when no chat.webhook_url is configured or the post failed
 function chat.post(text)
   local configured, hook = pcall(payrun.credential, "chat", "webhook_url")
   if not configured then return false end
-  payrun.http.post(hook, { text = text })
-  return true
+  local posted, err = pcall(payrun.http.post, hook, { text = text })
+  if not posted then payrun.stderr:write("chat: the summary was not posted: ", tostring(err), "\n") end
+  return posted
 end
 
 return chat
