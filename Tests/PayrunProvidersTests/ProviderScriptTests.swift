@@ -133,10 +133,12 @@ import Testing
                 local user, response = p:get("/user/usr_1")
                 print(user.id, response.attempts)
                 local none, err = p:tryrequest{ method = "PUT", path = "/transaction", body = { amount = 100, currency = "EUR" } }
-                print(none, err.retryable, err.message:find("may or may not have been applied", 1, true) ~= nil)
+                print(none, err.retryable, err.message:find("may or may not have been applied", 1, true) ~= nil, err.outcome_unknown)
+                print(select(2, p:tryrequest{ path = "/user/nobody" }).outcome_unknown)
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
-            #expect(output.standardOutput == "usr_1\t2\nnil\tfalse\ttrue\n")
+            // A script can tell "sent, no answer" from an answer without reading the message.
+            #expect(output.standardOutput == "usr_1\t2\nnil\tfalse\ttrue\ttrue\nnil\n")
             #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1, "the create was sent once")
         }
     }

@@ -340,6 +340,7 @@ function payrun.provider(name, options) end
 ---@field retryable boolean Whether the same request could succeed later.
 ---@field details table<string, string> More the provider said (fields, validation).
 ---@field journaled? true The answer an earlier attempt of this durable run got, given back from its journal: not sent again.
+---@field outcome_unknown? true Sent, and no answer came (a timeout, a lost connection): it may or may not have been applied; look it up before sending it again.
 ---@field description string The one-line text `tostring` gives.
 
 ---What came with a result: `{status=200, headers={["request-quota"]="12", ...}, attempts=1}`.

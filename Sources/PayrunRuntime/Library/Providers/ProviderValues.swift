@@ -119,6 +119,11 @@ enum ProviderValues {
             stack.push(true)
             stack.setField("journaled", in: -2)
         }
+        if error.outcomeUnknown {
+            // Sent, and no answer: what a script must look up before it sends the same again.
+            stack.push(true)
+            stack.setField("outcome_unknown", in: -2)
+        }
         stack.push(error.description)
         stack.setField("description", in: -2)
         stack.pushRegistryValue(errorMetatableKey)
