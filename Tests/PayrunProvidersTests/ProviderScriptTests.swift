@@ -143,6 +143,26 @@ import Testing
         }
     }
 
+    @Test func aHeaderTheSigningAddsIsRefusedNotSentInsteadOfTheSignature() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep", { headers = { Authorization = "mine" } })
+                print(select(2, p:tryrequest{ path = "/user/usr_1" }).message)
+                local q = payrun.provider("particeep")
+                print(select(2, q:tryrequest{ path = "/user/usr_1", headers = { authorization = "Bearer x" } }).message)
+                print(q:get("/user/usr_1", nil).id)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == """
+                the header Authorization is added by payrun when it signs particeep's requests; a script's own would stand in for the signature, so leave it out
+                the header Authorization is added by payrun when it signs particeep's requests; a script's own would stand in for the signature, so leave it out
+                usr_1
+
+                """)
+            #expect(server.requests.all.count == 1, "only the request without them was sent")
+        }
+    }
+
     @Test func parallelKeepsEachCallsFirstResult() async throws {
         // `p:get` returns the result and then the response: the result is what a call gives.
         try await withServer { server in

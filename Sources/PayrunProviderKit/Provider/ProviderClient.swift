@@ -235,8 +235,21 @@ public struct ProviderClient: Sendable {
     ) async throws(ProviderError) -> ProviderRequest {
         var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true)
         try context.checkScope(of: request)
+        let unsignedCount = request.headers.count
         try await provider.sign(&request, in: context)
+        if !headers.isEmpty || !defaultHeaders.isEmpty { try refuseHeadersSigningSets(request, signedAfter: unsignedCount, given: headers + defaultHeaders) }
         return request
+    }
+
+    /// Throws if the script gave a header the provider's signing adds (`Authorization`): sent
+    /// first, the script's would stand in for the signature, and every request be refused.
+    private func refuseHeadersSigningSets(_ request: ProviderRequest, signedAfter count: Int, given: [(String, String)]) throws(ProviderError) {
+        for (name, _) in request.headers.dropFirst(count) where given.contains(where: { $0.0.equalsIgnoringASCIICase(name) }) {
+            throw ProviderError(
+                provider: provider.name,
+                message: "the header \(name) is added by payrun when it signs \(provider.name)'s requests; a script's own would stand in "
+                    + "for the signature, so leave it out")
+        }
     }
 
     /// The request as ``signed(_:_:query:body:headers:)`` makes it, and as it was before the
