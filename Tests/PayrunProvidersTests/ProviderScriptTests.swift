@@ -93,13 +93,15 @@ import Testing
                 local none, err = p:tryrequest{ method = "PUT", path = "/transaction", body = { amount = -1, currency = "EUR" } }
                 print(none, err.status, err.code)
                 print(pcall(payrun.provider, "stripe"))
+                print(pcall(payrun.provider, "Particep"))
                 p:get("/transaction/txn_0")
                 """, server: server)
             #expect(status == .scriptFailed)
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
             #expect(lines[0] == "false\ttable\tparticeep\t404\terror.user.none\tfalse\tparticeep: 404 error.user.none: no user with id nobody")
             #expect(lines[1] == "nil\t400\terror.transaction.amount.invalid")
-            #expect(lines[2].hasPrefix("false\tstripe: no provider 'stripe'; the providers are capitalist, particeep, peex, tradevest"))
+            #expect(lines[2].hasPrefix("false\tpayrun: no provider 'stripe'; the providers are capitalist, particeep, peex, tradevest"))
+            #expect(lines[3].hasPrefix("false\tpayrun: no provider 'Particep' (did you mean 'particeep'?); the providers are"), "\(lines)")
             #expect(output.standardError.hasPrefix("payrun: particeep: 404 error.transaction.none: no transaction with id txn_0"))
         }
     }

@@ -2,6 +2,7 @@
 // one HTTP transport shared by every client, and the simulators for the sandbox environment,
 // started the first time a script asks for a provider there.
 import LuaKit
+import PayrunFormats
 import PayrunLocks
 import Synchronization
 
@@ -83,8 +84,9 @@ public final class ProviderSession {
     /// A client for `name` in this session's environment.
     func client(for name: String, stack: LuaStack) throws -> ProviderClient {
         guard let provider = registry.provider(named: name) else {
+            let near = NearestName.to(name, among: registry.names).map { " (did you mean '\($0)'?)" } ?? ""
             throw ProviderError(
-                provider: name, message: "no provider '\(name)'; the providers are \(registry.names.joined(separator: ", ")) "
+                provider: "payrun", message: "no provider '\(name)'\(near); the providers are \(registry.names.joined(separator: ", ")) "
                     + "(a provider of your own is declared in providers/\(name).lua next to the script, in a --lib folder or in "
                     + "$XDG_CONFIG_HOME/payrun/providers/)")
         }
