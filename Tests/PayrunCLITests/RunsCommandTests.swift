@@ -91,6 +91,14 @@ import Testing
         #expect(runs.count == 2)
         #expect(runs.map { $0["status"] as? String } == ["failed", "interrupted"], "the one left behind is marked so")
         #expect(runs.allSatisfy { $0["attempts"] as? Int == 1 })
+
+        // A failed run that sent nothing leaves nothing to resume: its next run starts with no word of it.
+        let quiet = TestFiles.path("payrun-no-payments") + ".lua"
+        try #"error("stopped before paying anyone")"#.write(toFile: quiet, atomically: true, encoding: .utf8)
+        #expect(try await PayrunProcess.runOnce(["run", quiet], environment: environment).status == 1)
+        let rerun = try await PayrunProcess.runOnce(["run", quiet], environment: environment)
+        #expect(rerun.status == 1)
+        #expect(!rerun.standardError.contains("did not finish"), "\(rerun.standardError)")
     }
 
     @Test func aRunKeyChoosesTheJobAndNewRunStartsAfresh() async throws {

@@ -158,9 +158,11 @@ public final class RunJournal: Sendable {
                 }
                 // Left behind: it will not be resumed.
                 try await leaveBehind(last, in: store, at: now)
+                let sent = try await paymentsSent(by: last.id, in: store)
                 if start.startsAfresh {
-                    notice = newRunNotice(last, "of this job", sent: try await paymentsSent(by: last.id, in: store))
-                } else {
+                    notice = newRunNotice(last, "of this job", sent: sent)
+                } else if sent > 0 {
+                    // A run that sent nothing leaves nothing to resume: starting afresh needs no word.
                     notice = "the last run \(last.id) of this job (\(Self.minutes(last.startedAt))) did not finish, but the simulators it "
                         + "paid through ran inside that payrun and their state died with it: starting afresh. To resume runs, "
                         + "run `payrun sandbox` on its own and set PAYRUN_SANDBOX_URL, or use --env test"
