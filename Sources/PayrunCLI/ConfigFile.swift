@@ -62,10 +62,14 @@ struct ConfigFile {
             guard let strings = Self.strings(in: value) else {
                 throw Invalid(path: path, line: start, problem: "allow_hosts must be a list of strings, like [\"hooks.slack.com=slack\", \"127.0.0.1:8080\"]")
             }
-            do {
-                config.allowedHosts += try AllowedHosts(parsing: strings).entries
-            } catch {
-                throw Invalid(path: path, line: start, problem: error.description)
+            for string in strings {
+                do {
+                    config.allowedHosts += try AllowedHosts(parsing: [string]).entries
+                } catch {
+                    // The line of the entry, in an array over many lines.
+                    let entry = (start - 1..<number).first { lines[$0].contains("\"\(string)\"") }.map { $0 + 1 } ?? start
+                    throw Invalid(path: path, line: entry, problem: error.description)
+                }
             }
         }
         return config

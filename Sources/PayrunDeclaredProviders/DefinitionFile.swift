@@ -38,7 +38,7 @@ public enum DefinitionFile {
     /// The definition in `source`, named `file` in messages.
     public static func load(_ source: [UInt8], file: String) throws(DefinitionError) -> ProviderDefinition {
         let value = try evaluate(source, file: file)
-        let definition = try DefinitionReader(file: file).definition(value)
+        let definition = try DefinitionReader(file: file, source: source).definition(value)
         let expected = fileName(of: file)
         if let expected, expected != definition.name {
             throw DefinitionError(file: file, field: "name", message: "the file is \(expected).lua but the provider is called \"\(definition.name)\": rename one so they match")

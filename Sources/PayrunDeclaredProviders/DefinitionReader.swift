@@ -7,6 +7,8 @@ import PayrunProviderKit
 /// Reads one definition's table.
 struct DefinitionReader {
     let file: String
+    /// The file's text, to find where its `methods` begin; empty when not known.
+    var source: [UInt8] = []
 
     /// A field of a table: its path for messages, and its value.
     struct Field {
@@ -445,7 +447,26 @@ struct DefinitionReader {
         guard !annotations.isEmpty else {
             throw fail(field, "no methods found: write each as `function m:name(...)`, with `---` lines above it saying what it does")
         }
-        return ProviderLuaExtension(source: source, annotations: annotations)
+        // Padded to start on the file's line, so that an error in a method names the file and its line.
+        let padded = String(repeating: "\n", count: max(0, methodsLine - 1)) + source
+        let chunkName = "@" + file
+        do throws(LuaError) {
+            // Compiled now: a syntax error makes the definition unusable, said by `payrun providers`, not at first use.
+            _ = try LuaState().load(padded, chunkName: chunkName)
+        } catch {
+            let message = error.message.hasPrefix(file + ":") ? String(error.message.dropFirst(file.count + 1)) : error.message
+            throw fail(field, "does not compile: line " + message)
+        }
+        return ProviderLuaExtension(source: padded, annotations: annotations, chunkName: chunkName)
+    }
+
+    /// The file's line the `methods` text starts on: after `methods = [[` (or `[==[`), the next
+    /// line when a line break follows the bracket, which Lua drops; 1 when it cannot be found.
+    private var methodsLine: Int {
+        let text = String(decoding: source, as: UTF8.self)
+        guard let match = text.firstMatch(of: /methods\s*=\s*\[=*\[/) else { return 1 }
+        let line = text[..<match.range.upperBound].count(where: { $0 == "\n" }) + 1
+        return text[match.range.upperBound...].first?.isNewline == true ? line + 1 : line
     }
 
     // MARK: Webhooks

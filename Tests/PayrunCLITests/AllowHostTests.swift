@@ -43,6 +43,10 @@ import Testing
             ["run", "-e", post], environment: try environment(config: "allow_hosts = [\"https://hooks.slack.com/x\"]\n"))
         #expect(badConfig.status != 0)
         #expect(badConfig.standardError.contains("config.toml:1: 'https://hooks.slack.com/x' is not an allowed host: give the host alone"), "\(badConfig.standardError)")
+        // In an array over many lines, the line of the entry.
+        let badEntry = try await PayrunProcess.runOnce(
+            ["run", "-e", post], environment: try environment(config: "# hosts\nallow_hosts = [\n  \"hooks.slack.com\",\n  \"https://hooks.slack.com\",\n]\n"))
+        #expect(badEntry.standardError.contains("config.toml:4: 'https://hooks.slack.com' is not an allowed host"), "\(badEntry.standardError)")
         let unknown = try await PayrunProcess.runOnce(["run", "-e", post], environment: try environment(config: "\nallow_host = []\n"))
         #expect(unknown.standardError.contains("config.toml:2: unknown setting 'allow_host' (payrun knows allow_hosts)"), "\(unknown.standardError)")
         let badFlag = try await PayrunProcess.runOnce(["run", "--allow-host", "127.0.0.1:99999", "-e", post], environment: try environment())

@@ -130,6 +130,32 @@ import PayrunTestSupport
         #expect(problem(methods).hasPrefix("providers/acme.lua: methods: expected Lua source, in [[ ]], that returns a table of methods"))
     }
 
+    @Test func methodsAreCompiledWhenReadAndKeepTheFilesLineNumbers() throws {
+        let broken = """
+            return {
+              name = "acme",
+              base_url = { live = "https://api.acme.example/v2" },
+              credentials = { "api_key" },
+              auth = { kind = "header", name = "X-Api-Key", credential = "api_key" },
+              methods = [[
+                local m = {}
+                ---Finds it.
+                function m:find(x
+                  return x
+                end
+                return m
+              ]],
+            }
+            """
+        // Found by `payrun providers`, not at the first `payrun.provider("acme")` of a script.
+        #expect(problem(broken) == "providers/acme.lua: methods: does not compile: line 10: ')' expected near 'return'")
+        let fixed = try load(broken.replacingOccurrences(of: "function m:find(x\n", with: "function m:find(x)\n"))
+        let methods = try #require(fixed.methods)
+        #expect(methods.chunkName == "@providers/acme.lua", "an error in a method names the file")
+        #expect(methods.source.split(separator: "\n", omittingEmptySubsequences: false)[8].contains("function m:find(x)"),
+                "line 9 of the chunk is line 9 of the file")
+    }
+
     @Test func credentialsGoOnlyToHostsTheDefinitionDeclares() throws {
         let oauth = Self.minimal.replacingOccurrences(of: "auth = { kind = \"header\", name = \"X-Api-Key\", credential = \"api_key\" }", with: """
             credentials = { "client_id", "client_secret" },

@@ -152,10 +152,14 @@ public struct ProviderLuaExtension: Sendable {
     /// Each function's LuaLS annotations (description, `---@param`, `---@return`), by name, in
     /// the order `payrun annotations` writes them; every function the chunk returns needs one.
     public let annotations: [(name: String, text: String)]
+    /// The chunk's name in errors and tracebacks (`@providers/acme.lua`, with `source` padded so
+    /// that its lines are the file's); nil for `payrun.provider.NAME`.
+    public let chunkName: String?
 
-    public init(source: String, annotations: [(name: String, text: String)]) {
+    public init(source: String, annotations: [(name: String, text: String)], chunkName: String? = nil) {
         self.source = source
         self.annotations = annotations
+        self.chunkName = chunkName
     }
 }
 
