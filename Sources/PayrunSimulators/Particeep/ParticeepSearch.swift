@@ -22,9 +22,16 @@ struct ParticeepSearch: Sendable {
 
     init() {}
 
+    /// What every list and search reads besides its filters.
+    static let parameters = ["limit", "offset", "sort_by", "order_by", "global_search", "created_after", "created_before"]
+
     /// Reads `limit`, `offset`, `sort_by`, `order_by`, `global_search`, `created_after`,
     /// `created_before` and the filters `filterable` allows.
     init(_ query: Hummingbird.Parameters, filterable: [String], searchedFields: [String]) throws(ParticeepError) {
+        // A misspelt filter (`sttus`) would select everything: refused, as the API's bad parameters are.
+        for (name, _) in query where !Self.parameters.contains(String(name)) && !filterable.contains(String(name)) {
+            throw .badRequest("unknown parameter '\(name)'; this search takes \((filterable + Self.parameters).joined(separator: ", "))")
+        }
         limit = try Self.integer(query.get("limit"), named: "limit", default: 30, range: 1...1000)
         offset = try Self.integer(query.get("offset"), named: "offset", default: 0, range: 0...Int.max)
         filters = filterable.compactMap { name in query.get(name).map { (name, $0) } }
