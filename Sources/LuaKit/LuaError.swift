@@ -55,6 +55,16 @@ public enum LuaScalar: Sendable, Equatable {
     case number(Double)
     case string(String)
 
+    /// As Lua source would write it: `"a string"`, `12`, `true`.
+    var shown: String {
+        switch self {
+        case .boolean(let value): value ? "true" : "false"
+        case .integer(let value): String(value)
+        case .number(let value): String(value)
+        case .string(let text): "\"" + text + "\""
+        }
+    }
+
     /// The text of a string.
     public var text: String? {
         if case .string(let text) = self { return text }

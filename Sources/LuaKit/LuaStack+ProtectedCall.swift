@@ -43,6 +43,7 @@ extension LuaStack {
     func takeError(kind: LuaError.Kind, at index: Int32) -> LuaError {
         let index = lua_absindex(L, index)
         let message: String
+        var described = true
         switch type(at: index) {
         case .string, .number:
             message = describe(at: index)
@@ -51,9 +52,18 @@ extension LuaStack {
             message = describe(at: index)
         default:
             message = "(error object is a \(type(at: index)) value)"
+            described = false
         }
         var error = LuaError(kind, message)
-        if type(at: index) == .table { error.fields = scalarFields(of: index) }
+        if type(at: index) == .table {
+            let fields = scalarFields(of: index)
+            error.fields = fields
+            // `error({code = "E1", reason = "…"})`: what it says, not only that it is a table.
+            if !described, !fields.isEmpty {
+                let shown = fields.keys.sorted().map { "\($0) = \(fields[$0]!.shown)" }
+                error.message = "(error object is a table value: " + shown.joined(separator: ", ") + ")"
+            }
+        }
         error.pending = keepForRethrow(at: index)
         return error
     }

@@ -1,4 +1,5 @@
 // The options of the commands that run Lua (`run` and `repl`): limits, environment, credentials.
+import Foundation
 import ArgumentParser
 import Payrun
 
@@ -42,6 +43,13 @@ struct ScriptOptions: ParsableArguments {
         }
         if let timeout, !(timeout > 0 && timeout.isFinite) {
             throw ValidationError("--timeout must be a positive number of seconds")
+        }
+        // A mistyped folder would only show as a module or provider not found, later.
+        for path in libraryPaths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--lib \(path): there is no such folder")
+            }
         }
     }
 
@@ -90,7 +98,13 @@ struct ScriptOptions: ParsableArguments {
 
     /// Says what is wrong with a definition, without the usage text a mistyped flag gets.
     static func definitionFailure(_ error: DefinitionError) -> ExitCode {
-        StandardStreams.shared.write("payrun: provider definition \(error.description)\n", to: .standardError)
+        configurationFailure("provider definition \(error.description)")
+    }
+
+    /// Says what is wrong with what the operator configured (a definition, the config file),
+    /// with exit status 2 and without the usage text a mistyped flag gets: the flags were right.
+    static func configurationFailure(_ message: String) -> ExitCode {
+        StandardStreams.shared.write("payrun: \(message)\n", to: .standardError)
         StandardStreams.shared.flush()
         return ExitCode(PayrunExitStatus.usage.rawValue)
     }
@@ -102,7 +116,7 @@ struct ScriptOptions: ParsableArguments {
             do {
                 entries = try ConfigFile.load(path: path).allowedHosts
             } catch {
-                throw ValidationError(String(describing: error))
+                throw Self.configurationFailure(String(describing: error))
             }
         }
         return AllowedHosts(entries + (try AllowedHosts(parsing: allowHost).entries))

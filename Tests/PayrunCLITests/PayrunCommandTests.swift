@@ -100,6 +100,9 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.standardError == "payrun: cannot read /nonexistent/batch.lua: No such file or directory\n")
         #expect(try await PayrunProcess.run(["frobnicate"]).status == 2)
+        // A mistyped module folder, said at once rather than as a module not found later.
+        let lib = try await PayrunProcess.run(["run", "--lib", "/nonexistent/lib", "-e", "print(1)"])
+        #expect(lib.status == 2 && lib.standardError.contains("--lib /nonexistent/lib: there is no such folder"), "\(lib.standardError)")
     }
 
     @Test func chunksFromTheCommandLineAndStandardInput() async throws {

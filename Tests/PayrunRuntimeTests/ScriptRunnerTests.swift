@@ -82,8 +82,10 @@ import Glibc
     }
 
     @Test func anErrorObjectThatIsNotAStringIsReported() throws {
-        #expect(run(ScriptInvocation(chunks: ["error({code = 'E1'})"])) == .scriptFailed)
-        #expect(output.standardError.hasPrefix("payrun: (error object is a table value)\n"))
+        // What its fields say, not only that it is a table.
+        #expect(run(ScriptInvocation(chunks: ["error({code = 'E1', amount = 12, final = true, nested = {}})"])) == .scriptFailed)
+        #expect(output.standardError.hasPrefix("payrun: (error object is a table value: amount = 12, code = \"E1\", final = true)\n"),
+                "\(output.standardError)")
         #expect(run(ScriptInvocation(chunks: ["error(setmetatable({}, {__tostring = function() return 'declined' end}))"])) == .scriptFailed)
         #expect(output.standardError.contains("payrun: declined\n"))
     }
