@@ -14,6 +14,8 @@ import Testing
         "https://API.Particeep.com./v1",
         "https://api.particeep.com:443/v1",
         "http://127.0.0.1:8080/particeep/v1",
+        "HTTPS://api.particeep.com/v1",
+        "https://api.particeep.com:0443/v1?key=a@b#c",
     ])
     func itsOwnHostsAreAllowed(_ url: String) {
         #expect(scope.allows(secret, toward: url))
@@ -31,9 +33,24 @@ import Testing
         "ftp://api.particeep.com/",
         "api.particeep.com/v1",
         "https:///v1",
+        "https://api.particeep.com:/v1",                // a colon with no port
+        "https://api.particeep.com:99999/v1",           // no such port
+        "https://api.particeep.com :443/v1",            // a blank in the host
+        "https://api.particéep.com/v1",                 // not ASCII
     ])
     func anythingElseIsRefused(_ url: String) {
         #expect(!scope.allows(secret, toward: url))
+    }
+
+    @Test(arguments: [
+        ("http://127.0.0.1:8080/particeep/v1", false), ("http://localhost/x", false), ("http://[::1]:9/x", false),
+        ("https://evil.example/", false), ("http://127.255.0.1/", false),
+        ("http://0.0.0.0:1/", true), ("http://192.0.2.2:18097/peex", true), ("http://127.0.0.1.evil.example/", true),
+        ("http://127.0.0.1:8080@evil.example/", true), ("http://1270.0.0.1/", true), ("http://127.0.0.256/", true),
+        ("ftp://127.0.0.1/", true),
+    ])
+    func plainHTTPGoesOnlyToThisMachine(_ url: String, _ beyond: Bool) {
+        #expect(CredentialScope.isPlainBeyondThisMachine(url) == beyond)
     }
 
     @Test func aProviderWithNoHostsSendsNothing() {

@@ -72,6 +72,8 @@ import Testing
         #expect(repl.enter("t = {} for i = 1, 1e8 do t[i] = i end") == .failed)
         #expect(repl.enter("t = nil") == .succeeded)
         #expect(enter("#string.rep('y', 1024)", in: repl) == (.succeeded, "1024\n"))
+        // `--max-memory 1K` was said as a limit of 0 MiB.
+        #expect([1024, 512 << 10, 1 << 20, 300, 24 << 20].map(SandboxOptions.shown) == ["1 KiB", "512 KiB", "1 MiB", "300 bytes", "24 MiB"])
     }
 
     @Test func theTimeLimitEndsTheEntryNotTheSession() throws {

@@ -71,7 +71,7 @@ extension ReplSession {
                 lines.append("  " + "\(name)".padded(to: 32) + status)
             }
         }
-        let memory = runner.sandbox.memoryLimit.map { "\($0 / (1024 * 1024)) MiB" } ?? "no limit"
+        let memory = runner.sandbox.memoryLimit.map { SandboxOptions.shown(memoryLimit: $0) } ?? "no limit"
         let time = runner.sandbox.timeLimit.map { "\($0) s" } ?? "no limit"
         lines.append("limits: memory \(memory); time per entry \(time)")
         lines.append("history: " + (historyPath ?? "not kept"))

@@ -198,7 +198,7 @@ public final class ReplSession {
             var text = error.message
             if error.isOutOfMemory, let limit = runner.sandbox.memoryLimit {
                 try? state.collectGarbage()
-                text += "\n(the entry passed the memory limit of \(limit / (1024 * 1024)) MiB; the session goes on. "
+                text += "\n(the entry passed the memory limit of \(SandboxOptions.shown(memoryLimit: limit)); the session goes on. "
                     + "Set large globals to nil to free memory" + (runner.hints.memoryLimit.map { ", or \($0)" } ?? "") + ")"
             }
             report(text)

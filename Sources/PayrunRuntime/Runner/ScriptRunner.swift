@@ -222,7 +222,7 @@ public final class ScriptRunner {
         case nil:
             var message = error.message
             if error.isOutOfMemory, let limit = sandbox.memoryLimit {
-                let passed = "the script passed its memory limit of \(limit / (1024 * 1024)) MiB"
+                let passed = "the script passed its memory limit of \(SandboxOptions.shown(memoryLimit: limit))"
                 message += "\n(" + (hints.memoryLimit.map { "\(passed); \($0)" } ?? passed) + ")"
             }
             let kind: ScriptError.Kind = error.kind == .syntax ? .syntax : error.isOutOfMemory ? .memory : .runtime

@@ -23,4 +23,11 @@ public struct SandboxOptions: Sendable {
         self.timeLimit = timeLimit
         self.libraryPaths = libraryPaths
     }
+
+    /// A memory limit as people write it: `256 MiB`, `512 KiB` (a limit under a MiB is not `0 MiB`).
+    public static func shown(memoryLimit bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 || bytes >= 16 << 20 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
+    }
 }
