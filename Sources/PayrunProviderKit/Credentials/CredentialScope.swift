@@ -1,4 +1,5 @@
 // The rule that keeps a credential on its way to its own provider and nowhere else.
+import Glibc
 
 /// Which hosts each provider's credentials may be sent to. Provider plugins declare their hosts
 /// per environment; the HTTP layer asks ``allows(_:toward:)`` before attaching any credential.
@@ -30,8 +31,33 @@ public struct CredentialScope: Sendable {
     /// where no credential may go, in any environment: the sandbox's own credentials included,
     /// which an operator may have set to values of their own.
     public static func isPlainBeyondThisMachine(_ url: String) -> Bool {
+        var url = url
+        // Read in place: it runs before every request of the sandbox, whose URLs are nearly all
+        // `http://127.0.0.1:PORT/...`; anything unusual goes the long way.
+        let quick: Bool? = url.withUTF8 { bytes in
+            if has(bytes, "https://", at: 0) { return authority(in: bytes) == nil }
+            guard has(bytes, "http://", at: 0) else { return nil }
+            // `127.0.0.1` or `localhost`, then the end, a path, or a port of digits and nothing
+            // else: no user information hiding behind it.
+            let hostEnd = has(bytes, "127.0.0.1", at: 7) ? 16 : has(bytes, "localhost", at: 7) ? 16 : 0
+            guard hostEnd > 0 else { return nil }
+            var index = hostEnd
+            if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
+                index += 1
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            }
+            guard index == bytes.count || bytes[index] == UInt8(ascii: "/") else { return nil }
+            return false
+        }
+        if let quick { return quick }
         guard let target = authority(of: url) else { return true }
         return target.scheme == "http" && !isLoopback(target.host)
+    }
+
+    /// Whether `bytes` hold `text` from `offset` on.
+    private static func has(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString, at offset: Int) -> Bool {
+        guard offset + text.utf8CodeUnitCount <= bytes.count, let base = bytes.baseAddress else { return false }
+        return memcmp(base + offset, text.utf8Start, text.utf8CodeUnitCount) == 0
     }
 
     /// `host` or `host:port` of an absolute http(s) URL, as ``allows(provider:toward:)``

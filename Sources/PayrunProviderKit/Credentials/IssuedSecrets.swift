@@ -2,12 +2,16 @@
 // credentials they were bought with, so an answer that echoes one is redacted as if it echoed a
 // credential. Kept by the provider's cache, read by each of its clients' redaction.
 import PayrunLocks
+import Synchronization
 
 /// The secrets a provider issued in this run, newest last.
 public final class IssuedSecrets: Sendable {
     /// A token is renewed a few times in a long run; the oldest are let go past this many.
     static let kept = 16
     private let entries = Locked<[Entry]>([])
+    /// Whether any was issued, read without the lock: most providers issue none, and every
+    /// answer asks.
+    private let issuedAny = Atomic<Bool>(false)
 
     struct Entry: Sendable {
         /// What it is called in the marker: `[redacted tradevest.access]`.
@@ -33,7 +37,11 @@ public final class IssuedSecrets: Sendable {
             entries += added
             if entries.count > Self.kept { entries.removeFirst(entries.count - Self.kept) }
         }
+        issuedAny.store(true, ordering: .releasing)
     }
 
-    var all: [Entry] { entries.withLock { $0 } }
+    var all: [Entry] {
+        guard issuedAny.load(ordering: .acquiring) else { return [] }
+        return entries.withLock { $0 }
+    }
 }
