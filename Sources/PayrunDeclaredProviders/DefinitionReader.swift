@@ -448,25 +448,27 @@ struct DefinitionReader {
             throw fail(field, "no methods found: write each as `function m:name(...)`, with `---` lines above it saying what it does")
         }
         // Padded to start on the file's line, so that an error in a method names the file and its line.
-        let padded = String(repeating: "\n", count: max(0, methodsLine - 1)) + source
+        let padded = String(repeating: "\n", count: max(0, line(of: source) - 1)) + source
         let chunkName = "@" + file
         do throws(LuaError) {
             // Compiled now: a syntax error makes the definition unusable, said by `payrun providers`, not at first use.
             _ = try LuaState().load(padded, chunkName: chunkName)
         } catch {
-            let message = error.message.hasPrefix(file + ":") ? String(error.message.dropFirst(file.count + 1)) : error.message
-            throw fail(field, "does not compile: line " + message)
+            // `file:12: ')' expected …`, the file's name shortened by Lua when it is long.
+            let message = error.message.firstMatch(of: /:(\d+):\s/).map { "line \($0.1): " + error.message[$0.range.upperBound...] } ?? error.message
+            throw fail(field, "does not compile: " + message)
         }
         return ProviderLuaExtension(source: padded, annotations: annotations, chunkName: chunkName)
     }
 
-    /// The file's line the `methods` text starts on: after `methods = [[` (or `[==[`), the next
-    /// line when a line break follows the bracket, which Lua drops; 1 when it cannot be found.
-    private var methodsLine: Int {
-        let text = String(decoding: source, as: UTF8.self)
-        guard let match = text.firstMatch(of: /methods\s*=\s*\[=*\[/) else { return 1 }
-        let line = text[..<match.range.upperBound].count(where: { $0 == "\n" }) + 1
-        return text[match.range.upperBound...].first?.isNewline == true ? line + 1 : line
+    /// The file's line `text` (a long string's contents) starts on; 1 when it cannot be found.
+    /// Looked for as Lua read it: a line break is one `\n`, whether the file wrote `\n` or `\r\n`.
+    private func line(of text: String) -> Int {
+        var file = self.source
+        file.removeAll { $0 == UInt8(ascii: "\r") }
+        let wanted = Array(text.utf8).filter { $0 != UInt8(ascii: "\r") }
+        guard !wanted.isEmpty, let start = file.indices.first(where: { file[$0...].starts(with: wanted) }) else { return 1 }
+        return file[..<start].count(where: { $0 == UInt8(ascii: "\n") }) + 1
     }
 
     // MARK: Webhooks

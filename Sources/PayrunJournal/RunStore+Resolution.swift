@@ -40,14 +40,27 @@ extension RunStore {
     @discardableResult
     public func resolve(run runID: String, mutation: String, as resolution: MutationResolution, by user: String) async throws -> JournalRecord {
         guard let run = try await run(runID) else { throw ResolutionRefused(message: "there is no run \(runID); `payrun runs` lists them") }
-        let records = try await records(of: runID).filter { $0.entry == mutation }
+        let all = try await records(of: runID)
+        let records = all.filter { $0.entry == mutation }
         var settled = records.filter { $0.kind == .intent || $0.kind == .outcome || $0.kind == .resolution }
-        // An operator's word no attempt has acted on yet: the mutation stands where it stood before it.
-        while let last = settled.last, last.kind == .resolution, last.body["how"]?.string == Self.operatorsDecision { settled.removeLast() }
+        // An operator's word no attempt has started since: the mutation stands where it stood
+        // before it. Once an attempt has begun after it, the word may have been acted on (an
+        // `--applied` writes nothing more), and it stands.
+        let lastStart = all.last { $0.kind == .runStarted }?.sequence ?? 0
+        while let last = settled.last, last.kind == .resolution, last.body["how"]?.string == Self.operatorsDecision, last.sequence > lastStart {
+            settled.removeLast()
+        }
         guard let last = settled.last else {
             throw ResolutionRefused(message: "run \(runID) has no mutation \(mutation); `payrun runs show \(runID)` lists its mutations")
         }
         let standing = MutationStanding(last)
+        // A run a newer one left behind (`--new-run`) never resumes: its key's latest run is
+        // another, or its journal says it was abandoned for a changed input.
+        var leftBehind = false
+        if resolution == .sendAgain {
+            leftBehind = all.contains { $0.kind == .runEnded && $0.body["abandoned"] == .bool(true) }
+            if !leftBehind { leftBehind = try await latestRun(key: run.key)?.id != run.id }
+        }
         switch (resolution, standing) {
         case (.applied, .inDoubt), (.notApplied, .inDoubt):
             break
@@ -55,6 +68,8 @@ extension RunStore {
             throw ResolutionRefused(
                 message: "run \(runID) finished, so it never resumes and nothing would send \(mutation) again; "
                     + "a payment it still owes needs a new run (of a script or input holding only that payment)")
+        case (.sendAgain, .refused) where leftBehind:
+            throw ResolutionRefused(message: "run \(runID) was left behind by a newer run (--new-run), so it never resumes and nothing would send \(mutation) again")
         case (.sendAgain, .refused):
             break
         case (.sendAgain, .inDoubt):

@@ -154,6 +154,9 @@ import PayrunTestSupport
         #expect(methods.chunkName == "@providers/acme.lua", "an error in a method names the file")
         #expect(methods.source.split(separator: "\n", omittingEmptySubsequences: false)[8].contains("function m:find(x)"),
                 "line 9 of the chunk is line 9 of the file")
+        // The same with Windows line breaks, and a commented-out `methods = [[` above the real one.
+        let windows = "-- methods = [[ an old draft ]]\n" + broken
+        #expect(problem(windows.replacingOccurrences(of: "\n", with: "\r\n")) == "providers/acme.lua: methods: does not compile: line 11: ')' expected near 'return'")
     }
 
     @Test func credentialsGoOnlyToHostsTheDefinitionDeclares() throws {

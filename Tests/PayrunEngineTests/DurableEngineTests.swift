@@ -234,6 +234,37 @@ import Testing
         }
     }
 
+    @Test func anAppliedWordAnAttemptActedOnCannotBeTakenBack() async throws {
+        // `--applied` writes nothing more when the run resumes on it: taken back after, the
+        // payment would be sent on the next resume, a second time.
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: status=503"))
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: HitCounter())
+            let pay = Script.text("""
+                local particeep = payrun.provider("particeep")
+                local paid = particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 8, currency = "EUR" })
+                if arg[1] == "fail" then error("after the payment") end
+                return paid.id
+                """, name: "pay.lua")
+            var options = RunOptions()
+            options.runKey = "pay"
+            #expect(try await engine.run(pay, options: options).status == .scriptFailed)
+            server.faults.replace(with: FaultPlan())
+            let stopped = try await engine.run(pay, options: options)
+            let command = try #require(stopped.error?.message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --applied/))
+            let (run, mutation) = (String(command.1), String(command.2))
+            try await store.resolve(run: run, mutation: mutation, as: .applied(id: "tx_elsewhere"), by: "ops")
+            options.arguments = ["fail"]
+            #expect(try await engine.run(pay, options: options).status == .scriptFailed, "the script went on with tx_elsewhere")
+            await #expect(throws: ResolutionRefused.self) { try await store.resolve(run: run, mutation: mutation, as: .notApplied, by: "ops") }
+            options.arguments = []
+            #expect(try await engine.run(pay, options: options).values == [.string("tx_elsewhere")])
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1, "sent once, the 503")
+            await engine.shutdown()
+        }
+    }
+
     @Test func aCapitalistOperationWhoseSigningFailedIsJournaledAsNotSent() async throws {
         // Signing asks Capitalist for a token first; refused (a wrong login), the operation never
         // left, and a resumed run sends it once the login is right.

@@ -53,9 +53,25 @@ import Testing
             """, name: "cut.lua"))
         #expect(result.status == .success, "\(visible(result))")
         let message = result.output?.standardOutput ?? ""
-        // The key and the secret start alike ("sandbox-particeep-"): the cut part could be either.
-        #expect(message.contains("the first bytes: " + String(repeating: "x", count: 60) + "PTP:[redacted particeep.api_"), "\(message)")
+        // The key and the secret start alike ("sandbox-particee"): the rest of the answer says which was cut.
+        #expect(message.contains("the first bytes: " + String(repeating: "x", count: 60) + "PTP:[redacted particeep.api_key]\n"), "\(message)")
         #expect(!visible(result).contains("sandbox-part"), "no part of the key shows")
+        await engine.shutdown()
+        await receiver.stop()
+    }
+
+    @Test func aWholeMessageThatEndsLikeASecretStartsIsLeftAlone() async throws {
+        // Only a quote of the answer's start is cut: an error's own text, whole, is not touched
+        // because its last letters are how a secret the answer echoes begins.
+        let receiver = try await ServiceReceiver.start(answering: [
+            .status(400, body: #"{"hasError":true,"errors":[{"technicalCode":"E1","message":"refused: not sand"}],"echo":"sandbox-particeep-key"}"#),
+        ])
+        let engine = engine(sandbox: receiver.url)
+        let result = try await engine.run(.text("""
+            local none, err = payrun.provider("particeep"):tryrequest{ method = "GET", path = "/user/usr_1" }
+            print(err.message)
+            """, name: "whole.lua"))
+        #expect(result.output?.standardOutput.hasSuffix("not sand\n") == true, "\(visible(result))")
         await engine.shutdown()
         await receiver.stop()
     }

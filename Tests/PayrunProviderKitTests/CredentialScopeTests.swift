@@ -15,6 +15,7 @@ import Testing
         "https://api.particeep.com:443/v1",
         "http://127.0.0.1:8080/particeep/v1",
         "HTTPS://api.particeep.com/v1",
+        "https://api.particeep.com/é",                  // a path that starts with a letter of its own
         "https://api.particeep.com:0443/v1?key=a@b#c",
     ])
     func itsOwnHostsAreAllowed(_ url: String) {
@@ -37,6 +38,8 @@ import Testing
         "https://api.particeep.com:99999/v1",           // no such port
         "https://api.particeep.com :443/v1",            // a blank in the host
         "https://api.particéep.com/v1",                 // not ASCII
+        "https://api.particeep.com?\u{200D}@evil.example", // a delimiter joined to what follows
+        "https://api.particeep.com/\u{301}x",
     ])
     func anythingElseIsRefused(_ url: String) {
         #expect(!scope.allows(secret, toward: url))
@@ -47,7 +50,7 @@ import Testing
         ("https://evil.example/", false), ("http://127.255.0.1/", false),
         ("http://0.0.0.0:1/", true), ("http://192.0.2.2:18097/peex", true), ("http://127.0.0.1.evil.example/", true),
         ("http://127.0.0.1:8080@evil.example/", true), ("http://1270.0.0.1/", true), ("http://127.0.0.256/", true),
-        ("ftp://127.0.0.1/", true),
+        ("ftp://127.0.0.1/", true), ("http://127.0.0.1:/", true), ("http://localhost:0/", true), ("http://127.0.0.1:99999/", true),
     ])
     func plainHTTPGoesOnlyToThisMachine(_ url: String, _ beyond: Bool) {
         #expect(CredentialScope.isPlainBeyondThisMachine(url) == beyond)

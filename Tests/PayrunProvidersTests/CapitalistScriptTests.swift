@@ -50,16 +50,19 @@ extension ProviderScriptTests {
                 print(select(2, pcall(c.batch, c, { { chanel = "WM", account = "Z112224443331", amount = "1.00", currency = "USD", number = "n1", description = "x" } })))
                 local ok, err = pcall(function() local batch = c:import_batch({ { acount = "U1", amount = "1.00", currency = "USD", number = "n2", description = "x" } }); return batch end)
                 print(err)
+                print(select(2, pcall(function() local records = c:batch_records("b1", { pagesize = 10 }); return records end)))
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
-            #expect(lines.count == 5, "\(output.standardOutput)")
+            #expect(lines.count == 6, "\(output.standardOutput)")
             #expect(lines.first?.hasSuffix("bad argument #2 to 'import_batch' (unknown field 'verifcation' (the fields are verification, accounts, code))") == true, "\(lines)")
             #expect(lines.dropFirst().first?.hasSuffix("bad argument #2 to 'batch_records' (unknown field 'pagesize' (the fields are page_size, progress))") == true, "\(lines)")
             #expect(lines.dropFirst(2).first?.hasSuffix("bad argument #2 to 'history' (table expected, got number)") == true, "\(lines)")
             // `chanel = "WM"` left out would have paid through CAPITALIST.
             #expect(lines.dropFirst(3).first == "payment 1: unknown field 'chanel' (a CAPITALIST payment has channel, account, amount, currency, number, description)", "\(lines)")
-            #expect(lines.last == "(command line):7: payment 1: unknown field 'acount' (a CAPITALIST payment has channel, account, amount, currency, number, description)",
+            #expect(lines.last?.hasPrefix("(command line):9: bad argument #2 to 'batch_records' (unknown field 'pagesize'") == true,
+                    "a paging option's error names the script's line too: \(lines)")
+            #expect(lines.dropLast().last == "(command line):7: payment 1: unknown field 'acount' (a CAPITALIST payment has channel, account, amount, currency, number, description)",
                     "the error names the script's line, not the provider's chunk: \(lines)")
             #expect(!server.requests.all.contains { $0.path.hasPrefix("/capitalist") }, "nothing was sent: not the batch, not a page")
         }

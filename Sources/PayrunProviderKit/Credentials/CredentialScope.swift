@@ -44,7 +44,14 @@ public struct CredentialScope: Sendable {
             var index = hostEnd
             if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
                 index += 1
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                var port = 0, digits = 0
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]), digits < 6 {
+                    port = port * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                    digits += 1
+                    index += 1
+                }
+                // A port as the long way reads one; anything else goes that way.
+                guard (1...5).contains(digits), (1...65535).contains(port) else { return nil }
             }
             guard index == bytes.count || bytes[index] == UInt8(ascii: "/") else { return nil }
             return false
@@ -94,6 +101,12 @@ public struct CredentialScope: Sendable {
         }
         let start = separator + 3
         let end = (start..<bytes.count).first { [UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")].contains(bytes[$0]) } ?? bytes.count
+        // A delimiter joined to a combining mark after it is no delimiter to a reader of
+        // characters: refused, as the URL is ambiguous.
+        if end + 1 < bytes.count, bytes[end + 1] >= 0x80,
+           String(decoding: bytes[end..<min(end + 16, bytes.count)], as: UTF8.self).first?.unicodeScalars.count != 1 {
+            return nil
+        }
         let authority = bytes[start..<end]
         // No user information (`host@evil.example`), no backslash, nothing but printable ASCII.
         guard !authority.isEmpty, !authority.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") || $0 >= 0x80 || isBlank($0) }) else {

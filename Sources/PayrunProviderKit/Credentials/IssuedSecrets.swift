@@ -14,7 +14,7 @@ public final class IssuedSecrets: Sendable {
     private let issuedAny = Atomic<Bool>(false)
 
     struct Entry: Sendable {
-        /// What it is called in the marker: `[redacted tradevest.access]`.
+        /// What it is called in the marker: `token`, as in `[redacted tradevest.token]`.
         let field: String
         let secret: Secret
         /// The forms an answer is searched for (``Redactor/forms(of:)``).

@@ -89,23 +89,28 @@ public struct Redactor: Sendable {
         return output
     }
 
-    /// ``redact(_:)-([UInt8])``, and a first part of a secret at the very end redacted too:
-    /// for a message that quotes the first bytes of an answer, which may end part-way through a
-    /// secret the answer echoed (the part the whole-secret search cannot find).
-    public func redactCutEnd(_ text: String) -> String {
-        var output = redact(Array(text.utf8))
-        // The longest first part any secret ends with: a shorter match of another (a secret
-        // that starts as the cut one ends) would leave the rest of the cut one showing.
-        var cut: (length: Int, marker: [UInt8])?
+    /// ``redact(_:)-([UInt8])`` for a message that may end quoting the first bytes of `body` (an
+    /// answer that is not JSON): a quote cut part-way through a secret the answer holds ends in
+    /// its marker, not in its first part, which the whole-secret search cannot find.
+    public func redact(_ text: String, quotingStartOf body: [UInt8]) -> String {
+        let bytes = Array(text.utf8)
+        // How much of the body's start the message ends with.
+        let most = min(bytes.count, body.count, 1024)
+        guard let quoted = stride(from: most, through: 1, by: -1).first(where: { bytes.suffix($0).elementsEqual(body.prefix($0)) }) else {
+            return redact(text)
+        }
+        // The secret the quote's end cuts through, if any: the one that starts earliest.
+        var cut: (start: Int, marker: [UInt8])?
         for secret in secrets {
-            let longest = min(secret.bytes.count - 1, output.count)
-            guard longest > (cut?.length ?? 0) else { continue }
-            if let length = stride(from: longest, to: cut?.length ?? 0, by: -1).first(where: { output.suffix($0).elementsEqual(secret.bytes.prefix($0)) }) {
-                cut = (length, secret.marker)
+            for start in 0..<quoted where start + secret.bytes.count > quoted && (cut == nil || start < cut!.start) {
+                // Matched as far as the body goes, past the cut: which secret it was, where two start alike.
+                let seen = min(start + secret.bytes.count, body.count)
+                if body[start..<seen].elementsEqual(secret.bytes.prefix(seen - start)) { cut = (start, secret.marker); break }
             }
         }
-        if let cut { output.replaceSubrange((output.count - cut.length)..., with: cut.marker) }
-        return String(decoding: output, as: UTF8.self)
+        guard let cut else { return redact(text) }
+        let head = bytes.count - (quoted - cut.start)
+        return String(decoding: redact(Array(bytes[..<head])) + cut.marker, as: UTF8.self)
     }
 
     private func matches(_ secret: [UInt8], in input: [UInt8], at index: Int) -> Bool {

@@ -167,7 +167,7 @@ public struct ProviderClient: Sendable {
             let result = try provider.parsedResult(of: response, to: request)
             return echoes ? .built(context.credentials.redacting(result.value)) : result
         } catch {
-            throw echoes ? context.credentials.redacting(error, echoed: true) : error
+            throw echoes ? context.credentials.redacting(error, quoting: response.body) : error
         }
     }
 

@@ -103,12 +103,12 @@ public struct ProviderCredentials: Sendable {
 
     /// `error` with any of these secrets redacted from its text: a provider that quotes a key it
     /// refused in its error message does not hand it to the script.
-    /// - Parameter echoed: the error is about an answer that holds a secret: its message, which
-    ///   may end quoting the answer's first bytes, may end part-way through one, redacted too.
-    func redacting(_ error: ProviderError, echoed: Bool = false) -> ProviderError {
+    /// - Parameter body: the answer the error is about, when it holds a secret: a message that
+    ///   ends quoting its first bytes may end part-way through one, which is redacted too.
+    func redacting(_ error: ProviderError, quoting body: [UInt8]? = nil) -> ProviderError {
         let redactor = self.redactor
         var redacted = error
-        redacted.message = echoed ? redactor.redactCutEnd(error.message) : redactor.redact(error.message)
+        redacted.message = body.map { redactor.redact(error.message, quotingStartOf: $0) } ?? redactor.redact(error.message)
         redacted.code = error.code.map(redactor.redact)
         redacted.requestID = error.requestID.map(redactor.redact)
         redacted.details = error.details.mapValues(redactor.redact)

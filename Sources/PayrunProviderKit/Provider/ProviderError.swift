@@ -50,7 +50,7 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         if retryable { text += " [retryable]" }
         if fromJournal {
             text += " (the answer an earlier attempt of this run got, from its journal: not sent again"
-            if let sendAgainCommand { text += "; once its cause is fixed, `\(sendAgainCommand)` has the resumed run send it" }
+            if let sendAgainCommand { text += "; if the run stops here, once the cause is fixed `\(sendAgainCommand)` has it sent when the run resumes" }
             text += ")"
         }
         return text

@@ -4,7 +4,7 @@
 import PayrunProviderKit
 
 enum CapitalistExtension {
-    static let methods = ProviderLuaExtension(source: source + operationMethods, annotations: annotations + operationAnnotations)
+    static let methods = ProviderLuaExtension(source: ExtensionLua.optionsOf + source + operationMethods, annotations: annotations + operationAnnotations)
 
     /// The documented operations, each also a method: `c:get_accounts()` is `c:call("get_accounts")`.
     static let operations: [(name: String, does: String)] = [
@@ -50,27 +50,9 @@ enum CapitalistExtension {
           return all
         end
 
-        -- An options table for method `name` (argument `position`, after self), refused with a field
-        -- it does not read: a misspelt option would otherwise be dropped without a word.
-        local function options_of(options, position, name, fields)
-          if options == nil then return {} end
-          if type(options) ~= "table" then
-            error(string.format("bad argument #%d to '%s' (table expected, got %s)", position, name, type(options)), 3)
-          end
-          for key in pairs(options) do
-            local known = false
-            for _, field in ipairs(fields) do known = known or key == field end
-            if not known then
-              local shown = type(key) == "string" and "'" .. key .. "'" or "[" .. tostring(key) .. "]"
-              error(string.format("bad argument #%d to '%s' (unknown field %s (the fields are %s))",
-                                  position, name, shown, table.concat(fields, ", ")), 3)
-            end
-          end
-          return options
-        end
-
+        -- Called by the method: the error points one level further up.
         local function paging(options, name)
-          options = options_of(options, 2, name, { "page_size", "progress" })
+          options = options_of(options, 2, name, { "page_size", "progress" }, 4)
           return { page_size = options.page_size or 1000, progress = options.progress }
         end
 

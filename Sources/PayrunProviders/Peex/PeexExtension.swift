@@ -5,7 +5,7 @@ import PayrunProviderKit
 enum PeexExtension {
     static var methods: ProviderLuaExtension {
         let finals = PeexProvider.finalStatuses.sorted().map { "\($0) = true" }.joined(separator: ", ")
-        return ProviderLuaExtension(source: "local final = { \(finals) }\n" + source, annotations: annotations)
+        return ProviderLuaExtension(source: "local final = { \(finals) }\n" + ExtensionLua.optionsOf + source, annotations: annotations)
     }
 
     static let source = #"""
@@ -36,19 +36,8 @@ enum PeexExtension {
           return final[status] == true
         end
 
-        -- The timeout of `options` (argument 2 of method `name`), or `default`; a misspelt field
-        -- (`timout`) is an error, not a wait of the default length.
-        local function timeout_of(options, name, default)
-          if options == nil then return default end
-          if type(options) ~= "table" then error("bad argument #2 to '" .. name .. "' (table expected, got " .. type(options) .. ")", 3) end
-          for key in pairs(options) do
-            if key ~= "timeout" then error("bad argument #2 to '" .. name .. "' (unknown field '" .. tostring(key) .. "' (the fields are timeout))", 3) end
-          end
-          return options.timeout or default
-        end
-
         function peex:wait_for(track_id, options)
-          local timeout = timeout_of(options, "wait_for", 120)
+          local timeout = options_of(options, 2, "wait_for", { "timeout" }).timeout or 120
           local delay, waited = 0.1, 0
           while true do
             local request = self:find(track_id)

@@ -6,7 +6,7 @@ import PayrunProviderKit
 enum TradevestExtension {
     /// The methods, registering webhooks with `header` carrying the webhook secret.
     static func methods(header: String) -> ProviderLuaExtension {
-        ProviderLuaExtension(source: "local webhook_header = \"\(header)\"\n" + source, annotations: annotations)
+        ProviderLuaExtension(source: "local webhook_header = \"\(header)\"\n" + ExtensionLua.optionsOf + source, annotations: annotations)
     }
 
     static let source = #"""
@@ -42,20 +42,9 @@ enum TradevestExtension {
           error("bad argument #1 to 'fetch' (no transferId, customerProductId or customerId in the notification)", 2)
         end
 
-        -- The timeout of `options` (argument 2 of method `name`), or `default`; a misspelt field
-        -- (`timout`) is an error, not a wait of the default length.
-        local function timeout_of(options, name, default)
-          if options == nil then return default end
-          if type(options) ~= "table" then error("bad argument #2 to '" .. name .. "' (table expected, got " .. type(options) .. ")", 3) end
-          for key in pairs(options) do
-            if key ~= "timeout" then error("bad argument #2 to '" .. name .. "' (unknown field '" .. tostring(key) .. "' (the fields are timeout))", 3) end
-          end
-          return options.timeout or default
-        end
-
         function tradevest:await(path, options)
           if type(path) ~= "string" then error("bad argument #1 to 'await' (string expected, got " .. type(path) .. ")", 2) end
-          local timeout = timeout_of(options, "await", 60)
+          local timeout = options_of(options, 2, "await", { "timeout" }).timeout or 60
           local delay, waited = 0.05, 0
           while true do
             local entity, response = self:get(path)
