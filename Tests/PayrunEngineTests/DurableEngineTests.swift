@@ -204,32 +204,46 @@ import Testing
         }
     }
 
+    /// A Particeep payment a first attempt of `script` (run key "pay") got a 503 for, and the
+    /// attempt after it stopped before, in doubt: what the stop's resolve command names.
+    func stoppedBeforeA503dPayment(
+        _ server: SimulatorServer, _ store: MemoryRunStore, _ engine: PayrunEngine, _ script: Script
+    ) async throws -> (run: String, mutation: String) {
+        server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: status=503"))
+        var options = RunOptions()
+        options.runKey = "pay"
+        #expect(try await engine.run(script, options: options).status == .scriptFailed)
+        server.faults.replace(with: FaultPlan())
+        let stopped = try await engine.run(script, options: options)
+        #expect(stopped.status == .inDoubt, "\(String(describing: stopped.error))")
+        let message = stopped.error?.message ?? ""
+        let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --not-applied/), "\(message)")
+        return (String(command.1), String(command.2))
+    }
+
+    /// Pays usr_2 8 EUR, then fails when its argument says so; returns the transaction's id.
+    static let payOnce = Script.text("""
+        local particeep = payrun.provider("particeep")
+        local paid = particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 8, currency = "EUR" })
+        if arg[1] == "fail" then error("after the payment") end
+        return paid.id, paid.amount
+        """, name: "pay.lua")
+
     @Test func aPaymentAnswered503CanBeResolvedAsTheStopSays() async throws {
         // A 503 may yet be applied, so the resumed run stops before it; the resolve command the
         // stop prints must then be taken (it was refused as "not in doubt": an outcome was journaled).
         try await withServer { server in
-            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: status=503"))
             let store = MemoryRunStore()
             let engine = engine(server, store: store, hits: HitCounter())
-            let pay = Script.text("""
-                local particeep = payrun.provider("particeep")
-                return particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 7, currency = "EUR" }).amount
-                """, name: "pay.lua")
+            let (run, mutation) = try await stoppedBeforeA503dPayment(server, store, engine, Self.payOnce)
+            // A slip corrected before the run resumes: the newest word counts.
+            try await store.resolve(run: run, mutation: mutation, as: .applied(id: "tx_wrong"), by: "ops")
+            try await store.resolve(run: run, mutation: mutation, as: .notApplied, by: "ops")
             var options = RunOptions()
             options.runKey = "pay"
-            let unavailable = try await engine.run(pay, options: options)
-            #expect(unavailable.status == .scriptFailed)
-            server.faults.replace(with: FaultPlan())
-            let stopped = try await engine.run(pay, options: options)
-            #expect(stopped.status == .inDoubt, "\(String(describing: stopped.error))")
-            let message = stopped.error?.message ?? ""
-            let command = try #require(message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --not-applied/), "\(message)")
-            // A slip corrected before the run resumes: the newest word counts.
-            try await store.resolve(run: String(command.1), mutation: String(command.2), as: .applied(id: "tx_wrong"), by: "ops")
-            try await store.resolve(run: String(command.1), mutation: String(command.2), as: .notApplied, by: "ops")
-            let paid = try await engine.run(pay, options: options)
+            let paid = try await engine.run(Self.payOnce, options: options)
             #expect(paid.status == .success, "\(String(describing: paid.error))")
-            #expect(paid.values == [.integer(7)])
+            #expect(paid.values.last == .integer(8))
             await engine.shutdown()
         }
     }
@@ -238,28 +252,17 @@ import Testing
         // `--applied` writes nothing more when the run resumes on it: taken back after, the
         // payment would be sent on the next resume, a second time.
         try await withServer { server in
-            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: status=503"))
             let store = MemoryRunStore()
             let engine = engine(server, store: store, hits: HitCounter())
-            let pay = Script.text("""
-                local particeep = payrun.provider("particeep")
-                local paid = particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 8, currency = "EUR" })
-                if arg[1] == "fail" then error("after the payment") end
-                return paid.id
-                """, name: "pay.lua")
+            let (run, mutation) = try await stoppedBeforeA503dPayment(server, store, engine, Self.payOnce)
+            try await store.resolve(run: run, mutation: mutation, as: .applied(id: "tx_elsewhere"), by: "ops")
             var options = RunOptions()
             options.runKey = "pay"
-            #expect(try await engine.run(pay, options: options).status == .scriptFailed)
-            server.faults.replace(with: FaultPlan())
-            let stopped = try await engine.run(pay, options: options)
-            let command = try #require(stopped.error?.message.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --applied/))
-            let (run, mutation) = (String(command.1), String(command.2))
-            try await store.resolve(run: run, mutation: mutation, as: .applied(id: "tx_elsewhere"), by: "ops")
             options.arguments = ["fail"]
-            #expect(try await engine.run(pay, options: options).status == .scriptFailed, "the script went on with tx_elsewhere")
+            #expect(try await engine.run(Self.payOnce, options: options).status == .scriptFailed, "the script went on with tx_elsewhere")
             await #expect(throws: ResolutionRefused.self) { try await store.resolve(run: run, mutation: mutation, as: .notApplied, by: "ops") }
             options.arguments = []
-            #expect(try await engine.run(pay, options: options).values == [.string("tx_elsewhere")])
+            #expect(try await engine.run(Self.payOnce, options: options).values.first == .string("tx_elsewhere"))
             #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1, "sent once, the 503")
             await engine.shutdown()
         }
