@@ -197,6 +197,21 @@ import Testing
 
             // Answered now: nothing left to send again, and a finished run never resumes.
             await #expect(throws: ResolutionRefused.self) { try await store.resolve(run: run, mutation: mutation, as: .sendAgain, by: "ops") }
+
+            // Refused in a run a --new-run then left behind: that run never resumes, so nothing would send it.
+            var other = RunOptions()
+            other.runKey = "transfer-2"
+            let refusedAgain = try await engine.run(transfer, options: other)
+            let left = try #require(refusedAgain.run?.id)
+            let leftMutation = try #require(try await store.records(of: left).first { $0.kind == .intent }?.entry)
+            other.startsAfresh = true
+            _ = try await engine.run(count, options: other)
+            do {
+                try await store.resolve(run: left, mutation: leftMutation, as: .sendAgain, by: "ops")
+                Issue.record("a run left behind was asked to send a payment again")
+            } catch let error as ResolutionRefused {
+                #expect(error.message.contains("left behind by a newer run"), "\(error.message)")
+            }
             let records = try await store.records(of: run)
             #expect(records.filter { $0.kind == .intent }.count == 2)
             #expect(records.contains { $0.kind == .resolution && $0.body["decision"] == .string("send_again") && $0.body["by"] == .string("ops") })
