@@ -33,7 +33,7 @@ extension RunStore {
     }
 
     /// Records `resolution` for mutation `mutation` of run `runID`. An operator's earlier word can
-    /// be corrected this way while the mutation stands where that word left it: the newest counts.
+    /// be corrected this way until the run next starts (it may be acted on then): the newest counts.
     /// - Throws: ``ResolutionRefused`` when there is no such run or mutation, or the resolution
     ///   does not fit where the mutation stands (only one in doubt is applied or not; only a
     ///   refused one is sent again, and only in a run that can still resume).

@@ -43,15 +43,11 @@ public struct CredentialScope: Sendable {
             guard hostEnd > 0 else { return nil }
             var index = hostEnd
             if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
-                index += 1
-                var port = 0, digits = 0
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]), digits < 6 {
-                    port = port * 10 + Int(bytes[index] - UInt8(ascii: "0"))
-                    digits += 1
-                    index += 1
-                }
+                let digits = index + 1
+                index = digits
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
                 // A port as the long way reads one; anything else goes that way.
-                guard (1...5).contains(digits), (1...65535).contains(port) else { return nil }
+                guard port(bytes[digits..<index]) != nil else { return nil }
             }
             guard index == bytes.count || bytes[index] == UInt8(ascii: "/") else { return nil }
             return false
@@ -115,10 +111,7 @@ public struct CredentialScope: Sendable {
         var hostEnd = end
         var port: Int?
         if let portColon = authority.lastIndex(of: colon), authority.last != UInt8(ascii: "]") {
-            let digits = bytes[(portColon + 1)..<end]
-            guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
-            let number = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            guard (1...65535).contains(number) else { return nil }
+            guard let number = self.port(bytes[(portColon + 1)..<end]) else { return nil }
             port = number
             hostEnd = portColon
         }
@@ -126,6 +119,17 @@ public struct CredentialScope: Sendable {
         if name.last == UInt8(ascii: ".") { name.removeLast() }
         guard !name.isEmpty else { return nil }
         return Authority(scheme: scheme, host: String(decoding: name, as: UTF8.self), port: port)
+    }
+
+    /// The port `digits` say: one to five ASCII digits, from 1 to 65535; nil for anything else.
+    private static func port(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        guard (1...5).contains(digits.count), digits.allSatisfy(isDigit) else { return nil }
+        let number = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        return (1...65535).contains(number) ? number : nil
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     private static func lowercased(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8] {
@@ -148,7 +152,7 @@ public struct CredentialScope: Sendable {
                 guard digits > 0 else { return false }
                 parts.append(value)
                 (value, digits) = (0, 0)
-            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits < 3 {
+            } else if isDigit(byte), digits < 3 {
                 value = value * 10 + Int(byte - UInt8(ascii: "0"))
                 digits += 1
             } else {

@@ -13,9 +13,10 @@ public final class IssuedSecrets: Sendable {
     /// answer asks.
     private let issuedAny = Atomic<Bool>(false)
 
+    /// What each is called in its marker: `[redacted tradevest.token]`.
+    static let field = "token"
+
     struct Entry: Sendable {
-        /// What it is called in the marker: `token`, as in `[redacted tradevest.token]`.
-        let field: String
         let secret: Secret
         /// The forms an answer is searched for (``Redactor/forms(of:)``).
         let forms: [[UInt8]]
@@ -23,13 +24,13 @@ public final class IssuedSecrets: Sendable {
 
     public init() {}
 
-    /// Keeps `secret`, issued as `field`. A secret of several lines (Capitalist's token and its
+    /// Keeps `secret`. A secret of several lines (Capitalist's token and its
     /// encrypted password, kept together) is kept line by line, each as it is sent; lines shorter
     /// than ``Redactor/minimumLength`` are not secret enough to look for.
-    public func add(_ secret: Secret, as field: String) {
+    public func add(_ secret: Secret) {
         let lines = secret.withBytes { bytes in bytes.split(separator: UInt8(ascii: "\n")).map(Array.init) }
         let added = lines.filter { $0.count >= Redactor.minimumLength }.map { line in
-            Entry(field: field, secret: Secret(String(decoding: line, as: UTF8.self)), forms: Redactor.forms(of: line))
+            Entry(secret: Secret(String(decoding: line, as: UTF8.self)), forms: Redactor.forms(of: line))
         }
         guard !added.isEmpty else { return }
         entries.withLock { entries in

@@ -15,7 +15,7 @@ public final class ProviderCache: Sendable {
     public func token(_ name: String) -> SharedToken {
         tokens.withLock { tokens in
             if let token = tokens[name] { return token }
-            let token = SharedToken(issuing: issued, as: "token")
+            let token = SharedToken(issuing: issued)
             tokens[name] = token
             return token
         }

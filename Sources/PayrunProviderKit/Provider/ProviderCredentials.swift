@@ -118,7 +118,7 @@ public struct ProviderCredentials: Sendable {
     /// A redactor for these secrets, each named as its credential (made anew: take it once per
     /// value redacted).
     private var redactor: Redactor {
-        let issued = (issued?.all ?? []).map { (CredentialName(provider: provider, field: $0.field), $0.secret) }
+        let issued = (issued?.all ?? []).map { (CredentialName(provider: provider, field: IssuedSecrets.field), $0.secret) }
         return Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) } + issued)
     }
 

@@ -9,19 +9,12 @@ public actor SharedToken {
     private var pending: Task<(Secret, Double), any Error>?
     /// How many times a token was fetched, for tests and `--verbose`.
     public private(set) var fetches = 0
-    /// Where each token fetched is kept for redaction, and under what name.
+    /// Where each token fetched is kept for redaction.
     private let issued: IssuedSecrets?
-    private let name: String
 
-    public init() {
-        issued = nil
-        name = "token"
-    }
-
-    /// A token each of whose values is kept in `issued`, as `name`, when fetched.
-    init(issuing issued: IssuedSecrets, as name: String) {
+    /// A token each of whose values is kept in `issued`, when there is one, as it is fetched.
+    public init(issuing issued: IssuedSecrets? = nil) {
         self.issued = issued
-        self.name = name
     }
 
     /// The current token, fetched first when there is none or it expires within `margin`
@@ -48,7 +41,7 @@ public actor SharedToken {
             if pending == task {
                 pending = nil
                 current = (token, expires)
-                issued?.add(token, as: name)
+                issued?.add(token)
             }
             return token
         } catch {

@@ -79,10 +79,10 @@ public struct PeexProvider: PaymentProvider {
             let meaning: String = switch response.status {
             case 401: "the SECRETKEY was refused: check peex.secret_key"
             // Said for the endpoint that means it; elsewhere a 404 is a path Peex does not have.
-            case 404 where request.url.contains("/clients/request_payment"): "not found: an unknown beneficiary"
+            case 404 where Self.isPaymentRequest(request): "not found: an unknown beneficiary"
             case 404 where request.url.contains("/clients/all_requests"): "not found: no request with that track_id"
             case 404: "not found"
-            case 422 where request.url.contains("/clients/request_payment"): "refused (aml_cft not confirmed, or a track_id that is not yours)"
+            case 422 where Self.isPaymentRequest(request): "refused (aml_cft not confirmed, or a track_id that is not yours)"
             case 422 where request.url.contains("/clients/all_requests"): "refused: a track_id that is not yours"
             case 422: "refused"
             default: "HTTP \(response.status)"
