@@ -84,12 +84,15 @@ import Testing
             #expect(!dates.isEmpty && dates.allSatisfy { $0 > "2024-01-01" && $0 < "2024-02-01" })
             let named = try await client.send("GET", "/user/search?global_search=LOVELACE&limit=1000")
             #expect(!named.items.isEmpty && named.items.allSatisfy { ($0["last_name"] as? String) == "Lovelace" })
-            // `sttus=PENDING` selected every transaction: an unknown parameter is a 400 too.
-            for bad in ["limit=0", "offset=-1", "limit=ten", "order_by=sideways", "sort_by=colour", "created_after=soon", "sttus=PENDING"] {
+            // `sttus=PENDING` selected every transaction, and `status=PENDNG` none: an unknown
+            // parameter, or a status there is not, is a 400 too.
+            for bad in ["limit=0", "offset=-1", "limit=ten", "order_by=sideways", "sort_by=colour", "created_after=soon", "sttus=PENDING", "status=PENDNG"] {
                 let reply = try await client.send("GET", "/transaction/search?\(bad)")
                 #expect(reply.status == 400, "\(bad)")
                 #expect(reply.technicalCode != nil, "\(bad)")
             }
+            let misspelt = try await client.send("GET", "/transaction/search?status=pending")
+            #expect(misspelt.text.contains("status must be one of PENDING, SUCCEEDED, REFUNDED, CANCELLED, not 'pending'"), "\(misspelt.text)")
         }
     }
 

@@ -12,6 +12,9 @@ protocol ParticeepRecord: Sendable {
     static var fields: [String] { get }
     /// Fields `global_search` looks in.
     static var searchedFields: [String] { get }
+    /// The values a filter takes, for filters with a fixed set (`status`): another value is a
+    /// 400, not a search that finds nothing.
+    static var filterValues: [String: [String]] { get }
 
     /// Set by the store when the API creates the object.
     var id: String { get set }
@@ -29,6 +32,8 @@ protocol ParticeepRecord: Sendable {
 }
 
 extension ParticeepRecord {
+    static var filterValues: [String: [String]] { [:] }
+
     /// The field as the API shows it, for filters and `sort_by`; nil when the object has none.
     func field(_ name: String) -> JSONValue? {
         switch name {

@@ -136,7 +136,8 @@ struct ParticeepRoutes: Sendable {
     private func addSearch<Record: ParticeepRecord>(_ api: API, _ table: Table<Record>, filterable: [String]) {
         let store = self.store
         api.get("\(Record.kind)/search") { request, _ in
-            let search = try ParticeepSearch(request.uri.queryParameters, filterable: filterable, searchedFields: Record.searchedFields)
+            let search = try ParticeepSearch(
+                request.uri.queryParameters, filterable: filterable, searchedFields: Record.searchedFields, filterValues: Record.filterValues)
             let (total, page) = try store.state.withLock { state throws(ParticeepError) in
                 let (total, positions) = try state[keyPath: table].page(search)
                 return (total, state[keyPath: table].json(at: positions))

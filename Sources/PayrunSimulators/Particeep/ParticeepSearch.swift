@@ -26,8 +26,9 @@ struct ParticeepSearch: Sendable {
     static let parameters = ["limit", "offset", "sort_by", "order_by", "global_search", "created_after", "created_before"]
 
     /// Reads `limit`, `offset`, `sort_by`, `order_by`, `global_search`, `created_after`,
-    /// `created_before` and the filters `filterable` allows.
-    init(_ query: Hummingbird.Parameters, filterable: [String], searchedFields: [String]) throws(ParticeepError) {
+    /// `created_before` and the filters `filterable` allows, with the values `filterValues` lists
+    /// for a filter that has a fixed set.
+    init(_ query: Hummingbird.Parameters, filterable: [String], searchedFields: [String], filterValues: [String: [String]] = [:]) throws(ParticeepError) {
         // A misspelt filter (`sttus`) would select everything: refused, as the API's bad parameters are.
         for (name, _) in query where !Self.parameters.contains(String(name)) && !filterable.contains(String(name)) {
             throw .badRequest("unknown parameter '\(name)'; this search takes \((filterable + Self.parameters).joined(separator: ", "))")
@@ -35,6 +36,12 @@ struct ParticeepSearch: Sendable {
         limit = try Self.integer(query.get("limit"), named: "limit", default: 30, range: 1...1000)
         offset = try Self.integer(query.get("offset"), named: "offset", default: 0, range: 0...Int.max)
         filters = filterable.compactMap { name in query.get(name).map { (name, $0) } }
+        // `status=PENDNG` would find nothing, and look like an empty day.
+        for (name, value) in filters {
+            if let allowed = filterValues[name], !allowed.contains(value) {
+                throw .badRequest("\(name) must be one of \(allowed.joined(separator: ", ")), not '\(value)'")
+            }
+        }
         globalSearch = query.get("global_search").map { $0.lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
         self.searchedFields = searchedFields
         createdAfter = try Self.date(query.get("created_after"), named: "created_after")

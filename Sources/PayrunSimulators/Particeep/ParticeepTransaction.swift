@@ -9,6 +9,7 @@ struct ParticeepTransaction: ParticeepRecord {
         "id", "created_at", "amount", "currency", "status", "issuer_id", "recipient_id", "issuer_wallet_id", "recipient_wallet_id",
     ]
     static let searchedFields = ["id", "issuer_id", "recipient_id"]
+    static let filterValues = ["status": Status.allCases.map(\.rawValue)]
 
     enum Status: String, Sendable, CaseIterable {
         case pending = "PENDING"
