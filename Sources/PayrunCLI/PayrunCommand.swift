@@ -2,6 +2,7 @@
 import ArgumentParser
 import NIOCore
 import NIOPosix
+import PayrunFormats
 import PayrunRuntime
 
 @main
@@ -22,6 +23,11 @@ struct PayrunCommand: AsyncParsableCommand {
     /// Parses and runs like `ParsableCommand.main()`, but exits with 2 for usage errors, as the
     /// documented exit statuses say, rather than ArgumentParser's 64.
     static func main() async {
+        if let message = unknownCommandMessage(CommandLine.arguments.dropFirst()) {
+            StandardStreams.shared.write(message + "\n", to: .standardError)
+            StandardStreams.shared.flush()
+            Self.exit(withError: ExitCode(PayrunExitStatus.usage.rawValue))
+        }
         do {
             var command = try parseAsRoot()
             if command is SandboxServeCommand || command is RunCommand || command is ReplCommand || command is ListenCommand {
@@ -49,5 +55,20 @@ struct PayrunCommand: AsyncParsableCommand {
             let status = code == .validationFailure ? PayrunExitStatus.usage.rawValue : code.rawValue
             Self.exit(withError: status == 0 ? nil : ExitCode(status))
         }
+    }
+
+    /// What to say when the first argument is not a command: ArgumentParser says only "2
+    /// unexpected arguments" for `payrun runn x.lua`, and for `payrun x.lua`.
+    static func unknownCommandMessage(_ arguments: ArraySlice<String>) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.map { $0.configuration.commandName ?? "" } + ["help"]
+        guard !names.contains(first) else { return nil }
+        if first.hasSuffix(".lua") || first.contains("/") {
+            return "payrun: '\(first)' is not a command; to run a script: payrun run \(first)"
+        }
+        if let near = NearestName.to(first, among: names) {
+            return "payrun: unknown command '\(first)' (did you mean '\(near)'?)"
+        }
+        return "payrun: unknown command '\(first)'; the commands are \(names.dropLast().joined(separator: ", ")) (payrun --help)"
     }
 }

@@ -99,7 +99,14 @@ import Testing
         let missing = try await PayrunProcess.run(["run", "/nonexistent/batch.lua"])
         #expect(missing.status == 2)
         #expect(missing.standardError == "payrun: cannot read /nonexistent/batch.lua: No such file or directory\n")
-        #expect(try await PayrunProcess.run(["frobnicate"]).status == 2)
+        let frobnicate = try await PayrunProcess.run(["frobnicate"])
+        #expect(frobnicate.status == 2)
+        #expect(frobnicate.standardError.hasPrefix("payrun: unknown command 'frobnicate'; the commands are run, runs, listen,"), "\(frobnicate.standardError)")
+        // A slip of the fingers gets the command it was meant to be; a script, the command that runs it.
+        let misspelt = try await PayrunProcess.run(["runn", "batch.lua"])
+        #expect(misspelt.status == 2 && misspelt.standardError == "payrun: unknown command 'runn' (did you mean 'run'?)\n", "\(misspelt.standardError)")
+        let bare = try await PayrunProcess.run(["batch.lua"])
+        #expect(bare.status == 2 && bare.standardError == "payrun: 'batch.lua' is not a command; to run a script: payrun run batch.lua\n", "\(bare.standardError)")
         // A mistyped module folder, said at once rather than as a module not found later.
         let lib = try await PayrunProcess.run(["run", "--lib", "/nonexistent/lib", "-e", "print(1)"])
         #expect(lib.status == 2 && lib.standardError.contains("--lib /nonexistent/lib: there is no such folder"), "\(lib.standardError)")
