@@ -47,7 +47,7 @@ struct PayrunCommand: AsyncParsableCommand {
             StandardStreams.shared.flush()
         } catch {
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            let message = negativeValueMessage(fullMessage(for: error), CommandLine.arguments) ?? fullMessage(for: error)
             if !message.isEmpty {
                 StandardStreams.shared.write(message + "\n", to: code == .success ? .standardOutput : .standardError)
             }
@@ -70,5 +70,16 @@ struct PayrunCommand: AsyncParsableCommand {
             return "payrun: unknown command '\(first)' (did you mean '\(near)'?)"
         }
         return "payrun: unknown command '\(first)'; the commands are \(names.dropLast().joined(separator: ", ")) (payrun --help)"
+    }
+
+    /// ArgumentParser takes `-1` in `--timeout -1` for an option, and says the value is
+    /// missing: said as the value it was.
+    static func negativeValueMessage(_ message: String, _ arguments: [String]) -> String? {
+        guard message.hasPrefix("Error: Missing value for '--") else { return nil }
+        let option = message.dropFirst("Error: Missing value for '".count).prefix { $0 != " " && $0 != "'" }
+        guard let at = arguments.firstIndex(of: String(option)), at + 1 < arguments.count,
+            let value = Double(arguments[at + 1]), value < 0
+        else { return nil }
+        return "Error: \(option) \(arguments[at + 1]): the value cannot be negative"
     }
 }

@@ -105,6 +105,9 @@ import Testing
         // A slip of the fingers gets the command it was meant to be; a script, the command that runs it.
         let misspelt = try await PayrunProcess.run(["runn", "batch.lua"])
         #expect(misspelt.status == 2 && misspelt.standardError == "payrun: unknown command 'runn' (did you mean 'run'?)\n", "\(misspelt.standardError)")
+        // ArgumentParser reads `-1` as an option and said the value was missing.
+        let negative = try await PayrunProcess.run(["run", "--timeout", "-1", "-e", "print(1)"])
+        #expect(negative.status == 2 && negative.standardError == "Error: --timeout -1: the value cannot be negative\n", "\(negative.standardError)")
         let bare = try await PayrunProcess.run(["batch.lua"])
         #expect(bare.status == 2 && bare.standardError == "payrun: 'batch.lua' is not a command; to run a script: payrun run batch.lua\n", "\(bare.standardError)")
         // A mistyped module folder, said at once rather than as a module not found later.
