@@ -34,6 +34,10 @@ import Testing
 
     @Test func errorsSayWhatWentWrong() throws {
         #expect(try harness.failure(of: "payrun.decimal.new('12,50')").contains("bad argument #1 to 'new' ('12,50' is not a decimal number)"))
+        // Too many digits is not a typo: said as what it is.
+        let long = String(repeating: "9", count: 39)
+        #expect(try harness.failure(of: "payrun.decimal.new('\(long)')").contains("'\(long)' does not fit a decimal: at most 38 digits, and 38 places"))
+        #expect(try harness.failure(of: "payrun.decimal.new('1e-40')").contains("'1e-40' does not fit a decimal"))
         #expect(try harness.failure(of: "payrun.decimal.new({})").contains("bad argument #1 to 'new' (decimal expected, got table)"))
         #expect(try harness.failure(of: "return payrun.decimal.new(1) / 3").contains("does not end within 38 decimal places; use div(x, scale [, rounding])"))
         // A quotient with digits before the point runs out of the 38 digits before it runs out

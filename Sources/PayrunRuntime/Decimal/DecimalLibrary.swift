@@ -116,7 +116,11 @@ public final class DecimalValue: LuaObject {
             return decimal
         case .string:
             let text = try call.string(at: position)
-            guard let decimal = DecimalNumber(text) else { throw .invalid(at: position, "'\(text)' is not a decimal number") }
+            guard let decimal = DecimalNumber(text) else {
+                // A number, written well, with too many digits is said as that, not as a typo.
+                let wellFormed = Double(text) != nil && text.utf8.allSatisfy { "0123456789+-.eE".utf8.contains($0) }
+                throw .invalid(at: position, wellFormed ? "'\(text)' does not fit a decimal: at most 38 digits, and 38 places" : "'\(text)' is not a decimal number")
+            }
             return decimal
         default:
             throw .type(at: position, expected: "decimal")
