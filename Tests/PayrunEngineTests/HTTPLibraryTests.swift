@@ -226,6 +226,7 @@ import Testing
             print(failure(function() payrun.http.get("\#(receiver.url)/x", {headers = {Host = "evil.example"}}) end))
             print(failure(function() payrun.http.get("\#(receiver.url)/x", {headers = {["X-A"] = {"a", "\n"}}}) end))
             print(failure(function() payrun.http.get("http://127.0.0.1:+\#(receiver.port)/x") end))
+            print(failure(function() payrun.http.get("http://ops@127.0.0.1:\#(receiver.port)/x") end))
             """#, on: engine)
         let lines = result.output?.standardOutput.split(separator: "\n").map(String.init) ?? []
         #expect(lines == [
@@ -233,11 +234,12 @@ import Testing
             "service.lua:3: bad argument #1 to 'request' (field 'url' is required)",
             "service.lua:4: bad argument #2 to 'post' (the body must be a string or a table (sent as JSON), not a boolean)",
             "service.lua:5: bad argument #2 to 'get' (field 'headers' must map names to strings, numbers, decimals or credentials (or lists of them, joined))",
-            "http: 'ftp://example.com/x' is not an absolute http:// or https:// URL (user names in URLs are not accepted)",
+            "http: 'ftp://example.com/x' is not an http:// or https:// URL",
             #"service.lua:7: bad argument #1 to 'credential' (expected a service and a field in lower case, like ("slack", "webhook_url"))"#,
             "service.lua:8: bad argument #2 to 'get' (field 'headers': 'Host' is set by payrun from the url and body, not by a script)",
             "http: GET \(receiver.url)/x: not sent: a header name or value holds a character HTTP does not allow, such as a line break",
-            "http: 'http://127.0.0.1:+\(receiver.port)/x' is not an absolute http:// or https:// URL (user names in URLs are not accepted)",
+            "http: 'http://127.0.0.1:+\(receiver.port)/x' is not an absolute http:// or https:// URL: a host, and a port of digits if any",
+            "http: 'http://ops@127.0.0.1:\(receiver.port)/x' has a user name in it, which payrun does not send: put credentials in a header",
         ], "\(result.error?.description ?? "")")
         #expect(receiver.received.isEmpty)
         await engine.shutdown()

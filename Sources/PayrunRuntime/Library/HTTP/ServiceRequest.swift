@@ -75,7 +75,7 @@ struct ServiceRequest: Sendable {
             }
         }
         guard let entry = AllowedHosts.entryText(for: url) else {
-            throw Self.error("'\(Redactor(secrets).redact(url))' is not an absolute http:// or https:// URL (user names in URLs are not accepted)")
+            throw Self.error("'\(Redactor(secrets).redact(url))' \(Self.whyNotAURL(url))")
         }
         if case .credential(let name) = self.url, !AllowedHosts.isPrivate(url) {
             throw Self.error("the credential \(name) is a plain http:// URL: a secret URL goes only over https (or to this machine)")
@@ -159,6 +159,17 @@ struct ServiceRequest: Sendable {
         var backslashes = 0
         while index - backslashes > 0, text[index - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
         return backslashes % 2 == 1
+    }
+
+    /// Why `url` is not one a request goes to, for the one thing wrong with it.
+    static func whyNotAURL(_ url: String) -> String {
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+            return "is not an http:// or https:// URL"
+        }
+        let authority = url.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") { return "has a user name in it, which payrun does not send: put credentials in a header" }
+        return "is not an absolute http:// or https:// URL: a host, and a port of digits if any"
     }
 
     static func error(_ message: String, status: Int? = nil, retryable: Bool = false) -> ProviderError {
