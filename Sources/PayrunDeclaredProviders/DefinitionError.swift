@@ -13,8 +13,15 @@ public struct DefinitionError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `providers/acme.lua: auth.kind: expected one of …, got "berer"`.
+    /// `providers/acme.lua: auth.kind: expected one of …, got "berer"`, or
+    /// `providers/acme.lua:3: '}' expected …` for Lua's own message, which starts with the line.
     public var description: String {
-        field.isEmpty ? "\(file): \(message)" : "\(file): \(field): \(message)"
+        if !field.isEmpty { return "\(file): \(field): \(message)" }
+        let startsWithLine = message.prefix { $0 != ":" }.allSatisfy(\.isASCIIDigit) && message.first?.isASCIIDigit == true
+        return startsWithLine ? "\(file):\(message)" : "\(file): \(message)"
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

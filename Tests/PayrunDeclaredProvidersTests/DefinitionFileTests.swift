@@ -75,7 +75,7 @@ import PayrunTestSupport
              "providers/acme.lua: webhooks.secret: expected the name of one of the credentials in `credentials`"),
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "errors = { code = \"errors[0].code\" }, auth = {"),
              "providers/acme.lua: errors.code: 'errors[0].code' is not a path: array positions are written [1], [2], … counting from 1"),
-            ("return {\n  name = 'acme',\n  base_url = { live = 'https://a.example' \n", "providers/acme.lua: 4: '}' expected (to close '{' at line 3) near <eof>"),
+            ("return {\n  name = 'acme',\n  base_url = { live = 'https://a.example' \n", "providers/acme.lua:4: '}' expected (to close '{' at line 3) near <eof>"),
             (Self.minimal.replacingOccurrences(of: "https://api.acme.example/v2", with: "https://me@evil.example/v2"),
              "providers/acme.lua: base_url.live: expected a URL like https://api.example.com/v1 (no user, password, query or fragment)"),
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "retry = { \"GTE\" }, auth = {"),
@@ -112,7 +112,7 @@ import PayrunTestSupport
         ]
         for (line, expected) in attempts {
             let problem = problem(line + "\n" + Self.minimal)
-            #expect(problem.hasPrefix("providers/acme.lua: 1: " + expected), "\(problem)")
+            #expect(problem.hasPrefix("providers/acme.lua:1: " + expected), "\(problem)")
         }
     }
 
