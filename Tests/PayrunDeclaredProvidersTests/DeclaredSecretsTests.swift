@@ -1,10 +1,11 @@
 // What a script can see of a declared provider's secrets, run through the engine as a script
 // would: `p:sign` shows every header signing adds redacted, by its place rather than its name (a
-// script's own `Authorization` does not unmask the provider's), and never the key that query
-// authentication puts in the URL; a transport error quoting that URL is redacted too.
+// script's own `Authorization` does not unmask the provider's), and the key that query
+// authentication puts in the URL by name only; a transport error quoting that URL is redacted too.
 @testable import PayrunDeclaredProviders
 import PayrunProviderKit
 import PayrunRuntime
+import PayrunTestSupport
 import Testing
 
 @Suite struct DeclaredSecretsTests {
@@ -54,7 +55,24 @@ import Testing
             """, auth: #"{ kind = "query", name = "api_key", credential = "api_key" }"#, base: "http://127.0.0.1:9/v1")
         #expect(result.error == nil, "\(result.error?.description ?? "")")
         let output = result.output?.standardOutput ?? ""
-        #expect(output.hasPrefix(String("http://127.0.0.1:9/v1/charges?limit=3".reversed())), "\(output)")
+        #expect(output.hasPrefix(String("http://127.0.0.1:9/v1/charges?limit=3&api_key=[redacted: added by payrun when sent]".reversed())), "\(output)")
         #expect(!output.contains(String(Self.key.reversed())) && !output.contains(Self.key), "\(output)")
+    }
+
+    /// `p:sign` shows the key's parameter by name (it left it out, and looked unsigned); sent
+    /// back through `p:request`, the redacted value is dropped and the key added once.
+    @Test func aSignedURLShowsTheKeysParameterAndIsSentWithTheKeyOnce() async throws {
+        let receiver = try await ServiceReceiver.start()
+        let result = try await run("""
+            local p = payrun.provider("acme")
+            local signed = p:sign{ path = "/charges", query = { limit = 3 } }
+            print(signed.url)
+            p:request(signed)
+            p:request{ url = signed.url:gsub("%[redacted: added by payrun when sent%]", "%%5Bredacted%%3A%%20added%%20by%%20payrun%%20when%%20sent%%5D") }
+            """, auth: #"{ kind = "query", name = "api_key", credential = "api_key" }"#, base: receiver.url + "/v1")
+        await receiver.stop()
+        #expect(result.error == nil, "\(result.error?.description ?? "")")
+        #expect(result.output?.standardOutput == receiver.url + "/v1/charges?limit=3&api_key=[redacted: added by payrun when sent]\n")
+        #expect(receiver.received.map(\.query) == ["limit=3&api_key=" + Self.key, "limit=3&api_key=" + Self.key])
     }
 }

@@ -87,7 +87,7 @@ enum ProviderArguments {
             guard path.hasPrefix(base) else {
                 throw LuaArgumentError.invalid(at: 2, "field 'path' must be a path on this provider, like /user/usr_1")
             }
-            path = String(path.dropFirst(base.count))
+            path = ProviderSigning.pathToSend(String(path.dropFirst(base.count)))
         }
         let query = try call.withField("query", of: 2) { (index, type) throws(LuaArgumentError) -> [(String, String)]? in
             switch type {

@@ -31,9 +31,9 @@ enum ProviderSigning {
         stack.pushTable(fieldCapacity: 4)
         stack.push(request.method)
         stack.setField("method", in: -2)
-        // A key signing put in the query is the provider's own: the URL is shown as the script
-        // made it, which `p:request` signs afresh.
-        stack.push(unsigned.url)
+        // A key signing put in the query is the provider's own: shown by name, its value
+        // redacted, and dropped again by `p:request`, which signs afresh.
+        stack.push(shownURL(signed: request.url, unsigned: unsigned.url))
         stack.setField("url", in: -2)
         stack.pushTable(fieldCapacity: request.headers.count)
         // Signing may add headers and drop the script's of the same name: a header is the
@@ -95,6 +95,30 @@ enum ProviderSigning {
         case .bool(let flag): flag ? ["1", "true"] : ["0", "false"]
         default: []
         }
+    }
+
+    /// The signed URL with the value of every query parameter signing added redacted; the
+    /// script's URL when signing did more than add parameters.
+    static func shownURL(signed: String, unsigned: String) -> String {
+        guard signed.hasPrefix(unsigned), signed != unsigned else { return unsigned }
+        let added = signed.dropFirst(unsigned.count)
+        guard let separator = added.first, separator == "?" || separator == "&" else { return unsigned }
+        let parameters = added.dropFirst().split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+            (parameter.split(separator: "=", maxSplits: 1).first ?? "") + "=" + redactedSignature
+        }
+        return unsigned + String(separator) + parameters.joined(separator: "&")
+    }
+
+    /// A path from `p:sign`'s URL without the query parameters it showed redacted (as given
+    /// back, or percent-encoded on the way): signing adds them again.
+    static func pathToSend(_ path: String) -> String {
+        guard let mark = path.firstIndex(of: "?") else { return path }
+        let encoded = ProviderClient.percentEncoded(redactedSignature)
+        let kept = path[path.index(after: mark)...].split(separator: "&").filter { parameter in
+            let value = parameter.split(separator: "=", maxSplits: 1).dropFirst().first ?? ""
+            return value != redactedSignature && value != encoded
+        }
+        return String(path[..<mark]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
     }
 
     /// The headers of a request table worth sending: those from `p:sign` are signed afresh when
