@@ -24,12 +24,19 @@ struct CredentialsCommand: ParsableCommand {
         var env: PayrunEnvironment?
 
         func run() throws {
-            let (_, store) = try options.loadStore()
+            let (file, store) = try options.loadStore()
+            let variables = ProcessEnvironment.variables()
             var lines: [String] = []
             for environment in PayrunEnvironment.allCases where env == nil || env == environment {
                 for name in store.names(in: environment) {
                     guard let secret = store.secret(for: name, in: environment) else { continue }
-                    lines.append("\(environment)\t\(name)\t\(secret.hint)")
+                    // Which value a run gets, and from where: a variable wins over the file.
+                    let variable = EnvironmentOverrides.variableName(for: name, in: environment)
+                    var source = ""
+                    if variables[variable] != nil {
+                        source = file.secret(for: name, in: environment) == nil ? "\tfrom $\(variable)" : "\tfrom $\(variable), over the file's"
+                    }
+                    lines.append("\(environment)\t\(name)\t\(secret.hint)\(source)")
                 }
             }
             StandardStreams.shared.write(lines.isEmpty ? "no credentials in \(options.path)\n" : lines.joined(separator: "\n") + "\n", to: .standardOutput)

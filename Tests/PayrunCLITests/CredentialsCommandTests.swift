@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    /// A variable wins over the file: the list says which value a run gets, and from where.
+    @Test func theListSaysWhichValuesComeFromEnvironmentVariables() async throws {
+        let set = try await PayrunProcess.run(["credentials", "set", "particeep.api_secret", "--env", "live"],
+                                              input: "sk_live_9d8c7b6a5f\n", environment: environment)
+        #expect(set.status == 0, "\(set.standardError)")
+        var variables = environment
+        variables["PAYRUN_LIVE_PARTICEEP_API_SECRET"] = "sk_from_the_environment_42"
+        variables["PAYRUN_TEST_PEEX_API_KEY"] = "pk_test_31"
+        let list = try await PayrunProcess.run(["credentials", "list"], environment: variables)
+        #expect(list.standardOutput == """
+            test\tpeex.api_key\t•••• (10 bytes)\tfrom $PAYRUN_TEST_PEEX_API_KEY
+            live\tparticeep.api_secret\tsk…42 (26 bytes)\tfrom $PAYRUN_LIVE_PARTICEEP_API_SECRET, over the file's
+
+            """, "\(list.combined)")
+        #expect(!list.combined.contains("sk_from_the_environment_42") && !list.combined.contains("sk_live_9d8c7b6a5f"))
+    }
+
     @Test func aFileOthersCanReadStopsEveryCommand() async throws {
         _ = try await PayrunProcess.run(["credentials", "set", "peex.secret_key", "--env", "test"], input: "peex-secret-1234", environment: environment)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
