@@ -78,7 +78,8 @@ import Testing
             local named = payrun.csv.encode({ { name = "x, y", amount = payrun.decimal.new("1.50"), note = payrun.json.null },
                                               { name = " lead", amount = 3, ok = true } })
             local listed = payrun.csv.encode({ { "a", 'b"c' }, { 1, 2.5 } }, { separator = ";" })
-            local ordered = payrun.csv.encode({ { b = 2, a = 1 } }, { columns = { "b", "a" }, header = false })
+            -- `columns` picks: c is left out, as documented.
+            local ordered = payrun.csv.encode({ { b = 2, a = 1, c = 3 } }, { columns = { "b", "a" }, header = false })
             return named, listed, ordered
             """)
         #expect(results == [

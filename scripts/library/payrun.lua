@@ -204,7 +204,7 @@ local csvwriter = {}
 function csvwriter:write(row) end
 
 ---@class payrun.csv.encode.options
----@field columns? string[] The names to write, in order.
+---@field columns? string[] The names to write, in order; a row's other fields are left out.
 ---@field separator? string The separator (default `","`).
 ---@field header? boolean Whether to write the header line for named rows (default true).
 
