@@ -56,7 +56,7 @@ public final class LuaCoroutine {
         case .failed(let kind):
             self.status = .dead
             var error = stack.takeError(kind: kind, at: -1)
-            error.traceback = stack.traceback()
+            error.traceback = LuaError.tidied(stack.traceback())
             stack.pop()  // the error value, on the dead thread
             throw error
         }

@@ -41,6 +41,12 @@ public struct LuaError: Error, CustomStringConvertible {
         kind == .memory || message.hasSuffix("not enough memory")
     }
 
+    /// A traceback as a reader wants it: Lua 5.4.4 names the function a generic `for` calls
+    /// twice (`in for iterator 'for iterator'`).
+    static func tidied(_ traceback: String?) -> String? {
+        traceback?.replacing("in for iterator 'for iterator'", with: "in a for loop's iterator")
+    }
+
     /// The message, then the traceback when there is one.
     public var description: String {
         guard let traceback else { return message }

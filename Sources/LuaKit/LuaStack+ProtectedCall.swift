@@ -27,7 +27,7 @@ extension LuaStack {
         let traceback = type(at: -1) == .string ? describe(at: -1) : nil
         pop()
         var error = takeError(status: status, at: -1)
-        error.traceback = traceback
+        error.traceback = LuaError.tidied(traceback)
         top = function - 1
         throw error
     }

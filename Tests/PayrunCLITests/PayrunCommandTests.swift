@@ -77,6 +77,10 @@ import Testing
         #expect(result.status == 1)
         #expect(result.standardError.hasPrefix("payrun: \(path):2: attempt to perform arithmetic on a nil value (local 'amount')\nstack traceback:\n"))
         #expect(result.standardError.contains("\(path):2: in main chunk"))
+        // Lua 5.4.4 names a generic for's iterator twice: `in for iterator 'for iterator'`.
+        let looped = try temporaryScript("local function each() error('boom') end\nfor _ in each do end\n")
+        let loop = try await PayrunProcess.run(["run", looped])
+        #expect(loop.standardError.contains("\(looped):1: in a for loop's iterator\n"), "\(loop.standardError)")
     }
 
     @Test func whatTheMainChunkReturnsIsIgnoredHoweverDeep() async throws {
