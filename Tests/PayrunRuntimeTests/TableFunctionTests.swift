@@ -19,6 +19,15 @@ import Testing
         #expect(results == ["id    amount  status\n----  ------  ------\np_1    12.50  paid\np_20    3.00  failed\np_3     1000\n"])
     }
 
+    /// Capitalist's balances are strings: they line up as numbers do; ids and words do not.
+    @Test func amountsInStringsAreRightAlignedToo() throws {
+        let results = try harness.run("""
+            return payrun.table({ { account = "R-1", balance = "12.50", code = "7a" },
+                                  { account = "R-22", balance = "-1000.00", code = "1." } }, { columns = { "account", "balance", "code" } })
+            """)
+        #expect(results == ["account   balance  code\n-------  --------  ----\nR-1         12.50  7a\nR-22     -1000.00  1.\n"])
+    }
+
     @Test func listsAlignmentAndWideCharacters() throws {
         #expect(try harness.run("return payrun.table({ { 'a', 1 }, { 'bb', 22 } })") == ["a    1\nbb  22\n"])
         #expect(try harness.run("return payrun.table({ { x = 'é€', y = 1 } }, { align = { y = 'left' } })") == ["x   y\n--  -\né€  1\n"])

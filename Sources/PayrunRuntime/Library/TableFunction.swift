@@ -39,13 +39,15 @@ enum TableFunction {
             let width = columns?.count ?? stack.rawLength(at: table)
             for position in 0..<width {
                 if let columns { _ = stack.pushField(columns[position], of: table) } else { _ = stack.pushElement(position + 1, of: table) }
-                let numeric = stack.type(at: -1) == .number || stack.object(at: -1, as: DecimalValue.self) != nil
+                var numeric = stack.type(at: -1) == .number || stack.object(at: -1, as: DecimalValue.self) != nil
                 let text: String
                 if stack.type(at: -1) == .nil {
                     text = ""
                 } else {
                     try stack.pushConvertedToString(at: -1)
                     text = stack.string(at: -1) ?? ""
+                    // An amount in a string (Capitalist's balances) lines up as a number does.
+                    if stack.type(at: -2) == .string { numeric = text.isPlainAmount }
                     stack.pop()
                 }
                 stack.pop()
@@ -88,6 +90,13 @@ enum TableFunction {
 }
 
 extension String {
+    /// `12.50`, `-3`, `1000`: digits, with a minus before them and a point between them at most.
+    fileprivate var isPlainAmount: Bool {
+        let unsigned = hasPrefix("-") ? dropFirst() : Substring(self)
+        let parts = unsigned.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
+    }
+
     /// One line per row: a line break inside a cell would break the columns.
     fileprivate func replacingNewlines() -> String {
         String(unicodeScalars.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : Character($0) })
