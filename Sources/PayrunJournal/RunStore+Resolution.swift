@@ -50,10 +50,9 @@ extension RunStore {
         while let last = settled.last, last.kind == .resolution, last.body["how"]?.string == Self.operatorsDecision, last.sequence > lastStart {
             settled.removeLast()
         }
-        guard let last = settled.last else {
+        guard let standing = MutationStanding.reading(settled)[mutation] else {
             throw ResolutionRefused(message: "run \(runID) has no mutation \(mutation); `payrun runs show \(runID)` lists its mutations")
         }
-        let standing = MutationStanding(last)
         // A run a newer one left behind (`--new-run`) never resumes: its key's latest run is
         // another, or its journal says it was abandoned for a changed input.
         var leftBehind = false
@@ -64,27 +63,27 @@ extension RunStore {
         switch (resolution, standing) {
         case (.applied, .inDoubt), (.notApplied, .inDoubt):
             break
-        case (.sendAgain, .refused) where run.status.isFinished:
+        case (.sendAgain, .answered) where standing.refusal != nil && run.status.isFinished:
             throw ResolutionRefused(
                 message: "run \(runID) finished, so it never resumes and nothing would send \(mutation) again; "
                     + "a payment it still owes needs a new run (of a script or input holding only that payment)")
-        case (.sendAgain, .refused) where leftBehind:
+        case (.sendAgain, .answered) where standing.refusal != nil && leftBehind:
             throw ResolutionRefused(message: "run \(runID) was left behind by a newer run (--new-run), so it never resumes and nothing would send \(mutation) again")
-        case (.sendAgain, .refused):
+        case (.sendAgain, .answered) where standing.refusal != nil:
             break
         case (.sendAgain, .inDoubt):
             throw ResolutionRefused(
                 message: "mutation \(mutation) of run \(runID) is in doubt, not refused: check at the provider whether it was applied, "
                     + "then say --applied ID or --not-applied")
-        case (_, .refused(let answer)):
+        case (_, .answered) where standing.refusal != nil:
             throw ResolutionRefused(
-                message: "mutation \(mutation) of run \(runID) was refused by the provider (\(answer)), so it was not applied; "
+                message: "mutation \(mutation) of run \(runID) was refused by the provider (\(standing.refusal ?? "")), so it was not applied; "
                     + "once its cause is fixed, --send-again has the resumed run send it again")
         case (_, .notSent):
             throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) never left (refused before it was sent): a resumed run sends it")
         case (_, .answered):
             throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) is not in doubt: the provider accepted it, as its journal says")
-        case (_, .settled):
+        case (_, .applied), (_, .notApplied):
             throw ResolutionRefused(message: "mutation \(mutation) of run \(runID) is not in doubt: it was settled already (`payrun runs show \(runID)`)")
         }
         var body: [String: JSONValue] = ["decision": .string(resolution.decision), "how": .string(Self.operatorsDecision), "by": .string(user)]
@@ -93,36 +92,6 @@ extension RunStore {
     }
 
     private static var operatorsDecision: String { "an operator's decision" }
-}
-
-/// Where a mutation stands, by the last record of it that says.
-private enum MutationStanding {
-    /// Sent, and no answer that settles it: none, or a 5xx or 429 (which the provider may yet apply).
-    case inDoubt
-    /// Refused by the provider, with what it said.
-    case refused(String)
-    /// Refused before it left.
-    case notSent
-    /// Accepted.
-    case answered
-    /// Settled by payrun (a lookup) or by a resumed attempt.
-    case settled
-
-    init(_ record: JournalRecord) {
-        switch record.kind {
-        case .intent:
-            self = .inDoubt
-        case .outcome where record.body["not_sent"] != nil:
-            self = .notSent
-        case .outcome:
-            guard let error = record.body["error"] else { self = .answered; return }
-            if error["retryable"] == .bool(true) { self = .inDoubt; return }
-            let status = error["status"]?.integer.map { "\($0) " } ?? ""
-            self = .refused(status + (error["message"]?.string ?? ""))
-        default:
-            self = .settled
-        }
-    }
 }
 
 /// A resolution that cannot be recorded.

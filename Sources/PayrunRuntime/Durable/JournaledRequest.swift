@@ -55,7 +55,7 @@ struct JournaledRequest: Sendable {
             return reply
         case .inDoubt(let intent)?:
             return try await settle(intent)
-        case .notApplied?, nil:
+        case .notApplied?, .notSent?, nil:
             return try await send()
         }
     }
