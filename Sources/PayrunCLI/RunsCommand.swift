@@ -152,8 +152,18 @@ struct RunsPruneCommand: AsyncParsableCommand {
     func run() async throws {
         guard let age = RunsText.seconds(olderThan) else { throw ValidationError("--older-than takes an age such as 90d, 12h or 30m, not '\(olderThan)'") }
         try await stateOptions.withStore { store in
-            let count = try await store.prune(endedBefore: UTCTime.now() - age)
-            StandardStreams.shared.write("pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(UTCTime.now() - age))\n", to: .standardOutput)
+            let cutoff = UTCTime.now() - age
+            let count = try await store.prune(endedBefore: cutoff)
+            var said = "pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(cutoff)) UTC"
+            // What stayed, and why: an unfinished run a run of its key would resume keeps its
+            // journal, and so does every run after it in the chain.
+            let kept = try await store.runs(limit: .max).filter { ($0.endedAt ?? .max) < cutoff }
+            if !kept.isEmpty {
+                let resumable = kept.filter { !$0.status.isFinished }.count
+                said += "; kept \(kept.count) that ended before then: \(resumable) unfinished, which a run of the same key (or `payrun inbox replay`) resumes"
+                    + " from its journal, and the runs after them in the journal's chain"
+            }
+            StandardStreams.shared.write(said + "\n", to: .standardOutput)
         }
     }
 }

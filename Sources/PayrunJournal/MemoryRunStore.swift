@@ -92,7 +92,12 @@ public final class MemoryRunStore: RunStore {
 
     public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
         try change { contents in
-            let old = Set(contents.runs.values.filter { ($0.endedAt ?? .max) < cutoff }.map(\.id))
+            let runs = contents.runs
+            let old = RunPruning.prunable(
+                contents.order.enumerated().compactMap { order, id in
+                    runs[id].map { RunPruning.Run(id: $0.id, key: $0.key, status: $0.status, endedAt: $0.endedAt, order: order) }
+                },
+                endedBefore: cutoff)
             let removed = ChainDigest.prunablePrefix(of: contents.records.map(\.runID), prunable: old)
             if removed > 0 { contents.anchor = contents.records[removed - 1].digest }
             contents.records.removeFirst(removed)

@@ -78,9 +78,13 @@ public final class PostgresRunStore: RunStore {
         try await database.query(doing: "reading run \(id)", "SELECT * FROM payrun.runs WHERE id = \(id)").first.map(Self.run(from:))
     }
 
+    /// Which of two runs started in the same second started first: the one whose first record
+    /// came first (an id is random, so it cannot say, and the run it resumes must be the latest).
+    static let startOrder = "(SELECT MIN(seq) FROM payrun.records WHERE records.run_id = runs.id)"
+
     public func latestRun(key: String) async throws(StoreError) -> RunRecord? {
         try await database.query(doing: "looking up the last run of a key", """
-            SELECT * FROM payrun.runs WHERE key = \(key) ORDER BY started_at DESC, id DESC LIMIT 1
+            SELECT * FROM payrun.runs WHERE key = \(key) ORDER BY started_at DESC, \(unescaped: Self.startOrder) DESC NULLS LAST LIMIT 1
             """).first.map(Self.run(from:))
     }
 
@@ -219,7 +223,17 @@ public final class PostgresRunStore: RunStore {
     public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
         try await database.transaction(doing: "pruning runs") { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLock))", logger: PostgresDatabase.logger)
-            let old = Set(try await connection.rows("SELECT id FROM payrun.runs WHERE ended_at IS NOT NULL AND ended_at < \(cutoff)").map { $0.text("id") })
+            // Every run, in the order `latestRun` reads them, for the rule to see each key whole.
+            let runs = try await connection.rows("""
+                SELECT id, key, status, ended_at FROM payrun.runs ORDER BY started_at, \(unescaped: PostgresRunStore.startOrder)
+                """)
+            let old = RunPruning.prunable(
+                runs.enumerated().map { order, row in
+                    RunPruning.Run(
+                        id: row.text("id"), key: row.text("key"), status: RunStatus(rawValue: row.text("status")) ?? .running,
+                        endedAt: row.optionalInteger("ended_at"), order: order)
+                },
+                endedBefore: cutoff)
             // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
             let chain = try await connection.rows("SELECT seq, run_id, digest FROM payrun.records ORDER BY seq")
             let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.text("run_id") }, prunable: old)
@@ -233,8 +247,9 @@ public final class PostgresRunStore: RunStore {
                 }
                 try await connection.query("DELETE FROM payrun.records WHERE seq <= \(sequence)", logger: PostgresDatabase.logger)
             }
+            let candidates = Array(old)
             return try await connection.rows("""
-                DELETE FROM payrun.runs WHERE ended_at IS NOT NULL AND ended_at < \(cutoff)
+                DELETE FROM payrun.runs WHERE id = ANY(\(candidates))
                   AND id NOT IN (SELECT DISTINCT run_id FROM payrun.records) RETURNING id
                 """).count
         }

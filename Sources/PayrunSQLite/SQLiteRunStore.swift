@@ -318,8 +318,16 @@ public final class SQLiteRunStore: RunStore {
         try await write(doing: "pruning runs") {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
             do {
-                let old = Set(try await self.connection.query("SELECT id FROM runs WHERE ended_at IS NOT NULL AND ended_at < ?", [.integer(cutoff)])
-                    .compactMap { $0.column("id")?.string })
+                // Every run, in the order `latestRun` reads them, for the rule to see each key whole.
+                let runs = try await self.connection.query("SELECT id, key, status, ended_at FROM runs ORDER BY started_at, rowid")
+                let old = RunPruning.prunable(
+                    runs.enumerated().map { order, row in
+                        RunPruning.Run(
+                            id: row.column("id")?.string ?? "", key: row.column("key")?.string ?? "",
+                            status: RunStatus(rawValue: row.column("status")?.string ?? "") ?? .running, endedAt: row.column("ended_at")?.integer,
+                            order: order)
+                    },
+                    endedBefore: cutoff)
                 // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
                 let chain = try await self.connection.query("SELECT seq, run_id, digest FROM records ORDER BY seq")
                 let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.column("run_id")?.string ?? "" }, prunable: old)
@@ -330,12 +338,14 @@ public final class SQLiteRunStore: RunStore {
                     }
                     _ = try await self.connection.query("DELETE FROM records WHERE seq <= ?", [.integer(sequence)])
                 }
-                let gone = try await self.connection.query(
-                    "DELETE FROM runs WHERE ended_at IS NOT NULL AND ended_at < ? AND id NOT IN (SELECT DISTINCT run_id FROM records) RETURNING id",
-                    [.integer(cutoff)])
+                var gone = 0
+                for id in old {
+                    gone += try await self.connection.query(
+                        "DELETE FROM runs WHERE id = ? AND id NOT IN (SELECT DISTINCT run_id FROM records) RETURNING id", [.text(id)]).count
+                }
                 _ = try await self.connection.query("COMMIT")
                 self.end.withLock { $0 = nil }
-                return gone.count
+                return gone
             } catch {
                 _ = try? await self.connection.query("ROLLBACK")
                 throw error

@@ -224,6 +224,30 @@ import Testing
         #expect(shown.standardOutput.contains("\(mutation) refused, to be sent again (an operator's decision"), "\(shown.standardOutput)")
     }
 
+    /// A failed run is resumed by the next run of its job, from its journal, however old it is:
+    /// pruned, the next run started afresh and paid all three again.
+    @Test func pruningKeepsAFailedRunSoItsNextRunDoesNotPayAgain() async throws {
+        let sandbox = try SandboxProcess()
+        let state = Self.temporaryState()
+        let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
+        let script = try Self.payoutScript()
+        let failed = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
+        #expect(failed.status == 1 && failed.standardError.contains("stopped on purpose"), "\(failed.standardError)")
+        // Ended a second ago, and so older than --older-than 0s.
+        try await Task.sleep(for: .milliseconds(1100))
+        let pruned = try await PayrunProcess.runOnce(["runs", "prune", "--older-than", "0s"], environment: environment)
+        #expect(pruned.status == 0 && pruned.standardOutput.hasPrefix("pruned 0 runs that ended before "), "\(pruned.combined)")
+        #expect(pruned.standardOutput.contains("kept 1 that ended before then: 1 unfinished"), "\(pruned.standardOutput)")
+        let resumed = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script], environment: environment)
+        #expect(resumed.status == 0 && resumed.standardOutput == "paid\n", "\(resumed.combined)")
+        let payments = try sandbox.requests().filter { $0["path"] as? String == "/particeep/v1/transaction" }
+        #expect(payments.count == 3, "each payment once, the resumed run's from the journal: \(payments.count)")
+        // Finished now: the next prune takes it.
+        try await Task.sleep(for: .milliseconds(1100))
+        let again = try await PayrunProcess.runOnce(["runs", "prune", "--older-than", "0s"], environment: environment)
+        #expect(again.standardOutput.hasPrefix("pruned 1 run that ended before ") && !again.standardOutput.contains("kept"), "\(again.standardOutput)")
+    }
+
     /// A small file system of its own, for the real "disk full" and "read-only", not a simulation.
     static func mountTmpfs(size: String) throws -> String {
         let folder = TestFiles.path("payrun-tmpfs")

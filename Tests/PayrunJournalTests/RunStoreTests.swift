@@ -160,6 +160,67 @@ func freshDatabase() async throws -> String {
         await store.close()
     }
 
+    /// A run a later run of its key would resume keeps its journal however old it is: pruned,
+    /// the next run of the key started afresh and paid again what it had paid.
+    @Test(arguments: StoreDriver.all) func pruningKeepsEveryRunThatWouldResume(_ driver: StoreDriver) async throws {
+        let store = try await driver.make()
+        func run(_ id: String, _ key: String, _ status: RunStatus, startedAt: Int, endedAt: Int?) -> RunRecord {
+            var run = Self.run(id, key: key, startedAt: startedAt, endedAt: endedAt)
+            run.status = status
+            return run
+        }
+        // b: failed, then a --new-run finished: neither resumes. a: failed, would resume. c: a
+        // killed run (no end), then a finished one: pruning the finished one alone would leave
+        // the killed one the key's latest, to be resumed.
+        let runs = [
+            run("r_b1", "b", .failed, startedAt: 100, endedAt: 110), run("r_b2", "b", .finished, startedAt: 120, endedAt: 130),
+            run("r_a1", "a", .inDoubt, startedAt: 140, endedAt: 150),
+            run("r_c1", "c", .running, startedAt: 160, endedAt: nil), run("r_c2", "c", .finished, startedAt: 170, endedAt: 180),
+        ]
+        for record in runs {
+            try await store.insert(record)
+            try await store.append(JournalRecord(runID: record.id, kind: .runStarted, at: record.startedAt), durable: false)
+        }
+        #expect(try await store.prune(endedBefore: 1_000) == 2)
+        #expect(try await store.run("r_b1") == nil)
+        #expect(try await store.run("r_b2") == nil)
+        #expect(try await store.latestRun(key: "a")?.id == "r_a1")
+        #expect(try await store.latestRun(key: "c")?.id == "r_c2")
+        #expect(try await store.records(of: "r_a1").count == 1)
+        #expect(try await store.verify() == .intact(records: 3))
+        await store.close()
+    }
+
+    /// A failed run and the --new-run after it in the same second: the next run of the key
+    /// must find the new one (PostgreSQL broke the tie by the random id, and could resume the
+    /// failed run, paying again what the new one paid).
+    @Test(arguments: StoreDriver.all) func theLatestOfTwoRunsStartedInTheSameSecondIsTheOneStartedSecond(_ driver: StoreDriver) async throws {
+        let store = try await driver.make()
+        for index in 0..<3 {
+            // Ids are random: here the new run's sorts first.
+            var failed = Self.run("r_\(index)z", key: "k\(index)", startedAt: 500, endedAt: 500)
+            failed.status = .failed
+            for run in [failed, Self.run("r_\(index)a", key: "k\(index)", startedAt: 500)] {
+                try await store.insert(run)
+                try await store.append(JournalRecord(runID: run.id, kind: .runStarted, at: 500), durable: false)
+            }
+            #expect(try await store.latestRun(key: "k\(index)")?.id == "r_\(index)a")
+        }
+        await store.close()
+    }
+
+    @Test func thePruningRuleSeesEachKeyWhole() {
+        func run(_ id: String, _ key: String, _ status: RunStatus, _ endedAt: Int?, _ order: Int) -> RunPruning.Run {
+            RunPruning.Run(id: id, key: key, status: status, endedAt: endedAt, order: order)
+        }
+        let runs = [
+            run("interrupted", "a", .interrupted, 10, 1), run("failed-then-new", "b", .failed, 10, 2), run("new", "b", .finished, 20, 3),
+            run("finished", "c", .finished, 10, 4), run("finished-late", "d", .finished, 900, 5), run("left", "e", .timeLimit, 10, 6),
+            run("still-going", "e", .running, nil, 7),
+        ]
+        #expect(RunPruning.prunable(runs, endedBefore: 500) == ["failed-then-new", "new", "finished", "left"])
+    }
+
     @Test func aChangedRecordIsNamedByVerify() async throws {
         let path = Self.temporaryPath()
         let store = try await SQLiteRunStore.open(at: path)

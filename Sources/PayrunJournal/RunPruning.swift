@@ -1,0 +1,40 @@
+// Which runs `payrun runs prune` may delete. A run a later run of its key would resume must stay:
+// its journal is what keeps the resumed run from paying anyone twice. Nor may a prune leave such
+// a run the latest of its key by deleting the finished run after it.
+
+/// The rule every store prunes by.
+public enum RunPruning {
+    /// What the rule needs to know of a run.
+    public struct Run: Sendable {
+        public var id: String
+        public var key: String
+        public var status: RunStatus
+        public var endedAt: Int?
+        /// The order runs of a key started in: the greatest is the one a run of the key resumes.
+        public var order: Int
+
+        public init(id: String, key: String, status: RunStatus, endedAt: Int?, order: Int) {
+            self.id = id
+            self.key = key
+            self.status = status
+            self.endedAt = endedAt
+            self.order = order
+        }
+    }
+
+    /// The runs that ended before `cutoff` and that no run will resume: one a later run of its key
+    /// left behind, and a key's latest run when it finished and every run of its key goes with it.
+    /// A run that failed, stopped in doubt or was interrupted, and is its key's latest, stays (a
+    /// run of its key resumes it, or `payrun inbox replay` does its handler's), and so does one
+    /// that never recorded an end (killed, or still going).
+    public static func prunable(_ runs: [Run], endedBefore cutoff: Int) -> Set<String> {
+        func ended(_ run: Run) -> Bool { (run.endedAt ?? .max) < cutoff }
+        var prunable: Set<String> = []
+        for (_, keyed) in Dictionary(grouping: runs, by: \.key) {
+            guard let latest = keyed.max(by: { $0.order < $1.order }) else { continue }
+            for run in keyed where run.id != latest.id && ended(run) { prunable.insert(run.id) }
+            if latest.status.isFinished && keyed.allSatisfy(ended) { prunable.insert(latest.id) }
+        }
+        return prunable
+    }
+}
