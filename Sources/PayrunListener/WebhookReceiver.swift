@@ -117,7 +117,7 @@ final class WebhookReceiver: Sendable {
     }
 
     /// The event as the inbox keeps it: secret headers with their names only, every
-    /// credential the store holds taken out of the rest.
+    /// credential the store holds taken out of the rest, body included.
     private func received(_ webhook: IncomingWebhook, from provider: any PaymentProvider) -> ReceivedEvent {
         var description = provider.describe(webhook)
         // The type comes from a header or the body: one short printable word in the log and the store.
@@ -128,9 +128,12 @@ final class WebhookReceiver: Sendable {
         let headers = webhook.headers.map { name, value in
             Header(name, secret.contains(name.lowercased()) ? "[redacted]" : redactor.redact(value))
         }
+        // Verified already: what is kept, shown and handed to the handler has no credential in
+        // it, whoever put one there.
+        let body = redactor.redact(webhook.body)
         return ReceivedEvent(
-            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(type: description.type, body: webhook.body),
-            headers: headers, body: webhook.body, receivedAt: Clock.milliseconds())
+            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(type: description.type, body: body),
+            headers: headers, body: body, receivedAt: Clock.milliseconds())
     }
 
     private func health() -> Response {

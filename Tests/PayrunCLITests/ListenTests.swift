@@ -50,7 +50,9 @@ import FoundationNetworking
         """
 
     @Test func theSimulatorsWebhooksAreVerifiedStoredAndHandledAndForgeriesAreNot() async throws {
-        let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state)
+        // A credential of the operator's own (the sandbox's are public), for the body below.
+        let listener = try ListenerProcess(
+            handlers: try handlers(Self.recording), state: state, environment: ["PAYRUN_SANDBOX_PEEX_SECRET_KEY": "peex-key-of-our-own-7d3f"])
         for (provider, event) in [("particeep", "user_created"), ("tradevest", "TRANSFER_NOTIFICATION"), ("peex", "peex_callback")] {
             // Once: `run` sends twice, and a sample with the time in its body would be two events.
             let sent = try await PayrunProcess.runOnce(["sandbox", "trigger", provider, event, "--to", listener.url + "/webhooks/" + provider])
@@ -86,6 +88,15 @@ import FoundationNetworking
         #expect(shown.standardOutput.contains("api-key: [redacted]") && !shown.standardOutput.contains("sandbox-tradevest-webhook"), "\(shown.standardOutput)")
         let health = await WebhookSender.get(listener.url + "/health")
         #expect(health?.status == 200 && health?.body.contains(#""rejected":5"#) == true)
+        // A credential in a verified body (whoever put it there) is kept, shown and handled as
+        // its marker: it was stored and printed as it came.
+        let carrying = Data(#"{"type": "TRANSFER_NOTIFICATION", "note": "peex-key-of-our-own-7d3f"}"#.utf8)
+        #expect(await WebhookSender.post(listener.url + "/webhooks/tradevest", body: carrying, headers: [("api-key", TradevestSimulator.sandboxWebhookSecret)]) == 200)
+        let newest = try await events().compactMap { $0["id"] as? Int }.max() ?? 0
+        let carried = try await PayrunProcess.run(["inbox", "show", String(newest), "--state", state])
+        #expect(carried.standardOutput.contains("[redacted peex.secret_key]") && !carried.combined.contains("peex-key-of-our-own"), "\(carried.combined)")
+        await #expect(listener.waitForLog { $0.components(separatedBy: "HANDLED ").count - 1 == 4 })
+        #expect(!listener.output.contains("peex-key-of-our-own"))
         listener.stop()
         #expect(listener.output.contains("payrun listen: stopped"))
     }
