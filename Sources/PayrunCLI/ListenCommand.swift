@@ -55,7 +55,6 @@ struct ListenCommand: AsyncParsableCommand {
     static let defaultTimeout = 300.0
 
     func validate() throws {
-        guard !options.dryRun else { throw ValidationError("--dry-run is for payrun run: a listener's handlers send what they send") }
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("--grace", grace), ("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout)] {

@@ -17,6 +17,9 @@ struct ReplCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ScriptOptions
 
+    @Flag(help: "Describe the mutating provider requests an entry would send, and send none of them; reads go through.")
+    var dryRun = false
+
     @Flag(help: "Do not read or save the line history ($XDG_STATE_HOME/payrun/repl_history).")
     var noHistory = false
 
@@ -31,7 +34,7 @@ struct ReplCommand: AsyncParsableCommand {
         let names = providers.isEmpty
             ? registry.names.filter { registry.provider(named: $0)?.offers(options.env) == true }
             : providers
-        let (verbose, dryRun, keepsHistory) = (options.verbose, options.dryRun, !noHistory)
+        let (verbose, dryRun, keepsHistory) = (options.verbose, self.dryRun, !noHistory)
         // The session lives on a Lua thread of the engine's: its entries block while they wait,
         // which Swift's tasks must not.
         let outcome = try await engine.onLuaThread { () -> Result<Bool, ValidationError> in

@@ -15,6 +15,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ScriptOptions
 
+    @Flag(help: "Print the mutating provider requests the script would send, and send none of them; reads go through.")
+    var dryRun = false
+
     @OptionGroup var stateOptions: StateOptions
 
     @Option(name: .customLong("out"), help: ArgumentHelp("The folder the script's reports go to (payrun.output(name)); created if missing. A report is renamed into place when the script succeeds and kept as NAME.partial when it fails.", valueName: "dir"))
@@ -39,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
         let output = StandardStreams.shared
         // Every run is journaled, except a dry run, which sends no mutation. The store opens
         // while the rest is set up: its round trips to SQLite's thread are most of its cost.
-        let opening = options.dryRun ? nil : Task { try await openStore(output) }
+        let opening = dryRun ? nil : Task { try await openStore(output) }
         let configuration: PayrunEngine.Configuration
         do {
             configuration = try options.makeConfiguration(scriptPath: script == "-" ? nil : script)
@@ -55,7 +58,7 @@ struct RunCommand: AsyncParsableCommand {
         run.arguments = arguments
         run.output = .streamed(output)
         run.verbose = options.verbose
-        run.dryRun = options.dryRun
+        run.dryRun = dryRun
         run.stopsOnTerminationSignals = true
         run.runKey = runKey
         run.reportFolder = reportFolder

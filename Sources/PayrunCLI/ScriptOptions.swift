@@ -1,11 +1,13 @@
-// The options of the commands that run Lua (`run` and `repl`): limits, environment, credentials.
+// The options of the commands that run Lua (`run`, `repl` and `listen`): limits, environment, credentials.
 import Foundation
 import ArgumentParser
 import Payrun
 
 struct ScriptOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Stop the script (in the REPL: each entry) after this many seconds (default: no limit).", valueName: "seconds"))
-    var timeout: Double?
+    @Option(help: ArgumentHelp(
+        "Stop the script after this long: seconds, or 30s, 5m, 1h. Default: no limit for run; 5m a handler for listen; in the REPL it limits each entry.",
+        valueName: "duration"))
+    var timeout: TimeLimit?
 
     @Option(help: ArgumentHelp("The most memory the script may use: bytes, or with K, M or G.", valueName: "size"))
     var maxMemory: ByteCount = ByteCount(argument: "256M")!
@@ -21,9 +23,6 @@ struct ScriptOptions: ParsableArguments {
 
     @Flag(help: "Trace each provider request on standard error: method, URL, status, time, retries (secrets redacted).")
     var verbose = false
-
-    @Flag(help: "Print the mutating provider requests the script would send, and send none of them; reads go through.")
-    var dryRun = false
 
     @OptionGroup var credentialOptions: CredentialOptions
 
@@ -41,8 +40,8 @@ struct ScriptOptions: ParsableArguments {
         } catch {
             throw ValidationError("--allow-host \(error.description)")
         }
-        if let timeout, !(timeout > 0 && timeout.isFinite) {
-            throw ValidationError("--timeout must be a positive number of seconds")
+        if let timeout, !(timeout.seconds > 0 && timeout.seconds.isFinite) {
+            throw ValidationError("--timeout must be a positive time, in seconds or such as 30s or 5m")
         }
         // A mistyped folder would only show as a module or provider not found, later.
         for path in libraryPaths {
@@ -55,7 +54,7 @@ struct ScriptOptions: ParsableArguments {
 
     /// The sandbox these options describe.
     var sandbox: SandboxOptions {
-        SandboxOptions(strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout, libraryPaths: libraryPaths)
+        SandboxOptions(strictGlobals: !noStrict, memoryLimit: maxMemory.bytes, timeLimit: timeout?.seconds, libraryPaths: libraryPaths)
     }
 
     /// An engine with these options, the built-in providers, those declared where a script at

@@ -43,15 +43,14 @@ public struct RetrySchedule: Sendable, Equatable {
         return RetrySchedule(waits: waits)
     }
 
-    /// `250ms`, `5s`, `2m`, `1h`; nil for anything else.
+    /// `250ms`, `5s`, `2m`, `1h`, or `30` (seconds); nil for anything else.
     public static func duration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (unit, seconds) in units where text.hasSuffix(unit) {
-            // Up to a year: a longer wait is a mistake, and would not fit in a Duration's milliseconds.
-            guard let value = Double(text.dropLast(unit.count)), value >= 0, value * seconds <= 366 * 86_400 else { return nil }
-            return .milliseconds(Int64((value * seconds * 1000).rounded()))
-        }
-        return nil
+        // A bare number is seconds, as `--timeout 30` is.
+        let (number, seconds) = units.first { text.hasSuffix($0.0) }.map { (text.dropLast($0.0.count), $0.1) } ?? (Substring(text), 1)
+        // Up to a year: a longer wait is a mistake, and would not fit in a Duration's milliseconds.
+        guard let value = Double(number), value >= 0, value * seconds <= 366 * 86_400 else { return nil }
+        return .milliseconds(Int64((value * seconds * 1000).rounded()))
     }
 
     public struct ScheduleError: Error, CustomStringConvertible {

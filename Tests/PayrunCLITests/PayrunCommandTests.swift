@@ -119,6 +119,20 @@ import Testing
         #expect(lib.status == 2 && lib.standardError.contains("--lib /nonexistent/lib: there is no such folder"), "\(lib.standardError)")
     }
 
+    /// `--timeout` took seconds only while the listener's `--grace` took `30s`: both take both.
+    @Test func timeLimitsAreSecondsOrHaveAUnit() async throws {
+        for limit in ["0.5", "500ms", "1s"] {
+            let stopped = try await PayrunProcess.run(["run", "--timeout", limit, "-e", "while true do end"])
+            #expect(stopped.status == 3 && stopped.standardError.contains("it ran past its time limit"), "\(limit): \(stopped.standardError)")
+        }
+        let bad = try await PayrunProcess.run(["run", "--timeout", "5x", "-e", "print(1)"])
+        #expect(bad.status == 2 && bad.standardError.contains("seconds, or 30s, 5m, 1h"), "\(bad.standardError)")
+        // The listener's help says its own default, and offers no --dry-run it would refuse.
+        let help = try await PayrunProcess.run(["listen", "--help"])
+        #expect(help.standardOutput.contains("5m a handler for") && !help.standardOutput.contains("--dry-run"), "\(help.standardOutput)")
+        #expect(try await PayrunProcess.run(["repl", "--help"]).standardOutput.contains("--dry-run"))
+    }
+
     @Test func chunksFromTheCommandLineAndStandardInput() async throws {
         let inline = try await PayrunProcess.run(["run", "-e", "print(payrun.json.encode({1, 2}))"])
         #expect(inline.standardOutput == "[1,2]\n")
