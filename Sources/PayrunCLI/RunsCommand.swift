@@ -18,28 +18,58 @@ struct RunsListCommand: AsyncParsableCommand {
     @OptionGroup var stateOptions: StateOptions
     @Flag(help: "Write JSON instead of a table.") var json = false
     @Option(help: ArgumentHelp("Show at most this many runs.", valueName: "n")) var limit = 50
+    @Option(help: ArgumentHelp("Only runs of this script: its path, or the end of it (payout.lua).", valueName: "script")) var script: String?
+    @Option(help: ArgumentHelp("Only runs of this job.", valueName: "key")) var key: String?
+    @Option(help: ArgumentHelp(
+        "Only runs with this status: finished, failed, time_limit, in_doubt, interrupted, running, or unfinished (any but finished).",
+        valueName: "status"))
+    var status: String?
+    @Option(help: ArgumentHelp("Only runs started since: an age (12h, 7d) or a UTC date (2026-12-02).", valueName: "when")) var since: String?
 
     func validate() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be 1 or more") }
+        if let status, status != "unfinished", RunStatus(rawValue: status) == nil {
+            throw ValidationError("--status \(status): say one of \((RunStatus.allCases.map(\.rawValue) + ["unfinished"]).joined(separator: ", "))")
+        }
+        if let since, Self.start(since) == nil { throw ValidationError("--since \(since): give an age such as 12h or 7d, or a date such as 2026-12-02") }
+    }
+
+    /// `--since` in seconds since 1970: an age back from now, or the start of a UTC day.
+    static func start(_ since: String) -> Int? {
+        if let age = RunsText.seconds(since) { return UTCTime.now() - age }
+        return UTCTime.seconds(fromDateOrDateTime: since)
+    }
+
+    /// Whether `run` is one the options ask for.
+    func selects(_ run: RunRecord) -> Bool {
+        if let script, run.script != script, !run.script.hasSuffix("/" + script) { return false }
+        if let key, run.key != key { return false }
+        if let status, status == "unfinished" ? run.status.isFinished : run.status.rawValue != status { return false }
+        if let since, let start = Self.start(since), run.startedAt < start { return false }
+        return true
     }
 
     func run() async throws {
         try await stateOptions.withStore { store in
-            let runs = try await store.runs(limit: limit)
+            let filtered = script != nil || key != nil || status != nil || since != nil
+            // Filtered, every run is looked at: the limit is of those shown.
+            let runs = filtered ? Array(try await store.runs(limit: .max).filter(selects).prefix(limit)) : try await store.runs(limit: limit)
             let output = StandardStreams.shared
             if json {
                 output.write(String(decoding: JSONValue.array(runs.map(\.json)).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
                 return
             }
-            var rows = [["ID", "STARTED", "SCRIPT", "ENV", "USER", "STATUS", "MUTATIONS"]]
+            let leftBehind = try await RunsText.leftBehind(runs, in: store)
+            var rows = [["ID", "STARTED (UTC)", "SCRIPT", "ENV", "USER", "STATUS", "MUTATIONS"]]
             for run in runs {
                 rows.append([
                     run.id, RunsText.minutes(run.startedAt), run.script, run.environment, run.user,
-                    RunsText.status(run) + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""), String(run.mutations),
+                    RunsText.status(run, leftBehind: leftBehind.contains(run.id)) + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""),
+                    String(run.mutations),
                 ])
             }
             output.write(RunsText.table(rows), to: .standardOutput)
-            if runs.isEmpty { output.write("no runs yet in \(store.location)\n", to: .standardError) }
+            if runs.isEmpty { output.write(filtered ? "no runs match in \(store.location)\n" : "no runs yet in \(store.location)\n", to: .standardError) }
         }
     }
 }
@@ -61,10 +91,19 @@ struct RunsShowCommand: AsyncParsableCommand {
                 output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
                 return
             }
+            let leftBehind = try await RunsText.leftBehind([run], in: store).contains(run.id)
             var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
-            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(RunsText.status(run))"
-            text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + "\n"
+            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(RunsText.status(run, leftBehind: leftBehind))"
+            text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + " UTC\n"
             for record in records { text += RunsText.line(record) + "\n" }
+            // What an auditor asks first of a run that stopped: which payments nobody knows about.
+            let inDoubt = MutationStanding.reading(records).filter { if case .inDoubt = $0.value { true } else { false } }.keys.sorted()
+            if !inDoubt.isEmpty {
+                let next = run.status.isFinished || leftBehind
+                    ? "check each at the provider, and pay what was not paid by a new run"
+                    : "the next run of this job settles each by the provider's lookup, or stops and asks: `payrun runs resolve \(run.id) MUTATION --applied ID | --not-applied`"
+                text += "  in doubt (sent, no answer kept): \(inDoubt.joined(separator: ", ")); \(next)\n"
+            }
             output.write(text, to: .standardOutput)
         }
     }

@@ -8,13 +8,22 @@ enum RunsText {
         return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
     }
 
-    /// A run's status, and for one recorded as running whose process on this machine is gone
-    /// (killed, or the machine restarted), that it is not: it resumes when its job runs again.
-    static func status(_ run: RunRecord) -> String {
-        guard run.status == .running, run.host == RunStart.currentHost, !run.processIsAlive(on: RunStart.currentHost) else {
-            return run.status.rawValue
+    /// A run's status (``RunRecord/describedStatus``), and for an unfinished one a newer run of
+    /// its job left behind, that it never resumes.
+    static func status(_ run: RunRecord, leftBehind: Bool) -> String {
+        leftBehind && !run.status.isFinished ? "\(run.status.rawValue), left behind by a newer run" : run.describedStatus
+    }
+
+    /// Which of `runs` a newer run of the same job left behind (`--new-run`, or a changed input):
+    /// they never resume.
+    static func leftBehind(_ runs: [RunRecord], in store: any RunStore) async throws -> Set<String> {
+        var latest: [String: String] = [:]
+        var left: Set<String> = []
+        for run in runs where !run.status.isFinished {
+            if latest[run.key] == nil { latest[run.key] = try await store.latestRun(key: run.key)?.id ?? "" }
+            if latest[run.key] != run.id { left.insert(run.id) }
         }
-        return "stopped (process \(run.processID) gone)"
+        return left
     }
 
     /// Rows as columns padded to their widest cell.

@@ -248,6 +248,47 @@ import Testing
         #expect(again.standardOutput.hasPrefix("pruned 1 run that ended before ") && !again.standardOutput.contains("kept"), "\(again.standardOutput)")
     }
 
+    /// "What did last night's run do?": runs found by script, job, status and time; one a newer
+    /// run left behind said to be so; a payment in doubt named as such.
+    @Test func runsAreFoundByScriptJobStatusAndTimeAndWhatIsInDoubtIsSaid() async throws {
+        let sandbox = try SandboxProcess()
+        let state = Self.temporaryState()
+        let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
+        let script = try Self.payoutScript()
+        let name = URL(fileURLWithPath: script).lastPathComponent
+        #expect(try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment).status == 1)
+        #expect(try await PayrunProcess.runOnce(["run", "--run-key", "nightly", "--new-run", script], environment: environment).status == 0)
+        // The second payment's answer is lost: the run fails with it in doubt.
+        try await sandbox.setFaults("PUT /particeep/v1/transaction: after=1 lose-answer")
+        let lost = try await PayrunProcess.runOnce(["run", "--run-key", "weekly", script], environment: environment)
+        #expect(lost.status == 1 && lost.standardError.contains("in doubt"), "\(lost.combined)")
+        try await sandbox.setFaults("")
+
+        func list(_ options: [String]) async throws -> [String] {
+            let listed = try await PayrunProcess.runOnce(["runs"] + options, environment: environment)
+            return listed.standardOutput.split(separator: "\n").dropFirst().map(String.init)
+        }
+        let all = try await list([])
+        let header = try await PayrunProcess.runOnce(["runs"], environment: environment).standardOutput
+        #expect(all.count == 3 && header.hasPrefix("ID                  STARTED (UTC)"), "\(header)")
+        #expect(all.last?.contains("interrupted, left behind by a newer run") == true, "\(all)")
+        #expect(try await list(["--script", name]).count == 3)
+        #expect(try await list(["--key", "nightly"]).count == 2)
+        #expect(try await list(["--status", "unfinished"]).count == 2)
+        #expect(try await list(["--status", "finished", "--key", "nightly"]).count == 1)
+        #expect(try await list(["--since", "1h"]).count == 3)
+        let future = try await list(["--since", "2999-01-01"])
+        #expect(future.isEmpty)
+        let bad = try await PayrunProcess.runOnce(["runs", "--status", "lost"], environment: environment)
+        #expect(bad.status == 2 && bad.standardError.contains("say one of running, finished, failed"), "\(bad.standardError)")
+
+        let id = try #require(all.first.map { String($0.prefix(18)) })
+        let shown = try await PayrunProcess.runOnce(["runs", "show", id], environment: environment)
+        #expect(shown.standardOutput.contains(" UTC\n"), "\(shown.standardOutput)")
+        #expect(shown.standardOutput.contains("in doubt (sent, no answer kept): m_"), "\(shown.standardOutput)")
+        #expect(shown.standardOutput.contains("`payrun runs resolve \(id) MUTATION --applied ID | --not-applied`"), "\(shown.standardOutput)")
+    }
+
     /// A small file system of its own, for the real "disk full" and "read-only", not a simulation.
     static func mountTmpfs(size: String) throws -> String {
         let folder = TestFiles.path("payrun-tmpfs")

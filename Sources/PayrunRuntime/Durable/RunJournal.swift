@@ -172,7 +172,7 @@ public final class RunJournal: Sendable {
                let (earlier, sent) = try await unfinishedRun(onOtherInputsThan: start, in: store, redactor: redactor) {
                 guard start.startsAfresh else {
                     throw RunRefused(
-                        message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.status.rawValue), "
+                        message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.describedStatus), "
                             + "\(sent) payment(s) sent), and an input file has changed since: as a new job, this run would send "
                             + "every payment in it again, those included",
                         remedy: "to resume \(earlier.id) on the changed input (a payment it sent is not sent again, a changed one is "
@@ -239,7 +239,7 @@ public final class RunJournal: Sendable {
 
     /// What `--new-run` says of the unfinished run it leaves behind (`which`: "of this job").
     private static func newRunNotice(_ run: RunRecord, _ which: String, sent: Int) -> String {
-        "--new-run: the unfinished run \(run.id) \(which) (\(run.status.rawValue), \(sent) payment(s) sent) is left "
+        "--new-run: the unfinished run \(run.id) \(which) (\(run.describedStatus), \(sent) payment(s) sent) is left "
             + "interrupted and will not be resumed; this run sends its payments afresh"
     }
 
