@@ -58,6 +58,7 @@ enum RunsText {
         case .intent:
             let step = body["step"]?.string.map { " [step \($0)]" } ?? ""
             return "  \(time)  \(record.entry) sent     \(body["provider"]?.string ?? "") \(body["method"]?.string ?? "") \(body["path"]?.string ?? "")\(step)"
+                + fields(body["fields"])
         case .outcome:
             if let error = body["error"] {
                 return "  \(time)  \(record.entry) refused  \(error["status"]?.integer.map(String.init) ?? "") \(error["message"]?.string ?? "")"
@@ -86,6 +87,20 @@ enum RunsText {
             "seq": .integer(record.sequence), "kind": .string(record.kind.rawValue), "at": .string(UTCTime.text(record.at)),
             "entry": .string(record.entry), "body": record.body, "digest": .string(record.digest), "previous": .string(record.previousDigest),
         ])
+    }
+
+    /// What a payment was, for a person: its amount and currency first, then its other short
+    /// fields, within about a line.
+    private static func fields(_ value: JSONValue?) -> String {
+        guard case .object(let members)? = value, !members.isEmpty else { return "" }
+        let first = members.keys.filter { $0.lowercased().contains("amount") || $0.lowercased().contains("currency") }.sorted()
+        var shown = ""
+        for name in first + members.keys.filter({ !first.contains($0) }).sorted() {
+            let field = " \(name)=\(text(members[name]!))"
+            guard shown.count + field.count <= 100 else { return shown + " …" }
+            shown += field
+        }
+        return shown
     }
 
     private static func text(_ value: JSONValue) -> String {

@@ -42,6 +42,8 @@ import Testing
         let shown = try await PayrunProcess.runOnce(["runs", "show", id], environment: environment)
         #expect(shown.status == 0)
         #expect(shown.standardOutput.components(separatedBy: "sent     particeep PUT /transaction").count == 4)
+        // What each payment was: amount and currency first.
+        #expect(shown.standardOutput.contains("sent     particeep PUT /transaction amount=200 currency=EUR issuer_id=usr_1 recipient_id=usr_3\n"), "\(shown.standardOutput)")
         #expect(shown.standardOutput.components(separatedBy: "answered 200 id=txn_").count == 4)
         #expect(shown.standardOutput.contains("attempt ended: finished (exit 0)"))
 

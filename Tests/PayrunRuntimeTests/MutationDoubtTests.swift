@@ -1,5 +1,6 @@
 // Which answered errors leave a journaled mutation in doubt: those after which the provider may
 // have applied it, or may apply it later. Every other answer settles it.
+import PayrunFormats
 import PayrunProviderKit
 @testable import PayrunRuntime
 import Testing
@@ -25,5 +26,13 @@ import Testing
         #expect(!JournaledRequest.mayYetBeApplied(error(status: 400, retryable: false), status: 400))
         // A 4xx a provider calls retryable (try later) was still refused.
         #expect(!JournaledRequest.mayYetBeApplied(error(status: 409, retryable: true), status: 409))
+    }
+
+    /// `runs show` names what the provider made: Peex's ids are one level down.
+    @Test func theProvidersIdsAreFoundAtTheTopOrOneLevelDown() {
+        let particeep: JSONValue = .object(["id": .string("txn_1"), "issuer_id": .string("usr_1"), "amount": .integer(5)])
+        #expect(JournaledRequest.ids(in: particeep) == ["id": .string("txn_1"), "issuer_id": .string("usr_1")])
+        let peex: JSONValue = .object(["request": .object(["id": .integer(7), "track_id": .string("payout-7"), "status": .string("new")])])
+        #expect(JournaledRequest.ids(in: peex) == ["request.id": .integer(7), "request.track_id": .string("payout-7")])
     }
 }

@@ -206,15 +206,25 @@ struct JournaledRequest: Sendable {
         return .object(members)
     }
 
-    /// The provider's ids in a result: its top-level `id`, `…_id` and `…Id` members.
+    /// The provider's ids in a result: its top-level `id`, `…_id` and `…Id` members, and those of
+    /// an object one level down when the top has none (Peex answers `{"request": {...}}`), named
+    /// by the path to them (`request.track_id`).
     static func ids(in result: JSONValue) -> [String: JSONValue]? {
         guard case .object(let members) = result else { return nil }
-        return members.filter { name, value in
+        func isID(_ name: String, _ value: JSONValue) -> Bool {
             guard name == "id" || name.hasSuffix("_id") || name.hasSuffix("Id") else { return false }
             if case .string = value { return true }
             if case .integer = value { return true }
             return false
         }
+        let top = members.filter(isID)
+        guard top.isEmpty else { return top }
+        var nested: [String: JSONValue] = [:]
+        for (outer, value) in members {
+            guard case .object(let inner) = value else { continue }
+            for (name, id) in inner where isID(name, id) { nested[outer + "." + name] = id }
+        }
+        return nested
     }
 
     /// The reply (or error) an earlier attempt journaled, given again.
