@@ -172,13 +172,26 @@ struct RunsResolveCommand: AsyncParsableCommand {
             case .sendAgain: "is to be sent again: the resumed run sends it"
             }
             // A webhook handler's run (`payrun listen`) resumes when its event is replayed.
-            let handlesAnEvent = try await store.run(runID)?.key.hasPrefix("webhook ") == true
+            let key = try await store.run(runID)?.key ?? ""
             let state = ShellWord.stateOption(store.location)
-            let next = handlesAnEvent
-                ? "replay its event to resume its handler (`payrun inbox list --status dead \(state)` shows its number N, `payrun inbox replay N \(state)` replays it)"
-                : "run the same command again to resume"
+            let next: String
+            if key.hasPrefix("webhook ") {
+                let event = try? await stateOptions.withInbox { inbox in try await Self.event(runningAs: key, in: inbox) }
+                next = "replay its event to resume its handler: " + (event.map { "`payrun inbox replay \($0) \(state)`" }
+                    ?? "`payrun inbox list --status dead \(state)` shows its number N, `payrun inbox replay N \(state)` replays it")
+            } else {
+                next = "run the same command again to resume"
+            }
             StandardStreams.shared.write("recorded: \(mutation) of run \(runID) \(what); \(next)\n", to: .standardOutput)
         }
+    }
+
+    /// The number of the event whose handler runs as `key` (`webhook peex payout-7`), among
+    /// those waiting for a person or failed.
+    static func event(runningAs key: String, in inbox: any InboxStore) async throws -> Int? {
+        let provider = key.split(separator: " ").dropFirst().first.map(String.init)
+        let events = try await inbox.events(EventFilter(provider: provider, states: [.dead, .retrying], limit: 10_000))
+        return events.first { $0.runKey == key }?.id
     }
 }
 

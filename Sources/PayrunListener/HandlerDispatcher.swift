@@ -267,7 +267,10 @@ final class HandlerDispatcher: Service, Sendable {
         var message = result.error?.message ?? "the handler failed (\(result.status))"
         // A payment in doubt waits for a person: trying again would stop at it again.
         let wait = result.status == .inDoubt ? nil : configuration.retrySchedule.wait(after: event.attempts)
-        if result.status == .inDoubt { message += "; once it is resolved, `\(replay(event))` resumes the handler" }
+        if result.status == .inDoubt {
+            // The run's message ends saying to replay the event; the number and store are known here.
+            message += message.hasSuffix("by replaying its event") ? ": `\(replay(event))`" : "; once it is resolved, `\(replay(event))` resumes the handler"
+        }
         let retryAt = wait.map { Clock.milliseconds() + $0.milliseconds }
         await record(event, .failed(error: message, retryAt: retryAt), runID: runID)
         if let retryAt {

@@ -136,6 +136,38 @@ import FoundationNetworking
         #expect(shown?["state"] as? String == "handled")
     }
 
+    /// A handler's payment whose answer was lost: the event waits for a person, every message on
+    /// the way names the commands as they can be run (the event's own number, the store's whole
+    /// path), and the replay after the word pays nobody twice.
+    @Test func aHandlersPaymentInDoubtWaitsForAPersonAndIsReplayedOnceResolved() async throws {
+        let sandbox = try SandboxProcess()
+        try await sandbox.setFaults("PUT /particeep/v1/transaction: lose-answer")
+        let file = try handlers("""
+            payrun.on("particeep", "*", function(event)
+              local paid = payrun.provider("particeep"):put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 700, currency = "EUR" })
+              print("PAID " .. paid.id)
+            end)
+            """)
+        let listener = try ListenerProcess(
+            handlers: file, state: state, arguments: ["--retry", "100ms,100ms"], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        await #expect(listener.waitForLog { $0.contains("by replaying its event: `payrun inbox replay 1 --state \(state)`") }, "\(listener.output)")
+        let shown = try await PayrunProcess.run(["inbox", "show", "1", "--state", state])
+        let command = try #require(shown.standardOutput.firstMatch(of: /payrun runs resolve (r_[0-9a-f]+) (m_[0-9a-f]+) --applied ID/), "\(shown.standardOutput)")
+        try await sandbox.setFaults("")
+        // The lost answer was a payment made: the operator found it, and says so.
+        let made = try #require(try sandbox.requests().last { $0["path"] as? String == "/particeep/v1/transaction" })
+        #expect(made["fault"] as? String == "lose-answer")
+        let resolved = try await PayrunProcess.run(["runs", "resolve", String(command.1), String(command.2), "--applied", "txn_found", "--state", state])
+        #expect(resolved.standardOutput.contains("replay its event to resume its handler: `payrun inbox replay 1 --state \(state)`"), "\(resolved.combined)")
+        let replayed = try await PayrunProcess.run(["inbox", "replay", "1", "--state", state])
+        #expect(replayed.status == 0, "\(replayed.combined)")
+        await #expect(listener.waitForLog { $0.contains("PAID txn_found") }, "\(listener.output)")
+        let payments = try sandbox.requests().filter { $0["path"] as? String == "/particeep/v1/transaction" }
+        #expect(payments.count == 1, "sent once, its answer lost; never again: \(payments.count)")
+        listener.stop()
+    }
+
     @Test func aHandlerThatAlwaysFailsEndsDeadAndIsReplayedAfterAFix() async throws {
         let file = try handlers(#"payrun.on("particeep", "*", function(event) error("bug in the handler") end)"#)
         let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms"])

@@ -145,7 +145,7 @@ struct JournaledRequest: Sendable {
             Check in \(identity.provider) whether it was applied, then record what you found:
               payrun runs resolve \(run) \(identity.key) --applied ID \(state)    (it was applied; ID is what \(identity.provider) made)
               payrun runs resolve \(run) \(identity.key) --not-applied \(state)   (it was not; it is sent when the run resumes)
-            \(journal.resumesWhenRunAgain ? "and run the same command again to resume" : "and replay its event to resume its handler")
+            \(journal.resumesWhenRunAgain ? "and run the same command again to resume" : "then resume the handler by replaying its event")
             """
     }
 

@@ -1,4 +1,5 @@
 // A word a person copies from a message into a shell: a path or URL in a printed command.
+import Foundation
 
 /// A word as a POSIX shell reads it back.
 public enum ShellWord {
@@ -16,7 +17,10 @@ public enum ShellWord {
     }
 
     /// `--state` and the store at `location`, for a command printed for a person to run.
+    /// A relative path is made absolute: the command may well be run from another folder.
     public static func stateOption(_ location: String) -> String {
-        "--state " + quoted(location)
+        let absolute = location.hasPrefix("/") || location.contains("://")
+            ? location : FileManager.default.currentDirectoryPath + "/" + (location.hasPrefix("./") ? String(location.dropFirst(2)) : location)
+        return "--state " + quoted(absolute)
     }
 }
