@@ -201,8 +201,12 @@ struct RunsPruneCommand: AsyncParsableCommand {
     @OptionGroup var stateOptions: StateOptions
     @Option(help: ArgumentHelp("Delete runs that ended longer ago than this: 90d, 12h, 30m.", valueName: "age")) var olderThan: String
 
+    func validate() throws {
+        guard RunsText.seconds(olderThan) != nil else { throw ValidationError("--older-than takes an age such as 90d, 12h or 30m, not '\(olderThan)'") }
+    }
+
     func run() async throws {
-        guard let age = RunsText.seconds(olderThan) else { throw ValidationError("--older-than takes an age such as 90d, 12h or 30m, not '\(olderThan)'") }
+        let age = RunsText.seconds(olderThan)!
         try await stateOptions.withStore { store in
             let cutoff = UTCTime.now() - age
             let count = try await store.prune(endedBefore: cutoff)

@@ -34,25 +34,34 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
     @Option(help: "Seconds one attempt may take, connecting included.")
     var timeout = 10.0
 
-    func run() async throws {
+    /// The arguments' own mistakes, said with this command's usage (thrown from `run`, they came
+    /// with payrun's).
+    func validate() throws {
         guard to.hasPrefix("http://") || to.hasPrefix("https://") else {
             throw ValidationError("--to must be an http:// or https:// URL")
-        }
-        var bytes: [UInt8]?
-        if let body {
-            guard let contents = try? Data(contentsOf: URL(fileURLWithPath: body)) else { throw ValidationError("--body: cannot read \(body)") }
-            bytes = Array(contents)
         }
         let senders = SimulatorServer.webhookEvents
         guard let events = senders.first(where: { $0.provider == provider })?.events else {
             throw ValidationError("'\(provider)' sends no webhooks payrun simulates; try \(senders.map(\.provider).joined(separator: ", "))")
         }
-        guard let message = SimulatorServer.webhook(provider: provider, event: event, url: to, body: bytes) else {
+        guard events.contains(event) else {
             throw ValidationError("\(provider) has no event '\(event)'; its events are \(events.joined(separator: ", "))")
+        }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let body, !FileManager.default.isReadableFile(atPath: body) { throw ValidationError("--body: cannot read \(body)") }
+    }
+
+    func run() async throws {
+        var bytes: [UInt8]?
+        if let body {
+            guard let contents = try? Data(contentsOf: URL(fileURLWithPath: body)) else { throw ValidationError("--body: cannot read \(body)") }
+            bytes = Array(contents)
+        }
+        guard let message = SimulatorServer.webhook(provider: provider, event: event, url: to, body: bytes) else {
+            throw CommandFailure("\(provider) has no event '\(event)'")
         }
         var policy = WebhookDispatcher.Policy()
         policy.attempts = max(attempts, 1)
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         policy.timeout = .milliseconds(Int(timeout * 1000))
         let dispatcher = WebhookDispatcher(policy: policy)
         let delivery = await dispatcher.deliver(message)
@@ -63,6 +72,11 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
             streams.write("attempt \(number + 1): \(outcome)\n", to: .standardError)
         }
         streams.write("\(event) to \(to): \(delivery.state.rawValue)\n", to: .standardOutput)
+        if delivery.attempts.last?.status == 404, !to.contains("/webhooks/") {
+            // `--webhooks-to` takes a listener's base URL; this takes the route itself.
+            let base = to.hasSuffix("/") ? String(to.dropLast()) : to
+            streams.write("a payrun listener takes \(provider)'s events at \(base)/webhooks/\(provider)\n", to: .standardError)
+        }
         if delivery.state != .delivered { throw ExitCode.failure }
     }
 }

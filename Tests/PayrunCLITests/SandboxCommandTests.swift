@@ -58,6 +58,18 @@ import Testing
         #expect(capitalist.standardError.contains("'capitalist' sends no webhooks payrun simulates; try particeep, tradevest, peex"))
         let unknown = try await PayrunProcess.run(["sandbox", "trigger", "tradevest", "NOPE", "--to", "http://127.0.0.1:1/"])
         #expect(unknown.standardError.contains("tradevest has no event 'NOPE'; its events are CUSTOMER_NOTIFICATION, TRANSFER_NOTIFICATION"))
+        // With this command's usage, not payrun's.
+        #expect(unknown.standardError.contains("Usage: payrun sandbox trigger <provider> <event>"), "\(unknown.standardError)")
+    }
+
+    /// `--webhooks-to` takes a listener's base URL and `trigger --to` its route: given the base,
+    /// the 404 says where the route is.
+    @Test func triggerToABaseURLSaysWhereTheRouteIs() async throws {
+        let receiver = try await ServiceReceiver.start(answering: [.status(404, body: "{}")])
+        let sent = try await PayrunProcess.run(["sandbox", "trigger", "peex", "peex_callback", "--to", receiver.url, "--attempts", "1"])
+        await receiver.stop()
+        #expect(sent.status == 1)
+        #expect(sent.standardError.contains("a payrun listener takes peex's events at \(receiver.url)/webhooks/peex"), "\(sent.standardError)")
     }
 
     @Test func triggerReportsAReceiverThatNeverAnswers() async throws {
