@@ -3,6 +3,7 @@
 import ArgumentParser
 import Payrun
 import PayrunListener
+import PayrunPostgres
 
 struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -126,7 +127,14 @@ struct InboxReplayCommand: AsyncParsableCommand {
                 output.write("no event was replayed" + (missing.isEmpty ? "" : " (\(missing.map(String.init).joined(separator: ", ")): unknown, or running now)") + "\n", to: .standardError)
                 throw ExitCode(1)
             }
-            output.write("replayed \(replayed.count) event(s): \(replayed.map(String.init).joined(separator: ", ")); a running payrun listen hands them over within a second\n", to: .standardOutput)
+            // Said as it is: replayed events wait in the inbox until a listener takes them.
+            let path = stateOptions.path
+            let taker = PostgresRunStore.names(path)
+                ? "a payrun listen on this database hands them over within a second"
+                : ListenerLock.isHeld(store: path)
+                    ? "the payrun listen running on this store hands them over within a second"
+                    : "no payrun listen is running on this store: they are handled when one starts (`payrun listen HANDLERS \(ShellWord.stateOption(path))`)"
+            output.write("replayed \(replayed.count) event(s): \(replayed.map(String.init).joined(separator: ", ")); \(taker)\n", to: .standardOutput)
             if !missing.isEmpty {
                 output.write("not replayed: \(missing.map(String.init).joined(separator: ", ")) (unknown, or running now)\n", to: .standardError)
             }

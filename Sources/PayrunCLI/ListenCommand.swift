@@ -192,4 +192,14 @@ struct ListenerLock {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+
+    /// Whether a `payrun listen` holds the SQLite store at `path` now.
+    static func isHeld(store path: String) -> Bool {
+        let descriptor = open(path + ".listen-lock", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(descriptor, LOCK_UN)
+        return false
+    }
 }

@@ -174,17 +174,24 @@ import FoundationNetworking
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
         await #expect(listener.waitForLog { $0.contains("dead after 3 attempt(s)") }, "\(listener.output)")
         #expect(listener.output.contains("`payrun inbox replay 1 --state \(state)` after a fix"), "the command as it can be run: \(listener.output)")
+        // A retry of a run that journaled nothing says nothing of resuming it.
+        #expect(!listener.output.contains("resuming run"), "\(listener.output)")
         let dead = try await events(["--status", "dead"])
         #expect(dead.count == 1 && (dead.first?["last_error"] as? String)?.contains("bug in the handler") == true)
         // The fix: the file is read for every event.
         _ = try handlers(#"payrun.on("particeep", "*", function(event) print("FIXED " .. event.body.n) end)"#)
         let replayed = try await PayrunProcess.run(["inbox", "replay", "--dead", "--state", state])
-        #expect(replayed.status == 0 && replayed.standardOutput.contains("replayed 1 event(s): 1"), "\(replayed.standardError)")
+        #expect(replayed.status == 0 && replayed.standardOutput.contains("replayed 1 event(s): 1; the payrun listen running on this store hands them over"),
+                "\(replayed.combined)")
         await #expect(listener.waitForLog { $0.contains("FIXED 1") && $0.contains("handled (attempt 1") }, "\(listener.output)")
         await #expect(try events(["--status", "handled"]).count == 1)
         // A broad replay never takes a handled event: only its number does.
         let broad = try await PayrunProcess.run(["inbox", "replay", "--since", "1h", "--state", state])
         #expect(broad.status == 1 && broad.standardError.contains("no event was replayed"), "\(broad.standardOutput)")
+        // With no listener, a replay says the events wait for one.
+        listener.stop()
+        let waiting = try await PayrunProcess.run(["inbox", "replay", "1", "--state", state])
+        #expect(waiting.standardOutput.contains("no payrun listen is running on this store: they are handled when one starts"), "\(waiting.combined)")
     }
 
     @Test func aBodyOverTheCapIsRefusedAndASlowSenderIsCutOffWithoutStallingOthers() async throws {

@@ -154,7 +154,10 @@ public final class RunJournal: Sendable {
                     let journal = RunJournal(
                         store: store, record: run, hold: hold, resumed: true, past: past, redactor: redactor, resumesWhenRunAgain: start.resumesWhenRunAgain)
                     journal.appendLater(.runStarted, body: journal.startBody(start, attempt: run.attempts))
-                    return (journal, "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
+                    // A run that journaled nothing has nothing to resume: no word of it (a failing
+                    // handler's every retry said it).
+                    let nothingDone = past.mutations.isEmpty && past.finishedSteps.isEmpty && past.unfinishedSteps.isEmpty
+                    return (journal, nothingDone ? nil : "resuming run \(last.id) from \(Self.minutes(last.startedAt)), \(past.summary)")
                 }
                 // Left behind: it will not be resumed.
                 try await leaveBehind(last, in: store, at: now)
