@@ -67,6 +67,12 @@ final class WebhookReceiver: Sendable {
             return Self.json(.notFound, ["error": .string("no provider '\(name)' sends webhooks here; these do: \(known)")])
         }
         var request = request
+        // A body declared too large is refused before it is waited for.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > bodyLimit {
+            counts.withLock { $0.tooLarge += 1 }
+            log.line("refused \(provider.name): its Content-Length, \(declared) bytes, is over \(bodyLimit) (413)")
+            return Self.json(.contentTooLarge, ["error": .string("the body is over the limit of \(bodyLimit) bytes")])
+        }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: bodyLimit)

@@ -198,8 +198,22 @@ import FoundationNetworking
         let listener = try ListenerProcess(handlers: try handlers(Self.recording), state: state, arguments: ["--head-timeout", "1s"])
         let large = Data(repeating: UInt8(ascii: "a"), count: (1 << 20) + 1)
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: large, headers: Self.particeepHeaders()) == 413)
-        // A sender trickling its head a byte at a time, for longer than the head may take.
         let port = Int(listener.url.split(separator: ":").last!)!
+        // A head that declares a body over the cap is answered at once, the body never sent.
+        let declared = Task.detached { () -> String in
+            guard let descriptor = loopbackConnection(to: port) else { return "" }
+            defer { close(descriptor) }
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let head = Array("POST /webhooks/particeep HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n".utf8)
+            _ = head.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var answer = [UInt8](repeating: 0, count: 512)
+            let count = recv(descriptor, &answer, answer.count, 0)
+            return count > 0 ? String(decoding: answer.prefix(count), as: UTF8.self) : ""
+        }
+        let answer = await declared.value
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "within 2 s, before any body: \(answer)")
+        // A sender trickling its head a byte at a time, for longer than the head may take.
         let trickle = Task.detached { () -> (closed: Bool, seconds: Double) in
             guard let descriptor = loopbackConnection(to: port) else { return (false, 0) }
             defer { close(descriptor) }
