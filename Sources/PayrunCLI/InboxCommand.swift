@@ -55,7 +55,18 @@ struct InboxListCommand: AsyncParsableCommand {
                 return
             }
             output.write(InboxText.table(events), to: .standardOutput)
-            if events.isEmpty { output.write("no events match in \(inbox.location)\n", to: .standardError) }
+            if events.isEmpty {
+                // A misspelt provider matches nothing, and looks like a quiet inbox.
+                var note = ""
+                if let provider = filter.provider {
+                    let seen = Set(try await inbox.events(EventFilter(limit: 100_000)).map(\.received.provider)).sorted()
+                    if !seen.isEmpty && !seen.contains(provider) {
+                        note = NearestName.to(provider, among: seen).map { " (no event is from '\(provider)': did you mean '\($0)'?)" }
+                            ?? " (no event is from '\(provider)'; they are from \(seen.joined(separator: ", ")))"
+                    }
+                }
+                output.write("no events match in \(inbox.location)\(note)\n", to: .standardError)
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ enum InboxText {
     static func table(_ events: [InboxEvent]) -> String {
         var rows = [["ID", "RECEIVED", "PROVIDER", "TYPE", "STATE", "ATTEMPTS", "LAST ERROR"]]
         for event in events {
-            let error = event.state == .handled ? "" : event.lastError.map { String($0.prefix(60)) } ?? ""
+            // One line: the first 60 characters, and `…` when there is more (`payrun inbox show` has it all).
+            let error = event.state == .handled ? "" : event.lastError.map { $0.count > 60 ? $0.prefix(59) + "…" : $0 } ?? ""
             rows.append([
                 String(event.id), time(event.received.receivedAt), event.received.provider, event.received.type,
                 event.state.rawValue + (event.state == .retrying ? " at " + time(event.nextAttemptAt) : ""), String(event.attempts), error,

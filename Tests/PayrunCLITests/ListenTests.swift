@@ -83,6 +83,8 @@ import FoundationNetworking
         #expect(!log.contains("sandbox-tradevest-webhook") && !log.contains("not-the-webhook-secret") && !log.contains("tr_1") && !log.contains(stale[1].1),
                 "no header value or body in the log")
         #expect(log.contains("rejected particeep: the DateTime header is more than 300 s from now"))
+        let misspelt = try await PayrunProcess.run(["inbox", "list", "--provider", "peexx", "--state", state])
+        #expect(misspelt.standardError.contains("(no event is from 'peexx': did you mean 'peex'?)"), "\(misspelt.standardError)")
         // The secret header is kept by name only.
         let shown = try await PayrunProcess.run(["inbox", "show", String(stored.first { $0["provider"] as? String == "tradevest" }?["id"] as? Int ?? 0), "--state", state])
         #expect(shown.standardOutput.contains("api-key: [redacted]") && !shown.standardOutput.contains("sandbox-tradevest-webhook"), "\(shown.standardOutput)")
