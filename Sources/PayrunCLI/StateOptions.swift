@@ -47,8 +47,20 @@ struct StateOptions: ParsableArguments {
             if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: password) }
             return try await SQLiteRunStore.open(at: path)
         } catch {
-            throw StoreFailure(message: error.description)
+            throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment))
         }
+    }
+
+    /// When no password was found for `environment` but one is stored for another: said, since
+    /// the database's refusal alone reads as if none were stored.
+    static func passwordElsewhere(_ password: String?, environment: PayrunEnvironment?) -> String {
+        guard password == nil, let environment,
+              let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: ProcessEnvironment.variables()))
+        else { return "" }
+        let name = CredentialName(provider: "postgres", field: "password")
+        let stored = PayrunEnvironment.allCases.filter { $0 != environment && file.secret(for: name, in: $0) != nil }
+        guard !stored.isEmpty else { return "" }
+        return " (postgres.password is stored for --env \(stored.map(\.rawValue).joined(separator: " and ")), and this command runs with --env \(environment.rawValue))"
     }
 }
 
@@ -83,7 +95,7 @@ extension StateOptions {
             if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: password) }
             return try await SQLiteInboxStore.open(at: path)
         } catch {
-            throw StoreFailure(message: error.description)
+            throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment))
         }
     }
 

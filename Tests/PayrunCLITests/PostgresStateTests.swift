@@ -141,7 +141,11 @@ import Testing
         #expect(paid.status == 0 && paid.standardOutput == "paid\n", "\(paid.standardError)")
         let listed = try await PayrunProcess.runOnce(["runs", "list", "--state", state], environment: ["XDG_CONFIG_HOME": config])
         #expect(listed.status == 0 && listed.standardOutput.contains("finished"), "\(listed.standardError)")
-        for output in [without, wrong, noDatabase, paid, listed] {
+        // Stored for one environment, asked for in another: the refusal says where it is.
+        let elsewhere = try await PayrunProcess.runOnce(["run", "--env", "test", "--state", state, "-e", "print(1)"], environment: ["XDG_CONFIG_HOME": config])
+        #expect(elsewhere.status == 1 && elsewhere.standardError.contains("(postgres.password is stored for --env sandbox, and this command runs with --env test)"),
+                "\(elsewhere.standardError)")
+        for output in [without, wrong, noDatabase, paid, listed, elsewhere] {
             #expect(!(output.standardOutput + output.standardError).contains(password), "the password never shows")
         }
         try server.stop()
