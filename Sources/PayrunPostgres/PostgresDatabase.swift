@@ -15,6 +15,8 @@ final class PostgresDatabase: Sendable {
     static let logger = Logger(label: "payrun.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     /// How long opening waits for the database to answer.
     static let connectLimit: Duration = .seconds(10)
+    /// How long opening waits for the tables to be made or checked, once it answers.
+    static let migrationLimit: Duration = .seconds(60)
 
     private init(location: String, configuration: PostgresClient.Configuration) {
         self.location = location
@@ -38,14 +40,25 @@ final class PostgresDatabase: Sendable {
         do {
             // A pool retries a refused connection for a long while: a database that does not answer
             // within 10 s is reported instead of waited for.
-            let migrated = try await within(connectLimit) {
+            let answered = try await within(connectLimit) {
+                try await database.client.query("SELECT 1", logger: Self.logger)
+                return true
+            }
+            guard answered != nil else {
+                throw StoreError(
+                    location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
+                    remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
+            }
+            // It answers: making the tables may take longer on a loaded server (each is written
+            // to disk), or wait for another process making them; only a wait past a minute is a fault.
+            let migrated = try await within(migrationLimit) {
                 try await PostgresSchema.migrate(database)
                 return true
             }
             guard migrated != nil else {
                 throw StoreError(
-                    location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
-                    remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
+                    location: configuration.shown, message: "its tables were not made or checked within \(migrationLimit.components.seconds) s",
+                    remedy: "look for a session holding a lock on the payrun schema (pg_stat_activity), or a server short of disk")
             }
         } catch {
             await database.close()
