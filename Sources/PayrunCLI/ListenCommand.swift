@@ -182,7 +182,13 @@ struct ListenerLock {
             // The store's own checks say what is wrong with its folder.
             throw StoreFailure(message: "state store \(path): \(lockPath) cannot be made (\(String(cString: strerror(errno))))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // A moment's grace: `payrun inbox replay` looks at the lock (shared, for an instant).
+        var held = flock(descriptor, LOCK_EX | LOCK_NB) != 0
+        for _ in 0..<10 where held {
+            usleep(20_000)
+            held = flock(descriptor, LOCK_EX | LOCK_NB) != 0
+        }
+        guard !held else {
             close(descriptor)
             throw StoreFailure(message: "state store \(path): another payrun listen uses it; stop it first, or give this one its own --state")
         }

@@ -91,7 +91,9 @@ struct RunsShowCommand: AsyncParsableCommand {
                 output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
                 return
             }
+            // Left behind by a newer run of its key, or abandoned for a changed input (it stays its key's latest).
             let leftBehind = try await RunsText.leftBehind([run], in: store).contains(run.id)
+                || records.contains { $0.kind == .runEnded && $0.body["abandoned"] == .bool(true) }
             var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
             text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(RunsText.status(run, leftBehind: leftBehind))"
             text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + " UTC\n"
@@ -101,7 +103,8 @@ struct RunsShowCommand: AsyncParsableCommand {
             if !inDoubt.isEmpty {
                 let next = run.status.isFinished || leftBehind
                     ? "check each at the provider, and pay what was not paid by a new run"
-                    : "the next run of this job settles each by the provider's lookup, or stops and asks: `payrun runs resolve \(run.id) MUTATION --applied ID | --not-applied`"
+                    : "the next run of this job settles each by the provider's lookup, or stops and asks: "
+                        + "`payrun runs resolve \(run.id) MUTATION --applied ID | --not-applied \(ShellWord.stateOption(store.location))`"
                 text += "  in doubt (sent, no answer kept): \(inDoubt.joined(separator: ", ")); \(next)\n"
             }
             output.write(text, to: .standardOutput)
@@ -209,15 +212,23 @@ struct RunsPruneCommand: AsyncParsableCommand {
         let age = RunsText.seconds(olderThan)!
         try await stateOptions.withStore { store in
             let cutoff = UTCTime.now() - age
-            let count = try await store.prune(endedBefore: cutoff)
+            // A handler's finished run stops the next attempt at its event from paying again,
+            // however old: kept while the event is not handled (a listener that died before it
+            // could say so takes the event up again when it starts).
+            let waiting = try await stateOptions.withInbox { inbox in
+                try await inbox.events(EventFilter(states: Set(EventState.allCases).subtracting([.handled]), limit: .max)).map(\.runKey)
+            }
+            let count = try await store.prune(endedBefore: cutoff, keeping: Set(waiting))
             var said = "pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(cutoff)) UTC"
             // What stayed, and why: an unfinished run a run of its key would resume keeps its
             // journal, and so does every run after it in the chain.
             let kept = try await store.runs(limit: .max).filter { ($0.endedAt ?? .max) < cutoff }
             if !kept.isEmpty {
-                let resumable = kept.filter { !$0.status.isFinished }.count
-                said += "; kept \(kept.count) that ended before then: \(resumable) unfinished, which a run of the same key (or `payrun inbox replay`) resumes"
-                    + " from its journal, and the runs after them in the journal's chain"
+                let leftBehind = try await RunsText.leftBehind(kept, in: store)
+                let resumable = kept.filter { !$0.status.isFinished && !leftBehind.contains($0.id) }.count
+                let handlers = kept.filter { waiting.contains($0.key) }.count
+                said += "; kept \(kept.count) that ended before then: \(resumable) unfinished that a run of the same job (or `payrun inbox replay`) resumes"
+                    + " from its journal, \(handlers) of webhook events not handled yet, and the runs after them in the journal's chain"
             }
             StandardStreams.shared.write(said + "\n", to: .standardOutput)
         }

@@ -110,12 +110,16 @@ enum RunsText {
     /// `90d`, `12h`, `30m`, `45s` in seconds.
     static func seconds(_ age: String) -> Int? {
         guard let unit = age.last, let count = Int(age.dropLast()), count >= 0 else { return nil }
-        switch unit {
-        case "d": return count * 86_400
-        case "h": return count * 3600
-        case "m": return count * 60
-        case "s": return count
-        default: return nil
+        let scale = switch unit {
+        case "d": 86_400
+        case "h": 3600
+        case "m": 60
+        case "s": 1
+        default: 0
         }
+        // Past a thousand years is a typo, and past Int a crash.
+        let (seconds, overflow) = count.multipliedReportingOverflow(by: scale)
+        guard scale > 0, !overflow, seconds <= 1000 * 366 * 86_400 else { return nil }
+        return seconds
     }
 }

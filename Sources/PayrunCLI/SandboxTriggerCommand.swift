@@ -31,8 +31,8 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
     @Option(help: "Attempts in all; failures are retried after 1 s, 2 s, 4 s, ...")
     var attempts = 3
 
-    @Option(help: "Seconds one attempt may take, connecting included.")
-    var timeout = 10.0
+    @Option(help: ArgumentHelp("How long one attempt may take, connecting included: seconds, or 500ms, 30s.", valueName: "duration"))
+    var timeout = TimeLimit(argument: "10")!
 
     /// The arguments' own mistakes, said with this command's usage (thrown from `run`, they came
     /// with payrun's).
@@ -47,7 +47,7 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         guard events.contains(event) else {
             throw ValidationError("\(provider) has no event '\(event)'; its events are \(events.joined(separator: ", "))")
         }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard timeout.seconds > 0, timeout.seconds.isFinite else { throw ValidationError("--timeout must be a positive time") }
         if let body, !FileManager.default.isReadableFile(atPath: body) { throw ValidationError("--body: cannot read \(body)") }
     }
 
@@ -62,7 +62,7 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         }
         var policy = WebhookDispatcher.Policy()
         policy.attempts = max(attempts, 1)
-        policy.timeout = .milliseconds(Int(timeout * 1000))
+        policy.timeout = .milliseconds(Int(timeout.seconds * 1000))
         let dispatcher = WebhookDispatcher(policy: policy)
         let delivery = await dispatcher.deliver(message)
         await dispatcher.stop()

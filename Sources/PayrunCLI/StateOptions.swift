@@ -47,14 +47,15 @@ struct StateOptions: ParsableArguments {
             if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: password) }
             return try await SQLiteRunStore.open(at: path)
         } catch {
-            throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment))
+            throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment, path: path, error: error.description))
         }
     }
 
     /// When no password was found for `environment` but one is stored for another: said, since
     /// the database's refusal alone reads as if none were stored.
-    static func passwordElsewhere(_ password: String?, environment: PayrunEnvironment?) -> String {
-        guard password == nil, let environment,
+    static func passwordElsewhere(_ password: String?, environment: PayrunEnvironment?, path: String, error: String) -> String {
+        guard password == nil, let environment, PostgresRunStore.names(path), ProcessEnvironment.variables()["PGPASSWORD"] == nil,
+              error.contains("refused the login"),
               let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: ProcessEnvironment.variables()))
         else { return "" }
         let name = CredentialName(provider: "postgres", field: "password")
@@ -95,7 +96,7 @@ extension StateOptions {
             if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: password) }
             return try await SQLiteInboxStore.open(at: path)
         } catch {
-            throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment))
+            throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment, path: path, error: error.description))
         }
     }
 

@@ -13,5 +13,6 @@ struct TimeLimit: ExpressibleByArgument, Sendable {
         seconds = Double(whole) + Double(attoseconds) / 1e18
     }
 
-    static var defaultValueDescription: String { "seconds, or 30s, 5m, 1h" }
+    /// As a default shows in `--help`.
+    var defaultValueDescription: String { seconds.rounded() == seconds ? "\(Int(seconds))s" : "\(seconds)s" }
 }

@@ -90,14 +90,14 @@ public final class MemoryRunStore: RunStore {
         try change { ChainDigest.verify($0.records, from: $0.anchor) }
     }
 
-    public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
+    public func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int {
         try change { contents in
             let runs = contents.runs
             let old = RunPruning.prunable(
                 contents.order.enumerated().compactMap { order, id in
                     runs[id].map { RunPruning.Run(id: $0.id, key: $0.key, status: $0.status, endedAt: $0.endedAt, order: order) }
                 },
-                endedBefore: cutoff)
+                endedBefore: cutoff, keeping: keys)
             let removed = ChainDigest.prunablePrefix(of: contents.records.map(\.runID), prunable: old)
             if removed > 0 { contents.anchor = contents.records[removed - 1].digest }
             contents.records.removeFirst(removed)

@@ -37,9 +37,10 @@ public enum MutationStanding: Sendable, Equatable {
             return .notSent
         case .outcome where record.body["error"]?["retryable"] == .bool(true):
             // A 5xx or 429 leaves the attempt in doubt. (Every attempt journals its intent first;
-            // an answer with none before it is kept as the answer it is.)
+            // should one be missing, the answer stands in for it: in doubt, never a refusal to
+            // send again.)
             if case .inDoubt? = previous { return previous }
-            return .answered(record.body)
+            return .inDoubt(intent: record)
         case .outcome:
             return .answered(record.body)
         case .resolution:

@@ -24,13 +24,15 @@ public enum RunPruning {
 
     /// The runs that ended before `cutoff` and that no run will resume: one a later run of its key
     /// left behind, and a key's latest run when it finished and every run of its key goes with it.
+    /// No run of a key in `keeping` goes: a webhook handler's whose event is not handled yet,
+    /// whose finished run is what stops its next attempt from paying again.
     /// A run that failed, stopped in doubt or was interrupted, and is its key's latest, stays (a
     /// run of its key resumes it, or `payrun inbox replay` does its handler's), and so does one
     /// that never recorded an end (killed, or still going).
-    public static func prunable(_ runs: [Run], endedBefore cutoff: Int) -> Set<String> {
+    public static func prunable(_ runs: [Run], endedBefore cutoff: Int, keeping: Set<String> = []) -> Set<String> {
         func ended(_ run: Run) -> Bool { (run.endedAt ?? .max) < cutoff }
         var prunable: Set<String> = []
-        for (_, keyed) in Dictionary(grouping: runs, by: \.key) {
+        for (key, keyed) in Dictionary(grouping: runs, by: \.key) where !keeping.contains(key) {
             guard let latest = keyed.max(by: { $0.order < $1.order }) else { continue }
             for run in keyed where run.id != latest.id && ended(run) { prunable.insert(run.id) }
             if latest.status.isFinished && keyed.allSatisfy(ended) { prunable.insert(latest.id) }

@@ -40,8 +40,9 @@ public protocol RunStore: Sendable {
     /// Checks the whole chain: each record's digest against its contents and the one before.
     func verify() async throws(StoreError) -> ChainVerdict
     /// Deletes the runs that ended before `cutoff` (seconds since 1970) and their records, as
-    /// far as the chain allows (a prefix of it), and returns how many runs went.
-    func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int
+    /// far as the chain allows (a prefix of it) and ``RunPruning`` lets it, never a run of a key
+    /// in `keeping`, and returns how many runs went.
+    func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int
 
     /// Closes the store; nothing may be asked of it after.
     func close() async
@@ -66,4 +67,11 @@ public enum ChainVerdict: Sendable, Equatable {
     case intact(records: Int)
     /// The first record whose digest or link is wrong, and what is wrong with it.
     case broken(sequence: Int, runID: String, problem: String)
+}
+
+extension RunStore {
+    /// ``prune(endedBefore:keeping:)`` keeping no key of its own choosing.
+    public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
+        try await prune(endedBefore: cutoff, keeping: [])
+    }
 }

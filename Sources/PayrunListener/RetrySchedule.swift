@@ -56,7 +56,7 @@ public struct RetrySchedule: Sendable, Equatable {
     public struct ScheduleError: Error, CustomStringConvertible {
         public let part: String
         public var description: String {
-            "'\(part)' is not a wait: write the waits as 5s,30s,2m,1h (units ms, s, m, h), separated by commas"
+            "'\(part)' is not a wait: write the waits as 5s,30s,2m,1h (units ms, s, m, h; a bare number is seconds), separated by commas"
         }
     }
 }

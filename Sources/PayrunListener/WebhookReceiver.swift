@@ -134,12 +134,20 @@ final class WebhookReceiver: Sendable {
         let headers = webhook.headers.map { name, value in
             Header(name, secret.contains(name.lowercased()) ? "[redacted]" : redactor.redact(value))
         }
-        // Verified already: what is kept, shown and handed to the handler has no credential in
-        // it, whoever put one there.
-        let body = redactor.redact(webhook.body)
         return ReceivedEvent(
-            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(type: description.type, body: body),
-            headers: headers, body: body, receivedAt: Clock.milliseconds())
+            // From the body as it came: the key must not change with the credentials stored, or a
+            // redelivery would be a new event, and handled again.
+            provider: provider.name, type: description.type, key: description.id ?? ReceivedEvent.key(type: description.type, body: webhook.body),
+            headers: headers, body: Self.redacted(webhook.body, by: redactor), receivedAt: Clock.milliseconds())
+    }
+
+    /// A verified body as the inbox keeps it, shows it and hands it to the handler: no
+    /// credential in it, whoever put one there. In JSON, only strings are redacted (a secret of
+    /// digits inside a number would leave no JSON); the body is rewritten only if one held a secret.
+    static func redacted(_ body: [UInt8], by redactor: Redactor) -> [UInt8] {
+        guard let value = try? JSONValue.parse(body) else { return redactor.redact(body) }
+        let redacted = redactor.redact(value)
+        return redacted == value ? body : redacted.encoded()
     }
 
     private func health() -> Response {

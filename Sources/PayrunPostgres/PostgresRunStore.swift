@@ -220,12 +220,12 @@ public final class PostgresRunStore: RunStore {
         return .intact(records: count)
     }
 
-    public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
+    public func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int {
         try await database.transaction(doing: "pruning runs") { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLock))", logger: PostgresDatabase.logger)
             // Every run, in the order `latestRun` reads them, for the rule to see each key whole.
             let runs = try await connection.rows("""
-                SELECT id, key, status, ended_at FROM payrun.runs ORDER BY started_at, \(unescaped: PostgresRunStore.startOrder)
+                SELECT id, key, status, ended_at FROM payrun.runs ORDER BY started_at, \(unescaped: PostgresRunStore.startOrder) NULLS FIRST
                 """)
             let old = RunPruning.prunable(
                 runs.enumerated().map { order, row in
@@ -233,7 +233,7 @@ public final class PostgresRunStore: RunStore {
                         id: row.text("id"), key: row.text("key"), status: RunStatus(rawValue: row.text("status")) ?? .running,
                         endedAt: row.optionalInteger("ended_at"), order: order)
                 },
-                endedBefore: cutoff)
+                endedBefore: cutoff, keeping: keys)
             // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
             let chain = try await connection.rows("SELECT seq, run_id, digest FROM payrun.records ORDER BY seq")
             let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.text("run_id") }, prunable: old)

@@ -314,7 +314,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int {
+    public func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int {
         try await write(doing: "pruning runs") {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
             do {
@@ -327,7 +327,7 @@ public final class SQLiteRunStore: RunStore {
                             status: RunStatus(rawValue: row.column("status")?.string ?? "") ?? .running, endedAt: row.column("ended_at")?.integer,
                             order: order)
                     },
-                    endedBefore: cutoff)
+                    endedBefore: cutoff, keeping: keys)
                 // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
                 let chain = try await self.connection.query("SELECT seq, run_id, digest FROM records ORDER BY seq")
                 let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.column("run_id")?.string ?? "" }, prunable: old)

@@ -288,7 +288,7 @@ import Testing
         let shown = try await PayrunProcess.runOnce(["runs", "show", id], environment: environment)
         #expect(shown.standardOutput.contains(" UTC\n"), "\(shown.standardOutput)")
         #expect(shown.standardOutput.contains("in doubt (sent, no answer kept): m_"), "\(shown.standardOutput)")
-        #expect(shown.standardOutput.contains("`payrun runs resolve \(id) MUTATION --applied ID | --not-applied`"), "\(shown.standardOutput)")
+        #expect(shown.standardOutput.contains("`payrun runs resolve \(id) MUTATION --applied ID | --not-applied --state \(state)`"), "\(shown.standardOutput)")
     }
 
     /// A small file system of its own, for the real "disk full" and "read-only", not a simulation.

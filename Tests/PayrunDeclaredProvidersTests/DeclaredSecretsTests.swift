@@ -69,10 +69,11 @@ import Testing
             print(signed.url)
             p:request(signed)
             p:request{ url = signed.url:gsub("%[redacted: added by payrun when sent%]", "%%5Bredacted%%3A%%20added%%20by%%20payrun%%20when%%20sent%%5D") }
+            p:request{ url = signed.url:gsub("%[redacted: added by payrun when sent%]", "%%5bredacted%%3a+added+by+payrun+when+sent%%5d") }
             """, auth: #"{ kind = "query", name = "api_key", credential = "api_key" }"#, base: receiver.url + "/v1")
         await receiver.stop()
         #expect(result.error == nil, "\(result.error?.description ?? "")")
         #expect(result.output?.standardOutput == receiver.url + "/v1/charges?limit=3&api_key=[redacted: added by payrun when sent]\n")
-        #expect(receiver.received.map(\.query) == ["limit=3&api_key=" + Self.key, "limit=3&api_key=" + Self.key])
+        #expect(receiver.received.map(\.query) == Array(repeating: "limit=3&api_key=" + Self.key, count: 3))
     }
 }

@@ -24,7 +24,7 @@ import Testing
         func runs(limit: Int) async throws(StoreError) -> [RunRecord] { try await store.runs(limit: limit) }
         func records(of runID: String) async throws(StoreError) -> [JournalRecord] { try await store.records(of: runID) }
         func verify() async throws(StoreError) -> ChainVerdict { try await store.verify() }
-        func prune(endedBefore cutoff: Int) async throws(StoreError) -> Int { try await store.prune(endedBefore: cutoff) }
+        func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int { try await store.prune(endedBefore: cutoff, keeping: keys) }
         func close() async { await store.close() }
 
         func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? {

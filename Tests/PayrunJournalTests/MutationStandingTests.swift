@@ -23,7 +23,9 @@ import Testing
         let standing = MutationStanding.reading([intent, refused])["m1"]
         #expect(standing?.refusal == "422 insufficient funds")
         let accepted = record(.outcome, "m1", .object(["result": .object(["id": .string("p_1")])]))
-        #expect(MutationStanding.reading([intent, accepted])["m1"]?.refusal == nil)
+        #expect(MutationStanding.reading([intent, accepted])["m1"] == .answered(accepted.body))
+        // A 503 with no intent before it (never written so) is in doubt all the same, not refused.
+        #expect(MutationStanding.reading([unavailable])["m1"] == .inDoubt(intent: unavailable))
         #expect(MutationStanding.reading([intent, record(.outcome, "m1", .object(["not_sent": .string("no credential")]))])["m1"] == .notSent)
     }
 
@@ -35,6 +37,9 @@ import Testing
         #expect(MutationStanding.reading([intent, applied])["m1"] == .applied(id: "p_9"))
         #expect(MutationStanding.reading([intent, applied, notApplied])["m1"] == .notApplied)
         #expect(MutationStanding.reading([intent, record(.outcome, "m1", error(status: 422, retryable: false, message: "no")), sendAgain])["m1"] == .notApplied)
+        // A resend whose intent could not be written left only the lookup's word: in doubt still.
+        let resent = record(.resolution, "m1", .object(["decision": .string("resent")]))
+        #expect(MutationStanding.reading([intent, resent])["m1"] == .inDoubt(intent: intent))
         // Records of other mutations and of steps leave it alone.
         let others = [record(.intent, "m2"), record(.stepStarted, "m1"), record(.runEnded, "")]
         #expect(MutationStanding.reading([intent] + others)["m1"] == .inDoubt(intent: intent))

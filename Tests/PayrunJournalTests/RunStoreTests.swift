@@ -219,6 +219,8 @@ func freshDatabase() async throws -> String {
             run("still-going", "e", .running, nil, 7),
         ]
         #expect(RunPruning.prunable(runs, endedBefore: 500) == ["failed-then-new", "new", "finished", "left"])
+        // A key kept (a webhook event not handled yet) keeps all its runs, finished or not.
+        #expect(RunPruning.prunable(runs, endedBefore: 500, keeping: ["c", "b"]) == ["left"])
     }
 
     @Test func aChangedRecordIsNamedByVerify() async throws {

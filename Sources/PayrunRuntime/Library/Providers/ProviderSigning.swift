@@ -110,15 +110,33 @@ enum ProviderSigning {
     }
 
     /// A path from `p:sign`'s URL without the query parameters it showed redacted (as given
-    /// back, or percent-encoded on the way): signing adds them again.
+    /// back, or encoded on the way in any of the ways a form or URL encodes): signing adds them
+    /// again.
     static func pathToSend(_ path: String) -> String {
         guard let mark = path.firstIndex(of: "?") else { return path }
-        let encoded = ProviderClient.percentEncoded(redactedSignature)
         let kept = path[path.index(after: mark)...].split(separator: "&").filter { parameter in
             let value = parameter.split(separator: "=", maxSplits: 1).dropFirst().first ?? ""
-            return value != redactedSignature && value != encoded
+            return percentDecoded(value) != redactedSignature
         }
         return String(path[..<mark]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
+    }
+
+    /// `text` with `+` read as a space and each `%XX` as its byte, in either case.
+    private static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var input = Array(text.utf8)[...]
+        while let byte = input.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), input.count >= 2,
+                      let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                input.removeFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The headers of a request table worth sending: those from `p:sign` are signed afresh when
