@@ -40,12 +40,12 @@ struct RunsListCommand: AsyncParsableCommand {
         return UTCTime.seconds(fromDateOrDateTime: since)
     }
 
-    /// Whether `run` is one the options ask for.
-    func selects(_ run: RunRecord) -> Bool {
+    /// Whether `run` is one the options ask for, `start` being `--since`'s time.
+    func selects(_ run: RunRecord, startedSince start: Int?) -> Bool {
         if let script, run.script != script, !run.script.hasSuffix("/" + script) { return false }
         if let key, run.key != key { return false }
         if let status, status == "unfinished" ? run.status.isFinished : run.status.rawValue != status { return false }
-        if let since, let start = Self.start(since), run.startedAt < start { return false }
+        if let start, run.startedAt < start { return false }
         return true
     }
 
@@ -53,7 +53,9 @@ struct RunsListCommand: AsyncParsableCommand {
         try await stateOptions.withStore { store in
             let filtered = script != nil || key != nil || status != nil || since != nil
             // Filtered, every run is looked at: the limit is of those shown.
-            let runs = filtered ? Array(try await store.runs(limit: .max).filter(selects).prefix(limit)) : try await store.runs(limit: limit)
+            let start = since.flatMap(Self.start)
+            let runs = filtered
+                ? Array(try await store.runs(limit: .max).filter { selects($0, startedSince: start) }.prefix(limit)) : try await store.runs(limit: limit)
             let output = StandardStreams.shared
             if json {
                 output.write(String(decoding: JSONValue.array(runs.map(\.json)).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
@@ -91,9 +93,7 @@ struct RunsShowCommand: AsyncParsableCommand {
                 output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
                 return
             }
-            // Left behind by a newer run of its key, or abandoned for a changed input (it stays its key's latest).
-            let leftBehind = try await RunsText.leftBehind([run], in: store).contains(run.id)
-                || records.contains { $0.kind == .runEnded && $0.body["abandoned"] == .bool(true) }
+            let leftBehind = try await store.isLeftBehind(run, journal: records)
             var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
             text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(RunsText.status(run, leftBehind: leftBehind))"
             text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + " UTC\n"
@@ -216,9 +216,9 @@ struct RunsPruneCommand: AsyncParsableCommand {
             // however old: kept while the event is not handled (a listener that died before it
             // could say so takes the event up again when it starts).
             let waiting = try await stateOptions.withInbox { inbox in
-                try await inbox.events(EventFilter(states: Set(EventState.allCases).subtracting([.handled]), limit: .max)).map(\.runKey)
+                Set(try await inbox.events(EventFilter(states: Set(EventState.allCases).subtracting([.handled]), limit: .max)).map(\.runKey))
             }
-            let count = try await store.prune(endedBefore: cutoff, keeping: Set(waiting))
+            let count = try await store.prune(endedBefore: cutoff, keeping: waiting)
             var said = "pruned \(count) run\(count == 1 ? "" : "s") that ended before \(RunsText.minutes(cutoff)) UTC"
             // What stayed, and why: an unfinished run a run of its key would resume keeps its
             // journal, and so does every run after it in the chain.

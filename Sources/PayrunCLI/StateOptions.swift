@@ -25,18 +25,23 @@ struct StateOptions: ParsableArguments {
     /// on the command line. In `environment` when the command runs in one; otherwise the one
     /// environment that has it (set in several, PGPASSWORD must say which).
     static func databasePassword(in environment: PayrunEnvironment? = nil) throws -> String? {
+        guard let found = storedDatabasePasswords(in: environment.map { [$0] } ?? PayrunEnvironment.allCases) else { return nil }
+        guard found.count <= 1 else {
+            throw StoreFailure(message: "postgres.password is set for \(found.map(\.0.rawValue).joined(separator: " and ")): this command has no --env to choose; set PGPASSWORD for it")
+        }
+        return found.first?.1.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `postgres.password` in each of `environments` that has it, from payrun's credential store
+    /// and the variables over it; nil when PGPASSWORD is set, which payrun then uses instead.
+    private static func storedDatabasePasswords(in environments: [PayrunEnvironment]) -> [(PayrunEnvironment, Secret)]? {
         let variables = ProcessEnvironment.variables()
-        // PGPASSWORD, when set, is the one payrun uses: the store is not read.
         guard variables["PGPASSWORD"] == nil,
               let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: variables))
         else { return nil }
         let store = EnvironmentOverrides(over: file, variables: variables)
         let name = CredentialName(provider: "postgres", field: "password")
-        let found = (environment.map { [$0] } ?? PayrunEnvironment.allCases).compactMap { place in store.secret(for: name, in: place).map { (place, $0) } }
-        guard found.count <= 1 else {
-            throw StoreFailure(message: "postgres.password is set for \(found.map(\.0.rawValue).joined(separator: " and ")): this command has no --env to choose; set PGPASSWORD for it")
-        }
-        return found.first?.1.withBytes { String(decoding: $0, as: UTF8.self) }
+        return environments.compactMap { place in store.secret(for: name, in: place).map { (place, $0) } }
     }
 
     /// The store, opened and checked writable.
@@ -54,14 +59,10 @@ struct StateOptions: ParsableArguments {
     /// When no password was found for `environment` but one is stored for another: said, since
     /// the database's refusal alone reads as if none were stored.
     static func passwordElsewhere(_ password: String?, environment: PayrunEnvironment?, path: String, error: String) -> String {
-        guard password == nil, let environment, PostgresRunStore.names(path), ProcessEnvironment.variables()["PGPASSWORD"] == nil,
-              error.contains("refused the login"),
-              let file = try? FileCredentialStore(path: FileCredentialStore.defaultPath(environment: ProcessEnvironment.variables()))
+        guard password == nil, let environment, PostgresRunStore.names(path), error.contains("refused the login"),
+              let stored = storedDatabasePasswords(in: PayrunEnvironment.allCases.filter { $0 != environment }), !stored.isEmpty
         else { return "" }
-        let name = CredentialName(provider: "postgres", field: "password")
-        let stored = PayrunEnvironment.allCases.filter { $0 != environment && file.secret(for: name, in: $0) != nil }
-        guard !stored.isEmpty else { return "" }
-        return " (postgres.password is stored for --env \(stored.map(\.rawValue).joined(separator: " and ")), and this command runs with --env \(environment.rawValue))"
+        return " (postgres.password is stored for --env \(stored.map(\.0.rawValue).joined(separator: " and ")), and this command runs with --env \(environment.rawValue))"
     }
 }
 

@@ -53,13 +53,7 @@ extension RunStore {
         guard let standing = MutationStanding.reading(settled)[mutation] else {
             throw ResolutionRefused(message: "run \(runID) has no mutation \(mutation); `payrun runs show \(runID)` lists its mutations")
         }
-        // A run a newer one left behind (`--new-run`) never resumes: its key's latest run is
-        // another, or its journal says it was abandoned for a changed input.
-        var leftBehind = false
-        if resolution == .sendAgain {
-            leftBehind = all.contains { $0.kind == .runEnded && $0.body["abandoned"] == .bool(true) }
-            if !leftBehind { leftBehind = try await latestRun(key: run.key)?.id != run.id }
-        }
+        let leftBehind = resolution == .sendAgain ? try await isLeftBehind(run, journal: all) : false
         switch (resolution, standing) {
         case (.applied, .inDoubt), (.notApplied, .inDoubt):
             break
@@ -92,6 +86,13 @@ extension RunStore {
     }
 
     private static var operatorsDecision: String { "an operator's decision" }
+
+    /// Whether `run` never resumes: a newer run of its key left it behind (`--new-run`), or its
+    /// journal (`records`) says it was abandoned for a changed input, though it stays its key's latest.
+    public func isLeftBehind(_ run: RunRecord, journal records: [JournalRecord]) async throws(StoreError) -> Bool {
+        if records.contains(where: { $0.kind == .runEnded && $0.body["abandoned"] == .bool(true) }) { return true }
+        return try await latestRun(key: run.key)?.id != run.id
+    }
 }
 
 /// A resolution that cannot be recorded.

@@ -247,11 +247,10 @@ public final class PostgresRunStore: RunStore {
                 }
                 try await connection.query("DELETE FROM payrun.records WHERE seq <= \(sequence)", logger: PostgresDatabase.logger)
             }
-            let candidates = Array(old)
-            return try await connection.rows("""
-                DELETE FROM payrun.runs WHERE id = ANY(\(candidates))
-                  AND id NOT IN (SELECT DISTINCT run_id FROM payrun.records) RETURNING id
-                """).count
+            // A prunable run goes once none of its records is left after the prefix.
+            let gone = Array(old.subtracting(chain[prefix...].map { $0.text("run_id") }))
+            try await connection.query("DELETE FROM payrun.runs WHERE id = ANY(\(gone))", logger: PostgresDatabase.logger)
+            return gone.count
         }
     }
 

@@ -338,14 +338,12 @@ public final class SQLiteRunStore: RunStore {
                     }
                     _ = try await self.connection.query("DELETE FROM records WHERE seq <= ?", [.integer(sequence)])
                 }
-                var gone = 0
-                for id in old {
-                    gone += try await self.connection.query(
-                        "DELETE FROM runs WHERE id = ? AND id NOT IN (SELECT DISTINCT run_id FROM records) RETURNING id", [.text(id)]).count
-                }
+                // A prunable run goes once none of its records is left after the prefix.
+                let gone = old.subtracting(chain[prefix...].map { $0.column("run_id")?.string ?? "" })
+                for id in gone { _ = try await self.connection.query("DELETE FROM runs WHERE id = ?", [.text(id)]) }
                 _ = try await self.connection.query("COMMIT")
                 self.end.withLock { $0 = nil }
-                return gone
+                return gone.count
             } catch {
                 _ = try? await self.connection.query("ROLLBACK")
                 throw error
