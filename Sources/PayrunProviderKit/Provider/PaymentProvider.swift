@@ -181,7 +181,7 @@ extension PaymentProvider {
     public func idempotencyHeader(forMethod method: String) -> String? { nil }
 
     public func isRead(_ request: ProviderRequest) -> Bool {
-        ["GET", "HEAD", "OPTIONS"].contains(request.method)
+        request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS"
     }
 
     /// Reads may be retried; every mutation is unsafe unless the provider says how it

@@ -263,12 +263,12 @@ public struct ProviderClient: Sendable {
     }
 
     /// Whether the provider counts this request as a read (see ``PaymentProvider/isRead(_:)``):
-    /// what `--dry-run` still sends. A request that cannot be built is not a read.
+    /// what `--dry-run` still sends. A request that cannot be built is not a read. The provider
+    /// is shown its method, URL and body: a durable run asks this of every request, and merging
+    /// the headers and deciding the retry safety as well cost 2K instructions a GET.
     public func isRead(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil) -> Bool {
-        guard let request = try? unsigned(method, path, query: query, body: body, headers: [], fillingCredentials: false) else {
-            return false
-        }
-        return provider.isRead(request)
+        guard let url = try? url(path, query: query) else { return false }
+        return provider.isRead(ProviderRequest(method: method, url: url, body: body?.encoded()))
     }
 
     /// The request before signing: URL built, body encoded (with credential placeholders filled
@@ -335,7 +335,7 @@ public struct ProviderClient: Sendable {
     /// The URL of `path` with `query` percent-encoded.
     /// - Throws: `ProviderError` when `path` does not start with `/`.
     public func url(_ path: String, query: [(String, String)] = []) throws(ProviderError) -> String {
-        guard path.hasPrefix("/") else {
+        guard path.utf8.first == UInt8(ascii: "/") else {
             throw ProviderError(provider: provider.name, message: "the path '\(path)' must start with /, e.g. /user/search")
         }
         guard !query.isEmpty else { return baseURL + path }

@@ -33,11 +33,10 @@ public struct ParticeepProvider: PaymentProvider {
     }
 
     public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
-        let key = try context.credentials.text("api_key")
-        let secret = try context.credentials.text("api_secret")
-        let dateTime = UTCTime.text(UTCTime.now())
-        request.headers.append(("DateTime", dateTime))
-        request.headers.append(("Authorization", ParticeepRequestSigner.authorization(key: key, secret: secret, dateTime: dateTime)))
+        let signed = ParticeepRequestSigner.headers(
+            key: try context.credentials.secret("api_key"), secret: try context.credentials.secret("api_secret"), at: UTCTime.now())
+        request.headers.append(("DateTime", signed.dateTime))
+        request.headers.append(("Authorization", signed.authorization))
     }
 
     /// Reads may be retried; DELETE of an id (the object is gone either way) too; creates and

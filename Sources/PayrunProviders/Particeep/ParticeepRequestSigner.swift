@@ -8,14 +8,26 @@ import PayrunProviderKit
 public enum ParticeepRequestSigner {
     /// The `Authorization` header's value.
     public static func authorization(key: String, secret: String, dateTime: String) -> String {
-        if let cached = last.withLock({ $0 }), cached.dateTime.hasSameBytes(as: dateTime),
-            cached.key.hasSameBytes(as: key), cached.secret.hasSameBytes(as: secret)
-        {
-            return cached.authorization
+        computed(key: key, secret: secret, dateTime: dateTime)
+    }
+
+    /// The `DateTime` and `Authorization` headers of a request signed at `seconds` (since 1970).
+    /// DateTime has whole seconds, so the requests a script sends in one second with one key
+    /// all carry the same two values: they are made once a second, not for each request (the
+    /// HMAC was 6K of a GET's 89K instructions; the date's text and the secrets as strings
+    /// another 2K).
+    public static func headers(key: Secret, secret: Secret, at seconds: Int) -> (dateTime: String, authorization: String) {
+        if let cached = last.withLock({ $0 }), cached.seconds == seconds, cached.key == key, cached.secret == secret {
+            return (cached.dateTime, cached.authorization)
         }
-        let authorization = computed(key: key, secret: secret, dateTime: dateTime)
-        last.withLock { $0 = (key, secret, dateTime, authorization) }
-        return authorization
+        let dateTime = UTCTime.text(seconds)
+        let authorization = key.withBytes { key in
+            secret.withBytes { secret in
+                computed(key: String(decoding: key, as: UTF8.self), secret: String(decoding: secret, as: UTF8.self), dateTime: dateTime)
+            }
+        }
+        last.withLock { $0 = Signed(key: key, secret: secret, seconds: seconds, dateTime: dateTime, authorization: authorization) }
+        return (dateTime, authorization)
     }
 
     private static func computed(key: String, secret: String, dateTime: String) -> String {
@@ -39,11 +51,17 @@ public enum ParticeepRequestSigner {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// The last value written, and what it was written from. DateTime has whole seconds, so the
-    /// requests a script sends in one second with one key all carry the same value: it is
-    /// computed once a second, not for each of them (the HMAC was 6K of a GET's 89K instructions).
-    /// Matched byte for byte, so a canonically equivalent string is not taken for the key or secret.
-    private static let last = Locked<(key: String, secret: String, dateTime: String, authorization: String)?>(nil)
+    /// The last headers made, and what they were made from: the secrets are compared as bytes,
+    /// in this process only, and never leave it.
+    private struct Signed {
+        let key: Secret
+        let secret: Secret
+        let seconds: Int
+        let dateTime: String
+        let authorization: String
+    }
+
+    private static let last = Locked<Signed?>(nil)
 
     /// The HMAC set up with the last secret signed with (a script signs every request with the
     /// same one).

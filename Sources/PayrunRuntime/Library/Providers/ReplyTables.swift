@@ -54,6 +54,8 @@ final class ReplyTables: LuaTableFiller {
 
     private init(budget: UnreadTablesBudget) {
         self.budget = budget
+        // Room for all its tables at once: growing to them rehashed the entries three times.
+        unread.reserveCapacity(Self.tablesEach)
     }
 
     deinit {
