@@ -37,8 +37,30 @@ public enum BlockingIO {
 
     /// Runs `body` with this thread marked as one that may block, hearing a stop from `stop`.
     public static func allowed<Result>(hearing stop: StopCheck, _ body: () throws -> Result) rethrows -> Result {
-        try marked(Mark(stop: stop, reactor: nil), body)
+        try marked(blockingMark(hearing: stop), body)
     }
+
+    /// A mark to block hearing `stop`: the one this thread was given last, if it hears the same
+    /// stop. A script's thread is marked for each of its requests, with one stop.
+    private static func blockingMark(hearing stop: StopCheck) -> Mark {
+        if let kept = pthread_getspecific(keptKey), Unmanaged<Mark>.fromOpaque(kept).takeUnretainedValue().stop === stop {
+            return Unmanaged<Mark>.fromOpaque(kept).takeUnretainedValue()
+        }
+        let mark = Mark(stop: stop, reactor: nil)
+        // Kept, so its stop is kept too: no other can be made at its address and taken for it.
+        if let kept = pthread_getspecific(keptKey) { Unmanaged<Mark>.fromOpaque(kept).release() }
+        pthread_setspecific(keptKey, Unmanaged.passRetained(mark).toOpaque())
+        return mark
+    }
+
+    /// This thread's last blocking mark; released when the thread exits.
+    private static let keptKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<Mark>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
 
     /// Runs `body` with this thread marked as one whose tasks wait for sockets on `reactor`
     /// (the thread polls it between running them): they must not block, but suspend.

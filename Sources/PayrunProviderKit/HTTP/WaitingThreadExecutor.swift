@@ -77,8 +77,8 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     }
 
     private func runQueued() {
-        while let jobs = takeJobs() {
-            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        while let job = takeJob() {
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 
@@ -144,13 +144,21 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     public static func runOnKeptTask<Value: Sendable>(
         hearing stop: BlockingIO.StopCheck, _ work: @escaping @Sendable () async throws -> Value
     ) -> Result<Value, any Error>? {
-        let outcome = Locked<Result<Value, any Error>?>(nil)
+        let outcome = Outcome<Value>()
         let finished = runOnKeptTask(hearing: stop, {
-            let result: Result<Value, any Error>
-            do { result = .success(try await work()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-        }, until: { outcome.withLock { $0 != nil } })
-        return finished ? outcome.withLock { $0 } : nil
+            do { outcome.result = .success(try await work()) } catch { outcome.result = .failure(error) }
+        }, until: { outcome.result != nil })
+        return finished ? outcome.result : nil
+    }
+
+    /// Where kept-task work leaves its result. Without a lock: the work's jobs run on the thread
+    /// that reads it, between its reads (``runOnKeptTask(hearing:_:until:)``); after a stop they
+    /// may run elsewhere, and nothing reads it any more.
+    @usableFromInline
+    final class Outcome<Value: Sendable>: @unchecked Sendable {
+        @usableFromInline var result: Result<Value, any Error>?
+
+        @usableFromInline init() {}
     }
 
     /// Runs `work` on this thread's kept task until `done`; false when `stop` came first (the
@@ -171,11 +179,11 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         }
     }
 
-    private func takeJobs() -> [UnownedJob]? {
+    /// The first job queued. One at a time, so the queue keeps its storage: taking the whole
+    /// array left an empty one to grow again for each request.
+    private func takeJob() -> UnownedJob? {
         queue.withLock { queue in
-            guard !queue.jobs.isEmpty else { return nil }
-            defer { queue.jobs = [] }
-            return queue.jobs
+            queue.jobs.isEmpty ? nil : queue.jobs.removeFirst()
         }
     }
 }

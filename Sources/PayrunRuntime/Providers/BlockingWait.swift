@@ -40,10 +40,9 @@ enum BlockingWait {
     /// - Throws: what `work` throws, or `Stopped` when the script is stopped before it
     ///   succeeds.
     static func runHere<Value: Sendable>(
-        stoppable stack: LuaStack, _ work: @escaping @Sendable () async throws -> Value
+        stoppable stack: LuaStack, session: ProviderSession, _ work: @escaping @Sendable () async throws -> Value
     ) throws -> Value {
-        let stopper = stack.stopper
-        let stop = BlockingIO.StopCheck { stopper.stopReason != nil }
+        let stop = session.stopCheck(for: stack)
         switch WaitingThreadExecutor.runOnKeptTask(hearing: stop, work) {
         case .success(let value)?:
             return value

@@ -37,12 +37,24 @@ public final class ProviderSession {
     private let attempts = Counter()
 
     // Touched only on the Lua thread.
+    /// How a wait on `stack`'s thread hears its script's stop.
+    func stopCheck(for stack: LuaStack) -> BlockingIO.StopCheck {
+        let stopper = stack.stopper
+        if let stopCheck, stopCheck.stopper == stopper { return stopCheck.check }
+        let check = BlockingIO.StopCheck { stopper.stopReason != nil }
+        stopCheck = (stopper, check)
+        return check
+    }
+
     /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
     var scheduler: ParallelScheduler?
     /// What fills the reply tables handed out now (``ReplyTables``).
     var replyTables: ReplyTables?
     /// What the unread reply tables and pages hold.
     let unreadBudget = UnreadTablesBudget()
+    /// How a request's wait hears the script's stop, and the state it watches: made once, not
+    /// for each request (an object and a closure a request).
+    private var stopCheck: (stopper: LuaStopper, check: BlockingIO.StopCheck)?
     /// The journal of a durable run: its mutations are recorded and, resumed, answered from it.
     public internal(set) var journal: RunJournal?
     private var warned: Set<String> = []

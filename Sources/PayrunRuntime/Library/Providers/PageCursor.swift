@@ -28,7 +28,7 @@ final class PageCursor: LuaObject {
             defer { cursor.handle.writeNotes() }
             let page: JSONTape.Node?
             do {
-                page = try BlockingWait.runHere(stoppable: call.stack) { try await pages.next() }
+                page = try BlockingWait.runHere(stoppable: call.stack, session: cursor.handle.session) { try await pages.next() }
             } catch let error as ProviderError {
                 throw ProviderValues.raise(error, call)
             }

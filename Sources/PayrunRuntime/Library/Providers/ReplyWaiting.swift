@@ -26,7 +26,7 @@ enum ReplyWaiting {
         }
         let outcome: Outcome<Value>
         do {
-            outcome = .success(try BlockingWait.runHere(stoppable: call.stack, work))
+            outcome = .success(try BlockingWait.runHere(stoppable: call.stack, session: session, work))
         } catch let error as ProviderError {
             outcome = .failure(error)
         }
