@@ -36,7 +36,25 @@ public final class ProviderSession {
     /// Attempts sent by any client of the session.
     private let attempts = Counter()
 
-    // Touched only on the Lua thread.
+    // Touched only on the Lua thread, an access at a time: those a request touches skip the
+    // run-time exclusivity checks (`@exclusivity(unchecked)`).
+    /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
+    var scheduler: ParallelScheduler?
+    /// What fills the reply tables handed out now (``ReplyTables``).
+    @exclusivity(unchecked) var replyTables: ReplyTables?
+    /// What the unread reply tables and pages hold.
+    let unreadBudget = UnreadTablesBudget()
+    /// How a request's wait hears the script's stop, and the state it watches: made once, not
+    /// for each request (an object and a closure a request).
+    @exclusivity(unchecked) private var stopCheck: (stopper: LuaStopper, check: BlockingIO.StopCheck)?
+    /// The journal of a durable run: its mutations are recorded and, resumed, answered from it.
+    public internal(set) var journal: RunJournal?
+    private var warned: Set<String> = []
+    private var transport: HTTPTransport?
+    private var sandboxServer: String?
+    /// Each provider's cache (its token), shared by all its clients in the run.
+    private var caches: [String: ProviderCache] = [:]
+
     /// How a wait on `stack`'s thread hears its script's stop.
     func stopCheck(for stack: LuaStack) -> BlockingIO.StopCheck {
         let stopper = stack.stopper
@@ -45,23 +63,6 @@ public final class ProviderSession {
         stopCheck = (stopper, check)
         return check
     }
-
-    /// The running `payrun.parallel`, whose coroutines' requests yield instead of blocking.
-    var scheduler: ParallelScheduler?
-    /// What fills the reply tables handed out now (``ReplyTables``).
-    var replyTables: ReplyTables?
-    /// What the unread reply tables and pages hold.
-    let unreadBudget = UnreadTablesBudget()
-    /// How a request's wait hears the script's stop, and the state it watches: made once, not
-    /// for each request (an object and a closure a request).
-    private var stopCheck: (stopper: LuaStopper, check: BlockingIO.StopCheck)?
-    /// The journal of a durable run: its mutations are recorded and, resumed, answered from it.
-    public internal(set) var journal: RunJournal?
-    private var warned: Set<String> = []
-    private var transport: HTTPTransport?
-    private var sandboxServer: String?
-    /// Each provider's cache (its token), shared by all its clients in the run.
-    private var caches: [String: ProviderCache] = [:]
 
     /// - Parameters:
     ///   - startSandbox: serves the `sandbox` environment: starts the simulators and returns

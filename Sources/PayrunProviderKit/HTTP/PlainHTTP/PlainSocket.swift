@@ -18,15 +18,16 @@ enum SocketWaiting: Sendable {
 }
 
 /// One TCP socket, used by one thread at a time (handed between threads only through the idle
-/// pool's lock).
+/// pool's lock). Its state is read and written a few times a request, with no access inside
+/// another: the run-time exclusivity checks a class's `var` gets are left out.
 final class PlainSocket: @unchecked Sendable {
     private(set) var descriptor: Int32
     /// When its last response ended: an idle connection is not kept for long.
-    var lastUsed = ContinuousClock.now
+    @exclusivity(unchecked) var lastUsed = ContinuousClock.now
     /// Whether its last response (bodiless) leaves it to be checked for stray bytes before reuse.
-    var needsCheck = false
+    @exclusivity(unchecked) var needsCheck = false
     /// Where `recv` puts what it reads, kept from one read to the next.
-    private var chunk = [UInt8](repeating: 0, count: 65_536)
+    @exclusivity(unchecked) private var chunk = [UInt8](repeating: 0, count: 65_536)
     /// What the connection's last response was read into, emptied, for its next one
     /// (``PlainHTTPResponseReader``): a fresh buffer a response was a large malloc and free.
     var spareBuffer: [UInt8] = []

@@ -48,8 +48,9 @@ final class ReplyTables: LuaTableFiller {
     /// Each table not filled yet, by address, and about what its entry holds. A table collected
     /// unread leaves its entry until the filler goes: only a table with this filler's metatable
     /// ever looks, and a new one at a reused address replaces the entry when it is made.
-    private var unread: [UnsafeRawPointer: (entry: Entry, bytes: Int)] = [:]
-    private var made = 0
+    // Touched by the Lua thread only, an access at a time: no run-time exclusivity checks.
+    @exclusivity(unchecked) private var unread: [UnsafeRawPointer: (entry: Entry, bytes: Int)] = [:]
+    @exclusivity(unchecked) private var made = 0
     private let budget: UnreadTablesBudget
 
     private init(budget: UnreadTablesBudget) {
