@@ -14,10 +14,20 @@ enum InboxText {
             let error = event.state == .handled ? "" : event.lastError.map { $0.count > 60 ? $0.prefix(59) + "…" : $0 } ?? ""
             rows.append([
                 String(event.id), time(event.received.receivedAt), event.received.provider, event.received.type,
-                event.state.rawValue + (event.state == .retrying ? " at " + time(event.nextAttemptAt) : ""), String(event.attempts), error,
+                state(of: event, now: Int(UTCTime.nowPrecise() * 1000)), String(event.attempts), error,
             ])
         }
         return RunsText.table(rows)
+    }
+
+    /// The STATE column. An attempt the listener's stop cut short failed nothing: its event is
+    /// due again at once, where it stood in line (its due time may be when it was received), and
+    /// the attempt is not counted; one put off while another listener ran its key waits for that.
+    static func state(of event: InboxEvent, now: Int) -> String {
+        guard event.state == .retrying else { return event.state.rawValue }
+        guard event.lastOutcome == .interrupted else { return "retrying at " + time(event.nextAttemptAt) }
+        if let due = event.nextAttemptAt, due > now { return "put off until " + time(due) }
+        return "interrupted, due now"
     }
 
     static func text(_ event: InboxEvent, attempts: [EventAttempt]) -> String {

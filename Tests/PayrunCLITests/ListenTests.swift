@@ -269,6 +269,10 @@ import FoundationNetworking
         let waiting = try await events(["--status", "retrying"])
         let all = try await events()
         #expect(waiting.count == 1 && waiting.first?["attempts"] as? Int == 0, "\(all) \(listener.output)")
+        // Listed as what happened to it, not as a failure due again at the time it was received.
+        let listed = try await PayrunProcess.run(["inbox", "list", "--state", state])
+        let row = listed.standardOutput.split(separator: "\n").first { $0.contains("interrupted") }
+        #expect(row?.contains("interrupted, due now") == true && listed.standardOutput.contains("retrying") == false, "\(listed.standardOutput)")
     }
 
     @Test func whileTheStoreCannotWriteEventsAreAnswered503AndStoredOnceItCan() async throws {
