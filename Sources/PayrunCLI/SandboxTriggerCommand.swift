@@ -47,7 +47,7 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         guard events.contains(event) else {
             throw ValidationError("\(provider) has no event '\(event)'; its events are \(events.joined(separator: ", "))")
         }
-        guard timeout.seconds > 0, timeout.seconds.isFinite else { throw ValidationError("--timeout must be a positive time") }
+        guard timeout.seconds > 0, timeout.seconds.isFinite else { throw ValidationError("--timeout must be at least 1ms") }
         if let body, !FileManager.default.isReadableFile(atPath: body) { throw ValidationError("--body: cannot read \(body)") }
     }
 

@@ -41,7 +41,8 @@ struct ScriptOptions: ParsableArguments {
             throw ValidationError("--allow-host \(error.description)")
         }
         if let timeout, !(timeout.seconds > 0 && timeout.seconds.isFinite) {
-            throw ValidationError("--timeout must be a positive time, in seconds or such as 30s or 5m")
+            // Limits are kept to the millisecond: 0.0004 is 0 ms.
+            throw ValidationError("--timeout must be at least 1ms, in seconds or such as 30s or 5m")
         }
         // A mistyped folder would only show as a module or provider not found, later.
         for path in libraryPaths {

@@ -142,11 +142,12 @@ final class WebhookReceiver: Sendable {
     }
 
     /// A verified body as the inbox keeps it, shows it and hands it to the handler: no
-    /// credential in it, whoever put one there. In JSON, only strings are redacted (a secret of
-    /// digits inside a number would leave no JSON); the body is rewritten only if one held a secret.
+    /// credential in it, whoever put one there. In JSON, strings are redacted, and a number
+    /// holding a long secret becomes its marker (redacting the digits inside it would leave no
+    /// JSON); the body is rewritten only if one held a secret.
     static func redacted(_ body: [UInt8], by redactor: Redactor) -> [UInt8] {
         guard let value = try? JSONValue.parse(body) else { return redactor.redact(body) }
-        let redacted = redactor.redact(value)
+        let redacted = redactor.redactingNumbers(redactor.redact(value))
         return redacted == value ? body : redacted.encoded()
     }
 

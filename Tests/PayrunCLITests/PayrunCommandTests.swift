@@ -112,6 +112,9 @@ import Testing
         // ArgumentParser reads `-1` as an option and said the value was missing.
         let negative = try await PayrunProcess.run(["run", "--timeout", "-1", "-e", "print(1)"])
         #expect(negative.status == 2 && negative.standardError == "Error: --timeout -1: the value cannot be negative\n", "\(negative.standardError)")
+        // Under a millisecond is no limit at all: said as such, not as a time that is not positive.
+        let tiny = try await PayrunProcess.run(["run", "--timeout", "0.0004", "-e", "print(1)"])
+        #expect(tiny.status == 2 && tiny.standardError.hasPrefix("Error: --timeout must be at least 1ms"), "\(tiny.standardError)")
         let bare = try await PayrunProcess.run(["batch.lua"])
         #expect(bare.status == 2 && bare.standardError == "payrun: 'batch.lua' is not a command; to run a script: payrun run batch.lua\n", "\(bare.standardError)")
         // A mistyped module folder, said at once rather than as a module not found later.

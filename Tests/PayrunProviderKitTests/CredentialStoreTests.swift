@@ -1,4 +1,5 @@
 // The credentials file, its permissions, environment overrides and redaction.
+import PayrunFormats
 @testable import PayrunProviderKit
 import PayrunTestSupport
 import Testing
@@ -117,5 +118,21 @@ import Glibc
         #expect(redactor.redact("pin 4821, amount 148210") == "pin [redacted peex.pin], amount 148210")
         // Empty and tiny secrets redact nothing rather than everything.
         #expect(redactor.redact("a cab sat on a bus") == "a cab sat on a bus")
+    }
+
+    /// A webhook's body is kept: a long numeric credential written as a number goes too, as
+    /// its marker; a short one inside a number is taken for the amount it far more often is.
+    @Test func aLongSecretWrittenAsANumberIsRedactedFromAKeptBody() throws {
+        let redactor = Redactor([
+            (CredentialName(provider: "capitalist", field: "login"), Secret("90031337428")),
+            (CredentialName(provider: "peex", field: "pin"), Secret("4821")),
+        ])
+        let body = try JSONValue.parse(Array(#"{"account": 90031337428, "big": 1900313374280000000000, "amount": 4821, "items": [{"n": 90031337428.5}]}"#.utf8))
+        let kept = redactor.redactingNumbers(body)
+        let marker = JSONValue.string("[redacted capitalist.login]")
+        #expect(kept["account"] == marker && kept["big"] == marker && kept["amount"] == .integer(4821), "\(kept)")
+        guard case .array(let items)? = kept["items"] else { Issue.record("items: \(kept)"); return }
+        #expect(items.first?["n"] == marker, "\(kept)")
+        #expect(!String(decoding: kept.encoded(), as: UTF8.self).contains("90031337428"))
     }
 }

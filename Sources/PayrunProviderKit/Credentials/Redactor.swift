@@ -72,6 +72,34 @@ public struct Redactor: Sendable {
         }
     }
 
+    /// `value` with each number whose digits hold a secret of at least ``tokenLength`` bytes
+    /// made that secret's marker, a string: a numeric credential (an account number, a login)
+    /// that a sender wrote as a number. Only where ``redact(_:)-(JSONValue)`` is not enough and
+    /// the value is kept (a webhook's body): a shorter secret inside a number is left, where it
+    /// is far more often an amount or a count.
+    public func redactingNumbers(_ value: JSONValue) -> JSONValue {
+        guard secrets.contains(where: { $0.bytes.count >= Self.tokenLength }) else { return value }
+        func walk(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .integer, .number, .exactNumber:
+                let digits = value.encoded()
+                guard let secret = secrets.first(where: { $0.bytes.count >= Self.tokenLength && Self.contains($0.bytes, in: digits) }) else {
+                    return value
+                }
+                return .string(String(decoding: secret.marker, as: UTF8.self))
+            case .array(let items): return .array(items.map(walk))
+            case .object(let members): return .object(members.mapValues(walk))
+            default: return value
+            }
+        }
+        return walk(value)
+    }
+
+    private static func contains(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
     public func redact(_ input: [UInt8]) -> [UInt8] {
         guard !secrets.isEmpty else { return input }
         var output: [UInt8] = []
