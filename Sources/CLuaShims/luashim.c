@@ -277,6 +277,9 @@ static int openlibrary_protected(lua_State *L) {
                     lua_pushcfunction(L, f->func);
                     lua_setfield(L, -2, f->name);
                 }
+                lua_getfield(L, -1, "format");
+                lua_pushcclosure(L, luashim_string_format, 1);
+                lua_setfield(L, -2, "format");
             }
             if (library->func == luaopen_coroutine) {
                 // Resumes that keep track of the running coroutine, so a stop request reaches it.

@@ -32,6 +32,25 @@ import Testing
         #expect(results == ["2.34", "2.35", "0.3333", 3, -1, "12.50", 1234, "4.60", true, false, "half_even", "float"])
     }
 
+    /// `string.format("%.2f", amount)` is what a report writes: exact, half to even as
+    /// `d:round`, with the flags and width a float's would get; whole decimals take `%d`.
+    @Test func stringFormatPrintsDecimalsExactly() throws {
+        let results = try harness.run("""
+            local D = payrun.decimal.new
+            return string.format("[%.2f] [%8.2f] [%-8.2f] [%08.2f] [%+.1f] [%.0f] [%#.0f] [%f]",
+                D("2.675"), D("2.5"), D("2.5"), D("-2.5"), D("3.25"), D("2.5"), D("3"), D("0.1")),
+              ("%d items, %x, %s, %g, %5.1f%%"):format(D("12.00"), D(255), D("1.50"), D("0.5"), D("12.345")),
+              string.format("%.2f", D("1234567890123456789012345.675")), string.format("%d %s", 3, "x")
+            """)
+        #expect(results == [
+            "[2.68] [    2.50] [2.50    ] [-0002.50] [+3.2] [2] [3.] [0.100000]", "12 items, ff, 1.50, 0.5,  12.3%",
+            "1234567890123456789012345.68", "3 x",
+        ])
+        #expect(try harness.failure(of: "string.format('%d', payrun.decimal.new('2.5'))").contains("bad argument #2 to 'format' (number has no integer representation)"))
+        #expect(try harness.failure(of: "string.format('%.2f %i', 1, payrun.decimal.new('1.5'))").contains("bad argument #3 to 'format' (number has no integer representation)"))
+        #expect(try harness.failure(of: "string.format('%q', payrun.decimal.new('2.5'))").contains("bad argument #2 to 'format' (value has no literal form)"))
+    }
+
     @Test func errorsSayWhatWentWrong() throws {
         #expect(try harness.failure(of: "payrun.decimal.new('12,50')").contains("bad argument #1 to 'new' ('12,50' is not a decimal number)"))
         // Too many digits is not a typo: said as what it is.

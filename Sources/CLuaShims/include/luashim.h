@@ -126,6 +126,12 @@ int luashim_string_match(lua_State *L);
 int luashim_string_gmatch(lua_State *L);
 int luashim_string_gsub(lua_State *L);
 
+/// `string.format` as Lua's own, but an argument whose metatable has `__format` is asked how it
+/// appears: `__format(value, spec)` (spec such as `%-8.2f`) returns a string printed for the whole
+/// conversion, a number formatted by it, `nil, message` for a bad argument, or `nil` to leave the
+/// argument as it is. Its upvalue is the stock function, which does the rest.
+int luashim_string_format(lua_State *L);
+
 /// `xpcall` as Lua's own, but once a stop was asked for, the message handler is skipped: Lua runs
 /// it with hooks off when the error came from the stop hook.
 int luashim_xpcall(lua_State *L);

@@ -94,6 +94,20 @@ public final class DecimalValue: LuaObject {
             return 1
         },
         LuaRegistration("__unm") { call in try push(call, try operand(call, 1).negated) },
+        // string.format's question (`luashim_string_format`): how the decimal prints under a spec.
+        LuaRegistration("__format") { call in
+            switch DecimalFormat.appearance(of: try operand(call, 1), spec: try call.string(at: 2)) {
+            case .text(let text): call.stack.push(text)
+            case .integer(let integer): call.stack.push(integer)
+            case .float(let number): call.stack.push(number)
+            case .refused(let message):
+                call.stack.pushNil()
+                call.stack.push(message)
+                return 2
+            case .unchanged: call.stack.pushNil()
+            }
+            return 1
+        },
     ] }
 
     private static func push(_ call: LuaCall, _ value: DecimalNumber) throws -> LuaReturn {
