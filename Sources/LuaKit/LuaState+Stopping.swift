@@ -65,7 +65,8 @@ extension LuaState {
 }
 
 /// Stops a state's running script from another thread (a host's Stop button, a REPL's
-/// interrupt). Use it only while the state it came from is alive.
+/// interrupt). Use it only while the state it came from is alive. Two are equal when they stop
+/// the same state (of those alive: a new state may take a closed one's place).
 public struct LuaStopper: @unchecked Sendable, Equatable {
     /// The state's host record; the stop request is an atomic store and a signal, safe from any thread.
     private let host: UnsafeMutablePointer<luashim_host>

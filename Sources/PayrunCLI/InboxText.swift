@@ -31,9 +31,11 @@ enum InboxText {
     }
 
     static func text(_ event: InboxEvent, attempts: [EventAttempt]) -> String {
-        var text = "event \(event.id): \(event.received.provider) \(event.received.type), \(event.state.rawValue)\n"
+        let state = state(of: event, now: Int(UTCTime.nowPrecise() * 1000))
+        var text = "event \(event.id): \(event.received.provider) \(event.received.type), \(state)\n"
         text += "  id \(event.received.key), received \(time(event.received.receivedAt))"
-        if event.state.isPending { text += ", due \(time(event.nextAttemptAt))" }
+        // Said in the state already when it was retrying; an interrupted event is due now.
+        if event.state == .received { text += ", due \(time(event.nextAttemptAt))" }
         text += "\n  run key \(event.runKey)\n"
         if let error = event.lastError { text += "  last error: \(error)\n" }
         text += "headers:\n"

@@ -273,6 +273,8 @@ import FoundationNetworking
         let listed = try await PayrunProcess.run(["inbox", "list", "--state", state])
         let row = listed.standardOutput.split(separator: "\n").first { $0.contains("interrupted") }
         #expect(row?.contains("interrupted, due now") == true && listed.standardOutput.contains("retrying") == false, "\(listed.standardOutput)")
+        let shown = try await PayrunProcess.run(["inbox", "show", String(waiting.first?["id"] as? Int ?? 0), "--state", state])
+        #expect(shown.standardOutput.hasPrefix("event ") && shown.standardOutput.split(separator: "\n").first?.hasSuffix(", interrupted, due now") == true, "\(shown.standardOutput)")
     }
 
     @Test func whileTheStoreCannotWriteEventsAreAnswered503AndStoredOnceItCan() async throws {

@@ -133,6 +133,11 @@ import Glibc
         #expect(kept["account"] == marker && kept["big"] == marker && kept["amount"] == .integer(4821), "\(kept)")
         guard case .array(let items)? = kept["items"] else { Issue.record("items: \(kept)"); return }
         #expect(items.first?["n"] == marker, "\(kept)")
+        // Written with an exponent or zeros around it, it is read as a float and written another way.
+        for written in ["90031337428e6", "900313374280000000.0", "0.0000090031337428"] {
+            let odd = redactor.redactingNumbers(try JSONValue.parse(Array("{\"n\": \(written)}".utf8)))
+            #expect(odd["n"] == marker, "\(written): \(odd)")
+        }
         #expect(!String(decoding: kept.encoded(), as: UTF8.self).contains("90031337428"))
     }
 }

@@ -82,8 +82,13 @@ public struct Redactor: Sendable {
         func walk(_ value: JSONValue) -> JSONValue {
             switch value {
             case .integer, .number, .exactNumber:
-                let digits = value.encoded()
-                guard let secret = secrets.first(where: { $0.bytes.count >= Self.tokenLength && Self.contains($0.bytes, in: digits) }) else {
+                // As written out, and its significand's digits alone: `90031337428e6` is read
+                // as a float and written `9.0031337428e+16`.
+                let text = value.encoded()
+                let significand = text.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+                guard let secret = secrets.first(where: {
+                    $0.bytes.count >= Self.tokenLength && (Self.contains($0.bytes, in: text) || Self.contains($0.bytes, in: Array(significand)))
+                }) else {
                     return value
                 }
                 return .string(String(decoding: secret.marker, as: UTF8.self))

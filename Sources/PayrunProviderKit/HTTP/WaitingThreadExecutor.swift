@@ -31,7 +31,32 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     }
 
     private struct Queue {
+        /// The jobs queued, those before `next` already taken: the array keeps its storage from
+        /// one request to the next.
         var jobs: [UnownedJob] = []
+        var next = 0
+
+        var isEmpty: Bool { next == jobs.count }
+
+        mutating func take() -> UnownedJob? {
+            guard next < jobs.count else {
+                if next > 0 {
+                    jobs.removeAll(keepingCapacity: true)
+                    next = 0
+                }
+                return nil
+            }
+            defer { next += 1 }
+            return jobs[next]
+        }
+
+        mutating func takeAll() -> ArraySlice<UnownedJob> {
+            defer {
+                jobs = []
+                next = 0
+            }
+            return jobs[next...]
+        }
         var abandoned = false
         /// The semaphore was signalled and the thread has not woken for it yet: one signal
         /// covers any number of wakes. Otherwise the wakes of a thread's kept executor would
@@ -82,7 +107,7 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         }
     }
 
-    private var hasJobs: Bool { queue.withLock { !$0.jobs.isEmpty } }
+    private var hasJobs: Bool { queue.withLock { !$0.isEmpty } }
 
     /// Wakes ``runJobs(waitingUntil:)``: a job was queued, or the task it waits for is over.
     public func wake() {
@@ -100,8 +125,7 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         reactor?.abandon()
         let left = queue.withLock { queue in
             queue.abandoned = true
-            defer { queue.jobs = [] }
-            return queue.jobs
+            return queue.takeAll()
         }
         for job in left { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
@@ -179,11 +203,9 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         }
     }
 
-    /// The first job queued. One at a time, so the queue keeps its storage: taking the whole
+    /// The next job queued. One at a time, so the queue keeps its storage: taking the whole
     /// array left an empty one to grow again for each request.
     private func takeJob() -> UnownedJob? {
-        queue.withLock { queue in
-            queue.jobs.isEmpty ? nil : queue.jobs.removeFirst()
-        }
+        queue.withLock { $0.take() }
     }
 }

@@ -70,7 +70,7 @@ final class PlainHTTPClient: Sendable {
     private static func isLiteralOrLocalhost(_ host: String) -> Bool {
         // A script sends nearly every request to one host: asking `inet_pton` again, with a C
         // string made for it, cost 1K instructions a request.
-        if lastLiteralHost.withLock({ $0 == host }) { return true }
+        if lastLiteralHost.withLock({ $0.hasSameBytes(as: host) }) { return true }
         var address = in6_addr()
         guard host.equalsIgnoringASCIICase("localhost") || inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
         else { return false }
