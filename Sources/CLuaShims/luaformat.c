@@ -23,6 +23,21 @@ static const char *specend(const char *spec, const char *end) {
     return p < end ? p + 1 : NULL;
 }
 
+/// The next conversion spec in `p` .. `end` that takes an argument (`%%` takes none): its `%`,
+/// with its end in `*after`; NULL when there is none, or one this does not read.
+static const char *nextspec(const char *p, const char *end, const char **after) {
+    for (; p < end; p++) {
+        if (*p != '%') continue;
+        if (p + 1 < end && p[1] == '%') {
+            p++;
+            continue;
+        }
+        *after = specend(p, end);
+        return *after == NULL ? NULL : p;
+    }
+    return NULL;
+}
+
 /// Asks `__format` of argument `arg` for the spec `spec` (`length` bytes): a string stands for
 /// the whole conversion (true: the spec becomes `%s`), a number replaces the argument, `nil,
 /// message` is a bad argument, `nil` leaves the argument to the stock function.
@@ -60,36 +75,20 @@ int luashim_string_format(lua_State *L) {
     char *asString = lua_newuserdatauv(L, (size_t)top + 1, 0);
     memset(asString, 0, (size_t)top + 1);
     int arg = 1;
-    for (const char *p = format; p < end; p++) {
-        if (*p != '%') continue;
-        if (p + 1 < end && p[1] == '%') {
-            p++;
-            continue;
-        }
-        const char *after = specend(p, end);
-        if (after == NULL || ++arg > top) break;
-        if (lua_type(L, arg) == LUA_TUSERDATA) asString[arg] = (char)ask(L, arg, p, (size_t)(after - p));
-        p = after - 1;
+    const char *after = format;
+    for (const char *spec = nextspec(format, end, &after); spec != NULL && ++arg <= top; spec = nextspec(after, end, &after)) {
+        if (lua_type(L, arg) == LUA_TUSERDATA) asString[arg] = (char)ask(L, arg, spec, (size_t)(after - spec));
     }
     // The format again, each spec whose argument came as a string made `%s`.
     luaL_Buffer rewritten;
     luaL_buffinit(L, &rewritten);
     arg = 1;
     const char *copied = format;
-    for (const char *p = format; p < end; p++) {
-        if (*p != '%') continue;
-        if (p + 1 < end && p[1] == '%') {
-            p++;
-            continue;
-        }
-        const char *after = specend(p, end);
-        if (after == NULL || ++arg > top) break;
-        if (asString[arg]) {
-            luaL_addlstring(&rewritten, copied, (size_t)(p - copied));
-            luaL_addstring(&rewritten, "%s");
-            copied = after;
-        }
-        p = after - 1;
+    for (const char *spec = nextspec(format, end, &after); spec != NULL && ++arg <= top; spec = nextspec(after, end, &after)) {
+        if (!asString[arg]) continue;
+        luaL_addlstring(&rewritten, copied, (size_t)(spec - copied));
+        luaL_addstring(&rewritten, "%s");
+        copied = after;
     }
     luaL_addlstring(&rewritten, copied, (size_t)(end - copied));
     luaL_pushresult(&rewritten);  // stack: arguments asString format
