@@ -9,12 +9,14 @@ enum InboxText {
 
     static func table(_ events: [InboxEvent]) -> String {
         var rows = [["ID", "RECEIVED", "PROVIDER", "TYPE", "STATE", "ATTEMPTS", "LAST ERROR"]]
+        // To the millisecond: an event taken back this second is due now, not put off.
+        let now = Int(UTCTime.nowPrecise() * 1000)
         for event in events {
             // One line: the first 60 characters, and `…` when there is more (`payrun inbox show` has it all).
             let error = event.state == .handled ? "" : event.lastError.map { $0.count > 60 ? $0.prefix(59) + "…" : $0 } ?? ""
             rows.append([
                 String(event.id), time(event.received.receivedAt), event.received.provider, event.received.type,
-                state(of: event, now: Int(UTCTime.nowPrecise() * 1000)), String(event.attempts), error,
+                state(of: event, now: now), String(event.attempts), error,
             ])
         }
         return RunsText.table(rows)

@@ -86,8 +86,9 @@ public struct Redactor: Sendable {
                 // as a float and written `9.0031337428e+16`.
                 let text = value.encoded()
                 let significand = text.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+                func holds(_ secret: [UInt8], _ digits: [UInt8]) -> Bool { digits.indices.contains { matches(secret, in: digits, at: $0) } }
                 guard let secret = secrets.first(where: {
-                    $0.bytes.count >= Self.tokenLength && (Self.contains($0.bytes, in: text) || Self.contains($0.bytes, in: Array(significand)))
+                    $0.bytes.count >= Self.tokenLength && (holds($0.bytes, text) || holds($0.bytes, Array(significand)))
                 }) else {
                     return value
                 }
@@ -98,11 +99,6 @@ public struct Redactor: Sendable {
             }
         }
         return walk(value)
-    }
-
-    private static func contains(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     public func redact(_ input: [UInt8]) -> [UInt8] {

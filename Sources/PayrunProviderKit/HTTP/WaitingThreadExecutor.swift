@@ -36,6 +36,12 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         var jobs: [UnownedJob] = []
         var next = 0
 
+        var abandoned = false
+        /// The semaphore was signalled and the thread has not woken for it yet: one signal
+        /// covers any number of wakes. Otherwise the wakes of a thread's kept executor would
+        /// pile up over its requests, and its waits stop waiting.
+        var signalled = false
+
         var isEmpty: Bool { next == jobs.count }
 
         mutating func take() -> UnownedJob? {
@@ -57,11 +63,6 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
             }
             return jobs[next...]
         }
-        var abandoned = false
-        /// The semaphore was signalled and the thread has not woken for it yet: one signal
-        /// covers any number of wakes. Otherwise the wakes of a thread's kept executor would
-        /// pile up over its requests, and its waits stop waiting.
-        var signalled = false
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
