@@ -104,7 +104,8 @@ enum ClientBenchmark {
             let python = try await cost(pythonRun("gets"), less: pythonIdle)
             pythonGets.add(2000 / python.seconds)
             pythonCPU.add(python.cpu / 2000 * 1e6)
-            let headers = ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
+            // Signed each round: the simulator takes a signature for five minutes either side of its time.
+            let headers = signedHeaders()
             wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 1, seconds: 2).requestsPerSecond)
             payrunParallel.add(2000 / (try await cost(payrunRun(["parallel"]), environment: environment, less: payrunIdle).seconds))
             wrkSixteen.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 16, seconds: 2).requestsPerSecond)
@@ -116,6 +117,7 @@ enum ClientBenchmark {
             parallelToWrk.add(payrunParallel.values.last! / wrkSixteen.values.last!)
             pagesToPython.add(pythonPages.values.last! / payrunPages.values.last!)
         }
+        let apart = try await sequentialOnSeparateCores(payrunRun(["gets"]), emptyRun: [payrun, "run", emptyPath], environment: environment, url: url)
         let instructions = try await instructionsPerRequest(payrun: payrun, script: luaPath, environment: environment)
         await server.stop()
 
@@ -136,6 +138,13 @@ enum ClientBenchmark {
                 subject: payrunGets.median, reference: wrkOne.median,
                 detail: "payrun \(payrunGets.text(rate)) req/s, wrk \(wrkOne.text(rate)) req/s",
                 ratioMeaning: "of wrk's rate (target ≥ 0.8)", roundRatios: sequentialToWrk),
+        ] + (apart.map { apart in [
+            BenchmarkResult(
+                name: "The same 2,000 GETs with the simulator on one core and the client on the other, as a provider on another machine would be: payrun vs `wrk -t1 -c1`",
+                subject: apart.payrun.median, reference: apart.wrk.median,
+                detail: "payrun \(apart.payrun.text(rate)) req/s, wrk \(apart.wrk.text(rate)) req/s",
+                ratioMeaning: "of wrk's rate (the target is for the shared cores above)", roundRatios: apart.ratios),
+        ] } ?? []) + [
             BenchmarkResult(
                 name: "The same 2,000 GETs: payrun vs Python `requests` (Session)",
                 subject: payrunGets.median, reference: pythonGets.median,
@@ -161,6 +170,36 @@ enum ClientBenchmark {
                     + (instructions.map { "; payrun \(Int($0 / 1000))K instructions a request (callgrind, 300 GETs less none)" } ?? ""),
                 ratioMeaning: "Python's CPU a request / payrun's"),
         ]
+    }
+
+    /// Sequential GETs, payrun's and `wrk -t1 -c1`'s in turn for five rounds, with every thread
+    /// of this process (the simulator's) on core 0 and the client on core 1. Sharing both
+    /// cores, the scheduler puts the client's thread where the simulator's threads have just
+    /// run, and payrun's request code, far larger than wrk's, is evicted by theirs; a provider
+    /// on another machine evicts nothing. Nil on one core or without taskset.
+    private static func sequentialOnSeparateCores(
+        _ command: [String], emptyRun: [String], environment: [String], url: String
+    ) async throws -> (payrun: Samples, wrk: Samples, ratios: Samples)? {
+        guard CoreAffinity.available else { return nil }
+        try await CoreAffinity.pin(to: 0)
+        var payrunGets = Samples(), wrkOne = Samples(), ratios = Samples()
+        do {
+            let idle = try await idle(CoreAffinity.on(1, emptyRun), environment: environment)
+            for _ in 0..<rounds {
+                payrunGets.add(2000 / (try await cost(CoreAffinity.on(1, command), environment: environment, less: idle).seconds))
+                wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: signedHeaders(), connections: 1, seconds: 2, core: 1).requestsPerSecond)
+                ratios.add(payrunGets.values.last! / wrkOne.values.last!)
+            }
+        } catch {
+            try? await CoreAffinity.release()
+            throw error
+        }
+        try await CoreAffinity.release()
+        return (payrunGets, wrkOne, ratios)
+    }
+
+    private static func signedHeaders() -> [(String, String)] {
+        ParticeepSimulator.signedHeaders(key: ParticeepSimulator.sandboxAPIKey, secret: ParticeepSimulator.sandboxAPISecret)
     }
 
     /// The median cost of `command` doing nothing, over three runs.

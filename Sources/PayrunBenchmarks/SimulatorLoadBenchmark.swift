@@ -50,10 +50,12 @@ enum SimulatorLoadBenchmark {
     }
 
     /// Runs wrk against `url` with `headers` and reads its requests/s and 99th percentile.
-    static func wrk(_ url: String, headers: [(String, String)], connections: Int = connections, seconds: Int = seconds) async throws -> WrkResult {
+    /// - Parameter core: the one core wrk runs on, if not any.
+    static func wrk(_ url: String, headers: [(String, String)], connections: Int = connections, seconds: Int = seconds, core: Int? = nil) async throws -> WrkResult {
         let outputPath = "/tmp/payrun-bench-wrk-\(getpid()).txt"
         defer { unlink(outputPath) }
-        var command = ["/usr/bin/wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency"]
+        let wrk = ["/usr/bin/wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency"]
+        var command = core.map { CoreAffinity.on($0, wrk) } ?? wrk
         for (name, value) in headers { command += ["-H", "\(name): \(value)"] }
         command.append(url)
         // Polled: the server this process runs needs its threads while wrk runs.
