@@ -54,6 +54,14 @@ let package = Package(
         .target(name: "CLuaShims", dependencies: ["CLua"]),
         // glibc's memmem, for the search of an answer for a credential (ProviderCredentials).
         .target(name: "CByteSearch"),
+        // Swift's tasks on NIO's event loops, in a statically linked build too.
+        .target(name: "CConcurrencyHook"),
+        .target(
+            name: "PayrunConcurrency",
+            dependencies: [
+                "CConcurrencyHook", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // A safe Swift layer over lua_State, with no payment knowledge.
         .target(
             name: "LuaKit",
@@ -181,6 +189,7 @@ let package = Package(
                 "LineEditing",
                 "PayrunProviders",
                 "PayrunSimulators",
+                "PayrunConcurrency",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -192,10 +201,8 @@ let package = Package(
         .executableTarget(
             name: "PayrunBenchmarks",
             dependencies: [
-                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "PayrunListener", "PayrunPostgres", "PayrunTestSupport", "CReferenceFunctions",
+                "LuaKit", "Payrun", "PayrunRuntime", "PayrunSimulators", "PayrunListener", "PayrunPostgres", "PayrunTestSupport", "CReferenceFunctions", "PayrunConcurrency",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // What the tests share: a webhook receiver, a service and a Stripe-style card API on loopback.

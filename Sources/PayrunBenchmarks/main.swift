@@ -3,13 +3,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOPosix
+import PayrunConcurrency
 
 // As `payrun sandbox` does: the simulators' tasks run on NIO's event loops, not hop to Swift's
 // global pool and back for every request. Must happen on the main thread before any task runs;
 // the Lua benchmarks run synchronously and do not notice.
-NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+EventLoopGlobalExecutor.install()
 
 /// The `payrun` built beside this executable (same configuration).
 let payrunPath: String = {

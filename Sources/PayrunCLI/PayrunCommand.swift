@@ -1,7 +1,6 @@
 // The `payrun` command: argument parsing only; the work is in PayrunRuntime.
 import ArgumentParser
-import NIOCore
-import NIOPosix
+import PayrunConcurrency
 import PayrunFormats
 import PayrunRuntime
 
@@ -32,12 +31,10 @@ struct PayrunCommand: AsyncParsableCommand {
             var command = try parseAsRoot()
             if command is SandboxServeCommand || command is RunCommand || command is ReplCommand || command is ListenCommand {
                 // Tasks run on NIO's event loops instead of hopping to Swift's global pool and
-                // back for every request. Only in a dynamically linked build (debug, tests): NIO
-                // finds the hook with dlsym, and `--static-swift-stdlib` keeps the symbol local,
-                // so a release `payrun` runs its tasks on the global pool. A script's provider
-                // requests do not depend on it: the script's own thread sends them (see
+                // back for every request, in a release build as in a debug one. A script's
+                // provider requests do not depend on it: the script's own thread sends them (see
                 // `WaitingThreadExecutor`).
-                _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+                EventLoopGlobalExecutor.install()
             }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
