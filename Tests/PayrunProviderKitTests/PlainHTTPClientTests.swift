@@ -153,11 +153,35 @@ import Testing
     }
 
     @Test(arguments: [
+        // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes it unless asked to keep it.
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok", true),
+        ("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length: 2\r\n\r\nok", false),
+        ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false),
+        ("HTTP/1.0 200 OK\r\nConnection:  Keep-Alive \r\nContent-Length: 2\r\n\r\nok", true),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n", false),
+    ])
+    func theFramingHeadersSayWhetherTheConnectionIsKept(answer: String, kept: Bool) async throws {
+        let answers: [ScriptedHTTPServer.Answer] = [.init(answer), .init("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext")]
+        try await withScriptedServer(answers) { server, transport in
+            let first = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/first"))
+            #expect(first.status == 200 && first.body == Array("ok".utf8))
+            let second = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/second"))
+            #expect(second.body == Array("next".utf8))
+            #expect(server.connections == (kept ? 1 : 2))
+        }
+    }
+
+    @Test(arguments: [
         ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "a header line without ':'"),
         ("SMTP ready\r\n\r\n", "not an HTTP/1.x status line"),
         ("HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n", "a Content-Length that is not one number"),
         ("HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok", "a Content-Length that is not one number"),
         ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", "a Content-Length that is not one number"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2, 02\r\n\r\nok", "a Content-Length that is not one number"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2,\r\n\r\nok", "a Content-Length that is not one number"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456789\r\n\r\nok", "a Content-Length that is not one number"),
+        ("HTTP/1.10 200 OK\r\nContent-Length: 2\r\n\r\nok", "not an HTTP/1.x status line"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "a chunk size that is not a hexadecimal number"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nA\r\n7fffffffffffffff\r\n", "a chunk size that is not a hexadecimal number"),
         ("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "before the response ended"),

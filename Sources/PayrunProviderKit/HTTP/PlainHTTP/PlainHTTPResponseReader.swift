@@ -52,22 +52,12 @@ struct PlainHTTPResponseReader {
         while (100...199).contains(head.status) && head.status != 101 {
             head = try await readHead()
         }
-        let (version, status) = (head.version, head.status)
-        var keepsAlive = version == "HTTP/1.1"
-        var codings: [String] = []
-        var lengths: [String] = []
-        for (name, value) in head.framing {
-            switch name {
-            case .connection:
-                let tokens = Self.list(value.asciiLowercased)
-                if tokens.contains("close") { keepsAlive = false }
-                if tokens.contains("keep-alive") && version == "HTTP/1.0" { keepsAlive = true }
-            case .contentLength:
-                lengths += Self.list(value)
-            case .transferEncoding:
-                codings += Self.list(value.asciiLowercased)
-            }
-        }
+        let status = head.status
+        let framing = head.framing
+        var keepsAlive = head.minorVersion == 1
+        if framing.closes { keepsAlive = false }
+        if framing.asksKeepAlive && head.minorVersion == 0 { keepsAlive = true }
+        let codings = framing.codings
         // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
         // a response carrying both, or a coding other than chunked last, is not trusted to leave
         // the connection clean. Repeated Content-Lengths must all say the same.
@@ -75,16 +65,15 @@ struct PlainHTTPResponseReader {
         if bodiless || status == 204 || status == 304 {
             body = []
         } else if !codings.isEmpty {
-            if !lengths.isEmpty { keepsAlive = false }
+            if framing.length != .none { keepsAlive = false }
             if codings.last == "chunked" {
                 body = try await readChunkedBody()
             } else {
                 body = try await readToEnd()
                 keepsAlive = false
             }
-        } else if !lengths.isEmpty {
-            guard let length = lengths.first, lengths.allSatisfy({ $0 == length }), !length.isEmpty, length.utf8.count <= 18,
-                  length.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let count = Int(length) else {
+        } else if framing.length != .none {
+            guard case .bytes(let count, _) = framing.length else {
                 // The values are not quoted: a confused server may have put anything there.
                 throw .connectionLost("a malformed response: a Content-Length that is not one number")
             }
@@ -162,17 +151,65 @@ struct PlainHTTPResponseReader {
         }
     }
 
-    /// A response's head: its status line, its headers as bytes (``ResponseHeaders``), and as
-    /// strings the three that frame the body.
+    /// A response's head: its status line, its headers as bytes (``ResponseHeaders``), and what
+    /// the three that frame the body say.
     private struct Head {
-        var version: String
+        /// The `x` of `HTTP/1.x`.
+        var minorVersion: Int
         var status: Int
         var headers: ResponseHeaders
-        var framing: [(FramingHeader, String)]
+        var framing: Framing
+    }
+
+    /// What `Connection`, `Content-Length` and `Transfer-Encoding` say, read from their bytes as
+    /// the head's lines come: a string for each value, and arrays of their items, cost 2K
+    /// instructions an answer.
+    private struct Framing {
+        /// A `Connection` item said `close`.
+        var closes = false
+        /// A `Connection` item said `keep-alive`.
+        var asksKeepAlive = false
+        /// The one length every `Content-Length` item gives.
+        var length = Length.none
+        /// `Transfer-Encoding`'s codings, lower-cased, in order.
+        var codings: [String] = []
+
+        enum Length: Equatable {
+            case none
+            /// Every item so far was this number, written with this many digits.
+            case bytes(Int, digits: Int)
+            /// An item was not digits only (or too many of them), or not the same as another.
+            case malformed
+
+            /// With one more item: the same as every other (the same digits), or malformed.
+            func adding(_ item: ArraySlice<UInt8>) -> Length {
+                guard !item.isEmpty, item.count <= 18, item.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return .malformed }
+                let value = item.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+                switch self {
+                case .none: return .bytes(value, digits: item.count)
+                case .bytes(value, item.count): return self
+                case .bytes, .malformed: return .malformed
+                }
+            }
+        }
+
+        mutating func add(_ header: FramingHeader, _ value: ArraySlice<UInt8>) {
+            switch header {
+            case .connection:
+                PlainHTTPResponseReader.forEachItem(of: value) { token in
+                    if PlainHTTPClient.named(token, "close") { closes = true }
+                    if PlainHTTPClient.named(token, "keep-alive") { asksKeepAlive = true }
+                }
+            case .contentLength:
+                PlainHTTPResponseReader.forEachItem(of: value) { length = length.adding($0) }
+            case .transferEncoding:
+                PlainHTTPResponseReader.forEachItem(of: value) { codings.append(String(decoding: $0, as: UTF8.self).asciiLowercased) }
+            }
+        }
     }
 
     /// The headers that say how a body is framed and whether the connection stays open.
-    private enum FramingHeader {
+    fileprivate enum FramingHeader {
         case connection, contentLength, transferEncoding
 
         /// Which one `name` is, if any: lengths first, since most headers are none of the three.
@@ -190,13 +227,13 @@ struct PlainHTTPResponseReader {
     /// more read only when a line has not all come: an async call a line (``line(limit:)``) cost
     /// more than finding its end.
     nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> Head {
-        var statusLine: (version: String, status: Int)?
+        var statusLine: (minorVersion: Int, status: Int)?
         // The header lines are copied out in one piece when the empty line ends them: from
         // `block`, where those not copied yet start in the buffer (nil before the status line).
         var lines: [UInt8] = []
         var count = 0
         var block: Int?
-        var framing: [(FramingHeader, String)] = []
+        var framing = Framing()
         var size = 0
         while true {
             guard let line = try bufferedLine(limit: Self.maximumHeadBytes) else {
@@ -208,7 +245,7 @@ struct PlainHTTPResponseReader {
                 continue
             }
             size += line.count
-            guard let (version, status) = statusLine else {
+            guard let (minorVersion, status) = statusLine else {
                 guard let first = Self.versionAndStatus(of: line) else {
                     // What came is not quoted: it may be part of another answer, a token included.
                     throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
@@ -219,7 +256,7 @@ struct PlainHTTPResponseReader {
             }
             if line.isEmpty, let from = block {
                 lines += buffer[from..<line.startIndex]
-                return Head(version: version, status: status, headers: ResponseHeaders(lines: lines, count: count), framing: framing)
+                return Head(minorVersion: minorVersion, status: status, headers: ResponseHeaders(lines: lines, count: count), framing: framing)
             }
             guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
@@ -227,28 +264,34 @@ struct PlainHTTPResponseReader {
             }
             count += 1
             if let header = FramingHeader(line[..<colon]) {
-                framing.append((header, String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)))
+                framing.add(header, line[(colon + 1)...])
             }
         }
     }
 
-    /// The version and status of a status line, `HTTP/1.x NNN[ reason]`; nil if it is not one.
-    static func versionAndStatus(of line: ArraySlice<UInt8>) -> (String, Int)? {
+    /// The minor version and the status of a status line, `HTTP/1.x NNN[ reason]`; nil if it is
+    /// not one.
+    static func versionAndStatus(of line: ArraySlice<UInt8>) -> (Int, Int)? {
         let prefix: StaticString = "HTTP/1."
-        guard let space = line.firstIndex(of: UInt8(ascii: " ")), space - line.startIndex > prefix.utf8CodeUnitCount,
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")), space - line.startIndex == prefix.utf8CodeUnitCount + 1,
               prefix.withUTF8Buffer({ line.starts(with: $0) }) else { return nil }
+        let minor = line[space - 1]
+        guard minor >= UInt8(ascii: "0") && minor <= UInt8(ascii: "9") else { return nil }
         let digits = line[(space + 1)...].prefix { $0 != UInt8(ascii: " ") }
         guard digits.count == 3, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
         let status = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        return (String(decoding: line[..<space], as: UTF8.self), status)
+        return (Int(minor - UInt8(ascii: "0")), status)
     }
 
-    /// The items of a header's comma-separated list, trimmed.
-    private static func list(_ value: String) -> [String] {
-        // Nearly always one item (a Content-Length), already trimmed: splitting it cost 2K
-        // instructions an answer.
-        if !value.utf8.contains(UInt8(ascii: ",")) { return [value] }
-        return value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { String(decoding: trimmed($0), as: UTF8.self) }
+    /// Calls `body` with each item of a header's comma-separated list, trimmed (empty ones too).
+    fileprivate static func forEachItem(of value: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
+        var start = value.startIndex
+        while true {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+            body(trimmed(value[start..<end]))
+            guard end < value.endIndex else { return }
+            start = end + 1
+        }
     }
 
     /// `bytes` without the spaces and tabs around them (a header value's optional white space).
