@@ -32,8 +32,16 @@ enum CoreAffinity {
         try await apply("0-\(cores - 1)")
     }
 
-    /// Every thread's affinity, through `taskset -a -p`.
+    /// Every thread's affinity, through `taskset -a -p`. It fails when a thread ends while it
+    /// walks them (the one that waited for the last child, say): tried again, a few times.
     private static func apply(_ cores: String) async throws {
-        _ = try await ChildProcess([taskset, "-a", "-p", "-c", cores, String(getpid())]).exit()
+        for attempt in 1...5 {
+            do {
+                _ = try await ChildProcess([taskset, "-a", "-p", "-c", cores, String(getpid())], errors: "/dev/null").exit()
+                return
+            } catch where attempt < 5 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
     }
 }
