@@ -172,29 +172,24 @@ enum ClientBenchmark {
         ]
     }
 
-    /// Sequential GETs, payrun's and `wrk -t1 -c1`'s in turn for five rounds, with every thread
-    /// of this process (the simulator's) on core 0 and the client on core 1. Sharing both
-    /// cores, the scheduler puts the client's thread where the simulator's threads have just
-    /// run, and payrun's request code, far larger than wrk's, is evicted by theirs; a provider
-    /// on another machine evicts nothing. Nil on one core or without taskset.
+    /// Sequential GETs, payrun's and `wrk -t1 -c1`'s in turn for five rounds (after the shared
+    /// rounds, not among them), with every thread of this process (the simulator's) on core 0
+    /// and the client on core 1, as with a provider on another machine, which takes no core of
+    /// the client's. Nil on one core, without taskset, or where cores 0 and 1 are not both this
+    /// process's to use.
     private static func sequentialOnSeparateCores(
         _ command: [String], emptyRun: [String], environment: [String], url: String
     ) async throws -> (payrun: Samples, wrk: Samples, ratios: Samples)? {
-        guard CoreAffinity.available else { return nil }
-        try await CoreAffinity.pin(to: 0)
+        guard CoreAffinity.available, await CoreAffinity.allows([0, 1]) else { return nil }
         var payrunGets = Samples(), wrkOne = Samples(), ratios = Samples()
-        do {
+        try await CoreAffinity.pinned(to: 0) {
             let idle = try await idle(CoreAffinity.on(1, emptyRun), environment: environment)
             for _ in 0..<rounds {
                 payrunGets.add(2000 / (try await cost(CoreAffinity.on(1, command), environment: environment, less: idle).seconds))
                 wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: signedHeaders(), connections: 1, seconds: 2, core: 1).requestsPerSecond)
                 ratios.add(payrunGets.values.last! / wrkOne.values.last!)
             }
-        } catch {
-            try? await CoreAffinity.release()
-            throw error
         }
-        try await CoreAffinity.release()
         return (payrunGets, wrkOne, ratios)
     }
 

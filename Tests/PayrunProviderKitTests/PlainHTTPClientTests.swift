@@ -158,6 +158,7 @@ import Testing
         ("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length: 2\r\n\r\nok", false),
         ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false),
         ("HTTP/1.0 200 OK\r\nConnection:  Keep-Alive \r\nContent-Length: 2\r\n\r\nok", true),
+        ("HTTP/1.0 200 OK\r\nConnection: close\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", false),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n", false),
     ])

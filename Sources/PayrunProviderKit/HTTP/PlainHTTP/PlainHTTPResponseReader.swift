@@ -54,9 +54,9 @@ struct PlainHTTPResponseReader {
         }
         let status = head.status
         let framing = head.framing
-        var keepsAlive = head.minorVersion == 1
+        // HTTP/1.1 keeps the connection, HTTP/1.0 only when asked to; `close` wins over both.
+        var keepsAlive = head.minorVersion == 1 || (head.minorVersion == 0 && framing.asksKeepAlive)
         if framing.closes { keepsAlive = false }
-        if framing.asksKeepAlive && head.minorVersion == 0 { keepsAlive = true }
         let codings = framing.codings
         // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
         // a response carrying both, or a coding other than chunked last, is not trusted to leave
@@ -73,7 +73,7 @@ struct PlainHTTPResponseReader {
                 keepsAlive = false
             }
         } else if framing.length != .none {
-            guard case .bytes(let count, _) = framing.length else {
+            guard case .value(let count, _) = framing.length else {
                 // The values are not quoted: a confused server may have put anything there.
                 throw .connectionLost("a malformed response: a Content-Length that is not one number")
             }
@@ -162,8 +162,8 @@ struct PlainHTTPResponseReader {
     }
 
     /// What `Connection`, `Content-Length` and `Transfer-Encoding` say, read from their bytes as
-    /// the head's lines come: a string for each value, and arrays of their items, cost 2K
-    /// instructions an answer.
+    /// the head's lines come (making a string of each value, and arrays of their items, cost 2K
+    /// instructions an answer).
     private struct Framing {
         /// A `Connection` item said `close`.
         var closes = false
@@ -177,7 +177,7 @@ struct PlainHTTPResponseReader {
         enum Length: Equatable {
             case none
             /// Every item so far was this number, written with this many digits.
-            case bytes(Int, digits: Int)
+            case value(Int, digits: Int)
             /// An item was not digits only (or too many of them), or not the same as another.
             case malformed
 
@@ -186,9 +186,9 @@ struct PlainHTTPResponseReader {
                 guard !item.isEmpty, item.count <= 18, item.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return .malformed }
                 let value = item.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
                 switch self {
-                case .none: return .bytes(value, digits: item.count)
-                case .bytes(value, item.count): return self
-                case .bytes, .malformed: return .malformed
+                case .none: return .value(value, digits: item.count)
+                case .value(value, item.count): return self
+                case .value, .malformed: return .malformed
                 }
             }
         }
