@@ -180,17 +180,17 @@ enum ClientBenchmark {
     private static func sequentialOnSeparateCores(
         _ command: [String], emptyRun: [String], environment: [String], url: String
     ) async throws -> (payrun: Samples, wrk: Samples, ratios: Samples)? {
-        guard CoreAffinity.available, await CoreAffinity.allows([0, 1]) else { return nil }
-        var payrunGets = Samples(), wrkOne = Samples(), ratios = Samples()
-        try await CoreAffinity.pinned(to: 0) {
+        guard CoreAffinity.available else { return nil }
+        return try await CoreAffinity.pinned(to: 0, needing: [0, 1]) {
+            var payrunGets = Samples(), wrkOne = Samples(), ratios = Samples()
             let idle = try await idle(CoreAffinity.on(1, emptyRun), environment: environment)
             for _ in 0..<rounds {
                 payrunGets.add(2000 / (try await cost(CoreAffinity.on(1, command), environment: environment, less: idle).seconds))
                 wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: signedHeaders(), connections: 1, seconds: 2, core: 1).requestsPerSecond)
                 ratios.add(payrunGets.values.last! / wrkOne.values.last!)
             }
+            return (payrunGets, wrkOne, ratios)
         }
-        return (payrunGets, wrkOne, ratios)
     }
 
     private static func signedHeaders() -> [(String, String)] {

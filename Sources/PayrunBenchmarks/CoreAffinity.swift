@@ -20,9 +20,12 @@ enum CoreAffinity {
 
     /// Runs `body` with every thread of this process on `core` alone (threads started meanwhile
     /// inherit it from the thread that starts them), then puts every thread back on the cores
-    /// the process had, whether `body` throws or not.
-    static func pinned<Value>(to core: Int, _ body: () async throws -> Value) async throws -> Value {
+    /// the process had, whether `body` throws or not. Nil, running nothing, unless the process
+    /// may use every one of `needed` (a cpuset or a `taskset` it was started under may leave
+    /// some out).
+    static func pinned<Value>(to core: Int, needing needed: [Int], _ body: () async throws -> Value) async throws -> Value? {
         let cores = try await current()
+        guard allows(cores, needed) else { return nil }
         let value: Value
         do {
             try await apply(String(core))
@@ -35,10 +38,8 @@ enum CoreAffinity {
         return value
     }
 
-    /// Whether this process may run on every one of `cores` (a cpuset or a `taskset` it was
-    /// started under may leave some out).
-    static func allows(_ cores: [Int]) async -> Bool {
-        guard let list = try? await current() else { return false }
+    /// Whether `list` ("0-3,5", as `taskset -c` writes it) holds every one of `cores`.
+    private static func allows(_ list: String, _ cores: [Int]) -> Bool {
         let ranges = list.split(separator: ",").compactMap { part -> ClosedRange<Int>? in
             let bounds = part.split(separator: "-").compactMap { Int($0) }
             guard let low = bounds.first, let high = bounds.last, low <= high else { return nil }

@@ -9,8 +9,7 @@ enum InboxText {
 
     static func table(_ events: [InboxEvent]) -> String {
         var rows = [["ID", "RECEIVED", "PROVIDER", "TYPE", "STATE", "ATTEMPTS", "LAST ERROR"]]
-        // To the millisecond: an event taken back this second is due now, not put off.
-        let now = Int(UTCTime.nowPrecise() * 1000)
+        let now = nowMilliseconds
         for event in events {
             // One line: the first 60 characters, and `…` when there is more (`payrun inbox show` has it all).
             let error = event.state == .handled ? "" : event.lastError.map { $0.count > 60 ? $0.prefix(59) + "…" : $0 } ?? ""
@@ -21,6 +20,9 @@ enum InboxText {
         }
         return RunsText.table(rows)
     }
+
+    /// Now, to the millisecond: an event taken back this second is due now, not put off.
+    private static var nowMilliseconds: Int { Int(UTCTime.nowPrecise() * 1000) }
 
     /// The STATE column. An attempt the listener's stop cut short failed nothing: its event is
     /// due again at once, where it stood in line (its due time may be when it was received), and
@@ -33,7 +35,7 @@ enum InboxText {
     }
 
     static func text(_ event: InboxEvent, attempts: [EventAttempt]) -> String {
-        let state = state(of: event, now: Int(UTCTime.nowPrecise() * 1000))
+        let state = state(of: event, now: nowMilliseconds)
         var text = "event \(event.id): \(event.received.provider) \(event.received.type), \(state)\n"
         text += "  id \(event.received.key), received \(time(event.received.receivedAt))"
         // Said in the state already when it was retrying; an interrupted event is due now.

@@ -88,7 +88,7 @@ public struct Redactor: Sendable {
                 let significand = text.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
                 func holds(_ secret: [UInt8], _ digits: [UInt8]) -> Bool { digits.indices.contains { matches(secret, in: digits, at: $0) } }
                 guard let secret = secrets.first(where: {
-                    $0.bytes.count >= Self.tokenLength && (holds($0.bytes, text) || holds($0.bytes, Array(significand)))
+                    $0.bytes.count >= Self.tokenLength && (holds($0.bytes, text) || holds($0.bytes, significand))
                 }) else {
                     return value
                 }
