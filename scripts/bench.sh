@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-dependencies.sh lua5.4 lua-cjson wrk curl python3 time postgresql valgrind binutils
+# util-linux: taskset, for the client benchmark's simulator and client on separate cores.
+bash scripts/install-dependencies.sh lua5.4 lua-cjson wrk curl python3 time postgresql valgrind binutils util-linux
 python3 -c 'import requests' 2>/dev/null || bash scripts/install-dependencies.sh python3-requests
 swift build -c release --static-swift-stdlib
 .build/release/payrun-bench "$@"
