@@ -240,6 +240,28 @@ import Testing
         }
     }
 
+    /// The head is checked eight bytes at a time: each byte HTTP refuses is found wherever it
+    /// stands, in a word or in the last few bytes, and any other byte (UTF-8 among them) goes.
+    @Test(arguments: 0..<20)
+    func everyRefusedByteIsFoundWhereverItStands(position: Int) throws {
+        let destination = try #require(PlainHTTPClient.destination(of: "http://127.0.0.1:8080/"))
+        let padding = String(repeating: "a", count: position)
+        let fine = ProviderRequest(method: "GET", url: "http://127.0.0.1:8080/\(padding)é~!", headers: [("X-Value", "\(padding)é\t~\u{7f}")])
+        let head = try PlainHTTPClient.head(of: fine, to: try #require(PlainHTTPClient.destination(of: fine.url)))
+        #expect(String(decoding: head, as: UTF8.self).hasPrefix("GET /\(padding)é~! HTTP/1.1\r\nX-Value: \(padding)é\t~\u{7f}\r\n"))
+        for refused in ["\r", "\n", "\u{0}"] {
+            let request = ProviderRequest(method: "GET", url: "http://127.0.0.1:8080/", headers: [("X-Value", padding + refused + "tail")])
+            #expect(throws: TransportError.self) { try PlainHTTPClient.head(of: request, to: destination) }
+        }
+        for refused in [" ", "\t", "\u{1}", "\u{7f}"] {
+            let url = "http://127.0.0.1:8080/" + padding + refused + "tail"
+            let target = try #require(PlainHTTPClient.destination(of: url))
+            #expect(throws: TransportError.unsendable("the URL cannot be sent")) {
+                try PlainHTTPClient.head(of: ProviderRequest(method: "GET", url: url), to: target)
+            }
+        }
+    }
+
     @Test func aStopEndsTheWaitForASilentServerAtOnce() async throws {
         // The server reads the request and never answers; the read timeout is 30 s.
         try await withScriptedServer([.init("")]) { server, transport in

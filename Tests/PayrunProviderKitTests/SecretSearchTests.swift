@@ -50,4 +50,26 @@ import Testing
         // not a PIN.
         #expect(!found("{\"amount\":148100}"))
     }
+
+    /// Each secret is looked for by its rarest byte, which may stand anywhere in it.
+    @Test func theRarestByteAnchorsTheSearch() {
+        #expect(SearchedSecret(Array("sandbox-particeep-key".utf8)).anchor == 6)  // the x
+        #expect(SearchedSecret(Array("00000000".utf8)).anchor == 0)
+    }
+
+    @Test(arguments: ["sandbox-particeep-key", "Zq0000000", "00000000q", "abcdefgh"])
+    func aSecretIsFoundWhereverItsAnchorStands(secret: String) {
+        let searched = SearchedSecret(Array(secret.utf8))
+        // Near misses: every prefix of the secret, and the secret with its last byte changed.
+        let misses = (1..<secret.utf8.count).map { String(decoding: secret.utf8.prefix($0), as: UTF8.self) }.joined(separator: "\"")
+            + String(decoding: secret.utf8.dropLast() + [UInt8(ascii: "!")], as: UTF8.self)
+        for filler in [0, 1, 7, 40, 2000] {
+            let around = String(String(repeating: "{\"status\":\"x\"}", count: filler / 14 + 1).prefix(filler))
+            for text in [misses + around + secret, secret + around + misses, around + secret + around] {
+                #expect(Array(text.utf8).withUnsafeBytes(searched.occurs), "\(filler) bytes around it")
+            }
+            #expect(!Array((misses + around).utf8).withUnsafeBytes(searched.occurs))
+        }
+        #expect(!Array(secret.utf8.dropFirst()).withUnsafeBytes(searched.occurs))
+    }
 }

@@ -19,7 +19,7 @@ public final class IssuedSecrets: Sendable {
     struct Entry: Sendable {
         let secret: Secret
         /// The forms an answer is searched for (``Redactor/forms(of:)``).
-        let forms: [[UInt8]]
+        let forms: [SearchedSecret]
     }
 
     public init() {}
@@ -30,7 +30,7 @@ public final class IssuedSecrets: Sendable {
     public func add(_ secret: Secret) {
         let lines = secret.withBytes { bytes in bytes.split(separator: UInt8(ascii: "\n")).map(Array.init) }
         let added = lines.filter { $0.count >= Redactor.minimumLength }.map { line in
-            Entry(secret: Secret(String(decoding: line, as: UTF8.self)), forms: Redactor.forms(of: line))
+            Entry(secret: Secret(String(decoding: line, as: UTF8.self)), forms: Redactor.forms(of: line).map(SearchedSecret.init))
         }
         guard !added.isEmpty else { return }
         entries.withLock { entries in

@@ -1,18 +1,18 @@
 // The secrets one provider signs with, in one environment: read from the credential store when a
 // client is made, and only ever handed to that provider's signing code.
 import PayrunFormats
-import CByteSearch
-import Glibc
 
 /// A provider's credentials for one environment.
 public struct ProviderCredentials: Sendable {
     public let provider: String
     public let environment: PayrunEnvironment
-    private let secrets: [String: Secret]
+    /// By field, in a list: a provider has a few, and hashing a field's name to find it in a
+    /// dictionary cost 340 instructions, twice a request.
+    private let secrets: [(field: String, secret: Secret)]
     /// What an answer is searched for: each secret the redactor replaces, in each form it
     /// replaces (``Redactor/forms(of:)``), and the length of the shortest: a header value shorter
     /// than that holds none, and most are.
-    private let searched: [[UInt8]]
+    private let searched: [SearchedSecret]
     private let shortestSearched: Int
     /// What the provider issued in the run (its tokens), searched for and redacted as these
     /// secrets are; nil for none (credentials not used by a client).
@@ -21,9 +21,9 @@ public struct ProviderCredentials: Sendable {
     public init(provider: String, environment: PayrunEnvironment, secrets: [String: Secret]) {
         self.provider = provider
         self.environment = environment
-        self.secrets = secrets
-        searched = secrets.values.flatMap { $0.withBytes(Redactor.forms) }
-        shortestSearched = searched.map(\.count).min() ?? Int.max
+        self.secrets = secrets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        searched = secrets.values.flatMap { $0.withBytes(Redactor.forms) }.map(SearchedSecret.init)
+        shortestSearched = searched.map(\.bytes.count).min() ?? Int.max
     }
 
     /// The fields `provider` needs from `store`; in `sandbox`, the simulator's public ones fill
@@ -43,7 +43,7 @@ public struct ProviderCredentials: Sendable {
     /// The secret `field`.
     /// - Throws: `ProviderError` saying how to set it when it is not configured.
     public func secret(_ field: String) throws(ProviderError) -> Secret {
-        guard let secret = secrets[field] else {
+        guard let secret = secrets.first(where: { $0.field.hasSameBytes(as: field) })?.secret else {
             let name = CredentialName(provider: provider, field: field)
             throw ProviderError(
                 provider: provider, message: "no credential \(name) in the \(environment) environment: set it with "
@@ -60,9 +60,9 @@ public struct ProviderCredentials: Sendable {
     }
 
     private func mayContain(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if let issued, issued.all.contains(where: { entry in entry.forms.contains { Self.find($0, in: bytes) } }) { return true }
+        if let issued, issued.all.contains(where: { entry in entry.forms.contains { $0.occurs(in: bytes) } }) { return true }
         guard bytes.count >= shortestSearched else { return false }
-        return searched.contains { Self.find($0, in: bytes) }
+        return searched.contains { $0.occurs(in: bytes) }
     }
 
     /// `value` with any of these secrets in its strings replaced by a marker: a provider that
@@ -119,27 +119,7 @@ public struct ProviderCredentials: Sendable {
     /// value redacted).
     private var redactor: Redactor {
         let issued = (issued?.all ?? []).map { (CredentialName(provider: provider, field: IssuedSecrets.field), $0.secret) }
-        return Redactor(secrets.map { (CredentialName(provider: provider, field: $0.key), $0.value) } + issued)
-    }
-
-    /// Whether `needle` occurs in `haystack`: candidates found with `memchr`, checked with `memcmp`.
-    /// A long answer (a page of 166 KB) goes to glibc's `memmem`, which skips ahead by pairs of
-    /// bytes the needle does not hold: `memchr` for the first byte then `memcmp` stopped at every
-    /// "s" of a JSON answer for a secret that starts with one. A short one (a header, a single
-    /// object) is searched that way all the same: `memmem` builds a table first.
-    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Bool {
-        needle.withUnsafeBytes { needle in
-            guard let base = haystack.baseAddress, let wanted = needle.baseAddress, !needle.isEmpty,
-                  haystack.count >= needle.count else { return false }
-            if haystack.count >= 1024 { return payrun_memmem(base, haystack.count, wanted, needle.count) != nil }
-            var offset = 0
-            while offset + needle.count <= haystack.count {
-                guard let found = memchr(base + offset, Int32(needle[0]), haystack.count - needle.count - offset + 1) else { return false }
-                if memcmp(found, wanted, needle.count) == 0 { return true }
-                offset = base.distance(to: UnsafeRawPointer(found)) + 1
-            }
-            return false
-        }
+        return Redactor(secrets.map { (CredentialName(provider: provider, field: $0.field), $0.secret) } + issued)
     }
 
     /// The secret `field` as text, for signing code that works on strings.

@@ -25,20 +25,37 @@ final class PlainHTTPClient: Sendable {
     /// one whose host is a name to resolve (only IP literals and `localhost` are sent here, so
     /// that no wait on a DNS resolver, which hears no stop, holds the script's thread).
     static func destination(of url: String) -> Destination? {
-        // Read as bytes: walking the URL as `Character`s cost more than sending the request.
-        let bytes = Array(url.utf8)
-        guard bytes.count >= 7, named(bytes[..<7], "http://") else { return nil }
-        let authorityEnd = bytes[7...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
-        let authority = bytes[7..<authorityEnd]
-        guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")) else { return nil }
-        let targetEnd = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        var target = String(decoding: bytes[authorityEnd..<targetEnd], as: UTF8.self)
-        if target.isEmpty || target.utf8.first == UInt8(ascii: "?") { target = "/" + target }
-        let host: ArraySlice<UInt8>
+        // Read as bytes in place: walking the URL as `Character`s cost more than sending the
+        // request, and copying it into an array, then making strings of its parts, cost 2K
+        // instructions a request.
+        let whole = url
+        var url = url
+        return url.withUTF8 { bytes -> Destination? in
+            guard bytes.count >= 7, named(bytes[..<7], "http://") else { return nil }
+            let authorityEnd = bytes[7...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+            let authority = UnsafeBufferPointer(rebasing: bytes[7..<authorityEnd])
+            guard let server = server(at: authority) else { return nil }
+            let targetEnd = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+            return Destination(server: server, url: whole, targetRange: authorityEnd..<targetEnd)
+        }
+    }
+
+    /// The server a URL's authority names: nil when it is empty, holds a user name, has a port
+    /// that is not one, or a host that is not an address or `localhost`. The last one found is
+    /// kept: a script sends nearly every request to one server, and making its strings again
+    /// (and asking `inet_pton` whether the host is an address) cost 700 instructions a request.
+    private static func server(at authority: UnsafeBufferPointer<UInt8>) -> Server? {
+        guard let start = authority.baseAddress, !authority.isEmpty else { return nil }
+        if let last = lastServer.withLock({ $0 }), last.authority.count == authority.count,
+           last.authority.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, authority.count) == 0 }) {
+            return last
+        }
+        guard !authority.contains(UInt8(ascii: "@")) else { return nil }
+        let host: Slice<UnsafeBufferPointer<UInt8>>
         var port = 80
         if authority.first == UInt8(ascii: "[") {
             guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
-            host = authority[(authority.startIndex + 1)..<close]
+            host = authority[1..<close]
             let after = authority[(close + 1)...]
             if !after.isEmpty {
                 guard after.first == UInt8(ascii: ":"), let number = Self.port(after.dropFirst()) else { return nil }
@@ -49,15 +66,22 @@ final class PlainHTTPClient: Sendable {
             guard let number = Self.port(authority[(colon + 1)...]) else { return nil }
             port = number
         } else {
-            host = authority
+            host = authority[...]
         }
         let hostName = String(decoding: host, as: UTF8.self)
-        guard isLiteralOrLocalhost(hostName) else { return nil }
-        return Destination(host: hostName, port: port, hostHeader: String(decoding: authority, as: UTF8.self), target: target)
+        var address = in6_addr()
+        guard hostName.equalsIgnoringASCIICase("localhost") || inet_pton(AF_INET, hostName, &address) == 1 || inet_pton(AF_INET6, hostName, &address) == 1
+        else { return nil }
+        let server = Server(authority: Array(authority), host: hostName, port: port, hostHeader: String(decoding: authority, as: UTF8.self))
+        lastServer.withLock { $0 = server }
+        return server
     }
 
+    /// The server found last (see ``server(at:)``).
+    private static let lastServer = Locked<Server?>(nil)
+
     /// A port written as digits only, 1 to 65535.
-    private static func port(_ digits: ArraySlice<UInt8>) -> Int? {
+    private static func port(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
         guard !digits.isEmpty, digits.count <= 5 else { return nil }
         var number = 0
         for digit in digits {
@@ -67,30 +91,42 @@ final class PlainHTTPClient: Sendable {
         return (1...65535).contains(number) ? number : nil
     }
 
-    private static func isLiteralOrLocalhost(_ host: String) -> Bool {
-        // A script sends nearly every request to one host: asking `inet_pton` again, with a C
-        // string made for it, cost 1K instructions a request.
-        if lastLiteralHost.withLock({ $0.hasSameBytes(as: host) }) { return true }
-        var address = in6_addr()
-        guard host.equalsIgnoringASCIICase("localhost") || inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
-        else { return false }
-        lastLiteralHost.withLock { $0 = host }
-        return true
-    }
-
-    /// The last host found to be an address or `localhost`.
-    private static let lastLiteralHost = Locked("")
-
-    struct Destination {
+    /// A server a URL names, by address or as `localhost`.
+    struct Server: Sendable {
+        /// The URL's authority as written, the bytes it was found from.
+        let authority: [UInt8]
         let host: String
         let port: Int
-        /// The `Host` header: the URL's authority as written.
+        /// The `Host` header: the authority as written.
         let hostHeader: String
-        /// The path and query.
-        let target: String
+    }
+
+    struct Destination {
+        let server: Server
+        /// The URL, whose ``target`` range is the path and query.
+        let url: String
+        /// Where in the URL's bytes the path and query are: empty, or starting at `?`, for a
+        /// URL with no path, which goes as `/`.
+        let targetRange: Range<Int>
+
+        var host: String { server.host }
+        var port: Int { server.port }
+        var hostHeader: String { server.hostHeader }
         /// What its kept connections are found by: the authority as written, already a string
         /// (two spellings of one server only keep their connections apart).
-        var key: String { hostHeader }
+        var key: String { server.hostHeader }
+
+        /// Whether the target needs a `/` before it (a URL with no path).
+        var targetNeedsSlash: Bool {
+            targetRange.isEmpty || url.utf8[url.utf8.index(url.utf8.startIndex, offsetBy: targetRange.lowerBound)] == UInt8(ascii: "?")
+        }
+
+        /// The path and query, as the request line carries them.
+        var target: String {
+            let utf8 = url.utf8
+            let text = String(decoding: utf8[utf8.index(utf8.startIndex, offsetBy: targetRange.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: targetRange.upperBound)], as: UTF8.self)
+            return targetNeedsSlash ? "/" + text : text
+        }
     }
 
     /// Sends `request` once and reads the whole response, on this thread.
@@ -226,9 +262,12 @@ final class PlainHTTPClient: Sendable {
             throw .unsendable("the URL cannot be sent")
         }
         head.append(UInt8(ascii: " "))
-        guard append(destination.target, to: &head, ifEvery: { $0 > 0x20 && $0 != 0x7f }) else {
-            throw .unsendable("the URL cannot be sent")
+        if destination.targetNeedsSlash { head.append(UInt8(ascii: "/")) }
+        var url = destination.url
+        let targetSent = url.withUTF8 { bytes in
+            append(UnsafeBufferPointer(rebasing: bytes[destination.targetRange]), to: &head, unlessAny: { hasByte(below: 0x21, in: $0) || hasByte(0x7f, in: $0) })
         }
+        guard targetSent else { throw .unsendable("the URL cannot be sent") }
         append(" HTTP/1.1\r\n", to: &head)
         var hasHost = false
         var hasLength = false
@@ -240,11 +279,14 @@ final class PlainHTTPClient: Sendable {
             }
             hasHost = hasHost || named(head[nameStart...], "host")
             hasLength = hasLength || named(head[nameStart...], "content-length")
-            append(": ", to: &head)
-            guard append(value, to: &head, ifEvery: { $0 != 0x0d && $0 != 0x0a && $0 != 0 }) else {
+            head.append(UInt8(ascii: ":"))
+            head.append(UInt8(ascii: " "))
+            var value = value
+            guard value.withUTF8({ append($0, to: &head, unlessAny: { hasByte(0x0d, in: $0) || hasByte(0x0a, in: $0) || hasByte(0, in: $0) }) }) else {
                 throw .unsendable("a header name or value holds a character HTTP does not allow, such as a line break")
             }
-            append("\r\n", to: &head)
+            head.append(0x0d)
+            head.append(0x0a)
         }
         if !hasHost {
             append("Host: ", to: &head)
@@ -271,6 +313,40 @@ final class PlainHTTPClient: Sendable {
         }
     }
 
+    /// Appends `bytes` unless `refused` finds a byte it refuses among them: it is asked of eight
+    /// bytes at a time, as a word (a header value or a path checked a byte at a time cost 1.5K
+    /// instructions a request), the last few padded with an `A`.
+    @inline(__always)
+    private static func append(_ bytes: UnsafeBufferPointer<UInt8>, to head: inout [UInt8], unlessAny refused: (UInt64) -> Bool) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            if refused(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) { return false }
+            offset += 8
+        }
+        if offset < bytes.count {
+            var last = UInt64(0x4141_4141_4141_4141)
+            withUnsafeMutableBytes(of: &last) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[offset...])) }
+            if refused(UInt64(littleEndian: last)) { return false }
+        }
+        head.append(contentsOf: bytes)
+        return true
+    }
+
+    /// Whether any of the eight bytes of `word` is `byte` (the bit trick of "Bit Twiddling Hacks":
+    /// a byte that is zero borrows).
+    @inline(__always)
+    private static func hasByte(_ byte: UInt8, in word: UInt64) -> Bool {
+        hasByte(below: 1, in: word ^ (0x0101_0101_0101_0101 &* UInt64(byte)))
+    }
+
+    /// Whether any of the eight bytes of `word` is less than `limit`, at most 128.
+    @inline(__always)
+    private static func hasByte(below limit: UInt8, in word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101 &* UInt64(limit)) & ~word & 0x8080_8080_8080_8080 != 0
+    }
+
     @inline(__always)
     private static func append(_ literal: StaticString, to head: inout [UInt8]) {
         literal.withUTF8Buffer { head.append(contentsOf: $0) }
@@ -280,7 +356,7 @@ final class PlainHTTPClient: Sendable {
     /// Only letters fold: a control byte is not taken for the `:` or `/` of `http://`. The
     /// response reader finds its framing headers with it too.
     @inline(__always)
-    static func named(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
+    static func named<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ name: StaticString) -> Bool {
         guard bytes.count == name.utf8CodeUnitCount else { return false }
         return name.withUTF8Buffer { wanted in
             zip(bytes, wanted).allSatisfy { String.sameIgnoringASCIICase($0, $1) }

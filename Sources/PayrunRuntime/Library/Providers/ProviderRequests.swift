@@ -25,20 +25,21 @@ enum ProviderRequests {
 
     private static func perform(_ parts: RequestParts, _ call: LuaCall, _ handle: ProviderHandle, raising: Bool) throws -> LuaReturn {
         defer { handle.writeNotes() }
-        let client = handle.client
+        // Not copied out of its box: the client is a dozen references to retain and release.
+        let shared = handle.shared
         // Only a dry run and a live run ask what is a read: anywhere else every request just goes.
-        let asks = handle.session.dryRun || client.environment == .live
-        if asks, !client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
+        let asks = handle.session.dryRun || shared.client.environment == .live
+        if asks, !shared.client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
             if handle.session.dryRun { return try DryRun.describe(parts, call, handle) }
             if let refusal = refusal(of: parts, handle) { return try deliver(.failure(refusal), to: call, handle: handle, raising: raising) }
         }
         var work: @Sendable () async throws(ProviderError) -> ProviderClient.Reply = {
-            try await client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
+            try await shared.client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers)
         }
         // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
-        if let journal = handle.session.journal, !client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
-            let identity = journal.identify(parts, provider: client.provider.name, on: call.stack.threadID)
-            let request = JournaledRequest(journal: journal, identity: identity, client: client, parts: parts)
+        if let journal = handle.session.journal, !shared.client.isRead(parts.method, parts.path, query: parts.query, body: parts.body) {
+            let identity = journal.identify(parts, provider: shared.client.provider.name, on: call.stack.threadID)
+            let request = JournaledRequest(journal: journal, identity: identity, client: shared.client, parts: parts)
             work = { () async throws(ProviderError) in try await request.perform() }
         }
         return try ReplyWaiting.wait(call, session: handle.session, for: work, then: { outcome, call in
