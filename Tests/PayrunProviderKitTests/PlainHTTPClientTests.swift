@@ -247,18 +247,31 @@ import Testing
         let destination = try #require(PlainHTTPClient.destination(of: "http://127.0.0.1:8080/"))
         let padding = String(repeating: "a", count: position)
         let fine = ProviderRequest(method: "GET", url: "http://127.0.0.1:8080/\(padding)é~!", headers: [("X-Value", "\(padding)é\t~\u{7f}")])
-        let head = try PlainHTTPClient.head(of: fine, to: try #require(PlainHTTPClient.destination(of: fine.url)))
+        let head = try RequestHead.bytes(of: fine, to: try #require(PlainHTTPClient.destination(of: fine.url)))
         #expect(String(decoding: head, as: UTF8.self).hasPrefix("GET /\(padding)é~! HTTP/1.1\r\nX-Value: \(padding)é\t~\u{7f}\r\n"))
         for refused in ["\r", "\n", "\u{0}"] {
             let request = ProviderRequest(method: "GET", url: "http://127.0.0.1:8080/", headers: [("X-Value", padding + refused + "tail")])
-            #expect(throws: TransportError.self) { try PlainHTTPClient.head(of: request, to: destination) }
+            #expect(throws: TransportError.self) { try RequestHead.bytes(of: request, to: destination) }
         }
         for refused in [" ", "\t", "\u{1}", "\u{7f}"] {
             let url = "http://127.0.0.1:8080/" + padding + refused + "tail"
             let target = try #require(PlainHTTPClient.destination(of: url))
             #expect(throws: TransportError.unsendable("the URL cannot be sent")) {
-                try PlainHTTPClient.head(of: ProviderRequest(method: "GET", url: url), to: target)
+                try RequestHead.bytes(of: ProviderRequest(method: "GET", url: url), to: target)
             }
+        }
+    }
+
+    /// A method or header name may hold RFC 9110's `tchar` and nothing else.
+    @Test func onlyTokenCharactersMakeANameOrAMethod() throws {
+        let destination = try #require(PlainHTTPClient.destination(of: "http://127.0.0.1:8080/"))
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars)
+        for code in UInt32(0)...0xFF {
+            let scalar = try #require(Unicode.Scalar(code))
+            let name = "X" + String(scalar)
+            let named = ProviderRequest(method: "GET", url: "http://127.0.0.1:8080/", headers: [(name, "v")])
+            let sent = (try? RequestHead.bytes(of: named, to: destination)) != nil
+            #expect(sent == tchar.contains(scalar), "\(code)")
         }
     }
 

@@ -43,7 +43,9 @@ public struct JSONTape: Sendable {
             try parser.parse()
             return parser.sink
         }
-        text.append(contentsOf: builder.unescaped)
+        // Only when there is something to add: appending even nothing to the answer's own bytes,
+        // which the text shares, copied them.
+        if !builder.unescaped.isEmpty { text.append(contentsOf: builder.unescaped) }
         return JSONTape(text: text, entries: builder.entries)
     }
 

@@ -17,6 +17,8 @@ struct JSONTapeBuilder: JSONSink {
     init(document: UnsafeBufferPointer<UInt8>) {
         self.document = document
         entries.reserveCapacity(document.count / 6 + 4)
+        // Answers nest a few levels: grown from empty, the stack was made twice for one.
+        open.reserveCapacity(8)
     }
 
     private mutating func append(_ kind: JSONTape.Kind, count: Int = 0, payload: UInt64 = 0) {

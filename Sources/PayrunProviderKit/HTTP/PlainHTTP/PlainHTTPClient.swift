@@ -133,7 +133,7 @@ final class PlainHTTPClient: Sendable {
     /// - Parameter waiting: how to wait for the socket: blocking, hearing a stop (checked at
     ///   least every 50 ms), or suspended on a reactor.
     nonisolated(nonsending) func send(_ request: ProviderRequest, to destination: Destination, waiting: SocketWaiting) async throws(TransportError) -> ProviderResponse {
-        let head = try Self.head(of: request, to: destination)
+        let head = try RequestHead.bytes(of: request, to: destination)
         // A stop asked for before anything went out (while a token was fetched, say) sends nothing.
         if waiting.isStopped { throw .stopped(sent: false) }
         let deadline = ContinuousClock.now + settings.totalTimeout
@@ -251,107 +251,6 @@ final class PlainHTTPClient: Sendable {
         if !kept { socket.close() }
     }
 
-    /// The request line and headers, ending in the empty line. Each part is checked and copied
-    /// as the bytes it is, a pass each: walking them through `String`'s UTF-8 view a byte at a
-    /// time, and comparing every name with two others, cost 10K instructions a request.
-    /// - Throws: `.unsendable` for a URL or header HTTP/1.1 cannot carry.
-    static func head(of request: ProviderRequest, to destination: Destination) throws(TransportError) -> [UInt8] {
-        var head: [UInt8] = []
-        head.reserveCapacity(256 + request.headers.count * 64)
-        guard !request.method.isEmpty, append(request.method, to: &head, ifEvery: isTokenByte) else {
-            throw .unsendable("the URL cannot be sent")
-        }
-        head.append(UInt8(ascii: " "))
-        if destination.targetNeedsSlash { head.append(UInt8(ascii: "/")) }
-        var url = destination.url
-        let targetSent = url.withUTF8 { bytes in
-            append(UnsafeBufferPointer(rebasing: bytes[destination.targetRange]), to: &head, unlessAny: { hasByte(below: 0x21, in: $0) || hasByte(0x7f, in: $0) })
-        }
-        guard targetSent else { throw .unsendable("the URL cannot be sent") }
-        append(" HTTP/1.1\r\n", to: &head)
-        var hasHost = false
-        var hasLength = false
-        for (name, value) in request.headers {
-            let nameStart = head.count
-            guard !name.isEmpty, append(name, to: &head, ifEvery: isTokenByte) else {
-                // The value may be a secret: not quoted.
-                throw .unsendable("a header name or value holds a character HTTP does not allow, such as a line break")
-            }
-            hasHost = hasHost || named(head[nameStart...], "host")
-            hasLength = hasLength || named(head[nameStart...], "content-length")
-            head.append(UInt8(ascii: ":"))
-            head.append(UInt8(ascii: " "))
-            var value = value
-            guard value.withUTF8({ append($0, to: &head, unlessAny: { hasByte(0x0d, in: $0) || hasByte(0x0a, in: $0) || hasByte(0, in: $0) }) }) else {
-                throw .unsendable("a header name or value holds a character HTTP does not allow, such as a line break")
-            }
-            head.append(0x0d)
-            head.append(0x0a)
-        }
-        if !hasHost {
-            append("Host: ", to: &head)
-            head += destination.hostHeader.utf8
-            append("\r\n", to: &head)
-        }
-        if !hasLength, let count = request.body?.count ?? (["POST", "PUT", "PATCH"].contains(request.method) ? 0 : nil) {
-            append("Content-Length: ", to: &head)
-            head += String(count).utf8
-            append("\r\n", to: &head)
-        }
-        append("\r\n", to: &head)
-        return head
-    }
-
-    /// Appends `text`'s bytes if every one is `allowed`; false, appending nothing, if not.
-    @inline(__always)
-    private static func append(_ text: String, to head: inout [UInt8], ifEvery allowed: (UInt8) -> Bool) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            for byte in bytes where !allowed(byte) { return false }
-            head.append(contentsOf: bytes)
-            return true
-        }
-    }
-
-    /// Appends `bytes` unless `refused` finds a byte it refuses among them: it is asked of eight
-    /// bytes at a time, as a word (a header value or a path checked a byte at a time cost 1.5K
-    /// instructions a request), the last few padded with an `A`.
-    @inline(__always)
-    private static func append(_ bytes: UnsafeBufferPointer<UInt8>, to head: inout [UInt8], unlessAny refused: (UInt64) -> Bool) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            if refused(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) { return false }
-            offset += 8
-        }
-        if offset < bytes.count {
-            var last = UInt64(0x4141_4141_4141_4141)
-            withUnsafeMutableBytes(of: &last) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[offset...])) }
-            if refused(UInt64(littleEndian: last)) { return false }
-        }
-        head.append(contentsOf: bytes)
-        return true
-    }
-
-    /// Whether any of the eight bytes of `word` is `byte` (the bit trick of "Bit Twiddling Hacks":
-    /// a byte that is zero borrows).
-    @inline(__always)
-    private static func hasByte(_ byte: UInt8, in word: UInt64) -> Bool {
-        hasByte(below: 1, in: word ^ (0x0101_0101_0101_0101 &* UInt64(byte)))
-    }
-
-    /// Whether any of the eight bytes of `word` is less than `limit`, at most 128.
-    @inline(__always)
-    private static func hasByte(below limit: UInt8, in word: UInt64) -> Bool {
-        (word &- 0x0101_0101_0101_0101 &* UInt64(limit)) & ~word & 0x8080_8080_8080_8080 != 0
-    }
-
-    @inline(__always)
-    private static func append(_ literal: StaticString, to head: inout [UInt8]) {
-        literal.withUTF8Buffer { head.append(contentsOf: $0) }
-    }
-
     /// Whether `bytes` (a header name, a URL's scheme) is `name` in any case of its letters.
     /// Only letters fold: a control byte is not taken for the `:` or `/` of `http://`. The
     /// response reader finds its framing headers with it too.
@@ -360,17 +259,6 @@ final class PlainHTTPClient: Sendable {
         guard bytes.count == name.utf8CodeUnitCount else { return false }
         return name.withUTF8Buffer { wanted in
             zip(bytes, wanted).allSatisfy { String.sameIgnoringASCIICase($0, $1) }
-        }
-    }
-
-    /// Whether `byte` may be part of a method or header name (RFC 9110's `tchar`).
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): true
-        default: false
         }
     }
 }
