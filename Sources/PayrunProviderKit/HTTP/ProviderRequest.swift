@@ -14,7 +14,9 @@ public struct ProviderRequest: Sendable {
     ///   are left to the provider to call idempotent; see ``RetrySafety``.
     public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, retrySafety: RetrySafety? = nil) {
         // Nearly always upper-case ASCII already: left as it is, without a Unicode case mapping.
-        let upperCase = method.utf8.allSatisfy { $0 < 0x80 && !($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) }
+        let isUpperCase = { (byte: UInt8) in byte < 0x80 && !(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) }
+        // Its bytes where they are: walking a string's UTF-8 view cost 150 instructions for "GET".
+        let upperCase = method.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(isUpperCase) } ?? method.utf8.allSatisfy(isUpperCase)
         let method = upperCase ? method : method.uppercased()
         self.method = method
         self.url = url

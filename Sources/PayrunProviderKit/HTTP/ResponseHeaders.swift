@@ -58,13 +58,14 @@ public struct ResponseHeaders: Sendable {
             var wanted = name
             return wanted.withUTF8 { wanted in
                 bytes.withUnsafeBufferPointer { all -> String? in
-                    guard let base = all.baseAddress else { return nil }
+                    guard let base = all.baseAddress, let first = wanted.first else { return nil }
                     var start = 0
                     while start < all.count {
                         let end = Self.lineEnd(in: all, from: start)
-                        // The name, then the colon: no line is split unless its name is the one.
+                        // The colon where the name would end, and its first letter, before the
+                        // rest: no line is split unless its name is the one.
                         if start + wanted.count < end, base[start + wanted.count] == UInt8(ascii: ":"),
-                           zip(all[start..<(start + wanted.count)], wanted).allSatisfy(String.sameIgnoringASCIICase) {
+                           String.sameIgnoringASCIICase(base[start], first), Self.sameName(base + start, wanted) {
                             return String(decoding: Self.value(in: all, from: start + wanted.count + 1, to: end), as: UTF8.self)
                         }
                         start = end + 1
@@ -73,6 +74,12 @@ public struct ResponseHeaders: Sendable {
                 }
             }
         }
+    }
+
+    /// Whether the bytes at `bytes` spell `name`, ignoring the case of letters.
+    private static func sameName(_ bytes: UnsafePointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        for offset in name.indices where !String.sameIgnoringASCIICase(bytes[offset], name[offset]) { return false }
+        return true
     }
 
     /// About how many bytes the names and values hold, for a budget.
