@@ -176,6 +176,17 @@ import Testing
         }
     }
 
+    @Test func aStatusLineIsReadByRFC9112sGrammar() {
+        let read = { (line: String) in PlainHTTPResponseReader.versionAndStatus(of: Array(line.utf8)[...]).map { [$0.0, $0.1] } }
+        #expect(read("HTTP/1.1 200") == [1, 200])
+        #expect(read("HTTP/1.0 404 Not Found") == [0, 404])
+        #expect(read("HTTP/1.1 503 ") == [1, 503])
+        for refused in ["HTTP/1.1 20", "HTTP/1.1 2000", "HTTP/1.1  200", "HTTP/2.0 200", "HTTP/1.x 200", "HTTP/1.1 2a0",
+                        "http/1.1 200", "HTTP/1.1 200\tOK", "HTTP/1.10 200", "", "HTTP/1.1"] {
+            #expect(read(refused) == nil, "\(refused)")
+        }
+    }
+
     @Test(arguments: [
         ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "a header line without ':'"),
         ("SMTP ready\r\n\r\n", "not an HTTP/1.x status line"),

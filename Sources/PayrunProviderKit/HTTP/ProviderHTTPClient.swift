@@ -117,7 +117,9 @@ public struct ProviderHTTPClient: Sendable {
 
     private func report(_ request: ProviderRequest, _ outcome: Result<ProviderResponse, TransportError>, attempt: Int, elapsed: Duration, wait: Duration?) {
         guard let trace else { return }
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        // Taken apart once: each `components` divides a 128-bit count of attoseconds.
+        let (seconds, attoseconds) = elapsed.components
+        let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
         let (status, error, headers): (Int?, String?, ResponseHeaders) = switch outcome {
         case .success(let response): (response.status, nil, response.headerFields)
         case .failure(let failure): (nil, failure.description, ResponseHeaders([]))
