@@ -28,6 +28,13 @@ import Testing
             #expect(response.header("x-empty") == "")
             #expect(response.header("x-missing") == nil)
             #expect(response.header("content-typ") == nil)
+            // As a number: only digits make one.
+            #expect(response.integerHeader("content-length") == 2)
+            #expect(response.integerHeader("x-time") == nil)
+            #expect(response.integerHeader("x-empty") == nil)
+            #expect(response.integerHeader("x-missing") == nil)
+            #expect(ProviderResponse(status: 200, headers: [("Quota", "41"), ("Sign", "+4")], body: []).integerHeader("quota") == 41)
+            #expect(ProviderResponse(status: 200, headers: [("Sign", "+4")], body: []).integerHeader("sign") == nil)
         }
     }
 

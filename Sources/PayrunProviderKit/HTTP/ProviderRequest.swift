@@ -72,4 +72,10 @@ public struct ProviderResponse: Sendable {
     public func header(_ name: String) -> String? {
         headerFields.value(named: name)
     }
+
+    /// The value of the first header called `name` as a whole number of decimal digits alone
+    /// (``ResponseHeaders/integer(named:)``); nil when it is absent or anything else.
+    public func integerHeader(_ name: String) -> Int? {
+        headerFields.integer(named: name)
+    }
 }

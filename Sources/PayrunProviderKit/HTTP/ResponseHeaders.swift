@@ -54,24 +54,54 @@ public struct ResponseHeaders: Sendable {
         switch storage {
         case .pairs(let pairs):
             return pairs.value(named: name)
-        case .lines(let bytes, _):
-            var wanted = name
-            return wanted.withUTF8 { wanted in
-                bytes.withUnsafeBufferPointer { all -> String? in
-                    guard let base = all.baseAddress, let first = wanted.first else { return nil }
-                    var start = 0
-                    while start < all.count {
-                        let end = Self.lineEnd(in: all, from: start)
-                        // The colon where the name would end, and its first letter, before the
-                        // rest: no line is split unless its name is the one.
-                        if start + wanted.count < end, base[start + wanted.count] == UInt8(ascii: ":"),
-                           String.sameIgnoringASCIICase(base[start], first), Self.sameName(base + start, wanted) {
-                            return String(decoding: Self.value(in: all, from: start + wanted.count + 1, to: end), as: UTF8.self)
-                        }
-                        start = end + 1
+        case .lines:
+            return withValue(named: name) { String(decoding: $0, as: UTF8.self) } ?? nil
+        }
+    }
+
+    /// The value of the first header called `name` as a whole number written in decimal digits
+    /// alone (at most 18 of them, no sign); nil when there is no such header or it holds
+    /// anything else. Read where it is, without making a string of it.
+    public func integer(named name: String) -> Int? {
+        switch storage {
+        case .pairs(let pairs):
+            guard var value = pairs.value(named: name) else { return nil }
+            return value.withUTF8(Self.integer)
+        case .lines:
+            return withValue(named: name, Self.integer) ?? nil
+        }
+    }
+
+    private static func integer(_ digits: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var number = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
+            number = number * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return number
+    }
+
+    /// `body` given the value of the first line whose header is called `name`; nil when there
+    /// is none.
+    private func withValue<Result>(named name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        guard case .lines(let bytes, _) = storage else { return nil }
+        var wanted = name
+        return wanted.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { all -> Result? in
+                guard let base = all.baseAddress, let first = wanted.first else { return nil }
+                var start = 0
+                while start < all.count {
+                    let end = Self.lineEnd(in: all, from: start)
+                    // The colon where the name would end, and its first letter, before the
+                    // rest: no line is split unless its name is the one.
+                    if start + wanted.count < end, base[start + wanted.count] == UInt8(ascii: ":"),
+                       String.sameIgnoringASCIICase(base[start], first), Self.sameName(base + start, wanted) {
+                        return body(Self.value(in: all, from: start + wanted.count + 1, to: end))
                     }
-                    return nil
+                    start = end + 1
                 }
+                return nil
             }
         }
     }
