@@ -108,19 +108,23 @@ public struct ProviderClient: Sendable {
     /// ``request(_:_:query:body:headers:)`` on the caller's executor: what a script's requests
     /// and the paginator call, so that a request sent from a script's thread makes no hop to the
     /// generic executor at each of the calls it goes through (see ``HTTPTransport/sendHere(_:)``).
+    /// - Parameter url: `path` and `query` made a URL already (``url(_:query:)``), when the caller
+    ///   made it to ask ``isRead(_:url:body:)``: built once, not twice.
     package nonisolated(nonsending) func requestHere(
-        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = []
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = [],
+        url: String? = nil
     ) async throws(ProviderError) -> Reply {
-        try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true)
+        try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true, url: url)
     }
 
     private nonisolated(nonsending) func request(
-        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], mayLookUp: Bool
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], mayLookUp: Bool,
+        url: String? = nil
     ) async throws(ProviderError) -> Reply {
         let request: ProviderRequest
         let response: ProviderResponse
         do {
-            (request, response) = try await sendHere(method, path, query: query, body: body, headers: headers)
+            (request, response) = try await sendHere(method, path, query: query, body: body, headers: headers, url: url)
         } catch where error.outcomeUnknown && mayLookUp {
             // Sent, and no answer: if the provider can say whether it arrived, ask before sending again.
             guard let lookup = provider.lookupBeforeResending(try await signed(method, path, query: query, body: body, headers: headers)) else {
@@ -195,12 +199,12 @@ public struct ProviderClient: Sendable {
     }
 
     private nonisolated(nonsending) func sendHere(
-        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)]
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], url: String? = nil
     ) async throws(ProviderError) -> (ProviderRequest, ProviderResponse) {
-        var request = try await signedHere(method, path, query: query, body: body, headers: headers)
+        var request = try await signedHere(method, path, query: query, body: body, headers: headers, url: url)
         var response = try await send(request)
         if await provider.renewsAuthorization(after: response, to: request, in: context) {
-            request = try await signedHere(method, path, query: query, body: body, headers: headers)
+            request = try await signedHere(method, path, query: query, body: body, headers: headers, url: url)
             let again = try await send(request)
             response = ProviderResponse(status: again.status, headerFields: again.headerFields, body: again.body, attempts: response.attempts + again.attempts)
         }
@@ -231,9 +235,9 @@ public struct ProviderClient: Sendable {
     }
 
     private nonisolated(nonsending) func signedHere(
-        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)]
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], url: String? = nil
     ) async throws(ProviderError) -> ProviderRequest {
-        var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true)
+        var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: url)
         try context.checkScope(of: request)
         let unsignedCount = request.headers.count
         try await provider.sign(&request, in: context)
@@ -268,16 +272,22 @@ public struct ProviderClient: Sendable {
     /// the headers and deciding the retry safety as well cost 2K instructions a GET.
     public func isRead(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil) -> Bool {
         guard let url = try? url(path, query: query) else { return false }
-        return provider.isRead(ProviderRequest(method: method, url: url, body: body?.encoded()))
+        return isRead(method, url: url, body: body)
+    }
+
+    /// ``isRead(_:_:query:body:)`` of a request whose URL is made already.
+    public func isRead(_ method: String, url: String, body: JSONValue? = nil) -> Bool {
+        provider.isRead(ProviderRequest(method: method, url: url, body: body?.encoded()))
     }
 
     /// The request before signing: URL built, body encoded (with credential placeholders filled
     /// in, or left as they are for looking at), headers merged, retry safety decided.
     private func unsigned(
         _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)],
-        fillingCredentials: Bool
+        fillingCredentials: Bool, url made: String? = nil
     ) throws(ProviderError) -> ProviderRequest {
-        let url = try url(path, query: query)
+        let url: String
+        if let made { url = made } else { url = try self.url(path, query: query) }
         var allHeaders: [(String, String)] = []
         // Room for the provider's signing headers too: they are appended next.
         allHeaders.reserveCapacity(4 + defaultHeaders.count + headers.count)
