@@ -96,13 +96,15 @@ enum RequestHead {
         return method.elementsEqual("POST".utf8) || method.elementsEqual("PUT".utf8) || method.elementsEqual("PATCH".utf8)
     }
 
-    /// Writes into memory measured for it.
+    /// Writes into memory measured for it; a write past its end (a head measured wrong) stops
+    /// the process rather than write over whatever follows.
     private struct Writer {
         let buffer: UnsafeMutableBufferPointer<UInt8>
         var count = 0
 
         mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
             guard let source = bytes.baseAddress, let target = buffer.baseAddress else { return }
+            precondition(bytes.count <= buffer.count - count, "the request head was measured wrong")
             (target + count).update(from: source, count: bytes.count)
             count += bytes.count
         }
@@ -112,6 +114,7 @@ enum RequestHead {
         }
 
         mutating func write(_ byte: UInt8) {
+            precondition(count < buffer.count, "the request head was measured wrong")
             buffer[count] = byte
             count += 1
         }
