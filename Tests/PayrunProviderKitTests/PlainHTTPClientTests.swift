@@ -273,6 +273,29 @@ import Testing
         }
     }
 
+    /// The head is measured before it is written: each shape of it comes out whole.
+    @Test(arguments: [
+        (ProviderRequest(method: "GET", url: "http://127.0.0.1:8080/a?b=1#f"), "GET /a?b=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"),
+        (ProviderRequest(method: "GET", url: "http://127.0.0.1:8080?x"), "GET /?x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"),
+        (ProviderRequest(method: "GET", url: "http://localhost"), "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        (ProviderRequest(method: "POST", url: "http://[::1]:9/p"), "POST /p HTTP/1.1\r\nHost: [::1]:9\r\nContent-Length: 0\r\n\r\n"),
+        (ProviderRequest(method: "PUT", url: "http://127.0.0.1/p", headers: [("X-Empty", "")], body: Array("{}".utf8)),
+         "PUT /p HTTP/1.1\r\nX-Empty: \r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n"),
+        (ProviderRequest(method: "PATCH", url: "http://127.0.0.1/p", headers: [("host", "h.test"), ("CONTENT-LENGTH", "7")], body: Array("1234567".utf8)),
+         "PATCH /p HTTP/1.1\r\nhost: h.test\r\nCONTENT-LENGTH: 7\r\n\r\n"),
+    ])
+    func theHeadIsWrittenAsMeasured(request: ProviderRequest, head: String) throws {
+        let destination = try #require(PlainHTTPClient.destination(of: request.url))
+        #expect(String(decoding: try RequestHead.bytes(of: request, to: destination), as: UTF8.self) == head)
+    }
+
+    /// A URL whose authority holds what a `Host` header cannot carry is not sent plain.
+    @Test func anAuthorityWithControlBytesIsNotAPlainDestination() {
+        #expect(PlainHTTPClient.destination(of: "http://127.0.0.1\u{0}\r\nX-Injected: 1/") == nil)
+        #expect(PlainHTTPClient.destination(of: "http://127.0.0.1 :80/") == nil)
+        #expect(PlainHTTPClient.destination(of: "http://127.0.0.1:80/")?.hostHeader == "127.0.0.1:80")
+    }
+
     /// A method or header name may hold RFC 9110's `tchar` and nothing else.
     @Test func onlyTokenCharactersMakeANameOrAMethod() throws {
         let destination = try #require(PlainHTTPClient.destination(of: "http://127.0.0.1:8080/"))

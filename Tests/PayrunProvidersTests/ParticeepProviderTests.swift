@@ -37,6 +37,21 @@ import Testing
     /// alone and one right after another, gets a value of its own, as swift-crypto computes it. A
     /// secret written another way that compares equal as a `String` (é composed, and e with an
     /// accent) is another secret.
+    /// The quota warning at 90% of the limit, whatever numbers the answer carries: one near
+    /// Int's limit is compared without overflowing.
+    @Test func theQuotaWarningComesAtNinetyPercent() {
+        let warning = { (used: String, limit: String) in
+            ParticeepProvider().warning(about: ProviderResponse(status: 200, headers: [("request-quota", used), ("request-quotamax", limit)], body: []))
+        }
+        #expect(warning("8", "10") == nil)
+        #expect(warning("9", "10") != nil)
+        #expect(warning("13", "15") == nil)
+        #expect(warning("14", "15") != nil)
+        #expect(warning("999999999999999999", "999999999999999999") != nil)
+        #expect(warning("5", "0") == nil)
+        #expect(warning("many", "10") == nil)
+    }
+
     @Test func aSignatureIsReusedOnlyForTheSameKeySecretAndSecond() {
         func expected(_ key: String, _ secret: String, _ dateTime: String) -> String {
             let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data((secret + key + dateTime).utf8), using: SymmetricKey(data: Data(secret.utf8)))

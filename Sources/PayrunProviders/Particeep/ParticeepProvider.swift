@@ -107,7 +107,8 @@ public struct ParticeepProvider: PaymentProvider {
     /// From 90% of `request-quotamax` (0 means no limit), a warning with the count.
     public func warning(about response: ProviderResponse) -> String? {
         guard let used = response.integerHeader("request-quota"),
-            let limit = response.integerHeader("request-quotamax"), limit > 0, used * 10 >= limit * 9
+            // 90% of the limit, without multiplying: a provider's number may be near Int's limit.
+            let limit = response.integerHeader("request-quotamax"), limit > 0, used >= limit - limit / 10
         else { return nil }
         return "particeep: \(used) of this month's \(limit) requests used (request-quota); past \(limit), requests are refused"
     }

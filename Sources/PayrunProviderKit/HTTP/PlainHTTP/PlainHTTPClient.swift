@@ -50,7 +50,9 @@ final class PlainHTTPClient: Sendable {
            last.authority.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, authority.count) == 0 }) {
             return last
         }
-        guard !authority.contains(UInt8(ascii: "@")) else { return nil }
+        // No user name; and nothing the `Host` header could not carry (a NUL would end the host
+        // `inet_pton` is shown, and what follows it go out in the header).
+        guard !authority.contains(where: { $0 == UInt8(ascii: "@") || $0 <= 0x20 || $0 == 0x7f }) else { return nil }
         let host: Slice<UnsafeBufferPointer<UInt8>>
         var port = 80
         if authority.first == UInt8(ascii: "[") {
