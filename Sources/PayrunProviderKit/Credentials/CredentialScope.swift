@@ -1,5 +1,6 @@
 // The rule that keeps a credential on its way to its own provider and nowhere else.
 import Glibc
+import PayrunFormats
 
 /// Which hosts each provider's credentials may be sent to. Provider plugins declare their hosts
 /// per environment; the HTTP layer asks ``allows(_:toward:)`` before attaching any credential.
@@ -47,7 +48,7 @@ public struct CredentialScope: Sendable {
                 index = digits
                 while index < bytes.count, isDigit(bytes[index]) { index += 1 }
                 // A port as the long way reads one; anything else goes that way.
-                guard port(bytes[digits..<index]) != nil else { return nil }
+                guard DecimalDigits.port(bytes[digits..<index]) != nil else { return nil }
             }
             guard index == bytes.count || bytes[index] == UInt8(ascii: "/") else { return nil }
             return false
@@ -111,7 +112,7 @@ public struct CredentialScope: Sendable {
         var hostEnd = end
         var port: Int?
         if let portColon = authority.lastIndex(of: colon), authority.last != UInt8(ascii: "]") {
-            guard let number = self.port(bytes[(portColon + 1)..<end]) else { return nil }
+            guard let number = DecimalDigits.port(bytes[(portColon + 1)..<end]) else { return nil }
             port = number
             hostEnd = portColon
         }
@@ -119,13 +120,6 @@ public struct CredentialScope: Sendable {
         if name.last == UInt8(ascii: ".") { name.removeLast() }
         guard !name.isEmpty else { return nil }
         return Authority(scheme: scheme, host: String(decoding: name, as: UTF8.self), port: port)
-    }
-
-    /// The port `digits` say: one to five ASCII digits, from 1 to 65535; nil for anything else.
-    private static func port(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
-        guard (1...5).contains(digits.count), digits.allSatisfy(isDigit) else { return nil }
-        let number = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        return (1...65535).contains(number) ? number : nil
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {

@@ -66,20 +66,10 @@ public struct ResponseHeaders: Sendable {
         switch storage {
         case .pairs(let pairs):
             guard var value = pairs.value(named: name) else { return nil }
-            return value.withUTF8(Self.integer)
+            return value.withUTF8 { DecimalDigits.value(of: $0) }
         case .lines:
-            return withValue(named: name, Self.integer) ?? nil
+            return withValue(named: name) { DecimalDigits.value(of: $0) } ?? nil
         }
-    }
-
-    private static func integer(_ digits: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
-        var number = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
-            number = number * 10 + Int(digit - UInt8(ascii: "0"))
-        }
-        return number
     }
 
     /// `body` given the value of the first line whose header is called `name`; nil when there

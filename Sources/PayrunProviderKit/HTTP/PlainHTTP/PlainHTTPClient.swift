@@ -60,12 +60,12 @@ final class PlainHTTPClient: Sendable {
             host = authority[1..<close]
             let after = authority[(close + 1)...]
             if !after.isEmpty {
-                guard after.first == UInt8(ascii: ":"), let number = Self.port(after.dropFirst()) else { return nil }
+                guard after.first == UInt8(ascii: ":"), let number = DecimalDigits.port(after.dropFirst()) else { return nil }
                 port = number
             }
         } else if let colon = authority.firstIndex(of: UInt8(ascii: ":")) {
             host = authority[..<colon]
-            guard let number = Self.port(authority[(colon + 1)...]) else { return nil }
+            guard let number = DecimalDigits.port(authority[(colon + 1)...]) else { return nil }
             port = number
         } else {
             host = authority[...]
@@ -81,17 +81,6 @@ final class PlainHTTPClient: Sendable {
 
     /// The server found last (see ``server(at:)``).
     private static let lastServer = Locked<Server?>(nil)
-
-    /// A port written as digits only, 1 to 65535.
-    private static func port(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
-        guard !digits.isEmpty, digits.count <= 5 else { return nil }
-        var number = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
-            number = number * 10 + Int(digit - UInt8(ascii: "0"))
-        }
-        return (1...65535).contains(number) ? number : nil
-    }
 
     /// A server a URL names, by address or as `localhost`.
     struct Server: Sendable {

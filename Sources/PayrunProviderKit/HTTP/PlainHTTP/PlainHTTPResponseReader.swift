@@ -186,8 +186,7 @@ struct PlainHTTPResponseReader {
 
             /// With one more item: the same as every other (the same digits), or malformed.
             func adding(_ item: ArraySlice<UInt8>) -> Length {
-                guard !item.isEmpty, item.count <= 18, item.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return .malformed }
-                let value = item.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+                guard let value = DecimalDigits.value(of: item) else { return .malformed }
                 switch self {
                 case .none: return .value(value, digits: item.count)
                 case .value(value, item.count): return self
