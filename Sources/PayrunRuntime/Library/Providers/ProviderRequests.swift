@@ -30,10 +30,12 @@ enum ProviderRequests {
         // The URL, made once for asking whether the request is a read and for sending it; nil
         // for a path that makes none (it is not a read, and sending it says why).
         let url = try? shared.client.url(parts.path, query: parts.query)
-        let isRead = { url.map { shared.client.isRead(parts.method, url: $0, body: parts.body) } ?? false }
-        // Only a dry run and a live run ask what is a read: anywhere else every request just goes.
+        // Only a dry run and a live run ask what is a read, and a durable run for its journal:
+        // anywhere else every request just goes. Asked once for both.
         let asks = handle.session.dryRun || shared.client.environment == .live
-        if asks, !isRead() {
+        let journal = handle.session.journal
+        let isRead = (asks || journal != nil) && url.map { shared.client.isRead(parts.method, url: $0, body: parts.body) } == true
+        if asks, !isRead {
             if handle.session.dryRun { return try DryRun.describe(parts, call, handle) }
             if let refusal = refusal(of: parts, handle) { return try deliver(.failure(refusal), to: call, handle: handle, raising: raising) }
         }
@@ -41,7 +43,7 @@ enum ProviderRequests {
             try await shared.client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers, url: url)
         }
         // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
-        if let journal = handle.session.journal, !isRead() {
+        if let journal, !isRead {
             let identity = journal.identify(parts, provider: shared.client.provider.name, on: call.stack.threadID)
             let request = JournaledRequest(journal: journal, identity: identity, client: shared.client, parts: parts)
             work = { () async throws(ProviderError) in try await request.perform() }
