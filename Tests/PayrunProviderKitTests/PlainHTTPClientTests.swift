@@ -161,6 +161,9 @@ import Testing
         ("HTTP/1.0 200 OK\r\nConnection: close\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", false),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n", false),
+        // A list's empty items are ignored (RFC 9110 §5.6.1.2).
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: , chunked,\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
+        ("HTTP/1.1 200 OK\r\nConnection: ,, close ,\r\nContent-Length: 2\r\n\r\nok", false),
     ])
     func theFramingHeadersSayWhetherTheConnectionIsKept(answer: String, kept: Bool) async throws {
         let answers: [ScriptedHTTPServer.Answer] = [.init(answer), .init("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext")]

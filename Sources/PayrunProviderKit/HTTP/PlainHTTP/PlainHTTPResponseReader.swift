@@ -205,7 +205,11 @@ struct PlainHTTPResponseReader {
             case .contentLength:
                 PlainHTTPResponseReader.forEachItem(of: value) { length = length.adding($0) }
             case .transferEncoding:
-                PlainHTTPResponseReader.forEachItem(of: value) { codings.append(String(decoding: $0, as: UTF8.self).asciiLowercased) }
+                // A list's empty items are ignored (RFC 9110 §5.6.1.2): `chunked,` ends with
+                // chunked, and its body is not to be read to the close with the chunks' sizes in it.
+                PlainHTTPResponseReader.forEachItem(of: value) { coding in
+                    if !coding.isEmpty { codings.append(String(decoding: coding, as: UTF8.self).asciiLowercased) }
+                }
             }
         }
     }
@@ -292,7 +296,8 @@ struct PlainHTTPResponseReader {
         }
     }
 
-    /// Calls `body` with each item of a header's comma-separated list, trimmed (empty ones too).
+    /// Calls `body` with each item of a header's comma-separated list, trimmed (empty ones too:
+    /// `Content-Length`, which is not a list, refuses `2,`; the lists skip them).
     fileprivate static func forEachItem(of value: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
         var start = value.startIndex
         while true {
