@@ -5,9 +5,10 @@
 // request (getrusage, and instructions under callgrind when valgrind is there); payrun's peak
 // memory paginating 1,000,000.
 // Every client runs as a process against one simulator in this process, timed whole less the
-// time it takes to start and exit doing nothing. Five rounds, each running every client in
-// turn, so a noisy minute hits them all; each figure is the median, with the least and greatest,
-// and each ratio the median of the rounds' own ratios.
+// time it takes to start and exit doing nothing. Seven rounds, each running every client in
+// turn, so a noisy minute hits them all, each payrun run beside its reference and the two in
+// alternating order; each figure is the median, with the least and greatest, and each ratio the
+// median of the rounds' own ratios.
 // payrun's GETs run about as long as `wrk`'s two seconds (10,000 one after another, 20,000 with
 // payrun.parallel): over 2,000, a third of a second, its first request (the connection, the first
 // signature, Lua's first calls, 2.5M instructions or some 47 GETs) counted six times as much
@@ -62,7 +63,9 @@ enum ClientBenchmark {
             print(count)
         """
 
-    static let rounds = 5
+    /// Seven: the shared rounds' ratios spread over a fifth of their value, and the median of
+    /// five moved by several hundredths from run to run.
+    static let rounds = 7
     /// GETs one after another, and with payrun.parallel, in a payrun run.
     static let sequentialGETs = 10_000
     static let parallelGETs = 20_000
@@ -104,21 +107,33 @@ enum ClientBenchmark {
         let pageURL = server.baseURL + ParticeepSimulator.pathPrefix + "/transaction/search?limit=1000&offset=0"
         // Each round's ratios: payrun to wrk (one connection), to Python, to wrk (16), and paging.
         var sequentialToWrk = Samples(), sequentialToPython = Samples(), parallelToWrk = Samples(), pagesToPython = Samples()
-        for _ in 0..<rounds {
-            let gets = try await cost(payrunRun(["gets", String(sequentialGETs)]), environment: environment, less: payrunIdle)
-            payrunGets.add(Double(sequentialGETs) / gets.seconds)
-            payrunCPU.add(gets.cpu / Double(sequentialGETs) * 1e6)
+        for round in 0..<rounds {
+            // Signed each round: the simulator takes a signature for five minutes either side of its time.
+            let headers = signedHeaders()
+            // Each payrun run beside its reference, first in one round and second in the next,
+            // so neither always follows the same neighbour (Python's CPU-bound runs, a page
+            // benchmark) and a slow minute falls on both sides of a pair.
+            try await inTurn(round) {
+                let gets = try await cost(payrunRun(["gets", String(sequentialGETs)]), environment: environment, less: payrunIdle)
+                payrunGets.add(Double(sequentialGETs) / gets.seconds)
+                payrunCPU.add(gets.cpu / Double(sequentialGETs) * 1e6)
+            } and: {
+                wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 1, seconds: 2).requestsPerSecond)
+            }
             let python = try await cost(pythonRun("gets"), less: pythonIdle)
             pythonGets.add(2000 / python.seconds)
             pythonCPU.add(python.cpu / 2000 * 1e6)
-            // Signed each round: the simulator takes a signature for five minutes either side of its time.
-            let headers = signedHeaders()
-            wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 1, seconds: 2).requestsPerSecond)
-            let parallel = try await cost(payrunRun(["parallel", String(parallelGETs)]), environment: environment, less: payrunIdle)
-            payrunParallel.add(Double(parallelGETs) / parallel.seconds)
-            wrkSixteen.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 16, seconds: 2).requestsPerSecond)
-            payrunPages.add(try await cost(payrunRun(["pages"]), environment: environment, less: payrunIdle).seconds)
-            pythonPages.add(try await cost(pythonRun("pages"), less: pythonIdle).seconds)
+            try await inTurn(round) {
+                let parallel = try await cost(payrunRun(["parallel", String(parallelGETs)]), environment: environment, less: payrunIdle)
+                payrunParallel.add(Double(parallelGETs) / parallel.seconds)
+            } and: {
+                wrkSixteen.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 16, seconds: 2).requestsPerSecond)
+            }
+            try await inTurn(round) {
+                payrunPages.add(try await cost(payrunRun(["pages"]), environment: environment, less: payrunIdle).seconds)
+            } and: {
+                pythonPages.add(try await cost(pythonRun("pages"), less: pythonIdle).seconds)
+            }
             wrkPages.add(100 / (try await SimulatorLoadBenchmark.wrk(pageURL, headers: headers, connections: 1, seconds: 2).requestsPerSecond))
             sequentialToWrk.add(payrunGets.values.last! / wrkOne.values.last!)
             sequentialToPython.add(payrunGets.values.last! / pythonGets.values.last!)
@@ -183,8 +198,8 @@ enum ClientBenchmark {
         ]
     }
 
-    /// Sequential GETs, payrun's and `wrk -t1 -c1`'s in turn for five rounds (after the shared
-    /// rounds, not among them), with every thread of this process (the simulator's) on core 0
+    /// Sequential GETs, payrun's and `wrk -t1 -c1`'s in alternating order for as many rounds
+    /// (after the shared rounds, not among them), with every thread of this process (the simulator's) on core 0
     /// and the client on core 1, as with a provider on another machine, which takes no core of
     /// the client's. Nil on one core, without taskset, or where cores 0 and 1 are not both this
     /// process's to use.
@@ -195,12 +210,26 @@ enum ClientBenchmark {
         return try await CoreAffinity.pinned(to: 0, needing: [0, 1]) {
             var payrunGets = Samples(), wrkOne = Samples(), ratios = Samples()
             let idle = try await idle(CoreAffinity.on(1, emptyRun), environment: environment)
-            for _ in 0..<rounds {
-                payrunGets.add(Double(sequentialGETs) / (try await cost(CoreAffinity.on(1, command), environment: environment, less: idle).seconds))
-                wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: signedHeaders(), connections: 1, seconds: 2, core: 1).requestsPerSecond)
+            for round in 0..<rounds {
+                try await inTurn(round) {
+                    payrunGets.add(Double(sequentialGETs) / (try await cost(CoreAffinity.on(1, command), environment: environment, less: idle).seconds))
+                } and: {
+                    wrkOne.add(try await SimulatorLoadBenchmark.wrk(url, headers: signedHeaders(), connections: 1, seconds: 2, core: 1).requestsPerSecond)
+                }
                 ratios.add(payrunGets.values.last! / wrkOne.values.last!)
             }
             return (payrunGets, wrkOne, ratios)
+        }
+    }
+
+    /// Runs `first` then `second` in even rounds, `second` then `first` in odd ones.
+    private static func inTurn(_ round: Int, _ first: () async throws -> Void, and second: () async throws -> Void) async throws {
+        if round.isMultiple(of: 2) {
+            try await first()
+            try await second()
+        } else {
+            try await second()
+            try await first()
         }
     }
 
