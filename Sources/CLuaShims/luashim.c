@@ -7,6 +7,12 @@
 
 // MARK: - The allocator
 
+int luashim_raisememoryerror(luashim_host *host);  // luastop.c
+
+// How far past its limit a script may go between the allocation that passes it and its next
+// instruction, where it gets the error with its line: a sixteenth of the limit, at least 64 KiB.
+static size_t memory_grace(size_t limit) { return limit / 16 > 65536 ? limit / 16 : 65536; }
+
 static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
     luashim_host *host = ud;
     size_t old = ptr ? osize : 0;  // without ptr, osize names the kind of object instead
@@ -15,9 +21,30 @@ static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
         host->used -= old;
         return NULL;
     }
-    if (host->limit != 0 && !host->host_allowance && nsize > old
-        && host->used - old + nsize > host->limit)
-        return NULL;  // Lua collects garbage, retries, then raises "not enough memory"
+    if (host->limit != 0 && !host->host_allowance && nsize > old) {
+        size_t after = host->used - old + nsize;
+        if (after > host->limit) {
+            // Refused, Lua collects garbage and asks again for the same block (unless it cannot
+            // collect now); refused again, it raises "not enough memory" from inside the
+            // allocation, with no line and no traceback. So the second time, within the grace,
+            // the block is given and the error raised at the script's next instruction instead,
+            // where it is. Until the script is back under its limit, the grace stays open without
+            // another error: a script that catches this one has as much room to go on with as
+            // Lua's own error left it.
+            int again = host->refused_pending && host->refused_block == ptr && host->refused_size == nsize;
+            if (!again || after > host->limit + memory_grace(host->limit)
+                || (!host->over_limit && !luashim_raisememoryerror(host))) {
+                host->refused_pending = 1;
+                host->refused_block = ptr;
+                host->refused_size = nsize;
+                return NULL;
+            }
+            host->over_limit = 1;
+        } else {
+            host->over_limit = 0;
+        }
+        host->refused_pending = 0;
+    }
     void *block = realloc(ptr, nsize);
     if (block == NULL) return NULL;
     host->used = host->used - old + nsize;

@@ -25,6 +25,9 @@ typedef struct stop_state {
     struct watchdog *watchdog;
     // How many coroutine.close calls are running inside one another.
     int closing_depth;
+    // An allocation passed the memory limit: the next Lua instruction raises "not enough
+    // memory" with its line (see luashim_raisememoryerror). Touched by the Lua thread only.
+    int memory_error_pending;
 } stop_state;
 
 static stop_state *stops(luashim_host *host) { return host->stop; }
@@ -59,6 +62,48 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
                   : reason == LUASHIM_STOP_CANCEL ? "script stopped: cancelled"
                   : reason == LUASHIM_STOP_HALT   ? "script stopped: halted by the host"
                                                   : "script stopped: interrupted");
+}
+
+// Raises the memory error an allocation asked for, where the script is: Lua's own (raised inside
+// the allocation) says only "not enough memory", since its message handler never runs for it.
+static void arm(lua_State *L);
+
+static void memory_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    stop_state *state = stops(luashim_gethost(L));
+    lua_sethook(L, NULL, 0, 0);
+    // A stop asked for meanwhile (its signal may have armed this thread just before the line
+    // above) raises instead: it is set before its signal is sent, so it is seen here.
+    if (atomic_load(&state->reason) != 0) {
+        arm(L);
+        return;
+    }
+    if (!state->memory_error_pending) return;  // raised already, or cleared: a stale hook
+    state->memory_error_pending = 0;
+    // Level 0 is the Lua function about to run its next instruction.
+    lua_Debug where;
+    for (int level = 0; lua_getstack(L, level, &where); level++) {
+        if (lua_getinfo(L, "Sl", &where) && where.currentline > 0) {
+            lua_pushfstring(L, "%s:%d: not enough memory", where.short_src, where.currentline);
+            lua_error(L);
+        }
+    }
+    lua_pushliteral(L, "not enough memory");
+    lua_error(L);
+}
+
+int luashim_raisememoryerror(luashim_host *host) {
+    stop_state *state = stops(host);
+    if (state == NULL || atomic_load(&state->reason) != 0) return 0;  // a stop raises anyway
+    if (!state->memory_error_pending) {
+        state->memory_error_pending = 1;
+        // As a stop is armed: lua_sethook is safe at any point, even mid-allocation. Only the
+        // first of the two to run raises.
+        lua_sethook(state->main, memory_hook, LUA_MASKCOUNT, 1);
+        lua_State *running = atomic_load(&state->running);
+        if (running != NULL && running != state->main) lua_sethook(running, memory_hook, LUA_MASKCOUNT, 1);
+    }
+    return 1;
 }
 
 static void arm(lua_State *L) {
@@ -118,7 +163,12 @@ luashim_entry_record luashim_enter(luashim_host *host, lua_State *L) {
 
 void luashim_leave(luashim_host *host, luashim_entry_record record) {
     atomic_store(&stops(host)->running, record.previous_running);
-    if (record.previous_host != host) atomic_store(&stops(host)->os_thread_known, 0);
+    if (record.previous_host != host) {
+        atomic_store(&stops(host)->os_thread_known, 0);
+        // No Lua code runs any more: a memory error not raised yet is not carried into the
+        // next call (a REPL's next entry, a handler's next event); its hooks find nothing.
+        stops(host)->memory_error_pending = 0;
+    }
     current_host = record.previous_host;
     if (record.restore_mask) pthread_sigmask(SIG_SETMASK, &record.previous_mask, NULL);
 }
@@ -127,6 +177,7 @@ int luashim_stopreason(luashim_host *host) { return atomic_load(&stops(host)->re
 
 void luashim_clearstop(luashim_host *host) {
     atomic_store(&stops(host)->reason, 0);
+    stops(host)->memory_error_pending = 0;
     lua_sethook(stops(host)->main, NULL, 0, 0);  // coroutines disarm themselves at their next hook
 }
 

@@ -19,12 +19,16 @@ public final class LuaState {
 
     /// Opens an empty state (no standard libraries).
     /// - Parameter memoryLimit: the most the state's scripts may allocate, in bytes; nil for no cap.
-    ///   Past it, Lua raises "not enough memory" in the script; the host's own pushes still succeed.
+    ///   Past it, the script gets "not enough memory" at its next instruction, with the line it
+    ///   reached. Until then, and after it until the script is back under the limit, a sixteenth
+    ///   of the limit more may be allocated; past that, Lua raises the error inside the
+    ///   allocation, with no line. The host's own pushes still succeed.
     public init(memoryLimit: Int? = nil) throws(LuaError) {
         host = .allocate(capacity: 1)
         host.initialize(to: luashim_host(
             used: 0, peak: 0, limit: memoryLimit.map { max($0, 1) } ?? 0, host_allowance: 1,
-            swift_depth: 0, pending_errors: 0, last_error_token: 0, owner: nil, stop: nil))
+            swift_depth: 0, pending_errors: 0, last_error_token: 0, owner: nil, stop: nil,
+            refused_pending: 0, refused_block: nil, refused_size: 0, over_limit: 0))
         guard let handle = luashim_newstate(host) else {
             host.deallocate()
             throw LuaError(.memory, "cannot open a Lua state: out of memory")

@@ -71,8 +71,37 @@ import Testing
             collectgarbage()
             return ok, err
             """)
-        #expect(results == [false, "not enough memory"])
+        // Where the script was when it passed the limit: the loop's line.
+        #expect(results.first == false)
+        #expect(results.last?.text?.hasSuffix(":3: not enough memory") == true, "\(results)")
         // The state is still usable afterwards.
+        #expect(try state.run("return 40 + 2") == [42])
+    }
+
+    @Test func aMemoryErrorIsRaisedWhereTheScriptIsAndLeavesRoomToGoOn() throws {
+        let limit = 8 * 1024 * 1024
+        let state = try LuaState(memoryLimit: limit)
+        try state.open([.base, .string, .table, .coroutine])
+        // In a coroutine too: the error is raised in the one that allocated, once.
+        let results = try state.run("""
+            local kept = {}
+            local co = coroutine.create(function()
+              local t = {}
+              kept.t = t
+              for i = 1, 1e9 do t[i] = {i} end
+            end)
+            local ok, err = coroutine.resume(co)
+            -- Caught, with all it allocated still held: as much room to go on with as before.
+            local after = {}
+            for i = 1, 100 do after[i] = string.rep('y', 100) .. i end
+            kept = nil
+            collectgarbage()
+            return ok, err, #after
+            """)
+        #expect(results.count == 3 && results[0] == false && results[2] == 100, "\(results)")
+        #expect(results[1].text?.hasSuffix(":5: not enough memory") == true, "\(results)")
+        // Never more than the limit and its grace (a sixteenth) in use.
+        #expect(state.peakMemory <= limit + limit / 16)
         #expect(try state.run("return 40 + 2") == [42])
     }
 

@@ -58,6 +58,12 @@ typedef struct luashim_host {
     void *owner;
     /// Stop requests, time limit and the thread running Lua (luastop.c; atomics Swift need not see).
     void *stop;
+    /// The allocation refused last, while Lua may still ask for it again after collecting.
+    int refused_pending;
+    void *refused_block;
+    size_t refused_size;
+    /// Past the limit, within its grace, since the memory error that said so.
+    int over_limit;
 } luashim_host;
 
 /// Opens a state that keeps `host` (which must outlive it) in its extra space and allocates
