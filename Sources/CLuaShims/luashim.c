@@ -10,7 +10,8 @@
 int luashim_raisememoryerror(luashim_host *host);  // luastop.c
 
 // How far past its limit a script may go between the allocation that passes it and its next
-// instruction, where it gets the error with its line: a sixteenth of the limit, at least 64 KiB.
+// instruction, where it gets the error with its line, and after it until it is back under the
+// limit: a sixteenth of the limit, at least 64 KiB.
 static size_t memory_grace(size_t limit) { return limit / 16 > 65536 ? limit / 16 : 65536; }
 
 static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -19,35 +20,40 @@ static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (nsize == 0) {
         free(ptr);
         host->used -= old;
+        if (host->used <= host->limit) host->over_limit = 0;
         return NULL;
     }
     if (host->limit != 0 && !host->host_allowance && nsize > old) {
         size_t after = host->used - old + nsize;
+        // The retry Lua makes after collecting comes right after its refusal, with only frees
+        // between: any other growth means the refusal is not being retried.
+        int again = host->refused_pending && host->refused_block == ptr && host->refused_size == nsize;
+        host->refused_pending = 0;
         if (after > host->limit) {
             // Refused, Lua collects garbage and asks again for the same block (unless it cannot
             // collect now); refused again, it raises "not enough memory" from inside the
             // allocation, with no line and no traceback. So the second time, within the grace,
             // the block is given and the error raised at the script's next instruction instead,
-            // where it is. Until the script is back under its limit, the grace stays open without
-            // another error: a script that catches this one has as much room to go on with as
-            // Lua's own error left it.
-            int again = host->refused_pending && host->refused_block == ptr && host->refused_size == nsize;
-            if (!again || after > host->limit + memory_grace(host->limit)
-                || (!host->over_limit && !luashim_raisememoryerror(host))) {
-                host->refused_pending = 1;
-                host->refused_block = ptr;
-                host->refused_size = nsize;
-                return NULL;
+            // where it is. Until the script is back under its limit, the grace stays open with no
+            // other error and no collection forced at each allocation: a script that catches the
+            // error has as much room to go on with as Lua's own error left it.
+            int grace = after <= host->limit + memory_grace(host->limit);
+            if (!(grace && host->over_limit)) {
+                if (!grace || !again || !luashim_raisememoryerror(host)) {
+                    // Refused: a first ask, retried after Lua collects; or a retry, not again.
+                    host->refused_pending = !again;
+                    host->refused_block = ptr;
+                    host->refused_size = nsize;
+                    return NULL;
+                }
+                host->over_limit = 1;
             }
-            host->over_limit = 1;
-        } else {
-            host->over_limit = 0;
         }
-        host->refused_pending = 0;
     }
     void *block = realloc(ptr, nsize);
     if (block == NULL) return NULL;
     host->used = host->used - old + nsize;
+    if (host->used <= host->limit) host->over_limit = 0;
     if (host->used > host->peak) host->peak = host->used;
     return block;
 }

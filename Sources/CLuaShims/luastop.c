@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,9 @@ typedef struct stop_state {
     // An allocation passed the memory limit: the next Lua instruction raises "not enough
     // memory" with its line (see luashim_raisememoryerror). Touched by the Lua thread only.
     int memory_error_pending;
+    // memory_hook raised that error: a message handler runs with hooks off for it, so the
+    // script's own (xpcall's) is not called, as Lua calls none for its own memory errors.
+    int memory_error_raised;
 } stop_state;
 
 static stop_state *stops(luashim_host *host) { return host->stop; }
@@ -85,10 +89,12 @@ static void memory_hook(lua_State *L, lua_Debug *ar) {
     for (int level = 0; lua_getstack(L, level, &where); level++) {
         if (lua_getinfo(L, "Sl", &where) && where.currentline > 0) {
             lua_pushfstring(L, "%s:%d: not enough memory", where.short_src, where.currentline);
+            state->memory_error_raised = 1;
             lua_error(L);
         }
     }
     lua_pushliteral(L, "not enough memory");
+    state->memory_error_raised = 1;
     lua_error(L);
 }
 
@@ -166,8 +172,12 @@ void luashim_leave(luashim_host *host, luashim_entry_record record) {
     if (record.previous_host != host) {
         atomic_store(&stops(host)->os_thread_known, 0);
         // No Lua code runs any more: a memory error not raised yet is not carried into the
-        // next call (a REPL's next entry, a handler's next event); its hooks find nothing.
+        // next call (a REPL's next entry, a handler's next event); its hooks find nothing. The
+        // next call past the limit gets its own error, with its line.
         stops(host)->memory_error_pending = 0;
+        stops(host)->memory_error_raised = 0;
+        host->over_limit = 0;
+        host->refused_pending = 0;
     }
     current_host = record.previous_host;
     if (record.restore_mask) pthread_sigmask(SIG_SETMASK, &record.previous_mask, NULL);
@@ -348,10 +358,21 @@ int luashim_coroutine_wrap(lua_State *L) {
 // MARK: - xpcall whose message handler cannot outlive a stop
 
 // A message handler runs with hooks off when the error came from a hook, which is how a stop
-// arrives; a handler that loops would then run unstopped. This one hands the error back
-// untouched once a stop was asked for, and calls the script's handler otherwise.
+// and a memory error with its line arrive; a handler that loops would then run unstopped. This
+// one hands the error back untouched once a stop was asked for, or for that memory error (Lua
+// calls no handler for its own), and calls the script's handler otherwise.
 static int guarded_handler(lua_State *L) {
-    if (atomic_load(&stops(luashim_gethost(L))->reason) != 0) return 1;  // stack: error
+    stop_state *state = stops(luashim_gethost(L));
+    if (atomic_load(&state->reason) != 0) return 1;  // stack: error
+    // The memory error raised from a hook (see memory_hook), told by its flag and its words.
+    size_t length = 0;
+    const char *message = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &length) : NULL;
+    const char *suffix = "not enough memory";
+    if (state->memory_error_raised && message != NULL && length >= strlen(suffix)
+        && strcmp(message + length - strlen(suffix), suffix) == 0) {
+        state->memory_error_raised = 0;
+        return 1;
+    }
     lua_pushvalue(L, lua_upvalueindex(1));  // stack: error handler
     lua_insert(L, 1);                       // stack: handler error
     lua_call(L, lua_gettop(L) - 1, 1);

@@ -21,8 +21,9 @@ public final class LuaState {
     /// - Parameter memoryLimit: the most the state's scripts may allocate, in bytes; nil for no cap.
     ///   Past it, the script gets "not enough memory" at its next instruction, with the line it
     ///   reached. Until then, and after it until the script is back under the limit, a sixteenth
-    ///   of the limit more may be allocated; past that, Lua raises the error inside the
-    ///   allocation, with no line. The host's own pushes still succeed.
+    ///   of the limit more (at least 64 KiB) may be allocated; past that, and for strings the
+    ///   libraries build in a `luaL_Buffer`, Lua raises the error inside the allocation, with no
+    ///   line. The host's own pushes still succeed.
     public init(memoryLimit: Int? = nil) throws(LuaError) {
         host = .allocate(capacity: 1)
         host.initialize(to: luashim_host(

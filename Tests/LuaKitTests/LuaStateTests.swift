@@ -105,6 +105,24 @@ import Testing
         #expect(try state.run("return 40 + 2") == [42])
     }
 
+    @Test func eachCallPastTheLimitGetsItsOwnErrorWithItsLine() throws {
+        let state = try LuaState(memoryLimit: 4 * 1024 * 1024)
+        try state.open([.base, .string, .table])
+        // The first call keeps what it allocated; the second, still past the limit, is told too,
+        // with its own line, and a caught error leaves room for a message.
+        for _ in 0..<2 {
+            let results = try state.run("""
+                kept = kept or {}
+                local ok, err = pcall(function()
+                  for i = 1, 1e9 do kept[#kept + 1] = {i} end
+                end)
+                return ok, err, "room " .. #kept
+                """)
+            #expect(results.first == false && results[1].text?.hasSuffix(":3: not enough memory") == true, "\(results)")
+            #expect(results.last?.text?.hasPrefix("room ") == true)
+        }
+    }
+
     @Test func theStateClosesWhenTheLastReferenceGoes() throws {
         final class Flag: @unchecked Sendable { var released = false }
         let flag = Flag()

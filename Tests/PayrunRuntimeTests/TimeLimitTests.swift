@@ -40,6 +40,24 @@ import Testing
         #expect(message.hasPrefix("payrun: script stopped: it ran past its time limit of 0.2 s (raise it with --timeout)"))
     }
 
+    /// A memory error raised at the script's next instruction (to name its line) comes from a
+    /// hook, and handlers run with hooks off for it: xpcall's handler is not called for it, as
+    /// Lua calls none for its own memory errors, so it cannot run past the time limit.
+    @Test func aMemoryErrorDoesNotRunXpcallsHandlerUnstopped() {
+        let output = CapturedOutput()
+        let runner = ScriptRunner(output: output, sandbox: SandboxOptions(memoryLimit: 8 << 20, timeLimit: 0.2))
+        let status = runner.run(ScriptInvocation(chunks: ["""
+            local ok, e = xpcall(function()
+              local t = {}
+              for i = 1, 1e9 do t[i] = {i} end
+            end, function(m) \(Self.spin) return "handled" end)
+            assert(not ok)
+            error(e, 0)
+            """]))
+        #expect(status == .scriptFailed)
+        #expect(output.standardError.contains(":3: not enough memory") && !output.standardError.contains("handled"), "\(output.standardError)")
+    }
+
     @Test func aScriptWithinItsLimitIsUntouched() {
         let (status, message) = run("local n = 0; for i = 1, 1000 do n = n + i end; assert(n == 500500)")
         #expect(status == .success)
