@@ -127,6 +127,44 @@ import Testing
         #expect(try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count == 9)
     }
 
+    /// A killed run's pid, given since to another process: the run is not taken for one still
+    /// going (which would refuse to resume it until that process ended), and a process that had
+    /// the pid when the run began still is.
+    @Test func aKilledRunWhosePidAnotherProcessNowHasIsResumed() async throws {
+        let sandbox = try SandboxProcess()
+        let state = Self.temporaryState()
+        let script = try Self.payoutScript()
+        let environment = ["PAYRUN_STATE": state, "PAYRUN_SANDBOX_URL": sandbox.url]
+        let failed = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script, "fail"], environment: environment)
+        #expect(failed.status == 1)
+        // The store as a SIGKILL leaves it: the run still "running", under a pid.
+        let setRunning = { (pid: Int32) in
+            let edit = Process()
+            edit.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            edit.arguments = [state, "UPDATE runs SET status = 'running', ended_at = NULL, pid = \(pid)"]
+            try edit.run()
+            edit.waitUntilExit()
+        }
+        // This test's own process began before the run: it may be the run's, which is refused.
+        try setRunning(getpid())
+        let refused = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script], environment: environment)
+        #expect(refused.status == 1 && refused.standardError.contains("is still running (process \(getpid())"), "\(refused.standardError)")
+        // A process started after the run began has the pid now.
+        try await Task.sleep(for: .seconds(3))
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        other.arguments = ["60"]
+        try other.run()
+        defer { other.terminate() }
+        try setRunning(other.processIdentifier)
+        let listed = try await PayrunProcess.runOnce(["runs"], environment: environment)
+        #expect(listed.standardOutput.contains("stopped (process \(other.processIdentifier) gone)"), "\(listed.standardOutput)")
+        let resumed = try await PayrunProcess.runOnce(["run", "--run-key", "nightly", script], environment: environment)
+        #expect(resumed.status == 0 && resumed.standardError.contains("payrun: resuming run r_"), "\(resumed.standardError)")
+        // Its three payments were not sent again.
+        #expect(try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count == 3)
+    }
+
     @Test func aStoreThatCannotBeWrittenStopsTheRunBeforeItSendsAnything() async throws {
         let sandbox = try SandboxProcess()
         let folder = try Self.mountTmpfs(size: "256k")

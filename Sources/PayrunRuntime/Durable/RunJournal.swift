@@ -129,8 +129,12 @@ public final class RunJournal: Sendable {
             if let last, !last.status.isFinished {
                 // A store shared by machines holds the key for the process running the job: having
                 // it, this process knows the last run's process is gone. Otherwise the pid tells.
-                let alive = !hold.spansMachines && last.status == .running && last.processID != processID && last.processIsAlive(on: start.host)
-                if alive { throw RunRefused.running(last, id: last.id) }
+                if !hold.spansMachines, last.status == .running, last.processID != processID, last.processIsAlive(on: start.host),
+                   // Its pid alive, and the process had it when the latest attempt began.
+                   last.processIsAlive(on: start.host, attemptBegan: try await store.records(of: last.id).last { $0.kind == .runStarted }?.at)
+                {
+                    throw RunRefused.running(last, id: last.id)
+                }
                 if last.environment != start.environment.rawValue {
                     throw RunRefused(
                         message: "the unfinished run \(last.id) of key \(start.key) ran in \(last.environment), not \(start.environment)",
