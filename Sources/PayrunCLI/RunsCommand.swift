@@ -66,7 +66,8 @@ struct RunsListCommand: AsyncParsableCommand {
             for run in runs {
                 rows.append([
                     run.id, RunsText.minutes(run.startedAt), run.script, run.environment, run.user,
-                    RunsText.status(run, leftBehind: leftBehind.contains(run.id)) + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""),
+                    try await RunsText.status(run, leftBehind: leftBehind.contains(run.id), store: store)
+                        + (run.attempts > 1 ? " (\(run.attempts) attempts)" : ""),
                     String(run.mutations),
                 ])
             }
@@ -95,7 +96,7 @@ struct RunsShowCommand: AsyncParsableCommand {
             }
             let leftBehind = try await store.isLeftBehind(run, journal: records)
             var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
-            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(RunsText.status(run, leftBehind: leftBehind))"
+            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(try await RunsText.status(run, leftBehind: leftBehind, journal: records, store: store))"
             text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + " UTC\n"
             for record in records { text += RunsText.line(record) + "\n" }
             // What an auditor asks first of a run that stopped: which payments nobody knows about.

@@ -10,8 +10,14 @@ enum RunsText {
 
     /// A run's status (``RunRecord/describedStatus``), and for an unfinished one a newer run of
     /// its job left behind, that it never resumes.
-    static func status(_ run: RunRecord, leftBehind: Bool) -> String {
-        leftBehind && !run.status.isFinished ? "\(run.status.rawValue), left behind by a newer run" : run.describedStatus
+    /// - Parameter journal: the run's records, to tell its process from another that has its pid
+    ///   now; read from `store` when not given and they may be needed.
+    static func status(_ run: RunRecord, leftBehind: Bool, journal: [JournalRecord]? = nil, store: any RunStore) async throws -> String {
+        if leftBehind && !run.status.isFinished { return "\(run.status.rawValue), left behind by a newer run" }
+        // Only a run recorded as running, whose pid is alive here, needs its journal.
+        guard run.status == .running, run.processIsAlive(on: RunStart.currentHost) else { return run.describedStatus() }
+        if let journal { return run.describedStatus(journal: journal) }
+        return run.describedStatus(journal: try await store.records(of: run.id))
     }
 
     /// Which of `runs` a newer run of the same job left behind (`--new-run`, or a changed input):
