@@ -131,7 +131,7 @@ public final class RunJournal: Sendable {
                 // it, this process knows the last run's process is gone. Otherwise the pid tells.
                 if !hold.spansMachines, last.status == .running, last.processID != processID, last.processIsAlive(on: start.host),
                    // Its pid alive, and still the process that began the latest attempt.
-                   last.processIsAlive(on: start.host, startedAs: ProcessIdentity.latest(in: try await store.records(of: last.id)))
+                   last.processIsAlive(on: start.host, startedAs: ProcessIdentity.latest(in: try await store.records(of: last.id), of: last))
                 {
                     throw RunRefused.running(last, id: last.id)
                 }

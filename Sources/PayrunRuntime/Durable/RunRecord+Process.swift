@@ -25,7 +25,7 @@ extension RunRecord {
     ///   began the attempt; without them only the pid is looked at.
     public func describedStatus(journal: [JournalRecord]? = nil) -> String {
         guard status == .running, host == RunStart.currentHost,
-              !processIsAlive(on: RunStart.currentHost, startedAs: journal.flatMap(ProcessIdentity.latest))
+              !processIsAlive(on: RunStart.currentHost, startedAs: journal.flatMap { ProcessIdentity.latest(in: $0, of: self) })
         else { return status.rawValue }
         return "stopped (process \(processID) gone)"
     }
@@ -34,25 +34,36 @@ extension RunRecord {
 /// Which process a pid is: the machine's boot and the process's start in clock ticks after it,
 /// which no other process of that boot shares, whatever the wall clock does meanwhile.
 public enum ProcessIdentity {
-    /// This process's.
-    public static let current: String? = of(Int(getpid()))
+    /// This process's; nil where `/proc` is another pid namespace's (its `self` is not this
+    /// pid), whose entries name other processes.
+    public static let current: String? = {
+        var link = [CChar](repeating: 0, count: 64)
+        let count = readlink("/proc/self", &link, link.count - 1)
+        guard count > 0, Int(String(decoding: link[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)) == Int(getpid()) else { return nil }
+        return of(Int(getpid()))
+    }()
 
     /// Process `pid`'s, as `<boot id> <start>`; nil when `/proc` cannot say.
     public static func of(_ pid: Int) -> String? {
         guard let boot = text("/proc/sys/kernel/random/boot_id")?.split(separator: "\n").first,
-              let stat = text("/proc/\(pid)/stat"),
-              // The command name, in parentheses, may hold spaces and parentheses itself.
-              let close = stat.lastIndex(of: ")")
+              let stat = text("/proc/\(pid)/stat")
         else { return nil }
+        // As bytes: the command name, in parentheses, may hold spaces, parentheses, and
+        // characters that would join the last `)` into one `Character`.
+        let bytes = Array(stat.utf8)
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         // After the name: the state (field 3) first, so the start (field 22) is the 20th.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, UInt64(fields[19]) != nil else { return nil }
-        return "\(boot) \(fields[19])"
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 19, fields[19].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return "\(boot) \(String(decoding: fields[19], as: UTF8.self))"
     }
 
-    /// The identity the latest attempt in `journal` recorded, if any.
-    public static func latest(in journal: [JournalRecord]) -> String? {
-        journal.last { $0.kind == .runStarted }?.body["process"]?.string
+    /// The identity `run`'s latest attempt recorded in `journal`, if it did. Nil while that
+    /// attempt's `run.started` is not written yet (a resume claims the run first): the record
+    /// there is the attempt before's, whose process is another, and the pid alone must decide.
+    public static func latest(in journal: [JournalRecord], of run: RunRecord) -> String? {
+        guard let started = journal.last(where: { $0.kind == .runStarted }), started.body["attempt"]?.integer == run.attempts else { return nil }
+        return started.body["process"]?.string
     }
 
     private static func text(_ path: String) -> String? {
