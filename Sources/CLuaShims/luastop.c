@@ -84,17 +84,16 @@ static void memory_hook(lua_State *L, lua_Debug *ar) {
     }
     if (!state->memory_error_pending) return;  // raised already, or cleared: a stale hook
     state->memory_error_pending = 0;
+    state->memory_error_raised = 1;
     // Level 0 is the Lua function about to run its next instruction.
     lua_Debug where;
     for (int level = 0; lua_getstack(L, level, &where); level++) {
         if (lua_getinfo(L, "Sl", &where) && where.currentline > 0) {
             lua_pushfstring(L, "%s:%d: not enough memory", where.short_src, where.currentline);
-            state->memory_error_raised = 1;
             lua_error(L);
         }
     }
     lua_pushliteral(L, "not enough memory");
-    state->memory_error_raised = 1;
     lua_error(L);
 }
 

@@ -199,9 +199,9 @@ enum ClientBenchmark {
     }
 
     /// Sequential GETs, payrun's and `wrk -t1 -c1`'s in alternating order for as many rounds
-    /// (after the shared rounds, not among them), with every thread of this process (the simulator's) on core 0
-    /// and the client on core 1, as with a provider on another machine, which takes no core of
-    /// the client's. Nil on one core, without taskset, or where cores 0 and 1 are not both this
+    /// (after the shared rounds, not among them), with every thread of this process (the
+    /// simulator's) on core 0 and the client on core 1, as with a provider on another machine,
+    /// which takes no core of the client's. Nil on one core, without taskset, or where cores 0 and 1 are not both this
     /// process's to use.
     private static func sequentialOnSeparateCores(
         _ command: [String], emptyRun: [String], environment: [String], url: String

@@ -8,16 +8,16 @@ enum RunsText {
         return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
     }
 
-    /// A run's status (``RunRecord/describedStatus``), and for an unfinished one a newer run of
-    /// its job left behind, that it never resumes.
+    /// A run's status (``RunRecord/describedStatus(journal:)``), and for an unfinished one a
+    /// newer run of its job left behind, that it never resumes.
     /// - Parameter journal: the run's records, to tell its process from another that has its pid
-    ///   now; read from `store` when not given and they may be needed.
+    ///   now; read from `store` when not given and needed.
     static func status(_ run: RunRecord, leftBehind: Bool, journal: [JournalRecord]? = nil, store: any RunStore) async throws -> String {
         if leftBehind && !run.status.isFinished { return "\(run.status.rawValue), left behind by a newer run" }
-        // Only a run recorded as running, whose pid is alive here, needs its journal.
-        guard run.status == .running, run.processIsAlive(on: RunStart.currentHost) else { return run.describedStatus() }
-        if let journal { return run.describedStatus(journal: journal) }
-        return run.describedStatus(journal: try await store.records(of: run.id))
+        return try await run.describedStatus {
+            if let journal { return journal }
+            return try await store.records(of: run.id)
+        }
     }
 
     /// Which of `runs` a newer run of the same job left behind (`--new-run`, or a changed input):

@@ -32,7 +32,7 @@ import Testing
         #expect(ProcessIdentity.of(Int(Int32.max)) == nil)
     }
 
-    @Test func aLivePidIsTheRunsOnlyWhileItIsTheProcessThatBeganTheAttempt() throws {
+    @Test func aLivePidIsTheRunsOnlyWhileItIsTheProcessThatBeganTheAttempt() async throws {
         let identity = try #require(ProcessIdentity.current)
         let host = RunStart.currentHost
         // Recorded by this process: alive.
@@ -41,13 +41,13 @@ import Testing
         // Recorded by another process that had this pid: not the run's.
         let (taken, takenJournal) = run(attempts: 1, startedBy: 1, as: "another-boot 12345")
         #expect(!taken.processIsAlive(on: host, startedAs: ProcessIdentity.latest(in: takenJournal, of: taken)))
-        #expect(taken.describedStatus(journal: takenJournal) == "stopped (process \(getpid()) gone)")
+        #expect(await taken.describedStatus { takenJournal } == "stopped (process \(getpid()) gone)")
         // A resume claims the run before its run.started is written: the record there is the
         // attempt before's, another process's, and the pid alone decides (alive, so refused).
         let (resumed, resumedJournal) = run(attempts: 2, startedBy: 1, as: "another-boot 12345")
         #expect(ProcessIdentity.latest(in: resumedJournal, of: resumed) == nil)
         #expect(resumed.processIsAlive(on: host, startedAs: ProcessIdentity.latest(in: resumedJournal, of: resumed)))
-        #expect(resumed.describedStatus(journal: resumedJournal) == "running")
+        #expect(await resumed.describedStatus { resumedJournal } == "running")
         // A run begun before identities were kept: the pid alone.
         let (old, oldJournal) = run(attempts: 1, startedBy: 1, as: nil)
         #expect(old.processIsAlive(on: host, startedAs: ProcessIdentity.latest(in: oldJournal, of: old)))

@@ -129,9 +129,9 @@ public final class RunJournal: Sendable {
             if let last, !last.status.isFinished {
                 // A store shared by machines holds the key for the process running the job: having
                 // it, this process knows the last run's process is gone. Otherwise the pid tells.
-                if !hold.spansMachines, last.status == .running, last.processID != processID, last.processIsAlive(on: start.host),
+                if !hold.spansMachines, last.status == .running, last.processID != processID,
                    // Its pid alive, and still the process that began the latest attempt.
-                   last.processIsAlive(on: start.host, startedAs: ProcessIdentity.latest(in: try await store.records(of: last.id), of: last))
+                   try await last.processIsAlive(on: start.host, journal: { try await store.records(of: last.id) })
                 {
                     throw RunRefused.running(last, id: last.id)
                 }
@@ -179,7 +179,7 @@ public final class RunJournal: Sendable {
                let (earlier, sent) = try await unfinishedRun(onOtherInputsThan: start, in: store, redactor: redactor) {
                 guard start.startsAfresh else {
                     throw RunRefused(
-                        message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.describedStatus()), "
+                        message: "run \(earlier.id) of \(earlier.script) with these arguments did not finish (\(earlier.describedStatus), "
                             + "\(sent) payment(s) sent), and an input file has changed since: as a new job, this run would send "
                             + "every payment in it again, those included",
                         remedy: "to resume \(earlier.id) on the changed input (a payment it sent is not sent again, a changed one is "
@@ -246,7 +246,7 @@ public final class RunJournal: Sendable {
 
     /// What `--new-run` says of the unfinished run it leaves behind (`which`: "of this job").
     private static func newRunNotice(_ run: RunRecord, _ which: String, sent: Int) -> String {
-        "--new-run: the unfinished run \(run.id) \(which) (\(run.describedStatus()), \(sent) payment(s) sent) is left "
+        "--new-run: the unfinished run \(run.id) \(which) (\(run.describedStatus), \(sent) payment(s) sent) is left "
             + "interrupted and will not be resumed; this run sends its payments afresh"
     }
 

@@ -4,7 +4,9 @@
 // and the run would be taken for one still going until that process ended. So each attempt
 // records which process began it (`ProcessIdentity`), and a live pid counts only if it is still
 // that process.
+import PayrunFormats
 import PayrunJournal
+import PayrunProviderKit
 import Glibc
 
 extension RunRecord {
@@ -13,21 +15,43 @@ extension RunRecord {
     /// - Parameter identity: the ``ProcessIdentity`` the attempt recorded, if it did (runs from
     ///   before it was kept did not): a process with the pid that is not that one does not count.
     public func processIsAlive(on host: String, startedAs identity: String? = nil) -> Bool {
-        guard self.host == host, kill(pid_t(processID), 0) == 0 || errno == EPERM else { return false }
-        guard let identity, let now = ProcessIdentity.of(processID) else { return true }
-        return now == identity
+        pidIsAlive(on: host) && isStill(identity)
+    }
+
+    /// ``processIsAlive(on:startedAs:)`` with the identity its latest attempt recorded in
+    /// `journal`, which is read only when the pid is alive on `host`.
+    public func processIsAlive(on host: String, journal: () async throws -> [JournalRecord]) async rethrows -> Bool {
+        guard pidIsAlive(on: host) else { return false }
+        return isStill(ProcessIdentity.latest(in: try await journal(), of: self))
     }
 
     /// Its status as a person should read it: one recorded as running whose process on this
     /// machine is gone (killed, or the machine restarted) is not running, and resumes when its
-    /// job runs again.
-    /// - Parameter journal: the run's records, whose latest `run.started` names the process that
-    ///   began the attempt; without them only the pid is looked at.
-    public func describedStatus(journal: [JournalRecord]? = nil) -> String {
-        guard status == .running, host == RunStart.currentHost,
-              !processIsAlive(on: RunStart.currentHost, startedAs: journal.flatMap { ProcessIdentity.latest(in: $0, of: self) })
-        else { return status.rawValue }
-        return "stopped (process \(processID) gone)"
+    /// job runs again. Only the pid is looked at.
+    public var describedStatus: String {
+        guard status == .running, host == RunStart.currentHost else { return status.rawValue }
+        return described(gone: !pidIsAlive(on: host))
+    }
+
+    /// ``describedStatus``, telling its process from another that has its pid now by the
+    /// identity in `journal`, read only when the pid is alive.
+    public func describedStatus(journal: () async throws -> [JournalRecord]) async rethrows -> String {
+        guard status == .running, host == RunStart.currentHost else { return status.rawValue }
+        return described(gone: !(try await processIsAlive(on: host, journal: journal)))
+    }
+
+    private func described(gone: Bool) -> String {
+        gone ? "stopped (process \(processID) gone)" : status.rawValue
+    }
+
+    private func pidIsAlive(on host: String) -> Bool {
+        self.host == host && (kill(pid_t(processID), 0) == 0 || errno == EPERM)
+    }
+
+    /// Whether the process with the pid is the one `identity` names; true when either is unknown.
+    private func isStill(_ identity: String?) -> Bool {
+        guard let identity, let now = ProcessIdentity.of(processID) else { return true }
+        return now == identity
     }
 }
 
@@ -45,17 +69,15 @@ public enum ProcessIdentity {
 
     /// Process `pid`'s, as `<boot id> <start>`; nil when `/proc` cannot say.
     public static func of(_ pid: Int) -> String? {
-        guard let boot = text("/proc/sys/kernel/random/boot_id")?.split(separator: "\n").first,
-              let stat = text("/proc/\(pid)/stat")
+        guard let boot = try? FileContents.read("/proc/sys/kernel/random/boot_id", limit: 4096).split(separator: UInt8(ascii: "\n")).first,
+              let stat = try? FileContents.read("/proc/\(pid)/stat", limit: 4096),
+              // The command name, in parentheses, may hold spaces and parentheses itself.
+              let close = stat.lastIndex(of: UInt8(ascii: ")"))
         else { return nil }
-        // As bytes: the command name, in parentheses, may hold spaces, parentheses, and
-        // characters that would join the last `)` into one `Character`.
-        let bytes = Array(stat.utf8)
-        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         // After the name: the state (field 3) first, so the start (field 22) is the 20th.
-        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count > 19, fields[19].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return "\(boot) \(String(decoding: fields[19], as: UTF8.self))"
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 19, DecimalDigits.value(of: fields[19]) != nil else { return nil }
+        return String(decoding: boot, as: UTF8.self) + " " + String(decoding: fields[19], as: UTF8.self)
     }
 
     /// The identity `run`'s latest attempt recorded in `journal`, if it did. Nil while that
@@ -64,13 +86,5 @@ public enum ProcessIdentity {
     public static func latest(in journal: [JournalRecord], of run: RunRecord) -> String? {
         guard let started = journal.last(where: { $0.kind == .runStarted }), started.body["attempt"]?.integer == run.attempts else { return nil }
         return started.body["process"]?.string
-    }
-
-    private static func text(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = fread(&buffer, 1, buffer.count, file)
-        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
     }
 }
