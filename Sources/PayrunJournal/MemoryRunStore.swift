@@ -18,6 +18,11 @@ public final class MemoryRunStore: RunStore {
 
     public var location: String { "(memory)" }
 
+    /// Held for this store alone: every memory store has the same location, and none shares its runs.
+    public func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? {
+        .inThisProcess(key, at: "(memory) \(ObjectIdentifier(self))")
+    }
+
     public func insert(_ run: RunRecord) async throws(StoreError) {
         let refused: Bool = try change { contents in
             // One run of a key at a time, as SQLite's index keeps it.

@@ -498,6 +498,44 @@ import Testing
         }
     }
 
+    /// Two engines of one service on one state file: the pid check cannot tell their runs apart
+    /// (they share the process), so the key is held in the process, and the second run is
+    /// refused instead of resuming the first's and paying again.
+    @Test func oneJobRunsOnceAtATimeInAProcessWithTwoEnginesOnOneStateFile() async throws {
+        try await withServer { server in
+            let folder = TestFiles.path("two-engines")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // One file by two paths.
+            let firstStore = try await SQLiteRunStore.open(at: folder + "/state.db")
+            let secondStore = try await SQLiteRunStore.open(at: folder + "/./state.db")
+            let first = engine(server, store: firstStore, hits: HitCounter())
+            let second = engine(server, store: secondStore, hits: HitCounter())
+            let options = { () -> RunOptions in
+                var options = RunOptions()
+                options.runKey = "nightly"
+                return options
+            }()
+            let pay = Script.text("""
+                payrun.sleep(0.5)
+                payrun.provider("particeep"):put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 100, currency = "EUR" })
+                return "paid"
+                """, name: "pay.lua")
+            let running = Task { try await first.run(pay, options: options) }
+            try await Task.sleep(for: .milliseconds(200))
+            let refused = try await second.run(pay, options: options)
+            #expect(refused.status == .scriptFailed)
+            #expect(refused.runningElsewhere != nil, "\(refused.error?.message ?? "")")
+            #expect(try await running.value.values == [.string("paid")])
+            #expect(server.requests.all.count { $0.method == "PUT" } == 1, "paid once")
+            let after = try await second.run(Script.text("return 'again'", name: "pay.lua"), options: options)
+            #expect(after.run?.status == .finished, "the key is free once the first run ended: \(after.error?.message ?? "")")
+            await first.shutdown()
+            await second.shutdown()
+            await firstStore.close()
+            await secondStore.close()
+        }
+    }
+
     @Test func aRunKeyNeverResumesAcrossEnvironments() async throws {
         try await withServer { server in
             let store = MemoryRunStore()
