@@ -536,6 +536,71 @@ import Testing
         }
     }
 
+    /// A memory store that counts the reads of each run's journal.
+    final class JournalReadCountingStore: RunStore {
+        let store = MemoryRunStore()
+        let reads = Mutex<[String: Int]>([:])
+        var location: String { store.location }
+
+        func insert(_ run: RunRecord) async throws(StoreError) { try await store.insert(run) }
+        func update(_ run: RunRecord) async throws(StoreError) { try await store.update(run) }
+        func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool { try await store.claim(run, from: previous) }
+        func run(_ id: String) async throws(StoreError) -> RunRecord? { try await store.run(id) }
+        func latestRun(key: String) async throws(StoreError) -> RunRecord? { try await store.latestRun(key: key) }
+        func runs(limit: Int) async throws(StoreError) -> [RunRecord] { try await store.runs(limit: limit) }
+        func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
+            try await store.append(records, durable: durable)
+        }
+        func verify() async throws(StoreError) -> ChainVerdict { try await store.verify() }
+        func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int { try await store.prune(endedBefore: cutoff, keeping: keys) }
+        func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? { try await store.holdKey(key) }
+        func close() async { await store.close() }
+
+        func records(of runID: String) async throws(StoreError) -> [JournalRecord] {
+            reads.withLock { $0[runID, default: 0] += 1 }
+            return try await store.records(of: runID)
+        }
+    }
+
+    /// A run of the job going on in another process of this machine: a run that waits for it
+    /// reads its journal for the process's identity once, not at each look (every 250 ms), and
+    /// the job resumes once that process is gone.
+    @Test func aRunWaitingForAnotherProcessesRunReadsItsJournalOnce() async throws {
+        try await withServer { server in
+            let store = JournalReadCountingStore()
+            let engine = engine(server, store: store, hits: HitCounter())
+            let other = Process()
+            other.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            other.arguments = ["30"]
+            try other.run()
+            defer { if other.isRunning { kill(other.processIdentifier, SIGKILL) } }
+            let identity = try #require(ProcessIdentity.of(Int(other.processIdentifier)))
+            try await store.insert(RunRecord(
+                id: "r_elsewhere", key: "nightly", script: "job.lua", scriptDigest: "", arguments: [], environment: "sandbox",
+                user: "ops", host: RunStart.currentHost, processID: Int(other.processIdentifier), startedAt: UTCTime.now()))
+            try await store.append(
+                JournalRecord(runID: "r_elsewhere", kind: .runStarted, body: .object(["attempt": .integer(1), "process": .string(identity)])),
+                durable: false)
+            let options = { () -> RunOptions in
+                var options = RunOptions()
+                options.runKey = "nightly"
+                options.waitsForRunningRun = .milliseconds(1_300)
+                return options
+            }()
+            let job = Script.text("return 'ran'", name: "job.lua")
+            let refused = try await engine.run(job, options: options)
+            #expect(refused.runningElsewhere == "r_elsewhere", "\(refused.error?.message ?? "")")
+            #expect(store.reads.withLock { $0["r_elsewhere"] } == 1, "looked at about five times, its journal read once")
+            // Gone, as a killed run's process is (and reaped, so its pid is free).
+            kill(other.processIdentifier, SIGKILL)
+            other.waitUntilExit()
+            let resumed = try await engine.run(job, options: options)
+            #expect(resumed.values == [.string("ran")], "\(resumed.error?.message ?? "")")
+            #expect(resumed.resumed && resumed.run?.id == "r_elsewhere")
+            await engine.shutdown()
+        }
+    }
+
     @Test func aRunKeyNeverResumesAcrossEnvironments() async throws {
         try await withServer { server in
             let store = MemoryRunStore()

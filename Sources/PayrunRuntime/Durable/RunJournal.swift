@@ -78,9 +78,13 @@ public final class RunJournal: Sendable {
         var waitedFor: String?
         // A run of the job that ended after this one began to wait was the one it waited for.
         let waitBegan = UTCTime.now()
+        // The process identities of the attempts running elsewhere, by run and attempt: read from
+        // a journal once, not each time a wait asks again.
+        var identities: [String: String] = [:]
         while true {
             do {
-                var (journal, notice) = try await beginOnce(start, in: store, redactor: redactor, waitedSince: waitedFor == nil ? nil : waitBegan)
+                var (journal, notice) = try await beginOnce(
+                    start, in: store, redactor: redactor, waitedSince: waitedFor == nil ? nil : waitBegan, identities: &identities)
                 if let waitedFor {
                     let waited = "waited \((clock.now - began).components.seconds) s for run \(waitedFor) of this job to end"
                     notice = notice.map { waited + "; " + $0 } ?? waited
@@ -96,7 +100,7 @@ public final class RunJournal: Sendable {
     }
 
     private static func beginOnce(
-        _ start: RunStart, in store: any RunStore, redactor: Redactor, waitedSince: Int?
+        _ start: RunStart, in store: any RunStore, redactor: Redactor, waitedSince: Int?, identities: inout [String: String]
     ) async throws(RunRefused) -> (RunJournal, notice: String?) {
         let held: RunKeyHold?
         do {
@@ -131,7 +135,14 @@ public final class RunJournal: Sendable {
                 // it, this process knows the last run's process is gone. Otherwise the pid tells.
                 if !hold.spansMachines, last.status == .running, last.processID != processID,
                    // Its pid alive, and still the process that began the latest attempt.
-                   try await last.processIsAlive(on: start.host, journal: { try await store.records(of: last.id) })
+                   try await last.processIsAlive(on: start.host, identity: {
+                       let attempt = "\(last.id) \(last.attempts)"
+                       if let known = identities[attempt] { return known }
+                       // None yet (a resumed attempt not yet recorded) is asked again.
+                       let identity = ProcessIdentity.latest(in: try await store.records(of: last.id), of: last)
+                       identities[attempt] = identity
+                       return identity
+                   })
                 {
                     throw RunRefused.running(last, id: last.id)
                 }

@@ -21,8 +21,14 @@ extension RunRecord {
     /// ``processIsAlive(on:startedAs:)`` with the identity its latest attempt recorded in
     /// `journal`, which is read only when the pid is alive on `host`.
     public func processIsAlive(on host: String, journal: () async throws -> [JournalRecord]) async rethrows -> Bool {
+        try await processIsAlive(on: host, identity: { ProcessIdentity.latest(in: try await journal(), of: self) })
+    }
+
+    /// ``processIsAlive(on:startedAs:)`` with the identity `identity` gives (its latest attempt's),
+    /// asked for only when the pid is alive on `host`.
+    public func processIsAlive(on host: String, identity: () async throws -> String?) async rethrows -> Bool {
         guard pidIsAlive(on: host) else { return false }
-        return isStill(ProcessIdentity.latest(in: try await journal(), of: self))
+        return isStill(try await identity())
     }
 
     /// Its status as a person should read it: one recorded as running whose process on this
