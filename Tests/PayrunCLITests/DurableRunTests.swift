@@ -59,6 +59,31 @@ import Testing
         try job.expectNoSecretInTheStore(["sandbox-tradevest-secret", "sandbox-tradevest-webhook"])
     }
 
+    /// Standard output to a file or pipe is buffered; killed between a payment's intent and its
+    /// sending, a run has still written out what its script printed before each payment: the
+    /// script's own log of what it paid survives the kill, up to the payment that did not go.
+    @Test func whatAScriptPrintedBeforeAPaymentIsWrittenOutBeforeThePaymentGoes() async throws {
+        let sandbox = try SandboxProcess()
+        let state = TestFiles.path("payrun-printed") + "/state.db"
+        let script = TestFiles.path("pay-and-print") + ".lua"
+        try """
+            local particeep = payrun.provider("particeep")
+            for i = 1, 5 do
+              print("paying " .. i)
+              local transaction = particeep:put("/transaction", {
+                issuer_id = "usr_1", recipient_id = "usr_" .. (i + 1), amount = 100 * i, currency = "EUR",
+              })
+              print("paid " .. i .. " " .. transaction.id)
+            end
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let killed = try await PayrunProcess.runOnce(
+            ["run", script], environment: ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state, "PAYRUN_TEST_CRASH": "after-intent:3"])
+        #expect(killed.status == SIGKILL, "\(killed.standardError)")
+        let lines = killed.standardOutput.split(separator: "\n")
+        #expect(lines.count == 5 && lines.last == "paying 3", "\(killed.standardOutput)")
+        #expect(lines.first == "paying 1" && lines.dropFirst().first?.hasPrefix("paid 1 txn_") == true, "\(killed.standardOutput)")
+    }
+
     @Test func capitalistBatchesKilledAtEachPointPayEachOnce() async throws {
         // Every Capitalist operation is a POST to one path: the lost answer may be a lookup's.
         let job = try PayoutJob(provider: "capitalist", payRoute: "POST /capitalist/", crashes: (intent: 2, answer: 2))

@@ -18,6 +18,8 @@ public final class RedactingOutput: ScriptOutput {
 
     public var drawsProgress: Bool { destination.drawsProgress }
 
+    public func flush() { destination.flush() }
+
     public func showProgress(_ line: String?) {
         destination.showProgress(line.map { redactor.isEmpty ? $0 : redactor.redact($0) })
     }

@@ -15,11 +15,15 @@ public protocol ScriptOutput: AnyObject {
     /// Shows `line` as the one progress line at the bottom of the terminal (nil clears it); the
     /// output keeps it below whatever else is written. Only called when ``drawsProgress``.
     func showProgress(_ line: String?)
+    /// Writes out what is buffered: called before a request that may move money goes out, so
+    /// that what a script printed before a payment is not lost with the process if it is killed.
+    func flush()
 }
 
 extension ScriptOutput {
     public var drawsProgress: Bool { false }
     public func showProgress(_ line: String?) {}
+    public func flush() {}
 
     public func write(_ text: String, to stream: ScriptStream) {
         var text = text

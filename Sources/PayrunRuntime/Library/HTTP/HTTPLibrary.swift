@@ -46,6 +46,8 @@ enum HTTPLibrary {
                 return try deliver(.success(ProviderResponse(status: 0, headers: [], body: [], attempts: 0)), of: resolved, to: call, raising: raising)
             }
             let client = try session.httpClient()
+            // As before a provider's payment: what was printed is written out first.
+            if !request.isRead { output.flush() }
             return try ReplyWaiting.wait(call, session: session, for: { () async throws(ProviderError) -> ProviderResponse in
                 do throws(ProviderHTTPError) {
                     return try await client.send(resolved.request)

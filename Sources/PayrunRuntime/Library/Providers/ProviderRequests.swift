@@ -43,6 +43,9 @@ enum ProviderRequests {
             try await shared.client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers, url: url)
         }
         // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
+        // What the script printed before a payment is written out before the payment goes (a
+        // read is repeatable, and pays nothing for it).
+        if !isRead { handle.output.flush() }
         if let journal, !isRead {
             let identity = journal.identify(parts, provider: shared.client.provider.name, on: call.stack.threadID)
             let request = JournaledRequest(journal: journal, identity: identity, client: shared.client, parts: parts)
