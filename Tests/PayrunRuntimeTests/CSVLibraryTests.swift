@@ -89,6 +89,18 @@ import Testing
             == "test:1: bad argument #1 to 'encode' (row 1, column 'a': a table has no CSV form)")
     }
 
+    /// A row of the other form was written as an empty line, or a line of empty fields.
+    @Test func rowsOfTwoFormsAreAnErrorNotAnEmptyLine() throws {
+        #expect(try harness.failure(of: "payrun.csv.encode({ { 1, 2 }, { a = 1 } })")
+            == "test:1: bad argument #1 to 'encode' (row 2 is keyed by name, where rows are lists: give every row one form (or `columns` to name them))")
+        #expect(try harness.failure(of: "payrun.csv.encode({ { a = 1 }, { 1, 2 } })")
+            == "test:1: bad argument #1 to 'encode' (row 2 is a list, where rows are keyed by column name: give every row one form)")
+        #expect(try harness.failure(of: "payrun.csv.encode({ { 1, 2 } }, { columns = { 'a' } })")
+            == "test:1: bad argument #1 to 'encode' (row 1 is a list, where rows are keyed by column name: give every row one form)")
+        // A row with none of the columns, or an empty one, is still a row of empty fields.
+        #expect(try harness.run("return payrun.csv.encode({ { a = 1 }, { b = 2 }, {} }, { columns = { 'a' } })") == ["a\r\n1\r\n\r\n\r\n"])
+    }
+
     @Test func whatEncodeWritesRowsReadsBack() throws {
         let results = try harness.run("""
             local rows = { { id = "1", memo = 'say "hi", then\\nleave' }, { id = "2", memo = "" } }

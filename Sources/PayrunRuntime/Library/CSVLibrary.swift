@@ -106,22 +106,42 @@ enum CSVLibrary {
     }
 
     /// The fields of the row table at `table`: its `columns`, or its list when there are none.
+    /// A row of the other form (a list among rows keyed by name, or the other way round) is an
+    /// error: written, it would be a line of empty fields, or an empty line.
     static func fields(of table: Int32, row: Int, columns: [String]?, on stack: LuaStack, argument: Int) throws -> [String] {
         var fields: [String] = []
+        let length = stack.rawLength(at: table)
         if let columns {
+            var named = false
             for column in columns {
-                _ = stack.pushField(column, of: table)
+                if stack.pushField(column, of: table) != .nil { named = true }
                 fields.append(try field(at: stack.top, row: row, column: "'\(column)'", on: stack, argument: argument))
                 stack.pop()
             }
+            if !named, length > 0 {
+                throw LuaArgumentError.invalid(at: argument, "row \(row) is a list, where rows are keyed by column name: give every row one form")
+            }
         } else {
-            for position in 0..<stack.rawLength(at: table) {
+            for position in 0..<length {
                 _ = stack.pushElement(position + 1, of: table)
                 fields.append(try field(at: stack.top, row: row, column: "\(position + 1)", on: stack, argument: argument))
                 stack.pop()
             }
+            if length == 0, hasName(table, on: stack) {
+                throw LuaArgumentError.invalid(
+                    at: argument, "row \(row) is keyed by name, where rows are lists: give every row one form (or `columns` to name them)")
+            }
         }
         return fields
+    }
+
+    /// Whether the table at `table` has a string key.
+    private static func hasName(_ table: Int32, on stack: LuaStack) -> Bool {
+        var found = false
+        stack.forEachEntry(of: table) { key, _ in
+            if stack.type(at: key) == .string { found = true }
+        }
+        return found
     }
 
     /// `csv.writer(output [, {columns = {...}, separator = ",", header = true}])`: a writer whose
