@@ -120,6 +120,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // NIOConnectionError: why a first connection failed.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // `payrun listen`: receives webhooks into the inbox and hands each to a Lua handler.

@@ -3,6 +3,8 @@
 import Logging
 import PayrunLocks
 import PayrunJournal
+import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// An open connection pool to the database a `postgres://` URL names.
@@ -35,7 +37,7 @@ final class PostgresDatabase: Sendable {
     /// - Throws: ``StoreError`` saying what to fix.
     static func open(_ url: String, password: String?) async throws(StoreError) -> PostgresDatabase {
         let configuration = try PostgresLocation(url, password: password)
-        try await checkTheLogin(configuration)
+        let firstConnection = try await checkTheLogin(configuration)
         let database = PostgresDatabase(location: configuration.shown, configuration: configuration.client)
         do {
             // A pool retries a refused connection for a long while: a database that does not answer
@@ -45,8 +47,11 @@ final class PostgresDatabase: Sendable {
                 return true
             }
             guard answered != nil else {
+                // Why, when the first connection said: a refusal is a database not running (yet),
+                // or another port, not a slow one.
+                let why = firstConnection.map { " (the first connection: \($0))" } ?? ""
                 throw StoreError(
-                    location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s",
+                    location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s\(why)",
                     remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
             }
             // It answers: making the tables may take longer on a loaded server (each is written
@@ -72,8 +77,9 @@ final class PostgresDatabase: Sendable {
         case connected
         /// The server refused the login: a wrong or missing password, an unknown user or database.
         case refused(PSQLError)
-        /// Anything else (nothing listening yet, a database starting): left to the pool.
-        case failed
+        /// Anything else (nothing listening yet, a database starting): left to the pool; why,
+        /// when a system call said (`Connection refused`).
+        case failed(String?)
     }
 
     /// Makes one connection of its own and throws at once if the server refuses the login, which
@@ -81,8 +87,9 @@ final class PostgresDatabase: Sendable {
     /// not answer. Without TLS only (nil `connection`). Anything else, a check that did not end
     /// within the limit too, is left to the pool and its own limit: on a loaded machine a first
     /// connection can be slow where the pool's next one is not.
-    private static func checkTheLogin(_ location: PostgresLocation) async throws(StoreError) {
-        guard let configuration = location.connection else { return }
+    /// - Returns: why the first connection failed, when it did and a system call said.
+    private static func checkTheLogin(_ location: PostgresLocation) async throws(StoreError) -> String? {
+        guard let configuration = location.connection else { return nil }
         let check = try? await within(connectLimit) { () -> LoginCheck in
             do {
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Self.logger)
@@ -92,7 +99,7 @@ final class PostgresDatabase: Sendable {
                 where ["28P01", "28000", "3D000"].contains(error.serverInfo?[.sqlState] ?? "") || error.code == .authMechanismRequiresPassword {
                 return .refused(error)
             } catch {
-                return .failed
+                return .failed(connectionFailure(error))
             }
         }
         switch check {
@@ -104,8 +111,26 @@ final class PostgresDatabase: Sendable {
             default: "give the password in PGPASSWORD, or store it with `payrun credentials set postgres.password --env ENV`; check the user in --state"
             }
             throw StoreError(location: location.shown, message: "the database refused the login: \(message)", remedy: remedy)
-        case .connected?, .failed?, nil:
-            return
+        case .failed(let why)?:
+            return why
+        case .connected?, nil:
+            return nil
+        }
+    }
+
+    /// Why a connection could not be made, as the system said it (`Connection refused`), from
+    /// inside the errors PostgresNIO and NIO wrap it in; nil when no system call said.
+    static func connectionFailure(_ error: any Error) -> String? {
+        switch error {
+        case let error as PSQLError:
+            return error.underlying.flatMap(connectionFailure)
+        case let error as NIOConnectionError:
+            let causes = error.connectionErrors.map(\.error) + [error.dnsAError, error.dnsAAAAError].compactMap { $0 }
+            return causes.lazy.compactMap(connectionFailure).first
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode))
+        default:
+            return nil
         }
     }
 
