@@ -100,8 +100,8 @@ import Testing
             let lines = output.standardOutput.split(separator: "\n").map(String.init)
             #expect(lines[0] == "false\ttable\tparticeep\t404\terror.user.none\tfalse\tparticeep: 404 error.user.none: no user with id nobody")
             #expect(lines[1] == "nil\t400\terror.transaction.amount.invalid")
-            #expect(lines[2].hasPrefix("false\tpayrun: no provider 'stripe'; the providers are capitalist, particeep, peex, tradevest"))
-            #expect(lines[3].hasPrefix("false\tpayrun: no provider 'Particep' (did you mean 'particeep'?); the providers are"), "\(lines)")
+            #expect(lines[2].hasPrefix("false\tbad argument #1 to 'payrun.provider' (no provider 'stripe'; the providers are capitalist, particeep, peex, tradevest"))
+            #expect(lines[3].hasPrefix("false\tbad argument #1 to 'payrun.provider' (no provider 'Particep' (did you mean 'particeep'?); the providers are"), "\(lines)")
             #expect(output.standardError.hasPrefix("payrun: particeep: 404 error.transaction.none: no transaction with id txn_0"))
         }
     }

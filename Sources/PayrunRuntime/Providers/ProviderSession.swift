@@ -94,14 +94,19 @@ public final class ProviderSession {
         self.startSandbox = startSandbox
     }
 
+    /// Why `name` names no provider, and what the providers are: nil when it names one.
+    func unknownProvider(_ name: String) -> String? {
+        guard registry.provider(named: name) == nil else { return nil }
+        let near = NearestName.to(name, among: registry.names).map { " (did you mean '\($0)'?)" } ?? ""
+        return "no provider '\(name)'\(near); the providers are \(registry.names.joined(separator: ", ")) "
+            + "(a provider of your own is declared in providers/\(name).lua next to the script, in a --lib folder or in "
+            + "$XDG_CONFIG_HOME/payrun/providers/)"
+    }
+
     /// A client for `name` in this session's environment.
     func client(for name: String, stack: LuaStack) throws -> ProviderClient {
         guard let provider = registry.provider(named: name) else {
-            let near = NearestName.to(name, among: registry.names).map { " (did you mean '\($0)'?)" } ?? ""
-            throw ProviderError(
-                provider: "payrun", message: "no provider '\(name)'\(near); the providers are \(registry.names.joined(separator: ", ")) "
-                    + "(a provider of your own is declared in providers/\(name).lua next to the script, in a --lib folder or in "
-                    + "$XDG_CONFIG_HOME/payrun/providers/)")
+            throw ProviderError(provider: "payrun", message: unknownProvider(name) ?? "no provider '\(name)'")
         }
         if environment == .sandbox, sandboxServer == nil, let startSandbox {
             sandboxServer = try BlockingWait.run(stoppable: stack, startSandbox)

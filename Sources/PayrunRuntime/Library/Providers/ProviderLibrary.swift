@@ -41,6 +41,8 @@ enum ProviderLibrary {
             let name = try call.string(at: 1)
             try call.checkFieldNames(of: 2, among: ["headers"])
             let headers = try call.stringPairsField("headers", of: 2) ?? []
+            // A name that is no provider is the argument's fault, said where the script gave it.
+            if let unknown = session.unknownProvider(name) { throw LuaArgumentError.invalid(at: 1, unknown) }
             do {
                 var client = try session.client(for: name, stack: call.stack)
                 client.defaultHeaders = headers
