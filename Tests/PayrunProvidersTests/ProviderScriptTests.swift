@@ -127,6 +127,31 @@ import Testing
         }
     }
 
+    /// A path without its `/` (or a Capitalist operation's name given as one) is the argument's
+    /// fault, said where the script gave it, with how the provider's requests are addressed.
+    @Test func aPathWithoutItsSlashIsAnArgumentErrorAndNothingIsSent() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                print(pcall(function() return p:get("user/usr_1") end))
+                print(pcall(function() return p:tryrequest{ path = "user/usr_1" } end))
+                local c = payrun.provider("capitalist")
+                print(pcall(function() for _ in c:paginate("get_documents_history_ext") do end end))
+                p:get(5)
+                """, server: server)
+            #expect(status == .scriptFailed)
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines == [
+                "false\t(command line):2: bad argument #1 to 'get' (the path 'user/usr_1' must start with /)",
+                "false\t(command line):3: bad argument #1 to 'tryrequest' (field 'path': the path 'user/usr_1' must start with /)",
+                "false\t(command line):5: bad argument #1 to 'paginate' (the path 'get_documents_history_ext' must start with /; Capitalist's "
+                    + "operations all go to /, named in their fields: c:call(\"get_accounts\"), or c:paginate(\"/\", { operation = \"get_documents_history_ext\" }))",
+            ], "\(lines)")
+            #expect(output.standardError.hasPrefix("payrun: (command line):6: bad argument #1 to 'get' (the path '5' must start with /)"), "\(output.standardError)")
+            #expect(server.requests.all.isEmpty, "nothing was sent")
+        }
+    }
+
     @Test func readsAreRetriedAndAnUnrecognisableCreateIsNot() async throws {
         try await withServer { server in
             server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: sequence=503,ok; PUT /particeep/v1/transaction: drop"))

@@ -79,6 +79,10 @@ public protocol PaymentProvider: Sendable {
     /// How the provider's lists are paged.
     var pagination: PaginationScheme { get }
 
+    /// Said after "the path 'x' must start with /" (how the provider's requests are addressed,
+    /// when a path is not how); nil (the default) for nothing more.
+    var pathHint: String? { get }
+
     /// How the list at `path` with `query` is paged, for a provider whose lists differ (one
     /// operation pages by offset, another by page number). The default: ``pagination``.
     func pagination(of path: String, query: [(String, String)]) -> PaginationScheme
@@ -165,6 +169,8 @@ public struct ProviderLuaExtension: Sendable {
 
 extension PaymentProvider {
     public var sandboxCredentials: [String: String] { [:] }
+
+    public var pathHint: String? { nil }
 
     public func hosts(in environment: PayrunEnvironment, sandboxServer: String?) -> [String] {
         baseURL(in: environment, sandboxServer: sandboxServer).flatMap(CredentialScope.host(of:)).map { [$0] } ?? []

@@ -345,12 +345,17 @@ public struct ProviderClient: Sendable {
     /// The URL of `path` with `query` percent-encoded.
     /// - Throws: `ProviderError` when `path` does not start with `/`.
     public func url(_ path: String, query: [(String, String)] = []) throws(ProviderError) -> String {
-        guard path.utf8.first == UInt8(ascii: "/") else {
-            throw ProviderError(provider: provider.name, message: "the path '\(path)' must start with /, e.g. /user/search")
-        }
+        if let problem = pathProblem(path) { throw ProviderError(provider: provider.name, message: problem) }
         guard !query.isEmpty else { return baseURL + path }
         let encoded = query.map { "\(Self.percentEncoded($0.0))=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
         return baseURL + path + (path.contains("?") ? "&" : "?") + encoded
+    }
+
+    /// What is wrong with `path` as a path of the provider's API, or nil: one that does not start
+    /// with `/` (an operation's name given as one, a full URL).
+    public func pathProblem(_ path: String) -> String? {
+        guard path.utf8.first != UInt8(ascii: "/") else { return nil }
+        return "the path '\(path)' must start with /" + (provider.pathHint.map { "; " + $0 } ?? "")
     }
 
     /// RFC 3986: everything but unreserved characters is %XX.

@@ -219,6 +219,12 @@ public struct CapitalistProvider: PaymentProvider {
         }
     }
 
+    /// Every operation goes to `/`, named in its fields: a script gives the operation's name as a path.
+    public var pathHint: String? {
+        "Capitalist's operations all go to /, named in their fields: c:call(\"get_accounts\"), "
+            + "or c:paginate(\"/\", { operation = \"get_documents_history_ext\" })"
+    }
+
     /// `p:paginate("/", {operation = "get_batch_info", batch_id = id})` pages by offset;
     /// `get_documents_history_ext` by page number; other operations are not lists.
     public func pagination(of path: String, query: [(String, String)]) -> PaginationScheme {

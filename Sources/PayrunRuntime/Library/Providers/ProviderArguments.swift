@@ -85,10 +85,11 @@ enum ProviderArguments {
             // What p:sign returned: back to a path on this provider.
             let base = handle.client.baseURL
             guard path.hasPrefix(base) else {
-                throw LuaArgumentError.invalid(at: 2, "field 'path' must be a path on this provider, like /user/usr_1")
+                throw LuaArgumentError.invalid(at: 2, "field 'path' must be a path on this provider (\(base)/...)")
             }
             path = ProviderSigning.pathToSend(String(path.dropFirst(base.count)))
         }
+        if let problem = handle.client.pathProblem(path) { throw LuaArgumentError.invalid(at: 2, "field 'path': " + problem) }
         let query = try call.withField("query", of: 2) { (index, type) throws(LuaArgumentError) -> [(String, String)]? in
             switch type {
             case .nil: return nil
