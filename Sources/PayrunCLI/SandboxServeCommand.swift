@@ -1,5 +1,6 @@
 // `payrun sandbox [serve]`: the simulators in the foreground, one log line per request.
 import ArgumentParser
+import Glibc
 import PayrunRuntime
 import PayrunSimulators
 
@@ -44,24 +45,31 @@ struct SandboxServeCommand: AsyncParsableCommand {
         valueName: "url"))
     var webhooksTo: String?
 
+    /// The arguments' own mistakes, said with this command's usage (thrown from `run`, they came
+    /// with payrun's).
+    func validate() throws {
+        guard users >= 0, transactions >= 0 else { throw ValidationError("--users and --transactions cannot be negative") }
+        do {
+            if let faults { _ = try FaultPlan(parsing: faults) }
+        } catch {
+            throw ValidationError("--faults: \(error)")
+        }
+        if let data, access(data, R_OK) != 0 { throw ValidationError("--data: cannot read \(data) (\(String(cString: strerror(errno))))") }
+        if let base = webhooksTo, !(base.hasPrefix("http://") || base.hasPrefix("https://")) {
+            throw ValidationError("--webhooks-to '\(base)' is not an http:// or https:// URL")
+        }
+    }
+
     func run() async throws {
         var configuration = SimulatorServer.Configuration()
         configuration.host = host
         configuration.port = port
         configuration.seed = seed
-        guard users >= 0, transactions >= 0 else { throw ValidationError("--users and --transactions cannot be negative") }
         configuration.particeep.users = users
         configuration.particeep.transactions = transactions
-        do {
-            if let faults { configuration.faults = try FaultPlan(parsing: faults) }
-        } catch {
-            throw ValidationError("--faults: \(error)")
-        }
+        if let faults { configuration.faults = try FaultPlan(parsing: faults) }
         if let data { configuration.data = try SandboxData(contentsOfFile: data) }
         if var base = webhooksTo {
-            guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-                throw ValidationError("--webhooks-to '\(base)' is not an http:// or https:// URL")
-            }
             while base.hasSuffix("/") { base.removeLast() }
             configuration.particeep.webhooksTo = base
             configuration.tradevest.webhooksTo = base

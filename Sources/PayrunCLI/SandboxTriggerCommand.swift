@@ -42,12 +42,15 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
         }
         let senders = SimulatorServer.webhookEvents
         guard let events = senders.first(where: { $0.provider == provider })?.events else {
-            throw ValidationError("'\(provider)' sends no webhooks payrun simulates; try \(senders.map(\.provider).joined(separator: ", "))")
+            let known = senders.map(\.provider).joined(separator: ", ")
+            let which = SimulatorServer.providerNames.contains(provider) ? "'\(provider)' sends no webhooks payrun simulates" : "no provider '\(provider)' sends webhooks here"
+            throw ValidationError("\(which); these do: \(known)")
         }
         guard events.contains(event) else {
             throw ValidationError("\(provider) has no event '\(event)'; its events are \(events.joined(separator: ", "))")
         }
         guard timeout.seconds > 0, timeout.seconds.isFinite else { throw ValidationError("--timeout must be at least 1ms") }
+        guard (1...100).contains(attempts) else { throw ValidationError("--attempts must be from 1 to 100") }
         if let body, !FileManager.default.isReadableFile(atPath: body) { throw ValidationError("--body: cannot read \(body)") }
     }
 
@@ -61,7 +64,7 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
             throw CommandFailure("\(provider) has no event '\(event)'")
         }
         var policy = WebhookDispatcher.Policy()
-        policy.attempts = max(attempts, 1)
+        policy.attempts = attempts
         policy.timeout = .milliseconds(Int(timeout.seconds * 1000))
         let dispatcher = WebhookDispatcher(policy: policy)
         let delivery = await dispatcher.deliver(message)

@@ -14,12 +14,32 @@ import Testing
         let faults = try await PayrunProcess.run(["sandbox", "--port", "0", "--faults", "status=99"])
         #expect(faults.status == 2)
         #expect(faults.standardError.contains("--faults") && faults.standardError.contains("not an error status"))
+        // Said with the command's own usage, and in the system's words.
+        #expect(faults.standardError.contains("Usage: payrun sandbox serve"), "\(faults.standardError)")
         let data = try await PayrunProcess.run(["sandbox", "--port", "0", "--data", "/nonexistent/start.json"])
-        #expect(data.status == 1)
-        #expect(data.standardError.contains("/nonexistent/start.json: cannot be read"))
+        #expect(data.status == 2)
+        #expect(data.standardError.hasPrefix("Error: --data: cannot read /nonexistent/start.json (No such file or directory)\nUsage: payrun sandbox serve"),
+                "\(data.standardError)")
+        let negative = TestFiles.path("negative") + ".json"
+        try #"{"particeep": {"transactions": [{"amount": -5}]}}"#.write(toFile: negative, atomically: true, encoding: .utf8)
+        let amount = try await PayrunProcess.run(["sandbox", "--port", "0", "--data", negative])
+        #expect(amount.status == 1)
+        #expect(amount.standardError.contains("transaction.amount must be a positive integer in minor units (1250 for 12.50), not -5"), "\(amount.standardError)")
         let event = try await PayrunProcess.run(["sandbox", "trigger", "particeep", "user_exploded", "--to", "http://127.0.0.1:1/"])
         #expect(event.status == 2)
         #expect(event.standardError.contains("no event 'user_exploded'"))
+        let attempts = try await PayrunProcess.run(["sandbox", "trigger", "peex", "peex_callback", "--to", "http://127.0.0.1:1/", "--attempts", "0"])
+        #expect(attempts.status == 2 && attempts.standardError.contains("--attempts must be from 1 to 100"), "\(attempts.standardError)")
+        let unknown = try await PayrunProcess.run(["sandbox", "trigger", "stripe", "x", "--to", "http://127.0.0.1:1/"])
+        #expect(unknown.standardError.contains("no provider 'stripe' sends webhooks here; these do: particeep, tradevest, peex"), "\(unknown.standardError)")
+    }
+
+    @Test func aPortInUseIsSaidPlainly() async throws {
+        let sandbox = try SandboxProcess()
+        let port = try #require(URL(string: sandbox.url)?.port)
+        let second = try await PayrunProcess.run(["sandbox", "--port", String(port)])
+        #expect(second.status == 1)
+        #expect(second.standardError == "Error: 127.0.0.1:\(port) is in use: stop what listens there, or choose another --port\n", "\(second.standardError)")
     }
 
     @Test func triggerSendsOneSignedEvent() async throws {
@@ -55,7 +75,7 @@ import Testing
         }
         let capitalist = try await PayrunProcess.run(["sandbox", "trigger", "capitalist", "anything", "--to", "http://127.0.0.1:1/"])
         #expect(capitalist.status == 2)
-        #expect(capitalist.standardError.contains("'capitalist' sends no webhooks payrun simulates; try particeep, tradevest, peex"))
+        #expect(capitalist.standardError.contains("'capitalist' sends no webhooks payrun simulates; these do: particeep, tradevest, peex"))
         let unknown = try await PayrunProcess.run(["sandbox", "trigger", "tradevest", "NOPE", "--to", "http://127.0.0.1:1/"])
         #expect(unknown.standardError.contains("tradevest has no event 'NOPE'; its events are CUSTOMER_NOTIFICATION, TRANSFER_NOTIFICATION"))
         // With this command's usage, not payrun's.

@@ -34,7 +34,9 @@ struct ParticeepFields {
     mutating func amount(_ name: String) throws(ParticeepError) -> Int? {
         guard let value = members.removeValue(forKey: name) else { return nil }
         guard case .integer(let amount) = value, amount > 0 else {
-            throw invalid(name, "must be a positive integer in minor units (1250 for 12.50), not \(value.typeName)")
+            // An integer is the right type: what is wrong is its sign.
+            let given = if case .integer(let amount) = value { String(amount) } else { value.typeName }
+            throw invalid(name, "must be a positive integer in minor units (1250 for 12.50), not \(given)")
         }
         return amount
     }

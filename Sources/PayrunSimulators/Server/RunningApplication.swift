@@ -1,7 +1,11 @@
 // A Hummingbird application running in a task on a chosen or free port: the simulators, the
 // benchmark's reference server and the tests' webhook receiver all start this way.
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// A started HTTP server and the port it listens on.
@@ -37,9 +41,17 @@ public struct RunningApplication: Sendable {
         var bound = 0
         for await port in ports { bound = port }
         guard bound != 0 else {
-            var reason = ""
-            do { try await task.value } catch { reason = " (\(error))" }
-            throw SimulatorError(description: "cannot listen on \(host):\(port)\(reason); is the port in use?")
+            do {
+                try await task.value
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw SimulatorError(description: "\(host):\(port) is in use: stop what listens there, or choose another --port")
+            } catch let error as IOError {
+                // The system's words, not NIO's call that failed.
+                throw SimulatorError(description: "cannot listen on \(host):\(port) (\(String(cString: strerror(error.errnoCode)))): choose another --host or --port")
+            } catch {
+                throw SimulatorError(description: "cannot listen on \(host):\(port) (\(error))")
+            }
+            throw SimulatorError(description: "cannot listen on \(host):\(port)")
         }
         return RunningApplication(port: bound, task: task, group: group)
     }

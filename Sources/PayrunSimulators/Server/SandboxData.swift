@@ -1,4 +1,7 @@
 // The `--data` file: the state each simulator starts from instead of generated data.
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -19,7 +22,9 @@ public struct SandboxData: Sendable {
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SimulatorError(description: "\(path): cannot be read (\(error))")
+            // Foundation's error names its domain and codes; the system's words are what helps.
+            let reason = access(path, R_OK) == 0 ? "\(error)" : String(cString: strerror(errno))
+            throw SimulatorError(description: "\(path): cannot be read (\(reason))")
         }
         do {
             try self.init(json: JSONValue.parse(bytes))

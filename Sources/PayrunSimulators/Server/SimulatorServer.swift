@@ -59,6 +59,9 @@ public final class SimulatorServer: Sendable {
         }
     }
 
+    /// The names of the simulated providers.
+    public static var providerNames: [String] { simulators.map { $0.providerName } }
+
     /// The providers whose webhooks `payrun sandbox trigger` can send, and their events.
     public static var webhookEvents: [(provider: String, events: [String])] {
         simulators.filter { !$0.webhookEvents.isEmpty }.map { ($0.providerName, $0.webhookEvents) }
@@ -78,13 +81,20 @@ public final class SimulatorServer: Sendable {
             faults: FaultController(plan: configuration.faults, seed: configuration.seed),
             requests: RequestJournal(capacity: configuration.journalCapacity),
             webhooks: WebhookDispatcher(policy: configuration.webhooks))
-        let simulators = try simulators.map { (simulator) throws(SimulatorError) in try simulator.init(server: configuration) }
-        let router = Router(context: SimulatorContext.self)
-        router.add(middleware: RequestRecording(journal: services.requests, log: configuration.requestLog))
-        SandboxAdministration(services: services).addRoutes(to: router)
-        for simulator in simulators { simulator.addRoutes(to: router, services: services) }
-
-        let application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
+        let application: RunningApplication
+        do {
+            let simulators = try simulators.map { (simulator) throws(SimulatorError) in try simulator.init(server: configuration) }
+            let router = Router(context: SimulatorContext.self)
+            router.add(middleware: RequestRecording(journal: services.requests, log: configuration.requestLog))
+            SandboxAdministration(services: services).addRoutes(to: router)
+            for simulator in simulators { simulator.addRoutes(to: router, services: services) }
+            application = try await RunningApplication.start(router, host: configuration.host, port: configuration.port)
+        } catch {
+            // Bad data, or a port in use: the webhook sender's client is shut down, not leaked
+            // (AsyncHTTPClient stops a debug build that drops one running).
+            await services.webhooks.stop()
+            throw error
+        }
         let port = application.port
         let baseURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
         return SimulatorServer(
