@@ -29,8 +29,11 @@ struct PayrunCommand: AsyncParsableCommand {
             StandardStreams.shared.flush()
             Self.exit(withError: ExitCode(PayrunExitStatus.usage.rawValue))
         }
+        // The command that ran, for the usage line of a mistake it found itself.
+        var ran: (any ParsableCommand.Type)?
         do {
             var command = try parseAsRoot()
+            ran = type(of: command)
             if command is SandboxServeCommand {
                 // The simulators' requests are read, answered and written on one event loop,
                 // without a hop to Swift's global pool and back, in a release build as in a
@@ -54,7 +57,7 @@ struct PayrunCommand: AsyncParsableCommand {
             StandardStreams.shared.flush()
         } catch {
             let code = exitCode(for: error)
-            let message = negativeValueMessage(fullMessage(for: error), CommandLine.arguments) ?? fullMessage(for: error)
+            let message = usageErrorMessage(error, from: ran) ?? negativeValueMessage(fullMessage(for: error), CommandLine.arguments) ?? fullMessage(for: error)
             if !message.isEmpty {
                 StandardStreams.shared.write(message + "\n", to: code == .success ? .standardOutput : .standardError)
             }
@@ -62,6 +65,18 @@ struct PayrunCommand: AsyncParsableCommand {
             let status = code == .validationFailure ? PayrunExitStatus.usage.rawValue : code.rawValue
             Self.exit(withError: status == 0 ? nil : ExitCode(status))
         }
+    }
+
+    /// A usage error a subcommand's `run` found, said with that subcommand's usage: ArgumentParser
+    /// gives payrun's own (`Usage: payrun <subcommand>`) for an error thrown after parsing. Nil
+    /// for any other error.
+    static func usageErrorMessage(_ error: any Error, from ran: (any ParsableCommand.Type)?) -> String? {
+        guard error is ValidationError, let ran, ran != Self.self else { return nil }
+        let usage = usageString(for: ran)
+        // `payrun credentials set <name> ...`: the command's words.
+        let words = usage.split(separator: " ").prefix { !"<[-".contains($0.first ?? "-") }
+        let name = words.isEmpty ? "payrun" : words.joined(separator: " ")
+        return "Error: \(message(for: error))\nUsage: \(usage)\n  See '\(name) --help' for more information."
     }
 
     /// What to say when the first argument is not a command: ArgumentParser says only "2

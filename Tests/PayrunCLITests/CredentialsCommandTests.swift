@@ -75,6 +75,9 @@ import Testing
         #expect(typo.standardError.contains(
             "peex has no credential 'secretkey'; its credentials are secret_key, access_token, callback_user, callback_password. Nothing changed."),
             "\(typo.standardError)")
+        // With this command's usage, not payrun's.
+        #expect(typo.standardError.contains("\nUsage: payrun credentials set [--credentials <file>] <provider.field> --env <env>\n"
+            + "  See 'payrun credentials set --help' for more information."), "\(typo.standardError)")
         #expect(!typo.combined.contains("peex-secret-1234"))
         #expect(!FileManager.default.fileExists(atPath: file), "nothing was written")
         let service = try await PayrunProcess.run(["credentials", "set", "chat.webhook_url", "--env", "test"], input: "https://chat.example/h", environment: environment)
