@@ -67,6 +67,12 @@ struct ListenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = StandardStreams.shared
+        // Said before the store is opened, or found in use by another listener.
+        guard access(handlers, R_OK) == 0 else {
+            output.write("payrun: \(handlers) cannot be used: cannot read \(handlers): \(String(cString: strerror(errno)))\n", to: .standardError)
+            output.flush()
+            throw ExitCode(PayrunExitStatus.usage.rawValue)
+        }
         let path = stateOptions.path
         var configuration = try options.makeConfiguration(scriptPath: handlers)
         // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.

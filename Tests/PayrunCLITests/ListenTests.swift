@@ -69,6 +69,12 @@ import FoundationNetworking
             ("peex", [("Authorization", "Basic " + Data("sandbox-peex:wrong-password".utf8).base64EncodedString())]),
             ("tradevest", [("api-key", "not-the-webhook-secret")]),
         ]
+        // A second listener on the store given a file that is not there: the file is what is
+        // said, not the store in use.
+        let missing = try await PayrunProcess.runOnce(["listen", "/nonexistent/handlers.lua", "--port", "0", "--state", state])
+        #expect(missing.status == 2)
+        #expect(missing.standardError == "payrun: /nonexistent/handlers.lua cannot be used: cannot read /nonexistent/handlers.lua: No such file or directory\n",
+                "\(missing.standardError)")
         for (provider, headers) in rejected {
             let status = await WebhookSender.post(listener.url + "/webhooks/" + provider, body: body, headers: headers)
             #expect(status == 401, "\(provider) \(headers.map(\.0)): answered \(status.map(String.init) ?? "nothing")")
