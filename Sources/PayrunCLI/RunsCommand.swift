@@ -42,7 +42,12 @@ struct RunsListCommand: AsyncParsableCommand {
 
     /// Whether `run` is one the options ask for, `start` being `--since`'s time.
     func selects(_ run: RunRecord, startedSince start: Int?) -> Bool {
-        if let script, run.script != script, !run.script.hasSuffix("/" + script) { return false }
+        if let script {
+            // `./payout.lua`, as a shell completes a name in this folder, is `payout.lua`.
+            var wanted = Substring(script)
+            while wanted.hasPrefix("./") { wanted = wanted.dropFirst(2) }
+            guard run.script == script || run.script.hasSuffix("/" + wanted) else { return false }
+        }
         if let key, run.key != key { return false }
         if let status, status == "unfinished" ? run.status.isFinished : run.status.rawValue != status { return false }
         if let start, run.startedAt < start { return false }

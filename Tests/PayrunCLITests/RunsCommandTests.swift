@@ -320,6 +320,7 @@ import Testing
         #expect(all.count == 3 && header.hasPrefix("ID                  STARTED (UTC)"), "\(header)")
         #expect(all.last?.contains("interrupted, left behind by a newer run") == true, "\(all)")
         #expect(try await list(["--script", name]).count == 3)
+        #expect(try await list(["--script", "./" + name]).count == 3, "as a shell completes it")
         #expect(try await list(["--key", "nightly"]).count == 2)
         #expect(try await list(["--status", "unfinished"]).count == 2)
         #expect(try await list(["--status", "finished", "--key", "nightly"]).count == 1)
