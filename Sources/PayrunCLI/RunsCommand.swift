@@ -46,7 +46,7 @@ struct RunsListCommand: AsyncParsableCommand {
             // `./payout.lua`, as a shell completes a name in this folder, is `payout.lua`.
             var wanted = Substring(script)
             while wanted.hasPrefix("./") { wanted = wanted.dropFirst(2) }
-            guard run.script == script || run.script.hasSuffix("/" + wanted) else { return false }
+            guard run.script == script || run.script == wanted || run.script.hasSuffix("/" + wanted) else { return false }
         }
         if let key, run.key != key { return false }
         if let status, status == "unfinished" ? run.status.isFinished : run.status.rawValue != status { return false }

@@ -48,8 +48,7 @@ public final class RunKeyHold: Sendable {
     /// stores apart); nil while another run of this process holds it. Another process's run is
     /// told apart by the process check; this one's pid is the same.
     public static func inThisProcess(_ key: String, at place: String) -> RunKeyHold? {
-        // One file opened by two paths is one store.
-        let name = (realpath(place, nil).map { resolved in defer { free(resolved) }; return String(cString: resolved) } ?? place) + "\u{0}" + key
+        let name = storeIdentity(place) + "\u{0}" + key
         let number: UInt64? = heldHere.withLock { held in
             guard held.holds[name] == nil else { return nil }
             held.made += 1
@@ -62,6 +61,14 @@ public final class RunKeyHold: Sendable {
                 if held.holds[name] == number { held.holds[name] = nil }
             }
         })
+    }
+
+    /// One file reached by two paths (a symbolic link, a hard link, a bind mount) is one store:
+    /// its device and inode; a place that is no file, as it is named.
+    private static func storeIdentity(_ place: String) -> String {
+        var status = stat()
+        guard stat(place, &status) == 0 else { return place }
+        return "file \(status.st_dev) \(status.st_ino)"
     }
 }
 

@@ -119,18 +119,24 @@ final class PostgresDatabase: Sendable {
     }
 
     /// Why a connection could not be made, as the system said it (`Connection refused`), from
-    /// inside the errors PostgresNIO and NIO wrap it in; nil when no system call said.
+    /// inside the errors PostgresNIO and NIO wrap it in; nil when no system call said. Of a
+    /// host's addresses, a refusal is said before another's failure (an IPv6 address this
+    /// machine cannot reach, tried first).
     static func connectionFailure(_ error: any Error) -> String? {
+        let codes = systemErrors(error)
+        return (codes.first { $0 == ECONNREFUSED } ?? codes.first).map { String(cString: strerror($0)) }
+    }
+
+    private static func systemErrors(_ error: any Error) -> [Int32] {
         switch error {
         case let error as PSQLError:
-            return error.underlying.flatMap(connectionFailure)
+            error.underlying.map(systemErrors) ?? []
         case let error as NIOConnectionError:
-            let causes = error.connectionErrors.map(\.error) + [error.dnsAError, error.dnsAAAAError].compactMap { $0 }
-            return causes.lazy.compactMap(connectionFailure).first
+            (error.connectionErrors.map(\.error) + [error.dnsAError, error.dnsAAAAError].compactMap { $0 }).flatMap(systemErrors)
         case let error as IOError:
-            return String(cString: strerror(error.errnoCode))
+            [error.errnoCode]
         default:
-            return nil
+            []
         }
     }
 

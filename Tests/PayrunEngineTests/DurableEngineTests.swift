@@ -521,10 +521,15 @@ import Testing
                 return "paid"
                 """, name: "pay.lua")
             let running = Task { try await first.run(pay, options: options) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Until the first has begun its run (it sleeps half a second in it).
+            for _ in 0..<200 where try await firstStore.latestRun(key: "nightly")?.status != .running {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let refused = try await second.run(pay, options: options)
             #expect(refused.status == .scriptFailed)
-            #expect(refused.runningElsewhere != nil, "\(refused.error?.message ?? "")")
+            #expect(refused.runningElsewhere?.hasPrefix("r_") == true, "\(refused.error?.message ?? "")")
+            #expect(refused.error?.message.contains("is still running in this process (another engine on the same store)") == true,
+                    "\(refused.error?.message ?? "")")
             #expect(try await running.value.values == [.string("paid")])
             #expect(server.requests.all.count { $0.method == "PUT" } == 1, "paid once")
             let after = try await second.run(Script.text("return 'again'", name: "pay.lua"), options: options)

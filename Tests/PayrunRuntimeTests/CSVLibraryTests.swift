@@ -97,6 +97,8 @@ import Testing
             == "test:1: bad argument #1 to 'encode' (row 2 is a list, where rows are keyed by column name: give every row one form)")
         #expect(try harness.failure(of: "payrun.csv.encode({ { 1, 2 } }, { columns = { 'a' } })")
             == "test:1: bad argument #1 to 'encode' (row 1 is a list, where rows are keyed by column name: give every row one form)")
+        // A list whose first field is nil is still a list.
+        #expect(try harness.run(#"return payrun.csv.encode({ { nil, "x" }, { 1, 2 } })"#) == [",x\r\n1,2\r\n"])
         // A row with none of the columns, or an empty one, is still a row of empty fields.
         #expect(try harness.run("return payrun.csv.encode({ { a = 1 }, { b = 2 }, {} }, { columns = { 'a' } })") == ["a\r\n1\r\n\r\n\r\n"])
     }

@@ -86,7 +86,8 @@ public final class RunJournal: Sendable {
                 var (journal, notice) = try await beginOnce(
                     start, in: store, redactor: redactor, waitedSince: waitedFor == nil ? nil : waitBegan, identities: &identities)
                 if let waitedFor {
-                    let waited = "waited \((clock.now - began).components.seconds) s for run \(waitedFor) of this job to end"
+                    let which = waitedFor.hasPrefix("r_") ? "run \(waitedFor) of this job" : "a run of this job"
+                    let waited = "waited \((clock.now - began).components.seconds) s for \(which) to end"
                     notice = notice.map { waited + "; " + $0 } ?? waited
                 }
                 return (journal, notice)
@@ -111,7 +112,7 @@ public final class RunJournal: Sendable {
         guard let hold = held else {
             // The holder may not have recorded its run yet: only an unfinished one is named.
             let last = (try? await store.latestRun(key: start.key)).flatMap { $0.status.isFinished ? nil : $0 }
-            throw RunRefused.running(last, id: last?.id ?? "of this job")
+            throw RunRefused.running(last)
         }
         do {
             let now = UTCTime.now()
@@ -144,7 +145,7 @@ public final class RunJournal: Sendable {
                        return identity
                    })
                 {
-                    throw RunRefused.running(last, id: last.id)
+                    throw RunRefused.running(last)
                 }
                 if last.environment != start.environment.rawValue {
                     throw RunRefused(
@@ -509,13 +510,21 @@ public struct RunRefused: Error, CustomStringConvertible, Sendable {
         self.storeFailed = storeFailed
     }
 
-    /// The job's run `last` is going on in another process.
-    static func running(_ last: RunRecord?, id: String) -> RunRefused {
-        let place = last.map { " (process \($0.processID) on \($0.host))" } ?? ""
+    /// The job's run `last` is going on elsewhere: in another process, or another engine of
+    /// this one; nil when its holder has not recorded it yet.
+    static func running(_ last: RunRecord?) -> RunRefused {
+        let message = switch last {
+        case let last? where last.processID == Int(getpid()) && last.host == RunStart.currentHost:
+            "run \(last.id) of this job is still running in this process (another engine on the same store)"
+        case let last?:
+            "run \(last.id) of this job is still running (process \(last.processID) on \(last.host))"
+        case nil:
+            "a run of this job is starting elsewhere (it holds the job's key)"
+        }
         return RunRefused(
-            message: "run \(id) of this job is still running\(place)",
+            message: message,
             remedy: "wait for it to end (--wait DURATION waits for it); starting the job again (--new-run) while it runs would pay twice",
-            runningElsewhere: id)
+            runningElsewhere: last?.id ?? "(starting)")
     }
 
     public var description: String { remedy.map { "\(message); \($0)" } ?? message }

@@ -172,7 +172,10 @@ enum CSVLibrary {
         let top = stack.top
         let isList = stack.pushElement(1, of: rows) == .table && stack.pushElement(1, of: -1) != .nil
         stack.top = top
-        return isList ? nil : names(in: rows, count: count, on: stack)
+        guard !isList else { return nil }
+        // No row has a name (a first row whose first field is nil): lists after all.
+        let found = names(in: rows, count: count, on: stack)
+        return found.isEmpty ? nil : found
     }
 
     /// Every string key the rows use, sorted.

@@ -30,7 +30,10 @@ struct ServiceRequest: Sendable {
     var retry = false
 
     /// Whether the request only reads: what `--dry-run` still sends.
-    var isRead: Bool { ["GET", "HEAD", "OPTIONS"].contains(method) }
+    var isRead: Bool { Self.readsOnly(method) }
+
+    /// Whether `method` only reads, by HTTP's own meaning.
+    static func readsOnly(_ method: String) -> Bool { method == "GET" || method == "HEAD" || method == "OPTIONS" }
 
     /// The request, credentials filled in, with what shows it safely.
     struct Resolved: Sendable {

@@ -46,8 +46,9 @@ enum ProviderRequests {
         }
         // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
         // What the script printed before a payment is written out before the payment goes (a
-        // read is repeatable, and pays nothing for it).
-        if !isRead { handle.output.flush() }
+        // read is repeatable, and pays nothing for it). Where reads were not told apart, the
+        // method tells.
+        if !isRead, asks || journal != nil || !ServiceRequest.readsOnly(parts.method) { handle.output.flush() }
         if let journal, !isRead {
             let identity = journal.identify(parts, provider: shared.client.provider.name, on: call.stack.threadID)
             let request = JournaledRequest(journal: journal, identity: identity, client: shared.client, parts: parts)
