@@ -541,38 +541,13 @@ import Testing
         }
     }
 
-    /// A memory store that counts the reads of each run's journal.
-    final class JournalReadCountingStore: RunStore {
-        let store = MemoryRunStore()
-        let reads = Mutex<[String: Int]>([:])
-        var location: String { store.location }
-
-        func insert(_ run: RunRecord) async throws(StoreError) { try await store.insert(run) }
-        func update(_ run: RunRecord) async throws(StoreError) { try await store.update(run) }
-        func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool { try await store.claim(run, from: previous) }
-        func run(_ id: String) async throws(StoreError) -> RunRecord? { try await store.run(id) }
-        func latestRun(key: String) async throws(StoreError) -> RunRecord? { try await store.latestRun(key: key) }
-        func runs(limit: Int) async throws(StoreError) -> [RunRecord] { try await store.runs(limit: limit) }
-        func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
-            try await store.append(records, durable: durable)
-        }
-        func verify() async throws(StoreError) -> ChainVerdict { try await store.verify() }
-        func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int { try await store.prune(endedBefore: cutoff, keeping: keys) }
-        func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? { try await store.holdKey(key) }
-        func close() async { await store.close() }
-
-        func records(of runID: String) async throws(StoreError) -> [JournalRecord] {
-            reads.withLock { $0[runID, default: 0] += 1 }
-            return try await store.records(of: runID)
-        }
-    }
-
     /// A run of the job going on in another process of this machine: a run that waits for it
     /// reads its journal for the process's identity once, not at each look (every 250 ms), and
     /// the job resumes once that process is gone.
     @Test func aRunWaitingForAnotherProcessesRunReadsItsJournalOnce() async throws {
         try await withServer { server in
-            let store = JournalReadCountingStore()
+            let reads = Mutex<[String: Int]>([:])
+            let store = ObservedRunStore(location: "(memory, its journal reads counted)", reading: { id in reads.withLock { $0[id, default: 0] += 1 } })
             let engine = engine(server, store: store, hits: HitCounter())
             let other = Process()
             other.executableURL = URL(fileURLWithPath: "/bin/sleep")
@@ -595,7 +570,7 @@ import Testing
             let job = Script.text("return 'ran'", name: "job.lua")
             let refused = try await engine.run(job, options: options)
             #expect(refused.runningElsewhere == "r_elsewhere", "\(refused.error?.message ?? "")")
-            #expect(store.reads.withLock { $0["r_elsewhere"] } == 1, "looked at about five times, its journal read once")
+            #expect(reads.withLock { $0["r_elsewhere"] } == 1, "looked at about five times, its journal read once")
             // Gone, as a killed run's process is (and reaped, so its pid is free).
             kill(other.processIdentifier, SIGKILL)
             other.waitUntilExit()

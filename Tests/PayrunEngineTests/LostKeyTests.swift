@@ -10,40 +10,17 @@ import Synchronization
 import Testing
 
 @Suite struct LostKeyTests {
-    /// A memory store whose key holds are lost during the next durable write.
-    final class KeyLosingStore: RunStore {
-        let store = MemoryRunStore()
-        let held = Mutex(true)
-        var location: String { "memory, losing its keys" }
-
-        func insert(_ run: RunRecord) async throws(StoreError) { try await store.insert(run) }
-        func update(_ run: RunRecord) async throws(StoreError) { try await store.update(run) }
-        func claim(_ run: RunRecord, from previous: RunRecord) async throws(StoreError) -> Bool { try await store.claim(run, from: previous) }
-        func run(_ id: String) async throws(StoreError) -> RunRecord? { try await store.run(id) }
-        func latestRun(key: String) async throws(StoreError) -> RunRecord? { try await store.latestRun(key: key) }
-        func runs(limit: Int) async throws(StoreError) -> [RunRecord] { try await store.runs(limit: limit) }
-        func records(of runID: String) async throws(StoreError) -> [JournalRecord] { try await store.records(of: runID) }
-        func verify() async throws(StoreError) -> ChainVerdict { try await store.verify() }
-        func prune(endedBefore cutoff: Int, keeping keys: Set<String>) async throws(StoreError) -> Int { try await store.prune(endedBefore: cutoff, keeping: keys) }
-        func close() async { await store.close() }
-
-        func holdKey(_ key: String) async throws(StoreError) -> RunKeyHold? {
-            RunKeyHold(spansMachines: true, isHeld: { [self] in held.withLock { $0 } }, release: {})
-        }
-
-        func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
-            let written = try await store.append(records, durable: durable)
-            if durable { held.withLock { $0 = false } }
-            return written
-        }
-    }
-
     @Test func aKeyLostWhileTheIntentWasWrittenSendsNothingAndLeavesThePaymentInDoubt() async throws {
         var simulators = SimulatorServer.Configuration()
         simulators.particeep.users = 5
         simulators.particeep.transactions = 0
         try await SimulatorFixture.with(simulators) { server in
-            let store = KeyLosingStore()
+            // A store whose key holds are lost during the next durable write.
+            let held = Mutex(true)
+            let store = ObservedRunStore(
+                location: "memory, losing its keys",
+                hold: { _ in RunKeyHold(spansMachines: true, isHeld: { held.withLock { $0 } }, release: {}) },
+                appended: { durable in if durable { held.withLock { $0 = false } } })
             var configuration = PayrunEngine.Configuration.standard()
             configuration.sandboxServer = RunningSandbox(url: server.baseURL)
             configuration.store = store
