@@ -89,7 +89,9 @@ enum ProviderArguments {
             }
             path = ProviderSigning.pathToSend(String(path.dropFirst(base.count)))
         }
-        if let problem = handle.client.pathProblem(path) { throw LuaArgumentError.invalid(at: 2, "field 'path': " + problem) }
+        if path.utf8.first != UInt8(ascii: "/"), let problem = handle.client.pathProblem(path) {
+            throw LuaArgumentError.invalid(at: 2, "field 'path': " + problem)
+        }
         let query = try call.withField("query", of: 2) { (index, type) throws(LuaArgumentError) -> [(String, String)]? in
             switch type {
             case .nil: return nil
