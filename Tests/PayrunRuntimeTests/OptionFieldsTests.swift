@@ -32,6 +32,21 @@ import Testing
             == "test:1: bad argument #3 to 'parallel' (unknown field [1] (the fields are concurrency, progress))")
     }
 
+    /// A progress line counts forward, within what it can count: a total or step too large
+    /// for a whole number stopped payrun with a Swift trap, and a negative step drew -167%.
+    @Test func progressTakesOnlyCountsItCanShow() throws {
+        #expect(try harness.failure(of: "payrun.progress(1e300)")
+            == "test:1: bad argument #1 to 'progress' (the total must be a number from 0 to 10^15)")
+        #expect(try harness.failure(of: "payrun.progress(3):add(2^63)")
+            == "test:1: bad argument #1 to 'add' (a step must be a number from 0 to 10^15)")
+        #expect(try harness.failure(of: "payrun.progress(3):add(-5)")
+            == "test:1: bad argument #1 to 'add' (a step must be a number from 0 to 10^15)")
+        #expect(try harness.failure(of: "payrun.parallel({1}, print, {progress = 5})")
+            == "test:1: bad argument #3 to 'parallel' (field 'progress': boolean or string expected, got number)")
+        // Many steps past what a whole number holds exactly still draw, as Lua prints them.
+        #expect(try harness.run("local p = payrun.progress(1e15) for _ = 1, 20 do p:add(1e15) end p:done() return true") == [true])
+    }
+
     @Test func theFieldsAFunctionReadsAreStillTakenAndNilOptionsStillMeanNone() throws {
         #expect(try harness.run("return payrun.inspect({1, 2, 3}, {max_items = 1, depth = 1})")[0].text == "{ 1, ... (2 more) }")
         #expect(try harness.run("return payrun.json.encode({b = 1, a = 2}, {sort_keys = true})")[0].text == #"{"a":2,"b":1}"#)

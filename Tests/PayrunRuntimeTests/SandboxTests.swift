@@ -60,8 +60,13 @@ import Testing
         try expectRefused("setmetatable(_G, nil)", "cannot change a protected metatable")
         try expectRefused("payrun.json = {}", "cannot change payrun.json")
         try expectRefused("payrun.json.decode = print", "cannot change payrun.json.decode")
-        // rawset reaches only the script's own view, never the string methods payrun relies on.
-        #expect(try harness.run("rawset(string, 'rep', function() return 'evil' end); return ('ab'):rep(2)") == ["abab"])
+        // rawset, which skips __newindex, is refused too: a module could otherwise swap
+        // string.format or payrun.decimal for the rest of the script.
+        try expectRefused("rawset(string, 'format', function() return 'evil' end)", "cannot change string.format: the built-in libraries are read-only")
+        try expectRefused("rawset(payrun, 'json', 1)", "cannot change payrun.json: the built-in libraries are read-only")
+        try expectRefused("rawset(payrun.decimal, 'new', print)", "cannot change payrun.decimal.new: the built-in libraries are read-only")
+        #expect(try harness.run("local t = {}; return rawset(t, 'a', 1) == t, t.a, string.format('%d', 1)") == [true, 1, "1"])
+        #expect(try harness.failure(of: "rawset(1, 2, 3)") == "test:1: bad argument #1 to 'rawset' (table expected, got number)")
         #expect(try harness.run("local n = 0; for _ in pairs(math) do n = n + 1 end; return n > 20") == [true])
     }
 

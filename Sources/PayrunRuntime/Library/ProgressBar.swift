@@ -27,7 +27,10 @@ final class ProgressBar: LuaObject {
         LuaRegistration("add") { call in
             let bar = try call.object(at: 1, as: ProgressBar.self)
             let step = call.isNoneOrNil(2) ? 1 : try call.number(at: 2)
-            guard step.isFinite else { throw LuaArgumentError.invalid(at: 2, "a finite number expected") }
+            // Progress only goes forward, and within what the line can count.
+            guard step.isFinite, step >= 0, step <= ProgressBar.largest else {
+                throw LuaArgumentError.invalid(at: 2, "a step must be a number from 0 to 10^15")
+            }
             bar.add(step)
             call.stack.pushCopy(of: call.index(of: 1))
             return 1
@@ -41,7 +44,7 @@ final class ProgressBar: LuaObject {
     /// `payrun.progress(total [, label])`.
     static func progress(_ call: LuaCall, output: any ScriptOutput, verbose: Bool) throws -> LuaReturn {
         let total = try call.number(at: 1)
-        guard total.isFinite, total >= 0 else { throw LuaArgumentError.invalid(at: 1, "the total must be a number of at least 0") }
+        guard total.isFinite, total >= 0, total <= largest else { throw LuaArgumentError.invalid(at: 1, "the total must be a number from 0 to 10^15") }
         let label = try call.optionalString(at: 2) ?? "progress"
         call.stack.push(object: ProgressBar(total: total, label: label, output: output, verbose: verbose))
         return 1
@@ -50,8 +53,12 @@ final class ProgressBar: LuaObject {
     /// The label asked for by a `progress` option (`{progress = true}` or `{progress = "payouts"}`)
     /// of the options at argument `position`; nil when no progress line was asked for.
     static func label(optionAt position: Int, of call: LuaCall, default defaultLabel: String) throws(LuaArgumentError) -> String? {
-        if try call.fieldType("progress", of: position) == .string { return try call.stringField("progress", of: position) }
-        return try call.flagField("progress", of: position) ? defaultLabel : nil
+        switch try call.fieldType("progress", of: position) {
+        case .string: return try call.stringField("progress", of: position)
+        case .boolean: return try call.flagField("progress", of: position) ? defaultLabel : nil
+        case .nil: return nil
+        case let other: throw call.fieldError("progress", at: position, expected: "boolean or string", got: other)
+        }
     }
 
     func add(_ step: Double) {
@@ -106,16 +113,22 @@ final class ProgressBar: LuaObject {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
-    /// `1m 11s`, `2h 5m`, `9s`.
+    /// `1m 11s`, `2h 5m`, `9s`; over a year, `> 1y`.
     static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds < 365 * 86_400 else { return "> 1y" }
         let whole = Int(seconds.rounded(.up))
         if whole >= 3600 { return "\(whole / 3600)h \(whole % 3600 / 60)m" }
         if whole >= 60 { return "\(whole / 60)m \(whole % 60)s" }
         return "\(whole)s"
     }
 
-    /// `12,345`; fractions (a total of amounts) with two places.
+    /// The largest total or step: counted in whole numbers and cents, exactly.
+    static let largest = 1e15
+
+    /// `12,345`; fractions (a total of amounts) with two places; past what a whole number holds
+    /// exactly (many steps added up), as Lua would print it.
     static func number(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 9e15 else { return "\(value)" }
         let whole = Int(value.rounded(.towardZero))
         var digits = String(whole.magnitude)
         var index = digits.count - 3

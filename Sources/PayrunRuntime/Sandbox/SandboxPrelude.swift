@@ -39,8 +39,28 @@ enum SandboxPrelude {
 
     -- Libraries are read through locked tables: a script can use them, not change them for
     -- code that runs after it. Reading them stays as fast as reading the library itself.
+    -- `rawset` skips `__newindex`: it refuses the locked tables by name.
+    local locked = host_set({}, { __mode = "k" })
+    do
+      local rawset, type = rawset, type
+      _G.rawset = function(...)
+        local t, key = ...
+        -- Its own argument errors said where the script called it, as rawset's are.
+        local given = select("#", ...)
+        if type(t) ~= "table" then
+          error(("bad argument #1 to 'rawset' (table expected, got %s)"):format(given == 0 and "no value" or type(t)), 2)
+        elseif given < 3 then
+          error(("bad argument #%d to 'rawset' (value expected)"):format(given + 1), 2)
+        end
+        local name = locked[t]
+        if name ~= nil then
+          error(("cannot change %s.%s: the built-in libraries are read-only"):format(name, tostring(key)), 2)
+        end
+        return (rawset(...))
+      end
+    end
     local function lock(name, library, strict)
-      return host_set({}, {
+      local proxy = host_set({}, {
         __index = strict and function(_, key)
           local value = library[key]
           if value == nil then
@@ -56,6 +76,8 @@ enum SandboxPrelude {
         -- For payrun repl's completion, which lists fields without calling __index.
         __library = library,
       })
+      locked[proxy] = name
+      return proxy
     end
     for _, name in ipairs({ "coroutine", "math", "os", "string", "table", "utf8" }) do
       _G[name] = lock(name, _G[name], false)
