@@ -131,6 +131,9 @@ static int finish(lua_State *L, const luashim_outcome *outcome, int slot) {
         return outcome->count;
     case LUASHIM_ARGERROR:
         return luaL_argerror(L, outcome->argument, outcome->message);
+    case LUASHIM_ARGERROR_LONG:
+        // luaL_argerror reads no argument's value, so the message may sit on the stack.
+        return luaL_argerror(L, outcome->argument, lua_tostring(L, -1));
     case LUASHIM_TYPEERROR:
         return luaL_typeerror(L, outcome->argument, outcome->message);
     case LUASHIM_NOSTACK:

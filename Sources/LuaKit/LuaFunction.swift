@@ -98,9 +98,17 @@ private func report(
         case .type(let expected):
             copy(expected, into: outcome)
             outcome.pointee.status = Int32(LUASHIM_TYPEERROR)
-        case .message(let message):
-            copy(message, into: outcome)
-            outcome.pointee.status = Int32(LUASHIM_ARGERROR)
+        case .message(var message):
+            // Lua reads the message as a C string: a NUL would end it.
+            if message.utf8.contains(0) { message = String(message.flatMap { $0 == "\0" ? Array("\\0") : [$0] }) }
+            if message.utf8.count < MemoryLayout.size(ofValue: outcome.pointee.message) {
+                copy(message, into: outcome)
+                outcome.pointee.status = Int32(LUASHIM_ARGERROR)
+            } else {
+                // A long one whole, the reason at its end included (it quotes a long value).
+                stack.push(message)
+                outcome.pointee.status = Int32(LUASHIM_ARGERROR_LONG)
+            }
         }
     case let error as LuaError:
         if let pending = error.pending, stack.pushKeptError(pending) {

@@ -44,6 +44,21 @@ struct PaymentDeclined: Error, CustomStringConvertible {
         #expect(try failure(of: "greet('x', {})") == "test:1: bad argument #2 to 'greet' (number expected, got table)")
     }
 
+    /// A message quoting a long value keeps its reason at the end (it was cut at 255 bytes),
+    /// and one quoting a NUL goes on past it.
+    @Test func aLongArgumentErrorIsRaisedWhole() throws {
+        state.setGlobal("named") { call in
+            let name = try call.string(at: 1)
+            throw LuaArgumentError.invalid(at: 1, "'\(name)' is not a name: use letters and digits")
+        }
+        let long = String(repeating: "x", count: 400)
+        #expect(try failure(of: "named(('x'):rep(400))") == "test:1: bad argument #1 to 'named' ('\(long)' is not a name: use letters and digits)")
+        #expect(try failure(of: #"named("a\0b")"#) == #"test:1: bad argument #1 to 'named' ('a\0b' is not a name: use letters and digits)"#)
+        // In a method, the number still skips self.
+        state.register(library: "names", [LuaRegistration("check") { _ in throw LuaArgumentError.invalid(at: 2, String(repeating: "y", count: 300)) }])
+        #expect(try failure(of: "names:check(1)") == "test:1: bad argument #1 to 'check' (\(String(repeating: "y", count: 300)))")
+    }
+
     @Test func methodArgumentErrorsSkipSelf() throws {
         state.register(library: "account", [
             LuaRegistration("deposit") { call in

@@ -158,6 +158,7 @@ enum {
     LUASHIM_YIELD = 4,       // a continuation (or nil) and then `count` values are on top
     LUASHIM_MESSAGE = 5,     // a message on top, to raise with the caller's position first
     LUASHIM_NOSTACK = 6,     // no room was left on the stack to report the error
+    LUASHIM_ARGERROR_LONG = 7, // as ARGERROR, the message (too long for `message`) on top
 };
 
 typedef struct luashim_outcome {
