@@ -20,6 +20,17 @@ struct StateOptions: ParsableArguments {
         state ?? ProcessEnvironment.variables()["PAYRUN_STATE"]
     }
 
+    /// A URL of another database is a mistake, not a file to make: `mysql://x` made a folder
+    /// `mysql:` with a SQLite file `x` in it.
+    func validate() throws {
+        guard let named, let scheme = named.range(of: "://").map({ named[..<$0.lowerBound] }), !PostgresRunStore.names(named),
+              !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." })
+        else { return }
+        throw ValidationError(
+            "\(state == nil ? "PAYRUN_STATE" : "--state") '\(named)': payrun keeps its state in a SQLite file or in PostgreSQL "
+                + "(postgres://USER@HOST:PORT/DATABASE), not \(scheme)://")
+    }
+
     /// The database user's password from payrun's credential store (`postgres.password`;
     /// PAYRUN_LIVE_POSTGRES_PASSWORD and the like over it), for when PGPASSWORD is not set: never
     /// on the command line. In `environment` when the command runs in one; otherwise the one

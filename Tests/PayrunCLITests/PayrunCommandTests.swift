@@ -22,6 +22,16 @@ import Testing
         return path
     }
 
+    /// Another database's URL is refused, not made into a folder and a SQLite file.
+    @Test func aStateURLOfAnotherDatabaseIsRefused() async throws {
+        let refused = try await PayrunProcess.run(["runs", "--state", "mysql://ops@db/payrun"])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.hasPrefix(
+            "Error: --state 'mysql://ops@db/payrun': payrun keeps its state in a SQLite file or in PostgreSQL (postgres://USER@HOST:PORT/DATABASE), not mysql://"),
+            "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: PayrunProcess.packageRoot.path + "/mysql:"), "nothing made")
+    }
+
     @Test func versionNamesPayrunAndItsLua() async throws {
         let result = try await PayrunProcess.run(["--version"])
         #expect(result.status == 0)
