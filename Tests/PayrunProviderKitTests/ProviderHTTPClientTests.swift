@@ -207,4 +207,13 @@ import Testing
         #expect(policy.delay(after: 1, retryAfter: nil, random: 0.5) == .milliseconds(450))
         #expect(RetryPolicy.isRetryable(status: 503) && RetryPolicy.isRetryable(status: 429) && !RetryPolicy.isRetryable(status: 404))
     }
+
+    /// A line break in a script's URL is shown percent-encoded in the error: raw, it would
+    /// start a line of its own in a log.
+    @Test func aURLsControlCharactersArePercentEncodedInItsError() {
+        let failed = ProviderHTTPError.failed(
+            method: "GET", url: "http://127.0.0.1:1/echo\r\nX: y", cause: .unsendable("the URL cannot be sent"), attempts: 1, mayHaveArrived: false)
+        #expect(failed.description == "GET http://127.0.0.1:1/echo%0D%0AX: y: not sent: the URL cannot be sent")
+        #expect(!failed.description.contains("\n"))
+    }
 }

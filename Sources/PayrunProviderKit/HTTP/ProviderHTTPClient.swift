@@ -141,12 +141,28 @@ public enum ProviderHTTPError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .failed(let method, let url, let cause, let attempts, _):
-            "\(method) \(url): \(cause)" + (attempts > 1 ? " (after \(attempts) attempts)" : "")
+            "\(Self.shown(method)) \(Self.shown(url)): \(cause)" + (attempts > 1 ? " (after \(attempts) attempts)" : "")
         case .outcomeUnknown(let method, let url, let cause):
-            "\(method) \(url): \(cause) after the request was sent, so it may or may not have been applied. "
+            "\(Self.shown(method)) \(Self.shown(url)): \(cause) after the request was sent, so it may or may not have been applied. "
                 + "payrun does not send it again by itself, because the provider could not tell a repeat from a new request: "
                 + "look the object up (by the reference or fields you sent) before trying again"
         }
+    }
+
+    /// `text` with its control characters percent-encoded, as a URL writes them: a line break
+    /// in a script's URL would otherwise start a line of its own in a log.
+    static func shown(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
+        let digits = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F {
+                bytes += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Whether the request may have reached the provider, by any of its attempts.
