@@ -127,9 +127,10 @@ import Testing
         }
     }
 
-    /// A path without its `/` (or a Capitalist operation's name given as one) is the argument's
-    /// fault, said where the script gave it, with how the provider's requests are addressed.
-    @Test func aPathWithoutItsSlashIsAnArgumentErrorAndNothingIsSent() async throws {
+    /// A path without its `/` (or a Capitalist operation's name given as one), or with a `..`
+    /// segment, is the argument's fault, said where the script gave it, with how the provider's
+    /// requests are addressed.
+    @Test func aPathWithoutItsSlashOrWithDotSegmentsIsAnArgumentErrorAndNothingIsSent() async throws {
         try await withServer { server in
             let (status, output) = await run("""
                 local p = payrun.provider("particeep")
@@ -137,6 +138,9 @@ import Testing
                 print(pcall(function() return p:tryrequest{ path = "user/usr_1" } end))
                 local c = payrun.provider("capitalist")
                 print(pcall(function() for _ in c:paginate("get_documents_history_ext") do end end))
+                print(pcall(function() return p:tryrequest{ path = "/../../etc" } end))
+                print(pcall(function() return p:get("/user/./usr_1") end))
+                print(p:get("/user/usr_1?next=../x") ~= nil)
                 p:get(5)
                 """, server: server)
             #expect(status == .scriptFailed)
@@ -146,9 +150,14 @@ import Testing
                 "false\t(command line):3: bad argument #1 to 'tryrequest' (field 'path': the path 'user/usr_1' must start with /)",
                 "false\t(command line):5: bad argument #1 to 'paginate' (the path 'get_documents_history_ext' must start with /; Capitalist's "
                     + "operations all go to /, named in their fields: c:call(\"get_accounts\"), or c:paginate(\"/\", { operation = \"get_documents_history_ext\" }))",
+                // A server would resolve these outside the API's base, with the credentials.
+                "false\t(command line):6: bad argument #1 to 'tryrequest' (field 'path': the path '/../../etc' has a '..' segment; "
+                    + "give the path from the API's base, without . or ..)",
+                "false\t(command line):7: bad argument #1 to 'get' (the path '/user/./usr_1' has a '.' segment; give the path from the API's base, without . or ..)",
+                "true",
             ], "\(lines)")
-            #expect(output.standardError.hasPrefix("payrun: (command line):6: bad argument #1 to 'get' (the path '5' must start with /)"), "\(output.standardError)")
-            #expect(server.requests.all.isEmpty, "nothing was sent")
+            #expect(output.standardError.hasPrefix("payrun: (command line):9: bad argument #1 to 'get' (the path '5' must start with /)"), "\(output.standardError)")
+            #expect(server.requests.all.map(\.path) == ["/particeep/v1/user/usr_1"], "only the good path was sent")
         }
     }
 

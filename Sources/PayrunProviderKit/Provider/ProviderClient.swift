@@ -352,10 +352,18 @@ public struct ProviderClient: Sendable {
     }
 
     /// What is wrong with `path` as a path of the provider's API, or nil: one that does not start
-    /// with `/` (an operation's name given as one, a full URL).
+    /// with `/` (an operation's name given as one, a full URL), or that has a `.` or `..`
+    /// segment (a server resolves it to a path outside the API's base, the credentials sent along).
     public func pathProblem(_ path: String) -> String? {
-        guard path.utf8.first != UInt8(ascii: "/") else { return nil }
-        return "the path '\(path)' must start with /" + (provider.pathHint.map { "; " + $0 } ?? "")
+        guard path.utf8.first == UInt8(ascii: "/") else {
+            return "the path '\(path)' must start with /" + (provider.pathHint.map { "; " + $0 } ?? "")
+        }
+        let beforeQuery = path.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        for segment in beforeQuery.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        where segment.elementsEqual(".".utf8) || segment.elementsEqual("..".utf8) {
+            return "the path '\(path)' has a '\(String(decoding: segment, as: UTF8.self))' segment; give the path from the API's base, without . or .."
+        }
+        return nil
     }
 
     /// RFC 3986: everything but unreserved characters is %XX.
