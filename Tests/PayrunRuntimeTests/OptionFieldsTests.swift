@@ -47,6 +47,15 @@ import Testing
         #expect(try harness.run("local p = payrun.progress(1e15) for _ = 1, 20 do p:add(1e15) end p:done() return true") == [true])
     }
 
+    /// Items keyed by name, or after a hole, were left out without a word: a payout of none.
+    @Test func parallelTakesAListAndSaysWhichKeyIsNotOne() throws {
+        #expect(try harness.failure(of: "payrun.parallel({ usr_1 = 100 }, print)")
+            == "test:1: bad argument #1 to 'parallel' (the items must be a list, 1 to n: key 'usr_1' is not one (payrun.parallel would leave it out))")
+        #expect(try harness.failure(of: "payrun.parallel({ [1] = 1, [2] = 2, [5] = 5 }, print)")
+            == "test:1: bad argument #1 to 'parallel' (the items must be a list, 1 to n: key [5] is not one (payrun.parallel would leave it out))")
+        #expect(try harness.run("return #payrun.parallel({ 1, 2, 3 }, function(x) return x end), #payrun.parallel({}, print)") == [3, 0])
+    }
+
     @Test func theFieldsAFunctionReadsAreStillTakenAndNilOptionsStillMeanNone() throws {
         #expect(try harness.run("return payrun.inspect({1, 2, 3}, {max_items = 1, depth = 1})")[0].text == "{ 1, ... (2 more) }")
         #expect(try harness.run("return payrun.json.encode({b = 1, a = 2}, {sort_keys = true})")[0].text == #"{"a":2,"b":1}"#)

@@ -63,6 +63,28 @@ enum ParallelLibrary {
         stack.setRegistryValue(workerKey)
     }
 
+    /// The items are a list, 1 to n: keyed by name, or with holes, some would be left out
+    /// without a word (a payout of none, or of all but the ones after a hole).
+    private static func refuseWhatIsNotAList(_ items: Int32, on stack: LuaStack) throws(LuaArgumentError) {
+        let length = stack.rawLength(at: items)
+        var entries = 0
+        var stray: String?
+        stack.forEachEntry(of: items) { key, _ in
+            entries += 1
+            guard stray == nil else { return }
+            // A key is read without converting it: lua_next needs it as it is.
+            if stack.isInteger(at: key), let index = stack.integer(at: key) {
+                if index < 1 || index > length { stray = "[\(index)]" }
+            } else if stack.type(at: key) == .string {
+                stray = "'\(stack.string(at: key) ?? "")'"
+            } else {
+                stray = "[a \(stack.type(at: key).description)]"
+            }
+        }
+        guard let stray, entries != length else { return }
+        throw LuaArgumentError.invalid(at: 1, "the items must be a list, 1 to n: key \(stray) is not one (payrun.parallel would leave it out)")
+    }
+
     static func parallel(_ call: LuaCall, session: ProviderSession, output: any ScriptOutput) throws -> LuaReturn {
         try call.check(.table, at: 1)
         try call.check(.function, at: 2)
@@ -72,6 +94,7 @@ enum ParallelLibrary {
         let progressLabel = try ProgressBar.label(optionAt: 3, of: call, default: "items")
         guard session.scheduler == nil else { throw LuaError(.runtime, "payrun.parallel cannot run inside payrun.parallel") }
         let stack = call.stack
+        try refuseWhatIsNotAList(call.index(of: 1), on: stack)
         let stopper = stack.stopper
         let scheduler = ParallelScheduler(stop: BlockingIO.StopCheck { stopper.stopReason != nil })
         session.scheduler = scheduler
