@@ -508,24 +508,37 @@ import Testing
             // One file by two paths.
             let firstStore = try await SQLiteRunStore.open(at: folder + "/state.db")
             let secondStore = try await SQLiteRunStore.open(at: folder + "/./state.db")
-            let first = engine(server, store: firstStore, hits: HitCounter())
-            let second = engine(server, store: secondStore, hits: HitCounter())
+            // The first run waits in `gate.wait()` until the second has been tried.
+            let gate = DispatchSemaphore(value: 0)
+            func engine(_ store: any RunStore) -> PayrunEngine {
+                var configuration = PayrunEngine.Configuration.standard()
+                configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+                configuration.store = store
+                var waiting = HostLibrary("gate")
+                waiting.add("wait") { _ in .bool(gate.wait(timeout: .now() + 60) == .success) }
+                configuration.host = [waiting]
+                return PayrunEngine(configuration)
+            }
+            let first = engine(firstStore)
+            let second = engine(secondStore)
             let options = { () -> RunOptions in
                 var options = RunOptions()
                 options.runKey = "nightly"
                 return options
             }()
             let pay = Script.text("""
-                payrun.sleep(0.5)
+                gate.wait()
                 payrun.provider("particeep"):put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 100, currency = "EUR" })
                 return "paid"
                 """, name: "pay.lua")
             let running = Task { try await first.run(pay, options: options) }
-            // Until the first has begun its run (it sleeps half a second in it).
-            for _ in 0..<200 where try await firstStore.latestRun(key: "nightly")?.status != .running {
+            // Until the first has begun its run.
+            for _ in 0..<2_000 where try await firstStore.latestRun(key: "nightly")?.status != .running {
                 try await Task.sleep(for: .milliseconds(10))
             }
+            try #require(try await firstStore.latestRun(key: "nightly")?.status == .running, "the first run began within 20 s")
             let refused = try await second.run(pay, options: options)
+            gate.signal()
             #expect(refused.status == .scriptFailed)
             #expect(refused.runningElsewhere?.hasPrefix("r_") == true, "\(refused.error?.message ?? "")")
             #expect(refused.error?.message.contains("is still running in this process (another engine on the same store)") == true,
