@@ -78,19 +78,20 @@ enum ProviderArguments {
         try call.checkFieldNames(of: 2, among: ["method", "path", "url", "query", "body", "headers"])
         let method = try call.stringField("method", of: 2)?.uppercased() ?? "GET"
         // `url` is what p:sign returns; it must lead to this provider too.
-        guard var path = try call.stringField("path", of: 2) ?? call.stringField("url", of: 2) else {
+        let pathField = try call.fieldType("path", of: 2) == .nil && call.fieldType("url", of: 2) != .nil ? "url" : "path"
+        guard var path = try call.stringField(pathField, of: 2) else {
             throw LuaArgumentError.invalid(at: 2, "field 'path' is required")
         }
         if path.hasPrefix("http://") || path.hasPrefix("https://") {
             // What p:sign returned: back to a path on this provider.
             let base = handle.client.baseURL
             guard path.hasPrefix(base) else {
-                throw LuaArgumentError.invalid(at: 2, "field 'path' must be a path on this provider (\(base)/...)")
+                throw LuaArgumentError.invalid(at: 2, "field '\(pathField)' must be a URL on this provider (\(base)/...)")
             }
             path = ProviderSigning.pathToSend(String(path.dropFirst(base.count)))
         }
         if path.utf8.first != UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: ".")), let problem = handle.client.pathProblem(path) {
-            throw LuaArgumentError.invalid(at: 2, "field 'path': " + problem)
+            throw LuaArgumentError.invalid(at: 2, "field '\(pathField)': " + problem)
         }
         let query = try call.withField("query", of: 2) { (index, type) throws(LuaArgumentError) -> [(String, String)]? in
             switch type {
