@@ -1,6 +1,7 @@
 // `payrun providers`: the providers a script can name, built in or declared, and where each
 // declared one was read from.
 import ArgumentParser
+import Foundation
 import Payrun
 
 struct ProvidersCommand: ParsableCommand {
@@ -21,6 +22,20 @@ struct ProvidersCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The script whose folder's providers/ is searched first.", valueName: "script"))
     var script: String?
+
+    /// A mistyped script or folder would list the current folder's providers instead, as if it
+    /// had none of its own.
+    func validate() throws {
+        if let script, access(script, R_OK) != 0 {
+            throw ValidationError("cannot read \(script): \(String(cString: strerror(errno)))")
+        }
+        for path in libraryPaths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--lib \(path): there is no such folder")
+            }
+        }
+    }
 
     func run() throws {
         let variables = ProcessEnvironment.variables()

@@ -32,6 +32,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: PayrunProcess.packageRoot.path + "/mysql:"), "nothing made")
     }
 
+    /// A mistyped script or folder listed the current folder's providers, as if it had none.
+    @Test func providersRefusesAScriptOrFolderThatIsNotThere() async throws {
+        let script = try await PayrunProcess.run(["providers", "/nonexistent/charge.lua"])
+        #expect(script.status == 2 && script.standardError.hasPrefix("Error: cannot read /nonexistent/charge.lua: No such file or directory"),
+                "\(script.standardError)")
+        let folder = try await PayrunProcess.run(["providers", "--lib", "/nonexistent"])
+        #expect(folder.status == 2 && folder.standardError.hasPrefix("Error: --lib /nonexistent: there is no such folder"), "\(folder.standardError)")
+    }
+
     @Test func versionNamesPayrunAndItsLua() async throws {
         let result = try await PayrunProcess.run(["--version"])
         #expect(result.status == 0)
