@@ -44,6 +44,8 @@ struct ScriptOptions: ParsableArguments {
             // Limits are kept to the millisecond: 0.0004 is 0 ms.
             throw ValidationError("--timeout must be at least 1ms, in seconds or such as 30s or 5m")
         }
+        // A limit below what a script's first values take stops it at its first table.
+        guard maxMemory.bytes >= 64 << 10 else { throw ValidationError("--max-memory must be at least 64K") }
         // A mistyped folder would only show as a module or provider not found, later.
         for path in libraryPaths {
             var isFolder: ObjCBool = false

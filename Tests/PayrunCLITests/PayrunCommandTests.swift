@@ -41,6 +41,12 @@ import Testing
         #expect(folder.status == 2 && folder.standardError.hasPrefix("Error: --lib /nonexistent: there is no such folder"), "\(folder.standardError)")
     }
 
+    @Test func aMemoryLimitTooSmallForAnyScriptIsAUsageError() async throws {
+        let tiny = try await PayrunProcess.run(["run", "--max-memory", "1", "-e", "print(1)"])
+        #expect(tiny.status == 2 && tiny.standardError.hasPrefix("Error: --max-memory must be at least 64K"), "\(tiny.standardError)")
+        #expect(try await PayrunProcess.run(["run", "--max-memory", "64K", "-e", "print(1)"]).standardOutput == "1\n")
+    }
+
     @Test func versionNamesPayrunAndItsLua() async throws {
         let result = try await PayrunProcess.run(["--version"])
         #expect(result.status == 0)
