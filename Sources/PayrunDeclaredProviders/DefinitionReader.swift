@@ -54,6 +54,9 @@ struct DefinitionReader {
             guard Self.isName(text) else { throw expected("a credential field name (lower-case letters, digits and _)", field) }
             return text
         }
+        if let repeated = credentials.enumerated().first(where: { credentials.prefix($0.offset).contains($0.element) }) {
+            throw fail(root.child("credentials"), "'\(repeated.element)' is named twice")
+        }
         let known = Set(credentials)
         let (baseURLs, sandbox) = try baseURLs(root.child("base_url"))
         let hosts = try list(root.child("hosts"), optional: true, string)
@@ -183,6 +186,10 @@ struct DefinitionReader {
             let name = try headerName(field.child("name"))
             let value: Template
             if field.child("value").value != .nil {
+                // One or the other: with both, `credential` would be dropped without a word.
+                if field.child("credential").value != .nil {
+                    throw fail(field.child("credential"), "give the header's value in 'value' ({field} names a credential in it) or its credential in 'credential', not both")
+                }
                 value = try template(field.child("value"), credentials: credentials, extra: [])
             } else {
                 value = Template(pieces: [.value(try credential("credential")!)])

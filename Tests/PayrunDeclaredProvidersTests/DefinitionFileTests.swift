@@ -87,6 +87,11 @@ import PayrunTestSupport
             // A key that is not a name, where functions are looked for: reported, not looped on.
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "pagination = { kind = \"offset\", [1] = \"x\" }, auth = {"),
              "providers/acme.lua: pagination: unknown field 1; the fields here are"),
+            // Both, or a field twice: one would be dropped without a word.
+            (Self.minimal.replacingOccurrences(of: "credential = \"api_key\" }", with: "credential = \"api_key\", value = \"Token {api_key}\" }"),
+             "providers/acme.lua: auth.credential: give the header's value in 'value' ({field} names a credential in it) or its credential in 'credential', not both"),
+            (Self.minimal.replacingOccurrences(of: "credentials = { \"api_key\" }", with: "credentials = { \"api_key\", \"api_key\" }"),
+             "providers/acme.lua: credentials: 'api_key' is named twice"),
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "webhooks = { kind = \"hmac\", algorithm = \"sha256\", key = \"api_key\", message = { \"body\" }, encoding = \"hex\", header = \"X-Sig\", timestamp = { header = \"X-Time\" } }, auth = {"),
              "providers/acme.lua: webhooks.timestamp: the timestamp header is checked for age but not signed"),
         ]
