@@ -88,11 +88,16 @@ struct CredentialsCommand: ParsableCommand {
         /// A name that is no provider's (a service's for `payrun.http`, `postgres.password`)
         /// takes any field; declared providers are those found from the current folder.
         static func checkIsRead(_ credential: CredentialName) throws {
+            if let unread = unread(credential) { throw ValidationError(unread + ". Nothing changed.") }
+        }
+
+        /// What is wrong with `credential` when its provider never reads that field; nil when
+        /// it does, or names no provider.
+        static func unread(_ credential: CredentialName) -> String? {
             let search = DeclaredProviderSearch(scriptPath: nil, libraryPaths: [], environment: ProcessEnvironment.variables())
             let registry = (try? search.registering(into: BuiltInProviders.registry)) ?? BuiltInProviders.registry
-            guard let provider = registry.provider(named: credential.provider), !provider.credentialFields.contains(credential.field) else { return }
-            throw ValidationError(
-                "\(provider.name) has no credential '\(credential.field)'; its credentials are \(provider.credentialFields.joined(separator: ", ")). Nothing changed.")
+            guard let provider = registry.provider(named: credential.provider), !provider.credentialFields.contains(credential.field) else { return nil }
+            return "\(provider.name) has no credential '\(credential.field)'; its credentials are \(provider.credentialFields.joined(separator: ", "))"
         }
     }
 

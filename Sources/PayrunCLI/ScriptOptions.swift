@@ -128,7 +128,9 @@ struct ScriptOptions: ParsableArguments {
     static let hints = ScriptHints(
         timeLimit: "raise it with --timeout", memoryLimit: "raise it with --max-memory",
         missingCredential: { name, environment in
-            "set it with `payrun credentials set \(name) --env \(environment)` or the variable "
+            // A field its provider never reads cannot be set either: said as such.
+            CredentialsCommand.Set.unread(name)
+                ?? "set it with `payrun credentials set \(name) --env \(environment)` or the variable "
                 + EnvironmentOverrides.variableName(for: name, in: environment)
         })
 }

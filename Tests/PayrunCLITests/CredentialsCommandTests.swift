@@ -75,6 +75,11 @@ import Testing
         #expect(typo.standardError.contains(
             "peex has no credential 'secretkey'; its credentials are secret_key, access_token, callback_user, callback_password. Nothing changed."),
             "\(typo.standardError)")
+        // A script asking for it is told the same, not to set what cannot be set.
+        let asked = try await PayrunProcess.run(["run", "--env", "test", "-e", "payrun.credential('peex.secretkey')"], environment: environment)
+        #expect(asked.standardError.contains(
+            "no credential peex.secretkey in the test environment: peex has no credential 'secretkey'; its credentials are secret_key, access_token,"),
+            "\(asked.standardError)")
         // With this command's usage, not payrun's.
         #expect(typo.standardError.contains("\nUsage: payrun credentials set [--credentials <file>] <provider.field> --env <env>\n"
             + "  See 'payrun credentials set --help' for more information."), "\(typo.standardError)")
