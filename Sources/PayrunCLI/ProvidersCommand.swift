@@ -29,12 +29,7 @@ struct ProvidersCommand: ParsableCommand {
         if let script, access(script, R_OK) != 0 {
             throw ValidationError("cannot read \(script): \(String(cString: strerror(errno)))")
         }
-        for path in libraryPaths {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-                throw ValidationError("--lib \(path): there is no such folder")
-            }
-        }
+        try ScriptOptions.checkLibraryFolders(libraryPaths)
     }
 
     func run() throws {

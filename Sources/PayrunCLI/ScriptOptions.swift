@@ -46,8 +46,12 @@ struct ScriptOptions: ParsableArguments {
         }
         // A limit below what a script's first values take stops it at its first table.
         guard maxMemory.bytes >= 64 << 10 else { throw ValidationError("--max-memory must be at least 64K") }
-        // A mistyped folder would only show as a module or provider not found, later.
-        for path in libraryPaths {
+        try Self.checkLibraryFolders(libraryPaths)
+    }
+
+    /// A mistyped `--lib` folder would only show as a module or provider not found, later.
+    static func checkLibraryFolders(_ paths: [String]) throws {
+        for path in paths {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
                 throw ValidationError("--lib \(path): there is no such folder")

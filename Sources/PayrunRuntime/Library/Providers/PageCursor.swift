@@ -47,7 +47,7 @@ final class PageCursor: LuaObject {
     static func paginate(_ call: LuaCall) throws -> LuaReturn {
         let handle = try call.object(at: 1, as: ProviderHandle.self)
         let path = try call.string(at: 2)
-        if path.utf8.first != UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: ".")), let problem = handle.client.pathProblem(path) { throw LuaArgumentError.invalid(at: 2, problem) }
+        if let problem = handle.pathProblem(path) { throw LuaArgumentError.invalid(at: 2, problem) }
         let query = try ProviderArguments.query(call, at: 3)
         try call.checkFieldNames(of: 4, among: ["page_size", "progress"])
         let pageSize = try call.integerField("page_size", of: 4, in: 1...10_000)

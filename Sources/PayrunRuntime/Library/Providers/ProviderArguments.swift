@@ -90,7 +90,7 @@ enum ProviderArguments {
             }
             path = ProviderSigning.pathToSend(String(path.dropFirst(base.count)))
         }
-        if path.utf8.first != UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: ".")), let problem = handle.client.pathProblem(path) {
+        if let problem = handle.pathProblem(path) {
             throw LuaArgumentError.invalid(at: 2, "field '\(pathField)': " + problem)
         }
         let query = try call.withField("query", of: 2) { (index, type) throws(LuaArgumentError) -> [(String, String)]? in

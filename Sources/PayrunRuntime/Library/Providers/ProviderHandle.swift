@@ -30,6 +30,14 @@ public final class ProviderHandle: LuaObject {
         }
     }
 
+    /// What is wrong with `path` as a path of this provider's API, or nil
+    /// (``ProviderClient/pathProblem(_:)``). Its bytes are looked at first: the client, asked,
+    /// is copied (a dozen references, 800 instructions a request).
+    func pathProblem(_ path: String) -> String? {
+        guard path.utf8.first != UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: ".")) else { return nil }
+        return client.pathProblem(path)
+    }
+
     /// Writes what the session noted during the last call.
     func writeNotes() {
         session.writeNotes(to: output)
