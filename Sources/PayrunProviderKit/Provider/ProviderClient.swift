@@ -1,6 +1,9 @@
 // A client for one provider in one environment: builds the URL, signs with the provider's
 // credentials (checked to go only to the provider's own host), sends with retries that never pay
 // twice, and turns the answer into a result or a ProviderError.
+#if canImport(Glibc)
+import Glibc
+#endif
 import PayrunFormats
 
 /// Sends requests to one provider.
@@ -358,12 +361,21 @@ public struct ProviderClient: Sendable {
         guard path.utf8.first == UInt8(ascii: "/") else {
             return "the path '\(path)' must start with /" + (provider.pathHint.map { "; " + $0 } ?? "")
         }
+        // Nearly no path has a `.` at all: it is looked for with memchr before any segment is
+        // split out (splitting cost 5.9K instructions a request).
+        guard Self.hasDot(path) else { return nil }
         let beforeQuery = path.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
         for segment in beforeQuery.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         where segment.elementsEqual(".".utf8) || segment.elementsEqual("..".utf8) {
             return "the path '\(path)' has a '\(String(decoding: segment, as: UTF8.self))' segment; give the path from the API's base, without . or .."
         }
         return nil
+    }
+
+    /// Whether `path` has a `.` anywhere, where a `.` or `..` segment could be.
+    public static func hasDot(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in bytes.baseAddress.map { memchr($0, Int32(UInt8(ascii: ".")), bytes.count) != nil } ?? false }
     }
 
     /// RFC 3986: everything but unreserved characters is %XX.
