@@ -63,11 +63,24 @@ struct InboxListCommand: AsyncParsableCommand {
                     if !seen.isEmpty && !seen.contains(provider) {
                         note = NearestName.to(provider, among: seen).map { " (no event is from '\(provider)': did you mean '\($0)'?)" }
                             ?? " (no event is from '\(provider)'; they are from \(seen.joined(separator: ", ")))"
+                    } else if seen.isEmpty, let unknown = Self.unknownProvider(provider) {
+                        // An empty inbox has no names to suggest: payrun's own are the next best.
+                        note = " (the inbox is empty; \(unknown))"
                     }
                 }
                 output.write("no events match in \(inbox.location)\(note)\n", to: .standardError)
             }
         }
+    }
+
+    /// What to say of `name` when it is none of payrun's own providers (a provider declared in
+    /// Lua may have any name, so it is not called wrong); nil when it is one.
+    static func unknownProvider(_ name: String) -> String? {
+        let names = BuiltInProviders.registry.names
+        guard !names.contains(name) else { return nil }
+        let near = NearestName.to(name, among: names).map { "did you mean '\($0)'? " } ?? ""
+        return "'\(name)' is not one of payrun's providers: \(near)they are \(names.joined(separator: ", ")), "
+            + "and a provider declared in Lua is named by its file, providers/NAME.lua"
     }
 }
 

@@ -41,6 +41,19 @@ import Testing
         #expect(folder.status == 2 && folder.standardError.hasPrefix("Error: --lib /nonexistent: there is no such folder"), "\(folder.standardError)")
     }
 
+    /// A misspelt provider over an empty inbox looked like a quiet inbox, with no hint.
+    @Test func anEmptyInboxListedForAProviderWithNoSuchNameSaysSo() async throws {
+        let state = folder + "state.db"
+        #expect(try await PayrunProcess.run(["state", "migrate", "--state", state]).status == 0)
+        let misspelt = try await PayrunProcess.run(["inbox", "list", "--provider", "peexx", "--state", state])
+        #expect(misspelt.status == 0)
+        #expect(misspelt.standardError.contains(
+            "(the inbox is empty; 'peexx' is not one of payrun's providers: did you mean 'peex'? they are capitalist, particeep, peex, tradevest, "
+                + "and a provider declared in Lua is named by its file, providers/NAME.lua)"), "\(misspelt.standardError)")
+        let known = try await PayrunProcess.run(["inbox", "list", "--provider", "peex", "--state", state])
+        #expect(known.standardError == "no events match in \(state)\n", "a provider of payrun's own is not called unknown")
+    }
+
     @Test func aMemoryLimitTooSmallForAnyScriptIsAUsageError() async throws {
         let tiny = try await PayrunProcess.run(["run", "--max-memory", "1", "-e", "print(1)"])
         #expect(tiny.status == 2 && tiny.standardError.hasPrefix("Error: --max-memory must be at least 64K"), "\(tiny.standardError)")
