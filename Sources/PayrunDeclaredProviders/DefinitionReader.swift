@@ -251,7 +251,6 @@ struct DefinitionReader {
     /// The signature's own fields, shared by request signing and webhooks.
     func hmac(_ field: Field, credentials: Set<String>, timestamp: Field) throws(DefinitionError) -> HMACSignature {
         let algorithm = try choice(field.child("algorithm"), HMACSignature.Algorithm.allCases.map(\.rawValue))
-        let encoding = try choice(field.child("encoding"), HMACSignature.Encoding.allCases.map(\.rawValue))
         let format: HMACSignature.TimestampFormat
         switch timestamp.value {
         case .nil: format = .unix
@@ -283,8 +282,11 @@ struct DefinitionReader {
         }
         guard !parts.isEmpty else { throw fail(messageField, "the message has no parts") }
         let separator = field.child("separator").value == .nil ? "" : try string(field.child("separator"))
+        let key = try credentialName(field.child("key"), credentials: credentials)
+        // Last: a forgotten encoding (it has no default) would otherwise hide the mistakes above.
+        let encoding = try choice(field.child("encoding"), HMACSignature.Encoding.allCases.map(\.rawValue))
         return HMACSignature(
-            algorithm: HMACSignature.Algorithm(rawValue: algorithm)!, key: try credentialName(field.child("key"), credentials: credentials),
+            algorithm: HMACSignature.Algorithm(rawValue: algorithm)!, key: key,
             message: parts, separator: separator, encoding: HMACSignature.Encoding(rawValue: encoding)!, timestampFormat: format)
     }
 

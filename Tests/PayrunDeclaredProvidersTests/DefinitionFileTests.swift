@@ -71,6 +71,13 @@ import PayrunTestSupport
             (Self.minimal.replacingOccurrences(of: "auth = { kind = \"header\", name = \"X-Api-Key\", credential = \"api_key\" }", with: """
                 auth = { kind = "hmac", algorithm = "md5", key = "api_key", message = { "body" }, encoding = "hex", headers = { X = "{signature}" } }
                 """), "providers/acme.lua: auth.algorithm: expected one of \"sha1\", \"sha256\", \"sha512\", got \"md5\""),
+            // The encoding, which has no default, is checked last: forgotten, it hid the mistakes before it.
+            (Self.minimal.replacingOccurrences(of: "auth = { kind = \"header\", name = \"X-Api-Key\", credential = \"api_key\" }", with: """
+                auth = { kind = "hmac", algorithm = "sha256", key = "api_key", message = { "method", "pth" }, headers = { X = "{signature}" } }
+                """), "providers/acme.lua: auth.message[2]: expected one of \"method\", \"path\""),
+            (Self.minimal.replacingOccurrences(of: "auth = { kind = \"header\", name = \"X-Api-Key\", credential = \"api_key\" }", with: """
+                auth = { kind = "hmac", algorithm = "sha256", key = "api_key", message = { "method", "path" }, headers = { X = "{signature}" } }
+                """), "providers/acme.lua: auth.encoding: expected one of"),
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "webhooks = { kind = \"standard\" }, auth = {"),
              "providers/acme.lua: webhooks.secret: expected the name of one of the credentials in `credentials`"),
             (Self.minimal.replacingOccurrences(of: "auth = {", with: "errors = { code = \"errors[0].code\" }, auth = {"),
