@@ -52,4 +52,30 @@ import Testing
         let (old, oldJournal) = run(attempts: 1, startedBy: 1, as: nil)
         #expect(old.processIsAlive(on: host, startedAs: ProcessIdentity.latest(in: oldJournal, of: old)))
     }
+
+    /// A killed run's process that nobody reaps is a zombie, which `kill(pid, 0)` still finds: its
+    /// run looked alive, and its job was refused until the parent reaped it.
+    @Test func aProcessThatEndedButWasNotReapedIsGone() async throws {
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", "-c", "exit 0"]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        #expect(posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0)
+        defer { var status: Int32 = 0; _ = waitpid(pid, &status, 0) }
+        // Not reaped: a zombie once it has exited.
+        var state = ""
+        for _ in 0..<200 where state != "Z" {
+            state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? ""
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try #require(state == "Z", "the child is a zombie")
+        #expect(kill(pid, 0) == 0, "the pid is still found")
+        #expect(!ProcessIdentity.isRunning(Int(pid)))
+        let run = RunRecord(
+            id: "r_0000000000000002", key: "k", script: "s.lua", scriptDigest: "", arguments: [], environment: "sandbox", user: "u",
+            host: RunStart.currentHost, processID: Int(pid), startedAt: 0, attempts: 1)
+        #expect(!run.processIsAlive(on: RunStart.currentHost))
+        #expect(run.describedStatus == "stopped (process \(pid) gone)")
+        #expect(ProcessIdentity.isRunning(Int(getpid())), "this process is running")
+    }
 }

@@ -51,7 +51,7 @@ extension RunRecord {
     }
 
     private func pidIsAlive(on host: String) -> Bool {
-        self.host == host && (kill(pid_t(processID), 0) == 0 || errno == EPERM)
+        self.host == host && ProcessIdentity.isRunning(processID)
     }
 
     /// Whether the process with the pid is the one `identity` names; true when either is unknown.
@@ -76,14 +76,31 @@ public enum ProcessIdentity {
     /// Process `pid`'s, as `<boot id> <start>`; nil when `/proc` cannot say.
     public static func of(_ pid: Int) -> String? {
         guard let boot = try? FileContents.read("/proc/sys/kernel/random/boot_id", limit: 4096).split(separator: UInt8(ascii: "\n")).first,
-              let stat = try? FileContents.read("/proc/\(pid)/stat", limit: 4096),
+              let fields = statFields(of: pid),
+              // After the name: the state (field 3) first, so the start (field 22) is the 20th.
+              fields.count > 19, DecimalDigits.value(of: fields[19]) != nil
+        else { return nil }
+        return String(decoding: boot, as: UTF8.self) + " " + String(decoding: fields[19], as: UTF8.self)
+    }
+
+    /// Whether process `pid` is there and has not ended. A killed process stays a zombie until
+    /// its parent reaps it, and `kill(pid, 0)` still finds it: a parent that never reaps (a
+    /// container's first process often does not) would leave its run "running" for good, and
+    /// its job refused, pushing the operator towards `--new-run`.
+    public static func isRunning(_ pid: Int) -> Bool {
+        guard kill(pid_t(pid), 0) == 0 || errno == EPERM else { return false }
+        // Only this pid namespace's `/proc` says what the pid is; elsewhere the pid decides.
+        guard current != nil, let state = statFields(of: pid)?.first?.first else { return true }
+        return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
+    }
+
+    /// The fields of `/proc/PID/stat` after the command name: the state first.
+    private static func statFields(of pid: Int) -> [ArraySlice<UInt8>]? {
+        guard let stat = try? FileContents.read("/proc/\(pid)/stat", limit: 4096),
               // The command name, in parentheses, may hold spaces and parentheses itself.
               let close = stat.lastIndex(of: UInt8(ascii: ")"))
         else { return nil }
-        // After the name: the state (field 3) first, so the start (field 22) is the 20th.
-        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count > 19, DecimalDigits.value(of: fields[19]) != nil else { return nil }
-        return String(decoding: boot, as: UTF8.self) + " " + String(decoding: fields[19], as: UTF8.self)
+        return stat[(close + 1)...].split(separator: UInt8(ascii: " "))
     }
 
     /// The identity `run`'s latest attempt recorded in `journal`, if it did. Nil while that
