@@ -77,6 +77,9 @@ struct ListenCommand: AsyncParsableCommand {
         var configuration = try options.makeConfiguration(scriptPath: handlers)
         // No one is at a terminal to say yes to a live mutation: --yes approves them, or they are refused.
         configuration.confirmation = NoConfirmationPrompt()
+        // A thread for each handler run at once: with one (what `payrun run` needs), --concurrency
+        // claimed N events and ran their Lua one after another.
+        configuration.luaThreads = concurrency
         // A handler that never ends would hold its place for ever: without --timeout, 5 minutes.
         configuration.sandbox.timeLimit = configuration.sandbox.timeLimit ?? Self.defaultTimeout
         let store = try await stateOptions.open(environment: options.env)

@@ -127,6 +127,24 @@ import FoundationNetworking
         await #expect(try events().count == 2)
     }
 
+    /// `--concurrency 2` claimed two events and ran their Lua one after the other, on the one
+    /// thread every command had: a slow handler held up the next event all the same.
+    @Test func withConcurrencyTwoASlowHandlerDoesNotHoldUpTheNextEvent() async throws {
+        let file = try handlers("""
+            payrun.on("particeep", "*", function(event)
+              if event.body.slow then payrun.sleep(4) end
+              print((event.body.slow and "SLOW" or "QUICK") .. " DONE")
+            end)
+            """)
+        let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--concurrency", "2"])
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"slow": true}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"slow": false}"#.utf8), headers: Self.particeepHeaders(event: "user_updated")) == 200)
+        await #expect(listener.waitForLog { $0.contains("QUICK DONE") }, "\(listener.output)")
+        #expect(!listener.output.contains("SLOW DONE"), "the quick event was handled while the slow one slept: \(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("SLOW DONE") }, "\(listener.output)")
+    }
+
     @Test func aHandlerThatFailsThreeTimesIsRetriedUntilItSucceeds() async throws {
         let file = try handlers("""
             payrun.on("particeep", "*", function(event)
