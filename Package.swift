@@ -118,6 +118,8 @@ let package = Package(
             dependencies: [
                 "PayrunJournal", "PayrunFormats", "PayrunLocks",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // ConnectionPoolError, which PostgresNIO passes on unwrapped when connections keep failing.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // NIOConnectionError: why a first connection failed.
@@ -249,7 +251,13 @@ let package = Package(
             ]
         ),
         // The state store's tests, one suite run against each driver.
-        .testTarget(name: "PayrunJournalTests", dependencies: ["PayrunJournal", "PayrunSQLite", "PayrunPostgres", "PayrunFormats", "PayrunTestSupport"]),
+        .testTarget(
+            name: "PayrunJournalTests",
+            dependencies: [
+                "PayrunJournal", "PayrunSQLite", "PayrunPostgres", "PayrunFormats", "PayrunTestSupport",
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "CLua", "CLuaShims", "CReferenceFunctions"]),
         .testTarget(name: "PayrunRuntimeTests", dependencies: ["PayrunRuntime", "LuaKit", "PayrunTestSupport"], exclude: ["Reference"]),
         .testTarget(

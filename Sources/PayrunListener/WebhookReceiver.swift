@@ -217,7 +217,9 @@ func withTimeout<Result: Sendable>(
 /// The inbox did not store an event in time.
 struct StoreTimeout: Error, CustomStringConvertible {
     let limit: Duration
-    var description: String { "the inbox did not store it within \(limit) (another process may hold the database)" }
+    /// Said of the store as a whole: the wait cannot tell a database down or restarting from one
+    /// another process holds (it said the latter while PostgreSQL was down).
+    var description: String { "the inbox did not store it within \(limit) (the database may be down or restarting, or another process may hold it)" }
 }
 
 extension Duration {

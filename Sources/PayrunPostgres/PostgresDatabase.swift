@@ -6,6 +6,7 @@ import PayrunJournal
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// An open connection pool to the database a `postgres://` URL names.
 final class PostgresDatabase: Sendable {
@@ -294,6 +295,14 @@ extension StoreError {
                 remedy = "check the database, or use another store with --state"
             }
             self.init(location: location, message: "\(what) failed: \(message)", remedy: remedy)
+            return
+        }
+        // The pool's own error, which PostgresNIO passes on as it is: after connections kept
+        // failing, it refuses at once for a while.
+        if let error = error as? ConnectionPoolError, error == .connectionCreationCircuitBreakerTripped {
+            self.init(
+                location: location, message: "\(what) failed: connections to the database kept failing, and no new one is tried for a while",
+                remedy: "the database cannot be reached: check that it runs and that --state names it (payrun goes on once it is back)")
             return
         }
         self.init(location: location, message: "\(what) failed: \(error)", remedy: "check the database, or use another store with --state")
