@@ -155,16 +155,22 @@ final class HandlerDispatcher: Service, Sendable {
         }
     }
 
-    /// Lets the running handlers finish within the grace period.
+    /// Lets the running handlers finish within the grace period, or until the stop is asked for
+    /// again (a second Ctrl-C or SIGTERM, as a second Ctrl-C stops `payrun run` at once).
     private func drain() async {
         let deadline = ContinuousClock.now + configuration.grace
         var running = state.withLock { $0.running }
-        if running > 0 { log.line("stopping: \(running) handler(s) running get \(configuration.grace) to finish") }
-        while running > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+        guard running > 0 else { return }
+        log.line("stopping: \(running) handler(s) running get \(configuration.grace) to finish (Ctrl-C again stops them now)")
+        let again = SecondStop(wakeup: wakeup)
+        defer { again.cancel() }
+        while running > 0, ContinuousClock.now < deadline, !Task.isCancelled, !again.asked {
             await wakeup.wait(upTo: deadline - ContinuousClock.now)
             running = state.withLock { $0.running }
         }
-        if running > 0 { log.line("stopping: \(running) handler(s) stopped; their events are due again at the next start") }
+        if running > 0 {
+            log.line("stopping: \(running) handler(s) stopped\(again.asked ? " (asked again)" : ""); their events are due again at the next start")
+        }
     }
 
     /// Handles `event`, then each claim of it made while its handlers ran, one after another: two

@@ -260,6 +260,31 @@ import FoundationNetworking
         await #expect(try events().count == 1)
     }
 
+    /// A second Ctrl-C while the handlers had their grace was ignored: the listener waited out
+    /// the whole grace, saying nothing.
+    @Test func aSecondCtrlCStopsTheRunningHandlersAtOnce() async throws {
+        let file = try handlers("""
+            payrun.on("particeep", "*", function(event)
+              print("STARTED")
+              payrun.sleep(30)
+              print("DONE")
+            end)
+            """)
+        let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--grace", "30s"])
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        await #expect(listener.waitForLog { $0.contains("STARTED") })
+        kill(listener.process.processIdentifier, SIGINT)
+        await #expect(listener.waitForLog { $0.contains("(Ctrl-C again stops them now)") }, "\(listener.output)")
+        let again = Date()
+        kill(listener.process.processIdentifier, SIGINT)
+        await #expect(listener.waitForLog { $0.contains("payrun listen: stopped") }, "\(listener.output)")
+        #expect(Date().timeIntervalSince(again) < 10, "stopped at once, not after the 30 s grace")
+        #expect(listener.output.contains("stopping: 1 handler(s) stopped (asked again); their events are due again at the next start"), "\(listener.output)")
+        #expect(!listener.output.contains("DONE"))
+        listener.process.waitUntilExit()
+        await #expect(try events(["--status", "retrying"]).count == 1, "the event is due again")
+    }
+
     @Test func sigtermLetsRunningHandlersFinishWithinTheGraceAndLeavesTheRestForTheNextStart() async throws {
         let file = try handlers("""
             payrun.on("particeep", "*", function(event)
