@@ -72,6 +72,10 @@ enum PostgresSchema {
                     remedy: "upgrade payrun, or use another store with --state; this one is left as it is")
             }
             guard found < version else { return }
+            // On disk before it returns, as payrun's own commits are not (synchronous_commit is off
+            // on its connections): a server that crashed just after would otherwise come back
+            // without the tables, and a listener that had made them find none.
+            try await connection.query("SET LOCAL synchronous_commit = on", logger: PostgresDatabase.logger)
             for migration in migrations.dropFirst(found) {
                 for statement in migration { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresDatabase.logger) }
             }
