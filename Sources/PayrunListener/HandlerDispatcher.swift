@@ -17,6 +17,8 @@ final class HandlerDispatcher: Service, Sendable {
     private let configuration: ListenerConfiguration
     private let log: ListenerLog
     let wakeup = Wakeup()
+    /// Told when it stops and whether it can read the inbox, for `/health`.
+    let health = ListenerHealth()
 
     private struct State {
         /// The events being handled here.
@@ -51,6 +53,7 @@ final class HandlerDispatcher: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.stopping = true }
+            self.health.isStopping = true
             self.wakeup.signal()
         }
     }
@@ -63,13 +66,16 @@ final class HandlerDispatcher: Service, Sendable {
         while !isStopping {
             do {
                 let now = Clock.milliseconds()
+                health.reading()
                 let taken = try await inbox.recover(leasesEndedBy: inbox.isShared ? now : .max, now: now)
                 if taken > 0 { log.line("\(taken) event(s) a stopped listener was handling are due again") }
                 if warned { log.line("the inbox can be read again") }
+                health.read(failed: false)
                 return
             } catch {
                 if !warned, !isStopping { log.line("the inbox cannot be read: \(error); handlers wait for it") }
                 warned = true
+                health.read(failed: true)
                 await wakeup.wait(upTo: .seconds(1))
             }
         }
@@ -123,10 +129,12 @@ final class HandlerDispatcher: Service, Sendable {
             if free > 0 {
                 do {
                     let now = Clock.milliseconds()
+                    health.reading()
                     let claimed = try await inbox.claim(
                         limit: free, now: now, owner: configuration.owner, leaseUntil: now + configuration.lease.milliseconds)
                     if failing { log.line("the inbox can be read again") }
                     failing = false
+                    health.read(failed: false)
                     for event in claimed {
                         let running = state.withLock { state in
                             guard !state.held.insert(event.id).inserted else { return false }
@@ -149,6 +157,7 @@ final class HandlerDispatcher: Service, Sendable {
                 } catch {
                     if !failing, !isStopping { log.line("the inbox cannot be read: \(error); handlers wait for it") }
                     failing = true
+                    health.read(failed: true)
                 }
             }
             await wakeup.wait(upTo: wait)

@@ -29,7 +29,8 @@ public final class WebhookListener: Sendable {
         let dispatcher = HandlerDispatcher(engine: engine, inbox: inbox, handlers: handlers, configuration: configuration, log: log)
         self.dispatcher = dispatcher
         receiver = WebhookReceiver(
-            engine: engine, inbox: inbox, bodyLimit: configuration.bodyLimit, stores: configuration.storesEvents, log: log
+            engine: engine, inbox: inbox, bodyLimit: configuration.bodyLimit, stores: configuration.storesEvents, log: log,
+            health: dispatcher.health
         ) { dispatcher.wakeup.signal() }
     }
 

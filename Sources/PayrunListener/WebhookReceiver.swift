@@ -37,10 +37,16 @@ final class WebhookReceiver: Sendable {
     private let log: ListenerLog
     /// Told when an event is stored, so the handlers get it at once.
     private let stored: @Sendable () -> Void
+    /// Whether the listener is stopping or cannot read its inbox, as its dispatcher saw.
+    private let listener: ListenerHealth
     let counts = Locked(Counts())
 
-    init(engine: PayrunEngine, inbox: any InboxStore, bodyLimit: Int, stores: Bool, log: ListenerLog, stored: @escaping @Sendable () -> Void) {
+    init(
+        engine: PayrunEngine, inbox: any InboxStore, bodyLimit: Int, stores: Bool, log: ListenerLog, health: ListenerHealth = ListenerHealth(),
+        stored: @escaping @Sendable () -> Void
+    ) {
         self.engine = engine
+        listener = health
         batcher = EventBatcher(inbox: inbox)
         self.bodyLimit = bodyLimit
         self.stores = stores
@@ -153,13 +159,14 @@ final class WebhookReceiver: Sendable {
 
     private func health() -> Response {
         let counts = self.counts.withLock { $0 }
-        let failing = counts.failedAt.map { ContinuousClock.now - $0 < Self.unavailableFor } ?? false
+        let failing = counts.failedAt.map { ContinuousClock.now - $0 < Self.unavailableFor } ?? false || listener.inboxIsUnreadable
+        let stopping = listener.isStopping
         let fields: [String: JSONValue] = [
-            "status": .string(failing ? "inbox unavailable" : "ok"), "stored": .integer(counts.stored),
+            "status": .string(stopping ? "stopping" : failing ? "inbox unavailable" : "ok"), "stored": .integer(counts.stored),
             "duplicates": .integer(counts.duplicates), "rejected": .integer(counts.rejected), "too_large": .integer(counts.tooLarge),
             "unavailable": .integer(counts.unavailable),
         ]
-        return Self.json(failing ? .serviceUnavailable : .ok, fields)
+        return Self.json(failing || stopping ? .serviceUnavailable : .ok, fields)
     }
 
     /// A provider's reason as one short log line: a host's provider might quote what it received,

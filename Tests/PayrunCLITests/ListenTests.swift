@@ -275,6 +275,9 @@ import FoundationNetworking
         await #expect(listener.waitForLog { $0.contains("STARTED") })
         kill(listener.process.processIdentifier, SIGINT)
         await #expect(listener.waitForLog { $0.contains("(Ctrl-C again stops them now)") }, "\(listener.output)")
+        // A load balancer stops sending to a listener that is going away.
+        let health = await WebhookSender.get(listener.url + "/health")
+        #expect(health?.status == 503 && health?.body.contains(#""status":"stopping""#) == true, "\(String(describing: health))")
         let again = Date()
         kill(listener.process.processIdentifier, SIGINT)
         await #expect(listener.waitForLog { $0.contains("payrun listen: stopped") }, "\(listener.output)")

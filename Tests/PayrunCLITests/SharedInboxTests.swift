@@ -198,6 +198,35 @@ import Testing
         listener.stop()
     }
 
+    /// An idle listener answered `/health` 200 with its database down: it had written nothing
+    /// to find out, so a load balancer kept sending it providers' events to refuse.
+    @Test func anIdleListenerWhoseDatabaseIsDownIsUnhealthyUntilItIsBack() async throws {
+        let server = try await offThePool { try PostgresServer() }
+        let state = try await database(on: server)
+        let file = folder + "/recording.lua"
+        try ListenTests.recording.write(toFile: file, atomically: true, encoding: .utf8)
+        let listener = try ListenerProcess(handlers: file, state: state)
+        #expect(await WebhookSender.get(listener.url + "/health")?.status == 200)
+        // Stopped cleanly: payrun's own commits are not waited for (synchronous_commit off, but
+        // for what must be on disk before a sender is answered), and the schema just made could
+        // be lost to an immediate stop.
+        try await offThePool { try server.stop() }
+        var health = await WebhookSender.get(listener.url + "/health")
+        for _ in 0..<100 where health?.status != 503 {
+            try await Task.sleep(for: .milliseconds(100))
+            health = await WebhookSender.get(listener.url + "/health")
+        }
+        #expect(health?.status == 503 && health?.body.contains(#""status":"inbox unavailable""#) == true, "\(String(describing: health)) \(listener.output)")
+        try await offThePool { try server.start() }
+        for _ in 0..<200 where health?.status != 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            health = await WebhookSender.get(listener.url + "/health")
+        }
+        #expect(health?.status == 200, "healthy again once the database is back: \(String(describing: health)) \(listener.output)")
+        listener.stop()
+        try server.stop()
+    }
+
     @Test func postgresRestartedInTheMiddleOfABurstLosesNothingAndPaysOnce() async throws {
         // A server of its own: restarting the shared one would fail other suites' tests.
         let server = try await offThePool { try PostgresServer() }
