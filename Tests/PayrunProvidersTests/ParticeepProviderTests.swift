@@ -200,6 +200,10 @@ import Testing
             }
             #expect(reason.contains("too old"))
             #expect(provider.verify(IncomingWebhook(headers: headers.filter { $0.0 != "datetime" }, body: []), with: credentials, now: now) == .invalid("no DateTime header"))
+            #expect(provider.describe(IncomingWebhook(headers: headers, body: Array(hook.body))).type == "user_deleted")
+            // The type is not signed: an empty one was kept as `particeep/` (an event of no type).
+            let untyped = headers.map { $0.0 == "x-particeep-event" ? ($0.0, "") : $0 }
+            #expect(provider.describe(IncomingWebhook(headers: untyped, body: Array(hook.body))).type == "webhook")
         }
         await receiver.stop()
     }

@@ -139,8 +139,9 @@ public struct ParticeepProvider: PaymentProvider {
 
     public var webhookCredentialFields: [String] { ["api_key", "api_secret"] }
 
-    /// The event's name is in `X-Particeep-Event`; Particeep gives no event id.
+    /// The event's name is in `X-Particeep-Event` (`webhook` when it is missing or empty, as for
+    /// a declared provider); Particeep gives no event id.
     public func describe(_ webhook: IncomingWebhook) -> WebhookDescription {
-        WebhookDescription(type: webhook.header("X-Particeep-Event") ?? "webhook")
+        WebhookDescription(type: webhook.header("X-Particeep-Event").flatMap { $0.isEmpty ? nil : $0 } ?? "webhook")
     }
 }
