@@ -147,8 +147,9 @@ struct InboxReplayCommand: AsyncParsableCommand {
                 return
             }
             let missing = ids.filter { !replayed.contains($0) }
+            let why = missing.isEmpty ? "" : try await reasons(missing, in: inbox)
             if replayed.isEmpty {
-                output.write("no event was replayed" + (missing.isEmpty ? "" : " (\(missing.map(String.init).joined(separator: ", ")): unknown, or running now)") + "\n", to: .standardError)
+                output.write("no event was replayed" + (missing.isEmpty ? "" : " (\(why))") + "\n", to: .standardError)
                 throw ExitCode(1)
             }
             // Said as it is: replayed events wait in the inbox until a listener takes them.
@@ -160,8 +161,21 @@ struct InboxReplayCommand: AsyncParsableCommand {
                     : "no payrun listen is running on this store: they are handled when one starts (`payrun listen HANDLERS \(ShellWord.stateOption(path))`)"
             output.write("replayed \(replayed.count) event(s): \(replayed.map(String.init).joined(separator: ", ")); \(taker)\n", to: .standardOutput)
             if !missing.isEmpty {
-                output.write("not replayed: \(missing.map(String.init).joined(separator: ", ")) (unknown, or running now)\n", to: .standardError)
+                output.write("not replayed: \(why)\n", to: .standardError)
             }
         }
+    }
+
+    /// Why each of `missing` was not replayed, as the inbox has it now: "unknown, or running now"
+    /// was said even of an event `--dead` left out for being handled.
+    private func reasons(_ missing: [Int], in inbox: any InboxStore) async throws -> String {
+        var found: [Int: InboxEvent] = [:]
+        for event in try await inbox.events(EventFilter(ids: missing, limit: missing.count)) { found[event.id] = event }
+        return missing.map { id in
+            guard let event = found[id] else { return "\(id): no such event" }
+            if event.state == .running { return "\(id): its handlers are running now" }
+            if dead && event.state != .dead { return "\(id): \(event.state.rawValue), and --dead replays only dead events" }
+            return "\(id): \(event.state.rawValue), not matched by --provider, --type or --since"
+        }.joined(separator: "; ")
     }
 }

@@ -159,7 +159,7 @@ struct RunsResolveCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard [applied != nil, notApplied, sendAgain].count(where: { $0 }) == 1 else {
-            throw ValidationError("say one of --applied ID, --not-applied (a payment in doubt) or --send-again (a refused one)")
+            throw ValidationError("say one, and only one, of --applied ID, --not-applied (a payment in doubt) or --send-again (a refused one)")
         }
     }
 

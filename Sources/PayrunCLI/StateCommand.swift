@@ -24,7 +24,7 @@ struct StateMigrateCommand: AsyncParsableCommand {
         let version = PostgresRunStore.names(stateOptions.path) ? PostgresRunStore.schemaVersion : SQLiteRunStore.schemaVersion
         try await stateOptions.withStore(creating: true) { store in
             // Opening migrated it; the inbox's tables are in the same migrations.
-            StandardStreams.shared.write("state store \(store.location): schema \(version), this payrun's\n", to: .standardOutput)
+            StandardStreams.shared.write("state store \(store.location): its tables are at schema \(version), the one this payrun uses\n", to: .standardOutput)
         }
     }
 }

@@ -214,6 +214,10 @@ import FoundationNetworking
         // A broad replay never takes a handled event: only its number does.
         let broad = try await PayrunProcess.run(["inbox", "replay", "--since", "1h", "--state", state])
         #expect(broad.status == 1 && broad.standardError.contains("no event was replayed"), "\(broad.standardOutput)")
+        // Said why, as the event is now: it was said to be unknown or running.
+        let handled = try await PayrunProcess.run(["inbox", "replay", "1", "7", "--dead", "--state", state])
+        #expect(handled.status == 1 && handled.standardError.contains(
+            "no event was replayed (1: handled, and --dead replays only dead events; 7: no such event)"), "\(handled.combined)")
         // With no listener, a replay says the events wait for one.
         listener.stop()
         let waiting = try await PayrunProcess.run(["inbox", "replay", "1", "--state", state])

@@ -199,7 +199,7 @@ import Testing
         let state = try await database()
         // Made by a newer payrun: refused, and left as it is.
         let migrated = try await PayrunProcess.runOnce(["state", "migrate", "--state", state])
-        #expect(migrated.status == 0 && migrated.standardOutput.contains("schema \(PostgresRunStore.schemaVersion), this payrun's"), "\(migrated.standardError)")
+        #expect(migrated.status == 0 && migrated.standardOutput.contains("its tables are at schema \(PostgresRunStore.schemaVersion), the one this payrun uses"), "\(migrated.standardError)")
         try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
         let newer = try await PayrunProcess.runOnce(["runs", "--state", state])
         #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to \(PostgresRunStore.schemaVersion))"), "\(newer.standardError)")

@@ -258,7 +258,7 @@ import Testing
         let wrong = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation, "--not-applied"], environment: environment)
         #expect(wrong.status == 1 && wrong.standardError.contains("refused by the provider") && wrong.standardError.contains("--send-again"), "\(wrong.standardError)")
         let none = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation], environment: environment)
-        #expect(none.status == 2 && none.standardError.contains("say one of --applied ID, --not-applied"), "\(none.standardError)")
+        #expect(none.status == 2 && none.standardError.contains("say one, and only one, of --applied ID, --not-applied"), "\(none.standardError)")
 
         #expect(try await PayrunProcess.runOnce(["run", topUp], environment: environment).status == 0)
         let resolved = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation, "--send-again", "--state", state])
