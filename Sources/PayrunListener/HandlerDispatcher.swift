@@ -232,17 +232,20 @@ final class HandlerDispatcher: Service, Sendable {
         } catch {
             output.finish()
             // Cancelled (the listener stopping) or the engine shut down: not the handler's fault.
-            await record(event, .interrupted, runID: nil)
-            log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            if await record(event, .interrupted, runID: nil) {
+                log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            }
             return
         }
         if let earlier = result.finishedEarlier {
             if result.handlersRun == 0 {
-                await record(event, .unhandled, runID: earlier)
-                log.line("\(name) unhandled: its earlier run \(earlier) found no handler for it; kept (\(replay(event)) hands it over again)")
+                if await record(event, .unhandled, runID: earlier) {
+                    log.line("\(name) unhandled: its earlier run \(earlier) found no handler for it; kept (\(replay(event)) hands it over again)")
+                }
             } else {
-                await record(event, .handled, runID: earlier)
-                log.line("\(name) handled (by its earlier run \(earlier), whose outcome the inbox had not recorded)")
+                if await record(event, .handled, runID: earlier) {
+                    log.line("\(name) handled (by its earlier run \(earlier), whose outcome the inbox had not recorded)")
+                }
             }
             return
         }
@@ -250,33 +253,38 @@ final class HandlerDispatcher: Service, Sendable {
         let runID = result.run?.id
         if result.status == .success {
             if result.handlersRun ?? 0 > 0 {
-                await record(event, .handled, runID: runID)
-                log.line("\(name) handled (attempt \(event.attempts), \(took))")
+                if await record(event, .handled, runID: runID) {
+                    log.line("\(name) handled (attempt \(event.attempts), \(took))")
+                }
             } else {
-                await record(event, .unhandled, runID: runID)
-                log.line("\(name) unhandled: no handler is registered for it; kept (\(replay(event)) hands it over again)")
+                if await record(event, .unhandled, runID: runID) {
+                    log.line("\(name) unhandled: no handler is registered for it; kept (\(replay(event)) hands it over again)")
+                }
             }
             return
         }
         if result.status == .interrupted, isStopping {
-            await record(event, .interrupted, runID: runID)
-            log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            if await record(event, .interrupted, runID: runID) {
+                log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+            }
             return
         }
         if let elsewhere = result.runningElsewhere {
             // Another listener runs this event's handlers (it took the claim back from this one,
             // or this one from it): this attempt waits for that run, and does not count.
             let until = Clock.milliseconds() + configuration.lease.milliseconds / 3
-            await record(event, .postponed(until: until), runID: nil)
-            log.line("\(name) waits: its run \(elsewhere) is going on in another listener; looking again at \(ListenerLog.time(until))")
+            if await record(event, .postponed(until: until), runID: nil) {
+                log.line("\(name) waits: its run \(elsewhere) is going on in another listener; looking again at \(ListenerLog.time(until))")
+            }
             return
         }
         if result.storeFailed, let wait = configuration.retrySchedule.waits.first {
             // The store failed before the run began (a database restarting): nothing ran, so the
             // attempt does not count, or a blip would use up a short retry schedule.
             let until = Clock.milliseconds() + wait.milliseconds
-            await record(event, .postponed(until: until), runID: nil)
-            log.line("\(name) waits: \(result.error?.message ?? "the state store failed"); not counted as an attempt, trying again at \(ListenerLog.time(until))")
+            if await record(event, .postponed(until: until), runID: nil) {
+                log.line("\(name) waits: \(result.error?.message ?? "the state store failed"); not counted as an attempt, trying again at \(ListenerLog.time(until))")
+            }
             return
         }
         var message = result.error?.message ?? "the handler failed (\(result.status))"
@@ -287,7 +295,9 @@ final class HandlerDispatcher: Service, Sendable {
             message += message.hasSuffix("by replaying its event") ? ": `\(replay(event))`" : "; once it is resolved, `\(replay(event))` resumes the handler"
         }
         let retryAt = wait.map { Clock.milliseconds() + $0.milliseconds }
-        await record(event, .failed(error: message, retryAt: retryAt), runID: runID)
+        // Taken back by another listener meanwhile: it handles the event from here, and this
+        // attempt's outcome (its retry, its advice) is not this listener's to give.
+        guard await record(event, .failed(error: message, retryAt: retryAt), runID: runID) else { return }
         if let retryAt {
             log.line("\(name) failed (attempt \(event.attempts), \(took)): \(message); retrying at \(ListenerLog.time(retryAt))")
         } else if result.status == .inDoubt {
@@ -305,25 +315,32 @@ final class HandlerDispatcher: Service, Sendable {
     /// Records an outcome, trying again while the store is away: an outcome not recorded would
     /// leave the event running until the next start. It is recorded even when the handler's
     /// task was cancelled (the listener stopping); then it is tried for a few seconds only.
-    private func record(_ event: InboxEvent, _ result: AttemptResult, runID: String?) async {
+    /// - Returns: whether the event was still this listener's: false when its claim was taken
+    ///   back first (said here); this attempt's outcome is then not to be announced as the
+    ///   event's, with a retry this listener will not make.
+    @discardableResult
+    private func record(_ event: InboxEvent, _ result: AttemptResult, runID: String?) async -> Bool {
         let (inbox, log) = (inbox, log)
-        await Task { [self] in
+        return await Task { [self] in
             var warned = false
             for attempt in 1... {
                 do {
                     let recorded = try await inbox.finish(
                         event.id, attempt: event.attempts, owner: configuration.owner, result: result, runID: runID, now: Clock.milliseconds())
                     if !recorded {
-                        log.line("event \(event.id): another listener took it back before this outcome could be recorded: this outcome was not recorded")
+                        log.line("event \(event.id): its claim was taken back (by another listener, or lost with the database) before this attempt's "
+                            + "outcome could be recorded; whoever claims it next finishes it, without paying again what this attempt paid")
                     }
-                    return
+                    return recorded
                 } catch {
                     if !warned { log.line("event \(event.id): its outcome cannot be recorded yet: \(error); trying again") }
                     warned = true
-                    if state.withLock({ $0.stopping }) && attempt >= 10 { return }
+                    // Left running: taken back, and due again, at the next start.
+                    if state.withLock({ $0.stopping }) && attempt >= 10 { return true }
                     try? await Task.sleep(for: .milliseconds(500))
                 }
             }
+            return true
         }.value
     }
 }
