@@ -80,6 +80,11 @@ struct SandboxTriggerCommand: AsyncParsableCommand {
             let base = to.hasSuffix("/") ? String(to.dropLast()) : to
             streams.write("a payrun listener takes \(provider)'s events at \(base)/webhooks/\(provider)\n", to: .standardError)
         }
+        // A listener's route of another provider refuses this one's signature.
+        if delivery.attempts.last?.status == 401, let range = to.range(of: "/webhooks/"),
+           let route = to[range.upperBound...].split(separator: "/").first, route != provider {
+            streams.write("\(to) is \(route)'s route: a payrun listener takes \(provider)'s events at \(to[..<range.lowerBound])/webhooks/\(provider)\n", to: .standardError)
+        }
         if delivery.state != .delivered { throw ExitCode.failure }
     }
 }

@@ -178,7 +178,7 @@ final class HandlerDispatcher: Service, Sendable {
             running = state.withLock { $0.running }
         }
         if running > 0 {
-            log.line("stopping: \(running) handler(s) stopped\(again.asked ? " (asked again)" : ""); their events are due again at the next start")
+            log.line("stopping: \(running) handler(s) stopped\(again.asked ? " (asked again)" : ""); their events are due again \(dueAgain)")
         }
     }
 
@@ -233,7 +233,7 @@ final class HandlerDispatcher: Service, Sendable {
             output.finish()
             // Cancelled (the listener stopping) or the engine shut down: not the handler's fault.
             if await record(event, .interrupted, runID: nil) {
-                log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+                log.line("\(name) interrupted: the listener is stopping; due again \(dueAgain)")
             }
             return
         }
@@ -265,7 +265,7 @@ final class HandlerDispatcher: Service, Sendable {
         }
         if result.status == .interrupted, isStopping {
             if await record(event, .interrupted, runID: runID) {
-                log.line("\(name) interrupted: the listener is stopping; due again at the next start")
+                log.line("\(name) interrupted: the listener is stopping; due again \(dueAgain)")
             }
             return
         }
@@ -305,6 +305,12 @@ final class HandlerDispatcher: Service, Sendable {
         } else {
             log.line("\(name) dead after \(event.attempts) attempt(s): \(message); `\(replay(event))` after a fix")
         }
+    }
+
+    /// When an event this listener stops handling is handled again: at its next start, or
+    /// sooner by another listener sharing the inbox.
+    private var dueAgain: String {
+        inbox.isShared ? "now, for another listener on this inbox (or this one at its next start)" : "at the next start"
     }
 
     /// The command that hands `event` to the handlers again, with the store it is in.

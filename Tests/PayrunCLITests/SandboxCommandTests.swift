@@ -92,6 +92,16 @@ import Testing
         #expect(sent.standardError.contains("a payrun listener takes peex's events at \(receiver.url)/webhooks/peex"), "\(sent.standardError)")
     }
 
+    /// Sent to another provider's route, the event was refused with only `answered 401`.
+    @Test func triggerToAnotherProvidersRouteSaysWhichRouteIsItsOwn() async throws {
+        let receiver = try await ServiceReceiver.start(answering: [.status(401, body: "{}")])
+        let sent = try await PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", receiver.url + "/webhooks/peex", "--attempts", "1"])
+        await receiver.stop()
+        #expect(sent.status == 1)
+        #expect(sent.standardError.contains(
+            "\(receiver.url)/webhooks/peex is peex's route: a payrun listener takes particeep's events at \(receiver.url)/webhooks/particeep"), "\(sent.standardError)")
+    }
+
     @Test func triggerReportsAReceiverThatNeverAnswers() async throws {
         let sent = try await PayrunProcess.run(["sandbox", "trigger", "particeep", "user_deleted", "--to", "http://127.0.0.1:1/hook", "--attempts", "2", "--timeout", "0.5"])
         #expect(sent.status == 1)
