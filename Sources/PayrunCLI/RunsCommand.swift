@@ -101,9 +101,10 @@ struct RunsShowCommand: AsyncParsableCommand {
             }
             let leftBehind = try await store.isLeftBehind(run, journal: records)
             var text = "run \(run.id): \(run.script) \(run.arguments.joined(separator: " "))\n"
-            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(try await RunsText.status(run, leftBehind: leftBehind, journal: records, store: store))"
+            let status = try await RunsText.status(run, leftBehind: leftBehind, journal: records, store: store)
+            text += "  key \(run.key), \(run.environment), \(run.user)@\(run.host), \(status)"
             text += ", started \(RunsText.minutes(run.startedAt))" + (run.endedAt.map { ", ended \(RunsText.minutes($0))" } ?? "") + " UTC\n"
-            for record in records { text += RunsText.line(record) + "\n" }
+            for line in RunsText.lines(records, lastAttemptGone: status.hasPrefix("stopped (process")) { text += line + "\n" }
             // What an auditor asks first of a run that stopped: which payments nobody knows about.
             let inDoubt = MutationStanding.reading(records).filter { if case .inDoubt = $0.value { true } else { false } }.keys.sorted()
             if !inDoubt.isEmpty {

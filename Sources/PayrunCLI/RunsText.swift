@@ -48,6 +48,25 @@ enum RunsText {
         }.joined(separator: "\n") + "\n"
     }
 
+    /// The records as `payrun runs show` lists them, with a line where an attempt ended without
+    /// one (killed, or its machine stopped): the next attempt's start, or the end of a run whose
+    /// process is gone (`lastAttemptGone`).
+    static func lines(_ records: [JournalRecord], lastAttemptGone: Bool) -> [String] {
+        var lines: [String] = []
+        var open: Int?
+        let unrecorded = { (attempt: Int) in "            attempt \(attempt) ended without a record: its process was killed, or its machine stopped" }
+        for record in records {
+            if record.kind == .runStarted {
+                if let open { lines.append(unrecorded(open)) }
+                open = record.body["attempt"]?.integer ?? 1
+            }
+            if record.kind == .runEnded { open = nil }
+            lines.append(line(record))
+        }
+        if let open, lastAttemptGone { lines.append(unrecorded(open)) }
+        return lines
+    }
+
     /// One record as `payrun runs show` lists it.
     static func line(_ record: JournalRecord) -> String {
         let time = UTCTime.text(record.at).dropFirst(11).prefix(8)

@@ -170,6 +170,13 @@ import Testing
         #expect(resumed.status == 0 && resumed.standardError.contains("payrun: resuming run r_"), "\(resumed.standardError)")
         // Its payment was not sent again.
         #expect(try puts() == 1)
+        // The killed attempt's end is shown where the next began: it had no line at all.
+        let id = try #require(resumed.standardError.firstMatch(of: /resuming run (r_[0-9a-f]+)/)?.1)
+        let shown = try await PayrunProcess.runOnce(["runs", "show", String(id)], environment: environment)
+        let lines = shown.standardOutput.split(separator: "\n")
+        let gap = lines.firstIndex { $0.contains("attempt 1 ended without a record: its process was killed, or its machine stopped") }
+        let second = lines.firstIndex { $0.contains("attempt 2 started") }
+        #expect(gap != nil && second != nil && gap! + 1 == second!, "\(shown.standardOutput)")
     }
 
     @Test func aStoreThatCannotBeWrittenStopsTheRunBeforeItSendsAnything() async throws {
