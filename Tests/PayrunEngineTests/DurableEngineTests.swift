@@ -465,6 +465,14 @@ import Testing
             #expect(noName.error?.message == "bad.lua:1: bad argument #1 to 'step' (string expected, got no value)")
             let badLookup = try await engine.run(Script.text("payrun.step('x', print, { lookup = 1 })", name: "bad.lua"))
             #expect(badLookup.error?.message == "bad.lua:1: bad argument #3 to 'step' (field 'lookup': function expected, got number)")
+            // A misspelt lookup was dropped without a word: a resumed run paid the step again.
+            let misspelt = try await engine.run(Script.text("payrun.step('x', print, { lookpu = function() return 1 end })", name: "bad.lua"))
+            #expect(misspelt.error?.message == "bad.lua:1: bad argument #3 to 'step' (unknown field 'lookpu' (the fields are lookup))")
+            let firstThroughPcall = try await engine.run(Script.text("""
+                pcall(payrun.step, "b", function() return 1 end)
+                payrun.step("b", function() return 2 end)
+                """, name: "pc.lua"))
+            #expect(firstThroughPcall.error?.message == "pc.lua:2: step 'b' is used twice in one run", "not '(first at )'")
             let unstorable = try await engine.run(Script.text("payrun.step('f', function() return print end)", name: "f.lua"))
             #expect(unstorable.error?.message.contains("step 'f' returned what cannot be stored: a function cannot be stored") == true)
             // Without a store, a step is a plain call.

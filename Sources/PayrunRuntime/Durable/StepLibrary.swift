@@ -12,7 +12,7 @@ enum StepLibrary {
     local begin, finish, missed = ...
     local error, pack, pcall, type, unpack = error, table.pack, pcall, type, table.unpack
 
-    local select = select
+    local select, next, tostring = select, next, tostring
 
     -- As Lua's own argument errors say it: "no value" for an argument not given, "nil" for one given as nil.
     local function kind(position, count, value)
@@ -28,6 +28,13 @@ enum StepLibrary {
       if options ~= nil and type(options) ~= "table" then
         error("bad argument #3 to 'step' (table expected, got " .. type(options) .. ")", 2)
       end
+      -- A misspelt field is never dropped: a lost lookup would pay a step again on resume.
+      for key in next, options or {} do
+        if key ~= "lookup" then
+          local shown = type(key) == "string" and ("'" .. key .. "'") or tostring(key)
+          error("bad argument #3 to 'step' (unknown field " .. shown .. " (the fields are lookup))", 2)
+        end
+      end
       local lookup = options and options.lookup
       if lookup ~= nil and type(lookup) ~= "function" then
         error("bad argument #3 to 'step' (field 'lookup': function expected, got " .. type(lookup) .. ")", 2)
@@ -36,7 +43,11 @@ enum StepLibrary {
       local _, where = pcall(error, "", 3)
       local state, stored = begin(name, lookup ~= nil, where)
       if state == "done" then return unpack(stored, 1, stored.n) end
-      if state == "twice" then error("step '" .. name .. "' is used twice in one run (first at " .. stored .. ")", 2) end
+      if state == "twice" then
+        -- The first call's place is unknown when it came through pcall (a C function's level).
+        local first = stored ~= "" and (" (first at " .. stored .. ")") or ""
+        error("step '" .. name .. "' is used twice in one run" .. first, 2)
+      end
       if state == "lookup" then
         local found = pack(pcall(lookup))
         if not found[1] then finish(name, false, found, 2) error(found[2], 0) end
