@@ -340,6 +340,25 @@ import Testing
         }
     }
 
+    /// A body's numbers were parsed to doubles and written again: a decimal's 12.50 went out as
+    /// 12.5, and a JSON string's as the double wrote it.
+    @Test func aBodysNumbersGoOutWithTheDigitsTheScriptGave() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local D = payrun.decimal.new
+                local p = payrun.provider("particeep")
+                print(p:sign{ method = "post", path = "/transaction", body = { amount = D("12.50"), tiny = D("0.000000000000000000001"), n = 3 } }.body)
+                print(p:sign{ method = "post", path = "/transaction", body = '{"amount": 12.50, "scaled": 1e2, "n": 7}' }.body)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == """
+                {"amount":12.50,"n":3,"tiny":0.000000000000000000001}
+                {"amount":12.50,"n":7,"scaled":1e2}
+
+                """, "\(output.standardOutput)")
+        }
+    }
+
     @Test func signShowsTheRequestWithoutItsSecretsAndCanBeSent() async throws {
         try await withServer { server in
             let (status, output) = await run("""

@@ -20,6 +20,9 @@ public protocol JSONSink {
     /// takes it (as an exact decimal), refuses it, or has it rounded to a double and given to
     /// ``number(_:)`` (the default).
     mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber
+    /// Whether every number with a fraction or an exponent goes through ``preciseNumber(_:)``
+    /// too, however few its digits (false, the default): for a document sent on as written.
+    var wantsEveryNumberText: Bool { get }
     /// A string or a member name, as UTF-8 with escapes resolved. `documentOffset` is where the
     /// bytes lie in the document when they are its own (no escapes), nil when they were
     /// unescaped into a scratch buffer. The bytes are valid only during the call.
@@ -48,6 +51,9 @@ public enum JSONPreciseNumber: Sendable {
 extension JSONSink {
     @inlinable
     public mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber { .rounded }
+
+    @inlinable
+    public var wantsEveryNumberText: Bool { false }
 }
 
 /// One parse of one document into a sink.
@@ -432,7 +438,7 @@ public struct JSONParser<Sink: JSONSink> {
             }
         }
         // Past 64 bits, or more digits than a double keeps (15 always survive the round trip).
-        if isInteger || digits > 15 {
+        if isInteger || digits > 15 || sink.wantsEveryNumberText {
             switch sink.preciseNumber(UnsafeBufferPointer(rebasing: document[start..<position])) {
             case .taken: return
             case .rounded: break

@@ -37,9 +37,17 @@ public struct JSONTape: Sendable {
     /// Parses one JSON value and nothing after it but white space.
     /// - Throws: `JSONParseError` saying where the text stops being JSON.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONTape {
+        try parse(bytes, keepingNumberText: false)
+    }
+
+    /// ``parse(_:)``; with `keepingNumberText`, every number with a fraction or an exponent keeps
+    /// its text (``Node/exactNumberText(at:)``), not only one a double cannot hold: for a
+    /// document sent on as it was written.
+    public static func parse(_ bytes: some Collection<UInt8>, keepingNumberText: Bool) throws(JSONParseError) -> JSONTape {
         var text = Array(bytes)
         let builder = try text.withUnsafeBufferPointer { (document) throws(JSONParseError) in
-            var parser = JSONParser(document: document, sink: JSONTapeBuilder(document: document), maximumDepth: maximumDepth)
+            var parser = JSONParser(
+                document: document, sink: JSONTapeBuilder(document: document, keepsNumberText: keepingNumberText), maximumDepth: maximumDepth)
             try parser.parse()
             return parser.sink
         }

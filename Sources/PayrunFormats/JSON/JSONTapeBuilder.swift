@@ -13,9 +13,14 @@ struct JSONTapeBuilder: JSONSink {
     /// Where the number about to be given as a double was written, when a double does not hold
     /// it exactly: its entry keeps the place, so readers can have the digits as written.
     private var exactNumberStart: Int?
+    /// Every number with a fraction or exponent keeps its text, exact as a double or not: for
+    /// what is sent on (`12.50` stays `12.50`, not `12.5`).
+    private let keepsNumberText: Bool
+    var wantsEveryNumberText: Bool { keepsNumberText }
 
-    init(document: UnsafeBufferPointer<UInt8>) {
+    init(document: UnsafeBufferPointer<UInt8>, keepsNumberText: Bool = false) {
         self.document = document
+        self.keepsNumberText = keepsNumberText
         entries.reserveCapacity(document.count / 6 + 4)
         // Answers nest a few levels: grown from empty, the stack was made twice for one.
         open.reserveCapacity(8)
@@ -35,7 +40,7 @@ struct JSONTapeBuilder: JSONSink {
     }
 
     mutating func preciseNumber(_ text: UnsafeBufferPointer<UInt8>) -> JSONPreciseNumber {
-        if !JSONNumberText.isExactDouble(String(decoding: text, as: UTF8.self)), let start = text.baseAddress, let base = document.baseAddress {
+        if keepsNumberText || !JSONNumberText.isExactDouble(String(decoding: text, as: UTF8.self)), let start = text.baseAddress, let base = document.baseAddress {
             exactNumberStart = start - base
         }
         return .rounded

@@ -36,6 +36,13 @@ public enum JSONValue: Sendable, Equatable {
         try JSONTape.parse(bytes).root.value
     }
 
+    /// ``parse(_:)``, every number with a fraction or an exponent kept as written
+    /// (``exactNumber(_:)``): a body sent on goes out with the digits it was given (`12.50`,
+    /// `-0.00`), not as a double would write them.
+    public static func parseKeepingNumberText(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        try JSONTape.parse(bytes, keepingNumberText: true).root.value
+    }
+
     /// Compact JSON text with sorted keys.
     public func encoded() -> [UInt8] {
         var writer = JSONWriter()

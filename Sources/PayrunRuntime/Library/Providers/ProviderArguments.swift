@@ -65,7 +65,8 @@ enum ProviderArguments {
             }
         }
         do {
-            return try JSONValue.parse(bytes)
+            // Its numbers go out as written: a decimal's digits, or a JSON string's.
+            return try JSONValue.parseKeepingNumberText(bytes)
         } catch {
             throw .invalid(at: position, "the body is not JSON: \(error.description)")
         }
