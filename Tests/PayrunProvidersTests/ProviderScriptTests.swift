@@ -340,6 +340,32 @@ import Testing
         }
     }
 
+    /// `payrun.http` refused them; a provider's requests took them: a `Content-Length: 0` left a
+    /// body on the kept connection, read as the start of the next request, and a `Host` could
+    /// steer a shared front end, credentials and all, to another site.
+    @Test func aScriptCannotSetTheHeadersThatFrameOrRouteAProviderRequest() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                for _, name in ipairs({ "Content-Length", "transfer-encoding", "Host", "Proxy-Authorization" }) do
+                  print(pcall(function() return p:request{ method = "POST", path = "/transaction", headers = { [name] = "0" }, body = { a = 1 } } end))
+                end
+                print(pcall(payrun.provider, "particeep", { headers = { Host = "evil.example" } }))
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.count == 5, "\(lines)")
+            for (line, name) in zip(lines, ["Content-Length", "transfer-encoding", "Host", "Proxy-Authorization"]) {
+                #expect(line.hasPrefix("false\t") && line.hasSuffix(
+                    ":3: bad argument #1 to 'request' (field 'headers': '\(name)' is set by payrun from the provider's URL and the body, not by a script)"), "\(line)")
+            }
+            #expect(lines.last?.hasSuffix(
+                "bad argument #2 to 'payrun.provider' (field 'headers': 'Host' is set by payrun from the provider's URL and each body, not by a script)") == true,
+                    "\(lines)")
+            #expect(server.requests.all.isEmpty, "nothing was sent")
+        }
+    }
+
     /// A body's numbers were parsed to doubles and written again: a decimal's 12.50 went out as
     /// 12.5, and a JSON string's as the double wrote it.
     @Test func aBodysNumbersGoOutWithTheDigitsTheScriptGave() async throws {

@@ -39,18 +39,11 @@ enum ServiceArguments {
         return request
     }
 
-    /// Headers the connection's own framing and routing depend on: set by payrun (from the url
-    /// and the body), never by a script, or a shared front end could be steered to a host that
-    /// is not allowed.
-    static let reservedHeaders: Set<String> = [
-        "host", ":authority", "connection", "content-length", "transfer-encoding", "te", "trailer", "upgrade", "keep-alive",
-    ]
-
     /// `headers`, `query` and `retry` of the table at argument `position`.
     private static func readOptions(_ call: LuaCall, at position: Int, into request: inout ServiceRequest) throws {
         request.headers = try pairs("headers", call, at: position, allowsLists: true)
-        if let reserved = request.headers.first(where: { reservedHeaders.contains($0.0.lowercased()) || $0.0.lowercased().hasPrefix("proxy-") }) {
-            throw LuaArgumentError.invalid(at: position, "field 'headers': '\(reserved.0)' is set by payrun from the url and body, not by a script")
+        if let reserved = ReservedHeaders.first(of: request.headers.lazy.map(\.0)) {
+            throw LuaArgumentError.invalid(at: position, "field 'headers': '\(reserved)' is set by payrun from the url and body, not by a script")
         }
         request.query = try pairs("query", call, at: position, allowsLists: false)
         request.retry = try call.booleanField("retry", of: position) ?? false

@@ -105,6 +105,9 @@ enum ProviderArguments {
             try Self.body(call, value: index, position: 2)
         }
         let headers = try call.stringPairsField("headers", of: 2) ?? []
+        if let reserved = ReservedHeaders.first(of: headers.lazy.map(\.0)) {
+            throw LuaArgumentError.invalid(at: 2, "field 'headers': '\(reserved)' is set by payrun from the provider's URL and the body, not by a script")
+        }
         return RequestParts(method: method, path: path, query: query, body: body,
                             headers: ProviderSigning.headersToSend(headers, for: handle.client.provider))
     }

@@ -41,6 +41,9 @@ enum ProviderLibrary {
             let name = try call.string(at: 1)
             try call.checkFieldNames(of: 2, among: ["headers"])
             let headers = try call.stringPairsField("headers", of: 2) ?? []
+            if let reserved = ReservedHeaders.first(of: headers.lazy.map(\.0)) {
+                throw LuaArgumentError.invalid(at: 2, "field 'headers': '\(reserved)' is set by payrun from the provider's URL and each body, not by a script")
+            }
             // A name that is no provider is the argument's fault, said where the script gave it.
             if let unknown = session.unknownProvider(name) { throw LuaArgumentError.invalid(at: 1, unknown) }
             do {
