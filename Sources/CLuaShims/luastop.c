@@ -328,13 +328,33 @@ int luashim_coroutine_resume(lua_State *L) {
     return results + 1;  // true, results...
 }
 
+// Closing a coroutine runs its pending __close metamethods on the coroutine's own Lua thread:
+// that thread is the running one meanwhile, so a stop (or a memory error) arms its hook, not the
+// caller's, and a loop in a __close is stopped like any other. Back in the caller, a stop asked
+// for meanwhile is armed there too.
+static int close_tracked(lua_State *L, lua_State *co, int (*close)(lua_State *L, lua_State *co)) {
+    stop_state *state = stops(luashim_gethost(L));
+    lua_State *previous = atomic_load(&state->running);
+    atomic_store(&state->running, co);
+    if (atomic_load(&state->reason) != 0) arm(co);
+    int status = close(L, co);
+    atomic_store(&state->running, previous);
+    if (atomic_load(&state->reason) != 0) arm(L);
+    return status;
+}
+
+static int reset(lua_State *L, lua_State *co) {
+    (void)L;
+    return lua_resetthread(co);
+}
+
 static int resume_wrapped(lua_State *L) {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
     int results = resume_tracked(L, co, lua_gettop(L));
     if (results >= 0) return results;
     int status = lua_status(co);
     if (status != LUA_OK && status != LUA_YIELD) {  // the coroutine failed: close it
-        status = lua_resetthread(co);
+        status = close_tracked(L, co, reset);
         lua_xmove(co, L, 1);
     }
     if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
@@ -408,14 +428,21 @@ int luashim_xpcall(lua_State *L) {
 // chain is an error instead.
 #define MAX_CLOSING_DEPTH 100
 
+// The stock coroutine.close, called with the arguments on L's stack (it is their first slot).
+static int stock_close(lua_State *L, lua_State *co) {
+    (void)co;
+    return lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+}
+
 int luashim_coroutine_close(lua_State *L) {
     stop_state *state = stops(luashim_gethost(L));
     if (state->closing_depth >= MAX_CLOSING_DEPTH)
         return luaL_error(L, "C stack overflow (coroutine.close nested more than %d deep)", MAX_CLOSING_DEPTH);
+    lua_State *co = lua_tothread(L, 1);  // not a coroutine: the stock close says so
     lua_pushvalue(L, lua_upvalueindex(1));  // stack: args... stock-close
     lua_insert(L, 1);
     state->closing_depth++;
-    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    int status = co != NULL ? close_tracked(L, co, stock_close) : stock_close(L, NULL);
     state->closing_depth--;
     if (status != LUA_OK) return lua_error(L);
     return lua_gettop(L);

@@ -26,6 +26,11 @@ import Testing
         "local co = coroutine.create(function() \(spin) end); for _ = 1, 1e6 do coroutine.resume(co) end",
         "local co = coroutine.wrap(function() coroutine.yield() \(spin) end); co(); co()",
         "do local x <close> = setmetatable({}, {__close = function() \(spin) end}) end",
+        // A coroutine's pending __close runs on the coroutine's own thread when it is closed, or
+        // when a wrapped one fails: its hook was not the one a stop armed.
+        "local c = coroutine.create(function() local x <close> = setmetatable({}, {__close = function() \(spin) end}); coroutine.yield() end); coroutine.resume(c); coroutine.close(c)",
+        "pcall(coroutine.wrap(function() local x <close> = setmetatable({}, {__close = function() \(spin) end}); error('die') end))",
+        "local c = coroutine.create(function() local x <close> = setmetatable({}, {__close = function() for _ = 1, 1e6 do pcall(function() \(spin) end) end end}); coroutine.yield() end); coroutine.resume(c); print(coroutine.close(c)); \(spin)",
         "for _ = 1, 1e6 do local ok = pcall(error, 'x') end \(spin)",
         "for _ = 1, 1e5 do select(2, pcall(string.rep, 'x', 1e4)) end \(spin)",
         // Pattern bombs run inside C functions, where no hook fires: the matcher checks itself.
