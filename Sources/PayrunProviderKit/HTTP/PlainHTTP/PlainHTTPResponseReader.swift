@@ -1,5 +1,8 @@
 // Reads one HTTP/1.1 response off a connection: the status line, the headers, and a body sized
-// by Content-Length, sent in chunks, or running to the end of the stream.
+// by Content-Length, sent in chunks, or running to the end of the stream. The reading is done in
+// steps that take what is buffered as far as it goes (``advance(bodiless:)``), so one reader
+// serves a thread that blocks for more (``readNow(bodiless:)``, no async call at all) and a task
+// that suspends for it on a reactor (``read(bodiless:)``), with one copy of the framing rules.
 import Glibc
 import PayrunFormats
 
@@ -17,6 +20,10 @@ struct PlainHTTPResponseReader {
     private(set) var answered = false
     /// Where the search for the next line's end goes on from: the bytes before it were searched.
     private var scanned = 0
+    /// How far the response has been taken.
+    private var step = Step.head(HeadProgress())
+    /// The stream ended (for a body that runs to the end).
+    private var atEnd = false
 
     /// The longest head (status line and headers) taken.
     static let maximumHeadBytes = 64 << 10
@@ -44,71 +51,145 @@ struct PlainHTTPResponseReader {
     /// The largest buffer a connection keeps between responses.
     static let keptBufferBytes = 256 << 10
 
-    /// The response, and whether the connection can carry another request.
+    /// The response, and whether the connection can carry another request, suspended on the
+    /// socket's reactor for more (or blocking, on a thread that may).
     /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
     nonisolated(nonsending) mutating func read(bodiless: Bool) async throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
-        var head = try await readHead()
-        // Interim responses (100 Continue and the like) come before the real one.
-        while (100...199).contains(head.status) && head.status != 101 {
-            head = try await readHead()
+        while true {
+            if let done = try advance(bodiless: bodiless) { return done }
+            if case .blocking = waiting {
+                try readMoreNow()
+            } else {
+                try took(await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting))
+            }
         }
-        let status = head.status
+    }
+
+    /// ``read(bodiless:)`` on a reader whose waiting is blocking: no async call, no task needed.
+    mutating func readNow(bodiless: Bool) throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
+        while true {
+            if let done = try advance(bodiless: bodiless) { return done }
+            try readMoreNow()
+        }
+    }
+
+    /// Reads more into the buffer, blocking this thread (hearing its stop).
+    private mutating func readMoreNow() throws(TransportError) {
+        guard case .blocking(let stop) = waiting else { preconditionFailure("a reader on a reactor reads by suspending") }
+        try took(socket.readBlocking(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, stop: stop))
+    }
+
+    /// Notes a read of `count` bytes: 0 is the end of the stream, which ends only a body that
+    /// runs to it.
+    private mutating func took(_ count: Int) throws(TransportError) {
+        guard count > 0 else {
+            if case .body(_, .toEnd, _) = step {
+                atEnd = true
+                return
+            }
+            throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
+        }
+        answered = true
+    }
+
+    /// How far a response has been taken.
+    private enum Step {
+        /// The status line and headers, so far.
+        case head(HeadProgress)
+        /// The body, framed as the head says, and whether the connection stays open after it.
+        case body(Head, Body, keepsAlive: Bool)
+    }
+
+    private enum Body {
+        case length(Int)
+        case chunked(ChunkProgress)
+        case toEnd
+    }
+
+    /// A chunked body so far: the chunks' bytes, and what comes next.
+    private struct ChunkProgress {
+        var body: [UInt8] = []
+        /// The size of the chunk whose data comes next; nil when a size line does.
+        var size: Int?
+        /// The last chunk came: trailers, up to an empty line.
+        var inTrailers = false
+    }
+
+    /// Takes what is buffered as far as it goes: the response and whether the connection can
+    /// carry another, or nil when more must be read first (the buffer is then compacted).
+    /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
+    mutating func advance(bodiless: Bool) throws(TransportError) -> (ProviderResponse, keepsAlive: Bool)? {
+        while true {
+            switch step {
+            case .head(var progress):
+                guard let head = try headStep(&progress) else {
+                    step = .head(progress)
+                    return nil
+                }
+                // Interim responses (100 Continue and the like) come before the real one.
+                if (100...199).contains(head.status) && head.status != 101 {
+                    step = .head(HeadProgress())
+                    continue
+                }
+                step = try bodyStep(after: head, bodiless: bodiless)
+            case .body(let head, .length(let count), let keepsAlive):
+                // Most bodies came with the head.
+                guard buffer.count - start >= count else {
+                    compact()
+                    return nil
+                }
+                let body = Array(buffer[start..<(start + count)])
+                start += count
+                return finished(head, body, keepsAlive: keepsAlive)
+            case .body(let head, .chunked(var progress), let keepsAlive):
+                guard try chunkStep(&progress) else {
+                    step = .body(head, .chunked(progress), keepsAlive: keepsAlive)
+                    compact()
+                    return nil
+                }
+                return finished(head, progress.body, keepsAlive: keepsAlive)
+            case .body(let head, .toEnd, _):
+                // Part of the body may have come with the head: checked before reading more, too.
+                guard buffer.count - start <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
+                guard atEnd else { return nil }
+                defer { start = buffer.count }
+                return finished(head, Array(buffer[start...]), keepsAlive: false)
+            }
+        }
+    }
+
+    /// How the body after `head` is framed (RFC 9112 §6.3): Transfer-Encoding wins over
+    /// Content-Length, and a response carrying both, or a coding other than chunked last, is not
+    /// trusted to leave the connection clean. Repeated Content-Lengths must all say the same.
+    private func bodyStep(after head: Head, bodiless: Bool) throws(TransportError) -> Step {
         let framing = head.framing
         // HTTP/1.1 keeps the connection, HTTP/1.0 only when asked to; `close` wins over both.
         var keepsAlive = head.minorVersion == 1 || (head.minorVersion == 0 && framing.asksKeepAlive)
         if framing.closes { keepsAlive = false }
         let codings = framing.codings
-        // How the body is framed (RFC 9112 §6.3): Transfer-Encoding wins over Content-Length, and
-        // a response carrying both, or a coding other than chunked last, is not trusted to leave
-        // the connection clean. Repeated Content-Lengths must all say the same.
-        let body: [UInt8]
-        if bodiless || status == 204 || status == 304 {
-            body = []
-        } else if !codings.isEmpty {
+        if bodiless || head.status == 204 || head.status == 304 {
+            return .body(head, .length(0), keepsAlive: keepsAlive)
+        }
+        if !codings.isEmpty {
             if framing.length != .none { keepsAlive = false }
-            if codings.last == "chunked" {
-                body = try await readChunkedBody()
-            } else {
-                body = try await readToEnd()
-                keepsAlive = false
-            }
-        } else if framing.length != .none {
+            return codings.last == "chunked" ? .body(head, .chunked(ChunkProgress()), keepsAlive: keepsAlive) : .body(head, .toEnd, keepsAlive: false)
+        }
+        if framing.length != .none {
             guard case .value(let count, _) = framing.length else {
                 // The values are not quoted: a confused server may have put anything there.
                 throw .connectionLost("a malformed response: a Content-Length that is not one number")
             }
             guard count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-            // Most bodies came with the head: no call to suspend in for them.
-            if buffer.count - start < count { try await fill(count) }
-            body = Array(buffer[start..<(start + count)])
-            start += count
-        } else {
-            body = try await readToEnd()
-            keepsAlive = false
+            return .body(head, .length(count), keepsAlive: keepsAlive)
         }
-        // Bytes past the response were never asked for: the connection is not trusted again.
-        if start < buffer.count { keepsAlive = false }
-        return (ProviderResponse(status: status, headerFields: head.headers, body: body), keepsAlive)
+        return .body(head, .toEnd, keepsAlive: false)
     }
 
-    /// Reads until at least `count` unconsumed bytes are there.
-    nonisolated(nonsending) private mutating func fill(_ count: Int) async throws(TransportError) {
-        while buffer.count - start < count {
-            compact()
-            try await readMore()
-        }
-    }
-
-    nonisolated(nonsending) private mutating func readMore() async throws(TransportError) {
-        let count = if case .blocking(let stop) = waiting {
-            try socket.readBlocking(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, stop: stop)
-        } else {
-            try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting)
-        }
-        guard count > 0 else {
-            throw .connectionLost(answered ? "the server closed the connection before the response ended" : "the server closed the connection without answering")
-        }
-        answered = true
+    /// The response the head and body make; bytes past it were never asked for, so the
+    /// connection is not trusted again.
+    private mutating func finished(_ head: Head, _ body: [UInt8], keepsAlive: Bool) -> (ProviderResponse, keepsAlive: Bool) {
+        step = .head(HeadProgress())
+        return (ProviderResponse(status: head.status, headerFields: head.headers, body: body), keepsAlive && start == buffer.count)
     }
 
     /// Drops the consumed bytes once they are most of the buffer, so a long body is not copied
@@ -143,15 +224,6 @@ struct PlainHTTPResponseReader {
         scanned = buffer.count
         guard buffer.count - start <= limit else { throw .connectionLost("a malformed response: a line longer than \(limit) bytes") }
         return nil
-    }
-
-    /// The next line, reading until all of it is there.
-    nonisolated(nonsending) private mutating func line(limit: Int) async throws(TransportError) -> ArraySlice<UInt8> {
-        while true {
-            if let line = try bufferedLine(limit: limit) { return line }
-            compact()
-            try await readMore()
-        }
     }
 
     /// A response's head: its status line, its headers as bytes (``ResponseHeaders``), and what
@@ -229,42 +301,48 @@ struct PlainHTTPResponseReader {
         }
     }
 
-    /// The status line and the headers. Each line is taken from the buffer as it is there, and
-    /// more read only when a line has not all come: an async call a line (``line(limit:)``) cost
-    /// more than finding its end.
-    nonisolated(nonsending) private mutating func readHead() async throws(TransportError) -> Head {
+    /// A head so far: the status line, the header lines taken, and what framing they say.
+    private struct HeadProgress {
         var statusLine: (minorVersion: Int, status: Int)?
-        // The header lines are copied out in one piece when the empty line ends them: from
-        // `block`, where those not copied yet start in the buffer (nil before the status line).
+        /// The header lines, copied out in one piece when the empty line ends them, or when the
+        /// buffer is compacted: from `block`, where those not copied yet start in the buffer (nil
+        /// before the status line).
         var lines: [UInt8] = []
         var count = 0
         var block: Int?
         var framing = Framing()
         var size = 0
+    }
+
+    /// Takes the status line and the headers as far as they are buffered: the head once the
+    /// empty line after them is there, or nil (the lines so far kept in `progress`). Each line
+    /// is taken from the buffer as it is there: an async call a line cost more than finding its end.
+    private mutating func headStep(_ progress: inout HeadProgress) throws(TransportError) -> Head? {
         while true {
             guard let line = try bufferedLine(limit: Self.maximumHeadBytes) else {
                 // Compacting drops what was read: the lines so far are copied out first.
-                if let from = block { lines += buffer[from..<start] }
+                if let from = progress.block { progress.lines += buffer[from..<start] }
                 compact()
-                if block != nil { block = start }
-                try await readMore()
-                continue
+                if progress.block != nil { progress.block = start }
+                return nil
             }
-            size += line.count
-            guard let (minorVersion, status) = statusLine else {
+            progress.size += line.count
+            guard let (minorVersion, status) = progress.statusLine else {
                 guard let first = Self.versionAndStatus(of: line) else {
                     // What came is not quoted: it may be part of another answer, a token included.
                     throw .connectionLost("a malformed response: the first line is not an HTTP/1.x status line")
                 }
-                statusLine = first
-                block = start
+                progress.statusLine = first
+                progress.block = start
                 continue
             }
-            if line.isEmpty, let from = block {
-                lines += buffer[from..<line.startIndex]
-                return Head(minorVersion: minorVersion, status: status, headers: ResponseHeaders(lines: lines, count: count), framing: framing)
+            if line.isEmpty, let from = progress.block {
+                progress.lines += buffer[from..<line.startIndex]
+                return Head(
+                    minorVersion: minorVersion, status: status, headers: ResponseHeaders(lines: progress.lines, count: progress.count),
+                    framing: progress.framing)
             }
-            guard size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
+            guard progress.size <= Self.maximumHeadBytes else { throw .connectionLost("a malformed response: headers past \(Self.maximumHeadBytes) bytes") }
             // memchr, as for the line's end: `firstIndex(of:)` walked the name a byte at a time.
             let colonOffset = line.withUnsafeBufferPointer { bytes -> Int? in
                 guard let base = bytes.baseAddress, let found = memchr(base, Int32(UInt8(ascii: ":")), bytes.count) else { return nil }
@@ -273,9 +351,9 @@ struct PlainHTTPResponseReader {
             guard let colon = colonOffset.map({ line.startIndex + $0 }) else {
                 throw .connectionLost("a malformed response: a header line without ':'")
             }
-            count += 1
+            progress.count += 1
             if let header = FramingHeader(line[..<colon]) {
-                framing.add(header, line[(colon + 1)...])
+                progress.framing.add(header, line[(colon + 1)...])
             }
         }
     }
@@ -320,38 +398,40 @@ struct PlainHTTPResponseReader {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
     }
 
-    nonisolated(nonsending) private mutating func readChunkedBody() async throws(TransportError) -> [UInt8] {
-        var body: [UInt8] = []
+    /// Takes a chunked body's chunks and trailers as far as they are buffered: true once the
+    /// empty line after the trailers has come.
+    private mutating func chunkStep(_ progress: inout ChunkProgress) throws(TransportError) -> Bool {
         while true {
-            let sizeLine = try await line(limit: 1024)
-            let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") }
-            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ Self.isHexDigit($0) }),
-                  let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
-                throw .connectionLost("a malformed response: a chunk size that is not a hexadecimal number")
-            }
-            if size == 0 {
+            if progress.inTrailers {
                 // Trailers, if any, up to the empty line.
-                while try await !line(limit: Self.maximumHeadBytes).isEmpty {}
-                return body
+                guard let line = try bufferedLine(limit: Self.maximumHeadBytes) else { return false }
+                if line.isEmpty { return true }
+                continue
             }
-            // Compared without adding: a size near Int.max must not overflow.
-            guard size <= maximumBodyBytes - body.count else { throw .tooLarge(limit: maximumBodyBytes) }
-            try await fill(size + 2)
-            body += buffer[start..<(start + size)]
+            guard let size = progress.size else {
+                guard let sizeLine = try bufferedLine(limit: 1024) else { return false }
+                let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") }
+                guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ Self.isHexDigit($0) }),
+                      let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                    throw .connectionLost("a malformed response: a chunk size that is not a hexadecimal number")
+                }
+                if size == 0 {
+                    progress.inTrailers = true
+                    continue
+                }
+                // Compared without adding: a size near Int.max must not overflow.
+                guard size <= maximumBodyBytes - progress.body.count else { throw .tooLarge(limit: maximumBodyBytes) }
+                progress.size = size
+                continue
+            }
+            guard buffer.count - start >= size + 2 else { return false }
+            progress.body += buffer[start..<(start + size)]
             start += size
             guard buffer[start] == UInt8(ascii: "\r"), buffer[start + 1] == UInt8(ascii: "\n") else {
                 throw .connectionLost("a malformed response: a chunk not followed by CRLF")
             }
             start += 2
+            progress.size = nil
         }
-    }
-
-    nonisolated(nonsending) private mutating func readToEnd() async throws(TransportError) -> [UInt8] {
-        // Part of the body may have come with the head: checked before reading more, too.
-        repeat {
-            guard buffer.count - start <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-        } while try await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waiting: waiting) > 0
-        defer { start = buffer.count }
-        return Array(buffer[start...])
     }
 }
