@@ -120,61 +120,111 @@ final class PlainHTTPClient: Sendable {
         }
     }
 
+    /// What goes out for a request, and how.
+    private struct Outgoing {
+        let message: [UInt8]
+        let bodiless: Bool
+        let key: String
+        let deadline: ContinuousClock.Instant
+        /// A read the provider lets be repeated goes out on a connection kept a moment ago
+        /// without asking the kernel first whether the server closed it (`uncheckedReuseTime`):
+        /// if it had, the request fails before any answer and goes once more, on a new
+        /// connection. Any other request goes only on a connection seen open, and never twice.
+        let mayGoUnchecked: Bool
+    }
+
+    /// The bytes of `request` to `destination`; throws before anything goes out when it cannot be
+    /// sent, or a stop was asked for (while a token was fetched, say).
+    private func outgoing(_ request: ProviderRequest, to destination: Destination, stopped: Bool) throws(TransportError) -> Outgoing {
+        let head = try RequestHead.bytes(of: request, to: destination)
+        if stopped { throw .stopped(sent: false) }
+        let bodiless = request.method == "HEAD"
+        return Outgoing(
+            message: request.body.map { head + $0 } ?? head, bodiless: bodiless, key: destination.key,
+            deadline: ContinuousClock.now + settings.totalTimeout,
+            mayGoUnchecked: (bodiless || request.method == "GET") && request.retrySafety == .idempotent)
+    }
+
     /// Sends `request` once and reads the whole response, on this thread.
     /// - Parameter waiting: how to wait for the socket: blocking, hearing a stop (checked at
     ///   least every 50 ms), or suspended on a reactor.
     nonisolated(nonsending) func send(_ request: ProviderRequest, to destination: Destination, waiting: SocketWaiting) async throws(TransportError) -> ProviderResponse {
-        let head = try RequestHead.bytes(of: request, to: destination)
-        // A stop asked for before anything went out (while a token was fetched, say) sends nothing.
-        if waiting.isStopped { throw .stopped(sent: false) }
-        let deadline = ContinuousClock.now + settings.totalTimeout
-        let message = request.body.map { head + $0 } ?? head
-        let bodiless = request.method == "HEAD"
-        let key = destination.key
-        // A read the provider lets be repeated goes out on a connection kept a moment ago
-        // without asking the kernel first whether the server closed it (`uncheckedReuseTime`):
-        // if it had, the request fails before any answer and goes once more, on a new
-        // connection. Any other request goes only on a connection seen open, and never twice.
-        let mayGoUnchecked = (bodiless || request.method == "GET") && request.retrySafety == .idempotent
-        if let (kept, unchecked) = takeIdle(key, unchecked: mayGoUnchecked) {
-            if let response = try await exchange(message, on: kept, key: key, bodiless: bodiless, deadline: deadline, waiting: waiting, resendable: unchecked) {
-                return response
-            }
+        let out = try outgoing(request, to: destination, stopped: waiting.isStopped)
+        if let (kept, unchecked) = takeIdle(out.key, unchecked: out.mayGoUnchecked) {
+            if let response = try await exchange(out, on: kept, waiting: waiting, resendable: unchecked) { return response }
             if waiting.isStopped { throw .stopped(sent: false) }
         }
         let socket = try await PlainSocket.connect(
-            host: destination.host, port: destination.port, deadline: min(deadline, .now + settings.connectTimeout), waiting: waiting)
-        return try await exchange(message, on: socket, key: key, bodiless: bodiless, deadline: deadline, waiting: waiting, resendable: false)!
+            host: destination.host, port: destination.port, deadline: min(out.deadline, .now + settings.connectTimeout), waiting: waiting)
+        return try await exchange(out, on: socket, waiting: waiting, resendable: false)!
     }
 
-    /// Writes `message` on `socket` and reads its response, keeping the connection for another
+    /// ``send(_:to:waiting:)`` blocking this thread, with no async call and so no task: for a
+    /// request a connection kept from an earlier one can carry. Nil, with no answer, when none
+    /// is kept (connecting is left to the async path), or the kept one, taken unchecked for a
+    /// read that may be repeated, turned out closed before any answer: the async path sends it
+    /// again on another.
+    func sendNow(_ request: ProviderRequest, to destination: Destination, stop: @escaping @Sendable () -> Bool) throws(TransportError) -> ProviderResponse? {
+        let out = try outgoing(request, to: destination, stopped: stop())
+        guard let (kept, unchecked) = takeIdle(out.key, unchecked: out.mayGoUnchecked) else { return nil }
+        return try exchangeNow(out, on: kept, stop: stop, resendable: unchecked)
+    }
+
+    /// Writes the request on `socket` and reads its response, keeping the connection for another
     /// request if it can carry one. Nil, with the connection closed, when it was taken unchecked
     /// (`resendable`) and ended before any of an answer: the server had closed it.
-    nonisolated(nonsending) private func exchange(
-        _ message: [UInt8], on socket: PlainSocket, key: String, bodiless: Bool, deadline: ContinuousClock.Instant, waiting: SocketWaiting, resendable: Bool
-    ) async throws(TransportError) -> ProviderResponse? {
+    nonisolated(nonsending) private func exchange(_ out: Outgoing, on socket: PlainSocket, waiting: SocketWaiting, resendable: Bool) async throws(TransportError) -> ProviderResponse? {
+        if case .blocking(let stop) = waiting { return try exchangeNow(out, on: socket, stop: stop, resendable: resendable) }
         var keepsAlive = false
-        defer { if keepsAlive { putBack(socket, key) } else { socket.close() } }
+        defer { finish(socket, out.key, keepsAlive: keepsAlive) }
         if waiting.isStopped { throw .stopped(sent: false) }
-        var reader = PlainHTTPResponseReader(
-            socket: socket, readTimeout: settings.readTimeout, deadline: deadline,
-            maximumBodyBytes: settings.maximumResponseBytes, waiting: waiting)
+        var reader = reader(for: socket, out, waiting: waiting)
         do throws(TransportError) {
             // All of it at once, nearly always: the async write only when the socket is full.
-            let written = try socket.writeNow(message)
-            if written < message.count {
-                try await socket.write(message, from: written, deadline: deadline, waiting: waiting)
-            }
+            let written = try socket.writeNow(out.message)
+            if written < out.message.count { try await socket.write(out.message, from: written, deadline: out.deadline, waiting: waiting) }
             let response: ProviderResponse
-            (response, keepsAlive) = try await reader.read(bodiless: bodiless)
-            if keepsAlive { reader.keepBuffer() }
-            // A body a server sends after a bodiless answer anyway would come after its head:
-            // the connection is checked for such bytes before it carries anything else.
-            socket.needsCheck = bodiless || response.status == 204 || response.status == 304
-            return response
+            (response, keepsAlive) = try await reader.read(bodiless: out.bodiless)
+            return answered(response, keepsAlive: keepsAlive, by: &reader, out)
         } catch .connectionLost(_) where resendable && !reader.answered {
             return nil
         }
+    }
+
+    /// ``exchange(_:on:waiting:resendable:)`` blocking this thread, hearing `stop`.
+    private func exchangeNow(_ out: Outgoing, on socket: PlainSocket, stop: @escaping @Sendable () -> Bool, resendable: Bool) throws(TransportError) -> ProviderResponse? {
+        var keepsAlive = false
+        defer { finish(socket, out.key, keepsAlive: keepsAlive) }
+        if stop() { throw .stopped(sent: false) }
+        var reader = reader(for: socket, out, waiting: .blocking(stop: stop))
+        do throws(TransportError) {
+            let written = try socket.writeNow(out.message)
+            if written < out.message.count { try socket.writeBlocking(out.message, from: written, deadline: out.deadline, stop: stop) }
+            let response: ProviderResponse
+            (response, keepsAlive) = try reader.readNow(bodiless: out.bodiless)
+            return answered(response, keepsAlive: keepsAlive, by: &reader, out)
+        } catch .connectionLost(_) where resendable && !reader.answered {
+            return nil
+        }
+    }
+
+    private func reader(for socket: PlainSocket, _ out: Outgoing, waiting: SocketWaiting) -> PlainHTTPResponseReader {
+        PlainHTTPResponseReader(
+            socket: socket, readTimeout: settings.readTimeout, deadline: out.deadline, maximumBodyBytes: settings.maximumResponseBytes, waiting: waiting)
+    }
+
+    /// `response`, its connection made ready for the next request if it stays open.
+    private func answered(_ response: ProviderResponse, keepsAlive: Bool, by reader: inout PlainHTTPResponseReader, _ out: Outgoing) -> ProviderResponse {
+        if keepsAlive { reader.keepBuffer() }
+        // A body a server sends after a bodiless answer anyway would come after its head:
+        // the connection is checked for such bytes before it carries anything else.
+        reader.socket.needsCheck = out.bodiless || response.status == 204 || response.status == 304
+        return response
+    }
+
+    /// Keeps `socket` for the next request to `key`, or closes it.
+    private func finish(_ socket: PlainSocket, _ key: String, keepsAlive: Bool) {
+        if keepsAlive { putBack(socket, key) } else { socket.close() }
     }
 
     /// Closes the idle connections; any in use are closed when their request ends.

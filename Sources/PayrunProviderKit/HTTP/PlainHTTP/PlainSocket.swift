@@ -148,13 +148,29 @@ final class PlainSocket: @unchecked Sendable {
 
     /// Writes the rest of `bytes`, from `offset`.
     nonisolated(nonsending) func write(_ bytes: [UInt8], from offset: Int = 0, deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
+        if case .blocking(let stop) = waiting { return try writeBlocking(bytes, from: offset, deadline: deadline, stop: stop) }
         var offset = try writeNow(bytes, from: offset)
         while offset < bytes.count {
-            switch await wait(for: Int16(POLLOUT), until: deadline, waiting: waiting) {
-            case .ready: offset = try writeNow(bytes, from: offset)
-            case .timedOut: throw .timedOut("the request could not be written in time")
-            case .stopped: throw .stopped(sent: offset > 0)
-            }
+            try Self.mayWrite(after: await wait(for: Int16(POLLOUT), until: deadline, waiting: waiting), sent: offset > 0)
+            offset = try writeNow(bytes, from: offset)
+        }
+    }
+
+    /// ``write(_:from:deadline:waiting:)`` blocking this thread, hearing `stop`.
+    func writeBlocking(_ bytes: [UInt8], from offset: Int = 0, deadline: ContinuousClock.Instant, stop: () -> Bool) throws(TransportError) {
+        var offset = try writeNow(bytes, from: offset)
+        while offset < bytes.count {
+            try Self.mayWrite(after: wait(for: Int16(POLLOUT), until: deadline, stop: stop), sent: offset > 0)
+            offset = try writeNow(bytes, from: offset)
+        }
+    }
+
+    /// Throws unless a wait to write more ended with the socket ready.
+    private static func mayWrite(after readiness: Readiness, sent: Bool) throws(TransportError) {
+        switch readiness {
+        case .ready: return
+        case .timedOut: throw .timedOut("the request could not be written in time")
+        case .stopped: throw .stopped(sent: sent)
         }
     }
 
