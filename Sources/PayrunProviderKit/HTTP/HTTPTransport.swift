@@ -105,6 +105,14 @@ public final class HTTPTransport: Sendable {
         }
     }
 
+    /// ``send(_:)`` blocking this thread (hearing `stop`), with no task: a plain `http://` request
+    /// on a connection kept from an earlier one. Nil when it cannot go that way (another scheme,
+    /// a proxy, no kept connection): nothing was answered, and ``sendHere(_:)`` sends it.
+    package func sendNow(_ request: ProviderRequest, stop: @escaping @Sendable () -> Bool) throws(TransportError) -> ProviderResponse? {
+        guard settings.sendsPlainHTTPOnWaitingThread, let destination = PlainHTTPClient.destination(of: request.url) else { return nil }
+        return try plain.sendNow(request, to: destination, stop: stop)
+    }
+
     /// How this thread may wait for a socket of its own; nil on event loops and Swift's pool.
     private static func socketWaiting() -> SocketWaiting? {
         if let stop = BlockingIO.stopCheck { return .blocking(stop: stop.isStopped) }

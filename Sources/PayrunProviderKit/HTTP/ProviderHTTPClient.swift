@@ -54,8 +54,39 @@ public struct ProviderHTTPClient: Sendable {
         try await sendHere(request)
     }
 
+    /// A request's first attempt, made on a blocking thread with no task
+    /// (``firstAttemptNow(_:stop:)``): what came of it, and how long it took.
+    package struct FirstAttempt: Sendable {
+        let outcome: Result<ProviderResponse, TransportError>
+        let elapsed: Duration
+    }
+
+    /// The first attempt of `request`, sent by this thread with no task when the transport can
+    /// (``HTTPTransport/sendNow(_:stop:)``); nil when it cannot, with nothing answered.
+    package func firstAttemptNow(_ request: ProviderRequest, stop: @escaping @Sendable () -> Bool) -> FirstAttempt? {
+        let start = ContinuousClock.now
+        let outcome: Result<ProviderResponse, TransportError>
+        do throws(TransportError) {
+            guard let response = try transport.sendNow(request, stop: stop) else { return nil }
+            outcome = .success(response)
+        } catch {
+            outcome = .failure(error)
+        }
+        return FirstAttempt(outcome: outcome, elapsed: ContinuousClock.now - start)
+    }
+
+    /// The response, when `first` settles `request`: an answer that is not to be tried again
+    /// (traced here). Nil when the attempts go on: ``sendHere(_:after:)`` takes it from there.
+    package func settled(_ request: ProviderRequest, by first: FirstAttempt) -> ProviderResponse? {
+        guard case .success(let response) = first.outcome, retryWait(request, first.outcome, attempt: 1) == nil else { return nil }
+        report(request, first.outcome, attempt: 1, elapsed: first.elapsed, wait: nil)
+        return ProviderResponse(status: response.status, headerFields: response.headerFields, body: response.body, attempts: 1)
+    }
+
     /// ``send(_:)`` on the caller's executor (see ``HTTPTransport/sendHere(_:)``).
-    package nonisolated(nonsending) func sendHere(_ request: ProviderRequest) async throws(ProviderHTTPError) -> ProviderResponse {
+    /// - Parameter first: the first attempt, made already (``firstAttemptNow(_:stop:)``): the
+    ///   attempts go on from it, as if it had been made here.
+    package nonisolated(nonsending) func sendHere(_ request: ProviderRequest, after first: FirstAttempt? = nil) async throws(ProviderHTTPError) -> ProviderResponse {
         var attempt = 0
         // Whether an attempt before this one may have reached the provider (it was cut off after
         // it went out, or answered with a 5xx or 429 that may yet be applied): then a later
@@ -65,17 +96,23 @@ public struct ProviderHTTPClient: Sendable {
             attempt += 1
             let start = ContinuousClock.now
             let outcome: Result<ProviderResponse, TransportError>
-            do throws(TransportError) {
-                // A cancelled task (a stopped script's, or one whose payrun.parallel call ended
-                // before its request began) sends nothing. Checked before the first attempt only:
-                // a retry is decided on below, and reporting a retry as "not sent" would hide that
-                // the attempt before it may have arrived.
-                if attempt == 1 && Task.isCancelled { throw TransportError.stopped(sent: false) }
-                outcome = .success(try await transport.sendHere(request))
-            } catch {
-                outcome = .failure(error)
+            let elapsed: Duration
+            if attempt == 1, let first {
+                outcome = first.outcome
+                elapsed = first.elapsed
+            } else {
+                do throws(TransportError) {
+                    // A cancelled task (a stopped script's, or one whose payrun.parallel call ended
+                    // before its request began) sends nothing. Checked before the first attempt only:
+                    // a retry is decided on below, and reporting a retry as "not sent" would hide that
+                    // the attempt before it may have arrived.
+                    if attempt == 1 && Task.isCancelled { throw TransportError.stopped(sent: false) }
+                    outcome = .success(try await transport.sendHere(request))
+                } catch {
+                    outcome = .failure(error)
+                }
+                elapsed = ContinuousClock.now - start
             }
-            let elapsed = ContinuousClock.now - start
             let wait = retryWait(request, outcome, attempt: attempt)
             report(request, outcome, attempt: attempt, elapsed: elapsed, wait: wait)
             // A cancelled task (a stopped script's) sends nothing more: its wait ends, and so do

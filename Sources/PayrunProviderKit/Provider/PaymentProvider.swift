@@ -35,6 +35,11 @@ public protocol PaymentProvider: Sendable {
     /// - Throws: `ProviderError` when a credential is missing or signing fails.
     func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError)
 
+    /// Signs `request` as ``sign(_:in:)`` does, here and now, when that needs nothing awaited
+    /// (no token to fetch): a script's request is then sent by its thread with no task. False
+    /// (the default), leaving `request` as it was, to sign it with ``sign(_:in:)``.
+    func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool
+
     /// Whether `response` says the authentication `request` carried is no longer good (an
     /// expired token), so payrun should sign it afresh and send it once more. Forget the
     /// refused token here. The default: never.
@@ -179,6 +184,8 @@ extension PaymentProvider {
     public func renewsAuthorization(after response: ProviderResponse, to request: ProviderRequest, in context: SigningContext) async -> Bool {
         false
     }
+
+    public func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool { false }
 
     public func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup? { nil }
 

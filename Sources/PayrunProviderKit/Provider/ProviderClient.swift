@@ -113,21 +113,61 @@ public struct ProviderClient: Sendable {
     /// generic executor at each of the calls it goes through (see ``HTTPTransport/sendHere(_:)``).
     /// - Parameter url: `path` and `query` made a URL already (``url(_:query:)``), when the caller
     ///   made it to ask ``isRead(_:url:body:)``: built once, not twice.
+    /// - Parameter sent: the request as signed and its first attempt, made already by
+    ///   ``requestNow(_:_:query:body:headers:url:stop:)``: the attempts go on from it.
     package nonisolated(nonsending) func requestHere(
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, headers: [(String, String)] = [],
-        url: String? = nil
+        url: String? = nil, sent: Sent? = nil
     ) async throws(ProviderError) -> Reply {
-        try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true, url: url)
+        try await request(method, path, query: query, body: body, headers: headers, mayLookUp: true, url: url, sent: sent)
+    }
+
+    /// A request signed and attempted once by a blocking thread, whose attempts go on in a task.
+    package struct Sent: Sendable {
+        let request: ProviderRequest
+        let first: ProviderHTTPClient.FirstAttempt
+    }
+
+    /// What came of a request begun on a blocking thread with no task.
+    package enum Begun: Sendable {
+        /// Answered, and settled by that answer.
+        case reply(Reply)
+        /// Sent once; its retries (or the lookups an unclear failure calls for) go on in a task.
+        case sent(Sent)
+        /// Not sent: it goes the async way from the start.
+        case notHere
+    }
+
+    /// ``requestHere(_:_:query:body:headers:url:sent:)`` begun on this thread with no task at
+    /// all, when the provider signs without awaiting anything (``PaymentProvider/signNow(_:in:)``)
+    /// and the transport has a connection it can send on here (``HTTPTransport/sendNow(_:stop:)``):
+    /// a sequential request's tasks, executor hops and async frames were a quarter of its
+    /// instructions. What its answer leaves to do (a retry, a renewed signature, a lookup) goes
+    /// on in a task, from the attempt made here.
+    /// - Parameter stop: ends the wait for the answer (a time limit, Ctrl-C).
+    package func requestNow(
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], url: String?,
+        stop: @escaping @Sendable () -> Bool
+    ) throws(ProviderError) -> Begun {
+        var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: url)
+        try context.checkScope(of: request)
+        let unsignedCount = request.headers.count
+        guard try provider.signNow(&request, in: context) else { return .notHere }
+        if !headers.isEmpty || !defaultHeaders.isEmpty { try refuseHeadersSigningSets(request, signedAfter: unsignedCount, given: headers + defaultHeaders) }
+        guard let first = http.firstAttemptNow(request, stop: stop) else { return .notHere }
+        guard let response = http.settled(request, by: first) else { return .sent(Sent(request: request, first: first)) }
+        // One attempt: not a create repeated after an unclear failure (``request``'s lookups).
+        return .reply(reply(to: response, result: try redactedResult(of: response, to: request)))
     }
 
     private nonisolated(nonsending) func request(
         _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], mayLookUp: Bool,
-        url: String? = nil
+        url: String? = nil, sent: Sent? = nil
     ) async throws(ProviderError) -> Reply {
         let request: ProviderRequest
         let response: ProviderResponse
         do {
-            (request, response) = try await sendHere(method, path, query: query, body: body, headers: headers, url: url)
+            (request, response) = try await sendHere(method, path, query: query, body: body, headers: headers, url: url, sent: sent)
         } catch where error.outcomeUnknown && mayLookUp {
             // Sent, and no answer: if the provider can say whether it arrived, ask before sending again.
             guard let lookup = provider.lookupBeforeResending(try await signed(method, path, query: query, body: body, headers: headers)) else {
@@ -202,10 +242,18 @@ public struct ProviderClient: Sendable {
     }
 
     private nonisolated(nonsending) func sendHere(
-        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], url: String? = nil
+        _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], url: String? = nil,
+        sent: Sent? = nil
     ) async throws(ProviderError) -> (ProviderRequest, ProviderResponse) {
-        var request = try await signedHere(method, path, query: query, body: body, headers: headers, url: url)
-        var response = try await send(request)
+        var request: ProviderRequest
+        var response: ProviderResponse
+        if let sent {
+            request = sent.request
+            response = try await send(request, after: sent.first)
+        } else {
+            request = try await signedHere(method, path, query: query, body: body, headers: headers, url: url)
+            response = try await send(request)
+        }
         if await provider.renewsAuthorization(after: response, to: request, in: context) {
             request = try await signedHere(method, path, query: query, body: body, headers: headers, url: url)
             let again = try await send(request)
@@ -214,9 +262,9 @@ public struct ProviderClient: Sendable {
         return (request, response)
     }
 
-    private nonisolated(nonsending) func send(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+    private nonisolated(nonsending) func send(_ request: ProviderRequest, after first: ProviderHTTPClient.FirstAttempt? = nil) async throws(ProviderError) -> ProviderResponse {
         do {
-            return try await http.sendHere(request)
+            return try await http.sendHere(request, after: first)
         } catch {
             // Redacted: the message quotes the URL, which may carry a key in its query.
             var failure = context.credentials.redacting(ProviderError(provider: provider.name, message: error.description, retryable: error.isRetryable))

@@ -33,10 +33,16 @@ public struct ParticeepProvider: PaymentProvider {
     }
 
     public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
+        _ = try signNow(&request, in: context)
+    }
+
+    /// Keys and a time: nothing to await.
+    public func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool {
         let signed = ParticeepRequestSigner.headers(
             key: try context.credentials.secret("api_key"), secret: try context.credentials.secret("api_secret"), at: UTCTime.now())
         request.headers.append(("DateTime", signed.dateTime))
         request.headers.append(("Authorization", signed.authorization))
+        return true
     }
 
     /// Reads may be retried; DELETE of an id (the object is gone either way) too; creates and

@@ -35,6 +35,11 @@ public struct PeexProvider: PaymentProvider {
     }
 
     public func sign(_ request: inout ProviderRequest, in context: SigningContext) async throws(ProviderError) {
+        _ = try signNow(&request, in: context)
+    }
+
+    /// Its keys as headers: nothing to await.
+    public func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool {
         if request.method == "POST", Self.isPaymentRequest(request), let body = request.body {
             let problems = PeexPaymentCheck.problems((try? JSONValue.parse(body)) ?? .null)
             guard problems.isEmpty else {
@@ -43,6 +48,7 @@ public struct PeexProvider: PaymentProvider {
         }
         request.headers.append(("SECRETKEY", try context.credentials.text("secret_key")))
         if let token = try? context.credentials.text("access_token") { request.headers.append(("ACCESS-TOKEN", token)) }
+        return true
     }
 
     static func isPaymentRequest(_ request: ProviderRequest) -> Bool {

@@ -55,6 +55,12 @@ public final class ProviderSession {
     /// Each provider's cache (its token), shared by all its clients in the run.
     private var caches: [String: ProviderCache] = [:]
 
+    /// Whether a call on `stack` waits for its answer by yielding (a coroutine of the running
+    /// `payrun.parallel`), rather than on its thread.
+    func waitsByYielding(_ stack: LuaStack) -> Bool {
+        scheduler?.waitsByYielding(stack) ?? false
+    }
+
     /// How a wait on `stack`'s thread hears its script's stop.
     func stopCheck(for stack: LuaStack) -> BlockingIO.StopCheck {
         let stopper = stack.stopper

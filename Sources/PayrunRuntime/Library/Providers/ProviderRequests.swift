@@ -41,25 +41,41 @@ enum ProviderRequests {
             if handle.session.dryRun { return try DryRun.describe(parts, call, handle) }
             if let refusal = refusal(of: parts, handle) { return try deliver(.failure(refusal), to: call, handle: handle, raising: raising) }
         }
-        var work: @Sendable () async throws(ProviderError) -> ProviderClient.Reply = {
-            try await shared.client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers, url: url)
-        }
         // A durable run journals every mutation, and answers from its journal what an earlier attempt settled.
         // What the script printed before a payment is written out before the payment goes (a
         // read is repeatable, and pays nothing for it). Where reads were not told apart, the
         // method tells.
         if !isRead, asks || journal != nil || !ServiceRequest.readsOnly(parts.method) { handle.output.flush() }
-        if let journal, !isRead {
-            let identity = journal.identify(parts, provider: shared.client.provider.name, on: call.stack.threadID)
-            let request = JournaledRequest(journal: journal, identity: identity, client: shared.client, parts: parts)
-            work = { () async throws(ProviderError) in try await request.perform() }
-        }
-        return try ReplyWaiting.wait(call, session: handle.session, for: work, then: { outcome, call in
+        let finish = { (outcome: ReplyWaiting.Outcome<ProviderClient.Reply>, call: LuaCall) throws -> LuaReturn in
             defer { handle.writeNotes() }
             // The run cannot go on (a payment in doubt, a journal that fails): stop it, past any pcall.
             if case .failure = outcome, handle.session.journal?.halted != nil { call.stack.requestStop(.halted) }
             return try deliver(outcome, to: call, handle: handle, raising: raising)
-        })
+        }
+        if let journal, !isRead {
+            let identity = journal.identify(parts, provider: shared.client.provider.name, on: call.stack.threadID)
+            let request = JournaledRequest(journal: journal, identity: identity, client: shared.client, parts: parts)
+            return try ReplyWaiting.wait(call, session: handle.session, for: { () async throws(ProviderError) in try await request.perform() }, then: finish)
+        }
+        // Begun on this thread with no task when it can be (a thread waiting for its own answer,
+        // a provider that signs without awaiting, a connection kept): what is left, if anything,
+        // goes on in one.
+        var sent: ProviderClient.Sent?
+        if !handle.session.waitsByYielding(call.stack) {
+            let stop = handle.session.stopCheck(for: call.stack)
+            let begun = Result { () throws(ProviderError) in
+                try shared.client.requestNow(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers, url: url, stop: stop.isStopped)
+            }
+            switch begun {
+            case .success(.reply(let reply)): return try finish(.success(reply), call)
+            case .success(.sent(let first)): sent = first
+            case .success(.notHere): break
+            case .failure(let error): return try finish(.failure(error), call)
+            }
+        }
+        return try ReplyWaiting.wait(call, session: handle.session, for: { [sent] () async throws(ProviderError) in
+            try await shared.client.requestHere(parts.method, parts.path, query: parts.query, body: parts.body, headers: parts.headers, url: url, sent: sent)
+        }, then: finish)
     }
 
     /// In `live`, a mutation goes only with a person's yes (or `--yes`): the error (code

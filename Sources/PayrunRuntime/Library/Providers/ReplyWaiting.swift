@@ -13,7 +13,7 @@ enum ReplyWaiting {
         for work: @escaping @Sendable () async throws(ProviderError) -> Value,
         then finish: @escaping (Outcome<Value>, LuaCall) throws -> LuaReturn
     ) throws -> LuaReturn {
-        if let scheduler = session.scheduler, scheduler.waitsByYielding(call.stack) {
+        if session.waitsByYielding(call.stack), let scheduler = session.scheduler {
             scheduler.start(for: call.stack, work)
             call.stack.push(lightUserdata: scheduler.marker)
             return try call.yield(1) { resumed in
