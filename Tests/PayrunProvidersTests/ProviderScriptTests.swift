@@ -179,6 +179,27 @@ import Testing
         }
     }
 
+    /// A request on a kept connection is begun on the script's thread with no task; what its
+    /// first answer leaves to do goes on in one, from that attempt: a 503 is retried once (two
+    /// attempts, not three), and a create whose connection broke is in doubt, not sent again.
+    @Test func aRequestBegunWithoutATaskGoesOnInOneFromItsFirstAttempt() async throws {
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: sequence=503,ok; PUT /particeep/v1/transaction: drop"))
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                p:get("/transaction/txn_1")
+                local user, response = p:get("/user/usr_1")
+                print(user.id, response.attempts)
+                local none, err = p:tryrequest{ method = "PUT", path = "/transaction", body = { amount = 100, currency = "EUR" } }
+                print(none, err.outcome_unknown, err.message:find("may or may not have been applied", 1, true) ~= nil)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "usr_1\t2\nnil\ttrue\ttrue\n", "\(output.standardOutput)")
+            #expect(server.requests.all.filter { $0.path == "/particeep/v1/user/usr_1" }.count == 2, "sent twice: the 503, then the answer")
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1, "the create was sent once")
+        }
+    }
+
     @Test func aHeaderTheSigningAddsIsRefusedNotSentInsteadOfTheSignature() async throws {
         try await withServer { server in
             let (status, output) = await run("""

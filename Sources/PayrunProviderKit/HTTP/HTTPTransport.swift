@@ -113,6 +113,13 @@ public final class HTTPTransport: Sendable {
         return try plain.sendNow(request, to: destination, stop: stop)
     }
 
+    /// Whether ``sendNow(_:stop:)`` may send to `url` at all: not for HTTPS, a proxy, or a host
+    /// to resolve (asked before a request is signed for it, so that one it cannot send is not
+    /// signed twice).
+    package func mightSendNow(to url: String) -> Bool {
+        settings.sendsPlainHTTPOnWaitingThread && PlainHTTPClient.destination(of: url) != nil
+    }
+
     /// How this thread may wait for a socket of its own; nil on event loops and Swift's pool.
     private static func socketWaiting() -> SocketWaiting? {
         if let stop = BlockingIO.stopCheck { return .blocking(stop: stop.isStopped) }

@@ -150,6 +150,7 @@ public struct ProviderClient: Sendable {
         stop: @escaping @Sendable () -> Bool
     ) throws(ProviderError) -> Begun {
         var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: url)
+        guard http.transport.mightSendNow(to: request.url) else { return .notHere }
         try context.checkScope(of: request)
         let unsignedCount = request.headers.count
         guard try provider.signNow(&request, in: context) else { return .notHere }
