@@ -42,8 +42,10 @@ import Testing
             .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", closes: true),
             .init("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain"),
         ]
+        // Lifetimes no loaded machine reaches between these requests.
         var settings = HTTPSettings()
         settings.uncheckedReuseTime = .seconds(600)
+        settings.idleConnectionLifetime = .seconds(600)
         try await withScriptedServer(answers, settings: settings) { server, transport in
             #expect(try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a")).status == 200)
             try await Task.sleep(for: .milliseconds(200))
@@ -57,7 +59,10 @@ import Testing
     @Test func aStopEndsTheWaitOfARequestSentWithoutATask() async throws {
         // The first answer keeps the connection; the second request is read and never answered.
         let answers: [ScriptedHTTPServer.Answer] = [.init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), .init("")]
-        try await withScriptedServer(answers) { server, transport in
+        // A lifetime no loaded machine reaches before the second request.
+        var settings = HTTPSettings()
+        settings.idleConnectionLifetime = .seconds(600)
+        try await withScriptedServer(answers, settings: settings) { server, transport in
             let first = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a"))
             #expect(first.status == 200)
             let start = ContinuousClock.now
