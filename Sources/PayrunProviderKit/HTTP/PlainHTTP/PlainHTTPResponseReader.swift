@@ -52,16 +52,12 @@ struct PlainHTTPResponseReader {
     static let keptBufferBytes = 256 << 10
 
     /// The response, and whether the connection can carry another request, suspended on the
-    /// socket's reactor for more (or blocking, on a thread that may).
+    /// socket's reactor for more (a blocking thread reads with ``readNow(bodiless:)``).
     /// - Parameter bodiless: a HEAD request's response, which has no body whatever it says.
     nonisolated(nonsending) mutating func read(bodiless: Bool) async throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
         while true {
             if let done = try advance(bodiless: bodiless) { return done }
-            if case .blocking = waiting {
-                try readMoreNow()
-            } else {
-                try took(await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting))
-            }
+            try took(await socket.read(into: &buffer, readTimeout: readTimeout, deadline: deadline, waitingFirst: !answered, waiting: waiting))
         }
     }
 

@@ -148,7 +148,6 @@ final class PlainSocket: @unchecked Sendable {
 
     /// Writes the rest of `bytes`, from `offset`.
     nonisolated(nonsending) func write(_ bytes: [UInt8], from offset: Int = 0, deadline: ContinuousClock.Instant, waiting: SocketWaiting) async throws(TransportError) {
-        if case .blocking(let stop) = waiting { return try writeBlocking(bytes, from: offset, deadline: deadline, stop: stop) }
         var offset = try writeNow(bytes, from: offset)
         while offset < bytes.count {
             try Self.mayWrite(after: await wait(for: Int16(POLLOUT), until: deadline, waiting: waiting), sent: offset > 0)
