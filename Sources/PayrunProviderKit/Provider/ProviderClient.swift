@@ -149,8 +149,12 @@ public struct ProviderClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)], body: JSONValue?, headers: [(String, String)], url: String?,
         stop: @escaping @Sendable () -> Bool
     ) throws(ProviderError) -> Begun {
-        var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: url)
-        guard http.transport.mightSendNow(to: request.url) else { return .notHere }
+        // Asked of the URL before the body is encoded: a request to an HTTPS provider (every one in
+        // `test` and `live`) goes the async way, and would otherwise be built twice.
+        let target: String
+        if let url { target = url } else { target = try self.url(path, query: query) }
+        guard http.transport.mightSendNow(to: target) else { return .notHere }
+        var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: target)
         try context.checkScope(of: request)
         let unsignedCount = request.headers.count
         guard try provider.signNow(&request, in: context) else { return .notHere }
