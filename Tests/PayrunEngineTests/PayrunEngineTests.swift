@@ -243,9 +243,18 @@ import Testing
 
     @Test func shutdownWaitsForRunsUnderWayAndRefusesNewOnes() async throws {
         try await withServer { server in
-            let engine = try engine(server)
-            let running = Task { try await engine.run(.text("payrun.sleep(0.3) return 'done'", name: "late.lua")) }
-            try await Task.sleep(for: .milliseconds(50))
+            // The shutdown comes once the run has begun (it calls `ops.begun`), not after a fixed
+            // wait a loaded machine may outlast before the run is even under way.
+            let (begun, signal) = AsyncStream.makeStream(of: Void.self)
+            var ops = HostLibrary("ops")
+            ops.add("begun", function: { _ in
+                signal.yield()
+                return .null
+            })
+            let engine = try engine(server, host: [ops])
+            let running = Task { try await engine.run(.text("ops.begun() payrun.sleep(0.3) return 'done'", name: "late.lua")) }
+            var waiting = begun.makeAsyncIterator()
+            _ = await waiting.next()
             await engine.shutdown()
             #expect(try await running.value.values == [.string("done")], "the run under way finished")
             await #expect(throws: EngineShutDown.self) { try await engine.run(.text("return 1", name: "after.lua")) }
