@@ -559,6 +559,8 @@ import Testing
             #expect(refusedOutput.standardOutput == "payrun sandbox\nnil\tpayrun.not_confirmed\n", "the read went without a question")
             #expect(refusedOutput.standardError.contains("not sent: PUT \(server.baseURL)/particeep/v1/transaction to ledger in live was not confirmed"))
             #expect(asked.questions.count == 2 && asked.questions[0].contains("in LIVE (real money)? Type yes to send"))
+            #expect(asked.questions.first?.contains(#"/transaction with {"amount":5,"currency":"EUR"} to ledger"#) == true,
+                    "the question says what would be sent: \(asked.questions)")
             #expect(puts() == 0, "nothing refused reached the provider")
 
             let (noTerminal, noTerminalOutput, _) = await run(answer: nil)

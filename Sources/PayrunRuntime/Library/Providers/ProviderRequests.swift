@@ -84,7 +84,8 @@ enum ProviderRequests {
         let name = handle.client.provider.name
         do throws(LiveConfirmation.Refused) {
             let url = (try? handle.client.url(parts.path, query: parts.query)) ?? parts.path
-            try handle.confirmation.confirm("\(parts.method) \(url)", provider: name)
+            let body = parts.body.map { String(decoding: $0.encoded(), as: UTF8.self) }
+            try handle.confirmation.confirm("\(parts.method) \(url)", provider: name, body: body)
             return nil
         } catch {
             return ProviderError(provider: name, code: "payrun.not_confirmed", message: error.description)
