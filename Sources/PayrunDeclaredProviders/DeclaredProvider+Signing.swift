@@ -14,10 +14,9 @@ extension DeclaredProvider {
             request.headers.append((header, Self.randomKey()))
             request.retrySafety = retrySafety(of: request)
         }
-        // Authentication is the provider's: a header of the same name a script gave is dropped.
-        if request.headers.contains(where: { authHeaders.contains($0.0.asciiLowercased) }) {
-            request.headers.removeAll { authHeaders.contains($0.0.asciiLowercased) }
-        }
+        // Authentication is the provider's: a header of the same name a script gave is left in,
+        // for `ProviderClient` to refuse as it does a built-in provider's, rather than replaced
+        // without a word.
         for (index, scheme) in definition.auth.enumerated() {
             switch scheme {
             case .header(let name, let value, let optional):

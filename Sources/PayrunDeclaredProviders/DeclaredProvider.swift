@@ -7,10 +7,8 @@ import PayrunProviderKit
 /// A ``PaymentProvider`` made from a ``ProviderDefinition``.
 public struct DeclaredProvider: PaymentProvider {
     public let definition: ProviderDefinition
-    /// Worked out once rather than for every request: the base URLs' paths (longest first), and
-    /// the headers authentication sets, in lower case.
+    /// Worked out once rather than for every request: the base URLs' paths (longest first).
     let basePaths: [String]
-    let authHeaders: Set<String>
     /// The request signature's key, set up once.
     let keyed = KeyedHMAC()
 
@@ -20,7 +18,6 @@ public struct DeclaredProvider: PaymentProvider {
             .map { $0.hasPrefix("/") ? $0 : URLPath.of($0) }
             .filter { !$0.isEmpty }
             .sorted { $0.count > $1.count }
-        authHeaders = Set(definition.auth.flatMap(\.headerNames).map { $0.lowercased() })
     }
 
     /// The provider declared in the file at `path`.
