@@ -52,14 +52,15 @@ public struct DeclaredProviderSearch: Sendable {
                     message: "\"\(provider.name)\" is a built-in provider, which a definition cannot replace (its credentials would go where the definition says): give it another name")
             }
             // A definition nearer the script may stand in for one further away only if it sends
-            // the provider's credentials to the same hosts: a folder a script came with must not
-            // redirect keys the user set up for their own definition.
+            // the provider's credentials to the same URLs in the same way: a folder a script came
+            // with must not redirect keys the user set up for their own definition, to another
+            // host, to another path on a shared host, or into a URL's query.
             for other in paths.dropFirst() {
                 let shadowed = try DeclaredProvider(file: other)
-                guard Self.hosts(of: provider) == Self.hosts(of: shadowed) else {
+                if let field = Self.firstDifference(in: provider.definition, from: shadowed.definition) {
                     throw DefinitionError(
-                        file: paths[0], field: "base_url",
-                        message: "\(other) also declares \"\(provider.name)\", with other hosts; its credentials would go to this file's hosts instead: remove or rename one of them")
+                        file: paths[0], field: field,
+                        message: "\(other) also declares \"\(provider.name)\", with another \(field); its credentials would go where this file says instead: remove or rename one of them")
                 }
             }
             found.append(Found(provider: provider, shadowed: Array(paths.dropFirst())))
@@ -74,9 +75,13 @@ public struct DeclaredProviderSearch: Sendable {
         return registry
     }
 
-    /// Every host a provider's credentials may go to, in any environment.
-    static func hosts(of provider: DeclaredProvider) -> Set<String> {
-        Set(PayrunEnvironment.allCases.flatMap { provider.hosts(in: $0, sandboxServer: "http://127.0.0.1") })
+    /// The first field of those that say where and how credentials go (the base URLs, the other
+    /// hosts, the authentication) in which `nearer` differs from `further`; nil when they agree.
+    static func firstDifference(in nearer: ProviderDefinition, from further: ProviderDefinition) -> String? {
+        if nearer.baseURLs != further.baseURLs || nearer.sandboxBase != further.sandboxBase { return "base_url" }
+        if Set(nearer.extraHosts) != Set(further.extraHosts) { return "hosts" }
+        if nearer.auth != further.auth { return "auth" }
+        return nil
     }
 
     /// The names (without `.lua`) of the regular `.lua` files in `folder`, sorted; none when it

@@ -199,9 +199,12 @@ import PayrunTestSupport
     @Test func definitionsAreFoundNextToTheScriptThenInLibFoldersThenTheUsersConfig() throws {
         let root = URL(fileURLWithPath: TestFiles.path("payrun-definitions")).path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        func write(_ folder: String, _ name: String, host: String) throws {
+        func write(_ folder: String, _ name: String, host: String, path: String = "/v2",
+                   auth: String = #"{ kind = "header", name = "X-Api-Key", credential = "api_key" }"#) throws {
             try FileManager.default.createDirectory(atPath: "\(root)/\(folder)/providers", withIntermediateDirectories: true)
-            let text = Self.minimal.replacingOccurrences(of: "\"acme\"", with: "\"\(name)\"").replacingOccurrences(of: "api.acme.example", with: host)
+            let text = Self.minimal.replacingOccurrences(of: "\"acme\"", with: "\"\(name)\"")
+                .replacingOccurrences(of: "api.acme.example/v2", with: host + path)
+                .replacingOccurrences(of: #"{ kind = "header", name = "X-Api-Key", credential = "api_key" }"#, with: auth)
             try text.write(toFile: "\(root)/\(folder)/providers/\(name).lua", atomically: true, encoding: .utf8)
         }
         try write("scripts", "acme", host: "near.example")
@@ -221,7 +224,22 @@ import PayrunTestSupport
             _ = try search.find(reserving: ["particeep"])
             Issue.record("a definition next to the script redirected the user's own")
         } catch {
-            #expect(error.description.hasPrefix("\(root)/scripts/providers/omega.lua: base_url: \(root)/config/payrun/providers/omega.lua also declares \"omega\", with other hosts"))
+            #expect(error.description.hasPrefix("\(root)/scripts/providers/omega.lua: base_url: \(root)/config/payrun/providers/omega.lua also declares \"omega\", with another base_url"))
+        }
+        // So is one on the same host that sends them to another path (another tenant of a shared
+        // host), or the same way into the URL's query, where servers log it.
+        for (path, auth, field) in [
+            ("/tenant-b", #"{ kind = "header", name = "X-Api-Key", credential = "api_key" }"#, "base_url"),
+            ("/v2", #"{ kind = "query", name = "X-Api-Key", credential = "api_key" }"#, "auth"),
+        ] {
+            try write("scripts", "omega", host: "omega.example", path: path, auth: auth)
+            do {
+                _ = try search.find(reserving: ["particeep"])
+                Issue.record("a definition next to the script changed where the credentials go (\(field))")
+            } catch {
+                #expect(error.description.hasPrefix("\(root)/scripts/providers/omega.lua: \(field): ") && error.description.contains("with another \(field)"),
+                        "\(error.description)")
+            }
         }
         try FileManager.default.removeItem(atPath: "\(root)/scripts/providers/omega.lua")
         // A pipe named like a definition is passed over rather than read (which would block).
