@@ -35,7 +35,7 @@ import Testing
         try await offThePool {
             let terminal = try PseudoTerminal(["run", "--env", "live", "-e", script], environment: environment)
             try terminal.waitFor("in LIVE (real money)? Type yes to send: ")
-            #expect(terminal.screenText.contains("send PUT https://api.particeep.com/v1/transaction to particeep"))
+            #expect(terminal.screenText.contains(#"send PUT https://api.particeep.com/v1/transaction with {"amount":5,"currency":"EUR"} to particeep"#))
             terminal.type("no\r")
             try terminal.waitFor("result\tnil\tpayrun.not_confirmed")
             #expect(terminal.exitStatus() == 0, "\(terminal.screenText)")
