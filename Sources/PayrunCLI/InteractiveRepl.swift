@@ -19,7 +19,7 @@ struct InteractiveRepl {
             return LineCompletion(start: completion.start, candidates: completion.candidates)
         }
         session.colours = colours
-        let redactor = Redactor(store: session.runner.credentials)
+        let redactor = session.runner.redactor
         output.write(banner + "\n", to: .standardOutput)
         output.flush()
         while true {

@@ -84,4 +84,36 @@ import Testing
         #expect(result.output?.standardOutput == receiver.url + "/v1/charges?limit=3&api_key=[redacted: added by payrun when sent]\n")
         #expect(receiver.received.map(\.query) == Array(repeating: "limit=3&api_key=" + Self.key, count: 3))
     }
+
+    /// A definition's own `sandbox_credentials` are its keys for a fake of the user's own, not
+    /// public ones: traced (`--verbose`) or raised, a URL that carries one has it redacted, as a
+    /// stored key is.
+    @Test func aDefinitionsSandboxKeyIsRedactedInTracesAndErrors() async throws {
+        let receiver = try await ServiceReceiver.start()
+        let sandboxKey = "fake-acme-key-0c1d2e3f"
+        let source = """
+            return {
+              name = "acme", base_url = { sandbox = "\(receiver.url)/v1" }, credentials = { "api_key" },
+              sandbox_credentials = { api_key = "\(sandboxKey)" },
+              auth = { kind = "query", name = "api_key", credential = "api_key" },
+            }
+            """
+        var registry = ProviderRegistry()
+        registry.register(DeclaredProvider(try DefinitionFile.load(Array(source.utf8), file: "providers/acme.lua")))
+        let engine = PayrunEngine(PayrunEngine.Configuration(providers: registry, environment: .sandbox, credentials: MemoryCredentialStore()))
+        var options = RunOptions()
+        options.verbose = true
+        let result = try await engine.run(.text("""
+            local p = payrun.provider("acme")
+            p:get("/charges")
+            error("quoting the URL: " .. p:sign{ path = "/charges" }.url .. " and the key itself: \(sandboxKey)")
+            """, name: "trace.lua"), options: options)
+        await engine.shutdown()
+        await receiver.stop()
+        #expect(receiver.received.map(\.query) == ["api_key=" + sandboxKey], "the key went to the fake")
+        let everything = (result.output?.standardOutput ?? "") + (result.output?.standardError ?? "") + (result.error?.description ?? "")
+        #expect(everything.contains("GET \(receiver.url)/v1/charges?api_key=[redacted acme.api_key] → 200"), "\(everything)")
+        #expect(everything.contains("the key itself: [redacted acme.api_key]"), "\(everything)")
+        #expect(!everything.contains(sandboxKey), "\(everything)")
+    }
 }

@@ -45,13 +45,35 @@ public struct Redactor: Sendable {
 
     /// Every secret `store` holds, in every environment.
     public init(store: any CredentialStore) {
+        self.init(Self.secrets(in: store))
+    }
+
+    /// Every secret `store` holds and, in `sandbox`, the built-in ones `providers` sign with
+    /// where the store has none (``PaymentProvider/sandboxCredentials``): a declared provider's
+    /// `sandbox_credentials` are whatever its definition says, and a key sent in a URL's query
+    /// would otherwise show in `--verbose` and the REPL's `:last`. Not one shorter than
+    /// ``tokenLength``: a public sandbox PIN (`1234`) is far more often an amount in the output.
+    public init(store: any CredentialStore, providers: [any PaymentProvider], in environment: PayrunEnvironment) {
+        var secrets = Self.secrets(in: store)
+        if environment == .sandbox {
+            for provider in providers {
+                for (field, value) in provider.sandboxCredentials.sorted(by: { $0.key < $1.key }) where value.utf8.count >= Self.tokenLength {
+                    let name = CredentialName(provider: provider.name, field: field)
+                    if store.secret(for: name, in: .sandbox) == nil { secrets.append((name, Secret(value))) }
+                }
+            }
+        }
+        self.init(secrets)
+    }
+
+    private static func secrets(in store: any CredentialStore) -> [(CredentialName, Secret)] {
         var secrets: [(CredentialName, Secret)] = []
         for environment in PayrunEnvironment.allCases {
             for name in store.names(in: environment) {
                 if let secret = store.secret(for: name, in: environment) { secrets.append((name, secret)) }
             }
         }
-        self.init(secrets)
+        return secrets
     }
 
     public var isEmpty: Bool { secrets.isEmpty }

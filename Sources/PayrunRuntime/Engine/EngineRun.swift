@@ -64,7 +64,7 @@ final class EngineRun: Sendable {
                 }
                 // Written once from the task that begins the run, while the Lua thread waits for it.
                 nonisolated(unsafe) let output = runner.output
-                let (begun, notice) = try BlockingWait.run(stoppable: nil) { [redactor = Redactor(store: engine.configuration.credentials)] in
+                let (begun, notice) = try BlockingWait.run(stoppable: nil) { [redactor = runner.redactor] in
                     try await RunJournal.begin(job, in: store, redactor: redactor) { output.write("payrun: \($0)\n", to: .standardError) }
                 }
                 if let notice { runner.output.write("payrun: \(notice)\n", to: .standardError) }

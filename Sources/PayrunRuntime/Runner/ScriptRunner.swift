@@ -21,8 +21,9 @@ public final class ScriptRunner {
     public let hints: ScriptHints
     /// The globals the host adds.
     public let host: [HostLibrary]
-    /// Takes every credential the store holds out of what the script prints, raises or returns.
-    private let redactor: Redactor
+    /// Takes every credential out of what the script prints, raises or returns, traces and
+    /// journals: every one the store holds, and in `sandbox` the built-in ones in use.
+    public let redactor: Redactor
 
     public init(
         output: any ScriptOutput, sandbox: SandboxOptions = SandboxOptions(),
@@ -30,9 +31,10 @@ public final class ScriptRunner {
         liveConfirmation: LiveConfirmation? = nil, takesTerminationSignals: Bool = false,
         providers: ProviderSession? = nil, hints: ScriptHints = ScriptHints(), host: [HostLibrary] = []
     ) {
-        self.providers = providers ?? ProviderSession(registry: ProviderRegistry(), environment: environment, credentials: credentials)
+        let providers = providers ?? ProviderSession(registry: ProviderRegistry(), environment: environment, credentials: credentials)
+        self.providers = providers
         self.liveConfirmation = liveConfirmation ?? LiveConfirmation(environment: environment, approvedInAdvance: false)
-        redactor = Redactor(store: credentials)
+        redactor = Redactor(store: credentials, providers: providers.registry.all, in: environment)
         self.output = RedactingOutput(output, redactor: redactor)
         self.sandbox = sandbox
         self.credentials = credentials
