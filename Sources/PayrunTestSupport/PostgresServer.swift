@@ -26,7 +26,7 @@ public final class PostgresServer: @unchecked Sendable {
             throw Failure(description: "PostgreSQL is not installed (apt-get install postgresql; scripts/test.sh does it)")
         }
         folder = NSTemporaryDirectory() + "payrun-postgres-\(UUID().uuidString)"
-        port = loopbackFreePort()
+        var port = loopbackFreePort()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let asRoot = getuid() == 0
         if asRoot { try Self.run(["/bin/chown", "postgres:postgres", folder]) }
@@ -36,7 +36,17 @@ public final class PostgresServer: @unchecked Sendable {
             authentication = ["--auth=scram-sha-256", "--pwfile=" + folder + "/password"]
         }
         try Self.run(Self.asServerUser(asRoot, [bin + "/initdb", "-D", folder + "/data", "-U", "payrun"] + authentication + ["-E", "UTF8", "--no-sync"]))
-        try start()
+        // The free port was free when asked for, and another process (a test's simulator, a
+        // second test process) may have taken it since: then another port, a few times.
+        for attempt in 1... {
+            do {
+                try Self.start(bin: bin, folder: folder, port: port, settings: settings)
+                break
+            } catch where attempt < 5 && Self.portWasTaken(folder: folder) {
+                port = loopbackFreePort()
+            }
+        }
+        self.port = port
         // The server outlives no test process: a watcher stops it and deletes its folder once this
         // process is gone, however it ends.
         let stop = Self.asServerUser(asRoot, [bin + "/pg_ctl", "-D", folder + "/data", "-m", "immediate", "stop"]).joined(separator: " ")
@@ -90,9 +100,22 @@ public final class PostgresServer: @unchecked Sendable {
     /// `pg_ctl start`, after a ``stop(mode:)``.
     public func start() throws {
         guard let bin = Self.binaryFolder() else { return }
+        try Self.start(bin: bin, folder: folder, port: port, settings: settings)
+    }
+
+    private static func start(bin: String, folder: String, port: Int, settings: [String]) throws {
         let options = (["-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"] + settings.map { "-c " + $0 })
             .joined(separator: " ")
-        try Self.run(Self.asServerUser(getuid() == 0, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
+        try run(asServerUser(getuid() == 0, [bin + "/pg_ctl", "-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"]))
+    }
+
+    /// Whether the server's last start failed because its port was in use (its log says so),
+    /// the log then emptied for the next try.
+    private static func portWasTaken(folder: String) -> Bool {
+        let log = folder + "/server.log"
+        let taken = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Address already in use")
+        if taken { try? "".write(toFile: log, atomically: false, encoding: .utf8) }
+        return taken
     }
 
     public func stop(mode: String = "fast") throws {
