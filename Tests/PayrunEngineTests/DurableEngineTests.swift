@@ -302,6 +302,40 @@ import Testing
         }
     }
 
+    @Test func aPaymentWhoseEveryConnectionWasRefusedIsNotSentAndGoesWhenTheRunResumes() async throws {
+        // The provider down (nothing listens): no attempt left, so the payment is not in doubt,
+        // and the run resumed once the provider is back sends it, once.
+        try await withServer { server in
+            let store = MemoryRunStore()
+            var down = PayrunEngine.Configuration.standard()
+            down.sandboxServer = RunningSandbox(url: "http://127.0.0.1:\(loopbackFreePort())")
+            down.store = store
+            down.retryPolicy.firstDelay = .milliseconds(10)   // four attempts, each refused
+            let refused = PayrunEngine(down)
+            var options = RunOptions()
+            options.runKey = "payout-provider-down"
+            let pay = Script.text("""
+                return payrun.provider("particeep"):put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 4242, currency = "EUR" }).amount
+                """, name: "pay.lua")
+            let failed = try await refused.run(pay, options: options)
+            #expect(failed.status == .scriptFailed)
+            #expect(failed.run?.status == .failed, "not in doubt: \(String(describing: failed.run?.status))")
+            #expect(failed.error?.message.contains("could not connect") == true, "\(failed.error?.message ?? "")")
+            #expect(failed.error?.message.contains("in doubt") == false && failed.output?.standardError.contains("in doubt") == false,
+                    "\(failed.output?.standardError ?? "")")
+            let outcome = try #require(try await refused.journal(of: failed.run!.id).first { $0.kind == .outcome })
+            #expect(outcome.body["not_sent"] != nil, "it never left: \(outcome.body)")
+            await refused.shutdown()
+
+            let engine = engine(server, store: store, hits: HitCounter())
+            let resumed = try await engine.run(pay, options: options)
+            #expect(resumed.status == .success, "\(String(describing: resumed.error))")
+            #expect(resumed.values == [.integer(4242)])
+            #expect(server.requests.all.count { $0.method == "PUT" } == 1, "paid once")
+            await engine.shutdown()
+        }
+    }
+
     /// Pays each row of the CSV file its argument names: `to`, `amount`.
     static let batch = Script.text("""
         local particeep = payrun.provider("particeep")

@@ -279,6 +279,7 @@ public struct ProviderClient: Sendable {
             // stopped before it went out): its retries are safe, but a journal that took it for
             // "not sent" would send it afresh, to be refused as a repeat for good.
             if error.mayHaveArrived, request.retrySafety != .idempotent { failure.outcomeUnknown = true }
+            failure.neverSent = !error.mayHaveArrived
             throw failure
         }
     }

@@ -17,6 +17,9 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var retryable: Bool
     /// The request may or may not have been applied: it was sent and no answer came.
     public var outcomeUnknown = false
+    /// No attempt can have reached the provider: each failed before the request left (a
+    /// connection refused). A durable run journals it as not sent, to be sent when it resumes.
+    public var neverSent = false
     /// Everything else the provider said about the error (field names, validation details).
     public var details: [String: String]
     /// The answer an earlier attempt of a durable run got, given again from its journal: the

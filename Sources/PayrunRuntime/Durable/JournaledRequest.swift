@@ -82,11 +82,12 @@ struct JournaledRequest: Sendable {
                 // Answered with an error. A 5xx or 429 may yet have been applied: kept in doubt.
                 journal.appendLater(.outcome, entry: identity.key, body: .object(["error": Self.errorBody(error)]))
                 if !Self.mayYetBeApplied(error, status: status) { journal.markUnsettled(identity.key, false) }
-            } else if !error.retryable && !error.outcomeUnknown && !resending {
-                // Refused before it left (a credential, a URL, a host it may not go to). Not for
-                // a resend: an earlier attempt may have got through, so a resend stopped before it
-                // went out (the run stopping) leaves the mutation in doubt, to be resent again,
-                // rather than "not sent", which would send it afresh and be refused as a repeat.
+            } else if !resending && (error.neverSent || !error.retryable && !error.outcomeUnknown) {
+                // Refused before it left (a credential, a URL, a host it may not go to), or no
+                // attempt got as far as sending it (each connection refused). Not for a resend:
+                // an earlier attempt may have got through, so a resend stopped before it went
+                // out (the run stopping) leaves the mutation in doubt, to be resent again, rather
+                // than "not sent", which would send it afresh and be refused as a repeat.
                 journal.appendLater(.outcome, entry: identity.key, body: .object(["not_sent": .string(error.message)]))
                 journal.markUnsettled(identity.key, false)
             }
