@@ -102,7 +102,8 @@ public final class MemoryRunStore: RunStore {
                 contents.order.enumerated().compactMap { order, id in
                     runs[id].map { RunPruning.Run(id: $0.id, key: $0.key, status: $0.status, endedAt: $0.endedAt, order: order) }
                 },
-                endedBefore: cutoff, keeping: keys)
+                endedBefore: cutoff, keeping: keys,
+                carryingOver: Set(contents.records.filter { RunPruning.carriesOver($0.kind.rawValue) }.map(\.runID)))
             let removed = ChainDigest.prunablePrefix(of: contents.records.map(\.runID), prunable: old)
             if removed > 0 { contents.anchor = contents.records[removed - 1].digest }
             contents.records.removeFirst(removed)

@@ -227,15 +227,16 @@ public final class PostgresRunStore: RunStore {
             let runs = try await connection.rows("""
                 SELECT id, key, status, ended_at FROM payrun.runs ORDER BY started_at, \(unescaped: PostgresRunStore.startOrder) NULLS FIRST
                 """)
+            let chain = try await connection.rows("SELECT seq, run_id, kind, digest FROM payrun.records ORDER BY seq")
+            let carryingOver = Set(chain.filter { RunPruning.carriesOver($0.text("kind")) }.map { $0.text("run_id") })
             let old = RunPruning.prunable(
                 runs.enumerated().map { order, row in
                     RunPruning.Run(
                         id: row.text("id"), key: row.text("key"), status: RunStatus(rawValue: row.text("status")) ?? .running,
                         endedAt: row.optionalInteger("ended_at"), order: order)
                 },
-                endedBefore: cutoff, keeping: keys)
+                endedBefore: cutoff, keeping: keys, carryingOver: carryingOver)
             // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
-            let chain = try await connection.rows("SELECT seq, run_id, digest FROM payrun.records ORDER BY seq")
             let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.text("run_id") }, prunable: old)
             if prefix > 0 {
                 let digest = chain[prefix - 1].text("digest")

@@ -320,6 +320,8 @@ public final class SQLiteRunStore: RunStore {
             do {
                 // Every run, in the order `latestRun` reads them, for the rule to see each key whole.
                 let runs = try await self.connection.query("SELECT id, key, status, ended_at FROM runs ORDER BY started_at, rowid")
+                let chain = try await self.connection.query("SELECT seq, run_id, kind, digest FROM records ORDER BY seq")
+                let carryingOver = Set(chain.filter { RunPruning.carriesOver($0.column("kind")?.string ?? "") }.map { $0.column("run_id")?.string ?? "" })
                 let old = RunPruning.prunable(
                     runs.enumerated().map { order, row in
                         RunPruning.Run(
@@ -327,9 +329,8 @@ public final class SQLiteRunStore: RunStore {
                             status: RunStatus(rawValue: row.column("status")?.string ?? "") ?? .running, endedAt: row.column("ended_at")?.integer,
                             order: order)
                     },
-                    endedBefore: cutoff, keeping: keys)
+                    endedBefore: cutoff, keeping: keys, carryingOver: carryingOver)
                 // The chain keeps a prefix's last digest as its anchor: only a prefix of whole runs can go.
-                let chain = try await self.connection.query("SELECT seq, run_id, digest FROM records ORDER BY seq")
                 let prefix = ChainDigest.prunablePrefix(of: chain.map { $0.column("run_id")?.string ?? "" }, prunable: old)
                 if prefix > 0, let digest = chain[prefix - 1].column("digest")?.string, let sequence = chain[prefix - 1].column("seq")?.integer {
                     for (name, value) in [("anchor", digest), ("anchor_seq", String(sequence))] {

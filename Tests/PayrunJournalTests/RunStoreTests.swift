@@ -169,10 +169,12 @@ func freshDatabase() async throws -> String {
             run.status = status
             return run
         }
-        // b: failed, then a --new-run finished: neither resumes. a: failed, would resume. c: a
-        // killed run (no end), then a finished one: pruning the finished one alone would leave
-        // the killed one the key's latest, to be resumed.
+        // d: failed having journaled nothing but its start: resumed, it would start afresh. b:
+        // failed, then a --new-run finished: neither resumes. a: in doubt (a payment journaled),
+        // would resume. c: a killed run (no end), then a finished one: pruning the finished one
+        // alone would leave the killed one the key's latest, to be resumed.
         let runs = [
+            run("r_d1", "d", .failed, startedAt: 90, endedAt: 95),
             run("r_b1", "b", .failed, startedAt: 100, endedAt: 110), run("r_b2", "b", .finished, startedAt: 120, endedAt: 130),
             run("r_a1", "a", .inDoubt, startedAt: 140, endedAt: 150),
             run("r_c1", "c", .running, startedAt: 160, endedAt: nil), run("r_c2", "c", .finished, startedAt: 170, endedAt: 180),
@@ -181,13 +183,15 @@ func freshDatabase() async throws -> String {
             try await store.insert(record)
             try await store.append(JournalRecord(runID: record.id, kind: .runStarted, at: record.startedAt), durable: false)
         }
-        #expect(try await store.prune(endedBefore: 1_000) == 2)
+        try await store.append(JournalRecord(runID: "r_a1", kind: .intent, entry: "m1", at: 145), durable: false)
+        #expect(try await store.prune(endedBefore: 1_000) == 3)
+        #expect(try await store.run("r_d1") == nil, "a failed run with nothing to carry over goes")
         #expect(try await store.run("r_b1") == nil)
         #expect(try await store.run("r_b2") == nil)
         #expect(try await store.latestRun(key: "a")?.id == "r_a1")
         #expect(try await store.latestRun(key: "c")?.id == "r_c2")
-        #expect(try await store.records(of: "r_a1").count == 1)
-        #expect(try await store.verify() == .intact(records: 3))
+        #expect(try await store.records(of: "r_a1").count == 2)
+        #expect(try await store.verify() == .intact(records: 4))
         await store.close()
     }
 
@@ -218,9 +222,15 @@ func freshDatabase() async throws -> String {
             run("finished", "c", .finished, 10, 4), run("finished-late", "d", .finished, 900, 5), run("left", "e", .timeLimit, 10, 6),
             run("still-going", "e", .running, nil, 7),
         ]
-        #expect(RunPruning.prunable(runs, endedBefore: 500) == ["failed-then-new", "new", "finished", "left"])
+        // Each unfinished run journaled a payment or a step, which its key's next run carries on from.
+        let journaled = Set(runs.map(\.id))
+        #expect(RunPruning.prunable(runs, endedBefore: 500, carryingOver: journaled) == ["failed-then-new", "new", "finished", "left"])
         // A key kept (a webhook event not handled yet) keeps all its runs, finished or not.
-        #expect(RunPruning.prunable(runs, endedBefore: 500, keeping: ["c", "b"]) == ["left"])
+        #expect(RunPruning.prunable(runs, endedBefore: 500, keeping: ["c", "b"], carryingOver: journaled) == ["left"])
+        // An unfinished latest run that journaled nothing but its start and end would be resumed
+        // as a fresh start: it goes, unless its key is kept.
+        #expect(RunPruning.prunable(runs, endedBefore: 500, carryingOver: []) == ["interrupted", "failed-then-new", "new", "finished", "left"])
+        #expect(RunPruning.prunable(runs, endedBefore: 500, keeping: ["a"], carryingOver: []) == ["failed-then-new", "new", "finished", "left"])
     }
 
     @Test func aChangedRecordIsNamedByVerify() async throws {
