@@ -58,7 +58,9 @@ struct ListenCommand: AsyncParsableCommand {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("--grace", grace), ("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout)] {
-            guard RetrySchedule.duration(value) != nil else { throw ValidationError("\(name) '\(value)' is not a wait such as 30s or 2m") }
+            guard let wait = RetrySchedule.duration(value) else { throw ValidationError("\(name) '\(value)' is not a wait such as 30s or 2m") }
+            // No time at all for a request's head or body cuts every sender off, /health too.
+            guard name == "--grace" || wait > .zero else { throw ValidationError("\(name) must be more than 0, such as 10s") }
         }
         if let retry {
             do { _ = try RetrySchedule.parse(retry) } catch { throw ValidationError("--retry: \(error)") }

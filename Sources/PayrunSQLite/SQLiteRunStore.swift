@@ -397,7 +397,7 @@ extension StoreError {
         // What the file system says is clearer than what SQLite makes of it (a read-only disk
         // reads as "unable to open", a full one as "disk I/O error").
         if let found = Self.fileSystemProblem(at: location) {
-            self.init(location: location, message: "\(what) failed: \(error.message)", remedy: found)
+            self.init(location: location, message: "\(what) failed: \(Self.shown(error.message))", remedy: found)
             return
         }
         let remedy: String
@@ -413,7 +413,13 @@ extension StoreError {
         default:
             remedy = "check the disk and the file, or use another store with --state PATH"
         }
-        self.init(location: location, message: "\(what) failed: \(error.message)", remedy: remedy)
+        self.init(location: location, message: "\(what) failed: \(Self.shown(error.message))", remedy: remedy)
+    }
+
+    /// SQLite's message as shown: sqlite-nio's "Failed to open to SQLite database at PATH" reworded.
+    static func shown(_ message: String) -> String {
+        let typo = "Failed to open to SQLite database"
+        return message.hasPrefix(typo) ? "could not open the SQLite database" + message.dropFirst(typo.count) : message
     }
 
     /// A read-only or full file system under `path`, or a file the user may not write.
@@ -423,6 +429,10 @@ extension StoreError {
         guard statvfs(folder.isEmpty ? "." : folder, &info) == 0 else { return nil }
         if info.f_flag & UInt(ST_RDONLY) != 0 {
             return "it cannot be written: its file system is read-only; remount it read-write, or use another store with --state PATH"
+        }
+        // A file system with no blocks at all holds no files (/proc, /sys): not a full disk.
+        if info.f_blocks == 0 {
+            return "its folder is on a file system that holds no files of ours (such as /proc or /sys): use --state PATH on a disk"
         }
         if UInt64(info.f_bavail) * UInt64(info.f_bsize) < 64 * 1024 {
             return "the disk is full: free space on it, or use another store with --state PATH"

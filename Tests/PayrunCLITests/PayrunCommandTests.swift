@@ -174,6 +174,18 @@ import Testing
         #expect(try await PayrunProcess.run(["repl", "--help"]).standardOutput.contains("--dry-run"))
     }
 
+    @Test func aStoreOffDiskAndAListenerWithNoTimeAreRefusedSayingWhy() async throws {
+        // A state store on /proc is not on a full disk, and SQLite's wording is not shown as it is.
+        let proc = try await PayrunProcess.run(["run", "--state", "/proc/payrun-state.db", "-e", "print(1)"])
+        #expect(proc.status != 0 && proc.standardError.contains("such as /proc or /sys") && !proc.standardError.contains("disk is full")
+                && !proc.standardError.contains("open to"), "\(proc.standardError)")
+        // No time for a request's head would cut every sender off, /health too: refused at start.
+        for option in ["--head-timeout", "--body-timeout"] {
+            let none = try await PayrunProcess.run(["listen", option, "0", "handlers.lua"])
+            #expect(none.status == 2 && none.standardError.contains("\(option) must be more than 0"), "\(none.standardError)")
+        }
+    }
+
     @Test func chunksFromTheCommandLineAndStandardInput() async throws {
         let inline = try await PayrunProcess.run(["run", "-e", "print(payrun.json.encode({1, 2}))"])
         #expect(inline.standardOutput == "[1,2]\n")
