@@ -98,13 +98,16 @@ struct ListenCommand: AsyncParsableCommand {
             }
         } catch {
             await store.close()
+            // A mistake in the handlers is said as it is, not hidden behind "another payrun
+            // listen uses it": fixing the store first would only lead to it.
+            _ = try await check(configuration: configuration, output: output)
             throw error
         }
         defer { lock?.release() }
         configuration.store = store
         let engine = PayrunEngine(configuration)
         do {
-            try await serve(engine: engine, inbox: inbox, output: output)
+            try await serve(engine: engine, handled: try await check(engine: engine, output: output), inbox: inbox, output: output)
         } catch {
             await engine.shutdown()
             await inbox.close()
@@ -116,18 +119,35 @@ struct ListenCommand: AsyncParsableCommand {
         await store.close()
     }
 
-    private func serve(engine: PayrunEngine, inbox: any InboxStore, output: StandardStreams) async throws {
-        let script = Script.file(handlers)
-        // The file is run once without an event, sending nothing: a mistake in it shows now,
-        // not at the first event.
+    /// The handlers the file registers, from running it once without an event, sending nothing
+    /// and journaling nothing: a mistake in it shows now, not at the first event.
+    private func check(engine: PayrunEngine, output: StandardStreams) async throws -> [String] {
         var check = RunOptions()
         check.dryRun = true
-        let checked = try await engine.run(script, options: check)
+        let checked = try await engine.run(Script.file(handlers), options: check)
         if let error = checked.error {
             output.write("payrun: \(handlers) cannot be used: \(error.description)\n", to: .standardError)
             output.flush()
             throw ExitCode(checked.status == .usage ? PayrunExitStatus.usage.rawValue : PayrunExitStatus.scriptFailed.rawValue)
         }
+        return checked.handlers
+    }
+
+    /// ``check(engine:output:)`` in an engine of its own, without a store, shut down after.
+    private func check(configuration: PayrunEngine.Configuration, output: StandardStreams) async throws -> [String] {
+        let engine = PayrunEngine(configuration)
+        do {
+            let handled = try await check(engine: engine, output: output)
+            await engine.shutdown()
+            return handled
+        } catch {
+            await engine.shutdown()
+            throw error
+        }
+    }
+
+    private func serve(engine: PayrunEngine, handled: [String], inbox: any InboxStore, output: StandardStreams) async throws {
+        let script = Script.file(handlers)
         let line: @Sendable (String) -> Void = { line in
             output.write(line + "\n", to: .standardError)
             output.flush()
@@ -136,10 +156,10 @@ struct ListenCommand: AsyncParsableCommand {
             line("payrun listen: handlers reach simulators inside this process, whose state dies with it; to share one with "
                 + "`payrun run` and resume handlers after a crash, run `payrun sandbox` and set PAYRUN_SANDBOX_URL")
         }
-        for warning in Self.unverifiable(checked.handlers, configuration: engine.configuration) { line("payrun listen: " + warning) }
-        line("payrun listen: " + (checked.handlers.isEmpty
+        for warning in Self.unverifiable(handled, configuration: engine.configuration) { line("payrun listen: " + warning) }
+        line("payrun listen: " + (handled.isEmpty
             ? "\(handlers) registers no handler (payrun.on): every event is kept as unhandled"
-            : "handlers: " + checked.handlers.joined(separator: ", ")))
+            : "handlers: " + handled.joined(separator: ", ")))
         // Unique per start: a restarted container keeps its host name and often its pid.
         var settings = ListenerConfiguration(owner: "\(RunStart.currentHost) \(getpid()) \(RunRecord.newID().dropFirst(2).prefix(8))")
         settings.host = host

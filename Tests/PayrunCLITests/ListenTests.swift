@@ -75,6 +75,10 @@ import FoundationNetworking
         #expect(missing.status == 2)
         #expect(missing.standardError == "payrun: /nonexistent/handlers.lua cannot be used: cannot read /nonexistent/handlers.lua: No such file or directory\n",
                 "\(missing.standardError)")
+        // Nor a mistake in a file that is there.
+        let broken = try await PayrunProcess.runOnce(["listen", try handlers("payrun.on('particeep', '*', function(event)\n  return\nend end", named: "broken.lua"), "--port", "0", "--state", state])
+        #expect(broken.status != 0 && broken.standardError.contains("broken.lua cannot be used") && broken.standardError.contains(":3:")
+                && !broken.standardError.contains("another payrun listen"), "\(broken.standardError)")
         for (provider, headers) in rejected {
             let status = await WebhookSender.post(listener.url + "/webhooks/" + provider, body: body, headers: headers)
             #expect(status == 401, "\(provider) \(headers.map(\.0)): answered \(status.map(String.init) ?? "nothing")")
