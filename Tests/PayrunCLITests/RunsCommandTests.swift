@@ -272,6 +272,7 @@ import Testing
         #expect(resolved.status == 0 && resolved.standardOutput.contains("is to be sent again"), "\(resolved.standardError)")
         let sent = try await PayrunProcess.runOnce(["run", transfer], environment: environment)
         #expect(sent.status == 0 && sent.standardOutput == "SUCCEEDED\n", "\(sent.standardError)")
+        #expect(sent.standardError.contains("stopped after 1 mutation (0 answered, 0 in doubt, 1 to send again)"), "the resolved one counted: \(sent.standardError)")
         let transfers = try sandbox.requests().filter { $0["path"] as? String == "/particeep/v1/wallet/transfer" }
         #expect(transfers.count == 2, "refused once, sent again once, never from the journal: \(transfers.count)")
         let shown = try await PayrunProcess.runOnce(["runs", "show", run], environment: environment)

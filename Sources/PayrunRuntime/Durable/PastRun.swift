@@ -35,18 +35,22 @@ struct PastRun: Sendable {
         }.sorted()
     }
 
-    /// `stopped after 41 mutations (40 answered, 1 in doubt)`.
+    /// `stopped after 41 mutations (40 answered, 1 in doubt)`, and how many go again (not sent,
+    /// or not applied by an operator's word), when any do: after `runs resolve --not-applied`
+    /// the mutation is still the run's, to be sent now.
     var summary: String {
         var answered = 0
         var inDoubt = 0
+        var again = 0
         for state in mutations.values {
             switch state {
             case .answered, .applied: answered += 1
             case .inDoubt: inDoubt += 1
-            case .notApplied, .notSent: break
+            case .notApplied, .notSent: again += 1
             }
         }
-        let count = answered + inDoubt
-        return "stopped after \(count) mutation\(count == 1 ? "" : "s") (\(answered) answered, \(inDoubt) in doubt)"
+        let count = answered + inDoubt + again
+        return "stopped after \(count) mutation\(count == 1 ? "" : "s") (\(answered) answered, \(inDoubt) in doubt"
+            + (again > 0 ? ", \(again) to send again)" : ")")
     }
 }
