@@ -89,6 +89,22 @@ import Testing
     @Test func strictGlobalsCanBeSwitchedOff() throws {
         let lax = try ScriptHarness(sandbox: SandboxOptions(strictGlobals: false))
         #expect(try lax.run("local function f() leaked = 1 end; f(); return leaked, never_set") == [1, .nil])
+        // payrun's own tables too, as the docs say: a script may test for a field it may not have.
+        #expect(try lax.run("return payrun.jsno, payrun.json.nothing, payrun.json ~= nil") == [.nil, .nil, true])
+        // Still read-only.
+        #expect(try lax.failure(of: "payrun.json = {}").contains("cannot change payrun.json"))
+    }
+
+    @Test func inspectShowsWhatALockedLibraryHolds() throws {
+        // The read-only proxy holds nothing itself: it showed as `{}`.
+        let shown = try harness.run("return payrun.inspect(payrun.decimal.rounding), payrun.inspect(payrun, { depth = 1 })")
+        guard case .string(let roundingText)? = shown.first, case .string(let libraryText)? = shown.last,
+              let rounding = roundingText.text, let library = libraryText.text else {
+            Issue.record("\(shown)")
+            return
+        }
+        #expect(rounding.contains("half_even") && rounding != "{}", "\(rounding)")
+        #expect(library.contains("json = {...}") && library.contains("inspect = <function"), "\(library)")
     }
 
     @Test func memoryBombsEndInACatchableError() throws {

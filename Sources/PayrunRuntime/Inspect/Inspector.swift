@@ -31,6 +31,10 @@ struct Inspector {
 
     private mutating func count(at index: Int32, depth: Int) {
         guard stack.type(at: index) == .table, depth <= options.depth, (try? stack.reserve(3)) != nil else { return }
+        if pushLibrary(behind: index) {
+            defer { stack.pop() }
+            return count(at: stack.top, depth: depth)
+        }
         let identity = stack.identity(at: index)!
         seen[identity, default: 0] += 1
         guard seen[identity] == 1 else { return }
@@ -48,7 +52,10 @@ struct Inspector {
         case .boolean: return stack.boolean(at: index) ? "true" : "false"
         case .number: return stack.describe(at: index)
         case .string: return Self.quote(stack.bytes(at: index)!)
-        case .table: return renderTable(at: index, depth: depth)
+        case .table:
+            guard (try? stack.reserve(3)) != nil, pushLibrary(behind: index) else { return renderTable(at: index, depth: depth) }
+            defer { stack.pop() }
+            return renderTable(at: stack.top, depth: depth)
         case .userdata:
             // An amount is what a person inspects a payment for: shown as Lua would make it again.
             if let decimal = stack.object(at: index, as: DecimalValue.self) { return "payrun.decimal.new(\"\(decimal.value)\")" }
@@ -159,6 +166,16 @@ struct Inspector {
         nextLabel[kind] = label
         labels[identity] = label
         return label
+    }
+
+    /// Pushes the library a locked table reads through (the sandbox's read-only proxy for
+    /// `payrun`, `string` and the rest holds nothing itself, and showed as `{}`) and returns
+    /// true; pushes nothing and returns false for any other table.
+    private func pushLibrary(behind index: Int32) -> Bool {
+        guard stack.pushField("__library", ofMetatableAt: index) else { return false }
+        if stack.type(at: -1) == .table { return true }
+        stack.pop()
+        return false
     }
 
     private func metatableName(at index: Int32) -> String? {

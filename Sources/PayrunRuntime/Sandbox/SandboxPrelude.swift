@@ -83,14 +83,17 @@ enum SandboxPrelude {
       _G[name] = lock(name, _G[name], false)
       loaded[name] = _G[name]
     end
-    payrun_library.json = lock("payrun.json", payrun_library.json, true)
-    payrun_library.decimal.rounding = lock("payrun.decimal.rounding", payrun_library.decimal.rounding, true)
-    payrun_library.decimal = lock("payrun.decimal", payrun_library.decimal, true)
-    payrun_library.webhook = lock("payrun.webhook", payrun_library.webhook, true)
-    payrun = lock("payrun", payrun_library, true)
+    -- A missing field of payrun's own tables is an error, as an undefined global is; --no-strict
+    -- turns both off.
+    local strict = strict_globals ~= nil
+    payrun_library.json = lock("payrun.json", payrun_library.json, strict)
+    payrun_library.decimal.rounding = lock("payrun.decimal.rounding", payrun_library.decimal.rounding, strict)
+    payrun_library.decimal = lock("payrun.decimal", payrun_library.decimal, strict)
+    payrun_library.webhook = lock("payrun.webhook", payrun_library.webhook, strict)
+    payrun = lock("payrun", payrun_library, strict)
     loaded["payrun"], loaded["payrun.json"], loaded["payrun.decimal"] = payrun, payrun_library.json, payrun_library.decimal
     for _, name in ipairs(host_libraries) do
-      _G[name] = lock(name, _G[name], true)
+      _G[name] = lock(name, _G[name], strict)
       loaded[name] = _G[name]
     end
 
