@@ -9,6 +9,18 @@
 
 int luashim_raisememoryerror(luashim_host *host);  // luastop.c
 
+// A Swift function's pushes may pass the script's memory cap (they run with the host's
+// allowance, and never fail half-made): once it has returned to the script, the script is told at
+// its next instruction, with its line, as when an allocation of its own passes the cap. Without
+// this, `print(#payrun.input(1))` of a file larger than the cap printed and ended well.
+static inline void tell_when_over_cap(lua_State *L) {
+    luashim_host *host = luashim_gethost(L);
+    if (host->limit != 0 && host->used > host->limit && !host->host_allowance && host->swift_depth == 0 && !host->over_limit
+        && luashim_raisememoryerror(host)) {
+        host->over_limit = 1;
+    }
+}
+
 // How far past its limit a script may go between the allocation that passes it and its next
 // instruction, where it gets the error with its line, and after it until it is back under the
 // limit: a sixteenth of the limit, at least 64 KiB.
@@ -172,6 +184,7 @@ static int continue_after_yield(lua_State *L, int status, lua_KContext context) 
     outcome.status = LUASHIM_RETURN;
     outcome.count = 0;
     box->entry(L, box->context, slot, &outcome);
+    if (outcome.status == LUASHIM_RETURN) tell_when_over_cap(L);
     return finish(L, &outcome, slot);
 }
 
@@ -183,7 +196,10 @@ static int trampoline(lua_State *L) {
     outcome.status = LUASHIM_RETURN;
     outcome.count = 0;
     box->entry(L, box->context, 0, &outcome);
-    if (outcome.status == LUASHIM_RETURN) return outcome.count;  // the common case, kept inline
+    if (outcome.status == LUASHIM_RETURN) {  // the common case, kept inline
+        tell_when_over_cap(L);
+        return outcome.count;
+    }
     return finish(L, &outcome, 0);
 }
 

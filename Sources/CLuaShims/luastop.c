@@ -85,15 +85,22 @@ static void memory_hook(lua_State *L, lua_Debug *ar) {
     if (!state->memory_error_pending) return;  // raised already, or cleared: a stale hook
     state->memory_error_pending = 0;
     state->memory_error_raised = 1;
-    // Level 0 is the Lua function about to run its next instruction.
+    // Level 0 is the Lua function about to run its next instruction. The message is made with
+    // the host's allowance: a value payrun built may have left the script far past its grace,
+    // where making it would fail with Lua's own line-less error.
+    luashim_host *host = luashim_gethost(L);
+    int allowance = host->host_allowance;
+    host->host_allowance = 1;
     lua_Debug where;
-    for (int level = 0; lua_getstack(L, level, &where); level++) {
+    int found = 0;
+    for (int level = 0; !found && lua_getstack(L, level, &where); level++) {
         if (lua_getinfo(L, "Sl", &where) && where.currentline > 0) {
             lua_pushfstring(L, "%s:%d: not enough memory", where.short_src, where.currentline);
-            lua_error(L);
+            found = 1;
         }
     }
-    lua_pushliteral(L, "not enough memory");
+    if (!found) lua_pushliteral(L, "not enough memory");
+    host->host_allowance = allowance;
     lua_error(L);
 }
 

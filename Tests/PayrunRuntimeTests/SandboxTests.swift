@@ -118,6 +118,11 @@ import Testing
             #expect(message.contains("not enough memory"), "\(bomb) → \(message)")
             #expect(try capped.run("return 1") == [1])
         }
+        // A value payrun builds for the script (here 24 MB of JSON) may pass the cap while it is
+        // made, and the script is told at its next instruction, with its line: it ran to its end.
+        let built = try capped.failure(of: "local s = string.rep('x', 12e6)\nlocal n = #payrun.json.encode({s, s})\nreturn n")
+        #expect(built.contains(":2: not enough memory"), "\(built)")
+        #expect(try capped.run("return #payrun.json.encode({string.rep('x', 1e6)})") == [1_000_004], "under the cap it goes on")
     }
 
     @Test func deepRecursionAndMetamethodChainsEndInErrors() throws {
