@@ -69,7 +69,7 @@ struct CredentialsCommand: ParsableCommand {
             let credential = try target.credential()
             try Self.checkIsRead(credential)
             let env = target.env
-            _ = try options.loadStore()  // a file others can read is refused before the value is asked for
+            _ = try options.loadStore(creating: true)  // a file others can read is refused before the value is asked for
             let value = SecretReader.read(prompt: "Value for \(credential) (\(env)): ")
             guard !value.isEmpty else { throw ValidationError("no value given on standard input; nothing changed") }
             do {

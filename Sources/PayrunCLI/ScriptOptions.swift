@@ -78,6 +78,9 @@ struct ScriptOptions: ParsableArguments {
         let variables = ProcessEnvironment.variables()
         var configuration = PayrunEngine.Configuration.standard(environment: env, credentials: credentials)
         configuration.providers = try Self.providers(scriptPath: scriptPath, libraryPaths: libraryPaths, variables: variables)
+        for unread in Self.unreadCredentials(in: credentials, of: configuration.providers) {
+            StandardStreams.shared.write("payrun: warning: \(unread)\n", to: .standardError)
+        }
         configuration.sandbox = sandbox
         // PAYRUN_SANDBOX_URL points the sandbox environment at a `payrun sandbox` already
         // running (to watch its /_sandbox/requests, or to share one between runs).
@@ -89,6 +92,19 @@ struct ScriptOptions: ParsableArguments {
         configuration.luaThreads = 1
         configuration.allowedHosts = try allowedHosts(variables: variables)
         return configuration
+    }
+
+    /// A credential, set by hand in the file or by a variable, that its provider never reads
+    /// (`particeep.api_secrett`): said at start, where a misspelt name would only show as the
+    /// credential a live request lacks.
+    static func unreadCredentials(in store: any CredentialStore, of registry: ProviderRegistry) -> [String] {
+        PayrunEnvironment.allCases.flatMap { environment in
+            store.names(in: environment).compactMap { name -> String? in
+                guard let provider = registry.provider(named: name.provider), !provider.credentialFields.contains(name.field) else { return nil }
+                return "\(name) (\(environment)) is no credential of \(provider.name)'s, and is not used; its credentials are "
+                    + provider.credentialFields.joined(separator: ", ")
+            }
+        }
     }
 
     /// The built-in providers and the declared ones a script at `scriptPath` finds.
@@ -120,7 +136,7 @@ struct ScriptOptions: ParsableArguments {
         var entries: [AllowedHosts.Entry] = []
         if let path = ConfigFile.path(environment: variables) {
             do {
-                entries = try ConfigFile.load(path: path).allowedHosts
+                entries = try ConfigFile.load(path: path, named: variables["PAYRUN_CONFIG"] != nil).allowedHosts
             } catch {
                 throw Self.configurationFailure(String(describing: error))
             }

@@ -52,6 +52,25 @@ import Testing
         #expect(!list.combined.contains("sk_from_the_environment_42") && !list.combined.contains("sk_live_9d8c7b6a5f"))
     }
 
+    /// A path or a name typed wrong is said, not run past with no credentials.
+    @Test func aMissingFileOrAMisspeltNameIsSaid() async throws {
+        let missing = try await PayrunProcess.run(["run", "--credentials", "/nonexistent/credentials.toml", "-e", "print(1)"], environment: environment)
+        #expect(missing.status == 2 && missing.standardError.contains("--credentials /nonexistent/credentials.toml: there is no such file"),
+                "\(missing.standardError)")
+        var variables = environment
+        variables["PAYRUN_CONFIG"] = "/nonexistent/config.toml"
+        let config = try await PayrunProcess.run(["run", "-e", "print(1)"], environment: variables)
+        #expect(config.status != 0 && config.standardError.contains("/nonexistent/config.toml") && config.standardError.contains("PAYRUN_CONFIG"),
+                "\(config.standardError)")
+        try FileManager.default.createDirectory(atPath: configHome + "/payrun", withIntermediateDirectories: true)
+        try "[live.particeep]\napi_secrett = \"sk_live_typo_5309\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        let typo = try await PayrunProcess.run(["run", "-e", "print(1)"], environment: environment)
+        #expect(typo.status == 0 && typo.standardOutput == "1\n", "\(typo.standardError)")
+        #expect(typo.standardError.contains("warning: particeep.api_secrett (live) is no credential of particeep's")
+                && typo.standardError.contains("api_key, api_secret") && !typo.standardError.contains("sk_live_typo_5309"), "\(typo.standardError)")
+    }
+
     @Test func aFileOthersCanReadStopsEveryCommand() async throws {
         _ = try await PayrunProcess.run(["credentials", "set", "peex.secret_key", "--env", "test"], input: "peex-secret-1234", environment: environment)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
