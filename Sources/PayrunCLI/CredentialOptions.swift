@@ -19,13 +19,21 @@ struct CredentialOptions: ParsableArguments {
     ///   with no credentials at all.
     func loadStore(creating: Bool = false) throws -> (FileCredentialStore, any CredentialStore) {
         if let credentials, !creating, access(credentials, F_OK) != 0 {
-            throw ValidationError("--credentials \(credentials): there is no such file; `payrun credentials set NAME --credentials \(credentials)` makes it")
+            throw Self.refusal("--credentials \(credentials): there is no such file; `payrun credentials set NAME --credentials \(credentials)` makes it")
         }
         do {
             let file = try FileCredentialStore(path: path)
             return (file, EnvironmentOverrides(over: file, variables: ProcessEnvironment.variables()))
         } catch {
-            throw ValidationError(error.description)
+            throw Self.refusal(error.description)
         }
+    }
+
+    /// Exit status 2 with `message` alone: the file is what is wrong, not how the command was
+    /// typed, so no usage block follows it.
+    private static func refusal(_ message: String) -> ExitCode {
+        StandardStreams.shared.write("payrun: \(message)\n", to: .standardError)
+        StandardStreams.shared.flush()
+        return ExitCode(PayrunExitStatus.usage.rawValue)
     }
 }

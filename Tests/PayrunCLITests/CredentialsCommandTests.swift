@@ -77,6 +77,7 @@ import Testing
         let run = try await PayrunProcess.run(["run", "-e", "print(1)"], environment: environment)
         #expect(run.status == 2)
         #expect(run.standardError.contains("can be read by others (mode 644); make it yours alone: chmod 600"))
+        #expect(!run.standardError.contains("Usage:"), "the file is wrong, not the command line: \(run.standardError)")
         #expect(try await PayrunProcess.run(["credentials", "list"], environment: environment).status == 2)
     }
 
