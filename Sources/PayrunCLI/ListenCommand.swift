@@ -57,6 +57,11 @@ struct ListenCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        // An address, not a name to look up: what a listener binds to is this machine's own.
+        var address = in6_addr()
+        guard host == "localhost" || inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1 else {
+            throw ValidationError("--host takes an address of this machine, such as 127.0.0.1, 0.0.0.0 or ::1, not '\(host)'")
+        }
         for (name, value) in [("--grace", grace), ("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout)] {
             guard let wait = RetrySchedule.duration(value) else { throw ValidationError("\(name) '\(value)' is not a wait such as 30s or 2m") }
             // No time at all for a request's head or body cuts every sender off, /health too.

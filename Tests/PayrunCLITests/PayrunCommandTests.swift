@@ -184,6 +184,9 @@ import Testing
             let none = try await PayrunProcess.run(["listen", option, "0", "handlers.lua"])
             #expect(none.status == 2 && none.standardError.contains("\(option) must be more than 0"), "\(none.standardError)")
         }
+        let host = try await PayrunProcess.run(["listen", "--host", "999.1.1.1", "handlers.lua"])
+        #expect(host.status == 2 && host.standardError.contains("--host takes an address of this machine") && !host.standardError.contains("SocketAddressError"),
+                "\(host.standardError)")
     }
 
     @Test func chunksFromTheCommandLineAndStandardInput() async throws {
