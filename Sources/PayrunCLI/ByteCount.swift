@@ -13,7 +13,8 @@ struct ByteCount: ExpressibleByArgument {
             multiplier = found
             digits = digits.dropLast()
         }
-        guard let count = Int(digits), count > 0 else { return nil }
+        // 0 is a size: each option says the least it takes, rather than "invalid value".
+        guard let count = Int(digits), count >= 0 else { return nil }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: multiplier)
         guard !overflow else { return nil }
         self.bytes = bytes

@@ -57,6 +57,7 @@ struct ListenCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard bodyLimit.bytes > 0 else { throw ValidationError("--body-limit must be at least 1 byte, such as 64K or 1M") }
         // An address, not a name to look up: what a listener binds to is this machine's own.
         var address = in6_addr()
         guard host == "localhost" || inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1 else {

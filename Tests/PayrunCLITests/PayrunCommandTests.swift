@@ -184,6 +184,8 @@ import Testing
             let none = try await PayrunProcess.run(["listen", option, "0", "handlers.lua"])
             #expect(none.status == 2 && none.standardError.contains("\(option) must be more than 0"), "\(none.standardError)")
         }
+        let memory = try await PayrunProcess.run(["run", "--max-memory", "0", "-e", "print(1)"])
+        #expect(memory.status == 2 && memory.standardError.contains("--max-memory must be at least 64K"), "\(memory.standardError)")
         let host = try await PayrunProcess.run(["listen", "--host", "999.1.1.1", "handlers.lua"])
         #expect(host.status == 2 && host.standardError.contains("--host takes an address of this machine") && !host.standardError.contains("SocketAddressError"),
                 "\(host.standardError)")
