@@ -149,7 +149,11 @@ struct InboxReplayCommand: AsyncParsableCommand {
             let missing = ids.filter { !replayed.contains($0) }
             let why = missing.isEmpty ? "" : try await reasons(missing, in: inbox)
             if replayed.isEmpty {
-                output.write("no event was replayed" + (missing.isEmpty ? "" : " (\(why))") + "\n", to: .standardError)
+                // Chosen by filter, a handled event is left alone: say so, and how to ask for one.
+                let hint = ids.isEmpty
+                    ? " (no event the filters chose is waiting, failed or dead; a handled event is replayed only by its number: `payrun inbox list --status handled`, then `payrun inbox replay ID`)"
+                    : " (\(why))"
+                output.write("no event was replayed" + hint + "\n", to: .standardError)
                 throw ExitCode(1)
             }
             // Said as it is: replayed events wait in the inbox until a listener takes them.

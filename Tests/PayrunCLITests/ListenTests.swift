@@ -217,7 +217,8 @@ import FoundationNetworking
         await #expect(try events(["--status", "handled"]).count == 1)
         // A broad replay never takes a handled event: only its number does.
         let broad = try await PayrunProcess.run(["inbox", "replay", "--since", "1h", "--state", state])
-        #expect(broad.status == 1 && broad.standardError.contains("no event was replayed"), "\(broad.standardOutput)")
+        #expect(broad.status == 1 && broad.standardError.contains("no event was replayed")
+                && broad.standardError.contains("a handled event is replayed only by its number"), "\(broad.standardError)")
         // Said why, as the event is now: it was said to be unknown or running.
         let handled = try await PayrunProcess.run(["inbox", "replay", "1", "7", "--dead", "--state", state])
         #expect(handled.status == 1 && handled.standardError.contains(
