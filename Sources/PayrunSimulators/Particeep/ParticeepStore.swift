@@ -53,7 +53,8 @@ extension ParticeepStore.State {
         }
         if let from, from.balance < amount {
             throw .badRequest(
-                "wallet \(from.id) holds \(from.balance) \(from.currency), less than \(amount)",
+                // Particeep's amounts are in cents: said so, not as if they were euros.
+                "wallet \(from.id) holds \(from.balance) \(from.currency) cents, less than the \(amount) asked",
                 code: "error.wallet.balance.insufficient")
         }
         var transaction = ParticeepTransaction(id: transactions.newID(), createdAt: now, amount: amount, currency: currency, status: .succeeded)
