@@ -99,6 +99,10 @@ import Testing
         #expect(lines[3].hasPrefix("false\t") && lines[3].contains("no argument 3 was given to the script"))
         #expect(lines[4].hasPrefix("false\t") && lines[4].contains("cannot read /nonexistent/file.csv (argument 2): No such file or directory"))
         #expect(lines[5] == "nil\tnil", "no way to open a file the user did not name")
+        // A pipe can be read once: the second call gets the same bytes, not "".
+        let twice = try temporaryScript("local first, second = payrun.input(1), payrun.input(1)\nprint(#first, #second, first == second)")
+        let piped = try await PayrunProcess.run(["run", twice, "/dev/stdin"], input: "x,y\n")
+        #expect(piped.standardOutput == "4\t4\ttrue\n", "\(piped.combined)")
     }
 
     @Test func aScriptThatFinishesExitsZero() async throws {

@@ -1,6 +1,7 @@
 // `payrun.input(n)`: the contents of a file the user named as the script's nth argument. Scripts
 // cannot open files; this reads only what the person running the script pointed it at (a CSV of
 // payouts, a list of customers), never a path the script makes up.
+import Glibc
 import LuaKit
 
 enum InputFunction {
@@ -31,11 +32,28 @@ enum InputFunction {
         return path
     }
 
-    /// `payrun.input(n)`: the bytes of the file named by argument `n`.
+    /// Where what was read from a pipe is kept, by argument: it can be read only once.
+    static let pipedKey = "payrun.input.piped"
+
+    /// `payrun.input(n)`: the bytes of the file named by argument `n`. A pipe's (`/dev/stdin`,
+    /// `<(…)`) are kept for the run, so a second call gets them again rather than `""`; a
+    /// file's are read afresh, so one the script let go of is not kept alive.
     static func input(_ call: LuaCall) throws -> LuaReturn {
         let position = try call.integer(at: 1)
         let stack = call.stack
         let path = try argumentPath(position, call: call)
+        var status = stat()
+        let piped = stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG
+        if piped {
+            if stack.pushRegistryValue(pipedKey) == .table {
+                if stack.pushElement(position, of: -1) == .string {
+                    stack.remove(at: -2)
+                    return 1
+                }
+                stack.pop()
+            }
+            stack.pop()
+        }
         let bytes: [UInt8]
         do {
             bytes = try FileContents.read(path, limit: maximumBytes)
@@ -45,6 +63,17 @@ enum InputFunction {
             throw LuaError(.runtime, "cannot read \(path) (argument \(position)): \(reason)")
         }
         bytes.withUnsafeBytes { stack.push(bytes: $0) }
+        if piped {
+            if stack.pushRegistryValue(pipedKey) != .table {
+                stack.pop()
+                stack.pushTable()
+                stack.pushCopy(of: -1)
+                stack.setRegistryValue(pipedKey)
+            }
+            stack.pushCopy(of: -2)
+            stack.setElement(position, in: -2)
+            stack.pop()
+        }
         return 1
     }
 }
