@@ -1,6 +1,7 @@
 // Runs scripts on the calling thread: makes the Lua state every script gets, then runs the chunks
 // and the script in it and says how it ended. `PayrunEngine` runs each of its runs through one of
 // these, on a thread of its own; a host may use one directly from a thread it owns.
+import Glibc
 import LuaKit
 import PayrunFormats
 
@@ -162,7 +163,13 @@ public final class ScriptRunner {
         if let reports {
             let kept = reports.finish(succeeded: outcome.status == .success).filter { $0.hasSuffix(".partial") }
             if !kept.isEmpty, var error = outcome.error {
-                error.message += "\n(the reports it wrote are kept as \(kept.joined(separator: ", ")))"
+                error.message += "\n(the reports it wrote are kept as \(kept.joined(separator: ", "))"
+                // A whole report of the same name is an earlier run's: said, or it reads as this one's.
+                let earlier = kept.map { String($0.dropLast(".partial".count)) }.filter { access($0, F_OK) == 0 }
+                if !earlier.isEmpty {
+                    error.message += "; \(earlier.joined(separator: ", ")) beside \(earlier.count == 1 ? "it is" : "them are") from an earlier run"
+                }
+                error.message += ")"
                 outcome.error = error
             }
         }
