@@ -25,13 +25,10 @@ struct ConfigFile {
         var description: String { "\(path):\(line): \(problem)" }
     }
 
-    /// Reads the file at `path`; no file is no settings, unless `PAYRUN_CONFIG` named it: a
-    /// misspelt path would otherwise drop every setting without a word.
-    static func load(path: String, named: Bool = false) throws -> ConfigFile {
-        guard access(path, F_OK) == 0 else {
-            if named { throw Invalid(path: path, line: 0, problem: "there is no such file (PAYRUN_CONFIG names it): fix the variable, or unset it") }
-            return ConfigFile()
-        }
+    /// Reads the file at `path`; no file is no settings (`PAYRUN_CONFIG=/nonexistent` is how a
+    /// run is kept from the operator's settings).
+    static func load(path: String) throws -> ConfigFile {
+        guard access(path, F_OK) == 0 else { return ConfigFile() }
         let bytes: [UInt8]
         do {
             bytes = try FileContents.read(path, limit: 1 << 20)

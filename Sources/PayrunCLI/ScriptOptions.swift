@@ -136,7 +136,7 @@ struct ScriptOptions: ParsableArguments {
         var entries: [AllowedHosts.Entry] = []
         if let path = ConfigFile.path(environment: variables) {
             do {
-                entries = try ConfigFile.load(path: path, named: variables["PAYRUN_CONFIG"] != nil).allowedHosts
+                entries = try ConfigFile.load(path: path).allowedHosts
             } catch {
                 throw Self.configurationFailure(String(describing: error))
             }
