@@ -77,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
             await store?.close()
             throw error
         }
-        if let error = result.error { output.write("payrun: \(error.description)\n", to: .standardError) }
+        if let error = result.error { output.write("payrun: \(error.locatedDescription)\n", to: .standardError) }
         output.flush()
         await engine.shutdown()
         await store?.close()

@@ -58,6 +58,15 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
         traceback.map { message + "\n" + $0 } ?? message
     }
 
+    /// ``description`` with the script's place in front for a provider's error, which is a table
+    /// raised from payrun's side and so carries none: `payout.lua:3: particeep: 404 …`, as the
+    /// script's own `error("…")` would read. Any other message is as it was raised (a stop, or
+    /// `error(msg, 0)`, has no place on purpose).
+    public var locatedDescription: String {
+        guard provider != nil, let chunk, let line, Self.position(in: message).0 == nil else { return description }
+        return "\(chunk):\(line): " + description
+    }
+
     /// This error with every secret `redactor` knows taken out of its text.
     func redacted(by redactor: Redactor) -> ScriptError {
         var copy = self

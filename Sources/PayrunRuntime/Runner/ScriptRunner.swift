@@ -102,7 +102,7 @@ public final class ScriptRunner {
     /// that for you).
     public func run(_ invocation: ScriptInvocation) -> PayrunExitStatus {
         let outcome = execute(invocation)
-        if let error = outcome.error { report(error.description) }
+        if let error = outcome.error { report(error.locatedDescription) }
         return outcome.status
     }
 
