@@ -62,6 +62,7 @@ import Testing
                 return output.standardOutput
             }
             #expect(last.contains("GET \(server.baseURL)/particeep/v1/user/usr_2 → 200 in "))
+            #expect(last.contains(" ms (attempt 1)\nsent:\n"), "\(last)")
             #expect(last.contains("  Authorization: [redacted]\n"))
             #expect(last.contains("  DateTime: 20"))
             #expect(last.contains("received:\n") && last.contains("meta-endpoint: /v1/user/usr_2"))

@@ -100,7 +100,8 @@ extension ReplSession {
             say("no request has been sent in this session yet")
             return
         }
-        var lines = [ProviderSession.describe(last)]
+        // The attempts always, as the help says: a first attempt's line has no "(attempt 1)".
+        var lines = [ProviderSession.describe(last) + (last.attempt == 1 ? " (attempt 1)" : "")]
         lines.append("sent:")
         lines += RequestTrace.redacted(last.requestHeaders).map { "  \($0): \($1)" }
         if !last.responseHeaders.isEmpty {
