@@ -245,6 +245,8 @@ int luashim_releaseuserdata(lua_State *L) {
 
 static const char traceback_key = 0;
 static const char pending_errors_key = 0;
+static const char kept_error_key = 0;
+static const char kept_traceback_key = 0;
 
 void *luashim_pendingerrorskey(void) { return (void *)&pending_errors_key; }
 
@@ -255,10 +257,41 @@ int luashim_messagehandler(lua_State *L) {
     int allowance = host->host_allowance;
     host->host_allowance = 1;
     // stack: error
-    luaL_traceback(L, L, NULL, 1);  // stack: error traceback
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &kept_error_key);  // stack: error kept-or-nil
+    int kept = !lua_isnil(L, -1) && lua_rawequal(L, 1, -1);
+    lua_pop(L, 1);
+    if (kept) {
+        // Raised again by a wrapper that caught it (luashim_keeptraceback): the traceback of
+        // where it was first raised, with the frames the wrapper's raise has lost.
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &kept_traceback_key);  // stack: error traceback
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &kept_error_key);
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &kept_traceback_key);
+    } else {
+        luaL_traceback(L, L, NULL, 1);  // stack: error traceback
+    }
     lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
     host->host_allowance = allowance;
     return 1;
+}
+
+int luashim_keeptraceback(lua_State *L) {
+    luashim_host *host = luashim_gethost(L);
+    int allowance = host->host_allowance;
+    host->host_allowance = 1;
+    // stack: error
+    lua_settop(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &kept_error_key);
+    // Called by xpcall, the first frame is a nameless C one of its calling: not the script's.
+    int level = 1;
+    lua_Debug frame;
+    if (lua_getstack(L, 1, &frame) && lua_getinfo(L, "Sn", &frame) && frame.what[0] == 'C' && frame.name == NULL) level = 2;
+    luaL_traceback(L, L, NULL, level);  // stack: error traceback
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &kept_traceback_key);
+    host->host_allowance = allowance;
+    return 1;  // the error, as it was
 }
 
 void luashim_lasttraceback(lua_State *L) {

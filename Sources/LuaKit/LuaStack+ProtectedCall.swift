@@ -32,6 +32,13 @@ extension LuaStack {
         throw error
     }
 
+    /// Pushes a message handler for `xpcall` in Lua code that catches an error only to raise the
+    /// same value again: the error keeps the traceback of where it was first raised, rather
+    /// than one from the raise again, which has lost the frames below it.
+    public func pushTracebackKeeper() {
+        luashim_pushcfunction(L, luashim_keeptraceback)
+    }
+
     /// Builds a ``LuaError`` from the error value at `index`, and keeps the value for a Swift
     /// function that may rethrow it.
     func takeError(status: Int32, at index: Int32) -> LuaError {

@@ -336,6 +336,28 @@ import Testing
         }
     }
 
+    @Test func aStepsErrorKeepsTheTracebackOfWhereItFailed() async throws {
+        // The step catches the error to journal it, then raises it again: the traceback is still
+        // the one of where it failed, with the step's own frames.
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let failed = try await engine.run(.text("""
+                local function pay(to)
+                  error("no wallet for " .. to)
+                end
+                payrun.step("pay:usr_2", function()
+                  pay("usr_2")
+                end)
+                """, name: "steps.lua"), options: RunOptions())
+            #expect(failed.status == .scriptFailed)
+            #expect(failed.error?.message == "steps.lua:2: no wallet for usr_2")
+            let traceback = failed.error?.traceback ?? ""
+            #expect(traceback.contains("steps.lua:2: in upvalue 'pay'") && traceback.contains("steps.lua:5: in function <steps.lua:4>")
+                    && traceback.contains("steps.lua:4: in main chunk"), "\(traceback)")
+            await engine.shutdown()
+        }
+    }
+
     /// Pays each row of the CSV file its argument names: `to`, `amount`.
     static let batch = Script.text("""
         local particeep = payrun.provider("particeep")

@@ -201,6 +201,10 @@ int luashim_releaseuserdata(lua_State *L);
 /// failing stack in the registry (read it with `luashim_lasttraceback`) and returns the error
 /// value unchanged, so a table or userdata error survives for a caller that rethrows it.
 int luashim_messagehandler(lua_State *L);
+/// A message handler for Lua code that catches an error only to raise the same value again
+/// (`payrun.step`): keeps the traceback of where it was raised, which `luashim_messagehandler`
+/// gives when that value reaches it (the newest one kept), and returns the error unchanged.
+int luashim_keeptraceback(lua_State *L);
 
 /// Pushes the traceback the last message handler stored (a string) or nil, and clears it.
 void luashim_lasttraceback(lua_State *L);

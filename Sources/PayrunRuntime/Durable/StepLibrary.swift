@@ -7,10 +7,11 @@ import PayrunFormats
 import PayrunJournal
 
 enum StepLibrary {
-    /// Called with the primitives `begin`, `finish` and `missed`; returns `payrun.step`.
+    /// Called with the primitives `begin`, `finish` and `missed`, and the message handler that
+    /// keeps an error's traceback; returns `payrun.step`.
     static let source = #"""
-    local begin, finish, missed = ...
-    local error, pack, pcall, type, unpack = error, table.pack, pcall, type, table.unpack
+    local begin, finish, missed, keep_traceback = ...
+    local error, pack, pcall, xpcall, type, unpack = error, table.pack, pcall, xpcall, type, table.unpack
 
     local select, next, tostring = select, next, tostring
 
@@ -49,7 +50,7 @@ enum StepLibrary {
         error("step '" .. name .. "' is used twice in one run" .. first, 2)
       end
       if state == "lookup" then
-        local found = pack(pcall(lookup))
+        local found = pack(xpcall(lookup, keep_traceback))
         if not found[1] then finish(name, false, found, 2) error(found[2], 0) end
         if found[2] ~= nil then
           finish(name, true, found, 2, "lookup")
@@ -57,7 +58,9 @@ enum StepLibrary {
         end
         missed(name)
       end
-      local results = pack(pcall(fn))
+      -- Caught to be journaled, then raised again: the traceback stays the one of where fn
+      -- failed, with fn's own frames, not one that starts here.
+      local results = pack(xpcall(fn, keep_traceback))
       finish(name, results[1], results, 2)
       if not results[1] then error(results[2], 0) end
       return unpack(results, 2, results.n)
@@ -74,7 +77,8 @@ enum StepLibrary {
             session.journal?.noteMissedLookup(try call.string(at: 1))
             return 0
         })
-        _ = try stack.protectedCall(argumentCount: 3, resultCount: 1)
+        stack.pushTracebackKeeper()
+        _ = try stack.protectedCall(argumentCount: 4, resultCount: 1)
     }
 
     /// `begin(name, hasLookup, where)`: "done" and the stored results, "twice" and where the
