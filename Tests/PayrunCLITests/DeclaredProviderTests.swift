@@ -126,6 +126,33 @@ import Testing
         await server.stop()
     }
 
+    /// In `sandbox`, with payrun's simulators inside the process, a run that paid a declared
+    /// provider's own fake (`base_url.sandbox`) is resumed when killed: the fake's state outlives
+    /// the process. It started afresh, and charged again with a new key.
+    @Test func aKilledSandboxRunOnAFakeOfOnesOwnIsResumedNotStartedAfresh() async throws {
+        let server = try await CardAPIServer.start()
+        let folder = try Self.folder(server: server, script: """
+            payrun.provider("acmepay"):post("/charges", { amount = 101, currency = "eur", description = "order-01" })
+            print("charged")
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let definition = folder + "/providers/acmepay.lua"
+        let text = try String(contentsOfFile: definition, encoding: .utf8)
+        let sandboxed = text.replacingOccurrences(of: "    test = \"\(server.baseURL)\",", with: "    test = \"\(server.baseURL)\",\n    sandbox = \"\(server.baseURL)\",")
+        #expect(sandboxed != text)
+        try sandboxed.write(toFile: definition, atomically: true, encoding: .utf8)
+        let environment = ["PAYRUN_SANDBOX_ACMEPAY_SECRET_KEY": CardAPIServer.secretKey, "PAYRUN_CONFIG": "/nonexistent", "PAYRUN_STATE": folder + "/state.db"]
+        var crashing = environment
+        crashing["PAYRUN_TEST_CRASH"] = "after-answer:1"
+        let killed = try await PayrunProcess.runOnce(["run", folder + "/charge.lua"], environment: crashing)
+        #expect(killed.status == SIGKILL, "\(killed.standardError)")
+        let resumed = try await PayrunProcess.runOnce(["run", folder + "/charge.lua"], environment: environment)
+        #expect(resumed.status == 0 && resumed.standardOutput == "charged\n", "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("payrun: resuming run r_") && !resumed.standardError.contains("starting afresh"), "\(resumed.standardError)")
+        #expect(server.charges.count == 1, "charged once: \(server.charges.count)")
+        await server.stop()
+    }
+
     @Test func payrunListenVerifiesAndHandlesADeclaredProvidersStandardWebhooks() async throws {
         let folder = TestFiles.path("payrun-declared-listen")
         defer { try? FileManager.default.removeItem(atPath: folder) }

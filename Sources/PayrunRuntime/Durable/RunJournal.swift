@@ -152,9 +152,20 @@ public final class RunJournal: Sendable {
                         message: "the unfinished run \(last.id) of key \(start.key) ran in \(last.environment), not \(start.environment)",
                         remedy: "run it in \(last.environment) to resume it, or choose another --run-key")
                 }
-                // Simulators inside a process live as long as it: a run of this process may resume.
-                if !start.startsAfresh, start.providersOutliveProcess || last.processID == processID {
+                // Simulators inside a process live as long as it: a run of this process may resume,
+                // and so may one that paid a provider they do not serve (a fake of the user's own).
+                var read: [JournalRecord]?
+                var resumable = start.providersOutliveProcess || last.processID == processID
+                if !resumable, !start.startsAfresh {
                     let records = try await store.records(of: last.id)
+                    read = records
+                    resumable = records.contains { record in
+                        record.kind == .intent && !start.providersInsideProcess.contains(record.body["provider"]?.string ?? "")
+                    }
+                }
+                if !start.startsAfresh, resumable {
+                    let records: [JournalRecord]
+                    if let read { records = read } else { records = try await store.records(of: last.id) }
                     let past = PastRun(records)
                     var run = last
                     // An attempt killed before it ended never wrote its count: the journal has it.

@@ -35,6 +35,10 @@ public struct RunStart: Sendable {
     /// Whether the providers' state outlives this process, so that resuming makes sense: false
     /// for the simulators inside this process, which die with it.
     public var providersOutliveProcess = true
+    /// When they do not: the providers those simulators serve. A run that paid any other (a
+    /// declared provider's `base_url.sandbox` on a fake of the user's own) is resumed, since
+    /// what it paid outlives the process.
+    public var providersInsideProcess: Set<String> = []
 
     public init(key: String, script: String, scriptDigest: String, arguments: [String], environment: PayrunEnvironment) {
         self.key = key

@@ -160,6 +160,13 @@ final class EngineRun: Sendable {
         start.skipsAFinishedJob = options.skipsAFinishedJob
         start.waitsForRunningRun = options.waitsForRunningRun
         start.providersOutliveProcess = configuration.environment != .sandbox || configuration.sandboxServer?.outlivesProcess ?? true
+        if !start.providersOutliveProcess {
+            // Served inside: a base URL under the simulators', whatever port they get.
+            let simulators = "http://payrun-simulators.invalid"
+            start.providersInsideProcess = Set(configuration.providers.all.filter { provider in
+                provider.baseURL(in: .sandbox, sandboxServer: simulators)?.hasPrefix(simulators + "/") == true
+            }.map(\.name))
+        }
         return start
     }
 }
