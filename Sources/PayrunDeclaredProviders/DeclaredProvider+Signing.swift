@@ -29,7 +29,11 @@ extension DeclaredProvider {
                 request.headers.append(("Authorization", "Bearer " + (try context.credentials.text(credential))))
             case .basic(let username, let password):
                 let pair = try context.credentials.text(username) + ":" + (try password.map { field throws(ProviderError) in try context.credentials.text(field) } ?? "")
-                request.headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+                let encoded = Data(pair.utf8).base64EncodedString()
+                // The pair encoded is as secret as the password in it, and no credential's bytes:
+                // kept with the provider's issued secrets, an answer that echoes it is redacted.
+                context.cache.issued.add(Secret(encoded))
+                request.headers.append(("Authorization", "Basic " + encoded))
             case .query(let name, let credential):
                 let value = try context.credentials.text(credential)
                 request.url += (request.url.contains("?") ? "&" : "?") + ProviderClient.percentEncoded(name) + "=" + ProviderClient.percentEncoded(value)

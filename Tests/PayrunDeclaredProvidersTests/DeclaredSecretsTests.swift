@@ -2,6 +2,7 @@
 // would: `p:sign` shows every header signing adds redacted, by its place rather than its name (a
 // script's own `Authorization` is refused, as a built-in provider's is), and the key that query
 // authentication puts in the URL by name only; a transport error quoting that URL is redacted too.
+import Foundation
 @testable import PayrunDeclaredProviders
 import PayrunProviderKit
 import PayrunRuntime
@@ -115,5 +116,30 @@ import Testing
         #expect(everything.contains("GET \(receiver.url)/v1/charges?api_key=[redacted acme.api_key] → 200"), "\(everything)")
         #expect(everything.contains("the key itself: [redacted acme.api_key]"), "\(everything)")
         #expect(!everything.contains(sandboxKey), "\(everything)")
+    }
+
+    /// Basic authentication's header is the pair encoded, which is no credential's bytes: an
+    /// answer that echoes it was handed to the script as it came.
+    @Test func anEchoedBasicHeaderIsRedacted() async throws {
+        let receiver = try await ServiceReceiver.start(answering: [.echo])
+        let source = """
+            return {
+              name = "acme", base_url = { test = "\(receiver.url)/v1" }, credentials = { "user", "pass" },
+              auth = { kind = "basic", username = "user", password = "pass" },
+            }
+            """
+        var registry = ProviderRegistry()
+        registry.register(DeclaredProvider(try DefinitionFile.load(Array(source.utf8), file: "providers/acme.lua")))
+        var store = MemoryCredentialStore()
+        store.set(Secret("alice"), for: CredentialName(provider: "acme", field: "user"), in: .test)
+        store.set(Secret("p@ss:w0rd!"), for: CredentialName(provider: "acme", field: "pass"), in: .test)
+        let engine = PayrunEngine(PayrunEngine.Configuration(providers: registry, environment: .test, credentials: store))
+        let result = try await engine.run(.text("print(payrun.json.encode((payrun.provider('acme'):get('/echo'))))", name: "echo.lua"))
+        await engine.shutdown()
+        await receiver.stop()
+        let encoded = Data("alice:p@ss:w0rd!".utf8).base64EncodedString()
+        #expect(receiver.received.first?.headers["authorization"] == "Basic " + encoded, "it was sent")
+        let output = result.output?.standardOutput ?? ""
+        #expect(output.contains("[redacted acme.token]") && !output.contains(encoded), "\(output)")
     }
 }
