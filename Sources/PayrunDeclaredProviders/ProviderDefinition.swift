@@ -68,7 +68,9 @@ public struct RequestPattern: Sendable, Equatable {
     }
 
     private static func matches(pattern: [Substring], path: [Substring]) -> Bool {
-        if pattern.last == "*" { return path.count >= pattern.count - 1 && matches(pattern: Array(pattern.dropLast()), path: Array(path.prefix(pattern.count - 1))) }
+        // A final `*` is anything below, not the path itself: `POST /charges/*` (a charge's
+        // sub-resources) must not make the create, `POST /charges`, one to send again.
+        if pattern.last == "*" { return path.count >= pattern.count && matches(pattern: Array(pattern.dropLast()), path: Array(path.prefix(pattern.count - 1))) }
         guard pattern.count == path.count else { return false }
         return zip(pattern, path).allSatisfy { part, segment in (part.hasPrefix("{") && part.hasSuffix("}")) || part == segment }
     }

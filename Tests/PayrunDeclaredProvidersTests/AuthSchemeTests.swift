@@ -116,6 +116,7 @@ import Testing
         }
         #expect(safety("GET", "/payments") == .idempotent)
         #expect(safety("POST", "/exports/2026/12") == .idempotent)
+        #expect(safety("POST", "/exports") == .unsafe, "a final * is what is below, not the path itself")
         #expect(safety("PUT", "/payments/p_1/note") == .idempotent)
         #expect(safety("PUT", "/payments/p_1/amount") == .unsafe)
         #expect(safety("POST", "/payments") == .unsafe)
