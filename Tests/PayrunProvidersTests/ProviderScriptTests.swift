@@ -143,6 +143,9 @@ import Testing
                 print(pcall(function() return p:tryrequest{ path = "/../../etc" } end))
                 print(pcall(function() return p:get("/user/./usr_1") end))
                 print(p:get("/user/usr_1?next=../x") ~= nil)
+                print(pcall(function() return p:get("/user/%2e%2E/x") end))
+                print(pcall(function() return p:get("/user/..\\\\x") end))
+                print(select(2, p:tryrequest{ path = "/user/usr%5F1" }).status)
                 p:get(5)
                 """, server: server)
             #expect(status == .scriptFailed)
@@ -157,9 +160,14 @@ import Testing
                     + "give the path from the API's base, without . or ..)",
                 "false\t(command line):7: bad argument #1 to 'get' (the path '/user/./usr_1' has a '.' segment; give the path from the API's base, without . or ..)",
                 "true",
+                // Encoded, or after a backslash, as servers and proxies decode and normalise them.
+                "false\t(command line):9: bad argument #1 to 'get' (the path '/user/%2e%2E/x' has a '%2e%2E' segment; give the path from the API's base, without . or ..)",
+                "false\t(command line):10: bad argument #1 to 'get' (the path '/user/..\\x' has a '..' segment; give the path from the API's base, without . or ..)",
+                "404",
             ], "\(lines)")
-            #expect(output.standardError.hasPrefix("payrun: (command line):9: bad argument #1 to 'get' (the path '5' must start with /)"), "\(output.standardError)")
-            #expect(server.requests.all.map(\.path) == ["/particeep/v1/user/usr_1"], "only the good path was sent")
+            #expect(output.standardError.hasPrefix("payrun: (command line):12: bad argument #1 to 'get' (the path '5' must start with /)"), "\(output.standardError)")
+            #expect(server.requests.all.count == 2 && server.requests.all.first?.path == "/particeep/v1/user/usr_1",
+                    "only the good paths were sent (one with a %-escape): \(server.requests.all.map(\.path))")
         }
     }
 

@@ -410,26 +410,48 @@ public struct ProviderClient: Sendable {
 
     /// What is wrong with `path` as a path of the provider's API, or nil: one that does not start
     /// with `/` (an operation's name given as one, a full URL), or that has a `.` or `..`
-    /// segment (a server resolves it to a path outside the API's base, the credentials sent along).
+    /// segment (a server resolves it to a path outside the API's base, the credentials sent
+    /// along), written as it is, percent-encoded (`%2e%2e`) or after a `\` (which some servers
+    /// and proxies take for a `/`).
     public func pathProblem(_ path: String) -> String? {
         guard path.utf8.first == UInt8(ascii: "/") else {
             return "the path '\(path)' must start with /" + (provider.pathHint.map { "; " + $0 } ?? "")
         }
-        // Nearly no path has a `.` at all: it is looked for with memchr before any segment is
-        // split out (splitting cost 5.9K instructions a request).
+        // Nearly no path has a `.`, `%` or `\` at all: they are looked for with memchr before any
+        // segment is split out (splitting cost 5.9K instructions a request).
         guard Self.hasDot(path) else { return nil }
         let beforeQuery = path.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
-        for segment in beforeQuery.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        where segment.elementsEqual(".".utf8) || segment.elementsEqual("..".utf8) {
+        for segment in beforeQuery.split(omittingEmptySubsequences: false, whereSeparator: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }) {
+            let decoded = Self.decodingDots(segment)
+            guard decoded.elementsEqual(".".utf8) || decoded.elementsEqual("..".utf8) else { continue }
             return "the path '\(path)' has a '\(String(decoding: segment, as: UTF8.self))' segment; give the path from the API's base, without . or .."
         }
         return nil
     }
 
-    /// Whether `path` has a `.` anywhere, where a `.` or `..` segment could be.
+    /// `segment` with each `%2e` (either case) made the `.` a server decodes it to.
+    private static func decodingDots(_ segment: some Collection<UInt8>) -> [UInt8] {
+        var bytes = Array(segment)[...]
+        var decoded: [UInt8] = []
+        while let byte = bytes.popFirst() {
+            if byte == UInt8(ascii: "%"), bytes.count >= 2, bytes.first == UInt8(ascii: "2"),
+               bytes.dropFirst().first == UInt8(ascii: "e") || bytes.dropFirst().first == UInt8(ascii: "E") {
+                decoded.append(UInt8(ascii: "."))
+                bytes.removeFirst(2)
+            } else {
+                decoded.append(byte)
+            }
+        }
+        return decoded
+    }
+
+    /// Whether `path` has a `.`, a `%` or a `\` anywhere, where a `.` or `..` segment could be.
     public static func hasDot(_ path: String) -> Bool {
         var path = path
-        return path.withUTF8 { bytes in bytes.baseAddress.map { memchr($0, Int32(UInt8(ascii: ".")), bytes.count) != nil } ?? false }
+        return path.withUTF8 { bytes in
+            guard let start = bytes.baseAddress else { return false }
+            return [UInt8(ascii: "."), UInt8(ascii: "%"), UInt8(ascii: "\\")].contains { memchr(start, Int32($0), bytes.count) != nil }
+        }
     }
 
     /// RFC 3986: everything but unreserved characters is %XX.

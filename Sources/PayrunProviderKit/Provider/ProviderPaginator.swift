@@ -145,7 +145,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         }
         let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts.first.map(String.init) ?? ""
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.contains("#") else {
+        guard client.pathProblem(path) == nil, !path.contains("#") else {
             throw ProviderError(provider: client.provider.name, message: "the Link header's next page, \(url), is not a page under the base URL \(base): not followed")
         }
         // Decoded as a URL's query, not a form: a `+` in a cursor stays a `+`.
