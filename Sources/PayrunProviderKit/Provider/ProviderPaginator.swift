@@ -78,12 +78,14 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             let items = try self.items(itemsName, in: list)
             var next: JSONTape.Node? = list
             for name in nextPath { next = next?[name] }
-            // The last page has no cursor; a cursor on an empty page would go round for ever.
-            guard let following = next?.string, !following.isEmpty, following != cursor, items.count > 0 else {
+            // The last page has no cursor; a cursor on an empty page would go round for ever. A
+            // page that names itself next goes round too: said so below, as a longer round is,
+            // rather than ended as if it were the last.
+            guard let following = next?.string, !following.isEmpty, items.count > 0 else {
                 return Page(items: items, next: nil)
             }
             return Page(items: items, next: .cursor(following))
-        case .pageNumber(let pageName, let sizeName, let itemsName, let countPath, _, let defaultSize):
+        case .pageNumber(let pageName, let sizeName, let itemsName, let countPath, let first, let defaultSize):
             guard case .offset(let number) = position else { preconditionFailure("a cursor for numbered pages") }
             let size = self.size(sizeName, default: defaultSize)
             let pageQuery = query.filter { $0.0 != pageName && $0.0 != sizeName } + [(pageName, String(number)), (sizeName, String(size))]
@@ -91,8 +93,10 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             let items = try self.items(itemsName, in: list)
             var count: JSONTape.Node? = list
             for name in countPath { count = count?[name] }
-            let more = items.count > 0 && (count?.integer.map { number < $0 } ?? (items.count == size))
-            let afterNext = more ? count?.integer.flatMap { number + 1 < $0 ? Position.offset(number + 2) : nil } : nil
+            // The pages are numbered from `first` (0 or 1): the last is `first + count - 1`.
+            let last = count?.integer.map { first + $0 - 1 }
+            let more = items.count > 0 && (last.map { number < $0 } ?? (items.count == size))
+            let afterNext = more ? last.flatMap { number + 1 < $0 ? Position.offset(number + 2) : nil } : nil
             return Page(items: items, next: more ? .offset(number + 1) : nil, afterNext: afterNext)
         case .afterItem(let cursorName, let limitName, let itemsName, let key, let morePath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }

@@ -1,0 +1,60 @@
+// Declared pagination against a service of the test's own that answers set pages: where it stops.
+import PayrunDeclaredProviders
+import PayrunProviderKit
+import PayrunRuntime
+import PayrunTestSupport
+import Testing
+
+@Suite struct DeclaredPagingTests {
+    /// Runs `code` against a provider declared with `pagination`, on a service answering `pages`
+    /// in turn; the service's requests and the run's result.
+    func run(_ code: String, pagination: String, pages: [String]) async throws -> (ServiceReceiver, ScriptResult) {
+        let receiver = try await ServiceReceiver.start(answering: pages.map { .status(200, body: $0) })
+        let source = """
+            return {
+              name = "acme", base_url = { test = "\(receiver.url)/v1" }, credentials = { "api_key" },
+              auth = { kind = "bearer", credential = "api_key" }, pagination = \(pagination),
+            }
+            """
+        var registry = ProviderRegistry()
+        registry.register(DeclaredProvider(try DefinitionFile.load(Array(source.utf8), file: "providers/acme.lua")))
+        var store = MemoryCredentialStore()
+        store.set(Secret("k3y-for-paging-7c1d"), for: CredentialName(provider: "acme", field: "api_key"), in: .test)
+        let engine = PayrunEngine(PayrunEngine.Configuration(providers: registry, environment: .test, credentials: store))
+        let result = try await engine.run(.text(code, name: "pages.lua"))
+        await engine.shutdown()
+        await receiver.stop()
+        return (receiver, result)
+    }
+
+    /// Pages numbered from 0: the last of `page_count` pages is `page_count - 1`. Paging asked
+    /// for one past it, which an API answers with an error.
+    @Test func pagesNumberedFromZeroEndAtTheirCount() async throws {
+        let page = #"{"data":[1,2,3],"meta":{"pages":3}}"#
+        let (receiver, result) = try await run("""
+            local n = 0
+            for _ in payrun.provider("acme"):paginate("/items") do n = n + 1 end
+            return n
+            """, pagination: #"{ kind = "page", page = "page", size = "size", page_count = "meta.pages", first = 0 }"#, pages: [page, page, page])
+        #expect(result.values == [.integer(9)], "\(String(describing: result.error))")
+        let asked = receiver.received.map { $0.query.split(separator: "&").first { $0.hasPrefix("page=") } ?? "" }.sorted()
+        #expect(asked == ["page=0", "page=1", "page=2"], "\(receiver.received.map(\.query))")
+    }
+
+    /// A page whose next cursor is its own goes round, as a longer round does: an error, not an
+    /// end that drops the pages after it without a word.
+    @Test func aCursorNamingItsOwnPageIsAnError() async throws {
+        let (receiver, result) = try await run("""
+            local n = 0
+            local ok, err = pcall(function()
+              for _ in payrun.provider("acme"):paginate("/items") do n = n + 1 end
+            end)
+            return n, ok, tostring(err.message)
+            """, pagination: #"{ kind = "cursor", cursor = "cursor", next = "next" }"#,
+            pages: [#"{"data":[1],"next":"a"}"#, #"{"data":[2],"next":"a"}"#])
+        #expect(result.values.count == 3, "\(String(describing: result.error))")
+        #expect(result.values.first == .integer(2) && result.values.dropFirst().first == .bool(false))
+        #expect(result.values.last?.string?.contains("is one already read: the provider's pages go round") == true, "\(result.values)")
+        #expect(receiver.received.count == 2)
+    }
+}
