@@ -61,11 +61,15 @@ import Testing
             print(signed.url:reverse())
             local ok, err = p:tryrequest{ path = "/charges" }
             print(ok, (tostring(err.message)):reverse())
+            local mine, refused = p:tryrequest{ path = "/charges", query = { api_key = "mine" } }
+            print(mine, refused.message)
             """, auth: #"{ kind = "query", name = "api_key", credential = "api_key" }"#, base: "http://127.0.0.1:9/v1")
         #expect(result.error == nil, "\(result.error?.description ?? "")")
         let output = result.output?.standardOutput ?? ""
         #expect(output.hasPrefix(String("http://127.0.0.1:9/v1/charges?limit=3&api_key=[redacted: added by payrun when sent]".reversed())), "\(output)")
         #expect(!output.contains(String(Self.key.reversed())) && !output.contains(Self.key), "\(output)")
+        // A script's own parameter of the key's name would go beside it: refused, not sent.
+        #expect(output.contains("nil\tthe query parameter api_key is added by payrun when it signs acme's requests"), "\(output)")
     }
 
     /// `p:sign` shows the key's parameter by name (it left it out, and looked unsigned); sent
