@@ -76,6 +76,11 @@ struct DefinitionReader {
             endpoints: try list(root.child("endpoints"), optional: true, string),
             methods: try methods(root.child("methods")))
         try DefinitionHosts.check(definition)
+        // A key in a header auth sets could never be sent: every mutation would be refused as
+        // a script's own Authorization is.
+        if let header = definition.idempotency?.header, definition.auth.contains(where: { $0.headerNames.contains { $0.lowercased() == header.lowercased() } }) {
+            throw fail(root.child("idempotency").child("header"), "\(header) is a header auth sets; name the header the provider takes idempotency keys in, such as Idempotency-Key")
+        }
         return definition
     }
 

@@ -58,6 +58,8 @@ import PayrunTestSupport
              "providers/acme.lua: auth.kind: expected one of \"header\", \"bearer\", \"basic\", \"query\", \"oauth2\", \"hmac\", got \"berer\""),
             (Self.minimal.replacingOccurrences(of: "credential = \"api_key\"", with: "credential = \"api_secret\""),
              "providers/acme.lua: auth.credential: \"api_secret\" is not declared in `credentials` (api_key)"),
+            (Self.minimal.replacingOccurrences(of: "credentials = {", with: "idempotency = { header = \"x-api-key\" }, credentials = {"),
+             "providers/acme.lua: idempotency.header: x-api-key is a header auth sets; name the header the provider takes idempotency keys in"),
             (Self.minimal.replacingOccurrences(of: "credentials = {", with: "pagniation = {}, credentials = {"),
              "providers/acme.lua: unknown field \"pagniation\"; the fields here are"),
             (Self.minimal.replacingOccurrences(of: "https://api.acme.example/v2", with: "http://api.acme.example/v2"),
