@@ -189,6 +189,22 @@ import Testing
         }
     }
 
+    /// A 503 to a create the provider cannot recognise again may yet have been applied: the
+    /// error does not call it one to send again, as a read's is.
+    @Test func aCreateAnswered503IsNotCalledRetryable() async throws {
+        try await withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "PUT /particeep/v1/transaction: status=503; GET /particeep/v1/user/*: status=503"))
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                local _, create = p:tryrequest{ method = "PUT", path = "/transaction", body = { amount = 100, currency = "EUR" } }
+                local _, read = p:tryrequest{ path = "/user/usr_1" }
+                print(create.status, create.retryable, read.status, read.retryable)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "503\tfalse\t503\ttrue\n", "\(output.standardOutput)")
+        }
+    }
+
     /// A request on a kept connection is begun on the script's thread with no task; what its
     /// first answer leaves to do goes on in one, from that attempt: a 503 is retried once (two
     /// attempts, not three), and a create whose connection broke is in doubt, not sent again.

@@ -219,6 +219,13 @@ public struct ProviderClient: Sendable {
             let result = try provider.parsedResult(of: response, to: request)
             return echoes ? .built(context.credentials.redacting(result.value)) : result
         } catch {
+            var error = error
+            // A 5xx or 429 to a mutation the provider cannot recognise again may yet have been
+            // applied: not one to send again on the strength of its status, which the retries
+            // did not do either.
+            if error.retryable, request.retrySafety == .unsafe, error.status.map(RetryPolicy.isRetryable(status:)) == true {
+                error.retryable = false
+            }
             throw echoes ? context.credentials.redacting(error, quoting: response.body) : error
         }
     }
