@@ -30,7 +30,9 @@ extension DeclaredProvider {
             // Checked for range first: `now - seconds` on a forged extreme would overflow.
             guard let seconds, (0...(1 << 40)).contains(seconds) else { return .invalid("the \(header) header is not a timestamp") }
             guard abs(now - seconds) <= rules.tolerance else {
-                return .invalid("the \(header) header is more than \(rules.tolerance) s from now: too old to trust (or the clocks differ)")
+                return .invalid(seconds > now
+                    ? "the \(header) header is more than \(rules.tolerance) s ahead of now: the clocks differ, or it was made to be sent later"
+                    : "the \(header) header is more than \(rules.tolerance) s from now: too old to trust (or the clocks differ)")
             }
             return nil
         }

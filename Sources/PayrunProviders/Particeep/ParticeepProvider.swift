@@ -130,7 +130,9 @@ public struct ParticeepProvider: PaymentProvider {
         guard let authorization = webhook.header("Authorization") else { return .invalid("no Authorization header") }
         guard let sent = UTCTime.seconds(from: dateTime) else { return .invalid("the DateTime header is not ISO 8601 UTC") }
         guard abs(now - sent) <= webhookMaximumAge else {
-            return .invalid("the DateTime header is more than \(webhookMaximumAge) s from now: too old to trust (or the clocks differ)")
+            return .invalid(sent > now
+                ? "the DateTime header is more than \(webhookMaximumAge) s ahead of now: the clocks differ, or it was made to be sent later"
+                : "the DateTime header is more than \(webhookMaximumAge) s from now: too old to trust (or the clocks differ)")
         }
         guard let key = try? credentials.text("api_key"), let secret = try? credentials.text("api_secret") else {
             return .invalid("the particeep credentials to check it with are not configured")
