@@ -9,7 +9,7 @@ import Testing
     static let variables = [
         "PAYRUN_LIVE_PARTICEEP_API_SECRET": secrets[0],
         "PAYRUN_LIVE_TRADEVEST_CLIENT_SECRET": secrets[1],
-        "PAYRUN_LIVE_PEEX_SECRETKEY": secrets[2],
+        "PAYRUN_LIVE_PEEX_SECRET_KEY": secrets[2],
     ]
 
     /// Each attempt and a piece of the message that must explain its refusal.
@@ -23,7 +23,7 @@ import Testing
         ("package.loadlib('libc.so.6', 'system')", "'package' is not available"),
         ("require('ffi')", "module 'ffi' not found"),
         ("require('../../etc/passwd')", "module names are words"),
-        ("load(string.dump(print))", "field 'dump'"),
+        ("load(string.dump(print))", "'string.dump' is not available"),
         ("load('\\27LuaT\\0', 'x', 'b')", "text chunks only"),
         ("debug.getregistry()", "'debug' is not available"),
         ("getmetatable('').__index.rep = nil", "attempt to index a nil value (field '__index')"),

@@ -13,7 +13,10 @@ enum SandboxPrelude {
 
     -- Files and bytecode: a script loads text chunks only, never from disk by itself.
     dofile, loadfile = nil, nil
-    string.dump = nil
+    -- Bytecode out is no use without bytecode in: said as a removed global is.
+    function string.dump()
+      error("'string.dump' is not available in payrun scripts: they load text chunks only, never bytecode", 2)
+    end
     function load(chunk, name, mode, ...)
       if mode ~= nil and mode ~= "t" then
         error("bad argument #3 to 'load' (payrun scripts load text chunks only, not \"" .. tostring(mode) .. "\")", 2)
