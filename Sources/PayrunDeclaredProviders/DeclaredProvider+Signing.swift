@@ -35,15 +35,6 @@ extension DeclaredProvider {
                 context.cache.issued.add(Secret(encoded))
                 request.headers.append(("Authorization", "Basic " + encoded))
             case .query(let name, let credential):
-                // A script's own parameter of that name would be sent beside the credential, and a
-                // server may read either: refused, as a header signing adds is.
-                let encodedName = ProviderClient.percentEncoded(name)
-                if let mark = request.url.firstIndex(of: "?"),
-                   request.url[request.url.index(after: mark)...].split(separator: "&").contains(where: { $0.split(separator: "=", maxSplits: 1).first.map(String.init) == encodedName }) {
-                    throw ProviderError(
-                        provider: self.name,
-                        message: "the query parameter \(name) is added by payrun when it signs \(self.name)'s requests; a script's own would stand in for the credential, so leave it out")
-                }
                 let value = try context.credentials.text(credential)
                 request.url += (request.url.contains("?") ? "&" : "?") + ProviderClient.percentEncoded(name) + "=" + ProviderClient.percentEncoded(value)
             case .oauth2(let oauth):

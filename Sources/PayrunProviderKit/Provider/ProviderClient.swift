@@ -156,9 +156,9 @@ public struct ProviderClient: Sendable {
         guard http.transport.mightSendNow(to: target) else { return .notHere }
         var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: target)
         try context.checkScope(of: request)
-        let unsignedCount = request.headers.count
+        let before = (url: request.url, headerCount: request.headers.count)
         guard try provider.signNow(&request, in: context) else { return .notHere }
-        if !headers.isEmpty || !defaultHeaders.isEmpty { try refuseHeadersSigningSets(request, signedAfter: unsignedCount, given: headers + defaultHeaders) }
+        try refuseWhatSigningAdds(request, to: before, given: headers)
         guard let first = http.firstAttemptNow(request, stop: stop) else { return .notHere }
         guard let response = http.settled(request, by: first) else { return .sent(Sent(request: request, first: first)) }
         // One attempt: not a create repeated after an unclear failure (``request``'s lookups).
@@ -303,20 +303,37 @@ public struct ProviderClient: Sendable {
     ) async throws(ProviderError) -> ProviderRequest {
         var request = try unsigned(method, path, query: query, body: body, headers: headers, fillingCredentials: true, url: url)
         try context.checkScope(of: request)
-        let unsignedCount = request.headers.count
+        let before = (url: request.url, headerCount: request.headers.count)
         try await provider.sign(&request, in: context)
-        if !headers.isEmpty || !defaultHeaders.isEmpty { try refuseHeadersSigningSets(request, signedAfter: unsignedCount, given: headers + defaultHeaders) }
+        try refuseWhatSigningAdds(request, to: before, given: headers)
         return request
     }
 
-    /// Throws if the script gave a header the provider's signing adds (`Authorization`): sent
-    /// first, the script's would stand in for the signature, and every request be refused.
-    private func refuseHeadersSigningSets(_ request: ProviderRequest, signedAfter count: Int, given: [(String, String)]) throws(ProviderError) {
-        for (name, _) in request.headers.dropFirst(count) where given.contains(where: { $0.0.equalsIgnoringASCIICase(name) }) {
+    /// Throws if the script gave something the provider's signing adds to `request`, which was
+    /// `unsigned` before: a header (`Authorization`), sent first, would stand in for the
+    /// signature, and every request be refused; a query parameter (a key sent in the query),
+    /// sent beside the one signing adds, would leave the server to read either.
+    private func refuseWhatSigningAdds(_ request: ProviderRequest, to unsigned: (url: String, headerCount: Int), given headers: [(String, String)]) throws(ProviderError) {
+        if !headers.isEmpty || !defaultHeaders.isEmpty {
+            let given = headers + defaultHeaders
+            for (name, _) in request.headers.dropFirst(unsigned.headerCount) where given.contains(where: { $0.0.equalsIgnoringASCIICase(name) }) {
+                throw ProviderError(
+                    provider: provider.name,
+                    message: "the header \(name) is added by payrun when it signs \(provider.name)'s requests; a script's own would stand in "
+                        + "for the signature, so leave it out")
+            }
+        }
+        // Nearly no signing adds to the URL: its length tells, before anything is split.
+        guard request.url.utf8.count != unsigned.url.utf8.count, request.url.hasPrefix(unsigned.url),
+              let mark = unsigned.url.firstIndex(of: "?") else { return }
+        let given = unsigned.url[unsigned.url.index(after: mark)...].split(separator: "&").map { $0.prefix { $0 != "=" } }
+        for parameter in request.url.dropFirst(unsigned.url.count + 1).split(separator: "&") {
+            let name = parameter.prefix { $0 != "=" }
+            guard given.contains(name) else { continue }
             throw ProviderError(
                 provider: provider.name,
-                message: "the header \(name) is added by payrun when it signs \(provider.name)'s requests; a script's own would stand in "
-                    + "for the signature, so leave it out")
+                message: "the query parameter \(name) is added by payrun when it signs \(provider.name)'s requests; a script's own would "
+                    + "stand in for the credential, so leave it out")
         }
     }
 
@@ -426,7 +443,7 @@ public struct ProviderClient: Sendable {
         }
         // Nearly no path has a `.`, `%` or `\` at all: they are looked for with memchr before any
         // segment is split out (splitting cost 5.9K instructions a request).
-        guard Self.hasDot(path) else { return nil }
+        guard Self.mayHaveDotSegment(path) else { return nil }
         let beforeQuery = path.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
         for segment in beforeQuery.split(omittingEmptySubsequences: false, whereSeparator: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }) {
             let decoded = Self.decodingDots(segment)
@@ -453,7 +470,7 @@ public struct ProviderClient: Sendable {
     }
 
     /// Whether `path` has a `.`, a `%` or a `\` anywhere, where a `.` or `..` segment could be.
-    public static func hasDot(_ path: String) -> Bool {
+    public static func mayHaveDotSegment(_ path: String) -> Bool {
         var path = path
         return path.withUTF8 { bytes in
             guard let start = bytes.baseAddress else { return false }

@@ -34,7 +34,7 @@ public final class ProviderHandle: LuaObject {
     /// (``ProviderClient/pathProblem(_:)``). Its bytes are looked at first: the client, asked,
     /// is copied (a dozen references, 800 instructions a request).
     func pathProblem(_ path: String) -> String? {
-        guard path.utf8.first != UInt8(ascii: "/") || ProviderClient.hasDot(path) else { return nil }
+        guard path.utf8.first != UInt8(ascii: "/") || ProviderClient.mayHaveDotSegment(path) else { return nil }
         return client.pathProblem(path)
     }
 
