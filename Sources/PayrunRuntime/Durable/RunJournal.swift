@@ -154,18 +154,10 @@ public final class RunJournal: Sendable {
                 }
                 // Simulators inside a process live as long as it: a run of this process may resume,
                 // and so may one that paid a provider they do not serve (a fake of the user's own).
-                var read: [JournalRecord]?
-                var resumable = start.providersOutliveProcess || last.processID == processID
-                if !resumable, !start.startsAfresh {
-                    let records = try await store.records(of: last.id)
-                    read = records
-                    resumable = records.contains { record in
-                        record.kind == .intent && !start.providersInsideProcess.contains(record.body["provider"]?.string ?? "")
-                    }
-                }
-                if !start.startsAfresh, resumable {
-                    let records: [JournalRecord]
-                    if let read { records = read } else { records = try await store.records(of: last.id) }
+                let records = if start.startsAfresh { [JournalRecord]?.none } else { try await store.records(of: last.id) }
+                if let records, start.providersOutliveProcess || last.processID == processID || records.contains(where: { record in
+                    record.kind == .intent && !start.providersInsideProcess.contains(record.body["provider"]?.string ?? "")
+                }) {
                     let past = PastRun(records)
                     var run = last
                     // An attempt killed before it ended never wrote its count: the journal has it.
