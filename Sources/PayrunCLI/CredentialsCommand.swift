@@ -96,7 +96,7 @@ struct CredentialsCommand: ParsableCommand {
         static func unread(_ credential: CredentialName) -> String? {
             let search = DeclaredProviderSearch(scriptPath: nil, libraryPaths: [], environment: ProcessEnvironment.variables())
             let registry = (try? search.registering(into: BuiltInProviders.registry)) ?? BuiltInProviders.registry
-            guard let provider = registry.provider(named: credential.provider), !provider.credentialFields.contains(credential.field) else { return nil }
+            guard let provider = registry.notReading(credential) else { return nil }
             return "\(provider.name) has no credential '\(credential.field)'; its credentials are \(provider.credentialFields.joined(separator: ", "))"
         }
     }
@@ -151,5 +151,14 @@ enum SecretReader {
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         return Secret(bytes: bytes)
+    }
+}
+
+extension ProviderRegistry {
+    /// The provider `credential` names, when it never reads that field (a misspelt
+    /// `api_secrett`); nil when it does, or when no provider has that name.
+    func notReading(_ credential: CredentialName) -> (any PaymentProvider)? {
+        guard let provider = provider(named: credential.provider), !provider.credentialFields.contains(credential.field) else { return nil }
+        return provider
     }
 }

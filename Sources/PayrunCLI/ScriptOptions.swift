@@ -100,7 +100,7 @@ struct ScriptOptions: ParsableArguments {
     static func unreadCredentials(in store: any CredentialStore, of registry: ProviderRegistry) -> [String] {
         PayrunEnvironment.allCases.flatMap { environment in
             store.names(in: environment).compactMap { name -> String? in
-                guard let provider = registry.provider(named: name.provider), !provider.credentialFields.contains(name.field) else { return nil }
+                guard let provider = registry.notReading(name) else { return nil }
                 return "\(name) (\(environment)) is no credential of \(provider.name)'s, and is not used; its credentials are "
                     + provider.credentialFields.joined(separator: ", ")
             }
