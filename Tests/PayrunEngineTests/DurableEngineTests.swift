@@ -542,15 +542,21 @@ import Testing
 
     @Test func oneJobRunsOnceAtATimeInAnEngine() async throws {
         try await withServer { server in
-            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let hits = HitCounter()
+            let engine = engine(server, store: MemoryRunStore(), hits: hits)
             let options = { () -> RunOptions in
                 var options = RunOptions()
                 options.runKey = "nightly"
                 return options
             }()
-            let slow = Script.text("payrun.sleep(0.5) return 'first'", name: "slow.lua")
+            let slow = Script.text("counter.hit() payrun.sleep(0.5) return 'first'", name: "slow.lua")
             let first = Task { try await engine.run(slow, options: options) }
-            try await Task.sleep(for: .milliseconds(150))
+            // Until the first run is under way (its script has begun), not a fixed wait a loaded
+            // machine, or Thread Sanitizer, outlasts.
+            for _ in 0..<2_000 where hits.count == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try #require(hits.count == 1, "the first run began within 20 s")
             let second = try await engine.run(slow, options: options)
             #expect(second.status == .scriptFailed)
             #expect(second.error?.kind == .journal)
