@@ -542,27 +542,38 @@ import Testing
 
     @Test func oneJobRunsOnceAtATimeInAnEngine() async throws {
         try await withServer { server in
+            // The first run holds the job until the second has been refused (`gate.wait()`): a
+            // fixed wait on either side was outlasted under Thread Sanitizer, with every suite
+            // running at once.
             let hits = HitCounter()
-            let engine = engine(server, store: MemoryRunStore(), hits: hits)
+            let gate = DispatchSemaphore(value: 0)
+            var configuration = PayrunEngine.Configuration.standard()
+            configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+            configuration.store = MemoryRunStore()
+            var host = HostLibrary("gate")
+            host.add("enter") { _ in .integer(hits.hit()) }
+            host.add("wait") { _ in .bool(gate.wait(timeout: .now() + 60) == .success) }
+            configuration.host = [host]
+            let engine = PayrunEngine(configuration)
             let options = { () -> RunOptions in
                 var options = RunOptions()
                 options.runKey = "nightly"
                 return options
             }()
-            let slow = Script.text("counter.hit() payrun.sleep(0.5) return 'first'", name: "slow.lua")
-            let first = Task { try await engine.run(slow, options: options) }
-            // Until the first run is under way (its script has begun), not a fixed wait a loaded
-            // machine, or Thread Sanitizer, outlasts.
+            let held = Script.text("gate.enter() gate.wait() return 'first'", name: "slow.lua")
+            let first = Task { try await engine.run(held, options: options) }
             for _ in 0..<2_000 where hits.count == 0 {
                 try await Task.sleep(for: .milliseconds(10))
             }
             try #require(hits.count == 1, "the first run began within 20 s")
-            let second = try await engine.run(slow, options: options)
+            let second = try await engine.run(held, options: options)
+            gate.signal()
             #expect(second.status == .scriptFailed)
             #expect(second.error?.kind == .journal)
             #expect(second.error?.message == "the run did not begin: a run of this job is under way in this engine; wait for it to end, or give this one another key")
             #expect(try await first.value.values == [.string("first")])
-            let third = try await engine.run(slow, options: options)
+            gate.signal()
+            let third = try await engine.run(held, options: options)
             #expect(third.status == .success, "the key is free again once the first run ended")
             await engine.shutdown()
         }
