@@ -546,13 +546,13 @@ import Testing
             // fixed wait on either side was outlasted under Thread Sanitizer, with every suite
             // running at once.
             let hits = HitCounter()
-            let gate = DispatchSemaphore(value: 0)
+            let gate = HostGate()
             var configuration = PayrunEngine.Configuration.standard()
             configuration.sandboxServer = RunningSandbox(url: server.baseURL)
             configuration.store = MemoryRunStore()
             var host = HostLibrary("gate")
             host.add("enter") { _ in .integer(hits.hit()) }
-            host.add("wait") { _ in .bool(gate.wait(timeout: .now() + 60) == .success) }
+            host.add("wait") { _ in .bool(await gate.wait()) }
             configuration.host = [host]
             let engine = PayrunEngine(configuration)
             let options = { () -> RunOptions in
@@ -567,12 +567,11 @@ import Testing
             }
             try #require(hits.count == 1, "the first run began within 20 s")
             let second = try await engine.run(held, options: options)
-            gate.signal()
+            await gate.open()
             #expect(second.status == .scriptFailed)
             #expect(second.error?.kind == .journal)
             #expect(second.error?.message == "the run did not begin: a run of this job is under way in this engine; wait for it to end, or give this one another key")
             #expect(try await first.value.values == [.string("first")])
-            gate.signal()
             let third = try await engine.run(held, options: options)
             #expect(third.status == .success, "the key is free again once the first run ended")
             await engine.shutdown()
@@ -590,13 +589,13 @@ import Testing
             let firstStore = try await SQLiteRunStore.open(at: folder + "/state.db")
             let secondStore = try await SQLiteRunStore.open(at: folder + "/./state.db")
             // The first run waits in `gate.wait()` until the second has been tried.
-            let gate = DispatchSemaphore(value: 0)
+            let gate = HostGate()
             func engine(_ store: any RunStore) -> PayrunEngine {
                 var configuration = PayrunEngine.Configuration.standard()
                 configuration.sandboxServer = RunningSandbox(url: server.baseURL)
                 configuration.store = store
                 var waiting = HostLibrary("gate")
-                waiting.add("wait") { _ in .bool(gate.wait(timeout: .now() + 60) == .success) }
+                waiting.add("wait") { _ in .bool(await gate.wait()) }
                 configuration.host = [waiting]
                 return PayrunEngine(configuration)
             }
@@ -619,7 +618,7 @@ import Testing
             }
             try #require(try await firstStore.latestRun(key: "nightly")?.status == .running, "the first run began within 20 s")
             let refused = try await second.run(pay, options: options)
-            gate.signal()
+            await gate.open()
             #expect(refused.status == .scriptFailed)
             #expect(refused.runningElsewhere?.hasPrefix("r_") == true, "\(refused.error?.message ?? "")")
             #expect(refused.error?.message.contains("is still running in this process (another engine on the same store)") == true,
