@@ -87,7 +87,7 @@ import Testing
             await #expect {
                 try await send(client, from: origin, request(server, "PUT", "/transaction", body: #"{"amount": 300, "currency": "EUR"}"#))
             } throws: { error in
-                guard case ProviderHTTPError.outcomeUnknown(_, _, .timedOut) = error else { return false }
+                guard case ProviderHTTPError.outcomeUnknown(_, _, .timedOut, _) = error else { return false }
                 return "\(error)".contains("may or may not have been applied")
             }
             // The server got it once and, slow as it was, created it once (noted when it answers).

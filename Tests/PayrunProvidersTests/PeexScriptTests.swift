@@ -143,6 +143,8 @@ extension ProviderScriptTests {
                 server.faults.replace(with: try FaultPlan(parsing: "POST /peex/api/v3/clients/request_payment: drop"))
                 let dropped = try await client.request("POST", "/clients/request_payment", body: payment("dropped-1"))
                 #expect(!dropped.alreadyAccepted && dropped.result["request"]?["track_id"] == .string("dropped-1"))
+                #expect(dropped.attempts == 2, "the attempt that was dropped counts")
+                #expect(lost.attempts == 1)
                 let posts = server.requests.all.filter { $0.method == "POST" }
                 #expect(posts.count == 3, "lost-1 once, dropped-1 twice")
                 let all = try await client.request("GET", "/clients/all_requests")

@@ -128,7 +128,7 @@ public struct ProviderHTTPClient: Sendable {
             case .success(let response):
                 return ProviderResponse(status: response.status, headerFields: response.headerFields, body: response.body, attempts: attempt)
             case .failure(let error) where !request.retrySafety.mayRetry && error.mayHaveBeenSent:
-                throw .outcomeUnknown(method: request.method, url: request.url, cause: error)
+                throw .outcomeUnknown(method: request.method, url: request.url, cause: error, attempts: attempt)
             case .failure(let error):
                 throw .failed(
                     method: request.method, url: request.url, cause: error, attempts: attempt,
@@ -173,13 +173,13 @@ public enum ProviderHTTPError: Error, CustomStringConvertible {
     /// provider (for a request that may be repeated, since one that may not is `outcomeUnknown`).
     case failed(method: String, url: String, cause: TransportError, attempts: Int, mayHaveArrived: Bool)
     /// A mutation that cannot be safely resent lost its connection after it may have arrived.
-    case outcomeUnknown(method: String, url: String, cause: TransportError)
+    case outcomeUnknown(method: String, url: String, cause: TransportError, attempts: Int)
 
     public var description: String {
         switch self {
         case .failed(let method, let url, let cause, let attempts, _):
             "\(Self.shown(method)) \(Self.shown(url)): \(cause)" + (attempts > 1 ? " (after \(attempts) attempts)" : "")
-        case .outcomeUnknown(let method, let url, let cause):
+        case .outcomeUnknown(let method, let url, let cause, _):
             "\(Self.shown(method)) \(Self.shown(url)): \(cause) after the request was sent, so it may or may not have been applied. "
                 + "payrun does not send it again by itself, because the provider could not tell a repeat from a new request: "
                 + "look the object up (by the reference or fields you sent) before trying again"
@@ -207,6 +207,13 @@ public enum ProviderHTTPError: Error, CustomStringConvertible {
         switch self {
         case .failed(_, _, _, _, let mayHaveArrived): mayHaveArrived
         case .outcomeUnknown: true
+        }
+    }
+
+    /// How many times the request was tried, the last one included.
+    public var attempts: Int {
+        switch self {
+        case .failed(_, _, _, let attempts, _), .outcomeUnknown(_, _, _, let attempts): attempts
         }
     }
 

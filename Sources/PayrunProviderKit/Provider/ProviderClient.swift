@@ -31,7 +31,7 @@ public struct ProviderClient: Sendable {
         /// The answer's headers in order: made on each read, so read them once.
         public var headers: [(String, String)] { headerFields.pairs }
         /// How many times the request was sent.
-        public let attempts: Int
+        public internal(set) var attempts: Int
         /// What the provider wants the user to know (a quota nearly spent).
         public let warning: String?
         /// The create had been accepted by an earlier attempt; `result` is what it created.
@@ -186,7 +186,10 @@ public struct ProviderClient: Sendable {
                 // No way to tell: the first error says what to do.
                 throw lookupError.status == nil ? error : lookupError
             }
-            return try await self.request(method, path, query: query, body: body, headers: headers, mayLookUp: false)
+            var resent = try await self.request(method, path, query: query, body: body, headers: headers, mayLookUp: false)
+            // The script is told of every time it went out, the ones that got no answer too.
+            resent.attempts += error.attempts
+            return resent
         }
         let result: ProviderResult
         do {
@@ -287,6 +290,7 @@ public struct ProviderClient: Sendable {
             // "not sent" would send it afresh, to be refused as a repeat for good.
             if error.mayHaveArrived, request.retrySafety != .idempotent { failure.outcomeUnknown = true }
             failure.neverSent = !error.mayHaveArrived
+            failure.attempts = error.attempts
             throw failure
         }
     }

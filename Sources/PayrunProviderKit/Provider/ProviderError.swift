@@ -20,6 +20,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     /// No attempt can have reached the provider: each failed before the request left (a
     /// connection refused). A durable run journals it as not sent, to be sent when it resumes.
     public var neverSent = false
+    /// For a request that got no answer: how many times it was tried (0 for an answer).
+    public var attempts = 0
     /// Everything else the provider said about the error (field names, validation details).
     public var details: [String: String]
     /// The answer an earlier attempt of a durable run got, given again from its journal: the
