@@ -416,6 +416,31 @@ import Testing
         }
     }
 
+    /// A method that is not one HTTP token went as far as the transport, which blamed the URL;
+    /// a CONNECT was sent, never answered, and its wait ended as a payment in doubt.
+    @Test func aMethodThatIsNotARequestIsRefusedBeforeAnythingIsSent() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local p = payrun.provider("particeep")
+                for _, method in ipairs({ "GE T", "", "GET\\r\\nX-A: b", "CONNECT", "connect" }) do
+                  print(select(2, pcall(function() return p:request{ method = method, path = "/user/usr_1" } end)))
+                end
+                print(select(2, pcall(function() return payrun.http.request{ method = "CONNECT", url = "http://127.0.0.1:1/" } end)))
+                print(p:request{ method = "get", path = "/user/usr_1" }.id)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            let notAMethod = #"bad argument #1 to 'request' (field 'method' must be an HTTP method, like "POST")"#
+            let tunnel = "bad argument #1 to 'request' (field 'method': CONNECT asks a proxy for a tunnel; it is not a request to send)"
+            #expect(lines.count == 7, "\(lines)")
+            for (line, expected) in zip(lines, [notAMethod, notAMethod, notAMethod, tunnel, tunnel, tunnel]) {
+                #expect(line.hasSuffix(expected), "\(line)")
+            }
+            #expect(lines.last == "usr_1", "a method in lower case is still one")
+            #expect(server.requests.all.count == 1, "only the GET was sent")
+        }
+    }
+
     /// A body's numbers were parsed to doubles and written again: a decimal's 12.50 went out as
     /// 12.5, and a JSON string's as the double wrote it.
     @Test func aBodysNumbersGoOutWithTheDigitsTheScriptGave() async throws {

@@ -9,10 +9,7 @@ enum ServiceArguments {
     static func request(_ call: LuaCall, at position: Int) throws -> ServiceRequest {
         try call.check(.table, at: position)
         try call.checkFieldNames(of: position, among: ["method", "url", "headers", "query", "body", "retry"])
-        let method = try call.stringField("method", of: position)?.uppercased() ?? "GET"
-        guard method.allSatisfy({ $0.isLetter && $0.isASCII }), !method.isEmpty else {
-            throw LuaArgumentError.invalid(at: position, "field 'method' must be an HTTP method, like \"POST\"")
-        }
+        let method = try MethodArgument.read(call, of: position)
         let url = try call.withField("url", of: position) { (index, type) throws(LuaArgumentError) -> ServiceText? in
             guard type != .nil else { return nil }
             return try Self.url(call, value: index, position: position, field: true)

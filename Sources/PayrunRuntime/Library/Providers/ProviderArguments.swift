@@ -77,7 +77,7 @@ enum ProviderArguments {
     static func requestParts(_ call: LuaCall, handle: ProviderHandle) throws -> RequestParts {
         try call.check(.table, at: 2)
         try call.checkFieldNames(of: 2, among: ["method", "path", "url", "query", "body", "headers"])
-        let method = try call.stringField("method", of: 2)?.uppercased() ?? "GET"
+        let method = try MethodArgument.read(call, of: 2)
         // `url` is what p:sign returns; it must lead to this provider too.
         let pathField = try call.fieldType("path", of: 2) == .nil && call.fieldType("url", of: 2) != .nil ? "url" : "path"
         guard var path = try call.stringField(pathField, of: 2) else {
