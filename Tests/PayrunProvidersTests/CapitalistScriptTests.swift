@@ -38,6 +38,24 @@ extension ProviderScriptTests {
         }
     }
 
+    /// Every operation is a POST to one URL: `--verbose` lines that gave only those told the
+    /// token's request from the operation's, and one operation from the next, by nothing.
+    @Test func verboseNamesEachCapitalistOperation() async throws {
+        try await withServer { server in
+            let (status, output) = await run("""
+                local c = payrun.provider("capitalist")
+                c:call("get_accounts")
+                pcall(c.call, c, "no_such\\nline")
+                """, server: server, verbose: true)
+            #expect(status == .success, "\(output.standardError)")
+            let notes = output.standardError.split(separator: "\n").map(String.init)
+            #expect(notes.count == 3, "\(notes)")
+            #expect(notes.first?.hasPrefix("payrun: POST \(server.baseURL)/capitalist/ (get_token) → 200 in ") == true, "\(notes)")
+            #expect(notes.dropFirst().first?.hasPrefix("payrun: POST \(server.baseURL)/capitalist/ (get_accounts) → 200 in ") == true, "\(notes)")
+            #expect(notes.last?.hasPrefix("payrun: POST \(server.baseURL)/capitalist/ (no_such%0Aline) → ") == true, "a line break stays in its line: \(notes)")
+        }
+    }
+
     @Test func aMisspeltCapitalistOptionIsAnErrorAndNoBatchIsSent() async throws {
         // `verifcation = "PIN"` dropped would have signed the batch instead, and `pagesize` paged by 1,000.
         try await withServer { server in

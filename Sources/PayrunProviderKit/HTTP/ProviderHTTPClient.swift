@@ -6,6 +6,8 @@
 public struct RequestTrace: Sendable {
     public let method: String
     public let url: String
+    /// The request's ``ProviderRequest/label``, if it has one.
+    public let label: String?
     public let attempt: Int
     /// The status, or nil when there was no response.
     public let status: Int?
@@ -162,7 +164,7 @@ public struct ProviderHTTPClient: Sendable {
         case .failure(let failure): (nil, failure.description, ResponseHeaders([]))
         }
         trace(RequestTrace(
-            method: request.method, url: request.url, attempt: attempt, status: status, error: error,
+            method: request.method, url: request.url, label: request.label.map(ProviderHTTPError.shown), attempt: attempt, status: status, error: error,
             milliseconds: milliseconds, retryingAfter: wait, requestHeaders: request.headers, responseHeaderFields: headers))
     }
 }

@@ -9,6 +9,9 @@ public struct ProviderRequest: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]?
     public var retrySafety: RetrySafety
+    /// What names the request where its method and URL do not (Capitalist's operation, every
+    /// one a POST to one URL): shown beside them by `--verbose`.
+    public var label: String?
 
     /// - Parameter retrySafety: by default, from the method: GET, HEAD, OPTIONS, PUT and DELETE
     ///   are left to the provider to call idempotent; see ``RetrySafety``.

@@ -84,6 +84,7 @@ public struct CapitalistProvider: PaymentProvider {
             }
         }
         request.body = Array(FormEncoding.encode(fields).utf8)
+        request.label = operation
         request.headers.removeAll { $0.0.lowercased() == "content-type" }
         request.headers.append(("Content-Type", "application/x-www-form-urlencoded"))
         if request.header("x-response-format") == nil { request.headers.append(("x-response-format", "json")) }
@@ -96,10 +97,12 @@ public struct CapitalistProvider: PaymentProvider {
             throw ProviderError(provider: name, message: "capitalist has no \(context.environment) environment")
         }
         let body = "login=\(FormEncoding.escape(login))&operation=get_token"
-        let response = try await context.send(ProviderRequest(
+        var tokenRequest = ProviderRequest(
             method: "POST", url: url + "/",
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("x-response-format", "json"), ("Accept", "application/json")],
-            body: Array(body.utf8), retrySafety: .idempotent))
+            body: Array(body.utf8), retrySafety: .idempotent)
+        tokenRequest.label = "get_token"
+        let response = try await context.send(tokenRequest)
         let reply: JSONValue
         do {
             reply = try Self.reply(response, provider: name)

@@ -169,11 +169,13 @@ public final class ProviderSession {
         }
     }
 
-    /// `GET https://…/v1/user/usr_1 → 200 in 12.3 ms`, with the retry that follows, if any.
+    /// `GET https://…/v1/user/usr_1 → 200 in 12.3 ms` (`POST https://…/ (get_accounts) → …`
+    /// for a request with a label), with the retry that follows, if any.
     static func describe(_ attempt: RequestTrace) -> String {
         let outcome = attempt.status.map(String.init) ?? (attempt.error ?? "no answer")
         let tenths = Int((attempt.milliseconds * 10).rounded())
-        var line = "\(attempt.method) \(attempt.url) → \(outcome) in \(tenths / 10).\(tenths % 10) ms"
+        let label = attempt.label.map { " (\($0))" } ?? ""
+        var line = "\(attempt.method) \(attempt.url)\(label) → \(outcome) in \(tenths / 10).\(tenths % 10) ms"
         if attempt.attempt > 1 { line += " (attempt \(attempt.attempt))" }
         if let wait = attempt.retryingAfter {
             let milliseconds = Int(wait.components.seconds) * 1000 + Int(wait.components.attoseconds / 1_000_000_000_000_000)
