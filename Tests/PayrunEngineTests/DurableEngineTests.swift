@@ -351,9 +351,22 @@ import Testing
                 """, name: "steps.lua"), options: RunOptions())
             #expect(failed.status == .scriptFailed)
             #expect(failed.error?.message == "steps.lua:2: no wallet for usr_2")
-            let traceback = failed.error?.traceback ?? ""
-            #expect(traceback.contains("steps.lua:2: in upvalue 'pay'") && traceback.contains("steps.lua:5: in function <steps.lua:4>")
-                    && traceback.contains("steps.lua:4: in main chunk"), "\(traceback)")
+            // payrun.step shows as the library function it is, without the xpcall it journals through.
+            #expect(failed.error?.traceback == """
+                stack traceback:
+                \t[C]: in function 'error'
+                \tsteps.lua:2: in upvalue 'pay'
+                \tsteps.lua:5: in function <steps.lua:4>
+                \t[C]: in function 'payrun.step'
+                \tsteps.lua:4: in main chunk
+                """)
+            // An error raised inside payrun.paginate's iterator names the script's line, not the iterator's.
+            let paging = try await engine.run(.text("""
+                local p = payrun.provider("particeep")
+                for user in p:paginate("/user/nobody/transactions") do end
+                """, name: "pages.lua"), options: RunOptions())
+            #expect(paging.error?.locatedDescription.hasPrefix("pages.lua:2: particeep: 404 ") == true, "\(paging.error?.locatedDescription ?? "")")
+            #expect(paging.error?.traceback?.contains("payrun.paginate") == false, "\(paging.error?.traceback ?? "")")
             await engine.shutdown()
         }
     }

@@ -70,7 +70,7 @@ enum StepLibrary {
     /// Pushes `payrun.step` for `session`'s runs.
     static func push(on stack: LuaStack, session: ProviderSession) throws(LuaError) {
         try stack.reserve(4)
-        try stack.load(source, chunkName: "=payrun.step")
+        try stack.load(source, chunkName: HostChunk.loadName(HostChunk.step))
         stack.push(function: { call in try begin(call, session: session) })
         stack.push(function: { call in try finish(call, session: session) })
         stack.push(function: { call in

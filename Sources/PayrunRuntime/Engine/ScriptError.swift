@@ -38,12 +38,12 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
     public init(kind: Kind, message: String, traceback: String? = nil, provider: ProviderFailure? = nil) {
         self.kind = kind
         self.message = message
-        self.traceback = traceback
+        self.traceback = traceback.map(HostChunk.tidied)
         self.provider = provider
         (chunk, line) = Self.position(in: message)
         if chunk == nil, let traceback {
             // An error value with no position (a provider's error table): the first frame in a script.
-            for frame in traceback.split(separator: "\n").dropFirst() {
+            for frame in traceback.split(separator: "\n").dropFirst() where !HostChunk.contains(frame: frame) {
                 let (frameChunk, frameLine) = Self.position(in: frame.trimmingPrefix("\t") + " ")
                 if let frameChunk, !frameChunk.hasPrefix("[") {
                     (chunk, line) = (frameChunk, frameLine)

@@ -56,7 +56,7 @@ enum EventLibrary {
     /// Pushes `payrun.on`, keeping its two companions in the registry.
     static func push(on stack: LuaStack, providers: [String]) throws(LuaError) {
         try stack.reserve(5)
-        try stack.load(source, chunkName: "=payrun.on")
+        try stack.load(source, chunkName: HostChunk.loadName(HostChunk.on))
         stack.pushTable(arrayCapacity: 1, fieldCapacity: providers.count)  // stack: chunk providers
         stack.push(providers.isEmpty ? "none" : providers.joined(separator: ", "))
         stack.setElement(1, in: -2)

@@ -58,7 +58,7 @@ enum ParallelLibrary {
     /// Compiles the worker's body into the registry, with the `coroutine.yield` of the state as
     /// it was made (a script that replaces it later does not change its workers).
     static func installWorker(on stack: LuaStack) throws(LuaError) {
-        try stack.load(workerSource, chunkName: "=payrun.parallel")
+        try stack.load(workerSource, chunkName: HostChunk.loadName(HostChunk.parallel))
         _ = try stack.protectedCall(argumentCount: 0, resultCount: 1)
         stack.setRegistryValue(workerKey)
     }

@@ -17,7 +17,7 @@ enum Sandbox {
         // Before the prelude keeps its own `next`: no script can tell a record `p:paginate`
         // has not built yet from the one it stands for.
         stack.openLazyTables()
-        let prelude = try state.load(SandboxPrelude.source, chunkName: "=[payrun sandbox]")
+        let prelude = try state.load(SandboxPrelude.source, chunkName: HostChunk.loadName(HostChunk.sandbox))
         let base = stack.top
         defer { stack.top = base }
         try stack.reserve(4)

@@ -82,7 +82,7 @@ final class PageCursor: LuaObject {
 
     /// Compiles the iterator's maker into the registry.
     static func installIterator(on stack: LuaStack) throws(LuaError) {
-        try stack.load(iteratorSource, chunkName: "=payrun.paginate")
+        try stack.load(iteratorSource, chunkName: HostChunk.loadName(HostChunk.paginate))
         stack.setRegistryValue(iteratorKey)
     }
 }

@@ -69,7 +69,7 @@ enum ProviderLibrary {
     /// Runs a provider's extension chunk and keeps the table of methods it returns, for
     /// ``ProviderHandle/luaMemberLookup``.
     private static func installExtension(_ luaExtension: ProviderLuaExtension, of provider: String, on stack: LuaStack) throws(LuaError) {
-        try stack.load(luaExtension.source, chunkName: luaExtension.chunkName ?? "=payrun.provider." + provider)
+        try stack.load(luaExtension.source, chunkName: luaExtension.chunkName ?? HostChunk.loadName(HostChunk.provider(provider)))
         _ = try stack.protectedCall(argumentCount: 0, resultCount: 1)
         guard stack.type(at: -1) == .table else {
             stack.pop()
