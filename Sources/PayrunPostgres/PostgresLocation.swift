@@ -14,38 +14,44 @@ struct PostgresLocation {
 
     /// - Parameter password: the password when PGPASSWORD gives none (from payrun's credential store).
     init(_ url: String, password stored: String? = nil) throws(StoreError) {
-        guard let scheme = url.range(of: "://") else { throw Self.refuse(url, "it is not a postgres:// URL") }
-        var rest = String(url[scheme.upperBound...])
-        var query = ""
-        if let mark = rest.firstIndex(of: "?") {
-            query = String(rest[rest.index(after: mark)...])
-            rest = String(rest[..<mark])
+        // Messages quote the URL without its query: a parameter's value is never shown.
+        let plain = String(url.prefix { $0 != "?" })
+        guard let scheme = plain.range(of: "://") else { throw Self.refuse(plain, "it is not a postgres:// URL") }
+        let rest = String(plain[scheme.upperBound...])
+        let query = url.dropFirst(plain.count + 1).split(separator: "&")
+        for parameter in query {
+            let name = parameter.prefix { $0 != "=" }
+            if name == "sslmode" { continue }
+            guard name != "password" else {
+                throw Self.refuse("postgres://…", "it holds a password (?password=); give it in PGPASSWORD instead, never on the command line")
+            }
+            throw Self.refuse(plain, "?\(name.prefix(40)) is not read: the one parameter payrun reads is ?sslmode=")
         }
-        guard let at = rest.lastIndex(of: "@") else { throw Self.refuse(url, "it names no user (postgres://USER@HOST/DATABASE)") }
+        guard let at = rest.lastIndex(of: "@") else { throw Self.refuse(plain, "it names no user (postgres://USER@HOST/DATABASE)") }
         let user = String(rest[..<at])
         guard !user.contains(":") else {
             throw Self.refuse("postgres://…", "it holds a password; give it in PGPASSWORD instead, never on the command line")
         }
         let place = rest[rest.index(after: at)...]
-        guard let slash = place.firstIndex(of: "/") else { throw Self.refuse(url, "it names no database (postgres://USER@HOST/DATABASE)") }
+        guard let slash = place.firstIndex(of: "/") else { throw Self.refuse(plain, "it names no database (postgres://USER@HOST/DATABASE)") }
         let hostPort = place[..<slash]
         let database = String(place[place.index(after: slash)...])
         var host = String(hostPort)
         var port = 5432
         if let colon = hostPort.lastIndex(of: ":") {
             host = String(hostPort[..<colon])
-            guard let number = Int(hostPort[hostPort.index(after: colon)...]) else { throw Self.refuse(url, "its port is not a number") }
+            guard let number = Int(hostPort[hostPort.index(after: colon)...]) else { throw Self.refuse(plain, "its port is not a number") }
             port = number
         }
-        guard !host.isEmpty, !database.isEmpty, !user.isEmpty else { throw Self.refuse(url, "it needs a user, a host and a database") }
+        guard !host.isEmpty, !database.isEmpty, !user.isEmpty else { throw Self.refuse(plain, "it needs a user, a host and a database") }
         // The one query parameter read: TLS for the pool, for the first connection, and in the URL shown.
-        let sslmode = query.split(separator: "&").first { $0.hasPrefix("sslmode=") }?.dropFirst("sslmode=".count)
+        let sslmode = query.first { $0.hasPrefix("sslmode=") }?.dropFirst("sslmode=".count)
         let tls: PostgresClient.Configuration.TLS
         switch sslmode {
         case nil, "disable"?: tls = .disable
         case "prefer"?: tls = .prefer(.makeClientConfiguration())
         case "require"?, "verify-full"?: tls = .require(.makeClientConfiguration())
-        case let other?: throw Self.refuse(url, "sslmode=\(other) is not one of disable, prefer, require, verify-full")
+        case let other?: throw Self.refuse(plain, "sslmode=\(other) is not one of disable, prefer, require, verify-full")
         }
         let password = getenv("PGPASSWORD").map { String(cString: $0) } ?? stored
         var client = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)

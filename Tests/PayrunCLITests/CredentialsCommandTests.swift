@@ -17,7 +17,7 @@ import Testing
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
         let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
-        #expect(list.standardOutput == "live\tparticeep.api_secret\tsk…5f (18 bytes)\n")
+        #expect(list.standardOutput == "live\tparticeep.api_secret\t•••• (18 bytes)\n", "18 bytes is too short to show any of")
 
         let use = try await PayrunProcess.run(
             ["run", "--env", "live", "-e", "print(payrun.credential('particeep.api_secret'), 'sk_live_9d8c7b6a5f')"],

@@ -196,6 +196,16 @@ import Testing
         #expect(unreachable.standardError.contains("did not answer within 10 s (the first connection: Connection refused)"), "\(unreachable.standardError)")
         let withPassword = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun:hunter2@127.0.0.1:1/nothing"])
         #expect(withPassword.status == 1 && withPassword.standardError.contains("PGPASSWORD") && !withPassword.standardError.contains("hunter2"))
+        // A password in the query was ignored, and shown by the next error about the URL.
+        for url in ["postgres://payrun@127.0.0.1:1/nothing?password=hunter2&sslmode=bogus", "postgres://payrun@127.0.0.1:1/?password=hunter2",
+                    "postgres://payrun@127.0.0.1:1/nothing?sslmode=disable&password=hunter2"] {
+            let refused = try await PayrunProcess.runOnce(["runs", "--state", url])
+            #expect(refused.status == 1 && refused.standardError.contains("(?password=); give it in PGPASSWORD"), "\(refused.standardError)")
+            #expect(!refused.standardError.contains("hunter2"), "\(refused.standardError)")
+        }
+        let unknown = try await PayrunProcess.runOnce(["runs", "--state", "postgres://payrun@127.0.0.1:1/nothing?application_name=x"])
+        #expect(unknown.status == 1 && unknown.standardError.contains("?application_name is not read: the one parameter payrun reads is ?sslmode="),
+                "\(unknown.standardError)")
         let state = try await database()
         // Made by a newer payrun: refused, and left as it is.
         let migrated = try await PayrunProcess.runOnce(["state", "migrate", "--state", state])

@@ -101,7 +101,8 @@ import Glibc
         let secret = Secret("sk_live_0123456789")
         #expect("\(secret)" == "[secret]")
         #expect(String(reflecting: secret) == "[secret]")
-        #expect(secret.hint == "sk…89 (18 bytes)")
+        #expect(secret.hint == "•••• (18 bytes)", "a password's length shows nothing of it")
+        #expect(Secret("sk_live_0123456789abcdefgh").hint == "sk…gh (26 bytes)")
         #expect(Secret("short").hint == "•••• (5 bytes)")
     }
 

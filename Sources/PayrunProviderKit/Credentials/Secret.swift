@@ -24,10 +24,10 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     public var description: String { "[secret]" }
     public var debugDescription: String { "[secret]" }
 
-    /// How `payrun credentials list` shows it: the first and last two characters of a long
-    /// secret, nothing of a short one.
+    /// How `payrun credentials list` shows it: the first and last two characters of a secret as
+    /// long as an API key, nothing of a shorter one (a password of 12 showed a third of itself).
     public var hint: String {
-        guard bytes.count >= 12 else { return "•••• (\(bytes.count) bytes)" }
+        guard bytes.count >= 24 else { return "•••• (\(bytes.count) bytes)" }
         let text = String(decoding: bytes, as: UTF8.self)
         return "\(text.prefix(2))…\(text.suffix(2)) (\(bytes.count) bytes)"
     }
