@@ -17,7 +17,7 @@ import Testing
             #expect(!terminal.screenText.contains("pk_test_71c3e0aa"), "the secret was echoed:\n\(terminal.screenText)")
         }
         let list = try await PayrunProcess.run(["credentials", "list"], environment: environment)
-        #expect(list.standardOutput == "test\tpeex.secret_key\tpk…aa (16 bytes)\n")
+        #expect(list.standardOutput == "test\tpeex.secret_key\t•••• (16 bytes)\n")
     }
 
     @Test func aLiveMutationAsksOnTheTerminalAndANoSendsNothing() async throws {

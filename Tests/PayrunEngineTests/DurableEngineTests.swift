@@ -379,6 +379,33 @@ import Testing
         end
         """, name: "payouts.lua")
 
+    /// The key had the arguments as typed: `cw.csv`, `./cw.csv` and its path from the root were
+    /// three jobs, and a killed run resumed from another folder paid the file again.
+    @Test func aFileArgumentNamedAnotherWayIsTheSameJob() async throws {
+        try await withServer { server in
+            let store = MemoryRunStore()
+            let engine = engine(server, store: store, hits: HitCounter())
+            let folder = TestFiles.path("named-twice")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: folder + "/payouts.csv", atomically: true, encoding: .utf8)
+            try? FileManager.default.removeItem(atPath: folder + "/latest.csv")
+            try FileManager.default.createSymbolicLink(atPath: folder + "/latest.csv", withDestinationPath: "payouts.csv")
+            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            var options = RunOptions()
+            options.arguments = [folder + "/payouts.csv"]
+            let failed = try await engine.run(Self.batch, options: options)
+            #expect(failed.status == .scriptFailed && puts() == 3)
+            #expect(failed.run?.arguments == [folder + "/payouts.csv"])
+            for other in [folder + "/./payouts.csv", folder + "//payouts.csv", folder + "/latest.csv"] {
+                options.arguments = [other]
+                let again = try await engine.run(Self.batch, options: options)
+                #expect(again.resumed && again.run?.id == failed.run?.id, "\(other) is the same file: \(again.error?.message ?? "")")
+                #expect(puts() == 3, "\(other): the journal answered the two payments, and the third failed again unsent")
+            }
+            await engine.shutdown()
+        }
+    }
+
     @Test func aBatchRunAgainOnAFixedFileDoesNotPayItsFirstRowsTwice() async throws {
         // The usual way on after a bad row: fix the file, run again. The changed file makes a new
         // default key; as a new job it would pay the rows before the bad one again.

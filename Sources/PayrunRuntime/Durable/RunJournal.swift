@@ -73,6 +73,12 @@ public final class RunJournal: Sendable {
     static func begin(
         _ start: RunStart, in store: any RunStore, redactor: Redactor, waiting: (String) -> Void = { _ in }
     ) async throws(RunRefused) -> (RunJournal, notice: String?) {
+        var start = start
+        // A job begun by payrun 0.1, whose key had its file arguments as typed, goes on under it.
+        if let earlier = start.earlierKey, (try? await store.latestRun(key: start.key)) == nil,
+           let last = try? await store.latestRun(key: earlier), !last.status.isFinished {
+            start.key = earlier
+        }
         let clock = ContinuousClock()
         let began = clock.now
         var waitedFor: String?

@@ -12,7 +12,11 @@ public struct RunStart: Sendable {
     public var script: String
     /// The SHA-256 of the script's text.
     public var scriptDigest: String
+    /// The script's arguments, each that names a file as its path from the root (``keyed(_:)``).
     public var arguments: [String]
+    /// The default key as payrun 0.1 made it, from the arguments as typed, when it differs: an
+    /// unfinished run recorded under it is resumed, not started again under the new one.
+    public var earlierKey: String?
     /// The SHA-256 of each file an argument names (``inputDigests(_:)``), read once.
     public var inputs: [String: String]
     public var environment: PayrunEnvironment
@@ -44,8 +48,8 @@ public struct RunStart: Sendable {
         self.key = key
         self.script = script
         self.scriptDigest = scriptDigest
-        self.arguments = arguments
-        inputs = Self.inputDigests(arguments)
+        self.arguments = arguments.map(Self.keyed)
+        inputs = Self.inputDigests(self.arguments)
         self.environment = environment
     }
 
@@ -73,6 +77,16 @@ public struct RunStart: Sendable {
             if let digest = ChainDigest.sha256(ofFileAt: argument, limit: 256 << 20) { digests[argument] = digest }
         }
         return digests
+    }
+
+    /// `argument` as the key and the journal name it: a file it names by its path from the root,
+    /// links resolved, so that `cw.csv`, `./cw.csv` and `/ops/cw.csv` are one job, not three that
+    /// would each pay the file; anything else as given.
+    static func keyed(_ argument: String) -> String {
+        var info = stat()
+        guard stat(argument, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let resolved = realpath(argument, nil) else { return argument }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// `path` from the root, so the same script run from two folders is one job.

@@ -153,7 +153,11 @@ final class EngineRun: Sendable {
         var start = RunStart(
             key: "", script: name, scriptDigest: digest, arguments: options.arguments, environment: configuration.environment)
         start.key = options.runKey
-            ?? RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: start.inputs, environment: configuration.environment)
+            ?? RunStart.defaultKey(script: identity, arguments: start.arguments, inputs: start.inputs, environment: configuration.environment)
+        if options.runKey == nil, start.arguments != options.arguments {
+            let typed = RunStart.inputDigests(options.arguments)
+            start.earlierKey = RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: typed, environment: configuration.environment)
+        }
         start.startsAfresh = options.startsAfresh
         start.guardsChangedInputs = options.runKey == nil && !start.inputs.isEmpty
         start.resumesWhenRunAgain = options.event == nil
