@@ -198,6 +198,29 @@ import FoundationNetworking
         listener.stop()
     }
 
+    /// A handler that caught its payment's error ran to its end, and the event was called
+    /// handled: nothing would ever settle the payment its run left in doubt.
+    @Test func aHandlerThatCaughtItsPaymentInDoubtLeavesTheEventDead() async throws {
+        let sandbox = try SandboxProcess()
+        try await sandbox.setFaults("PUT /particeep/v1/transaction: lose-answer")
+        let file = try handlers("""
+            payrun.on("particeep", "*", function(event)
+              local ok = pcall(function()
+                return payrun.provider("particeep"):put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_2", amount = 700, currency = "EUR" })
+              end)
+              print("CAUGHT " .. tostring(ok))
+            end)
+            """)
+        let listener = try ListenerProcess(
+            handlers: file, state: state, arguments: ["--retry", "100ms,100ms"], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
+        await #expect(listener.waitForLog { $0.contains("dead after 1 attempt(s)") }, "\(listener.output)")
+        #expect(listener.output.contains("CAUGHT false") && listener.output.contains("ended with 1 payment(s) in doubt")
+                && listener.output.contains("`payrun inbox replay 1 --state \(state)`"), "\(listener.output)")
+        #expect(try await events(["--status", "dead"]).count == 1)
+        listener.stop()
+    }
+
     @Test func aHandlerThatAlwaysFailsEndsDeadAndIsReplayedAfterAFix() async throws {
         let file = try handlers(#"payrun.on("particeep", "*", function(event) error("bug in the handler") end)"#)
         let listener = try ListenerProcess(handlers: file, state: state, arguments: ["--retry", "100ms,100ms"])

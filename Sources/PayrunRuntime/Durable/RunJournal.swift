@@ -303,7 +303,9 @@ public final class RunJournal: Sendable {
     func finish(_ status: PayrunExitStatus, handlersRun: Int? = nil) async {
         // A script that went on past a payment in doubt (its error caught) has not finished the job.
         let inDoubt = !unsettled.withLock { $0.isEmpty }
-        let runStatus: RunStatus = switch halted?.status ?? (status == .success && inDoubt ? .inDoubt : status) {
+        // It exits 4 then (``EngineRun``), as the record says.
+        let exit = status == .success && inDoubt ? PayrunExitStatus.inDoubt : status
+        let runStatus: RunStatus = switch halted?.status ?? exit {
         case .success: .finished
         case .scriptFailed, .usage: .failed
         case .timeLimit: .timeLimit
@@ -315,7 +317,7 @@ public final class RunJournal: Sendable {
             run.endedAt = UTCTime.now()
             return run
         }
-        var ended: [String: JSONValue] = ["status": .string(runStatus.rawValue), "exit": .integer(Int(status.rawValue))]
+        var ended: [String: JSONValue] = ["status": .string(runStatus.rawValue), "exit": .integer(Int(exit.rawValue))]
         if let handlersRun { ended["handlers_run"] = .integer(handlersRun) }
         _ = try? await append(.runEnded, body: .object(ended))
         try? await store.update(run)

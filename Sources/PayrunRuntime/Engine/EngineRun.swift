@@ -102,6 +102,7 @@ final class EngineRun: Sendable {
             return outcome.stopReason == .timeLimit && stopping.requested == .timeLimit
         }
         var error = outcome.error
+        var status = outcome.status
         // The deadline stops the script as its time limit would; the message says which it was.
         if deadlinePassed { error?.message = "script stopped: it ran past its deadline" }
         if let journal {
@@ -109,16 +110,22 @@ final class EngineRun: Sendable {
             // Said even when the script caught the error and ended well: the job is not finished.
             let inDoubt = journal.inDoubtCount
             if inDoubt > 0 && outcome.status != .inDoubt {
-                runner.output.write(
-                    "payrun: run \(journal.run.id) ended with \(inDoubt) payment(s) in doubt: sent, and no answer kept. "
-                        + (options.event == nil ? "Run the same command again to settle them" : "Its event's next attempt settles them")
-                        + " (`payrun runs show \(journal.run.id) \(ShellWord.stateOption(journal.store.location))` lists them)\n",
-                    to: .standardError)
+                let message = "run \(journal.run.id) ended with \(inDoubt) payment(s) in doubt: sent, and no answer kept. "
+                    + (options.event == nil ? "Run the same command again to settle them" : "Replaying its event settles them")
+                    + " (`payrun runs show \(journal.run.id) \(ShellWord.stateOption(journal.store.location))` lists them)"
+                if outcome.status == .success {
+                    // Its script ended well, but the job did not: exit 4, so that a scheduler sees it
+                    // (and a listener keeps the event for a person, as for a stop before one).
+                    status = .inDoubt
+                    error = ScriptError(kind: .inDoubt, message: message)
+                } else {
+                    runner.output.write("payrun: \(message)\n", to: .standardError)
+                }
             }
             engine.release(journal.run.key)
         }
         return ScriptResult(
-            status: outcome.status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed(captured),
+            status: status, values: outcome.values, valuesProblem: outcome.valuesProblem, output: printed(captured),
             error: error, duration: clock.now - start, requestCount: runner.providers.requestCount, run: journal?.run,
             resumed: journal?.resumed ?? false, handlers: outcome.handlers, handlersRun: outcome.handlersRun)
     }

@@ -10,8 +10,9 @@ public enum PayrunExitStatus: Int32, Sendable {
     case usage = 2
     /// The script ran past its time limit (`--timeout`) and was stopped.
     case timeLimit = 3
-    /// The run stopped before a mutation whose earlier attempt may or may not have been applied,
-    /// and which the provider cannot look up: record what happened with `payrun runs resolve`.
+    /// A mutation is in doubt: the run stopped before one whose earlier attempt may or may not
+    /// have been applied, and which the provider cannot look up (record what happened with
+    /// `payrun runs resolve`), or it ended with one its script caught (run it again).
     case inDoubt = 4
     /// The script was stopped by Ctrl-C or SIGTERM.
     case interrupted = 130
