@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Start a new run even if the last run of this job did not finish.")
     var newRun = false
 
+    @Flag(help: "Resuming on a changed script, send a payment the journal does not hold even where an earlier attempt sent one to the same place that this one has not made again (by default the run stops before it: the change may have altered that payment's request).")
+    var sendChanged = false
+
     @Option(help: ArgumentHelp("When a run of this job is going on in another process, wait this long (30s, 10m) for it to end instead of stopping at once; if it finished, nothing is run again.", valueName: "duration"))
     var wait: String?
 
@@ -63,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         run.runKey = runKey
         run.reportFolder = reportFolder
         run.startsAfresh = newRun
+        run.sendsChangedRequests = sendChanged
         run.waitsForRunningRun = try wait.map { text in
             guard let duration = RetrySchedule.duration(text) else { throw ValidationError("--wait \(text): give a duration such as 30s or 10m") }
             return duration

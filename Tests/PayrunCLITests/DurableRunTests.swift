@@ -84,6 +84,35 @@ import Testing
         #expect(lines.first == "paying 1" && lines.dropFirst().first?.hasPrefix("paid 1 txn_") == true, "\(killed.standardOutput)")
     }
 
+    /// Killed, then edited before it was run again: every payment whose request the edit
+    /// changed matched nothing journaled, and was paid twice, with the run said to be finished.
+    @Test func aKilledRunEditedBeforeItsResumePaysNoOneTwice() async throws {
+        let sandbox = try SandboxProcess()
+        let state = TestFiles.path("payrun-edited") + "/state.db"
+        let script = TestFiles.path("pay-edited") + ".lua"
+        func write(_ extra: String) throws {
+            try """
+                local particeep = payrun.provider("particeep")
+                for i = 1, 4 do
+                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_" .. (i + 1), amount = 100 * i, currency = "EUR"\(extra) })
+                end
+                """.write(toFile: script, atomically: true, encoding: .utf8)
+        }
+        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": state]
+        let puts = { try sandbox.requests().filter { $0["method"] as? String == "PUT" }.count }
+        try write("")
+        let killed = try await PayrunProcess.runOnce(["run", script], environment: environment.merging(["PAYRUN_TEST_CRASH": "after-answer:2"]) { $1 })
+        #expect(killed.status == SIGKILL, "\(killed.standardError)")
+        #expect(try puts() == 2)
+        try write(", description = 'nightly'")
+        let stopped = try await PayrunProcess.runOnce(["run", script], environment: environment)
+        #expect(stopped.status == 1 && stopped.standardError.contains("matches no payment the earlier attempts of run"), "\(stopped.standardError)")
+        #expect(try puts() == 2, "nothing was paid again")
+        let sent = try await PayrunProcess.runOnce(["run", "--send-changed", script], environment: environment)
+        #expect(sent.status == 0, "\(sent.standardError)")
+        #expect(try puts() == 6, "asked for: all four sent with the change")
+    }
+
     @Test func capitalistBatchesKilledAtEachPointPayEachOnce() async throws {
         // Every Capitalist operation is a POST to one path: the lost answer may be a lookup's.
         let job = try PayoutJob(provider: "capitalist", payRoute: "POST /capitalist/", crashes: (intent: 2, answer: 2))

@@ -379,6 +379,55 @@ import Testing
         end
         """, name: "payouts.lua")
 
+    /// A script edited between a crash and its resume: a payment whose request the edit changed
+    /// matched nothing journaled, and went again, paying every row twice.
+    @Test func aRunResumedOnAChangedScriptStopsBeforeAPaymentItsChangeMayHaveAltered() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let file = TestFiles.path("changed-script") + ".csv"
+            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            func script(_ extra: String, _ comment: String = "") -> Script {
+                .text("""
+                    \(comment)
+                    local particeep = payrun.provider("particeep")
+                    for row in payrun.csv.file(1) do
+                      particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR"\(extra) })
+                    end
+                    """, name: "payouts.lua")
+            }
+            var options = RunOptions()
+            options.arguments = [file]
+            options.runKey = "payouts-nightly"
+            let failed = try await engine.run(script(""), options: options)
+            #expect(failed.status == .scriptFailed && puts() == 3, "two paid, the third refused")
+
+            // An edit that leaves the requests as they were resumes as before.
+            let commented = try await engine.run(script("", "-- checked by ops"), options: options)
+            #expect(commented.resumed && commented.error?.message.contains("particeep: 400 error.user.none") == true, "\(commented.error?.message ?? "")")
+            #expect(puts() == 3, "answered from the journal")
+
+            // One that changes them stops before the first, naming the payment it may be.
+            let changed = try await engine.run(script(", description = 'nightly'"), options: options)
+            #expect(changed.status == .scriptFailed && changed.error?.kind == .journal)
+            let message = changed.error?.message ?? ""
+            #expect(message.contains("PUT /transaction to particeep carrying amount=100, currency=\"EUR\", description=\"nightly\", issuer_id=\"usr_1\", "
+                + "recipient_id=\"usr_2\" matches no payment the earlier attempts of run \(failed.run!.id) journaled"), "\(message)")
+            #expect(message.contains("they sent 2 such payments, the first m_"), "\(message)")
+            #expect(message.contains("carrying amount=100, currency=\"EUR\", issuer_id=\"usr_1\", recipient_id=\"usr_2\" (answered 200 id=txn_"), "\(message)")
+            #expect(message.contains("--send-changed"), "\(message)")
+            #expect(puts() == 3, "nothing was sent")
+            #expect(changed.run?.status == .failed, "the run resumes next time")
+
+            // Asked for: the changed requests go.
+            options.sendsChangedRequests = true
+            let sent = try await engine.run(script(", description = 'nightly'"), options: options)
+            #expect(sent.resumed && sent.error?.message.contains("particeep: 400 error.user.none") == true, "\(sent.error?.message ?? "")")
+            #expect(puts() == 6, "each row sent again, as asked")
+            await engine.shutdown()
+        }
+    }
+
     /// The key had the arguments as typed: `cw.csv`, `./cw.csv` and its path from the root were
     /// three jobs, and a killed run resumed from another folder paid the file again.
     @Test func aFileArgumentNamedAnotherWayIsTheSameJob() async throws {

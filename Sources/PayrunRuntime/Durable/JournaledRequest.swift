@@ -19,6 +19,8 @@ struct JournaledRequest: Sendable {
     static let inDoubtCode = "payrun.in_doubt"
     /// The error code of a journal that could not be written.
     static let journalCode = "payrun.journal_failed"
+    /// The error code of a mutation not sent because the script changed (``changedMessage(_:)``).
+    static let changedCode = "payrun.changed_request"
 
     init(journal: RunJournal, identity: MutationIdentity, client: ProviderClient, parts: RequestParts) {
         self.journal = journal
@@ -39,7 +41,9 @@ struct JournaledRequest: Sendable {
 
     /// The mutation's reply, from the journal, the provider's lookup, or sending it.
     func perform() async throws(ProviderError) -> ProviderClient.Reply {
-        switch journal.past.mutations[identity.key] {
+        let past = journal.past.mutations[identity.key]
+        if past != nil { journal.meet(identity.key) }
+        switch past {
         case .answered(let outcome)?:
             do {
                 return try Self.replay(outcome, provider: identity.provider)
@@ -55,9 +59,58 @@ struct JournaledRequest: Sendable {
             return reply
         case .inDoubt(let intent)?:
             return try await settle(intent)
-        case .notApplied?, .notSent?, nil:
+        case .notApplied?, .notSent?:
+            return try await send()
+        case nil:
+            let earlier = journal.changedFrom(identity)
+            guard earlier.isEmpty else {
+                let message = changedMessage(earlier)
+                journal.halt(RunHalt(status: .scriptFailed, kind: .journal, message: message))
+                throw ProviderError(provider: identity.provider, code: Self.changedCode, message: message)
+            }
             return try await send()
         }
+    }
+
+    /// What the run says when it stops before a mutation the journal does not hold, on a script
+    /// changed since earlier attempts sent `earlier` to the same place and this one has not
+    /// made them again.
+    private func changedMessage(_ earlier: [(key: String, intent: JournalRecord)]) -> String {
+        let first = earlier[0]
+        var answer = "in doubt"
+        switch journal.past.mutations[first.key] {
+        case .answered(let outcome)?: answer = "answered \(outcome["status"]?.integer.map(String.init) ?? "")"
+            + (outcome["ids"].flatMap { ids in ids["id"]?.string.map { " id=" + $0 } } ?? "")
+        case .applied(let id)?: answer = "applied as \(id), by an operator's word"
+        default: break
+        }
+        let was = earlier.count == 1 ? "1 such payment" : "\(earlier.count) such payments, the first"
+        return """
+            \(method) \(path) to \(identity.provider)\(Self.fields(body)) matches no payment the earlier attempts of run \(journal.run.id) \
+            journaled, and the script has changed since they ran: they sent \(was) \(first.key) at \(UTCTime.text(first.intent.at))\
+            \(Self.fields(first.intent.body["fields"])) (\(answer)), which this attempt has not made again. If the change altered \
+            how a payment's request is built, this may be one of them, and sending it would pay it twice: it is not sent.
+            """ + (journal.resumesWhenRunAgain ? """
+
+              Restore the script as it was and run the same command again: the journal answers what was sent.
+              Or, if the change was meant to send such requests afresh, run again with --send-changed.
+            """ : """
+
+              Restore the handlers file as it was, then replay the event: the journal answers what was sent.
+            """)
+    }
+
+    /// ` carrying amount=1005, currency="EUR"`: the short scalar fields that identify a payment.
+    static func fields(_ body: JSONValue?) -> String {
+        guard case .object(let members)? = body else { return "" }
+        let shown = members.keys.sorted().compactMap { name -> String? in
+            switch members[name]! {
+            case .string(let text) where text.utf8.count <= 80: "\(name)=\(String(decoding: JSONValue.string(text).encoded(), as: UTF8.self))"
+            case .integer, .number, .bool: "\(name)=\(String(decoding: members[name]!.encoded(), as: UTF8.self))"
+            default: nil
+            }
+        }
+        return shown.isEmpty ? "" : " carrying " + shown.joined(separator: ", ")
     }
 
     // MARK: Sending
@@ -133,11 +186,7 @@ struct JournaledRequest: Sendable {
     /// What the run says when it stops before a mutation only a person can settle.
     private func inDoubtMessage(_ intent: JournalRecord) -> String {
         let run = journal.run.id
-        var fields = ""
-        if case .object(let members)? = intent.body["fields"], !members.isEmpty {
-            fields = " carrying " + members.keys.sorted().map { "\($0)=\(String(decoding: members[$0]!.encoded(), as: UTF8.self))" }
-                .joined(separator: ", ")
-        }
+        let fields = Self.fields(intent.body["fields"])
         // The store named, so that the commands work as printed wherever the run's --state came from.
         let state = ShellWord.stateOption(journal.store.location)
         return """

@@ -11,20 +11,45 @@ struct PastRun: Sendable {
     var finishedSteps: [String: JSONValue] = [:]
     /// Steps that began and never finished.
     var unfinishedSteps: Set<String> = []
+    /// Each mutation's last intent, with the SHA-256 of the script of the attempt that wrote it.
+    var intents: [String: (record: JournalRecord, scriptDigest: String)] = [:]
 
     init() {}
 
     init(_ records: [JournalRecord]) {
         mutations = MutationStanding.reading(records)
+        var scriptDigest = ""
         for record in records {
             switch record.kind {
             case .stepStarted: unfinishedSteps.insert(record.entry)
             case .stepFinished:
                 unfinishedSteps.remove(record.entry)
                 finishedSteps[record.entry] = record.body["values"] ?? .array([])
-            case .runStarted, .runEnded, .intent, .outcome, .resolution: break
+            case .runStarted: scriptDigest = record.body["script_sha256"]?.string ?? ""
+            case .intent: intents[record.entry] = (record, scriptDigest)
+            case .runEnded, .outcome, .resolution: break
             }
         }
+    }
+
+    /// The mutations a resumed attempt on a changed script may be making again with a changed
+    /// request: sent under another script than `scriptDigest` to `provider`'s `method` `path`, and
+    /// maybe applied (answered, applied by a word, or in doubt), outside any step that finished
+    /// (whose mutations are not made again), and not among those `met`, oldest first.
+    func sentUnderAnotherScript(
+        than scriptDigest: String, to provider: String, _ method: String, _ path: String, except met: Set<String>
+    ) -> [(key: String, intent: JournalRecord)] {
+        intents.compactMap { key, sent -> (key: String, intent: JournalRecord)? in
+            let body = sent.record.body
+            guard sent.scriptDigest != scriptDigest, !met.contains(key), body["provider"]?.string == provider,
+                  body["method"]?.string == method, body["path"]?.string == path,
+                  body["step"]?.string.map({ finishedSteps[$0] == nil }) ?? true else { return nil }
+            switch mutations[key] {
+            case .answered(let outcome)? where outcome["error"] == nil: return (key, sent.record)
+            case .applied?, .inDoubt?: return (key, sent.record)
+            default: return nil
+            }
+        }.sorted { ($0.intent.at, $0.key) < ($1.intent.at, $1.key) }
     }
 
     /// The mutations in doubt that step `name` sent.

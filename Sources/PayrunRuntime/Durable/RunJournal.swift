@@ -20,6 +20,14 @@ public final class RunJournal: Sendable {
     /// handler's run resumes when its event is replayed.
     let resumesWhenRunAgain: Bool
     private let record: Locked<RunRecord>
+    /// The SHA-256 of this attempt's script.
+    let scriptDigest: String
+    /// Send a mutation that matches nothing journaled even when the script changed since an
+    /// earlier attempt sent one to the same place that this attempt has not made again
+    /// (``RunStart/sendsChangedRequests``).
+    let sendsChangedRequests: Bool
+    /// The earlier attempts' mutations this attempt has made again.
+    private let met = Locked<Set<String>>([])
     /// The job's key, held while this attempt runs.
     private let hold: RunKeyHold
     private let halt = Locked<RunHalt?>(nil)
@@ -52,10 +60,12 @@ public final class RunJournal: Sendable {
     private let progress = Locked(Progress())
 
     private init(
-        store: any RunStore, record: RunRecord, hold: RunKeyHold, resumed: Bool, past: PastRun, redactor: Redactor, resumesWhenRunAgain: Bool
+        store: any RunStore, record: RunRecord, hold: RunKeyHold, resumed: Bool, past: PastRun, redactor: Redactor, start: RunStart
     ) {
+        resumesWhenRunAgain = start.resumesWhenRunAgain
+        scriptDigest = start.scriptDigest
+        sendsChangedRequests = start.sendsChangedRequests
         self.store = store
-        self.resumesWhenRunAgain = resumesWhenRunAgain
         self.hold = hold
         self.record = Locked(record)
         self.resumed = resumed
@@ -177,7 +187,7 @@ public final class RunJournal: Sendable {
                         throw RunRefused(message: "run \(last.id) of this job was resumed by another process just now", remedy: "wait for it to end")
                     }
                     let journal = RunJournal(
-                        store: store, record: run, hold: hold, resumed: true, past: past, redactor: redactor, resumesWhenRunAgain: start.resumesWhenRunAgain)
+                        store: store, record: run, hold: hold, resumed: true, past: past, redactor: redactor, start: start)
                     journal.appendLater(.runStarted, body: journal.startBody(start, attempt: run.attempts))
                     // A run that journaled nothing has nothing to resume: no word of it (a failing
                     // handler's every retry said it).
@@ -220,7 +230,7 @@ public final class RunJournal: Sendable {
                 environment: start.environment.rawValue, user: start.user, host: start.host, processID: processID, startedAt: now)
             try await store.insert(run)
             let journal = RunJournal(
-                store: store, record: run, hold: hold, resumed: false, past: PastRun(), redactor: redactor, resumesWhenRunAgain: start.resumesWhenRunAgain)
+                store: store, record: run, hold: hold, resumed: false, past: PastRun(), redactor: redactor, start: start)
             journal.appendLater(.runStarted, body: journal.startBody(start, attempt: 1))
             return (journal, notice)
         } catch let error as StoreError {
@@ -420,6 +430,22 @@ public final class RunJournal: Sendable {
             count += 1
             return count
         }
+    }
+
+    // MARK: Matching the past
+
+    /// Notes that this attempt made the earlier attempts' mutation `key` again.
+    func meet(_ key: String) {
+        met.withLock { _ = $0.insert(key) }
+    }
+
+    /// For a mutation that matches nothing journaled: the earlier attempts' mutations it may be,
+    /// its request changed with the script (``PastRun/sentUnderAnotherScript(than:to:_:_:except:)``);
+    /// empty when the script is the same, or changed requests are to be sent.
+    func changedFrom(_ identity: MutationIdentity) -> [(key: String, intent: JournalRecord)] {
+        guard resumed, !sendsChangedRequests else { return [] }
+        let met = met.withLock { $0 }
+        return past.sentUnderAnotherScript(than: scriptDigest, to: identity.provider, identity.method, identity.path, except: met)
     }
 
     // MARK: Halting

@@ -24,6 +24,11 @@ public struct RunStart: Sendable {
     public var host = RunStart.currentHost
     /// Start a new run even if the job's last one did not finish (`--new-run`).
     public var startsAfresh = false
+    /// In a run resumed on a changed script, send a mutation that matches nothing journaled even
+    /// when an earlier attempt sent one to the same place that this one has not made again
+    /// (`--send-changed`): by default the run stops before it, since the change may have altered
+    /// that payment's request, and sending it would pay it twice.
+    public var sendsChangedRequests = false
     /// Refuse to begin a new job when an unfinished run of the same script and arguments sent
     /// payments from input files that have changed since: set for a default key, which a
     /// changed file changes.

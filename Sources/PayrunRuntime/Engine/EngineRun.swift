@@ -166,6 +166,7 @@ final class EngineRun: Sendable {
             start.earlierKey = RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: typed, environment: configuration.environment)
         }
         start.startsAfresh = options.startsAfresh
+        start.sendsChangedRequests = options.sendsChangedRequests
         start.guardsChangedInputs = options.runKey == nil && !start.inputs.isEmpty
         start.resumesWhenRunAgain = options.event == nil
         start.skipsAFinishedJob = options.skipsAFinishedJob

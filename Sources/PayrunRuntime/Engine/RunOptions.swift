@@ -29,6 +29,10 @@ public struct RunOptions: Sendable {
     public var runKey: String?
     /// With a store: start a new run even if the key's last run did not finish (`--new-run`).
     public var startsAfresh = false
+    /// With a store, resuming on a changed script: send a mutation that matches nothing journaled
+    /// even where an earlier attempt sent one to the same place that this one has not made again
+    /// (`--send-changed`; ``RunStart/sendsChangedRequests``).
+    public var sendsChangedRequests = false
     /// With a store: when the key's last run finished, do not run again and say which run it
     /// was (``ScriptResult/finishedEarlier``). Looked at while the key is held, so no run of the
     /// key can finish in between: how a listener hands an event over at most once to completion.
