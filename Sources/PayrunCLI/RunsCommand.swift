@@ -21,15 +21,15 @@ struct RunsListCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only runs of this script: its path, or the end of it (payout.lua).", valueName: "script")) var script: String?
     @Option(help: ArgumentHelp("Only runs of this job.", valueName: "key")) var key: String?
     @Option(help: ArgumentHelp(
-        "Only runs with this status: finished, failed, time_limit, in_doubt, interrupted, running, or unfinished (any but finished).",
+        "Only runs with this status: finished, failed, time_limit, in_doubt, interrupted, running, stopped (recorded running, its process gone), or unfinished (any but finished).",
         valueName: "status"))
     var status: String?
     @Option(help: ArgumentHelp("Only runs started since: an age (12h, 7d) or a UTC date (2026-12-02).", valueName: "when")) var since: String?
 
     func validate() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be 1 or more") }
-        if let status, status != "unfinished", RunStatus(rawValue: status) == nil {
-            throw ValidationError("--status \(status): say one of \((RunStatus.allCases.map(\.rawValue) + ["unfinished"]).joined(separator: ", "))")
+        if let status, status != "unfinished", status != "stopped", RunStatus(rawValue: status) == nil {
+            throw ValidationError("--status \(status): say one of \((RunStatus.allCases.map(\.rawValue) + ["stopped", "unfinished"]).joined(separator: ", "))")
         }
         if let since, Self.start(since) == nil { throw ValidationError("--since \(since): give an age such as 12h or 7d, or a date such as 2026-12-02") }
     }
@@ -49,7 +49,13 @@ struct RunsListCommand: AsyncParsableCommand {
             guard run.script == script || run.script == wanted || run.script.hasSuffix("/" + wanted) else { return false }
         }
         if let key, run.key != key { return false }
-        if let status, status == "unfinished" ? run.status.isFinished : run.status.rawValue != status { return false }
+        switch status {
+        case nil: break
+        case "unfinished"?: if run.status.isFinished { return false }
+        // Told apart by whether its process is alive: in ``run()``.
+        case "stopped"?: if run.status != .running { return false }
+        case let status?: if run.status.rawValue != status { return false }
+        }
         if let start, run.startedAt < start { return false }
         return true
     }
@@ -59,11 +65,23 @@ struct RunsListCommand: AsyncParsableCommand {
             let filtered = script != nil || key != nil || status != nil || since != nil
             // Filtered, every run is looked at: the limit is of those shown.
             let start = since.flatMap(Self.start)
-            let runs = filtered
-                ? Array(try await store.runs(limit: .max).filter { selects($0, startedSince: start) }.prefix(limit)) : try await store.runs(limit: limit)
+            var runs: [RunRecord] = []
+            if filtered {
+                for run in try await store.runs(limit: .max) where runs.count < limit && selects(run, startedSince: start) {
+                    // A run recorded as running whose process is gone is stopped, not running.
+                    if status == "running" || status == "stopped" {
+                        guard try await RunsText.isStopped(run, store: store) == (status == "stopped") else { continue }
+                    }
+                    runs.append(run)
+                }
+            } else {
+                runs = try await store.runs(limit: limit)
+            }
             let output = StandardStreams.shared
             if json {
-                output.write(String(decoding: JSONValue.array(runs.map(\.json)).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
+                var documents: [JSONValue] = []
+                for run in runs { documents.append(try await RunsText.json(run, store: store)) }
+                output.write(String(decoding: JSONValue.array(documents).encoded(), as: UTF8.self) + "\n", to: .standardOutput)
                 return
             }
             let leftBehind = try await RunsText.leftBehind(runs, in: store)
@@ -95,7 +113,7 @@ struct RunsShowCommand: AsyncParsableCommand {
             let records = try await store.records(of: runID)
             let output = StandardStreams.shared
             if json {
-                let document = JSONValue.object(["run": run.json, "records": .array(records.map(RunsText.json))])
+                let document = JSONValue.object(["run": try await RunsText.json(run, journal: records, store: store), "records": .array(records.map(RunsText.json))])
                 output.write(String(decoding: document.encoded(), as: UTF8.self) + "\n", to: .standardOutput)
                 return
             }

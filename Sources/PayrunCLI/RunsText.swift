@@ -20,6 +20,22 @@ enum RunsText {
         }
     }
 
+    /// Whether `run` is recorded as running on this machine and its process is gone: killed, or
+    /// the machine restarted. It resumes when its job runs again.
+    static func isStopped(_ run: RunRecord, journal: [JournalRecord]? = nil, store: any RunStore) async throws -> Bool {
+        guard run.status == .running else { return false }
+        return try await status(run, leftBehind: false, journal: journal, store: store).hasPrefix("stopped (process")
+    }
+
+    /// `run` as `--json` writes it: a run whose process is gone has the status `stopped`, with
+    /// `process_gone`, where its record still says `running`.
+    static func json(_ run: RunRecord, journal: [JournalRecord]? = nil, store: any RunStore) async throws -> JSONValue {
+        guard try await isStopped(run, journal: journal, store: store), case .object(var members) = run.json else { return run.json }
+        members["status"] = .string("stopped")
+        members["process_gone"] = .bool(true)
+        return .object(members)
+    }
+
     /// Which of `runs` a newer run of the same job left behind (`--new-run`, or a changed input):
     /// they never resume.
     static func leftBehind(_ runs: [RunRecord], in store: any RunStore) async throws -> Set<String> {

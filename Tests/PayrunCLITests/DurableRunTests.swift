@@ -167,6 +167,12 @@ struct PayoutJob {
         let listed = try await PayrunProcess.runOnce(["runs"], environment: environment).standardOutput
         let line = listed.split(separator: "\n").first { $0.contains("\(script).lua") }.map(String.init) ?? ""
         #expect(line.contains("stopped (process ") && line.split(separator: " ").last == "1", "\(listed)")
+        // So says --json, where its record says "running", and --status tells the two apart.
+        let json = try await PayrunProcess.runOnce(["runs", "--json"], environment: environment).standardOutput
+        let listedRuns = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] ?? []
+        #expect(listedRuns.first?["status"] as? String == "stopped" && listedRuns.first?["process_gone"] as? Bool == true, "\(json)")
+        #expect(try await PayrunProcess.runOnce(["runs", "--status", "running"], environment: environment).standardError.contains("no runs match"))
+        #expect(try await PayrunProcess.runOnce(["runs", "--status", "stopped"], environment: environment).standardOutput.contains("\(script).lua"))
         // Resumed; killed between a later payment's intent and its sending.
         result = try await runSettling(crash: "after-intent:\(crashes.intent)", messages: &settled)
         #expect(result.status == SIGKILL, "\(result.standardError)")
