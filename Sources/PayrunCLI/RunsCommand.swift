@@ -180,6 +180,10 @@ struct RunsResolveCommand: AsyncParsableCommand {
         guard [applied != nil, notApplied, sendAgain].count(where: { $0 }) == 1 else {
             throw ValidationError("say one, and only one, of --applied ID, --not-applied (a payment in doubt) or --send-again (a refused one)")
         }
+        // The id is what an auditor finds the payment by at the provider: one that cannot be read is no record of it.
+        if let applied, applied.allSatisfy(\.isWhitespace) || applied.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ValidationError("--applied takes the id the provider gave the payment (txn_…): \(applied.isEmpty ? "an empty one" : "blanks or control characters") say nothing of it")
+        }
     }
 
     private var resolution: MutationResolution {

@@ -266,6 +266,10 @@ import Testing
         #expect(wrong.status == 1 && wrong.standardError.contains("refused by the provider") && wrong.standardError.contains("--send-again"), "\(wrong.standardError)")
         let none = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation], environment: environment)
         #expect(none.status == 2 && none.standardError.contains("say one, and only one, of --applied ID, --not-applied"), "\(none.standardError)")
+        for blank in ["", "  ", "txn\n1"] {
+            let unreadable = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation, "--applied", blank], environment: environment)
+            #expect(unreadable.status == 2 && unreadable.standardError.contains("--applied takes the id the provider gave the payment"), "\(unreadable.standardError)")
+        }
 
         #expect(try await PayrunProcess.runOnce(["run", topUp], environment: environment).status == 0)
         let resolved = try await PayrunProcess.runOnce(["runs", "resolve", run, mutation, "--send-again", "--state", state])
