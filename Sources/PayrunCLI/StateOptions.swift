@@ -57,10 +57,12 @@ struct StateOptions: ParsableArguments {
 
     /// The store, opened and checked writable.
     /// - Throws: `StoreFailure` saying what to fix.
-    func open(environment: PayrunEnvironment? = nil) async throws -> any RunStore {
+    /// - Parameter creating: make payrun's tables in a PostgreSQL database that has none (a run,
+    ///   a listener, `state migrate`); the commands that only read refuse it.
+    func open(environment: PayrunEnvironment? = nil, creating: Bool = true) async throws -> any RunStore {
         let password = PostgresRunStore.names(path) ? try Self.databasePassword(in: environment) : nil
         do {
-            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: password) }
+            if PostgresRunStore.names(path) { return try await PostgresRunStore.open(path, password: password, creating: creating) }
             return try await SQLiteRunStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment, path: path, error: error.description))
@@ -83,13 +85,13 @@ extension StateOptions {
     ///   commands that read runs and events refuse a file that is not there instead.
     func withStore<Result>(creating: Bool = false, _ body: (any RunStore) async throws -> Result) async throws -> Result {
         if !creating { try refuseAMissingFile() }
-        return try await using(try await open(), close: { await $0.close() }, body)
+        return try await using(try await open(creating: creating), close: { await $0.close() }, body)
     }
 
     /// Runs `body` with the webhooks inbox open, and closes it after, whatever `body` does.
     func withInbox<Result>(_ body: (any InboxStore) async throws -> Result) async throws -> Result {
         try refuseAMissingFile()
-        return try await using(try await openInbox(), close: { await $0.close() }, body)
+        return try await using(try await openInbox(creating: false), close: { await $0.close() }, body)
     }
 
     /// A SQLite store named by --state or PAYRUN_STATE that is not there is a mistyped path far
@@ -102,10 +104,10 @@ extension StateOptions {
     }
 
     /// The inbox of the store --state names.
-    func openInbox(environment: PayrunEnvironment? = nil) async throws -> any InboxStore {
+    func openInbox(environment: PayrunEnvironment? = nil, creating: Bool = true) async throws -> any InboxStore {
         let password = PostgresRunStore.names(path) ? try Self.databasePassword(in: environment) : nil
         do {
-            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: password) }
+            if PostgresRunStore.names(path) { return try await PostgresInboxStore.open(path, password: password, creating: creating) }
             return try await SQLiteInboxStore.open(at: path)
         } catch {
             throw StoreFailure(message: error.description + Self.passwordElsewhere(password, environment: environment, path: path, error: error.description))

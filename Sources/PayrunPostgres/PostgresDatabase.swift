@@ -35,8 +35,11 @@ final class PostgresDatabase: Sendable {
     }
 
     /// Connects to the database `url` names and makes or migrates its tables.
+    /// - Parameter creating: make payrun's tables when the database has none; a command that
+    ///   only reads refuses such a database instead (a mistyped name would show nothing, and be
+    ///   given payrun's tables).
     /// - Throws: ``StoreError`` saying what to fix.
-    static func open(_ url: String, password: String?) async throws(StoreError) -> PostgresDatabase {
+    static func open(_ url: String, password: String?, creating: Bool = true) async throws(StoreError) -> PostgresDatabase {
         let configuration = try PostgresLocation(url, password: password)
         let firstConnection = try await checkTheLogin(configuration)
         let database = PostgresDatabase(location: configuration.shown, configuration: configuration.client)
@@ -54,6 +57,12 @@ final class PostgresDatabase: Sendable {
                 throw StoreError(
                     location: configuration.shown, message: "the database did not answer within \(connectLimit.components.seconds) s\(why)",
                     remedy: "check that it runs and that --state names it (host, port, database, user; password in PGPASSWORD)")
+            }
+            if !creating, try await database.client.query("SELECT to_regnamespace('payrun') IS NULL AS missing", logger: Self.logger)
+                .collect().first?.decode(Bool.self, context: .default) ?? true {
+                throw StoreError(
+                    location: configuration.shown, message: "there are no payrun tables in this database: nothing has been run with it",
+                    remedy: "check --state or PAYRUN_STATE (`payrun state migrate` makes them)")
             }
             // It answers: making the tables may take longer on a loaded server (each is written
             // to disk), or wait for another process making them; only a wait past a minute is a fault.

@@ -16,8 +16,9 @@ public final class PostgresInboxStore: InboxStore {
     }
 
     /// Connects to the database `url` names (its user's password from PGPASSWORD, else `password`), making or migrating payrun's tables.
-    public static func open(_ url: String, password: String? = nil) async throws(StoreError) -> PostgresInboxStore {
-        PostgresInboxStore(database: try await PostgresDatabase.open(url, password: password))
+    /// - Parameter creating: make payrun's tables in a database that has none; false refuses it.
+    public static func open(_ url: String, password: String? = nil, creating: Bool = true) async throws(StoreError) -> PostgresInboxStore {
+        PostgresInboxStore(database: try await PostgresDatabase.open(url, password: password, creating: creating))
     }
 
     public func store(_ events: [ReceivedEvent]) async throws(StoreError) -> [StoredEvent] {

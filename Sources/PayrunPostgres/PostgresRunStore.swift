@@ -26,8 +26,9 @@ public final class PostgresRunStore: RunStore {
     /// Connects to the database `url` names (`postgres://USER@HOST:PORT/DATABASE`; its user's password from PGPASSWORD, else `password`), making or
     /// migrating payrun's tables.
     /// - Throws: ``StoreError`` saying what to fix.
-    public static func open(_ url: String, password: String? = nil) async throws(StoreError) -> PostgresRunStore {
-        PostgresRunStore(database: try await PostgresDatabase.open(url, password: password))
+    /// - Parameter creating: make payrun's tables in a database that has none; false refuses it.
+    public static func open(_ url: String, password: String? = nil, creating: Bool = true) async throws(StoreError) -> PostgresRunStore {
+        PostgresRunStore(database: try await PostgresDatabase.open(url, password: password, creating: creating))
     }
 
     // MARK: Runs

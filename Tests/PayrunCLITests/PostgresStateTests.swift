@@ -207,10 +207,19 @@ import Testing
         #expect(unknown.status == 1 && unknown.standardError.contains("?application_name is not read: the one parameter payrun reads is ?sslmode="),
                 "\(unknown.standardError)")
         let state = try await database()
+        let name = String(state.split(separator: "/").last!)
+        // Nothing has run with it (a mistyped name, most often): the reading commands refuse it,
+        // and leave it without payrun's tables.
+        for command in [["runs"], ["inbox"], ["runs", "show", "r_0123456789abcdef"]] {
+            let empty = try await PayrunProcess.runOnce(command + ["--state", state])
+            #expect(empty.status == 1 && empty.standardError.contains("there are no payrun tables in this database: nothing has been run with it")
+                    && empty.standardError.contains("`payrun state migrate` makes them"), "\(command): \(empty.combined)")
+        }
+        #expect(try PostgresServer.shared.get().value("SELECT to_regnamespace('payrun') IS NULL", in: name) == "t", "no schema was made")
         // Made by a newer payrun: refused, and left as it is.
         let migrated = try await PayrunProcess.runOnce(["state", "migrate", "--state", state])
         #expect(migrated.status == 0 && migrated.standardOutput.contains("its tables are at schema \(PostgresRunStore.schemaVersion), the one this payrun uses"), "\(migrated.standardError)")
-        try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: String(state.split(separator: "/").last!))
+        try PostgresServer.shared.get().execute("UPDATE payrun.schema_version SET version = 99", in: name)
         let newer = try await PayrunProcess.runOnce(["runs", "--state", state])
         #expect(newer.status == 1 && newer.standardError.contains("written by a newer payrun (schema 99; this payrun knows up to \(PostgresRunStore.schemaVersion))"), "\(newer.standardError)")
         #expect(try await PayrunProcess.runOnce(["state", "migrate", "--state", state]).status == 1)
