@@ -70,7 +70,7 @@ enum RunsText {
     static func lines(_ records: [JournalRecord], lastAttemptGone: Bool) -> [String] {
         var lines: [String] = []
         var open: Int?
-        let unrecorded = { (attempt: Int) in "            attempt \(attempt) ended without a record: its process was killed, or its machine stopped" }
+        let unrecorded = { (attempt: Int) in "            attempt \(attempt) ended without a record: its process was killed, its machine stopped, or its state store went away" }
         for record in records {
             if record.kind == .runStarted {
                 if let open { lines.append(unrecorded(open)) }

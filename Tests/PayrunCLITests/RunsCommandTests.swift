@@ -174,7 +174,7 @@ import Testing
         let id = try #require(resumed.standardError.firstMatch(of: /resuming run (r_[0-9a-f]+)/)?.1)
         let shown = try await PayrunProcess.runOnce(["runs", "show", String(id)], environment: environment)
         let lines = shown.standardOutput.split(separator: "\n")
-        let gap = lines.firstIndex { $0.contains("attempt 1 ended without a record: its process was killed, or its machine stopped") }
+        let gap = lines.firstIndex { $0.contains("attempt 1 ended without a record: its process was killed, its machine stopped, or its state store went away") }
         let second = lines.firstIndex { $0.contains("attempt 2 started") }
         #expect(gap != nil && second != nil && gap! + 1 == second!, "\(shown.standardOutput)")
     }

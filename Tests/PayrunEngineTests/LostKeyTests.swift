@@ -39,4 +39,46 @@ import Testing
             await engine.shutdown()
         }
     }
+
+    /// A process that lost its key (the database restarted) while another took the job over
+    /// went on to write its run's end: the other's status was overwritten (in doubt became
+    /// failed) and its attempts miscounted.
+    @Test func aRunThatLostItsKeyLeavesTheRunsStatusToTheProcessThatMayHaveIt() async throws {
+        var simulators = SimulatorServer.Configuration()
+        simulators.particeep.users = 5
+        simulators.particeep.transactions = 0
+        try await SimulatorFixture.with(simulators) { server in
+            // The key is lost once the second intent is on disk: the first payment goes, the second does not.
+            let held = Mutex(true)
+            let durableWrites = Mutex(0)
+            let store = ObservedRunStore(
+                location: "memory, losing its keys",
+                hold: { _ in RunKeyHold(spansMachines: true, isHeld: { held.withLock { $0 } }, release: {}) },
+                appended: { durable in
+                    guard durable else { return }
+                    if durableWrites.withLock({ $0 += 1; return $0 }) == 2 { held.withLock { $0 = false } }
+                })
+            var configuration = PayrunEngine.Configuration.standard()
+            configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+            configuration.store = store
+            let engine = PayrunEngine(configuration)
+            var options = RunOptions()
+            options.runKey = "payout"
+            let result = try await engine.run(Script.text("""
+                local particeep = payrun.provider("particeep")
+                for i = 2, 3 do
+                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_" .. i, amount = 100, currency = "EUR" })
+                end
+                """, name: "pay.lua"), options: options)
+            #expect(result.error?.message.contains("the connection that held this job's key was lost") == true, "\(result.error?.message ?? "")")
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1)
+            let id = try #require(result.run?.id)
+            let records = try await store.records(of: id)
+            #expect(records.contains { $0.kind == .outcome }, "the first payment's answer is kept")
+            #expect(!records.contains { $0.kind == .runEnded }, "the attempt's end is not this process's to write")
+            let status = try await store.run(id)?.status
+            #expect(status == .running, "nor the run's status: \(String(describing: status))")
+            await engine.shutdown()
+        }
+    }
 }

@@ -327,6 +327,14 @@ public final class RunJournal: Sendable {
             run.endedAt = UTCTime.now()
             return run
         }
+        guard hold.isHeld else {
+            // The key was lost (the database restarted): another process may be running the job
+            // now, and the run's status and its attempt's end are that process's to write. What
+            // this attempt heard back from the provider is still kept, for whoever resumes.
+            await flush()
+            await hold.release()
+            return
+        }
         var ended: [String: JSONValue] = ["status": .string(runStatus.rawValue), "exit": .integer(Int(exit.rawValue))]
         if let handlersRun { ended["handlers_run"] = .integer(handlersRun) }
         _ = try? await append(.runEnded, body: .object(ended))
