@@ -40,6 +40,42 @@ import Testing
         }
     }
 
+    /// The journal failed (a full disk) after a payment's answer came and before it was written:
+    /// the next attempt finds the payment in doubt, and the stop did not say it had been applied.
+    @Test func aJournalThatFailsAfterAnAnswerSaysWhichPaymentsWereApplied() async throws {
+        var simulators = SimulatorServer.Configuration()
+        simulators.particeep.users = 5
+        simulators.particeep.transactions = 0
+        try await SimulatorFixture.with(simulators) { server in
+            // Every write fails once the first intent is on disk.
+            let full = Mutex(false)
+            let store = ObservedRunStore(
+                location: "memory, filling up",
+                appended: { durable in if durable { full.withLock { $0 = true } } },
+                failing: { full.withLock { $0 } ? StoreError(location: "memory", message: "the disk is full", remedy: "free some space") : nil })
+            var configuration = PayrunEngine.Configuration.standard()
+            configuration.sandboxServer = RunningSandbox(url: server.baseURL)
+            configuration.store = store
+            let engine = PayrunEngine(configuration)
+            var options = RunOptions()
+            options.runKey = "payout"
+            let result = try await engine.run(Script.text("""
+                local particeep = payrun.provider("particeep")
+                for i = 2, 3 do
+                  particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_" .. i, amount = 100, currency = "EUR" })
+                end
+                """, name: "pay.lua"), options: options)
+            #expect(server.requests.all.filter { $0.method == "PUT" }.count == 1)
+            let message = result.error?.message ?? ""
+            let id = try #require(result.run?.id)
+            #expect(message.contains("the run's journal could not be written, so nothing more is sent"), "\(message)")
+            #expect(message.contains("Answered, and not journaled: m_"), "\(message)")
+            #expect(message.contains(", id=txn_") && message.contains("The next attempt finds it in doubt; it was applied:"), "\(message)")
+            #expect(message.contains("payrun runs resolve \(id) m_") && message.contains(" --applied txn_"), "\(message)")
+            await engine.shutdown()
+        }
+    }
+
     /// A process that lost its key (the database restarted) while another took the job over
     /// went on to write its run's end: the other's status was overwritten (in doubt became
     /// failed) and its attempts miscounted.

@@ -11,15 +11,18 @@ final class ObservedRunStore: RunStore {
     private let appended: (@Sendable (_ durable: Bool) -> Void)?
     /// Told of each read of a run's journal.
     private let reading: (@Sendable (_ runID: String) -> Void)?
+    /// Asked before each append: an error to fail it with (a disk that filled), or nil.
+    private let failing: (@Sendable () -> StoreError?)?
 
     init(
         location: String, hold: (@Sendable (String) -> RunKeyHold?)? = nil, appended: (@Sendable (Bool) -> Void)? = nil,
-        reading: (@Sendable (String) -> Void)? = nil
+        reading: (@Sendable (String) -> Void)? = nil, failing: (@Sendable () -> StoreError?)? = nil
     ) {
         self.location = location
         self.hold = hold
         self.appended = appended
         self.reading = reading
+        self.failing = failing
     }
 
     func insert(_ run: RunRecord) async throws(StoreError) { try await store.insert(run) }
@@ -38,6 +41,7 @@ final class ObservedRunStore: RunStore {
     }
 
     func append(_ records: [JournalRecord], durable: Bool) async throws(StoreError) -> [JournalRecord] {
+        if let error = failing?() { throw error }
         let written = try await store.append(records, durable: durable)
         appended?(durable)
         return written

@@ -227,7 +227,18 @@ struct JournaledRequest: Sendable {
         do {
             try await journal.append(kind, entry: identity.key, body: body, durable: durable)
         } catch {
-            let message = "the run's journal could not be written, so nothing more is sent: \(error.description)"
+            var message = "the run's journal could not be written, so nothing more is sent: \(error.description)"
+            let answered = journal.answersNotWritten()
+            if !answered.isEmpty {
+                // Their intents are on disk, their answers not: the next attempt finds them in
+                // doubt, and this is the one place that knows they were applied.
+                let state = ShellWord.stateOption(journal.store.location)
+                message += "\nAnswered, and not journaled: \(answered.map(\.shown).joined(separator: ", ")). The next attempt finds "
+                    + (answered.count == 1 ? "it" : "them") + " in doubt; " + (answered.count == 1 ? "it was" : "each was") + " applied:"
+                for payment in answered {
+                    message += "\n  payrun runs resolve \(journal.run.id) \(payment.key) --applied \(payment.id ?? "ID") \(state)"
+                }
+            }
             journal.halt(RunHalt(status: .scriptFailed, kind: .journal, message: message))
             throw ProviderError(provider: identity.provider, code: Self.journalCode, message: message)
         }

@@ -368,6 +368,19 @@ public final class RunJournal: Sendable {
         return written
     }
 
+    /// The answers this attempt heard back and has not written yet (they wait for the next
+    /// intent's write): what a journal that fails now leaves in doubt, though they were applied.
+    /// Each as `m_… (200, id=txn_…)`, with the id `runs resolve --applied` takes, if the answer
+    /// named one.
+    func answersNotWritten() -> [(key: String, shown: String, id: String?)] {
+        waiting.withLock { $0.records }.compactMap { record in
+            guard record.kind == .outcome, let status = record.body["status"]?.integer else { return nil }
+            let ids = record.body["ids"]
+            let id = ids?["id"]?.string ?? ids?["id"]?.integer.map(String.init)
+            return (record.entry, "\(record.entry) (\(status)" + (id.map { ", id=" + $0 } ?? "") + ")", id)
+        }
+    }
+
     /// Throws unless this process still holds the job's key.
     private func checkKeyHeld() throws(StoreError) {
         guard !hold.isHeld else { return }
