@@ -379,6 +379,30 @@ import Testing
         end
         """, name: "payouts.lua")
 
+    /// The nightly batch run twice on the same file: the second run paid every row again.
+    @Test func theSameFilesPaidAgainAfterTheirRunFinishedAreRefusedUnlessAskedFor() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let file = TestFiles.path("paid-once") + ".csv"
+            try "to,amount\nusr_2,100\nusr_3,200\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            var options = RunOptions()
+            options.arguments = [file]
+            let first = try await engine.run(Self.batch, options: options)
+            #expect(first.status == .success && puts() == 2)
+            let again = try await engine.run(Self.batch, options: options)
+            #expect(again.status == .scriptFailed && puts() == 2, "nothing was sent")
+            let message = again.error?.message ?? ""
+            #expect(message.contains("run \(first.run!.id) of this job finished ") && message.contains(
+                "on these same input files, after sending 2 payment(s): run again, it would send them again; to pay the same files again, run with --new-run"),
+                    "\(message)")
+            options.startsAfresh = true
+            #expect(try await engine.run(Self.batch, options: options).status == .success)
+            #expect(puts() == 4, "asked for")
+            await engine.shutdown()
+        }
+    }
+
     /// A script edited between a crash and its resume: a payment whose request the edit changed
     /// matched nothing journaled, and went again, paying every row twice.
     @Test func aRunResumedOnAChangedScriptStopsBeforeAPaymentItsChangeMayHaveAltered() async throws {

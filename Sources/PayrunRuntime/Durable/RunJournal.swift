@@ -147,6 +147,17 @@ public final class RunJournal: Sendable {
                     message: "run \(last.id) of this job ended (\(last.status.rawValue)) while this one waited: nothing was sent again",
                     remedy: "--new-run runs the job again")
             }
+            // The same files paid again, most often by mistake (the nightly batch run twice):
+            // said before anything is sent. Simulators inside this process start empty each time.
+            if let last, last.status.isFinished, start.guardsChangedInputs, !start.startsAfresh, start.providersOutliveProcess {
+                let sent = try await paymentsSent(by: last.id, in: store)
+                if sent > 0 {
+                    throw RunRefused(
+                        message: "run \(last.id) of this job finished \(Self.minutes(last.endedAt ?? last.startedAt)) on these same input files, "
+                            + "after sending \(sent) payment(s): run again, it would send them again",
+                        remedy: "to pay the same files again, run with --new-run")
+                }
+            }
             if let last, !last.status.isFinished {
                 // A store shared by machines holds the key for the process running the job: having
                 // it, this process knows the last run's process is gone. Otherwise the pid tells.
