@@ -62,6 +62,36 @@ import Testing
         #expect(names() == ["events.jsonl", "matched.csv", "missing.csv", "summary.txt"], "a success clears the stale .partial files")
     }
 
+    /// Killed after a payment, a run left its report's rows in a buffer, lost, and its temporary
+    /// file for good: no later run renamed or removed it.
+    @Test func aRunKilledAfterAPaymentKeepsTheRowsWrittenBeforeItAndLeavesNothingBehind() async throws {
+        let folder = TestFiles.path("payrun-killed-reports")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sandbox = try SandboxProcess()
+        let path = try script("""
+            local paid = payrun.output("paid.csv")
+            local particeep = payrun.provider("particeep")
+            for i = 1, 3 do
+              paid:write("paying ", i, "\\n")
+              particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = "usr_" .. (i + 1), amount = 100 * i, currency = "EUR" })
+            end
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let environment = ["PAYRUN_SANDBOX_URL": sandbox.url, "PAYRUN_STATE": folder + "-state/state.db"]
+        defer { try? FileManager.default.removeItem(atPath: folder + "-state") }
+        let killed = try await PayrunProcess.runOnce(
+            ["run", "--out", folder, path], environment: environment.merging(["PAYRUN_TEST_CRASH": "after-answer:2"]) { $1 })
+        #expect(killed.status == SIGKILL, "\(killed.standardError)")
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".tmp") }
+        #expect(left.count == 1, "\(left)")
+        let written = left.first.flatMap { try? String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
+        #expect(written == "paying 1\npaying 2\n", "the rows written before each payment went: \(written ?? "nil")")
+        // Resumed: it stops at the Particeep payment in doubt, its own report kept as .partial.
+        let resumed = try await PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
+        #expect(resumed.status == 4, "\(resumed.standardError)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() == ["paid.csv.partial"], "the killed run's file is gone")
+    }
+
     @Test func withoutOutOrWithAPathTheScriptIsToldWhatToFix() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let state = ["PAYRUN_STATE": folder + "-state/state.db"]

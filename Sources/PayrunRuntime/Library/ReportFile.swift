@@ -58,6 +58,12 @@ final class ReportFile: LuaObject {
         buffer = []
     }
 
+    /// Writes what is buffered to the file; a failure is kept for the next write to raise.
+    func writeOut() {
+        guard !buffer.isEmpty else { return }
+        try? flush()
+    }
+
     /// Writes what is buffered and closes the file, synced to disk when asked; whether all of it
     /// was written.
     func close(syncing: Bool) -> Bool {

@@ -31,12 +31,36 @@ final class ReportFolder: LuaObject {
         if let open = files.first(where: { $0.name == name }) { return open }
         guard Self.isPlainName(name) else { throw .badName(name) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .unwritable(path, Self.reason()) }
+        removeLeftovers(of: name)
         let temporary = "\(path)/.\(name).payrun-\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .unwritable("\(path)/\(name)", Self.reason()) }
         let file = ReportFile(name: name, temporaryPath: temporary, descriptor: descriptor, redactor: redactor)
         files.append(file)
         return file
+    }
+
+    /// Writes out what the run's reports hold so far, as standard output is before a request
+    /// that may move money: a run killed after it keeps in its report file the rows written
+    /// before. Nothing when the run has no `--out` folder.
+    static func writeOut(on stack: LuaStack) {
+        defer { stack.pop() }
+        guard stack.pushRegistryValue(registryKey) == .userdata, let folder = stack.object(at: -1, as: ReportFolder.self) else { return }
+        for file in folder.files { file.writeOut() }
+    }
+
+    /// Removes what runs killed before they ended left of report `name`: their temporary files
+    /// (`.NAME.payrun-PID.tmp`, PID no longer running), which no later run would rename.
+    private func removeLeftovers(of name: String) {
+        guard let directory = opendir(path) else { return }
+        defer { closedir(directory) }
+        let prefix = ".\(name).payrun-"
+        while let entry = readdir(directory) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard file.hasPrefix(prefix), file.hasSuffix(".tmp"), let pid = Int32(file.dropFirst(prefix.count).dropLast(4)),
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink("\(path)/\(file)")
+        }
     }
 
     /// Renames every report to its name (`succeeded`) or to NAME.partial; the paths they now have.

@@ -45,7 +45,10 @@ enum ProviderRequests {
         // What the script printed before a payment is written out before the payment goes (a
         // read is repeatable, and pays nothing for it). Where reads were not told apart, the
         // method tells.
-        if !isRead, asks || journal != nil || !ServiceRequest.readsOnly(parts.method) { handle.output.flush() }
+        if !isRead, asks || journal != nil || !ServiceRequest.readsOnly(parts.method) {
+            handle.output.flush()
+            ReportFolder.writeOut(on: call.stack)
+        }
         let finish = { (outcome: ReplyWaiting.Outcome<ProviderClient.Reply>, call: LuaCall) throws -> LuaReturn in
             defer { handle.writeNotes() }
             // The run cannot go on (a payment in doubt, a journal that fails): stop it, past any pcall.
