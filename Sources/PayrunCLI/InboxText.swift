@@ -54,7 +54,10 @@ enum InboxText {
         }
         text += "attempts:" + (attempts.isEmpty ? " none yet\n" : "\n")
         for attempt in attempts {
-            text += "  \(attempt.number). \(time(attempt.startedAt)) \(attempt.outcome?.rawValue ?? "running")"
+            // Cut short (a stop, a lost claim, another listener's run): not counted, so the
+            // next attempt has its number too, and says so.
+            let counted = attempt.outcome != .interrupted
+            text += "  \(attempt.number).\(counted ? "" : " (not counted)") \(time(attempt.startedAt)) \(attempt.outcome?.rawValue ?? "running")"
             if let ended = attempt.endedAt { text += " after \(ended - attempt.startedAt) ms" }
             if let run = attempt.runID { text += ", run \(run)" }
             if let error = attempt.error { text += ": \(error)" }

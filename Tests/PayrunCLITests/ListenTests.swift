@@ -359,6 +359,8 @@ import FoundationNetworking
         #expect(row?.contains("interrupted, due now") == true && listed.standardOutput.contains("retrying") == false, "\(listed.standardOutput)")
         let shown = try await PayrunProcess.run(["inbox", "show", String(waiting.first?["id"] as? Int ?? 0), "--state", state])
         #expect(shown.standardOutput.hasPrefix("event ") && shown.standardOutput.split(separator: "\n").first?.hasSuffix(", interrupted, due now") == true, "\(shown.standardOutput)")
+        // The attempt cut short is not counted: the next one has its number too.
+        #expect(shown.standardOutput.contains("  1. (not counted) "), "\(shown.standardOutput)")
     }
 
     @Test func whileTheStoreCannotWriteEventsAreAnswered503AndStoredOnceItCan() async throws {
