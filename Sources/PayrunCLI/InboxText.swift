@@ -14,7 +14,9 @@ enum InboxText {
             // One line: the first 60 characters, and `…` when there is more (`payrun inbox show` has it all).
             let error = event.state == .handled ? "" : event.lastError.map { $0.count > 60 ? $0.prefix(59) + "…" : $0 } ?? ""
             rows.append([
-                String(event.id), time(event.received.receivedAt), event.received.provider, event.received.type,
+                // Up to 32 characters: a sender's 64-character type would widen every row.
+                String(event.id), time(event.received.receivedAt), event.received.provider,
+                event.received.type.count > 32 ? event.received.type.prefix(31) + "…" : event.received.type,
                 state(of: event, now: now), String(event.attempts), error,
             ])
         }

@@ -129,6 +129,12 @@ import FoundationNetworking
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders(event: "user_deleted")) == 200)
         await #expect(listener.waitForLog { $0.contains("HANDLED particeep user_deleted") })
         await #expect(try events().count == 2)
+        // A long type is cut in the list, where it widened every row, and kept whole.
+        let long = String(repeating: "x", count: 60)
+        #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: body, headers: Self.particeepHeaders(event: long)) == 200)
+        await #expect(listener.waitForLog { $0.contains("HANDLED particeep \(long)") })
+        let listed = try await PayrunProcess.run(["inbox", "list", "--state", state]).standardOutput
+        #expect(listed.contains(String(repeating: "x", count: 31) + "…") && !listed.contains(long), "\(listed)")
     }
 
     /// `--concurrency 2` claimed two events and ran their Lua one after the other, on the one
