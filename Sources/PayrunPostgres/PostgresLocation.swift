@@ -14,10 +14,16 @@ struct PostgresLocation {
 
     /// - Parameter password: the password when PGPASSWORD gives none (from payrun's credential store).
     init(_ url: String, password stored: String? = nil) throws(StoreError) {
+        // A password first, looked for before anything splits the URL (it may hold `?` or `/`):
+        // a URL that holds one is never quoted.
+        guard let scheme = url.range(of: "://") else { throw Self.refuse(String(url.prefix { $0 != "?" && $0 != "@" }), "it is not a postgres:// URL") }
+        let afterScheme = url[scheme.upperBound...]
+        if let lastAt = afterScheme.lastIndex(of: "@"), afterScheme[..<lastAt].contains(where: { $0 == ":" || $0 == "?" || $0 == "/" }) {
+            throw Self.refuse("postgres://…", "it holds a password; give it in PGPASSWORD instead, never on the command line")
+        }
         // Messages quote the URL without its query: a parameter's value is never shown.
         let plain = String(url.prefix { $0 != "?" })
-        guard let scheme = plain.range(of: "://") else { throw Self.refuse(plain, "it is not a postgres:// URL") }
-        let rest = String(plain[scheme.upperBound...])
+        let rest = String(plain[plain.range(of: "://")!.upperBound...])
         let query = url.dropFirst(plain.count + 1).split(separator: "&")
         for parameter in query {
             let name = parameter.prefix { $0 != "=" }
@@ -29,9 +35,6 @@ struct PostgresLocation {
         }
         guard let at = rest.lastIndex(of: "@") else { throw Self.refuse(plain, "it names no user (postgres://USER@HOST/DATABASE)") }
         let user = String(rest[..<at])
-        guard !user.contains(":") else {
-            throw Self.refuse("postgres://…", "it holds a password; give it in PGPASSWORD instead, never on the command line")
-        }
         let place = rest[rest.index(after: at)...]
         guard let slash = place.firstIndex(of: "/") else { throw Self.refuse(plain, "it names no database (postgres://USER@HOST/DATABASE)") }
         let hostPort = place[..<slash]
