@@ -147,15 +147,14 @@ public final class RunJournal: Sendable {
                     message: "run \(last.id) of this job ended (\(last.status.rawValue)) while this one waited: nothing was sent again",
                     remedy: "--new-run runs the job again")
             }
-            // The same files paid again, most often by mistake (the nightly batch run twice):
-            // said before anything is sent. Simulators inside this process start empty each time.
+            // The same files run again (the nightly batch run twice by mistake, or a daily job
+            // whose input is a file that does not change): said before anything is sent, since a
+            // finished job's key starts a new one. Simulators inside this process start empty.
             if let last, last.status.isFinished, start.guardsChangedInputs, !start.startsAfresh, start.providersOutliveProcess {
                 let sent = try await paymentsSent(by: last.id, in: store)
                 if sent > 0 {
-                    throw RunRefused(
-                        message: "run \(last.id) of this job finished \(Self.minutes(last.endedAt ?? last.startedAt)) on these same input files, "
-                            + "after sending \(sent) payment(s): run again, it would send them again",
-                        remedy: "to pay the same files again, run with --new-run")
+                    notice = "run \(last.id) of this job finished \(Self.minutes(last.endedAt ?? last.startedAt)) on these same input files, "
+                        + "after sending \(sent) payment(s): this is a new run, and it sends its payments afresh"
                 }
             }
             if let last, !last.status.isFinished {
