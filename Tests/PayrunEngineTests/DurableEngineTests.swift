@@ -451,6 +451,50 @@ import Testing
         }
     }
 
+    /// Steps on a changed script: one found done makes nothing again, and is no cause to stop;
+    /// one renamed matches nothing, and the payments it made are guarded as any others.
+    @Test func aChangedScriptsStepsFoundDoneAreNoCauseToStopAndRenamedOnesAreGuarded() async throws {
+        try await withServer { server in
+            let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
+            let file = TestFiles.path("changed-steps") + ".csv"
+            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            func script(step: String, _ comment: String = "") -> Script {
+                .text("""
+                    \(comment)
+                    local particeep = payrun.provider("particeep")
+                    for row in payrun.csv.file(1) do
+                      payrun.step(\(step), function()
+                        particeep:put("/transaction", { issuer_id = "usr_1", recipient_id = row.to, amount = tonumber(row.amount), currency = "EUR" })
+                      end)
+                    end
+                    """, name: "steps.lua")
+            }
+            var options = RunOptions()
+            options.arguments = [file]
+            options.runKey = "steps-nightly"
+            #expect(try await engine.run(script(step: "'pay:' .. row.to"), options: options).status == .scriptFailed)
+            #expect(puts() == 3)
+            // The bad row fixed, the script edited: the two steps are done, the new row is paid.
+            try "to,amount\nusr_2,100\nusr_3,200\nusr_4,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            options.runKey = "steps-nightly"
+            let edited = try await engine.run(script(step: "'pay:' .. row.to", "-- row 3 fixed"), options: options)
+            #expect(edited.status == .success && edited.resumed, "\(edited.error?.message ?? "")")
+            #expect(puts() == 4, "only the fixed row")
+
+            // Another job, whose steps are renamed on resume: their payments are no longer found.
+            try "to,amount\nusr_2,100\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            options.runKey = "steps-renamed"
+            #expect(try await engine.run(script(step: "'pay:' .. row.to"), options: options).status == .scriptFailed)
+            #expect(puts() == 6)
+            let renamed = try await engine.run(script(step: "'payout:' .. row.to"), options: options)
+            #expect(renamed.status == .scriptFailed && renamed.error?.message.contains("matches no payment the earlier attempts") == true,
+                    "\(renamed.error?.message ?? "")")
+            #expect(puts() == 6, "nothing paid again")
+            await engine.shutdown()
+        }
+    }
+
     /// The key had the arguments as typed: `cw.csv`, `./cw.csv` and its path from the root were
     /// three jobs, and a killed run resumed from another folder paid the file again.
     @Test func aFileArgumentNamedAnotherWayIsTheSameJob() async throws {

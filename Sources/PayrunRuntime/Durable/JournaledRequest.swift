@@ -93,7 +93,8 @@ struct JournaledRequest: Sendable {
             """ + (journal.resumesWhenRunAgain ? """
 
               Restore the script as it was and run the same command again: the journal answers what was sent.
-              Or, if the change was meant to send such requests afresh, run again with --send-changed.
+              Or, if the change was meant to send such requests afresh, or the script passed those payments over on purpose
+              (it found them made), run again with --send-changed.
             """ : """
 
               Restore the handlers file as it was, then replay the event: the journal answers what was sent.

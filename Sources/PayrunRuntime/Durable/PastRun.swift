@@ -13,18 +13,25 @@ struct PastRun: Sendable {
     var unfinishedSteps: Set<String> = []
     /// Each mutation's last intent, with the SHA-256 of the script of the attempt that wrote it.
     var intents: [String: (record: JournalRecord, scriptDigest: String)] = [:]
+    /// Where each step that finished began and finished, by the records' order: a step inside
+    /// another (run while it ran) is skipped with it.
+    private var stepSpans: [String: ClosedRange<Int>] = [:]
 
     init() {}
 
     init(_ records: [JournalRecord]) {
         mutations = MutationStanding.reading(records)
         var scriptDigest = ""
-        for record in records {
+        var starts: [String: Int] = [:]
+        for (index, record) in records.enumerated() {
             switch record.kind {
-            case .stepStarted: unfinishedSteps.insert(record.entry)
+            case .stepStarted:
+                unfinishedSteps.insert(record.entry)
+                starts[record.entry] = index
             case .stepFinished:
                 unfinishedSteps.remove(record.entry)
                 finishedSteps[record.entry] = record.body["values"] ?? .array([])
+                stepSpans[record.entry] = (starts[record.entry] ?? index)...index
             case .runStarted: scriptDigest = record.body["script_sha256"]?.string ?? ""
             case .intent: intents[record.entry] = (record, scriptDigest)
             case .runEnded, .outcome, .resolution: break
@@ -32,18 +39,25 @@ struct PastRun: Sendable {
         }
     }
 
+    /// The mutations of step `name` and of the steps that ran inside it: what a step found done
+    /// (or by its lookup) does not make again.
+    func mutations(inStep name: String) -> [String] {
+        let span = stepSpans[name]
+        let steps = Set(stepSpans.compactMap { inner, range in inner == name || span.map { $0.contains(range.lowerBound) && $0.contains(range.upperBound) } == true ? inner : nil } + [name])
+        return intents.compactMap { key, sent in sent.record.body["step"]?.string.map(steps.contains) == true ? key : nil }
+    }
+
     /// The mutations a resumed attempt on a changed script may be making again with a changed
     /// request: sent under another script than `scriptDigest` to `provider`'s `method` `path`, and
-    /// maybe applied (answered, applied by a word, or in doubt), outside any step that finished
-    /// (whose mutations are not made again), and not among those `met`, oldest first.
+    /// maybe applied (answered, applied by a word, or in doubt), and not among those `met` (made
+    /// again, or in a step this attempt found done), oldest first.
     func sentUnderAnotherScript(
         than scriptDigest: String, to provider: String, _ method: String, _ path: String, except met: Set<String>
     ) -> [(key: String, intent: JournalRecord)] {
         intents.compactMap { key, sent -> (key: String, intent: JournalRecord)? in
             let body = sent.record.body
             guard sent.scriptDigest != scriptDigest, !met.contains(key), body["provider"]?.string == provider,
-                  body["method"]?.string == method, body["path"]?.string == path,
-                  body["step"]?.string.map({ finishedSteps[$0] == nil }) ?? true else { return nil }
+                  body["method"]?.string == method, body["path"]?.string == path else { return nil }
             switch mutations[key] {
             case .answered(let outcome)? where outcome["error"] == nil: return (key, sent.record)
             case .applied?, .inDoubt?: return (key, sent.record)

@@ -447,6 +447,7 @@ public final class RunJournal: Sendable {
     /// A step an earlier attempt left unfinished was found by its lookup: the mutations it had
     /// sent in doubt are settled by that, and the journal says so.
     func settleByLookup(step name: String) {
+        meetStep(name)
         for key in past.inDoubt(inStep: name) {
             appendLater(.resolution, entry: key, body: .object([
                 "decision": .string("applied"), "how": .string("the step '\(name)' found it with its lookup"), "by": .string("payrun"),
@@ -470,11 +471,20 @@ public final class RunJournal: Sendable {
         met.withLock { _ = $0.insert(key) }
     }
 
+    /// Notes that this attempt will not make step `name`'s mutations again (nor those of the
+    /// steps inside it): it found the step done, or its lookup found what it did.
+    func meetStep(_ name: String) {
+        let keys = past.mutations(inStep: name)
+        met.withLock { $0.formUnion(keys) }
+    }
+
     /// For a mutation that matches nothing journaled: the earlier attempts' mutations it may be,
     /// its request changed with the script (``PastRun/sentUnderAnotherScript(than:to:_:_:except:)``);
     /// empty when the script is the same, or changed requests are to be sent.
     func changedFrom(_ identity: MutationIdentity) -> [(key: String, intent: JournalRecord)] {
-        guard resumed, !sendsChangedRequests else { return [] }
+        // Not for a handler's run: a fixed handlers file is how an event goes on, and a replay
+        // has no way to say "send them".
+        guard resumed, resumesWhenRunAgain, !sendsChangedRequests else { return [] }
         let met = met.withLock { $0 }
         return past.sentUnderAnotherScript(than: scriptDigest, to: identity.provider, identity.method, identity.path, except: met)
     }

@@ -97,6 +97,7 @@ enum StepLibrary {
             return 2
         }
         if let stored = journal.past.finishedSteps[name] {
+            journal.meetStep(name)
             journal.leaveStep(on: call.stack.threadID)
             call.stack.push("done")
             try StepValues.push(stored, on: call.stack)
