@@ -205,7 +205,8 @@ import FoundationNetworking
     }
 
     /// A handler that caught its payment's error ran to its end, and the event was called
-    /// handled: nothing would ever settle the payment its run left in doubt.
+    /// handled: nothing would ever settle the payment its run left in doubt. Now its attempt
+    /// fails, and the next stops before the Particeep payment for a person: the event is dead.
     @Test func aHandlerThatCaughtItsPaymentInDoubtLeavesTheEventDead() async throws {
         let sandbox = try SandboxProcess()
         try await sandbox.setFaults("PUT /particeep/v1/transaction: lose-answer")
@@ -220,8 +221,9 @@ import FoundationNetworking
         let listener = try ListenerProcess(
             handlers: file, state: state, arguments: ["--retry", "100ms,100ms"], environment: ["PAYRUN_SANDBOX_URL": sandbox.url])
         #expect(await WebhookSender.post(listener.url + "/webhooks/particeep", body: Data(#"{"n": 1}"#.utf8), headers: Self.particeepHeaders()) == 200)
-        await #expect(listener.waitForLog { $0.contains("dead after 1 attempt(s)") }, "\(listener.output)")
+        await #expect(listener.waitForLog { $0.contains("dead after 2 attempt(s)") }, "\(listener.output)")
         #expect(listener.output.contains("CAUGHT false") && listener.output.contains("ended with 1 payment(s) in doubt")
+                && listener.output.contains("failed (attempt 1") && listener.output.contains("particeep cannot be asked whether it arrived")
                 && listener.output.contains("`payrun inbox replay 1 --state \(state)`"), "\(listener.output)")
         #expect(try await events(["--status", "dead"]).count == 1)
         listener.stop()

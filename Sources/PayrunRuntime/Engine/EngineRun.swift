@@ -111,12 +111,13 @@ final class EngineRun: Sendable {
             let inDoubt = journal.inDoubtCount
             if inDoubt > 0 && outcome.status != .inDoubt {
                 let message = "run \(journal.run.id) ended with \(inDoubt) payment(s) in doubt: sent, and no answer kept. "
-                    + (options.event == nil ? "Run the same command again to settle them" : "Replaying its event settles them")
+                    + (options.event == nil ? "Run the same command again to settle them" : "Its event's next attempt settles them")
                     + " (`payrun runs show \(journal.run.id) \(ShellWord.stateOption(journal.store.location))` lists them)"
                 if outcome.status == .success {
-                    // Its script ended well, but the job did not: exit 4, so that a scheduler sees it
-                    // (and a listener keeps the event for a person, as for a stop before one).
-                    status = .inDoubt
+                    // Its script ended well, but the job did not: exit 4, so that a scheduler sees
+                    // it. A handler's run fails instead, to be tried again: the next attempt looks
+                    // the payment up, or stops before it for a person (exit 4, the event dead).
+                    status = options.event == nil ? .inDoubt : .scriptFailed
                     error = ScriptError(kind: .inDoubt, message: message)
                 } else {
                     runner.output.write("payrun: \(message)\n", to: .standardError)
