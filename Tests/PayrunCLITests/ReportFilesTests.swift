@@ -86,10 +86,14 @@ import Testing
         #expect(left.count == 1, "\(left)")
         let written = left.first.flatMap { try? String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
         #expect(written == "paying 1\npaying 2\n", "the rows written before each payment went: \(written ?? "nil")")
+        // Another machine's, in a folder shared with it, is its own to judge.
+        let elsewhere = ".paid.csv.payrun-elsewhere-1.tmp"
+        try "theirs".write(toFile: folder + "/" + elsewhere, atomically: true, encoding: .utf8)
         // Resumed: it stops at the Particeep payment in doubt, its own report kept as .partial.
         let resumed = try await PayrunProcess.runOnce(["run", "--out", folder, path], environment: environment)
         #expect(resumed.status == 4, "\(resumed.standardError)")
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() == ["paid.csv.partial"], "the killed run's file is gone")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() == [elsewhere, "paid.csv.partial"],
+                "the killed run's file is gone, another machine's is not")
     }
 
     @Test func withoutOutOrWithAPathTheScriptIsToldWhatToFix() async throws {

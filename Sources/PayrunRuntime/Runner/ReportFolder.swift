@@ -32,7 +32,7 @@ final class ReportFolder: LuaObject {
         guard Self.isPlainName(name) else { throw .badName(name) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .unwritable(path, Self.reason()) }
         removeLeftovers(of: name)
-        let temporary = "\(path)/.\(name).payrun-\(getpid()).tmp"
+        let temporary = "\(path)/.\(name).payrun-\(Self.host)-\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .unwritable("\(path)/\(name)", Self.reason()) }
         let file = ReportFile(name: name, temporaryPath: temporary, descriptor: descriptor, redactor: redactor)
@@ -49,12 +49,13 @@ final class ReportFolder: LuaObject {
         for file in folder.files { file.writeOut() }
     }
 
-    /// Removes what runs killed before they ended left of report `name`: their temporary files
-    /// (`.NAME.payrun-PID.tmp`, PID no longer running), which no later run would rename.
+    /// Removes what runs of this machine killed before they ended left of report `name`: their
+    /// temporary files (`.NAME.payrun-HOST-PID.tmp`, PID no longer running), which no later run
+    /// would rename. Another machine's (a folder shared over the network) are its own to judge.
     private func removeLeftovers(of name: String) {
         guard let directory = opendir(path) else { return }
         defer { closedir(directory) }
-        let prefix = ".\(name).payrun-"
+        let prefix = ".\(name).payrun-\(Self.host)-"
         while let entry = readdir(directory) {
             let file = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard file.hasPrefix(prefix), file.hasSuffix(".tmp"), let pid = Int32(file.dropFirst(prefix.count).dropLast(4)),
@@ -85,6 +86,9 @@ final class ReportFolder: LuaObject {
         files = []
         return finished
     }
+
+    /// This machine's name, as a file name may hold it.
+    private static let host = RunStart.currentHost.filter { $0 != "/" && $0 != "." }
 
     /// A file name alone: no folder, no `..`, nothing hidden, nothing a shell or a filesystem trips on.
     static func isPlainName(_ name: String) -> Bool {
