@@ -1,5 +1,6 @@
 // `payrun run`: runs a script, as `lua` would.
 import ArgumentParser
+import Foundation
 import Payrun
 import PayrunListener
 
@@ -71,7 +72,9 @@ struct RunCommand: AsyncParsableCommand {
             guard let duration = RetrySchedule.duration(text) else { throw ValidationError("--wait \(text): give a duration such as 30s or 10m") }
             return duration
         }
-        var script = script.map(Script.file) ?? .chunks(chunks)
+        // A script on standard input is read here, once, so that its digest is in its run's key
+        // and journal: as a file, every piped script was the one job `-`, and resumed another's run.
+        var script = try script.map { $0 == "-" ? Script.text(try Self.standardInputScript(), name: "stdin") : Script.file($0) } ?? .chunks(chunks)
         script.chunks = chunks
         let result: ScriptResult
         do {
@@ -86,6 +89,13 @@ struct RunCommand: AsyncParsableCommand {
         await engine.shutdown()
         await store?.close()
         if result.status != .success { throw ExitCode(result.status.rawValue) }
+    }
+
+    /// The script standard input holds, its `#!` line left out as a file's is.
+    private static func standardInputScript() throws -> String {
+        var bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        if bytes.first == UInt8(ascii: "#") { bytes.removeSubrange(0..<(bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex)) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The state store, or exit status 1 before anything runs, saying what to fix.

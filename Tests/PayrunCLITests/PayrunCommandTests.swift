@@ -200,6 +200,16 @@ import Testing
         #expect(inline.standardOutput == "[1,2]\n")
         let piped = try await PayrunProcess.run(["run", "-", "x"], input: "print('from stdin', ...)")
         #expect(piped.standardOutput == "from stdin\tx\n")
+        // Each piped script is a job of its own, by its text: all were one job, `-`, and one
+        // resumed another's run.
+        let environment = ["PAYRUN_STATE": RunsCommandTests.temporaryState()]
+        for text in ["error('first')", "error('second')", "error('first')"] {
+            let failed = try await PayrunProcess.runOnce(["run", "-"], environment: environment, input: text)
+            #expect(failed.status == 1 && failed.standardError.contains("stdin:1: "), "\(failed.standardError)")
+        }
+        let listed = try await PayrunProcess.runOnce(["runs", "--json"], environment: environment).standardOutput
+        let keys = (try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        #expect(keys.count == 3 && Set(keys).count == 2 && keys.first == keys.last, "\(listed)")
     }
 
     @Test func outputAndErrorsInterleaveInTheOrderWritten() async throws {
