@@ -512,7 +512,10 @@ import Testing
             let failed = try await engine.run(Self.batch, options: options)
             #expect(failed.status == .scriptFailed && puts() == 3)
             #expect(failed.run?.arguments == [folder + "/payouts.csv"])
-            for other in [folder + "/./payouts.csv", folder + "//payouts.csv", folder + "/latest.csv"] {
+            // From this process's folder, as a shell in another folder would type it.
+            let up = String(repeating: "../", count: FileManager.default.currentDirectoryPath.split(separator: "/").count)
+            let relative = up + folder.dropFirst() + "/payouts.csv"
+            for other in [folder + "/./payouts.csv", folder + "//payouts.csv", folder + "/latest.csv", relative] {
                 options.arguments = [other]
                 let again = try await engine.run(Self.batch, options: options)
                 #expect(again.resumed && again.run?.id == failed.run?.id, "\(other) is the same file: \(again.error?.message ?? "")")
