@@ -371,6 +371,16 @@ import Testing
         }
     }
 
+    /// Writes `rows` (`to,amount` lines) as the payouts file at `file`, its header first.
+    static func write(_ rows: String, to file: String) throws {
+        try ("to,amount\n" + rows).write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    /// How many payments (PUTs) the simulators have had.
+    static func payments(_ server: SimulatorServer) -> Int {
+        server.requests.all.filter { $0.method == "PUT" }.count
+    }
+
     /// Pays each row of the CSV file its argument names: `to`, `amount`.
     static let batch = Script.text("""
         local particeep = payrun.provider("particeep")
@@ -385,8 +395,8 @@ import Testing
         try await withServer { server in
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
             let file = TestFiles.path("paid-once") + ".csv"
-            try "to,amount\nusr_2,100\nusr_3,200\n".write(toFile: file, atomically: true, encoding: .utf8)
-            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            try Self.write("usr_2,100\nusr_3,200\n", to: file)
+            let puts = { Self.payments(server) }
             var options = RunOptions()
             options.arguments = [file]
             let first = try await engine.run(Self.batch, options: options)
@@ -408,8 +418,8 @@ import Testing
         try await withServer { server in
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
             let file = TestFiles.path("changed-script") + ".csv"
-            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
-            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            try Self.write("usr_2,100\nusr_3,200\nusr_nobody,300\n", to: file)
+            let puts = { Self.payments(server) }
             func script(_ extra: String, _ comment: String = "") -> Script {
                 .text("""
                     \(comment)
@@ -457,8 +467,8 @@ import Testing
         try await withServer { server in
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
             let file = TestFiles.path("changed-steps") + ".csv"
-            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
-            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            try Self.write("usr_2,100\nusr_3,200\nusr_nobody,300\n", to: file)
+            let puts = { Self.payments(server) }
             func script(step: String, _ comment: String = "") -> Script {
                 .text("""
                     \(comment)
@@ -476,14 +486,14 @@ import Testing
             #expect(try await engine.run(script(step: "'pay:' .. row.to"), options: options).status == .scriptFailed)
             #expect(puts() == 3)
             // The bad row fixed, the script edited: the two steps are done, the new row is paid.
-            try "to,amount\nusr_2,100\nusr_3,200\nusr_4,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_2,100\nusr_3,200\nusr_4,300\n", to: file)
             options.runKey = "steps-nightly"
             let edited = try await engine.run(script(step: "'pay:' .. row.to", "-- row 3 fixed"), options: options)
             #expect(edited.status == .success && edited.resumed, "\(edited.error?.message ?? "")")
             #expect(puts() == 4, "only the fixed row")
 
             // Another job, whose steps are renamed on resume: their payments are no longer found.
-            try "to,amount\nusr_2,100\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_2,100\nusr_nobody,300\n", to: file)
             options.runKey = "steps-renamed"
             #expect(try await engine.run(script(step: "'pay:' .. row.to"), options: options).status == .scriptFailed)
             #expect(puts() == 6)
@@ -506,7 +516,7 @@ import Testing
             try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: folder + "/payouts.csv", atomically: true, encoding: .utf8)
             try? FileManager.default.removeItem(atPath: folder + "/latest.csv")
             try FileManager.default.createSymbolicLink(atPath: folder + "/latest.csv", withDestinationPath: "payouts.csv")
-            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            let puts = { Self.payments(server) }
             var options = RunOptions()
             options.arguments = [folder + "/payouts.csv"]
             let failed = try await engine.run(Self.batch, options: options)
@@ -532,13 +542,13 @@ import Testing
             let store = MemoryRunStore()
             let engine = engine(server, store: store, hits: HitCounter())
             let file = TestFiles.path("payouts") + ".csv"
-            try "to,amount\nusr_2,100\nusr_3,200\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_2,100\nusr_3,200\nusr_nobody,300\n", to: file)
             let script = Self.batch
             var options = RunOptions()
             options.arguments = [file]
             let failed = try await engine.run(script, options: options)
             #expect(failed.status == .scriptFailed)
-            let puts = { server.requests.all.filter { $0.method == "PUT" }.count }
+            let puts = { Self.payments(server) }
             #expect(puts() == 3)
 
             // A listener sharing the store has handled many events since.
@@ -548,7 +558,7 @@ import Testing
                     arguments: [], environment: "sandbox", user: "ops", host: "box", processID: 1, startedAt: Int(Date().timeIntervalSince1970) + 1,
                     endedAt: Int(Date().timeIntervalSince1970) + 1, status: .finished))
             }
-            try "to,amount\nusr_2,100\nusr_3,200\nusr_4,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_2,100\nusr_3,200\nusr_4,300\n", to: file)
             let refused = try await engine.run(script, options: options)
             #expect(refused.status == .scriptFailed)
             let message = refused.error?.message ?? ""
@@ -564,7 +574,7 @@ import Testing
 
             // Once that job finished, the file run again is a new job, as before.
             options.runKey = nil
-            try "to,amount\nusr_5,100\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_5,100\n", to: file)
             #expect(try await engine.run(script, options: options).status == .success)
             #expect(puts() == 5)
             await engine.shutdown()
@@ -609,13 +619,13 @@ import Testing
         try await withServer { server in
             let engine = engine(server, store: MemoryRunStore(), hits: HitCounter())
             let file = TestFiles.path("payouts") + ".csv"
-            try "to,amount\nusr_2,100\nusr_nobody,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_2,100\nusr_nobody,300\n", to: file)
             let script = Self.batch
             var options = RunOptions()
             options.arguments = [file]
             let failed = try await engine.run(script, options: options)
             #expect(failed.status == .scriptFailed)
-            try "to,amount\nusr_2,100\nusr_3,300\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_2,100\nusr_3,300\n", to: file)
             options.startsAfresh = true
             let fresh = try await engine.run(script, options: options)
             #expect(fresh.status == .success, "\(String(describing: fresh.error))")
@@ -624,7 +634,7 @@ import Testing
             #expect(try await engine.journal(of: failed.run!.id).last?.body["abandoned"] == .bool(true))
             // The one left behind stops no later run.
             options.startsAfresh = false
-            try "to,amount\nusr_5,100\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try Self.write("usr_5,100\n", to: file)
             let next = try await engine.run(script, options: options)
             #expect(next.status == .success, "\(String(describing: next.error))")
             await engine.shutdown()
