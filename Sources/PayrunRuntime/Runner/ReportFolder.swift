@@ -40,10 +40,16 @@ final class ReportFolder: LuaObject {
         return file
     }
 
-    /// Writes out what the run's reports hold so far, as standard output is before a request
-    /// that may move money: a run killed after it keeps in its report file the rows written
-    /// before. Nothing when the run has no `--out` folder.
-    static func writeOut(on stack: LuaStack) {
+    /// Writes out what the script wrote so far, before a request that may move money goes: its
+    /// `output` (standard output to a file or pipe is buffered) and its reports, so that a run
+    /// killed after the request keeps the lines and rows written before it.
+    static func writeOutBeforeAMutation(_ output: any ScriptOutput, on stack: LuaStack) {
+        output.flush()
+        writeOut(on: stack)
+    }
+
+    /// Writes out what the run's reports hold so far; nothing when the run has no `--out` folder.
+    private static func writeOut(on stack: LuaStack) {
         defer { stack.pop() }
         guard stack.pushRegistryValue(registryKey) == .userdata, let folder = stack.object(at: -1, as: ReportFolder.self) else { return }
         for file in folder.files { file.writeOut() }

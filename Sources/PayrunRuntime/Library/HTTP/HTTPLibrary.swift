@@ -47,10 +47,7 @@ enum HTTPLibrary {
             }
             let client = try session.httpClient()
             // As before a provider's payment: what was printed is written out first.
-            if !request.isRead {
-                output.flush()
-                ReportFolder.writeOut(on: call.stack)
-            }
+            if !request.isRead { ReportFolder.writeOutBeforeAMutation(output, on: call.stack) }
             return try ReplyWaiting.wait(call, session: session, for: { () async throws(ProviderError) -> ProviderResponse in
                 do throws(ProviderHTTPError) {
                     return try await client.send(resolved.request)

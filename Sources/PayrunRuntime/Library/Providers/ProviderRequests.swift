@@ -46,8 +46,7 @@ enum ProviderRequests {
         // read is repeatable, and pays nothing for it). Where reads were not told apart, the
         // method tells.
         if !isRead, asks || journal != nil || !ServiceRequest.readsOnly(parts.method) {
-            handle.output.flush()
-            ReportFolder.writeOut(on: call.stack)
+            ReportFolder.writeOutBeforeAMutation(handle.output, on: call.stack)
         }
         let finish = { (outcome: ReplyWaiting.Outcome<ProviderClient.Reply>, call: LuaCall) throws -> LuaReturn in
             defer { handle.writeNotes() }
