@@ -80,7 +80,7 @@ struct JournaledRequest: Sendable {
         var answer = "in doubt"
         switch journal.past.mutations[first.key] {
         case .answered(let outcome)?: answer = "answered \(outcome["status"]?.integer.map(String.init) ?? "")"
-            + (outcome["ids"].flatMap { ids in ids["id"]?.string.map { " id=" + $0 } } ?? "")
+            + (Self.id(inOutcome: outcome).map { " id=" + $0 } ?? "")
         case .applied(let id)?: answer = "applied as \(id), by an operator's word"
         default: break
         }
@@ -251,6 +251,12 @@ struct JournaledRequest: Sendable {
         if reply.alreadyAccepted { members["already_accepted"] = .bool(true) }
         if let ids = ids(in: result), !ids.isEmpty { members["ids"] = .object(ids) }
         return .object(members)
+    }
+
+    /// The provider's `id` for what a journaled answer (``outcomeBody(of:)``) made, if it named one.
+    static func id(inOutcome outcome: JSONValue) -> String? {
+        let id = outcome["ids"]?["id"]
+        return id?.string ?? id?.integer.map(String.init)
     }
 
     /// Whether a mutation answered with `error` may have been applied, or be applied later: a

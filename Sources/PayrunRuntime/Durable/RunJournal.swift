@@ -385,8 +385,7 @@ public final class RunJournal: Sendable {
     func answersNotWritten() -> [(key: String, shown: String, id: String?)] {
         waiting.withLock { $0.records }.compactMap { record in
             guard record.kind == .outcome, let status = record.body["status"]?.integer else { return nil }
-            let ids = record.body["ids"]
-            let id = ids?["id"]?.string ?? ids?["id"]?.integer.map(String.init)
+            let id = JournaledRequest.id(inOutcome: record.body)
             return (record.entry, "\(record.entry) (\(status)" + (id.map { ", id=" + $0 } ?? "") + ")", id)
         }
     }
