@@ -42,9 +42,14 @@ struct PastRun: Sendable {
     /// The mutations of step `name` and of the steps that ran inside it: what a step found done
     /// (or by its lookup) does not make again.
     func mutations(inStep name: String) -> [String] {
-        let span = stepSpans[name]
-        let steps = Set(stepSpans.compactMap { inner, range in inner == name || span.map { $0.contains(range.lowerBound) && $0.contains(range.upperBound) } == true ? inner : nil } + [name])
-        return intents.compactMap { key, sent in sent.record.body["step"]?.string.map(steps.contains) == true ? key : nil }
+        var steps: Set = [name]
+        if let span = stepSpans[name] {
+            for (inner, range) in stepSpans where span.contains(range.lowerBound) && span.contains(range.upperBound) { steps.insert(inner) }
+        }
+        return intents.compactMap { key, sent in
+            guard let step = sent.record.body["step"]?.string, steps.contains(step) else { return nil }
+            return key
+        }
     }
 
     /// The mutations a resumed attempt on a changed script may be making again with a changed
