@@ -163,7 +163,9 @@ final class EngineRun: Sendable {
         start.key = options.runKey
             ?? RunStart.defaultKey(script: identity, arguments: start.arguments, inputs: start.inputs, environment: configuration.environment)
         if options.runKey == nil, start.arguments != options.arguments {
-            let typed = RunStart.inputDigests(options.arguments)
+            // The same files' digests, by the arguments as typed: read once, not again.
+            var typed: [String: String] = [:]
+            for (given, keyed) in zip(options.arguments, start.arguments) { typed[given] = start.inputs[keyed] }
             start.earlierKey = RunStart.defaultKey(script: identity, arguments: options.arguments, inputs: typed, environment: configuration.environment)
         }
         start.startsAfresh = options.startsAfresh
