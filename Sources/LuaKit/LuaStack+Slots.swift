@@ -40,6 +40,7 @@ extension LuaStack {
 
     /// The address of the table, function, thread or userdata at `index`: its identity while
     /// it lives (for finding cycles and labelling objects); nil for other values.
+    @inlinable
     public func identity(at index: Int32) -> UnsafeRawPointer? {
         lua_topointer(L, index)
     }

@@ -89,6 +89,7 @@ extension LuaStack {
 
     /// Pops a table (or nil) and makes it the metatable of the value at `index`, raw: a
     /// `__metatable` field does not protect against this.
+    @inlinable
     public func setMetatable(of index: Int32) {
         let index = lua_absindex(L, index)
         lua_setmetatable(L, index)

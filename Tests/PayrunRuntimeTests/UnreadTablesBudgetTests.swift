@@ -57,8 +57,8 @@ import Testing
         let session = session(), state = try state(), stack = state.stack
         let tape = try JSONTape.parse(Array(Self.page.utf8))
         let base = stack.top
-        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, on: stack)
-        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, on: stack)
+        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, reads: RecordReads(), on: stack)
+        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, reads: RecordReads(), on: stack)
         #expect(session.unreadBudget.held == 2 * tape.byteCount)
         // A record read is filled; the page is held all the same, for its others.
         _ = stack.pushElement(2, of: base + 1)
@@ -78,11 +78,39 @@ import Testing
         let session = session(), state = try state(), stack = state.stack
         session.unreadBudget.held = UnreadTablesBudget.limit - 10
         let tape = try JSONTape.parse(Array(Self.page.utf8))
-        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, on: stack)
+        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, reads: RecordReads(), on: stack)
         // Nothing more held outside the limit, and every record is there whole.
         #expect(session.unreadBudget.held == UnreadTablesBudget.limit - 10)
         #expect(stack.rawLength(at: -1) == 3)
         _ = stack.pushElement(3, of: -1)
         #expect(stack.pushField("id", of: -1) == .string && stack.string(at: -1) == "txn_3")
+    }
+
+    @Test func recordsGetRoomForTheirFieldsWhileTheLoopReadsMostOfEachPage() {
+        let reads = RecordReads()
+        #expect(reads.sizesNextPage(of: 4), "the first page")
+        #expect(!reads.sizesNextPage(of: 4), "none of the first read")
+        reads.filled = 2
+        #expect(reads.sizesNextPage(of: 4), "half of the second read")
+        reads.filled = 1
+        #expect(!reads.sizesNextPage(of: 4), "a quarter of the third read")
+    }
+
+    @Test func aPageAfterOneLeftUnreadStillReadsWhole() throws {
+        let session = session(), state = try state(), stack = state.stack
+        let tape = try JSONTape.parse(Array(Self.page.utf8))
+        let reads = RecordReads()
+        let base = stack.top
+        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, reads: reads, on: stack)
+        try JSONLibrary.pushPage(tape.root, budget: session.unreadBudget, reads: reads, on: stack)
+        // The second page's records were made without room: each reads whole all the same.
+        for position in 1...3 {
+            _ = stack.pushElement(position, of: base + 2)
+            #expect(stack.pushField("id", of: -1) == .string && stack.string(at: -1) == "txn_\(position)")
+            stack.pop()
+            #expect(stack.pushField("amount", of: -1) == .number && stack.integer(at: -1) == [1200, 300, 45][position - 1])
+            stack.pop(2)
+        }
+        #expect(reads.filled == 3)
     }
 }

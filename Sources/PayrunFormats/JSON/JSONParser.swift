@@ -169,8 +169,26 @@ public struct JSONParser<Sink: JSONSink> {
 
     /// Consumes what follows a container's element: true for the closing bracket, false for a
     /// comma (and the white space after it); anything else is an error.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func endOfElement(closing: UInt8, expected: String) throws(JSONParseError) -> Bool {
+        // Compact JSON, the common case, has the comma or the bracket right after the element.
+        if position < document.count {
+            let byte = document[position]
+            if byte == UInt8(ascii: ",") {
+                position += 1
+                skipWhitespace()
+                return false
+            }
+            if byte == closing {
+                position += 1
+                return true
+            }
+        }
+        return try endOfElementAfterWhitespace(closing: closing, expected: expected)
+    }
+
+    @inlinable
+    mutating func endOfElementAfterWhitespace(closing: UInt8, expected: String) throws(JSONParseError) -> Bool {
         skipWhitespace()
         guard position < document.count else { throw error(expected: expected) }
         switch document[position] {

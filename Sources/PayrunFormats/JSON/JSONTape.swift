@@ -13,7 +13,7 @@ public struct JSONTape: Sendable {
     /// The document's bytes, then the unescaped text of the strings that had escapes.
     @usableFromInline let text: [UInt8]
     /// Each value in document order; a container's members follow it, a name before each value.
-    @usableFromInline let entries: [Entry]
+    @usableFromInline let entries: JSONTapeEntries
 
     @usableFromInline
     struct Entry: Sendable {
@@ -54,7 +54,7 @@ public struct JSONTape: Sendable {
         // Only when there is something to add: appending even nothing to the answer's own bytes,
         // which the text shares, copied them.
         if !builder.unescaped.isEmpty { text.append(contentsOf: builder.unescaped) }
-        return JSONTape(text: text, entries: builder.entries)
+        return JSONTape(text: text, entries: builder.finish())
     }
 
     /// Documents nested deeper than this are refused (providers' answers are shallow).
@@ -72,9 +72,9 @@ public struct JSONTape: Sendable {
     public func withReader<Value, Failure: Error>(_ body: (Reader) throws(Failure) -> Value) throws(Failure) -> Value {
         // Array's pointer methods rethrow untyped errors; the outcome carries the typed one out.
         var outcome: Result<Value, Failure>?
-        entries.withUnsafeBufferPointer { entries in
+        withExtendedLifetime(entries) {
             text.withUnsafeBytes { text in
-                outcome = Result { () throws(Failure) in try body(Reader(entries: entries, text: text)) }
+                outcome = Result { () throws(Failure) in try body(Reader(entries: entries.buffer, text: text)) }
             }
         }
         return try outcome!.get()

@@ -3,7 +3,11 @@
 
 /// The sink that writes a parse into a tape's entries.
 struct JSONTapeBuilder: JSONSink {
-    private(set) var entries: [JSONTape.Entry] = []
+    /// Where the entries go; written through `written` while `count` is under `capacity`.
+    let entries: JSONTapeEntries
+    private var written: UnsafeMutablePointer<JSONTape.Entry>
+    private(set) var count = 0
+    private var capacity: Int
     /// The unescaped text of strings with escapes; their offsets count from the document's end.
     private(set) var unescaped: [UInt8] = []
     /// The entries of the containers not yet closed, innermost last.
@@ -21,17 +25,39 @@ struct JSONTapeBuilder: JSONSink {
     init(document: UnsafeBufferPointer<UInt8>, keepsNumberText: Bool = false) {
         self.document = document
         self.keepsNumberText = keepsNumberText
-        entries.reserveCapacity(document.count / 6 + 4)
+        // A page of records takes about one entry for every nine bytes; a document can take no
+        // more than one for every two (each value but the first follows a `[`, `,` or `:`).
+        capacity = document.count / 6 + 4
+        entries = JSONTapeEntries(capacity: capacity)
+        written = entries.base
         // Answers nest a few levels: grown from empty, the stack was made twice for one.
         open.reserveCapacity(8)
     }
 
-    private mutating func append(_ kind: JSONTape.Kind, count: Int = 0, payload: UInt64 = 0) {
-        entries.append(JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: payload))
+    @inline(__always)
+    private mutating func append(_ kind: JSONTape.Kind, count length: Int = 0, payload: UInt64 = 0) {
+        if _slowPath(count == capacity) { grow() }
+        (written + count).initialize(to: JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(length) << 4, payload: payload))
+        count += 1
     }
 
+    @inline(never)
+    private mutating func grow() {
+        capacity = max(capacity * 2, document.count / 2 + 1)
+        written = entries.grow(keeping: count, toAtLeast: capacity)
+    }
+
+    /// The entries written, for the tape to read from now on.
+    func finish() -> JSONTapeEntries {
+        entries.finish(count: count)
+        return entries
+    }
+
+    @inline(__always)
     mutating func null() { append(.null) }
+    @inline(__always)
     mutating func bool(_ value: Bool) { append(value ? .true : .false) }
+    @inline(__always)
     mutating func integer(_ value: Int) { append(.integer, payload: UInt64(bitPattern: Int64(value))) }
     mutating func number(_ value: Double) {
         // A number's count holds 1 + the offset of its text when the double is not exact.
@@ -46,35 +72,47 @@ struct JSONTapeBuilder: JSONSink {
         return .rounded
     }
 
+    @inline(__always)
     mutating func string(_ bytes: UnsafeRawBufferPointer, documentOffset: Int?) {
         if let documentOffset { return append(.string, count: bytes.count, payload: UInt64(documentOffset)) }
+        unescapedString(bytes)
+    }
+
+    @inline(never)
+    private mutating func unescapedString(_ bytes: UnsafeRawBufferPointer) {
         append(.string, count: bytes.count, payload: UInt64(documentCount + unescaped.count))
         unescaped.append(contentsOf: bytes)
     }
 
+    @inline(__always)
     mutating func beginArray() -> JSONRefusal? {
-        open.append(entries.count)
+        open.append(count)
         append(.array)
         return nil
     }
 
+    @inline(__always)
     mutating func element(_ position: Int) -> JSONRefusal? { nil }
 
+    @inline(__always)
     mutating func endArray(count: Int) { close(.array, count: count) }
 
+    @inline(__always)
     mutating func beginObject() -> JSONRefusal? {
-        open.append(entries.count)
+        open.append(count)
         append(.object)
         return nil
     }
 
+    @inline(__always)
     mutating func member() -> JSONRefusal? { nil }
 
+    @inline(__always)
     mutating func endObject(count: Int) { close(.object, count: count) }
 
     /// Fills in the innermost container's entry once its members are known.
     private mutating func close(_ kind: JSONTape.Kind, count: Int) {
         let container = open.removeLast()
-        entries[container] = JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: UInt64(entries.count))
+        written[container] = JSONTape.Entry(tag: UInt64(kind.rawValue) | UInt64(count) << 4, payload: UInt64(self.count))
     }
 }

@@ -130,7 +130,9 @@ enum JSONLibrary {
     /// an empty table that ``PageRecords`` fills the first time anything reads it. A loop that
     /// counts a page's records, or reads a few, never builds the rest. Unless the session's
     /// unread tables and pages hold `budget`'s worth already: then the page is built at once.
-    static func pushPage(_ page: JSONTape.Node, budget: UnreadTablesBudget, on stack: LuaStack) throws(LuaError) {
+    /// `reads` counts how many are read, and says whether the empty tables get room for their
+    /// fields.
+    static func pushPage(_ page: JSONTape.Node, budget: UnreadTablesBudget, reads: RecordReads, on stack: LuaStack) throws(LuaError) {
         try pushing(on: stack) { (null, arrayMetatable) throws(LuaError) in
             try page.tape.withReader { (reader) throws(LuaError) in
                 guard reader.kind(at: page.index) == .array, budget.allows(page.tape.byteCount) else {
@@ -140,13 +142,14 @@ enum JSONLibrary {
                 try stack.reserve(4)
                 let count = reader.count(at: page.index)
                 stack.pushTable(arrayCapacity: count)                     // stack: ... page
-                let records = PageRecords(tape: page.tape, capacity: count, budget: budget)
+                let records = PageRecords(tape: page.tape, capacity: count, budget: budget, reads: reads)
+                let sized = reads.sizesNextPage(of: count)
                 stack.pushLazyMetatable(filling: records)                 // stack: ... page lazy
                 var child = page.index + 1
                 for position in 0..<count {
                     let members = reader.kind(at: child) == .object ? reader.count(at: child) : 0
                     if members > 0 {
-                        stack.pushTable(fieldCapacity: members)          // stack: ... page lazy record
+                        stack.pushTable(fieldCapacity: sized ? members : 0) // stack: ... page lazy record
                         stack.pushCopy(of: -2)
                         stack.setMetatable(of: -2)
                         records.add(stack.identity(at: -1)!, node: child)

@@ -14,6 +14,8 @@ final class PageCursor: LuaObject {
     let handle: ProviderHandle
     /// With `{progress = true}`: the items fetched so far, on a progress line.
     let progress: ProgressBar?
+    /// How much of each page the loop reads.
+    let reads = RecordReads()
 
     init(_ paginator: ProviderPaginator, handle: ProviderHandle, progress: ProgressBar? = nil) {
         pages = PageSource(paginator)
@@ -38,7 +40,7 @@ final class PageCursor: LuaObject {
                 return 1
             }
             cursor.progress?.add(Double(page.count))
-            try JSONLibrary.pushPage(page, budget: cursor.handle.session.unreadBudget, on: call.stack)
+            try JSONLibrary.pushPage(page, budget: cursor.handle.session.unreadBudget, reads: cursor.reads, on: call.stack)
             return 1
         },
     ] }
