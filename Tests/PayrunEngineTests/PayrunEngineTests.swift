@@ -82,8 +82,8 @@ import Testing
 
     @Test func cancellingTheTaskStopsTheScriptWhateverItWaitsFor() async throws {
         try await withServer { server in
-            // Every answer to this route comes 30 s late.
-            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: latency=30s"))
+            // Every answer to these routes comes 30 s late.
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/user/*: latency=30s; GET /particeep/v1/transaction/search: latency=30s"))
             var slow = HostLibrary("ops")
             slow.add("wait", function: { _ in
                 try await Task.sleep(for: .seconds(30))
@@ -95,6 +95,7 @@ import Testing
                 "payrun.sleep(30)",                                                     // a sleep
                 "ops.wait()",                                                           // the host
                 "payrun.parallel({1, 2, 3}, function(n) payrun.provider('particeep'):get('/user/usr_' .. n) end)",
+                "for _ in payrun.provider('particeep'):paginate('/transaction/search') do end",  // pages
             ] {
                 let error = try await cancelled(script, engine: engine)
                 #expect(error is CancellationError, "\(script) → \(String(describing: error))")

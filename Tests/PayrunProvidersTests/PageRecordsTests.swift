@@ -69,4 +69,26 @@ import Testing
             #expect(output.standardOutput == "321\t321\ttrue\n")
         }
     }
+
+    @Test func aLoopLeftEarlyLeavesTheProviderReadyForMore() async throws {
+        try await scripts.withServer { server in
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local n = 0
+                for _ in p:paginate("/transaction/search", nil, { page_size = 5 }) do
+                  n = n + 1
+                  if n == 7 then break end          -- pages asked for ahead are left behind
+                end
+                -- Garbage enough for the collector to go round and collect the loop left behind.
+                local junk = {}
+                for i = 1, 200000 do junk[i % 100 + 1] = { i } end
+                local m = 0
+                for _ in p:paginate("/transaction/search", nil, { page_size = 50 }) do m = m + 1 end
+                print(n, m, p:get("/transaction/txn_3").id)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "7\t321\ttxn_3\n")
+        }
+    }
 }
+

@@ -216,35 +216,38 @@ public struct JSONParser<Sink: JSONSink> {
 
     // MARK: Strings
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func string() throws(JSONParseError) {
-        position += 1  // the opening quote
-        let start = position
-        #if _endian(little)
-        // Eight bytes at a time while none of them needs a look (most of a string), then a byte at
-        // a time from the first that does.
+        let start = position + 1  // after the opening quote
+        // A local cursor, written back once: as a stored property it went to memory at each step.
+        var at = start
+        let end = document.count
         if let base = document.baseAddress {
-            while position &+ 8 <= document.count {
-                let special = Self.bytesToLookAt(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+            #if _endian(little)
+            // Eight bytes at a time while none of them needs a look (most of a string), then a
+            // byte at a time from the first that does.
+            while at &+ 8 <= end {
+                let special = Self.bytesToLookAt(UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self))
                 if special != 0 {
-                    position &+= special.trailingZeroBitCount >> 3
+                    at &+= special.trailingZeroBitCount >> 3
                     break
                 }
-                position &+= 8
+                at &+= 8
+            }
+            #endif
+            // The common case: printable ASCII with no escapes, handed over from the document.
+            while at < end {
+                let byte = base[at]
+                if byte == UInt8(ascii: "\"") {
+                    sink.string(UnsafeRawBufferPointer(start: base + start, count: at &- start), documentOffset: start)
+                    position = at &+ 1
+                    return
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+                at &+= 1
             }
         }
-        #endif
-        // The common case: printable ASCII with no escapes, handed over from the document.
-        while position < document.count {
-            let byte = document[position]
-            if byte == UInt8(ascii: "\"") {
-                sink.string(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: document[start..<position])), documentOffset: start)
-                position += 1
-                return
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
-            position += 1
-        }
+        position = at
         try slowString(from: start)
     }
 

@@ -163,6 +163,35 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         }
     }
 
+    /// Runs `work` as a task of this executor's, draining it on this thread until `work` ends or
+    /// the executor's stop says to stop waiting (then `work`'s task is cancelled, and the result
+    /// is nil). Unlike ``run(hearing:reacting:started:_:)``, the executor is kept: the tasks
+    /// `work` started go on the next time it is drained, and what they can do now is done before
+    /// this returns, so that a request they make is on its way while the caller does other work.
+    /// Call on the thread the executor was made on.
+    public func runUntilDone<Value: Sendable>(_ work: @escaping @Sendable () async throws -> Value) -> Result<Value, any Error>? {
+        let outcome = Locked<Result<Value, any Error>?>(nil)
+        let task = Task(executorPreference: self) {
+            let result: Result<Value, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            self.wake()
+        }
+        while true {
+            runJobs(waitingUntil: .now() + .milliseconds(50))
+            if let result = outcome.withLock({ $0 }) {
+                // Twice: a job's first run can queue the next (a request sent, then read).
+                runJobs(waitingUntil: .now())
+                runJobs(waitingUntil: .now())
+                return result
+            }
+            if stop.isStopped() {
+                task.cancel()
+                return nil
+            }
+        }
+    }
+
     /// ``run(hearing:_:)`` on the task this thread keeps for its requests (``KeptTask``), not on
     /// a task of its own: for a thread that makes many requests one after another.
     @inlinable

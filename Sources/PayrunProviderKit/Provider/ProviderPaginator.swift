@@ -213,12 +213,14 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     }
 
     /// The pages, one array of items at a time, each fetched while the caller works on the last.
-    public func makePageIterator() -> PageIterator {
-        PageIterator(paginator: self)
+    /// - Parameter executor: where the fetches run; Swift's global executor when nil.
+    public func makePageIterator(on executor: (any TaskExecutor)? = nil) -> PageIterator {
+        PageIterator(paginator: self, executor: executor)
     }
 
     public struct PageIterator: Sendable {
         let paginator: ProviderPaginator
+        let executor: (any TaskExecutor)?
         private var upcoming: Task<Page, any Error>?
         /// The page after the upcoming one, asked for before the upcoming one's answer said
         /// where it starts; dropped if it says otherwise (the list changed meanwhile).
@@ -228,8 +230,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         /// would otherwise be paged for ever.
         private var cursors: Set<String> = []
 
-        init(paginator: ProviderPaginator) {
+        init(paginator: ProviderPaginator, executor: (any TaskExecutor)? = nil) {
             self.paginator = paginator
+            self.executor = executor
         }
 
         /// The next page's items (an array), or nil after the last page.
@@ -268,7 +271,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
 
         private func fetch(at position: Position) -> Task<Page, any Error> {
             let paginator = self.paginator
-            return Task { try await paginator.page(at: position) }
+            return Task(executorPreference: executor) { try await paginator.page(at: position) }
         }
     }
 

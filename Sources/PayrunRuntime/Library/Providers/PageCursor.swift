@@ -5,6 +5,7 @@
 // are most of what makes a long list fast.
 import LuaKit
 import PayrunFormats
+import PayrunProviderKit
 
 /// The pages of one `p:paginate` loop.
 final class PageCursor: LuaObject {
@@ -17,8 +18,9 @@ final class PageCursor: LuaObject {
     /// How much of each page the loop reads.
     let reads = RecordReads()
 
-    init(_ paginator: ProviderPaginator, handle: ProviderHandle, progress: ProgressBar? = nil) {
-        pages = PageSource(paginator)
+    /// Call on the script's thread, which fetches the pages (see ``PageSource``).
+    init(_ paginator: ProviderPaginator, handle: ProviderHandle, stop: BlockingIO.StopCheck, progress: ProgressBar? = nil) {
+        pages = PageSource(paginator, stop: stop)
         self.handle = handle
         self.progress = progress
     }
@@ -30,7 +32,7 @@ final class PageCursor: LuaObject {
             defer { cursor.handle.writeNotes() }
             let page: JSONTape.Node?
             do {
-                page = try BlockingWait.runHere(stoppable: call.stack, session: cursor.handle.session) { try await pages.next() }
+                page = try pages.next()
             } catch let error as ProviderError {
                 throw ProviderValues.raise(error, call)
             }
@@ -56,7 +58,8 @@ final class PageCursor: LuaObject {
         let label = try ProgressBar.label(optionAt: 4, of: call, default: path)
         let progress = label.map { ProgressBar(total: nil, label: $0, output: handle.output, verbose: handle.session.verbose) }
         let cursor = PageCursor(
-            ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle, progress: progress)
+            ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle,
+            stop: handle.session.stopCheck(for: call.stack), progress: progress)
         let stack = call.stack
         guard stack.pushRegistryValue(iteratorKey) == .function else { throw LuaError(.runtime, "payrun.paginate is not installed") }
         stack.push(object: cursor)
@@ -89,22 +92,53 @@ final class PageCursor: LuaObject {
     }
 }
 
-/// A paginator's pages, one call at a time.
-actor PageSource {
+/// A paginator's pages, fetched on the script's thread: the fetches are tasks on an executor that
+/// thread drains while it waits for a page, their plain-HTTP sockets waited for on its reactor
+/// (as `payrun.parallel`'s requests are). A page's answer is read and parsed there, and the
+/// requests for the pages after it are on their way before the loop goes on, so the provider
+/// works on them while the script works on this one. On AsyncHTTPClient's event loops and
+/// Swift's pool, each page cost a new connection's setup and some ten thread wake-ups.
+final class PageSource: @unchecked Sendable {
+    /// Touched only on the script's thread, in ``next()`` (its jobs run there).
     private var iterator: ProviderPaginator.PageIterator
+    private let executor: WaitingThreadExecutor
+    private let stop: BlockingIO.StopCheck
 
-    init(_ paginator: ProviderPaginator) {
-        iterator = paginator.makePageIterator()
+    /// Call on the script's thread.
+    init(_ paginator: ProviderPaginator, stop: BlockingIO.StopCheck) {
+        executor = WaitingThreadExecutor(reactingHearing: stop)
+        iterator = paginator.makePageIterator(on: executor)
+        self.stop = stop
     }
 
     // A loop that stopped early (a `break`, an error) leaves its cursor to the collector: the
-    // pages it had asked for ahead are not waited for.
+    // pages it had asked for ahead are not waited for, and finish on Swift's pool.
     deinit {
         iterator.cancel()
+        executor.abandon()
     }
 
-    func next() async throws -> JSONTape.Node? {
-        // One call at a time: the Lua thread waits for each.
+    /// The next page's items, or nil after the last.
+    /// - Throws: the provider's error, or `BlockingWait.Stopped` when the script is stopped.
+    func next() throws -> JSONTape.Node? {
+        let outcome = executor.runUntilDone { [self] in try await self.fetchNext() }
+        switch outcome {
+        case .success(let page)?:
+            return page
+        case .failure(let error)?:
+            // A failure that came with a stop (the request gave up waiting) is the stop.
+            if stop.isStopped() { throw BlockingWait.Stopped() }
+            throw error
+        case nil:
+            // Nobody will drain the executor again: what is under way (this wait's task, which
+            // holds this source, and the pages asked for ahead) ends on Swift's pool.
+            iterator.cancel()
+            executor.abandon()
+            throw BlockingWait.Stopped()
+        }
+    }
+
+    private func fetchNext() async throws -> JSONTape.Node? {
         var current = iterator
         let page = try await current.next()
         iterator = current
