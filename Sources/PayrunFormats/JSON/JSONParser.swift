@@ -127,12 +127,14 @@ public struct JSONParser<Sink: JSONSink> {
                 throw error(expected: "a string key")
             }
             try string()
-            skipWhitespace()
+            // Compact JSON, the common case, has the colon right after the key and the value
+            // right after the colon.
+            if position < document.count && document[position] != UInt8(ascii: ":") { skipWhitespace() }
             guard position < document.count, document[position] == UInt8(ascii: ":") else {
                 throw error(expected: "':' after an object key")
             }
             position += 1
-            skipWhitespace()
+            if position < document.count && Self.isWhitespace(document[position]) { skipWhitespace() }
             try value()
             count += 1
             if let refusal = sink.member() { throw error(refusal) }
@@ -487,6 +489,11 @@ public struct JSONParser<Sink: JSONSink> {
     func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
     // MARK: White space and errors
+
+    @inlinable @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
 
     @inlinable @inline(__always)
     mutating func skipWhitespace() {
