@@ -13,7 +13,8 @@ public struct JSONTape: Sendable {
     /// The document's bytes, then the unescaped text of the strings that had escapes.
     @usableFromInline let text: [UInt8]
     /// Each value in document order; a container's members follow it, a name before each value.
-    @usableFromInline let entries: JSONTapeEntries
+    /// Never written after the parse (a ManagedBuffer cannot be declared Sendable).
+    @usableFromInline nonisolated(unsafe) let entries: JSONTapeEntries
 
     @usableFromInline
     struct Entry: Sendable {

@@ -4,7 +4,7 @@
 /// The sink that writes a parse into a tape's entries.
 struct JSONTapeBuilder: JSONSink {
     /// Where the entries go; written through `written` while `count` is under `capacity`.
-    let entries: JSONTapeEntries
+    private var entries: JSONTapeEntries
     private var written: UnsafeMutablePointer<JSONTape.Entry>
     private(set) var count = 0
     private var capacity: Int
@@ -28,7 +28,7 @@ struct JSONTapeBuilder: JSONSink {
         // A page of records takes about one entry for every nine bytes; a document can take no
         // more than one for every two (each value but the first follows a `[`, `,` or `:`).
         capacity = document.count / 6 + 4
-        entries = JSONTapeEntries(capacity: capacity)
+        entries = JSONTapeEntries.make(capacity: capacity)
         written = entries.base
         // Answers nest a few levels: grown from empty, the stack was made twice for one.
         open.reserveCapacity(8)
@@ -44,7 +44,8 @@ struct JSONTapeBuilder: JSONSink {
     @inline(never)
     private mutating func grow() {
         capacity = max(capacity * 2, document.count / 2 + 1)
-        written = entries.grow(keeping: count, toAtLeast: capacity)
+        entries = entries.grown(keeping: count, toAtLeast: capacity)
+        written = entries.base
     }
 
     /// The entries written, for the tape to read from now on.

@@ -1,43 +1,36 @@
 // A tape's entries in memory of their own, written through a pointer as the parser goes. An array
 // checked, at each of the twenty-odd values of a record, that it was not shared before appending
-// (a call into the runtime each time): a fifth of a page's parse.
-#if canImport(Glibc)
-import Glibc
-#endif
+// (a call into the runtime each time): a fifth of a page's parse. One allocation, as an array's:
+// the count in the header, the entries after it.
 
 /// The entries of one parsed document: written once by ``JSONTapeBuilder``, read only after.
 @usableFromInline
-final class JSONTapeEntries: @unchecked Sendable {
-    @usableFromInline private(set) var base: UnsafeMutablePointer<JSONTape.Entry>
-    @usableFromInline private(set) var count = 0
-    private var capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 4)
-        base = .allocate(capacity: self.capacity)
+final class JSONTapeEntries: ManagedBuffer<Int, JSONTape.Entry> {
+    /// Room for at least `capacity` entries, none written.
+    static func make(capacity: Int) -> JSONTapeEntries {
+        unsafeDowncast(create(minimumCapacity: max(capacity, 4)) { _ in 0 }, to: JSONTapeEntries.self)
     }
 
-    deinit {
-        base.deallocate()
+    /// Where the entries go; valid while this object lives.
+    var base: UnsafeMutablePointer<JSONTape.Entry> {
+        withUnsafeMutablePointerToElements { $0 }
     }
 
-    /// Room for at least `minimum` entries, the first `count` kept; the new start.
-    func grow(keeping count: Int, toAtLeast minimum: Int) -> UnsafeMutablePointer<JSONTape.Entry> {
-        let larger = max(minimum, capacity * 2)
-        let moved = UnsafeMutablePointer<JSONTape.Entry>.allocate(capacity: larger)
-        moved.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = moved
-        capacity = larger
-        return moved
+    /// A larger copy holding the first `count` entries, with room for at least `minimum`.
+    func grown(keeping count: Int, toAtLeast minimum: Int) -> JSONTapeEntries {
+        let larger = JSONTapeEntries.make(capacity: max(minimum, capacity * 2))
+        larger.base.initialize(from: base, count: count)
+        return larger
     }
 
     /// How many entries were written: the tape is read only up to here.
     func finish(count: Int) {
-        self.count = count
+        header = count
     }
 
+    @usableFromInline var count: Int { header }
+
     @inlinable var buffer: UnsafeBufferPointer<JSONTape.Entry> {
-        UnsafeBufferPointer(start: base, count: count)
+        withUnsafeMutablePointers { count, entries in UnsafeBufferPointer(start: entries, count: count.pointee) }
     }
 }
