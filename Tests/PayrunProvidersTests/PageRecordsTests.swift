@@ -3,6 +3,8 @@
 // body, setmetatable), the script sees the same record `p:get` gives, and nothing tells the two
 // apart: no metatable shows, a field written before any read survives, a record kept after its
 // page is gone still reads whole.
+import PayrunRuntime
+import PayrunSimulators
 import PayrunTestSupport
 import Testing
 
@@ -88,6 +90,34 @@ import Testing
                 """, server: server)
             #expect(status == .success, "\(output.standardError)")
             #expect(output.standardOutput == "7\t321\ttxn_3\n")
+        }
+    }
+
+    /// HTTPS, a proxy or a host name send a page through AsyncHTTPClient's event loop: its answer
+    /// comes back to the script's thread, which reads the page there as it does a plain one.
+    @Test func pagesThroughAsyncHTTPClientComeBackToTheScriptsThread() async throws {
+        var settings = HTTPSettings()
+        settings.sendsPlainHTTPOnWaitingThread = false
+        try await scripts.withServer { server in
+            server.faults.replace(with: try FaultPlan(parsing: "GET /particeep/v1/transaction/search: latency=20ms"))
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local n, amounts = 0, 0
+                for record in p:paginate("/transaction/search", nil, { page_size = 20 }) do
+                  n = n + 1
+                  amounts = amounts + record.amount
+                end
+                local expected = 0
+                for _, t in ipairs(p:get("/transaction/search", { limit = 1000 }).data) do expected = expected + t.amount end
+                local m = 0
+                for _ in p:paginate("/transaction/search", nil, { page_size = 30 }) do
+                  m = m + 1
+                  if m == 40 then break end
+                end
+                print(n, amounts == expected, m, p:get("/transaction/txn_5").id)
+                """, server: server, settings: settings)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "321\ttrue\t40\ttxn_5\n")
         }
     }
 }

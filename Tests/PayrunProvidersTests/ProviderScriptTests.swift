@@ -14,23 +14,25 @@ import Testing
     /// `payrun run`, rather than one of the few the server and the requests run on.
     func run(_ code: String, server: SimulatorServer, registry: ProviderRegistry = BuiltInProviders.registry,
              environment: PayrunEnvironment = .sandbox, store: MemoryCredentialStore = MemoryCredentialStore(),
-             verbose: Bool = false, dryRun: Bool = false) async -> (PayrunExitStatus, CapturedOutput) {
+             verbose: Bool = false, dryRun: Bool = false, settings: HTTPSettings = HTTPSettings()) async -> (PayrunExitStatus, CapturedOutput) {
         await withCheckedContinuation { continuation in
             Thread {
                 continuation.resume(returning: runHere(
-                    code, server: server, registry: registry, environment: environment, store: store, verbose: verbose, dryRun: dryRun))
+                    code, server: server, registry: registry, environment: environment, store: store, verbose: verbose, dryRun: dryRun,
+                    settings: settings))
             }.start()
         }
     }
 
     private func runHere(_ code: String, server: SimulatorServer, registry: ProviderRegistry,
-                         environment: PayrunEnvironment, store: MemoryCredentialStore, verbose: Bool, dryRun: Bool) -> (PayrunExitStatus, CapturedOutput) {
+                         environment: PayrunEnvironment, store: MemoryCredentialStore, verbose: Bool, dryRun: Bool,
+                         settings: HTTPSettings) -> (PayrunExitStatus, CapturedOutput) {
         let output = CapturedOutput()
         var policy = RetryPolicy()
         policy.firstDelay = .milliseconds(10)
         let baseURL = server.baseURL
         let session = ProviderSession(
-            registry: registry, environment: environment, credentials: store, retryPolicy: policy,
+            registry: registry, environment: environment, credentials: store, settings: settings, retryPolicy: policy,
             verbose: verbose, dryRun: dryRun, startSandbox: { baseURL })
         let runner = ScriptRunner(output: output, credentials: store, environment: environment, providers: session)
         let status = runner.run(ScriptInvocation(chunks: [code], scriptPath: nil, arguments: []))

@@ -12,7 +12,7 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     private let queue = Locked(Queue())
     private let wakeup = DispatchSemaphore(value: 0)
     /// The waiting thread's stop, for blocking I/O in the jobs it runs.
-    private let stop: BlockingIO.StopCheck
+    @usableFromInline let stop: BlockingIO.StopCheck
     /// With one, the jobs may not block: their sockets are waited for here, and the waiting
     /// thread sleeps in the reactor's poll instead of on ``wakeup``.
     public let reactor: SocketReactor?
@@ -144,23 +144,8 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
         _ work: @escaping @Sendable () async throws -> Value
     ) -> Result<Value, any Error>? {
         let executor = reacting ? WaitingThreadExecutor(reactingHearing: stop) : WaitingThreadExecutor(stop: stop)
-        let outcome = Locked<Result<Value, any Error>?>(nil)
-        let task = Task(executorPreference: executor) {
-            let result: Result<Value, any Error>
-            do { result = .success(try await work()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            executor.wake()
-        }
-        started(task)
         defer { executor.abandon() }
-        while true {
-            executor.runJobs(waitingUntil: .now() + .milliseconds(50))
-            if let result = outcome.withLock({ $0 }) { return result }
-            if stop.isStopped() {
-                task.cancel()
-                return nil
-            }
-        }
+        return executor.runUntilDone(leavingWorkUnderWay: false, started: started, work)
     }
 
     /// Runs `work` as a task of this executor's, draining it on this thread until `work` ends or
@@ -169,7 +154,15 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
     /// `work` started go on the next time it is drained, and what they can do now is done before
     /// this returns, so that a request they make is on its way while the caller does other work.
     /// Call on the thread the executor was made on.
-    public func runUntilDone<Value: Sendable>(_ work: @escaping @Sendable () async throws -> Value) -> Result<Value, any Error>? {
+    /// - Parameters:
+    ///   - leavingWorkUnderWay: whether to run what other tasks can do now before returning
+    ///     (false for an executor abandoned right after).
+    ///   - started: is given `work`'s task as soon as there is one (to cancel it).
+    @inlinable
+    public func runUntilDone<Value: Sendable>(
+        leavingWorkUnderWay: Bool = true, started: (Task<Void, Never>) -> Void = { _ in },
+        _ work: @escaping @Sendable () async throws -> Value
+    ) -> Result<Value, any Error>? {
         let outcome = Locked<Result<Value, any Error>?>(nil)
         let task = Task(executorPreference: self) {
             let result: Result<Value, any Error>
@@ -177,12 +170,16 @@ public final class WaitingThreadExecutor: TaskExecutor, Sendable {
             outcome.withLock { $0 = result }
             self.wake()
         }
+        started(task)
         while true {
             runJobs(waitingUntil: .now() + .milliseconds(50))
             if let result = outcome.withLock({ $0 }) {
-                // Twice: a job's first run can queue the next (a request sent, then read).
-                runJobs(waitingUntil: .now())
-                runJobs(waitingUntil: .now())
+                if leavingWorkUnderWay {
+                    // Twice: a job's first run can queue the next (a connection made, then the
+                    // request written).
+                    runJobs(waitingUntil: .now())
+                    runJobs(waitingUntil: .now())
+                }
                 return result
             }
             if stop.isStopped() {
