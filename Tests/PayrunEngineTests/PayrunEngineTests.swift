@@ -107,6 +107,33 @@ import Testing
         }
     }
 
+    /// Each `p:paginate` loop waits for its pages on a reactor of its own, which holds a pipe: a
+    /// list paged to its end lets go of it then, not when the collector comes by, so a script
+    /// that pages a list for each of many users does not run out of descriptors.
+    @Test func listsPagedToTheirEndHoldNoDescriptors() async throws {
+        try await withServer { server in
+            var host = HostLibrary("ops")
+            host.add("descriptors", function: { _ in
+                .integer((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1)
+            })
+            let engine = try engine(server, host: [host])
+            let result = try await engine.run(.text("""
+                local p = payrun.provider("particeep")
+                local before, items, kept = ops.descriptors(), 0, {}
+                for i = 1, 600 do
+                  local pages = p:paginate("/transaction/search", { issuer_id = "nobody" })
+                  for _ in pages do items = items + 1 end
+                  kept[i] = pages  -- the loop's iterator kept, so the collector cannot take its cursor
+                end
+                return items, ops.descriptors() - before
+                """, name: "many-lists.lua"))
+            #expect(result.values.first == .integer(0))
+            // Other tests open and close descriptors meanwhile; 600 reactors kept would be 1,200.
+            if case .integer(let grown)? = result.values.last { #expect(grown < 300, "\(grown) descriptors more") }
+            await engine.shutdown()
+        }
+    }
+
     @Test(.disabled(if: underThreadSanitizer, "a signal cannot reach a loop in uninstrumented Lua under TSan"))
     func cancellingTheTaskStopsALoop() async throws {
         try await withServer { server in

@@ -91,4 +91,27 @@ import Testing
         }
         #expect(waited >= 0.25, "the second wait returned after \(waited) s: a wake was left behind")
     }
+
+    /// An executor with a reactor (a pipe's two descriptors) is freed once abandoned and its work
+    /// is over: a script that pages many lists does not keep one for each.
+    @Test func anAbandonedExecutorsWorkDoesNotKeepIt() async throws {
+        let freed = await onThread { () -> Bool in
+            weak var weakExecutor: WaitingThreadExecutor?
+            do {
+                let executor = WaitingThreadExecutor(reactingHearing: Self.noStop)
+                weakExecutor = executor
+                let outcome = executor.runUntilDone {
+                    try await Task.sleep(for: .milliseconds(1))
+                    return 42
+                }
+                #expect((try? outcome?.get()) == 42)
+                executor.abandon()
+            }
+            // Its tasks end on other threads: give them a moment.
+            for _ in 0..<100 where weakExecutor != nil { usleep(10_000) }
+            return weakExecutor == nil
+        }
+        #expect(freed)
+    }
 }
+

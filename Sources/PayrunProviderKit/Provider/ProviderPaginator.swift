@@ -235,6 +235,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             self.executor = executor
         }
 
+        /// Whether the last page has been handed out: nothing is asked for any more.
+        public var isAtEnd: Bool { started && upcoming == nil }
+
         /// The next page's items (an array), or nil after the last page.
         public mutating func next() async throws -> JSONTape.Node? {
             if !started {

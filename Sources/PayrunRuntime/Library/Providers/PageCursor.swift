@@ -99,49 +99,72 @@ final class PageCursor: LuaObject {
 /// works on them while the script works on this one. On AsyncHTTPClient's event loops and
 /// Swift's pool, each page cost a new connection's setup and some ten thread wake-ups.
 final class PageSource: @unchecked Sendable {
-    /// Touched only on the script's thread, in ``next()`` (its jobs run there).
-    private var iterator: ProviderPaginator.PageIterator
-    private let executor: WaitingThreadExecutor
+    /// Until the list ends, fails or a wait is stopped: the pages, and the executor their fetches
+    /// run on (with its reactor's two descriptors). Touched only on the script's thread, in
+    /// ``next()`` (its jobs run there), and after ``finish()`` by nothing but a stopped fetch.
+    private var iterator: ProviderPaginator.PageIterator?
+    private var executor: WaitingThreadExecutor?
+    /// Why the list ended early: thrown again at each later call, as the paginator would.
+    private var failure: (any Error)?
     private let stop: BlockingIO.StopCheck
 
     /// Call on the script's thread.
     init(_ paginator: ProviderPaginator, stop: BlockingIO.StopCheck) {
-        executor = WaitingThreadExecutor(reactingHearing: stop)
+        let executor = WaitingThreadExecutor(reactingHearing: stop)
+        self.executor = executor
         iterator = paginator.makePageIterator(on: executor)
         self.stop = stop
     }
 
     // A loop that stopped early (a `break`, an error) leaves its cursor to the collector: the
-    // pages it had asked for ahead are not waited for, and finish on Swift's pool.
+    // pages it had asked for ahead are not waited for.
     deinit {
-        iterator.cancel()
-        executor.abandon()
+        finish()
     }
 
     /// The next page's items, or nil after the last.
     /// - Throws: the provider's error, or `BlockingWait.Stopped` when the script is stopped.
     func next() throws -> JSONTape.Node? {
-        let outcome = executor.runUntilDone { [self] in try await self.fetchNext() }
-        switch outcome {
-        case .success(let page)?:
+        guard let executor else {
+            if let failure { throw failure }
+            return nil
+        }
+        switch executor.runUntilDone({ [self] in try await self.fetchNext() }) {
+        case .success(let page?)?:
+            // The last page: nothing is fetched for this loop any more, even if it stops here
+            // (as one over an empty page does) and its cursor is kept.
+            if iterator?.isAtEnd ?? true { finish() }
             return page
+        case .success(nil)?:
+            finish()
+            return nil
         case .failure(let error)?:
+            finish()
             // A failure that came with a stop (the request gave up waiting) is the stop.
-            if stop.isStopped() { throw BlockingWait.Stopped() }
-            throw error
+            failure = stop.isStopped() ? BlockingWait.Stopped() : error
+            throw failure!
         case nil:
-            // Nobody will drain the executor again: what is under way (this wait's task, which
-            // holds this source, and the pages asked for ahead) ends on Swift's pool.
-            iterator.cancel()
-            executor.abandon()
-            throw BlockingWait.Stopped()
+            finish()
+            failure = BlockingWait.Stopped()
+            throw failure!
         }
     }
 
+    /// Lets go of the pages asked for ahead, which finish on Swift's pool, and of the executor:
+    /// a script that pages a list for each of a thousand users holds no reactor for those it is
+    /// done with until the collector comes by (each holds a pipe).
+    private func finish() {
+        iterator?.cancel()
+        iterator = nil
+        executor?.abandon()
+        executor = nil
+    }
+
     private func fetchNext() async throws -> JSONTape.Node? {
-        var current = iterator
+        guard var current = iterator else { return nil }
         let page = try await current.next()
-        iterator = current
+        // Not after a stop finished the source meanwhile.
+        if iterator != nil { iterator = current }
         return page
     }
 }
