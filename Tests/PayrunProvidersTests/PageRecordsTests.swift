@@ -120,5 +120,26 @@ import Testing
             #expect(output.standardOutput == "321\ttrue\t40\ttxn_5\n")
         }
     }
+
+    /// A loop that spends long on a page has its pages fetched on Swift's pool from then on (the
+    /// pages ahead would otherwise wait unread for it): the list reads the same.
+    @Test func aSlowLoopReadsTheSameList() async throws {
+        try await scripts.withServer { server in
+            let (status, output) = await scripts.run("""
+                local p = payrun.provider("particeep")
+                local n, ids = 0, {}
+                for record in p:paginate("/transaction/search", nil, { page_size = 40 }) do
+                  n = n + 1
+                  ids[record.id] = true
+                  if n == 1 or n == 41 then payrun.sleep(1.2) end   -- long on the first two pages
+                end
+                local distinct = 0
+                for _ in pairs(ids) do distinct = distinct + 1 end
+                print(n, distinct)
+                """, server: server)
+            #expect(status == .success, "\(output.standardError)")
+            #expect(output.standardOutput == "321\t321\n")
+        }
+    }
 }
 

@@ -40,6 +40,13 @@ public protocol PaymentProvider: Sendable {
     /// (the default), leaving `request` as it was, to sign it with ``sign(_:in:)``.
     func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool
 
+    /// Whether ``sign(_:in:)`` never waits on anything shared with other requests (a token kept
+    /// in an actor): then `p:paginate` may fetch its pages on the script's thread, which runs
+    /// their work only while it waits for a page. False, the default, fetches them on Swift's
+    /// pool: a page fetched ahead that waited there for a token another request was renewing
+    /// would hold that token until the loop came back for it.
+    var signsWithoutWaiting: Bool { get }
+
     /// Whether `response` says the authentication `request` carried is no longer good (an
     /// expired token), so payrun should sign it afresh and send it once more. Forget the
     /// refused token here. The default: never.
@@ -186,6 +193,8 @@ extension PaymentProvider {
     }
 
     public func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool { false }
+
+    public var signsWithoutWaiting: Bool { false }
 
     public func existing(after conflict: ProviderResponse, to request: ProviderRequest) -> ExistingLookup? { nil }
 

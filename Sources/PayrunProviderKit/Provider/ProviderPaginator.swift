@@ -220,7 +220,7 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
 
     public struct PageIterator: Sendable {
         let paginator: ProviderPaginator
-        let executor: (any TaskExecutor)?
+        private var executor: (any TaskExecutor)?
         private var upcoming: Task<Page, any Error>?
         /// The page after the upcoming one, asked for before the upcoming one's answer said
         /// where it starts; dropped if it says otherwise (the list changed meanwhile).
@@ -234,6 +234,14 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             self.paginator = paginator
             self.executor = executor
         }
+
+        /// Fetches the pages asked for from now on on Swift's global executor.
+        public mutating func fetchOnTheGlobalExecutor() {
+            executor = nil
+        }
+
+        /// Whether pages are fetched on the executor given, not Swift's global one.
+        public var fetchesOnItsExecutor: Bool { executor != nil }
 
         /// Whether the last page has been handed out: nothing is asked for any more.
         public var isAtEnd: Bool { started && upcoming == nil }

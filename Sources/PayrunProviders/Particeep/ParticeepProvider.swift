@@ -36,6 +36,9 @@ public struct ParticeepProvider: PaymentProvider {
         _ = try signNow(&request, in: context)
     }
 
+    /// An HMAC of its keys and the time: nothing shared to wait for.
+    public var signsWithoutWaiting: Bool { true }
+
     /// Keys and a time: nothing to await.
     public func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool {
         let signed = ParticeepRequestSigner.headers(

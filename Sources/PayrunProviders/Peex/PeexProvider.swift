@@ -38,6 +38,9 @@ public struct PeexProvider: PaymentProvider {
         _ = try signNow(&request, in: context)
     }
 
+    /// Its keys as headers: nothing shared to wait for.
+    public var signsWithoutWaiting: Bool { true }
+
     /// Its keys as headers: nothing to await.
     public func signNow(_ request: inout ProviderRequest, in context: SigningContext) throws(ProviderError) -> Bool {
         if request.method == "POST", Self.isPaymentRequest(request), let body = request.body {

@@ -134,8 +134,10 @@ struct PlainHTTPResponseReader {
                     makeRoom(forBody: count)
                     return nil
                 }
-                if start == 0 && buffer.count == count {
-                    // A long body, read into a buffer of its size: handed over as it is.
+                if start == 0 && buffer.count == count && buffer.capacity - count <= count / 8 + 64 {
+                    // A long body, read into a buffer of its size: handed over as it is (not one
+                    // that came apart from its head into the connection's larger buffer, which
+                    // would stay held by a small page).
                     var body: [UInt8] = []
                     swap(&body, &buffer)
                     start = 0

@@ -20,7 +20,7 @@ final class PageCursor: LuaObject {
 
     /// Call on the script's thread, which fetches the pages (see ``PageSource``).
     init(_ paginator: ProviderPaginator, handle: ProviderHandle, stop: BlockingIO.StopCheck, progress: ProgressBar? = nil) {
-        pages = PageSource(paginator, stop: stop)
+        pages = PageSource(paginator, stop: stop, fetchingHere: handle.client.provider.signsWithoutWaiting)
         self.handle = handle
         self.progress = progress
     }
@@ -98,6 +98,12 @@ final class PageCursor: LuaObject {
 /// requests for the pages after it are on their way before the loop goes on, so the provider
 /// works on them while the script works on this one. On AsyncHTTPClient's event loops and
 /// Swift's pool, each page cost a new connection's setup and some ten thread wake-ups.
+///
+/// The work of those fetches runs only while the script waits for a page, so they go to Swift's
+/// pool instead when that could hold something up: for a provider whose signing may wait on a
+/// token shared with the script's other requests (which would wait for the loop to come back
+/// for the page), and once the loop spends long on a page (the pages ahead, unread meanwhile,
+/// would run into their timeouts).
 final class PageSource: @unchecked Sendable {
     /// Until the list ends, fails or a wait is stopped: the pages, and the executor their fetches
     /// run on (with its reactor's two descriptors). Touched only on the script's thread, in
@@ -107,12 +113,20 @@ final class PageSource: @unchecked Sendable {
     /// Why the list ended early: thrown again at each later call, as the paginator would.
     private var failure: (any Error)?
     private let stop: BlockingIO.StopCheck
+    /// When the last page went to the loop, while its fetches ahead are this thread's work.
+    private var handedOut: ContinuousClock.Instant?
+
+    /// Longer than this on a page, and the loop's fetches go to Swift's pool: well inside the
+    /// time a request may take, and far beyond a loop's that is not waiting for something else.
+    static let longOnAPage: Duration = .seconds(1)
 
     /// Call on the script's thread.
-    init(_ paginator: ProviderPaginator, stop: BlockingIO.StopCheck) {
-        let executor = WaitingThreadExecutor(reactingHearing: stop)
+    /// - Parameter fetchingHere: whether the fetches may run on this thread (see above).
+    init(_ paginator: ProviderPaginator, stop: BlockingIO.StopCheck, fetchingHere: Bool) {
+        // Without fetches of its own to run, the thread only waits for the pool's: no reactor.
+        let executor = fetchingHere ? WaitingThreadExecutor(reactingHearing: stop) : WaitingThreadExecutor(stop: stop)
         self.executor = executor
-        iterator = paginator.makePageIterator(on: executor)
+        iterator = paginator.makePageIterator(on: fetchingHere ? executor : nil)
         self.stop = stop
     }
 
@@ -129,11 +143,24 @@ final class PageSource: @unchecked Sendable {
             if let failure { throw failure }
             return nil
         }
+        if stop.isStopped() {
+            finish()
+            failure = BlockingWait.Stopped()
+            throw failure!
+        }
+        if let handedOut, ContinuousClock.now - handedOut > Self.longOnAPage {
+            iterator?.fetchOnTheGlobalExecutor()
+            self.handedOut = nil
+        }
         switch executor.runUntilDone({ [self] in try await self.fetchNext() }) {
         case .success(let page?)?:
             // The last page: nothing is fetched for this loop any more, even if it stops here
             // (as one over an empty page does) and its cursor is kept.
-            if iterator?.isAtEnd ?? true { finish() }
+            if iterator?.isAtEnd ?? true {
+                finish()
+            } else if iterator?.fetchesOnItsExecutor == true {
+                handedOut = .now
+            }
             return page
         case .success(nil)?:
             finish()
