@@ -63,13 +63,15 @@ final class PageCursor: LuaObject {
         let stack = call.stack
         guard stack.pushRegistryValue(iteratorKey) == .function else { throw LuaError(.runtime, "payrun.paginate is not installed") }
         stack.push(object: cursor)
-        _ = try stack.protectedCall(argumentCount: 1, resultCount: 1)
-        return 1
+        _ = try stack.protectedCall(argumentCount: 1, resultCount: 4)
+        return 4
     }
 
     static let iteratorKey = "payrun.paginate"
 
-    /// Given a cursor, the function a generic `for` calls for each item.
+    /// Given a cursor, what a generic `for` takes: the function it calls for each item, and the
+    /// cursor as its closing value, so that a loop left early (a `break`, an error) lets go of
+    /// the pages asked for ahead at once, not when the collector comes by.
     static let iteratorSource = """
         local cursor = ...
         local page, i, n = nil, 0, 0
@@ -82,7 +84,7 @@ final class PageCursor: LuaObject {
           end
           i = i + 1
           return page[i]
-        end
+        end, nil, nil, cursor
         """
 
     /// Compiles the iterator's maker into the registry.
