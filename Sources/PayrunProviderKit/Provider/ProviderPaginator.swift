@@ -253,7 +253,9 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
                 upcoming = fetch(at: paginator.start)
             }
             guard let task = upcoming else { return nil }
-            let page = try await task.value
+            // A wait cancelled (a stop, a cancelled caller) cancels the fetch it waits for: the
+            // first page's task is made here, out of reach of ``cancel()`` until this returns.
+            let page = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
             if case .cursor(let cursor?)? = page.next, !cursors.insert(cursor).inserted {
                 // This page's items are new; the error comes when the caller asks for more.
                 let error = ProviderError(
