@@ -170,6 +170,16 @@ import Testing
             let stopped = try await PayrunProcess.run(["run", "--timeout", limit, "-e", "while true do end"])
             #expect(stopped.status == 3 && stopped.standardError.contains("it ran past its time limit"), "\(limit): \(stopped.standardError)")
         }
+        // Inside a paging loop too, the stop names the script's line (it lost every frame while
+        // the loop's cursor was its closing value).
+        let paging = try await PayrunProcess.run(["run", "--timeout", "0.5", "-e", """
+            local n = 0
+            for _ in payrun.provider("particeep"):paginate("/transaction/search", nil, { page_size = 10 }) do
+              n = n + 1
+              if n == 3 then while true do end end
+            end
+            """])
+        #expect(paging.status == 3 && paging.standardError.contains("(command line):4: in main chunk"), "\(paging.standardError)")
         let bad = try await PayrunProcess.run(["run", "--timeout", "5x", "-e", "print(1)"])
         #expect(bad.status == 2 && bad.standardError.contains("seconds, or 30s, 5m, 1h"), "\(bad.standardError)")
         // The listener's help says its own default, and offers no --dry-run it would refuse.

@@ -69,14 +69,10 @@ extension ProviderHandle {
                 ---An iterator over every item of a list, across pages in the provider's own scheme, fetching the
                 ---next page while the loop works: `for t in p:paginate("/transaction/search", {status="PENDING"}) do`.
                 ---With `progress = true` (or a label), a `payrun.progress` line counts the items fetched.
-                ---The fourth value closes the loop's cursor: a `break` drops the pages asked for ahead.
                 ---@param path string
                 ---@param query? table<string, string|number|boolean|payrun.decimal>
                 ---@param options? { page_size: integer, progress: boolean|string }
-                ---@return fun(): any iterator
-                ---@return nil
-                ---@return nil
-                ---@return userdata cursor
+                ---@return fun(): any
                 """),
         ])
     }

@@ -63,15 +63,16 @@ final class PageCursor: LuaObject {
         let stack = call.stack
         guard stack.pushRegistryValue(iteratorKey) == .function else { throw LuaError(.runtime, "payrun.paginate is not installed") }
         stack.push(object: cursor)
-        _ = try stack.protectedCall(argumentCount: 1, resultCount: 4)
-        return 4
+        _ = try stack.protectedCall(argumentCount: 1, resultCount: 1)
+        return 1
     }
 
     static let iteratorKey = "payrun.paginate"
 
-    /// Given a cursor, what a generic `for` takes: the function it calls for each item, and the
-    /// cursor as its closing value, so that a loop left early (a `break`, an error) lets go of
-    /// the pages asked for ahead at once, not when the collector comes by.
+    /// Given a cursor, the function a generic `for` calls for each item. Not the cursor as the
+    /// loop's closing value too, though that would let go of a loop's pages ahead at its `break`:
+    /// a stop (the time limit, Ctrl-C) inside such a loop then lost the script's line from its
+    /// traceback, raised again in the closing.
     static let iteratorSource = """
         local cursor = ...
         local page, i, n = nil, 0, 0
@@ -84,7 +85,7 @@ final class PageCursor: LuaObject {
           end
           i = i + 1
           return page[i]
-        end, nil, nil, cursor
+        end
         """
 
     /// Compiles the iterator's maker into the registry.
