@@ -43,7 +43,14 @@ enum BlockingWait {
         stoppable stack: LuaStack, session: ProviderSession, _ work: @escaping @Sendable () async throws -> Value
     ) throws -> Value {
         let stop = session.stopCheck(for: stack)
-        switch WaitingThreadExecutor.runOnKeptTask(hearing: stop, work) {
+        return try value(of: WaitingThreadExecutor.runOnKeptTask(hearing: stop, work), hearing: stop)
+    }
+
+    /// What a wait on this thread came to (``WaitingThreadExecutor``'s result: nil when `stop`
+    /// ended it): the value, or the error thrown for it.
+    /// - Throws: the work's error, or `Stopped` when the wait was stopped or failed with a stop.
+    static func value<Value>(of outcome: Result<Value, any Error>?, hearing stop: BlockingIO.StopCheck) throws -> Value {
+        switch outcome {
         case .success(let value)?:
             return value
         case .failure(let error)?:

@@ -146,38 +146,32 @@ final class PageSource: @unchecked Sendable {
             if let failure { throw failure }
             return nil
         }
-        if stop.isStopped() {
-            finish()
-            failure = BlockingWait.Stopped()
-            throw failure!
-        }
+        if stop.isStopped() { throw end(failing: BlockingWait.Stopped()) }
         if let handedOut, ContinuousClock.now - handedOut > Self.longOnAPage {
             iterator?.fetchOnTheGlobalExecutor()
             self.handedOut = nil
         }
-        switch executor.runUntilDone({ [self] in try await self.fetchNext() }) {
-        case .success(let page?)?:
-            // The last page: nothing is fetched for this loop any more, even if it stops here
-            // (as one over an empty page does) and its cursor is kept.
-            if iterator?.isAtEnd ?? true {
-                finish()
-            } else if iterator?.fetchesOnItsExecutor == true {
-                handedOut = .now
-            }
-            return page
-        case .success(nil)?:
-            finish()
-            return nil
-        case .failure(let error)?:
-            finish()
-            // A failure that came with a stop (the request gave up waiting) is the stop.
-            failure = stop.isStopped() ? BlockingWait.Stopped() : error
-            throw failure!
-        case nil:
-            finish()
-            failure = BlockingWait.Stopped()
-            throw failure!
+        let page: JSONTape.Node?
+        do {
+            page = try BlockingWait.value(of: executor.runUntilDone { [self] in try await self.fetchNext() }, hearing: stop)
+        } catch {
+            throw end(failing: error)
         }
+        // The last page: nothing is fetched for this loop any more, even if it stops here (as one
+        // over an empty page does) and its cursor is kept.
+        if iterator?.isAtEnd ?? true {
+            finish()
+        } else if iterator?.fetchesOnItsExecutor == true {
+            handedOut = .now
+        }
+        return page
+    }
+
+    /// Finishes the source with `error`, to be thrown again at each later call; returns it.
+    private func end(failing error: any Error) -> any Error {
+        finish()
+        failure = error
+        return error
     }
 
     /// Lets go of the pages asked for ahead, which finish on Swift's pool, and of the executor:
