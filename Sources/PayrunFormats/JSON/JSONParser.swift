@@ -497,12 +497,7 @@ public struct JSONParser<Sink: JSONSink> {
 
     @inlinable @inline(__always)
     mutating func skipWhitespace() {
-        while position < document.count {
-            switch document[position] {
-            case 0x20, 0x0A, 0x0D, 0x09: position += 1
-            default: return
-            }
-        }
+        while position < document.count && Self.isWhitespace(document[position]) { position += 1 }
     }
 
     @inlinable

@@ -16,9 +16,10 @@ final class JSONTapeEntries: ManagedBuffer<Int, JSONTape.Entry> {
         withUnsafeMutablePointerToElements { $0 }
     }
 
-    /// A larger copy holding the first `count` entries, with room for at least `minimum`.
+    /// A larger copy holding the first `count` entries, with room for at least `minimum` (the
+    /// builder says how much larger).
     func grown(keeping count: Int, toAtLeast minimum: Int) -> JSONTapeEntries {
-        let larger = JSONTapeEntries.make(capacity: max(minimum, capacity * 2))
+        let larger = JSONTapeEntries.make(capacity: minimum)
         larger.base.initialize(from: base, count: count)
         return larger
     }
