@@ -55,16 +55,10 @@ extension LuaStack {
         push(library: Object.luaMethods)       // stack: ... metatable methods
         if let lookup = Object.luaMemberLookup {
             // A function, to be given the object: the methods first, then the object's own members.
-            let methodsKey = LuaStack.methodsKey(forTypeNamed: Object.luaTypeName)
-            setRegistryValue(methodsKey)       // stack: ... metatable
-            push(function: { call in
-                let L = call.stack.unsafeState
-                call.stack.pushRegistryValue(methodsKey)
-                lua_pushvalue(L, call.index(of: 2))
-                if lua_rawget(L, -2) != LUA_TNIL { return 1 }
-                call.stack.pop(2)
-                return try lookup(call)
-            })
+            pushCopy(of: -1)
+            setRegistryValue(LuaStack.methodsKey(forTypeNamed: Object.luaTypeName))
+            push(function: lookup)             // stack: ... metatable methods lookup
+            luashim_pushmemberindex(L)         // stack: ... metatable index
         }
         setField("__index", in: -2)
         luashim_pushcfunction(L, luashim_releaseuserdata)
@@ -77,10 +71,18 @@ extension LuaStack {
 
     /// The object at `index` if it is a userdata of `Object`'s type that is still open.
     public func object<Object: LuaObject>(at index: Int32, as type: Object.Type) -> Object? {
-        guard lua_type(L, index) == LUA_TUSERDATA, lua_checkstack(L, 2) != 0,
+        guard lua_type(L, index) == LUA_TUSERDATA, lua_checkstack(L, 3) != 0,
             lua_getmetatable(L, index) != 0
         else { return nil }
-        pushRegistryValue(Object.luaTypeName)  // stack: ... its-metatable the-type's (luaL_newmetatable keeps it there)
+        // The type's metatable, kept under its metadata's address as well as its name: found by
+        // an address it is found without a string to intern (some 500 instructions a method call).
+        let key = unsafeBitCast(ObjectIdentifier(Object.self), to: UnsafeRawPointer.self)
+        if pushRegistryValue(forKey: key) == .nil {
+            pop()
+            pushRegistryValue(Object.luaTypeName)  // luaL_newmetatable keeps it there
+            pushCopy(of: -1)
+            setRegistryValue(forKey: key)
+        }                                          // stack: ... its-metatable the-type's
         let matches = lua_rawequal(L, -1, -2) != 0
         pop(2)
         guard matches, let context = luashim_userdatacontext(L, index) else { return nil }

@@ -188,6 +188,10 @@ void luashim_pushcontinuation(lua_State *L, luashim_entry entry, luashim_release
 /// Raises only when memory runs out.
 void luashim_pushuserdata(lua_State *L, luashim_release release, void *context);
 
+/// Pops a methods table and a lookup function and pushes an `__index` function: a key among the
+/// methods is the method, raw; any other is what the lookup returns, called as (object, key).
+void luashim_pushmemberindex(lua_State *L);
+
 /// The object a userdata made by `luashim_pushuserdata` holds, or NULL once it was closed.
 void *luashim_userdatacontext(lua_State *L, int index);
 

@@ -63,6 +63,8 @@ struct PlainHTTPResponseReader {
 
     /// ``read(bodiless:)`` on a reader whose waiting is blocking: no async call, no task needed.
     mutating func readNow(bodiless: Bool) throws(TransportError) -> (ProviderResponse, keepsAlive: Bool) {
+        // A new reader holds nothing yet: no step to take before the first read.
+        if start == buffer.count { try readMoreNow() }
         while true {
             if let done = try advance(bodiless: bodiless) { return done }
             try readMoreNow()
@@ -118,6 +120,7 @@ struct PlainHTTPResponseReader {
         while true {
             switch step {
             case .head(var progress):
+                if progress.statusLine == nil, !bodiless, let whole = wholePlainResponse() { return whole }
                 guard let head = try headStep(&progress) else {
                     step = .head(progress)
                     return nil
@@ -162,6 +165,31 @@ struct PlainHTTPResponseReader {
                 return finished(head, Array(buffer[start...]), keepsAlive: false)
             }
         }
+    }
+
+    /// The response, when all of it is buffered and its head is the plain kind
+    /// (``PlainResponseHead``); nil, with nothing taken, for the steps to read.
+    private mutating func wholePlainResponse() -> (ProviderResponse, keepsAlive: Bool)? {
+        let found = buffer.withUnsafeBufferPointer { PlainResponseHead.read($0, from: start, maximumHeadBytes: Self.maximumHeadBytes) }
+        guard let head = found, head.contentLength <= maximumBodyBytes, buffer.count - head.end >= head.contentLength else { return nil }
+        let headers = ResponseHeaders(lines: copy(head.headerLines), count: head.headerCount)
+        let body = copy(head.end..<(head.end + head.contentLength))
+        start = head.end + head.contentLength
+        scanned = start
+        // HTTP/1.1 with no `Connection: close`: kept, unless bytes no request asked for follow.
+        return (ProviderResponse(status: head.status, headerFields: headers, body: body), start == buffer.count)
+    }
+
+    /// The buffer's bytes in `range`, copied with `memcpy` into an array made zeroed: `Array`
+    /// of a slice copied them through the generic path (350 instructions for a short body), and
+    /// an array made uninitialized looked its storage's type up at run time (700).
+    private func copy(_ range: Range<Int>) -> [UInt8] {
+        var copy = [UInt8](repeating: 0, count: range.count)
+        guard !range.isEmpty else { return copy }
+        copy.withUnsafeMutableBufferPointer { target in
+            buffer.withUnsafeBufferPointer { all in _ = memcpy(target.baseAddress!, all.baseAddress! + range.lowerBound, range.count) }
+        }
+        return copy
     }
 
     /// How the body after `head` is framed (RFC 9112 §6.3): Transfer-Encoding wins over
@@ -381,17 +409,19 @@ struct PlainHTTPResponseReader {
     /// The minor version and the status of a status line, `HTTP/1.x NNN[ reason]`; nil if it is
     /// not one.
     static func versionAndStatus(of line: ArraySlice<UInt8>) -> (Int, Int)? {
-        line.withUnsafeBufferPointer { line -> (Int, Int)? in
-            let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-            // `HTTP/1.x NNN`, then the end or a space before the reason: read in place, a
-            // byte at a time (slices and `starts(with:)` cost 360 instructions an answer).
-            guard line.count >= 12, line.count == 12 || line[12] == UInt8(ascii: " "), line[8] == UInt8(ascii: " "),
-                  "HTTP/1.".utf8.elementsEqual(line[0..<7]), isDigit(line[7]),
-                  isDigit(line[9]), isDigit(line[10]), isDigit(line[11])
-            else { return nil }
-            let digit = { (offset: Int) in Int(line[offset] - UInt8(ascii: "0")) }
-            return (digit(7), digit(9) * 100 + digit(10) * 10 + digit(11))
-        }
+        line.withUnsafeBufferPointer { versionAndStatus(of: $0) }
+    }
+
+    static func versionAndStatus(of line: UnsafeBufferPointer<UInt8>) -> (Int, Int)? {
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        // `HTTP/1.x NNN`, then the end or a space before the reason: read in place, a
+        // byte at a time (slices and `starts(with:)` cost 360 instructions an answer).
+        guard line.count >= 12, line.count == 12 || line[12] == UInt8(ascii: " "), line[8] == UInt8(ascii: " "),
+              memcmp(line.baseAddress!, "HTTP/1.", 7) == 0, isDigit(line[7]),
+              isDigit(line[9]), isDigit(line[10]), isDigit(line[11])
+        else { return nil }
+        let digit = { (offset: Int) in Int(line[offset] - UInt8(ascii: "0")) }
+        return (digit(7), digit(9) * 100 + digit(10) * 10 + digit(11))
     }
 
     /// Calls `body` with each item of a header's comma-separated list, trimmed (empty ones too:
