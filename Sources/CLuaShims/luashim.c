@@ -249,6 +249,13 @@ static int index_members(lua_State *L) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     lua_pop(L, 1);
+    // A closed object is refused here, by the metamethod: the lookup, called from C, would have
+    // no name for itself, and the error would say "to '?'".
+    held_object *held = lua_touserdata(L, 1);
+    if (held != NULL && held->context == NULL) {
+        const char *name = luaL_getmetafield(L, 1, "__name") == LUA_TSTRING ? lua_tostring(L, -1) : "object";
+        return luaL_argerror(L, 1, lua_pushfstring(L, "attempt to use a closed %s", name));
+    }
     lua_pushvalue(L, lua_upvalueindex(2));
     lua_insert(L, 1);
     lua_call(L, 2, 1);

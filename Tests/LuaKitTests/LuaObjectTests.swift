@@ -24,6 +24,31 @@ final class Counter: LuaObject {
     deinit { onRelease() }
 }
 
+/// An object with members beyond its methods, looked up by key.
+final class Members: LuaObject {
+    static let luaTypeName = "test.members"
+    static var luaMethods: [LuaRegistration] { [
+        LuaRegistration("name") { call in
+            _ = try call.object(at: 1, as: Members.self)
+            call.stack.push("method")
+            return 1
+        },
+    ] }
+    static var luaMemberLookup: LuaFunctionBody? {
+        { call in
+            let object = try call.object(at: 1, as: Members.self)
+            call.stack.push("\(object.prefix)\(try call.string(at: 2))")
+            return 1
+        }
+    }
+
+    let prefix: String
+
+    init(prefix: String) {
+        self.prefix = prefix
+    }
+}
+
 @Suite struct LuaObjectTests {
     let state: LuaState
 
@@ -75,6 +100,23 @@ final class Counter: LuaObject {
         #expect(releases.count == 1)
         try state.run("counter = nil; collectgarbage(); collectgarbage()")
         #expect(releases.count == 1, "the collector does not release a closed object again")
+    }
+
+    @Test func keysBeyondTheMethodsGoToTheLookupAndAClosedObjectRefusesThem() throws {
+        state.stack.push(object: Members(prefix: "a:"))
+        state.stack.setGlobal("first")
+        state.stack.push(object: Members(prefix: "b:"))
+        state.stack.setGlobal("second")
+        let results = try state.run("""
+            local a, b, c, d = first:name(), first.other, second.other, second.name == first.name
+            do local closing <close> = second end
+            local ok, err = pcall(function() return second.other end)
+            return a, b, c, d, err
+            """, chunkName: "=test")
+        #expect(results == [
+            "method", "a:other", "b:other", true,
+            "test:3: bad argument #1 to 'index' (attempt to use a closed test.members)",
+        ])
     }
 
     @Test func collectingTheUserdataReleasesTheObject() throws {

@@ -227,9 +227,11 @@ import Testing
             // A size near Int.max after a first chunk: refused, not added up until it overflows.
             .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nA\r\nfffffffffffffff\r\n"),
             .init("HTTP/1.1 200 OK\r\n\r\n\(big)", closes: true),
+            // All of it in one write, the head plain: refused before it is copied out.
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 150\r\n\r\n\(big)"),
         ]
         try await withScriptedServer(answers, settings: settings) { server, transport in
-            for _ in 0..<4 {
+            for _ in 0..<5 {
                 await #expect(throws: TransportError.tooLarge(limit: 100)) {
                     try await send(transport, ProviderRequest(method: "GET", url: server.url + "/big"))
                 }

@@ -43,9 +43,37 @@ import Testing
     }
 
     @Test func aHeadPastTheLimitIsLeftToTheSteps() {
-        let long = "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "a", count: 100) + "\r\nContent-Length: 0\r\n\r\n"
-        let found = Array(long.utf8).withUnsafeBufferPointer { PlainResponseHead.read($0, from: 0, maximumHeadBytes: 64) }
-        #expect(found == nil)
+        let text = "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "a", count: 100) + "\r\nContent-Length: 0\r\n\r\n"
+        let read = { (limit: Int) in Array(text.utf8).withUnsafeBufferPointer { PlainResponseHead.read($0, from: 0, maximumHeadBytes: limit) } }
+        #expect(read(text.utf8.count) != nil, "a head of exactly the limit is taken")
+        #expect(read(text.utf8.count - 1) == nil)
+    }
+
+    /// `request` sent from a thread that may block, as a script's thread sends.
+    func send(_ transport: HTTPTransport, _ request: ProviderRequest) async throws -> ProviderResponse {
+        try await WaitingThread.run(hearing: BlockingIO.StopCheck { false }) { try await transport.send(request) }
+    }
+
+    @Test func bytesAfterAnAnswerAndAHeadAnswersBodyEndItsConnection() async throws {
+        let answers: [ScriptedHTTPServer.Answer] = [
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokJUNK"),
+            // A HEAD's answer has no body whatever its length says: "hello" is bytes no request asked for.
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlast"),
+        ]
+        #expect(head("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokJUNK") != nil)
+        var settings = HTTPSettings()
+        settings.idleConnectionLifetime = .seconds(600)
+        try await withScriptedServer(answers, settings: settings) { server, transport in
+            let first = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a"))
+            #expect(String(decoding: first.body, as: UTF8.self) == "ok")
+            let headAnswer = try await send(transport, ProviderRequest(method: "HEAD", url: server.url + "/b"))
+            #expect(headAnswer.status == 200 && headAnswer.body.isEmpty)
+            let last = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/c"))
+            #expect(String(decoding: last.body, as: UTF8.self) == "last")
+            // Each answer left bytes behind it but the last: none of their connections was used again.
+            #expect(server.connections == 3)
+        }
     }
 
     /// Answers sent whole, and the same cut into pieces the client reads apart (the steps'
@@ -54,8 +82,10 @@ import Testing
         let texts = [
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nX-Quota: 7\r\n\r\n{\"id\":\"ab\"}",
             "HTTP/1.1 201 Created\nContent-Length: 0\n\n",
-            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\ncontent-length:5\r\n\r\nhello",
         ]
+        // Each is one the one pass takes when it is all there.
+        #expect(texts.allSatisfy { head($0) != nil })
         var settings = HTTPSettings()
         settings.idleConnectionLifetime = .seconds(600)
         var seen: [[String]] = []
@@ -66,9 +96,7 @@ import Testing
             try await withScriptedServer(answers, settings: settings) { server, transport in
                 var described: [String] = []
                 for path in ["/a", "/b", "/c"] {
-                    let response = try await WaitingThread.run(hearing: BlockingIO.StopCheck { false }) {
-                        try await transport.send(ProviderRequest(method: "GET", url: server.url + path))
-                    }
+                    let response = try await send(transport, ProviderRequest(method: "GET", url: server.url + path))
                     described.append("\(response.status) \(response.headerFields.pairs.map { "\($0.0)=\($0.1)" }) \(String(decoding: response.body, as: UTF8.self))")
                 }
                 // All three on one connection: each answer left it clean for the next.
