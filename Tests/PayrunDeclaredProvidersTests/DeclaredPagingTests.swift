@@ -41,6 +41,33 @@ import Testing
         #expect(asked == ["page=0", "page=1", "page=2"], "\(receiver.received.map(\.query))")
     }
 
+    /// A provider that gives fewer items a page than asked for (a cap of its own), with a total:
+    /// the pages go on from where each one ended until the total is reached. A short page ended
+    /// the list before, and the script read 2 of 5 items without a word.
+    @Test func shortPagesGoOnToTheTotal() async throws {
+        let (receiver, result) = try await run("""
+            local ids = {}
+            for item in payrun.provider("acme"):paginate("/items", nil, { page_size = 4 }) do ids[#ids + 1] = item end
+            return table.concat(ids, ",")
+            """, pagination: #"{ kind = "offset", limit = "limit", offset = "offset", items = "data", total = "total" }"#,
+            pages: [#"{"data":[1,2],"total":5}"#, #"{"data":[3,4],"total":5}"#, #"{"data":[5],"total":5}"#])
+        #expect(result.values == [.string("1,2,3,4,5")], "\(String(describing: result.error))")
+        let asked = receiver.received.map { $0.query.split(separator: "&").first { $0.hasPrefix("offset=") } ?? "" }
+        #expect(asked == ["offset=0", "offset=2", "offset=4"], "each page from where the one before ended: \(receiver.received.map(\.query))")
+    }
+
+    /// Without a total, a page shorter than asked for is the last.
+    @Test func withoutATotalAShortPageIsTheLast() async throws {
+        let (receiver, result) = try await run("""
+            local n = 0
+            for _ in payrun.provider("acme"):paginate("/items", nil, { page_size = 4 }) do n = n + 1 end
+            return n
+            """, pagination: #"{ kind = "offset", limit = "limit", offset = "offset", items = "data" }"#,
+            pages: [#"{"data":[1,2,3,4]}"#, #"{"data":[5,6]}"#, #"{"data":[7]}"#])
+        #expect(result.values == [.integer(6)], "\(String(describing: result.error))")
+        #expect(receiver.received.count == 2)
+    }
+
     /// A page whose next cursor is its own goes round, as a longer round does: an error, not an
     /// end that drops the pages after it without a word.
     @Test func aCursorNamingItsOwnPageIsAnError() async throws {

@@ -68,8 +68,13 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
             let items = try self.items(itemsName, in: list)
             let total = totalName.flatMap { list[$0]?.integer }
             let end = offset + items.count
-            let more = items.count == limit && items.count > 0 && (total.map { end < $0 } ?? true)
-            let afterNext = more ? total.flatMap { end + limit < $0 ? Position.offset(end + limit) : nil } : nil
+            // With a total, the list goes on until it is reached, whatever a page holds: a
+            // provider may give fewer items than asked for (a cap of its own) well before its
+            // end, and ending there dropped the rest without a word. Without one, a short page is
+            // the last. The page after the next is asked for ahead only after a full page: after
+            // a short one, where it starts is not known.
+            let more = items.count > 0 && (total.map { end < $0 } ?? (items.count == limit))
+            let afterNext = more && items.count == limit ? total.flatMap { end + limit < $0 ? Position.offset(end + limit) : nil } : nil
             return Page(items: items, next: more ? .offset(end) : nil, afterNext: afterNext)
         case .cursor(let cursorName, let limitName, let itemsName, let nextPath, let defaultLimit):
             guard case .cursor(let cursor) = position else { preconditionFailure("an offset for cursor pages") }
