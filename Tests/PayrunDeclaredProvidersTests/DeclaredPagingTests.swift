@@ -56,6 +56,36 @@ import Testing
         #expect(asked == ["offset=0", "offset=2", "offset=4"], "each page from where the one before ended: \(receiver.received.map(\.query))")
     }
 
+    /// The query's own position is where the paging starts: an offset, a cursor. It was
+    /// dropped, and the loop started over from the first item.
+    @Test func theQuerysOffsetOrCursorIsWherePagingStarts() async throws {
+        let (offsets, counted) = try await run("""
+            local n = 0
+            for _ in payrun.provider("acme"):paginate("/items", { offset = 6 }, { page_size = 2 }) do n = n + 1 end
+            return n
+            """, pagination: #"{ kind = "offset", limit = "limit", offset = "offset", items = "data", total = "total" }"#,
+            pages: [#"{"data":[7,8],"total":10}"#, #"{"data":[9,10],"total":10}"#])
+        #expect(counted.values == [.integer(4)], "\(String(describing: counted.error))")
+        #expect(offsets.received.map { $0.query.split(separator: "&").first { $0.hasPrefix("offset=") } ?? "" } == ["offset=6", "offset=8"])
+        let (cursors, read) = try await run("""
+            local n = 0
+            for _ in payrun.provider("acme"):paginate("/items", { cursor = "c5" }) do n = n + 1 end
+            return n
+            """, pagination: #"{ kind = "cursor", cursor = "cursor", next = "next" }"#,
+            pages: [#"{"data":[6],"next":"c6"}"#, #"{"data":[7]}"#])
+        #expect(read.values == [.integer(2)], "\(String(describing: read.error))")
+        #expect(cursors.received.map { $0.query.split(separator: "&").first { $0.hasPrefix("cursor=") } ?? "" } == ["cursor=c5", "cursor=c6"])
+    }
+
+    /// An offset that is not one is refused where the script gave it, before anything is sent.
+    @Test func anOffsetThatIsNotOneIsAnArgumentError() async throws {
+        let (receiver, result) = try await run("""
+            return select(2, pcall(function() for _ in payrun.provider("acme"):paginate("/items", { offset = "ten" }) do end end))
+            """, pagination: #"{ kind = "offset" }"#, pages: [])
+        #expect(result.values.first?.string?.hasSuffix("bad argument #2 to 'paginate' ('offset' is where paging starts: a whole number from 0, not 'ten')") == true, "\(result.values)")
+        #expect(receiver.received.isEmpty)
+    }
+
     /// Without a total, a page shorter than asked for is the last.
     @Test func withoutATotalAShortPageIsTheLast() async throws {
         let (receiver, result) = try await run("""

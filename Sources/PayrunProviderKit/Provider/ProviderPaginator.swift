@@ -174,14 +174,38 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         return fallback
     }
 
-    /// Where the paging starts.
+    /// Where the paging starts: where the query says, under the provider's own name (`{ offset
+    /// = 500 }`, a page number, a cursor), else at the list's beginning. The query's position
+    /// was dropped before, and such a loop started over from the first item without a word.
     var start: Position {
         switch scheme {
-        case .cursor, .afterItem: .cursor(nil)
-        case .pageNumber(_, _, _, _, let first, _): .offset(first)
+        case .limitOffset(_, let offsetName, _, _, _): .offset(given(offsetName).flatMap { Int($0) }.map { Swift.max(0, $0) } ?? 0)
+        case .pageNumber(let pageName, _, _, _, let first, _): .offset(given(pageName).flatMap { Int($0) }.map { Swift.max(first, $0) } ?? first)
+        case .cursor(let cursorName, _, _, _, _), .afterItem(let cursorName, _, _, _, _, _): .cursor(given(cursorName).flatMap { $0.isEmpty ? nil : $0 })
         case .link: .cursor(nil)
-        default: .offset(0)
+        case .none: .offset(0)
         }
+    }
+
+    /// What is wrong with the position the query gives, said to the script; nil when it gives
+    /// none or a good one.
+    public var startProblem: String? {
+        let (name, least): (String, Int)
+        switch scheme {
+        case .limitOffset(_, let offsetName, _, _, _): (name, least) = (offsetName, 0)
+        case .pageNumber(let pageName, _, _, _, let first, _): (name, least) = (pageName, first)
+        default: return nil
+        }
+        guard let value = given(name) else { return nil }
+        guard let number = Int(value), number >= least else {
+            return "'\(name)' is where paging starts: a whole number from \(least), not '\(value)'"
+        }
+        return nil
+    }
+
+    /// The query's value for `name` (the last, if repeated).
+    private func given(_ name: String) -> String? {
+        query.last { $0.0 == name }?.1
     }
 
     private func items(_ name: String, in list: JSONTape.Node) throws(ProviderError) -> JSONTape.Node {

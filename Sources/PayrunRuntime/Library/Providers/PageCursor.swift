@@ -57,8 +57,10 @@ final class PageCursor: LuaObject {
         let pageSize = try call.integerField("page_size", of: 4, in: 1...10_000)
         let label = try ProgressBar.label(optionAt: 4, of: call, default: path)
         let progress = label.map { ProgressBar(total: nil, label: $0, output: handle.output, verbose: handle.session.verbose) }
+        let paginator = ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize)
+        if let problem = paginator.startProblem { throw LuaArgumentError.invalid(at: 3, problem) }
         let cursor = PageCursor(
-            ProviderPaginator(client: handle.client, path: path, query: query, pageSize: pageSize), handle: handle,
+            paginator, handle: handle,
             stop: handle.session.stopCheck(for: call.stack), progress: progress)
         let stack = call.stack
         guard stack.pushRegistryValue(iteratorKey) == .function else { throw LuaError(.runtime, "payrun.paginate is not installed") }
