@@ -1,6 +1,7 @@
 // The one-pass reading of a plain answer's head, and the reader's steps beside it: a head read
 // in one pass says what the steps would, and every head it leaves to them (another framing, a
 // status with no body, a malformed line, one not all here) still comes out as the steps read it.
+import Foundation
 @testable import PayrunProviderKit
 import PayrunTestSupport
 import Testing
@@ -47,6 +48,76 @@ import Testing
         let read = { (limit: Int) in Array(text.utf8).withUnsafeBufferPointer { PlainResponseHead.read($0, from: 0, maximumHeadBytes: limit) } }
         #expect(read(text.utf8.count) != nil, "a head of exactly the limit is taken")
         #expect(read(text.utf8.count - 1) == nil)
+    }
+
+    /// Heads made from likely and unlikely lines, then cut and changed a byte at a time: the one
+    /// pass takes exactly those the rules below take, and reads them as they do. The rules are
+    /// the steps' own, written out the slow way (lines split first, then each looked at).
+    @Test func theOnePassAgreesWithTheRulesWrittenOutOnThousandsOfHeads() {
+        var generator = SplitMix(seed: 0x5EED_0F_4EAD)
+        let statusLines = ["HTTP/1.1 200 OK", "HTTP/1.1 201", "HTTP/1.1 404 Not Found", "HTTP/1.1 204 No Content", "HTTP/1.1 304 x",
+                           "HTTP/1.1 101 Switching", "HTTP/1.0 200 OK", "HTTP/1.1 20 OK", "HTTP/2 200", "http/1.1 200 OK", "HTTP/1.1 500 "]
+        let headerLines = ["Content-Length: 5", "content-length:5", "CONTENT-LENGTH:\t12 ", "Content-Length: 5, 5", "Content-Length:",
+                           "Content-Length: +5", "Content-Length : 5", "Content-Length: 1234567890123456789", "Connection: close",
+                           "connection: keep-alive", "Transfer-Encoding: chunked", "X-Quota: 7", "Date: Sat, 05 Dec 2026", ":empty name",
+                           "no colon", "X-Empty:", "Content-Lengthy: 3"]
+        let ends = ["\r\n", "\n"]
+        var taken = 0
+        for round in 0..<3_000 {
+            // Half of them plain to start with: a good status line, and a length among the lines.
+            let plain = generator.next() % 2 == 0
+            var text = (plain ? "HTTP/1.1 200 OK" : statusLines[Int(generator.next() % UInt64(statusLines.count))]) + ends[Int(generator.next() % 2)]
+            var lines = (0..<Int(generator.next() % 5)).map { _ in headerLines[Int(generator.next() % UInt64(headerLines.count))] }
+            if plain { lines = lines.filter { !$0.lowercased().hasPrefix("content-length") && !$0.lowercased().hasPrefix("connection") && !$0.hasPrefix("Transfer") && $0 != "no colon" } + ["Content-Length: 5"] }
+            for line in lines { text += line + ends[Int(generator.next() % 2)] }
+            text += ends[Int(generator.next() % 2)] + "hello, world"
+            var bytes = Array(text.utf8)
+            switch round % 4 {
+            case 1: bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count + 1))))
+            case 2: bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+            default: break
+            }
+            let limit = round % 5 == 0 ? Int(generator.next() % 96) : 64 << 10
+            let found = bytes.withUnsafeBufferPointer { PlainResponseHead.read($0, from: 0, maximumHeadBytes: limit) }
+            #expect(found == Self.byTheRules(bytes, limit: limit), "\(String(decoding: bytes, as: UTF8.self).debugDescription), limit \(limit)")
+            if found != nil { taken += 1 }
+        }
+        #expect(taken > 600, "enough of the heads are plain ones for the comparison to mean something: \(taken)")
+    }
+
+    /// What the one pass should make of `bytes`: the steps' rules, the slow way.
+    static func byTheRules(_ bytes: [UInt8], limit: Int) -> PlainResponseHead? {
+        var lines: [(content: ArraySlice<UInt8>, next: Int)] = []
+        var from = 0
+        // The lines up to and including the empty one, all within the limit.
+        while let newline = bytes[from...].firstIndex(of: 0x0A), newline < limit {
+            var content = bytes[from..<newline]
+            if content.last == 0x0D { content = content.dropLast() }
+            lines.append((content, newline + 1))
+            from = newline + 1
+            if content.isEmpty && lines.count > 1 { break }
+        }
+        guard lines.count >= 2, lines.last!.content.isEmpty else { return nil }
+        let status = String(decoding: lines[0].content, as: UTF8.self)
+        let digits = status.dropFirst(9).prefix(3)
+        guard status.hasPrefix("HTTP/1.1 "), digits.count == 3, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+              status.count == 12 || status.dropFirst(12).first == " ", let code = Int(digits), code >= 200, code != 204, code != 304
+        else { return nil }
+        var length: Int?
+        for line in lines.dropFirst().dropLast() {
+            guard let colon = line.content.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            let name = String(decoding: line.content[..<colon], as: UTF8.self).lowercased()
+            if name == "connection" || name == "transfer-encoding" { return nil }
+            if name == "content-length" {
+                let value = String(decoding: line.content[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .init(charactersIn: " \t"))
+                guard length == nil, (1...18).contains(value.utf8.count), value.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+                length = Int(value)
+            }
+        }
+        guard let length else { return nil }
+        return PlainResponseHead(
+            status: code, headerLines: lines[0].next..<lines[lines.count - 2].next,
+            headerCount: lines.count - 2, contentLength: length, end: lines.last!.next)
     }
 
     /// `request` sent from a thread that may block, as a script's thread sends.
@@ -106,5 +177,18 @@ import Testing
         }
         #expect(seen.count == 2 && seen[0] == seen[1])
         #expect(seen.first?.first == "200 [\"Content-Type=application/json\", \"Content-Length=11\", \"X-Quota=7\"] {\"id\":\"ab\"}")
+    }
+}
+
+/// A small seeded generator, so a failing head can be made again.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
