@@ -13,6 +13,8 @@ final class PlainHTTPClient: Sendable {
     let settings: HTTPSettings
     /// Connections that answered and may carry another request, by `host:port`.
     private let idle = Locked(IdleConnections())
+    /// The header lines of the last request without a body, kept for the next with the same headers.
+    private let headerLines = Locked<RequestHead.HeaderLines?>(nil)
     /// Idle connections kept per server: one for each request `payrun.parallel` overlaps, at
     /// its default concurrency and well beyond.
     private static let idleLimit = 64
@@ -145,7 +147,7 @@ final class PlainHTTPClient: Sendable {
     /// The bytes of `request` to `destination`; throws before anything goes out when it cannot be
     /// sent, or a stop was asked for (while a token was fetched, say).
     private func outgoing(_ request: ProviderRequest, to destination: Destination, stopped: Bool) throws(TransportError) -> Outgoing {
-        let head = try RequestHead.bytes(of: request, to: destination)
+        let head = try RequestHead.bytes(of: request, to: destination, keeping: headerLines)
         if stopped { throw .stopped(sent: false) }
         let bodiless = request.method == "HEAD"
         return Outgoing(

@@ -3,12 +3,20 @@
 // 1.5K instructions a request), measured, and then written into an array made at the head's size:
 // appending a dozen parts to a growing array cost 1.2K more.
 
+import PayrunFormats
+import PayrunLocks
+
 /// The head of a request to a plain-HTTP destination.
 enum RequestHead {
     /// The request line and headers, ending in the empty line.
     /// - Throws: `.unsendable` for a URL or header HTTP/1.1 cannot carry. A header's value may
     ///   be a secret: it is never quoted.
-    static func bytes(of request: ProviderRequest, to destination: PlainHTTPClient.Destination) throws(TransportError) -> [UInt8] {
+    /// - Parameter kept: the header lines written last, with what they were written from: used
+    ///   again for a request with the same headers to the same server and no length to give,
+    ///   and replaced by this request's otherwise.
+    static func bytes(
+        of request: ProviderRequest, to destination: PlainHTTPClient.Destination, keeping kept: Locked<HeaderLines?>? = nil
+    ) throws(TransportError) -> [UInt8] {
         var method = request.method, url = destination.url, hostHeader = destination.hostHeader
         let slash = destination.targetNeedsSlash
         // Measured and checked first.
@@ -18,6 +26,11 @@ enum RequestHead {
         }
         guard targetFits else { throw .unsendable("the URL cannot be sent") }
         var size = method.utf8.count + 1 + (slash ? 1 : 0) + destination.targetRange.count + requestLineEnd.utf8CodeUnitCount
+        let requestLine = size
+        let givesNoLength = request.body == nil && !method.withUTF8(sendsABody)
+        if givesNoLength, let kept, let lines = kept.withLock({ $0?.bytes(for: request.headers, to: hostHeader) }) {
+            return joined(method, slash ? "/" : nil, url, destination.targetRange, size: size + lines.count, lines)
+        }
         var hasHost = false, hasLength = false
         for index in request.headers.indices {
             let fits = withBytes(of: request.headers[index].0) { name in
@@ -74,7 +87,59 @@ enum RequestHead {
             writer.write(0x0a)
             precondition(writer.count == size, "the request head was measured wrong")
         }
+        if givesNoLength, !hasLength, let kept {
+            let lines = HeaderLines(headers: request.headers, hostHeader: hostHeader, bytes: Array(head[requestLine...]))
+            kept.withLock { $0 = lines }
+        }
         return head
+    }
+
+    /// The request line, written, and header lines already checked and written.
+    private static func joined(
+        _ method: String, _ slash: StaticString?, _ url: String, _ targetRange: Range<Int>, size: Int, _ lines: [UInt8]
+    ) -> [UInt8] {
+        var method = method, url = url
+        var head = [UInt8](repeating: 0, count: size)
+        head.withUnsafeMutableBufferPointer { buffer in
+            var writer = Writer(buffer: buffer)
+            method.withUTF8 { writer.write($0) }
+            writer.write(UInt8(ascii: " "))
+            if let slash { writer.write(slash) }
+            url.withUTF8 { writer.write(UnsafeBufferPointer(rebasing: $0[targetRange])) }
+            writer.write(requestLineEnd)
+            lines.withUnsafeBufferPointer { writer.write($0) }
+            precondition(writer.count == size, "the request head was measured wrong")
+        }
+        return head
+    }
+
+    /// Header lines as written for a request (its own headers, `Host`, the empty line), with
+    /// what they were written from. A script's requests to one server carry the same headers
+    /// for a second at a time (Particeep's signature and its DateTime change each second), and
+    /// checking and writing them again cost 1.5K instructions a request.
+    struct HeaderLines: Sendable {
+        let headers: [(String, String)]
+        let hostHeader: String
+        let bytes: [UInt8]
+
+        /// The lines, if they were written from exactly these headers, byte for byte (`==` on
+        /// strings is canonical equivalence: two spellings of one character would match).
+        func bytes(for headers: [(String, String)], to hostHeader: String) -> [UInt8]? {
+            guard headers.count == self.headers.count, Self.same(hostHeader, self.hostHeader) else { return nil }
+            for index in headers.indices {
+                guard Self.same(headers[index].0, self.headers[index].0), Self.same(headers[index].1, self.headers[index].1) else { return nil }
+            }
+            return bytes
+        }
+
+        /// Whether two strings hold the same bytes: at once when they are one string value (one
+        /// storage, or one small string's bits), as a request's headers nearly always are the
+        /// last one's (literals, a signature kept for its second); else compared byte for byte,
+        /// which cost 190 instructions a string.
+        @inline(__always)
+        private static func same(_ one: String, _ other: String) -> Bool {
+            unsafeBitCast(one, to: (UInt, UInt).self) == unsafeBitCast(other, to: (UInt, UInt).self) || one.hasSameBytes(as: other)
+        }
     }
 
     private static let requestLineEnd: StaticString = " HTTP/1.1\r\n"
