@@ -178,6 +178,21 @@ public struct JSONTape: Sendable {
             }
         }
 
+        /// Calls `body` with each member of an object in order: its name's bytes (valid only
+        /// during the call) and its value; nothing for anything else. One pass for a reader
+        /// after several members, where each subscript walks the members again.
+        public func forEachMember(_ body: (UnsafeRawBufferPointer, Node) -> Void) {
+            guard kind == .object else { return }
+            tape.withReader { reader in
+                var child = index + 1
+                for _ in 0..<reader.count(at: index) {
+                    let value = child + 1
+                    body(reader.bytes(at: child), Node(tape: tape, index: value))
+                    child = reader.next(after: value)
+                }
+            }
+        }
+
         /// An array's elements in order; none for anything else.
         public var elements: [Node] {
             guard kind == .array else { return [] }

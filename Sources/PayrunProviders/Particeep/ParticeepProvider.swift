@@ -1,6 +1,7 @@
 // Particeep (providers.md §1) as a payrun provider: signed with DateTime and PTP Authorization,
 // both response shapes accepted, errors mapped with their technicalCode, limit/offset pages with
 // total_size, webhooks checked by rebuilding their signature.
+import Glibc
 import PayrunFormats
 import PayrunProviderKit
 
@@ -64,29 +65,52 @@ public struct ParticeepProvider: PaymentProvider {
             return .built(.null)
         }
         let body = try response.json(answering: request, from: name)
-        if let errorBody = Self.error(in: body) {
+        let envelope = Envelope(body)
+        if let errorBody = envelope.error {
             throw mapped(errorBody.value, status: response.status)
         }
         guard (200..<300).contains(response.status) else { throw withoutBody(response) }
-        return .parsed(Self.unwrapped(body))
+        return .parsed(envelope.result)
     }
 
     public func listBody(of response: ProviderResponse, parsed body: JSONTape.Node) -> JSONTape.Node? {
-        guard (200..<300).contains(response.status), Self.error(in: body) == nil else { return nil }
-        return Self.unwrapped(body)
+        let envelope = Envelope(body)
+        guard (200..<300).contains(response.status), envelope.error == nil else { return nil }
+        return envelope.result
     }
 
-    /// The error in the documented envelope, `{"error": {"hasError": true, ...}, ...}`, or a bare
-    /// error body as the official client reads it.
-    private static func error(in body: JSONTape.Node) -> JSONTape.Node? {
-        if let error = body["error"], error["hasError"]?.bool == true { return error }
-        return body["hasError"]?.bool == true ? body : nil
-    }
+    /// An answer read as the documented envelope, `{"result": ..., "error": {"hasError": true,
+    /// ...}, "meta": ...}`, or as a bare body. Its four members are found in one pass over the
+    /// answer's (five lookups walked them five times: 900 instructions a request).
+    private struct Envelope {
+        /// The error: the envelope's, or a bare error body as the official client reads it.
+        let error: JSONTape.Node?
+        /// The envelope's result, or the bare body.
+        let result: JSONTape.Node
 
-    /// The result in the documented envelope, `{"result": ..., "error": ..., "meta": ...}`, or the bare body.
-    private static func unwrapped(_ body: JSONTape.Node) -> JSONTape.Node {
-        guard let result = body["result"], body["error"] != nil || body["meta"] != nil else { return body }
-        return result
+        init(_ body: JSONTape.Node) {
+            var error: JSONTape.Node?, hasError: JSONTape.Node?, result: JSONTape.Node?, meta: JSONTape.Node?
+            // The last of a repeated name, as a subscript finds.
+            body.forEachMember { name, value in
+                switch name.count {
+                case 4 where Self.is(name, "meta"): meta = value
+                case 5 where Self.is(name, "error"): error = value
+                case 6 where Self.is(name, "result"): result = value
+                case 8 where Self.is(name, "hasError"): hasError = value
+                default: break
+                }
+            }
+            if let error, error["hasError"]?.bool == true {
+                self.error = error
+            } else {
+                self.error = hasError?.bool == true ? body : nil
+            }
+            if let result, error != nil || meta != nil { self.result = result } else { self.result = body }
+        }
+
+        private static func `is`(_ name: UnsafeRawBufferPointer, _ wanted: StaticString) -> Bool {
+            memcmp(name.baseAddress!, wanted.utf8Start, wanted.utf8CodeUnitCount) == 0
+        }
     }
 
     private func withoutBody(_ response: ProviderResponse) -> ProviderError {
@@ -115,9 +139,10 @@ public struct ParticeepProvider: PaymentProvider {
 
     /// From 90% of `request-quotamax` (0 means no limit), a warning with the count.
     public func warning(about response: ProviderResponse) -> String? {
-        guard let used = response.integerHeader("request-quota"),
+        let (quota, quotaMax) = response.headerFields.integers(named: "request-quota", "request-quotamax")
+        guard let used = quota,
             // 90% of the limit, without multiplying: a provider's number may be near Int's limit.
-            let limit = response.integerHeader("request-quotamax"), limit > 0, used >= limit - limit / 10
+            let limit = quotaMax, limit > 0, used >= limit - limit / 10
         else { return nil }
         return "particeep: \(used) of this month's \(limit) requests used (request-quota); past \(limit), requests are refused"
     }
