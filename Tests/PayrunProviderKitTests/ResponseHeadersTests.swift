@@ -33,15 +33,7 @@ import Testing
             #expect(response.integerHeader("x-time") == nil)
             #expect(response.integerHeader("x-empty") == nil)
             #expect(response.integerHeader("x-missing") == nil)
-            // Two at once, as one each: the first of each name, in any order, a name that begins
-            // another's not taken for it, and a value that is not a number.
-            for (first, second) in [("content-length", "x-time"), ("x-time", "content-length"), ("content", "content-length"), ("x-missing", "CONTENT-LENGTH")] {
-                let pair = response.headerFields.integers(named: first, second)
-                #expect(pair.0 == response.integerHeader(first) && pair.1 == response.integerHeader(second), "\(first), \(second)")
-            }
-            #expect(response.headerFields.integers(named: "content-length", "content-length") == (2, 2))
             #expect(ProviderResponse(status: 200, headers: [("Quota", "41"), ("Sign", "+4")], body: []).integerHeader("quota") == 41)
-            #expect(ProviderResponse(status: 200, headers: [("Quota", "41"), ("Max", "50")], body: []).headerFields.integers(named: "max", "quota") == (50, 41))
             #expect(ProviderResponse(status: 200, headers: [("Sign", "+4")], body: []).integerHeader("sign") == nil)
         }
     }

@@ -72,40 +72,6 @@ public struct ResponseHeaders: Sendable {
         }
     }
 
-    /// ``integer(named:)`` of two headers, found in one pass over the lines (a provider's quota
-    /// and its limit, read from every answer: two passes cost 1.1K instructions).
-    public func integers(named first: String, _ second: String) -> (Int?, Int?) {
-        guard case .lines(let bytes, _) = storage else { return (integer(named: first), integer(named: second)) }
-        var one = first, other = second
-        return one.withUTF8 { one in
-            other.withUTF8 { other in
-                bytes.withUnsafeBufferPointer { all -> (Int?, Int?) in
-                    var found: (Int??, Int??) = (nil, nil)
-                    var start = 0
-                    while start < all.count, found.0 == nil || found.1 == nil {
-                        let end = Self.lineEnd(in: all, from: start)
-                        if found.0 == nil, Self.line(in: all, from: start, to: end, isNamed: one) {
-                            found.0 = DecimalDigits.value(of: Self.value(in: all, from: start + one.count + 1, to: end))
-                        }
-                        if found.1 == nil, Self.line(in: all, from: start, to: end, isNamed: other) {
-                            found.1 = DecimalDigits.value(of: Self.value(in: all, from: start + other.count + 1, to: end))
-                        }
-                        start = end + 1
-                    }
-                    return (found.0 ?? nil, found.1 ?? nil)
-                }
-            }
-        }
-    }
-
-    /// Whether the line from `start` to `end` is a header called `name`: the colon where the
-    /// name would end and its first letter are looked at before the rest.
-    private static func line(in all: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, isNamed name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = all.baseAddress, let first = name.first else { return false }
-        return start + name.count < end && base[start + name.count] == UInt8(ascii: ":")
-            && String.sameIgnoringASCIICase(base[start], first) && sameName(base + start, name)
-    }
-
     /// `body` given the value of the first line whose header is called `name`; nil when there
     /// is none.
     private func withValue<Result>(named name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {

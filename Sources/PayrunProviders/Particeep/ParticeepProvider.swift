@@ -139,10 +139,9 @@ public struct ParticeepProvider: PaymentProvider {
 
     /// From 90% of `request-quotamax` (0 means no limit), a warning with the count.
     public func warning(about response: ProviderResponse) -> String? {
-        let (quota, quotaMax) = response.headerFields.integers(named: "request-quota", "request-quotamax")
-        guard let used = quota,
+        guard let used = response.integerHeader("request-quota"),
             // 90% of the limit, without multiplying: a provider's number may be near Int's limit.
-            let limit = quotaMax, limit > 0, used >= limit - limit / 10
+            let limit = response.integerHeader("request-quotamax"), limit > 0, used >= limit - limit / 10
         else { return nil }
         return "particeep: \(used) of this month's \(limit) requests used (request-quota); past \(limit), requests are refused"
     }
