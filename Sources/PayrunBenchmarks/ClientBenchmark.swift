@@ -5,7 +5,8 @@
 // request (getrusage, and instructions under callgrind when valgrind is there); payrun's peak
 // memory paginating 1,000,000.
 // Every client runs as a process against one simulator in this process, timed whole less the
-// time it takes to start and exit doing nothing. Seven rounds, each running every client in
+// time it takes to start and exit doing nothing, measured in the same round (for paging, right
+// beside the run). Seven rounds, each running every client in
 // turn, so a noisy minute hits them all, each payrun run beside its reference and the two in
 // alternating order; each figure is the median, with the least and greatest, and each ratio the
 // median of the rounds' own ratios.
@@ -92,8 +93,12 @@ enum ClientBenchmark {
         let environment = ["PAYRUN_SANDBOX_URL=\(server.baseURL)"]
         let payrunRun = { (arguments: [String]) in [payrun, "run", luaPath] + arguments }
         let pythonRun = { (argument: String) in ["/usr/bin/env", "python3", pythonPath, server.baseURL, argument] }
-        let payrunIdle = try await idle([payrun, "run", emptyPath], environment: environment)
-        let pythonIdle = try await idle(pythonRun("none"))
+        // Start-up is measured in every round as well, and for paging right beside each run it is
+        // taken from: Python's (some 200 ms, its interpreter and `requests`) is as long as its 100
+        // pages, and measured once at the start, a machine that sped up later left too little of
+        // them (63 ms for pages the simulator alone takes 36 ms to serve).
+        var payrunIdle = try await idle([payrun, "run", emptyPath], environment: environment)
+        var pythonIdle = try await idle(pythonRun("none"))
         // Untimed passes first, so every client finds the simulator's records already encoded.
         _ = try await spawn(payrunRun(["gets"]), environment: environment)
         _ = try await spawn(payrunRun(["pages"]), environment: environment)
@@ -110,6 +115,8 @@ enum ClientBenchmark {
         for round in 0..<rounds {
             // Signed each round: the simulator takes a signature for five minutes either side of its time.
             let headers = signedHeaders()
+            payrunIdle = try await idle([payrun, "run", emptyPath], environment: environment, runs: 1)
+            pythonIdle = try await idle(pythonRun("none"), runs: 1)
             // Each payrun run beside its reference, first in one round and second in the next,
             // so neither always follows the same neighbour (Python's CPU-bound runs, a page
             // benchmark) and a slow minute falls on both sides of a pair.
@@ -130,9 +137,12 @@ enum ClientBenchmark {
                 wrkSixteen.add(try await SimulatorLoadBenchmark.wrk(url, headers: headers, connections: 16, seconds: 2).requestsPerSecond)
             }
             try await inTurn(round) {
-                payrunPages.add(try await cost(payrunRun(["pages"]), environment: environment, less: payrunIdle).seconds)
+                // Start-up is most of a paging run's time on either side: measured right beside it.
+                let idleNow = try await idle([payrun, "run", emptyPath], environment: environment, runs: 1)
+                payrunPages.add(try await cost(payrunRun(["pages"]), environment: environment, less: idleNow).seconds)
             } and: {
-                pythonPages.add(try await cost(pythonRun("pages"), less: pythonIdle).seconds)
+                let idleNow = try await idle(pythonRun("none"), runs: 1)
+                pythonPages.add(try await cost(pythonRun("pages"), less: idleNow).seconds)
             }
             wrkPages.add(100 / (try await SimulatorLoadBenchmark.wrk(pageURL, headers: headers, connections: 1, seconds: 2).requestsPerSecond))
             sequentialToWrk.add(payrunGets.values.last! / wrkOne.values.last!)
@@ -241,9 +251,9 @@ enum ClientBenchmark {
     }
 
     /// The median cost of `command` doing nothing, over three runs.
-    private static func idle(_ command: [String], environment: [String] = []) async throws -> Cost {
+    private static func idle(_ command: [String], environment: [String] = [], runs: Int = 3) async throws -> Cost {
         var seconds = Samples(), cpu = Samples()
-        for _ in 0..<3 {
+        for _ in 0..<runs {
             let (wall, used) = try await ChildProcess(command, environment: environment).exitWithUsage()
             seconds.add(wall)
             cpu.add(used)
