@@ -93,12 +93,6 @@ enum ClientBenchmark {
         let environment = ["PAYRUN_SANDBOX_URL=\(server.baseURL)"]
         let payrunRun = { (arguments: [String]) in [payrun, "run", luaPath] + arguments }
         let pythonRun = { (argument: String) in ["/usr/bin/env", "python3", pythonPath, server.baseURL, argument] }
-        // Start-up is measured in every round as well, and for paging right beside each run it is
-        // taken from: Python's (some 200 ms, its interpreter and `requests`) is as long as its 100
-        // pages, and measured once at the start, a machine that sped up later left too little of
-        // them (63 ms for pages the simulator alone takes 36 ms to serve).
-        var payrunIdle = try await idle([payrun, "run", emptyPath], environment: environment)
-        var pythonIdle = try await idle(pythonRun("none"))
         // Untimed passes first, so every client finds the simulator's records already encoded.
         _ = try await spawn(payrunRun(["gets"]), environment: environment)
         _ = try await spawn(payrunRun(["pages"]), environment: environment)
@@ -115,8 +109,13 @@ enum ClientBenchmark {
         for round in 0..<rounds {
             // Signed each round: the simulator takes a signature for five minutes either side of its time.
             let headers = signedHeaders()
-            payrunIdle = try await idle([payrun, "run", emptyPath], environment: environment, runs: 1)
-            pythonIdle = try await idle(pythonRun("none"), runs: 1)
+            // Start-up is measured in each round (the median of three), and for paging right beside
+            // each run it is taken from: Python's (some 200 ms, its interpreter and `requests`) is
+            // as long as its 100 pages, and measured once before the rounds it was more than the
+            // start-ups in them, and left the pages 63–210 ms in one run, where every other run
+            // measured 150–430 ms.
+            let payrunIdle = try await idle([payrun, "run", emptyPath], environment: environment)
+            let pythonIdle = try await idle(pythonRun("none"))
             // Each payrun run beside its reference, first in one round and second in the next,
             // so neither always follows the same neighbour (Python's CPU-bound runs, a page
             // benchmark) and a slow minute falls on both sides of a pair.
@@ -138,10 +137,10 @@ enum ClientBenchmark {
             }
             try await inTurn(round) {
                 // Start-up is most of a paging run's time on either side: measured right beside it.
-                let idleNow = try await idle([payrun, "run", emptyPath], environment: environment, runs: 1)
+                let idleNow = try await idle([payrun, "run", emptyPath], environment: environment)
                 payrunPages.add(try await cost(payrunRun(["pages"]), environment: environment, less: idleNow).seconds)
             } and: {
-                let idleNow = try await idle(pythonRun("none"), runs: 1)
+                let idleNow = try await idle(pythonRun("none"))
                 pythonPages.add(try await cost(pythonRun("pages"), less: idleNow).seconds)
             }
             wrkPages.add(100 / (try await SimulatorLoadBenchmark.wrk(pageURL, headers: headers, connections: 1, seconds: 2).requestsPerSecond))
@@ -251,9 +250,9 @@ enum ClientBenchmark {
     }
 
     /// The median cost of `command` doing nothing, over three runs.
-    private static func idle(_ command: [String], environment: [String] = [], runs: Int = 3) async throws -> Cost {
+    private static func idle(_ command: [String], environment: [String] = []) async throws -> Cost {
         var seconds = Samples(), cpu = Samples()
-        for _ in 0..<runs {
+        for _ in 0..<3 {
             let (wall, used) = try await ChildProcess(command, environment: environment).exitWithUsage()
             seconds.add(wall)
             cpu.add(used)

@@ -82,8 +82,29 @@ import Testing
         let (receiver, result) = try await run("""
             return select(2, pcall(function() for _ in payrun.provider("acme"):paginate("/items", { offset = "ten" }) do end end))
             """, pagination: #"{ kind = "offset" }"#, pages: [])
-        #expect(result.values.first?.string?.hasSuffix("bad argument #2 to 'paginate' ('offset' is where paging starts: a whole number from 0, not 'ten')") == true, "\(result.values)")
+        #expect(result.values.first?.string?.hasSuffix("bad argument #2 to 'paginate' ('offset' is where paging starts: a whole number from 0 to 1000000000000, not 'ten')") == true, "\(result.values)")
         #expect(receiver.received.isEmpty)
+        // Past the greatest start: an offset a page's count could not be added to.
+        let (_, huge) = try await run("""
+            return select(2, pcall(function() for _ in payrun.provider("acme"):paginate("/items", { offset = math.maxinteger }) do end end))
+            """, pagination: #"{ kind = "offset" }"#, pages: [])
+        #expect(huge.values.first?.string?.contains("a whole number from 0 to 1000000000000, not '9223372036854775807'") == true, "\(huge.values)")
+    }
+
+    /// A start cursor the script gave is one read: a page naming it next goes round at once,
+    /// its items handed out once.
+    @Test func aPageNamingTheStartCursorNextIsAnError() async throws {
+        let (receiver, result) = try await run("""
+            local n = 0
+            local ok, err = pcall(function()
+              for _ in payrun.provider("acme"):paginate("/items", { cursor = "c5" }) do n = n + 1 end
+            end)
+            return n, ok, tostring(err.message)
+            """, pagination: #"{ kind = "cursor", cursor = "cursor", next = "next" }"#,
+            pages: [#"{"data":[6],"next":"c5"}"#, #"{"data":[6],"next":"c5"}"#])
+        #expect(result.values.first == .integer(1) && result.values.dropFirst().first == .bool(false), "\(result.values)")
+        #expect(result.values.last?.string?.contains("(c5) is one already read") == true, "\(result.values)")
+        #expect(receiver.received.count == 1)
     }
 
     /// Without a total, a page shorter than asked for is the last.

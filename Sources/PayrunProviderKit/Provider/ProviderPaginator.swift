@@ -179,8 +179,8 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     /// was dropped before, and such a loop started over from the first item without a word.
     var start: Position {
         switch scheme {
-        case .limitOffset(_, let offsetName, _, _, _): .offset(given(offsetName).flatMap { Int($0) }.map { Swift.max(0, $0) } ?? 0)
-        case .pageNumber(let pageName, _, _, _, let first, _): .offset(given(pageName).flatMap { Int($0) }.map { Swift.max(first, $0) } ?? first)
+        case .limitOffset(_, let offsetName, _, _, _): .offset(given(offsetName).flatMap { Int($0) }.map { Swift.min(Swift.max(0, $0), Self.greatestStart) } ?? 0)
+        case .pageNumber(let pageName, _, _, _, let first, _): .offset(given(pageName).flatMap { Int($0) }.map { Swift.min(Swift.max(first, $0), Self.greatestStart) } ?? first)
         case .cursor(let cursorName, _, _, _, _), .afterItem(let cursorName, _, _, _, _, _): .cursor(given(cursorName).flatMap { $0.isEmpty ? nil : $0 })
         case .link: .cursor(nil)
         case .none: .offset(0)
@@ -197,11 +197,15 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         default: return nil
         }
         guard let value = given(name) else { return nil }
-        guard let number = Int(value), number >= least else {
-            return "'\(name)' is where paging starts: a whole number from \(least), not '\(value)'"
+        // Bounded, so that adding a page's count to it can never overflow.
+        guard let number = Int(value), (least...Self.greatestStart).contains(number) else {
+            return "'\(name)' is where paging starts: a whole number from \(least) to \(Self.greatestStart), not '\(value)'"
         }
         return nil
     }
+
+    /// The greatest offset or page number a query may start from.
+    static let greatestStart = 1_000_000_000_000
 
     /// The query's value for `name` (the last, if repeated).
     private func given(_ name: String) -> String? {
@@ -279,7 +283,10 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
         public mutating func next() async throws -> JSONTape.Node? {
             if !started {
                 started = true
-                upcoming = fetch(at: paginator.start)
+                let start = paginator.start
+                // A start the script gave is one read too: a page naming it next goes round.
+                if case .cursor(let cursor?) = start { cursors.insert(cursor) }
+                upcoming = fetch(at: start)
             }
             guard let task = upcoming else { return nil }
             // A wait cancelled (a stop, a cancelled caller) cancels the fetch it waits for: the
