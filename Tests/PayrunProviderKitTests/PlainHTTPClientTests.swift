@@ -8,11 +8,6 @@ import PayrunTestSupport
 import Testing
 
 @Suite struct PlainHTTPClientTests {
-    /// `request` sent once by `transport` from a thread that may block.
-    func send(_ transport: HTTPTransport, _ request: ProviderRequest, stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }) async throws -> ProviderResponse {
-        try await WaitingThread.run(hearing: stop) { try await transport.send(request) }
-    }
-
     @Test func chunkedBodiesAndBodiesThatRunToTheCloseAreReadWhole() async throws {
         let answers: [ScriptedHTTPServer.Answer] = [
             .init("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n"),

@@ -4,7 +4,6 @@
 import Foundation
 @testable import PayrunProviderKit
 @testable import PayrunSimulators
-import PayrunTestSupport
 import Testing
 
 @Suite struct PlainResponseHeadTests {
@@ -120,11 +119,6 @@ import Testing
         return PlainResponseHead(
             status: code, headerLines: lines[0].next..<lines[lines.count - 2].next,
             headerCount: lines.count - 2, contentLength: length, end: lines.last!.next)
-    }
-
-    /// `request` sent from a thread that may block, as a script's thread sends.
-    func send(_ transport: HTTPTransport, _ request: ProviderRequest) async throws -> ProviderResponse {
-        try await WaitingThread.run(hearing: BlockingIO.StopCheck { false }) { try await transport.send(request) }
     }
 
     @Test func bytesAfterAnAnswerAndAHeadAnswersBodyEndItsConnection() async throws {

@@ -1,19 +1,14 @@
 // A response's headers kept as bytes until read (`ResponseHeaders`): what a script, a provider or
 // the redactor reads from them must be what the server sent, as the strings it used to get.
 @testable import PayrunProviderKit
-import PayrunTestSupport
 import Testing
 
 @Suite struct ResponseHeadersTests {
-    func send(_ transport: HTTPTransport, _ url: String) async throws -> ProviderResponse {
-        try await WaitingThread.run(hearing: BlockingIO.StopCheck { false }) { try await transport.send(ProviderRequest(method: "GET", url: url)) }
-    }
-
     @Test func anAnswersHeadersReadBackAsTheyCame() async throws {
         let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Empty:\r\nLink:  <http://a.test/x?page=2>; rel=\"next\" \t\r\n"
             + "set-cookie: a=1\r\nSet-Cookie: b=2\r\nX-Time: 12:30:05\r\nContent-Length: 2\r\n\r\n{}"
         try await withScriptedServer([.init(head)]) { server, transport in
-            let response = try await send(transport, server.url + "/h")
+            let response = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/h"))
             let expected = [
                 ("Content-Type", "application/json"), ("X-Empty", ""), ("Link", "<http://a.test/x?page=2>; rel=\"next\""),
                 ("set-cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-Time", "12:30:05"), ("Content-Length", "2"),
@@ -45,7 +40,7 @@ import Testing
         let head = "HTTP/1.1 200 OK\r\n" + filler + "X-Cut: first half, second half\r\nContent-Length: 2\r\n\r\nok"
         let cut = head.utf8.count - 40
         try await withScriptedServer([.init(head, pausesAt: [cut - 200, cut])]) { server, transport in
-            let response = try await send(transport, server.url + "/p")
+            let response = try await send(transport, ProviderRequest(method: "GET", url: server.url + "/p"))
             #expect(String(decoding: response.body, as: UTF8.self) == "ok")
             #expect(response.headers.count == 42)
             #expect(response.header("x-filler-1") == String(repeating: "v", count: 40))
@@ -69,11 +64,11 @@ import Testing
             .init("HTTP/1.1 200 OK\r\nX-Other: sk-live-424\r\nContent-Length: 0\r\n\r\n"),
         ]
         try await withScriptedServer(answers) { server, transport in
-            let echoed = credentials.redacting(try await send(transport, server.url + "/a").headerFields)
+            let echoed = credentials.redacting(try await send(transport, ProviderRequest(method: "GET", url: server.url + "/a")).headerFields)
             #expect(echoed.value(named: "link") == "<http://a.test/x?key=[redacted acme.api_key]&page=2>; rel=\"next\"")
             #expect(echoed.value(named: "x-other") == "1")
             #expect(!echoed.pairs.contains { $0.1.contains("sk-live-4242") })
-            let clean = credentials.redacting(try await send(transport, server.url + "/b").headerFields)
+            let clean = credentials.redacting(try await send(transport, ProviderRequest(method: "GET", url: server.url + "/b")).headerFields)
             #expect(clean.lineBytes != nil)
             #expect(clean.value(named: "x-other") == "sk-live-424")
         }

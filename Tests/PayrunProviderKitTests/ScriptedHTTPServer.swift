@@ -4,6 +4,7 @@
 import Foundation
 import PayrunLocks
 import PayrunProviderKit
+import PayrunTestSupport
 
 final class ScriptedHTTPServer: Sendable {
     /// One answer: the bytes sent back, and whether the connection is closed after them.
@@ -144,4 +145,12 @@ func withScriptedServer(
         throw error
     }
     await transport.shutdown()
+}
+
+/// `request` sent once by `transport` from a thread that may block, as a script's thread sends,
+/// hearing `stop`.
+func send(
+    _ transport: HTTPTransport, _ request: ProviderRequest, stop: BlockingIO.StopCheck = BlockingIO.StopCheck { false }
+) async throws -> ProviderResponse {
+    try await WaitingThread.run(hearing: stop) { try await transport.send(request) }
 }

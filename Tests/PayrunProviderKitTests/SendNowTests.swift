@@ -4,15 +4,9 @@
 import Foundation
 import PayrunLocks
 @testable import PayrunProviderKit
-import PayrunTestSupport
 import Testing
 
 @Suite struct SendNowTests {
-    /// `request` sent once by the async path from a thread that may block (keeping its connection).
-    func send(_ transport: HTTPTransport, _ request: ProviderRequest) async throws -> ProviderResponse {
-        try await WaitingThread.run(hearing: BlockingIO.StopCheck { false }) { try await transport.send(request) }
-    }
-
     @Test func onlyAKeptConnectionCarriesARequestSentWithoutATask() async throws {
         let answers: [ScriptedHTTPServer.Answer] = [
             .init("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),

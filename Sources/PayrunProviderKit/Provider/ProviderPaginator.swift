@@ -178,25 +178,30 @@ public struct ProviderPaginator: AsyncSequence, Sendable {
     /// = 500 }`, a page number, a cursor), else at the list's beginning. The query's position
     /// was dropped before, and such a loop started over from the first item without a word.
     var start: Position {
+        if let (name, least) = numberedStart {
+            return .offset(given(name).flatMap { Int($0) }.map { Swift.min(Swift.max(least, $0), Self.greatestStart) } ?? least)
+        }
         switch scheme {
-        case .limitOffset(_, let offsetName, _, _, _): .offset(given(offsetName).flatMap { Int($0) }.map { Swift.min(Swift.max(0, $0), Self.greatestStart) } ?? 0)
-        case .pageNumber(let pageName, _, _, _, let first, _): .offset(given(pageName).flatMap { Int($0) }.map { Swift.min(Swift.max(first, $0), Self.greatestStart) } ?? first)
-        case .cursor(let cursorName, _, _, _, _), .afterItem(let cursorName, _, _, _, _, _): .cursor(given(cursorName).flatMap { $0.isEmpty ? nil : $0 })
-        case .link: .cursor(nil)
-        case .none: .offset(0)
+        case .cursor(let cursorName, _, _, _, _), .afterItem(let cursorName, _, _, _, _, _): return .cursor(given(cursorName).flatMap { $0.isEmpty ? nil : $0 })
+        case .link: return .cursor(nil)
+        default: return .offset(0)
+        }
+    }
+
+    /// The query parameter a numbered start is given under (an offset, a page number), and the
+    /// least it may be; nil for lists that start otherwise.
+    private var numberedStart: (name: String, least: Int)? {
+        switch scheme {
+        case .limitOffset(_, let offsetName, _, _, _): (offsetName, 0)
+        case .pageNumber(let pageName, _, _, _, let first, _): (pageName, first)
+        default: nil
         }
     }
 
     /// What is wrong with the position the query gives, said to the script; nil when it gives
     /// none or a good one.
     public var startProblem: String? {
-        let (name, least): (String, Int)
-        switch scheme {
-        case .limitOffset(_, let offsetName, _, _, _): (name, least) = (offsetName, 0)
-        case .pageNumber(let pageName, _, _, _, let first, _): (name, least) = (pageName, first)
-        default: return nil
-        }
-        guard let value = given(name) else { return nil }
+        guard let (name, least) = numberedStart, let value = given(name) else { return nil }
         // Bounded, so that adding a page's count to it can never overflow.
         guard let number = Int(value), (least...Self.greatestStart).contains(number) else {
             return "'\(name)' is where paging starts: a whole number from \(least) to \(Self.greatestStart), not '\(value)'"

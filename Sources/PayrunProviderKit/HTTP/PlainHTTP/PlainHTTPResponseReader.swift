@@ -147,7 +147,7 @@ struct PlainHTTPResponseReader {
                     scanned = 0
                     return finished(head, body, keepsAlive: keepsAlive)
                 }
-                let body = Array(buffer[start..<(start + count)])
+                let body = copy(start..<(start + count))
                 start += count
                 return finished(head, body, keepsAlive: keepsAlive)
             case .body(let head, .chunked(var progress), let keepsAlive):
@@ -437,7 +437,7 @@ struct PlainHTTPResponseReader {
     }
 
     /// `bytes` without the spaces and tabs around them (a header value's optional white space).
-    private static func trimmed<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
+    static func trimmed<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
         let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         let start = bytes.firstIndex { !isBlank($0) } ?? bytes.endIndex
         let end = bytes[start...].lastIndex { !isBlank($0) }.map { bytes.index(after: $0) } ?? start

@@ -47,7 +47,9 @@ struct PlainResponseHead: Equatable {
             case 17 where PlainHTTPClient.named(name, "transfer-encoding"): return nil
             case 14 where PlainHTTPClient.named(name, "content-length"):
                 // Once, and digits only between optional blanks: a list or a repeat is the steps'.
-                guard length == nil, let value = digits(base, from: lineStart + nameCount + 1, to: end.content) else { return nil }
+                let valueStart = lineStart + nameCount + 1
+                let value = PlainHTTPResponseReader.trimmed(UnsafeBufferPointer(start: base + valueStart, count: end.content - valueStart))
+                guard length == nil, let value = DecimalDigits.value(of: value) else { return nil }
                 length = value
             default: break
             }
@@ -62,13 +64,5 @@ struct PlainResponseHead: Equatable {
         guard from < limit, let found = memchr(base + from, 0x0A, limit - from) else { return nil }
         let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
         return (newline > from && base[newline - 1] == UInt8(ascii: "\r") ? newline - 1 : newline, newline + 1)
-    }
-
-    /// The number the bytes from `from` to `to` spell, blanks around it allowed.
-    private static func digits(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {
-        var from = from, to = to
-        while from < to, base[from] == UInt8(ascii: " ") || base[from] == UInt8(ascii: "\t") { from += 1 }
-        while to > from, base[to - 1] == UInt8(ascii: " ") || base[to - 1] == UInt8(ascii: "\t") { to -= 1 }
-        return DecimalDigits.value(of: UnsafeBufferPointer(start: base + from, count: to - from))
     }
 }

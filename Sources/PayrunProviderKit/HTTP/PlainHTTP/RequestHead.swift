@@ -29,7 +29,14 @@ enum RequestHead {
         let requestLine = size
         let givesNoLength = request.body == nil && !method.withUTF8(sendsABody)
         if givesNoLength, let kept, let lines = kept.withLock({ $0?.bytes(for: request.headers, to: hostHeader) }) {
-            return joined(method, slash ? "/" : nil, url, destination.targetRange, size: size + lines.count, lines)
+            var head = [UInt8](repeating: 0, count: size + lines.count)
+            head.withUnsafeMutableBufferPointer { buffer in
+                var writer = Writer(buffer: buffer)
+                writeRequestLine(&method, slash: slash, &url, destination.targetRange, to: &writer)
+                lines.withUnsafeBufferPointer { writer.write($0) }
+                precondition(writer.count == buffer.count, "the request head was measured wrong")
+            }
+            return head
         }
         var hasHost = false, hasLength = false
         for index in request.headers.indices {
@@ -58,11 +65,7 @@ enum RequestHead {
         var head = [UInt8](repeating: 0, count: size)
         head.withUnsafeMutableBufferPointer { buffer in
             var writer = Writer(buffer: buffer)
-            method.withUTF8 { writer.write($0) }
-            writer.write(UInt8(ascii: " "))
-            if slash { writer.write(UInt8(ascii: "/")) }
-            url.withUTF8 { writer.write(UnsafeBufferPointer(rebasing: $0[destination.targetRange])) }
-            writer.write(requestLineEnd)
+            writeRequestLine(&method, slash: slash, &url, destination.targetRange, to: &writer)
             for index in request.headers.indices {
                 withBytes(of: request.headers[index].0) { writer.write($0) }
                 writer.write(UInt8(ascii: ":"))
@@ -94,23 +97,16 @@ enum RequestHead {
         return head
     }
 
-    /// The request line, written, and header lines already checked and written.
-    private static func joined(
-        _ method: String, _ slash: StaticString?, _ url: String, _ targetRange: Range<Int>, size: Int, _ lines: [UInt8]
-    ) -> [UInt8] {
-        var method = method, url = url
-        var head = [UInt8](repeating: 0, count: size)
-        head.withUnsafeMutableBufferPointer { buffer in
-            var writer = Writer(buffer: buffer)
-            method.withUTF8 { writer.write($0) }
-            writer.write(UInt8(ascii: " "))
-            if let slash { writer.write(slash) }
-            url.withUTF8 { writer.write(UnsafeBufferPointer(rebasing: $0[targetRange])) }
-            writer.write(requestLineEnd)
-            lines.withUnsafeBufferPointer { writer.write($0) }
-            precondition(writer.count == size, "the request head was measured wrong")
-        }
-        return head
+    /// Writes the request line: the method, the target (after a `/` for a URL with no path),
+    /// the version. `inout` only to read the strings' bytes in place.
+    private static func writeRequestLine(
+        _ method: inout String, slash: Bool, _ url: inout String, _ targetRange: Range<Int>, to writer: inout Writer
+    ) {
+        method.withUTF8 { writer.write($0) }
+        writer.write(UInt8(ascii: " "))
+        if slash { writer.write(UInt8(ascii: "/")) }
+        url.withUTF8 { writer.write(UnsafeBufferPointer(rebasing: $0[targetRange])) }
+        writer.write(requestLineEnd)
     }
 
     /// Header lines as written for a request (its own headers, `Host`, the empty line), with
