@@ -77,7 +77,9 @@ struct PayrunProcess {
         process.standardError = merged ? output : error
         process.standardInput = standardInput
         try process.run()
-        standardInput.fileHandleForWriting.write(Data(input.utf8))
+        // A child that ends without reading all its input (a usage error, a script that never
+        // reads) closes the pipe: that is not the test's failure, and `write(_:)` would trap on it.
+        if !input.isEmpty { try? standardInput.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
         try standardInput.fileHandleForWriting.close()
         // Read before waiting, so a full pipe cannot stall the child.
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
